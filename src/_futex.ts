@@ -1,0 +1,191 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Blocking and async waits on a shared `Int32Array` word, with the timeout rules that
+ * every primitive of this library shares.
+ *
+ * - {@linkcode wait} blocks its caller with `Atomics.wait`. On the main thread it waits
+ *   in slices of {@linkcode MAIN_SLICE_MS} and, between slices, runs the main-thread
+ *   service (which starts the threads that other threads asked for), so that a thread
+ *   started by a thread boots even while the main thread is blocked. A sliced wait can
+ *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
+ *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
+ *   to know whom it woke.
+ * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and holds a referenced timer
+ *   while it waits, because a pending `Atomics.waitAsync` alone does not keep Deno's
+ *   event loop alive.
+ *
+ * @module
+ */
+
+/**
+ * The largest timeout accepted by a blocking call, in milliseconds: 2³¹−1 ms (about
+ * 24.8 days), the largest delay that `setTimeout` honours, so that a blocking call and
+ * its `…Async` twin accept the same range. A larger timeout is a `RangeError`.
+ */
+export const TIMEOUT_MAX = 2_147_483_647;
+
+/** Slice of a blocking wait on the main thread, in milliseconds. */
+export const MAIN_SLICE_MS = 4;
+
+/** Result of a wait: as `Atomics.wait`. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+let mainService: (() => void) | undefined;
+let onMainThread = true;
+
+/**
+ * Installs the main thread's service, run between the slices of a blocking wait on the
+ * main thread. Called once by the thread runtime.
+ */
+export function setMainService(service: (() => void) | undefined): void {
+  mainService = service;
+}
+
+/** Marks this isolate as a worker thread: its waits are not sliced. */
+export function markWorkerThread(): void {
+  onMainThread = false;
+}
+
+/** Whether this isolate is the program's main thread. */
+export function isMainIsolate(): boolean {
+  return onMainThread;
+}
+
+/**
+ * Blocks until `i32[index]` is notified or no longer holds `value`, or until `timeout`
+ * milliseconds have passed (`Infinity`: no limit).
+ */
+export function wait(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+): WaitResult {
+  if (!onMainThread || mainService === undefined) {
+    return Atomics.wait(i32, index, value, timeout);
+  }
+  const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+  for (;;) {
+    mainService();
+    const remaining = deadline === Infinity ? MAIN_SLICE_MS : deadline - performance.now();
+    if (remaining <= 0) return "timed-out";
+    const result = Atomics.wait(i32, index, value, Math.min(remaining, MAIN_SLICE_MS));
+    if (result !== "timed-out") return result;
+    if (deadline !== Infinity && performance.now() >= deadline) return "timed-out";
+  }
+}
+
+/**
+ * Waits without blocking the event loop until `i32[index]` is notified or no longer
+ * holds `value`, or until `timeout` milliseconds have passed (`Infinity`: no limit).
+ * Keeps the event loop alive while it waits.
+ */
+export async function waitAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+): Promise<WaitResult> {
+  const result = Atomics.waitAsync(i32, index, value, timeout);
+  if (!result.async) return result.value;
+  // A pending Atomics.waitAsync does not keep the event loop alive: hold a timer.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    return await result.value;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/** Milliseconds left until `deadline` (from {@linkcode deadlineAfter}), at least 0. */
+export function remaining(deadline: number): number {
+  if (deadline === Infinity) return Infinity;
+  const left = deadline - performance.now();
+  return left > 0 ? left : 0;
+}
+
+/** The `performance.now()` deadline for a timeout in milliseconds (`Infinity`: none). */
+export function deadlineAfter(timeout: number): number {
+  return timeout === Infinity ? Infinity : performance.now() + timeout;
+}
+
+/**
+ * Normalizes a "wait at most" timeout in milliseconds as Python's `Event.wait`,
+ * `Condition.wait` and `Thread.join` take it: `undefined` or `null` mean no limit, a
+ * negative number means "do not wait". Returns `Infinity` for no limit.
+ *
+ * @throws {TypeError} If the timeout is not a number.
+ * @throws {RangeError} If the timeout is NaN or larger than {@linkcode TIMEOUT_MAX}.
+ */
+export function waitTimeout(timeout: number | null | undefined, action: string): number {
+  if (timeout === undefined || timeout === null) return Infinity;
+  if (typeof timeout !== "number") {
+    throw new TypeError(
+      `${action}: timeout must be a number of milliseconds, received ${describe(timeout)}`,
+    );
+  }
+  if (Number.isNaN(timeout)) {
+    throw new RangeError(`${action}: timeout must be a number of milliseconds, received NaN`);
+  }
+  if (timeout > TIMEOUT_MAX) {
+    throw new RangeError(
+      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms), received ${timeout}`,
+    );
+  }
+  return timeout < 0 ? 0 : timeout;
+}
+
+/**
+ * Normalizes the `(blocking, timeout)` pair of `Lock.acquire` and its kin as CPython
+ * checks it: `timeout` is `-1` (no limit) or a non-negative number of milliseconds, and
+ * a timeout is refused with `blocking = false`. Returns the timeout to wait: `0` for a
+ * non-blocking attempt, `Infinity` for no limit.
+ *
+ * @throws {TypeError} If `blocking` is not a boolean or `timeout` not a number.
+ * @throws {RangeError} If the timeout is negative but not -1, NaN, over
+ * {@linkcode TIMEOUT_MAX}, or given together with `blocking = false`.
+ */
+export function acquireTimeout(
+  blocking: boolean | number | undefined,
+  timeout: number | undefined,
+  action: string,
+): number {
+  if (blocking === undefined) blocking = true;
+  if (typeof blocking === "number") blocking = blocking !== 0;
+  if (typeof blocking !== "boolean") {
+    throw new TypeError(`${action}: blocking must be a boolean, received ${describe(blocking)}`);
+  }
+  if (timeout === undefined || timeout === -1) return blocking ? Infinity : 0;
+  if (typeof timeout !== "number") {
+    throw new TypeError(
+      `${action}: timeout must be a number of milliseconds, received ${describe(timeout)}`,
+    );
+  }
+  if (!blocking) {
+    throw new RangeError(
+      `${action}: cannot specify a timeout for a non-blocking call, received ${timeout}`,
+    );
+  }
+  if (Number.isNaN(timeout) || timeout < 0) {
+    throw new RangeError(
+      `${action}: timeout must be -1 (no limit) or a non-negative number of milliseconds, received ${timeout}`,
+    );
+  }
+  if (timeout > TIMEOUT_MAX) {
+    throw new RangeError(
+      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms), received ${timeout}`,
+    );
+  }
+  return timeout;
+}
+
+/** A short description of a value for an error message. */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (typeof value === "symbol") return value.toString();
+  if (typeof value === "bigint") return `${value}n`;
+  if (value === null || typeof value !== "object") return String(value);
+  const ctor = (value as { constructor?: { name?: string } }).constructor;
+  return ctor?.name ? `an instance of ${ctor.name}` : "an object";
+}

@@ -1,0 +1,70 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Code travels by reference, as pickle does: a thread imports the module that defines
+ * its target or its Thread subclass and looks the export up by name. This file finds
+ * that module from the call stack, so that users need not name it.
+ *
+ * @module
+ */
+
+const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
+const FRAME = /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?):\d+:\d+\)?$/;
+
+interface Frame {
+  fn: string;
+  url: string;
+}
+
+function frames(): Frame[] {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const out: Frame[] = [];
+  for (const line of stack.split("\n").slice(1)) {
+    const m = FRAME.exec(line);
+    if (m) out.push({ fn: m[1] ?? "", url: m[2] });
+  }
+  return out;
+}
+
+/** The URL of the nearest calling module outside this library, if the stack shows one. */
+export function callerModule(): string | undefined {
+  return frames().find((f) => !f.url.startsWith(LIBRARY_PREFIX))?.url;
+}
+
+/**
+ * The URL of the module that defines the class `name`, seen as the frame `new name` of
+ * the current stack; else the nearest calling module outside this library.
+ */
+export function definingModule(name: string): string | undefined {
+  const all = frames();
+  const own = all.find((f) => f.fn === `new ${name}`);
+  return own?.url ?? all.find((f) => !f.url.startsWith(LIBRARY_PREFIX))?.url;
+}
+
+/** The program's main module, if there is one. */
+export function mainModule(): string | undefined {
+  try {
+    return Deno.mainModule;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds `name` among the exports of `module`, checking that it is the same code as
+ * `source` when given (a closure or a different function of the same name is refused).
+ */
+export function findExport(
+  namespace: Record<string, unknown>,
+  name: string,
+  source: string | undefined,
+): unknown {
+  if (!Object.hasOwn(namespace, name)) return undefined;
+  const value = namespace[name];
+  if (source !== undefined && typeof value === "function" && String(value) !== source) {
+    return undefined;
+  }
+  return value;
+}

@@ -1,0 +1,279 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The shared runtime: one SharedArrayBuffer that every thread of the program maps, with
+ * the thread table behind `enumerate()`, the counters behind idents and default names,
+ * and a few shared texts (the excepthook's and the logging configuration). The main
+ * thread creates it; every Worker receives it in its start-up data.
+ *
+ * ## Header words (`Int32Array` indexes)
+ *
+ * | word | meaning | who moves it |
+ * | --- | --- | --- |
+ * | `H_NEXT_IDENT` | next thread ident to hand out (the main thread is 1) | `Atomics.add` by a starter |
+ * | `H_NEXT_NUMBER` | next `N` of a default name `Thread-N` | `Atomics.add` by a constructor |
+ * | `H_ALIVE` | threads alive, the main thread excluded | +1 by a booting thread, −1 as it ends |
+ * | `H_NON_DAEMON` | non-daemon threads alive, the main thread excluded; notified at each change | as `H_ALIVE` |
+ * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
+ * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
+ * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
+ *
+ * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
+ *
+ * | word | values | meaning |
+ * | --- | --- | --- |
+ * | `S_IDENT` | 0 / ident | 0: free; otherwise the slot belongs to that thread, from its `start()` until it has ended |
+ * | `S_ALIVE` | 0 / ident | the ident while the thread runs, else 0; `join()` waits on it |
+ * | `S_START` | `START_PENDING` / `START_RUNNING` / `START_FAILED` | the starter waits on it; on failure the error text holds why |
+ * | `S_DAEMON` | 0 / 1 | the daemon flag |
+ * | `S_NATIVE_ID` | 0 / id | the OS thread id, where the platform tells it |
+ * | `S_NAME_SEQ` | even / odd | seqlock of the name: odd while a writer changes it |
+ * | `S_NAME_LEN` | bytes | length of the UTF-8 name in the name area |
+ * | `S_TEXT_LEN` | bytes | length of the UTF-8 error text in the text area |
+ *
+ * Slot 0 is the main thread's, ident 1, named `MainThread`.
+ *
+ * @module
+ */
+import { isMainThread as nodeIsMainThread, workerData } from "node:worker_threads";
+
+/** Number of thread-table slots: the most threads alive at once, the main one included. */
+export const MAX_THREADS = 1024;
+/** Largest thread name, in bytes of UTF-8. */
+export const NAME_BYTES = 256;
+/** Largest start-failure text kept per slot, in bytes of UTF-8. */
+export const TEXT_BYTES = 2048;
+/** Size of one shared text (see {@linkcode SharedTextKey}), in bytes of UTF-8. */
+export const SHARED_TEXT_BYTES = 16384;
+
+/** Next thread ident to hand out. */
+export const H_NEXT_IDENT = 0;
+/** Next number of a default thread name. */
+export const H_NEXT_NUMBER = 1;
+/** Threads alive, the main thread excluded. */
+export const H_ALIVE = 2;
+/** Non-daemon threads alive, the main thread excluded. */
+export const H_NON_DAEMON = 3;
+/** One past the highest slot ever used. */
+export const H_HIGH = 4;
+/** Next codec object id. */
+export const H_OID = 5;
+/** Requests posted to the main thread and not yet served. */
+export const H_REQUESTS = 6;
+/** Words in the header. */
+const HEADER_WORDS = 16;
+
+/** Slot word: the owning thread's ident, or 0 when free. */
+export const S_IDENT = 0;
+/** Slot word: the ident while the thread runs, else 0. */
+export const S_ALIVE = 1;
+/** Slot word: start status. */
+export const S_START = 2;
+/** Slot word: daemon flag. */
+export const S_DAEMON = 3;
+/** Slot word: OS thread id or 0. */
+export const S_NATIVE_ID = 4;
+/** Slot word: name seqlock. */
+export const S_NAME_SEQ = 5;
+/** Slot word: name length in bytes. */
+export const S_NAME_LEN = 6;
+/** Slot word: error text length in bytes. */
+export const S_TEXT_LEN = 7;
+/** Words in one slot. */
+export const SLOT_WORDS = 8;
+
+/** `S_START`: the starter waits. */
+export const START_PENDING = 0;
+/** `S_START`: the thread runs. */
+export const START_RUNNING = 1;
+/** `S_START`: the thread could not start; the slot's text says why. */
+export const START_FAILED = 2;
+
+/** Keys of the shared texts. */
+export const SharedTextKey = {
+  /** The excepthook set with `setExcepthook`, as a JSON reference. */
+  EXCEPTHOOK: 0,
+  /** The logging configuration made with `basicConfig`, as JSON. */
+  LOGGING: 1,
+  /** Free for another part of the library. */
+  SPARE_1: 2,
+  /** Free for another part of the library. */
+  SPARE_2: 3,
+} as const;
+const SHARED_TEXTS = 4;
+/** Words per shared text: seqlock, length. */
+const TEXT_HEADER_WORDS = 2;
+
+const SLOTS_OFFSET = HEADER_WORDS * 4;
+const NAMES_OFFSET = SLOTS_OFFSET + MAX_THREADS * SLOT_WORDS * 4;
+const TEXTS_OFFSET = NAMES_OFFSET + MAX_THREADS * NAME_BYTES;
+const SHARED_HEADERS_OFFSET = TEXTS_OFFSET + MAX_THREADS * TEXT_BYTES;
+const SHARED_BODIES_OFFSET = SHARED_HEADERS_OFFSET + SHARED_TEXTS * TEXT_HEADER_WORDS * 4;
+const RUNTIME_BYTES = SHARED_BODIES_OFFSET + SHARED_TEXTS * SHARED_TEXT_BYTES;
+
+/** The key under which a Worker's start-up data carries the runtime. */
+export const BOOT_KEY = "@threading/threading:boot";
+
+/** The shared runtime as one isolate sees it. */
+export interface Runtime {
+  /** The buffer shared by every thread. */
+  readonly sab: SharedArrayBuffer;
+  /** Its words. */
+  readonly i32: Int32Array;
+  /** Its bytes. */
+  readonly u8: Uint8Array;
+  /** Whether this isolate is the program's main thread. */
+  readonly isMain: boolean;
+}
+
+function createRuntime(): Runtime {
+  const sab = new SharedArrayBuffer(RUNTIME_BYTES);
+  const rt: Runtime = { sab, i32: new Int32Array(sab), u8: new Uint8Array(sab), isMain: true };
+  rt.i32[H_NEXT_IDENT] = 2;
+  rt.i32[H_NEXT_NUMBER] = 1;
+  rt.i32[H_HIGH] = 1;
+  rt.i32[H_OID] = 1;
+  const base = slotBase(0);
+  rt.i32[base + S_IDENT] = 1;
+  rt.i32[base + S_ALIVE] = 1;
+  rt.i32[base + S_START] = START_RUNNING;
+  writeName(rt, 0, "MainThread");
+  return rt;
+}
+
+/** The start-up data of a Worker of this library, if this isolate is one. */
+export const bootData: { runtime: SharedArrayBuffer; [key: string]: unknown } | undefined =
+  !nodeIsMainThread && workerData && typeof workerData === "object" &&
+    BOOT_KEY in workerData
+    ? (workerData as Record<string, never>)[BOOT_KEY]
+    : undefined;
+
+/** This isolate's view of the shared runtime. */
+export const runtime: Runtime = bootData
+  ? {
+    sab: bootData.runtime,
+    i32: new Int32Array(bootData.runtime),
+    u8: new Uint8Array(bootData.runtime),
+    isMain: false,
+  }
+  : createRuntime();
+
+/** Index of the first word of a slot. */
+export function slotBase(slot: number): number {
+  return HEADER_WORDS + slot * SLOT_WORDS;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Writes a thread's name into its slot, under the slot's seqlock. */
+export function writeName(rt: Runtime, slot: number, name: string): void {
+  const bytes = utf8(name);
+  if (bytes.length > NAME_BYTES) {
+    throw new RangeError(
+      `Cannot set thread name: a name is at most ${NAME_BYTES} bytes of UTF-8, received ${bytes.length}`,
+    );
+  }
+  const seq = slotBase(slot) + S_NAME_SEQ;
+  // Take the seqlock: move it from even to odd.
+  for (;;) {
+    const s = Atomics.load(rt.i32, seq);
+    if ((s & 1) === 0 && Atomics.compareExchange(rt.i32, seq, s, s + 1) === s) break;
+  }
+  rt.u8.set(bytes, NAMES_OFFSET + slot * NAME_BYTES);
+  Atomics.store(rt.i32, slotBase(slot) + S_NAME_LEN, bytes.length);
+  Atomics.add(rt.i32, seq, 1);
+}
+
+/** The name seqlock word of a slot, even when stable: a cache key for the name. */
+export function nameVersion(rt: Runtime, slot: number): number {
+  return Atomics.load(rt.i32, slotBase(slot) + S_NAME_SEQ);
+}
+
+/** Reads a thread's name from its slot, retrying while a writer changes it. */
+export function readName(rt: Runtime, slot: number): string {
+  const seq = slotBase(slot) + S_NAME_SEQ;
+  for (;;) {
+    const before = Atomics.load(rt.i32, seq);
+    if (before & 1) continue;
+    const len = Atomics.load(rt.i32, slotBase(slot) + S_NAME_LEN);
+    const start = NAMES_OFFSET + slot * NAME_BYTES;
+    const copy = rt.u8.slice(start, start + len);
+    if (Atomics.load(rt.i32, seq) === before) return decoder.decode(copy);
+  }
+}
+
+/** Writes the start-failure text of a slot (cut to fit). */
+export function writeSlotText(rt: Runtime, slot: number, text: string): void {
+  let bytes = utf8(text);
+  if (bytes.length > TEXT_BYTES) bytes = bytes.subarray(0, TEXT_BYTES);
+  rt.u8.set(bytes, TEXTS_OFFSET + slot * TEXT_BYTES);
+  Atomics.store(rt.i32, slotBase(slot) + S_TEXT_LEN, bytes.length);
+}
+
+/** Reads the start-failure text of a slot. */
+export function readSlotText(rt: Runtime, slot: number): string {
+  const len = Atomics.load(rt.i32, slotBase(slot) + S_TEXT_LEN);
+  const start = TEXTS_OFFSET + slot * TEXT_BYTES;
+  return decoder.decode(rt.u8.slice(start, start + len));
+}
+
+function sharedHeader(key: number): number {
+  return SHARED_HEADERS_OFFSET / 4 + key * TEXT_HEADER_WORDS;
+}
+
+/**
+ * Replaces a shared text, seen by every thread.
+ *
+ * @throws {RangeError} If the text is longer than {@linkcode SHARED_TEXT_BYTES}.
+ */
+export function writeSharedText(key: number, text: string, what: string): void {
+  const bytes = utf8(text);
+  if (bytes.length > SHARED_TEXT_BYTES) {
+    throw new RangeError(
+      `Cannot share ${what}: at most ${SHARED_TEXT_BYTES} bytes, received ${bytes.length}`,
+    );
+  }
+  const seq = sharedHeader(key);
+  const i32 = runtime.i32;
+  for (;;) {
+    const s = Atomics.load(i32, seq);
+    if ((s & 1) === 0 && Atomics.compareExchange(i32, seq, s, s + 1) === s) break;
+  }
+  runtime.u8.set(bytes, SHARED_BODIES_OFFSET + key * SHARED_TEXT_BYTES);
+  Atomics.store(i32, seq + 1, bytes.length);
+  Atomics.add(i32, seq, 1);
+}
+
+/** The version of a shared text: changes whenever it is written; 0 if never written. */
+export function sharedTextVersion(key: number): number {
+  return Atomics.load(runtime.i32, sharedHeader(key));
+}
+
+/** Reads a shared text (`""` if never written) with its version. */
+export function readSharedText(key: number): { text: string; version: number } {
+  const seq = sharedHeader(key);
+  const i32 = runtime.i32;
+  for (;;) {
+    const before = Atomics.load(i32, seq);
+    if (before & 1) continue;
+    const len = Atomics.load(i32, seq + 1);
+    const start = SHARED_BODIES_OFFSET + key * SHARED_TEXT_BYTES;
+    const copy = runtime.u8.slice(start, start + len);
+    if (Atomics.load(i32, seq) === before) {
+      return { text: decoder.decode(copy), version: before };
+    }
+  }
+}
+
+/**
+ * The thread this isolate runs now: the main thread (slot 0, ident 1) or, in a Worker,
+ * the thread whose job it runs (a Worker runs one thread at a time and is reused).
+ */
+export const current: { ident: number; slot: number } = bootData
+  ? { ident: 0, slot: -1 }
+  : { ident: 1, slot: 0 };
