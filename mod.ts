@@ -6,3 +6,4 @@
  * @module
  */
 export * from "./src/errors.ts";
+export * from "./src/thread.ts";

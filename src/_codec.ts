@@ -63,6 +63,36 @@ export function registerKind(kind: string, reviver: Reviver): void {
   revivers.set(kind, reviver);
 }
 
+/** Finds a reviver for a kind that has none registered; see {@linkcode addKindResolver}. */
+export type KindResolver = (
+  kind: string,
+  module: string | undefined,
+) => Reviver | undefined;
+
+const resolvers: KindResolver[] = [];
+
+/**
+ * Adds a resolver that `decode` asks, in order, for a kind with no registered reviver:
+ * the fallback for kinds that name user code by reference (`Shareable` subclasses use
+ * the kind `<module URL>#<export name>`, resolved lazily from the imported module). A
+ * reviver it returns is registered for the kind; it may throw a `TypeError` that says
+ * why the kind cannot be revived.
+ */
+export function addKindResolver(resolve: KindResolver): void {
+  if (!resolvers.includes(resolve)) resolvers.push(resolve);
+}
+
+function resolveKind(kind: string, module: string | undefined): Reviver | undefined {
+  for (const resolve of resolvers) {
+    const reviver = resolve(kind, module);
+    if (reviver !== undefined) {
+      revivers.set(kind, reviver);
+      return reviver;
+    }
+  }
+  return undefined;
+}
+
 /** Whether `kind` has a reviver in this thread. */
 export function hasKind(kind: string): boolean {
   return revivers.has(kind);
@@ -153,7 +183,9 @@ export function encode(value: unknown, path: string, action: string): Encoded {
   const modules = new Set<string>();
   const seen = new Map<object, unknown>();
   const refuse = (where: string, what: string, fix: string): never => {
-    throw new TypeError(`${action}: ${where} is ${what}, which cannot cross threads; ${fix}`);
+    throw new TypeError(
+      `${action}: ${where} is ${what}, which cannot cross threads; ${fix}`,
+    );
   };
   const walk = (v: unknown, where: string): unknown => {
     switch (typeof v) {
@@ -193,7 +225,9 @@ export function encode(value: unknown, path: string, action: string): Encoded {
     if (obj instanceof Map) {
       const out = new Map();
       seen.set(obj, out);
-      for (const [k, val] of obj) out.set(walk(k, `${where} key`), walk(val, `${where}.get(…)`));
+      for (const [k, val] of obj) {
+        out.set(walk(k, `${where} key`), walk(val, `${where}.get(…)`));
+      }
       return out;
     }
     if (obj instanceof Set) {
@@ -214,7 +248,8 @@ export function encode(value: unknown, path: string, action: string): Encoded {
     }
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
-      const name = (obj.constructor as { name?: string } | undefined)?.name || "(anonymous)";
+      const name = (obj.constructor as { name?: string } | undefined)?.name ||
+        "(anonymous)";
       return refuse(
         where,
         `an instance of class ${name}, which has methods`,
@@ -232,9 +267,29 @@ export function encode(value: unknown, path: string, action: string): Encoded {
   return { wire, modules: [...modules] };
 }
 
+const namespaces = new Map<string, Record<string, unknown>>();
+
 /** Imports the modules an {@linkcode Encoded} value names, so its kinds are registered. */
 export async function importModules(modules: readonly string[]): Promise<void> {
-  for (const specifier of modules) await import(specifier);
+  for (const specifier of modules) {
+    if (!namespaces.has(specifier)) namespaces.set(specifier, await import(specifier));
+  }
+}
+
+/**
+ * The namespace of a module imported by {@linkcode importModules} (or recorded with
+ * {@linkcode recordModule}) in this thread, for revivers that look code up by name.
+ */
+export function loadedModule(specifier: string): Record<string, unknown> | undefined {
+  return namespaces.get(specifier);
+}
+
+/** Records a module namespace this thread has imported. */
+export function recordModule(
+  specifier: string,
+  namespace: Record<string, unknown>,
+): void {
+  namespaces.set(specifier, namespace);
 }
 
 function isToken(v: unknown): v is Token {
@@ -253,7 +308,7 @@ export function decode(wire: unknown): unknown {
     const existing = objectFor(token.oid);
     if (existing !== undefined) return existing;
     const kind = token[TOKEN];
-    const reviver = revivers.get(kind);
+    const reviver = revivers.get(kind) ?? resolveKind(kind, token.module);
     if (reviver === undefined) {
       throw new TypeError(
         `Cannot receive a ${kind} from another thread: its class is not loaded in this thread${

@@ -67,7 +67,9 @@ export function wait(
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   for (;;) {
     mainService();
-    const remaining = deadline === Infinity ? MAIN_SLICE_MS : deadline - performance.now();
+    const remaining = deadline === Infinity
+      ? MAIN_SLICE_MS
+      : deadline - performance.now();
     if (remaining <= 0) return "timed-out";
     const result = Atomics.wait(i32, index, value, Math.min(remaining, MAIN_SLICE_MS));
     if (result !== "timed-out") return result;
@@ -121,11 +123,15 @@ export function waitTimeout(timeout: number | null | undefined, action: string):
   if (timeout === undefined || timeout === null) return Infinity;
   if (typeof timeout !== "number") {
     throw new TypeError(
-      `${action}: timeout must be a number of milliseconds, received ${describe(timeout)}`,
+      `${action}: timeout must be a number of milliseconds, received ${
+        describe(timeout)
+      }`,
     );
   }
   if (Number.isNaN(timeout)) {
-    throw new RangeError(`${action}: timeout must be a number of milliseconds, received NaN`);
+    throw new RangeError(
+      `${action}: timeout must be a number of milliseconds, received NaN`,
+    );
   }
   if (timeout > TIMEOUT_MAX) {
     throw new RangeError(
@@ -153,12 +159,16 @@ export function acquireTimeout(
   if (blocking === undefined) blocking = true;
   if (typeof blocking === "number") blocking = blocking !== 0;
   if (typeof blocking !== "boolean") {
-    throw new TypeError(`${action}: blocking must be a boolean, received ${describe(blocking)}`);
+    throw new TypeError(
+      `${action}: blocking must be a boolean, received ${describe(blocking)}`,
+    );
   }
   if (timeout === undefined || timeout === -1) return blocking ? Infinity : 0;
   if (typeof timeout !== "number") {
     throw new TypeError(
-      `${action}: timeout must be a number of milliseconds, received ${describe(timeout)}`,
+      `${action}: timeout must be a number of milliseconds, received ${
+        describe(timeout)
+      }`,
     );
   }
   if (!blocking) {

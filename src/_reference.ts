@@ -8,7 +8,8 @@
  */
 
 const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
-const FRAME = /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?):\d+:\d+\)?$/;
+const FRAME =
+  /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?):\d+:\d+\)?$/;
 
 interface Frame {
   fn: string;

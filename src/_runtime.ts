@@ -29,6 +29,8 @@
  * | `S_NAME_SEQ` | even / odd | seqlock of the name: odd while a writer changes it |
  * | `S_NAME_LEN` | bytes | length of the UTF-8 name in the name area |
  * | `S_TEXT_LEN` | bytes | length of the UTF-8 error text in the text area |
+ * | `S_PARK` | any | the thread's park word, for a primitive's wait queue |
+ * | `S_LINK` | 0 / slot + 1 | the thread's link in an intrusive wait queue |
  *
  * Slot 0 is the main thread's, ident 1, named `MainThread`.
  *
@@ -78,8 +80,16 @@ export const S_NAME_SEQ = 5;
 export const S_NAME_LEN = 6;
 /** Slot word: error text length in bytes. */
 export const S_TEXT_LEN = 7;
+/**
+ * Slot word: the thread's own park word, free for a primitive's wait queue (a thread
+ * waits in at most one queue at a time): a waiter parks on it, a waker changes it and
+ * notifies it.
+ */
+export const S_PARK = 8;
+/** Slot word: the thread's link in an intrusive wait queue (next slot + 1, 0 = none). */
+export const S_LINK = 9;
 /** Words in one slot. */
-export const SLOT_WORDS = 8;
+export const SLOT_WORDS = 16;
 
 /** `S_START`: the starter waits. */
 export const START_PENDING = 0;
@@ -110,6 +120,9 @@ const SHARED_HEADERS_OFFSET = TEXTS_OFFSET + MAX_THREADS * TEXT_BYTES;
 const SHARED_BODIES_OFFSET = SHARED_HEADERS_OFFSET + SHARED_TEXTS * TEXT_HEADER_WORDS * 4;
 const RUNTIME_BYTES = SHARED_BODIES_OFFSET + SHARED_TEXTS * SHARED_TEXT_BYTES;
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** The key under which a Worker's start-up data carries the runtime. */
 export const BOOT_KEY = "@threading/threading:boot";
 
@@ -127,7 +140,12 @@ export interface Runtime {
 
 function createRuntime(): Runtime {
   const sab = new SharedArrayBuffer(RUNTIME_BYTES);
-  const rt: Runtime = { sab, i32: new Int32Array(sab), u8: new Uint8Array(sab), isMain: true };
+  const rt: Runtime = {
+    sab,
+    i32: new Int32Array(sab),
+    u8: new Uint8Array(sab),
+    isMain: true,
+  };
   rt.i32[H_NEXT_IDENT] = 2;
   rt.i32[H_NEXT_NUMBER] = 1;
   rt.i32[H_HIGH] = 1;
@@ -140,11 +158,23 @@ function createRuntime(): Runtime {
   return rt;
 }
 
+/** What a Worker of this library receives at start-up. */
+export interface BootData {
+  /** The shared runtime. */
+  runtime: SharedArrayBuffer;
+  /** The Worker's control words (see `_worker.ts`). */
+  control: SharedArrayBuffer;
+  /** The Worker's end of its channel with the main thread. */
+  port: import("node:worker_threads").MessagePort;
+  /** The Worker's index in the main thread's pool. */
+  index: number;
+}
+
 /** The start-up data of a Worker of this library, if this isolate is one. */
-export const bootData: { runtime: SharedArrayBuffer; [key: string]: unknown } | undefined =
+export const bootData: BootData | undefined =
   !nodeIsMainThread && workerData && typeof workerData === "object" &&
     BOOT_KEY in workerData
-    ? (workerData as Record<string, never>)[BOOT_KEY]
+    ? (workerData as Record<string, BootData>)[BOOT_KEY]
     : undefined;
 
 /** This isolate's view of the shared runtime. */
@@ -161,9 +191,6 @@ export const runtime: Runtime = bootData
 export function slotBase(slot: number): number {
   return HEADER_WORDS + slot * SLOT_WORDS;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** UTF-8 bytes of a string. */
 export function utf8(text: string): Uint8Array {

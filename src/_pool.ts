@@ -1,0 +1,191 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The main thread's pool of Workers. The main thread spawns every Worker (a Worker
+ * started inside a Worker would die with its parent, and nested Workers boot slowly),
+ * keeps finished ones warm for the next thread, one thread per Worker at a time, and
+ * starts the threads that other threads ask for: from its event loop when it is idle,
+ * and between the slices of its blocking waits when it is blocked (see `_futex.ts`).
+ *
+ * Workers are `node:worker_threads` Workers with `unref()`: no Worker keeps the process
+ * alive by itself. While any non-daemon thread is alive, the main thread holds a
+ * referenced timer instead, so the process ends when the main thread and every
+ * non-daemon thread have ended, and daemon threads die with it.
+ *
+ * @module
+ */
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker as NodeWorker,
+} from "node:worker_threads";
+import { setMainService } from "./_futex.ts";
+import {
+  C_JOB,
+  C_STATE,
+  CONTROL_WORDS,
+  type StartJob,
+  type ToMain,
+  W_BUSY,
+  W_CLOSED,
+  W_IDLE,
+} from "./_protocol.ts";
+import {
+  BOOT_KEY,
+  H_NON_DAEMON,
+  H_REQUESTS,
+  runtime,
+  S_START,
+  slotBase,
+  START_FAILED,
+  START_PENDING,
+  writeSlotText,
+} from "./_runtime.ts";
+
+const WORKER_URL = new URL("./_worker.ts", import.meta.url);
+
+interface Pooled {
+  worker: NodeWorker;
+  port: MessagePort;
+  control: Int32Array;
+  /** The slot of the thread it runs, or -1. */
+  slot: number;
+  dead: boolean;
+}
+
+const pool: Pooled[] = [];
+
+function spawn(): Pooled {
+  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new NodeWorker(WORKER_URL, {
+    workerData: {
+      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2, index: pool.length },
+    },
+    transferList: [port2 as never],
+  });
+  worker.unref();
+  const pooled: Pooled = {
+    worker,
+    port: port1,
+    control: new Int32Array(control),
+    slot: -1,
+    dead: false,
+  };
+  port1.on("message", (message: ToMain) => serve(message));
+  port1.unref();
+  worker.on("error", (error: unknown) => died(pooled, error));
+  worker.on("exit", () => died(pooled, undefined));
+  pool.push(pooled);
+  return pooled;
+}
+
+function died(pooled: Pooled, error: unknown): void {
+  if (pooled.dead) return;
+  pooled.dead = true;
+  Atomics.store(pooled.control, C_STATE, W_CLOSED);
+  const index = pool.indexOf(pooled);
+  if (index >= 0) pool.splice(index, 1);
+  if (pooled.slot >= 0) {
+    const base = slotBase(pooled.slot);
+    if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
+      writeSlotText(
+        runtime,
+        pooled.slot,
+        `ThreadError\nthe thread's Worker ended before the thread ran: ${
+          error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
+        }`,
+      );
+      Atomics.store(runtime.i32, base + S_START, START_FAILED);
+      Atomics.notify(runtime.i32, base + S_START);
+    }
+  }
+}
+
+/** Hands a start job to an idle Worker, or to a new one. Main thread only. */
+export function dispatch(job: StartJob): void {
+  let chosen: Pooled | undefined;
+  for (const pooled of pool) {
+    if (
+      !pooled.dead &&
+      Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_BUSY) === W_IDLE
+    ) {
+      chosen = pooled;
+      break;
+    }
+  }
+  chosen ??= spawn();
+  chosen.slot = job.slot;
+  chosen.port.postMessage(job);
+  Atomics.add(chosen.control, C_JOB, 1);
+  Atomics.notify(chosen.control, C_JOB);
+  if (!job.daemon) keepAlive();
+}
+
+function serve(message: ToMain): void {
+  Atomics.sub(runtime.i32, H_REQUESTS, 1);
+  if (message.type === "start") dispatch(message);
+}
+
+/** Serves the requests posted to the main thread. Runs between wait slices. */
+function service(): void {
+  if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
+  for (const pooled of [...pool]) {
+    for (;;) {
+      const received = receiveMessageOnPort(pooled.port);
+      if (received === undefined) break;
+      serve(received.message as ToMain);
+    }
+  }
+}
+
+if (runtime.isMain) setMainService(service);
+
+let keeper: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Holds the process open while a non-daemon thread is alive: a referenced timer, and an
+ * async wait on the count of non-daemon threads that drops the timer at zero.
+ */
+export function keepAlive(): void {
+  if (keeper !== undefined) return;
+  if (Atomics.load(runtime.i32, H_NON_DAEMON) === 0) return;
+  keeper = setInterval(() => {}, 1 << 30);
+  (async () => {
+    for (;;) {
+      const n = Atomics.load(runtime.i32, H_NON_DAEMON);
+      if (n <= 0) break;
+      const result = Atomics.waitAsync(runtime.i32, H_NON_DAEMON, n);
+      if (result.async) await result.value;
+    }
+    clearInterval(keeper);
+    keeper = undefined;
+  })();
+}
+
+/**
+ * Ends the pooled Workers that are idle, so that a program (or a test, under Deno's
+ * sanitizers) can finish with no Worker left. Threads still running are not touched.
+ */
+export async function closeIdle(): Promise<void> {
+  const ending: Promise<unknown>[] = [];
+  for (const pooled of [...pool]) {
+    if (
+      pooled.dead ||
+      Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_CLOSED) !== W_IDLE
+    ) continue;
+    pooled.dead = true;
+    pool.splice(pool.indexOf(pooled), 1);
+    pooled.port.postMessage({ type: "close" });
+    Atomics.add(pooled.control, C_JOB, 1);
+    Atomics.notify(pooled.control, C_JOB);
+    ending.push(new Promise((resolve) => pooled.worker.once("exit", resolve)));
+    pooled.port.close();
+  }
+  await Promise.all(ending);
+}
+
+/** Number of Workers in the pool, busy or idle. */
+export function poolSize(): number {
+  return pool.length;
+}

@@ -1,0 +1,161 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The bootstrap of every Worker: a loop that takes one start job at a time from the
+ * Worker's channel, finds the thread's code by reference, decodes its arguments, runs
+ * it, reports through shared memory, and goes idle (warm) for the next thread.
+ *
+ * An idle Worker blocks in `Atomics.wait` on its `C_JOB` word and takes the job with
+ * `receiveMessageOnPort`, so a warm start costs a futex round trip, not an event-loop
+ * turn.
+ *
+ * @module
+ */
+import { receiveMessageOnPort } from "node:worker_threads";
+import { markWorkerThread } from "./_futex.ts";
+import { bootData } from "./_runtime.ts";
+import { decode, importModules, loadedModule, recordModule } from "./_codec.ts";
+import { findExport } from "./_reference.ts";
+import {
+  C_JOB,
+  C_STATE,
+  type StartJob,
+  type ToWorker,
+  W_BUSY,
+  W_IDLE,
+} from "./_protocol.ts";
+import {
+  bootThread,
+  enterJob,
+  handleUncaught,
+  markEnded,
+  markFailed,
+  markRunning,
+  Thread,
+} from "./thread.ts";
+// Every primitive registers how it travels when its module is evaluated.
+import "../mod.ts";
+
+markWorkerThread();
+
+class StartError extends Error {
+  constructor(readonly kind: "TypeError" | "ThreadError", message: string) {
+    super(message);
+  }
+}
+
+async function loadExport(
+  modules: readonly string[],
+  name: string,
+  source: string | undefined,
+  what: string,
+): Promise<unknown> {
+  const misses: string[] = [];
+  for (const url of modules) {
+    let ns = loadedModule(url);
+    try {
+      if (ns === undefined) {
+        ns = await import(url) as Record<string, unknown>;
+        recordModule(url, ns);
+      }
+    } catch (error) {
+      throw new StartError(
+        "ThreadError",
+        `the module ${url} failed to load in the new thread: ${
+          (error as Error)?.message ?? error
+        }`,
+      );
+    }
+    const value = findExport(ns, name, source);
+    if (value !== undefined) return value;
+    misses.push(
+      Object.hasOwn(ns, name)
+        ? `${url} exports a different ${name} (is the target a closure, or a local function that shadows the export?)`
+        : `${url} does not export ${name}`,
+    );
+  }
+  throw new StartError(
+    "TypeError",
+    `the ${what} ${name} cannot be found by reference: ${
+      misses.join("; ")
+    }; export it from the module that creates the thread (\`export ${
+      what === "class" ? "class" : "function"
+    } ${name}…\`), or pass module: <URL of the module that exports it>`,
+  );
+}
+
+async function runJob(job: StartJob): Promise<void> {
+  enterJob(job);
+  let thread: Thread;
+  try {
+    const code = job.code;
+    let target: ((...args: unknown[]) => unknown) | undefined;
+    let ctor: typeof Thread | undefined;
+    if (code.kind === "target" && code.name !== "") {
+      target = await loadExport(
+        code.modules,
+        code.name,
+        code.source,
+        "function",
+      ) as never;
+    } else if (code.kind === "both") {
+      target = await loadExport(
+        code.targetModules,
+        code.targetName,
+        code.source,
+        "function",
+      ) as never;
+    }
+    if (code.kind !== "target") {
+      ctor = await loadExport(
+        code.modules,
+        code.name,
+        undefined,
+        "class",
+      ) as typeof Thread;
+      if (typeof ctor !== "function" || !(ctor.prototype instanceof Thread)) {
+        throw new StartError(
+          "TypeError",
+          `the export ${code.name} is not a subclass of Thread in the new thread`,
+        );
+      }
+    }
+    await importModules(job.modules);
+    const payload = decode(job.payload) as Parameters<typeof bootThread>[3];
+    thread = bootThread(ctor, job, target, payload);
+  } catch (error) {
+    markFailed(job, {
+      name: error instanceof StartError ? error.kind : "ThreadError",
+      message: (error as Error)?.message ?? String(error),
+    });
+    return;
+  }
+  if (!markRunning(job)) return;
+  try {
+    await thread.run();
+  } catch (error) {
+    await handleUncaught(error, thread);
+  } finally {
+    markEnded(job);
+  }
+}
+
+async function loop(): Promise<void> {
+  const control = new Int32Array(bootData!.control);
+  const port = bootData!.port;
+  for (;;) {
+    const seen = Atomics.load(control, C_JOB);
+    const received = receiveMessageOnPort(port);
+    if (received === undefined) {
+      Atomics.wait(control, C_JOB, seen);
+      continue;
+    }
+    const message = received.message as ToWorker;
+    if (message.type === "close") break;
+    Atomics.store(control, C_STATE, W_BUSY);
+    await runJob(message);
+    Atomics.store(control, C_STATE, W_IDLE);
+  }
+  port.close();
+}
+
+if (bootData !== undefined) await loop();
