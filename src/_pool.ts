@@ -168,21 +168,33 @@ export function keepAlive(): void {
  * sanitizers) can finish with no Worker left. Threads still running are not touched.
  */
 export async function closeIdle(): Promise<void> {
-  const ending: Promise<unknown>[] = [];
+  const ending: Promise<void>[] = [];
+  const closing: Pooled[] = [];
   for (const pooled of [...pool]) {
     if (
       pooled.dead ||
       Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_CLOSED) !== W_IDLE
     ) continue;
     pooled.dead = true;
+    closing.push(pooled);
     pool.splice(pool.indexOf(pooled), 1);
     pooled.port.postMessage({ type: "close" });
     Atomics.add(pooled.control, C_JOB, 1);
     Atomics.notify(pooled.control, C_JOB);
-    ending.push(new Promise((resolve) => pooled.worker.once("exit", resolve)));
-    pooled.port.close();
+    ending.push(
+      new Promise<void>((resolve) => {
+        // The Worker is unref'd: hold the event loop open until it has exited, and end
+        // it by force if it does not leave its loop in time.
+        const force = setTimeout(() => pooled.worker.terminate(), 2000);
+        pooled.worker.once("exit", () => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+    );
   }
   await Promise.all(ending);
+  for (const pooled of closing) pooled.port.close();
 }
 
 /** Number of Workers in the pool, busy or idle. */

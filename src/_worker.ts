@@ -83,6 +83,11 @@ async function loadExport(
   );
 }
 
+/** Makes this Worker claimable for the next thread (before its joiners wake). */
+function becomeIdle(): void {
+  Atomics.store(control, C_STATE, W_IDLE);
+}
+
 async function runJob(job: StartJob): Promise<void> {
   enterJob(job);
   let thread: Thread;
@@ -123,24 +128,30 @@ async function runJob(job: StartJob): Promise<void> {
     const payload = decode(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
+    becomeIdle();
     markFailed(job, {
       name: error instanceof StartError ? error.kind : "ThreadError",
       message: (error as Error)?.message ?? String(error),
     });
     return;
   }
-  if (!markRunning(job)) return;
+  if (!markRunning(job)) {
+    becomeIdle();
+    return;
+  }
   try {
     await thread.run();
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
+    becomeIdle();
     markEnded(job);
   }
 }
 
+const control = new Int32Array(bootData?.control ?? new SharedArrayBuffer(8));
+
 async function loop(): Promise<void> {
-  const control = new Int32Array(bootData!.control);
   const port = bootData!.port;
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
@@ -153,7 +164,6 @@ async function loop(): Promise<void> {
     if (message.type === "close") break;
     Atomics.store(control, C_STATE, W_BUSY);
     await runJob(message);
-    Atomics.store(control, C_STATE, W_IDLE);
   }
   port.close();
 }
