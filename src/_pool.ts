@@ -26,6 +26,7 @@ import {
   CONTROL_WORDS,
   type StartJob,
   type ToMain,
+  W_BOOTING,
   W_BUSY,
   W_CLOSED,
   W_IDLE,
@@ -55,8 +56,9 @@ interface Pooled {
 
 const pool: Pooled[] = [];
 
-function spawn(): Pooled {
+function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  new Int32Array(control)[C_STATE] = state;
   const { port1, port2 } = new MessageChannel();
   const worker = new NodeWorker(WORKER_URL, {
     workerData: {
@@ -105,21 +107,46 @@ function died(pooled: Pooled, error: unknown): void {
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
   let chosen: Pooled | undefined;
-  for (const pooled of pool) {
-    if (
-      !pooled.dead &&
-      Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_BUSY) === W_IDLE
-    ) {
-      chosen = pooled;
-      break;
+  // Best an idle Worker, else a spare still booting (it takes the job once booted).
+  for (const from of [W_IDLE, W_BOOTING]) {
+    for (const pooled of pool) {
+      if (
+        !pooled.dead &&
+        Atomics.compareExchange(pooled.control, C_STATE, from, W_BUSY) === from
+      ) {
+        chosen = pooled;
+        break;
+      }
     }
+    if (chosen !== undefined) break;
   }
-  chosen ??= spawn();
+  chosen ??= spawn(W_BUSY);
   chosen.slot = job.slot;
   chosen.port.postMessage(job);
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
+  // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
+  prewarm(1);
+}
+
+/** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
+export const MAX_SPARES = 4;
+
+/**
+ * Makes sure that `n` Workers (at most {@linkcode MAX_SPARES}) are idle or booting, so
+ * that the next starts need not wait for a Worker to boot. Main thread only.
+ */
+export function prewarm(n: number): void {
+  let spare = 0;
+  for (const p of pool) {
+    if (!p.dead && Atomics.load(p.control, C_STATE) !== W_BUSY) spare++;
+  }
+  try {
+    for (let i = spare; i < Math.min(n, MAX_SPARES); i++) spawn(W_BOOTING);
+  } catch {
+    // No spare (no read permission, say): start() reports what stops a thread.
+  }
 }
 
 function serve(message: ToMain): void {
@@ -171,10 +198,20 @@ export async function closeIdle(): Promise<void> {
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {
+    if (pooled.dead) continue;
+    const state = Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_CLOSED);
     if (
-      pooled.dead ||
-      Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_CLOSED) !== W_IDLE
-    ) continue;
+      state === W_BOOTING &&
+      Atomics.compareExchange(pooled.control, C_STATE, W_BOOTING, W_CLOSED) === W_BOOTING
+    ) {
+      // A spare still booting: it has no thread; end it by force.
+      pooled.dead = true;
+      pool.splice(pool.indexOf(pooled), 1);
+      closing.push(pooled);
+      ending.push(pooled.worker.terminate().then(() => {}));
+      continue;
+    }
+    if (state !== W_IDLE) continue;
     pooled.dead = true;
     closing.push(pooled);
     pool.splice(pool.indexOf(pooled), 1);

@@ -20,7 +20,9 @@ import {
   C_STATE,
   type StartJob,
   type ToWorker,
+  W_BOOTING,
   W_BUSY,
+  W_CLOSED,
   W_IDLE,
 } from "./_protocol.ts";
 import {
@@ -153,6 +155,8 @@ const control = new Int32Array(bootData?.control ?? new SharedArrayBuffer(8));
 
 async function loop(): Promise<void> {
   const port = bootData!.port;
+  // A spare Worker (spawned without a job) becomes claimable once it has booted.
+  Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
     const received = receiveMessageOnPort(port);
@@ -161,7 +165,7 @@ async function loop(): Promise<void> {
       continue;
     }
     const message = received.message as ToWorker;
-    if (message.type === "close") break;
+    if (message.type === "close" || Atomics.load(control, C_STATE) === W_CLOSED) break;
     Atomics.store(control, C_STATE, W_BUSY);
     await runJob(message);
   }

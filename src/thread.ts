@@ -31,7 +31,7 @@ import {
   waitAsync,
   waitTimeout,
 } from "./_futex.ts";
-import { closeIdle, dispatch, keepAlive } from "./_pool.ts";
+import { closeIdle, dispatch, keepAlive, prewarm } from "./_pool.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import { callerModule, definingModule, findExport, mainModule } from "./_reference.ts";
 import {
@@ -138,6 +138,9 @@ interface ThreadState {
 const kState = Symbol("@threading/threading:thread");
 const NO_STATE = Symbol("@threading/threading:no-state");
 
+/** Threads constructed in this thread and not started yet (sizes the spare Workers). */
+let unstarted = 0;
+
 /** Per-thread cache of Thread objects by ident. */
 const handles = new Map<number, WeakRef<Thread>>();
 const i32 = runtime.i32;
@@ -234,6 +237,8 @@ export class Thread {
       ? `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`
       : checkName(options.name);
     const sub = new.target !== Thread;
+    // Boot a spare Worker now, so that start() finds it warm.
+    if (runtime.isMain) prewarm(++unstarted);
     Object.defineProperty(this, kState, {
       value: {
         slot: -1,
@@ -354,6 +359,7 @@ export class Thread {
       Atomics.store(i32, base + S_IDENT, 0);
       throw name === "TypeError" ? new TypeError(message) : new ThreadError(message);
     }
+    if (runtime.isMain && unstarted > 0) unstarted--;
     state.started = true;
     state.slot = slot;
     state.ident = ident;
@@ -979,6 +985,7 @@ export async function handleUncaught(
  */
 export async function shutdown(): Promise<void> {
   if (!runtime.isMain) return;
+  unstarted = 0;
   await closeIdle();
 }
 
