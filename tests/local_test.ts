@@ -1,0 +1,170 @@
+// Copyright the threading for Deno authors. MIT license.
+import assert from "node:assert/strict";
+import { shutdown, Thread } from "../src/thread.ts";
+import { local } from "../src/local.ts";
+import { SharedInt32, SharedList } from "../src/shared.ts";
+
+// ---- Thread targets and classes (exported: code travels by reference) ----
+
+/** The seeds' MyLocal, counting how often its constructor runs. */
+export class MyLocal extends local {
+  declare value: number;
+
+  constructor(value: number, runs: SharedInt32, log: SharedList<string>) {
+    super(value, runs, log);
+    runs.add(1);
+    log.push(`Initializing ${this}`);
+    this.value = value;
+  }
+}
+
+/** Records what this thread sees in `data`, sets its own value, and reads it back. */
+export function worker(data: local, out: Int32Array, index: number, mine: number): void {
+  out[index] = data.value === undefined ? -1 : data.value as number;
+  data.value = mine;
+  out[index + 1] = data.value as number;
+}
+
+/** Touches a MyLocal twice and records the values seen. */
+export function touch(data: MyLocal, out: Int32Array, index: number, mine: number): void {
+  out[index] = data.value;
+  data.value = mine;
+  out[index + 1] = data.value;
+  out[index + 2] = (data as local).missing === undefined ? 1 : 0;
+}
+
+/** Records whether two references to a local arrive as one object. */
+export function same(a: local, nested: { list: local[] }, out: Int32Array): void {
+  out[0] = a === nested.list[0] ? 1 : 0;
+  out[1] = a instanceof local ? 1 : 0;
+  out[2] = String(a) === String(nested.list[0]) ? 1 : 0;
+}
+
+/** A Thread subclass with a local as a field. */
+export class LocalThread extends Thread {
+  data: MyLocal;
+  out: Int32Array;
+
+  constructor(data: MyLocal, out: Int32Array) {
+    super();
+    this.data = data;
+    this.out = out;
+  }
+
+  override run(): void {
+    touch(this.data, this.out, 0, 55);
+  }
+}
+
+function ints(n = 16): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
+
+// ---- One thread ----
+
+Deno.test("local: attributes are set, read, listed and deleted; a missing one is undefined", () => {
+  const data = new local();
+  assert.equal(data.value, undefined);
+  assert.ok(!("value" in data));
+  data.value = 1000;
+  data.other = "x";
+  assert.equal(data.value, 1000);
+  assert.ok("value" in data);
+  assert.deepEqual(Object.keys(data), ["value", "other"]);
+  delete data.other;
+  assert.deepEqual(Object.keys(data), ["value"]);
+  assert.ok(data instanceof local);
+  assert.match(String(data), /^<local object \d+>$/);
+  assert.equal(Deno.inspect(data), String(data));
+});
+
+Deno.test("local subclass: getters, methods and fields work on the proxy", () => {
+  class Settings extends local {
+    level = 1;
+    get twice(): number {
+      return this.level * 2;
+    }
+    bump(): number {
+      return ++this.level;
+    }
+  }
+  const s = new Settings();
+  assert.equal(s.twice, 2);
+  assert.equal(s.bump(), 2);
+  assert.equal(s.level, 2);
+  assert.match(String(s), /^<Settings object \d+>$/);
+});
+
+// ---- Across threads ----
+
+Deno.test("local: each thread sees only its own attributes", async () => {
+  const data = new local();
+  data.value = 1000;
+  const out = ints();
+  const threads = [0, 1].map((i) =>
+    new Thread({ target: worker, args: [data, out, i * 2, 10 + i] })
+  );
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+  assert.deepEqual([...out.slice(0, 4)], [-1, 10, -1, 11]);
+  assert.equal(data.value, 1000);
+  await shutdown();
+});
+
+Deno.test("local subclass: the constructor runs again, with its arguments, once per thread", async () => {
+  const runs = new SharedInt32(0);
+  const log = new SharedList<string>();
+  const data = new MyLocal(1000, runs, log);
+  assert.equal(runs.value, 1);
+  const out = ints();
+  const threads = [0, 1].map((i) =>
+    new Thread({ target: touch, args: [data, out, i * 3, 50 + i] })
+  );
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+  assert.equal(runs.value, 3);
+  assert.deepEqual([...out.slice(0, 6)], [1000, 50, 1, 1000, 51, 1]);
+  assert.equal(data.value, 1000);
+  const lines = log.toArray();
+  assert.equal(lines.length, 3);
+  assert.ok(lines.every((line) => line === lines[0]), "the same object in every thread");
+  assert.match(lines[0], /^Initializing <MyLocal object \d+>$/);
+  await shutdown();
+});
+
+Deno.test("local: a reused Worker starts the next thread with fresh attributes", async () => {
+  const runs = new SharedInt32(0);
+  const data = new MyLocal(7, runs, new SharedList<string>());
+  const out = ints();
+  for (let i = 0; i < 3; i++) {
+    const t = new Thread({ target: touch, args: [data, out, i * 3, 20 + i] });
+    t.start();
+    t.join();
+  }
+  assert.deepEqual([...out.slice(0, 9)], [7, 20, 1, 7, 21, 1, 7, 22, 1]);
+  assert.equal(runs.value, 4);
+  await shutdown();
+});
+
+Deno.test("local: as a Thread field and nested twice, it arrives as one object", async () => {
+  const runs = new SharedInt32(0);
+  const data = new MyLocal(3, runs, new SharedList<string>());
+  const out = ints();
+  const t = new LocalThread(data, out);
+  t.start();
+  t.join();
+  assert.deepEqual([...out.slice(0, 3)], [3, 55, 1]);
+  const out2 = ints();
+  const u = new Thread({ target: same, args: [data, { list: [data] }, out2] });
+  u.start();
+  u.join();
+  assert.deepEqual([...out2.slice(0, 3)], [1, 1, 1]);
+  await shutdown();
+});
+
+Deno.test("local itself takes no arguments, as in Python", () => {
+  assert.throws(
+    () => new (local as unknown as new (n: number) => local)(1),
+    /Cannot create local: initialization arguments are not supported, received 1/,
+  );
+});

@@ -1,0 +1,375 @@
+// Copyright the threading for Deno authors. MIT license.
+import assert from "node:assert/strict";
+import { shutdown, Thread } from "../src/thread.ts";
+import { Lock } from "../src/lock.ts";
+import {
+  Shareable,
+  shared,
+  SharedBigInt64,
+  SharedBoolean,
+  SharedFloat64,
+  SharedInt32,
+  SharedJSON,
+  SharedList,
+} from "../src/shared.ts";
+
+// ---- Shareable classes and thread targets (exported: code travels by reference) ----
+
+/** The seeds' Counter: a lock, a shared value, `increment()`. */
+export class Counter extends Shareable {
+  lock = new Lock();
+  @shared
+  accessor value = 0;
+
+  increment(): void {
+    this.lock.acquire();
+    try {
+      this.value = this.value + 1;
+    } finally {
+      this.lock.release();
+    }
+  }
+}
+
+/** The seeds' ActivePool: a lock and a shared list of names. */
+export class ActivePool extends Shareable {
+  active = new SharedList<string>();
+  lock = new Lock();
+  seen = new SharedList<string>();
+
+  makeActive(name: string): void {
+    using _ = this.lock.hold();
+    this.active.push(name);
+    this.seen.push(`Running: ${this.active}`);
+  }
+
+  makeInactive(name: string): void {
+    using _ = this.lock.hold();
+    this.active.remove(name);
+    this.seen.push(`Running: ${this.active}`);
+  }
+}
+
+/** A Shareable holding other shared things and plain data. */
+export class Box extends Shareable {
+  hits = new SharedInt32(0);
+  big = new SharedBigInt64(0n);
+  ratio = new SharedFloat64(0);
+  flag = new SharedBoolean(false);
+  doc = new SharedJSON<{ names: string[] }>({ names: [] });
+  label: string;
+  inner: Counter;
+
+  constructor(label: string, inner: Counter) {
+    super();
+    this.label = label;
+    this.inner = inner;
+  }
+
+  describe(): string {
+    return `${this.label}:${this.inner.value}`;
+  }
+}
+
+/** A Thread subclass with a Shareable field. */
+export class CountingThread extends Thread {
+  counter: Counter;
+  times: number;
+
+  constructor(counter: Counter, times: number) {
+    super();
+    this.counter = counter;
+    this.times = times;
+  }
+
+  override run(): void {
+    for (let i = 0; i < this.times; i++) this.counter.increment();
+  }
+}
+
+/** Increments `counter` `times` times. */
+export function worker(counter: Counter, times: number): void {
+  for (let i = 0; i < times; i++) counter.increment();
+}
+
+/** Adds to the cells without a lock, using their atomic operations. */
+export function atomics(box: Box, times: number): void {
+  for (let i = 0; i < times; i++) {
+    box.hits.add(1);
+    box.big.add(2n);
+    box.ratio.add(0.5);
+  }
+}
+
+/** Checks what arrived: classes, identity, sharing; writes 1s into `out` for each pass. */
+export function inspect(
+  out: Int32Array,
+  nested: { boxes: Box[]; counter: Counter },
+  again: Counter,
+): void {
+  const box = nested.boxes[0];
+  out[0] = box instanceof Box ? 1 : 0;
+  out[1] = nested.counter instanceof Counter ? 1 : 0;
+  out[2] = nested.counter === again ? 1 : 0;
+  out[3] = box.inner === again ? 1 : 0;
+  out[4] = box.inner.lock === again.lock ? 1 : 0;
+  out[5] = box.describe() === "plain:7" ? 1 : 0;
+  out[6] = nested.boxes[1] === box ? 1 : 0;
+  again.increment();
+  box.flag.value = true;
+  box.doc.update((d) => {
+    d.names.push("from thread");
+  });
+  box.label = "changed in thread";
+}
+
+/** Pushes big strings so that the list's buffer grows inside this thread. */
+export function grow(list: SharedList<string>, count: number, size: number): void {
+  for (let i = 0; i < count; i++) list.push(String(i).padEnd(size, "."));
+}
+
+/** Runs a pool member: in, check, out. */
+export function member(pool: ActivePool, name: string): void {
+  pool.makeActive(name);
+  pool.makeInactive(name);
+}
+
+/** Not exported from this module: cannot travel. */
+class Hidden extends Shareable {
+  n = new SharedInt32(0);
+}
+
+/** Has methods but does not opt in. */
+class Plain {
+  n = 1;
+  get double(): number {
+    return this.n * 2;
+  }
+}
+
+/** A Shareable with a field that cannot travel. */
+export class WithCallback extends Shareable {
+  callback = () => 1;
+}
+
+/** Does nothing. */
+export function noop(..._args: unknown[]): void {}
+
+function ints(n = 16): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
+
+function runAll(threads: Thread[]): void {
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+}
+
+// ---- Across threads ----
+
+Deno.test("Counter.increment() from 4 threads gives an exact total", async () => {
+  const counter = new Counter();
+  const threads = Array.from(
+    { length: 4 },
+    () => new Thread({ target: worker, args: [counter, 250] }),
+  );
+  runAll(threads);
+  assert.equal(counter.value, 1000);
+  await shutdown();
+});
+
+Deno.test("Counter as a field of a Thread subclass is the shared counter", async () => {
+  const counter = new Counter();
+  runAll([new CountingThread(counter, 50), new CountingThread(counter, 70)]);
+  assert.equal(counter.value, 120);
+  await shutdown();
+});
+
+Deno.test("atomic cell operations from 4 threads give exact totals", async () => {
+  const box = new Box("b", new Counter());
+  runAll(
+    Array.from({ length: 4 }, () => new Thread({ target: atomics, args: [box, 500] })),
+  );
+  assert.equal(box.hits.value, 2000);
+  assert.equal(box.big.value, 4000n);
+  assert.equal(box.ratio.value, 1000);
+  await shutdown();
+});
+
+Deno.test("Shareables nested in arrays and objects arrive as their classes, one object each", async () => {
+  const counter = new Counter();
+  counter.value = 7;
+  const box = new Box("plain", counter);
+  const out = ints();
+  runAll([
+    new Thread({ target: inspect, args: [out, { boxes: [box, box], counter }, counter] }),
+  ]);
+  assert.deepEqual([...out.slice(0, 7)], [1, 1, 1, 1, 1, 1, 1]);
+  assert.equal(counter.value, 8);
+  assert.equal(box.flag.value, true);
+  assert.deepEqual(box.doc.value, { names: ["from thread"] });
+  // Plain fields are copied: the thread's change is not seen here.
+  assert.equal(box.label, "plain");
+  await shutdown();
+});
+
+Deno.test("ActivePool: the shared list prints as a Python list and ends empty", async () => {
+  const pool = new ActivePool();
+  runAll(
+    ["0", "1", "2", "3"].map((name) =>
+      new Thread({ target: member, args: [pool, name], name })
+    ),
+  );
+  assert.equal(pool.active.length, 0);
+  assert.equal(String(pool.active), "[]");
+  const lines = pool.seen.toArray();
+  assert.equal(lines.length, 8);
+  for (const line of lines) assert.match(line, /^Running: \[('\d'(, )?)*\]$/);
+  await shutdown();
+});
+
+Deno.test("a SharedList grows in one thread and is read whole in another", async () => {
+  const list = new SharedList<string>([], { maxBytes: 1 << 20 });
+  runAll([new Thread({ target: grow, args: [list, 200, 1000] })]);
+  assert.equal(list.length, 200);
+  assert.equal(list.at(199), "199".padEnd(1000, "."));
+  list.push("main");
+  assert.equal(list.length, 201);
+  await shutdown();
+});
+
+Deno.test("start() refuses what cannot travel, naming it and saying what to do", async () => {
+  assert.throws(
+    () => new Thread({ target: noop, args: [{ p: new Plain() }] }).start(),
+    (e: Error) =>
+      e instanceof TypeError && e.message.includes("args[0].p") &&
+      e.message.includes("extend Shareable"),
+  );
+  assert.throws(
+    () => new Thread({ target: noop, args: [new WithCallback()] }).start(),
+    (e: Error) => e instanceof TypeError && e.message.includes("args[0].callback"),
+  );
+  assert.throws(
+    () => new Thread({ target: noop, args: [new Hidden()] }).start(),
+    (e: Error) => e.message.includes("does not export a Shareable class named Hidden"),
+  );
+  await shutdown();
+});
+
+// ---- One thread ----
+
+Deno.test("@shared fields read like fields; the cell's own fields stay out of Object.keys", () => {
+  const c = new Counter();
+  assert.equal(c.value, 0);
+  c.increment();
+  c.increment();
+  assert.equal(c.value, 2);
+  assert.deepEqual(Object.keys(c), ["lock"]);
+  assert.throws(() => {
+    (c as unknown as { value: string }).value = "x";
+  }, TypeError);
+});
+
+Deno.test("SharedInt32 checks its values and returns previous values", () => {
+  const n = new SharedInt32(5);
+  assert.equal(n.add(2), 5);
+  assert.equal(n.sub(), 7);
+  assert.equal(n.exchange(1), 6);
+  assert.equal(n.compareExchange(1, 9), 1);
+  assert.equal(n.compareExchange(1, 3), 9);
+  assert.equal(n.value, 9);
+  assert.equal(+n, 9);
+  assert.equal(JSON.stringify({ n }), '{"n":9}');
+  assert.throws(() => new SharedInt32(2 ** 31), RangeError);
+  assert.throws(() => new SharedInt32(1.5), TypeError);
+  assert.throws(() => {
+    n.value = "1" as never;
+  }, /Cannot set SharedInt32: expected an integer, received "1"/);
+});
+
+Deno.test("SharedFloat64, SharedBigInt64 and SharedBoolean hold their types", () => {
+  const f = new SharedFloat64(-0);
+  assert.ok(Object.is(f.value, -0));
+  assert.equal(f.compareExchange(0, 1), -0);
+  assert.ok(Object.is(f.value, -0), "0 and -0 differ in compareExchange");
+  f.value = NaN;
+  assert.ok(Number.isNaN(f.exchange(2.5)));
+  assert.equal(f.sub(0.5), 2.5);
+  assert.equal(f.value, 2);
+  const b = new SharedBigInt64(2n ** 62n);
+  assert.equal(b.add(1n), 2n ** 62n);
+  assert.throws(() => new SharedBigInt64(2n ** 63n), RangeError);
+  assert.throws(() => new SharedBigInt64(1 as never), TypeError);
+  const flag = new SharedBoolean(true);
+  assert.equal(flag.compareExchange(true, false), true);
+  assert.equal(flag.value, false);
+  assert.throws(() => new SharedBoolean(1 as never), TypeError);
+});
+
+Deno.test("SharedList has the list methods and prints as Python prints a list", () => {
+  const list = new SharedList<string | number | null | boolean>(["a", 1]);
+  assert.equal(list.push("it's", null, true), 5);
+  assert.equal(String(list), `['a', 1, "it's", None, True]`);
+  assert.equal(Deno.inspect(list), String(list));
+  list.insert(0, "first");
+  list.insert(-1, "before last");
+  assert.deepEqual(list.toArray(), ["first", "a", 1, "it's", null, "before last", true]);
+  list.remove("it's");
+  assert.equal(list.indexOf(null), 3);
+  assert.equal(list.includes("zzz"), false);
+  assert.deepEqual(list.splice(1, 2, "x"), ["a", 1]);
+  assert.equal(list.pop(), true);
+  assert.equal(list.shift(), "first");
+  assert.equal(list.unshift("u"), 4);
+  list.set(-1, "end");
+  assert.equal(list.at(-1), "end");
+  assert.deepEqual([...list], ["u", "x", null, "end"]);
+  assert.equal(JSON.stringify(list), '["u","x",null,"end"]');
+  assert.equal(list.update((items) => items.splice(0).length), 4);
+  assert.equal(list.length, 0);
+  list.push(1);
+  list.clear();
+  assert.equal(list.length, 0);
+  assert.throws(
+    () => list.remove("nope"),
+    /Cannot remove from SharedList: "nope" is not in the list/,
+  );
+  assert.throws(() => list.set(3, 1), RangeError);
+});
+
+Deno.test("SharedList refuses data that is not JSON and data that does not fit", () => {
+  const list = new SharedList<string[]>([], { maxBytes: 64 });
+  assert.throws(
+    () => list.push([1, () => 2] as never),
+    /Cannot push to SharedList: items\[0\]\[1\] is function/,
+  );
+  assert.throws(() => list.push([NaN] as never), TypeError);
+  assert.throws(() => list.push(["x".repeat(100)]), /more than maxBytes 64/);
+  assert.equal(list.length, 0);
+  assert.throws(() => new SharedList([], { maxBytes: 1 }), RangeError);
+  assert.throws(
+    () => list.update((items) => items.push([new Date()] as never)),
+    TypeError,
+  );
+  assert.equal(list.length, 0);
+});
+
+Deno.test("items read from a SharedList are frozen copies; pushed objects stay the caller's", () => {
+  const mine = { n: 1 };
+  const list = new SharedList<{ n: number }>([mine]);
+  assert.ok(!Object.isFrozen(mine));
+  const read = list.at(0)!;
+  assert.ok(Object.isFrozen(read));
+  assert.notEqual(read, mine);
+  assert.equal(list.indexOf({ n: 1 }), 0);
+});
+
+Deno.test("SharedJSON replaces and updates its value as a whole", () => {
+  const doc = new SharedJSON<{ a: number; b?: string[] }>({ a: 1 });
+  assert.equal(String(doc), "{'a': 1}");
+  doc.value = { a: 2, b: ["x"] };
+  assert.deepEqual(doc.update((d) => ({ ...d, a: d.a + 1 })), { a: 3, b: ["x"] });
+  assert.ok(Object.isFrozen(doc.value.b));
+  assert.throws(() => {
+    doc.value = { a: 1n } as never;
+  }, TypeError);
+});
