@@ -16,6 +16,7 @@
  * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
  * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
  * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
+ * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  *
  * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
  *
@@ -61,6 +62,11 @@ export const H_HIGH = 4;
 export const H_OID = 5;
 /** Requests posted to the main thread and not yet served. */
 export const H_REQUESTS = 6;
+/**
+ * The output lock (two words, see `_lock_algorithm.ts`): held while one thread writes a
+ * line to stdout or stderr, so that lines of different threads never mix.
+ */
+export const H_WRITE_LOCK = 8;
 /** Words in the header. */
 const HEADER_WORDS = 16;
 

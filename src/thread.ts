@@ -32,6 +32,7 @@ import {
   waitTimeout,
 } from "./_futex.ts";
 import { closeIdle, dispatch, keepAlive, prewarm } from "./_pool.ts";
+import { writeWhole } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import { callerModule, definingModule, findExport, mainModule } from "./_reference.ts";
 import {
@@ -871,12 +872,8 @@ export function excepthook(args: ExceptHookArgs): void {
 }
 
 /** Writes text to stderr in one piece, so that lines of threads never mix. */
-export function writeStderr(text: string): void {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) {
-    written += Deno.stderr.writeSync(bytes.subarray(written));
-  }
+function writeStderr(text: string): void {
+  writeWhole(Deno.stderr, new TextEncoder().encode(text));
 }
 
 let hook: ExceptHook = excepthook;

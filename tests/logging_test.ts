@@ -1,0 +1,576 @@
+// Copyright the threading for Deno authors. MIT license.
+import assert from "node:assert/strict";
+import {
+  configureSync,
+  getLogger as getLogTapeLogger,
+  type LogRecord,
+  resetSync,
+} from "@logtape/logtape";
+import * as logging from "../src/logging.ts";
+import { formatMessage, pyRepr, pyStr, strftime } from "../src/_format.ts";
+
+const decoder = new TextDecoder();
+
+/** A stream that keeps what is written, one entry a write. */
+function capture(): { lines: string[]; stream: logging.SyncWriter } {
+  const lines: string[] = [];
+  return {
+    lines,
+    stream: {
+      writeSync(bytes: Uint8Array): number {
+        lines.push(decoder.decode(bytes));
+        return bytes.length;
+      },
+    },
+  };
+}
+
+/** Configures logging (forced) to a capture stream at DEBUG and returns its lines. */
+function configure(
+  format: string,
+  options: logging.BasicConfigOptions = {},
+): string[] {
+  const { lines, stream } = capture();
+  logging.basicConfig({ level: logging.DEBUG, format, stream, force: true, ...options });
+  return lines;
+}
+
+function two(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/** A LogTape record of the main thread at a fixed local time: 2018-05-01 15:39:49,561. */
+const WHEN = new Date(2018, 4, 1, 15, 39, 49, 561).getTime();
+
+function record(overrides: Partial<LogRecord> = {}): LogRecord {
+  return {
+    category: ["app", "db"],
+    level: "warning",
+    message: ["Sleeping 0.47"],
+    rawMessage: "Sleeping 0.47",
+    timestamp: WHEN,
+    properties: {},
+    ...overrides,
+  };
+}
+
+Deno.test("pythonFormatter() formats every field with width, alignment and precision", async (t) => {
+  const cases: [string, string][] = [
+    ["%(threadName)s", "MainThread"],
+    ["(%(threadName)-10s)", "(MainThread)"],
+    ["(%(threadName)-12s)", "(MainThread  )"],
+    ["(%(threadName)12s)", "(  MainThread)"],
+    ["(%(threadName).4s)", "(Main)"],
+    ["%(thread)d", "1"],
+    ["%(thread)5d|", "    1|"],
+    ["%(thread)-5d|", "1    |"],
+    ["%(thread)05d", "00001"],
+    ["%(levelname)s", "WARNING"],
+    ["[%(levelname)-8s]", "[WARNING ]"],
+    ["%(levelno)d %(levelno)s %(levelno)x", "30 30 1e"],
+    ["%(name)s", "app.db"],
+    ["%(message)s", "Sleeping 0.47"],
+    ["%(message)20s|", "       Sleeping 0.47|"],
+    ["%(message)r", "'Sleeping 0.47'"],
+    ["%(msg)s", "Sleeping 0.47"],
+    ["%(created).3f", (WHEN / 1000).toFixed(3)],
+    ["%(created)d", String(Math.floor(WHEN / 1000))],
+    ["%(msecs)d %(msecs)03d", "561 561"],
+    ["%(msecs)s", "561.0"],
+    ["%(process)d", String(Deno.pid)],
+    ["%(processName)s", "MainProcess"],
+    ["%(taskName)s", "None"],
+    ["%(asctime)s", "2018-05-01 15:39:49,561"],
+    ["%(asctime)-25s|", "2018-05-01 15:39:49,561  |"],
+    ["%(filename)s:%(lineno)d %(funcName)s", "(unknown file):0 (unknown function)"],
+    ["100%% %(levelname)s", "100% WARNING"],
+  ];
+  for (const [format, expected] of cases) {
+    await t.step(format, () => {
+      assert.equal(logging.pythonFormatter(format)(record()), expected + "\n");
+    });
+  }
+  await t.step("%(relativeCreated)d counts milliseconds", () => {
+    const now = Date.now();
+    const line = logging.pythonFormatter("%(relativeCreated)d")(
+      record({ timestamp: now }),
+    );
+    assert.match(line, /^\d+\n$/);
+  });
+  await t.step("%(name)s of the root category is root", () => {
+    assert.equal(logging.pythonFormatter("%(name)s")(record({ category: [] })), "root\n");
+  });
+  await t.step("levels of LogTape map to Python's", () => {
+    const f = logging.pythonFormatter("%(levelname)s %(levelno)d");
+    const names = ["trace", "debug", "info", "warning", "error", "fatal"] as const;
+    assert.deepEqual(names.map((level) => f(record({ level }))), [
+      "TRACE 5\n",
+      "DEBUG 10\n",
+      "INFO 20\n",
+      "WARNING 30\n",
+      "ERROR 40\n",
+      "CRITICAL 50\n",
+    ]);
+  });
+  await t.step("a record's threadName and thread properties win", () => {
+    const f = logging.pythonFormatter("(%(threadName)-10s) %(thread)d");
+    assert.equal(
+      f(record({ properties: { threadName: "worker", thread: 7 } })),
+      "(worker    ) 7\n",
+    );
+  });
+  await t.step("LogTape message values print as Python's str()", () => {
+    const f = logging.pythonFormatter("%(message)s");
+    assert.equal(
+      f(record({ message: ["Running: ", ["0", "1"], " ok ", true, ""] })),
+      "Running: ['0', '1'] ok True\n",
+    );
+  });
+});
+
+Deno.test("datefmt takes time.strftime codes", async (t) => {
+  const cases: [string, string][] = [
+    ["%Y-%m-%d %H:%M:%S", "2018-05-01 15:39:49"],
+    ["%y/%m/%d", "18/05/01"],
+    ["%a %A %b %B", "Tue Tuesday May May"],
+    ["%I:%M %p", "03:39 PM"],
+    ["%j %w %e", "121 2  1"],
+    ["%x %X", "05/01/18 15:39:49"],
+    ["%c", "Tue May  1 15:39:49 2018"],
+    ["%U %W", "17 18"],
+    ["%% %s", `% ${Math.floor(WHEN / 1000)}`],
+  ];
+  for (const [datefmt, expected] of cases) {
+    await t.step(datefmt, () => {
+      assert.equal(
+        logging.pythonFormatter("%(asctime)s", datefmt)(record()),
+        expected + "\n",
+      );
+      assert.equal(strftime(datefmt, WHEN), expected);
+    });
+  }
+  await t.step("%z is the local offset", () => {
+    const off = -new Date(WHEN).getTimezoneOffset();
+    const sign = off < 0 ? "-" : "+";
+    const a = Math.abs(off);
+    assert.equal(strftime("%z", WHEN), `${sign}${two(Math.floor(a / 60))}${two(a % 60)}`);
+  });
+});
+
+Deno.test("message arguments format as Python's msg % args", async (t) => {
+  // Each expected text was printed by CPython 3.11 for the same template and arguments.
+  const cases: [string, unknown[], string][] = [
+    ["Sleeping %0.02f", [0.4712], "Sleeping 0.47"],
+    ["Sleeping %0.2f", [0.475], "Sleeping 0.47"],
+    ["%5.1f|%-6d|%06.2f|", [3.14159, 42, 3.14159], "  3.1|42    |003.14|"],
+    ["%x %X %#x %#o %o", [255, 255, 255, 8, 8], "ff FF 0xff 0o10 10"],
+    [
+      "%e %E %.2e %10.3e|",
+      [12345.678, 0.000123, 1e100, -5.5],
+      "1.234568e+04 1.230000E-04 1.00e+100 -5.500e+00|",
+    ],
+    [
+      "%g %g %g %g %g %g %g",
+      [1e16, 100000, 1000000, 1.5, 0.0001, 0.00001, 123456789],
+      "1e+16 100000 1e+06 1.5 0.0001 1e-05 1.23457e+08",
+    ],
+    [
+      "%.3g %#g %G %.0g %.10g",
+      [3.14159, 1.5, 1e-20, 2.5, 0.1],
+      "3.14 1.50000 1E-20 2 0.1",
+    ],
+    ["%s %s %s %s %s", [true, false, null, undefined, "x"], "True False None None x"],
+    ["%r %r %r", ["it's", 'a"b', "a'b\"c\n\t\\"], `"it's" 'a"b' 'a\\'b"c\\n\\t\\\\'`],
+    ["Running: %s", [["0", "1"]], "Running: ['0', '1']"],
+    ["%s|%r", [["0", "1"], ["0", 1, true, null]], "['0', '1']|['0', 1, True, None]"],
+    ["%s", [{ a: "A" }], "{'a': 'A'}"],
+    ["%s", [{ a: "A", b: [1, 2] }], "{'a': 'A', 'b': [1, 2]}"],
+    ["%s %s", [new Map([["k", 1]]), new Set([1, 2])], "{'k': 1} {1, 2}"],
+    ["%(a)s and %(b)r %(c)05d", [{ a: 1, b: "x", c: 42 }], "1 and 'x' 00042"],
+    ["%d %i %d %d", [3.9, -3.9, true, 0], "3 -3 1 0"],
+    ["%d", [12345678901234567890n], "12345678901234567890"],
+    ["%+d % d %+.1f % .1f", [5, 5, 2.25, 2.25], "+5  5 +2.2  2.2"],
+    ["%-10s|%10s|%.2s|", ["ab", "cd", "xyz"], "ab        |        cd|xy|"],
+    ["%c%c", [65, "z"], "Az"],
+    ["100%% sure %s", ["yes"], "100% sure yes"],
+    ["%*d|%-*d|%.*f", [5, 42, 4, 7, 2, 3.14159], "   42|7   |3.14"],
+    ["%s %s", [0.1, 1e-7], "0.1 1e-07"],
+    ["%s %s %s", [1e22, 123.456, -0.5], "1e+22 123.456 -0.5"],
+    ["%f %f", [1e20, 0], "100000000000000000000.000000 0.000000"],
+    ["%.0f %.0f %.0f", [0.5, 1.5, 2.5], "0 2 2"],
+    ["%.0e %.0e %.1e", [2.5, 9.5, 1.25], "2e+00 1e+01 1.2e+00"],
+    [
+      "%5s|%-5s|%05d|%-05d|%5.1s|",
+      ["a", "b", 3, 4, "xyz"],
+      "    a|b    |00003|4    |    x|",
+    ],
+    ["%o %x", [-8, -255], "-10 -ff"],
+    ["%.3d|%5.3d", [7, -7], "007| -007"],
+    ["%f %F %e", [Infinity, -Infinity, NaN], "inf -INF nan"],
+    ["%s %r", [{}, []], "{} []"],
+    ["no args %s", [], "no args %s"],
+    ["%s", [new Error("boom")], "boom"],
+    ["%r", [new TypeError("boom")], "TypeError('boom')"],
+  ];
+  for (const [msg, args, expected] of cases) {
+    await t.step(`${msg} % ${pyRepr(args)}`, () => {
+      assert.equal(formatMessage(msg, args), expected);
+    });
+  }
+  const errors: [string, unknown[], ErrorConstructor, RegExp][] = [
+    ["%d", ["x"], TypeError, /%d format: a real number is required, not str/],
+    ["%s %s", [1], TypeError, /not enough arguments/],
+    ["%s", [1, 2], TypeError, /not all arguments converted/],
+    ["%(a)s", [{ b: 1 }], TypeError, /no key 'a'/],
+    ["%(a)s", [1, 2], TypeError, /needs a single object argument/],
+    ["%x", [3.5], TypeError, /%x format: an integer is required, not float/],
+    ["%f", ["x"], TypeError, /%f format: a real number is required, not str/],
+    ["%d", [NaN], RangeError, /NaN/],
+    ["%q", [1], RangeError, /unsupported conversion "%q"/],
+    ["%(a", [{ a: 1 }], RangeError, /unterminated/],
+    ["%", [1], RangeError, /incomplete conversion/],
+  ];
+  for (const [msg, args, type, pattern] of errors) {
+    await t.step(`${msg} % ${pyRepr(args)} throws ${type.name}`, () => {
+      assert.throws(() => formatMessage(msg, args), (e: Error) => {
+        assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+        assert.match(e.message, pattern);
+        return true;
+      });
+    });
+  }
+});
+
+Deno.test("pyStr() and pyRepr() print JavaScript values as Python would", () => {
+  assert.equal(pyStr(["0", "1"]), "['0', '1']");
+  assert.equal(pyStr({ a: "A" }), "{'a': 'A'}");
+  assert.equal(pyStr(new Set()), "set()");
+  assert.equal(pyRepr("x"), "'x'");
+  const cyclic: unknown[] = [1];
+  cyclic.push(cyclic);
+  assert.equal(pyStr(cyclic), "[1, [...]]");
+  class WithToString {
+    toString() {
+      return "custom";
+    }
+  }
+  assert.equal(pyStr(new WithToString()), "custom");
+  assert.equal(pyStr(function named() {}), "<function named>");
+});
+
+Deno.test("basicConfig() pads the thread name as the seeds do", () => {
+  const lines = configure("(%(threadName)-10s) %(message)s");
+  logging.debug("Starting");
+  logging.debug("Sleeping %0.02f", 0.4712);
+  const seeds = configure("[%(levelname)s] (%(threadName)-10s) %(message)s");
+  logging.debug("Exiting");
+  assert.deepEqual(lines, ["(MainThread) Starting\n", "(MainThread) Sleeping 0.47\n"]);
+  assert.deepEqual(seeds, ["[DEBUG] (MainThread) Exiting\n"]);
+});
+
+Deno.test("basicConfig() configures once unless force is true", () => {
+  const first = configure("first %(message)s");
+  const second = capture();
+  logging.basicConfig({ format: "second %(message)s", stream: second.stream });
+  logging.info("kept");
+  assert.deepEqual(first, ["first kept\n"]);
+  assert.deepEqual(second.lines, []);
+});
+
+Deno.test("basicConfig() checks its options at configuration time", async (t) => {
+  const lines = configure("good %(message)s");
+  const bad: [logging.BasicConfigOptions, ErrorConstructor, RegExp][] = [
+    [{ format: "hello" }, RangeError, /needs at least one field/],
+    [{ format: "%(message)" }, RangeError, /incomplete conversion/],
+    [{ format: "%(message)q" }, RangeError, /unsupported conversion "%q"/],
+    [{ format: "%(foo)s" }, RangeError, /unknown field %\(foo\)s/],
+    [{ format: "%s" }, RangeError, /names none/],
+    [{ format: "%(message" }, RangeError, /unterminated/],
+    [
+      { format: "%(threadName)d" },
+      TypeError,
+      /%d format: a real number is required, not str/,
+    ],
+    [{ format: "%(message)*s" }, RangeError, /"\*" width/],
+    [{ format: 42 as unknown as string }, TypeError, /format must be a string/],
+    [
+      { format: "%(asctime)s", datefmt: "%Q" },
+      RangeError,
+      /unsupported datefmt code "%Q"/,
+    ],
+    [{ level: "LOUD" }, RangeError, /unknown level name/],
+    [{ level: 1.5 }, RangeError, /non-negative integer/],
+    [
+      { level: {} as unknown as number },
+      TypeError,
+      /a level is a number or a level name/,
+    ],
+    [{ stream: 42 as unknown as "stderr" }, TypeError, /stream must be/],
+    [{ style: "{" as "%" }, RangeError, /only the "%" style/],
+    [
+      { filename: "x.log" } as logging.BasicConfigOptions,
+      RangeError,
+      /unsupported option/,
+    ],
+    [{ force: "yes" as unknown as boolean }, TypeError, /force must be a boolean/],
+  ];
+  for (const [options, type, pattern] of bad) {
+    await t.step(JSON.stringify(options), () => {
+      assert.throws(
+        () => logging.basicConfig({ ...options, force: options.force ?? true }),
+        (e: Error) => {
+          assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+          assert.match(e.message, pattern);
+          assert.match(e.message, /^Cannot configure logging: /);
+          return true;
+        },
+      );
+    });
+  }
+  await t.step("the configuration in force is kept", () => {
+    logging.info("still %s", "good");
+    assert.deepEqual(lines, ["good still good\n"]);
+  });
+});
+
+Deno.test("levels: names, numbers, setLevel and inheritance by dotted name", () => {
+  const lines = configure("%(levelname)s:%(name)s:%(message)s", { level: "info" });
+  const app = logging.getLogger("lv");
+  const db = logging.getLogger("lv.db");
+  assert.equal(db.parent, app);
+  assert.equal(app.getChild("db"), db);
+  assert.equal(db.getEffectiveLevel(), logging.INFO);
+  db.debug("hidden");
+  app.setLevel("DEBUG");
+  assert.equal(db.level, logging.NOTSET);
+  assert.equal(db.getEffectiveLevel(), logging.DEBUG);
+  db.debug("shown %d", 1);
+  db.setLevel(logging.ERROR);
+  db.warning("hidden");
+  db.log("CRITICAL", "log(%s)", "name");
+  db.log(45, "log(%d)", 45);
+  db.setLevel(logging.NOTSET);
+  db.info("inherits again");
+  logging.log(logging.INFO, "root %s", "log");
+  logging.critical("c");
+  logging.getLogger("lv").fatal("f");
+  assert.deepEqual(lines, [
+    "DEBUG:lv.db:shown 1\n",
+    "CRITICAL:lv.db:log(name)\n",
+    "Level 45:lv.db:log(45)\n",
+    "INFO:lv.db:inherits again\n",
+    "INFO:root:root log\n",
+    "CRITICAL:root:c\n",
+    "CRITICAL:lv:f\n",
+  ]);
+  assert.equal(logging.getLevelName(logging.WARNING), "WARNING");
+  assert.equal(logging.getLevelName("DEBUG"), 10);
+  assert.throws(() => db.setLevel(-1), RangeError);
+  assert.throws(() => db.log("LOUD", "x"), RangeError);
+  assert.equal(logging.getLogger("root"), logging.getLogger());
+  assert.equal(logging.getLogger().name, "root");
+  app.setLevel(logging.NOTSET);
+});
+
+Deno.test("a trailing Error the message does not use is logged with its stack", () => {
+  const lines = configure("%(levelname)s %(message)s");
+  const error = new TypeError("boom");
+  logging.exception("failed: %s", "x", error);
+  logging.error("as an argument: %s", error);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^ERROR failed: x\nTypeError: boom\n {4}at /);
+  assert.equal(lines[1], "ERROR as an argument: boom\n");
+});
+
+Deno.test("caller fields come from the stack when the format uses them", () => {
+  const lines = configure("%(filename)s:%(lineno)d %(funcName)s %(module)s %(pathname)s");
+  function whoCalls() {
+    logging.info("x");
+  }
+  whoCalls();
+  const path = decodeURIComponent(new URL(import.meta.url).pathname);
+  assert.match(lines[0], /^logging_test\.ts:\d+ whoCalls logging_test /);
+  assert.ok(lines[0].endsWith(` ${path}\n`), lines[0]);
+});
+
+Deno.test("records reach LogTape with threadName and thread properties", () => {
+  const seen: LogRecord[] = [];
+  logging.basicConfig({ level: logging.DEBUG, force: true, stream: capture().stream });
+  configureSync({
+    reset: true,
+    sinks: { seen: (r: LogRecord) => seen.push(r) },
+    loggers: [
+      { category: "lt", sinks: ["seen"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], lowestLevel: "warning" },
+    ],
+  });
+  try {
+    logging.getLogger("lt.sub").info("Running: %s", ["0"]);
+    getLogTapeLogger(["lt"]).info("from LogTape {x}", { x: 1 });
+    assert.equal(seen.length, 2);
+    const [ours, theirs] = seen;
+    assert.deepEqual(ours.category, ["lt", "sub"]);
+    assert.equal(ours.level, "info");
+    assert.deepEqual(ours.message, ["Running: ['0']"]);
+    assert.equal(ours.rawMessage, "Running: %s");
+    assert.equal(ours.properties.threadName, "MainThread");
+    assert.equal(ours.properties.thread, 1);
+    assert.equal(ours.properties.levelno, logging.INFO);
+    const f = logging.pythonFormatter(
+      "(%(threadName)s) %(levelname)s:%(name)s:%(message)s",
+    );
+    assert.equal(f(ours), "(MainThread) INFO:lt.sub:Running: ['0']\n");
+    assert.equal(f(theirs), "(MainThread) INFO:lt:from LogTape 1\n");
+  } finally {
+    resetSync();
+  }
+});
+
+Deno.test("withThreadName() and pythonSink() serve a LogTape configuration of one's own", () => {
+  const seen: LogRecord[] = [];
+  const { lines, stream } = capture();
+  configureSync({
+    reset: true,
+    sinks: {
+      tagged: logging.withThreadName((r: LogRecord) => seen.push(r)),
+      python: logging.pythonSink({ format: "[%(threadName)s] %(message)s", stream }),
+    },
+    loggers: [
+      { category: "own", sinks: ["tagged", "python"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], lowestLevel: "warning" },
+    ],
+  });
+  try {
+    getLogTapeLogger("own").debug("hello {who}", { who: "you" });
+    assert.equal(seen[0].properties.threadName, "MainThread");
+    assert.equal(seen[0].properties.thread, 1);
+    assert.equal(seen[0].properties.who, "you");
+    assert.deepEqual(lines, ["[MainThread] hello you\n"]);
+  } finally {
+    resetSync();
+  }
+});
+
+Deno.test("basicConfig's sink comes back after LogTape is reset in the thread", () => {
+  const lines = configure("%(message)s");
+  logging.info("before");
+  resetSync();
+  logging.info("after");
+  assert.deepEqual(lines, ["before\n", "after\n"]);
+});
+
+Deno.test("stdLogFormatter() formats @std/log-shaped records", () => {
+  const f = logging.stdLogFormatter(
+    "%(asctime)s (%(threadName)-10s) %(levelname)s %(name)s %(message)s",
+  );
+  const line = f({
+    msg: "Sleeping %0.02f of %s",
+    args: [0.4712, ["a"]],
+    datetime: new Date(WHEN),
+    level: 30,
+    levelName: "WARN",
+    loggerName: "default",
+  });
+  assert.equal(
+    line,
+    "2018-05-01 15:39:49,561 (MainThread) WARNING default Sleeping 0.47 of ['a']",
+  );
+  const loose = logging.stdLogFormatter("%(message)s")({
+    msg: "no conversions",
+    args: [{ extra: 1 }],
+    datetime: new Date(WHEN),
+    levelName: "INFO",
+    loggerName: "x",
+  });
+  assert.equal(loose, "no conversions {'extra': 1}");
+});
+
+// ---- Real threads, in a subprocess that logs to stderr ----
+
+const FIXTURE = new URL("./fixtures/logging_threads.ts", import.meta.url);
+
+async function runFixture(...args: string[]): Promise<string[]> {
+  return (await runFixtureBoth(...args)).stderr;
+}
+
+async function runFixtureBoth(
+  ...args: string[]
+): Promise<{ stdout: string[]; stderr: string[] }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", FIXTURE.href, ...args],
+    cwd: new URL("../", import.meta.url),
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = decoder.decode(stderr);
+  assert.equal(
+    code,
+    0,
+    `exit code ${code}; stdout:\n${decoder.decode(stdout)}\nstderr:\n${err}`,
+  );
+  const lines = (text: string) => text.split("\n").filter((line) => line !== "");
+  return { stdout: lines(decoder.decode(stdout)), stderr: lines(err) };
+}
+
+Deno.test("a configuration made in the main thread holds in every thread", async () => {
+  const lines = await runFixture("inherit");
+  assert.deepEqual(lines, [
+    "(MainThread) DEBUG:root main configured",
+    "(early     ) DEBUG:root early thread: configured after my start",
+    "(parent    ) INFO:root parent says hi",
+    "(grandchild) DEBUG:root grandchild of MainThread",
+    "(grandchild) ERROR:root grandchild error ['x']",
+    "(parent    ) WARNING:app.db parent: named logger 7",
+    "(early     ) INFO:root early thread: info after setLevel(INFO)",
+    "(MainThread) INFO:root main done",
+  ]);
+});
+
+Deno.test("a configuration made in a thread holds in the main thread and later threads", async () => {
+  const { stdout, stderr } = await runFixtureBoth("from-thread");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(stdout, [
+    "configurer|INFO|configured in a thread",
+    "MainThread|INFO|main follows",
+    "later|WARNING|later thread",
+  ]);
+});
+
+Deno.test("without basicConfig, logging prints what Python prints", async () => {
+  const lines = await runFixture("default");
+  assert.deepEqual(lines, [
+    "named before config",
+    "--- Logging error ---",
+    "TypeError: Cannot format message: %d format: a real number is required, not str",
+    "Message: 'bad %d'",
+    "Arguments: ['x']",
+    "named in thread, no config",
+    "WARNING:root:root warning",
+    "WARNING:named:named after config",
+  ]);
+});
+
+Deno.test("lines of threads writing at once never mix", async () => {
+  const threads = 4;
+  const count = 150;
+  const length = 2000;
+  const lines = await runFixture(
+    "interleave",
+    String(threads),
+    String(count),
+    String(length),
+  );
+  assert.equal(lines.length, threads * count);
+  const next = new Map<string, number>();
+  for (const line of lines) {
+    const m = /^\(w([a-z])\) ([a-z]+) (\d+)$/.exec(line);
+    assert.ok(m, `a mixed line: ${line.slice(0, 80)}…`);
+    const [, letter, body, index] = m;
+    assert.equal(body, letter.repeat(length));
+    assert.equal(Number(index), next.get(letter) ?? 0, "each thread's lines in order");
+    next.set(letter, Number(index) + 1);
+  }
+  assert.equal(next.size, threads);
+});
