@@ -759,7 +759,8 @@ export function enumerate(): Thread[] {
     if (ident === 0) continue;
     out.push(ident === 1 ? mainThread() : handleFor(slot, ident));
   }
-  return out;
+  // In start order, as Python lists them: idents grow with each start.
+  return out.sort((a, b) => a.ident! - b.ident!);
 }
 
 /**

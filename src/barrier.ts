@@ -1,0 +1,497 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * `Barrier`: Python's `threading.Barrier`, with CPython's state machine (filling,
+ * draining, resetting, broken), shared through a 64-byte SharedArrayBuffer. The state
+ * is guarded by a mutex (`_lock_algorithm.ts`) in the same buffer; waiters sleep on a
+ * sequence word that every state change bumps.
+ *
+ * ## Shared words (`Int32Array` indexes)
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `B_MUTEX` | 0–3 | the mutex word guarding the words below | `wait`, `reset`, `abort` |
+ * | `B_STARVING` | count | the mutex's starving waiters | the mutex |
+ * | `B_STATE` | `FILLING` 0, `DRAINING` 1, `RESETTING` −1, `BROKEN` −2 | the phase | under the mutex: the last arrival 0→1 (after the action); the last to leave 1→0 or −1→0; a timeout, a failed action or `abort()` →−2; `reset()` 0/−2→−1 when threads wait, else →0 |
+ * | `B_COUNT` | 0…parties | threads inside `wait()` (arrived, or leaving) | under the mutex: +1 on arrival, −1 on leaving |
+ * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; then `Atomics.notify` if `B_SLEEPERS` > 0 |
+ * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ *
+ * `parties`, the default timeout and the action are fixed at construction and travel in
+ * the ticket, not in shared memory.
+ *
+ * @module
+ */
+import { kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
+import {
+  deadlineAfter,
+  describe,
+  remaining,
+  wait,
+  waitAsync,
+  waitTimeout,
+} from "./_futex.ts";
+import { isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
+import { callerModule, findExport } from "./_reference.ts";
+import { BrokenBarrierError } from "./errors.ts";
+
+/** Word: the mutex guarding the barrier's state. */
+export const B_MUTEX = 0;
+/** Word: the mutex's starving-waiter count. */
+export const B_STARVING = 1;
+/** Word: the phase: `FILLING`, `DRAINING`, `RESETTING` or `BROKEN`. */
+export const B_STATE = 2;
+/** Word: threads inside `wait()`. */
+export const B_COUNT = 3;
+/** Word: the sequence that waiters sleep on. */
+export const B_SEQ = 4;
+/** Word: waiters asleep on `B_SEQ`. */
+export const B_SLEEPERS = 5;
+/** Bytes of a barrier's buffer: one cache line. */
+export const BARRIER_BYTES = 64;
+/** Phase: threads arrive. */
+export const FILLING = 0;
+/** Phase: the last arrived, threads leave. */
+export const DRAINING = 1;
+/** Phase: `reset()` while threads waited; they leave with `BrokenBarrierError`. */
+export const RESETTING = -1;
+/** Phase: broken (timeout, failed action, `abort()`). */
+export const BROKEN = -2;
+
+/** An action: a named function exported by its module. */
+export type BarrierAction = () => unknown;
+
+interface Head {
+  sab: SharedArrayBuffer;
+  parties: number;
+  timeout: number;
+  action?: { name: string; source: string; module?: string };
+}
+
+/** What a wait step asks its driver to do. */
+type Step =
+  | { op: "lock" }
+  | { op: "sleep"; seq: number; timeout: number };
+
+let revived: Head | undefined;
+let wordsOf: (barrier: Barrier) => Int32Array;
+
+const LOCK: Step = { op: "lock" };
+
+/**
+ * A barrier, as Python's `threading.Barrier`: `parties` threads call `wait()`, and all
+ * of them go on once the last has arrived. It is shared: sent to another thread, it
+ * arrives as the same barrier.
+ *
+ * Ordering contract: everything each party did before its `wait()` happens before
+ * every party's return from that `wait()` (and before the action, which runs in the
+ * last thread to arrive, before any party is released).
+ *
+ * Fairness: all parties of a generation are released together; a thread that arrives
+ * while the previous generation still leaves waits for it to have left.
+ *
+ * @example Two parties in one thread (async)
+ * ```ts
+ * import { Barrier } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const barrier = new Barrier(2);
+ * const indexes = await Promise.all([barrier.waitAsync(), barrier.waitAsync()]);
+ * assert.deepEqual(indexes.sort(), [0, 1]);
+ * ```
+ */
+export class Barrier {
+  #i32: Int32Array;
+  #parties: number;
+  #timeout: number;
+  #action: BarrierAction | undefined;
+  #ref: Head["action"];
+  #inAction = false;
+
+  /**
+   * Creates a barrier for `parties` threads.
+   *
+   * @param parties How many threads must call `wait()` before all go on.
+   * @param action A function that the last thread to arrive calls before the others
+   * are released; it must be a named function exported by its module, because it
+   * runs in whichever thread arrives last and travels by reference, as a thread target.
+   * @param timeout Default timeout of `wait()`, in milliseconds; `undefined`: none.
+   * @throws {RangeError} If `parties` is not a positive integer, or `timeout` NaN or
+   * over `TIMEOUT_MAX`.
+   * @throws {TypeError} If `parties` or `timeout` is not a number, or `action` not a
+   * named function.
+   *
+   * @example Refusing zero parties
+   * ```ts
+   * import { Barrier } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new Barrier(0), RangeError);
+   * ```
+   */
+  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null) {
+    const head = revived;
+    revived = undefined;
+    if (head !== undefined) {
+      this.#i32 = new Int32Array(head.sab);
+      this.#parties = head.parties;
+      this.#timeout = head.timeout;
+      this.#ref = head.action;
+      return;
+    }
+    if (typeof parties !== "number") {
+      throw new TypeError(
+        `Cannot create Barrier: parties must be a positive integer, received ${
+          describe(parties)
+        }`,
+      );
+    }
+    if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fff_ffff) {
+      throw new RangeError(
+        `Cannot create Barrier: parties must be a positive integer, received ${parties}`,
+      );
+    }
+    if (action !== undefined && action !== null) {
+      if (typeof action !== "function" || !action.name) {
+        throw new TypeError(
+          `Cannot create Barrier: action must be a named function exported by its module (it runs in whichever thread arrives last), received ${
+            describe(action)
+          }`,
+        );
+      }
+      this.#action = action;
+      this.#ref = { name: action.name, source: String(action), module: callerModule() };
+    }
+    this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
+    this.#parties = parties;
+    this.#i32 = new Int32Array(new SharedArrayBuffer(BARRIER_BYTES));
+  }
+
+  /** The number of threads that must call `wait()` to pass the barrier. */
+  get parties(): number {
+    return this.#parties;
+  }
+
+  /** The number of threads waiting at the barrier now (0 while it drains or is broken). */
+  get nWaiting(): number {
+    const i32 = this.#i32;
+    return Atomics.load(i32, B_STATE) === FILLING ? Atomics.load(i32, B_COUNT) : 0;
+  }
+
+  /** Whether the barrier is broken (a timeout, a failed action, or `abort()`). */
+  get broken(): boolean {
+    return Atomics.load(this.#i32, B_STATE) === BROKEN;
+  }
+
+  /**
+   * Waits (blocking, on any thread, the main thread included) until `parties` threads
+   * have called `wait()`, then returns this thread's arrival index.
+   *
+   * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.
+   * @returns A distinct index from 0 to `parties − 1` for each thread of a generation.
+   * @throws {BrokenBarrierError} If the barrier is or becomes broken, is reset while
+   * waiting, or the wait times out (which breaks it).
+   * @throws {Error} Whatever the action throws, in the thread that ran it (the barrier
+   * is then broken, and the others get `BrokenBarrierError`).
+   * @throws {TypeError} If the action cannot be found in this thread (not exported).
+   *
+   * @example One party
+   * ```ts
+   * import { Barrier } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Barrier(1).wait(), 0);
+   * ```
+   */
+  wait(timeout?: number): number {
+    const ms = timeout === undefined
+      ? this.#timeout
+      : waitTimeout(timeout, "Cannot wait on Barrier");
+    const i32 = this.#i32;
+    const steps = this.#steps(ms);
+    let next = steps.next();
+    while (!next.done) {
+      const step = next.value;
+      if (step.op === "lock") {
+        lock(i32, B_MUTEX, Infinity);
+      } else {
+        Atomics.add(i32, B_SLEEPERS, 1);
+        wait(i32, B_SEQ, step.seq, step.timeout);
+        Atomics.sub(i32, B_SLEEPERS, 1);
+      }
+      next = steps.next();
+    }
+    return next.value;
+  }
+
+  /**
+   * Waits without blocking the event loop: the `…Async` twin of
+   * {@linkcode Barrier.prototype.wait}.
+   *
+   * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.
+   * @returns A promise of this party's arrival index.
+   * @throws {BrokenBarrierError} As `wait()` (as a rejection).
+   * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
+   *
+   * @example Two async parties
+   * ```ts
+   * import { Barrier } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const b = new Barrier(2);
+   * const [x, y] = await Promise.all([b.waitAsync(), b.waitAsync()]);
+   * assert.equal(x + y, 1);
+   * ```
+   */
+  waitAsync(timeout?: number): Promise<number> {
+    const ms = timeout === undefined
+      ? this.#timeout
+      : waitTimeout(timeout, "Cannot wait on Barrier");
+    return this.#driveAsync(this.#steps(ms));
+  }
+
+  async #driveAsync(steps: Generator<Step, number, void>): Promise<number> {
+    const i32 = this.#i32;
+    let next = steps.next();
+    while (!next.done) {
+      const step = next.value;
+      if (step.op === "lock") {
+        await lockAsync(i32, B_MUTEX, Infinity);
+      } else {
+        Atomics.add(i32, B_SLEEPERS, 1);
+        try {
+          await waitAsync(i32, B_SEQ, step.seq, step.timeout);
+        } finally {
+          Atomics.sub(i32, B_SLEEPERS, 1);
+        }
+      }
+      next = steps.next();
+    }
+    return next.value;
+  }
+
+  /**
+   * CPython's `Barrier.wait`, as steps: the driver takes the mutex when asked
+   * (`lock`) and sleeps on `B_SEQ` when asked (`sleep`, the mutex released first by
+   * the generator). The generator holds the mutex whenever it runs.
+   */
+  *#steps(timeout: number): Generator<Step, number, void> {
+    const i32 = this.#i32;
+    yield LOCK;
+    try {
+      // Enter: wait while the previous generation drains or resets.
+      for (;;) {
+        const state = i32[B_STATE];
+        if (state !== DRAINING && state !== RESETTING) break;
+        yield* this.#sleep(Infinity);
+      }
+      if (i32[B_STATE] < 0) throw this.#brokenError();
+      const index = i32[B_COUNT]++;
+      try {
+        if (index + 1 === this.#parties) {
+          this.#releaseAll();
+        } else {
+          const deadline = deadlineAfter(timeout);
+          while (i32[B_STATE] === FILLING) {
+            const left = remaining(deadline);
+            if (left <= 0) {
+              this.#break();
+              throw new BrokenBarrierError(
+                `Cannot pass Barrier: the wait timed out after ${timeout} ms, which breaks the barrier`,
+              );
+            }
+            yield* this.#sleep(left);
+          }
+          if (i32[B_STATE] < 0) throw this.#brokenError();
+        }
+        return index;
+      } finally {
+        // Exit: the last to leave a drained or reset barrier reopens it.
+        if (--i32[B_COUNT] === 0) {
+          const state = i32[B_STATE];
+          if (state === DRAINING || state === RESETTING) {
+            i32[B_STATE] = FILLING;
+            this.#notifyAll();
+          }
+        }
+      }
+    } finally {
+      unlock(i32, B_MUTEX);
+    }
+  }
+
+  /** Releases the mutex, asks the driver to sleep on `B_SEQ`, takes the mutex again. */
+  *#sleep(timeout: number): Generator<Step, void, void> {
+    const i32 = this.#i32;
+    const seq = i32[B_SEQ];
+    unlock(i32, B_MUTEX);
+    yield { op: "sleep", seq, timeout };
+    yield LOCK;
+  }
+
+  #brokenError(): BrokenBarrierError {
+    return new BrokenBarrierError(
+      Atomics.load(this.#i32, B_STATE) === RESETTING
+        ? "Cannot pass Barrier: it was reset while this thread waited"
+        : "Cannot pass Barrier: it is broken (a wait timed out, the action failed, or abort() was called); reset() it first",
+    );
+  }
+
+  #releaseAll(): void {
+    try {
+      const action = this.#resolveAction();
+      if (action !== undefined) {
+        this.#inAction = true;
+        try {
+          action();
+        } finally {
+          this.#inAction = false;
+        }
+      }
+    } catch (error) {
+      this.#break();
+      throw error;
+    }
+    // The action may have called abort() or reset(): then nobody passes.
+    if (this.#i32[B_STATE] !== FILLING) throw this.#brokenError();
+    this.#i32[B_STATE] = DRAINING;
+    this.#notifyAll();
+  }
+
+  #resolveAction(): BarrierAction | undefined {
+    if (this.#action !== undefined || this.#ref === undefined) return this.#action;
+    const { name, source, module } = this.#ref;
+    const ns = module === undefined ? undefined : loadedModule(module);
+    const found = ns === undefined ? undefined : findExport(ns, name, source);
+    if (typeof found !== "function") {
+      throw new TypeError(
+        `Cannot run the action of Barrier: function ${name} is not exported by ${
+          module ?? "the module that created the barrier"
+        }; export it (an action runs in whichever thread arrives last, and travels by reference, as a thread target)`,
+      );
+    }
+    return this.#action = found as BarrierAction;
+  }
+
+  #notifyAll(): void {
+    const i32 = this.#i32;
+    Atomics.add(i32, B_SEQ, 1);
+    if (Atomics.load(i32, B_SLEEPERS) > 0) Atomics.notify(i32, B_SEQ);
+  }
+
+  #break(): void {
+    this.#i32[B_STATE] = BROKEN;
+    this.#notifyAll();
+  }
+
+  #locked<T>(fn: () => T): T {
+    // The action runs holding the mutex: its reset() or abort() must not take it again.
+    if (this.#inAction) return fn();
+    lock(this.#i32, B_MUTEX, Infinity);
+    try {
+      return fn();
+    } finally {
+      unlock(this.#i32, B_MUTEX);
+    }
+  }
+
+  /**
+   * Returns the barrier to its empty, unbroken state; threads waiting at it get
+   * `BrokenBarrierError`.
+   *
+   * @example Repairing a broken barrier
+   * ```ts
+   * import { Barrier } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const b = new Barrier(2);
+   * b.abort();
+   * assert.equal(b.broken, true);
+   * b.reset();
+   * assert.equal(b.broken, false);
+   * ```
+   */
+  reset(): void {
+    this.#locked(() => {
+      const i32 = this.#i32;
+      if (i32[B_COUNT] > 0) {
+        if (i32[B_STATE] === FILLING || i32[B_STATE] === BROKEN) i32[B_STATE] = RESETTING;
+      } else {
+        i32[B_STATE] = FILLING;
+      }
+      this.#notifyAll();
+    });
+  }
+
+  /**
+   * Breaks the barrier: waiting threads, and later callers of `wait()` until a
+   * `reset()`, get `BrokenBarrierError`.
+   *
+   * @example Aborting
+   * ```ts
+   * import { Barrier, BrokenBarrierError } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const b = new Barrier(3);
+   * b.abort();
+   * assert.throws(() => b.wait(), BrokenBarrierError);
+   * ```
+   */
+  abort(): void {
+    this.#locked(() => this.#break());
+  }
+
+  /**
+   * A description: `<Barrier parties=3 waiting=1 broken=false>`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    return `<Barrier parties=${this.#parties} waiting=${this.nWaiting} broken=${this.broken}>`;
+  }
+
+  /** How `console.log` shows the barrier. @returns The same as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /**
+   * How a barrier travels to another thread: its buffer, parties, default timeout and
+   * a reference to its action (whose module the receiving thread imports first).
+   * @returns The ticket.
+   */
+  [kTravel](): Ticket {
+    const head: Head = {
+      sab: this.#i32.buffer as SharedArrayBuffer,
+      parties: this.#parties,
+      timeout: this.#timeout,
+      action: this.#ref,
+    };
+    const module = this.#ref?.module;
+    return module === undefined
+      ? { kind: "Barrier", head }
+      : { kind: "Barrier", head, module };
+  }
+
+  static {
+    wordsOf = (barrier) => barrier.#i32;
+  }
+}
+
+registerKind("Barrier", {
+  create(head) {
+    revived = head as Head;
+    return new Barrier(0);
+  },
+});
+
+/** The shared words of a barrier (for tests). Not part of the API. */
+export function barrierWords(barrier: Barrier): Int32Array {
+  return wordsOf(barrier);
+}
+
+/** Whether a barrier is back to idle: mutex free, filling, empty (for tests). */
+export function barrierIsIdle(barrier: Barrier): boolean {
+  const i32 = wordsOf(barrier);
+  return isIdle(i32, B_MUTEX) && i32[B_STATE] === FILLING && i32[B_COUNT] === 0 &&
+    i32[B_SLEEPERS] === 0;
+}

@@ -1,0 +1,648 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * `Condition`: Python's `threading.Condition`, a FIFO wait queue kept under a lock (a
+ * `Lock` or an `RLock`), shared through a 256-byte SharedArrayBuffer.
+ *
+ * Each waiter is a queue node with a park word and a link word. A blocking waiter's
+ * node is its thread's own pair of words in the shared runtime's thread table
+ * (`S_PARK`, `S_LINK`: a thread blocks in at most one queue at a time). An async waiter
+ * (`waitAsync`, of which one thread may have many at once) takes one of the
+ * {@linkcode ASYNC_NODES} nodes inside the condition's buffer. A node id in the queue
+ * is `slot + 1` for a thread's node and `-(k + 1)` for async node `k`; 0 is "none".
+ *
+ * ## Shared words (`Int32Array` indexes)
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `C_HEAD` | 0 / node id | the first waiter (the next to notify) | a waiter enqueues, a notifier dequeues, a timed-out waiter unlinks itself: all under the lock |
+ * | `C_TAIL` | 0 / node id | the last waiter | as `C_HEAD` |
+ * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (under the lock, then `Atomics.notify`), the waiter →FREE when done (under the lock) |
+ * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
+ *
+ * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0).
+ *
+ * ## Exact notify(n), no lost wakeup
+ *
+ * `notify(n)` dequeues up to `n` waiters and marks each NOTIFIED. A waiter decides how
+ * it ended only after it holds the lock again: NOTIFIED means it was notified (and
+ * `wait` returns `true`, even if its timeout had passed meanwhile); still WAITING means
+ * it timed out, and it unlinks itself before any later `notify` can pick it. So each
+ * notify is received by exactly one waiter that was waiting when it was made.
+ *
+ * @module
+ */
+import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import {
+  deadlineAfter,
+  describe,
+  remaining,
+  wait,
+  waitAsync,
+  waitTimeout,
+} from "./_futex.ts";
+import { Lock } from "./lock.ts";
+import {
+  RLock,
+  rlockAcquireRestore,
+  rlockAcquireRestoreAsync,
+  rlockIsOwned,
+  rlockReleaseSave,
+} from "./rlock.ts";
+import { current, runtime, S_LINK, S_PARK, slotBase } from "./_runtime.ts";
+import { ThreadError } from "./errors.ts";
+
+/** Word: the first node id of the wait queue, 0 when empty. */
+export const C_HEAD = 0;
+/** Word: the last node id of the wait queue, 0 when empty. */
+export const C_TAIL = 1;
+/** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
+export const C_NODES = 4;
+/** Async waiters one condition can hold at once. */
+export const ASYNC_NODES = 30;
+/** Bytes of a condition's buffer. */
+export const CONDITION_BYTES = (C_NODES + 2 * ASYNC_NODES) * 4;
+/** Park word: a free async node. */
+export const FREE = 0;
+/** Park word: the waiter waits. */
+export const WAITING = 1;
+/** Park word: a notifier dequeued the waiter. */
+export const NOTIFIED = 2;
+
+let revived: SharedArrayBuffer | undefined;
+let internals: {
+  words(c: Condition): Int32Array;
+  setLock(c: Condition, lock: Lock | RLock): void;
+};
+
+/** Offset from a node's park word to its link word (as in the thread table). */
+const LINK = S_LINK - S_PARK;
+
+/** The index of a node's park word (its link word is at `+ LINK`). */
+function parkOf(id: number): number {
+  return id > 0 ? slotBase(id - 1) + S_PARK : C_NODES + 2 * (-id - 1);
+}
+function arrayOf(i32: Int32Array, id: number): Int32Array {
+  return id > 0 ? runtime.i32 : i32;
+}
+
+function enqueue(i32: Int32Array, id: number): void {
+  const arr = arrayOf(i32, id);
+  Atomics.store(arr, parkOf(id) + LINK, 0);
+  const tail = Atomics.load(i32, C_TAIL);
+  if (tail === 0) {
+    Atomics.store(i32, C_HEAD, id);
+  } else {
+    Atomics.store(arrayOf(i32, tail), parkOf(tail) + LINK, id);
+  }
+  Atomics.store(i32, C_TAIL, id);
+}
+
+/** Unlinks `id` from the queue if it is there. */
+function unlink(i32: Int32Array, id: number): void {
+  let prev = 0;
+  let node = Atomics.load(i32, C_HEAD);
+  while (node !== 0 && node !== id) {
+    prev = node;
+    node = Atomics.load(arrayOf(i32, node), parkOf(node) + LINK);
+  }
+  if (node === 0) return;
+  const next = Atomics.load(arrayOf(i32, id), parkOf(id) + LINK);
+  if (prev === 0) {
+    Atomics.store(i32, C_HEAD, next);
+  } else {
+    Atomics.store(arrayOf(i32, prev), parkOf(prev) + LINK, next);
+  }
+  if (Atomics.load(i32, C_TAIL) === id) Atomics.store(i32, C_TAIL, prev);
+}
+
+/**
+ * A condition variable, as Python's `threading.Condition`: threads wait on it, under
+ * its lock, until another thread notifies them. It is shared: sent to another thread,
+ * it arrives as the same condition, with the same lock object.
+ *
+ * Ordering contract: a `notify()` happens before the return of the `wait()` it wakes;
+ * since both run under the lock, what the notifier wrote before releasing the lock is
+ * visible to the woken waiter.
+ *
+ * Fairness: waiters are woken in the order they began to wait (FIFO); a woken waiter
+ * then competes for the lock like any other thread.
+ *
+ * @example Waiting for a state change
+ * ```ts
+ * import { Condition } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const cond = new Condition();
+ * cond.with(() => {
+ *   assert.equal(cond.wait(1), false); // nobody notifies: times out
+ *   assert.equal(cond.waitFor(() => true), true);
+ * });
+ * ```
+ */
+export class Condition {
+  #i32: Int32Array;
+  #lock!: Lock | RLock;
+  #reentrant = false;
+  #holder: Disposable | undefined;
+
+  /**
+   * Creates a condition over `lock`, or over a new `RLock`.
+   *
+   * @param lock The lock that guards the condition's state.
+   * @throws {TypeError} If `lock` is neither a `Lock` nor an `RLock`.
+   *
+   * @example Sharing a lock
+   * ```ts
+   * import { Condition, Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * const cond = new Condition(lock);
+   * cond.acquire();
+   * assert.equal(lock.locked(), true);
+   * cond.release();
+   * ```
+   */
+  constructor(lock?: Lock | RLock | null) {
+    const sab = revived;
+    revived = undefined;
+    if (sab !== undefined) {
+      this.#i32 = new Int32Array(sab);
+      return;
+    }
+    if (lock === undefined || lock === null) lock = new RLock();
+    if (!(lock instanceof Lock) && !(lock instanceof RLock)) {
+      throw new TypeError(
+        `Cannot create Condition: lock must be a Lock or an RLock, received ${
+          describe(lock)
+        }`,
+      );
+    }
+    this.#i32 = new Int32Array(new SharedArrayBuffer(CONDITION_BYTES));
+    this.#setLock(lock);
+  }
+
+  #setLock(lock: Lock | RLock): void {
+    this.#lock = lock;
+    this.#reentrant = lock instanceof RLock;
+  }
+
+  /**
+   * Acquires the condition's lock, as its `acquire()`.
+   *
+   * @param blocking Whether to wait for the lock.
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns Whether the lock was acquired.
+   * @throws {RangeError} As `Lock.acquire()`.
+   * @throws {TypeError} As `Lock.acquire()`.
+   *
+   * @example Acquiring
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * assert.equal(cond.acquire(), true);
+   * cond.release();
+   * ```
+   */
+  acquire(blocking?: boolean | number, timeout?: number): boolean {
+    return this.#lock.acquire(blocking, timeout);
+  }
+
+  /**
+   * Acquires the condition's lock without blocking the event loop.
+   *
+   * @param blocking Whether to wait for the lock.
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns A promise of whether the lock was acquired.
+   * @throws {RangeError} As `Lock.acquire()`.
+   * @throws {TypeError} As `Lock.acquire()`.
+   *
+   * @example Acquiring in async code
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * assert.equal(await cond.acquireAsync(), true);
+   * cond.release();
+   * ```
+   */
+  acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+    return this.#lock.acquireAsync(blocking, timeout);
+  }
+
+  /**
+   * Releases the condition's lock, as its `release()`.
+   *
+   * @throws {ThreadError} If the lock is not held (by this thread, for an `RLock`).
+   *
+   * @example Releasing
+   * ```ts
+   * import { Condition, ThreadError } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new Condition().release(), ThreadError);
+   * ```
+   */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /** The condition's lock (the one given, or the RLock it made). */
+  get lock(): Lock | RLock {
+    return this.#lock;
+  }
+
+  #isOwned(): boolean {
+    return this.#reentrant ? rlockIsOwned(this.#lock as RLock) : this.#lock.locked();
+  }
+
+  #check(action: string): void {
+    if (!this.#isOwned()) {
+      throw new ThreadError(
+        `Cannot ${action} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(…) or cond.acquire())`,
+      );
+    }
+  }
+
+  #releaseSave(): number {
+    if (this.#reentrant) return rlockReleaseSave(this.#lock as RLock);
+    this.#lock.release();
+    return 1;
+  }
+
+  #acquireRestore(saved: number): void {
+    if (this.#reentrant) rlockAcquireRestore(this.#lock as RLock, saved);
+    else this.#lock.acquire();
+  }
+
+  /**
+   * Releases the lock, blocks (on any thread, the main thread included) until
+   * notified or until `timeout` milliseconds have passed, then takes the lock again
+   * (with an `RLock`, at the recursion depth it had).
+   *
+   * @param timeout Longest wait in milliseconds; `undefined` means no limit, a negative
+   * number means do not wait.
+   * @returns `true` if notified, `false` on timeout.
+   * @throws {ThreadError} If this thread does not hold the lock.
+   * @throws {TypeError} If `timeout` is not a number.
+   * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX`.
+   *
+   * @example Timing out
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * cond.acquire();
+   * assert.equal(cond.wait(1), false);
+   * cond.release();
+   * ```
+   */
+  wait(timeout?: number): boolean {
+    const ms = waitTimeout(timeout, "Cannot wait on Condition");
+    this.#check("wait on");
+    const slot = current.slot;
+    if (slot < 0) throw new ThreadError("Cannot wait on Condition: no thread runs here");
+    const i32 = this.#i32;
+    const rt = runtime.i32;
+    const id = slot + 1;
+    const park = slotBase(slot) + S_PARK;
+    Atomics.store(rt, park, WAITING);
+    enqueue(i32, id);
+    const saved = this.#releaseSave();
+    let notified = false;
+    try {
+      const deadline = deadlineAfter(ms);
+      while (Atomics.load(rt, park) === WAITING) {
+        const left = remaining(deadline);
+        if (left <= 0) break;
+        wait(rt, park, WAITING, left);
+      }
+    } finally {
+      this.#acquireRestore(saved);
+      notified = Atomics.load(rt, park) === NOTIFIED;
+      if (!notified) unlink(i32, id);
+      Atomics.store(rt, park, FREE);
+    }
+    return notified;
+  }
+
+  /**
+   * Waits without blocking the event loop: the `…Async` twin of
+   * {@linkcode Condition.prototype.wait}. Call it holding the lock; the promise
+   * settles once the lock is held again.
+   *
+   * @param timeout Longest wait in milliseconds; `undefined` means no limit.
+   * @returns A promise of `true` if notified, `false` on timeout.
+   * @throws {ThreadError} If this thread does not hold the lock (synchronously).
+   * @throws {RangeError} If {@linkcode ASYNC_NODES} async waiters already wait on this
+   * condition, or `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
+   * @throws {TypeError} If `timeout` is not a number (synchronously).
+   *
+   * @example Waiting in async code
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * await cond.acquireAsync();
+   * const waiting = cond.waitAsync();
+   * cond.with(() => cond.notify());
+   * assert.equal(await waiting, true);
+   * cond.release();
+   * ```
+   */
+  waitAsync(timeout?: number): Promise<boolean> {
+    const ms = waitTimeout(timeout, "Cannot wait on Condition");
+    this.#check("wait on");
+    const i32 = this.#i32;
+    let k = 0;
+    while (k < ASYNC_NODES && Atomics.load(i32, C_NODES + 2 * k) !== FREE) k++;
+    if (k === ASYNC_NODES) {
+      throw new RangeError(
+        `Cannot wait on Condition: at most ${ASYNC_NODES} async waiters may wait on one condition at once, received one more; wait in threads or use more conditions`,
+      );
+    }
+    const park = C_NODES + 2 * k;
+    Atomics.store(i32, park, WAITING);
+    enqueue(i32, -(k + 1));
+    const saved = this.#releaseSave();
+    return this.#parkAsync(k, saved, deadlineAfter(ms));
+  }
+
+  async #parkAsync(k: number, saved: number, deadline: number): Promise<boolean> {
+    const i32 = this.#i32;
+    const park = C_NODES + 2 * k;
+    try {
+      while (Atomics.load(i32, park) === WAITING) {
+        const left = remaining(deadline);
+        if (left <= 0) break;
+        await waitAsync(i32, park, WAITING, left);
+      }
+    } finally {
+      if (this.#reentrant) await rlockAcquireRestoreAsync(this.#lock as RLock, saved);
+      else await this.#lock.acquireAsync();
+    }
+    const notified = Atomics.load(i32, park) === NOTIFIED;
+    if (!notified) unlink(i32, -(k + 1));
+    Atomics.store(i32, park, FREE);
+    return notified;
+  }
+
+  /**
+   * Waits until `predicate()` is true, or until `timeout` milliseconds have passed in
+   * all; the predicate is called with the lock held, first before any wait.
+   *
+   * @param predicate What to wait for.
+   * @param timeout Longest wait in milliseconds, in all; `undefined` means no limit.
+   * @returns The predicate's last result.
+   * @throws {ThreadError} If this thread does not hold the lock.
+   * @throws {TypeError} If `predicate` is not a function or `timeout` not a number.
+   * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX`.
+   *
+   * @example Waiting for a predicate
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * let items = 0;
+   * cond.with(() => assert.equal(cond.waitFor(() => items > 0, 1), false));
+   * items = 1;
+   * cond.with(() => assert.equal(cond.waitFor(() => items > 0), true));
+   * ```
+   */
+  waitFor<T>(predicate: () => T, timeout?: number): T {
+    const ms = this.#checkFor(predicate, timeout);
+    const deadline = deadlineAfter(ms);
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0 && deadline !== Infinity) break;
+      this.wait(left === Infinity ? undefined : left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Waits until `predicate()` is true without blocking the event loop: the `…Async`
+   * twin of {@linkcode Condition.prototype.waitFor}.
+   *
+   * @param predicate What to wait for.
+   * @param timeout Longest wait in milliseconds, in all; `undefined` means no limit.
+   * @returns A promise of the predicate's last result.
+   * @throws {ThreadError} If this thread does not hold the lock (synchronously).
+   * @throws {TypeError} If `predicate` is not a function or `timeout` not a number.
+   * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX`.
+   *
+   * @example Waiting for a predicate in async code
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * let ready = false;
+   * await cond.acquireAsync();
+   * setTimeout(() => cond.with(() => { ready = true; cond.notifyAll(); }), 1);
+   * assert.equal(await cond.waitForAsync(() => ready), true);
+   * cond.release();
+   * ```
+   */
+  async waitForAsync<T>(predicate: () => T, timeout?: number): Promise<T> {
+    const ms = this.#checkFor(predicate, timeout);
+    const deadline = deadlineAfter(ms);
+    let result = predicate();
+    while (!result) {
+      const left = remaining(deadline);
+      if (left <= 0 && deadline !== Infinity) break;
+      await this.waitAsync(left === Infinity ? undefined : left);
+      result = predicate();
+    }
+    return result;
+  }
+
+  #checkFor(predicate: unknown, timeout: number | undefined): number {
+    if (typeof predicate !== "function") {
+      throw new TypeError(
+        `Cannot wait on Condition: predicate must be a function, received ${
+          describe(predicate)
+        }`,
+      );
+    }
+    const ms = waitTimeout(timeout, "Cannot wait on Condition");
+    this.#check("wait on");
+    return ms;
+  }
+
+  /**
+   * Wakes up to `n` of the threads or tasks waiting on this condition, the longest
+   * waiting first. Call it holding the lock; the woken take the lock once it is free.
+   *
+   * @param n How many waiters to wake; 0 or less wakes none.
+   * @default {1}
+   * @throws {ThreadError} If this thread does not hold the lock.
+   * @throws {TypeError} If `n` is not a number.
+   *
+   * @example Notifying with nobody waiting
+   * ```ts
+   * import { Condition, ThreadError } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * assert.throws(() => cond.notify(), ThreadError);
+   * cond.with(() => cond.notify(2));
+   * ```
+   */
+  notify(n?: number): void {
+    if (n === undefined) {
+      n = 1;
+    } else if (typeof n !== "number" || Number.isNaN(n)) {
+      throw new TypeError(
+        `Cannot notify Condition: n must be a number of waiters, received ${describe(n)}`,
+      );
+    }
+    this.#check("notify");
+    const i32 = this.#i32;
+    for (let woken = 0; woken < n; woken++) {
+      const id = Atomics.load(i32, C_HEAD);
+      if (id === 0) return;
+      const arr = arrayOf(i32, id);
+      const park = parkOf(id);
+      const next = Atomics.load(arr, park + LINK);
+      Atomics.store(i32, C_HEAD, next);
+      if (next === 0) Atomics.store(i32, C_TAIL, 0);
+      Atomics.store(arr, park, NOTIFIED);
+      Atomics.notify(arr, park, 1);
+    }
+  }
+
+  /**
+   * Wakes every thread and task waiting on this condition. Call it holding the lock.
+   *
+   * @throws {ThreadError} If this thread does not hold the lock.
+   *
+   * @example Waking everyone
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   *
+   * const cond = new Condition();
+   * cond.with(() => cond.notifyAll());
+   * ```
+   */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /**
+   * Acquires the lock and returns a `Disposable` that releases it: `using _ =
+   * cond.hold();` holds it to the end of the block, as Python's `with cond:`.
+   *
+   * @returns The releasing handle (the same object on every call).
+   *
+   * @example Holding for a block
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   *
+   * const cond = new Condition();
+   * {
+   *   using _ = cond.hold();
+   *   cond.notify();
+   * }
+   * ```
+   */
+  hold(): Disposable {
+    this.#lock.acquire();
+    return this.#holder ??= { [Symbol.dispose]: () => this.#lock.release() };
+  }
+
+  /**
+   * Runs `fn` holding the lock: acquires, calls, releases in `finally`.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns What `fn` returns.
+   *
+   * @example A guarded block
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * assert.equal(cond.with(() => 1), 1);
+   * ```
+   */
+  with<T>(fn: () => T): T {
+    return this.#lock.with(fn);
+  }
+
+  /**
+   * Runs `fn` holding the lock, acquired with `acquireAsync()`; releases it when the
+   * promise that `fn` returns settles.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns A promise of what `fn`'s promise resolves to.
+   *
+   * @example An async guarded block
+   * ```ts
+   * import { Condition } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const cond = new Condition();
+   * assert.equal(await cond.withAsync(async () => 2), 2);
+   * ```
+   */
+  withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.#lock.withAsync(fn);
+  }
+
+  /**
+   * A description: `<Condition(<unlocked RLock owner=0 count=0>)>`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    return `<Condition(${this.#lock})>`;
+  }
+
+  /** How `console.log` shows the condition. @returns The same as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /**
+   * How a condition travels to another thread: its buffer, and its lock as a nested
+   * traveller (so that the lock keeps its identity). @returns The ticket.
+   */
+  [kTravel](): Ticket {
+    return { kind: "Condition", head: this.#i32.buffer, body: this.#lock };
+  }
+
+  static {
+    internals = {
+      words: (c) => c.#i32,
+      setLock: (c, lock) => c.#setLock(lock),
+    };
+  }
+}
+
+registerKind("Condition", {
+  create(head) {
+    revived = head as SharedArrayBuffer;
+    return new Condition();
+  },
+  fill(object, body) {
+    internals.setLock(object as Condition, body as Lock | RLock);
+  },
+});
+
+/** The shared words of a condition (for tests). Not part of the API. */
+export function conditionWords(condition: Condition): Int32Array {
+  return internals.words(condition);
+}

@@ -1,0 +1,313 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * `Lock`: Python's `threading.Lock`, a mutex that any thread may release, shared
+ * between threads through a 64-byte SharedArrayBuffer (one cache line per lock).
+ *
+ * ## Shared words (`Int32Array` indexes)
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); `release` 1→0 (fast), 2→0 or 2→3 (slow) |
+ * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
+ *
+ * The other 14 words are padding, so that two locks never share a cache line.
+ *
+ * @module
+ */
+import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { acquireTimeout } from "./_futex.ts";
+import {
+  isIdle,
+  isLocked,
+  lock,
+  lockAsync,
+  lockSlow,
+  unlockSlow,
+} from "./_lock_algorithm.ts";
+import { ThreadError } from "./errors.ts";
+
+/** Word: the mutex state word (see the module doc). */
+export const L_STATE = 0;
+/** Word: waiters that have waited long enough to ask for a hand-off. */
+export const L_STARVING = 1;
+/** Bytes of a lock's buffer: one cache line. */
+export const LOCK_BYTES = 64;
+
+let revived: SharedArrayBuffer | undefined;
+let wordsOf: (lock: Lock) => Int32Array;
+
+/**
+ * A primitive lock, as Python's `threading.Lock`: not owned by a thread, so any thread
+ * may release it. It is shared: sent to another thread (as a thread argument, or inside
+ * an object that travels), it arrives as the same lock.
+ *
+ * Ordering contract: a `release()` happens before the `acquire()` it lets through, so
+ * what the holder wrote to shared memory is visible to the next holder.
+ *
+ * Fairness: a thread that releases the lock may take it again ahead of the waiters
+ * (barging, for throughput), but a waiter that has waited for more than 1 ms is handed
+ * the lock at the next release, so no waiter starves behind a thread that hammers it.
+ *
+ * @example Guarding a block
+ * ```ts
+ * import { Lock } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * {
+ *   using _ = lock.hold();
+ *   assert.equal(lock.locked(), true);
+ * }
+ * assert.equal(lock.locked(), false);
+ * assert.equal(lock.with(() => 42), 42);
+ * ```
+ */
+export class Lock {
+  #i32: Int32Array;
+  #holder: Disposable | undefined;
+
+  /**
+   * Creates an unlocked lock.
+   *
+   * @example Creating a lock
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Lock().locked(), false);
+   * ```
+   */
+  constructor() {
+    const sab = revived ?? new SharedArrayBuffer(LOCK_BYTES);
+    revived = undefined;
+    this.#i32 = new Int32Array(sab);
+  }
+
+  /**
+   * Acquires the lock, blocking (on any thread, the main thread included) until it is
+   * free, unless told otherwise.
+   *
+   * @param blocking Whether to wait for the lock (`false` or `0`: one attempt).
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns Whether the lock was acquired.
+   * @throws {RangeError} If `timeout` is negative but not `-1`, over `TIMEOUT_MAX`, or
+   * given with `blocking = false`.
+   * @throws {TypeError} If `blocking` is not a boolean or `timeout` not a number.
+   *
+   * @example Trying without waiting
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.equal(lock.acquire(), true);
+   * assert.equal(lock.acquire(false), false);
+   * assert.equal(lock.acquire(true, 10), false);
+   * lock.release();
+   * ```
+   */
+  acquire(blocking?: boolean | number, timeout?: number): boolean {
+    if (
+      blocking === undefined && timeout === undefined &&
+      Atomics.compareExchange(this.#i32, L_STATE, 0, 1) === 0
+    ) {
+      return true;
+    }
+    return lockSlow(
+      this.#i32,
+      L_STATE,
+      acquireTimeout(blocking, timeout, "Cannot acquire Lock"),
+    );
+  }
+
+  /**
+   * Acquires the lock without blocking the event loop: the `…Async` twin of
+   * {@linkcode Lock.prototype.acquire}, with the same arguments.
+   *
+   * @param blocking Whether to wait for the lock.
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns A promise of whether the lock was acquired.
+   * @throws {RangeError} As `acquire()` (synchronously).
+   * @throws {TypeError} As `acquire()` (synchronously).
+   *
+   * @example Waiting in async code
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.equal(await lock.acquireAsync(), true);
+   * assert.equal(await lock.acquireAsync(true, 5), false);
+   * lock.release();
+   * ```
+   */
+  acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+    const ms = blocking === undefined && timeout === undefined
+      ? Infinity
+      : acquireTimeout(blocking, timeout, "Cannot acquire Lock");
+    return lockAsync(this.#i32, L_STATE, ms);
+  }
+
+  /**
+   * Releases the lock. Any thread may release it, not only the one that acquired it.
+   *
+   * @throws {ThreadError} If the lock is not locked.
+   *
+   * @example Releasing
+   * ```ts
+   * import { Lock, ThreadError } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * lock.acquire();
+   * lock.release();
+   * assert.throws(() => lock.release(), ThreadError);
+   * ```
+   */
+  release(): void {
+    if (
+      Atomics.compareExchange(this.#i32, L_STATE, 1, 0) !== 1 &&
+      !unlockSlow(this.#i32, L_STATE)
+    ) {
+      throw new ThreadError("Cannot release Lock: it is not locked");
+    }
+  }
+
+  /**
+   * Whether some thread holds the lock.
+   *
+   * @returns `true` if the lock is held.
+   *
+   * @example Asking
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * lock.acquire();
+   * assert.equal(lock.locked(), true);
+   * ```
+   */
+  locked(): boolean {
+    return isLocked(this.#i32, L_STATE);
+  }
+
+  /**
+   * Acquires the lock and returns a `Disposable` that releases it: `using _ =
+   * lock.hold();` holds the lock to the end of the block, as Python's `with lock:`.
+   *
+   * @returns The releasing handle (the same object on every call).
+   *
+   * @example Holding for a block
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * {
+   *   using _ = lock.hold();
+   *   assert.equal(lock.locked(), true);
+   * }
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  hold(): Disposable {
+    lock(this.#i32, L_STATE, Infinity);
+    return this.#holder ??= { [Symbol.dispose]: () => this.release() };
+  }
+
+  /**
+   * Runs `fn` holding the lock: acquires, calls, releases in `finally`.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns What `fn` returns.
+   *
+   * @example A critical section
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.equal(lock.with(() => lock.locked()), true);
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  with<T>(fn: () => T): T {
+    lock(this.#i32, L_STATE, Infinity);
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Runs `fn` holding the lock, acquired with `acquireAsync()`; releases it when the
+   * promise that `fn` returns settles.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns A promise of what `fn`'s promise resolves to.
+   *
+   * @example An async critical section
+   * ```ts
+   * import { Lock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.equal(await lock.withAsync(async () => lock.locked()), true);
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    await lockAsync(this.#i32, L_STATE, Infinity);
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Python's repr of a lock: `<unlocked Lock>` or `<locked Lock>`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    return `<${this.locked() ? "locked" : "unlocked"} Lock>`;
+  }
+
+  /** How `console.log` shows a lock. @returns The same as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** How a lock travels to another thread: its buffer. @returns The ticket. */
+  [kTravel](): Ticket {
+    return { kind: "Lock", head: this.#i32.buffer };
+  }
+
+  static {
+    wordsOf = (lock) => lock.#i32;
+  }
+}
+
+registerKind("Lock", {
+  create(head) {
+    revived = head as SharedArrayBuffer;
+    return new Lock();
+  },
+});
+
+/** The shared words of a lock (for tests and for `Condition`). Not part of the API. */
+export function lockWords(lock: Lock): Int32Array {
+  return wordsOf(lock);
+}
+
+/** Whether a lock's words are back to idle (for tests). Not part of the API. */
+export function lockIsIdle(lock: Lock): boolean {
+  return isIdle(wordsOf(lock), L_STATE);
+}

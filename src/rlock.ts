@@ -1,0 +1,400 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * `RLock`: Python's `threading.RLock`, a reentrant lock owned by a thread: the owner's
+ * ident and a recursion count over the mutex algorithm of `_lock_algorithm.ts`, in a
+ * 64-byte SharedArrayBuffer (one cache line per lock).
+ *
+ * ## Shared words (`Int32Array` indexes)
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `R_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word | as `Lock`'s `L_STATE` |
+ * | `R_STARVING` | count | waiters that have waited over 1 ms | a waiter |
+ * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
+ * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
+ *
+ * A thread sees `R_OWNER` equal to its own ident only if it owns the lock (it is the
+ * only writer of its ident there), so the reentrant check needs no mutex.
+ *
+ * @module
+ */
+import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { acquireTimeout } from "./_futex.ts";
+import {
+  isIdle,
+  isLocked,
+  lock,
+  lockAsync,
+  lockSlow,
+  unlock,
+  unlockSlow,
+} from "./_lock_algorithm.ts";
+import { current } from "./_runtime.ts";
+import { ThreadError } from "./errors.ts";
+
+/** Word: the mutex state word. */
+export const R_STATE = 0;
+/** Word: waiters that have waited long enough to ask for a hand-off. */
+export const R_STARVING = 1;
+/** Word: the owner's thread ident, 0 when free. */
+export const R_OWNER = 2;
+/** Word: the recursion count. */
+export const R_COUNT = 3;
+/** Bytes of an RLock's buffer: one cache line. */
+export const RLOCK_BYTES = 64;
+
+let revived: SharedArrayBuffer | undefined;
+let wordsOf: (lock: RLock) => Int32Array;
+
+function take(i32: Int32Array, me: number): boolean {
+  Atomics.store(i32, R_OWNER, me);
+  i32[R_COUNT] = 1;
+  return true;
+}
+
+/**
+ * A reentrant lock, as Python's `threading.RLock`: the thread that holds it may
+ * acquire it again, and must release it as many times; only the owner may release it.
+ * Ownership is by thread ident, so it holds across every thread it is sent to.
+ *
+ * Ordering contract: the `release()` that frees the lock happens before the
+ * `acquire()` it lets through, so what the owner wrote is visible to the next owner.
+ *
+ * Fairness: as `Lock` (barging, with a hand-off to a waiter that has waited over 1 ms).
+ *
+ * @example Acquiring twice in one thread
+ * ```ts
+ * import { RLock } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new RLock();
+ * assert.equal(lock.acquire(), true);
+ * assert.equal(lock.acquire(false), true);
+ * lock.release();
+ * lock.release();
+ * assert.equal(lock.locked(), false);
+ * ```
+ */
+export class RLock {
+  #i32: Int32Array;
+  #holder: Disposable | undefined;
+
+  /**
+   * Creates an unlocked reentrant lock.
+   *
+   * @example Creating a reentrant lock
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new RLock().locked(), false);
+   * ```
+   */
+  constructor() {
+    const sab = revived ?? new SharedArrayBuffer(RLOCK_BYTES);
+    revived = undefined;
+    this.#i32 = new Int32Array(sab);
+  }
+
+  /**
+   * Acquires the lock: at once (counting one level more) if this thread owns it,
+   * otherwise blocking (on any thread, the main thread included) until it is free,
+   * unless told otherwise.
+   *
+   * @param blocking Whether to wait for the lock (`false` or `0`: one attempt).
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns Whether the lock was acquired.
+   * @throws {RangeError} If `timeout` is negative but not `-1`, over `TIMEOUT_MAX`, or
+   * given with `blocking = false`.
+   * @throws {TypeError} If `blocking` is not a boolean or `timeout` not a number.
+   *
+   * @example Reentering
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * lock.acquire();
+   * assert.equal(lock.acquire(true, 10), true);
+   * lock.release();
+   * lock.release();
+   * ```
+   */
+  acquire(blocking?: boolean | number, timeout?: number): boolean {
+    const i32 = this.#i32;
+    if (
+      blocking === undefined && timeout === undefined &&
+      Atomics.compareExchange(i32, R_STATE, 0, 1) === 0
+    ) {
+      return take(i32, current.ident);
+    }
+    return this.#acquireSlow(blocking, timeout);
+  }
+
+  #acquireSlow(
+    blocking: boolean | number | undefined,
+    timeout: number | undefined,
+  ): boolean {
+    const i32 = this.#i32;
+    const me = current.ident;
+    const ms = blocking === undefined && timeout === undefined
+      ? Infinity
+      : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
+    if (Atomics.load(i32, R_OWNER) === me) {
+      i32[R_COUNT]++;
+      return true;
+    }
+    return lockSlow(i32, R_STATE, ms) && take(i32, me);
+  }
+
+  /**
+   * Acquires the lock without blocking the event loop: the `…Async` twin of
+   * {@linkcode RLock.prototype.acquire}, with the same arguments. Ownership is per
+   * thread, not per async task: every task of the owning thread reenters at once.
+   *
+   * @param blocking Whether to wait for the lock.
+   * @default {true}
+   * @param timeout Longest wait in milliseconds; `-1` means no limit.
+   * @default {-1}
+   * @returns A promise of whether the lock was acquired.
+   * @throws {RangeError} As `acquire()` (synchronously).
+   * @throws {TypeError} As `acquire()` (synchronously).
+   *
+   * @example Waiting in async code
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * assert.equal(await lock.acquireAsync(), true);
+   * lock.release();
+   * ```
+   */
+  async acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+    const i32 = this.#i32;
+    const me = current.ident;
+    const ms = blocking === undefined && timeout === undefined
+      ? Infinity
+      : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
+    if (Atomics.load(i32, R_OWNER) === me) {
+      i32[R_COUNT]++;
+      return true;
+    }
+    if (!await lockAsync(i32, R_STATE, ms)) return false;
+    // The thread may have changed while we waited only in a pooled Worker between
+    // jobs, never within one: `me` is still the current thread.
+    return take(i32, me);
+  }
+
+  /**
+   * Releases one level of the lock; the lock is free again when the count reaches 0.
+   *
+   * @throws {ThreadError} If this thread does not own the lock.
+   *
+   * @example Releasing a lock held by nobody
+   * ```ts
+   * import { RLock, ThreadError } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * assert.throws(() => new RLock().release(), ThreadError);
+   * ```
+   */
+  release(): void {
+    const i32 = this.#i32;
+    const owner = Atomics.load(i32, R_OWNER);
+    if (owner === 0 || owner !== current.ident) {
+      throw new ThreadError(
+        isLocked(i32, R_STATE)
+          ? "Cannot release RLock: it is held by another thread; only its owner may release it"
+          : "Cannot release RLock: it is not locked",
+      );
+    }
+    if (--i32[R_COUNT] === 0) {
+      Atomics.store(i32, R_OWNER, 0);
+      if (Atomics.compareExchange(i32, R_STATE, 1, 0) !== 1) unlockSlow(i32, R_STATE);
+    }
+  }
+
+  /**
+   * Whether some thread holds the lock.
+   *
+   * @returns `true` if the lock is held.
+   *
+   * @example Asking
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * lock.acquire();
+   * assert.equal(lock.locked(), true);
+   * lock.release();
+   * ```
+   */
+  locked(): boolean {
+    return isLocked(this.#i32, R_STATE);
+  }
+
+  /**
+   * Acquires the lock and returns a `Disposable` that releases one level: `using _ =
+   * lock.hold();` holds it to the end of the block, as Python's `with lock:`.
+   *
+   * @returns The releasing handle (the same object on every call).
+   *
+   * @example Holding for a block
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * {
+   *   using _ = lock.hold();
+   *   using _again = lock.hold();
+   *   assert.equal(lock.locked(), true);
+   * }
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  hold(): Disposable {
+    this.acquire();
+    return this.#holder ??= { [Symbol.dispose]: () => this.release() };
+  }
+
+  /**
+   * Runs `fn` holding the lock: acquires, calls, releases in `finally`.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns What `fn` returns.
+   *
+   * @example A critical section
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * assert.equal(lock.with(() => lock.with(() => 7)), 7);
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  with<T>(fn: () => T): T {
+    this.acquire();
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Runs `fn` holding the lock, acquired with `acquireAsync()`; releases it when the
+   * promise that `fn` returns settles.
+   *
+   * @param fn The code to run while the lock is held.
+   * @returns A promise of what `fn`'s promise resolves to.
+   *
+   * @example An async critical section
+   * ```ts
+   * import { RLock } from "@threading/threading";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new RLock();
+   * assert.equal(await lock.withAsync(async () => 5), 5);
+   * assert.equal(lock.locked(), false);
+   * ```
+   */
+  async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.acquireAsync();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Python's repr: `<locked RLock owner=1 count=2>`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    const i32 = this.#i32;
+    const owner = Atomics.load(i32, R_OWNER);
+    return `<${this.locked() ? "locked" : "unlocked"} RLock owner=${owner} count=${
+      owner === current.ident ? i32[R_COUNT] : owner === 0 ? 0 : "?"
+    }>`;
+  }
+
+  /** How `console.log` shows the lock. @returns The same as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** How an RLock travels to another thread: its buffer. @returns The ticket. */
+  [kTravel](): Ticket {
+    return { kind: "RLock", head: this.#i32.buffer };
+  }
+
+  static {
+    wordsOf = (lock) => lock.#i32;
+  }
+}
+
+registerKind("RLock", {
+  create(head) {
+    revived = head as SharedArrayBuffer;
+    return new RLock();
+  },
+});
+
+/** The shared words of an RLock (for tests and `Condition`). Not part of the API. */
+export function rlockWords(lock: RLock): Int32Array {
+  return wordsOf(lock);
+}
+
+/** Whether an RLock's words are back to idle (for tests). Not part of the API. */
+export function rlockIsIdle(lock: RLock): boolean {
+  const i32 = wordsOf(lock);
+  return isIdle(i32, R_STATE) && Atomics.load(i32, R_OWNER) === 0 && i32[R_COUNT] === 0;
+}
+
+/** Whether this thread owns `lock`. For `Condition`. */
+export function rlockIsOwned(lock: RLock): boolean {
+  const owner = Atomics.load(wordsOf(lock), R_OWNER);
+  return owner !== 0 && owner === current.ident;
+}
+
+/** Releases `lock` completely, returning its recursion count. For `Condition.wait`. */
+export function rlockReleaseSave(lock: RLock): number {
+  const i32 = wordsOf(lock);
+  const count = i32[R_COUNT];
+  i32[R_COUNT] = 0;
+  Atomics.store(i32, R_OWNER, 0);
+  unlock(i32, R_STATE);
+  return count;
+}
+
+/** Takes `lock` again with a saved recursion count (blocking). For `Condition.wait`. */
+export function rlockAcquireRestore(lock: RLock, count: number): void {
+  const i32 = wordsOf(lock);
+  lock_(i32);
+  Atomics.store(i32, R_OWNER, current.ident);
+  i32[R_COUNT] = count;
+}
+
+/** Takes `lock` again with a saved recursion count. For `Condition.waitAsync`. */
+export async function rlockAcquireRestoreAsync(
+  lock: RLock,
+  count: number,
+): Promise<void> {
+  const i32 = wordsOf(lock);
+  const me = current.ident;
+  await lockAsync(i32, R_STATE, Infinity);
+  Atomics.store(i32, R_OWNER, me);
+  i32[R_COUNT] = count;
+}
+
+function lock_(i32: Int32Array): void {
+  lock(i32, R_STATE, Infinity);
+}

@@ -1,0 +1,237 @@
+// Copyright the threading for Deno authors. MIT license.
+import assert from "node:assert/strict";
+import { BrokenBarrierError, currentThread, shutdown, Thread } from "../mod.ts";
+import { Barrier, barrierIsIdle } from "../src/barrier.ts";
+
+// The action writes here: each thread points it at the shared counters it was given.
+let actionOut: Int32Array | undefined;
+const ACTIONS = 8; // out[ACTIONS]: how many times the action ran
+const ACTION_THREAD = 9; // out[ACTION_THREAD]: ident of the thread that ran it last
+
+// ---- Actions and thread targets (exported: code travels by reference) ----
+
+/** The barrier action: counts its runs and notes its thread. */
+export function countAction() {
+  Atomics.add(actionOut!, ACTIONS, 1);
+  actionOut![ACTION_THREAD] = currentThread().ident ?? -1;
+}
+
+/** A barrier action that fails. */
+export function failingAction() {
+  throw new Error("action failed on purpose");
+}
+
+/** A named action that no module exports. */
+function hiddenAction() {}
+
+/** Waits at the barrier `rounds` times, recording each arrival index. */
+export function party(b: Barrier, out: Int32Array, rounds: number) {
+  actionOut = out;
+  for (let i = 0; i < rounds; i++) Atomics.add(out, b.wait(), 1);
+}
+
+/** Waits once, recording 1: passed, 2: BrokenBarrierError, 3: another error + message. */
+export function partyOnce(b: Barrier, out: Int32Array, index: number, text: Uint8Array) {
+  actionOut = out;
+  try {
+    b.wait();
+    out[index] = 1;
+  } catch (error) {
+    if (error instanceof BrokenBarrierError) {
+      out[index] = 2;
+    } else {
+      out[index] = 3;
+      const bytes = new TextEncoder().encode(
+        `${(error as Error).name}: ${(error as Error).message}`,
+      );
+      text.set(bytes.subarray(0, text.length));
+      out[15] = Math.min(bytes.length, text.length);
+    }
+  }
+}
+
+function ints(n = 16) {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
+
+function bytes(n = 512) {
+  return new Uint8Array(new SharedArrayBuffer(n));
+}
+
+// ---- Single-thread behaviour ----
+
+Deno.test("Barrier refuses bad parties, actions and timeouts", () => {
+  assert.throws(() => new Barrier(0), {
+    name: "RangeError",
+    message: "Cannot create Barrier: parties must be a positive integer, received 0",
+  });
+  assert.throws(() => new Barrier(1.5), RangeError);
+  assert.throws(() => new Barrier("2" as never), TypeError);
+  assert.throws(
+    () => new Barrier(2, () => {}),
+    /action must be a named function exported/,
+  );
+  assert.throws(() => new Barrier(2, 5 as never), TypeError);
+  assert.throws(() => new Barrier(2, undefined, NaN), RangeError);
+  assert.equal(new Barrier(2, null, null).parties, 2);
+});
+
+Deno.test("Barrier(1).wait() returns 0 at once and runs the action", () => {
+  const out = ints();
+  actionOut = out;
+  const b = new Barrier(1, countAction);
+  assert.equal(b.wait(), 0);
+  assert.equal(b.wait(), 0);
+  assert.equal(out[ACTIONS], 2);
+  assert.ok(barrierIsIdle(b));
+});
+
+Deno.test("Barrier.waitAsync() parties of one thread get distinct indexes", async () => {
+  const b = new Barrier(3);
+  assert.equal(b.parties, 3);
+  const first = b.waitAsync();
+  const second = b.waitAsync();
+  await Promise.resolve();
+  const indexes = await Promise.all([first, second, b.waitAsync()]);
+  assert.deepEqual(indexes.sort(), [0, 1, 2]);
+  assert.equal(b.nWaiting, 0);
+  assert.ok(barrierIsIdle(b));
+});
+
+Deno.test("Barrier.nWaiting counts waiters; abort() breaks them with BrokenBarrierError", async () => {
+  const b = new Barrier(3);
+  const a = b.waitAsync();
+  const c = b.waitAsync();
+  await new Promise((r) => setTimeout(r, 1));
+  assert.equal(b.nWaiting, 2);
+  b.abort();
+  assert.equal(b.broken, true);
+  assert.equal(b.nWaiting, 0);
+  await assert.rejects(a, BrokenBarrierError);
+  await assert.rejects(c, BrokenBarrierError);
+  assert.throws(() => b.wait(), {
+    name: "BrokenBarrierError",
+    message:
+      "Cannot pass Barrier: it is broken (a wait timed out, the action failed, or abort() was called); reset() it first",
+  });
+  b.reset();
+  assert.equal(b.broken, false);
+  assert.ok(barrierIsIdle(b));
+});
+
+Deno.test("Barrier.reset() sends waiters BrokenBarrierError and reopens the barrier", async () => {
+  const b = new Barrier(2);
+  const a = b.waitAsync();
+  await new Promise((r) => setTimeout(r, 1));
+  b.reset();
+  await assert.rejects(a, /reset while this thread waited/);
+  assert.equal(b.broken, false);
+  const [x, y] = await Promise.all([b.waitAsync(), b.waitAsync()]);
+  assert.equal(x + y, 1);
+  assert.ok(barrierIsIdle(b));
+});
+
+Deno.test("Barrier.wait() timing out breaks the barrier", async () => {
+  const b = new Barrier(2);
+  assert.throws(() => b.wait(10), /timed out after 10 ms/);
+  assert.equal(b.broken, true);
+  b.reset();
+  const d = new Barrier(2, undefined, 5);
+  await assert.rejects(d.waitAsync(), BrokenBarrierError);
+  assert.equal(d.broken, true);
+  assert.throws(() => d.wait(), BrokenBarrierError);
+});
+
+Deno.test("Barrier action's error breaks it: that party rethrows, the others get BrokenBarrierError", async () => {
+  const b = new Barrier(2, failingAction);
+  const first = b.waitAsync();
+  await assert.rejects(b.waitAsync(), /action failed on purpose/);
+  await assert.rejects(first, BrokenBarrierError);
+  assert.equal(b.broken, true);
+});
+
+Deno.test("Barrier action may call abort() of its own barrier (CPython deadlocks)", () => {
+  let b: Barrier;
+  const out = ints();
+  actionOut = out;
+  b = new Barrier(1, countAction);
+  b.wait();
+  b = new Barrier(1, abortInAction);
+  aborting = b;
+  assert.throws(() => b.wait(), BrokenBarrierError);
+});
+
+let aborting: Barrier | undefined;
+/** An action that aborts its own barrier. */
+export function abortInAction() {
+  aborting!.abort();
+}
+
+// ---- Across threads ----
+
+Deno.test("Barrier: each generation gets indexes 0..parties-1 and one action run", async () => {
+  const out = ints();
+  actionOut = out;
+  const b = new Barrier(4, countAction);
+  const rounds = 20;
+  const threads = [0, 1, 2].map(() =>
+    new Thread({ target: party, args: [b, out, rounds] })
+  );
+  for (const t of threads) t.start();
+  party(b, out, rounds);
+  for (const t of threads) t.join();
+  assert.deepEqual([...out.slice(0, 4)], [rounds, rounds, rounds, rounds]);
+  assert.equal(out[ACTIONS], rounds);
+  assert.ok(barrierIsIdle(b));
+  await shutdown();
+});
+
+Deno.test("Barrier action runs in the thread that arrives last", async () => {
+  const out = ints();
+  actionOut = out;
+  const b = new Barrier(2, countAction);
+  const first = b.waitAsync();
+  const t = new Thread({ target: partyOnce, args: [b, out, 0, bytes()] });
+  t.start();
+  assert.equal(await first, 0);
+  await t.joinAsync();
+  assert.equal(out[0], 1);
+  assert.equal(out[ACTIONS], 1);
+  assert.equal(out[ACTION_THREAD], t.ident);
+  await shutdown();
+});
+
+Deno.test("Barrier action that is not exported: the last thread gets a TypeError saying so", async () => {
+  const out = ints();
+  const text = bytes();
+  const b = new Barrier(2, hiddenAction);
+  const first = b.waitAsync();
+  const t = new Thread({ target: partyOnce, args: [b, out, 0, text] });
+  t.start();
+  await assert.rejects(first, BrokenBarrierError);
+  await t.joinAsync();
+  assert.equal(out[0], 3);
+  const message = new TextDecoder().decode(text.slice(0, out[15]));
+  assert.match(
+    message,
+    /^TypeError: Cannot run the action of Barrier: function hiddenAction is not exported by .*barrier_test\.ts; export it/,
+  );
+  await shutdown();
+});
+
+Deno.test("Barrier abort() from the main thread breaks waiting threads", async () => {
+  const out = ints();
+  const b = new Barrier(3);
+  const threads = [0, 1].map((i) =>
+    new Thread({ target: partyOnce, args: [b, out, i, bytes()] })
+  );
+  for (const t of threads) t.start();
+  const deadline = performance.now() + 10_000;
+  while (b.nWaiting < 2 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  b.abort();
+  for (const t of threads) await t.joinAsync();
+  assert.deepEqual([out[0], out[1]], [2, 2]);
+  await shutdown();
+});

@@ -1,0 +1,299 @@
+// Copyright the threading for Deno authors. MIT license.
+import assert from "node:assert/strict";
+import { shutdown, Thread, ThreadError } from "../mod.ts";
+import {
+  ASYNC_NODES,
+  C_HEAD,
+  C_TAIL,
+  Condition,
+  conditionWords,
+} from "../src/condition.ts";
+import { Lock, lockIsIdle } from "../src/lock.ts";
+import { RLock, rlockIsIdle } from "../src/rlock.ts";
+
+// Shared counters of the notify tests.
+const READY = 0;
+const WOKEN = 1;
+const ORDER = 4; // out[ORDER + k]: the ready index of the k-th thread woken
+
+// ---- Thread targets (exported: code travels by reference) ----
+
+/**
+ * Announces itself on `ready` (which shares `cond`'s lock), waits on `cond`, then
+ * records the order in which it was woken.
+ */
+export function waiter(cond: Condition, ready: Condition, out: Int32Array) {
+  cond.with(() => {
+    const me = out[READY]++;
+    ready.notify();
+    assert.equal(cond.wait(), true);
+    out[ORDER + out[WOKEN]++] = me;
+    ready.notify();
+  });
+}
+
+/** As `waiter`, with `waitAsync`. */
+export async function asyncWaiter(cond: Condition, ready: Condition, out: Int32Array) {
+  await cond.acquireAsync();
+  try {
+    const me = out[READY]++;
+    ready.notify();
+    assert.equal(await cond.waitAsync(), true);
+    out[ORDER + out[WOKEN]++] = me;
+    ready.notify();
+  } finally {
+    cond.release();
+  }
+}
+
+/** Records whether the condition arrived with the same lock object as `lock`. */
+export function sameLock(out: Int32Array, cond: Condition, lock: Lock, again: Condition) {
+  out[0] = cond.lock === lock ? 1 : 0;
+  out[1] = cond === again ? 1 : 0;
+  out[2] = cond instanceof Condition ? 1 : 0;
+}
+
+/** Sets `out[0]` under the lock and notifies every waiter. */
+export function produce(cond: Condition, out: Int32Array) {
+  cond.with(() => {
+    out[0] = 1;
+    cond.notifyAll();
+  });
+}
+
+function ints(n = 32) {
+  return new Int32Array(new SharedArrayBuffer(n * 4));
+}
+
+/** Starts `count` waiters (blocking or async targets) and waits until all wait. */
+function startWaiters(
+  target: typeof waiter | typeof asyncWaiter,
+  count: number,
+  cond: Condition,
+  ready: Condition,
+  out: Int32Array,
+): Thread[] {
+  const threads: Thread[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = new Thread({ target, args: [cond, ready, out] });
+    t.start();
+    // One at a time, so that the queue order is the start order.
+    ready.with(() => ready.waitFor(() => out[READY] === i + 1, 10_000));
+    threads.push(t);
+  }
+  return threads;
+}
+
+// ---- Single-thread behaviour ----
+
+Deno.test("Condition.wait() and notify() without the lock throw ThreadError", () => {
+  const cond = new Condition();
+  for (const call of [() => cond.wait(), () => cond.notify(), () => cond.notifyAll()]) {
+    assert.throws(call, (e: Error) =>
+      e instanceof ThreadError &&
+      /^Cannot (wait on|notify) Condition: its lock is not held by this thread/.test(
+        e.message,
+      ));
+  }
+  assert.throws(() => cond.waitAsync(), ThreadError);
+  assert.throws(() => cond.waitFor(() => true), ThreadError);
+});
+
+Deno.test("Condition.wait() returns false after the timeout", () => {
+  const cond = new Condition();
+  cond.acquire();
+  const start = performance.now();
+  assert.equal(cond.wait(20), false);
+  assert.ok(performance.now() - start >= 19);
+  assert.equal(cond.wait(-5), false);
+  cond.release();
+  const words = conditionWords(cond);
+  assert.deepEqual([words[C_HEAD], words[C_TAIL]], [0, 0]);
+  assert.ok(rlockIsIdle(cond.lock as RLock));
+});
+
+Deno.test("Condition refuses a lock that is not a Lock or an RLock", () => {
+  assert.throws(() => new Condition({} as never), {
+    name: "TypeError",
+    message:
+      "Cannot create Condition: lock must be a Lock or an RLock, received an instance of Object",
+  });
+  assert.ok(new Condition(null).lock instanceof RLock);
+  const lock = new Lock();
+  assert.equal(new Condition(lock).lock, lock);
+});
+
+Deno.test("Condition.wait() keeps an RLock's recursion depth", () => {
+  const cond = new Condition();
+  cond.acquire();
+  cond.acquire();
+  assert.equal(cond.wait(1), false);
+  assert.equal(String(cond), "<Condition(<locked RLock owner=1 count=2>)>");
+  cond.release();
+  cond.release();
+  assert.ok(rlockIsIdle(cond.lock as RLock));
+});
+
+Deno.test("Condition.waitFor() returns the predicate's last result", () => {
+  const cond = new Condition(new Lock());
+  let value = 0;
+  cond.with(() => {
+    assert.equal(cond.waitFor(() => value, 5), 0);
+    value = 7;
+    assert.equal(cond.waitFor(() => value), 7);
+  });
+  assert.throws(() => cond.with(() => cond.waitFor(5 as never)), TypeError);
+  assert.throws(() => cond.with(() => cond.wait("1" as never)), TypeError);
+  assert.throws(() => cond.with(() => cond.notify("1" as never)), TypeError);
+});
+
+Deno.test("Condition.notify() with nobody waiting does nothing", () => {
+  const cond = new Condition();
+  cond.with(() => {
+    cond.notify();
+    cond.notify(0);
+    cond.notify(-1);
+    cond.notifyAll();
+  });
+});
+
+Deno.test("Condition.waitAsync(): several async waiters of one thread, notify(n) wakes n", async () => {
+  const cond = new Condition(new Lock());
+  const woken: number[] = [];
+  const waits: Promise<void>[] = [];
+  for (let i = 0; i < 3; i++) {
+    await cond.acquireAsync();
+    waits.push(
+      cond.waitAsync().then((ok) => {
+        assert.equal(ok, true);
+        woken.push(i);
+        cond.release();
+      }),
+    );
+  }
+  cond.with(() => cond.notify(2));
+  await Promise.all(waits.slice(0, 2));
+  assert.deepEqual(woken, [0, 1]);
+  await cond.withAsync(() => assert.equal(cond.wait(5), false));
+  assert.deepEqual(woken, [0, 1]);
+  cond.with(() => cond.notifyAll());
+  await waits[2];
+  assert.deepEqual(woken, [0, 1, 2]);
+  const words = conditionWords(cond);
+  assert.deepEqual([words[C_HEAD], words[C_TAIL]], [0, 0]);
+});
+
+Deno.test("Condition.waitAsync() times out and leaves the queue", async () => {
+  const cond = new Condition();
+  await cond.acquireAsync();
+  assert.equal(await cond.waitAsync(5), false);
+  assert.equal(cond.lock.locked(), true);
+  cond.release();
+  const words = conditionWords(cond);
+  assert.deepEqual([words[C_HEAD], words[C_TAIL]], [0, 0]);
+});
+
+Deno.test("Condition.waitAsync() refuses more async waiters than it has nodes", async () => {
+  const cond = new Condition(new Lock());
+  const waits: Promise<boolean>[] = [];
+  for (let i = 0; i < ASYNC_NODES; i++) {
+    await cond.acquireAsync();
+    waits.push(cond.waitAsync());
+  }
+  await cond.acquireAsync();
+  assert.throws(() => cond.waitAsync(), /at most 30 async waiters/);
+  cond.notifyAll();
+  cond.release();
+  for (const w of waits) {
+    assert.equal(await w, true);
+    cond.release();
+  }
+});
+
+Deno.test("Condition.waitForAsync() waits for a predicate", async () => {
+  const cond = new Condition();
+  let ready = false;
+  await cond.acquireAsync();
+  setTimeout(() =>
+    cond.with(() => {
+      ready = true;
+      cond.notifyAll();
+    }), 2);
+  assert.equal(await cond.waitForAsync(() => ready), true);
+  cond.release();
+});
+
+// ---- Across threads ----
+
+Deno.test("Condition.notify(n) wakes exactly n blocking waiters, in FIFO order", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const ready = new Condition(lock);
+  const out = ints();
+  const threads = startWaiters(waiter, 4, cond, ready, out);
+  cond.with(() => cond.notify(2));
+  ready.with(() => {
+    assert.equal(ready.waitFor(() => out[WOKEN] === 2, 10_000), true);
+    // Exactly two: the others stay asleep.
+    assert.equal(ready.waitFor(() => out[WOKEN] > 2, 50), false);
+  });
+  cond.with(() => cond.notify());
+  ready.with(() => ready.waitFor(() => out[WOKEN] === 3, 10_000));
+  cond.with(() => cond.notifyAll());
+  for (const t of threads) t.join();
+  // notify(2) woke the two first waiters (in either order of taking the lock).
+  assert.deepEqual([...out.slice(ORDER, ORDER + 2)].sort(), [0, 1]);
+  assert.deepEqual([...out.slice(ORDER + 2, ORDER + 4)], [2, 3]);
+  assert.ok(lockIsIdle(lock));
+  await shutdown();
+});
+
+Deno.test("Condition: async waiters in threads and a blocking notifier interoperate", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const ready = new Condition(lock);
+  const out = ints();
+  const threads = startWaiters(asyncWaiter, 3, cond, ready, out);
+  cond.with(() => cond.notify());
+  ready.with(() => ready.waitFor(() => out[WOKEN] === 1, 10_000));
+  cond.with(() => cond.notify(5));
+  for (const t of threads) t.join();
+  assert.equal(out[ORDER], 0);
+  assert.deepEqual([...out.slice(ORDER + 1, ORDER + 3)].sort(), [1, 2]);
+  await shutdown();
+});
+
+Deno.test("Condition: the main thread's waitAsync() is woken by a thread", async () => {
+  const cond = new Condition();
+  const out = ints();
+  await cond.acquireAsync();
+  const t = new Thread({ target: produce, args: [cond, out] });
+  t.start();
+  assert.equal(await cond.waitForAsync(() => out[0] === 1, 10_000), true);
+  cond.release();
+  await t.joinAsync();
+  await shutdown();
+});
+
+Deno.test("Condition: the main thread's blocking wait() is woken by a thread", async () => {
+  const cond = new Condition();
+  const out = ints();
+  cond.acquire();
+  const t = new Thread({ target: produce, args: [cond, out] });
+  t.start();
+  assert.equal(cond.waitFor(() => out[0] === 1, 10_000), true);
+  cond.release();
+  t.join();
+  await shutdown();
+});
+
+Deno.test("Condition travels with its lock as the same objects", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const out = ints();
+  const t = new Thread({ target: sameLock, args: [out, cond, lock, cond] });
+  t.start();
+  t.join();
+  assert.deepEqual([...out.slice(0, 3)], [1, 1, 1]);
+  await shutdown();
+});
