@@ -55,7 +55,7 @@ import {
   type Logger as LogTapeLogger,
   type LogLevel,
   type LogRecord,
-} from "@logtape/logtape";
+} from "npm:@logtape/logtape@^2.4.2";
 import { currentThread, getIdent } from "./thread.ts";
 import { writeWhole } from "./_output.ts";
 
@@ -777,7 +777,7 @@ export interface PythonSinkOptions {
  * @example Python-format lines in a LogTape configuration of one's own
  * ```ts
  * import { logging } from "@threading/threading";
- * import { configureSync, getLogger, resetSync } from "@logtape/logtape";
+ * import { configureSync, getLogger, resetSync } from "npm:@logtape/logtape@^2.4.2";
  * import assert from "node:assert/strict";
  *
  * const lines: string[] = [];
@@ -822,7 +822,7 @@ export function pythonSink(options: PythonSinkOptions = {}): LogTapeSink {
  * @example Thread names on LogTape's JSON lines
  * ```ts
  * import { logging } from "@threading/threading";
- * import type { LogRecord } from "@logtape/logtape";
+ * import type { LogRecord } from "npm:@logtape/logtape@^2.4.2";
  * import assert from "node:assert/strict";
  *
  * const seen: LogRecord[] = [];
