@@ -34,7 +34,14 @@ import {
 import { closeIdle, dispatch, keepAlive, prewarm } from "./_pool.ts";
 import { writeWhole } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
-import { callerModule, definingModule, findExport, mainModule } from "./_reference.ts";
+import {
+  callerModule,
+  captureOrigin,
+  definingModule,
+  findExport,
+  mainModule,
+  type Origin,
+} from "./_reference.ts";
 import {
   bootData,
   current,
@@ -130,14 +137,17 @@ interface ThreadState {
   kwargs: Record<string, unknown> | undefined;
   /** The `module` option, as a URL. */
   moduleOption: string | undefined;
-  /** The module that constructed the thread. */
-  caller: string | undefined;
-  /** The defining module of a subclass. */
-  definedIn: string | undefined;
+  /** The constructor's call stack, read by `start()` to find the code's modules. */
+  origin: Origin | undefined;
 }
 
 const kState = Symbol("@threading/threading:thread");
 const NO_STATE = Symbol("@threading/threading:no-state");
+
+/** The modules where a target function was found by an earlier start, per function. */
+const targetModules = new WeakMap<object, string[]>();
+/** The modules where a Thread subclass was found by an earlier start, per class. */
+const classModules = new WeakMap<object, string[]>();
 
 /** Threads constructed in this thread and not started yet (sizes the spare Workers). */
 let unstarted = 0;
@@ -253,8 +263,11 @@ export class Thread {
         args,
         kwargs: kwargs ?? undefined,
         moduleOption: module === undefined ? undefined : fileUrl(module),
-        caller: target ? callerModule() : undefined,
-        definedIn: sub ? definingModule(new.target.name) : undefined,
+        // Captured now (cheap), read by start() only for code it has not found before.
+        origin:
+          (target && !targetModules.has(target)) || (sub && !classModules.has(new.target))
+            ? captureOrigin()
+            : undefined,
       } satisfies ThreadState,
     });
   }
@@ -361,6 +374,19 @@ export class Thread {
       throw name === "TypeError" ? new TypeError(message) : new ThreadError(message);
     }
     if (runtime.isMain && unstarted > 0) unstarted--;
+    // The code was found there: later threads of the same code skip the stack.
+    if (code.kind !== "target" || code.name !== "") {
+      if (code.kind === "subclass" || code.kind === "both") {
+        classModules.set(this.constructor, code.modules);
+      }
+      if (state.target !== undefined) {
+        targetModules.set(
+          state.target,
+          code.kind === "both" ? code.targetModules : code.modules,
+        );
+      }
+    }
+    state.origin = undefined;
     state.started = true;
     state.slot = slot;
     state.ident = ident;
@@ -573,8 +599,7 @@ function handleFor(slot: number, ident: number, daemon?: boolean): Thread {
       args: [],
       kwargs: undefined,
       moduleOption: undefined,
-      caller: undefined,
-      definedIn: undefined,
+      origin: undefined,
     } satisfies ThreadState,
   });
   const name = readName(runtime, slot);
@@ -618,7 +643,8 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
         `${action}: the target is a class, not a function; pass a function`,
       );
     }
-    const modules = candidates(state.caller);
+    const modules = targetModules.get(fn) ??
+      candidates(state.origin && callerModule(state.origin));
     if (modules.length === 0) {
       throw new TypeError(
         `${action}: cannot tell which module exports ${fn.name}; pass module: import.meta.url`,
@@ -635,7 +661,8 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
       `${action}: its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {…}\`)`,
     );
   }
-  const modules = candidates(state.definedIn);
+  const modules = classModules.get(thread.constructor) ??
+    candidates(state.origin && definingModule(className, state.origin));
   if (targetRef === undefined) return { kind: "subclass", modules, name: className };
   return {
     kind: "both",
@@ -713,8 +740,7 @@ function makeMain(): Thread {
       args: [],
       kwargs: undefined,
       moduleOption: undefined,
-      caller: undefined,
-      definedIn: undefined,
+      origin: undefined,
     } satisfies ThreadState,
   });
   handles.set(1, new WeakRef(thread));
@@ -1018,8 +1044,7 @@ export function bootThread(
       args: payload.args ?? [],
       kwargs: payload.kwargs,
       moduleOption: undefined,
-      caller: undefined,
-      definedIn: undefined,
+      origin: undefined,
     } satisfies ThreadState,
   });
   Object.assign(thread, payload.fields);
