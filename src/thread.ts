@@ -159,6 +159,27 @@ const i32 = runtime.i32;
 /** The program's main module, as the main thread knows it. */
 let programMain: string | undefined = runtime.isMain ? mainModule() : undefined;
 
+/** Gives a Thread its state: the fields given, the rest at their initial values. */
+function setState(
+  thread: Thread,
+  fields: Pick<ThreadState, "name" | "daemon"> & Partial<ThreadState>,
+): void {
+  const state: ThreadState = {
+    slot: -1,
+    ident: undefined,
+    started: false,
+    isCurrent: false,
+    nameVersion: -1,
+    target: undefined,
+    args: [],
+    kwargs: undefined,
+    moduleOption: undefined,
+    origin: undefined,
+    ...fields,
+  };
+  Object.defineProperty(thread, kState, { value: state });
+}
+
 function stateOf(thread: Thread): ThreadState {
   const state = (thread as unknown as { [kState]?: ThreadState })[kState];
   if (state === undefined) {
@@ -250,25 +271,18 @@ export class Thread {
     const sub = new.target !== Thread;
     // Boot a spare Worker now, so that start() finds it warm.
     if (runtime.isMain) prewarm(++unstarted);
-    Object.defineProperty(this, kState, {
-      value: {
-        slot: -1,
-        ident: undefined,
-        started: false,
-        isCurrent: false,
-        name,
-        nameVersion: -1,
-        daemon: daemon ?? currentThread().daemon,
-        target: target ?? undefined,
-        args,
-        kwargs: kwargs ?? undefined,
-        moduleOption: module === undefined ? undefined : fileUrl(module),
-        // Captured now (cheap), read by start() only for code it has not found before.
-        origin:
-          (target && !targetModules.has(target)) || (sub && !classModules.has(new.target))
-            ? captureOrigin()
-            : undefined,
-      } satisfies ThreadState,
+    setState(this, {
+      name,
+      daemon: daemon ?? currentThread().daemon,
+      target: target ?? undefined,
+      args,
+      kwargs: kwargs ?? undefined,
+      moduleOption: module === undefined ? undefined : fileUrl(module),
+      // Captured now (cheap), read by start() only for code it has not found before.
+      origin:
+        (target && !targetModules.has(target)) || (sub && !classModules.has(new.target))
+          ? captureOrigin()
+          : undefined,
     });
   }
 
@@ -586,24 +600,13 @@ function handleFor(slot: number, ident: number, daemon?: boolean): Thread {
   const existing = handles.get(ident)?.deref();
   if (existing !== undefined) return existing;
   const thread = new Thread(NO_STATE as never);
-  Object.defineProperty(thread, kState, {
-    value: {
-      slot,
-      ident,
-      started: true,
-      isCurrent: false,
-      name: "",
-      nameVersion: -1,
-      daemon: daemon ?? Atomics.load(i32, slotBase(slot) + S_DAEMON) === 1,
-      target: undefined,
-      args: [],
-      kwargs: undefined,
-      moduleOption: undefined,
-      origin: undefined,
-    } satisfies ThreadState,
+  setState(thread, {
+    slot,
+    ident,
+    started: true,
+    name: readName(runtime, slot),
+    daemon: daemon ?? Atomics.load(i32, slotBase(slot) + S_DAEMON) === 1,
   });
-  const name = readName(runtime, slot);
-  stateOf(thread).name = name;
   handles.set(ident, new WeakRef(thread));
   return thread;
 }
@@ -727,21 +730,13 @@ let mainHandle: Thread | undefined;
 
 function makeMain(): Thread {
   const thread = new Thread(NO_STATE as never);
-  Object.defineProperty(thread, kState, {
-    value: {
-      slot: 0,
-      ident: 1,
-      started: true,
-      isCurrent: true,
-      name: "MainThread",
-      nameVersion: -1,
-      daemon: false,
-      target: undefined,
-      args: [],
-      kwargs: undefined,
-      moduleOption: undefined,
-      origin: undefined,
-    } satisfies ThreadState,
+  setState(thread, {
+    slot: 0,
+    ident: 1,
+    started: true,
+    isCurrent: true,
+    name: "MainThread",
+    daemon: false,
   });
   handles.set(1, new WeakRef(thread));
   Atomics.store(i32, slotBase(0) + S_NATIVE_ID, osThreadId() ?? 0);
@@ -1031,21 +1026,16 @@ export function bootThread(
     ? new Thread(NO_STATE as never)
     : Object.create(ctor.prototype) as Thread;
   const name = readName(runtime, job.slot);
-  Object.defineProperty(thread, kState, {
-    value: {
-      slot: job.slot,
-      ident: job.ident,
-      started: true,
-      isCurrent: true,
-      name,
-      nameVersion: -1,
-      daemon: job.daemon,
-      target,
-      args: payload.args ?? [],
-      kwargs: payload.kwargs,
-      moduleOption: undefined,
-      origin: undefined,
-    } satisfies ThreadState,
+  setState(thread, {
+    slot: job.slot,
+    ident: job.ident,
+    started: true,
+    isCurrent: true,
+    name,
+    daemon: job.daemon,
+    target,
+    args: payload.args ?? [],
+    kwargs: payload.kwargs,
   });
   Object.assign(thread, payload.fields);
   currentThreadObject = thread;
