@@ -20,6 +20,7 @@ import {
   Worker as NodeWorker,
 } from "node:worker_threads";
 import { setMainService } from "./_futex.ts";
+import { writeWhole } from "./_output.ts";
 import {
   C_JOB,
   C_STATE,
@@ -33,9 +34,13 @@ import {
 } from "./_protocol.ts";
 import {
   BOOT_KEY,
+  H_ALIVE,
   H_NON_DAEMON,
   H_REQUESTS,
+  readName,
   runtime,
+  S_ALIVE,
+  S_IDENT,
   S_START,
   slotBase,
   START_FAILED,
@@ -49,8 +54,12 @@ interface Pooled {
   worker: NodeWorker;
   port: MessagePort;
   control: Int32Array;
-  /** The slot of the thread it runs, or -1. */
+  /** The slot of the thread it runs (or ran last), or -1. */
   slot: number;
+  /** The ident of that thread, or 0. */
+  ident: number;
+  /** Whether that thread is a daemon. */
+  daemon: boolean;
   dead: boolean;
 }
 
@@ -72,6 +81,8 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
     port: port1,
     control: new Int32Array(control),
     slot: -1,
+    ident: 0,
+    daemon: false,
     dead: false,
   };
   port1.on("message", (message: ToMain) => serve(message));
@@ -102,6 +113,33 @@ function died(pooled: Pooled, error: unknown): void {
       Atomics.notify(runtime.i32, base + S_START);
     }
   }
+  // A Worker that dies while its thread runs (it ran out of memory, or called
+  // process.exit) ends that thread: its joiners wake and the exit rules count it gone.
+  if (pooled.slot >= 0 && pooled.ident !== 0) {
+    const base = slotBase(pooled.slot);
+    if (
+      Atomics.compareExchange(runtime.i32, base + S_ALIVE, pooled.ident, 0) ===
+        pooled.ident
+    ) {
+      Atomics.notify(runtime.i32, base + S_ALIVE);
+      Atomics.sub(runtime.i32, H_ALIVE, 1);
+      if (!pooled.daemon) {
+        Atomics.sub(runtime.i32, H_NON_DAEMON, 1);
+        Atomics.notify(runtime.i32, H_NON_DAEMON);
+      }
+      Atomics.compareExchange(runtime.i32, base + S_IDENT, pooled.ident, 0);
+      writeWhole(
+        Deno.stderr,
+        new TextEncoder().encode(
+          `Exception in thread ${
+            readName(runtime, pooled.slot)
+          }: its Worker ended while the thread ran${
+            error === undefined ? "" : `: ${(error as Error)?.message ?? String(error)}`
+          }\n`,
+        ),
+      );
+    }
+  }
 }
 
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
@@ -122,6 +160,8 @@ export function dispatch(job: StartJob): void {
   }
   chosen ??= spawn(W_BUSY);
   chosen.slot = job.slot;
+  chosen.ident = job.ident;
+  chosen.daemon = job.daemon;
   chosen.port.postMessage(job);
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);

@@ -10,9 +10,10 @@
  *
  * @module
  */
+import process from "node:process";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { markWorkerThread } from "./_futex.ts";
-import { bootData } from "./_runtime.ts";
+import { bootData, current } from "./_runtime.ts";
 import { decode, importModules, loadedModule, recordModule } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import {
@@ -27,6 +28,7 @@ import {
 } from "./_protocol.ts";
 import {
   bootThread,
+  currentThread,
   enterJob,
   handleUncaught,
   markEnded,
@@ -90,6 +92,9 @@ function becomeIdle(): void {
   Atomics.store(control, C_STATE, W_IDLE);
 }
 
+/** The job whose thread runs now, if any. */
+let running: StartJob | undefined;
+
 async function runJob(job: StartJob): Promise<void> {
   enterJob(job);
   let thread: Thread;
@@ -141,11 +146,13 @@ async function runJob(job: StartJob): Promise<void> {
     becomeIdle();
     return;
   }
+  running = job;
   try {
     await thread.run();
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
+    running = undefined;
     becomeIdle();
     markEnded(job);
   }
@@ -172,4 +179,29 @@ async function loop(): Promise<void> {
   port.close();
 }
 
-if (bootData !== undefined) await loop();
+/**
+ * An error thrown outside `run()`'s own chain (in a timer callback, a promise nobody
+ * awaits) would end the Worker, and with it the thread, silently for its joiners. It goes
+ * to the excepthook of the thread that runs, and the thread goes on.
+ */
+function catchStray(event: Event, error: unknown): void {
+  event.preventDefault();
+  handleUncaught(error, current.ident === 0 ? undefined : currentThread()).catch(
+    () => {},
+  );
+}
+
+if (bootData !== undefined) {
+  globalThis.addEventListener("error", (e) => catchStray(e, (e as ErrorEvent).error));
+  globalThis.addEventListener(
+    "unhandledrejection",
+    (e) => catchStray(e, (e as PromiseRejectionEvent).reason),
+  );
+  // process.exit() in thread code ends this Worker: end the thread first, so that a
+  // joiner blocked in join() wakes (the main thread may not see the exit event then).
+  process.on("exit", () => {
+    if (running !== undefined) markEnded(running);
+    running = undefined;
+  });
+  await loop();
+}

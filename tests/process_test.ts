@@ -77,3 +77,15 @@ Deno.test("a thread starts a thread while the main thread is blocked in join()",
   assert.equal(code, 0);
   assert.equal(stdout.trim(), "leaf wrote 42");
 });
+
+Deno.test("errors outside run()'s chain go to the excepthook; process.exit() in a thread ends only it", async () => {
+  const { code, stdout, stderr } = await run("stray_errors.ts");
+  assert.equal(code, 0);
+  assert.deepEqual(stdout.trim().split("\n"), [
+    "detached still running after the errors",
+    "joined stray; alive=false",
+    "joined quitter; alive=false",
+  ]);
+  assert.match(stderr, /Exception in thread stray:\nError: thrown in a timer/);
+  assert.match(stderr, /Exception in thread stray:\nError: rejected and never handled/);
+});
