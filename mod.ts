@@ -62,6 +62,16 @@ export {
   type SharedJSONOptions,
   SharedList,
 } from "./src/shared.ts";
+export {
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  type QueueOptions,
+  QueueShutDown,
+  SimpleQueue,
+} from "./src/queue.ts";
 export { logging } from "./src/logging.ts";
 export {
   kTravel,
