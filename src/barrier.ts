@@ -1,11 +1,12 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Barrier`: Python's `threading.Barrier`, with CPython's state machine (filling,
- * draining, resetting, broken), shared through a 64-byte SharedArrayBuffer. The state
- * is guarded by a mutex (`_lock_algorithm.ts`) in the same buffer; waiters sleep on a
- * sequence word that every state change bumps.
+ * draining, resetting, broken), shared through a 64-byte slot of a slab of shared
+ * memory (see `carve` in `_lock_algorithm.ts`: creating one allocates no
+ * SharedArrayBuffer of its own). The state is guarded by a mutex (`_lock_algorithm.ts`)
+ * in the same slot; waiters sleep on a sequence word that every state change bumps.
  *
- * ## Shared words (`Int32Array` indexes)
+ * ## Shared words (`Int32Array` indexes, in a view of the barrier's slot)
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
@@ -30,7 +31,7 @@ import {
   waitAsync,
   waitTimeout,
 } from "./_futex.ts";
-import { isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
+import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
 import { callerModule, findExport } from "./_reference.ts";
 import { BrokenBarrierError } from "./errors.ts";
 
@@ -46,7 +47,7 @@ export const B_COUNT = 3;
 export const B_SEQ = 4;
 /** Word: waiters asleep on `B_SEQ`. */
 export const B_SLEEPERS = 5;
-/** Bytes of a barrier's buffer: one cache line. */
+/** Bytes of a barrier's slot: one cache line. */
 export const BARRIER_BYTES = 64;
 /** Phase: threads arrive. */
 export const FILLING = 0;
@@ -61,7 +62,7 @@ export const BROKEN = -2;
 export type BarrierAction = () => unknown;
 
 interface Head {
-  sab: SharedArrayBuffer;
+  slot: Int32Array;
   parties: number;
   timeout: number;
   action?: { name: string; source: string; module?: string };
@@ -132,7 +133,7 @@ export class Barrier {
     const head = revived;
     revived = undefined;
     if (head !== undefined) {
-      this.#i32 = new Int32Array(head.sab);
+      this.#i32 = head.slot;
       this.#parties = head.parties;
       this.#timeout = head.timeout;
       this.#ref = head.action;
@@ -163,7 +164,7 @@ export class Barrier {
     }
     this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
     this.#parties = parties;
-    this.#i32 = new Int32Array(new SharedArrayBuffer(BARRIER_BYTES));
+    this.#i32 = carveView(BARRIER_BYTES);
   }
 
   /** The number of threads that must call `wait()` to pass the barrier. */
@@ -455,13 +456,13 @@ export class Barrier {
   }
 
   /**
-   * How a barrier travels to another thread: its buffer, parties, default timeout and
+   * How a barrier travels to another thread: its slot, parties, default timeout and
    * a reference to its action (whose module the receiving thread imports first).
    * @returns The ticket.
    */
   [kTravel](): Ticket {
     const head: Head = {
-      sab: this.#i32.buffer as SharedArrayBuffer,
+      slot: this.#i32,
       parties: this.#parties,
       timeout: this.#timeout,
       action: this.#ref,

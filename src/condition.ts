@@ -1,7 +1,8 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Condition`: Python's `threading.Condition`, a FIFO wait queue kept under a lock (a
- * `Lock` or an `RLock`), shared through a 256-byte SharedArrayBuffer.
+ * `Lock` or an `RLock`), shared through a 256-byte slot of a slab of shared memory (see
+ * `carve` in `_lock_algorithm.ts`: creating one allocates no SharedArrayBuffer).
  *
  * Each waiter is a queue node with a park word and a link word. A blocking waiter's
  * node is its thread's own pair of words in the shared runtime's thread table
@@ -10,7 +11,7 @@
  * {@linkcode ASYNC_NODES} nodes inside the condition's buffer. A node id in the queue
  * is `slot + 1` for a thread's node and `-(k + 1)` for async node `k`; 0 is "none".
  *
- * ## Shared words (`Int32Array` indexes)
+ * ## Shared words (`Int32Array` indexes, in a view of the condition's slot)
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
@@ -40,6 +41,7 @@ import {
   waitAsync,
   waitTimeout,
 } from "./_futex.ts";
+import { carveView } from "./_lock_algorithm.ts";
 import { Lock } from "./lock.ts";
 import {
   RLock,
@@ -59,7 +61,7 @@ export const C_TAIL = 1;
 export const C_NODES = 4;
 /** Async waiters one condition can hold at once. */
 export const ASYNC_NODES = 30;
-/** Bytes of a condition's buffer. */
+/** Bytes of a condition's slot. */
 export const CONDITION_BYTES = (C_NODES + 2 * ASYNC_NODES) * 4;
 /** Park word: a free async node. */
 export const FREE = 0;
@@ -68,7 +70,7 @@ export const WAITING = 1;
 /** Park word: a notifier dequeued the waiter. */
 export const NOTIFIED = 2;
 
-let revived: SharedArrayBuffer | undefined;
+let revived: Int32Array | undefined;
 let internals: {
   words(c: Condition): Int32Array;
   setLock(c: Condition, lock: Lock | RLock): void;
@@ -164,10 +166,10 @@ export class Condition {
    * ```
    */
   constructor(lock?: Lock | RLock | null) {
-    const sab = revived;
+    const slot = revived;
     revived = undefined;
-    if (sab !== undefined) {
-      this.#i32 = new Int32Array(sab);
+    if (slot !== undefined) {
+      this.#i32 = slot;
       return;
     }
     if (lock === undefined || lock === null) lock = new RLock();
@@ -178,7 +180,7 @@ export class Condition {
         }`,
       );
     }
-    this.#i32 = new Int32Array(new SharedArrayBuffer(CONDITION_BYTES));
+    this.#i32 = carveView(CONDITION_BYTES);
     this.#setLock(lock);
   }
 
@@ -617,11 +619,11 @@ export class Condition {
   }
 
   /**
-   * How a condition travels to another thread: its buffer, and its lock as a nested
+   * How a condition travels to another thread: its slot, and its lock as a nested
    * traveller (so that the lock keeps its identity). @returns The ticket.
    */
   [kTravel](): Ticket {
-    return { kind: "Condition", head: this.#i32.buffer, body: this.#lock };
+    return { kind: "Condition", head: this.#i32, body: this.#lock };
   }
 
   static {
@@ -634,7 +636,7 @@ export class Condition {
 
 registerKind("Condition", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new Condition();
   },
   fill(object, body) {

@@ -1,9 +1,10 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Event`: Python's `threading.Event`, a flag that threads wait for, shared through a
- * 64-byte SharedArrayBuffer.
+ * 64-byte slot of a slab of shared memory (see `carve` in `_lock_algorithm.ts`:
+ * creating one allocates no SharedArrayBuffer of its own).
  *
- * ## Shared words (`Int32Array` indexes)
+ * ## Shared words (`Int32Array` indexes, in a view of the event's slot)
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
@@ -19,16 +20,17 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { carveView } from "./_lock_algorithm.ts";
 import { deadlineAfter, remaining, wait, waitAsync, waitTimeout } from "./_futex.ts";
 
 /** Word: the flag (low bit) and the count of its changes. */
 export const E_SEQ = 0;
 /** Word: the number of waiters sleeping on `E_SEQ`. */
 export const E_WAITERS = 1;
-/** Bytes of an event's buffer: one cache line. */
+/** Bytes of an event's slot: one cache line. */
 export const EVENT_BYTES = 64;
 
-let revived: SharedArrayBuffer | undefined;
+let revived: Int32Array | undefined;
 let wordsOf: (event: Event) => Int32Array;
 
 /**
@@ -67,9 +69,8 @@ export class Event {
    * ```
    */
   constructor() {
-    const sab = revived ?? new SharedArrayBuffer(EVENT_BYTES);
+    this.#i32 = revived ?? carveView(EVENT_BYTES);
     revived = undefined;
-    this.#i32 = new Int32Array(sab);
   }
 
   /**
@@ -212,9 +213,9 @@ export class Event {
     return this.toString();
   }
 
-  /** How an event travels to another thread: its buffer. @returns The ticket. */
+  /** How an event travels to another thread: its slot. @returns The ticket. */
   [kTravel](): Ticket {
-    return { kind: "Event", head: this.#i32.buffer };
+    return { kind: "Event", head: this.#i32 };
   }
 
   static {
@@ -242,7 +243,7 @@ async function waitChange(
 
 registerKind("Event", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new Event();
   },
 });

@@ -1,7 +1,9 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Lock`: Python's `threading.Lock`, a mutex that any thread may release, shared
- * between threads through a 64-byte SharedArrayBuffer (one cache line per lock).
+ * between threads through a 64-byte slot (one cache line per lock) of a slab of shared
+ * memory (see `carve` in `_lock_algorithm.ts`: creating a lock allocates no
+ * SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes)
  *
@@ -10,18 +12,21 @@
  * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); `release` 1→0 (fast), 2→0 or 2→3 (slow) |
  * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
  *
- * The other 14 words are padding, so that two locks never share a cache line.
+ * The indexes are relative to the lock's slot. The other 14 words are padding, so that
+ * two locks never share a cache line.
  *
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
 import {
+  carve,
   isIdle,
   isLocked,
   lock,
   lockAsync,
   lockSlow,
+  slab,
   unlockSlow,
 } from "./_lock_algorithm.ts";
 import { ThreadError } from "./errors.ts";
@@ -30,10 +35,10 @@ import { ThreadError } from "./errors.ts";
 export const L_STATE = 0;
 /** Word: waiters that have waited long enough to ask for a hand-off. */
 export const L_STARVING = 1;
-/** Bytes of a lock's buffer: one cache line. */
+/** Bytes of a lock's slot: one cache line. */
 export const LOCK_BYTES = 64;
 
-let revived: SharedArrayBuffer | undefined;
+let revived: Int32Array | undefined;
 let wordsOf: (lock: Lock) => Int32Array;
 
 /**
@@ -63,7 +68,10 @@ let wordsOf: (lock: Lock) => Int32Array;
  * ```
  */
 export class Lock {
+  /** The memory that holds the lock's slot (a slab, or the slot alone once revived). */
   #i32: Int32Array;
+  /** The index in `#i32` of the slot's first word, `L_STATE` (`L_STATE` is 0). */
+  #at: number;
   #holder: Disposable | undefined;
 
   /**
@@ -78,9 +86,15 @@ export class Lock {
    * ```
    */
   constructor() {
-    const sab = revived ?? new SharedArrayBuffer(LOCK_BYTES);
-    revived = undefined;
-    this.#i32 = new Int32Array(sab);
+    const slot = revived;
+    if (slot !== undefined) {
+      revived = undefined;
+      this.#i32 = slot;
+      this.#at = 0;
+    } else {
+      this.#at = carve(LOCK_BYTES);
+      this.#i32 = slab;
+    }
   }
 
   /**
@@ -111,13 +125,13 @@ export class Lock {
   acquire(blocking?: boolean | number, timeout?: number): boolean {
     if (
       blocking === undefined && timeout === undefined &&
-      Atomics.compareExchange(this.#i32, L_STATE, 0, 1) === 0
+      Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0
     ) {
       return true;
     }
     return lockSlow(
       this.#i32,
-      L_STATE,
+      this.#at,
       acquireTimeout(blocking, timeout, "Cannot acquire Lock"),
     );
   }
@@ -149,7 +163,7 @@ export class Lock {
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire Lock");
-    return lockAsync(this.#i32, L_STATE, ms);
+    return lockAsync(this.#i32, this.#at, ms);
   }
 
   /**
@@ -170,8 +184,8 @@ export class Lock {
    */
   release(): void {
     if (
-      Atomics.compareExchange(this.#i32, L_STATE, 1, 0) !== 1 &&
-      !unlockSlow(this.#i32, L_STATE)
+      Atomics.compareExchange(this.#i32, this.#at, 1, 0) !== 1 &&
+      !unlockSlow(this.#i32, this.#at)
     ) {
       throw new ThreadError("Cannot release Lock: it is not locked");
     }
@@ -193,7 +207,7 @@ export class Lock {
    * ```
    */
   locked(): boolean {
-    return isLocked(this.#i32, L_STATE);
+    return isLocked(this.#i32, this.#at);
   }
 
   /**
@@ -216,7 +230,7 @@ export class Lock {
    * ```
    */
   hold(): Disposable {
-    lock(this.#i32, L_STATE, Infinity);
+    lock(this.#i32, this.#at, Infinity);
     return this.#holder ??= { [Symbol.dispose]: () => this.release() };
   }
 
@@ -237,7 +251,7 @@ export class Lock {
    * ```
    */
   with<T>(fn: () => T): T {
-    lock(this.#i32, L_STATE, Infinity);
+    lock(this.#i32, this.#at, Infinity);
     try {
       return fn();
     } finally {
@@ -263,7 +277,7 @@ export class Lock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
-    await lockAsync(this.#i32, L_STATE, Infinity);
+    await lockAsync(this.#i32, this.#at, Infinity);
     try {
       return await fn();
     } finally {
@@ -285,24 +299,36 @@ export class Lock {
     return this.toString();
   }
 
-  /** How a lock travels to another thread: its buffer. @returns The ticket. */
+  /**
+   * How a lock travels to another thread: a view of its slot.
+   *
+   * @returns The ticket.
+   */
   [kTravel](): Ticket {
-    return { kind: "Lock", head: this.#i32.buffer };
+    return { kind: "Lock", head: wordsOf(this) };
   }
 
   static {
-    wordsOf = (lock) => lock.#i32;
+    wordsOf = (lock) => {
+      const i32 = lock.#i32;
+      return lock.#at === 0 && i32.length === LOCK_BYTES >> 2
+        ? i32
+        : new Int32Array(i32.buffer, i32.byteOffset + (lock.#at << 2), LOCK_BYTES >> 2);
+    };
   }
 }
 
 registerKind("Lock", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new Lock();
   },
 });
 
-/** The shared words of a lock (for tests and for `Condition`). Not part of the API. */
+/**
+ * The shared words of a lock: a view of its slot, indexed by `L_STATE`, `L_STARVING`
+ * (for tests). Not part of the API.
+ */
 export function lockWords(lock: Lock): Int32Array {
   return wordsOf(lock);
 }

@@ -2,9 +2,10 @@
 /**
  * `RLock`: Python's `threading.RLock`, a reentrant lock owned by a thread: the owner's
  * ident and a recursion count over the mutex algorithm of `_lock_algorithm.ts`, in a
- * 64-byte SharedArrayBuffer (one cache line per lock).
+ * 64-byte slot (one cache line per lock) of a slab of shared memory (see `carve` in
+ * `_lock_algorithm.ts`: creating a lock allocates no SharedArrayBuffer of its own).
  *
- * ## Shared words (`Int32Array` indexes)
+ * ## Shared words (`Int32Array` indexes, relative to the lock's slot)
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
@@ -21,11 +22,13 @@
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
 import {
+  carve,
   isIdle,
   isLocked,
   lock,
   lockAsync,
   lockSlow,
+  slab,
   unlock,
   unlockSlow,
 } from "./_lock_algorithm.ts";
@@ -40,15 +43,18 @@ export const R_STARVING = 1;
 export const R_OWNER = 2;
 /** Word: the recursion count. */
 export const R_COUNT = 3;
-/** Bytes of an RLock's buffer: one cache line. */
+/** Bytes of an RLock's slot: one cache line. */
 export const RLOCK_BYTES = 64;
 
-let revived: SharedArrayBuffer | undefined;
-let wordsOf: (lock: RLock) => Int32Array;
+let revived: Int32Array | undefined;
+/** The memory that holds a lock's slot, and the index there of its first word. */
+let memoryOf: (lock: RLock) => Int32Array;
+let slotOf: (lock: RLock) => number;
 
-function take(i32: Int32Array, me: number): boolean {
-  Atomics.store(i32, R_OWNER, me);
-  i32[R_COUNT] = 1;
+/** The words of `lock` are `i32[at + R_…]` (`R_STATE` is 0: the mutex is at `at`). */
+function take(i32: Int32Array, at: number, me: number): boolean {
+  Atomics.store(i32, at + R_OWNER, me);
+  i32[at + R_COUNT] = 1;
   return true;
 }
 
@@ -76,7 +82,10 @@ function take(i32: Int32Array, me: number): boolean {
  * ```
  */
 export class RLock {
+  /** The memory that holds the lock's slot (a slab, or the slot alone once revived). */
   #i32: Int32Array;
+  /** The index in `#i32` of the slot's first word, `R_STATE` (`R_STATE` is 0). */
+  #at: number;
   #holder: Disposable | undefined;
 
   /**
@@ -91,9 +100,15 @@ export class RLock {
    * ```
    */
   constructor() {
-    const sab = revived ?? new SharedArrayBuffer(RLOCK_BYTES);
-    revived = undefined;
-    this.#i32 = new Int32Array(sab);
+    const slot = revived;
+    if (slot !== undefined) {
+      revived = undefined;
+      this.#i32 = slot;
+      this.#at = 0;
+    } else {
+      this.#at = carve(RLOCK_BYTES);
+      this.#i32 = slab;
+    }
   }
 
   /**
@@ -123,12 +138,12 @@ export class RLock {
    * ```
    */
   acquire(blocking?: boolean | number, timeout?: number): boolean {
-    const i32 = this.#i32;
+    const i32 = this.#i32, at = this.#at;
     if (
       blocking === undefined && timeout === undefined &&
-      Atomics.compareExchange(i32, R_STATE, 0, 1) === 0
+      Atomics.compareExchange(i32, at, 0, 1) === 0
     ) {
-      return take(i32, current.ident);
+      return take(i32, at, current.ident);
     }
     return this.#acquireSlow(blocking, timeout);
   }
@@ -137,16 +152,16 @@ export class RLock {
     blocking: boolean | number | undefined,
     timeout: number | undefined,
   ): boolean {
-    const i32 = this.#i32;
+    const i32 = this.#i32, at = this.#at;
     const me = current.ident;
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
-    if (Atomics.load(i32, R_OWNER) === me) {
-      i32[R_COUNT]++;
+    if (Atomics.load(i32, at + R_OWNER) === me) {
+      i32[at + R_COUNT]++;
       return true;
     }
-    return lockSlow(i32, R_STATE, ms) && take(i32, me);
+    return lockSlow(i32, at, ms) && take(i32, at, me);
   }
 
   /**
@@ -173,19 +188,19 @@ export class RLock {
    * ```
    */
   async acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
-    const i32 = this.#i32;
+    const i32 = this.#i32, at = this.#at;
     const me = current.ident;
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
-    if (Atomics.load(i32, R_OWNER) === me) {
-      i32[R_COUNT]++;
+    if (Atomics.load(i32, at + R_OWNER) === me) {
+      i32[at + R_COUNT]++;
       return true;
     }
-    if (!await lockAsync(i32, R_STATE, ms)) return false;
+    if (!await lockAsync(i32, at, ms)) return false;
     // The thread may have changed while we waited only in a pooled Worker between
     // jobs, never within one: `me` is still the current thread.
-    return take(i32, me);
+    return take(i32, at, me);
   }
 
   /**
@@ -202,18 +217,18 @@ export class RLock {
    * ```
    */
   release(): void {
-    const i32 = this.#i32;
-    const owner = Atomics.load(i32, R_OWNER);
+    const i32 = this.#i32, at = this.#at;
+    const owner = Atomics.load(i32, at + R_OWNER);
     if (owner === 0 || owner !== current.ident) {
       throw new ThreadError(
-        isLocked(i32, R_STATE)
+        isLocked(i32, at)
           ? "Cannot release RLock: it is held by another thread; only its owner may release it"
           : "Cannot release RLock: it is not locked",
       );
     }
-    if (--i32[R_COUNT] === 0) {
-      Atomics.store(i32, R_OWNER, 0);
-      if (Atomics.compareExchange(i32, R_STATE, 1, 0) !== 1) unlockSlow(i32, R_STATE);
+    if (--i32[at + R_COUNT] === 0) {
+      Atomics.store(i32, at + R_OWNER, 0);
+      if (Atomics.compareExchange(i32, at, 1, 0) !== 1) unlockSlow(i32, at);
     }
   }
 
@@ -234,7 +249,7 @@ export class RLock {
    * ```
    */
   locked(): boolean {
-    return isLocked(this.#i32, R_STATE);
+    return isLocked(this.#i32, this.#at);
   }
 
   /**
@@ -319,10 +334,10 @@ export class RLock {
    * @returns The description.
    */
   toString(): string {
-    const i32 = this.#i32;
-    const owner = Atomics.load(i32, R_OWNER);
+    const i32 = this.#i32, at = this.#at;
+    const owner = Atomics.load(i32, at + R_OWNER);
     return `<${this.locked() ? "locked" : "unlocked"} RLock owner=${owner} count=${
-      owner === current.ident ? i32[R_COUNT] : owner === 0 ? 0 : "?"
+      owner === current.ident ? i32[at + R_COUNT] : owner === 0 ? 0 : "?"
     }>`;
   }
 
@@ -331,56 +346,67 @@ export class RLock {
     return this.toString();
   }
 
-  /** How an RLock travels to another thread: its buffer. @returns The ticket. */
+  /**
+   * How an RLock travels to another thread: a view of its slot.
+   *
+   * @returns The ticket.
+   */
   [kTravel](): Ticket {
-    return { kind: "RLock", head: this.#i32.buffer };
+    return { kind: "RLock", head: rlockWords(this) };
   }
 
   static {
-    wordsOf = (lock) => lock.#i32;
+    memoryOf = (lock) => lock.#i32;
+    slotOf = (lock) => lock.#at;
   }
 }
 
 registerKind("RLock", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new RLock();
   },
 });
 
-/** The shared words of an RLock (for tests and `Condition`). Not part of the API. */
+/**
+ * The shared words of an RLock: a view of its slot, indexed by `R_STATE` … `R_COUNT`
+ * (for tests). Not part of the API.
+ */
 export function rlockWords(lock: RLock): Int32Array {
-  return wordsOf(lock);
+  const i32 = memoryOf(lock), at = slotOf(lock);
+  return at === 0 && i32.length === RLOCK_BYTES >> 2
+    ? i32
+    : new Int32Array(i32.buffer, i32.byteOffset + (at << 2), RLOCK_BYTES >> 2);
 }
 
 /** Whether an RLock's words are back to idle (for tests). Not part of the API. */
 export function rlockIsIdle(lock: RLock): boolean {
-  const i32 = wordsOf(lock);
+  const i32 = rlockWords(lock);
   return isIdle(i32, R_STATE) && Atomics.load(i32, R_OWNER) === 0 && i32[R_COUNT] === 0;
 }
 
 /** Whether this thread owns `lock`. For `Condition`. */
 export function rlockIsOwned(lock: RLock): boolean {
-  const owner = Atomics.load(wordsOf(lock), R_OWNER);
+  const owner = Atomics.load(memoryOf(lock), slotOf(lock) + R_OWNER);
   return owner !== 0 && owner === current.ident;
 }
 
 /** Releases `lock` completely, returning its recursion count. For `Condition.wait`. */
 export function rlockReleaseSave(lock: RLock): number {
-  const i32 = wordsOf(lock);
-  const count = i32[R_COUNT];
-  i32[R_COUNT] = 0;
-  Atomics.store(i32, R_OWNER, 0);
-  unlock(i32, R_STATE);
+  const i32 = memoryOf(lock), at = slotOf(lock);
+  const count = i32[at + R_COUNT];
+  i32[at + R_COUNT] = 0;
+  Atomics.store(i32, at + R_OWNER, 0);
+  unlock(i32, at);
   return count;
 }
 
 /** Takes `lock` again with a saved recursion count (blocking). For `Condition.wait`. */
 export function rlockAcquireRestore(lock: RLock, count: number): void {
-  const i32 = wordsOf(lock);
-  lock_(i32);
-  Atomics.store(i32, R_OWNER, current.ident);
-  i32[R_COUNT] = count;
+  const i32 = memoryOf(lock), at = slotOf(lock);
+  lock_(i32, at);
+  Atomics.store(i32, at + R_OWNER, current.ident);
+  i32[at + R_COUNT] = count;
 }
 
 /** Takes `lock` again with a saved recursion count. For `Condition.waitAsync`. */
@@ -388,13 +414,13 @@ export async function rlockAcquireRestoreAsync(
   lock: RLock,
   count: number,
 ): Promise<void> {
-  const i32 = wordsOf(lock);
+  const i32 = memoryOf(lock), at = slotOf(lock);
   const me = current.ident;
-  await lockAsync(i32, R_STATE, Infinity);
-  Atomics.store(i32, R_OWNER, me);
-  i32[R_COUNT] = count;
+  await lockAsync(i32, at, Infinity);
+  Atomics.store(i32, at + R_OWNER, me);
+  i32[at + R_COUNT] = count;
 }
 
-function lock_(i32: Int32Array): void {
-  lock(i32, R_STATE, Infinity);
+function lock_(i32: Int32Array, at: number): void {
+  lock(i32, at, Infinity);
 }

@@ -1,9 +1,10 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, shared between
- * threads through a 64-byte SharedArrayBuffer.
+ * threads through a 64-byte slot of a slab of shared memory (see `carve` in
+ * `_lock_algorithm.ts`: creating one allocates no SharedArrayBuffer of its own).
  *
- * ## Shared words (`Int32Array` indexes)
+ * ## Shared words (`Int32Array` indexes, in a view of the semaphore's slot)
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
@@ -20,6 +21,7 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { carveView } from "./_lock_algorithm.ts";
 import {
   acquireTimeout,
   deadlineAfter,
@@ -35,11 +37,11 @@ export const SEM_VALUE = 0;
 export const SEM_WAITERS = 1;
 /** Word: the bound of a `BoundedSemaphore`, or −1. */
 export const SEM_BOUND = 2;
-/** Bytes of a semaphore's buffer: one cache line. */
+/** Bytes of a semaphore's slot: one cache line. */
 export const SEMAPHORE_BYTES = 64;
 const INT32_MAX = 0x7fff_ffff;
 
-let revived: SharedArrayBuffer | undefined;
+let revived: Int32Array | undefined;
 let wordsOf: (semaphore: Semaphore) => Int32Array;
 
 function checkValue(value: unknown, what: string): number {
@@ -140,15 +142,15 @@ export class Semaphore {
    * ```
    */
   constructor(value?: number) {
-    const sab = revived;
+    const slot = revived;
     revived = undefined;
-    if (sab !== undefined) {
-      this.#i32 = new Int32Array(sab);
+    if (slot !== undefined) {
+      this.#i32 = slot;
       return;
     }
     const bounded = new.target === BoundedSemaphore;
     const initial = checkValue(value, bounded ? "BoundedSemaphore" : "Semaphore");
-    this.#i32 = new Int32Array(new SharedArrayBuffer(SEMAPHORE_BYTES));
+    this.#i32 = carveView(SEMAPHORE_BYTES);
     this.#i32[SEM_VALUE] = initial;
     this.#i32[SEM_BOUND] = bounded ? initial : -1;
   }
@@ -359,9 +361,9 @@ export class Semaphore {
     return this.toString();
   }
 
-  /** How a semaphore travels to another thread: its buffer. @returns The ticket. */
+  /** How a semaphore travels to another thread: its slot. @returns The ticket. */
   [kTravel](): Ticket {
-    return { kind: this.#kind(), head: this.#i32.buffer };
+    return { kind: this.#kind(), head: this.#i32 };
   }
 
   #kind(): string {
@@ -413,14 +415,14 @@ export class BoundedSemaphore extends Semaphore {
 
 registerKind("Semaphore", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new Semaphore();
   },
 });
 
 registerKind("BoundedSemaphore", {
   create(head) {
-    revived = head as SharedArrayBuffer;
+    revived = head as Int32Array;
     return new BoundedSemaphore();
   },
 });

@@ -1,8 +1,12 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
 import { shutdown, Thread, ThreadError, TIMEOUT_MAX } from "../mod.ts";
+import { Condition } from "../src/condition.ts";
 import { Event } from "../src/event.ts";
-import { Lock, lockIsIdle, lockWords } from "../src/lock.ts";
+import { CONTENDED } from "../src/_lock_algorithm.ts";
+import { L_STATE, Lock, lockIsIdle, lockWords } from "../src/lock.ts";
+import { RLock } from "../src/rlock.ts";
+import { Semaphore } from "../src/semaphore.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----
 
@@ -52,6 +56,47 @@ export function countUnder(lock: Lock, out: Int32Array, n: number) {
         lock.with(() => out[0]++);
     }
   }
+}
+
+/**
+ * Records what the primitives made by the main thread look like here, then flips every
+ * lock: releases the held ones, takes the free ones.
+ */
+export function flipAll(
+  out: Int32Array,
+  locks: Lock[],
+  rlock: RLock,
+  sem: Semaphore,
+  set: Event,
+  cond: Condition,
+) {
+  const n = locks.length;
+  out[n + 3] = cond.lock === locks[0] && cond.lock.locked() ? 1 : 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = locks[i].locked() ? 1 : 0;
+    if (out[i] === 1) locks[i].release();
+    else if (!locks[i].acquire(false)) out[i] = 9;
+  }
+  out[n] = rlock.locked() && !rlock.acquire(false) ? 1 : 0;
+  out[n + 1] = sem.acquire(false) && sem.acquire(false) && !sem.acquire(false) ? 1 : 0;
+  out[n + 2] = set.isSet() ? 1 : 0;
+}
+
+/** Blocks on `lock` (held by the main thread), then marks `out[0]` and releases. */
+export function blockOn(lock: Lock, out: Int32Array) {
+  lock.acquire();
+  out[0] = 1;
+  lock.release();
+}
+
+/** Makes primitives in this thread and sleeps on them: each wait must time out. */
+export function waitOnOwn(out: Int32Array) {
+  const lock = new Lock();
+  lock.acquire();
+  out[0] = lock.acquire(true, 5) ? 2 : 1;
+  const cond = new Condition();
+  out[1] = cond.with(() => cond.wait(5)) ? 2 : 1;
+  out[2] = new Event().wait(5) ? 2 : 1;
 }
 
 /** Misuse: releases a lock that nobody holds (kills the thread). */
@@ -197,10 +242,31 @@ Deno.test("Lock.acquireAsync() waits for a release in the same thread", async ()
   assert.ok(lockIsIdle(lock));
 });
 
-Deno.test("Lock's words sit in their own 64-byte buffer", () => {
-  const words = lockWords(new Lock());
-  assert.equal(words.buffer.byteLength, 64);
-  assert.ok(words.buffer instanceof SharedArrayBuffer);
+Deno.test("Lock's words sit in their own 64-byte slot of shared memory", () => {
+  const a = lockWords(new Lock());
+  const b = lockWords(new Lock());
+  assert.equal(a.byteLength, 64);
+  assert.ok(a.buffer instanceof SharedArrayBuffer);
+  assert.equal(a.byteOffset % 64, 0);
+  if (a.buffer === b.buffer) assert.ok(Math.abs(a.byteOffset - b.byteOffset) >= 64);
+});
+
+Deno.test("Lock: a fresh lock's first blocking wait sleeps and times out", () => {
+  const lock = new Lock();
+  lock.acquire();
+  const start = performance.now();
+  assert.equal(lock.acquire(true, 10), false);
+  assert.ok(performance.now() - start >= 9);
+  lock.release();
+  assert.ok(lockIsIdle(lock));
+});
+
+Deno.test("Lock: primitives stay independent across many slab slots", () => {
+  const locks = Array.from({ length: 2_000 }, () => new Lock());
+  for (let i = 0; i < locks.length; i += 2) assert.equal(locks[i].acquire(false), true);
+  for (let i = 0; i < locks.length; i++) assert.equal(locks[i].locked(), i % 2 === 0);
+  for (let i = 0; i < locks.length; i += 2) locks[i].release();
+  assert.ok(locks.every(lockIsIdle));
 });
 
 Deno.test("Lock.toString() shows the state", () => {
@@ -285,6 +351,66 @@ Deno.test("Lock keeps a counter exact across threads with each hold form", async
   for (const t of threads) t.join();
   assert.equal(out[0], 12_000);
   assert.ok(lockIsIdle(lock));
+  await shutdown();
+});
+
+Deno.test("Primitives made and used in one thread keep their state when sent", async () => {
+  // Enough locks to span several slabs; every third one is held before it travels.
+  const locks = Array.from({ length: 600 }, () => new Lock());
+  for (let i = 0; i < locks.length; i += 3) locks[i].acquire();
+  const rlock = new RLock();
+  rlock.acquire();
+  rlock.acquire();
+  const sem = new Semaphore(3);
+  sem.acquire();
+  const set = new Event();
+  set.set();
+  const cond = new Condition(locks[0]);
+  const out = ints(locks.length + 4);
+  const t = new Thread({ target: flipAll, args: [out, locks, rlock, sem, set, cond] });
+  t.start();
+  await t.joinAsync();
+  for (let i = 0; i < locks.length; i++) {
+    assert.equal(out[i], i % 3 === 0 ? 1 : 0, `lock ${i} as seen by the thread`);
+    assert.equal(locks[i].locked(), i % 3 !== 0, `lock ${i} after the thread flipped it`);
+  }
+  assert.deepEqual([...out.slice(locks.length)], [1, 1, 1, 1]);
+  for (let i = 1; i < locks.length; i += 3) locks[i].release();
+  for (let i = 2; i < locks.length; i += 3) locks[i].release();
+  assert.ok(locks.every(lockIsIdle));
+  rlock.release();
+  assert.equal(rlock.locked(), true);
+  rlock.release();
+  assert.equal(rlock.locked(), false);
+  assert.equal(sem.acquire(false), false);
+  await shutdown();
+});
+
+Deno.test("Lock never sent before: a thread's first blocking wait on it is woken", async () => {
+  const lock = new Lock();
+  lock.acquire();
+  const out = ints();
+  const t = new Thread({ target: blockOn, args: [lock, out] });
+  t.start();
+  // The waiter marks the lock contended just before it sleeps.
+  const words = lockWords(lock);
+  while (Atomics.load(words, L_STATE) !== CONTENDED) {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  assert.equal(out[0], 0);
+  lock.release();
+  await t.joinAsync();
+  assert.equal(out[0], 1);
+  assert.ok(lockIsIdle(lock));
+  await shutdown();
+});
+
+Deno.test("Primitives made in a thread block and time out there", async () => {
+  const out = ints();
+  const t = new Thread({ target: waitOnOwn, args: [out] });
+  t.start();
+  await t.joinAsync();
+  assert.deepEqual([...out.slice(0, 3)], [1, 1, 1]);
   await shutdown();
 });
 
