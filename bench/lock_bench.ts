@@ -4,7 +4,7 @@
  * compareExchange + store loop, and the contended counter with 1, 2, 4 and 8 threads
  * (the machine has 2 cores) against a raw three-state futex mutex.
  *
- * Each lock sits in its own 64-byte buffer, and each counter in a 64-byte slot of its
+ * Each lock sits in its own 64-byte slot, and each counter in a 64-byte slot of its
  * own. Threads are started once per bench, outside the measured part (see `_crew.ts`).
  *
  *     deno bench --allow-read bench/lock_bench.ts

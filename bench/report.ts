@@ -337,7 +337,7 @@ function markdown(
       "part; each iteration releases them for one batch (20,000 increments in all for the " +
       "counter, 8,000 pairs for Semaphore(2) × 4, 200 round trips, 200 barrier cycles) " +
       "through a raw-Atomics control block and waits until all are done. Each lock has " +
-      "its own 64-byte buffer and each counter its own 64-byte slot.",
+      "its own 64-byte slot and each counter its own 64-byte slot.",
     "- CPython runs the same batches with `threading` (bench/cpython_bench.py) in the " +
       "same run. Every implementation runs in each round (CPython once more before the " +
       "first), and the table takes each one's best round. The issues quoted earlier CPython figures on this machine (Lock 77 ns, " +
