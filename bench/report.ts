@@ -347,8 +347,9 @@ function markdown(
       "this library's threads); its blocking `Mutex.blockingLock()` and " +
       "`Semaphore.blockingAcquire()` return a guard whose `dispose()` releases.",
     "- CPython has no thread pool: its cold and warm thread starts are the same figure.",
-    "- Creation includes the allocation of each primitive's SharedArrayBuffer and its " +
-      "share of the garbage collection of those buffers, which varies from run to run.",
+    "- Creation includes each primitive's share of its thread's slab (one " +
+      "SharedArrayBuffer of up to 64 KB every few hundred primitives) and of the garbage " +
+      "collection, which varies from run to run; `raw.sab` is one `new SharedArrayBuffer(64)`.",
     "- Cold thread start: the pool emptied by `shutdown()` before each start; its floor " +
       "is the boot of a bare `node:worker_threads` Worker running a two-line module.",
     "- Memory: RSS growth per thread with 16 threads parked in a wait (live), and after " +
