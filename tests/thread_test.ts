@@ -76,6 +76,26 @@ export function starter(out: Int32Array, flag: Int32Array) {
   out[1] = t.daemon ? 1 : 0;
 }
 
+function notExported() {}
+
+/** From inside a thread, starts threads that cannot start, recording what start() threw. */
+export function startBadFromThread(out: Int32Array) {
+  const attempts: Array<() => void> = [
+    () => new Thread({ target: [() => 1][0] }).start(),
+    () => new Thread({ target: notExported }).start(),
+  ];
+  attempts.forEach((attempt, i) => {
+    try {
+      attempt();
+      out[i] = 1;
+    } catch (error) {
+      out[i] = error instanceof TypeError && /export/.test((error as Error).message)
+        ? 2
+        : 3;
+    }
+  });
+}
+
 /** Renames the main thread from inside a thread. */
 export function rename(to: string) {
   mainThread().name = to;
@@ -397,4 +417,14 @@ Deno.test("sleep() blocks for the time asked and checks its argument", () => {
   assert.throws(() => sleep(-1), RangeError);
   assert.throws(() => sleep("1" as never), TypeError);
   assert.throws(() => sleep(TIMEOUT_MAX + 1), RangeError);
+});
+
+Deno.test("a thread whose start() fails inside another thread gets the same refusal", async () => {
+  const out = ints();
+  const t = new Thread({ target: startBadFromThread, args: [out] });
+  t.start();
+  t.join();
+  assert.deepEqual([out[0], out[1]], [2, 2]);
+  assert.equal(activeCount(), 1);
+  await shutdown();
 });
