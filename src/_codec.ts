@@ -155,11 +155,22 @@ const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = 
   Blob,
 ];
 
+/** Whether a value is a promise or a weak collection, which no copy can carry. */
+export function cannotCopy(value: object): boolean {
+  return value instanceof Promise || value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof WeakRef;
+}
+
 function isTypedArray(value: object): boolean {
   return ArrayBuffer.isView(value);
 }
 
-function hasMethods(proto: object | null): boolean {
+/**
+ * Whether a prototype chain (below `Object.prototype`) has methods or accessors: an
+ * instance of such a class loses them when copied, so copying it is refused.
+ */
+export function hasMethods(proto: object | null): boolean {
   while (proto !== null && proto !== Object.prototype) {
     for (const key of Reflect.ownKeys(proto)) {
       if (key === "constructor") continue;
@@ -240,10 +251,7 @@ export function encode(value: unknown, path: string, action: string): Encoded {
       seen.set(obj, obj);
       return obj;
     }
-    if (
-      obj instanceof Promise || obj instanceof WeakMap || obj instanceof WeakSet ||
-      obj instanceof WeakRef
-    ) {
+    if (cannotCopy(obj)) {
       return refuse(where, describe(obj), "pass the data it holds instead");
     }
     const proto = Object.getPrototypeOf(obj);

@@ -61,7 +61,7 @@
  * @module
  */
 import { deserialize, serialize } from "node:v8";
-import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { cannotCopy, hasMethods, kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
@@ -253,18 +253,6 @@ const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = 
   String,
 ];
 
-function hasMethods(proto: object | null): boolean {
-  while (proto !== null && proto !== Object.prototype) {
-    for (const key of Reflect.ownKeys(proto)) {
-      if (key === "constructor") continue;
-      const d = Object.getOwnPropertyDescriptor(proto, key);
-      if (d && (typeof d.value === "function" || d.get || d.set)) return true;
-    }
-    proto = Object.getPrototypeOf(proto);
-  }
-  return false;
-}
-
 /** Refuses, with a TypeError naming where it sits, what cannot go through a queue. */
 function checkCopyable(item: unknown, action: string): void {
   const seen = new Set<object>();
@@ -323,10 +311,7 @@ function checkCopyable(item: unknown, action: string): void {
       return;
     }
     if (PASS_THROUGH.some((C) => v instanceof C)) return;
-    if (
-      v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet ||
-      v instanceof WeakRef
-    ) {
+    if (cannotCopy(v)) {
       return refuse(where, describe(v), "put the data it holds instead");
     }
     const proto = Object.getPrototypeOf(v);
