@@ -277,27 +277,27 @@ export function encode(value: unknown, path: string, action: string): Encoded {
 
 const namespaces = new Map<string, Record<string, unknown>>();
 
+/** Imports a module once per thread, keeping its namespace for {@linkcode loadedModule}. */
+export async function importModule(specifier: string): Promise<Record<string, unknown>> {
+  let namespace = namespaces.get(specifier);
+  if (namespace === undefined) {
+    namespace = await import(specifier) as Record<string, unknown>;
+    namespaces.set(specifier, namespace);
+  }
+  return namespace;
+}
+
 /** Imports the modules an {@linkcode Encoded} value names, so its kinds are registered. */
 export async function importModules(modules: readonly string[]): Promise<void> {
-  for (const specifier of modules) {
-    if (!namespaces.has(specifier)) namespaces.set(specifier, await import(specifier));
-  }
+  for (const specifier of modules) await importModule(specifier);
 }
 
 /**
- * The namespace of a module imported by {@linkcode importModules} (or recorded with
- * {@linkcode recordModule}) in this thread, for revivers that look code up by name.
+ * The namespace of a module imported by {@linkcode importModule} in this thread, for
+ * revivers that look code up by name.
  */
 export function loadedModule(specifier: string): Record<string, unknown> | undefined {
   return namespaces.get(specifier);
-}
-
-/** Records a module namespace this thread has imported. */
-export function recordModule(
-  specifier: string,
-  namespace: Record<string, unknown>,
-): void {
-  namespaces.set(specifier, namespace);
 }
 
 function isToken(v: unknown): v is Token {

@@ -30,8 +30,8 @@ export const MAIN_SLICE_MS = 4;
 /** Result of a wait: as `Atomics.wait`. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
+/** The main thread's service; installed on the main thread only. */
 let mainService: (() => void) | undefined;
-let onMainThread = true;
 
 /**
  * Installs the main thread's service, run between the slices of a blocking wait on the
@@ -39,16 +39,6 @@ let onMainThread = true;
  */
 export function setMainService(service: (() => void) | undefined): void {
   mainService = service;
-}
-
-/** Marks this isolate as a worker thread: its waits are not sliced. */
-export function markWorkerThread(): void {
-  onMainThread = false;
-}
-
-/** Whether this isolate is the program's main thread. */
-export function isMainIsolate(): boolean {
-  return onMainThread;
 }
 
 /**
@@ -61,7 +51,7 @@ export function wait(
   value: number,
   timeout: number,
 ): WaitResult {
-  if (!onMainThread || mainService === undefined) {
+  if (mainService === undefined) {
     return Atomics.wait(i32, index, value, timeout);
   }
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;

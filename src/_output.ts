@@ -25,3 +25,8 @@ export function writeWhole(writer: SyncWriter, bytes: Uint8Array): void {
     unlock(runtime.i32, H_WRITE_LOCK);
   }
 }
+
+/** Writes text to stderr whole, under the output lock. */
+export function writeStderr(text: string): void {
+  writeWhole(Deno.stderr, new TextEncoder().encode(text));
+}

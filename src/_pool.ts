@@ -20,7 +20,7 @@ import {
   Worker as NodeWorker,
 } from "node:worker_threads";
 import { setMainService } from "./_futex.ts";
-import { writeWhole } from "./_output.ts";
+import { writeStderr } from "./_output.ts";
 import {
   C_JOB,
   C_STATE,
@@ -34,13 +34,11 @@ import {
 } from "./_protocol.ts";
 import {
   BOOT_KEY,
-  H_ALIVE,
+  endThread,
   H_NON_DAEMON,
   H_REQUESTS,
   readName,
   runtime,
-  S_ALIVE,
-  S_IDENT,
   S_START,
   slotBase,
   START_FAILED,
@@ -71,7 +69,7 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const { port1, port2 } = new MessageChannel();
   const worker = new NodeWorker(WORKER_URL, {
     workerData: {
-      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2, index: pool.length },
+      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2 },
     },
     transferList: [port2 as never],
   });
@@ -113,30 +111,15 @@ function died(pooled: Pooled, error: unknown): void {
       Atomics.notify(runtime.i32, base + S_START);
     }
   }
-  // A Worker that dies while its thread runs (it ran out of memory, or called
-  // process.exit) ends that thread: its joiners wake and the exit rules count it gone.
+  // A Worker that dies while its thread runs (it ran out of memory, say) ends that
+  // thread: its joiners wake and the exit rules count it gone.
   if (pooled.slot >= 0 && pooled.ident !== 0) {
-    const base = slotBase(pooled.slot);
-    if (
-      Atomics.compareExchange(runtime.i32, base + S_ALIVE, pooled.ident, 0) ===
-        pooled.ident
-    ) {
-      Atomics.notify(runtime.i32, base + S_ALIVE);
-      Atomics.sub(runtime.i32, H_ALIVE, 1);
-      if (!pooled.daemon) {
-        Atomics.sub(runtime.i32, H_NON_DAEMON, 1);
-        Atomics.notify(runtime.i32, H_NON_DAEMON);
-      }
-      Atomics.compareExchange(runtime.i32, base + S_IDENT, pooled.ident, 0);
-      writeWhole(
-        Deno.stderr,
-        new TextEncoder().encode(
-          `Exception in thread ${
-            readName(runtime, pooled.slot)
-          }: its Worker ended while the thread ran${
-            error === undefined ? "" : `: ${(error as Error)?.message ?? String(error)}`
-          }\n`,
-        ),
+    const name = readName(runtime, pooled.slot);
+    if (endThread(pooled.slot, pooled.ident, pooled.daemon)) {
+      writeStderr(
+        `Exception in thread ${name}: its Worker ended while the thread ran${
+          error === undefined ? "" : `: ${(error as Error)?.message ?? String(error)}`
+        }\n`,
       );
     }
   }
@@ -214,7 +197,7 @@ let keeper: ReturnType<typeof setInterval> | undefined;
  * Holds the process open while a non-daemon thread is alive: a referenced timer, and an
  * async wait on the count of non-daemon threads that drops the timer at zero.
  */
-export function keepAlive(): void {
+function keepAlive(): void {
   if (keeper !== undefined) return;
   if (Atomics.load(runtime.i32, H_NON_DAEMON) === 0) return;
   keeper = setInterval(() => {}, 1 << 30);

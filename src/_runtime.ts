@@ -11,8 +11,7 @@
  * | --- | --- | --- |
  * | `H_NEXT_IDENT` | next thread ident to hand out (the main thread is 1) | `Atomics.add` by a starter |
  * | `H_NEXT_NUMBER` | next `N` of a default name `Thread-N` | `Atomics.add` by a constructor |
- * | `H_ALIVE` | threads alive, the main thread excluded | +1 by a booting thread, −1 as it ends |
- * | `H_NON_DAEMON` | non-daemon threads alive, the main thread excluded; notified at each change | as `H_ALIVE` |
+ * | `H_NON_DAEMON` | non-daemon threads alive or starting, the main thread excluded; notified at each drop | +1 by a starter (`countStart`), −1 as the thread ends (`endThread`) or fails to start (`abandonStart`) |
  * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
  * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
  * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
@@ -52,16 +51,14 @@ export const SHARED_TEXT_BYTES = 16384;
 export const H_NEXT_IDENT = 0;
 /** Next number of a default thread name. */
 export const H_NEXT_NUMBER = 1;
-/** Threads alive, the main thread excluded. */
-export const H_ALIVE = 2;
-/** Non-daemon threads alive, the main thread excluded. */
-export const H_NON_DAEMON = 3;
+/** Non-daemon threads alive or starting, the main thread excluded. */
+export const H_NON_DAEMON = 2;
 /** One past the highest slot ever used. */
-export const H_HIGH = 4;
+export const H_HIGH = 3;
 /** Next codec object id. */
-export const H_OID = 5;
+export const H_OID = 4;
 /** Requests posted to the main thread and not yet served. */
-export const H_REQUESTS = 6;
+export const H_REQUESTS = 5;
 /**
  * The output lock (two words, see `_lock_algorithm.ts`): held while one thread writes a
  * line to stdout or stderr, so that lines of different threads never mix.
@@ -172,8 +169,6 @@ export interface BootData {
   control: SharedArrayBuffer;
   /** The Worker's end of its channel with the main thread. */
   port: import("node:worker_threads").MessagePort;
-  /** The Worker's index in the main thread's pool. */
-  index: number;
 }
 
 /** The start-up data of a Worker of this library, if this isolate is one. */
@@ -310,3 +305,40 @@ export function readSharedText(key: number): { text: string; version: number } {
 export const current: { ident: number; slot: number } = bootData
   ? { ident: 0, slot: -1 }
   : { ident: 1, slot: 0 };
+
+/** Counts a thread that is about to start (its starter calls this before dispatching). */
+export function countStart(daemon: boolean): void {
+  if (!daemon) Atomics.add(runtime.i32, H_NON_DAEMON, 1);
+}
+
+function countEnd(daemon: boolean): void {
+  if (!daemon) {
+    Atomics.sub(runtime.i32, H_NON_DAEMON, 1);
+    Atomics.notify(runtime.i32, H_NON_DAEMON);
+  }
+}
+
+/**
+ * Ends the thread `ident` in its slot, once, whoever notices first (its Worker as the
+ * thread returns or exits, or the main thread when the Worker died): its joiners wake,
+ * the exit rules stop counting it, and the slot is free again.
+ *
+ * @returns Whether this call ended it (false: it had ended already).
+ */
+export function endThread(slot: number, ident: number, daemon: boolean): boolean {
+  const base = slotBase(slot);
+  if (Atomics.compareExchange(runtime.i32, base + S_ALIVE, ident, 0) !== ident) {
+    return false;
+  }
+  Atomics.notify(runtime.i32, base + S_ALIVE);
+  Atomics.store(runtime.i32, base + S_NATIVE_ID, 0);
+  countEnd(daemon);
+  Atomics.compareExchange(runtime.i32, base + S_IDENT, ident, 0);
+  return true;
+}
+
+/** Gives back the slot and the count of a thread that failed to start. */
+export function abandonStart(slot: number, ident: number, daemon: boolean): void {
+  countEnd(daemon);
+  Atomics.compareExchange(runtime.i32, slotBase(slot) + S_IDENT, ident, 0);
+}

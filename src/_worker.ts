@@ -12,9 +12,8 @@
  */
 import process from "node:process";
 import { receiveMessageOnPort } from "node:worker_threads";
-import { markWorkerThread } from "./_futex.ts";
 import { bootData, current } from "./_runtime.ts";
-import { decode, importModules, loadedModule, recordModule } from "./_codec.ts";
+import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import {
   C_JOB,
@@ -39,8 +38,6 @@ import {
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
-markWorkerThread();
-
 class StartError extends Error {
   constructor(readonly kind: "TypeError" | "ThreadError", message: string) {
     super(message);
@@ -55,12 +52,9 @@ async function loadExport(
 ): Promise<unknown> {
   const misses: string[] = [];
   for (const url of modules) {
-    let ns = loadedModule(url);
+    let ns: Record<string, unknown>;
     try {
-      if (ns === undefined) {
-        ns = await import(url) as Record<string, unknown>;
-        recordModule(url, ns);
-      }
+      ns = await importModule(url);
     } catch (error) {
       throw new StartError(
         "ThreadError",

@@ -17,8 +17,8 @@
 import {
   encode,
   type Encoded,
+  importModule,
   kTravel,
-  recordModule,
   registerKind,
   type Ticket,
 } from "./_codec.ts";
@@ -31,8 +31,8 @@ import {
   waitAsync,
   waitTimeout,
 } from "./_futex.ts";
-import { closeIdle, dispatch, keepAlive, prewarm } from "./_pool.ts";
-import { writeWhole } from "./_output.ts";
+import { closeIdle, dispatch, prewarm } from "./_pool.ts";
+import { writeStderr } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import {
   callerModule,
@@ -43,13 +43,14 @@ import {
   type Origin,
 } from "./_reference.ts";
 import {
+  abandonStart,
   bootData,
+  countStart,
   current,
-  H_ALIVE,
+  endThread,
   H_HIGH,
   H_NEXT_IDENT,
   H_NEXT_NUMBER,
-  H_NON_DAEMON,
   H_REQUESTS,
   MAX_THREADS,
   nameVersion,
@@ -126,8 +127,6 @@ interface ThreadState {
   /** Ident once started. */
   ident: number | undefined;
   started: boolean;
-  /** Whether this object is the running thread in this Worker or main. */
-  isCurrent: boolean;
   name: string;
   nameVersion: number;
   daemon: boolean;
@@ -168,7 +167,6 @@ function setState(
     slot: -1,
     ident: undefined,
     started: false,
-    isCurrent: false,
     nameVersion: -1,
     target: undefined,
     args: [],
@@ -335,8 +333,7 @@ export class Thread {
     Atomics.store(i32, base + S_DAEMON, state.daemon ? 1 : 0);
     Atomics.store(i32, base + S_START, START_PENDING);
     Atomics.store(i32, base + S_TEXT_LEN, 0);
-    Atomics.add(i32, H_ALIVE, 1);
-    if (!state.daemon) Atomics.add(i32, H_NON_DAEMON, 1);
+    countStart(state.daemon);
     const job: StartJob = {
       type: "start",
       slot,
@@ -349,7 +346,6 @@ export class Thread {
     };
     if (runtime.isMain) {
       dispatch(job);
-      if (!state.daemon) keepAlive();
     } else {
       Atomics.add(i32, H_REQUESTS, 1);
       bootData!.port.postMessage(job);
@@ -379,26 +375,17 @@ export class Thread {
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const [name, ...rest] = readSlotText(runtime, slot).split("\n");
       const message = `${action}: ${rest.join("\n")}`;
-      Atomics.sub(i32, H_ALIVE, 1);
-      if (!state.daemon) {
-        Atomics.sub(i32, H_NON_DAEMON, 1);
-        Atomics.notify(i32, H_NON_DAEMON);
-      }
-      Atomics.store(i32, base + S_IDENT, 0);
+      abandonStart(slot, ident, state.daemon);
       throw name === "TypeError" ? new TypeError(message) : new ThreadError(message);
     }
     if (runtime.isMain && unstarted > 0) unstarted--;
     // The code was found there: later threads of the same code skip the stack.
-    if (code.kind !== "target" || code.name !== "") {
-      if (code.kind === "subclass" || code.kind === "both") {
-        classModules.set(this.constructor, code.modules);
-      }
-      if (state.target !== undefined) {
-        targetModules.set(
-          state.target,
-          code.kind === "both" ? code.targetModules : code.modules,
-        );
-      }
+    if (code.kind !== "target") classModules.set(this.constructor, code.modules);
+    if (state.target !== undefined) {
+      targetModules.set(
+        state.target,
+        code.kind === "both" ? code.targetModules : code.modules,
+      );
     }
     state.origin = undefined;
     state.started = true;
@@ -416,7 +403,7 @@ export class Thread {
    * @throws {RangeError} If the timeout is larger than `TIMEOUT_MAX`.
    */
   join(timeout?: number | null): void {
-    const { slot, ident } = this.#joinable(timeout);
+    const { slot, ident } = this.#joinable();
     const ms = waitTimeout(timeout, "Cannot join thread");
     const deadline = deadlineAfter(ms);
     const word = slotBase(slot) + S_ALIVE;
@@ -437,7 +424,7 @@ export class Thread {
    * @throws {ThreadError} If the thread was not started, or is the current thread.
    */
   async joinAsync(timeout?: number | null): Promise<void> {
-    const { slot, ident } = this.#joinable(timeout);
+    const { slot, ident } = this.#joinable();
     const deadline = deadlineAfter(waitTimeout(timeout, "Cannot join thread"));
     const word = slotBase(slot) + S_ALIVE;
     for (;;) {
@@ -448,7 +435,7 @@ export class Thread {
     }
   }
 
-  #joinable(_timeout: unknown): { slot: number; ident: number } {
+  #joinable(): { slot: number; ident: number } {
     const state = stateOf(this);
     if (!state.started) {
       throw new ThreadError(
@@ -734,7 +721,6 @@ function makeMain(): Thread {
     slot: 0,
     ident: 1,
     started: true,
-    isCurrent: true,
     name: "MainThread",
     daemon: false,
   });
@@ -770,7 +756,7 @@ export function mainThread(): Thread {
  * The threads alive now, the main thread and the current one included, as seen from
  * every thread alike.
  *
- * @returns The live threads, in thread-table order.
+ * @returns The live threads, in the order they started.
  */
 export function enumerate(): Thread[] {
   const out: Thread[] = [];
@@ -893,11 +879,6 @@ export function excepthook(args: ExceptHookArgs): void {
   writeStderr(`Exception in thread ${name}:\n${detail}\n`);
 }
 
-/** Writes text to stderr in one piece, so that lines of threads never mix. */
-function writeStderr(text: string): void {
-  writeWhole(Deno.stderr, new TextEncoder().encode(text));
-}
-
 let hook: ExceptHook = excepthook;
 let hookVersion = 0;
 
@@ -917,7 +898,7 @@ export function setExcepthook(newHook: ExceptHook): ExceptHook {
       `Cannot set excepthook: expected a function, received ${describe(newHook)}`,
     );
   }
-  const previous = currentHook();
+  const previous = hook;
   if (newHook === excepthook) {
     writeSharedText(SharedTextKey.EXCEPTHOOK, "", "the excepthook");
   } else {
@@ -938,10 +919,6 @@ export function setExcepthook(newHook: ExceptHook): ExceptHook {
   return previous;
 }
 
-function currentHook(): ExceptHook {
-  return hook;
-}
-
 /** Resolves the program-wide excepthook in this thread (importing its module). */
 async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
   const version = sharedTextVersion(SharedTextKey.EXCEPTHOOK);
@@ -955,8 +932,7 @@ async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
   const ref = JSON.parse(text) as { module?: string; name: string; source: string };
   try {
     if (ref.module === undefined) throw new Error("its module is unknown");
-    const ns = await import(ref.module);
-    recordModule(ref.module, ns);
+    const ns = await importModule(ref.module);
     const found = findExport(ns, ref.name, ref.source);
     if (typeof found !== "function") throw new Error(`${ref.module} does not export it`);
     hook = found as ExceptHook;
@@ -1030,7 +1006,6 @@ export function bootThread(
     slot: job.slot,
     ident: job.ident,
     started: true,
-    isCurrent: true,
     name,
     daemon: job.daemon,
     target,
@@ -1071,16 +1046,7 @@ export function markRunning(job: StartJob): boolean {
 
 /** @internal Marks the current Worker thread as ended: joiners wake, counts drop. */
 export function markEnded(job: StartJob): void {
-  const base = slotBase(job.slot);
-  Atomics.store(i32, base + S_ALIVE, 0);
-  Atomics.notify(i32, base + S_ALIVE);
-  Atomics.store(i32, base + S_NATIVE_ID, 0);
-  Atomics.sub(i32, H_ALIVE, 1);
-  if (!job.daemon) {
-    Atomics.sub(i32, H_NON_DAEMON, 1);
-    Atomics.notify(i32, H_NON_DAEMON);
-  }
-  Atomics.store(i32, base + S_IDENT, 0);
+  endThread(job.slot, job.ident, job.daemon);
   current.ident = 0;
   current.slot = -1;
   currentThreadObject = undefined;
