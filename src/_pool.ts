@@ -19,8 +19,14 @@ import {
   receiveMessageOnPort,
   Worker as NodeWorker,
 } from "node:worker_threads";
+import { getHeapStatistics } from "node:v8";
 import { setMainService } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
+// The bootstrap is part of the main thread's module graph (it does nothing there), so
+// that it is downloaded and cached before the first Worker needs it: a Worker that
+// fetches a remote module while the main thread is blocked in Atomics.wait fails
+// ("dispatch task is gone") or stalls, on a cold cache (DENO_DIR) of a JSR install.
+import "./_worker.ts";
 import {
   C_JOB,
   C_STATE,
@@ -46,7 +52,43 @@ import {
   writeSlotText,
 } from "./_runtime.ts";
 
-const WORKER_URL = new URL("./_worker.ts", import.meta.url);
+/** The Worker bootstrap; imported here too (see below). */
+const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
+
+/**
+ * The module a Worker starts from: a `data:` URL, because `node:worker_threads` takes
+ * only `file:` and `data:` URLs while this library may be loaded over https (from JSR).
+ * It imports the bootstrap, and when that import fails (a missing permission, say) it
+ * posts why on the Worker's channel before the Worker dies, so that a starter blocked
+ * in `Atomics.wait` learns it at the main thread's next wait slice.
+ */
+const ENTRY = new URL(
+  `data:text/javascript,${
+    encodeURIComponent(
+      `import { workerData } from "node:worker_threads";
+const boot = workerData[${JSON.stringify(BOOT_KEY)}];
+try {
+  await import(${JSON.stringify(WORKER_MODULE)});
+} catch (error) {
+  boot.port.postMessage({ type: "died", reason: String(error?.message ?? error) });
+  const i32 = new Int32Array(boot.runtime);
+  Atomics.add(i32, ${H_REQUESTS}, 1);
+  Atomics.notify(i32, ${H_REQUESTS});
+  throw error;
+}`,
+    )
+  }`,
+);
+
+/**
+ * The heap limit of each Worker, in MB: the main isolate's own. With a limit of its own,
+ * a thread that runs out of memory ends alone (its Worker is terminated) instead of
+ * aborting the process ("Fatal JavaScript out of memory").
+ */
+const HEAP_LIMIT_MB = Math.max(
+  64,
+  Math.floor(getHeapStatistics().heap_size_limit / (1024 * 1024)),
+);
 
 interface Pooled {
   worker: NodeWorker;
@@ -67,11 +109,12 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
   new Int32Array(control)[C_STATE] = state;
   const { port1, port2 } = new MessageChannel();
-  const worker = new NodeWorker(WORKER_URL, {
+  const worker = new NodeWorker(ENTRY, {
     workerData: {
       [BOOT_KEY]: { runtime: runtime.sab, control, port: port2 },
     },
     transferList: [port2 as never],
+    resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
   });
   worker.unref();
   const pooled: Pooled = {
@@ -83,7 +126,7 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
     daemon: false,
     dead: false,
   };
-  port1.on("message", (message: ToMain) => serve(message));
+  port1.on("message", (message: ToMain) => serve(message, pooled));
   port1.unref();
   worker.on("error", (error: unknown) => died(pooled, error));
   worker.on("exit", () => died(pooled, undefined));
@@ -172,9 +215,10 @@ export function prewarm(n: number): void {
   }
 }
 
-function serve(message: ToMain): void {
+function serve(message: ToMain, from: Pooled): void {
   Atomics.sub(runtime.i32, H_REQUESTS, 1);
   if (message.type === "start") dispatch(message);
+  else if (message.type === "died") died(from, new Error(message.reason));
 }
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */
@@ -184,7 +228,7 @@ function service(): void {
     for (;;) {
       const received = receiveMessageOnPort(pooled.port);
       if (received === undefined) break;
-      serve(received.message as ToMain);
+      serve(received.message as ToMain, pooled);
     }
   }
 }

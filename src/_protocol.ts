@@ -78,8 +78,15 @@ export interface CloseJob {
 /** A message to a Worker. */
 export type ToWorker = StartJob | CloseJob;
 
+/** A Worker's bootstrap failed to load: the Worker dies. */
+export interface DiedNote {
+  type: "died";
+  /** Why, as the import error says it. */
+  reason: string;
+}
+
 /** A message from a Worker to the main thread. */
-export type ToMain = StartJob;
+export type ToMain = StartJob | DiedNote;
 
 /** An error as it crosses threads. */
 export interface WireError {

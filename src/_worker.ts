@@ -197,5 +197,5 @@ if (bootData !== undefined) {
     if (running !== undefined) markEnded(running);
     running = undefined;
   });
-  await loop();
+  loop();
 }

@@ -1,0 +1,151 @@
+// Copyright the threading for Deno authors. MIT license.
+// The library as a JSR user gets it: imported over http from a loopback server that serves
+// this repository the way a registry does (.ts as application/typescript), in real
+// subprocesses, on a cold module cache (a fresh DENO_DIR) and on a warm one.
+import assert from "node:assert/strict";
+
+const repo = new URL("../", import.meta.url);
+const TYPES: Record<string, string> = {
+  ts: "application/typescript",
+  js: "application/javascript",
+  json: "application/json",
+};
+
+/** Serves `/lib/…` from the repository and `/app/…` from `appDir`, on 127.0.0.1. */
+function serve(appDir: string): { server: Deno.HttpServer; port: number } {
+  let port = 0;
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: (addr) => port = addr.port,
+  }, async (request) => {
+    const path = decodeURIComponent(new URL(request.url).pathname);
+    if (path.includes("..")) return new Response("bad path", { status: 400 });
+    let file: string | undefined;
+    if (path.startsWith("/lib/")) file = new URL(path.slice(5), repo).pathname;
+    if (path.startsWith("/app/")) file = `${appDir}/${path.slice(5)}`;
+    const type = TYPES[path.split(".").pop() ?? ""] ?? "application/octet-stream";
+    try {
+      if (file === undefined) throw new Error("outside");
+      return new Response(await Deno.readFile(file), {
+        headers: { "content-type": type },
+      });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
+  return { server, port: (server.addr as Deno.NetAddr).port ?? port };
+}
+
+/** A program that starts a thread, which starts a thread, from the main thread. */
+function program(lib: string): string {
+  return `import { currentThread, Thread } from "${lib}/mod.ts";
+export function leaf(from: string) {
+  console.log(\`leaf ran, started by \${from}\`);
+}
+export function work() {
+  console.log("thread ran");
+  const t = new Thread({ target: leaf, args: [currentThread().name] });
+  t.start();
+  t.join();
+}
+if (import.meta.main) {
+  const t = new Thread({ target: work, name: "worker" });
+  t.start();
+  t.join();
+  console.log("main done");
+}
+`;
+}
+
+async function run(
+  args: string[],
+  denoDir: string,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", DENO_DIR: denoDir },
+  }).spawn();
+  // Today's failure mode was a 60 s stall: well under that is a pass.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: out.code,
+    stdout: decode(out.stdout),
+    stderr: decode(out.stderr),
+    ms: performance.now() - t0,
+  };
+}
+
+const EXPECTED = ["thread ran", "leaf ran, started by worker", "main done"];
+
+Deno.test("imported over http: threads start on a cold cache and a warm one, the program local or remote", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "threading_remote_" });
+  const { server, port } = serve(dir);
+  try {
+    const host = `127.0.0.1:${port}`;
+    await Deno.writeTextFile(`${dir}/local.ts`, program(`http://${host}/lib`));
+    await Deno.writeTextFile(`${dir}/remote.ts`, program(`../lib`));
+    const denoDir = `${dir}/deno_dir`;
+    // The least permissions: --allow-import of the host, --allow-read of the program's
+    // folder when the program is local, nothing else.
+    const local = ["--allow-import=" + host, `--allow-read=${dir}`, `${dir}/local.ts`];
+    for (const round of ["cold", "warm"]) {
+      const r = await run(local, denoDir, dir);
+      assert.equal(r.code, 0, `${round} local: ${r.stderr}`);
+      assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, `${round} local`);
+    }
+    const remote = ["--allow-import=" + host, `http://${host}/app/remote.ts`];
+    const coldDir = `${dir}/deno_dir_remote`;
+    for (const round of ["cold", "warm"]) {
+      const r = await run(remote, coldDir, dir);
+      assert.equal(r.code, 0, `${round} remote: ${r.stderr}`);
+      assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, `${round} remote`);
+    }
+    // Without read permission on the local program, start() names what to add.
+    const denied = await run(
+      ["--allow-import=" + host, `${dir}/local.ts`],
+      denoDir,
+      dir,
+    );
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /ThreadError: .*needs read permission.*--allow-read/);
+    assert.ok(denied.ms < 20_000, `failed fast (${denied.ms} ms)`);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the project's smoke test: a fresh DENO_DIR, --allow-import/--allow-net of the host, --allow-read", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "threading_smoke_" });
+  const { server, port } = serve(dir);
+  try {
+    const host = `127.0.0.1:${port}`;
+    await Deno.writeTextFile(
+      `${dir}/app.ts`,
+      `import { Thread } from "http://${host}/lib/mod.ts";
+export function work() { console.log("thread ran"); }
+if (import.meta.main) { const t = new Thread({ target: work }); t.start(); t.join(); }
+`,
+    );
+    const r = await run(
+      [`--allow-import=${host}`, `--allow-net=${host}`, "--allow-read", `${dir}/app.ts`],
+      `${dir}/deno_dir`,
+      dir,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "thread ran");
+    assert.ok(r.ms < 30_000, `${r.ms} ms`);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
