@@ -11,6 +11,7 @@
  * @module
  */
 import process from "node:process";
+import { getHeapStatistics } from "node:v8";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
@@ -29,6 +30,7 @@ import {
   bootThread,
   currentThread,
   enterJob,
+  excepthook,
   handleUncaught,
   markEnded,
   markFailed,
@@ -54,8 +56,11 @@ async function loadExport(
   for (const url of modules) {
     let ns: Record<string, unknown>;
     try {
+      loadingModule = url;
       ns = await importModule(url);
+      loadingModule = undefined;
     } catch (error) {
+      loadingModule = undefined;
       throw new StartError(
         "ThreadError",
         `the module ${url} failed to load in the new thread: ${
@@ -88,9 +93,14 @@ function becomeIdle(): void {
 
 /** The job whose thread runs now, if any. */
 let running: StartJob | undefined;
+/** The job whose thread is loading its code (before its `run()`), if any. */
+let loading: StartJob | undefined;
+/** The module that the loading thread imports now, if any. */
+let loadingModule: string | undefined;
 
 async function runJob(job: StartJob): Promise<void> {
   enterJob(job);
+  loading = job;
   let thread: Thread;
   try {
     const code = job.code;
@@ -129,6 +139,7 @@ async function runJob(job: StartJob): Promise<void> {
     const payload = decode(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
+    loading = undefined;
     becomeIdle();
     markFailed(job, {
       name: error instanceof StartError ? error.kind : "ThreadError",
@@ -136,6 +147,7 @@ async function runJob(job: StartJob): Promise<void> {
     });
     return;
   }
+  loading = undefined;
   if (!markRunning(job)) {
     becomeIdle();
     return;
@@ -151,6 +163,9 @@ async function runJob(job: StartJob): Promise<void> {
     markEnded(job);
   }
 }
+
+/** Set when the job loop has ended: the Worker ends normally. */
+let loopDone = false;
 
 const control = new Int32Array(bootData?.control ?? new SharedArrayBuffer(8));
 
@@ -170,6 +185,7 @@ async function loop(): Promise<void> {
     Atomics.store(control, C_STATE, W_BUSY);
     await runJob(message);
   }
+  loopDone = true;
   port.close();
 }
 
@@ -185,17 +201,72 @@ function catchStray(event: Event, error: unknown): void {
   );
 }
 
+/**
+ * This Worker ends now, however (`Deno.exit()`, `process.exit()`, `close()`, the end of
+ * its loop): it is never handed another thread, the thread that runs ends (its joiners
+ * wake through shared memory, whatever the main thread is blocked in), and a thread
+ * still loading its code fails to start with why. As Python's `sys.exit()` in a thread,
+ * an exit in a thread ends that thread only; its exit code is not the process's.
+ */
+function ending(how: string): void {
+  Atomics.store(control, C_STATE, W_CLOSED);
+  if (loading !== undefined) {
+    const job = loading;
+    loading = undefined;
+    markFailed(job, {
+      name: "ThreadError",
+      message: loadingModule === undefined
+        ? `its Worker ended (${how}) while the new thread loaded its code`
+        : `the module ${loadingModule} ended its Worker (${how}) while the new thread loaded it; guard code that must run only in the main program with \`if (import.meta.main)\``,
+    });
+  }
+  if (running !== undefined) {
+    // Terminated by the runtime (its heap limit reached): only the "exit" listeners
+    // run. Say so in the excepthook's default words, as CPython's MemoryError would.
+    if (how === "terminated") {
+      const outOfMemory = new RangeError(
+        `Out of memory: the thread's Worker was terminated at its heap limit (${
+          Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)
+        } MB); the thread has ended`,
+      );
+      outOfMemory.stack = `RangeError: ${outOfMemory.message}`;
+      excepthook({
+        excType: RangeError,
+        excValue: outOfMemory,
+        excTraceback: undefined,
+        thread: currentThread(),
+      });
+    }
+    markEnded(running);
+  }
+  running = undefined;
+}
+
 if (bootData !== undefined) {
   globalThis.addEventListener("error", (e) => catchStray(e, (e as ErrorEvent).error));
   globalThis.addEventListener(
     "unhandledrejection",
     (e) => catchStray(e, (e as PromiseRejectionEvent).reason),
   );
-  // process.exit() in thread code ends this Worker: end the thread first, so that a
-  // joiner blocked in join() wakes (the main thread may not see the exit event then).
-  process.on("exit", () => {
-    if (running !== undefined) markEnded(running);
-    running = undefined;
+  // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
+  // close() of the worker scope runs neither, so it is wrapped.
+  let exitCalled = false;
+  const exit = process.exit;
+  process.exit = ((code?: number) => {
+    exitCalled = true;
+    return exit.call(process, code);
+  }) as typeof process.exit;
+  process.on("exit", (code: number) => {
+    ending(exitCalled || loopDone ? `process.exit(${code})` : "terminated");
   });
+  globalThis.addEventListener("unload", () => ending(`Deno.exit(${Deno.exitCode})`));
+  const scope = globalThis as { close?: () => void };
+  const close = scope.close;
+  if (typeof close === "function") {
+    scope.close = function () {
+      ending("close()");
+      close.call(globalThis);
+    };
+  }
   loop();
 }

@@ -8,10 +8,11 @@ const fixtures = new URL("./fixtures/", import.meta.url);
 async function run(
   file: string,
   flags: string[] = ["--allow-read"],
+  args: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", ...flags, new URL(file, fixtures).pathname],
+    args: ["run", "--no-lock", ...flags, new URL(file, fixtures).pathname, ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -88,4 +89,114 @@ Deno.test("errors outside run()'s chain go to the excepthook; process.exit() in 
   ]);
   assert.match(stderr, /Exception in thread stray:\nError: thrown in a timer/);
   assert.match(stderr, /Exception in thread stray:\nError: rejected and never handled/);
+});
+
+Deno.test("every way a thread's Worker ends makes join() return, whatever the main thread is blocked in", async () => {
+  const { code, stdout, stderr } = await run("thread_exits.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.equal(lines.pop(), "main done");
+  assert.equal(lines.length, 12);
+  for (const line of lines) {
+    const r = JSON.parse(line);
+    assert.equal(r.aliveAfter, false, line);
+    // Within 1 s on a quiet machine (120 to 400 ms here, thread start included); today
+    // Deno.exit() and close() hang forever. Generous for a loaded machine.
+    assert.ok(r.joinedMs >= 0 && r.joinedMs < 3000, line);
+  }
+  // Deno.exit(n) in a thread ends that thread only (as Python's sys.exit in a thread).
+  assert.ok(!stderr.includes("Deno.exit"), stderr);
+});
+
+Deno.test("a thread out of memory ends alone, at its Worker's heap limit, through the excepthook", async () => {
+  const { code, stdout, stderr } = await run("thread_exits.ts", [
+    "--allow-read",
+    "--v8-flags=--max-old-space-size=64",
+  ], ["oom"]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.equal(lines.pop(), "main done");
+  for (const line of lines) {
+    const r = JSON.parse(line);
+    assert.equal(r.aliveAfter, false, line);
+    assert.ok(r.joinedMs >= 0 && r.joinedMs < 10_000, line);
+  }
+  assert.match(stderr, /^Exception in thread oom\/join:\nRangeError: Out of memory/m);
+});
+
+const library = new URL("../mod.ts", import.meta.url).href;
+
+/** Programs whose module fails while a thread loads it: start() must say why, at once. */
+const BOOT_FAILURES: [string, string, RegExp][] = [
+  [
+    "exits",
+    `import process from "node:process";\nif (!import.meta.main) process.exit(2);`,
+    /main\.ts ended its Worker \(process\.exit\(2\)\) while the new thread loaded it/,
+  ],
+  [
+    "Deno.exit",
+    `if (!import.meta.main) Deno.exit(2);`,
+    /main\.ts ended its Worker \(Deno\.exit\(2\)\) while the new thread loaded it/,
+  ],
+  [
+    "throws",
+    `if (!import.meta.main) throw new Error("refuses to load in a thread");`,
+    /main\.ts failed to load in the new thread: .*refuses to load in a thread/,
+  ],
+  [
+    "syntax",
+    `export const options = { module: new URL("./broken.ts", import.meta.url) };`,
+    /broken\.ts failed to load in the new thread: .*(SyntaxError|Expected|Unexpected)/s,
+  ],
+  [
+    "unresolvable",
+    `if (!import.meta.main) await import("./missing.ts");`,
+    /main\.ts failed to load in the new thread: .*missing\.ts/s,
+  ],
+  [
+    "permission",
+    `if (!import.meta.main) Deno.readTextFileSync("/etc/hostname");`,
+    /main\.ts failed to load in the new thread: .*Requires read access.*--allow-read/s,
+  ],
+];
+
+Deno.test("a boot failure fails start() at once, with the real cause", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "threading_boot_" });
+  try {
+    for (const [name, prelude, expected] of BOOT_FAILURES) {
+      const main = `${dir}/${name}/main.ts`;
+      await Deno.mkdir(`${dir}/${name}`);
+      await Deno.writeTextFile(`${dir}/${name}/broken.ts`, "export function work( {\n");
+      await Deno.writeTextFile(
+        main,
+        `import { Thread } from "${library}";
+export function work() { console.log("work ran"); }
+${prelude}
+${name === "syntax" ? "" : "const options = {};"}
+if (import.meta.main) {
+  const t0 = performance.now();
+  try {
+    new Thread({ target: work, ...options }).start();
+    console.log("started");
+  } catch (error) {
+    const e = error as Error;
+    const ms = performance.now() - t0;
+    console.log(JSON.stringify({ error: \`\${e.name}: \${e.message}\`, ms }));
+  }
+}
+`,
+      );
+      const lib = decodeURIComponent(new URL("../", import.meta.url).pathname);
+      const r = await run(main, [`--allow-read=${lib},${dir}/${name}`]);
+      assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      assert.match(out.error, /^ThreadError: Cannot start thread/, name);
+      assert.match(out.error, expected, `${name}: ${out.error}`);
+      // Within 1 s on a quiet machine (a Worker's boot included); today 60 s for the
+      // exits. Generous for a loaded machine.
+      assert.ok(out.ms < 5000, `${name}: ${out.ms} ms`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
