@@ -35,6 +35,7 @@ import {
   markEnded,
   markFailed,
   markRunning,
+  noteImporting,
   Thread,
 } from "./thread.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -57,6 +58,7 @@ async function loadExport(
     let ns: Record<string, unknown>;
     try {
       loadingModule = url;
+      noteImporting(url);
       ns = await importModule(url);
       loadingModule = undefined;
     } catch (error) {

@@ -315,6 +315,13 @@ export class Thread {
       throw new ThreadError("Cannot start thread: threads can only be started once");
     }
     const action = `Cannot start thread ${JSON.stringify(state.name)}`;
+    if (importing !== undefined) {
+      // Each new thread would import the module again, and start another: refuse, as
+      // Python's multiprocessing refuses a start during its bootstrapping phase.
+      throw new ThreadError(
+        `${action}: this thread is still importing its code (${importing}), whose top-level code starts a thread; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
+      );
+    }
     const code = codeOf(this, state, action);
     const fields: Record<string, unknown> = {};
     for (const key of Object.keys(this)) {
@@ -1018,11 +1025,23 @@ export function bootThread(
   return thread;
 }
 
+/**
+ * The module a thread of this Worker imports while it boots (before its `run()`), if
+ * any: a `start()` meanwhile is refused (see {@linkcode Thread.start}).
+ */
+let importing: string | undefined;
+
 /** @internal Makes a job's thread the current thread of this Worker. */
 export function enterJob(job: StartJob): void {
   current.ident = job.ident;
   current.slot = job.slot;
   programMain = job.mainModule;
+  importing = job.code.modules[0] ?? job.mainModule ?? "its modules";
+}
+
+/** @internal Tells which module the booting thread imports now. */
+export function noteImporting(module: string): void {
+  importing = module;
 }
 
 /**
@@ -1030,6 +1049,7 @@ export function enterJob(job: StartJob): void {
  * @returns false if the starter gave up waiting: the thread must not run.
  */
 export function markRunning(job: StartJob): boolean {
+  importing = undefined;
   const base = slotBase(job.slot);
   Atomics.store(i32, base + S_NATIVE_ID, osThreadId() ?? 0);
   Atomics.store(i32, base + S_ALIVE, job.ident);
@@ -1057,6 +1077,7 @@ export function markFailed(
   job: StartJob,
   error: { name: string; message: string },
 ): void {
+  importing = undefined;
   const base = slotBase(job.slot);
   if (Atomics.load(i32, base + S_START) !== START_PENDING) return;
   writeSlotText(runtime, job.slot, `${error.name}\n${error.message}`);

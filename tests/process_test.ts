@@ -200,3 +200,16 @@ if (import.meta.main) {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a program without the import.meta.main guard is refused at once, without recursion", async () => {
+  const { code, stdout, stderr, ms } = await run("unguarded.ts");
+  assert.notEqual(code, 0);
+  // The main thread's top level ran once, the thread's import of it once.
+  assert.equal(stdout, "top-level code runs\ntop-level code runs\n");
+  assert.match(
+    stderr,
+    /ThreadError: Cannot start thread "Thread-1": the module .*unguarded\.ts failed to load in the new thread: Cannot start thread "Thread-2": this thread is still importing its code .*Guard the program's main code with `if \(import\.meta\.main\)/,
+  );
+  // Today: 134 nested threads and 2.2 GB in 10 s, and no end.
+  assert.ok(ms < 10_000, `${ms} ms`);
+});
