@@ -45,6 +45,7 @@ import {
   H_REQUESTS,
   readName,
   runtime,
+  S_ALIVE,
   S_START,
   slotBase,
   START_FAILED,
@@ -236,25 +237,44 @@ function service(): void {
 if (runtime.isMain) setMainService(service);
 
 let keeper: ReturnType<typeof setInterval> | undefined;
+let watching = false;
 
 /**
- * Holds the process open while a non-daemon thread is alive: a referenced timer, and an
- * async wait on the count of non-daemon threads that drops the timer at zero.
+ * Holds the process open while a non-daemon thread is alive, from the moment the main
+ * thread's own code has finished (Deno's `beforeunload`: the event loop has no more
+ * work). Then, as CPython's `threading._shutdown()`, the main thread is marked stopped
+ * (so that `mainThread().join()` in a thread returns), and a referenced timer with an
+ * async wait on the count of non-daemon threads keeps the process until that count is
+ * zero; the event loop then empties again and the process ends, killing daemon threads.
  */
 function keepAlive(): void {
-  if (keeper !== undefined) return;
-  if (Atomics.load(runtime.i32, H_NON_DAEMON) === 0) return;
-  keeper = setInterval(() => {}, 1 << 30);
-  (async () => {
-    for (;;) {
-      const n = Atomics.load(runtime.i32, H_NON_DAEMON);
-      if (n <= 0) break;
-      const result = Atomics.waitAsync(runtime.i32, H_NON_DAEMON, n);
-      if (result.async) await result.value;
-    }
-    clearInterval(keeper);
-    keeper = undefined;
-  })();
+  if (watching) return;
+  watching = true;
+  globalThis.addEventListener("beforeunload", (event) => {
+    if (Atomics.load(runtime.i32, H_NON_DAEMON) <= 0) return;
+    event.preventDefault();
+    stopMain();
+    if (keeper !== undefined) return;
+    keeper = setInterval(() => {}, 1 << 30);
+    (async () => {
+      for (;;) {
+        const n = Atomics.load(runtime.i32, H_NON_DAEMON);
+        if (n <= 0) break;
+        const result = Atomics.waitAsync(runtime.i32, H_NON_DAEMON, n);
+        if (result.async) await result.value;
+      }
+      clearInterval(keeper);
+      keeper = undefined;
+    })();
+  });
+}
+
+/** Marks the main thread stopped: its code has finished; its joiners wake. */
+function stopMain(): void {
+  const word = slotBase(0) + S_ALIVE;
+  if (Atomics.compareExchange(runtime.i32, word, 1, 0) === 1) {
+    Atomics.notify(runtime.i32, word);
+  }
 }
 
 /**

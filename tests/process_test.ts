@@ -213,3 +213,14 @@ Deno.test("a program without the import.meta.main guard is refused at once, with
   // Today: 134 nested threads and 2.2 GB in 10 s, and no end.
   assert.ok(ms < 10_000, `${ms} ms`);
 });
+
+Deno.test("mainThread().join() in a thread returns once the main thread's code has finished", async () => {
+  const { code, stdout, stderr } = await run("join_main.ts");
+  assert.equal(code, 0, stderr);
+  // Today the process hangs forever after main's last line.
+  assert.deepEqual(stdout.trim().split("\n"), [
+    "waiter: main alive=true",
+    "main: last line",
+    "waiter: main joined, alive=false",
+  ]);
+});
