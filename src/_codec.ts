@@ -300,6 +300,11 @@ export function loadedModule(specifier: string): Record<string, unknown> | undef
   return namespaces.get(specifier);
 }
 
+/** Every module imported by {@linkcode importModule} in this thread, in import order. */
+export function loadedModules(): Iterable<[string, Record<string, unknown>]> {
+  return namespaces.entries();
+}
+
 function isToken(v: unknown): v is Token {
   return typeof v === "object" && v !== null && TOKEN in v;
 }

@@ -16,6 +16,7 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
+import { importGraph, locateExport } from "./_locate.ts";
 import {
   C_JOB,
   C_STATE,
@@ -78,13 +79,25 @@ async function loadExport(
         : `${url} does not export ${name}`,
     );
   }
+  // Not where the stack points: anywhere in those modules' static import graph (a
+  // target imported from ./tasks.ts, say).
+  const found = await locateExport(
+    modules,
+    name,
+    source,
+    (value) => typeof value === "function",
+  );
+  if (found !== undefined) return found.value;
+  const option = what === "class"
+    ? `module: import.meta.resolve("./tasks.ts")`
+    : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;
   throw new StartError(
     "TypeError",
     `the ${what} ${name} cannot be found by reference: ${
       misses.join("; ")
-    }; export it from the module that creates the thread (\`export ${
+    }, nor does any module it imports statically; export it (\`export ${
       what === "class" ? "class" : "function"
-    } ${name}…\`), or pass module: <URL of the module that exports it>`,
+    } ${name}…\`) and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`,
   );
 }
 
@@ -138,6 +151,9 @@ async function runJob(job: StartJob): Promise<void> {
       }
     }
     await importModules(job.modules);
+    // Objects that travel by reference (a Shareable, a Barrier's action) may be
+    // exported by a module that the named one imports: make those findable.
+    await importGraph(job.modules);
     const payload = decode(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {

@@ -33,6 +33,7 @@ import {
 } from "./_futex.ts";
 import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
 import { callerModule, findExport } from "./_reference.ts";
+import { findLoaded } from "./_locate.ts";
 import { BrokenBarrierError } from "./errors.ts";
 
 /** Word: the mutex guarding the barrier's state. */
@@ -362,7 +363,9 @@ export class Barrier {
     if (this.#action !== undefined || this.#ref === undefined) return this.#action;
     const { name, source, module } = this.#ref;
     const ns = module === undefined ? undefined : loadedModule(module);
-    const found = ns === undefined ? undefined : findExport(ns, name, source);
+    const found = (ns === undefined ? undefined : findExport(ns, name, source)) ??
+      // Exported by a module that the named one imports (see `_locate.ts`).
+      findLoaded(name, source, (v) => typeof v === "function")?.value;
     if (typeof found !== "function") {
       throw new TypeError(
         `Cannot run the action of Barrier: function ${name} is not exported by ${

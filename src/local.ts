@@ -27,6 +27,7 @@ import {
 } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { definingModule, findExport } from "./_reference.ts";
+import { findLoaded } from "./_locate.ts";
 import { current } from "./_runtime.ts";
 
 const HERE = import.meta.url;
@@ -296,7 +297,11 @@ registerKind("local", {
     if (head === null) return makeLocal(local, []);
     const { url, name } = head as { url: string; name: string };
     const namespace = loadedModule(url);
-    const Class = namespace && findExport(namespace, name, undefined);
+    const isLocal = (v: unknown) =>
+      typeof v === "function" && v.prototype instanceof local;
+    // Else exported by a module that the named one imports (see `_locate.ts`).
+    const Class = (namespace && findExport(namespace, name, undefined)) ??
+      findLoaded(name, undefined, isLocal)?.value;
     if (typeof Class !== "function" || !(Class.prototype instanceof local)) {
       throw new TypeError(
         `Cannot receive a ${name} from another thread: ${url} does not export a local subclass named ${name}, received ${

@@ -50,6 +50,7 @@ import {
 } from "./_codec.ts";
 import { describe, wait } from "./_futex.ts";
 import { definingModule, findExport } from "./_reference.ts";
+import { findLoaded } from "./_locate.ts";
 
 const inspectSymbol = Symbol.for("Deno.customInspect");
 const HERE = import.meta.url;
@@ -1538,7 +1539,11 @@ addKindResolver((kind) => {
       `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread`,
     );
   }
-  const Class = findExport(namespace, name, undefined);
+  const isShareable = (v: unknown) =>
+    typeof v === "function" && v.prototype instanceof Shareable;
+  let Class = findExport(namespace, name, undefined);
+  // Exported by a module that the named one imports (see `_locate.ts`).
+  if (!isShareable(Class)) Class = findLoaded(name, undefined, isShareable)?.value;
   if (typeof Class !== "function" || !(Class.prototype instanceof Shareable)) {
     throw new TypeError(
       `Cannot receive a ${name} from another thread: ${url} does not export a Shareable class named ${name}, received ${

@@ -75,6 +75,9 @@ import {
   writeSlotText,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
+import { locateExport } from "./_locate.ts";
+
+const isFunction = (value: unknown) => typeof value === "function";
 
 export { TIMEOUT_MAX };
 
@@ -635,6 +638,11 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
       );
     }
     const source = Function.prototype.toString.call(fn);
+    if (ARROW.test(source)) {
+      throw new TypeError(
+        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
+      );
+    }
     if (/^class[\s{]/.test(source)) {
       throw new TypeError(
         `${action}: the target is a class, not a function; pass a function`,
@@ -644,7 +652,7 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
       candidates(state.origin && callerModule(state.origin));
     if (modules.length === 0) {
       throw new TypeError(
-        `${action}: cannot tell which module exports ${fn.name}; pass module: import.meta.url`,
+        `${action}: cannot tell which module exports ${fn.name}; name it, as in \`new Thread({ target: ${fn.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${fn.name}`,
       );
     }
     targetRef = { modules, name: fn.name, source };
@@ -670,6 +678,9 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
     source: targetRef.source,
   };
 }
+
+/** The source text of an arrow function: parameters, then `=>`. */
+const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
 
 /** Module URLs known to be readable (read permission is not revoked in practice). */
 const readable = new Set<string>();
@@ -940,7 +951,8 @@ async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
   try {
     if (ref.module === undefined) throw new Error("its module is unknown");
     const ns = await importModule(ref.module);
-    const found = findExport(ns, ref.name, ref.source);
+    const found = findExport(ns, ref.name, ref.source) ??
+      (await locateExport([ref.module], ref.name, ref.source, isFunction))?.value;
     if (typeof found !== "function") throw new Error(`${ref.module} does not export it`);
     hook = found as ExceptHook;
     hookVersion = version;

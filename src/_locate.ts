@@ -1,0 +1,137 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Finds code by reference in a thread when the module named for it does not export it:
+ * `import { crunch } from "./tasks.ts"; new Thread({ target: crunch })` names the module
+ * that creates the thread (or the program's main module), while `crunch` is exported by
+ * `tasks.ts`. Neither V8 nor Deno tells a function's module, so the thread walks the
+ * static import graph of the named modules (the modules that importing them evaluates
+ * anyway), imports each one (once per thread) and looks for an export of that name and
+ * source text.
+ *
+ * The walk reads the source of local (`file:`) modules and follows their static
+ * `import … from "…"`, `import "…"` and `export … from "…"` specifiers that are relative,
+ * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
+ * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
+ * searched but not read (reading needs net permission), so a target in a module that
+ * only a remote module imports needs the `module` option.
+ *
+ * @module
+ */
+import { importModule, loadedModule, loadedModules } from "./_codec.ts";
+import { findExport } from "./_reference.ts";
+
+const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
+const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
+
+function ofLibrary(url: string): boolean {
+  return url.startsWith(LIBRARY_PREFIX) || url === LIBRARY_ENTRY;
+}
+/** Most modules one walk visits. */
+const MAX_MODULES = 2000;
+
+const STATIC_IMPORT =
+  /(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g;
+
+/** Per thread: a module's static dependencies, once read. */
+const edges = new Map<string, string[]>();
+/** Per thread: roots whose graph has been imported. */
+const walked = new Set<string>();
+
+function resolve(specifier: string, from: string): string | undefined {
+  if (/^(npm|jsr|node):/.test(specifier)) return undefined;
+  try {
+    if (/^(\.{1,2}\/|\/|file:|https?:)/.test(specifier)) {
+      return new URL(specifier, from).href;
+    }
+    // A bare specifier: the import map (deno.json "imports") applies to every module.
+    const url = import.meta.resolve(specifier);
+    return /^(file|https?):/.test(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function dependencies(url: string): Promise<string[]> {
+  let deps = edges.get(url);
+  if (deps !== undefined) return deps;
+  deps = [];
+  if (url.startsWith("file:")) {
+    let text = "";
+    try {
+      text = await Deno.readTextFile(new URL(url));
+    } catch {
+      // Unreadable: its exports are still searched; its imports are not followed.
+    }
+    for (const m of text.matchAll(STATIC_IMPORT)) {
+      const dep = resolve(m[1], url);
+      if (dep !== undefined && !ofLibrary(dep) && !deps.includes(dep)) {
+        deps.push(dep);
+      }
+    }
+  }
+  edges.set(url, deps);
+  return deps;
+}
+
+/**
+ * Imports, in this thread, the static import graph of `roots` (their own modules
+ * first), so that {@linkcode findLoaded} can search it. Modules that fail to import are
+ * skipped. Once per root per thread.
+ */
+export async function importGraph(roots: readonly string[]): Promise<void> {
+  const queue = roots.filter((r) => !walked.has(r) && !ofLibrary(r));
+  const seen = new Set<string>(queue);
+  for (let i = 0; i < queue.length && i < MAX_MODULES; i++) {
+    const url = queue[i];
+    try {
+      await importModule(url);
+    } catch {
+      continue;
+    }
+    for (const dep of await dependencies(url)) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        queue.push(dep);
+      }
+    }
+  }
+  for (const r of roots) walked.add(r);
+}
+
+/**
+ * Finds, among the modules imported in this thread, the one that exports `name` (with
+ * the same source text, when given) and passes `accept`.
+ *
+ * @returns The module's URL and the export, or undefined.
+ */
+export function findLoaded(
+  name: string,
+  source: string | undefined,
+  accept: (value: unknown) => boolean = () => true,
+  prefer: readonly string[] = [],
+): { module: string; value: unknown } | undefined {
+  for (const module of prefer) {
+    const ns = loadedModule(module);
+    const value = ns && findExport(ns, name, source);
+    if (value !== undefined && accept(value)) return { module, value };
+  }
+  for (const [module, ns] of loadedModules()) {
+    const value = findExport(ns, name, source);
+    if (value !== undefined && accept(value)) return { module, value };
+  }
+  return undefined;
+}
+
+/**
+ * Finds `name` in the first of `modules` that exports it, else anywhere in their static
+ * import graph (see the module doc).
+ */
+export async function locateExport(
+  modules: readonly string[],
+  name: string,
+  source: string | undefined,
+  accept: (value: unknown) => boolean = () => true,
+): Promise<{ module: string; value: unknown } | undefined> {
+  await importGraph(modules);
+  return findLoaded(name, source, accept, modules);
+}

@@ -1,0 +1,40 @@
+// Copyright the threading for Deno authors. MIT license.
+// Code defined in another module than the one that starts the thread, found without a
+// `module` option, in a real subprocess (tests/fixtures/cross_module/).
+import assert from "node:assert/strict";
+
+Deno.test("targets, subclasses, Shareables, Barrier actions, Timers and the excepthook from another module", async () => {
+  const main = new URL("./fixtures/cross_module/main.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--allow-read", main],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.deepEqual(lines.slice(0, 9), [
+    "crunch(7) in target",
+    "local target",
+    "Cruncher.run in subclass",
+    "Tally added in shareable",
+    "tally=1",
+    "crunch(3) in Thread-1",
+    "barrier action in b",
+    "crunch(1) in Thread-2",
+    "hook: failed on purpose in failing",
+  ]);
+  assert.match(
+    lines[9],
+    /^arrow: TypeError: Cannot start thread "Thread-3": the target is an arrow function; arrow functions and closures cannot travel/,
+  );
+  assert.match(
+    lines[10],
+    /^closure: TypeError: Cannot start thread "Thread-4": the function hidden cannot be found by reference: .*main\.ts does not export hidden.*module: import\.meta\.resolve\("\.\/tasks\.ts"\)/,
+  );
+});
