@@ -80,3 +80,7 @@ export {
   type Ticket,
   type Traveller,
 } from "./src/_codec.ts";
+// Last: the Worker bootstrap (it does nothing here), so that the program's module graph
+// holds every module a Worker loads, cached before the first Worker needs it (a library
+// loaded over https, from JSR, on a cold cache). See `src/_pool.ts`.
+import "./src/_worker.ts";

@@ -22,11 +22,6 @@ import {
 import { getHeapStatistics } from "node:v8";
 import { setMainService } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
-// The bootstrap is part of the main thread's module graph (it does nothing there), so
-// that it is downloaded and cached before the first Worker needs it: a Worker that
-// fetches a remote module while the main thread is blocked in Atomics.wait fails
-// ("dispatch task is gone") or stalls, on a cold cache (DENO_DIR) of a JSR install.
-import "./_worker.ts";
 import {
   C_JOB,
   C_STATE,
@@ -53,7 +48,12 @@ import {
   writeSlotText,
 } from "./_runtime.ts";
 
-/** The Worker bootstrap; imported here too (see below). */
+/**
+ * The Worker bootstrap. `mod.ts` imports it too (it does nothing outside a Worker), so
+ * that it is downloaded and cached before the first Worker needs it: a Worker that
+ * fetches a remote module while the main thread is blocked in `Atomics.wait` fails
+ * ("dispatch task is gone") or stalls, on the cold cache (`DENO_DIR`) of a JSR install.
+ */
 const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 
 /**

@@ -630,17 +630,17 @@ function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
   let targetRef: { modules: string[]; name: string; source: string } | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
+    const source = Function.prototype.toString.call(fn);
+    if (ARROW.test(source)) {
+      throw new TypeError(
+        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
+      );
+    }
     if (fn.name === "" || fn.name.startsWith("bound ")) {
       throw new TypeError(
         `${action}: the target is ${
           fn.name === "" ? "an anonymous function" : "a bound function"
         }, which cannot travel to another thread; export a named function from your module (\`export function worker() {…}\`) and pass it as the target`,
-      );
-    }
-    const source = Function.prototype.toString.call(fn);
-    if (ARROW.test(source)) {
-      throw new TypeError(
-        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
       );
     }
     if (/^class[\s{]/.test(source)) {

@@ -247,7 +247,9 @@ Deno.test("a Thread subclass runs run() with the fields set by its constructor",
 
 Deno.test("start() refuses targets that cannot travel, saying what to write", async (t) => {
   await t.step("an anonymous function", () => {
-    const fn = [() => 1][0];
+    const fn = [function () {
+      return 1;
+    }][0];
     assert.throws(
       () => new Thread({ target: fn }).start(),
       /anonymous function.*export a named function/,
@@ -265,11 +267,24 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
     );
   });
   await t.step("a local function that shadows an export", () => {
-    const sum = (a: number) => a;
+    function sum(a: number) {
+      return a;
+    }
     assert.throws(
       () => new Thread({ target: sum }).start(),
       (e: Error) => e instanceof TypeError && /exports a different sum/.test(e.message),
     );
+  });
+  await t.step("an arrow function, named or not", () => {
+    const sum = (a: number) => a;
+    for (const target of [sum, async () => {}, (x: number) => x]) {
+      assert.throws(
+        () => new Thread({ target }).start(),
+        (e: Error) =>
+          e instanceof TypeError &&
+          /arrow function; arrow functions and closures cannot travel/.test(e.message),
+      );
+    }
   });
   await t.step("a bound function", () => {
     assert.throws(() => new Thread({ target: sum.bind(null) }).start(), /bound function/);
