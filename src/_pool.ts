@@ -207,7 +207,8 @@ export const MAX_SPARES = 4;
 export function prewarm(n: number): void {
   let spare = 0;
   for (const p of pool) {
-    if (!p.dead && Atomics.load(p.control, C_STATE) !== W_BUSY) spare++;
+    const state = Atomics.load(p.control, C_STATE);
+    if (!p.dead && (state === W_IDLE || state === W_BOOTING)) spare++;
   }
   try {
     for (let i = spare; i < Math.min(n, MAX_SPARES); i++) spawn(W_BOOTING);

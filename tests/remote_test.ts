@@ -11,7 +11,32 @@ const TYPES: Record<string, string> = {
   json: "application/json",
 };
 
-/** Serves `/lib/…` from the repository and `/app/…` from `appDir`, on 127.0.0.1. */
+/** The package as JSR publishes it: `deno.json`'s `publish.include`, with checksums. */
+async function versionMeta(): Promise<unknown> {
+  const files: string[] = ["/mod.ts", "/deno.json", "/README.md"];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(new URL(`.${dir}`, repo))) {
+      if (entry.isDirectory) await walk(`${dir}${entry.name}/`);
+      else files.push(`${dir}${entry.name}`);
+    }
+  };
+  await walk("/src/");
+  const manifest: Record<string, { size: number; checksum: string }> = {};
+  for (const file of files) {
+    const data = await Deno.readFile(new URL(`.${file}`, repo));
+    const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+    const hex = [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
+    manifest[file] = { size: data.length, checksum: `sha256-${hex}` };
+  }
+  return { exports: { ".": "./mod.ts", "./logging": "./src/logging.ts" }, manifest };
+}
+
+const PACKAGE = "/@threading/threading/";
+
+/**
+ * Serves `/lib/…` from the repository, `/app/…` from `appDir`, and the repository as a
+ * JSR registry would (`JSR_URL=http://127.0.0.1:<port>/`), on 127.0.0.1.
+ */
 function serve(appDir: string): { server: Deno.HttpServer; port: number } {
   let port = 0;
   const server = Deno.serve({
@@ -21,7 +46,14 @@ function serve(appDir: string): { server: Deno.HttpServer; port: number } {
   }, async (request) => {
     const path = decodeURIComponent(new URL(request.url).pathname);
     if (path.includes("..")) return new Response("bad path", { status: 400 });
+    if (path === `${PACKAGE}meta.json`) {
+      return Response.json({ latest: "0.1.0", versions: { "0.1.0": {} } });
+    }
+    if (path === `${PACKAGE}0.1.0_meta.json`) return Response.json(await versionMeta());
     let file: string | undefined;
+    if (path.startsWith(`${PACKAGE}0.1.0/`)) {
+      file = new URL(`.${path.slice(PACKAGE.length + 5)}`, repo).pathname;
+    }
     if (path.startsWith("/lib/")) file = new URL(path.slice(5), repo).pathname;
     if (path.startsWith("/app/")) file = `${appDir}/${path.slice(5)}`;
     const type = TYPES[path.split(".").pop() ?? ""] ?? "application/octet-stream";
@@ -37,9 +69,9 @@ function serve(appDir: string): { server: Deno.HttpServer; port: number } {
   return { server, port: (server.addr as Deno.NetAddr).port ?? port };
 }
 
-/** A program that starts a thread, which starts a thread, from the main thread. */
+/** A program that starts a thread, which starts a thread; `lib` is the import of mod.ts. */
 function program(lib: string): string {
-  return `import { currentThread, Thread } from "${lib}/mod.ts";
+  return `import { currentThread, Thread } from "${lib}";
 export function leaf(from: string) {
   console.log(\`leaf ran, started by \${from}\`);
 }
@@ -62,6 +94,7 @@ async function run(
   args: string[],
   denoDir: string,
   cwd: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -69,7 +102,7 @@ async function run(
     cwd,
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1", DENO_DIR: denoDir },
+    env: { NO_COLOR: "1", DENO_DIR: denoDir, ...env },
   }).spawn();
   // Today's failure mode was a 60 s stall: well under that is a pass.
   const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
@@ -91,8 +124,8 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
   const { server, port } = serve(dir);
   try {
     const host = `127.0.0.1:${port}`;
-    await Deno.writeTextFile(`${dir}/local.ts`, program(`http://${host}/lib`));
-    await Deno.writeTextFile(`${dir}/remote.ts`, program(`../lib`));
+    await Deno.writeTextFile(`${dir}/local.ts`, program(`http://${host}/lib/mod.ts`));
+    await Deno.writeTextFile(`${dir}/remote.ts`, program("../lib/mod.ts"));
     const denoDir = `${dir}/deno_dir`;
     // The least permissions: --allow-import of the host, --allow-read of the program's
     // folder when the program is local, nothing else.
@@ -118,6 +151,26 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /ThreadError: .*needs read permission.*--allow-read/);
     assert.ok(denied.ms < 20_000, `failed fast (${denied.ms} ms)`);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("installed from a JSR registry (jsr: specifier), cold and warm, with --allow-read=. only", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "threading_jsr_" });
+  const { server, port } = serve(dir);
+  try {
+    const host = `127.0.0.1:${port}`;
+    await Deno.writeTextFile(`${dir}/main.ts`, program("jsr:@threading/threading@0.1.0"));
+    const env = { JSR_URL: `http://${host}/` };
+    // jsr.io needs no --allow-import (Deno allows it by default); this registry does.
+    const args = [`--allow-import=${host}`, "--allow-read=.", "main.ts"];
+    for (const round of ["cold", "warm"]) {
+      const r = await run(args, `${dir}/deno_dir`, dir, env);
+      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, round);
+    }
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
