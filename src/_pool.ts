@@ -7,9 +7,16 @@
  * and between the slices of its blocking waits when it is blocked (see `_futex.ts`).
  *
  * Workers are `node:worker_threads` Workers with `unref()`: no Worker keeps the process
- * alive by itself. While any non-daemon thread is alive, the main thread holds a
- * referenced timer instead, so the process ends when the main thread and every
- * non-daemon thread have ended, and daemon threads die with it.
+ * alive by itself. Once the main thread's code has finished (`beforeunload`) while a
+ * non-daemon thread is alive, the main thread is marked stopped and holds a referenced
+ * timer instead, so the process ends when the main thread and every non-daemon thread
+ * have ended, and daemon threads die with it.
+ *
+ * Each Worker starts from a `data:` URL entry (`node:worker_threads` takes no https
+ * URL, and this library may come from JSR) and has its own heap limit, so that a thread
+ * out of memory ends alone. A Worker's end reaches the thread table through shared
+ * memory, written by the Worker itself (see `_worker.ts`); the `exit` and `error` events
+ * here, and the `died` note of an entry whose bootstrap failed, are the fallbacks.
  *
  * @module
  */
@@ -50,9 +57,11 @@ import {
 
 /**
  * The Worker bootstrap. `mod.ts` imports it too (it does nothing outside a Worker), so
- * that it is downloaded and cached before the first Worker needs it: a Worker that
- * fetches a remote module while the main thread is blocked in `Atomics.wait` fails
- * ("dispatch task is gone") or stalls, on the cold cache (`DENO_DIR`) of a JSR install.
+ * that it is downloaded and cached before the first Worker needs it. On the cold cache
+ * (`DENO_DIR`) of a JSR install, a Worker's download reuses the keep-alive connection
+ * that the main thread opened, which moves only when the main thread's event loop
+ * turns: it stalls while `start()` blocks the main thread in `Atomics.wait` (or fails,
+ * "dispatch task is gone").
  */
 const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 

@@ -8,7 +8,7 @@
  * | word | values | who moves it |
  * | --- | --- | --- |
  * | `C_JOB` | counter | +1 (and notify) by the main thread after it posts a job; the idle Worker waits on it |
- * | `C_STATE` | `W_BOOTING` → `W_BUSY` ⇄ `W_IDLE` → `W_CLOSED` | the Worker sets `W_BUSY` when it takes a job and `W_IDLE` when the thread has ended; the main thread claims an idle Worker by CAS `W_IDLE` → `W_BUSY`, and closes it |
+ * | `C_STATE` | `W_BOOTING` → `W_BUSY` ⇄ `W_IDLE` → `W_CLOSED` | the Worker sets `W_BUSY` when it takes a job and `W_IDLE` when the thread has ended; the main thread claims an idle Worker by CAS `W_IDLE` → `W_BUSY`, and closes it; a Worker that ends by itself (an exit in its thread, its heap limit) sets `W_CLOSED` first, so that it is never claimed again |
  *
  * @module
  */
@@ -26,7 +26,7 @@ export const W_BOOTING = 0;
 export const W_BUSY = 1;
 /** `C_STATE`: waiting for a job. */
 export const W_IDLE = 2;
-/** `C_STATE`: told to end. */
+/** `C_STATE`: told to end, or ending. */
 export const W_CLOSED = 3;
 
 /** How a thread's code is found in the Worker. */

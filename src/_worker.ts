@@ -8,6 +8,24 @@
  * `receiveMessageOnPort`, so a warm start costs a futex round trip, not an event-loop
  * turn.
  *
+ * ## How a Worker ends, and who learns it
+ *
+ * The main thread may be blocked in `Atomics.wait` (a Worker's `exit` event reaches it
+ * only when its event loop turns), so the Worker itself writes its end into shared
+ * memory, from listeners that run however it ends:
+ *
+ * | how | what runs in the Worker | what it writes |
+ * | --- | --- | --- |
+ * | `Deno.exit(n)` | the `unload` listener | `C_STATE` = `W_CLOSED`; the thread ends (`markEnded`) or, still loading, fails to start (`markFailed`) |
+ * | `process.exit(n)` | `exit` and `unload` listeners | the same |
+ * | `close()` of the worker scope | its wrapper | the same |
+ * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory …` |
+ * | an error outside `run()` | the `error`/`unhandledrejection` listeners | nothing: the excepthook gets it and the thread goes on |
+ * | the bootstrap fails to load | the `data:` entry (`_pool.ts`) | a `died` note on the channel, served between the main thread's wait slices |
+ *
+ * While a thread loads its code (before `markRunning`), a `start()` in this Worker is
+ * refused (`thread.ts`): the module it imports starts threads at its top level.
+ *
  * @module
  */
 import process from "node:process";

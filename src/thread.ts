@@ -375,7 +375,7 @@ export class Thread {
             slot,
             `ThreadError\nits Worker did not report within ${
               START_DEADLINE_MS / 1000
-            } s; check that the program's modules load (run with --allow-read) and that the main thread is not busy in a loop that never waits`,
+            } s: the main thread may be busy in a loop that never waits (it spawns the Workers that threads ask for between the slices of its waits), or a module the thread imports never finishes loading (a remote module the program does not import statically waits for the main thread's event loop)`,
           );
         }
         break;
