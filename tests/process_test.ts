@@ -96,7 +96,7 @@ Deno.test("every way a thread's Worker ends makes join() return, whatever the ma
   assert.equal(code, 0, stderr);
   const lines = stdout.trim().split("\n");
   assert.equal(lines.pop(), "main done");
-  assert.equal(lines.length, 12);
+  assert.equal(lines.length, 16);
   for (const line of lines) {
     const r = JSON.parse(line);
     assert.equal(r.aliveAfter, false, line);
