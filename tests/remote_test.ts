@@ -98,7 +98,7 @@ async function run(
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", ...args],
+    args: ["run", ...args],
     cwd,
     stdout: "piped",
     stderr: "piped",
@@ -129,13 +129,22 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
     const denoDir = `${dir}/deno_dir`;
     // The least permissions: --allow-import of the host, --allow-read of the program's
     // folder when the program is local, nothing else.
-    const local = ["--allow-import=" + host, `--allow-read=${dir}`, `${dir}/local.ts`];
+    const local = [
+      "--no-lock",
+      "--allow-import=" + host,
+      `--allow-read=${dir}`,
+      `${dir}/local.ts`,
+    ];
     for (const round of ["cold", "warm"]) {
       const r = await run(local, denoDir, dir);
       assert.equal(r.code, 0, `${round} local: ${r.stderr}`);
       assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, `${round} local`);
     }
-    const remote = ["--allow-import=" + host, `http://${host}/app/remote.ts`];
+    const remote = [
+      "--no-lock",
+      "--allow-import=" + host,
+      `http://${host}/app/remote.ts`,
+    ];
     const coldDir = `${dir}/deno_dir_remote`;
     for (const round of ["cold", "warm"]) {
       const r = await run(remote, coldDir, dir);
@@ -144,7 +153,7 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
     }
     // Without read permission on the local program, start() names what to add.
     const denied = await run(
-      ["--allow-import=" + host, `${dir}/local.ts`],
+      ["--no-lock", "--allow-import=" + host, `${dir}/local.ts`],
       denoDir,
       dir,
     );
@@ -157,20 +166,33 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
   }
 });
 
-Deno.test("installed from a JSR registry (jsr: specifier), cold and warm, with --allow-read=. only", async () => {
+Deno.test("installed from a JSR registry as `deno add` does, cold, warm and --frozen, with --allow-read=. only", async () => {
   const dir = await Deno.makeTempDir({ prefix: "threading_jsr_" });
   const { server, port } = serve(dir);
   try {
     const host = `127.0.0.1:${port}`;
-    await Deno.writeTextFile(`${dir}/main.ts`, program("jsr:@threading/threading@0.1.0"));
+    // What `deno add jsr:@threading/threading` writes, and a program that uses it.
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({
+        imports: { "@threading/threading": "jsr:@threading/threading@^0.1.0" },
+      }),
+    );
+    await Deno.writeTextFile(`${dir}/main.ts`, program("@threading/threading"));
     const env = { JSR_URL: `http://${host}/` };
     // jsr.io needs no --allow-import (Deno allows it by default); this registry does.
     const args = [`--allow-import=${host}`, "--allow-read=.", "main.ts"];
-    for (const round of ["cold", "warm"]) {
-      const r = await run(args, `${dir}/deno_dir`, dir, env);
+    for (const round of ["cold", "warm", "frozen"]) {
+      const flags = round === "frozen" ? ["--frozen", ...args] : args;
+      const r = await run(flags, `${dir}/deno_dir`, dir, env);
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
       assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, round);
     }
+    // The lockfile pins the package; the Worker's bootstrap was checked against it.
+    assert.match(
+      await Deno.readTextFile(`${dir}/deno.lock`),
+      /@threading\/threading@0\.1\.0/,
+    );
   } finally {
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
@@ -190,7 +212,13 @@ if (import.meta.main) { const t = new Thread({ target: work }); t.start(); t.joi
 `,
     );
     const r = await run(
-      [`--allow-import=${host}`, `--allow-net=${host}`, "--allow-read", `${dir}/app.ts`],
+      [
+        "--no-lock",
+        `--allow-import=${host}`,
+        `--allow-net=${host}`,
+        "--allow-read",
+        `${dir}/app.ts`,
+      ],
       `${dir}/deno_dir`,
       dir,
     );
