@@ -772,17 +772,20 @@ export function mainThread(): Thread {
 
 /**
  * The threads alive now, the main thread and the current one included, as seen from
- * every thread alike.
+ * every thread alike. As in CPython, the main thread stays listed once its code has
+ * finished, while the process waits for the non-daemon threads.
  *
  * @returns The live threads, in the order they started.
  */
 export function enumerate(): Thread[] {
   const out: Thread[] = [];
   const high = Atomics.load(i32, H_HIGH);
-  for (let slot = 0; slot < high; slot++) {
+  // The main thread stays listed once its code has finished, as in CPython.
+  out.push(mainThread());
+  for (let slot = 1; slot < high; slot++) {
     const ident = Atomics.load(i32, slotBase(slot) + S_ALIVE);
     if (ident === 0) continue;
-    out.push(ident === 1 ? mainThread() : handleFor(slot, ident));
+    out.push(handleFor(slot, ident));
   }
   // In start order, as Python lists them: idents grow with each start.
   return out.sort((a, b) => a.ident! - b.ident!);
@@ -794,9 +797,9 @@ export function enumerate(): Thread[] {
  * @returns The count, the main thread included.
  */
 export function activeCount(): number {
-  let n = 0;
+  let n = 1; // the main thread, listed even once its code has finished
   const high = Atomics.load(i32, H_HIGH);
-  for (let slot = 0; slot < high; slot++) {
+  for (let slot = 1; slot < high; slot++) {
     if (Atomics.load(i32, slotBase(slot) + S_ALIVE) !== 0) n++;
   }
   return n;

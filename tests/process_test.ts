@@ -222,5 +222,6 @@ Deno.test("mainThread().join() in a thread returns once the main thread's code h
     "waiter: main alive=true",
     "main: last line",
     "waiter: main joined, alive=false",
+    "enumerate: MainThread,Thread-1; activeCount: 2",
   ]);
 });
