@@ -7,6 +7,7 @@ import {
   resetSync,
 } from "@logtape/logtape";
 import * as logging from "../src/logging.ts";
+import * as threading from "../mod.ts";
 import { formatMessage, pyRepr, pyStr, strftime } from "../src/_format.ts";
 
 const decoder = new TextDecoder();
@@ -573,4 +574,11 @@ Deno.test("lines of threads writing at once never mix", async () => {
     next.set(letter, Number(index) + 1);
   }
   assert.equal(next.size, threads);
+});
+
+Deno.test("mod.ts exports logging as a namespace: logging.Logger is a type", () => {
+  const log: threading.logging.Logger = threading.logging.getLogger("ns.type");
+  const level: threading.logging.Level = threading.logging.INFO;
+  assert.ok(log instanceof threading.logging.Logger);
+  assert.equal(threading.logging.getLevelName(level as number), "INFO");
 });

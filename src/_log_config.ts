@@ -1,0 +1,237 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The configuration of the logging adapter: `basicConfig` and logger levels, kept as
+ * JSON in the shared runtime so that one configuration holds in every thread.
+ *
+ * @module
+ */
+import { configureSync, getConfig, type LogRecord } from "npm:@logtape/logtape@^2.4.2";
+import { getIdent } from "./thread.ts";
+import {
+  readSharedText,
+  SharedTextKey,
+  sharedTextVersion,
+  writeSharedText,
+} from "./_runtime.ts";
+import { pyRepr } from "./_format.ts";
+import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
+import {
+  BASIC_FORMAT,
+  clock,
+  type Level,
+  type SyncWriter,
+  toLevel,
+} from "./_log_record.ts";
+import { immediate, recordFromLogTape, writeAll } from "./_log_logtape.ts";
+
+/** The options of {@linkcode basicConfig}, as Python's keyword arguments. */
+export interface BasicConfigOptions {
+  /** The root logger's level. */
+  level?: Level;
+  /** The line format, with `%(field)s` fields. @default {"%(levelname)s:%(name)s:%(message)s"} */
+  format?: string;
+  /** The `time.strftime` format of `%(asctime)s`; by default `2018-05-01 15:39:49,561`. */
+  datefmt?: string;
+  /** Where lines go. @default {"stderr"} */
+  stream?: "stderr" | "stdout" | SyncWriter;
+  /** Replace an existing configuration (and a LogTape configuration made in a thread). */
+  force?: boolean;
+  /** Only `"%"` is supported. @default {"%"} */
+  style?: "%";
+}
+
+// The shared configuration
+
+/** The configuration every thread applies, as JSON in the shared runtime. */
+interface SharedConfig {
+  /** The root handler of `basicConfig`, or null before it. */
+  handler: {
+    format: string;
+    datefmt: string | null;
+    stream: "stderr" | "stdout" | "local";
+    /** The ident of the thread whose local stream `"local"` means. */
+    owner: number;
+    force: boolean;
+  } | null;
+  /** Levels set on loggers, by name (`""` for the root). */
+  levels: Record<string, number>;
+  /** When logging started, ms since the epoch (for `relativeCreated`). */
+  start: number;
+}
+
+/** This thread's view of the logging configuration. */
+export const state = {
+  /** The shared text version applied (0: none was ever written). */
+  version: 0,
+  /** Bumped at each change applied here: loggers cache their levels against it. */
+  generation: 1,
+  config: { handler: null, levels: {}, start: clock.start } as SharedConfig,
+  /** The line format of the root handler. */
+  line: undefined as LineFormat | undefined,
+  /** The stream given to `basicConfig` in this thread, if it was an object. */
+  localStream: undefined as SyncWriter | undefined,
+  /** The LogTape configuration this module made in this thread. */
+  logtape: undefined as unknown,
+};
+
+function sync(): void {
+  const { text, version } = readSharedText(SharedTextKey.LOGGING);
+  state.version = version;
+  if (text === "") return;
+  apply(JSON.parse(text) as SharedConfig);
+}
+
+export function apply(config: SharedConfig): void {
+  state.config = config;
+  clock.start = config.start;
+  state.generation++;
+  const handler = config.handler;
+  if (handler === null) return;
+  state.line = compileFormat(handler.format, handler.datefmt, "configure logging");
+  const current = getConfig();
+  if (current !== null && current !== state.logtape && !handler.force) return;
+  const stream: SyncWriter = handler.stream === "stdout"
+    ? Deno.stdout
+    : handler.stream === "local" && handler.owner === getIdent() && state.localStream
+    ? state.localStream
+    : Deno.stderr;
+  const line = state.line;
+  const sink = immediate((record: LogRecord) => {
+    writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
+  });
+  const logtapeConfig = {
+    reset: true,
+    sinks: { threading: sink },
+    loggers: [
+      {
+        category: [] as string[],
+        sinks: ["threading" as const],
+        lowestLevel: "trace" as const,
+      },
+      { category: ["logtape", "meta"], lowestLevel: "warning" as const },
+    ],
+  };
+  configureSync(logtapeConfig);
+  state.logtape = getConfig();
+}
+
+/** Reads the shared configuration if it changed since this thread last applied it. */
+export function refresh(): void {
+  if (sharedTextVersion(SharedTextKey.LOGGING) !== state.version) sync();
+}
+
+export function share(config: SharedConfig): void {
+  writeSharedText(
+    SharedTextKey.LOGGING,
+    JSON.stringify(config),
+    "the logging configuration",
+  );
+  sync();
+}
+
+const BASIC_KEYS = new Set(["level", "format", "datefmt", "stream", "force", "style"]);
+
+/**
+ * Python's `logging.basicConfig`: gives the root logger a handler that writes lines of
+ * the given format to stderr (or `stream`), and sets the root level. It does nothing if
+ * the root logger already has one, unless `force` is true. The configuration holds in
+ * every thread: the threads running now, the threads started later, and the threads
+ * those start.
+ *
+ * @param options The level, format, datefmt, stream and force flag.
+ * @throws {TypeError} If an option has the wrong type, or a field's conversion does not fit it.
+ * @throws {RangeError} If the format or datefmt is malformed, a field or level is
+ * unknown, or an option is not one of Python's `basicConfig` options supported here.
+ *
+ * @example Python's seed configuration
+ * ```ts
+ * import { logging } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lines: string[] = [];
+ * const stream = {
+ *   writeSync(bytes: Uint8Array) {
+ *     lines.push(new TextDecoder().decode(bytes));
+ *     return bytes.length;
+ *   },
+ * };
+ * logging.basicConfig({
+ *   level: logging.DEBUG,
+ *   format: "(%(threadName)-10s) %(message)s",
+ *   stream,
+ *   force: true,
+ * });
+ * logging.debug("Sleeping %0.02f", 0.4712);
+ * assert.deepEqual(lines, ["(MainThread) Sleeping 0.47\n"]);
+ * ```
+ */
+export function basicConfig(options: BasicConfigOptions = {}): void {
+  const action = "configure logging";
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action}: options must be an object, received ${pyRepr(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!BASIC_KEYS.has(key)) {
+      throw new RangeError(
+        `Cannot ${action}: unsupported option (supported: ${
+          [...BASIC_KEYS].join(", ")
+        }), received ${JSON.stringify(key)}`,
+      );
+    }
+  }
+  const {
+    level,
+    format = BASIC_FORMAT,
+    datefmt,
+    stream = "stderr",
+    force = false,
+    style = "%",
+  } = options;
+  if (style !== "%") {
+    throw new RangeError(
+      `Cannot ${action}: only the "%" style is supported, received ${pyRepr(style)}`,
+    );
+  }
+  if (typeof force !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action}: force must be a boolean, received ${pyRepr(force)}`,
+    );
+  }
+  const levelno = level === undefined ? undefined : toLevel(level, action);
+  compileFormat(format, datefmt, action);
+  let streamName: "stderr" | "stdout" | "local";
+  let local: SyncWriter | undefined;
+  if (stream === "stderr" || stream === Deno.stderr) streamName = "stderr";
+  else if (stream === "stdout" || stream === Deno.stdout) streamName = "stdout";
+  else if (
+    typeof stream === "object" && stream !== null &&
+    typeof (stream as SyncWriter).writeSync === "function"
+  ) {
+    streamName = "local";
+    local = stream;
+  } else {
+    throw new TypeError(
+      `Cannot ${action}: stream must be "stderr", "stdout" or an object with writeSync(bytes), received ${
+        pyRepr(stream)
+      }`,
+    );
+  }
+  refresh();
+  if (state.config.handler !== null && !force) return;
+  if (local !== undefined) state.localStream = local;
+  const levels = { ...state.config.levels };
+  if (levelno !== undefined) levels[""] = levelno;
+  share({
+    handler: {
+      format,
+      datefmt: datefmt ?? null,
+      stream: streamName,
+      owner: getIdent(),
+      force,
+    },
+    levels,
+    start: clock.start,
+  });
+}
