@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { configureSync, getConfig, type LogRecord } from "npm:@logtape/logtape@^2.4.2";
+import { getConfig, reset } from "npm:@logtape/logtape@^2.4.2";
 import { getIdent } from "./thread.ts";
+import { writeStderr } from "./_output.ts";
 import {
   readSharedText,
   SharedTextKey,
@@ -22,7 +23,13 @@ import {
   type SyncWriter,
   toLevel,
 } from "./_log_record.ts";
-import { immediate, recordFromLogTape, writeAll } from "./_log_logtape.ts";
+import {
+  immediate,
+  type LogTapeRecord,
+  type LogTapeSink,
+  recordFromLogTape,
+  writeAll,
+} from "./_log_logtape.ts";
 
 /** The options of {@linkcode basicConfig}, as Python's keyword arguments. */
 export interface BasicConfigOptions {
@@ -34,7 +41,7 @@ export interface BasicConfigOptions {
   datefmt?: string;
   /** Where lines go. @default {"stderr"} */
   stream?: "stderr" | "stdout" | SyncWriter;
-  /** Replace an existing configuration (and a LogTape configuration made in a thread). */
+  /** Replace an existing `basicConfig` configuration. */
   force?: boolean;
   /** Only `"%"` is supported. @default {"%"} */
   style?: "%";
@@ -51,10 +58,11 @@ interface SharedConfig {
     stream: "stderr" | "stdout" | "local";
     /** The ident of the thread whose local stream `"local"` means. */
     owner: number;
-    force: boolean;
   } | null;
   /** Levels set on loggers, by name (`""` for the root). */
   levels: Record<string, number>;
+  /** The modules every thread runs before its code ({@linkcode configureEveryThread}). */
+  modules: string[];
   /** When logging started, ms since the epoch (for `relativeCreated`). */
   start: number;
 }
@@ -65,13 +73,13 @@ export const state = {
   version: 0,
   /** Bumped at each change applied here: loggers cache their levels against it. */
   generation: 1,
-  config: { handler: null, levels: {}, start: clock.start } as SharedConfig,
+  config: { handler: null, levels: {}, modules: [], start: clock.start } as SharedConfig,
   /** The line format of the root handler. */
   line: undefined as LineFormat | undefined,
   /** The stream given to `basicConfig` in this thread, if it was an object. */
   localStream: undefined as SyncWriter | undefined,
-  /** The LogTape configuration this module made in this thread. */
-  logtape: undefined as unknown,
+  /** The sink of the root handler (`basicConfig`'s), or null. */
+  handler: null as LogTapeSink | null,
 };
 
 function sync(): void {
@@ -86,33 +94,21 @@ export function apply(config: SharedConfig): void {
   clock.start = config.start;
   state.generation++;
   const handler = config.handler;
-  if (handler === null) return;
-  state.line = compileFormat(handler.format, handler.datefmt, "configure logging");
-  const current = getConfig();
-  if (current !== null && current !== state.logtape && !handler.force) return;
+  if (handler === null) {
+    state.line = undefined;
+    state.handler = null;
+    return;
+  }
+  const line = compileFormat(handler.format, handler.datefmt, "configure logging");
   const stream: SyncWriter = handler.stream === "stdout"
     ? Deno.stdout
     : handler.stream === "local" && handler.owner === getIdent() && state.localStream
     ? state.localStream
     : Deno.stderr;
-  const line = state.line;
-  const sink = immediate((record: LogRecord) => {
+  state.line = line;
+  state.handler = immediate((record: LogTapeRecord) => {
     writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
   });
-  const logtapeConfig = {
-    reset: true,
-    sinks: { threading: sink },
-    loggers: [
-      {
-        category: [] as string[],
-        sinks: ["threading" as const],
-        lowestLevel: "trace" as const,
-      },
-      { category: ["logtape", "meta"], lowestLevel: "warning" as const },
-    ],
-  };
-  configureSync(logtapeConfig);
-  state.logtape = getConfig();
 }
 
 /** Reads the shared configuration if it changed since this thread last applied it. */
@@ -229,9 +225,107 @@ export function basicConfig(options: BasicConfigOptions = {}): void {
       datefmt: datefmt ?? null,
       stream: streamName,
       owner: getIdent(),
-      force,
     },
     levels,
+    modules: state.config.modules,
     start: clock.start,
   });
+}
+
+// ---------------------------------------------------------------------------------------
+// The app's own logger in every thread
+
+/**
+ * Makes a module (the app's logging setup: a LogTape `configure()`, an `@std/log`
+ * `setup()`) run in every thread, before the thread's own code: threads started from
+ * now on, by any thread, on fresh or reused Workers. Call it in that module, with its
+ * own URL; the thread that calls it has run the module already.
+ *
+ * Each thread then has the app's configuration, with the app's sinks, which write from
+ * that thread: nothing waits for the main thread, so records reach the sinks while the
+ * main thread is blocked (in `join()`, say), and none is lost. A thread running already
+ * keeps its configuration.
+ *
+ * @param module The URL of the module (`import.meta.url`).
+ * @throws {TypeError} If `module` is not a URL or a string.
+ * @throws {RangeError} If `module` is not an absolute URL.
+ *
+ * @example The one line, in the module that configures LogTape
+ * ```ts ignore
+ * import { configure, getConsoleSink } from "@logtape/logtape";
+ * import { logging } from "@threading/threading";
+ *
+ * await configure({
+ *   sinks: { console: getConsoleSink() },
+ *   loggers: [{ category: "app", sinks: ["console"], lowestLevel: "debug" }],
+ * });
+ * logging.configureEveryThread(import.meta.url);
+ * ```
+ */
+export function configureEveryThread(module: string | URL): void {
+  const action = "configure logging in every thread";
+  if (typeof module !== "string" && !(module instanceof URL)) {
+    throw new TypeError(
+      `Cannot ${action}: module must be a URL (import.meta.url), received ${
+        pyRepr(module)
+      }`,
+    );
+  }
+  let url: string;
+  try {
+    url = new URL(module).href;
+  } catch {
+    throw new RangeError(
+      `Cannot ${action}: module must be an absolute URL (import.meta.url), received ${
+        JSON.stringify(String(module))
+      }`,
+    );
+  }
+  refresh();
+  ran.add(url);
+  if (state.config.modules.includes(url)) return;
+  share({ ...state.config, modules: [...state.config.modules, url] });
+}
+
+/** The setup modules this thread (this Worker) has run, by URL. */
+const ran = new Set<string>();
+/** The LogTape configuration the setup modules left in this Worker, if any. */
+let setupConfig: unknown = null;
+/** How many times the setup modules ran in this Worker (a rerun needs a new URL). */
+let runs = 0;
+
+/**
+ * Called by the Worker bootstrap before each thread's code loads: undoes a LogTape
+ * configuration that an earlier thread on this Worker made in its own code (so that
+ * the next thread's `configure()` works as on a fresh Worker), then runs the setup
+ * modules of {@linkcode configureEveryThread} that this Worker has not run.
+ */
+export async function prepareThread(): Promise<void> {
+  refresh();
+  const current = getConfig();
+  if (current !== null && current !== setupConfig) {
+    // An earlier thread's own configuration (or one that replaced the setup's).
+    await reset();
+    if (setupConfig !== null) ran.clear();
+    setupConfig = null;
+  }
+  const pending = state.config.modules.filter((url) => !ran.has(url));
+  if (pending.length === 0) return;
+  runs++;
+  for (const url of pending) {
+    ran.add(url);
+    const specifier = runs === 1
+      ? url
+      : `${url}${url.includes("?") ? "&" : "?"}run=${runs}`;
+    try {
+      await import(specifier);
+    } catch (error) {
+      writeStderr(
+        `threading: cannot run the logging setup module ${url} in thread ${getIdent()}: ${
+          (error as Error)?.stack ?? error
+        }\n`,
+      );
+    }
+  }
+  setupConfig = getConfig();
 }

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type { LogRecord } from "npm:@logtape/logtape@^2.4.2";
 import { writeWhole } from "./_output.ts";
 import { formatMessage, positionalCount, pyStr } from "./_format.ts";
 import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
@@ -72,7 +71,7 @@ function renderLogTapeMessage(message: readonly unknown[]): string {
   return out;
 }
 
-export function recordFromLogTape(record: LogRecord, line: LineFormat): PythonRecord {
+export function recordFromLogTape(record: LogTapeRecord, line: LineFormat): PythonRecord {
   const p = record.properties;
   const levelno = typeof p.levelno === "number"
     ? p.levelno
@@ -155,7 +154,8 @@ export function pythonFormatter(
   datefmt?: string,
 ): LogTapeTextFormatter {
   const line = compileFormat(format, datefmt, "create formatter");
-  return (record: LogRecord) => renderLine(line, recordFromLogTape(record, line)) + "\n";
+  return (record: LogTapeRecord) =>
+    renderLine(line, recordFromLogTape(record, line)) + "\n";
 }
 
 /** A record of `@std/log`, by its shape. */
@@ -254,7 +254,7 @@ const encoder = new TextEncoder();
  */
 const IMMEDIATE = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
 
-export function immediate<S extends LogTapeSink>(sink: S): S {
+export function immediate<S extends (record: LogTapeRecord) => unknown>(sink: S): S {
   Object.defineProperty(sink, IMMEDIATE, { value: true });
   return sink;
 }
@@ -338,20 +338,22 @@ export function pythonSink(options: PythonSinkOptions = {}): LogTapeSink {
     "create sink",
   );
   const stream = options.stream ?? Deno.stderr;
-  return immediate((record: LogRecord) => {
+  return immediate((record: LogTapeRecord) => {
     writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
   });
 }
 
 /**
- * Wraps a LogTape sink so that every record it receives carries the properties
- * `threadName` and `thread` (the ident) of the thread that logged it, for records made
- * with LogTape's own loggers (the loggers of this module add them already).
+ * Wraps a LogTape sink or filter so that every record it receives carries the
+ * properties `threadName` and `thread` (the ident) of the thread that logged it. The
+ * adapter's loggers put them on their records already (every sink and filter sees
+ * them); LogTape's own loggers (`getLogger` of `@logtape/logtape`) do not, so wrap the
+ * sinks and filters that read them.
  *
- * @param sink The sink to wrap.
- * @returns The wrapping sink.
+ * @param fn The sink or filter to wrap.
+ * @returns The wrapping sink or filter, returning what `fn` returns.
  *
- * @example Thread names on LogTape's JSON lines
+ * @example Thread names on LogTape's JSON lines, and a filter by thread
  * ```ts
  * import { logging } from "@threading/threading";
  * import type { LogRecord } from "npm:@logtape/logtape@^2.4.2";
@@ -359,27 +361,32 @@ export function pythonSink(options: PythonSinkOptions = {}): LogTapeSink {
  *
  * const seen: LogRecord[] = [];
  * const sink = logging.withThreadName((record) => seen.push(record));
- * sink({
+ * const record: LogRecord = {
  *   category: [],
  *   level: "info",
  *   message: ["hi"],
  *   rawMessage: "hi",
  *   timestamp: 0,
  *   properties: {},
- * });
+ * };
+ * sink(record);
  * assert.equal(seen[0].properties.threadName, "MainThread");
  * assert.equal(seen[0].properties.thread, 1);
+ * const notMain = logging.withThreadName((r) => r.properties.threadName !== "MainThread");
+ * assert.equal(notMain(record), false);
  * ```
  */
-export function withThreadName(sink: LogTapeSink): LogTapeSink {
-  const wrapper = (record: LogTapeRecord) => {
+export function withThreadName<R>(
+  fn: (record: LogTapeRecord) => R,
+): (record: LogTapeRecord) => R {
+  const wrapper = (record: LogTapeRecord): R => {
     const p = record.properties;
     if (typeof p.threadName === "string" && typeof p.thread === "number") {
-      return sink(record);
+      return fn(record);
     }
-    sink({ ...record, properties: { ...p, ...threadFields() } });
+    return fn({ ...record, properties: { ...p, ...threadFields() } });
   };
-  return (sink as unknown as Record<symbol, unknown>)[IMMEDIATE] === true
+  return (fn as unknown as Record<symbol, unknown>)[IMMEDIATE] === true
     ? immediate(wrapper)
     : wrapper;
 }

@@ -49,7 +49,6 @@
  * @module
  */
 import {
-  getConfig,
   getLogger as getLogTapeLogger,
   type Logger as LogTapeLogger,
   type LogRecord,
@@ -70,7 +69,7 @@ import {
   WARNING,
 } from "./_log_record.ts";
 import { writeAll } from "./_log_logtape.ts";
-import { apply, basicConfig, refresh, share, state } from "./_log_config.ts";
+import { basicConfig, refresh, share, state } from "./_log_config.ts";
 
 export {
   BASIC_FORMAT,
@@ -99,7 +98,11 @@ export {
   type StdLogRecord,
   withThreadName,
 } from "./_log_logtape.ts";
-export { basicConfig, type BasicConfigOptions } from "./_log_config.ts";
+export {
+  basicConfig,
+  type BasicConfigOptions,
+  configureEveryThread,
+} from "./_log_config.ts";
 
 // ---------------------------------------------------------------------------------------
 // Loggers
@@ -156,7 +159,8 @@ export class Logger {
   readonly #category: readonly string[];
   #logtape: LogTapeLogger | undefined;
   #generation = 0;
-  #effective = WARNING;
+  /** The level set on this logger or its nearest ancestor, if any (cached). */
+  #explicit: number | undefined;
 
   /**
    * Use {@linkcode getLogger}: loggers are kept by name.
@@ -209,12 +213,8 @@ export class Logger {
     share({ ...state.config, levels });
   }
 
-  /**
-   * The level that applies to this logger: its own, else the nearest ancestor's.
-   *
-   * @returns The level number.
-   */
-  getEffectiveLevel(): number {
+  /** The level set with `setLevel`/`basicConfig` on this logger or an ancestor, if any. */
+  #explicitLevel(): number | undefined {
     refresh();
     if (this.#generation !== state.generation) {
       const levels = state.config.levels;
@@ -228,20 +228,46 @@ export class Logger {
         const dot = key.lastIndexOf(".");
         key = dot < 0 ? "" : key.slice(0, dot);
       }
-      this.#effective = found ?? WARNING;
+      this.#explicit = found;
       this.#generation = state.generation;
     }
-    return this.#effective;
+    return this.#explicit;
+  }
+
+  /** This logger's LogTape logger (of whichever copy of LogTape made the logger tree). */
+  #bridge(): LogTapeLogger {
+    return this.#logtape ??= getLogTapeLogger(this.#category);
   }
 
   /**
-   * Whether a record of this level would be handled.
+   * The level that applies to this logger: its own, else the nearest ancestor's; with
+   * none set, the lowest level LogTape's configuration takes for this logger's category
+   * if that is below `WARNING`, else `WARNING` (Python's default).
+   *
+   * @returns The level number.
+   */
+  getEffectiveLevel(): number {
+    const explicit = this.#explicitLevel();
+    if (explicit !== undefined) return explicit;
+    const logtape = this.#bridge();
+    for (const levelno of [5, DEBUG, INFO]) {
+      if (logTapeTakes(logtape, levelno)) return levelno;
+    }
+    return WARNING;
+  }
+
+  /**
+   * Whether a record of this level would be handled: a level set on this logger or an
+   * ancestor decides; with none set, a record of `WARNING` and above is handled, and
+   * one below if LogTape's configuration takes it.
    *
    * @param level The level number.
-   * @returns `true` if the level is at least the effective level.
+   * @returns `true` if a record of that level would be handled.
    */
   isEnabledFor(level: number): boolean {
-    return level >= this.getEffectiveLevel();
+    const explicit = this.#explicitLevel();
+    if (explicit !== undefined) return level >= explicit;
+    return level >= WARNING || logTapeTakes(this.#bridge(), level);
   }
 
   /**
@@ -262,7 +288,7 @@ export class Logger {
    * with its stack.
    */
   debug(msg: unknown, ...args: unknown[]): void {
-    if (DEBUG >= this.getEffectiveLevel()) this.#log(DEBUG, msg, args);
+    if (this.isEnabledFor(DEBUG)) this.#log(DEBUG, msg, args);
   }
 
   /**
@@ -272,7 +298,7 @@ export class Logger {
    * @param args The arguments.
    */
   info(msg: unknown, ...args: unknown[]): void {
-    if (INFO >= this.getEffectiveLevel()) this.#log(INFO, msg, args);
+    if (this.isEnabledFor(INFO)) this.#log(INFO, msg, args);
   }
 
   /**
@@ -282,7 +308,7 @@ export class Logger {
    * @param args The arguments.
    */
   warning(msg: unknown, ...args: unknown[]): void {
-    if (WARNING >= this.getEffectiveLevel()) this.#log(WARNING, msg, args);
+    if (this.isEnabledFor(WARNING)) this.#log(WARNING, msg, args);
   }
 
   /**
@@ -292,7 +318,7 @@ export class Logger {
    * @param args The arguments.
    */
   warn(msg: unknown, ...args: unknown[]): void {
-    if (WARNING >= this.getEffectiveLevel()) this.#log(WARNING, msg, args);
+    if (this.isEnabledFor(WARNING)) this.#log(WARNING, msg, args);
   }
 
   /**
@@ -302,7 +328,7 @@ export class Logger {
    * @param args The arguments.
    */
   error(msg: unknown, ...args: unknown[]): void {
-    if (ERROR >= this.getEffectiveLevel()) this.#log(ERROR, msg, args);
+    if (this.isEnabledFor(ERROR)) this.#log(ERROR, msg, args);
   }
 
   /**
@@ -312,7 +338,7 @@ export class Logger {
    * @param args The arguments, then the error.
    */
   exception(msg: unknown, ...args: unknown[]): void {
-    if (ERROR >= this.getEffectiveLevel()) this.#log(ERROR, msg, args);
+    if (this.isEnabledFor(ERROR)) this.#log(ERROR, msg, args);
   }
 
   /**
@@ -322,7 +348,7 @@ export class Logger {
    * @param args The arguments.
    */
   critical(msg: unknown, ...args: unknown[]): void {
-    if (CRITICAL >= this.getEffectiveLevel()) this.#log(CRITICAL, msg, args);
+    if (this.isEnabledFor(CRITICAL)) this.#log(CRITICAL, msg, args);
   }
 
   /**
@@ -332,7 +358,7 @@ export class Logger {
    * @param args The arguments.
    */
   fatal(msg: unknown, ...args: unknown[]): void {
-    if (CRITICAL >= this.getEffectiveLevel()) this.#log(CRITICAL, msg, args);
+    if (this.isEnabledFor(CRITICAL)) this.#log(CRITICAL, msg, args);
   }
 
   /**
@@ -346,7 +372,7 @@ export class Logger {
    */
   log(level: Level, msg: unknown, ...args: unknown[]): void {
     const n = toLevel(level, "log");
-    if (n >= this.getEffectiveLevel()) this.#log(n, msg, args);
+    if (this.isEnabledFor(n)) this.#log(n, msg, args);
   }
 
   #log(levelno: number, msg: unknown, args: unknown[]): void {
@@ -359,11 +385,10 @@ export class Logger {
       reportError(error, msg, args);
       return;
     }
-    const logtape = getConfig();
-    if (state.config.handler !== null && logtape === null) {
-      // LogTape was reset in this thread (say by a test): put basicConfig's sink back.
-      apply(state.config);
-    } else if (logtape === null) {
+    const logtape = this.#bridge();
+    const toLogTape = logTapeTakes(logtape, levelno);
+    const handler = state.handler;
+    if (!toLogTape && handler === null) {
       // Python's lastResort handler: WARNING and above, the message alone, to stderr.
       if (levelno >= WARNING) {
         let text = message + "\n";
@@ -380,17 +405,52 @@ export class Logger {
     };
     if (excInfo !== undefined) properties.excInfo = excInfo;
     if (state.line?.usesCaller) Object.assign(properties, captureCaller());
-    this.#logtape ??= getLogTapeLogger(this.#category);
-    // Given its category, LogTape dispatches the record as it is (else it copies it).
-    this.#logtape.emit({
+    const record = {
       category: this.#category,
       level: toLogTapeLevel(levelno),
       message: [message],
       rawMessage: typeof msg === "string" ? msg : message,
       timestamp: Date.now(),
       properties,
-    } as Omit<LogRecord, "category">);
+    };
+    // LogTape first: a record its configuration takes does not go to basicConfig's handler.
+    // Given its category, LogTape dispatches the record as it is (else it copies it).
+    if (toLogTape) logtape.emit(record as Omit<LogRecord, "category">);
+    else handler!(record);
   }
+}
+
+let warnedForeign = false;
+
+/**
+ * Whether LogTape's configuration in this thread takes a record of this level from this
+ * LogTape logger: a sink would see it, or a filter would. The logger tree is shared by
+ * every copy of LogTape in the program (through `globalThis`), so this answers for the
+ * app's configuration even when the app's copy of LogTape is not this library's.
+ */
+function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
+  const level = toLogTapeLevel(levelno);
+  const l = logger as unknown as {
+    isCertainlyDropped?: (level: string) => boolean;
+    isEnabledFor?: (level: string) => boolean;
+    emit?: unknown;
+  };
+  if (typeof l.isCertainlyDropped === "function") return !l.isCertainlyDropped(level);
+  if (typeof l.emit === "function" && typeof l.isEnabledFor === "function") {
+    return l.isEnabledFor(level);
+  }
+  if (!warnedForeign) {
+    warnedForeign = true;
+    writeAll(
+      Deno.stderr,
+      "threading: the LogTape loggers of this program were made by a copy of LogTape " +
+        "that this library cannot log through (too old: no emit()/isEnabledFor()); its " +
+        "records go to basicConfig's handler or to stderr instead. Make every import of " +
+        '@logtape/logtape resolve to one copy: in deno.json, "imports": ' +
+        '{ "@logtape/logtape": "npm:@logtape/logtape@^2.4.2" }.\n',
+    );
+  }
+  return false;
 }
 
 const loggers = new Map<string, Logger>();
@@ -433,9 +493,16 @@ export function getLogger(name?: string): Logger {
 /** The root logger of this thread (Python's `logging.root`). */
 export const root: Logger = getLogger();
 
+/**
+ * Python's rule for the module-level functions: `basicConfig()` first if the root logger
+ * has no handler, which here means neither `basicConfig`'s nor a LogTape sink for the
+ * root category. This configures the adapter, never LogTape.
+ */
 function ensureConfigured(): void {
   refresh();
-  if (state.config.handler === null && getConfig() === null) basicConfig();
+  if (state.handler === null && !logTapeTakes(getLogTapeLogger([]), CRITICAL)) {
+    basicConfig();
+  }
 }
 
 /**

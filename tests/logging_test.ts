@@ -497,8 +497,17 @@ async function runFixture(...args: string[]): Promise<string[]> {
 async function runFixtureBoth(
   ...args: string[]
 ): Promise<{ stdout: string[]; stderr: string[] }> {
+  return await runProgram(FIXTURE, [], args);
+}
+
+/** Runs a fixture program with `deno run --allow-read`; its exit code must be 0. */
+async function runProgram(
+  program: URL,
+  flags: string[],
+  args: string[],
+): Promise<{ stdout: string[]; stderr: string[] }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", FIXTURE.href, ...args],
+    args: ["run", "--allow-read", ...flags, program.href, ...args],
     cwd: new URL("../", import.meta.url),
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -581,4 +590,113 @@ Deno.test("mod.ts exports logging as a namespace: logging.Logger is a type", () 
   const level: threading.logging.Level = threading.logging.INFO;
   assert.ok(log instanceof threading.logging.Logger);
   assert.equal(threading.logging.getLevelName(level as number), "INFO");
+});
+
+// ---- The app's own LogTape configuration, with real threads ----
+
+const APP = new URL("./fixtures/logging_app.ts", import.meta.url);
+
+interface JsonRecord {
+  category: string;
+  level: string;
+  message: string;
+  threadName: string | null;
+  thread: number | null;
+}
+
+async function runApp(
+  flags: string[],
+  ...args: string[]
+): Promise<{ records: JsonRecord[]; stdout: string[]; stderr: string[] }> {
+  const { stdout, stderr } = await runProgram(APP, flags, args);
+  const records = stdout.filter((line) => line.startsWith("{")).map((line) =>
+    JSON.parse(line) as JsonRecord
+  );
+  return { records, stdout, stderr };
+}
+
+Deno.test("logging never configures LogTape: an app's configure() after a log call at import works", async () => {
+  const { records, stderr } = await runApp([], "after");
+  assert.deepEqual(stderr, ["WARNING:app.dep:dependency: warning at import"]);
+  assert.deepEqual(records, [
+    {
+      category: "app.main",
+      level: "debug",
+      message: "main: debug after configure()",
+      threadName: "MainThread",
+      thread: 1,
+    },
+  ]);
+});
+
+Deno.test("an app's configure() before the library logs takes its records, debug included", async () => {
+  const { records, stderr } = await runApp([], "before");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(records.map((r) => `${r.level} ${r.category} ${r.message}`), [
+    "warning app.dep dependency: warning at import",
+    "debug app.main main: debug",
+  ]);
+});
+
+/** Checks the records of the `threads` mode: every thread's, with names, none lost. */
+function checkThreadRecords(records: JsonRecord[], burst: number): void {
+  const byThread = new Map<string, string[]>();
+  for (const r of records) {
+    assert.equal(typeof r.thread, "number", `thread ident missing: ${JSON.stringify(r)}`);
+    const list = byThread.get(r.threadName!) ?? [];
+    list.push(r.message);
+    byThread.set(r.threadName!, list);
+  }
+  assert.deepEqual(byThread.get("MainThread"), [
+    "main: debug",
+    "main: LogTape's own logger",
+    "main: done",
+  ]);
+  for (const name of ["first", "second", "third", "starter", "grandchild"]) {
+    const got = byThread.get(name) ?? [];
+    assert.equal(got.length, 3, `${name}: ${JSON.stringify(got)}`);
+    assert.match(got[0], new RegExp(`^${name}: adapter debug, job \\d+ on this Worker$`));
+    assert.equal(got[1], `${name}: adapter info`);
+    assert.equal(got[2], `${name}: LogTape's own logger`);
+  }
+  // Threads ran on reused Workers too (a Worker's module globals count its threads).
+  assert.ok(
+    records.some((r) => / job [2-9]\d* on this Worker$/.test(r.message)),
+    "no thread ran on a reused Worker",
+  );
+  // The app's filter saw threadName: the muted thread's records are gone.
+  assert.equal(byThread.get("muted"), undefined);
+  // Every record of a thread that logs while the main thread is blocked in join().
+  const bursts = byThread.get("burst") ?? [];
+  assert.equal(bursts.length, burst);
+  bursts.forEach((m, i) => assert.equal(m, `burst ${i}`));
+  const idents = new Set(records.map((r) => `${r.threadName}:${r.thread}`));
+  assert.equal(idents.size, byThread.size, "one ident per thread name");
+}
+
+Deno.test("an app's LogTape configuration holds in every thread, with threadName and thread", async () => {
+  const burst = 2000;
+  const { records, stderr } = await runApp([], "threads", String(burst));
+  assert.deepEqual(stderr, []);
+  checkThreadRecords(records, burst);
+});
+
+Deno.test("threads that configure LogTape themselves do so on reused Workers too", async () => {
+  const { stdout, stderr } = await runApp([], "per-thread", "3");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(stdout.map((line) => line.replace(/ job \d+:/, ":")), [
+    "self-1: configured in self-1 (self-1)",
+    "self-2: configured in self-2 (self-2)",
+    "self-3: configured in self-3 (self-3)",
+  ]);
+  assert.ok(stdout.some((line) => / job [2-9]:/.test(line)), "no reused Worker");
+});
+
+const OTHER_COPY = ["--no-lock", "--import-map=tests/fixtures/logtape_other_copy.json"];
+
+Deno.test("two copies of LogTape: the app's 2.3.13 takes the library's records in every thread", async () => {
+  const burst = 500;
+  const { records, stderr } = await runApp(OTHER_COPY, "threads", String(burst));
+  assert.deepEqual(stderr, []);
+  checkThreadRecords(records, burst);
 });
