@@ -15,6 +15,7 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
+import { prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
   C_STATE,
@@ -93,6 +94,7 @@ async function runJob(job: StartJob): Promise<void> {
   enterJob(job);
   let thread: Thread;
   try {
+    await prepareThread(); // the app's logging setup, before the thread's modules load
     const code = job.code;
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
