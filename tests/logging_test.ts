@@ -700,3 +700,18 @@ Deno.test("two copies of LogTape: the app's 2.3.13 takes the library's records i
   assert.deepEqual(stderr, []);
   checkThreadRecords(records, burst);
 });
+
+Deno.test("levels: a Python level set filters first; with none set, LogTape's configuration decides", async () => {
+  const { stdout, stderr } = await runApp([], "levels");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(
+    stdout.map((line) => line.startsWith("{") ? JSON.parse(line).message : line),
+    [
+      "effective app 10, app.quiet 30, enabled debug true",
+      "debug passes: LogTape takes debug for app",
+      "effective app 20 after setLevel(INFO)",
+      "info passes",
+      "debug passes again",
+    ],
+  );
+});
