@@ -17,10 +17,12 @@ import {
   captureCaller,
   FROM_LOGTAPE,
   getLevelName,
+  loggingErrorText,
   NAME_LEVELS,
   type PythonRecord,
   startTime,
   type SyncWriter,
+  takesError,
   threadFields,
   UNKNOWN_CALLER,
 } from "./_log_record.ts";
@@ -211,17 +213,24 @@ export function stdLogFormatter(
 ): (record: StdLogRecord) => string {
   const line = compileFormat(format, datefmt, "create formatter");
   return (record: StdLogRecord) => {
-    const { msg, args } = record;
+    const msg = record.msg;
+    const args = [...record.args];
+    let excInfo: unknown;
+    if (takesError(msg, args)) excInfo = args.pop();
     let message: string;
-    try {
-      const loose = args.length > 0 && positionalCount(msg) === 0 && !msg.includes("%(");
-      message = loose ? [msg, ...args.map(pyStr)].join(" ") : formatMessage(msg, args);
-    } catch {
+    if (args.length > 0 && positionalCount(msg) === 0 && !msg.includes("%(")) {
+      // A message without conversions: its arguments follow it, as @std/log prints them.
       message = [msg, ...args.map(pyStr)].join(" ");
+    } else {
+      try {
+        message = formatMessage(msg, args);
+      } catch (error) {
+        return loggingErrorText(error, msg, record.args);
+      }
     }
     const ms = record.datetime.getTime();
     const levelno = record.level ?? NAME_LEVELS[record.levelName] ?? 0;
-    const caller = line.usesCaller ? captureCaller() : UNKNOWN_CALLER;
+    const caller = line.usesCaller ? captureCaller(STD_LOG_FRAME) : UNKNOWN_CALLER;
     return renderLine(line, {
       name: record.loggerName,
       msg: record.msg,
@@ -238,10 +247,13 @@ export function stdLogFormatter(
       message,
       asctime: "",
       taskName: null,
-      excInfo: undefined,
+      excInfo,
     });
   };
 }
+
+/** The frames of `@std/log` (from JSR or deno.land/std): not the caller's. */
+const STD_LOG_FRAME = /\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;
 
 // ---------------------------------------------------------------------------------------
 // Writing lines

@@ -19,7 +19,7 @@
  */
 import type { LogLevel } from "npm:@logtape/logtape@^2.4.2";
 import { currentThread, getIdent } from "./thread.ts";
-import { pyRepr } from "./_format.ts";
+import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
 export const CRITICAL = 50;
@@ -259,13 +259,47 @@ const OWN_FILES = new Set(
     .map((file) => new URL(`./${file}`, import.meta.url).href),
 );
 
-/** Where the logging call was made: the first frame outside the logging adapter. */
-export function captureCaller(): Caller {
+/**
+ * Where the logging call was made: the first frame outside the logging adapter (and
+ * outside the files `skip` matches: another logger's, as `@std/log`'s).
+ */
+export function captureCaller(skip?: RegExp): Caller {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
   const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
   for (const frame of stack.split("\n").slice(1)) {
     const m = FRAME.exec(frame);
-    if (m === null || OWN_FILES.has(m[2])) continue;
+    if (m === null || OWN_FILES.has(m[2]) || skip?.test(m[2])) continue;
     return callerFromLocation(m[2], Number(m[3]), m[1]);
   }
   return UNKNOWN_CALLER;
+}
+
+/**
+ * Python's report of a record whose message and arguments do not fit (its
+ * `Handler.handleError`, without the traceback): lines, without the last `"\n"`.
+ */
+export function loggingErrorText(
+  error: unknown,
+  msg: unknown,
+  args: readonly unknown[],
+): string {
+  const detail = error instanceof Error
+    ? `${error.name}: ${error.message}`
+    : pyStr(error);
+  return `--- Logging error ---\n${detail}\nMessage: ${pyRepr(msg)}\nArguments: ${
+    pyRepr(args)
+  }`;
+}
+
+/**
+ * Whether the last argument is an `Error` that the message does not use: it is then
+ * logged with its stack, as Python's `exc_info`.
+ */
+export function takesError(msg: unknown, args: readonly unknown[]): boolean {
+  if (args.length === 0 || !(args[args.length - 1] instanceof Error)) return false;
+  if (typeof msg !== "string") return true;
+  const n = positionalCount(msg);
+  return n >= 0 && n < args.length;
 }

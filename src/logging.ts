@@ -53,7 +53,7 @@ import {
   type Logger as LogTapeLogger,
   type LogRecord,
 } from "npm:@logtape/logtape@^2.4.2";
-import { formatMessage, positionalCount, pyRepr, pyStr } from "./_format.ts";
+import { formatMessage, pyRepr } from "./_format.ts";
 import {
   captureCaller,
   CRITICAL,
@@ -62,7 +62,9 @@ import {
   getLevelName,
   INFO,
   type Level,
+  loggingErrorText,
   NOTSET,
+  takesError,
   threadFields,
   toLevel,
   toLogTapeLevel,
@@ -107,23 +109,8 @@ export {
 // ---------------------------------------------------------------------------------------
 // Loggers
 
-const ERROR_LINE = "--- Logging error ---";
-
 function reportError(error: unknown, msg: unknown, args: readonly unknown[]): void {
-  const detail = error instanceof Error
-    ? `${error.name}: ${error.message}`
-    : pyStr(error);
-  writeAll(
-    Deno.stderr,
-    `${ERROR_LINE}\n${detail}\nMessage: ${pyRepr(msg)}\nArguments: ${pyRepr(args)}\n`,
-  );
-}
-
-function takesError(msg: unknown, args: readonly unknown[]): boolean {
-  if (args.length === 0 || !(args[args.length - 1] instanceof Error)) return false;
-  if (typeof msg !== "string") return true;
-  const n = positionalCount(msg);
-  return n >= 0 && n < args.length;
+  writeAll(Deno.stderr, loggingErrorText(error, msg, args) + "\n");
 }
 
 /**

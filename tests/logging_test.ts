@@ -8,6 +8,7 @@ import {
 } from "@logtape/logtape";
 import * as logging from "../src/logging.ts";
 import * as threading from "../mod.ts";
+import * as stdLog from "./fixtures/@std/log/mod.ts";
 import { formatMessage, pyRepr, pyStr, strftime } from "../src/_format.ts";
 
 const decoder = new TextDecoder();
@@ -714,4 +715,80 @@ Deno.test("levels: a Python level set filters first; with none set, LogTape's co
       "debug passes again",
     ],
   );
+});
+
+Deno.test("an @std/log setup made through configureEveryThread holds in every thread", async () => {
+  const { stdout, stderr } = await runApp([], "std");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(stdout.map((line) => line.replace(/job \d+/, "job N")), [
+    "(MainThread) DEBUG main: debug",
+    "(first     ) DEBUG first: debug, job N on this Worker",
+    "(first     ) INFO first: info",
+    "(second    ) DEBUG second: debug, job N on this Worker",
+    "(second    ) INFO second: info",
+    "(starter   ) DEBUG starter: debug, job N on this Worker",
+    "(starter   ) INFO starter: info",
+    "(grandchild) DEBUG grandchild: debug, job N on this Worker",
+    "(grandchild) INFO grandchild: info",
+    "(MainThread) INFO main: done",
+  ]);
+  assert.ok(stdout.some((line) => /job [2-9]/.test(line)), "no reused Worker");
+});
+
+/** An `@std/log` handler (of the stand-in) that keeps its lines. */
+class Collect extends stdLog.BaseHandler {
+  lines: string[] = [];
+  override log(msg: string): void {
+    this.lines.push(msg);
+  }
+}
+
+function stdLogger(format: string): { logger: stdLog.Logger; lines: string[] } {
+  const handler = new Collect("DEBUG", { formatter: logging.stdLogFormatter(format) });
+  stdLog.setup({
+    handlers: { collect: handler },
+    loggers: { std: { level: "DEBUG", handlers: ["collect"] } },
+  });
+  return { logger: stdLog.getLogger("std"), lines: handler.lines };
+}
+
+Deno.test("stdLogFormatter(): caller fields name the caller, not @std/log's frames", () => {
+  const { logger, lines } = stdLogger("%(filename)s:%(lineno)d %(funcName)s %(module)s");
+  function callsStdLog() {
+    logger.info("x");
+  }
+  callsStdLog();
+  assert.match(lines[0], /^logging_test\.ts:\d+ callsStdLog logging_test$/);
+});
+
+Deno.test("stdLogFormatter(): a trailing Error argument keeps its stack", () => {
+  const { logger, lines } = stdLogger("%(levelname)s %(message)s");
+  const error = new RangeError("bad value");
+  logger.error("failed", error);
+  logger.error("failed in %s", "step 2", error);
+  logger.error("as an argument: %s", error);
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^ERROR failed\nRangeError: bad value\n {4}at /);
+  assert.match(lines[1], /^ERROR failed in step 2\nRangeError: bad value\n {4}at /);
+  assert.equal(lines[2], "ERROR as an argument: bad value");
+});
+
+Deno.test("stdLogFormatter(): arguments that do not fit give Python's --- Logging error ---", () => {
+  const { logger, lines } = stdLogger("%(levelname)s %(message)s");
+  logger.info("%d items", "x");
+  logger.info("%s and %s", "one");
+  logger.info("%s", "one", "two");
+  logger.info("no conversions", { extra: 1 });
+  assert.deepEqual(lines, [
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: %d format: a real number is required, not str\n" +
+    "Message: '%d items'\nArguments: ['x']",
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: not enough arguments for the format string, it needs 2, received 1\n" +
+    "Message: '%s and %s'\nArguments: ['one']",
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: not all arguments converted during string formatting, it takes 1, received 2\n" +
+    "Message: '%s'\nArguments: ['one', 'two']",
+    "INFO no conversions {'extra': 1}",
+  ]);
 });
