@@ -303,6 +303,20 @@ let runs = 0;
 export async function prepareThread(): Promise<void> {
   refresh();
   const current = getConfig();
+  if (current === null && !setupLeftTree && !warnedOtherCopy && logTapeTreeHasSinks()) {
+    // LogTape is configured here, but not by this library's copy of LogTape nor by a
+    // setup module: an earlier thread on this Worker configured another copy, which
+    // cannot be reset from here. Say so once, with what to change.
+    warnedOtherCopy = true;
+    writeStderr(
+      "threading: a thread on this reused Worker configured LogTape with another copy " +
+        "of LogTape than this library's, which the library cannot reset for the next " +
+        'thread (its configure() will throw "Already configured"). Make ' +
+        '@logtape/logtape resolve to one copy (deno.json: "imports": { ' +
+        '"@logtape/logtape": "npm:@logtape/logtape@^2.4.2" }), or configure once with ' +
+        "logging.configureEveryThread(import.meta.url) in the module that configures.\n",
+    );
+  }
   if (current !== null && current !== setupConfig) {
     // An earlier thread's own configuration (or one that replaced the setup's).
     await reset();
@@ -328,4 +342,35 @@ export async function prepareThread(): Promise<void> {
     }
   }
   setupConfig = getConfig();
+  setupLeftTree = setupConfig === null && logTapeTreeHasSinks();
+}
+
+/** Whether the setup modules configured another copy of LogTape in this Worker. */
+let setupLeftTree = false;
+let warnedOtherCopy = false;
+
+/** A logger of LogTape's tree, by the fields every copy of LogTape 2 has. */
+interface TreeNode {
+  sinks?: unknown[];
+  children?: Record<string, TreeNode | { deref(): TreeNode | undefined }>;
+}
+
+/**
+ * Whether some logger of LogTape's tree has a sink. The tree lives on `globalThis`, shared
+ * by every copy of LogTape in this thread, whichever configured it.
+ */
+function logTapeTreeHasSinks(): boolean {
+  const root = (globalThis as Record<symbol, unknown>)[Symbol.for("logtape.rootLogger")];
+  const walk = (node: TreeNode | undefined, depth: number): boolean => {
+    if (node == null || depth > 64) return false;
+    if ((node.sinks?.length ?? 0) > 0) return true;
+    for (const child of Object.values(node.children ?? {})) {
+      const next = typeof (child as { deref?: unknown }).deref === "function"
+        ? (child as { deref(): TreeNode | undefined }).deref()
+        : child as TreeNode;
+      if (walk(next, depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(root as TreeNode | undefined, 0);
 }

@@ -792,3 +792,17 @@ Deno.test("stdLogFormatter(): arguments that do not fit give Python's --- Loggin
     "INFO no conversions {'extra': 1}",
   ]);
 });
+
+Deno.test("two copies of LogTape: a thread that configures the app's copy on a reused Worker is told once what to change", async () => {
+  const { stdout, stderr } = await runApp(OTHER_COPY, "per-thread", "3");
+  assert.match(stdout[0], /^self-1 job 1: configured in self-1 \(self-1\)$/);
+  const warnings = stderr.filter((line) =>
+    line.startsWith("threading: a thread on this")
+  );
+  assert.equal(warnings.length, 1, stderr.join("\n"));
+  assert.match(warnings[0], /another copy of LogTape/);
+  assert.match(warnings[0], /"@logtape\/logtape": "npm:@logtape\/logtape@\^2\.4\.2"/);
+  assert.ok(
+    stderr.indexOf(warnings[0]) < stderr.findIndex((l) => /Already configured/.test(l)),
+  );
+});
