@@ -273,7 +273,10 @@ export function configureEveryThread(module: string | URL): void {
   }
   let url: string;
   try {
-    url = new URL(module).href;
+    const parsed = new URL(module);
+    // A rerun in a Worker imports the module under another URL: the same module.
+    parsed.searchParams.delete(RERUN);
+    url = parsed.href;
   } catch {
     throw new RangeError(
       `Cannot ${action}: module must be an absolute URL (import.meta.url), received ${
@@ -287,6 +290,8 @@ export function configureEveryThread(module: string | URL): void {
   share({ ...state.config, modules: [...state.config.modules, url] });
 }
 
+/** The query parameter that makes a setup module run again in a Worker. */
+const RERUN = "threading-logging-run";
 /** The setup modules this thread (this Worker) has run, by URL. */
 const ran = new Set<string>();
 /** The LogTape configuration the setup modules left in this Worker, if any. */
@@ -328,9 +333,13 @@ export async function prepareThread(): Promise<void> {
   runs++;
   for (const url of pending) {
     ran.add(url);
-    const specifier = runs === 1
-      ? url
-      : `${url}${url.includes("?") ? "&" : "?"}run=${runs}`;
+    let specifier = url;
+    if (runs > 1) {
+      // The module ran in this Worker already: a new URL makes it run again.
+      const again = new URL(url);
+      again.searchParams.set(RERUN, String(runs));
+      specifier = again.href;
+    }
     try {
       await import(specifier);
     } catch (error) {

@@ -11,22 +11,42 @@
  * logging.debug("Sleeping %0.02f", 0.47); // (MainThread) Sleeping 0.47
  * ```
  *
+ * The entry point `@threading/threading/logging` is this module; `mod.ts` exports it as
+ * the namespace `logging` (so `logging.Logger` is a type too).
+ *
  * ## How it works
  *
  * - A logger call checks the level first (numbers as Python's: `DEBUG` 10 … `CRITICAL`
- *   50), then formats `msg % args` and emits a LogTape record, with the properties
- *   `threadName` and `thread` (the ident), to the LogTape logger of the same category
- *   (`"a.b"` is `["a", "b"]`, the root logger is `[]`).
+ *   50; see "Which level filters"), then formats `msg % args` and makes a LogTape
+ *   record of the same category (`"a.b"` is `["a", "b"]`, the root logger is `[]`), with
+ *   the properties `threadName` and `thread` (the ident), `levelno`, `levelname` and
+ *   `args`: every LogTape filter and sink sees them.
+ * - One record, one destination, in this order: LogTape's configuration in this thread,
+ *   if it takes the record (a sink or a filter for its category and level, made by the
+ *   app with any copy of LogTape); else the handler of `basicConfig`; else, for
+ *   `WARNING` and above, the bare message on stderr (Python's "last resort").
+ * - This module never configures LogTape: the app's `configure()` works before or after
+ *   any logging call, in any module.
  * - `basicConfig` stores its configuration (level, format, datefmt, stream) in the
  *   shared runtime, so it holds in every thread, started before or after, by any
  *   thread. Each thread notices a new configuration on its next logger call (one
- *   `Atomics.load`) and configures its own LogTape with a sink that writes each record
- *   as one line, in one synchronous write: lines of different threads never mix.
+ *   `Atomics.load`). Its handler writes each record as one line, in one synchronous
+ *   write under the output lock: lines of different threads never mix.
+ * - {@linkcode configureEveryThread} makes the app's own setup module (a LogTape
+ *   `configure()`, an `@std/log` `setup()`) run in every thread started afterwards,
+ *   before the thread's code; a Worker that ran a thread whose code configured LogTape
+ *   resets that configuration before its next thread.
  * - Without `basicConfig`, as in Python: the module-level functions (`logging.debug`)
  *   call `basicConfig()` first (level `WARNING`, format
- *   `%(levelname)s:%(name)s:%(message)s`, stderr); a named logger's records of level
- *   `WARNING` and above are written bare (`%(message)s`) to stderr, unless LogTape is
- *   configured in that thread, in which case they go to LogTape's sinks.
+ *   `%(levelname)s:%(name)s:%(message)s`, stderr) unless LogTape takes the root
+ *   logger's records.
+ *
+ * ## Which level filters
+ *
+ * A Python level set with `basicConfig({ level })` or `setLevel()` (on the logger or an
+ * ancestor) filters first, in every thread. With none set, a record of `WARNING` and
+ * above goes on, and one below goes on if LogTape's configuration takes it (its
+ * `lowestLevel` for that category): set LogTape to `debug` and `debug()` calls reach it.
  *
  * ## Differences from Python's logging
  *

@@ -804,3 +804,25 @@ Deno.test("two copies of LogTape: a thread that configures the app's copy on a r
   assert.match(warnings[0], /"@logtape\/logtape": "npm:@logtape\/logtape@\^2\.4\.2"/);
   assert.ok(stderr.some((line) => /Already configured/.test(line)), "no reused Worker");
 });
+
+Deno.test("a thread that replaces the app's configuration leaves the next threads on its Worker the app's", async () => {
+  const { stdout, stderr } = await runApp([], "replace");
+  assert.deepEqual(stderr, []);
+  const lines = stdout.map((line) => {
+    if (!line.startsWith("{")) return line;
+    const r = JSON.parse(line) as JsonRecord;
+    return `${r.threadName}: ${r.message.replace(/, job \d+ on this Worker/, "")}`;
+  });
+  assert.deepEqual(lines.map((line) => line.replace(/job \d+/, "job N")), [
+    "first: first: adapter debug",
+    "first: first: adapter info",
+    "first: first: LogTape's own logger",
+    "replaced: own configuration, job N",
+    "after-1: after-1: adapter debug",
+    "after-1: after-1: adapter info",
+    "after-1: after-1: LogTape's own logger",
+    "after-2: after-2: adapter debug",
+    "after-2: after-2: adapter info",
+    "after-2: after-2: LogTape's own logger",
+  ]);
+});
