@@ -431,19 +431,18 @@ let warnedForeign = false;
 
 /**
  * Whether LogTape's configuration in this thread takes a record of this level from this
- * LogTape logger: a sink would see it, or a filter would. The logger tree is shared by
+ * LogTape logger: a sink for its category and level (filters can only drop it). The logger tree is shared by
  * every copy of LogTape in the program (through `globalThis`), so this answers for the
  * app's configuration even when the app's copy of LogTape is not this library's.
  */
 function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
   const level = toLogTapeLevel(levelno);
   const l = logger as unknown as {
-    isCertainlyDropped?: (level: string) => boolean;
     isEnabledFor?: (level: string) => boolean;
     emit?: unknown;
   };
-  if (typeof l.isCertainlyDropped === "function") return !l.isCertainlyDropped(level);
-  if (typeof l.emit === "function" && typeof l.isEnabledFor === "function") {
+  // Whether a sink would see the record: filters can only drop it.
+  if (typeof l.isEnabledFor === "function" && typeof l.emit === "function") {
     return l.isEnabledFor(level);
   }
   if (!warnedForeign) {
