@@ -109,6 +109,7 @@ export {
   WARNING,
 } from "./_log_record.ts";
 export {
+  type ContextLocalStorage,
   type LogTapeLevel,
   type LogTapeRecord,
   type LogTapeSink,
@@ -118,6 +119,7 @@ export {
   type PythonSinkOptions,
   stdLogFormatter,
   type StdLogRecord,
+  threadContext,
   withThreadName,
 } from "./_log_logtape.ts";
 export {
@@ -431,9 +433,10 @@ let warnedForeign = false;
 
 /**
  * Whether LogTape's configuration in this thread takes a record of this level from this
- * LogTape logger: a sink for its category and level (filters can only drop it). The logger tree is shared by
- * every copy of LogTape in the program (through `globalThis`), so this answers for the
- * app's configuration even when the app's copy of LogTape is not this library's.
+ * LogTape logger: a sink for its category and level (filters can only drop it). The
+ * logger tree is shared by every copy of LogTape in the program (through `globalThis`),
+ * so this answers for the app's configuration even when the app's copy of LogTape is
+ * not this library's.
  */
 function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
   const level = toLogTapeLevel(levelno);

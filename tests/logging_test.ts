@@ -826,3 +826,22 @@ Deno.test("a thread that replaces the app's configuration leaves the next thread
     "after-2: after-2: LogTape's own logger",
   ]);
 });
+
+Deno.test("threadContext(): LogTape's own records carry threadName and thread before filters, in every thread", async () => {
+  const { records, stderr } = await runApp([], "context");
+  assert.deepEqual(stderr, []);
+  const own = records.filter((r) => r.category === "app.lt");
+  assert.deepEqual(own.map((r) => `${r.threadName}: ${r.message}`), [
+    "MainThread: main: LogTape's own logger",
+    "first: first: LogTape's own logger",
+    "second: second: LogTape's own logger",
+    "starter: starter: LogTape's own logger",
+    "grandchild: grandchild: LogTape's own logger",
+  ]);
+  for (const r of own) assert.equal(typeof r.thread, "number");
+  assert.equal(records.filter((r) => r.threadName === "muted").length, 0);
+  assert.throws(
+    () => logging.threadContext({} as never),
+    (e: Error) => e instanceof TypeError && /run\(\) and getStore\(\)/.test(e.message),
+  );
+});
