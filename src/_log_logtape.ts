@@ -438,7 +438,13 @@ export interface ContextLocalStorage<T> {
  * @example Thread names on LogTape's own records, before filters
  * ```ts
  * import { logging } from "@threading/threading";
- * import { configureSync, getLogger, type LogRecord, resetSync } from "npm:@logtape/logtape@^2.4.2";
+ * import {
+ *   configureSync,
+ *   getLogger,
+ *   type LogRecord,
+ *   resetSync,
+ *   withContext,
+ * } from "npm:@logtape/logtape@^2.4.2";
  * import { AsyncLocalStorage } from "node:async_hooks";
  * import assert from "node:assert/strict";
  *
@@ -453,9 +459,12 @@ export interface ContextLocalStorage<T> {
  *   ],
  * });
  * getLogger("doc").info("hello");
+ * withContext({ user: "ana" }, () => getLogger("doc").info("in a context"));
  * resetSync();
- * assert.equal(seen.length, 1);
- * assert.equal(seen[0].properties.thread, 1);
+ * assert.deepEqual(seen.map((r) => r.properties), [
+ *   { threadName: "MainThread", thread: 1 },
+ *   { threadName: "MainThread", thread: 1, user: "ana" },
+ * ]);
  * ```
  */
 export function threadContext<T extends Record<string | symbol, unknown>>(
