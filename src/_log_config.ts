@@ -1,7 +1,21 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * The configuration of the logging adapter: `basicConfig` and logger levels, kept as
- * JSON in the shared runtime so that one configuration holds in every thread.
+ * The configuration of the logging adapter: `basicConfig`, logger levels and the app's
+ * setup modules, kept as JSON in the shared runtime (`SharedTextKey.LOGGING`) so that one
+ * configuration holds in every thread.
+ *
+ * | shared field | set by | a thread applies it |
+ * | --- | --- | --- |
+ * | `handler` (format, datefmt, stream) | `basicConfig` | on its next logger call |
+ * | `levels` (by logger name) | `basicConfig({ level })`, `setLevel` | on its next logger call |
+ * | `modules` (URLs) | `configureEveryThread` | before the code of each thread it starts |
+ *
+ * Ordering: a change is visible to a thread's next logger call (one `Atomics.load` of
+ * the text's version). In a Worker, before each thread's modules load: first a LogTape
+ * configuration that the previous thread's code made (with this library's copy of
+ * LogTape) is reset (its sinks disposed), then every setup module this Worker has not
+ * run is imported, in the order registered; a module whose configuration was replaced
+ * runs again under a new URL. LogTape itself is never configured here.
  *
  * @module
  */

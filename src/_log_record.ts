@@ -255,7 +255,15 @@ export function callerFromLocation(
 
 /** The files of the logging adapter: their frames are not the caller's. */
 const OWN_FILES = new Set(
-  ["logging.ts", "_log_record.ts", "_log_format.ts", "_log_logtape.ts", "_log_config.ts"]
+  [
+    "logging.ts",
+    "_log_config.ts",
+    "_log_format.ts",
+    "_log_logger.ts",
+    "_log_logtape.ts",
+    "_log_record.ts",
+    "_log_std.ts",
+  ]
     .map((file) => new URL(`./${file}`, import.meta.url).href),
 );
 
