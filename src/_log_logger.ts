@@ -349,18 +349,21 @@ export function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
   const level = toLogTapeLevel(levelno);
   const l = logger as unknown as {
     isEnabledFor?: (level: string) => boolean;
+    getSinks?: (level: string) => Iterator<unknown>;
     emit?: unknown;
   };
   // Whether a sink would see the record: filters can only drop it.
-  if (typeof l.isEnabledFor === "function" && typeof l.emit === "function") {
-    return l.isEnabledFor(level);
+  if (typeof l.emit === "function") {
+    if (typeof l.isEnabledFor === "function") return l.isEnabledFor(level);
+    // LogTape 0.x and 1.x loggers have no isEnabledFor, but list their sinks.
+    if (typeof l.getSinks === "function") return l.getSinks(level).next().done !== true;
   }
   if (!warnedForeign) {
     warnedForeign = true;
     writeAll(
       Deno.stderr,
       "threading: the LogTape loggers of this program were made by a copy of LogTape " +
-        "that this library cannot log through (too old: no emit()/isEnabledFor()); its " +
+        "that this library cannot log through (no emit(), isEnabledFor() or getSinks()); its " +
         "records go to basicConfig's handler or to stderr instead. Make every import of " +
         '@logtape/logtape resolve to one copy: in deno.json, "imports": ' +
         '{ "@logtape/logtape": "npm:@logtape/logtape@^2.4.2" }.\n',

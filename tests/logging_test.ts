@@ -695,12 +695,21 @@ Deno.test("threads that configure LogTape themselves do so on reused Workers too
 
 const OTHER_COPY = ["--no-lock", "--import-map=tests/fixtures/logtape_other_copy.json"];
 
-Deno.test("two copies of LogTape: the app's 2.3.13 takes the library's records in every thread", async () => {
-  const burst = 500;
-  const { records, stderr } = await runApp(OTHER_COPY, "threads", String(burst));
-  assert.deepEqual(stderr, []);
-  checkThreadRecords(records, burst);
-});
+for (
+  const [version, map] of [["2.3.13", "logtape_other_copy"], ["1.0.0", "logtape_1_0"]]
+) {
+  Deno.test(`two copies of LogTape: the app's ${version} takes the library's records in every thread`, async () => {
+    const flags = ["--no-lock", `--import-map=tests/fixtures/${map}.json`];
+    const burst = 500;
+    const { records, stderr } = await runApp(flags, "threads", String(burst));
+    assert.deepEqual(stderr, []);
+    checkThreadRecords(records, burst);
+    const after = await runApp(flags, "after");
+    assert.deepEqual(after.records.map((r) => r.message), [
+      "main: debug after configure()",
+    ]);
+  });
+}
 
 Deno.test("levels: a Python level set filters first; with none set, LogTape's configuration decides", async () => {
   const { stdout, stderr } = await runApp([], "levels");
