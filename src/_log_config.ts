@@ -61,6 +61,7 @@ export interface BasicConfigOptions {
   style?: "%";
 }
 
+// ---------------------------------------------------------------------------------------
 // The shared configuration
 
 /** The configuration every thread applies, as JSON in the shared runtime. */
@@ -103,7 +104,8 @@ function sync(): void {
   apply(JSON.parse(text) as SharedConfig);
 }
 
-export function apply(config: SharedConfig): void {
+/** Applies a shared configuration in this thread: the levels, and the handler's sink. */
+function apply(config: SharedConfig): void {
   state.config = config;
   clock.start = config.start;
   state.generation++;
@@ -130,6 +132,7 @@ export function refresh(): void {
   if (sharedTextVersion(SharedTextKey.LOGGING) !== state.version) sync();
 }
 
+/** Writes a new configuration to the shared runtime (every thread) and applies it here. */
 export function share(config: SharedConfig): void {
   writeSharedText(
     SharedTextKey.LOGGING,

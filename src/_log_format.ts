@@ -19,6 +19,7 @@ import {
 import type { PythonRecord } from "./_log_record.ts";
 
 const FLOAT_FIELDS = new Set(["created", "msecs", "relativeCreated"]);
+/** The fields that need a stack trace per record (where the logging call was made). */
 export const CALLER_FIELDS = new Set([
   "pathname",
   "filename",
@@ -83,6 +84,12 @@ function sampleRecord(): PythonRecord {
   };
 }
 
+/**
+ * Checks and compiles a `logging.Formatter` format (and its datefmt) once.
+ *
+ * @throws {TypeError} If the format is not a string, or a conversion does not fit its field.
+ * @throws {RangeError} If the format or datefmt is malformed or names an unknown field.
+ */
 export function compileFormat(
   format: unknown,
   datefmt: unknown,

@@ -69,6 +69,7 @@ function renderLogTapeMessage(message: readonly unknown[]): string {
   return out;
 }
 
+/** A LogTape record as Python's record, for the fields a line format uses. */
 export function recordFromLogTape(record: LogTapeRecord, line: LineFormat): PythonRecord {
   const p = record.properties;
   const levelno = typeof p.levelno === "number"
@@ -167,6 +168,7 @@ const encoder = new TextEncoder();
  */
 const IMMEDIATE = Symbol.for("LogTape.sinkSnapshotPolicy.immediate");
 
+/** Marks a sink as done with each record when it returns (LogTape then does not copy it). */
 export function immediate<S extends (record: LogTapeRecord) => unknown>(sink: S): S {
   Object.defineProperty(sink, IMMEDIATE, { value: true });
   return sink;
@@ -195,6 +197,7 @@ function encodeLine(text: string): Uint8Array {
   return buffer.subarray(0, encoder.encodeInto(text, buffer).written);
 }
 
+/** Writes a line whole, under the program-wide output lock. */
 export function writeAll(writer: SyncWriter, text: string): void {
   writeWhole(writer, encodeLine(text));
 }

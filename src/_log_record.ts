@@ -63,6 +63,7 @@ const LEVEL_NAMES: Record<number, string> = {
   10: "DEBUG",
   0: "NOTSET",
 };
+/** Level numbers by name (Python's names, `WARN` and `FATAL` included). */
 export const NAME_LEVELS: Record<string, number> = {
   CRITICAL: 50,
   FATAL: 50,
@@ -81,6 +82,7 @@ const TO_LOGTAPE: readonly LogLevel[] = [
   "error",
   "fatal",
 ];
+/** Python level numbers of LogTape's levels (`trace` is 5). */
 export const FROM_LOGTAPE: Record<string, number> = {
   trace: 5,
   debug: 10,
@@ -121,6 +123,12 @@ export function getLevelName(level: number | string): number | string {
   return LEVEL_NAMES[level] ?? (level === 5 ? "TRACE" : `Level ${level}`);
 }
 
+/**
+ * A level number from a number or a (case-insensitive) name.
+ *
+ * @throws {RangeError} If the name is unknown or the number is negative or fractional.
+ * @throws {TypeError} If the level is neither a number nor a string.
+ */
 export function toLevel(level: unknown, action: string): number {
   if (typeof level === "number") {
     if (!Number.isInteger(level) || level < 0) {
@@ -146,11 +154,13 @@ export function toLevel(level: unknown, action: string): number {
   );
 }
 
+/** The LogTape level of a Python level number (the one below for numbers between). */
 export function toLogTapeLevel(levelno: number): LogLevel {
   return levelno < 10 ? "trace" : TO_LOGTAPE[Math.min(5, Math.floor(levelno / 10))];
 }
 
-// Records and the line format
+// ---------------------------------------------------------------------------------------
+// Records
 
 /** A record as Python's `logging.LogRecord` has it: the fields a format can name. */
 export interface PythonRecord {
@@ -206,6 +216,7 @@ export function startTime(): number {
   return clock.start;
 }
 
+/** The name and ident of the thread that runs this. */
 export function threadFields(): { threadName: string; thread: number } {
   return { threadName: currentThread().name, thread: getIdent() };
 }
@@ -219,6 +230,7 @@ export interface Caller {
   funcName: string;
 }
 
+/** The caller fields when no stack frame tells them, as Python prints them. */
 export const UNKNOWN_CALLER: Caller = {
   pathname: "(unknown file)",
   filename: "(unknown file)",
@@ -228,6 +240,7 @@ export const UNKNOWN_CALLER: Caller = {
 };
 const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
 
+/** The caller fields of a file URL or path, a line and a function name. */
 export function callerFromLocation(
   file: string,
   line: number,
