@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import {
   configureSync,
+  getConfig,
   getLogger as getLogTapeLogger,
   type LogRecord,
   resetSync,
@@ -268,6 +269,19 @@ Deno.test("basicConfig() pads the thread name as the seeds do", () => {
   logging.debug("Exiting");
   assert.deepEqual(lines, ["(MainThread) Starting\n", "(MainThread) Sleeping 0.47\n"]);
   assert.deepEqual(seeds, ["[DEBUG] (MainThread) Exiting\n"]);
+});
+
+Deno.test("basicConfig() and logging calls leave LogTape unconfigured", () => {
+  const lines = configure("%(message)s");
+  logging.debug("one");
+  logging.getLogger("unconfigured.named").warning("two");
+  assert.equal(getConfig(), null);
+  configureSync({
+    sinks: {},
+    loggers: [{ category: ["logtape", "meta"], lowestLevel: "warning" }],
+  });
+  resetSync();
+  assert.deepEqual(lines, ["one\n", "two\n"]);
 });
 
 Deno.test("basicConfig() configures once unless force is true", () => {
