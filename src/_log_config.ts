@@ -150,6 +150,8 @@ const BASIC_KEYS = new Set(["level", "format", "datefmt", "stream", "force", "st
  * the root logger already has one, unless `force` is true. The configuration holds in
  * every thread: the threads running now, the threads started later, and the threads
  * those start.
+ * It never configures LogTape: a record that the app's LogTape configuration takes goes
+ * there, not to this handler.
  *
  * @param options The level, format, datefmt, stream and force flag.
  * @throws {TypeError} If an option has the wrong type, or a field's conversion does not fit it.
