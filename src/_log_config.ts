@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { getConfig, reset } from "npm:@logtape/logtape@^2.4.2";
+import { drain, getConfig, reset } from "npm:@logtape/logtape@^2.4.2";
 import { getIdent } from "./thread.ts";
 import { writeStderr } from "./_output.ts";
 import {
@@ -371,6 +371,35 @@ export async function prepareThread(): Promise<void> {
   }
   setupConfig = getConfig();
   setupLeftTree = setupConfig === null && logTapeTreeHasSinks();
+}
+
+/** The longest a thread's end waits for LogTape's sinks to write, in milliseconds. */
+const DRAIN_LIMIT_MS = 10_000;
+
+/**
+ * Called by the Worker bootstrap when a thread's code has ended, before its joiners
+ * wake: waits until the sinks of LogTape's configuration in this Worker have written
+ * what they hold (LogTape's `drain()`: a stream sink writes asynchronously, and an idle
+ * Worker's event loop does not turn), at most {@linkcode DRAIN_LIMIT_MS}. A thread's
+ * records are then out before `join()` returns, and none is lost when the program ends.
+ */
+export async function finishThread(): Promise<void> {
+  if (getConfig() === null) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      drain(),
+      new Promise((resolve) => timer = setTimeout(resolve, DRAIN_LIMIT_MS)),
+    ]);
+  } catch (error) {
+    writeStderr(
+      `threading: LogTape's sinks failed to write the records of thread ${getIdent()}: ${
+        (error as Error)?.stack ?? error
+      }\n`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether the setup modules configured another copy of LogTape in this Worker. */
