@@ -15,7 +15,7 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
-import { prepareThread } from "./_log_config.ts";
+import { finishThread, prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
   C_STATE,
@@ -148,6 +148,7 @@ async function runJob(job: StartJob): Promise<void> {
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
+    await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
     becomeIdle();
     markEnded(job);
