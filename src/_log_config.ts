@@ -15,7 +15,10 @@
  * configuration that the previous thread's code made (with this library's copy of
  * LogTape) is reset (its sinks disposed), then every setup module this Worker has not
  * run is imported, in the order registered; a module whose configuration was replaced
- * runs again under a new URL. LogTape itself is never configured here.
+ * runs again under a new URL. When the thread's code has ended (its excepthook
+ * included), the Worker drains LogTape's sinks (at most 10 s) before the thread is
+ * marked ended: the thread's records are written before `join()` returns. LogTape
+ * itself is never configured here.
  *
  * @module
  */

@@ -868,3 +868,15 @@ Deno.test("threadContext(): LogTape's own records carry threadName and thread be
     (e: Error) => e instanceof TypeError && /run\(\) and getStore\(\)/.test(e.message),
   );
 });
+
+Deno.test("records of an asynchronous sink in a thread are written before join() returns", async () => {
+  const n = 300;
+  const { stdout, stderr } = await runApp([], "stream", String(n));
+  assert.deepEqual(stderr, []);
+  const expected = [
+    ...Array.from({ length: n }, (_, i) => `a burst ${i}`),
+    ...Array.from({ length: n }, (_, i) => `b burst ${i}`),
+    "MainThread main done",
+  ];
+  assert.deepEqual(stdout, expected);
+});
