@@ -388,12 +388,19 @@ const DRAIN_LIMIT_MS = 10_000;
  */
 export async function finishThread(): Promise<void> {
   if (getConfig() === null) return;
+  let settled = false;
+  const drained = drain().finally(() => settled = true);
+  // Sinks with nothing to write settle within a few microtasks: no timer for them.
+  for (let i = 0; i < 8 && !settled; i++) await null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await Promise.race([
-      drain(),
-      new Promise((resolve) => timer = setTimeout(resolve, DRAIN_LIMIT_MS)),
-    ]);
+    if (settled) await drained;
+    else {
+      await Promise.race([
+        drained,
+        new Promise((resolve) => timer = setTimeout(resolve, DRAIN_LIMIT_MS)),
+      ]);
+    }
   } catch (error) {
     writeStderr(
       `threading: LogTape's sinks failed to write the records of thread ${getIdent()}: ${
