@@ -72,7 +72,7 @@ export {
   QueueShutDown,
   SimpleQueue,
 } from "./src/queue.ts";
-export { logging } from "./src/logging.ts";
+export * as logging from "./src/logging.ts";
 export {
   kTravel,
   registerKind,

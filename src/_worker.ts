@@ -35,6 +35,7 @@ import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import { importGraph, locateExport } from "./_locate.ts";
+import { finishThread, prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
   C_STATE,
@@ -136,6 +137,7 @@ async function runJob(job: StartJob): Promise<void> {
   loading = job;
   let thread: Thread;
   try {
+    await prepareThread(); // the app's logging setup, before the thread's modules load
     const code = job.code;
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
@@ -194,6 +196,7 @@ async function runJob(job: StartJob): Promise<void> {
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
+    await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
     becomeIdle();
     markEnded(job);

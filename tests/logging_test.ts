@@ -2,11 +2,14 @@
 import assert from "node:assert/strict";
 import {
   configureSync,
+  getConfig,
   getLogger as getLogTapeLogger,
   type LogRecord,
   resetSync,
 } from "@logtape/logtape";
 import * as logging from "../src/logging.ts";
+import * as threading from "../mod.ts";
+import * as stdLog from "./fixtures/@std/log/mod.ts";
 import { formatMessage, pyRepr, pyStr, strftime } from "../src/_format.ts";
 
 const decoder = new TextDecoder();
@@ -268,6 +271,19 @@ Deno.test("basicConfig() pads the thread name as the seeds do", () => {
   assert.deepEqual(seeds, ["[DEBUG] (MainThread) Exiting\n"]);
 });
 
+Deno.test("basicConfig() and logging calls leave LogTape unconfigured", () => {
+  const lines = configure("%(message)s");
+  logging.debug("one");
+  logging.getLogger("unconfigured.named").warning("two");
+  assert.equal(getConfig(), null);
+  configureSync({
+    sinks: {},
+    loggers: [{ category: ["logtape", "meta"], lowestLevel: "warning" }],
+  });
+  resetSync();
+  assert.deepEqual(lines, ["one\n", "two\n"]);
+});
+
 Deno.test("basicConfig() configures once unless force is true", () => {
   const first = configure("first %(message)s");
   const second = capture();
@@ -496,8 +512,17 @@ async function runFixture(...args: string[]): Promise<string[]> {
 async function runFixtureBoth(
   ...args: string[]
 ): Promise<{ stdout: string[]; stderr: string[] }> {
+  return await runProgram(FIXTURE, [], args);
+}
+
+/** Runs a fixture program with `deno run --allow-read`; its exit code must be 0. */
+async function runProgram(
+  program: URL,
+  flags: string[],
+  args: string[],
+): Promise<{ stdout: string[]; stderr: string[] }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", FIXTURE.href, ...args],
+    args: ["run", "--allow-read", ...flags, program.href, ...args],
     cwd: new URL("../", import.meta.url),
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -573,4 +598,285 @@ Deno.test("lines of threads writing at once never mix", async () => {
     next.set(letter, Number(index) + 1);
   }
   assert.equal(next.size, threads);
+});
+
+Deno.test("mod.ts exports logging as a namespace: logging.Logger is a type", () => {
+  const log: threading.logging.Logger = threading.logging.getLogger("ns.type");
+  const level: threading.logging.Level = threading.logging.INFO;
+  assert.ok(log instanceof threading.logging.Logger);
+  assert.equal(threading.logging.getLevelName(level as number), "INFO");
+});
+
+// ---- The app's own LogTape configuration, with real threads ----
+
+const APP = new URL("./fixtures/logging_app.ts", import.meta.url);
+
+interface JsonRecord {
+  category: string;
+  level: string;
+  message: string;
+  threadName: string | null;
+  thread: number | null;
+}
+
+async function runApp(
+  flags: string[],
+  ...args: string[]
+): Promise<{ records: JsonRecord[]; stdout: string[]; stderr: string[] }> {
+  const { stdout, stderr } = await runProgram(APP, flags, args);
+  const records = stdout.filter((line) => line.startsWith("{")).map((line) =>
+    JSON.parse(line) as JsonRecord
+  );
+  return { records, stdout, stderr };
+}
+
+Deno.test("logging never configures LogTape: an app's configure() after a log call at import works", async () => {
+  const { records, stderr } = await runApp([], "after");
+  assert.deepEqual(stderr, ["WARNING:app.dep:dependency: warning at import"]);
+  assert.deepEqual(records, [
+    {
+      category: "app.main",
+      level: "debug",
+      message: "main: debug after configure()",
+      threadName: "MainThread",
+      thread: 1,
+    },
+  ]);
+});
+
+Deno.test("an app's configure() before the library logs takes its records, debug included", async () => {
+  const { records, stderr } = await runApp([], "before");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(records.map((r) => `${r.level} ${r.category} ${r.message}`), [
+    "warning app.dep dependency: warning at import",
+    "debug app.main main: debug",
+  ]);
+});
+
+/** Checks the records of the `threads` mode: every thread's, with names, none lost. */
+function checkThreadRecords(records: JsonRecord[], burst: number): void {
+  const byThread = new Map<string, string[]>();
+  for (const r of records) {
+    assert.equal(typeof r.thread, "number", `thread ident missing: ${JSON.stringify(r)}`);
+    const list = byThread.get(r.threadName!) ?? [];
+    list.push(r.message);
+    byThread.set(r.threadName!, list);
+  }
+  assert.deepEqual(byThread.get("MainThread"), [
+    "main: debug",
+    "main: LogTape's own logger",
+    "main: done",
+  ]);
+  for (const name of ["first", "second", "third", "starter", "grandchild"]) {
+    const got = byThread.get(name) ?? [];
+    assert.equal(got.length, 3, `${name}: ${JSON.stringify(got)}`);
+    assert.match(got[0], new RegExp(`^${name}: adapter debug, job \\d+ on this Worker$`));
+    assert.equal(got[1], `${name}: adapter info`);
+    assert.equal(got[2], `${name}: LogTape's own logger`);
+  }
+  // Threads ran on reused Workers too (a Worker's module globals count its threads).
+  assert.ok(
+    records.some((r) => / job [2-9]\d* on this Worker$/.test(r.message)),
+    "no thread ran on a reused Worker",
+  );
+  // The app's filter saw threadName: the muted thread's records are gone.
+  assert.equal(byThread.get("muted"), undefined);
+  // Every record of a thread that logs while the main thread is blocked in join().
+  const bursts = byThread.get("burst") ?? [];
+  assert.equal(bursts.length, burst);
+  bursts.forEach((m, i) => assert.equal(m, `burst ${i}`));
+  const idents = new Set(records.map((r) => `${r.threadName}:${r.thread}`));
+  assert.equal(idents.size, byThread.size, "one ident per thread name");
+}
+
+Deno.test("an app's LogTape configuration holds in every thread, with threadName and thread", async () => {
+  const burst = 2000;
+  const { records, stderr } = await runApp([], "threads", String(burst));
+  assert.deepEqual(stderr, []);
+  checkThreadRecords(records, burst);
+});
+
+Deno.test("threads that configure LogTape themselves do so on reused Workers too", async () => {
+  const { stdout, stderr } = await runApp([], "per-thread", "3");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(stdout.map((line) => line.replace(/ job \d+:/, ":")), [
+    "self-1: configured in self-1 (self-1)",
+    "self-2: configured in self-2 (self-2)",
+    "self-3: configured in self-3 (self-3)",
+  ]);
+  assert.ok(stdout.some((line) => / job [2-9]:/.test(line)), "no reused Worker");
+});
+
+const OTHER_COPY = ["--no-lock", "--import-map=tests/fixtures/logtape_other_copy.json"];
+
+for (
+  const [version, map] of [["2.3.13", "logtape_other_copy"], ["1.0.0", "logtape_1_0"]]
+) {
+  Deno.test(`two copies of LogTape: the app's ${version} takes the library's records in every thread`, async () => {
+    const flags = ["--no-lock", `--import-map=tests/fixtures/${map}.json`];
+    const burst = 500;
+    const { records, stderr } = await runApp(flags, "threads", String(burst));
+    assert.deepEqual(stderr, []);
+    checkThreadRecords(records, burst);
+    const after = await runApp(flags, "after");
+    assert.deepEqual(after.records.map((r) => r.message), [
+      "main: debug after configure()",
+    ]);
+  });
+}
+
+Deno.test("levels: a Python level set filters first; with none set, LogTape's configuration decides", async () => {
+  const { stdout, stderr } = await runApp([], "levels");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(
+    stdout.map((line) => line.startsWith("{") ? JSON.parse(line).message : line),
+    [
+      "effective app 10, app.quiet 30, enabled debug true",
+      "debug passes: LogTape takes debug for app",
+      "effective app 20 after setLevel(INFO)",
+      "info passes",
+      "debug passes again",
+    ],
+  );
+});
+
+Deno.test("an @std/log setup made through configureEveryThread holds in every thread", async () => {
+  const { stdout, stderr } = await runApp([], "std");
+  assert.deepEqual(stderr, []);
+  assert.deepEqual(stdout.map((line) => line.replace(/job \d+/, "job N")), [
+    "(MainThread) DEBUG main: debug",
+    "(first     ) DEBUG first: debug, job N on this Worker",
+    "(first     ) INFO first: info",
+    "(second    ) DEBUG second: debug, job N on this Worker",
+    "(second    ) INFO second: info",
+    "(starter   ) DEBUG starter: debug, job N on this Worker",
+    "(starter   ) INFO starter: info",
+    "(grandchild) DEBUG grandchild: debug, job N on this Worker",
+    "(grandchild) INFO grandchild: info",
+    "(MainThread) INFO main: done",
+  ]);
+  assert.ok(stdout.some((line) => /job [2-9]/.test(line)), "no reused Worker");
+});
+
+/** An `@std/log` handler (of the stand-in) that keeps its lines. */
+class Collect extends stdLog.BaseHandler {
+  lines: string[] = [];
+  override log(msg: string): void {
+    this.lines.push(msg);
+  }
+}
+
+function stdLogger(format: string): { logger: stdLog.Logger; lines: string[] } {
+  const handler = new Collect("DEBUG", { formatter: logging.stdLogFormatter(format) });
+  stdLog.setup({
+    handlers: { collect: handler },
+    loggers: { std: { level: "DEBUG", handlers: ["collect"] } },
+  });
+  return { logger: stdLog.getLogger("std"), lines: handler.lines };
+}
+
+Deno.test("stdLogFormatter(): caller fields name the caller, not @std/log's frames", () => {
+  const { logger, lines } = stdLogger("%(filename)s:%(lineno)d %(funcName)s %(module)s");
+  function callsStdLog() {
+    logger.info("x");
+  }
+  callsStdLog();
+  assert.match(lines[0], /^logging_test\.ts:\d+ callsStdLog logging_test$/);
+});
+
+Deno.test("stdLogFormatter(): a trailing Error argument keeps its stack", () => {
+  const { logger, lines } = stdLogger("%(levelname)s %(message)s");
+  const error = new RangeError("bad value");
+  logger.error("failed", error);
+  logger.error("failed in %s", "step 2", error);
+  logger.error("as an argument: %s", error);
+  assert.equal(lines.length, 3);
+  assert.match(lines[0], /^ERROR failed\nRangeError: bad value\n {4}at /);
+  assert.match(lines[1], /^ERROR failed in step 2\nRangeError: bad value\n {4}at /);
+  assert.equal(lines[2], "ERROR as an argument: bad value");
+});
+
+Deno.test("stdLogFormatter(): arguments that do not fit give Python's --- Logging error ---", () => {
+  const { logger, lines } = stdLogger("%(levelname)s %(message)s");
+  logger.info("%d items", "x");
+  logger.info("%s and %s", "one");
+  logger.info("%s", "one", "two");
+  logger.info("no conversions", { extra: 1 });
+  assert.deepEqual(lines, [
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: %d format: a real number is required, not str\n" +
+    "Message: '%d items'\nArguments: ['x']",
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: not enough arguments for the format string, it needs 2, received 1\n" +
+    "Message: '%s and %s'\nArguments: ['one']",
+    "--- Logging error ---\n" +
+    "TypeError: Cannot format message: not all arguments converted during string formatting, it takes 1, received 2\n" +
+    "Message: '%s'\nArguments: ['one', 'two']",
+    "INFO no conversions {'extra': 1}",
+  ]);
+});
+
+Deno.test("two copies of LogTape: a thread that configures the app's copy on a reused Worker is told once what to change", async () => {
+  const { stdout, stderr } = await runApp(OTHER_COPY, "per-thread", "3");
+  assert.match(stdout[0], /^self-1 job 1: configured in self-1 \(self-1\)$/);
+  const warnings = stderr.filter((line) =>
+    line.startsWith("threading: a thread on this")
+  );
+  assert.equal(warnings.length, 1, stderr.join("\n"));
+  assert.match(warnings[0], /another copy of LogTape/);
+  assert.match(warnings[0], /"@logtape\/logtape": "npm:@logtape\/logtape@\^2\.4\.2"/);
+  assert.ok(stderr.some((line) => /Already configured/.test(line)), "no reused Worker");
+});
+
+Deno.test("a thread that replaces the app's configuration leaves the next threads on its Worker the app's", async () => {
+  const { stdout, stderr } = await runApp([], "replace");
+  assert.deepEqual(stderr, []);
+  const lines = stdout.map((line) => {
+    if (!line.startsWith("{")) return line;
+    const r = JSON.parse(line) as JsonRecord;
+    return `${r.threadName}: ${r.message.replace(/, job \d+ on this Worker/, "")}`;
+  });
+  assert.deepEqual(lines.map((line) => line.replace(/job \d+/, "job N")), [
+    "first: first: adapter debug",
+    "first: first: adapter info",
+    "first: first: LogTape's own logger",
+    "replaced: own configuration, job N",
+    "after-1: after-1: adapter debug",
+    "after-1: after-1: adapter info",
+    "after-1: after-1: LogTape's own logger",
+    "after-2: after-2: adapter debug",
+    "after-2: after-2: adapter info",
+    "after-2: after-2: LogTape's own logger",
+  ]);
+});
+
+Deno.test("threadContext(): LogTape's own records carry threadName and thread before filters, in every thread", async () => {
+  const { records, stderr } = await runApp([], "context");
+  assert.deepEqual(stderr, []);
+  const own = records.filter((r) => r.category === "app.lt");
+  assert.deepEqual(own.map((r) => `${r.threadName}: ${r.message}`), [
+    "MainThread: main: LogTape's own logger",
+    "first: first: LogTape's own logger",
+    "second: second: LogTape's own logger",
+    "starter: starter: LogTape's own logger",
+    "grandchild: grandchild: LogTape's own logger",
+  ]);
+  for (const r of own) assert.equal(typeof r.thread, "number");
+  assert.equal(records.filter((r) => r.threadName === "muted").length, 0);
+  assert.throws(
+    () => logging.threadContext({} as never),
+    (e: Error) => e instanceof TypeError && /run\(\) and getStore\(\)/.test(e.message),
+  );
+});
+
+Deno.test("records of an asynchronous sink in a thread are written before join() returns", async () => {
+  const n = 300;
+  const { stdout, stderr } = await runApp([], "stream", String(n));
+  assert.deepEqual(stderr, []);
+  const expected = [
+    ...Array.from({ length: n }, (_, i) => `a burst ${i}`),
+    ...Array.from({ length: n }, (_, i) => `b burst ${i}`),
+    "MainThread main done",
+  ];
+  assert.deepEqual(stdout, expected);
 });
