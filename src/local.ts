@@ -63,6 +63,15 @@ const origins = new WeakMap<LocalClass, string | undefined>();
 /** The proxy a rerun of a subclass constructor must hand back, and for which class. */
 let rerun: { proxy: local; Class: LocalClass } | undefined;
 
+/**
+ * Drops the current thread's attributes of every local, as the thread ends (a Worker
+ * runs the next thread with nothing of the last one).
+ */
+export function forgetLocals(): void {
+  stores.clear();
+  storeIdent = 0;
+}
+
 function stateOf(target: object): LocalState {
   return (target as { [kState]: LocalState })[kState];
 }
