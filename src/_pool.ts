@@ -38,7 +38,9 @@ import {
   H_NON_DAEMON,
   H_REQUESTS,
   readName,
+  releaseAbandoned,
   runtime,
+  S_IDENT,
   S_START,
   slotBase,
   START_FAILED,
@@ -97,7 +99,11 @@ function died(pooled: Pooled, error: unknown): void {
   Atomics.store(pooled.control, C_STATE, W_CLOSED);
   const index = pool.indexOf(pooled);
   if (index >= 0) pool.splice(index, 1);
-  if (pooled.slot >= 0) {
+  // Only a slot that is still the job's (generation check: S_IDENT) is written.
+  if (
+    pooled.slot >= 0 &&
+    Atomics.load(runtime.i32, slotBase(pooled.slot) + S_IDENT) === pooled.ident
+  ) {
     const base = slotBase(pooled.slot);
     if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
       writeSlotText(
@@ -107,9 +113,19 @@ function died(pooled: Pooled, error: unknown): void {
           error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
         }`,
       );
-      Atomics.store(runtime.i32, base + S_START, START_FAILED);
-      Atomics.notify(runtime.i32, base + S_START);
+      if (
+        Atomics.compareExchange(
+          runtime.i32,
+          base + S_START,
+          START_PENDING,
+          START_FAILED,
+        ) ===
+          START_PENDING
+      ) {
+        Atomics.notify(runtime.i32, base + S_START);
+      }
     }
+    releaseAbandoned(pooled);
   }
   // A Worker that dies while its thread runs (it ran out of memory, say) ends that
   // thread: its joiners wake and the exit rules count it gone.
@@ -142,10 +158,16 @@ export function dispatch(job: StartJob): void {
     if (chosen !== undefined) break;
   }
   chosen ??= spawn(W_BUSY);
+  try {
+    chosen.port.postMessage(job);
+  } catch (error) {
+    // Not sent (an argument the clone refuses): the Worker is free for the next job.
+    Atomics.store(chosen.control, C_STATE, W_IDLE);
+    throw error;
+  }
   chosen.slot = job.slot;
   chosen.ident = job.ident;
   chosen.daemon = job.daemon;
-  chosen.port.postMessage(job);
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();

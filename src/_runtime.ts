@@ -24,7 +24,7 @@
  * | --- | --- | --- |
  * | `S_IDENT` | 0 / ident | 0: free; otherwise the slot belongs to that thread, from its `start()` until it has ended (or, for a start given up on, until its Worker has let go) |
  * | `S_ALIVE` | 0 / ident | the ident while the thread runs, else 0; `join()` waits on it |
- * | `S_START` | `START_PENDING` / `START_RUNNING` / `START_FAILED` | the starter waits on it; on failure the error text holds why |
+ * | `S_START` | `START_PENDING` / `START_RUNNING` / `START_FAILED` / `START_ABANDONED` | the starter waits on it; on failure the error text holds why; abandoned: the starter gave up waiting and left the slot to the job's Worker, which gives it back when it reports or dies |
  * | `S_DAEMON` | 0 / 1 | the daemon flag |
  * | `S_NATIVE_ID` | 0 / id | the OS thread id, where the platform tells it; kept after the end, as CPython keeps `native_id` |
  * | `S_NAME_SEQ` | even / odd | seqlock of the name: odd while a writer changes it |
@@ -120,6 +120,12 @@ export const START_PENDING = 0;
 export const START_RUNNING = 1;
 /** `S_START`: the thread could not start; the slot's text says why. */
 export const START_FAILED = 2;
+/**
+ * `S_START`: the starter gave up waiting (its start threw); the slot stays taken until
+ * the job's Worker, reporting late or dying, gives it back, so that it never writes the
+ * slot of a later thread.
+ */
+export const START_ABANDONED = 3;
 
 /** Keys of the shared texts. */
 export const SharedTextKey = {
@@ -395,8 +401,30 @@ export function endThread(slot: number, ident: number, daemon: boolean): boolean
   return true;
 }
 
-/** Gives back the slot and the count of a thread that failed to start. */
-export function abandonStart(slot: number, ident: number, daemon: boolean): void {
+/**
+ * Gives back the count of a thread that failed to start, and its slot unless
+ * `keepSlot` (a start abandoned while its Worker may still write the slot).
+ */
+export function abandonStart(
+  slot: number,
+  ident: number,
+  daemon: boolean,
+  keepSlot = false,
+): void {
   countEnd(daemon);
-  Atomics.compareExchange(runtime.i32, slotBase(slot) + S_IDENT, ident, 0);
+  if (!keepSlot) Atomics.compareExchange(runtime.i32, slotBase(slot) + S_IDENT, ident, 0);
+}
+
+/**
+ * Gives back the slot of a start that its starter gave up on (the starter left it to
+ * the job's Worker so that no later thread's slot is written by it).
+ */
+export function releaseAbandoned(job: { slot: number; ident: number }): void {
+  const base = slotBase(job.slot);
+  if (
+    Atomics.load(runtime.i32, base + S_IDENT) === job.ident &&
+    Atomics.load(runtime.i32, base + S_START) === START_ABANDONED
+  ) {
+    Atomics.compareExchange(runtime.i32, base + S_IDENT, job.ident, 0);
+  }
 }

@@ -41,6 +41,7 @@ import {
   currentThread,
   enterJob,
   handleUncaught,
+  leaveJob,
   markEnded,
   markFailed,
   markRunning,
@@ -149,6 +150,7 @@ async function runJob(job: StartJob): Promise<void> {
     return;
   }
   if (!markRunning(job)) {
+    leaveJob();
     becomeIdle();
     return;
   }

@@ -59,6 +59,7 @@ import {
   readName,
   readSharedText,
   readSlotText,
+  releaseAbandoned,
   runtime,
   S_ALIVE,
   S_DAEMON,
@@ -70,6 +71,7 @@ import {
   SharedTextKey,
   sharedTextVersion,
   slotBase,
+  START_ABANDONED,
   START_FAILED,
   START_PENDING,
   START_RUNNING,
@@ -413,27 +415,43 @@ export class Thread {
       modules: encoded.modules,
       mainModule: programMain,
     };
-    if (runtime.isMain) {
-      dispatch(job);
-    } else {
-      Atomics.add(i32, H_REQUESTS, 1);
-      bootData!.port.postMessage(job);
+    try {
+      if (runtime.isMain) {
+        dispatch(job);
+      } else {
+        Atomics.add(i32, H_REQUESTS, 1);
+        try {
+          bootData!.port.postMessage(job);
+        } catch (error) {
+          Atomics.sub(i32, H_REQUESTS, 1);
+          throw error;
+        }
+      }
+    } catch (error) {
+      // Nothing was sent (the clone refused an argument that the codec let through,
+      // say): give back the slot and the count; dispatch() gave back its Worker.
+      abandonStart(slot, ident, state.daemon);
+      throw new TypeError(
+        `${action}: an argument cannot be copied to another thread: ${
+          (error as Error)?.message ?? String(error)
+        }`,
+      );
     }
     // Wait until the thread runs or fails to start; a Worker that never reports is
-    // given up after START_DEADLINE_MS (the thread then cannot run: see markRunning).
-    const deadline = deadlineAfter(START_DEADLINE_MS);
+    // given up after START_DEADLINE_MS: the slot is then left to that Worker, which lets
+    // go of it when it reports or dies (see markRunning, markFailed).
+    const deadline = deadlineAfter(startDeadlineMs);
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
       if (left === 0) {
         if (
-          Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
+          Atomics.compareExchange(i32, base + S_START, START_PENDING, START_ABANDONED) ===
             START_PENDING
         ) {
-          writeSlotText(
-            runtime,
-            slot,
-            `ThreadError\nits Worker did not report within ${
-              START_DEADLINE_MS / 1000
+          abandonStart(slot, ident, state.daemon, true);
+          throw new ThreadError(
+            `${action}: its Worker did not report within ${
+              startDeadlineMs / 1000
             } s; check that the program's modules load (run with --allow-read) and that the main thread is not busy in a loop that never waits`,
           );
         }
@@ -791,6 +809,18 @@ function checkReadable(code: CodeRef, action: string): void {
 const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 /** How long a starter waits for a Worker that neither runs the thread nor fails. */
 const START_DEADLINE_MS = 60_000;
+let startDeadlineMs = START_DEADLINE_MS;
+
+/**
+ * @internal For tests: sets how long `start()` waits for a Worker that neither runs
+ * the thread nor fails (default 60 s) in this isolate.
+ * @returns The previous deadline, in milliseconds.
+ */
+export function setStartDeadline(ms: number = START_DEADLINE_MS): number {
+  const previous = startDeadlineMs;
+  startDeadlineMs = ms;
+  return previous;
+}
 
 /**
  * Takes a free slot for `ident`, round robin from `H_NEXT_SLOT` (so that an ended
@@ -1148,11 +1178,15 @@ export function enterJob(job: StartJob): void {
 }
 
 /**
- * @internal Marks the current Worker thread as running and tells its starter.
- * @returns false if the starter gave up waiting: the thread must not run.
+ * @internal Marks the current Worker thread as running and tells its starter. A slot
+ * that is not the job's (generation check: `S_IDENT`) is never written; a start its
+ * starter gave up on (`START_ABANDONED`) gives its slot back.
+ * @returns false if the starter gave up waiting: the thread must not run (call
+ * {@linkcode leaveJob}).
  */
 export function markRunning(job: StartJob): boolean {
   const base = slotBase(job.slot);
+  if (Atomics.load(i32, base + S_IDENT) !== job.ident) return false;
   Atomics.store(i32, base + S_NATIVE_ID, osThreadId() ?? 0);
   Atomics.store(i32, base + S_ALIVE, job.ident);
   if (
@@ -1160,15 +1194,15 @@ export function markRunning(job: StartJob): boolean {
       START_PENDING
   ) {
     Atomics.store(i32, base + S_ALIVE, 0);
+    releaseAbandoned(job);
     return false;
   }
   Atomics.notify(i32, base + S_START);
   return true;
 }
 
-/** @internal Marks the current Worker thread as ended: joiners wake, counts drop. */
-export function markEnded(job: StartJob): void {
-  endThread(job.slot, job.ident, job.daemon);
+/** @internal This Worker runs no thread now (its job ended or never ran). */
+export function leaveJob(): void {
   current.ident = 0;
   current.slot = -1;
   // Nothing of the thread stays in this Worker, which runs the next one.
@@ -1177,20 +1211,30 @@ export function markEnded(job: StartJob): void {
   sweepAt = 32;
 }
 
+/** @internal Marks the current Worker thread as ended: joiners wake, counts drop. */
+export function markEnded(job: StartJob): void {
+  endThread(job.slot, job.ident, job.daemon);
+  leaveJob();
+}
+
 /** @internal Marks a thread as failed to start, with the error its starter throws. */
 export function markFailed(
   job: StartJob,
   error: { name: string; message: string },
 ): void {
   const base = slotBase(job.slot);
-  if (Atomics.load(i32, base + S_START) !== START_PENDING) return;
-  writeSlotText(runtime, job.slot, `${error.name}\n${error.message}`);
-  if (
-    Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
-      START_PENDING
-  ) {
-    Atomics.notify(i32, base + S_START);
+  leaveJob();
+  // Not the job's slot (generation check): never write it.
+  if (Atomics.load(i32, base + S_IDENT) !== job.ident) return;
+  if (Atomics.load(i32, base + S_START) === START_PENDING) {
+    writeSlotText(runtime, job.slot, `${error.name}\n${error.message}`);
+    if (
+      Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
+        START_PENDING
+    ) {
+      Atomics.notify(i32, base + S_START);
+      return;
+    }
   }
-  current.ident = 0;
-  current.slot = -1;
+  releaseAbandoned(job);
 }
