@@ -300,6 +300,7 @@ export class Thread {
    *
    * @param options The target, its arguments, the name, the daemon flag.
    * @throws {TypeError} If the target is not a function or the name not a string.
+   * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
    */
   constructor(options: ThreadOptions = {}) {
     if ((options as unknown) === NO_STATE) return;
@@ -375,7 +376,9 @@ export class Thread {
    * @throws {ThreadError} If it was started before, or cannot start (the message says
    * how to fix it).
    * @throws {TypeError} If the target cannot travel (anonymous, a closure, not
-   * exported) or an argument or field cannot travel.
+   * exported) or an argument or field cannot travel (the structured clone refuses it).
+   * Whatever it throws, a failed start gives back all it took: the thread is not
+   * counted, and its slot and Worker serve the next thread.
    */
   start(): void {
     const state = stateOf(this);
@@ -431,11 +434,13 @@ export class Thread {
       // Nothing was sent (the clone refused an argument that the codec let through,
       // say): give back the slot and the count; dispatch() gave back its Worker.
       abandonStart(slot, ident, state.daemon);
-      throw new TypeError(
-        `${action}: an argument cannot be copied to another thread: ${
-          (error as Error)?.message ?? String(error)
-        }`,
-      );
+      const detail = (error as Error)?.message ?? String(error);
+      if ((error as Error)?.name === "DataCloneError") {
+        throw new TypeError(
+          `${action}: an argument cannot be copied to another thread: ${detail}`,
+        );
+      }
+      throw new ThreadError(`${action}: ${detail}`);
     }
     // Wait until the thread runs or fails to start; a Worker that never reports is
     // given up after START_DEADLINE_MS: the slot is then left to that Worker, which lets
