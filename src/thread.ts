@@ -358,6 +358,10 @@ export class Thread {
    * argument, when given). Override it in a subclass. May return a promise: the thread
    * ends when it settles.
    *
+   * Once `start()` has returned, the Thread object in the starting thread no longer
+   * holds the target and the arguments (CPython drops them as `run()` ends): its thread
+   * runs from its own copy, and `run()` called here does nothing.
+   *
    * @returns What the target returns.
    */
   run(): unknown {
@@ -480,6 +484,12 @@ export class Thread {
       );
     }
     state.origin = undefined;
+    // The thread runs in its Worker, from its own copy: this object no longer needs the
+    // target and arguments (CPython drops them as run() ends), so a Thread kept a while
+    // (by a WeakRef until the task ends, say) keeps no big arguments.
+    state.target = undefined;
+    state.args = [];
+    state.kwargs = undefined;
     state.started = true;
     state.slot = slot;
     state.ident = ident;

@@ -11,7 +11,7 @@ const MIB = 1 << 20;
 const BOUND = 24 * MIB;
 
 async function sample(
-  mode: "sync" | "async",
+  mode: "sync" | "chain" | "async",
   atOnce: number,
 ): Promise<{ main: number[]; workers: number[] }> {
   const child = new Deno.Command(Deno.execPath(), {
@@ -59,6 +59,12 @@ Deno.test("300 lifecycles 8 at a time with 1 MiB arguments keep nothing of them"
   assertFlat("main thread", main);
   // Samples come from several Workers: no one of them may hold the threads it ran.
   assertFlat("Workers", [Math.min(...workers), ...workers]);
+});
+
+Deno.test("a started Thread keeps no arguments, even while a WeakRef keeps it (sent to the next thread)", async () => {
+  const { main, workers } = await sample("chain", 1);
+  assertFlat("main thread", main);
+  assertFlat("reused Worker", workers);
 });
 
 Deno.test("a reused Worker keeps nothing of the Shareable objects its threads received", async () => {
