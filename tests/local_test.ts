@@ -241,3 +241,21 @@ Deno.test("local subclass: a constructor with parameters that calls super() with
   }
   assert.equal(new Passes(2).value, 2);
 });
+
+Deno.test("local: a reused Worker holds nothing of the last thread's attributes", async () => {
+  const fixture = new URL("./fixtures/local_after_end.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--allow-read", "--v8-flags=--expose-gc", fixture],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const found = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(found.probed, true, "a probe ran in the Worker that set the attribute");
+  assert.equal(
+    found.collected,
+    1,
+    "the attribute's value was collected once its thread ended",
+  );
+});
