@@ -960,8 +960,9 @@ export function getIdent(): number {
 }
 
 /**
- * The current thread's OS thread id where the platform tells it (Linux with read
- * permission on `/proc`), else its ident.
+ * The current thread's OS thread id where the platform tells it (Linux under
+ * `--allow-all`: Deno guards `/proc/thread-self`), else its ident; on the main thread
+ * too, from the first call.
  *
  * @returns The native id.
  */
