@@ -35,17 +35,11 @@ import {
 import {
   BOOT_KEY,
   endThread,
+  failStart,
   H_NON_DAEMON,
   H_REQUESTS,
   readName,
-  releaseAbandoned,
   runtime,
-  S_IDENT,
-  S_START,
-  slotBase,
-  START_FAILED,
-  START_PENDING,
-  writeSlotText,
 } from "./_runtime.ts";
 
 const WORKER_URL = new URL("./_worker.ts", import.meta.url);
@@ -99,33 +93,13 @@ function died(pooled: Pooled, error: unknown): void {
   Atomics.store(pooled.control, C_STATE, W_CLOSED);
   const index = pool.indexOf(pooled);
   if (index >= 0) pool.splice(index, 1);
-  // Only a slot that is still the job's (generation check: S_IDENT) is written.
-  if (
-    pooled.slot >= 0 &&
-    Atomics.load(runtime.i32, slotBase(pooled.slot) + S_IDENT) === pooled.ident
-  ) {
-    const base = slotBase(pooled.slot);
-    if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
-      writeSlotText(
-        runtime,
-        pooled.slot,
-        `ThreadError\nthe thread's Worker ended before the thread ran: ${
-          error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
-        }`,
-      );
-      if (
-        Atomics.compareExchange(
-          runtime.i32,
-          base + S_START,
-          START_PENDING,
-          START_FAILED,
-        ) ===
-          START_PENDING
-      ) {
-        Atomics.notify(runtime.i32, base + S_START);
-      }
-    }
-    releaseAbandoned(pooled);
+  if (pooled.slot >= 0) {
+    failStart(
+      pooled,
+      `ThreadError\nthe thread's Worker ended before the thread ran: ${
+        error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
+      }`,
+    );
   }
   // A Worker that dies while its thread runs (it ran out of memory, say) ends that
   // thread: its joiners wake and the exit rules count it gone.
@@ -196,7 +170,13 @@ export function prewarm(n: number): void {
 
 function serve(message: ToMain): void {
   Atomics.sub(runtime.i32, H_REQUESTS, 1);
-  if (message.type === "start") dispatch(message);
+  if (message.type !== "start") return;
+  try {
+    dispatch(message);
+  } catch (error) {
+    // A start asked by a thread that no Worker can take: its starter throws at once.
+    failStart(message, `ThreadError\n${(error as Error)?.message ?? String(error)}`);
+  }
 }
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */

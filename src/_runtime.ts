@@ -428,3 +428,29 @@ export function releaseAbandoned(job: { slot: number; ident: number }): void {
     Atomics.compareExchange(runtime.i32, base + S_IDENT, job.ident, 0);
   }
 }
+
+/**
+ * Fails the pending start of `job` with `text` (`"<error name>\n<message>"`), for its
+ * starter to throw; or, if its starter gave up, gives its slot back. Writes nothing if
+ * the slot is no longer the job's (generation check: `S_IDENT`).
+ */
+export function failStart(job: { slot: number; ident: number }, text: string): void {
+  const base = slotBase(job.slot);
+  if (Atomics.load(runtime.i32, base + S_IDENT) !== job.ident) return;
+  if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
+    writeSlotText(runtime, job.slot, text);
+    if (
+      Atomics.compareExchange(
+        runtime.i32,
+        base + S_START,
+        START_PENDING,
+        START_FAILED,
+      ) ===
+        START_PENDING
+    ) {
+      Atomics.notify(runtime.i32, base + S_START);
+      return;
+    }
+  }
+  releaseAbandoned(job);
+}

@@ -48,6 +48,7 @@ import {
   countStart,
   current,
   endThread,
+  failStart,
   H_HIGH,
   H_NEXT_IDENT,
   H_NEXT_NUMBER,
@@ -77,7 +78,6 @@ import {
   START_RUNNING,
   writeName,
   writeSharedText,
-  writeSlotText,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
 
@@ -1238,19 +1238,6 @@ export function markFailed(
   job: StartJob,
   error: { name: string; message: string },
 ): void {
-  const base = slotBase(job.slot);
   leaveJob();
-  // Not the job's slot (generation check): never write it.
-  if (Atomics.load(i32, base + S_IDENT) !== job.ident) return;
-  if (Atomics.load(i32, base + S_START) === START_PENDING) {
-    writeSlotText(runtime, job.slot, `${error.name}\n${error.message}`);
-    if (
-      Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
-        START_PENDING
-    ) {
-      Atomics.notify(i32, base + S_START);
-      return;
-    }
-  }
-  releaseAbandoned(job);
+  failStart(job, `${error.name}\n${error.message}`);
 }
