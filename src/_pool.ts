@@ -43,16 +43,13 @@ import {
 import {
   BOOT_KEY,
   endThread,
+  failStart,
   H_NON_DAEMON,
   H_REQUESTS,
   readName,
   runtime,
   S_ALIVE,
-  S_START,
   slotBase,
-  START_FAILED,
-  START_PENDING,
-  writeSlotText,
 } from "./_runtime.ts";
 
 /**
@@ -151,18 +148,12 @@ function died(pooled: Pooled, error: unknown): void {
   const index = pool.indexOf(pooled);
   if (index >= 0) pool.splice(index, 1);
   if (pooled.slot >= 0) {
-    const base = slotBase(pooled.slot);
-    if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
-      writeSlotText(
-        runtime,
-        pooled.slot,
-        `ThreadError\nthe thread's Worker ended before the thread ran: ${
-          error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
-        }`,
-      );
-      Atomics.store(runtime.i32, base + S_START, START_FAILED);
-      Atomics.notify(runtime.i32, base + S_START);
-    }
+    failStart(
+      pooled,
+      `ThreadError\nthe thread's Worker ended before the thread ran: ${
+        error === undefined ? "it exited" : (error as Error)?.message ?? String(error)
+      }`,
+    );
   }
   // A Worker that dies while its thread runs (it ran out of memory, say) ends that
   // thread: its joiners wake and the exit rules count it gone.
@@ -195,10 +186,16 @@ export function dispatch(job: StartJob): void {
     if (chosen !== undefined) break;
   }
   chosen ??= spawn(W_BUSY);
+  try {
+    chosen.port.postMessage(job);
+  } catch (error) {
+    // Not sent (an argument the clone refuses): the Worker is free for the next job.
+    Atomics.store(chosen.control, C_STATE, W_IDLE);
+    throw error;
+  }
   chosen.slot = job.slot;
   chosen.ident = job.ident;
   chosen.daemon = job.daemon;
-  chosen.port.postMessage(job);
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
@@ -228,8 +225,16 @@ export function prewarm(n: number): void {
 
 function serve(message: ToMain, from: Pooled): void {
   Atomics.sub(runtime.i32, H_REQUESTS, 1);
-  if (message.type === "start") dispatch(message);
-  else if (message.type === "died") died(from, new Error(message.reason));
+  if (message.type === "died") {
+    died(from, new Error(message.reason));
+    return;
+  }
+  try {
+    dispatch(message);
+  } catch (error) {
+    // A start asked by a thread that no Worker can take: its starter throws at once.
+    failStart(message, `ThreadError\n${(error as Error)?.message ?? String(error)}`);
+  }
 }
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */

@@ -15,24 +15,37 @@
  * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
  * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
  * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
+ * | `H_NEXT_SLOT` | where the next search for a free slot begins (a hint: slots are handed out round robin) | stored by a starter |
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  *
  * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
  *
  * | word | values | meaning |
  * | --- | --- | --- |
- * | `S_IDENT` | 0 / ident | 0: free; otherwise the slot belongs to that thread, from its `start()` until it has ended |
+ * | `S_IDENT` | 0 / ident | 0: free; otherwise the slot belongs to that thread, from its `start()` until it has ended (or, for a start given up on, until its Worker has let go) |
  * | `S_ALIVE` | 0 / ident | the ident while the thread runs, else 0; `join()` waits on it |
- * | `S_START` | `START_PENDING` / `START_RUNNING` / `START_FAILED` | the starter waits on it; on failure the error text holds why |
+ * | `S_START` | `START_PENDING` / `START_RUNNING` / `START_FAILED` / `START_ABANDONED` | the starter waits on it; on failure the error text holds why; abandoned: the starter gave up waiting and left the slot to the job's Worker, which gives it back when it reports or dies |
  * | `S_DAEMON` | 0 / 1 | the daemon flag |
- * | `S_NATIVE_ID` | 0 / id | the OS thread id, where the platform tells it |
+ * | `S_NATIVE_ID` | 0 / id | the OS thread id, where the platform tells it; kept after the end, as CPython keeps `native_id` |
  * | `S_NAME_SEQ` | even / odd | seqlock of the name: odd while a writer changes it |
  * | `S_NAME_LEN` | bytes | length of the UTF-8 name in the name area |
  * | `S_TEXT_LEN` | bytes | length of the UTF-8 error text in the text area |
  * | `S_PARK` | any | the thread's park word, for a primitive's wait queue |
  * | `S_LINK` | 0 / slot + 1 | the thread's link in an intrusive wait queue |
+ * | `S_RECORD` | 0 / ident | the thread whose record (name, daemon flag, native id) the slot holds: set by the starter right after it takes `S_IDENT`, before it writes the record; kept after the thread ends, until the slot is taken again |
  *
  * Slot 0 is the main thread's, ident 1, named `MainThread`.
+ *
+ * ## A thread's record outlives it
+ *
+ * A `Thread` handle reads its thread's name, flags and native id from the slot only
+ * while `S_RECORD` holds the thread's ident, checked before and after the read (the
+ * name under its seqlock too), and keeps what it read as its snapshot. Once the slot
+ * holds another thread's record, the handle answers from that snapshot: it never
+ * describes another thread. A rename writes the slot only while `S_RECORD` still holds
+ * the renamed thread (checked under the name's seqlock). Slots are handed out round
+ * robin from `H_NEXT_SLOT`, so an ended thread's record stays readable for at least as
+ * many starts as there are free slots.
  *
  * @module
  */
@@ -59,6 +72,8 @@ export const H_HIGH = 3;
 export const H_OID = 4;
 /** Requests posted to the main thread and not yet served. */
 export const H_REQUESTS = 5;
+/** Where the next search for a free slot begins (a hint; round robin). */
+export const H_NEXT_SLOT = 6;
 /**
  * The output lock (two words, see `_lock_algorithm.ts`): held while one thread writes a
  * line to stdout or stderr, so that lines of different threads never mix.
@@ -91,6 +106,11 @@ export const S_TEXT_LEN = 7;
 export const S_PARK = 8;
 /** Slot word: the thread's link in an intrusive wait queue (next slot + 1, 0 = none). */
 export const S_LINK = 9;
+/**
+ * Slot word: the ident of the thread whose record (name, daemon flag, native id) the
+ * slot holds, kept after that thread has ended until the slot is taken again.
+ */
+export const S_RECORD = 10;
 /** Words in one slot. */
 export const SLOT_WORDS = 16;
 
@@ -100,6 +120,12 @@ export const START_PENDING = 0;
 export const START_RUNNING = 1;
 /** `S_START`: the thread could not start; the slot's text says why. */
 export const START_FAILED = 2;
+/**
+ * `S_START`: the starter gave up waiting (its start threw); the slot stays taken until
+ * the job's Worker, reporting late or dying, gives it back, so that it never writes the
+ * slot of a later thread.
+ */
+export const START_ABANDONED = 3;
 
 /** Keys of the shared texts. */
 export const SharedTextKey = {
@@ -153,8 +179,10 @@ function createRuntime(): Runtime {
   rt.i32[H_NEXT_NUMBER] = 1;
   rt.i32[H_HIGH] = 1;
   rt.i32[H_OID] = 1;
+  rt.i32[H_NEXT_SLOT] = 1;
   const base = slotBase(0);
   rt.i32[base + S_IDENT] = 1;
+  rt.i32[base + S_RECORD] = 1;
   rt.i32[base + S_ALIVE] = 1;
   rt.i32[base + S_START] = START_RUNNING;
   writeName(rt, 0, "MainThread");
@@ -198,23 +226,51 @@ export function utf8(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-/** Writes a thread's name into its slot, under the slot's seqlock. */
-export function writeName(rt: Runtime, slot: number, name: string): void {
+/**
+ * The bytes of a thread name, checked.
+ *
+ * @throws {RangeError} If the name is longer than {@linkcode NAME_BYTES} bytes of UTF-8.
+ */
+export function nameBytes(name: string, action: string): Uint8Array {
   const bytes = utf8(name);
   if (bytes.length > NAME_BYTES) {
     throw new RangeError(
-      `Cannot set thread name: a name is at most ${NAME_BYTES} bytes of UTF-8, received ${bytes.length}`,
+      `${action}: a name is at most ${NAME_BYTES} bytes of UTF-8, received ${bytes.length}`,
     );
   }
+  return bytes;
+}
+
+/**
+ * Writes a thread's name into its slot, under the slot's seqlock, if the slot still
+ * holds the record of `owner` (any record when `owner` is omitted).
+ *
+ * @returns Whether it wrote the name (false: the slot holds another thread's record).
+ * @throws {RangeError} If the name is longer than {@linkcode NAME_BYTES} bytes.
+ */
+export function writeName(
+  rt: Runtime,
+  slot: number,
+  name: string,
+  owner?: number,
+): boolean {
+  const bytes = nameBytes(name, "Cannot set thread name");
   const seq = slotBase(slot) + S_NAME_SEQ;
   // Take the seqlock: move it from even to odd.
   for (;;) {
     const s = Atomics.load(rt.i32, seq);
     if ((s & 1) === 0 && Atomics.compareExchange(rt.i32, seq, s, s + 1) === s) break;
   }
-  rt.u8.set(bytes, NAMES_OFFSET + slot * NAME_BYTES);
-  Atomics.store(rt.i32, slotBase(slot) + S_NAME_LEN, bytes.length);
+  // A starter sets S_RECORD before it takes this seqlock: checked under it, a record
+  // taken over is never written.
+  const mine = owner === undefined ||
+    Atomics.load(rt.i32, slotBase(slot) + S_RECORD) === owner;
+  if (mine) {
+    rt.u8.set(bytes, NAMES_OFFSET + slot * NAME_BYTES);
+    Atomics.store(rt.i32, slotBase(slot) + S_NAME_LEN, bytes.length);
+  }
   Atomics.add(rt.i32, seq, 1);
+  return mine;
 }
 
 /** The name seqlock word of a slot, even when stable: a cache key for the name. */
@@ -222,15 +278,24 @@ export function nameVersion(rt: Runtime, slot: number): number {
   return Atomics.load(rt.i32, slotBase(slot) + S_NAME_SEQ);
 }
 
-/** Reads a thread's name from its slot, retrying while a writer changes it. */
-export function readName(rt: Runtime, slot: number): string {
+/**
+ * Reads a thread's name from its slot, retrying while a writer changes it.
+ *
+ * @param owner When given, the ident whose record the slot must hold, before and after
+ * the read.
+ * @returns The name, or `undefined` if the slot holds another thread's record.
+ */
+export function readName(rt: Runtime, slot: number, owner?: number): string | undefined {
   const seq = slotBase(slot) + S_NAME_SEQ;
+  const record = slotBase(slot) + S_RECORD;
   for (;;) {
     const before = Atomics.load(rt.i32, seq);
     if (before & 1) continue;
+    if (owner !== undefined && Atomics.load(rt.i32, record) !== owner) return undefined;
     const len = Atomics.load(rt.i32, slotBase(slot) + S_NAME_LEN);
     const start = NAMES_OFFSET + slot * NAME_BYTES;
     const copy = rt.u8.slice(start, start + len);
+    if (owner !== undefined && Atomics.load(rt.i32, record) !== owner) return undefined;
     if (Atomics.load(rt.i32, seq) === before) return decoder.decode(copy);
   }
 }
@@ -331,14 +396,61 @@ export function endThread(slot: number, ident: number, daemon: boolean): boolean
     return false;
   }
   Atomics.notify(runtime.i32, base + S_ALIVE);
-  Atomics.store(runtime.i32, base + S_NATIVE_ID, 0);
   countEnd(daemon);
   Atomics.compareExchange(runtime.i32, base + S_IDENT, ident, 0);
   return true;
 }
 
-/** Gives back the slot and the count of a thread that failed to start. */
-export function abandonStart(slot: number, ident: number, daemon: boolean): void {
+/**
+ * Gives back the count of a thread that failed to start, and its slot unless
+ * `keepSlot` (a start abandoned while its Worker may still write the slot).
+ */
+export function abandonStart(
+  slot: number,
+  ident: number,
+  daemon: boolean,
+  keepSlot = false,
+): void {
   countEnd(daemon);
-  Atomics.compareExchange(runtime.i32, slotBase(slot) + S_IDENT, ident, 0);
+  if (!keepSlot) Atomics.compareExchange(runtime.i32, slotBase(slot) + S_IDENT, ident, 0);
+}
+
+/**
+ * Gives back the slot of a start that its starter gave up on (the starter left it to
+ * the job's Worker so that no later thread's slot is written by it).
+ */
+export function releaseAbandoned(job: { slot: number; ident: number }): void {
+  const base = slotBase(job.slot);
+  if (
+    Atomics.load(runtime.i32, base + S_IDENT) === job.ident &&
+    Atomics.load(runtime.i32, base + S_START) === START_ABANDONED
+  ) {
+    Atomics.compareExchange(runtime.i32, base + S_IDENT, job.ident, 0);
+  }
+}
+
+/**
+ * Fails the pending start of `job` with `text` (`"<error name>\n<message>"`), for its
+ * starter to throw; or, if its starter gave up, gives its slot back. Writes nothing if
+ * the slot is no longer the job's (generation check: `S_IDENT`).
+ */
+export function failStart(job: { slot: number; ident: number }, text: string): void {
+  const base = slotBase(job.slot);
+  if (Atomics.load(runtime.i32, base + S_IDENT) !== job.ident) return;
+  if (Atomics.load(runtime.i32, base + S_START) === START_PENDING) {
+    writeSlotText(runtime, job.slot, text);
+    if (
+      Atomics.compareExchange(
+        runtime.i32,
+        base + S_START,
+        START_PENDING,
+        START_FAILED,
+      ) ===
+        START_PENDING
+    ) {
+      Atomics.notify(runtime.i32, base + S_START);
+      return;
+    }
+  }
+  releaseAbandoned(job);
 }

@@ -26,10 +26,21 @@
  * While a thread loads its code (before `markRunning`), a `start()` in this Worker is
  * refused (`thread.ts`): the module it imports starts threads at its top level.
  *
+ * ## Nothing of a thread outlives it
+ *
+ * A Worker runs one thread after another, so each job leaves nothing behind: the
+ * thread's Thread object, handles and `local` attributes are dropped as it ends, the
+ * job's message is not held while idle, and the loop ends its task (one `setImmediate`
+ * turn, about 10 µs, after the thread's joiners woke) before it waits for the next job.
+ * Without that turn the loop would be one endless task: V8 keeps every `WeakRef` target
+ * made in a task until the task ends (KeepDuringJob: the codec's revived objects, with
+ * their fields), and runs `FinalizationRegistry` clean-ups only between tasks.
+ *
  * @module
  */
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
+import { setImmediate } from "node:timers";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
@@ -52,12 +63,14 @@ import {
   enterJob,
   excepthook,
   handleUncaught,
+  leaveJob,
   markEnded,
   markFailed,
   markRunning,
   noteImporting,
   Thread,
 } from "./thread.ts";
+import { forgetLocals } from "./local.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -187,6 +200,7 @@ async function runJob(job: StartJob): Promise<void> {
   }
   loading = undefined;
   if (!markRunning(job)) {
+    leaveJob();
     becomeIdle();
     return;
   }
@@ -208,21 +222,36 @@ let loopDone = false;
 
 const control = new Int32Array(bootData?.control ?? new SharedArrayBuffer(8));
 
+/** Ends the current task: one turn of the event loop (see the module doc). */
+function endTask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The next message on the Worker's channel, if one has come. */
+function receive(port: import("node:worker_threads").MessagePort): ToWorker | undefined {
+  return receiveMessageOnPort(port)?.message as ToWorker | undefined;
+}
+
 async function loop(): Promise<void> {
   const port = bootData!.port;
   // A spare Worker (spawned without a job) becomes claimable once it has booted.
   Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
+  // The job is held here only while it runs: an idle Worker keeps none.
+  let message: ToWorker | undefined;
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
-    const received = receiveMessageOnPort(port);
-    if (received === undefined) {
+    message = receive(port);
+    if (message === undefined) {
       Atomics.wait(control, C_JOB, seen);
       continue;
     }
-    const message = received.message as ToWorker;
     if (message.type === "close" || Atomics.load(control, C_STATE) === W_CLOSED) break;
     Atomics.store(control, C_STATE, W_BUSY);
-    await runJob(message);
+    const job = message;
+    message = undefined;
+    await runJob(job);
+    forgetLocals();
+    await endTask();
   }
   loopDone = true;
   port.close();

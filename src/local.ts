@@ -14,6 +14,10 @@
  * the first time each other thread touches a string-keyed attribute: the base
  * constructor, called again by `super(...)`, hands back the existing proxy, so the
  * subclass's field initializers and constructor body work on that thread's attributes.
+ * If that rerun throws, the thread's attributes are dropped and the next access runs
+ * it again (as CPython's `_thread._local` does). The arguments are the ones the
+ * subclass passes to `super(...)`: a subclass whose constructor takes parameters but
+ * calls `super()` with none is refused at construction, with the line to write.
  *
  * @module
  */
@@ -64,6 +68,15 @@ const origins = new WeakMap<LocalClass, string | undefined>();
 /** The proxy a rerun of a subclass constructor must hand back, and for which class. */
 let rerun: { proxy: local; Class: LocalClass } | undefined;
 
+/**
+ * Drops the current thread's attributes of every local, as the thread ends (a Worker
+ * runs the next thread with nothing of the last one).
+ */
+export function forgetLocals(): void {
+  stores.clear();
+  storeIdent = 0;
+}
+
 function stateOf(target: object): LocalState {
   return (target as { [kState]: LocalState })[kState];
 }
@@ -84,12 +97,51 @@ function storeOf(state: LocalState): Map<string, unknown> {
       rerun = { proxy: state.proxy, Class: state.Class };
       try {
         Reflect.construct(state.Class, state.args);
+      } catch (error) {
+        // Not initialized in this thread: the next access runs the constructor again.
+        if (stores.get(oid) === store) stores.delete(oid);
+        throw error;
       } finally {
         rerun = undefined;
       }
     }
   }
   return store;
+}
+
+/**
+ * Refuses a subclass whose constructor takes parameters but calls `super()` with none:
+ * other threads rerun the constructor with the arguments given to `super(...)`, so they
+ * would run it with none.
+ *
+ * @throws {TypeError} Saying the line to write.
+ */
+function checkSuperArguments(Class: LocalClass, args: unknown[]): void {
+  if (args.length > 0) return;
+  const source = Function.prototype.toString.call(Class);
+  const params = constructorParameters(source);
+  if (params === undefined || params.trim() === "") return;
+  if (!/\bsuper\s*\(\s*\)/.test(source)) return;
+  const names = params.split(",").map((p) => p.trim().replace(/\s*=[\s\S]*$/, ""));
+  const simple = names.every((n) => /^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(n));
+  const line = `super(${simple ? names.join(", ") : "...arguments"})`;
+  throw new TypeError(
+    `Cannot create ${Class.name}: its constructor takes arguments (${params.trim()}) but calls super() with none, and other threads run it again with the arguments given to super(); pass them on: ${line}`,
+  );
+}
+
+/** The parameter list of a class's own constructor, from its source. */
+function constructorParameters(source: string): string | undefined {
+  const match = /\bconstructor\s*\(/.exec(source);
+  if (match === null) return undefined;
+  let depth = 1;
+  const start = match.index + match[0].length;
+  for (let i = start; i < source.length; i++) {
+    const c = source[i];
+    if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return source.slice(start, i);
+  }
+  return undefined;
 }
 
 function watch(state: LocalState, oid: number): void {
@@ -168,7 +220,9 @@ function makeLocal(Class: LocalClass, args: unknown[]): local {
  * may be shared (passed to threads as an argument, nested in objects, as a field of a
  * Thread subclass); its attributes never cross threads.
  *
- * A subclass passes its constructor's arguments on to `super(...)`. Its constructor runs
+ * A subclass passes its constructor's arguments on to `super(...)` (one that takes
+ * parameters but calls `super()` with none is refused with a `TypeError` that shows the
+ * line to write). Its constructor runs
  * again, with the same arguments, the first time each other thread touches an
  * attribute of the object (the arguments travel to that thread as thread arguments do:
  * shared objects are shared, the rest is copied). So it can set defaults that every
@@ -233,6 +287,7 @@ export class local {
       );
     }
     if (Class !== local && !origins.has(Class)) {
+      checkSuperArguments(Class, args);
       origins.set(Class, definingModule(Class.name));
     }
     const proxy = makeLocal(Class, args);

@@ -48,31 +48,36 @@ import {
   countStart,
   current,
   endThread,
+  failStart,
   H_HIGH,
   H_NEXT_IDENT,
   H_NEXT_NUMBER,
+  H_NEXT_SLOT,
   H_REQUESTS,
   MAX_THREADS,
+  nameBytes,
   nameVersion,
   readName,
   readSharedText,
   readSlotText,
+  releaseAbandoned,
   runtime,
   S_ALIVE,
   S_DAEMON,
   S_IDENT,
   S_NATIVE_ID,
+  S_RECORD,
   S_START,
   S_TEXT_LEN,
   SharedTextKey,
   sharedTextVersion,
   slotBase,
+  START_ABANDONED,
   START_FAILED,
   START_PENDING,
   START_RUNNING,
   writeName,
   writeSharedText,
-  writeSlotText,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
 import { locateExport } from "./_locate.ts";
@@ -124,6 +129,12 @@ export interface ExceptHookArgs {
 /** A function that handles an uncaught error of a thread. */
 export type ExceptHook = (args: ExceptHookArgs) => unknown;
 
+/**
+ * What a Thread object knows of its thread. Once started, `name`, `daemon` and
+ * `nativeId` are a snapshot of the thread's record in its slot, refreshed at each read
+ * while the slot holds that record (see `_runtime.ts`), kept as they were last seen once
+ * the slot holds another thread's.
+ */
 interface ThreadState {
   /** Slot in the thread table once started, else -1. */
   slot: number;
@@ -131,8 +142,11 @@ interface ThreadState {
   ident: number | undefined;
   started: boolean;
   name: string;
+  /** The name seqlock's value when `name` was read from the slot; -1: not read. */
   nameVersion: number;
   daemon: boolean;
+  /** The OS thread id last read from the slot; 0: not known (yet). */
+  nativeId: number;
   // deno-lint-ignore no-explicit-any
   target: ((...args: any[]) => unknown) | undefined;
   args: readonly unknown[];
@@ -154,8 +168,18 @@ const classModules = new WeakMap<object, string[]>();
 /** Threads constructed in this thread and not started yet (sizes the spare Workers). */
 let unstarted = 0;
 
-/** Per-thread cache of Thread objects by ident. */
-const handles = new Map<number, WeakRef<Thread>>();
+/**
+ * The Thread objects of this isolate, by ident, for threads that were alive when last
+ * looked at: `enumerate()`, `currentThread()` and a received handle give the same object
+ * for the same thread, as CPython's `_active` does. Strong references (a WeakRef would
+ * keep its target, arguments included, until the current task ends: a synchronous loop of
+ * starts would keep them all); the ended threads' entries are dropped by `join()`, by a
+ * sweep whenever the map has doubled (so it stays within twice the live threads), and in
+ * a Worker all at once when its thread ends.
+ */
+const handles = new Map<number, Thread>();
+/** Size at which {@linkcode remember} sweeps {@linkcode handles}. */
+let sweepAt = 32;
 const i32 = runtime.i32;
 
 /** The program's main module, as the main thread knows it. */
@@ -171,6 +195,7 @@ function setState(
     ident: undefined,
     started: false,
     nameVersion: -1,
+    nativeId: 0,
     target: undefined,
     args: [],
     kwargs: undefined,
@@ -191,12 +216,53 @@ function stateOf(thread: Thread): ThreadState {
   return state;
 }
 
+/**
+ * A thread name, checked: a string (a number is turned into one) of at most
+ * `NAME_BYTES` (256) bytes of UTF-8.
+ */
 function checkName(name: unknown): string {
-  if (typeof name === "string") return name;
-  if (typeof name === "number") return String(name);
-  throw new TypeError(
-    `Cannot name a thread: a name must be a string, received ${describe(name)}`,
-  );
+  let text: string;
+  if (typeof name === "string") text = name;
+  else if (typeof name === "number") text = String(name);
+  else {
+    throw new TypeError(
+      `Cannot name a thread: a name must be a string, received ${describe(name)}`,
+    );
+  }
+  nameBytes(text, "Cannot name a thread");
+  return text;
+}
+
+/** Remembers the Thread object of a thread of this isolate (see {@linkcode handles}). */
+function remember(ident: number, thread: Thread): void {
+  handles.set(ident, thread);
+  if (handles.size < sweepAt) return;
+  for (const [id, t] of handles) {
+    if (id !== 1 && Atomics.load(i32, slotBase(stateOf(t).slot) + S_ALIVE) !== id) {
+      handles.delete(id);
+    }
+  }
+  sweepAt = Math.max(32, handles.size * 2);
+}
+
+/**
+ * Refreshes the snapshot of a started thread from its slot, if the slot still holds
+ * that thread's record; else leaves it as last seen.
+ */
+function refresh(state: ThreadState): void {
+  if (!state.started) return;
+  const base = slotBase(state.slot);
+  const ident = state.ident!;
+  if (Atomics.load(i32, base + S_RECORD) !== ident) return;
+  const version = nameVersion(runtime, state.slot);
+  if (version !== state.nameVersion) {
+    const name = readName(runtime, state.slot, ident);
+    if (name === undefined) return;
+    state.name = name;
+    state.nameVersion = version;
+  }
+  const id = Atomics.load(i32, base + S_NATIVE_ID);
+  if (id !== 0 && Atomics.load(i32, base + S_RECORD) === ident) state.nativeId = id;
 }
 
 function fileUrl(module: string | URL): string {
@@ -237,6 +303,7 @@ export class Thread {
    *
    * @param options The target, its arguments, the name, the daemon flag.
    * @throws {TypeError} If the target is not a function or the name not a string.
+   * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
    */
   constructor(options: ThreadOptions = {}) {
     if ((options as unknown) === NO_STATE) return;
@@ -266,7 +333,9 @@ export class Thread {
         `Cannot create Thread: daemon must be a boolean, received ${describe(daemon)}`,
       );
     }
-    const name = options.name === undefined || options.name === null
+    // As CPython: a false name (None, "", 0) gets the next `Thread-N`.
+    const name = options.name === undefined || options.name === null ||
+        options.name === "" || options.name === 0
       ? `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`
       : checkName(options.name);
     const sub = new.target !== Thread;
@@ -292,6 +361,10 @@ export class Thread {
    * argument, when given). Override it in a subclass. May return a promise: the thread
    * ends when it settles.
    *
+   * Once `start()` has returned, the Thread object in the starting thread no longer
+   * holds the target and the arguments (CPython drops them as `run()` ends): its thread
+   * runs from its own copy, and `run()` called here does nothing.
+   *
    * @returns What the target returns.
    */
   run(): unknown {
@@ -310,7 +383,9 @@ export class Thread {
    * @throws {ThreadError} If it was started before, or cannot start (the message says
    * how to fix it).
    * @throws {TypeError} If the target cannot travel (anonymous, a closure, not
-   * exported) or an argument or field cannot travel.
+   * exported) or an argument or field cannot travel (the structured clone refuses it).
+   * Whatever it throws, a failed start gives back all it took: the thread is not
+   * counted, and its slot and Worker serve the next thread.
    */
   start(): void {
     const state = stateOf(this);
@@ -339,8 +414,11 @@ export class Thread {
     const ident = Atomics.add(i32, H_NEXT_IDENT, 1);
     const slot = reserveSlot(ident, action);
     const base = slotBase(slot);
-    writeName(runtime, slot, state.name);
+    // The slot's record is this thread's from now on (before any word of it is written).
+    Atomics.store(i32, base + S_RECORD, ident);
+    Atomics.store(i32, base + S_NATIVE_ID, 0);
     Atomics.store(i32, base + S_DAEMON, state.daemon ? 1 : 0);
+    writeName(runtime, slot, state.name, ident);
     Atomics.store(i32, base + S_START, START_PENDING);
     Atomics.store(i32, base + S_TEXT_LEN, 0);
     countStart(state.daemon);
@@ -354,27 +432,45 @@ export class Thread {
       modules: encoded.modules,
       mainModule: programMain,
     };
-    if (runtime.isMain) {
-      dispatch(job);
-    } else {
-      Atomics.add(i32, H_REQUESTS, 1);
-      bootData!.port.postMessage(job);
+    try {
+      if (runtime.isMain) {
+        dispatch(job);
+      } else {
+        Atomics.add(i32, H_REQUESTS, 1);
+        try {
+          bootData!.port.postMessage(job);
+        } catch (error) {
+          Atomics.sub(i32, H_REQUESTS, 1);
+          throw error;
+        }
+      }
+    } catch (error) {
+      // Nothing was sent (the clone refused an argument that the codec let through,
+      // say): give back the slot and the count; dispatch() gave back its Worker.
+      abandonStart(slot, ident, state.daemon);
+      const detail = (error as Error)?.message ?? String(error);
+      if ((error as Error)?.name === "DataCloneError") {
+        throw new TypeError(
+          `${action}: an argument cannot be copied to another thread: ${detail}`,
+        );
+      }
+      throw new ThreadError(`${action}: ${detail}`);
     }
     // Wait until the thread runs or fails to start; a Worker that never reports is
-    // given up after START_DEADLINE_MS (the thread then cannot run: see markRunning).
-    const deadline = deadlineAfter(START_DEADLINE_MS);
+    // given up after START_DEADLINE_MS: the slot is then left to that Worker, which lets
+    // go of it when it reports or dies (see markRunning, markFailed).
+    const deadline = deadlineAfter(startDeadlineMs);
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
       if (left === 0) {
         if (
-          Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
+          Atomics.compareExchange(i32, base + S_START, START_PENDING, START_ABANDONED) ===
             START_PENDING
         ) {
-          writeSlotText(
-            runtime,
-            slot,
-            `ThreadError\nits Worker did not report within ${
-              START_DEADLINE_MS / 1000
+          abandonStart(slot, ident, state.daemon, true);
+          throw new ThreadError(
+            `${action}: its Worker did not report within ${
+              startDeadlineMs / 1000
             } s: the main thread may be busy in a loop that never waits (it spawns the Workers that threads ask for between the slices of its waits), or a module the thread imports never finishes loading (a remote module the program does not import statically waits for the main thread's event loop)`,
           );
         }
@@ -398,10 +494,16 @@ export class Thread {
       );
     }
     state.origin = undefined;
+    // The thread runs in its Worker, from its own copy: this object no longer needs the
+    // target and arguments (CPython drops them as run() ends), so a Thread kept a while
+    // (by a WeakRef until the task ends, say) keeps no big arguments.
+    state.target = undefined;
+    state.args = [];
+    state.kwargs = undefined;
     state.started = true;
     state.slot = slot;
     state.ident = ident;
-    handles.set(ident, new WeakRef(this));
+    remember(ident, this);
   }
 
   /**
@@ -418,7 +520,7 @@ export class Thread {
     const deadline = deadlineAfter(ms);
     const word = slotBase(slot) + S_ALIVE;
     for (;;) {
-      if (Atomics.load(i32, word) !== ident) return;
+      if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
       if (left === 0) return;
       wait(i32, word, ident, left);
@@ -438,11 +540,18 @@ export class Thread {
     const deadline = deadlineAfter(waitTimeout(timeout, "Cannot join thread"));
     const word = slotBase(slot) + S_ALIVE;
     for (;;) {
-      if (Atomics.load(i32, word) !== ident) return;
+      if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
       if (left === 0) return;
       await waitAsync(i32, word, ident, left);
     }
+  }
+
+  /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
+  #ended(): void {
+    const state = stateOf(this);
+    refresh(state);
+    if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }
 
   #joinable(): { slot: number; ident: number } {
@@ -471,32 +580,26 @@ export class Thread {
       Atomics.load(i32, slotBase(state.slot) + S_ALIVE) === state.ident;
   }
 
-  /** The thread's name: seen the same from every thread; a change is seen by all. */
+  /**
+   * The thread's name: seen the same from every thread; a change is seen by all, the
+   * change made inside the thread included (read after `join()`, it is the name the
+   * thread had at its end). A handle always names its own thread, even once the thread
+   * has ended and its slot serves another one.
+   *
+   * @throws {TypeError} If a new name is not a string (or number).
+   * @throws {RangeError} If a new name is longer than 256 bytes of UTF-8.
+   */
   get name(): string {
     const state = stateOf(this);
-    if (
-      state.started && Atomics.load(i32, slotBase(state.slot) + S_IDENT) === state.ident
-    ) {
-      const version = nameVersion(runtime, state.slot);
-      if (version !== state.nameVersion) {
-        const name = readName(runtime, state.slot);
-        if (Atomics.load(i32, slotBase(state.slot) + S_IDENT) === state.ident) {
-          state.name = name;
-          state.nameVersion = version;
-        }
-      }
-    }
+    refresh(state);
     return state.name;
   }
 
   set name(name: string) {
     const state = stateOf(this);
     state.name = checkName(name);
-    if (
-      state.started && Atomics.load(i32, slotBase(state.slot) + S_IDENT) === state.ident
-    ) {
-      writeName(runtime, state.slot, state.name);
-    }
+    state.nameVersion = -1;
+    if (state.started) writeName(runtime, state.slot, state.name, state.ident);
   }
 
   /** The thread's ident, a positive integer the same in every thread; `undefined` before start. */
@@ -504,14 +607,16 @@ export class Thread {
     return stateOf(this).ident;
   }
 
-  /** The thread's OS thread id where the platform tells it, else its ident; `undefined` before start. */
+  /**
+   * The thread's OS thread id where the platform tells it (kept after the thread ends,
+   * as CPython keeps `native_id`), else its ident; `undefined` before start.
+   */
   get nativeId(): number | undefined {
     const state = stateOf(this);
     if (!state.started) return undefined;
-    const id = Atomics.load(i32, slotBase(state.slot) + S_NATIVE_ID);
-    return id !== 0 && Atomics.load(i32, slotBase(state.slot) + S_IDENT) === state.ident
-      ? id
-      : state.ident;
+    if (state.ident === 1) mainNativeId();
+    refresh(state);
+    return state.nativeId !== 0 ? state.nativeId : state.ident;
   }
 
   /**
@@ -585,37 +690,64 @@ export class Thread {
         } to another thread before it is started; start it first`,
       );
     }
-    return {
-      kind: "Thread",
-      head: { slot: state.slot, ident: state.ident, daemon: state.daemon },
+    refresh(state);
+    const head: Snapshot = {
+      slot: state.slot,
+      ident: state.ident!,
+      name: state.name,
+      daemon: state.daemon,
+      nativeId: state.nativeId,
     };
+    return { kind: "Thread", head };
   }
 }
 
-/** Makes the handle for a started thread, in a thread that did not create it. */
-function handleFor(slot: number, ident: number, daemon?: boolean): Thread {
-  const existing = handles.get(ident)?.deref();
+/** What a handle knows of a started thread, as it travels (a Thread ticket's head). */
+interface Snapshot {
+  slot: number;
+  ident: number;
+  name: string;
+  daemon: boolean;
+  nativeId: number;
+}
+
+/**
+ * The handle of a started thread in this isolate: the one it knows, else a new one made
+ * from the thread's record in its slot, else from `snapshot` (the record of an ended
+ * thread may be gone).
+ *
+ * @returns The handle, or `undefined` if the slot no longer holds the thread's record
+ * and no snapshot is given (the thread ended while it was being looked up).
+ */
+function handleFor(slot: number, ident: number, snapshot?: Snapshot): Thread | undefined {
+  const existing = handles.get(ident);
   if (existing !== undefined) return existing;
+  const base = slotBase(slot);
+  let fields = snapshot;
+  const daemon = Atomics.load(i32, base + S_DAEMON) === 1;
+  const nativeId = Atomics.load(i32, base + S_NATIVE_ID);
+  const version = nameVersion(runtime, slot);
+  const name = readName(runtime, slot, ident);
+  if (name !== undefined) fields = { slot, ident, name, daemon, nativeId };
+  if (fields === undefined) return undefined;
   const thread = new Thread(NO_STATE as never);
   setState(thread, {
     slot,
     ident,
     started: true,
-    name: readName(runtime, slot),
-    daemon: daemon ?? Atomics.load(i32, slotBase(slot) + S_DAEMON) === 1,
+    name: fields.name,
+    nameVersion: name !== undefined ? version : -1,
+    daemon: fields.daemon,
+    nativeId: fields.nativeId,
   });
-  handles.set(ident, new WeakRef(thread));
+  remember(ident, thread);
   return thread;
 }
 
 registerKind("Thread", {
   create(head) {
-    const { slot, ident, daemon } = head as {
-      slot: number;
-      ident: number;
-      daemon: boolean;
-    };
-    return handleFor(slot, ident, daemon);
+    const snapshot = head as Snapshot;
+    return handleFor(snapshot.slot, snapshot.ident, snapshot)!;
   },
 });
 
@@ -710,12 +842,31 @@ function checkReadable(code: CodeRef, action: string): void {
 const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 /** How long a starter waits for a Worker that neither runs the thread nor fails. */
 const START_DEADLINE_MS = 60_000;
+let startDeadlineMs = START_DEADLINE_MS;
 
+/**
+ * @internal For tests: sets how long `start()` waits for a Worker that neither runs
+ * the thread nor fails (default 60 s) in this isolate.
+ * @returns The previous deadline, in milliseconds.
+ */
+export function setStartDeadline(ms: number = START_DEADLINE_MS): number {
+  const previous = startDeadlineMs;
+  startDeadlineMs = ms;
+  return previous;
+}
+
+/**
+ * Takes a free slot for `ident`, round robin from `H_NEXT_SLOT` (so that an ended
+ * thread's record stays readable as long as possible).
+ */
 function reserveSlot(ident: number, action: string): number {
-  for (let slot = 1; slot < MAX_THREADS; slot++) {
+  const from = Atomics.load(i32, H_NEXT_SLOT);
+  for (let n = 0; n < MAX_THREADS - 1; n++) {
+    const slot = 1 + (from - 1 + n) % (MAX_THREADS - 1);
     const base = slotBase(slot);
     if (Atomics.load(i32, base + S_IDENT) !== 0) continue;
     if (Atomics.compareExchange(i32, base + S_IDENT, 0, ident) !== 0) continue;
+    Atomics.store(i32, H_NEXT_SLOT, slot + 1 < MAX_THREADS ? slot + 1 : 1);
     for (;;) {
       const high = Atomics.load(i32, H_HIGH);
       if (high > slot || Atomics.compareExchange(i32, H_HIGH, high, slot + 1) === high) {
@@ -742,9 +893,20 @@ function makeMain(): Thread {
     name: "MainThread",
     daemon: false,
   });
-  handles.set(1, new WeakRef(thread));
-  Atomics.store(i32, slotBase(0) + S_NATIVE_ID, osThreadId() ?? 0);
+  handles.set(1, thread);
+  mainNativeId();
   return thread;
+}
+
+/** The main thread's OS thread id (0 if unknown), written to its slot at the first call. */
+function mainNativeId(): number {
+  const word = slotBase(0) + S_NATIVE_ID;
+  let id = Atomics.load(i32, word);
+  if (id === 0 && runtime.isMain) {
+    id = osThreadId() ?? 0;
+    Atomics.store(i32, word, id);
+  }
+  return id;
 }
 
 let currentThreadObject: Thread | undefined;
@@ -757,7 +919,8 @@ let currentThreadObject: Thread | undefined;
 export function currentThread(): Thread {
   if (currentThreadObject !== undefined) return currentThreadObject;
   if (runtime.isMain) return currentThreadObject = mainThread();
-  return handleFor(current.slot, current.ident);
+  // Its own record: the slot holds it while the thread runs.
+  return handleFor(current.slot, current.ident)!;
 }
 
 /**
@@ -766,7 +929,7 @@ export function currentThread(): Thread {
  * @returns The main thread.
  */
 export function mainThread(): Thread {
-  if (!runtime.isMain) return handleFor(0, 1, false);
+  if (!runtime.isMain) return handleFor(0, 1)!;
   return mainHandle ??= makeMain();
 }
 
@@ -785,7 +948,9 @@ export function enumerate(): Thread[] {
   for (let slot = 1; slot < high; slot++) {
     const ident = Atomics.load(i32, slotBase(slot) + S_ALIVE);
     if (ident === 0) continue;
-    out.push(handleFor(slot, ident));
+    // A thread that ends (and whose slot is taken again) while listed is left out.
+    const thread = handleFor(slot, ident);
+    if (thread !== undefined) out.push(thread);
   }
   // In start order, as Python lists them: idents grow with each start.
   return out.sort((a, b) => a.ident! - b.ident!);
@@ -816,13 +981,16 @@ export function getIdent(): number {
 }
 
 /**
- * The current thread's OS thread id where the platform tells it (Linux with read
- * permission on `/proc`), else its ident.
+ * The current thread's OS thread id where the platform tells it (Linux under
+ * `--allow-all`: Deno guards `/proc/thread-self`), else its ident; on the main thread
+ * too, from the first call.
  *
  * @returns The native id.
  */
 export function getNativeId(): number {
-  const id = Atomics.load(i32, slotBase(current.slot) + S_NATIVE_ID);
+  const id = current.slot === 0
+    ? mainNativeId()
+    : Atomics.load(i32, slotBase(current.slot) + S_NATIVE_ID);
   return id !== 0 ? id : current.ident;
 }
 
@@ -1023,7 +1191,7 @@ export function bootThread(
   const thread = ctor === undefined || ctor === Thread
     ? new Thread(NO_STATE as never)
     : Object.create(ctor.prototype) as Thread;
-  const name = readName(runtime, job.slot);
+  const name = readName(runtime, job.slot)!;
   setState(thread, {
     slot: job.slot,
     ident: job.ident,
@@ -1036,7 +1204,7 @@ export function bootThread(
   });
   Object.assign(thread, payload.fields);
   currentThreadObject = thread;
-  handles.set(job.ident, new WeakRef(thread));
+  handles.set(job.ident, thread);
   return thread;
 }
 
@@ -1060,12 +1228,16 @@ export function noteImporting(module: string): void {
 }
 
 /**
- * @internal Marks the current Worker thread as running and tells its starter.
- * @returns false if the starter gave up waiting: the thread must not run.
+ * @internal Marks the current Worker thread as running and tells its starter. A slot
+ * that is not the job's (generation check: `S_IDENT`) is never written; a start its
+ * starter gave up on (`START_ABANDONED`) gives its slot back.
+ * @returns false if the starter gave up waiting: the thread must not run (call
+ * {@linkcode leaveJob}).
  */
 export function markRunning(job: StartJob): boolean {
   importing = undefined;
   const base = slotBase(job.slot);
+  if (Atomics.load(i32, base + S_IDENT) !== job.ident) return false;
   Atomics.store(i32, base + S_NATIVE_ID, osThreadId() ?? 0);
   Atomics.store(i32, base + S_ALIVE, job.ident);
   if (
@@ -1073,18 +1245,27 @@ export function markRunning(job: StartJob): boolean {
       START_PENDING
   ) {
     Atomics.store(i32, base + S_ALIVE, 0);
+    releaseAbandoned(job);
     return false;
   }
   Atomics.notify(i32, base + S_START);
   return true;
 }
 
+/** @internal This Worker runs no thread now (its job ended or never ran). */
+export function leaveJob(): void {
+  current.ident = 0;
+  current.slot = -1;
+  // Nothing of the thread stays in this Worker, which runs the next one.
+  currentThreadObject = undefined;
+  handles.clear();
+  sweepAt = 32;
+}
+
 /** @internal Marks the current Worker thread as ended: joiners wake, counts drop. */
 export function markEnded(job: StartJob): void {
   endThread(job.slot, job.ident, job.daemon);
-  current.ident = 0;
-  current.slot = -1;
-  currentThreadObject = undefined;
+  leaveJob();
 }
 
 /** @internal Marks a thread as failed to start, with the error its starter throws. */
@@ -1093,15 +1274,6 @@ export function markFailed(
   error: { name: string; message: string },
 ): void {
   importing = undefined;
-  const base = slotBase(job.slot);
-  if (Atomics.load(i32, base + S_START) !== START_PENDING) return;
-  writeSlotText(runtime, job.slot, `${error.name}\n${error.message}`);
-  if (
-    Atomics.compareExchange(i32, base + S_START, START_PENDING, START_FAILED) ===
-      START_PENDING
-  ) {
-    Atomics.notify(i32, base + S_START);
-  }
-  current.ident = 0;
-  current.slot = -1;
+  leaveJob();
+  failStart(job, `${error.name}\n${error.message}`);
 }

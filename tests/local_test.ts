@@ -56,6 +56,29 @@ export class LocalThread extends Thread {
   }
 }
 
+/** A local subclass whose constructor throws at its first run in each thread (attempts counted). */
+export class Flaky extends local {
+  declare value: number;
+
+  constructor(value: number, attempts: SharedInt32) {
+    super(value, attempts);
+    if (attempts.add(1) % 2 === 1) throw new Error("first run in this thread fails");
+    this.value = value;
+  }
+}
+
+/** Reads a Flaky twice: the first access throws, the second reruns the constructor. */
+export function touchFlaky(data: Flaky, out: Int32Array): void {
+  try {
+    out[0] = data.value;
+  } catch {
+    out[0] = -1;
+  }
+  out[1] = data.value ?? -2;
+  data.value = 9;
+  out[2] = data.value;
+}
+
 function ints(n = 16): Int32Array {
   return new Int32Array(new SharedArrayBuffer(n * 4));
 }
@@ -166,5 +189,73 @@ Deno.test("local itself takes no arguments, as in Python", () => {
   assert.throws(
     () => new (local as unknown as new (n: number) => local)(1),
     /Cannot create local: initialization arguments are not supported, received 1/,
+  );
+});
+
+Deno.test("local subclass: a constructor that throws in a thread runs again at that thread's next access", async () => {
+  const attempts = new SharedInt32(0);
+  const data = new Flaky(5, attempts);
+  assert.equal(attempts.value, 1);
+  const out = ints();
+  const t = new Thread({ target: touchFlaky, args: [data, out] });
+  t.start();
+  t.join();
+  // The thread's first run threw (attempt 2), its next access ran it again (attempt 3).
+  assert.deepEqual([...out.slice(0, 3)], [-1, 5, 9]);
+  assert.equal(attempts.value, 3);
+  assert.equal(data.value, 5);
+  await shutdown();
+});
+
+Deno.test("local subclass: a constructor with parameters that calls super() with none is refused, with the line to write", () => {
+  class NoArgs extends local {
+    declare value: number;
+    constructor(value: number, label = "x") {
+      super();
+      this.value = value;
+      this.label = label;
+    }
+  }
+  assert.throws(
+    () => new NoArgs(5),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith("Cannot create NoArgs: its constructor takes arguments") &&
+      e.message.endsWith("pass them on: super(value, label)"),
+  );
+  // A constructor without parameters, or one that passes them on, is fine.
+  class Plain extends local {
+    declare value: number;
+    constructor() {
+      super();
+      this.value = 1;
+    }
+  }
+  assert.equal(new Plain().value, 1);
+  class Passes extends local {
+    declare value: number;
+    constructor(value: number) {
+      super(value);
+      this.value = value;
+    }
+  }
+  assert.equal(new Passes(2).value, 2);
+});
+
+Deno.test("local: a reused Worker holds nothing of the last thread's attributes", async () => {
+  const fixture = new URL("./fixtures/local_after_end.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--allow-read", "--v8-flags=--expose-gc", fixture],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const found = JSON.parse(new TextDecoder().decode(out.stdout));
+  assert.equal(found.probed, true, "a probe ran in the Worker that set the attribute");
+  assert.equal(
+    found.collected,
+    1,
+    "the attribute's value was collected once its thread ended",
   );
 });

@@ -1,0 +1,131 @@
+// Copyright the threading for Deno authors. MIT license.
+// A refused or failed start() leaves no trace: every path out of start() that throws
+// gives back what it took (slot, counts, Worker), with an error of the library's
+// classes, and a Worker given up on never writes a later thread's slot.
+import assert from "node:assert/strict";
+import { activeCount, shutdown, Thread } from "../mod.ts";
+import { H_NON_DAEMON, H_REQUESTS, MAX_THREADS, runtime } from "../src/_runtime.ts";
+import { poolSize } from "../src/_pool.ts";
+
+// ---- Thread targets (exported: code travels by reference) ----
+
+/** Does nothing. */
+export function noop(..._args: unknown[]): void {}
+
+/** An argument that the codec lets through but the Worker's structured clone refuses. */
+function uncloneable(): Error {
+  return new Error("carries a function", { cause: noop });
+}
+
+/** From inside a thread, starts a thread with an uncloneable argument; records the error. */
+export function startUncloneable(out: Int32Array): void {
+  try {
+    new Thread({ target: noop, args: [uncloneable()] }).start();
+    out[0] = 1;
+  } catch (error) {
+    out[0] =
+      error instanceof TypeError && /cannot be copied/.test((error as Error).message)
+        ? 2
+        : 3;
+  }
+}
+
+function nonDaemon(): number {
+  return Atomics.load(runtime.i32, H_NON_DAEMON);
+}
+
+/**
+ * The count of non-daemon threads once it has settled at `expected` (a joiner may wake
+ * just before the ended thread's count drops), or as it is after 10 s.
+ */
+function settledNonDaemon(expected: number): number {
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    const n = nonDaemon();
+    if (n === expected || performance.now() > deadline) return n;
+    Atomics.wait(runtime.i32, H_NON_DAEMON, n, 100);
+  }
+}
+
+// ---- Tests ----
+
+Deno.test("a name over 256 bytes is refused at construction and by setName(), before start() takes a slot", async () => {
+  const long = "x".repeat(300);
+  for (let i = 0; i < MAX_THREADS + 10; i++) {
+    assert.throws(() => new Thread({ name: long }), RangeError);
+  }
+  const t = new Thread({ target: noop, name: "fine" });
+  assert.throws(
+    () => t.setName(long),
+    (e: Error) => e instanceof RangeError && /256 bytes/.test(e.message),
+  );
+  assert.throws(() => (t.name = "é".repeat(129)), RangeError);
+  assert.equal(t.name, "fine");
+  t.name = "é".repeat(128);
+  // After more refusals than there are slots, threads still start.
+  t.start();
+  assert.throws(() => t.setName(long), RangeError);
+  t.join();
+  assert.equal(t.name, "é".repeat(128));
+  assert.equal(settledNonDaemon(0), 0);
+  await shutdown();
+});
+
+Deno.test("an argument the clone refuses is a TypeError, and start() gives back its slot, count and Worker", async () => {
+  const before = { active: activeCount(), count: nonDaemon() };
+  const workers = poolSize();
+  for (let i = 0; i < 3; i++) {
+    assert.throws(
+      () => new Thread({ target: noop, args: [uncloneable()] }).start(),
+      (e: Error) =>
+        e instanceof TypeError && !(e instanceof DOMException) &&
+        /an argument cannot be copied to another thread/.test(e.message),
+    );
+  }
+  assert.equal(activeCount(), before.active);
+  assert.equal(nonDaemon(), before.count);
+  // The Worker claimed for it serves the next thread: no Worker is lost.
+  assert.ok(poolSize() <= Math.max(workers, 1) + 4, `${poolSize()} Workers`);
+  const t = new Thread({ target: noop });
+  t.start();
+  t.join();
+  // From inside a thread, the same refusal, and no request left counted.
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const s = new Thread({ target: startUncloneable, args: [out] });
+  s.start();
+  s.join();
+  assert.equal(out[0], 2);
+  assert.equal(settledNonDaemon(before.count), before.count);
+  assert.equal(Atomics.load(runtime.i32, H_REQUESTS), 0);
+  await shutdown();
+});
+
+Deno.test("a Worker that start() gave up on never writes a later thread's slot, and gives its slot back", async () => {
+  const fixture = new URL("./fixtures/abandoned_start.ts", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--allow-read", fixture],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `the process must exit by itself: ${stderr}`);
+  const found = JSON.parse(new TextDecoder().decode(out.stdout));
+  for (const message of found.gaveUp) {
+    assert.match(
+      message,
+      /^ThreadError: Cannot start thread "slow": its Worker did not report/,
+    );
+  }
+  assert.equal(found.countAfterGivingUp, 0);
+  assert.deepEqual(found.slotsHeld, [true, true], "held until the Worker reports");
+  assert.deepEqual(found.laterAlive, [true, true]);
+  assert.deepEqual(found.laterNames, ["later-0", "later-1"]);
+  assert.deepEqual(found.slotsFreed, [true, true], "given back once the Worker reported");
+  assert.equal(found.staleRan, false);
+  assert.deepEqual(found.liveAfterStale, [true, true, true, "later-0"]);
+  assert.equal(found.countAtEnd, 0);
+});
