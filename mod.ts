@@ -24,7 +24,12 @@
  *
  * @module
  */
-export { BrokenBarrierError, ThreadError } from "./src/errors.ts";
+export {
+  BrokenBarrierError,
+  DeadlockError,
+  OwnerDiedError,
+  ThreadError,
+} from "./src/errors.ts";
 export {
   activeCount,
   currentThread,

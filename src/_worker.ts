@@ -193,9 +193,12 @@ if (bootData !== undefined) {
   );
   // process.exit() in thread code ends this Worker: end the thread first, so that a
   // joiner blocked in join() wakes (the main thread may not see the exit event then).
-  process.on("exit", () => {
+  const endRunning = () => {
     if (running !== undefined) markEnded(running);
     running = undefined;
-  });
+  };
+  process.on("exit", endRunning);
+  // Deno.exit() in thread code fires "unload", not process "exit".
+  globalThis.addEventListener("unload", endRunning);
   await loop();
 }

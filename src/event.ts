@@ -21,7 +21,13 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
-import { deadlineAfter, remaining, wait, waitAsync, waitTimeout } from "./_futex.ts";
+import {
+  deadlineAfter,
+  remaining,
+  wait,
+  waitAsyncCounted,
+  waitTimeout,
+} from "./_futex.ts";
 
 /** Word: the flag (low bit) and the count of its changes. */
 export const E_SEQ = 0;
@@ -232,11 +238,7 @@ async function waitChange(
     const left = remaining(deadline);
     if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
     Atomics.add(i32, E_WAITERS, 1);
-    try {
-      await waitAsync(i32, E_SEQ, s, left);
-    } finally {
-      Atomics.sub(i32, E_WAITERS, 1);
-    }
+    await waitAsyncCounted(i32, E_SEQ, s, left, E_WAITERS);
     if (Atomics.load(i32, E_SEQ) !== s) return true;
   }
 }

@@ -28,7 +28,7 @@ import {
   describe,
   remaining,
   wait,
-  waitAsync,
+  waitAsyncCounted,
 } from "./_futex.ts";
 
 /** Word: the number of free permits. */
@@ -89,11 +89,7 @@ async function acquireAsyncSlow(i32: Int32Array, timeout: number): Promise<boole
     const left = remaining(deadline);
     if (left <= 0) return false;
     Atomics.add(i32, SEM_WAITERS, 1);
-    try {
-      await waitAsync(i32, SEM_VALUE, 0, left);
-    } finally {
-      Atomics.sub(i32, SEM_WAITERS, 1);
-    }
+    await waitAsyncCounted(i32, SEM_VALUE, 0, left, SEM_WAITERS);
     if (trySub(i32)) return true;
   }
 }
