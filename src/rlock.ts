@@ -272,7 +272,7 @@ export class RLock {
     }
     // A thread's pending wait never resumes after the thread ended (`_reclaim.ts`):
     // `me` is still the current thread.
-    return acquireOwnedAsync(i32, at, me, ms);
+    return await acquireOwnedAsync(i32, at, me, ms);
   }
 
   /**
