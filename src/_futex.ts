@@ -18,7 +18,14 @@
  * @module
  */
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
-import { beat, BEAT_MS, markSleep, waitingForever } from "./_waits.ts";
+import {
+  beat,
+  BEAT_MS,
+  beginWait,
+  endWait,
+  markSleep,
+  waitingForever,
+} from "./_waits.ts";
 
 /**
  * The largest timeout accepted by a blocking call, in milliseconds: 2³¹−1 ms (about
@@ -78,6 +85,33 @@ export function wait(
       : waitOnMain(i32, index, value, timeout, beating);
   } finally {
     if (beating) markSleep();
+  }
+}
+
+/**
+ * {@linkcode wait}, recorded as a wait on a primitive of kind `kind` whose words start
+ * at `prim[at]` (see `beginWait` in `_waits.ts`: `prim` undefined means `at` is the
+ * id itself), and counted in `i32[counter]` while it sleeps (the primitive's count of
+ * sleepers; -1: none). The record and the count are undone however the wait ends, an
+ * error thrown in it included.
+ */
+export function waitRecorded(
+  kind: number,
+  prim: Int32Array | undefined,
+  at: number,
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+  counter = -1,
+): WaitResult {
+  beginWait(kind, prim, at, timeout === Infinity);
+  if (counter >= 0) Atomics.add(i32, counter, 1);
+  try {
+    return wait(i32, index, value, timeout);
+  } finally {
+    if (counter >= 0) Atomics.sub(i32, counter, 1);
+    endWait();
   }
 }
 

@@ -18,7 +18,6 @@
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  * | `H_NEXT_WAIT_ID` | next id of a primitive that someone waited on (ids are given lazily, see `_waits.ts`) | `Atomics.add` by a waiter |
  * | `H_TIME_BASE` | the runtime's creation time, in seconds since the Unix epoch: `S_WAIT_SINCE` counts from it | the main thread, once |
- * | `H_SIGNALS` … `+ 1` | signals received, per signal (`SIGINT`, `SIGTERM`), while the app listens (see `_signals.ts`) | `Atomics.add` by the signal Worker |
  *
  * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
  *
@@ -78,8 +77,6 @@ export const H_WRITE_LOCK = 8;
 export const H_NEXT_WAIT_ID = 10;
 /** The runtime's creation time in seconds since the Unix epoch. */
 export const H_TIME_BASE = 11;
-/** Signals received (two words: `SIGINT`, `SIGTERM`), see `_signals.ts`. */
-export const H_SIGNALS = 12;
 /** Words in the header. */
 const HEADER_WORDS = 16;
 

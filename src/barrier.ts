@@ -36,14 +36,15 @@ import {
   deadlineAfter,
   describe,
   remaining,
-  wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
 import { callerModule, findExport } from "./_reference.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import { track, untrack } from "./_reclaim.ts";
+import { KIND_BARRIER } from "./_waits.ts";
 
 /** Word: the mutex guarding the barrier's state. */
 export const B_MUTEX = 0;
@@ -238,9 +239,16 @@ export class Barrier {
         lock(i32, B_MUTEX, Infinity);
         this.#reap();
       } else {
-        Atomics.add(i32, B_SLEEPERS, 1);
-        wait(i32, B_SEQ, step.seq, step.timeout);
-        Atomics.sub(i32, B_SLEEPERS, 1);
+        waitRecorded(
+          KIND_BARRIER,
+          i32,
+          0,
+          i32,
+          B_SEQ,
+          step.seq,
+          step.timeout,
+          B_SLEEPERS,
+        );
       }
       next = steps.next();
     }

@@ -47,12 +47,13 @@ import {
   deadlineAfter,
   describe,
   remaining,
-  wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { carveView } from "./_lock_algorithm.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
+import { KIND_CONDITION } from "./_waits.ts";
 import { Lock } from "./lock.ts";
 import {
   RLock,
@@ -346,7 +347,7 @@ export class Condition {
       while (Atomics.load(rt, park) === WAITING) {
         const left = remaining(deadline);
         if (left <= 0) break;
-        wait(rt, park, WAITING, left);
+        waitRecorded(KIND_CONDITION, i32, 0, rt, park, WAITING, left);
       }
     } finally {
       this.#acquireRestore(saved);

@@ -21,11 +21,12 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
+import { KIND_EVENT } from "./_waits.ts";
 import {
   deadlineAfter,
   remaining,
-  wait,
   waitAsyncCounted,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 
@@ -171,9 +172,7 @@ export class Event {
     for (;;) {
       const left = remaining(deadline);
       if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
-      Atomics.add(i32, E_WAITERS, 1);
-      wait(i32, E_SEQ, s, left);
-      Atomics.sub(i32, E_WAITERS, 1);
+      waitRecorded(KIND_EVENT, i32, 0, i32, E_SEQ, s, left, E_WAITERS);
       if (Atomics.load(i32, E_SEQ) !== s) return true;
     }
   }

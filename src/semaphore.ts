@@ -22,13 +22,14 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
+import { KIND_SEMAPHORE } from "./_waits.ts";
 import {
   acquireTimeout,
   deadlineAfter,
   describe,
   remaining,
-  wait,
   waitAsyncCounted,
+  waitRecorded,
 } from "./_futex.ts";
 
 /** Word: the number of free permits. */
@@ -76,9 +77,7 @@ function acquireSlow(i32: Int32Array, timeout: number): boolean {
   for (;;) {
     const left = remaining(deadline);
     if (left <= 0) return false;
-    Atomics.add(i32, SEM_WAITERS, 1);
-    wait(i32, SEM_VALUE, 0, left);
-    Atomics.sub(i32, SEM_WAITERS, 1);
+    waitRecorded(KIND_SEMAPHORE, i32, 0, i32, SEM_VALUE, 0, left, SEM_WAITERS);
     if (trySub(i32)) return true;
   }
 }

@@ -29,9 +29,11 @@ import {
   TIMEOUT_MAX,
   wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { closeIdle, dispatch, prewarm } from "./_pool.ts";
+import { KIND_JOIN } from "./_waits.ts";
 import { writeStderr } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import {
@@ -411,7 +413,7 @@ export class Thread {
       if (Atomics.load(i32, word) !== ident) return;
       const left = remaining(deadline);
       if (left === 0) return;
-      wait(i32, word, ident, left);
+      waitRecorded(KIND_JOIN, undefined, ident, i32, word, ident, left);
     }
   }
 

@@ -68,3 +68,52 @@ Deno.test("an RLock whose owner ends in any way gives the next acquire() OwnerDi
     assert.ok(stdout.includes(`${how}: free=true`), stdout);
   }
 });
+
+Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in join, acquire, Event.wait, sleep", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("signal_while_blocked.ts", fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  const latencies: number[] = [];
+  let sentAt = 0;
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      const ran = /listener ran at (\d+)/.exec(line);
+      if (ran) latencies.push(Number(ran[1]) - sentAt);
+      if (line.startsWith("blocking in")) {
+        // Let the call block for real, then signal.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        sentAt = Date.now();
+        child.kill(line.includes("until SIGTERM") ? "SIGTERM" : "SIGINT");
+      }
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  const text = lines.join("\n");
+  assert.equal(status.code, 7, `${text}\n${await stderr}`);
+  for (const name of ["join", "acquire", "Event.wait", "sleep"]) {
+    assert.ok(lines.includes(`${name} left with Interrupted`), text);
+  }
+  assert.equal(latencies.length, 5, text);
+  // The listeners run within a few ms of the signal (slices of 4 ms); the limit is
+  // generous for a loaded machine.
+  for (const ms of latencies) assert.ok(ms < 1000, `latency ${ms} ms: ${latencies}`);
+  console.log(`signal to listener: ${latencies.join(", ")} ms`);
+});
