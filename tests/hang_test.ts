@@ -19,10 +19,17 @@ async function run(
   file: string,
   env: Record<string, string> = {},
   limit = 60_000,
+  flags: string[] = [],
 ): Promise<Run> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", new URL(file, fixtures).pathname],
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      ...flags,
+      new URL(file, fixtures).pathname,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },
@@ -116,4 +123,81 @@ Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in jo
   // generous for a loaded machine.
   for (const ms of latencies) assert.ok(ms < 1000, `latency ${ms} ms: ${latencies}`);
   console.log(`signal to listener: ${latencies.join(", ")} ms`);
+});
+
+Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the cycle; main gets DeadlockError", async () => {
+  const { code, stdout, stderr } = await run("deadlock_two_locks.ts");
+  assert.equal(code, 0, stderr);
+  const main = /^main: DeadlockError true after (\d+) ms$/m.exec(stdout);
+  assert.ok(main, stdout + stderr);
+  // From the joins' start: the threads' 50 ms sleeps, then the detector's snapshots.
+  assert.ok(Number(main[1]) < 2000, main[0]);
+  assert.match(stderr, /^Deadlock: every thread is blocked/m);
+  assert.match(
+    stderr,
+    /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+  );
+  assert.match(
+    stderr,
+    /MainThread \(ident 1\): waits with no timeout for the end of Thread-1/,
+  );
+  assert.match(
+    stderr,
+    /Thread-1 \(ident \d, daemon\): waits with no timeout for Lock #\d+/,
+  );
+  assert.match(stderr, /holds Lock #\d+/);
+  // Where each thread waits: the lines marked in the fixture.
+  const source = await Deno.readTextFile(new URL("deadlock_two_locks.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  for (const [fn, mark] of [["left ", "left"], ["right ", "right"], ["", "main"]]) {
+    const at = `${fn}${fn ? "\\(" : ""}file:[^\\n]*deadlock_two_locks\\.ts:${
+      lineOf(mark)
+    }:`;
+    assert.match(stderr, new RegExp(`at ${at}`), `${mark}: ${stderr}`);
+  }
+});
+
+Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
+  const { stdout, stderr, signal } = await run(
+    "deadlock_two_locks.ts",
+    { THREADING_DEADLOCK: "0" },
+    3000,
+    ["--allow-env=THREADING_DEADLOCK"],
+  );
+  assert.equal(signal, "SIGKILL", "it hangs, as asked");
+  assert.ok(!stderr.includes("Deadlock"), stderr);
+  assert.ok(!stdout.includes("DeadlockError"), stdout);
+});
+
+Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Timer, starting threads", async () => {
+  const { code, stdout, stderr } = await run("no_false_deadlock.ts");
+  assert.equal(code, 0, stderr);
+  assert.ok(!stderr.includes("Deadlock"), stderr);
+  for (const name of ["sleeper", "async waiter", "timer", "many"]) {
+    assert.ok(stdout.includes(`${name}: ok`), stdout);
+  }
+});
+
+Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named dead", async () => {
+  const { code, stdout, stderr } = await run("dump_while_blocked.ts");
+  assert.equal(code, 0, stderr);
+  const dump = stderr.slice(stderr.indexOf("Threads:"), stderr.indexOf("Deadlock:"));
+  assert.match(
+    dump,
+    /MainThread \(ident 1\): waits with no timeout for the end of dumper \(ident 2\) \(join\), for \d+\.\d\d s/,
+  );
+  assert.match(dump, /dumper \(ident 2\): running/);
+  assert.match(dump, /holds RLock #\d+/);
+  assert.match(
+    dump,
+    /waiter \(ident 3\): waits with no timeout for RLock #\d+ held by dumper \(ident 2\)/,
+  );
+  assert.match(dump, /at waiter \(file:.*dump_while_blocked\.ts:8:\d+\)/);
+  // The main thread alone waits for a Lock whose last acquirer ended.
+  assert.match(
+    stderr,
+    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by thread ident \d+ \(dead\)/,
+  );
+  assert.ok(stdout.includes("main: DeadlockError"), stdout);
 });
