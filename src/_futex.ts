@@ -23,6 +23,7 @@ import {
   BEAT_MS,
   beginWait,
   endWait,
+  interruptible,
   markSleep,
   waitingForever,
 } from "./_waits.ts";
@@ -43,10 +44,10 @@ export type WaitResult = "ok" | "not-equal" | "timed-out";
 /** The main thread's service; installed on the main thread only. */
 let mainService: (() => void) | undefined;
 /**
- * Run on the main thread between the slices of every blocking wait, after the
- * service: delivers signals and detects deadlocks (see `_deadlock.ts`). It may throw:
- * the error leaves the blocked call. Its argument tells whether the wait is a recorded
- * wait without a timeout.
+ * Run on the main thread between the slices of every interruptible blocking wait
+ * (see `interruptible` in `_waits.ts`), after the service: delivers signals and detects
+ * deadlocks (see `dump.ts`). It may throw: the error leaves the blocked call. Its
+ * argument tells whether the wait is a recorded wait without a timeout.
  */
 let sliceHook: ((forever: boolean) => void) | undefined;
 
@@ -135,7 +136,7 @@ function waitOnMain(
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   for (;;) {
     mainService!();
-    sliceHook?.(beating);
+    if (interruptible()) sliceHook?.(beating);
     const remaining = deadline === Infinity
       ? MAIN_SLICE_MS
       : deadline - performance.now();

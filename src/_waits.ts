@@ -76,6 +76,7 @@ export const KINDS: readonly WaitKind[] = [
   { name: "Barrier", id: 7, holder: -1 },
   { name: "join", id: -1, holder: -1 },
   { name: "Queue", id: -1, holder: -1 },
+  { name: "sleep", id: -1, holder: -1 },
 ];
 /** Kind: a `Lock`. */
 export const KIND_LOCK = 1;
@@ -93,6 +94,8 @@ export const KIND_BARRIER = 6;
 export const KIND_JOIN = 7;
 /** Kind: a queue. */
 export const KIND_QUEUE = 8;
+/** Kind: `sleep()`. */
+export const KIND_SLEEP = 9;
 
 /** The waited-on primitive of this thread's current recorded wait, for its beats. */
 let waitedOn: Int32Array | undefined;
@@ -101,6 +104,34 @@ let waitedKind = 0;
 let siteWritten = false;
 /** Whether this thread's current recorded wait has no timeout. */
 export let waitingForever = false;
+/** Whether this thread is in a recorded wait now. */
+export let inRecordedWait = false;
+/**
+ * Depth of sections in which a blocking wait of the main thread must not be
+ * interrupted (see {@linkcode interruptible}).
+ */
+let noInterrupt = 0;
+
+/**
+ * Whether the main thread's current wait may run the slice hook (signal listeners, the
+ * deadlock detector), which may throw out of it: only a recorded wait (a primitive's
+ * wait, `join()`, `sleep()`) outside an {@linkcode uninterruptible} section. Internal
+ * waits (a primitive's own mutex, a thread's start) are never interrupted, so that an
+ * error never leaves a primitive half-changed.
+ */
+export function interruptible(): boolean {
+  return inRecordedWait && noInterrupt === 0;
+}
+
+/** Runs `fn` with the main thread's waits uninterruptible (see {@linkcode interruptible}). */
+export function uninterruptible<T>(fn: () => T): T {
+  noInterrupt++;
+  try {
+    return fn();
+  } finally {
+    noInterrupt--;
+  }
+}
 /**
  * The ident of the dead owner of the `RLock` this thread waits on, once a beat found
  * it dead (0: none): the wait ends and the caller takes the lock over (`rlock.ts`).
@@ -154,6 +185,7 @@ export function beginWait(
   waitedKind = kind;
   waitedHolder = holder < 0 ? -1 : at + holder;
   waitingForever = forever;
+  inRecordedWait = true;
   siteWritten = false;
   Atomics.store(
     rt,
@@ -177,6 +209,7 @@ export function endWait(): void {
   const base = slotBase(slot);
   waitedOn = undefined;
   waitingForever = false;
+  inRecordedWait = false;
   Atomics.store(runtime.i32, base + S_WAIT_KIND, 0);
   Atomics.add(runtime.i32, base + S_WAIT_SEQ, 1);
 }

@@ -239,16 +239,25 @@ export class Barrier {
         lock(i32, B_MUTEX, Infinity);
         this.#reap();
       } else {
-        waitRecorded(
-          KIND_BARRIER,
-          i32,
-          0,
-          i32,
-          B_SEQ,
-          step.seq,
-          step.timeout,
-          B_SLEEPERS,
-        );
+        try {
+          waitRecorded(
+            KIND_BARRIER,
+            i32,
+            0,
+            i32,
+            B_SEQ,
+            step.seq,
+            step.timeout,
+            B_SLEEPERS,
+          );
+        } catch (error) {
+          // Interrupted (a signal listener threw, a deadlock): leave as CPython does on
+          // an exception, through the steps' own exits, holding the mutex as they expect.
+          lock(i32, B_MUTEX, Infinity);
+          this.#reap();
+          steps.throw(error);
+          throw error;
+        }
       }
       next = steps.next();
     }

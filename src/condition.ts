@@ -53,7 +53,7 @@ import {
 } from "./_futex.ts";
 import { carveView } from "./_lock_algorithm.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
-import { KIND_CONDITION } from "./_waits.ts";
+import { KIND_CONDITION, uninterruptible } from "./_waits.ts";
 import { Lock } from "./lock.ts";
 import {
   RLock,
@@ -350,7 +350,8 @@ export class Condition {
         waitRecorded(KIND_CONDITION, i32, 0, rt, park, WAITING, left);
       }
     } finally {
-      this.#acquireRestore(saved);
+      // Not interrupted by a signal listener: the node must leave the queue.
+      uninterruptible(() => this.#acquireRestore(saved));
       notified = Atomics.load(rt, park) === NOTIFIED;
       if (!notified) unlink(i32, id);
       Atomics.store(rt, park, FREE);

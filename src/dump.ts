@@ -61,7 +61,7 @@ import {
   slotBase,
   START_PENDING,
 } from "./_runtime.ts";
-import { KIND_JOIN, KINDS, sinceBase, WAIT_FOREVER } from "./_waits.ts";
+import { KIND_JOIN, KIND_SLEEP, KINDS, sinceBase, WAIT_FOREVER } from "./_waits.ts";
 import { deliverSignals, hasSignalListeners } from "./_signals.ts";
 import { DeadlockError } from "./errors.ts";
 
@@ -165,6 +165,8 @@ function formatThreads(rows: ThreadRow[]): string {
       state = "starting";
     } else if (row.kind === 0) {
       state = "running (not blocked in threading)";
+    } else if (row.kind === KIND_SLEEP) {
+      state = `sleeps, for ${(row.sinceMs / 1000).toFixed(2)} s`;
     } else {
       state = `waits ${row.forever ? "with no timeout" : "with a timeout"} for ${
         what(rows, row)

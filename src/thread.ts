@@ -33,7 +33,7 @@ import {
   waitTimeout,
 } from "./_futex.ts";
 import { closeIdle, dispatch, prewarm } from "./_pool.ts";
-import { KIND_JOIN } from "./_waits.ts";
+import { KIND_JOIN, KIND_SLEEP } from "./_waits.ts";
 import { writeStderr } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import {
@@ -860,7 +860,7 @@ export function sleep(ms: number): void {
   for (;;) {
     const left = deadline - performance.now();
     if (left <= 0) return;
-    wait(sleepWord, 0, 0, left);
+    waitRecorded(KIND_SLEEP, undefined, 0, sleepWord, 0, 0, left);
   }
 }
 

@@ -76,7 +76,7 @@ Deno.test("an RLock whose owner ends in any way gives the next acquire() OwnerDi
   }
 });
 
-Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in join, acquire, Event.wait, sleep", async () => {
+Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in join, acquire, Event.wait, sleep, Condition.wait, Barrier.wait", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -115,10 +115,24 @@ Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in jo
   clearTimeout(killer);
   const text = lines.join("\n");
   assert.equal(status.code, 7, `${text}\n${await stderr}`);
-  for (const name of ["join", "acquire", "Event.wait", "sleep"]) {
+  const calls = [
+    "join",
+    "acquire",
+    "Event.wait",
+    "sleep",
+    "Condition.wait",
+    "Barrier.wait",
+  ];
+  for (const name of calls) {
     assert.ok(lines.includes(`${name} left with Interrupted`), text);
   }
-  assert.equal(latencies.length, 5, text);
+  assert.ok(
+    lines.includes(
+      "after: condition queue empty=true lock free=true barrier waiting=0 broken=false",
+    ),
+    text,
+  );
+  assert.equal(latencies.length, calls.length + 1, text);
   // The listeners run within a few ms of the signal (slices of 4 ms); the limit is
   // generous for a loaded machine.
   for (const ms of latencies) assert.ok(ms < 1000, `latency ${ms} ms: ${latencies}`);
