@@ -65,7 +65,11 @@ export interface WaitKind {
   readonly holder: number;
 }
 
-/** Kinds of wait, by `S_WAIT_KIND` value. */
+/**
+ * Kinds of wait, by `S_WAIT_KIND` value. The offsets are those of the primitives' id
+ * and holder words (`L_ID`/`L_HOLDER`, `R_ID`/`R_OWNER`, `C_ID`, `SEM_ID`, `E_ID`,
+ * `B_ID`; this module cannot import them: the primitives import it).
+ */
 export const KINDS: readonly WaitKind[] = [
   { name: "nothing", id: -1, holder: -1 },
   { name: "Lock", id: 3, holder: 2 },

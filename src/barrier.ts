@@ -17,6 +17,7 @@
  * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; then `Atomics.notify` if `B_SLEEPERS` > 0 |
  * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
  * | `B_DEAD` | ≥ 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread (without the mutex, then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
+ * | `B_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
  *
  * ## A party whose thread ends
  *
@@ -60,6 +61,8 @@ export const B_SEQ = 4;
 export const B_SLEEPERS = 5;
 /** Word: parties whose thread ended inside `waitAsync()`, not yet folded in. */
 export const B_DEAD = 6;
+/** Word: the barrier's id in reports, given the first time a thread sleeps on it. */
+export const B_ID = 7;
 /** Bytes of a barrier's slot: one cache line. */
 export const BARRIER_BYTES = 64;
 /** Phase: threads arrive. */

@@ -10,6 +10,7 @@
  * | --- | --- | --- | --- |
  * | `E_SEQ` | even: clear, odd: set | the flag in its low bit; the count of flag changes in the rest | `set()` even→odd, `clear()` odd→even, each by one CAS that adds 1 |
  * | `E_WAITERS` | ≥ 0 | threads and tasks sleeping on `E_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ * | `E_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
  *
  * A waiter that found the flag clear (an even `E_SEQ`) sleeps while `E_SEQ` keeps that
  * value; any change means that `set()` ran since, so `wait()` returns `true` even if a
@@ -34,6 +35,8 @@ import {
 export const E_SEQ = 0;
 /** Word: the number of waiters sleeping on `E_SEQ`. */
 export const E_WAITERS = 1;
+/** Word: the event's id in reports, given the first time a thread sleeps on it. */
+export const E_ID = 2;
 /** Bytes of an event's slot: one cache line. */
 export const EVENT_BYTES = 64;
 
