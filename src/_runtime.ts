@@ -149,7 +149,12 @@ const SHARED_BODIES_OFFSET = SHARED_HEADERS_OFFSET + SHARED_TEXTS * TEXT_HEADER_
 const SITES_OFFSET = SHARED_BODIES_OFFSET + SHARED_TEXTS * SHARED_TEXT_BYTES;
 /** Bytes per slot of the text of where its thread waits (see `_waits.ts`). */
 export const SITE_BYTES = 512;
-const RUNTIME_BYTES = SITES_OFFSET + MAX_THREADS * SITE_BYTES;
+const CREATIONS_OFFSET = SITES_OFFSET + MAX_THREADS * SITE_BYTES;
+/** Entries of the table of creation sites (`THREADING_DEBUG=1`, see `_waits.ts`). */
+export const CREATION_ENTRIES = 1024;
+/** Bytes of an entry of the table of creation sites: id, length, text. */
+export const CREATION_BYTES = 256;
+const RUNTIME_BYTES = CREATIONS_OFFSET + CREATION_ENTRIES * CREATION_BYTES;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -286,6 +291,29 @@ export function readSiteText(slot: number): string {
   const at = SITES_OFFSET + slot * SITE_BYTES;
   const len = Atomics.load(runtime.i32, at >> 2);
   return decoder.decode(runtime.u8.slice(at + 4, at + 4 + len));
+}
+
+/**
+ * Writes where the primitive `id` was created into the table of creation sites (entry
+ * `id mod CREATION_ENTRIES`; a later id may take the entry over).
+ */
+export function writeCreationSite(id: number, text: string): void {
+  let bytes = utf8(text);
+  if (bytes.length > CREATION_BYTES - 8) bytes = bytes.subarray(0, CREATION_BYTES - 8);
+  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+  Atomics.store(runtime.i32, at >> 2, 0);
+  runtime.u8.set(bytes, at + 8);
+  Atomics.store(runtime.i32, (at >> 2) + 1, bytes.length);
+  Atomics.store(runtime.i32, at >> 2, id);
+}
+
+/** Where the primitive `id` was created, if recorded (`""`: unknown). */
+export function readCreationSite(id: number): string {
+  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+  if (Atomics.load(runtime.i32, at >> 2) !== id) return "";
+  const len = Atomics.load(runtime.i32, (at >> 2) + 1);
+  const text = decoder.decode(runtime.u8.slice(at + 8, at + 8 + len));
+  return Atomics.load(runtime.i32, at >> 2) === id ? text : "";
 }
 
 /** Reads the start-failure text of a slot. */

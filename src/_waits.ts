@@ -43,6 +43,7 @@ import {
   S_WAIT_SEQ,
   S_WAIT_SINCE,
   slotBase,
+  writeCreationSite,
   writeSiteText,
 } from "./_runtime.ts";
 
@@ -262,6 +263,30 @@ function waitSite(stack: string): string {
     f.startsWith("at ") && !f.includes(mine) && !f.includes("ext:")
   );
   return outside.slice(0, 3).join("\n");
+}
+
+/**
+ * Whether primitives record where they are created (`THREADING_DEBUG=1` in the
+ * environment, read only where `--allow-env` grants it). Off by default: capturing a
+ * stack costs microseconds, and `new Lock()` tens of nanoseconds.
+ */
+export const recordCreation: boolean = (() => {
+  try {
+    const env = { name: "env", variable: "THREADING_DEBUG" } as const;
+    return Deno.permissions.querySync(env).state === "granted" &&
+      Deno.env.get("THREADING_DEBUG") === "1";
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Records where the primitive of kind `kind` whose first word is `i32[at]` is created
+ * (call only when {@linkcode recordCreation}): gives it its id now.
+ */
+export function noteCreation(kind: number, i32: Int32Array, at: number): void {
+  const site = waitSite(new Error().stack ?? "").split("\n")[0] ?? "";
+  writeCreationSite(primitiveId(kind, i32, at), site.replace(/^at /, ""));
 }
 
 /** The slot of the live thread `ident`, or -1 if it is not alive. */

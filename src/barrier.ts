@@ -45,7 +45,7 @@ import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts
 import { callerModule, findExport } from "./_reference.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import { track, untrack } from "./_reclaim.ts";
-import { KIND_BARRIER } from "./_waits.ts";
+import { KIND_BARRIER, noteCreation, recordCreation } from "./_waits.ts";
 
 /** Word: the mutex guarding the barrier's state. */
 export const B_MUTEX = 0;
@@ -186,6 +186,7 @@ export class Barrier {
     this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
     this.#parties = parties;
     this.#i32 = carveView(BARRIER_BYTES);
+    if (recordCreation) noteCreation(KIND_BARRIER, this.#i32, 0);
   }
 
   /** The number of threads that must call `wait()` to pass the barrier. */

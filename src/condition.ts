@@ -54,7 +54,12 @@ import {
 } from "./_futex.ts";
 import { carveView } from "./_lock_algorithm.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
-import { KIND_CONDITION, uninterruptible } from "./_waits.ts";
+import {
+  KIND_CONDITION,
+  noteCreation,
+  recordCreation,
+  uninterruptible,
+} from "./_waits.ts";
 import { Lock } from "./lock.ts";
 import {
   RLock,
@@ -206,6 +211,7 @@ export class Condition {
       );
     }
     this.#i32 = carveView(CONDITION_BYTES);
+    if (recordCreation) noteCreation(KIND_CONDITION, this.#i32, 0);
     this.#setLock(lock);
   }
 

@@ -45,6 +45,7 @@ import { writeStderr } from "./_output.ts";
 import {
   H_HIGH,
   H_REQUESTS,
+  readCreationSite,
   readName,
   readSiteText,
   runtime,
@@ -135,7 +136,10 @@ function label(rows: ThreadRow[], ident: number): string {
 function what(rows: ThreadRow[], row: ThreadRow): string {
   const kind = KINDS[row.kind].name;
   if (row.kind === KIND_JOIN) return `the end of ${label(rows, row.id)} (join)`;
-  const thing = row.id === 0 ? kind : `${kind} #${row.id}`;
+  const created = row.id === 0 ? "" : readCreationSite(row.id);
+  const thing = row.id === 0
+    ? kind
+    : `${kind} #${row.id}${created === "" ? "" : ` (created at ${created})`}`;
   if (KINDS[row.kind].holder < 0) return thing;
   return row.holder === 0 ? thing : `${thing} held by ${label(rows, row.holder)}`;
 }

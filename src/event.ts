@@ -22,7 +22,7 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
-import { KIND_EVENT } from "./_waits.ts";
+import { KIND_EVENT, noteCreation, recordCreation } from "./_waits.ts";
 import {
   deadlineAfter,
   remaining,
@@ -79,8 +79,13 @@ export class Event {
    * ```
    */
   constructor() {
-    this.#i32 = revived ?? carveView(EVENT_BYTES);
-    revived = undefined;
+    if (revived === undefined) {
+      this.#i32 = carveView(EVENT_BYTES);
+      if (recordCreation) noteCreation(KIND_EVENT, this.#i32, 0);
+    } else {
+      this.#i32 = revived;
+      revived = undefined;
+    }
   }
 
   /**

@@ -32,7 +32,7 @@ import {
 } from "./_lock_algorithm.ts";
 import { ThreadError } from "./errors.ts";
 import { current } from "./_runtime.ts";
-import { KIND_LOCK } from "./_waits.ts";
+import { KIND_LOCK, noteCreation, recordCreation } from "./_waits.ts";
 
 /** Word: the mutex state word (see the module doc). */
 export const L_STATE = 0;
@@ -105,6 +105,7 @@ export class Lock {
     } else {
       this.#at = carve(LOCK_BYTES);
       this.#i32 = slab;
+      if (recordCreation) noteCreation(KIND_LOCK, slab, this.#at);
     }
   }
 

@@ -43,7 +43,14 @@ import {
 } from "./_lock_algorithm.ts";
 import { current } from "./_runtime.ts";
 import { OwnerDiedError, ThreadError } from "./errors.ts";
-import { BEAT_MS, identAlive, KIND_RLOCK, takeOwnerDied } from "./_waits.ts";
+import {
+  BEAT_MS,
+  identAlive,
+  KIND_RLOCK,
+  noteCreation,
+  recordCreation,
+  takeOwnerDied,
+} from "./_waits.ts";
 
 /** Word: the mutex state word. */
 export const R_STATE = 0;
@@ -181,6 +188,7 @@ export class RLock {
     } else {
       this.#at = carve(RLOCK_BYTES);
       this.#i32 = slab;
+      if (recordCreation) noteCreation(KIND_RLOCK, slab, this.#at);
     }
   }
 

@@ -23,7 +23,7 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
-import { KIND_SEMAPHORE } from "./_waits.ts";
+import { KIND_SEMAPHORE, noteCreation, recordCreation } from "./_waits.ts";
 import {
   acquireTimeout,
   deadlineAfter,
@@ -149,6 +149,7 @@ export class Semaphore {
     const bounded = new.target === BoundedSemaphore;
     const initial = checkValue(value, bounded ? "BoundedSemaphore" : "Semaphore");
     this.#i32 = carveView(SEMAPHORE_BYTES);
+    if (recordCreation) noteCreation(KIND_SEMAPHORE, this.#i32, 0);
     this.#i32[SEM_VALUE] = initial;
     this.#i32[SEM_BOUND] = bounded ? initial : -1;
   }

@@ -215,3 +215,24 @@ Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock hol
   );
   assert.ok(stdout.includes("main: DeadlockError"), stdout);
 });
+
+Deno.test("THREADING_DEBUG=1 adds where each lock was created to the report", async () => {
+  const { code, stderr } = await run(
+    "deadlock_two_locks.ts",
+    { THREADING_DEBUG: "1" },
+    60_000,
+    ["--allow-env=THREADING_DEBUG"],
+  );
+  assert.equal(code, 0, stderr);
+  const source = await Deno.readTextFile(new URL("deadlock_two_locks.ts", fixtures));
+  const line =
+    source.split("\n").findIndex((l) => l.includes("new Lock(), b = new Lock()")) + 1;
+  const created = [
+    ...stderr.matchAll(
+      /Lock #\d+ \(created at file:[^)]*deadlock_two_locks\.ts:(\d+):(\d+)\)/g,
+    ),
+  ];
+  assert.ok(created.length >= 2, stderr);
+  assert.ok(created.every((m) => Number(m[1]) === line), stderr);
+  assert.equal(new Set(created.map((m) => m[2])).size, 2, "a and b, two columns");
+});
