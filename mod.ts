@@ -48,7 +48,7 @@ export {
   TIMEOUT_MAX,
 } from "./src/thread.ts";
 export { Timer } from "./src/timer.ts";
-export { dumpThreads } from "./src/dump.ts";
+export { dumpThreads, watchDeadlocks } from "./src/dump.ts";
 export { Lock } from "./src/lock.ts";
 export { RLock } from "./src/rlock.ts";
 export { Condition } from "./src/condition.ts";

@@ -34,6 +34,10 @@
  * still wake a blocked thread, so there is no report (as Go, whose `signal.Notify`
  * keeps a goroutine that is not asleep).
  *
+ * A partial deadlock (a cycle of threads while others run) is shown by
+ * {@linkcode dumpThreads} and, on request, by {@linkcode watchDeadlocks}, a watchdog
+ * that reports a cycle whose threads have not moved for a set time.
+ *
  * On a deadlock it writes the report, with the wait-for cycle, to stderr and throws
  * `DeadlockError` in the main thread's blocked call. `THREADING_DEADLOCK=0` in the
  * environment turns the detector off (read only where `--allow-env` grants it).
@@ -64,7 +68,7 @@ import {
 } from "./_runtime.ts";
 import { KIND_JOIN, KIND_SLEEP, KINDS, sinceBase, WAIT_FOREVER } from "./_waits.ts";
 import { deliverSignals, hasSignalListeners } from "./_signals.ts";
-import { DeadlockError } from "./errors.ts";
+import { DeadlockError, ThreadError } from "./errors.ts";
 
 /** Least time between two snapshots of the deadlock detector, in milliseconds. */
 export const CHECK_MS = 50;
@@ -295,9 +299,98 @@ function reset(): void {
   snapA = snapB = undefined;
 }
 
-/** The main thread's slice hook: signals, then the deadlock detector. */
+// ---- The watchdog for partial deadlocks (on request) ----
+
+/** The watchdog's limit in ms, or undefined when it is off. */
+let watchAfter: number | undefined;
+let watchTimer: number | undefined;
+let nextWatch = 0;
+/** When each thread's current wait was first seen unchanged: ident → [seq, since]. */
+const firstSeen = new Map<number, [number, number]>();
+/** Cycles already reported (their idents and seqs). */
+const reported = new Set<string>();
+
+/** Reports each wait-for cycle whose threads have not moved for `watchAfter` ms. */
+function watchOnce(): void {
+  if (watchAfter === undefined) return;
+  const now = performance.now();
+  const rows = readThreads();
+  const live = new Set<number>();
+  for (const row of rows) {
+    live.add(row.ident);
+    const seen = firstSeen.get(row.ident);
+    if (seen === undefined || seen[0] !== row.seq) {
+      firstSeen.set(row.ident, [row.seq, now]);
+    }
+  }
+  for (const ident of firstSeen.keys()) if (!live.has(ident)) firstSeen.delete(ident);
+  // Only threads blocked with no timeout, unmoved for long enough, make a cycle.
+  const stuck = rows.filter((row) =>
+    row.forever && now - firstSeen.get(row.ident)![1] >= watchAfter!
+  );
+  const cycle = findCycle(stuck);
+  if (cycle === undefined) return;
+  const key = cycle.map((r) => `${r.ident}:${r.seq}`).sort().join(",");
+  if (reported.has(key)) return;
+  reported.add(key);
+  writeStderr(
+    `Partial deadlock: these threads have waited for each other for over ${watchAfter} ms.\n${
+      formatCycle(rows, cycle)
+    }\nThreads:\n${formatThreads(rows)}\n`,
+  );
+}
+
+/**
+ * Starts a watchdog on the main thread that reports, to stderr, every wait-for cycle
+ * (threads blocked with no timeout, each waiting for a lock the next one holds, or for
+ * the next one to end) whose threads have not moved for `afterMs` milliseconds, even
+ * while other threads run: a partial deadlock, which the global detector does not see.
+ * Each cycle is reported once. It checks from a timer that does not keep the program
+ * alive, and between the slices of the main thread's blocking waits.
+ *
+ * @param afterMs How long a cycle must last before it is reported, in milliseconds.
+ * @default {1000}
+ * @returns A function that stops the watchdog.
+ * @throws {ThreadError} If called outside the main thread.
+ * @throws {RangeError} If `afterMs` is not a positive finite number.
+ *
+ * @example Watching, then stopping
+ * ```ts
+ * import { watchDeadlocks } from "@threading/threading";
+ *
+ * const stop = watchDeadlocks(2000);
+ * stop();
+ * ```
+ */
+export function watchDeadlocks(afterMs = 1000): () => void {
+  if (!runtime.isMain) {
+    throw new ThreadError(
+      "Cannot watch for deadlocks: the watchdog runs on the main thread; call watchDeadlocks() there",
+    );
+  }
+  if (typeof afterMs !== "number" || !(afterMs > 0) || !Number.isFinite(afterMs)) {
+    throw new RangeError(
+      `Cannot watch for deadlocks: afterMs must be a positive number of milliseconds, received ${afterMs}`,
+    );
+  }
+  watchAfter = afterMs;
+  if (watchTimer !== undefined) clearInterval(watchTimer);
+  watchTimer = setInterval(watchOnce, Math.min(afterMs / 2, 250));
+  Deno.unrefTimer(watchTimer);
+  return () => {
+    if (watchTimer !== undefined) clearInterval(watchTimer);
+    watchTimer = watchAfter = undefined;
+    firstSeen.clear();
+  };
+}
+
+/** The main thread's slice hook: signals, the watchdog, then the deadlock detector. */
 function onSlice(forever: boolean): void {
   deliverSignals();
+  if (watchAfter !== undefined && performance.now() >= nextWatch) {
+    nextWatch = performance.now() + Math.min(watchAfter / 2, 250);
+    watchOnce();
+  }
   if (!forever) {
     if (snapA !== undefined) reset();
     return;

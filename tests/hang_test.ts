@@ -236,3 +236,20 @@ Deno.test("THREADING_DEBUG=1 adds where each lock was created to the report", as
   assert.ok(created.every((m) => Number(m[1]) === line), stderr);
   assert.equal(new Set(created.map((m) => m[2])).size, 2, "a and b, two columns");
 });
+
+Deno.test("watchDeadlocks() reports a partial deadlock while the main thread runs", async () => {
+  const { code, stdout, stderr } = await run("partial_deadlock.ts");
+  assert.equal(code, 0, stderr);
+  assert.ok(stdout.includes("main: done"), stdout);
+  assert.match(
+    stderr,
+    /^Partial deadlock: these threads have waited for each other for over 300 ms\.$/m,
+  );
+  assert.match(
+    stderr,
+    /^Wait-for cycle: Thread-\d waits for Lock #\d+ held by Thread-\d/m,
+  );
+  assert.match(stderr, /MainThread \(ident 1\): running/);
+  assert.ok(!stderr.includes("Deadlock:"), "no global report: the main thread runs");
+  assert.equal(stderr.match(/Partial deadlock/g)?.length, 1, "reported once");
+});
