@@ -303,7 +303,7 @@ function reset(): void {
 
 /** The watchdog's limit in ms, or undefined when it is off. */
 let watchAfter: number | undefined;
-let watchTimer: number | undefined;
+let watchTimer: ReturnType<typeof setInterval> | undefined;
 let nextWatch = 0;
 /** When each thread's current wait was first seen unchanged: ident → [seq, since]. */
 const firstSeen = new Map<number, [number, number]>();
@@ -375,8 +375,9 @@ export function watchDeadlocks(afterMs = 1000): () => void {
   }
   watchAfter = afterMs;
   if (watchTimer !== undefined) clearInterval(watchTimer);
-  watchTimer = setInterval(watchOnce, Math.min(afterMs / 2, 250));
-  Deno.unrefTimer(watchTimer);
+  const timer = setInterval(watchOnce, Math.min(afterMs / 2, 250));
+  Deno.unrefTimer(timer);
+  watchTimer = timer;
   return () => {
     if (watchTimer !== undefined) clearInterval(watchTimer);
     watchTimer = watchAfter = undefined;
