@@ -24,7 +24,12 @@
  *
  * @module
  */
-export { BrokenBarrierError, ThreadError } from "./src/errors.ts";
+export {
+  BrokenBarrierError,
+  DeadlockError,
+  OwnerDiedError,
+  ThreadError,
+} from "./src/errors.ts";
 export {
   activeCount,
   currentThread,
@@ -43,6 +48,7 @@ export {
   TIMEOUT_MAX,
 } from "./src/thread.ts";
 export { Timer } from "./src/timer.ts";
+export { dumpThreads, watchDeadlocks } from "./src/dump.ts";
 export { Lock } from "./src/lock.ts";
 export { RLock } from "./src/rlock.ts";
 export { Condition } from "./src/condition.ts";

@@ -12,10 +12,21 @@
  *   to know whom it woke.
  * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and holds a referenced timer
  *   while it waits, because a pending `Atomics.waitAsync` alone does not keep Deno's
- *   event loop alive.
+ *   event loop alive. A wait still pending when its thread ends never settles (the
+ *   thread's records are reclaimed instead, see `_reclaim.ts`).
  *
  * @module
  */
+import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
+import {
+  beat,
+  BEAT_MS,
+  beginWait,
+  endWait,
+  interruptible,
+  markSleep,
+  waitingForever,
+} from "./_waits.ts";
 
 /**
  * The largest timeout accepted by a blocking call, in milliseconds: 2³¹−1 ms (about
@@ -32,6 +43,18 @@ export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /** The main thread's service; installed on the main thread only. */
 let mainService: (() => void) | undefined;
+/**
+ * Run on the main thread between the slices of every interruptible blocking wait
+ * (see `interruptible` in `_waits.ts`), after the service: delivers signals and detects
+ * deadlocks (see `dump.ts`). It may throw: the error leaves the blocked call. Its
+ * argument tells whether the wait is a recorded wait without a timeout.
+ */
+let sliceHook: ((forever: boolean) => void) | undefined;
+
+/** Installs the main thread's slice hook (see `sliceHook`). */
+export function setSliceHook(hook: ((forever: boolean) => void) | undefined): void {
+  sliceHook = hook;
+}
 
 /**
  * Installs the main thread's service, run between the slices of a blocking wait on the
@@ -51,18 +74,76 @@ export function wait(
   value: number,
   timeout: number,
 ): WaitResult {
-  if (mainService === undefined) {
+  // A recorded wait without a timeout sleeps in slices and beats (see `_waits.ts`).
+  const beating = timeout === Infinity && waitingForever;
+  if (mainService === undefined && !beating) {
     return Atomics.wait(i32, index, value, timeout);
   }
+  if (beating) markSleep();
+  try {
+    return mainService === undefined
+      ? sleepBeating(i32, index, value)
+      : waitOnMain(i32, index, value, timeout, beating);
+  } finally {
+    if (beating) markSleep();
+  }
+}
+
+/**
+ * {@linkcode wait}, recorded as a wait on a primitive of kind `kind` whose words start
+ * at `prim[at]` (see `beginWait` in `_waits.ts`: `prim` undefined means `at` is the
+ * id itself), and counted in `i32[counter]` while it sleeps (the primitive's count of
+ * sleepers; -1: none). The record and the count are undone however the wait ends, an
+ * error thrown in it included.
+ */
+export function waitRecorded(
+  kind: number,
+  prim: Int32Array | undefined,
+  at: number,
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+  counter = -1,
+): WaitResult {
+  beginWait(kind, prim, at, timeout === Infinity);
+  if (counter >= 0) Atomics.add(i32, counter, 1);
+  try {
+    return wait(i32, index, value, timeout);
+  } finally {
+    if (counter >= 0) Atomics.sub(i32, counter, 1);
+    endWait();
+  }
+}
+
+/** A Worker's wait without a timeout: slices of `BEAT_MS`, a beat after each. */
+function sleepBeating(i32: Int32Array, index: number, value: number): WaitResult {
+  for (;;) {
+    const result = Atomics.wait(i32, index, value, BEAT_MS);
+    if (result !== "timed-out") return result;
+    if (Atomics.load(i32, index) !== value || !beat()) return "not-equal";
+  }
+}
+
+/** The main thread's wait: slices of `MAIN_SLICE_MS`, with its service in between. */
+function waitOnMain(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+  beating: boolean,
+): WaitResult {
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
   for (;;) {
-    mainService();
+    mainService!();
+    if (interruptible()) sliceHook?.(beating);
     const remaining = deadline === Infinity
       ? MAIN_SLICE_MS
       : deadline - performance.now();
     if (remaining <= 0) return "timed-out";
     const result = Atomics.wait(i32, index, value, Math.min(remaining, MAIN_SLICE_MS));
     if (result !== "timed-out") return result;
+    if (beating && (Atomics.load(i32, index) !== value || !beat())) return "not-equal";
     if (deadline !== Infinity && performance.now() >= deadline) return "timed-out";
   }
 }
@@ -72,20 +153,48 @@ export function wait(
  * holds `value`, or until `timeout` milliseconds have passed (`Infinity`: no limit).
  * Keeps the event loop alive while it waits.
  */
-export async function waitAsync(
+export function waitAsync(
   i32: Int32Array,
   index: number,
   value: number,
   timeout: number,
 ): Promise<WaitResult> {
   const result = Atomics.waitAsync(i32, index, value, timeout);
-  if (!result.async) return result.value;
-  // A pending Atomics.waitAsync does not keep the event loop alive: hold a timer.
-  const keepAlive = setInterval(() => {}, 1 << 30);
+  if (!result.async) return Promise.resolve(result.value);
+  const born = currentEpoch();
+  return new Promise((resolve) => {
+    // A pending Atomics.waitAsync does not keep the event loop alive: hold a timer.
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    // If the thread ends first, the wait never settles (see `_reclaim.ts`).
+    const drop = () => clearInterval(keepAlive);
+    onThreadEnd(drop);
+    result.value.then((settled) => {
+      clearInterval(keepAlive);
+      offThreadEnd(drop);
+      if (currentEpoch() === born) resolve(settled);
+    });
+  });
+}
+
+/**
+ * {@linkcode waitAsync} for a waiter that the caller has counted in `i32[counter]`
+ * (a primitive's count of sleepers, which tells a waker whether to notify): takes the
+ * waiter off the count when the wait ends, or when its thread ends first (see
+ * `_reclaim.ts`), so that a dead waiter is never counted.
+ */
+export async function waitAsyncCounted(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+  counter: number,
+): Promise<WaitResult> {
+  const undo = track(() => Atomics.sub(i32, counter, 1));
   try {
-    return await result.value;
+    return await waitAsync(i32, index, value, timeout);
   } finally {
-    clearInterval(keepAlive);
+    untrack(undo);
+    Atomics.sub(i32, counter, 1);
   }
 }
 

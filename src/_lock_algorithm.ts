@@ -23,7 +23,10 @@
  * adds itself once it starves and removes itself when it leaves (with or without the
  * lock). While it is above 0, `unlock` hands the lock over instead of freeing it.
  * A `HANDOFF` with no starving waiter left (the starving waiter timed out just as the
- * lock was handed to it) counts as free: any waiter or newcomer may take it.
+ * lock was handed to it) counts as free: any waiter or newcomer may take it, and the
+ * last starving waiter to leave turns it into `UNLOCKED` and wakes every sleeper
+ * (`leaveStarving`), so that no waiter sleeps on a free lock. An async waiter whose
+ * thread ends while it starves leaves the count the same way (see `_reclaim.ts`).
  *
  * ## Ordering contract
  *
@@ -53,6 +56,8 @@
  * @module
  */
 import { deadlineAfter, remaining, wait, waitAsync } from "./_futex.ts";
+import { track, type Undo, untrack } from "./_reclaim.ts";
+import { beginWait, endWait, ownerDied } from "./_waits.ts";
 
 /** Bytes of a thread's first slab. */
 export const SLAB_MIN = 1024;
@@ -174,7 +179,12 @@ function attempt(i32: Int32Array, index: number, s: number, starving: boolean): 
 }
 
 /** The slow path of {@linkcode lock}: spin a little, then sleep on the word. */
-export function lockSlow(i32: Int32Array, index: number, timeout: number): boolean {
+export function lockSlow(
+  i32: Int32Array,
+  index: number,
+  timeout: number,
+  kind = 0,
+): boolean {
   let s = Atomics.load(i32, index);
   if (timeout === 0) {
     // Non-blocking: never mark the lock contended, we will not sleep.
@@ -197,6 +207,7 @@ export function lockSlow(i32: Int32Array, index: number, timeout: number): boole
   const start = performance.now();
   const deadline = deadlineAfter(timeout);
   let starving = false;
+  let recorded = false;
   try {
     for (;;) {
       s = Atomics.load(i32, index);
@@ -210,14 +221,39 @@ export function lockSlow(i32: Int32Array, index: number, timeout: number): boole
       }
       const left = remaining(deadline);
       if (left <= 0) return false;
+      if (!recorded && kind !== 0) {
+        // Who waits for what (see `_waits.ts`): only once we are about to sleep.
+        recorded = true;
+        beginWait(kind, i32, index, timeout === Infinity);
+      }
       wait(i32, index, s, left);
+      // An RLock's owner died: its caller takes the lock over (see `rlock.ts`).
+      if (ownerDied !== 0) return false;
       if (!starving && performance.now() - start >= STARVE_MS) {
         starving = true;
         Atomics.add(i32, index + STARVING, 1);
       }
     }
   } finally {
-    if (starving) Atomics.sub(i32, index + STARVING, 1);
+    if (starving) leaveStarving(i32, index);
+    if (recorded) endWait();
+  }
+}
+
+/**
+ * A starving waiter leaves (with the lock, without it, or because its thread ended).
+ * The last one to leave turns a `HANDOFF` that nobody will take into `UNLOCKED` and
+ * wakes every sleeper: a waiter that slept on `HANDOFF` while the count was above 0
+ * would otherwise sleep on a free lock (its futex word would not change). The change
+ * of the word, not the notify alone, closes the window: a waiter that read `HANDOFF`
+ * but has not slept yet finds the word changed and does not sleep.
+ */
+function leaveStarving(i32: Int32Array, index: number): void {
+  if (
+    Atomics.sub(i32, index + STARVING, 1) === 1 &&
+    Atomics.compareExchange(i32, index, HANDOFF, UNLOCKED) === HANDOFF
+  ) {
+    Atomics.notify(i32, index);
   }
 }
 
@@ -245,11 +281,11 @@ export function lockAsync(
 async function lockAsyncSlow(i32: Int32Array, index: number, timeout: number) {
   const start = performance.now();
   const deadline = deadlineAfter(timeout);
-  let starving = false;
+  let starving: Undo | undefined;
   try {
     for (;;) {
       let s = Atomics.load(i32, index);
-      const r = attempt(i32, index, s, starving);
+      const r = attempt(i32, index, s, starving !== undefined);
       if (r === 1) return true;
       if (r === 0) continue;
       if (s === LOCKED) {
@@ -260,12 +296,16 @@ async function lockAsyncSlow(i32: Int32Array, index: number, timeout: number) {
       if (left <= 0) return false;
       await waitAsync(i32, index, s, left);
       if (!starving && performance.now() - start >= STARVE_MS) {
-        starving = true;
         Atomics.add(i32, index + STARVING, 1);
+        // If the thread ends while this wait is parked, it stops starving.
+        starving = track(() => leaveStarving(i32, index));
       }
     }
   } finally {
-    if (starving) Atomics.sub(i32, index + STARVING, 1);
+    if (starving) {
+      untrack(starving);
+      leaveStarving(i32, index);
+    }
   }
 }
 

@@ -17,6 +17,8 @@
  * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
  * | `H_NEXT_SLOT` | where the next search for a free slot begins (a hint: slots are handed out round robin) | stored by a starter |
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
+ * | `H_NEXT_WAIT_ID` | next id of a primitive that someone waited on (ids are given lazily, see `_waits.ts`) | `Atomics.add` by a waiter |
+ * | `H_TIME_BASE` | the runtime's creation time, in seconds since the Unix epoch: `S_WAIT_SINCE` counts from it | the main thread, once |
  *
  * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
  *
@@ -33,6 +35,12 @@
  * | `S_PARK` | any | the thread's park word, for a primitive's wait queue |
  * | `S_LINK` | 0 / slot + 1 | the thread's link in an intrusive wait queue |
  * | `S_RECORD` | 0 / ident | the thread whose record (name, daemon flag, native id) the slot holds: set by the starter right after it takes `S_IDENT`, before it writes the record; kept after the thread ends, until the slot is taken again |
+ * | `S_WAIT_KIND` | 0 / kind (+ `WAIT_FOREVER`) | what the thread blocks in now (see `_waits.ts`), and whether without a timeout |
+ * | `S_WAIT_ID` | id | the id of the primitive it waits on (a thread ident for a join) |
+ * | `S_WAIT_SINCE` | ms | when the wait began, from `H_TIME_BASE` |
+ * | `S_WAIT_HOLDER` | 0 / ident | the holder of what it waits on, as last seen by the waiter |
+ * | `S_WAIT_SEQ` | count | +1 at every start and end of a wait and of every futex sleep in it |
+ * | `S_WAIT_BEAT` | count | +1 each time a sleeping waiter finds its word unchanged after a slice |
  *
  * Slot 0 is the main thread's, ident 1, named `MainThread`.
  *
@@ -50,6 +58,7 @@
  * @module
  */
 import { isMainThread as nodeIsMainThread, workerData } from "node:worker_threads";
+import { reclaimThread } from "./_reclaim.ts";
 
 /** Number of thread-table slots: the most threads alive at once, the main one included. */
 export const MAX_THREADS = 1024;
@@ -79,6 +88,10 @@ export const H_NEXT_SLOT = 6;
  * line to stdout or stderr, so that lines of different threads never mix.
  */
 export const H_WRITE_LOCK = 8;
+/** Next lazily given id of a primitive (see `_waits.ts`). */
+export const H_NEXT_WAIT_ID = 10;
+/** The runtime's creation time in seconds since the Unix epoch. */
+export const H_TIME_BASE = 11;
 /** Words in the header. */
 const HEADER_WORDS = 16;
 
@@ -111,8 +124,20 @@ export const S_LINK = 9;
  * slot holds, kept after that thread has ended until the slot is taken again.
  */
 export const S_RECORD = 10;
+/** Slot word: what the thread blocks in (a kind of `_waits.ts`, + `WAIT_FOREVER`). */
+export const S_WAIT_KIND = 11;
+/** Slot word: the id of the primitive the thread waits on. */
+export const S_WAIT_ID = 12;
+/** Slot word: when the wait began, in ms from `H_TIME_BASE`. */
+export const S_WAIT_SINCE = 13;
+/** Slot word: the holder of what the thread waits on, as it last saw it. */
+export const S_WAIT_HOLDER = 14;
+/** Slot word: +1 at each start and end of a wait and of each futex sleep in it. */
+export const S_WAIT_SEQ = 15;
+/** Slot word: +1 each time a sleeping waiter finds its word unchanged. */
+export const S_WAIT_BEAT = 16;
 /** Words in one slot. */
-export const SLOT_WORDS = 16;
+export const SLOT_WORDS = 32;
 
 /** `S_START`: the starter waits. */
 export const START_PENDING = 0;
@@ -147,7 +172,15 @@ const NAMES_OFFSET = SLOTS_OFFSET + MAX_THREADS * SLOT_WORDS * 4;
 const TEXTS_OFFSET = NAMES_OFFSET + MAX_THREADS * NAME_BYTES;
 const SHARED_HEADERS_OFFSET = TEXTS_OFFSET + MAX_THREADS * TEXT_BYTES;
 const SHARED_BODIES_OFFSET = SHARED_HEADERS_OFFSET + SHARED_TEXTS * TEXT_HEADER_WORDS * 4;
-const RUNTIME_BYTES = SHARED_BODIES_OFFSET + SHARED_TEXTS * SHARED_TEXT_BYTES;
+const SITES_OFFSET = SHARED_BODIES_OFFSET + SHARED_TEXTS * SHARED_TEXT_BYTES;
+/** Bytes per slot of the text of where its thread waits (see `_waits.ts`). */
+export const SITE_BYTES = 512;
+const CREATIONS_OFFSET = SITES_OFFSET + MAX_THREADS * SITE_BYTES;
+/** Entries of the table of creation sites (`THREADING_DEBUG=1`, see `_waits.ts`). */
+export const CREATION_ENTRIES = 1024;
+/** Bytes of an entry of the table of creation sites: id, length, text. */
+export const CREATION_BYTES = 256;
+const RUNTIME_BYTES = CREATIONS_OFFSET + CREATION_ENTRIES * CREATION_BYTES;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -180,6 +213,7 @@ function createRuntime(): Runtime {
   rt.i32[H_HIGH] = 1;
   rt.i32[H_OID] = 1;
   rt.i32[H_NEXT_SLOT] = 1;
+  rt.i32[H_TIME_BASE] = Math.floor(Date.now() / 1000);
   const base = slotBase(0);
   rt.i32[base + S_IDENT] = 1;
   rt.i32[base + S_RECORD] = 1;
@@ -308,6 +342,45 @@ export function writeSlotText(rt: Runtime, slot: number, text: string): void {
   Atomics.store(rt.i32, slotBase(slot) + S_TEXT_LEN, bytes.length);
 }
 
+/** Writes the text of where the thread of a slot waits (cut to fit). */
+export function writeSiteText(slot: number, text: string): void {
+  let bytes = utf8(text);
+  if (bytes.length > SITE_BYTES - 4) bytes = bytes.subarray(0, SITE_BYTES - 4);
+  const at = SITES_OFFSET + slot * SITE_BYTES;
+  runtime.u8.set(bytes, at + 4);
+  Atomics.store(runtime.i32, at >> 2, bytes.length);
+}
+
+/** Reads the text of where the thread of a slot waits (`""`: none). */
+export function readSiteText(slot: number): string {
+  const at = SITES_OFFSET + slot * SITE_BYTES;
+  const len = Atomics.load(runtime.i32, at >> 2);
+  return decoder.decode(runtime.u8.slice(at + 4, at + 4 + len));
+}
+
+/**
+ * Writes where the primitive `id` was created into the table of creation sites (entry
+ * `id mod CREATION_ENTRIES`; a later id may take the entry over).
+ */
+export function writeCreationSite(id: number, text: string): void {
+  let bytes = utf8(text);
+  if (bytes.length > CREATION_BYTES - 8) bytes = bytes.subarray(0, CREATION_BYTES - 8);
+  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+  Atomics.store(runtime.i32, at >> 2, 0);
+  runtime.u8.set(bytes, at + 8);
+  Atomics.store(runtime.i32, (at >> 2) + 1, bytes.length);
+  Atomics.store(runtime.i32, at >> 2, id);
+}
+
+/** Where the primitive `id` was created, if recorded (`""`: unknown). */
+export function readCreationSite(id: number): string {
+  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+  if (Atomics.load(runtime.i32, at >> 2) !== id) return "";
+  const len = Atomics.load(runtime.i32, (at >> 2) + 1);
+  const text = decoder.decode(runtime.u8.slice(at + 8, at + 8 + len));
+  return Atomics.load(runtime.i32, at >> 2) === id ? text : "";
+}
+
 /** Reads the start-failure text of a slot. */
 export function readSlotText(rt: Runtime, slot: number): string {
   const len = Atomics.load(rt.i32, slotBase(slot) + S_TEXT_LEN);
@@ -385,8 +458,10 @@ function countEnd(daemon: boolean): void {
 
 /**
  * Ends the thread `ident` in its slot, once, whoever notices first (its Worker as the
- * thread returns or exits, or the main thread when the Worker died): its joiners wake,
- * the exit rules stop counting it, and the slot is free again.
+ * thread returns or exits, or the main thread when the Worker died): the records its
+ * pending async waits left in primitives are reclaimed (in its own isolate, see
+ * `_reclaim.ts`), its joiners wake, the exit rules stop counting it, and the slot is
+ * free again.
  *
  * @returns Whether this call ended it (false: it had ended already).
  */
@@ -395,6 +470,12 @@ export function endThread(slot: number, ident: number, daemon: boolean): boolean
   if (Atomics.compareExchange(runtime.i32, base + S_ALIVE, ident, 0) !== ident) {
     return false;
   }
+  // In the thread's own isolate, undo what its pending async waits left in primitives
+  // (see `_reclaim.ts`) before its joiners wake.
+  if (ident === current.ident) reclaimThread();
+  // A thread that died inside a wait (its Worker was killed) waits no more.
+  Atomics.store(runtime.i32, base + S_WAIT_KIND, 0);
+  Atomics.add(runtime.i32, base + S_WAIT_SEQ, 1);
   Atomics.notify(runtime.i32, base + S_ALIVE);
   countEnd(daemon);
   Atomics.compareExchange(runtime.i32, base + S_IDENT, ident, 0);

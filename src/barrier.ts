@@ -16,6 +16,16 @@
  * | `B_COUNT` | 0…parties | threads inside `wait()` (arrived, or leaving) | under the mutex: +1 on arrival, −1 on leaving |
  * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; then `Atomics.notify` if `B_SLEEPERS` > 0 |
  * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ * | `B_DEAD` | ≥ 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread (without the mutex, then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
+ * | `B_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ *
+ * ## A party whose thread ends
+ *
+ * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) cannot take
+ * the mutex to leave: it adds itself to `B_DEAD` and wakes the sleepers. Whoever takes
+ * the mutex next folds the dead parties in: `B_COUNT` drops by them, and a filling
+ * barrier breaks (the others get `BrokenBarrierError`, as when a wait times out); a
+ * draining or resetting barrier reopens once its last live party has left.
  *
  * `parties`, the default timeout and the action are fixed at construction and travel in
  * the ticket, not in shared memory.
@@ -27,14 +37,16 @@ import {
   deadlineAfter,
   describe,
   remaining,
-  wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
 import { callerModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
 import { BrokenBarrierError } from "./errors.ts";
+import { track, untrack } from "./_reclaim.ts";
+import { KIND_BARRIER, noteCreation, recordCreation } from "./_waits.ts";
 
 /** Word: the mutex guarding the barrier's state. */
 export const B_MUTEX = 0;
@@ -48,6 +60,10 @@ export const B_COUNT = 3;
 export const B_SEQ = 4;
 /** Word: waiters asleep on `B_SEQ`. */
 export const B_SLEEPERS = 5;
+/** Word: parties whose thread ended inside `waitAsync()`, not yet folded in. */
+export const B_DEAD = 6;
+/** Word: the barrier's id in reports, given the first time a thread sleeps on it. */
+export const B_ID = 7;
 /** Bytes of a barrier's slot: one cache line. */
 export const BARRIER_BYTES = 64;
 /** Phase: threads arrive. */
@@ -73,6 +89,11 @@ interface Head {
 type Step =
   | { op: "lock" }
   | { op: "sleep"; seq: number; timeout: number };
+
+/** Whether a wait is counted in `B_COUNT` now (for the undo of an async wait). */
+interface Party {
+  counted: boolean;
+}
 
 let revived: Head | undefined;
 let wordsOf: (barrier: Barrier) => Int32Array;
@@ -166,6 +187,7 @@ export class Barrier {
     this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
     this.#parties = parties;
     this.#i32 = carveView(BARRIER_BYTES);
+    if (recordCreation) noteCreation(KIND_BARRIER, this.#i32, 0);
   }
 
   /** The number of threads that must call `wait()` to pass the barrier. */
@@ -176,12 +198,17 @@ export class Barrier {
   /** The number of threads waiting at the barrier now (0 while it drains or is broken). */
   get nWaiting(): number {
     const i32 = this.#i32;
-    return Atomics.load(i32, B_STATE) === FILLING ? Atomics.load(i32, B_COUNT) : 0;
+    return Atomics.load(i32, B_STATE) === FILLING
+      ? Atomics.load(i32, B_COUNT) - Atomics.load(i32, B_DEAD)
+      : 0;
   }
 
   /** Whether the barrier is broken (a timeout, a failed action, or `abort()`). */
   get broken(): boolean {
-    return Atomics.load(this.#i32, B_STATE) === BROKEN;
+    const i32 = this.#i32;
+    const state = Atomics.load(i32, B_STATE);
+    // A party that died while the barrier filled breaks it (folded in at the next wait).
+    return state === BROKEN || (state === FILLING && Atomics.load(i32, B_DEAD) > 0);
   }
 
   /**
@@ -209,16 +236,33 @@ export class Barrier {
       ? this.#timeout
       : waitTimeout(timeout, "Cannot wait on Barrier");
     const i32 = this.#i32;
-    const steps = this.#steps(ms);
+    const steps = this.#steps(ms, { counted: false });
     let next = steps.next();
     while (!next.done) {
       const step = next.value;
       if (step.op === "lock") {
         lock(i32, B_MUTEX, Infinity);
+        this.#reap();
       } else {
-        Atomics.add(i32, B_SLEEPERS, 1);
-        wait(i32, B_SEQ, step.seq, step.timeout);
-        Atomics.sub(i32, B_SLEEPERS, 1);
+        try {
+          waitRecorded(
+            KIND_BARRIER,
+            i32,
+            0,
+            i32,
+            B_SEQ,
+            step.seq,
+            step.timeout,
+            B_SLEEPERS,
+          );
+        } catch (error) {
+          // Interrupted (a signal listener threw, a deadlock): leave as CPython does on
+          // an exception, through the steps' own exits, holding the mutex as they expect.
+          lock(i32, B_MUTEX, Infinity);
+          this.#reap();
+          steps.throw(error);
+          throw error;
+        }
       }
       next = steps.next();
     }
@@ -248,27 +292,61 @@ export class Barrier {
     const ms = timeout === undefined
       ? this.#timeout
       : waitTimeout(timeout, "Cannot wait on Barrier");
-    return this.#driveAsync(this.#steps(ms));
+    const party: Party = { counted: false };
+    return this.#driveAsync(this.#steps(ms, party), party);
   }
 
-  async #driveAsync(steps: Generator<Step, number, void>): Promise<number> {
+  async #driveAsync(
+    steps: Generator<Step, number, void>,
+    party: Party,
+  ): Promise<number> {
     const i32 = this.#i32;
-    let next = steps.next();
-    while (!next.done) {
-      const step = next.value;
-      if (step.op === "lock") {
-        await lockAsync(i32, B_MUTEX, Infinity);
-      } else {
-        Atomics.add(i32, B_SLEEPERS, 1);
-        try {
-          await waitAsync(i32, B_SEQ, step.seq, step.timeout);
-        } finally {
-          Atomics.sub(i32, B_SLEEPERS, 1);
-        }
+    let sleeping = false;
+    // If the thread ends while this wait is parked, it leaves as a dead party.
+    const undo = track(() => {
+      if (sleeping) Atomics.sub(i32, B_SLEEPERS, 1);
+      if (party.counted) {
+        Atomics.add(i32, B_DEAD, 1);
+        this.#notifyAll();
       }
-      next = steps.next();
+    });
+    try {
+      let next = steps.next();
+      while (!next.done) {
+        const step = next.value;
+        if (step.op === "lock") {
+          await lockAsync(i32, B_MUTEX, Infinity);
+          this.#reap();
+        } else {
+          Atomics.add(i32, B_SLEEPERS, 1);
+          sleeping = true;
+          try {
+            await waitAsync(i32, B_SEQ, step.seq, step.timeout);
+          } finally {
+            sleeping = false;
+            Atomics.sub(i32, B_SLEEPERS, 1);
+          }
+        }
+        next = steps.next();
+      }
+      return next.value;
+    } finally {
+      untrack(undo);
     }
-    return next.value;
+  }
+
+  /** Folds in the parties that died inside `waitAsync()`. Holding the mutex. */
+  #reap(): void {
+    const i32 = this.#i32;
+    if (Atomics.load(i32, B_DEAD) === 0) return;
+    i32[B_COUNT] -= Atomics.exchange(i32, B_DEAD, 0);
+    const state = i32[B_STATE];
+    if (state === FILLING) {
+      this.#break();
+    } else if (i32[B_COUNT] === 0 && (state === DRAINING || state === RESETTING)) {
+      i32[B_STATE] = FILLING;
+      this.#notifyAll();
+    }
   }
 
   /**
@@ -276,7 +354,7 @@ export class Barrier {
    * (`lock`) and sleeps on `B_SEQ` when asked (`sleep`, the mutex released first by
    * the generator). The generator holds the mutex whenever it runs.
    */
-  *#steps(timeout: number): Generator<Step, number, void> {
+  *#steps(timeout: number, party: Party): Generator<Step, number, void> {
     const i32 = this.#i32;
     yield LOCK;
     try {
@@ -288,6 +366,7 @@ export class Barrier {
       }
       if (i32[B_STATE] < 0) throw this.#brokenError();
       const index = i32[B_COUNT]++;
+      party.counted = true;
       try {
         if (index + 1 === this.#parties) {
           this.#releaseAll();
@@ -308,6 +387,7 @@ export class Barrier {
         return index;
       } finally {
         // Exit: the last to leave a drained or reset barrier reopens it.
+        party.counted = false;
         if (--i32[B_COUNT] === 0) {
           const state = i32[B_STATE];
           if (state === DRAINING || state === RESETTING) {
@@ -392,6 +472,7 @@ export class Barrier {
     if (this.#inAction) return fn();
     lock(this.#i32, B_MUTEX, Infinity);
     try {
+      this.#reap();
       return fn();
     } finally {
       unlock(this.#i32, B_MUTEX);

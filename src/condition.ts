@@ -17,10 +17,21 @@
  * | --- | --- | --- | --- |
  * | `C_HEAD` | 0 / node id | the first waiter (the next to notify) | a waiter enqueues, a notifier dequeues, a timed-out waiter unlinks itself: all under the lock |
  * | `C_TAIL` | 0 / node id | the last waiter | as `C_HEAD` |
- * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (under the lock, then `Atomics.notify`), the waiter →FREE when done (under the lock) |
+ * | `C_LOST` | count | notifications taken by async waiters that died before they woke | +1 by the dying thread (see below), drained by the next `notify()` |
+ * | `C_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED→FREE (dequeued), the waiter →FREE when done (under the lock), its ending thread WAITING→ABANDONED or NOTIFIED→FREE (a CAS, without the lock) |
  * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
  *
  * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0).
+ *
+ * ## A waiter whose thread ends
+ *
+ * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) leaves
+ * its async node: the ending thread moves it WAITING→ABANDONED (the node stays queued;
+ * `notify()` skips it, frees it, and notifies the next waiter instead), or, if it had
+ * been notified already, frees it and counts the notification in `C_LOST`, which the
+ * next `notify()` adds to the waiters it wakes. So a dead waiter never swallows a
+ * `notify()`.
  *
  * ## Exact notify(n), no lost wakeup
  *
@@ -37,11 +48,18 @@ import {
   deadlineAfter,
   describe,
   remaining,
-  wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { carveView } from "./_lock_algorithm.ts";
+import { track, type Undo, untrack } from "./_reclaim.ts";
+import {
+  KIND_CONDITION,
+  noteCreation,
+  recordCreation,
+  uninterruptible,
+} from "./_waits.ts";
 import { Lock } from "./lock.ts";
 import {
   RLock,
@@ -57,6 +75,13 @@ import { ThreadError } from "./errors.ts";
 export const C_HEAD = 0;
 /** Word: the last node id of the wait queue, 0 when empty. */
 export const C_TAIL = 1;
+/**
+ * Word: notifications that went to async waiters whose thread ended before taking
+ * them; the next `notify()` passes them on.
+ */
+export const C_LOST = 2;
+/** Word: the condition's id in reports, given the first time a thread sleeps on it. */
+export const C_ID = 3;
 /** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
 export const C_NODES = 4;
 /** Async waiters one condition can hold at once. */
@@ -69,6 +94,11 @@ export const FREE = 0;
 export const WAITING = 1;
 /** Park word: a notifier dequeued the waiter. */
 export const NOTIFIED = 2;
+/**
+ * Park word: the async waiter's thread ended while it waited; the node stays queued
+ * until a `notify()` dequeues it, frees it and notifies the next waiter instead.
+ */
+export const ABANDONED = 3;
 
 let revived: Int32Array | undefined;
 let internals: {
@@ -181,6 +211,7 @@ export class Condition {
       );
     }
     this.#i32 = carveView(CONDITION_BYTES);
+    if (recordCreation) noteCreation(KIND_CONDITION, this.#i32, 0);
     this.#setLock(lock);
   }
 
@@ -325,10 +356,11 @@ export class Condition {
       while (Atomics.load(rt, park) === WAITING) {
         const left = remaining(deadline);
         if (left <= 0) break;
-        wait(rt, park, WAITING, left);
+        waitRecorded(KIND_CONDITION, i32, 0, rt, park, WAITING, left);
       }
     } finally {
-      this.#acquireRestore(saved);
+      // Not interrupted by a signal listener: the node must leave the queue.
+      uninterruptible(() => this.#acquireRestore(saved));
       notified = Atomics.load(rt, park) === NOTIFIED;
       if (!notified) unlink(i32, id);
       Atomics.store(rt, park, FREE);
@@ -375,11 +407,29 @@ export class Condition {
     const park = C_NODES + 2 * k;
     Atomics.store(i32, park, WAITING);
     enqueue(i32, -(k + 1));
-    const saved = this.#releaseSave();
-    return this.#parkAsync(k, saved, deadlineAfter(ms));
+    // If the thread ends first, its node must not swallow a notify().
+    const undo = track(() => {
+      if (Atomics.compareExchange(i32, park, WAITING, ABANDONED) === NOTIFIED) {
+        Atomics.store(i32, park, FREE);
+        Atomics.add(i32, C_LOST, 1);
+      }
+    });
+    let saved: number;
+    try {
+      saved = this.#releaseSave();
+    } catch (error) {
+      untrack(undo);
+      throw error;
+    }
+    return this.#parkAsync(k, saved, deadlineAfter(ms), undo);
   }
 
-  async #parkAsync(k: number, saved: number, deadline: number): Promise<boolean> {
+  async #parkAsync(
+    k: number,
+    saved: number,
+    deadline: number,
+    undo: Undo,
+  ): Promise<boolean> {
     const i32 = this.#i32;
     const park = C_NODES + 2 * k;
     try {
@@ -392,6 +442,7 @@ export class Condition {
       if (this.#reentrant) await rlockAcquireRestoreAsync(this.#lock as RLock, saved);
       else await this.#lock.acquireAsync();
     }
+    untrack(undo);
     const notified = Atomics.load(i32, park) === NOTIFIED;
     if (!notified) unlink(i32, -(k + 1));
     Atomics.store(i32, park, FREE);
@@ -513,7 +564,8 @@ export class Condition {
     }
     this.#check("notify");
     const i32 = this.#i32;
-    for (let woken = 0; woken < n; woken++) {
+    if (Atomics.load(i32, C_LOST) > 0) n += Atomics.exchange(i32, C_LOST, 0);
+    for (let woken = 0; woken < n;) {
       const id = Atomics.load(i32, C_HEAD);
       if (id === 0) return;
       const arr = arrayOf(i32, id);
@@ -521,8 +573,13 @@ export class Condition {
       const next = Atomics.load(arr, park + LINK);
       Atomics.store(i32, C_HEAD, next);
       if (next === 0) Atomics.store(i32, C_TAIL, 0);
-      Atomics.store(arr, park, NOTIFIED);
-      Atomics.notify(arr, park, 1);
+      if (Atomics.compareExchange(arr, park, WAITING, NOTIFIED) === WAITING) {
+        Atomics.notify(arr, park, 1);
+        woken++;
+      } else {
+        // Abandoned by a thread that ended (see the module doc): free it, skip it.
+        Atomics.store(arr, park, FREE);
+      }
     }
   }
 

@@ -60,3 +60,65 @@ export class BrokenBarrierError extends ThreadError {
     this.name = "BrokenBarrierError";
   }
 }
+
+/**
+ * Thrown by `RLock.acquire()` (and its kin) when the lock's owner ended while it held
+ * the lock, as POSIX's robust mutexes return `EOWNERDEAD`: the thread ended in any way
+ * (returned, threw, called `Deno.exit()`/`process.exit()`, or its Worker died).
+ *
+ * The lock state after it: `acquire()` and `acquireAsync()` throw it with the lock
+ * taken over by the calling thread (recursion count 1), which should make the data the
+ * lock guards consistent and then `release()` it; `hold()`, `with()` and `withAsync()`
+ * release it before they throw. Exactly one caller gets it per dead owner; the others
+ * go on waiting for the lock as usual.
+ *
+ * @example Recovering a lock whose owner died
+ * ```ts
+ * import { OwnerDiedError, ThreadError } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const error = new OwnerDiedError("Cannot acquire RLock cleanly: its owner ended");
+ * assert.ok(error instanceof ThreadError);
+ * assert.equal(error.name, "OwnerDiedError");
+ * ```
+ */
+export class OwnerDiedError extends ThreadError {
+  /**
+   * Creates the error.
+   *
+   * @param message What happened and what to do.
+   * @param options The standard error options (`cause`).
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OwnerDiedError";
+  }
+}
+
+/**
+ * Thrown in the main thread's blocked call when every live thread, the main thread
+ * included, is blocked in this library without a timeout: nothing can wake any of
+ * them. Its message is the report (every thread, what it waits on and holds, the
+ * wait-for cycle), also written to stderr. Set `THREADING_DEADLOCK=0` to turn the
+ * detection off.
+ *
+ * @example The error's class
+ * ```ts
+ * import { DeadlockError, ThreadError } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(new DeadlockError("all threads are blocked") instanceof ThreadError);
+ * ```
+ */
+export class DeadlockError extends ThreadError {
+  /**
+   * Creates the error.
+   *
+   * @param message The report.
+   * @param options The standard error options (`cause`).
+   */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DeadlockError";
+  }
+}

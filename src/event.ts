@@ -10,6 +10,7 @@
  * | --- | --- | --- | --- |
  * | `E_SEQ` | even: clear, odd: set | the flag in its low bit; the count of flag changes in the rest | `set()` even→odd, `clear()` odd→even, each by one CAS that adds 1 |
  * | `E_WAITERS` | ≥ 0 | threads and tasks sleeping on `E_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ * | `E_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
  *
  * A waiter that found the flag clear (an even `E_SEQ`) sleeps while `E_SEQ` keeps that
  * value; any change means that `set()` ran since, so `wait()` returns `true` even if a
@@ -21,12 +22,21 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
-import { deadlineAfter, remaining, wait, waitAsync, waitTimeout } from "./_futex.ts";
+import { KIND_EVENT, noteCreation, recordCreation } from "./_waits.ts";
+import {
+  deadlineAfter,
+  remaining,
+  waitAsyncCounted,
+  waitRecorded,
+  waitTimeout,
+} from "./_futex.ts";
 
 /** Word: the flag (low bit) and the count of its changes. */
 export const E_SEQ = 0;
 /** Word: the number of waiters sleeping on `E_SEQ`. */
 export const E_WAITERS = 1;
+/** Word: the event's id in reports, given the first time a thread sleeps on it. */
+export const E_ID = 2;
 /** Bytes of an event's slot: one cache line. */
 export const EVENT_BYTES = 64;
 
@@ -69,8 +79,13 @@ export class Event {
    * ```
    */
   constructor() {
-    this.#i32 = revived ?? carveView(EVENT_BYTES);
-    revived = undefined;
+    if (revived === undefined) {
+      this.#i32 = carveView(EVENT_BYTES);
+      if (recordCreation) noteCreation(KIND_EVENT, this.#i32, 0);
+    } else {
+      this.#i32 = revived;
+      revived = undefined;
+    }
   }
 
   /**
@@ -165,9 +180,7 @@ export class Event {
     for (;;) {
       const left = remaining(deadline);
       if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
-      Atomics.add(i32, E_WAITERS, 1);
-      wait(i32, E_SEQ, s, left);
-      Atomics.sub(i32, E_WAITERS, 1);
+      waitRecorded(KIND_EVENT, i32, 0, i32, E_SEQ, s, left, E_WAITERS);
       if (Atomics.load(i32, E_SEQ) !== s) return true;
     }
   }
@@ -232,11 +245,7 @@ async function waitChange(
     const left = remaining(deadline);
     if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
     Atomics.add(i32, E_WAITERS, 1);
-    try {
-      await waitAsync(i32, E_SEQ, s, left);
-    } finally {
-      Atomics.sub(i32, E_WAITERS, 1);
-    }
+    await waitAsyncCounted(i32, E_SEQ, s, left, E_WAITERS);
     if (Atomics.load(i32, E_SEQ) !== s) return true;
   }
 }

@@ -11,8 +11,10 @@
  * | --- | --- | --- | --- |
  * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); `release` 1→0 (fast), 2→0 or 2→3 (slow) |
  * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
+ * | `L_HOLDER` | 0 / ident | the last acquirer (a hint for reports) | the acquirer, after it took the lock |
+ * | `L_ID` | 0 / id | the id in reports, 0 until someone sleeps on the lock | the first sleeper (see `_waits.ts`) |
  *
- * The indexes are relative to the lock's slot. The other 14 words are padding, so that
+ * The indexes are relative to the lock's slot. The other 12 words are padding, so that
  * two locks never share a cache line.
  *
  * @module
@@ -23,18 +25,27 @@ import {
   carve,
   isIdle,
   isLocked,
-  lock,
   lockAsync,
   lockSlow,
   slab,
   unlockSlow,
 } from "./_lock_algorithm.ts";
 import { ThreadError } from "./errors.ts";
+import { current } from "./_runtime.ts";
+import { KIND_LOCK, noteCreation, recordCreation } from "./_waits.ts";
 
 /** Word: the mutex state word (see the module doc). */
 export const L_STATE = 0;
 /** Word: waiters that have waited long enough to ask for a hand-off. */
 export const L_STARVING = 1;
+/**
+ * Word: the ident of the last thread that acquired the lock (for the reports of
+ * `dumpThreads()` and the deadlock detector; any thread may release a `Lock`, so this
+ * is a hint, not an owner). A plain store after the acquiring CAS.
+ */
+export const L_HOLDER = 2;
+/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+export const L_ID = 3;
 /** Bytes of a lock's slot: one cache line. */
 export const LOCK_BYTES = 64;
 
@@ -94,6 +105,7 @@ export class Lock {
     } else {
       this.#at = carve(LOCK_BYTES);
       this.#i32 = slab;
+      if (recordCreation) noteCreation(KIND_LOCK, slab, this.#at);
     }
   }
 
@@ -127,13 +139,16 @@ export class Lock {
       blocking === undefined && timeout === undefined &&
       Atomics.compareExchange(this.#i32, this.#at, 0, 1) === 0
     ) {
+      this.#i32[this.#at + L_HOLDER] = current.ident;
       return true;
     }
-    return lockSlow(
-      this.#i32,
-      this.#at,
-      acquireTimeout(blocking, timeout, "Cannot acquire Lock"),
-    );
+    return this.#acquireSlow(acquireTimeout(blocking, timeout, "Cannot acquire Lock"));
+  }
+
+  #acquireSlow(ms: number): boolean {
+    if (!lockSlow(this.#i32, this.#at, ms, KIND_LOCK)) return false;
+    this.#i32[this.#at + L_HOLDER] = current.ident;
+    return true;
   }
 
   /**
@@ -163,7 +178,11 @@ export class Lock {
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire Lock");
-    return lockAsync(this.#i32, this.#at, ms);
+    const me = current.ident;
+    return lockAsync(this.#i32, this.#at, ms).then((taken) => {
+      if (taken) this.#i32[this.#at + L_HOLDER] = me;
+      return taken;
+    });
   }
 
   /**
@@ -230,7 +249,7 @@ export class Lock {
    * ```
    */
   hold(): Disposable {
-    lock(this.#i32, this.#at, Infinity);
+    this.acquire();
     return this.#holder ??= { [Symbol.dispose]: () => this.release() };
   }
 
@@ -251,7 +270,7 @@ export class Lock {
    * ```
    */
   with<T>(fn: () => T): T {
-    lock(this.#i32, this.#at, Infinity);
+    this.acquire();
     try {
       return fn();
     } finally {
@@ -277,7 +296,7 @@ export class Lock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
-    await lockAsync(this.#i32, this.#at, Infinity);
+    await this.acquireAsync();
     try {
       return await fn();
     } finally {

@@ -69,6 +69,7 @@ import {
   TIMEOUT_MAX,
   wait,
   waitAsync,
+  waitAsyncCounted,
 } from "./_futex.ts";
 import {
   CONTENDED,
@@ -867,11 +868,7 @@ async function whenReadyAsync<R>(
       return Atomics.load(ctl, seq);
     });
     if (typeof step !== "number") return step.value;
-    try {
-      await waitAsync(ctl, seq, step, remaining(deadline));
-    } finally {
-      Atomics.sub(ctl, waiters, 1);
-    }
+    await waitAsyncCounted(ctl, seq, step, remaining(deadline), waiters);
   }
 }
 

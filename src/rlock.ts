@@ -13,6 +13,16 @@
  * | `R_STARVING` | count | waiters that have waited over 1 ms | a waiter |
  * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
  * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
+ * | `R_ID` | 0 / id | the id in reports, 0 until someone sleeps on the lock | the first sleeper (see `_waits.ts`) |
+ *
+ * ## An owner that dies (robust, as POSIX's `EOWNERDEAD`)
+ *
+ * A thread that ends while it owns the lock leaves its ident in `R_OWNER` and the mutex
+ * held. The next thread that wants the lock sees an owner that is not alive (at its
+ * first attempt, after a timeout, or at a heartbeat of its wait, see `_waits.ts`:
+ * within {@linkcode BEAT_MS} ms), moves `R_OWNER` from the dead ident to its own with a
+ * compare-and-swap (one winner), sets the count to 1 and throws `OwnerDiedError`,
+ * holding the lock. The mutex word itself never changes hands: it stays held.
  *
  * A thread sees `R_OWNER` equal to its own ident only if it owns the lock (it is the
  * only writer of its ident there), so the reentrant check needs no mutex.
@@ -20,12 +30,11 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout } from "./_futex.ts";
+import { acquireTimeout, deadlineAfter, remaining } from "./_futex.ts";
 import {
   carve,
   isIdle,
   isLocked,
-  lock,
   lockAsync,
   lockSlow,
   slab,
@@ -33,7 +42,15 @@ import {
   unlockSlow,
 } from "./_lock_algorithm.ts";
 import { current } from "./_runtime.ts";
-import { ThreadError } from "./errors.ts";
+import { OwnerDiedError, ThreadError } from "./errors.ts";
+import {
+  BEAT_MS,
+  identAlive,
+  KIND_RLOCK,
+  noteCreation,
+  recordCreation,
+  takeOwnerDied,
+} from "./_waits.ts";
 
 /** Word: the mutex state word. */
 export const R_STATE = 0;
@@ -43,6 +60,8 @@ export const R_STARVING = 1;
 export const R_OWNER = 2;
 /** Word: the recursion count. */
 export const R_COUNT = 3;
+/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+export const R_ID = 4;
 /** Bytes of an RLock's slot: one cache line. */
 export const RLOCK_BYTES = 64;
 
@@ -56,6 +75,67 @@ function take(i32: Int32Array, at: number, me: number): boolean {
   Atomics.store(i32, at + R_OWNER, me);
   i32[at + R_COUNT] = 1;
   return true;
+}
+
+/**
+ * Takes the lock over from a dead owner, if its owner is dead: then `me` owns it with
+ * `count` and `OwnerDiedError` is thrown.
+ */
+function takeOverIfDead(i32: Int32Array, at: number, me: number, count = 1): void {
+  const owner = Atomics.load(i32, at + R_OWNER);
+  if (owner === 0 || owner === me || identAlive(owner)) return;
+  if (Atomics.compareExchange(i32, at + R_OWNER, owner, me) !== owner) return;
+  i32[at + R_COUNT] = count;
+  throw new OwnerDiedError(
+    `Cannot acquire RLock cleanly: its owner (thread ident ${owner}) ended while holding it; this thread holds it now: make what it guards consistent, then release() it`,
+  );
+}
+
+/**
+ * Takes the mutex for `me`, blocking for at most `ms` milliseconds; takes it over
+ * from a dead owner (and throws `OwnerDiedError`) when it finds one.
+ */
+function acquireOwned(i32: Int32Array, at: number, me: number, ms: number): boolean {
+  const deadline = deadlineAfter(ms);
+  for (;;) {
+    takeOverIfDead(i32, at, me);
+    if (lockSlow(i32, at, remaining(deadline), KIND_RLOCK)) return take(i32, at, me);
+    if (takeOwnerDied() === 0) {
+      // Timed out (or not blocking): one last look at the owner.
+      takeOverIfDead(i32, at, me);
+      return false;
+    }
+  }
+}
+
+/** {@linkcode acquireOwned} without blocking the event loop. */
+async function acquireOwnedAsync(
+  i32: Int32Array,
+  at: number,
+  me: number,
+  ms: number,
+  count = 1,
+): Promise<boolean> {
+  const deadline = deadlineAfter(ms);
+  for (;;) {
+    takeOverIfDead(i32, at, me, count);
+    // In slices: an async wait has no heartbeat to check the owner.
+    if (await lockAsync(i32, at, Math.min(remaining(deadline), BEAT_MS))) {
+      Atomics.store(i32, at + R_OWNER, me);
+      i32[at + R_COUNT] = count;
+      return true;
+    }
+    if (remaining(deadline) <= 0) {
+      takeOverIfDead(i32, at, me, count);
+      return false;
+    }
+  }
+}
+
+/** Releases the lock after `acquire` threw `OwnerDiedError`, then rethrows. */
+function releaseIfOwnerDied(lock: RLock, error: unknown): never {
+  if (error instanceof OwnerDiedError) lock.release();
+  throw error;
 }
 
 /**
@@ -108,6 +188,7 @@ export class RLock {
     } else {
       this.#at = carve(RLOCK_BYTES);
       this.#i32 = slab;
+      if (recordCreation) noteCreation(KIND_RLOCK, slab, this.#at);
     }
   }
 
@@ -161,7 +242,7 @@ export class RLock {
       i32[at + R_COUNT]++;
       return true;
     }
-    return lockSlow(i32, at, ms) && take(i32, at, me);
+    return acquireOwned(i32, at, me, ms);
   }
 
   /**
@@ -197,10 +278,9 @@ export class RLock {
       i32[at + R_COUNT]++;
       return true;
     }
-    if (!await lockAsync(i32, at, ms)) return false;
-    // The thread may have changed while we waited only in a pooled Worker between
-    // jobs, never within one: `me` is still the current thread.
-    return take(i32, at, me);
+    // A thread's pending wait never resumes after the thread ended (`_reclaim.ts`):
+    // `me` is still the current thread.
+    return await acquireOwnedAsync(i32, at, me, ms);
   }
 
   /**
@@ -273,7 +353,11 @@ export class RLock {
    * ```
    */
   hold(): Disposable {
-    this.acquire();
+    try {
+      this.acquire();
+    } catch (error) {
+      releaseIfOwnerDied(this, error);
+    }
     return this.#holder ??= { [Symbol.dispose]: () => this.release() };
   }
 
@@ -294,7 +378,11 @@ export class RLock {
    * ```
    */
   with<T>(fn: () => T): T {
-    this.acquire();
+    try {
+      this.acquire();
+    } catch (error) {
+      releaseIfOwnerDied(this, error);
+    }
     try {
       return fn();
     } finally {
@@ -320,7 +408,11 @@ export class RLock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
-    await this.acquireAsync();
+    try {
+      await this.acquireAsync();
+    } catch (error) {
+      releaseIfOwnerDied(this, error);
+    }
     try {
       return await fn();
     } finally {
@@ -404,8 +496,14 @@ export function rlockReleaseSave(lock: RLock): number {
 /** Takes `lock` again with a saved recursion count (blocking). For `Condition.wait`. */
 export function rlockAcquireRestore(lock: RLock, count: number): void {
   const i32 = memoryOf(lock), at = slotOf(lock);
-  lock_(i32, at);
-  Atomics.store(i32, at + R_OWNER, current.ident);
+  const me = current.ident;
+  try {
+    acquireOwned(i32, at, me, Infinity);
+  } catch (error) {
+    // Taken over from a dead owner: restore the caller's count before it learns so.
+    if (error instanceof OwnerDiedError) i32[at + R_COUNT] = count;
+    throw error;
+  }
   i32[at + R_COUNT] = count;
 }
 
@@ -416,11 +514,5 @@ export async function rlockAcquireRestoreAsync(
 ): Promise<void> {
   const i32 = memoryOf(lock), at = slotOf(lock);
   const me = current.ident;
-  await lockAsync(i32, at, Infinity);
-  Atomics.store(i32, at + R_OWNER, me);
-  i32[at + R_COUNT] = count;
-}
-
-function lock_(i32: Int32Array, at: number): void {
-  lock(i32, at, Infinity);
+  await acquireOwnedAsync(i32, at, me, Infinity, count);
 }

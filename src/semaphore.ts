@@ -11,6 +11,7 @@
  * | `SEM_VALUE` | ≥ 0 | permits free now | `acquire` v→v−1 (CAS, only when v > 0); `release(n)` v→v+n (CAS) |
  * | `SEM_WAITERS` | ≥ 0 | threads and tasks that sleep on `SEM_VALUE` | a waiter, +1 before it sleeps, −1 after |
  * | `SEM_BOUND` | −1 / initial value | −1: unbounded; else the bound of a `BoundedSemaphore` | the constructor only |
+ * | `SEM_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
  *
  * A waiter sleeps on `SEM_VALUE` while it reads 0. `release` adds to the value first and
  * then reads `SEM_WAITERS`, and calls `Atomics.notify` only if it is above 0; a waiter
@@ -22,13 +23,14 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_lock_algorithm.ts";
+import { KIND_SEMAPHORE, noteCreation, recordCreation } from "./_waits.ts";
 import {
   acquireTimeout,
   deadlineAfter,
   describe,
   remaining,
-  wait,
-  waitAsync,
+  waitAsyncCounted,
+  waitRecorded,
 } from "./_futex.ts";
 
 /** Word: the number of free permits. */
@@ -37,6 +39,8 @@ export const SEM_VALUE = 0;
 export const SEM_WAITERS = 1;
 /** Word: the bound of a `BoundedSemaphore`, or −1. */
 export const SEM_BOUND = 2;
+/** Word: the semaphore's id in reports, given the first time a thread sleeps on it. */
+export const SEM_ID = 3;
 /** Bytes of a semaphore's slot: one cache line. */
 export const SEMAPHORE_BYTES = 64;
 const INT32_MAX = 0x7fff_ffff;
@@ -76,9 +80,7 @@ function acquireSlow(i32: Int32Array, timeout: number): boolean {
   for (;;) {
     const left = remaining(deadline);
     if (left <= 0) return false;
-    Atomics.add(i32, SEM_WAITERS, 1);
-    wait(i32, SEM_VALUE, 0, left);
-    Atomics.sub(i32, SEM_WAITERS, 1);
+    waitRecorded(KIND_SEMAPHORE, i32, 0, i32, SEM_VALUE, 0, left, SEM_WAITERS);
     if (trySub(i32)) return true;
   }
 }
@@ -89,11 +91,7 @@ async function acquireAsyncSlow(i32: Int32Array, timeout: number): Promise<boole
     const left = remaining(deadline);
     if (left <= 0) return false;
     Atomics.add(i32, SEM_WAITERS, 1);
-    try {
-      await waitAsync(i32, SEM_VALUE, 0, left);
-    } finally {
-      Atomics.sub(i32, SEM_WAITERS, 1);
-    }
+    await waitAsyncCounted(i32, SEM_VALUE, 0, left, SEM_WAITERS);
     if (trySub(i32)) return true;
   }
 }
@@ -151,6 +149,7 @@ export class Semaphore {
     const bounded = new.target === BoundedSemaphore;
     const initial = checkValue(value, bounded ? "BoundedSemaphore" : "Semaphore");
     this.#i32 = carveView(SEMAPHORE_BYTES);
+    if (recordCreation) noteCreation(KIND_SEMAPHORE, this.#i32, 0);
     this.#i32[SEM_VALUE] = initial;
     this.#i32[SEM_BOUND] = bounded ? initial : -1;
   }

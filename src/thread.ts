@@ -29,9 +29,11 @@ import {
   TIMEOUT_MAX,
   wait,
   waitAsync,
+  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { closeIdle, dispatch, prewarm } from "./_pool.ts";
+import { KIND_JOIN, KIND_SLEEP } from "./_waits.ts";
 import { writeStderr } from "./_output.ts";
 import type { CodeRef, StartJob } from "./_protocol.ts";
 import {
@@ -523,7 +525,7 @@ export class Thread {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
       if (left === 0) return;
-      wait(i32, word, ident, left);
+      waitRecorded(KIND_JOIN, undefined, ident, i32, word, ident, left);
     }
   }
 
@@ -1047,7 +1049,7 @@ export function sleep(ms: number): void {
   for (;;) {
     const left = deadline - performance.now();
     if (left <= 0) return;
-    wait(sleepWord, 0, 0, left);
+    waitRecorded(KIND_SLEEP, undefined, 0, sleepWord, 0, 0, left);
   }
 }
 

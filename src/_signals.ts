@@ -1,0 +1,157 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Ctrl-C while the main thread is blocked. A signal listener (`Deno.addSignalListener`)
+ * runs only when its thread's event loop turns, and a main thread blocked in `join()`,
+ * `acquire()`, `Event.wait()` or `sleep()` turns none: the process would ignore Ctrl-C
+ * and `kill`. So, on the main thread, this module takes over the listeners of
+ * {@linkcode SIGNALS}:
+ *
+ * - `Deno.addSignalListener(signal, fn)` and `Deno.removeSignalListener(signal, fn)`
+ *   for a signal of {@linkcode SIGNALS} keep `fn` in a list here (other signals go to
+ *   Deno as before). While the list of a signal is not empty, a small Worker (a `data:`
+ *   module, unref'd: it never keeps the process alive) listens to that signal natively
+ *   and counts each one in a shared word, then notifies it.
+ * - The main thread delivers each counted signal once, to every listener of the list,
+ *   in the order added, from whichever comes first: a blocking wait of this library,
+ *   between two of its slices (every few ms, see `_futex.ts`), or, when the main
+ *   thread is not blocked, an `Atomics.waitAsync` on the count (which does not keep the
+ *   event loop alive either).
+ * - A listener that runs inside a blocked call runs synchronously there; then the call
+ *   goes on waiting. An error that the listener throws leaves the blocked call (as in
+ *   Python, where a signal handler's exception is raised in the blocked call): a
+ *   listener that wants Ctrl-C to stop the wait can throw, one that wants to end the
+ *   program calls `Deno.exit()`.
+ *
+ * Until the Worker has started listening (some tens of ms after the first listener is
+ * added) a signal has its default effect (SIGINT and SIGTERM end the process).
+ *
+ * ## Shared words (the module's own `Int32Array`)
+ *
+ * | word | meaning | who moves it |
+ * | --- | --- | --- |
+ * | `SIG_ANY` | signals counted, all kinds | +1 by the Worker, then `Atomics.notify` |
+ * | `SIG_COUNT + k` | signals of kind `SIGNALS[k]` counted | +1 by the Worker, before `SIG_ANY` |
+ *
+ * @module
+ */
+import { Worker } from "node:worker_threads";
+import { runtime } from "./_runtime.ts";
+
+/** The signals whose listeners run while the main thread is blocked. */
+export const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+/** Word: signals counted, all kinds. */
+const SIG_ANY = 0;
+/** Word: the first per-signal count. */
+const SIG_COUNT = 1;
+
+const words = new Int32Array(new SharedArrayBuffer(4 * (SIG_COUNT + SIGNALS.length)));
+const listeners = new Map<Deno.Signal, Array<() => void>>();
+const delivered: number[] = SIGNALS.map(() => 0);
+let deliveredAny = 0;
+let worker: Worker | undefined;
+let watching = false;
+
+/** The signal Worker: counts each signal it listens to, on the main thread's order. */
+const WORKER_SOURCE = `
+import { parentPort, workerData } from "node:worker_threads";
+const words = new Int32Array(workerData.sab);
+const names = workerData.signals;
+const handlers = new Map();
+parentPort.on("message", ({ signal, on }) => {
+  const k = names.indexOf(signal);
+  if (on && !handlers.has(signal)) {
+    const handler = () => {
+      Atomics.add(words, ${SIG_COUNT} + k, 1);
+      Atomics.add(words, ${SIG_ANY}, 1);
+      Atomics.notify(words, ${SIG_ANY});
+    };
+    handlers.set(signal, handler);
+    Deno.addSignalListener(signal, handler);
+  } else if (!on && handlers.has(signal)) {
+    Deno.removeSignalListener(signal, handlers.get(signal));
+    handlers.delete(signal);
+  }
+});
+`;
+
+/** Whether the app listens to a signal of {@linkcode SIGNALS} (no deadlock report then). */
+export function hasSignalListeners(): boolean {
+  for (const list of listeners.values()) if (list.length > 0) return true;
+  return false;
+}
+
+/**
+ * Delivers the signals counted since the last delivery to the app's listeners, on the
+ * main thread. Called between the slices of a blocking wait, and by the async watch.
+ * An error thrown by a listener propagates (the other signals wait for the next call).
+ */
+export function deliverSignals(): void {
+  if (Atomics.load(words, SIG_ANY) === deliveredAny) return;
+  deliveredAny = Atomics.load(words, SIG_ANY);
+  for (let k = 0; k < SIGNALS.length; k++) {
+    const count = Atomics.load(words, SIG_COUNT + k);
+    while (delivered[k] < count) {
+      delivered[k]++;
+      for (const fn of [...(listeners.get(SIGNALS[k]) ?? [])]) fn();
+    }
+  }
+}
+
+/** Delivers signals when the main thread's event loop turns (not blocked). */
+function watch(): void {
+  if (watching) return;
+  watching = true;
+  const result = Atomics.waitAsync(words, SIG_ANY, deliveredAny);
+  const again = () => {
+    watching = false;
+    try {
+      deliverSignals();
+    } finally {
+      if (hasSignalListeners()) watch();
+    }
+  };
+  if (result.async) result.value.then(again);
+  else queueMicrotask(again);
+}
+
+function tellWorker(signal: Deno.Signal, on: boolean): void {
+  if (worker === undefined) {
+    worker = new Worker(
+      new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`),
+      { workerData: { sab: words.buffer, signals: SIGNALS } },
+    );
+    worker.unref();
+  }
+  worker.postMessage({ signal, on });
+}
+
+function install(): void {
+  const add = Deno.addSignalListener.bind(Deno);
+  const remove = Deno.removeSignalListener.bind(Deno);
+  Deno.addSignalListener = (signal: Deno.Signal, handler: () => void): void => {
+    if (!SIGNALS.includes(signal)) return add(signal, handler);
+    if (typeof handler !== "function") return add(signal, handler);
+    let list = listeners.get(signal);
+    if (list === undefined) listeners.set(signal, list = []);
+    if (list.includes(handler)) return;
+    list.push(handler);
+    if (list.length === 1) tellWorker(signal, true);
+    watch();
+  };
+  Deno.removeSignalListener = (signal: Deno.Signal, handler: () => void): void => {
+    if (!SIGNALS.includes(signal)) return remove(signal, handler);
+    const list = listeners.get(signal);
+    const at = list?.indexOf(handler) ?? -1;
+    if (list === undefined || at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) tellWorker(signal, false);
+  };
+}
+
+if (runtime.isMain && typeof Deno?.addSignalListener === "function") {
+  try {
+    install();
+  } catch {
+    // A frozen Deno namespace: listeners then run only when the event loop turns.
+  }
+}

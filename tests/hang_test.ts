@@ -1,0 +1,255 @@
+// Copyright the threading for Deno authors. MIT license.
+// "Never hang silently", in real subprocesses: records that a dead thread leaves in a
+// primitive are reclaimed, an RLock whose owner died gives OwnerDiedError, the
+// deadlock report, dumpThreads(), signals while the main thread is blocked.
+import assert from "node:assert/strict";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+
+interface Run {
+  code: number;
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a fixture in its own process; kills it after `limit` ms (a hang). */
+async function run(
+  file: string,
+  env: Record<string, string> = {},
+  limit = 60_000,
+  flags: string[] = [],
+): Promise<Run> {
+  const t0 = performance.now();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      ...flags,
+      new URL(file, fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), limit);
+  const out = await child.output();
+  clearTimeout(timer);
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: decode(out.stdout),
+    stderr: decode(out.stderr),
+    ms: performance.now() - t0,
+  };
+}
+
+Deno.test("a thread that ends inside an …Async wait leaves no record: Lock, Condition, Barrier", async () => {
+  const { code, stdout, stderr } = await run("dead_async_waiters.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  // A starving count left by a dead acquireAsync() made the free lock look held.
+  assert.ok(lines.includes("lock: the async waiter starved=true"), stdout);
+  assert.ok(lines.includes("lock: free after the starving waiter died=true"), stdout);
+  // A dead waitAsync() node swallowed the notify() meant for the live waiter.
+  assert.ok(lines.includes("condition: live waiter notified=true"), stdout);
+  // A dead waitAsync() party let two live parties of three through, then never drained.
+  assert.ok(lines.includes("barrier: broken=true"), stdout);
+  assert.equal(lines.filter((l) => l === "barrier: BrokenBarrierError").length, 2);
+  assert.equal(lines.filter((l) => l === "barrier: passed").length, 3, "reset() works");
+});
+
+Deno.test("an RLock whose owner ends in any way gives the next acquire() OwnerDiedError within 1 s", async () => {
+  const { code, stdout, stderr } = await run("owner_died.ts");
+  assert.equal(code, 0, stderr);
+  for (const how of ["return", "throw", "process.exit", "Deno.exit", "async"]) {
+    const line = stdout.split("\n").find((l) => l.startsWith(`${how}: OwnerDiedError`));
+    assert.ok(line, `${how}: ${stdout}`);
+    assert.match(line, /ok=true ms=\d+ <locked RLock owner=1 count=1>/);
+    // The owner sleeps 200 ms before it ends; the error follows within 1 s.
+    const ms = Number(/ms=(\d+)/.exec(line)![1]);
+    assert.ok(ms < 200 + 1000, line);
+    assert.ok(stdout.includes(`${how}: free=true`), stdout);
+  }
+});
+
+Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in join, acquire, Event.wait, sleep, Condition.wait, Barrier.wait", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("signal_while_blocked.ts", fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  const latencies: number[] = [];
+  let sentAt = 0;
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      const ran = /listener ran at (\d+)/.exec(line);
+      if (ran) latencies.push(Number(ran[1]) - sentAt);
+      if (line.startsWith("blocking in")) {
+        // Let the call block for real, then signal.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        sentAt = Date.now();
+        child.kill(line.includes("until SIGTERM") ? "SIGTERM" : "SIGINT");
+      }
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  const text = lines.join("\n");
+  assert.equal(status.code, 7, `${text}\n${await stderr}`);
+  const calls = [
+    "join",
+    "acquire",
+    "Event.wait",
+    "sleep",
+    "Condition.wait",
+    "Barrier.wait",
+  ];
+  for (const name of calls) {
+    assert.ok(lines.includes(`${name} left with Interrupted`), text);
+  }
+  assert.ok(
+    lines.includes(
+      "after: condition queue empty=true lock free=true barrier waiting=0 broken=false",
+    ),
+    text,
+  );
+  assert.equal(latencies.length, calls.length + 1, text);
+  // The listeners run within a few ms of the signal (slices of 4 ms); the limit is
+  // generous for a loaded machine.
+  for (const ms of latencies) assert.ok(ms < 1000, `latency ${ms} ms: ${latencies}`);
+  console.log(`signal to listener: ${latencies.join(", ")} ms`);
+});
+
+Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the cycle; main gets DeadlockError", async () => {
+  const { code, stdout, stderr } = await run("deadlock_two_locks.ts");
+  assert.equal(code, 0, stderr);
+  const main = /^main: DeadlockError true after (\d+) ms$/m.exec(stdout);
+  assert.ok(main, stdout + stderr);
+  // From the joins' start: the threads' 50 ms sleeps, then the detector's snapshots.
+  assert.ok(Number(main[1]) < 2000, main[0]);
+  assert.match(stderr, /^Deadlock: every thread is blocked/m);
+  assert.match(
+    stderr,
+    /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+  );
+  assert.match(
+    stderr,
+    /MainThread \(ident 1\): waits with no timeout for the end of Thread-1/,
+  );
+  assert.match(
+    stderr,
+    /Thread-1 \(ident \d, daemon\): waits with no timeout for Lock #\d+/,
+  );
+  assert.match(stderr, /holds Lock #\d+/);
+  // Where each thread waits: the lines marked in the fixture.
+  const source = await Deno.readTextFile(new URL("deadlock_two_locks.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  for (const [fn, mark] of [["left ", "left"], ["right ", "right"], ["", "main"]]) {
+    const at = `${fn}${fn ? "\\(" : ""}file:[^\\n]*deadlock_two_locks\\.ts:${
+      lineOf(mark)
+    }:`;
+    assert.match(stderr, new RegExp(`at ${at}`), `${mark}: ${stderr}`);
+  }
+});
+
+Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
+  const { stdout, stderr, signal } = await run(
+    "deadlock_two_locks.ts",
+    { THREADING_DEADLOCK: "0" },
+    3000,
+    ["--allow-env=THREADING_DEADLOCK"],
+  );
+  assert.equal(signal, "SIGKILL", "it hangs, as asked");
+  assert.ok(!stderr.includes("Deadlock"), stderr);
+  assert.ok(!stdout.includes("DeadlockError"), stdout);
+});
+
+Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Timer, starting threads", async () => {
+  const { code, stdout, stderr } = await run("no_false_deadlock.ts");
+  assert.equal(code, 0, stderr);
+  assert.ok(!stderr.includes("Deadlock"), stderr);
+  for (const name of ["sleeper", "async waiter", "timer", "many"]) {
+    assert.ok(stdout.includes(`${name}: ok`), stdout);
+  }
+});
+
+Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named dead", async () => {
+  const { code, stdout, stderr } = await run("dump_while_blocked.ts");
+  assert.equal(code, 0, stderr);
+  const dump = stderr.slice(stderr.indexOf("Threads:"), stderr.indexOf("Deadlock:"));
+  assert.match(
+    dump,
+    /MainThread \(ident 1\): waits with no timeout for the end of dumper \(ident 2\) \(join\), for \d+\.\d\d s/,
+  );
+  assert.match(dump, /dumper \(ident 2\): running/);
+  assert.match(dump, /holds RLock #\d+/);
+  assert.match(
+    dump,
+    /waiter \(ident 3\): waits with no timeout for RLock #\d+ held by dumper \(ident 2\)/,
+  );
+  assert.match(dump, /at waiter \(file:.*dump_while_blocked\.ts:8:\d+\)/);
+  // The main thread alone waits for a Lock whose last acquirer ended.
+  assert.match(
+    stderr,
+    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by thread ident \d+ \(dead\)/,
+  );
+  assert.ok(stdout.includes("main: DeadlockError"), stdout);
+});
+
+Deno.test("THREADING_DEBUG=1 adds where each lock was created to the report", async () => {
+  const { code, stderr } = await run(
+    "deadlock_two_locks.ts",
+    { THREADING_DEBUG: "1" },
+    60_000,
+    ["--allow-env=THREADING_DEBUG"],
+  );
+  assert.equal(code, 0, stderr);
+  const source = await Deno.readTextFile(new URL("deadlock_two_locks.ts", fixtures));
+  const line =
+    source.split("\n").findIndex((l) => l.includes("new Lock(), b = new Lock()")) + 1;
+  const created = [
+    ...stderr.matchAll(
+      /Lock #\d+ \(created at file:[^)]*deadlock_two_locks\.ts:(\d+):(\d+)\)/g,
+    ),
+  ];
+  assert.ok(created.length >= 2, stderr);
+  assert.ok(created.every((m) => Number(m[1]) === line), stderr);
+  assert.equal(new Set(created.map((m) => m[2])).size, 2, "a and b, two columns");
+});
+
+Deno.test("watchDeadlocks() reports a partial deadlock while the main thread runs", async () => {
+  const { code, stdout, stderr } = await run("partial_deadlock.ts");
+  assert.equal(code, 0, stderr);
+  assert.ok(stdout.includes("main: done"), stdout);
+  assert.match(
+    stderr,
+    /^Partial deadlock: these threads have waited for each other for over 300 ms\.$/m,
+  );
+  assert.match(
+    stderr,
+    /^Wait-for cycle: Thread-\d waits for Lock #\d+ held by Thread-\d/m,
+  );
+  assert.match(stderr, /MainThread \(ident 1\): running/);
+  assert.ok(!stderr.includes("Deadlock:"), "no global report: the main thread runs");
+  assert.equal(stderr.match(/Partial deadlock/g)?.length, 1, "reported once");
+});
