@@ -107,7 +107,7 @@ function readThreads(): ThreadRow[] {
     rows.push({
       slot,
       ident,
-      name: readName(runtime, slot),
+      name: readName(runtime, slot, ident) ?? `(ident ${ident})`,
       daemon: Atomics.load(rt, base + S_DAEMON) !== 0,
       starting,
       kind: kindWord & 0xff,
