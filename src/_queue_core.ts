@@ -44,8 +44,13 @@
  * took it first, and then waits again.
  * * @module
  */
-import { deserialize, serialize } from "node:v8";
-import { cannotCopy, hasMethods, kTravel, type Reviver } from "./_codec.ts";
+import {
+  decodeBytes,
+  encodeBytes,
+  peekBytes,
+  releaseBytes,
+  type Reviver,
+} from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
@@ -150,158 +155,34 @@ export function isJSON(v: unknown, depth: number): boolean {
   }
 }
 
-const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
-  Date,
-  RegExp,
-  ArrayBuffer,
-  Boolean,
-  Number,
-  String,
-];
-
-/** Refuses, with a TypeError naming where it sits, what cannot go through a queue. */
-function checkCopyable(item: unknown, action: string): void {
-  const seen = new Set<object>();
-  const refuse = (where: string, what: string, fix: string): never => {
-    throw new TypeError(
-      `${action}: ${where} is ${what}, which cannot go through a queue; ${fix}`,
-    );
-  };
-  const walk = (v: unknown, where: string): void => {
-    switch (typeof v) {
-      case "function":
-        return refuse(where, describe(v), "put data instead");
-      case "symbol":
-        return refuse(where, describe(v), "put a string instead");
-      case "object":
-        break;
-      default:
-        return;
-    }
-    if (v === null || seen.has(v)) return;
-    seen.add(v);
-    const shared = "pass it to the thread as an argument (Thread args) instead";
-    if (typeof (v as { [kTravel]?: unknown })[kTravel] === "function") {
-      return refuse(
-        where,
-        `a shared ${describe(v).replace(/^an instance of /, "")}`,
-        shared,
-      );
-    }
-    if (v instanceof SharedArrayBuffer) {
-      return refuse(where, "a SharedArrayBuffer", shared);
-    }
-    if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof SharedArrayBuffer) {
-        return refuse(where, `a view of a SharedArrayBuffer (${describe(v)})`, shared);
-      }
-      return;
-    }
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) walk(v[i], `${where}[${i}]`);
-      return;
-    }
-    if (v instanceof Map) {
-      for (const [k, val] of v) {
-        walk(k, `${where} key`);
-        walk(val, `${where}.get(…)`);
-      }
-      return;
-    }
-    if (v instanceof Set) {
-      for (const x of v) walk(x, `${where} item`);
-      return;
-    }
-    if (v instanceof Error) {
-      if ("cause" in v) walk(v.cause, `${where}.cause`);
-      return;
-    }
-    if (PASS_THROUGH.some((C) => v instanceof C)) return;
-    if (cannotCopy(v)) {
-      return refuse(where, describe(v), "put the data it holds instead");
-    }
-    const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
-      const name = (v.constructor as { name?: string } | undefined)?.name ||
-        "(anonymous)";
-      return refuse(
-        where,
-        `an instance of class ${name} (a class with methods)`,
-        "put a plain object with its data instead",
-      );
-    }
-    for (const key of Object.keys(v)) {
-      walk((v as Record<string, unknown>)[key], `${where}.${key}`);
-    }
-  };
-  walk(item, "the item");
-}
-
-/** An item serialized for the arena: bytes, and whether they are v8 (else JSON). */
+/** An item serialized for the arena: bytes, and whether they are JSON text. */
 interface Encoded {
   bytes: Uint8Array;
   v8: boolean;
 }
 
+/** What the item is called in messages. */
+const ITEM = "the item";
+
 function encodeItem(item: unknown, action: string): Encoded {
   if (isJSON(item, 0)) {
     return { bytes: encoder.encode(JSON.stringify(item)), v8: false };
   }
-  checkCopyable(item, action);
-  return { bytes: serialize(item), v8: true };
+  return { bytes: encodeBytes(item, ITEM, action), v8: true };
 }
 
-/** What a get copies out under the lock: JSON text, or v8 bytes. */
+/** What a get copies out under the lock: JSON text, or the codec's bytes. */
 type Raw = string | Uint8Array;
 
 function decodeRaw(raw: Raw): unknown {
   if (typeof raw === "string") return JSON.parse(raw);
-  return restoreErrorNames(deserialize(raw));
+  return decodeBytes(raw);
 }
 
-const BUILTIN_ERRORS = new Set([
-  "Error",
-  "EvalError",
-  "RangeError",
-  "ReferenceError",
-  "SyntaxError",
-  "TypeError",
-  "URIError",
-]);
-
-/** v8 keeps an Error's built-in class only: take a custom name back from its stack. */
-function restoreErrorNames(value: unknown): unknown {
-  const seen = new Set<object>();
-  const walk = (v: unknown): void => {
-    if (typeof v !== "object" || v === null || seen.has(v)) return;
-    seen.add(v);
-    if (v instanceof Error) {
-      const stack = typeof v.stack === "string" ? v.stack : "";
-      const m = /^([A-Za-z_$][\w$]*)(?::|\n|$)/.exec(stack);
-      if (m && m[1] !== v.name && !BUILTIN_ERRORS.has(m[1])) {
-        Object.defineProperty(v, "name", {
-          value: m[1],
-          writable: true,
-          configurable: true,
-          enumerable: false,
-        });
-      }
-      if ("cause" in v) walk(v.cause);
-    } else if (Array.isArray(v)) {
-      for (const x of v) walk(x);
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) {
-        walk(k);
-        walk(x);
-      }
-    } else if (v instanceof Set) {
-      for (const x of v) walk(x);
-    } else if (Object.getPrototypeOf(v) === Object.prototype) {
-      for (const key of Object.keys(v)) walk((v as Record<string, unknown>)[key]);
-    }
-  };
-  walk(value);
-  return value;
+/** The item of a record for comparisons: its shared memory is left in the store. */
+function peekRaw(raw: Raw): unknown {
+  if (typeof raw === "string") return JSON.parse(raw);
+  return peekBytes(raw);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -407,7 +288,7 @@ export class Core {
     }
     const off = this.idx[2 * e];
     if (this.#cache.has(off)) return this.#cache.get(off);
-    const value = decodeRaw(this.rawAt(e));
+    const value = peekRaw(this.rawAt(e));
     this.#cache.set(off, value);
     return value;
   }
@@ -574,11 +455,20 @@ export class Core {
     ctl[Q_EPOCH]++;
   }
 
+  /** Releases the shared memory that the live records hold (they are being dropped). */
+  releaseAll(): void {
+    const { ctl, idx } = this;
+    for (let e = ctl[Q_START]; e < ctl[Q_END]; e++) {
+      if (idx[2 * e + 1] < 0) releaseBytes(this.rawAt(e) as Uint8Array);
+    }
+  }
+
   /** Shuts the queue down; with `immediate`, drops its items. */
   shutdownLocked(immediate: boolean): void {
     const { ctl } = this;
     ctl[Q_FLAGS] |= 1;
     if (immediate) {
+      this.releaseAll();
       const n = Atomics.exchange(ctl, Q_COUNT, 0);
       ctl[Q_UNFINISHED] = Math.max(0, ctl[Q_UNFINISHED] - n);
       this.reset();

@@ -123,6 +123,12 @@ const origins = new WeakMap<
 >();
 
 /**
+ * The Shareable classes constructed in this thread, by kind: found there without their
+ * module's namespace (the main module's, while it still runs).
+ */
+const known = new Map<string, abstract new (...args: never[]) => unknown>();
+
+/**
  * The base of a user class whose instances travel into threads as instances of the same
  * class: methods work there, and fields that are shared (this library's primitives,
  * shared values, `@shared` fields, other Shareables) are the same objects in every
@@ -164,7 +170,11 @@ export abstract class Shareable {
   /** Records which module defines the subclass, for the threads that receive it. */
   constructor() {
     const Class = new.target;
-    if (!origins.has(Class)) origins.set(Class, definingModule(Class.name));
+    if (!origins.has(Class)) {
+      const url = definingModule(Class.name);
+      origins.set(Class, url);
+      if (url !== undefined && Class.name) known.set(`${url}#${Class.name}`, Class);
+    }
   }
 
   /**
@@ -200,15 +210,16 @@ export abstract class Shareable {
   }
 }
 
-function fillShareable(object: object, body: unknown): void {
+function fill(object: object, body: unknown): void {
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (key.startsWith(CELL_PREFIX)) {
       cellsOf(object as WithCells)[key.slice(CELL_PREFIX.length)] = record[key] as Cell;
     } else {
+      // Read-only: the field stands for the sender's; a change here would be silent.
       Object.defineProperty(object, key, {
         value: record[key],
-        writable: true,
+        writable: false,
         enumerable: true,
         configurable: true,
       });
@@ -222,6 +233,8 @@ addKindResolver((kind) => {
   const url = kind.slice(0, hash);
   const name = kind.slice(hash + 1);
   const namespace = loadedModule(url);
+  const seen = known.get(kind);
+  if (seen !== undefined) return { create: () => Object.create(seen.prototype), fill };
   if (namespace === undefined) {
     throw new TypeError(
       `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread`,
@@ -238,6 +251,6 @@ addKindResolver((kind) => {
   origins.set(Class as abstract new () => unknown, url);
   return {
     create: () => Object.create(Class.prototype),
-    fill: fillShareable,
+    fill,
   };
 });
