@@ -53,6 +53,42 @@ function checkBoolean(value: unknown, action: string): boolean {
   return value;
 }
 
+/** Adds `n` to word 0 with a compare-and-swap loop, refusing to wrap around. */
+function addInt32(i32: Int32Array, n: number, verb: string): number {
+  let old = Atomics.load(i32, 0);
+  for (;;) {
+    const next = old + n;
+    if (next < -0x8000_0000 || next > 0x7fff_ffff) {
+      throw new RangeError(
+        `Cannot ${verb} SharedInt32: the result would be ${next}, out of its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${
+          Math.abs(n)
+        }`,
+      );
+    }
+    const seen = Atomics.compareExchange(i32, 0, old, next);
+    if (seen === old) return old;
+    old = seen;
+  }
+}
+
+/** Adds `n` to word 0 with a compare-and-swap loop, refusing to wrap around. */
+function addBigInt64(i64: BigInt64Array, n: bigint, verb: string): bigint {
+  let old = Atomics.load(i64, 0);
+  for (;;) {
+    const next = old + n;
+    if (BigInt.asIntN(64, next) !== next) {
+      throw new RangeError(
+        `Cannot ${verb} SharedBigInt64: the result would be ${next}n, out of its 64-bit signed range (it does not wrap around), received ${
+          n < 0n ? -n : n
+        }n`,
+      );
+    }
+    const seen = Atomics.compareExchange(i64, 0, old, next);
+    if (seen === old) return old;
+    old = seen;
+  }
+}
+
 function cellInspect(
   name: string,
   value: unknown,
@@ -113,23 +149,31 @@ export class SharedInt32 {
   }
 
   /**
-   * Adds `n` atomically (wrapping around at 32 bits, as `Atomics.add`).
+   * Adds `n` atomically. A SharedInt32 does not wrap around: a sum out of range throws
+   * (Python's integers never wrap; `Atomics.add` would).
    *
    * @param n The integer to add.
    * @returns The previous value.
+   * @throws {RangeError} If the sum is out of range; the value is left unchanged.
    */
   add(n: number = 1): number {
-    return Atomics.add(this.#i32, 0, checkInt32(n, "Cannot add to SharedInt32"));
+    return addInt32(this.#i32, checkInt32(n, "Cannot add to SharedInt32"), "add to");
   }
 
   /**
-   * Subtracts `n` atomically (wrapping around at 32 bits, as `Atomics.sub`).
+   * Subtracts `n` atomically. A difference out of range throws, as in
+   * {@linkcode SharedInt32.add}.
    *
    * @param n The integer to subtract.
    * @returns The previous value.
+   * @throws {RangeError} If the difference is out of range; the value is left unchanged.
    */
   sub(n: number = 1): number {
-    return Atomics.sub(this.#i32, 0, checkInt32(n, "Cannot subtract from SharedInt32"));
+    return addInt32(
+      this.#i32,
+      -checkInt32(n, "Cannot subtract from SharedInt32"),
+      "subtract from",
+    );
   }
 
   /**
@@ -374,26 +418,34 @@ export class SharedBigInt64 {
   }
 
   /**
-   * Adds `n` atomically (wrapping around at 64 bits).
+   * Adds `n` atomically. A SharedBigInt64 does not wrap around: a sum out of range
+   * throws (Python's integers never wrap; `Atomics.add` would).
    *
    * @param n The bigint to add.
    * @returns The previous value.
+   * @throws {RangeError} If the sum is out of range; the value is left unchanged.
    */
   add(n: bigint = 1n): bigint {
-    return Atomics.add(this.#i64, 0, checkBigInt64(n, "Cannot add to SharedBigInt64"));
+    return addBigInt64(
+      this.#i64,
+      checkBigInt64(n, "Cannot add to SharedBigInt64"),
+      "add to",
+    );
   }
 
   /**
-   * Subtracts `n` atomically (wrapping around at 64 bits).
+   * Subtracts `n` atomically. A difference out of range throws, as in
+   * {@linkcode SharedBigInt64.add}.
    *
    * @param n The bigint to subtract.
    * @returns The previous value.
+   * @throws {RangeError} If the difference is out of range; the value is left unchanged.
    */
   sub(n: bigint = 1n): bigint {
-    return Atomics.sub(
+    return addBigInt64(
       this.#i64,
-      0,
-      checkBigInt64(n, "Cannot subtract from SharedBigInt64"),
+      -checkBigInt64(n, "Cannot subtract from SharedBigInt64"),
+      "subtract from",
     );
   }
 

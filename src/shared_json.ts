@@ -22,7 +22,8 @@ const HERE = import.meta.url;
 /**
  * A JSON-like value in shared memory, the same in every thread: a record of settings,
  * a status string. Reading `value` gives a deep-frozen copy; to change it, assign a new
- * value, or change a copy in one atomic {@linkcode SharedJSON.update} call.
+ * value, or change a copy in one atomic {@linkcode SharedJSON.update} call. Numbers are
+ * stored as `JSON.stringify` writes them: `-0` reads back as `0`.
  *
  * @typeParam T The type of the value.
  *

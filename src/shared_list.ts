@@ -50,7 +50,9 @@ function checkItems(items: readonly unknown[], action: string): void {
  * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
  * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
  * SharedArrayBuffer of at most `maxBytes`): an item read back is a deep-frozen copy,
- * items compare by their JSON text, and only JSON data can be stored.
+ * items compare by their JSON text, and only JSON data can be stored. A number is
+ * stored as `JSON.stringify` writes it, so `-0` reads back as `0` (the one number JSON
+ * does not keep; `NaN` and the infinities are refused).
  *
  * @typeParam T The type of the items.
  *
@@ -118,8 +120,16 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
    *
    * @param index The index.
    * @returns The item, deep-frozen.
+   * @throws {TypeError} If `index` is not an integer (as Python's `list[1.5]`).
    */
   at(index: number): T | undefined {
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `Cannot read SharedList item: index must be an integer, received ${
+          describe(index)
+        }`,
+      );
+    }
     return this.#items().at(index);
   }
 

@@ -344,6 +344,23 @@ Deno.test("items keep their value and type through a queue", async (t) => {
     assert.ok(got.cause instanceof RangeError);
     assert.ok(te instanceof TypeError);
   });
+  await t.step("an object holding a Lock gets the same Lock", () => {
+    const lock = new Lock();
+    q.put({ lock, again: [lock] });
+    const got = q.get() as { lock: Lock; again: Lock[] };
+    assert.equal(got.lock, lock);
+    assert.equal(got.again[0], lock);
+  });
+  await t.step("a PriorityQueue orders items that hold shared objects", () => {
+    const pq = new PriorityQueue<[number, { lock: Lock }]>();
+    const locks = [new Lock(), new Lock(), new Lock()];
+    for (const i of [2, 0, 1]) pq.put([i, { lock: locks[i] }]);
+    for (let i = 0; i < 3; i++) {
+      const [p, { lock }] = pq.get();
+      assert.equal(p, i);
+      assert.equal(lock, locks[i]);
+    }
+  });
   await t.step("an item is a copy, taken when it is put", () => {
     const item = { n: 1 };
     q.put(item);
