@@ -318,20 +318,30 @@ Deno.test("a Lock made in a thread that ended stays alive while its item sits in
   await shutdown();
 });
 
-Deno.test("the reply-queue program prints reply: 49", async () => {
-  const { stdout, stderr, success } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      new URL("./fixtures/reply_queue.ts", import.meta.url).pathname,
+for (
+  const [name, file, expected] of [
+    ["the reply-queue program prints reply: 49", "reply_queue.ts", "reply: 49\n"],
+    [
+      "the README's Future (an Event and a result slot) gets its results",
+      "future.ts",
+      "results: 9 16\n",
     ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(stderr);
-  assert.ok(success, err);
-  assert.equal(new TextDecoder().decode(stdout), "reply: 49\n");
-});
+  ]
+) {
+  Deno.test(name, async () => {
+    const { stdout, stderr, success } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        new URL(`./fixtures/${file}`, import.meta.url).pathname,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(success, new TextDecoder().decode(stderr));
+    assert.equal(new TextDecoder().decode(stdout), expected);
+  });
+}
 
 // ---- Errors ----
 
