@@ -7,10 +7,18 @@
  *
  * A queue is three SharedArrayBuffers: a fixed block of control words, a growable index
  * (two `Int32Array` words an item: its offset in the arena, and its length, negative
- * for the `node:v8` encoding), and a growable byte arena holding the serialized items.
+ * for the codec's bytes), and a growable byte arena holding the serialized items.
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
- * `node:v8` serialize); the lock is held only to copy bytes in or out and move the
- * index, and the item is parsed after the lock is let go.
+ * the bytes of `_codec.ts`'s `encodeBytes`); the lock is held only to copy bytes in or
+ * out and move the index, and the item is decoded after the lock is let go.
+ *
+ * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a
+ * `Queue` or a `SharedList` in it) is held in Deno's process-wide SharedArrayBuffer
+ * store from `put()` until the `get()` that takes the item: it stays alive while the
+ * item sits in the queue, and is freed after. `shutdown(true)` releases the items it
+ * drops; the items of a queue dropped unread stay held until the process ends. A
+ * `PriorityQueue` compares items decoded without their shared memory (a shared object
+ * compares as a placeholder: put `[priority, data]`).
  *
  * ## Control words (`Int32Array` indexes)
  *

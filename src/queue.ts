@@ -11,26 +11,40 @@
  *
  * A queue is three SharedArrayBuffers: a fixed block of control words, a growable index
  * (two `Int32Array` words an item: its offset in the arena, and its length, negative
- * for the `node:v8` encoding), and a growable byte arena holding the serialized items.
+ * for the codec's bytes), and a growable byte arena holding the serialized items.
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
- * `node:v8` serialize); the lock is held only to copy bytes in or out and move the
- * index, and the item is parsed after the lock is let go.
+ * the bytes of `_codec.ts`'s `encodeBytes`); the lock is held only to copy bytes in or
+ * out and move the index, and the item is decoded after the lock is let go.
+ *
+ * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a
+ * `Queue` or a `SharedList` in it) is held in Deno's process-wide SharedArrayBuffer
+ * store from `put()` until the `get()` that takes the item: it stays alive while the
+ * item sits in the queue, and is freed after. `shutdown(true)` releases the items it
+ * drops; the items of a queue dropped unread stay held until the process ends. A
+ * `PriorityQueue` compares items decoded without their shared memory (a shared object
+ * compares as a placeholder: put `[priority, data]`).
  *
  * ## What can go through a queue
  *
- * Anything `node:v8` can serialize (the structured-clone types): JSON data (the fast
- * path), `undefined`, `NaN`, `-0`, bigint, `Map`, `Set`, `Date`, `RegExp`, `Error`s
- * (their name, message, stack and cause; the class becomes the nearest built-in one),
- * `ArrayBuffer`s and typed arrays (copied), with cycles. Refused with a `TypeError`:
- * functions, symbols, promises, `SharedArrayBuffer`s and views of them, this library's
- * shared objects (pass those to the thread as arguments instead), and instances of
- * classes with methods (put their data instead).
+ * What can go through a thread's arguments, by the same codec (`_codec.ts`, whose
+ * module doc has the table): this library's objects (every primitive, every queue
+ * kind, `local`, the shared cells, `SharedList`/`SharedJSON`, `Shareable` instances,
+ * Thread handles) nested anywhere in an item arrive as the same shared objects, the same
+ * object put twice as one object; `SharedArrayBuffer`s and views of them as the same
+ * memory; errors with their class (when the getter's thread can find it), name,
+ * message, stack, cause, `errors` and own fields; other data as a copy: JSON data (the
+ * fast path), `undefined`, `NaN`, `-0`, bigint, `Map`, `Set`, `Date`, `RegExp`,
+ * `ArrayBuffer`s and typed arrays, with cycles. Refused with a `TypeError` that names
+ * where it sits (`the item.reply`): functions, symbols, promises, weak collections, and
+ * instances of classes with methods that do not travel; data nested more than 1,000
+ * deep with a `RangeError`.
  *
  * ## Differences from Python's `queue`
  *
  * - Timeouts are in milliseconds.
- * - Items are copied: a mutable item put into a queue and changed afterwards arrives
- *   as it was when it was put, as with `multiprocessing.Queue`.
+ * - Data in items is copied: a mutable item put into a queue and changed afterwards
+ *   arrives as it was when it was put, as with `multiprocessing.Queue`; the getter owns
+ *   its copy (not frozen: a queue item is a message).
  *
  * @module
  */

@@ -138,10 +138,11 @@ const known = new Map<string, abstract new (...args: never[]) => unknown>();
  * the module that defines it (found from the constructor's stack); the receiving thread
  * imports that module and creates the object from the class's prototype **without
  * running the constructor**, then puts in its own fields. Plain fields (numbers,
- * strings, arrays, plain objects) are copied when the object first reaches a thread:
- * keep what changes in shared values. A field that cannot travel (a function, an
- * instance of a class with methods that is not shareable) is refused by `start()` with
- * a `TypeError` that names it. Private (`#`) fields do not travel.
+ * strings, arrays, plain objects) are copied when the object first reaches a thread,
+ * and are read-only, deep-frozen copies there: keep what changes in shared values. A
+ * field that cannot travel (a function, an instance of a class with methods that is
+ * not shareable) is refused by `start()` with a `TypeError` that names it. Private
+ * (`#`) fields do not travel.
  *
  * @example The seeds' Counter, shared with threads
  * ```ts

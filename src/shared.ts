@@ -12,9 +12,9 @@
  * - Shared: this library's primitives (`Lock`, `Event`, …), the shared values of this
  *   file, and `local` objects. In every thread they are the same object.
  * - Copied: everything else. A plain field of a `Shareable` (a number, a string, an
- *   array, a plain object) is copied when the object first reaches a thread; later
- *   changes on either side are not seen by the other. Treat plain fields as constants
- *   and keep what changes in shared values.
+ *   array, a plain object) is copied when the object first reaches a thread, and there
+ *   it is read-only and deep-frozen: a change, which the other threads would not see,
+ *   throws a `TypeError` instead. Keep what changes in shared values.
  * - Refused: functions, symbols, promises, instances of classes with methods that are
  *   neither `Shareable` nor a primitive of this library (a `TypeError` at `start()` that
  *   names the field).
