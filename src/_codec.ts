@@ -23,6 +23,10 @@
  * gets a program-wide oid the first time it travels; each thread keeps a weak map from
  * oid to its own object.
  *
+ * The oid map holds a `WeakRef` to each object: V8 keeps a `WeakRef`'s target alive
+ * until the current task ends, so a loop that never yields keeps every object that
+ * travels through it (the README says what to do).
+ *
  * An error's class is found, as Thread targets are, by reference: by its constructor's
  * name among the classes this thread has seen travel, the library's own error classes,
  * and the exports of the modules this thread has loaded that its stack passes through.
