@@ -351,6 +351,16 @@ Deno.test("items keep their value and type through a queue", async (t) => {
     assert.equal(got.lock, lock);
     assert.equal(got.again[0], lock);
   });
+  await t.step("a SharedArrayBuffer and a view of one arrive as the same memory", () => {
+    const sab = new SharedArrayBuffer(16);
+    q.put({ sab, view: new Int32Array(sab, 4, 2) });
+    const got = q.get() as { sab: SharedArrayBuffer; view: Int32Array };
+    got.view[0] = 5;
+    assert.equal(new Int32Array(sab)[1], 5);
+    assert.equal(got.view.length, 2);
+    new Int32Array(got.sab)[3] = 9;
+    assert.equal(new Int32Array(sab)[3], 9);
+  });
   await t.step("a PriorityQueue orders items that hold shared objects", () => {
     const pq = new PriorityQueue<[number, { lock: Lock }]>();
     const locks = [new Lock(), new Lock(), new Lock()];
