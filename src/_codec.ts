@@ -60,6 +60,8 @@ import { deserialize as v8Deserialize } from "node:v8";
 import { isMainThread } from "node:worker_threads";
 import { describe } from "./_futex.ts";
 import { H_OID, runtime } from "./_runtime.ts";
+import { BrokenBarrierError, ThreadError } from "./errors.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./queue_errors.ts";
 
 /** The method by which an object says how it travels. */
 export const kTravel: unique symbol = Symbol.for("@threading/threading:travel") as never;
@@ -184,7 +186,13 @@ const BUILTIN_ERRORS: Record<string, ErrorClass> = {
 };
 
 /** Error classes this thread knows by name: the library's, and those seen travelling. */
-const errorClasses = new Map<string, ErrorClass>();
+const errorClasses = new Map<string, ErrorClass>([
+  ["ThreadError", ThreadError],
+  ["BrokenBarrierError", BrokenBarrierError],
+  ["QueueEmpty", QueueEmpty],
+  ["QueueFull", QueueFull],
+  ["QueueShutDown", QueueShutDown],
+]);
 
 /**
  * Makes an error class known to the codec of this thread by its name, so that errors
@@ -220,9 +228,14 @@ function findErrorClass(token: ErrorToken): ErrorClass {
   if (builtin !== undefined && Object.hasOwn(BUILTIN_ERRORS, token.ctor)) return builtin;
   const known = errorClasses.get(token.ctor);
   if (known !== undefined) return known;
+  // As targets are found: the modules its stack passes through (the one that made it
+  // first), the main module, then any module loaded in this thread.
   const main = mainModuleURL();
-  for (const url of main === undefined ? token.modules : [...token.modules, main]) {
-    const value = namespaces.get(url)?.[token.ctor];
+  const urls = main === undefined ? token.modules : [...token.modules, main];
+  for (const url of [...urls, ...namespaces.keys()]) {
+    const namespace = namespaces.get(url);
+    if (namespace === undefined || !Object.hasOwn(namespace, token.ctor)) continue;
+    const value = namespace[token.ctor];
     if (isErrorClass(value)) {
       errorClasses.set(token.ctor, value);
       return value;

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import {
   Barrier,
   BoundedSemaphore,
+  BrokenBarrierError,
   Condition,
   Event,
   LifoQueue,
@@ -17,6 +18,7 @@ import {
   mainThread,
   PriorityQueue,
   Queue,
+  QueueEmpty,
   RLock,
   Semaphore,
   Shareable,
@@ -29,6 +31,7 @@ import {
   shutdown,
   SimpleQueue,
   Thread,
+  ThreadError,
 } from "../mod.ts";
 
 // ---- Classes and thread targets (exported: they travel by reference) ----
@@ -417,6 +420,25 @@ Deno.test("an Error subclass keeps its class, name, message, stack, cause, error
     // HiddenError was sent by this thread, so this thread knows its class.
     checkErrors(back, back, true);
   });
+  await shutdown();
+});
+
+/** Thread target: sends the library's own errors back. */
+export function libraryErrors(out: Queue<Error[]>): void {
+  out.put([new QueueEmpty("empty"), new ThreadError("thread"), new BrokenBarrierError()]);
+}
+
+Deno.test("the library's own error classes arrive as themselves", async () => {
+  const out = new Queue<Error[]>();
+  const th = new Thread({ target: libraryErrors, args: [out] });
+  th.start();
+  th.join();
+  const [empty, thread, broken] = out.get();
+  assert.ok(empty instanceof QueueEmpty);
+  assert.equal(empty.message, "empty");
+  assert.ok(thread instanceof ThreadError);
+  assert.ok(broken instanceof BrokenBarrierError);
+  assert.ok(broken instanceof ThreadError);
   await shutdown();
 });
 
