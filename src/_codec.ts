@@ -53,15 +53,23 @@
  * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
+ * The bytes are made in `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`,
+ * and the modules loaded by reference are kept in `_modules.ts`.
+ *
  * @module
  */
-import { serialize as v8Serialize } from "node:v8";
-import { deserialize as v8Deserialize } from "node:v8";
-import { isMainThread } from "node:worker_threads";
 import { describe } from "./_futex.ts";
 import { H_OID, runtime } from "./_runtime.ts";
-import { BrokenBarrierError, ThreadError } from "./errors.ts";
-import { QueueEmpty, QueueFull, QueueShutDown } from "./queue_errors.ts";
+import { canHoldShared, pack, peekWire, release, unpack } from "./_codec_bytes.ts";
+import {
+  builtinBase,
+  findErrorClass,
+  isErrorClass,
+  registerErrorClass,
+  stackModules,
+} from "./_codec_errors.ts";
+export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
+export { importModule, importModules, loadedModule } from "./_modules.ts";
 
 /** The method by which an object says how it travels. */
 export const kTravel: unique symbol = Symbol.for("@threading/threading:travel") as never;
@@ -167,92 +175,6 @@ export function adopt(object: object, oid: number): void {
 /** This thread's object for `oid`, if it is alive. */
 export function objectFor(oid: number): object | undefined {
   return byOid.get(oid)?.deref();
-}
-
-// ---------------------------------------------------------------------------------------
-// Error classes.
-
-type ErrorClass = abstract new (...args: never[]) => Error;
-
-const BUILTIN_ERRORS: Record<string, ErrorClass> = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-  AggregateError,
-};
-
-/** Error classes this thread knows by name: the library's, and those seen travelling. */
-const errorClasses = new Map<string, ErrorClass>([
-  ["ThreadError", ThreadError],
-  ["BrokenBarrierError", BrokenBarrierError],
-  ["QueueEmpty", QueueEmpty],
-  ["QueueFull", QueueFull],
-  ["QueueShutDown", QueueShutDown],
-]);
-
-/**
- * Makes an error class known to the codec of this thread by its name, so that errors
- * of this class arrive as instances of it. The library registers its own; classes of
- * errors this thread sends are registered as they go.
- */
-export function registerErrorClass(Class: ErrorClass): void {
-  if (Class.name && !Object.hasOwn(BUILTIN_ERRORS, Class.name)) {
-    errorClasses.set(Class.name, Class);
-  }
-}
-
-const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
-const FRAME_URL = /((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;
-
-function stackModules(stack: unknown): string[] {
-  if (typeof stack !== "string") return [];
-  const out: string[] = [];
-  for (const line of stack.split("\n")) {
-    const m = FRAME_URL.exec(line);
-    if (m && !m[1].startsWith(LIBRARY_PREFIX) && !out.includes(m[1])) out.push(m[1]);
-  }
-  return out;
-}
-
-function isErrorClass(value: unknown): value is ErrorClass {
-  return typeof value === "function" &&
-    (value === Error || (value as { prototype?: unknown }).prototype instanceof Error);
-}
-
-function findErrorClass(token: ErrorToken): ErrorClass {
-  const builtin = BUILTIN_ERRORS[token.ctor];
-  if (builtin !== undefined && Object.hasOwn(BUILTIN_ERRORS, token.ctor)) return builtin;
-  const known = errorClasses.get(token.ctor);
-  if (known !== undefined) return known;
-  // As targets are found: the modules its stack passes through (the one that made it
-  // first), the main module, then any module loaded in this thread.
-  const main = mainModuleURL();
-  const urls = main === undefined ? token.modules : [...token.modules, main];
-  for (const url of [...urls, ...namespaces.keys()]) {
-    const namespace = namespaces.get(url);
-    if (namespace === undefined || !Object.hasOwn(namespace, token.ctor)) continue;
-    const value = namespace[token.ctor];
-    if (isErrorClass(value)) {
-      errorClasses.set(token.ctor, value);
-      return value;
-    }
-  }
-  return BUILTIN_ERRORS[token.base] ?? Error;
-}
-
-function builtinBase(error: Error): string {
-  for (let p = Object.getPrototypeOf(error); p !== null; p = Object.getPrototypeOf(p)) {
-    const name = (p.constructor as { name?: string } | undefined)?.name;
-    if (
-      name !== undefined && Object.hasOwn(BUILTIN_ERRORS, name) &&
-      BUILTIN_ERRORS[name] === p.constructor
-    ) return name;
-  }
-  return "Error";
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,8 +306,8 @@ export function encode(
   options: EncodeOptions = {},
 ): Encoded {
   // The thread road packs the value into bytes too (see "Roads"), when it can.
-  const pack = options.detach !== true && host !== undefined;
-  const detach = options.detach === true || pack;
+  const packed = options.detach !== true && canHoldShared;
+  const detach = options.detach === true || packed;
   const modules = new Set<string>();
   const sabs: SharedArrayBuffer[] = [];
   const sabIndex = new Map<SharedArrayBuffer, number>();
@@ -559,59 +481,13 @@ export function encode(
   };
   let wire = walk(value);
   if (options.frozen) wire = { [TOKEN]: T_FROZEN, value: wire };
-  if (pack) {
-    const bytes = toBytes(wire, sabs, path, action);
+  if (packed) {
+    const bytes = pack(wire, sabs, path, action);
     const sab = new SharedArrayBuffer(bytes.length);
     new Uint8Array(sab).set(bytes);
     return { wire: { [TOKEN]: T_PACKED, sab }, modules: [...modules], sabs: [] };
   }
   return { wire, modules: [...modules], sabs };
-}
-
-const namespaces = new Map<string, Record<string, unknown>>();
-
-/** Imports a module once per thread, keeping its namespace for {@linkcode loadedModule}. */
-export async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  let namespace = namespaces.get(specifier);
-  if (namespace === undefined) {
-    namespace = await import(specifier) as Record<string, unknown>;
-    namespaces.set(specifier, namespace);
-  }
-  return namespace;
-}
-
-/** Imports the modules an {@linkcode Encoded} value names, so its kinds are registered. */
-export async function importModules(modules: readonly string[]): Promise<void> {
-  for (const specifier of modules) await importModule(specifier);
-}
-
-/**
- * The namespace of a module imported by {@linkcode importModule} in this thread, for
- * revivers that look code up by name.
- */
-export function loadedModule(specifier: string): Record<string, unknown> | undefined {
-  return namespaces.get(specifier);
-}
-
-function mainModuleURL(): string | undefined {
-  try {
-    return Deno.mainModule;
-  } catch {
-    return undefined;
-  }
-}
-
-// The main thread learns its main module's exports once that module has evaluated, so
-// that a class it exports can be found for what arrives later (a Shareable or an error
-// sent from a thread).
-if (isMainThread) {
-  const main = mainModuleURL();
-  if (main !== undefined && main.startsWith("file:")) {
-    import(main).then(
-      (ns) => namespaces.set(main, ns as Record<string, unknown>),
-      () => {},
-    );
-  }
 }
 
 function isToken(v: unknown): v is Token {
@@ -782,94 +658,15 @@ export function decode(
 // ---------------------------------------------------------------------------------------
 // The queue road: values as bytes.
 
-interface HostCore {
-  serialize(value: unknown): Uint8Array;
-  deserialize(bytes: Uint8Array): unknown;
-}
-
 /**
- * Deno's own serializer, which puts SharedArrayBuffers into the process-wide store that
- * every Worker shares (each taken once, by the deserialization), and is about 3 times
- * faster than `node:v8` on small values. Without it, the queue road refuses
- * SharedArrayBuffers (and what holds them).
- */
-const host: HostCore | undefined = (() => {
-  try {
-    const internal = (Deno as unknown as Record<symbol | string, unknown>)[
-      (Deno as unknown as { internal: symbol }).internal
-    ] as { core?: Partial<HostCore> } | undefined;
-    const core = internal?.core;
-    if (typeof core?.serialize === "function" && typeof core.deserialize === "function") {
-      return core as HostCore;
-    }
-  } catch {
-    // fall through
-  }
-  return undefined;
-})();
-
-const serializeWire: (value: unknown) => Uint8Array = host
-  ? (value) => host.serialize(value)
-  : (value) => v8Serialize(value);
-const deserializeWire: (bytes: Uint8Array) => unknown = host
-  ? (bytes) => host.deserialize(bytes)
-  : (bytes) => v8Deserialize(bytes);
-
-/** Flag bit of a byte record: shared memory follows the wire. */
-const F_SABS = 1;
-
-/**
- * Encodes a value as the bytes of a queue record: byte 0 holds flags; with `F_SABS`,
- * bytes 1–4 the length of the wire's serialization, then the wire, then the
- * serialization of the SharedArrayBuffers it refers to (held in the runtime's store
- * until {@linkcode decodeBytes} or {@linkcode releaseBytes} takes them).
+ * Encodes a value as the bytes of a queue record (see `_codec_bytes.ts`).
  *
  * @throws {TypeError} If some part of the value cannot travel.
  * @throws {RangeError} If the value is nested too deep.
  */
 export function encodeBytes(value: unknown, path: string, action: string): Uint8Array {
   const { wire, sabs } = encode(value, path, action, { detach: true });
-  return toBytes(wire, sabs, path, action);
-}
-
-function toBytes(
-  wire: unknown,
-  sabs: SharedArrayBuffer[],
-  path: string,
-  action: string,
-): Uint8Array {
-  let body: Uint8Array;
-  try {
-    body = serializeWire(wire);
-  } catch (error) {
-    throw new TypeError(
-      `${action}: ${path || "the value"} cannot be serialized: ${error}`,
-    );
-  }
-  if (sabs.length === 0) {
-    const out = new Uint8Array(body.length + 1);
-    out.set(body, 1);
-    return out;
-  }
-  if (host === undefined) {
-    throw new TypeError(
-      `${action}: ${path} holds shared memory, which this runtime cannot store in a queue; pass it to the thread as an argument instead`,
-    );
-  }
-  const held = host.serialize(sabs);
-  const out = new Uint8Array(5 + body.length + held.length);
-  out[0] = F_SABS;
-  new DataView(out.buffer).setUint32(1, body.length, true);
-  out.set(body, 5);
-  out.set(held, 5 + body.length);
-  return out;
-}
-
-function split(bytes: Uint8Array): { wire: Uint8Array; held?: Uint8Array } {
-  if ((bytes[0] & F_SABS) === 0) return { wire: bytes.subarray(1) };
-  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    .getUint32(1, true);
-  return { wire: bytes.subarray(5, 5 + len), held: bytes.subarray(5 + len) };
+  return pack(wire, sabs, path, action);
 }
 
 /**
@@ -877,9 +674,8 @@ function split(bytes: Uint8Array): { wire: Uint8Array; held?: Uint8Array } {
  * it once per record.
  */
 export function decodeBytes(bytes: Uint8Array): unknown {
-  const { wire, held } = split(bytes);
-  const sabs = held ? host!.deserialize(held) as SharedArrayBuffer[] : [];
-  return decode(deserializeWire(wire), sabs);
+  const { wire, sabs } = unpack(bytes);
+  return decode(wire, sabs);
 }
 
 /**
@@ -887,34 +683,10 @@ export function decodeBytes(bytes: Uint8Array): unknown {
  * objects become placeholders): for comparisons, any number of times.
  */
 export function peekBytes(bytes: Uint8Array): unknown {
-  return decode(deserializeWire(split(bytes).wire), null);
+  return decode(peekWire(bytes), null);
 }
 
 /** Releases the shared memory of a queue record that will never be decoded. */
 export function releaseBytes(bytes: Uint8Array): void {
-  const { held } = split(bytes);
-  if (held) host!.deserialize(held);
-}
-
-const COPY_ERROR =
-  /object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/;
-const COPY_HINT =
-  "if it came from another thread, it is a frozen copy (a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them); keep data that threads change in a SharedList or SharedJSON, or change a copy of your own (structuredClone(x))";
-
-/**
- * Adds to a `TypeError` thrown by a change to a frozen copy (see "Copies" in the module
- * doc) the hint that says why and what to use instead, in its message and its stack.
- *
- * @returns Whether the error was such a `TypeError`.
- */
-export function explainCopy(error: unknown): boolean {
-  if (!(error instanceof TypeError) || !COPY_ERROR.test(error.message)) return false;
-  if (error.message.includes(COPY_HINT)) return true;
-  const header = `${error.name}: ${error.message}`;
-  const stack = error.stack;
-  error.message = `${error.message}; ${COPY_HINT}`;
-  if (typeof stack === "string" && stack.startsWith(header)) {
-    error.stack = `${error.name}: ${error.message}${stack.slice(header.length)}`;
-  }
-  return true;
+  release(bytes);
 }
