@@ -8,33 +8,35 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
-  adopting,
-  checkMaxBytes,
-  checkMaxsize,
   Core,
-  coreGetters,
-  GET,
-  getAsyncImpl,
-  getSync,
   KIND_FIFO,
   KIND_NAMES,
-  never,
-  PUT,
-  putAsyncImpl,
-  putSync,
   Q_COUNT,
   Q_DONE_SEQ,
   Q_DONE_WAITERS,
   Q_LOCK,
   Q_MAXSIZE,
   Q_UNFINISHED,
-  queueKindOf,
   type QueueOptions,
+} from "./_queue_core.ts";
+import {
+  adopting,
+  checkMaxBytes,
+  checkMaxsize,
+  coreGetters,
+  GET,
+  getAsyncImpl,
+  getSync,
+  never,
+  PUT,
+  putAsyncImpl,
+  putSync,
+  queueKindOf,
   queueTimeout,
   reviver,
   setQueueKind,
   whenReadyAsync,
-} from "./_queue_core.ts";
+} from "./_queue_ops.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 
 /**

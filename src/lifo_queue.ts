@@ -6,7 +6,8 @@
  * @module
  */
 import { registerKind } from "./_codec.ts";
-import { KIND_LIFO, reviver, setQueueKind } from "./_queue_core.ts";
+import { KIND_LIFO } from "./_queue_core.ts";
+import { reviver, setQueueKind } from "./_queue_ops.ts";
 import { Queue } from "./fifo_queue.ts";
 
 /**

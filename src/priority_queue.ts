@@ -7,7 +7,8 @@
  * @module
  */
 import { registerKind } from "./_codec.ts";
-import { KIND_PRIORITY, reviver, setQueueKind } from "./_queue_core.ts";
+import { KIND_PRIORITY } from "./_queue_core.ts";
+import { reviver, setQueueKind } from "./_queue_ops.ts";
 import { Queue } from "./fifo_queue.ts";
 
 /**

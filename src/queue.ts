@@ -48,7 +48,8 @@
  *
  * @module
  */
-import { coreOf, type QueueOptions } from "./_queue_core.ts";
+import { type QueueOptions } from "./_queue_core.ts";
+import { coreOf } from "./_queue_ops.ts";
 import type { Queue } from "./fifo_queue.ts";
 import type { SimpleQueue } from "./simple_queue.ts";
 

@@ -6,21 +6,18 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
 import {
   adopting,
   checkMaxBytes,
-  Core,
   coreGetters,
   GET,
   getAsyncImpl,
   getSync,
-  KIND_FIFO,
   putSync,
-  Q_COUNT,
-  type QueueOptions,
   queueTimeout,
   reviver,
-} from "./_queue_core.ts";
+} from "./_queue_ops.ts";
 
 /**
  * An unbounded first-in, first-out queue shared by threads, as Python's
