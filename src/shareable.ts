@@ -238,7 +238,7 @@ addKindResolver((kind) => {
   if (seen !== undefined) return { create: () => Object.create(seen.prototype), fill };
   if (namespace === undefined) {
     throw new TypeError(
-      `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread`,
+      `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread; import it there first (await import(...)), or pass the object as a thread argument`,
     );
   }
   const Class = findExport(namespace, name, undefined);
