@@ -69,6 +69,7 @@ import {
   stackModules,
 } from "./_codec_errors.ts";
 export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
+import { importModules } from "./_modules.ts";
 export { importModule, importModules, loadedModule } from "./_modules.ts";
 
 /** The method by which an object says how it travels. */
@@ -187,6 +188,7 @@ const T_SAB = "\u0000sab";
 const T_VIEW = "\u0000view";
 const T_PACKED = "\u0000packed";
 const T_FROZEN = "\u0000frozen";
+const T_MODULES = "\u0000modules";
 
 interface Token {
   [TOKEN]: string;
@@ -607,6 +609,7 @@ export function decode(
       const tag = v[TOKEN];
       let out: unknown;
       if (tag === T_ERROR) return reviveError(v as unknown as ErrorToken);
+      if (tag === T_MODULES) return walk((v as unknown as { value: unknown }).value);
       if (tag === T_FROZEN) {
         const frozen = freeze;
         freeze = true;
@@ -665,8 +668,10 @@ export function decode(
  * @throws {RangeError} If the value is nested too deep.
  */
 export function encodeBytes(value: unknown, path: string, action: string): Uint8Array {
-  const { wire, sabs } = encode(value, path, action, { detach: true });
-  return pack(wire, sabs, path, action);
+  const { wire, sabs, modules } = encode(value, path, action, { detach: true });
+  // The modules its kinds need, for a receiver that can import them first (getAsync).
+  const root = modules.length === 0 ? wire : { [TOKEN]: T_MODULES, modules, value: wire };
+  return pack(root, sabs, path, action);
 }
 
 /**
@@ -675,6 +680,18 @@ export function encodeBytes(value: unknown, path: string, action: string): Uint8
  */
 export function decodeBytes(bytes: Uint8Array): unknown {
   const { wire, sabs } = unpack(bytes);
+  return decode(wire, sabs);
+}
+
+/**
+ * As {@linkcode decodeBytes}, importing first the modules that the record's kinds
+ * name (the module of a `Shareable` class), as a thread does for its arguments.
+ */
+export async function decodeBytesAsync(bytes: Uint8Array): Promise<unknown> {
+  const { wire, sabs } = unpack(bytes);
+  if (isToken(wire) && wire[TOKEN] === T_MODULES) {
+    await importModules((wire as unknown as { modules: string[] }).modules);
+  }
   return decode(wire, sabs);
 }
 

@@ -53,7 +53,13 @@
  * took it first, and then waits again.
  * * @module
  */
-import { decodeBytes, encodeBytes, peekBytes, releaseBytes } from "./_codec.ts";
+import {
+  decodeBytes,
+  decodeBytesAsync,
+  encodeBytes,
+  peekBytes,
+  releaseBytes,
+} from "./_codec.ts";
 import { deadlineAfter, remaining, wait } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
@@ -163,6 +169,12 @@ export type Raw = string | Uint8Array;
 export function decodeRaw(raw: Raw): unknown {
   if (typeof raw === "string") return JSON.parse(raw);
   return decodeBytes(raw);
+}
+
+/** As {@linkcode decodeRaw}, importing first the modules the item's classes need. */
+export function decodeRawAsync(raw: Raw): Promise<unknown> | unknown {
+  if (typeof raw === "string") return JSON.parse(raw);
+  return decodeBytesAsync(raw);
 }
 
 /** The item of a record for comparisons: its shared memory is left in the store. */

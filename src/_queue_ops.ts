@@ -23,6 +23,7 @@ import {
 import {
   Core,
   decodeRaw,
+  decodeRawAsync,
   DEFAULT_MAX_BYTES,
   type Encoded,
   encodeItem,
@@ -259,7 +260,7 @@ export async function getAsyncImpl(core: Core, timeout: number): Promise<unknown
     timeout,
     fail,
   );
-  return decodeRaw(raw);
+  return await decodeRawAsync(raw);
 }
 
 export const never = (): never => {

@@ -238,7 +238,7 @@ addKindResolver((kind) => {
   if (seen !== undefined) return { create: () => Object.create(seen.prototype), fill };
   if (namespace === undefined) {
     throw new TypeError(
-      `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread; import it there first (await import(...)), or pass the object as a thread argument`,
+      `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread; get it with getAsync(), which imports it, or pass the object to the thread as an argument`,
     );
   }
   const Class = findExport(namespace, name, undefined);

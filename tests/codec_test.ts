@@ -33,6 +33,7 @@ import {
   Thread,
   ThreadError,
 } from "../mod.ts";
+import { Tally } from "./fixtures/tally.ts";
 
 // ---- Classes and thread targets (exported: they travel by reference) ----
 
@@ -345,6 +346,38 @@ for (
     assert.equal(new TextDecoder().decode(stdout), expected);
   });
 }
+
+/** Thread target: a sync get() of a Shareable whose module it has not loaded, then getAsync(). */
+export async function tallyServer(inbox: Queue<Tally>, out: Queue<string>) {
+  try {
+    inbox.get();
+    out.put("no error");
+  } catch (e) {
+    out.put(`${(e as Error).name}: ${(e as Error).message}`);
+  }
+  const tally = await inbox.getAsync();
+  tally.bump();
+  out.put(tally instanceof Tally ? "a Tally" : "not a Tally");
+}
+
+Deno.test("getAsync() imports the module of a Shareable item; get() says to use it", async () => {
+  const inbox = new Queue<Tally>();
+  const out = new Queue<string>();
+  const first = new Tally();
+  const second = new Tally();
+  inbox.put(first);
+  inbox.put(second);
+  const th = new Thread({ target: tallyServer, args: [inbox, out] });
+  th.start();
+  await th.joinAsync();
+  assert.match(
+    out.get(),
+    /^TypeError: Cannot receive a Tally .*tally\.ts is not loaded .*getAsync\(\)/,
+  );
+  assert.equal(out.get(), "a Tally");
+  assert.equal(second.n.value, 1);
+  await shutdown();
+});
 
 // ---- Errors ----
 
