@@ -39,6 +39,10 @@
  * instances of classes with methods that do not travel; data nested more than 1,000
  * deep with a `RangeError`.
  *
+ * A `Shareable` in an item needs its class loaded in the getter's thread: `getAsync()`
+ * imports its module first (as a thread does for its arguments); `get()` cannot, and
+ * throws a `TypeError` that says so when the class is not loaded there.
+ *
  * ## Differences from Python's `queue`
  *
  * - Timeouts are in milliseconds.
