@@ -1,7 +1,8 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * `queue` benchmarks: a put+get pair in one thread (JSON and `node:v8` items, each
- * class), and a put→get→put→get ping-pong between two threads; with CPython 3's
+ * `queue` benchmarks: a put+get pair in one thread (JSON items, items on the codec's
+ * road: a plain object with an `undefined` field, a `Map`, an object holding a `Lock`;
+ * each class), and a put→get→put→get ping-pong between two threads; with CPython 3's
  * `queue.Queue` measured in the same run (printed before the table, when `python3` is
  * on PATH).
  *
@@ -9,7 +10,7 @@
  *
  * @module
  */
-import { currentThread, mainThread, Thread } from "../mod.ts";
+import { currentThread, Lock, mainThread, Thread } from "../mod.ts";
 import { LifoQueue, PriorityQueue, Queue, SimpleQueue } from "../src/queue.ts";
 
 /** Thread target: echoes every item of `a` into `b` until `null`. */
@@ -91,6 +92,26 @@ Deno.bench({
   name: "Queue (v8 item: Map)",
   fn() {
     fifo.put(v8Item);
+    fifo.get();
+  },
+});
+// Issue 14: a plain object that is not JSON data (an undefined field: the codec's
+// road) and an object holding a Lock (its slab travels through Deno's store).
+const plainItem = { id: 1, name: "item", note: undefined };
+Deno.bench({
+  group: "put+get, one thread",
+  name: "Queue (plain object, codec road)",
+  fn() {
+    fifo.put(plainItem);
+    fifo.get();
+  },
+});
+const lockItem = { id: 1, lock: new Lock() };
+Deno.bench({
+  group: "put+get, one thread",
+  name: "Queue (object holding a Lock)",
+  fn() {
+    fifo.put(lockItem);
     fifo.get();
   },
 });

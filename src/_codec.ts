@@ -1,28 +1,76 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * The one codec through which objects cross threads: thread arguments, kwargs, the
- * fields of a Thread subclass, and anything else this library carries.
+ * The one codec through which objects cross threads, on all three roads: a thread's
+ * arguments, kwargs and the fields of a Thread subclass (posted to the Worker), the
+ * items of every queue kind (stored as bytes in the queue's arena), and the fields of a
+ * `Shareable` (the body of its ticket, on either road).
  *
- * Values are structured-cloned, except objects that know how to travel: an object whose
- * class implements `[kTravel]()` is sent as a ticket, and arrives in the other thread as
- * the same shared object, revived by the reviver registered for its kind. Every such
- * object gets a program-wide object id (oid) the first time it travels; each thread keeps
- * a weak map from oid to its own object, so the same object sent twice (or sent back)
- * arrives as one object.
+ * ## What arrives as what
  *
- * A ticket has a `head` (structured-clonable data, typically SharedArrayBuffers) from
- * which the reviver's `create` makes the object, and an optional `body` (which may hold
- * further travelling objects, cycles included) that `fill` puts into the object after it
- * is registered under its oid.
+ * | sent | arrives as |
+ * | --- | --- |
+ * | an object whose class implements `[kTravel]()` (every primitive, `Queue`, `local`, shared cells, `SharedList`/`SharedJSON`, `Shareable`, Thread handles) | the same shared object: the same object sent twice (or sent back) is one object |
+ * | a `SharedArrayBuffer`, or a view of one | the same memory, uncopied |
+ * | an `Error` (any class) | an error with its `name`, `message`, `stack`, `cause` (recursively), `errors` (`AggregateError`) and own enumerable fields; of its own class when the receiving thread has the class (see below), else of the nearest built-in class with the right `name` |
+ * | other data (primitives, plain objects, arrays, `Map`, `Set`, `Date`, `RegExp`, `ArrayBuffer`s and typed arrays) | a copy; on the thread road and in a `Shareable`'s fields a frozen copy (see "Copies") |
+ * | a function, a symbol, a promise, a weak collection, an instance of a class with methods that does not travel | refused with a `TypeError` that names where it sits (`args[0].pool`) |
+ * | data nested more than {@linkcode MAX_DEPTH} levels | refused with a `RangeError` that names the argument (CPython's pickle stops at its recursion limit, 1000, too) |
  *
- * What cannot travel is refused with a `TypeError` that names where it sits in the
- * value (`args[0].pool`): functions, symbols, promises, weak collections, and instances
- * of classes that have methods but do not travel.
+ * A travelling object is sent as a ticket: a `head` (data, typically views of shared
+ * memory) from which the reviver registered for its kind makes the object, and a
+ * `body` (which may hold further travelling objects, cycles included) that the reviver
+ * puts into it once it is registered under its object id (oid). Every travelling object
+ * gets a program-wide oid the first time it travels; each thread keeps a weak map from
+ * oid to its own object.
+ *
+ * The oid map holds a `WeakRef` to each object: V8 keeps a `WeakRef`'s target alive
+ * until the current task ends, so a loop that never yields keeps every object that
+ * travels through it (the README says what to do).
+ *
+ * An error's class is found, as Thread targets are, by reference: by its constructor's
+ * name among the classes this thread has seen travel, the library's own error classes,
+ * and the exports of the modules this thread has loaded that its stack passes through.
+ *
+ * ## Copies
+ *
+ * A copy that stands for an object the sender still holds (a thread's arguments, kwargs
+ * and fields; a `Shareable`'s plain fields) arrives deep-frozen, so that a change that
+ * Python would make to the shared object throws a `TypeError` instead of changing a
+ * copy nobody else sees; a revived `Shareable`'s fields are read-only. A queue item is
+ * a message: the getter owns its copy, which is mutable. `Map`, `Set` and typed arrays
+ * cannot be frozen and arrive as mutable copies.
+ *
+ * ## Roads
+ *
+ * Every road carries bytes: the V8 serialization (Deno's own serializer) of the encoded
+ * value, with the SharedArrayBuffers it refers to taken out and held in the runtime's
+ * process-wide SharedArrayBuffer store until the receiver takes them (so slots and slabs
+ * stay alive while an item holding them sits in a queue, and are freed after).
+ *
+ * - Thread road ({@linkcode encode}, posted to the Worker): the bytes travel in one
+ *   SharedArrayBuffer, since the Worker channel's own clone is slow (about 0.2 µs a byte
+ *   for typed arrays, 0.6 µs a number of an array: a 10 MB argument took seconds).
+ * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
+ *   its text (the fast path), anything else as the bytes, in the queue's arena.
+ *
+ * The bytes are made in `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`,
+ * and the modules loaded by reference are kept in `_modules.ts`.
  *
  * @module
  */
 import { describe } from "./_futex.ts";
 import { H_OID, runtime } from "./_runtime.ts";
+import { canHoldShared, pack, peekWire, release, unpack } from "./_codec_bytes.ts";
+import {
+  builtinBase,
+  findErrorClass,
+  isErrorClass,
+  registerErrorClass,
+  stackModules,
+} from "./_codec_errors.ts";
+export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
+import { importModules } from "./_modules.ts";
+export { importModule, importModules, loadedModule, loadedModules } from "./_modules.ts";
 
 /** The method by which an object says how it travels. */
 export const kTravel: unique symbol = Symbol.for("@threading/threading:travel") as never;
@@ -52,6 +100,9 @@ export interface Reviver {
   /** Puts the decoded body into the object made by `create`. */
   fill?(object: object, body: unknown): void;
 }
+
+/** Deepest nesting of data the codec carries (CPython's default recursion limit). */
+export const MAX_DEPTH = 1000;
 
 const revivers = new Map<string, Reviver>();
 
@@ -127,7 +178,17 @@ export function objectFor(oid: number): object | undefined {
   return byOid.get(oid)?.deref();
 }
 
+// ---------------------------------------------------------------------------------------
+// The wire.
+
 const TOKEN = "\u0000@threading";
+/** Token tags of the codec's own encodings (ticket kinds never start with U+0000). */
+const T_ERROR = "\u0000error";
+const T_SAB = "\u0000sab";
+const T_VIEW = "\u0000view";
+const T_PACKED = "\u0000packed";
+const T_FROZEN = "\u0000frozen";
+const T_MODULES = "\u0000modules";
 
 interface Token {
   [TOKEN]: string;
@@ -137,23 +198,43 @@ interface Token {
   body?: unknown;
 }
 
+interface ErrorToken {
+  [TOKEN]: typeof T_ERROR;
+  ctor: string;
+  base: string;
+  name: string;
+  ownName: boolean;
+  message: string;
+  stack?: string;
+  cause?: unknown;
+  hasCause: boolean;
+  errors?: unknown;
+  fields: Record<string, unknown>;
+  modules: string[];
+}
+
+/** Options of {@linkcode encode}. */
+export interface EncodeOptions {
+  /**
+   * Take the SharedArrayBuffers out of the wire into `sabs` (the queue road, whose
+   * bytes cannot hold them).
+   */
+  detach?: boolean;
+  /** Have the receiver deep-freeze the copied data (see "Copies" in the module doc). */
+  frozen?: boolean;
+  /** How the keys of the value's root read in messages (`{ fields: "this" }`). */
+  names?: Record<string, string>;
+}
+
 /** The result of {@linkcode encode}. */
 export interface Encoded {
   /** The value to post (structured-clonable). */
   wire: unknown;
   /** Modules the receiver must import before {@linkcode decode}. */
   modules: string[];
+  /** With `detach`: the SharedArrayBuffers the wire refers to by index. */
+  sabs: SharedArrayBuffer[];
 }
-
-const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
-  Date,
-  RegExp,
-  ArrayBuffer,
-  SharedArrayBuffer,
-  DataView,
-  Error,
-  Blob,
-];
 
 /** Whether a value is a promise or a weak collection, which no copy can carry. */
 export function cannotCopy(value: object): boolean {
@@ -162,52 +243,115 @@ export function cannotCopy(value: object): boolean {
     value instanceof WeakRef;
 }
 
-function isTypedArray(value: object): boolean {
-  return ArrayBuffer.isView(value);
-}
+const methodsCache = new WeakMap<object, boolean>();
 
 /**
  * Whether a prototype chain (below `Object.prototype`) has methods or accessors: an
  * instance of such a class loses them when copied, so copying it is refused.
  */
 export function hasMethods(proto: object | null): boolean {
-  while (proto !== null && proto !== Object.prototype) {
-    for (const key of Reflect.ownKeys(proto)) {
+  if (proto === null) return false;
+  const cached = methodsCache.get(proto);
+  if (cached !== undefined) return cached;
+  let found = false;
+  for (let p: object | null = proto; p !== null && p !== Object.prototype;) {
+    for (const key of Reflect.ownKeys(p)) {
       if (key === "constructor") continue;
-      const d = Object.getOwnPropertyDescriptor(proto, key);
-      if (d && (typeof d.value === "function" || d.get || d.set)) return true;
+      const d = Object.getOwnPropertyDescriptor(p, key);
+      if (d && (typeof d.value === "function" || d.get || d.set)) found = true;
     }
-    proto = Object.getPrototypeOf(proto);
+    if (found) break;
+    p = Object.getPrototypeOf(p);
   }
-  return false;
+  methodsCache.set(proto, found);
+  return found;
+}
+
+const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
+  Date,
+  RegExp,
+  Blob,
+  Boolean,
+  Number,
+  String,
+];
+
+type PathKey = string | number;
+
+function pathOf(root: string, keys: readonly PathKey[], names?: Record<string, string>) {
+  let out = root;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (typeof key === "number") out += `[${key}]`;
+    else if (key.startsWith(" ")) out += key;
+    else if (out === "") out = i === 0 && names?.[key] !== undefined ? names[key] : key;
+    else out += `.${key}`;
+  }
+  return out || "the value";
 }
 
 /**
- * Encodes a value for posting to another thread.
+ * Encodes a value for another thread.
  *
  * @param value The value.
- * @param path Where the value stands, for error messages (`args`, `kwargs.x`).
+ * @param path Where the value stands, for error messages (`args`, `the item`); `""`
+ * names the root's keys as they are (`args[0]`, `kwargs.x`).
  * @param action What is being done, for error messages (`Cannot start Thread-1`).
+ * @param options See {@linkcode EncodeOptions}.
  * @throws {TypeError} If some part of the value cannot travel.
+ * @throws {RangeError} If the value is nested more than {@linkcode MAX_DEPTH} deep.
  */
-export function encode(value: unknown, path: string, action: string): Encoded {
+export function encode(
+  value: unknown,
+  path: string,
+  action: string,
+  options: EncodeOptions = {},
+): Encoded {
+  // The thread road packs the value into bytes too (see "Roads"), when it can.
+  const packed = options.detach !== true && canHoldShared;
+  const detach = options.detach === true || packed;
   const modules = new Set<string>();
+  const sabs: SharedArrayBuffer[] = [];
+  const sabIndex = new Map<SharedArrayBuffer, number>();
   const seen = new Map<object, unknown>();
-  const refuse = (where: string, what: string, fix: string): never => {
+  const keys: PathKey[] = [];
+  let depth = 0;
+  const where = () => pathOf(path, keys, options.names);
+  const refuse = (what: string, fix: string): never => {
     throw new TypeError(
-      `${action}: ${where} is ${what}, which cannot cross threads; ${fix}`,
+      `${action}: ${where()} is ${what}, which cannot cross threads; ${fix}`,
     );
   };
-  const walk = (v: unknown, where: string): unknown => {
+  const sabRef = (sab: SharedArrayBuffer): unknown => {
+    if (!detach) return sab;
+    let i = sabIndex.get(sab);
+    if (i === undefined) {
+      i = sabs.length;
+      sabs.push(sab);
+      sabIndex.set(sab, i);
+    }
+    return { [TOKEN]: T_SAB, i };
+  };
+  const child = (v: unknown, key: PathKey): unknown => {
+    if (typeof v !== "object" && typeof v !== "function" && typeof v !== "symbol") {
+      return v;
+    }
+    keys.push(key);
+    const out = walk(v);
+    keys.pop();
+    return out;
+  };
+  const walk = (v: unknown): unknown => {
     switch (typeof v) {
       case "function":
         return refuse(
-          where,
           describe(v),
-          "pass data instead, or export the function and name it as a thread's target",
+          options.detach
+            ? "put data instead"
+            : "pass data instead, or export the function and name it as a thread's target",
         );
       case "symbol":
-        return refuse(where, describe(v), "pass a string instead");
+        return refuse(describe(v), "pass a string instead");
       case "object":
         break;
       default:
@@ -216,50 +360,85 @@ export function encode(value: unknown, path: string, action: string): Encoded {
     if (v === null) return v;
     const obj = v as object;
     if (seen.has(obj)) return seen.get(obj);
+    if (++depth > MAX_DEPTH) {
+      keys.length = Math.min(keys.length, 8);
+      throw new RangeError(
+        `${action}: ${where()}… is nested more than ${MAX_DEPTH} levels deep, which cannot cross threads (CPython's pickle stops at its recursion limit too); pass a flatter structure, such as an array of records`,
+      );
+    }
+    const out = walkObject(obj);
+    depth--;
+    return out;
+  };
+  const walkObject = (obj: object): unknown => {
     if (typeof (obj as Partial<Traveller>)[kTravel] === "function") {
       const ticket = (obj as Traveller)[kTravel]();
-      const token: Token = { [TOKEN]: ticket.kind, oid: oidOf(obj), head: ticket.head };
+      const token: Token = { [TOKEN]: ticket.kind, oid: oidOf(obj), head: null };
       seen.set(obj, token);
+      token.head = walk(ticket.head);
       if (ticket.module !== undefined) {
         token.module = ticket.module;
         modules.add(ticket.module);
       }
-      if (ticket.body !== undefined) token.body = walk(ticket.body, where);
+      if (ticket.body !== undefined) token.body = walk(ticket.body);
       return token;
     }
     if (Array.isArray(obj)) {
       const out: unknown[] = new Array(obj.length);
       seen.set(obj, out);
-      for (let i = 0; i < obj.length; i++) out[i] = walk(obj[i], `${where}[${i}]`);
+      for (let i = 0; i < obj.length; i++) if (i in obj) out[i] = child(obj[i], i);
       return out;
     }
     if (obj instanceof Map) {
       const out = new Map();
       seen.set(obj, out);
-      for (const [k, val] of obj) {
-        out.set(walk(k, `${where} key`), walk(val, `${where}.get(…)`));
-      }
+      for (const [k, val] of obj) out.set(child(k, " key"), child(val, " value"));
       return out;
     }
     if (obj instanceof Set) {
       const out = new Set();
       seen.set(obj, out);
-      for (const item of obj) out.add(walk(item, `${where} item`));
+      for (const item of obj) out.add(child(item, " item"));
       return out;
     }
-    if (isTypedArray(obj) || PASS_THROUGH.some((C) => obj instanceof C)) {
+    if (obj instanceof Error) return walkError(obj);
+    if (obj instanceof SharedArrayBuffer) {
+      const out = sabRef(obj);
+      seen.set(obj, out);
+      return out;
+    }
+    if (ArrayBuffer.isView(obj)) {
+      let out: unknown = obj;
+      if (obj.buffer instanceof SharedArrayBuffer) {
+        if (detach) {
+          out = {
+            [TOKEN]: T_VIEW,
+            type: obj.constructor.name,
+            sab: sabRef(obj.buffer),
+            offset: obj.byteOffset,
+            length: obj.byteLength,
+          };
+        }
+      }
+      seen.set(obj, out);
+      return out;
+    }
+    if (obj instanceof ArrayBuffer) {
       seen.set(obj, obj);
       return obj;
     }
-    if (cannotCopy(obj)) {
-      return refuse(where, describe(obj), "pass the data it holds instead");
+    for (let i = 0; i < PASS_THROUGH.length; i++) {
+      if (obj instanceof PASS_THROUGH[i]) {
+        seen.set(obj, obj);
+        return obj;
+      }
     }
+    if (cannotCopy(obj)) return refuse(describe(obj), "pass the data it holds instead");
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
       const name = (obj.constructor as { name?: string } | undefined)?.name ||
         "(anonymous)";
       return refuse(
-        where,
         `an instance of class ${name}, which has methods`,
         `make ${name} shareable (extend Shareable, or give it a [kTravel]() method) so that it arrives as a ${name}, or pass a plain object`,
       );
@@ -267,57 +446,104 @@ export function encode(value: unknown, path: string, action: string): Encoded {
     const out: Record<string, unknown> = {};
     seen.set(obj, out);
     for (const key of Object.keys(obj)) {
-      out[key] = walk((obj as Record<string, unknown>)[key], `${where}.${key}`);
+      out[key] = child((obj as Record<string, unknown>)[key], key);
     }
     return out;
   };
-  const wire = walk(value, path);
-  return { wire, modules: [...modules] };
-}
-
-const namespaces = new Map<string, Record<string, unknown>>();
-
-/** Imports a module once per thread, keeping its namespace for {@linkcode loadedModule}. */
-export async function importModule(specifier: string): Promise<Record<string, unknown>> {
-  let namespace = namespaces.get(specifier);
-  if (namespace === undefined) {
-    namespace = await import(specifier) as Record<string, unknown>;
-    namespaces.set(specifier, namespace);
+  const walkError = (error: Error): ErrorToken => {
+    const ctor = (error.constructor as { name?: string } | undefined)?.name || "Error";
+    if (isErrorClass(error.constructor)) registerErrorClass(error.constructor);
+    const base = builtinBase(error);
+    const ownName = Object.hasOwn(error, "name");
+    const name = String(error.name);
+    const token: ErrorToken = {
+      [TOKEN]: T_ERROR,
+      ctor,
+      base,
+      name,
+      ownName,
+      message: String(error.message ?? ""),
+      stack: typeof error.stack === "string" ? error.stack : undefined,
+      hasCause: "cause" in error,
+      fields: {},
+      modules: stackModules(error.stack),
+    };
+    seen.set(error, token);
+    if (token.hasCause) token.cause = child(error.cause, "cause");
+    const errors = (error as { errors?: unknown }).errors;
+    if (Array.isArray(errors)) token.errors = child(errors, "errors");
+    for (const key of Object.keys(error)) {
+      if (key === "name" || key === "message" || key === "stack" || key === "cause") {
+        continue;
+      }
+      if (key === "errors" && Array.isArray(errors)) continue;
+      token.fields[key] = child((error as unknown as Record<string, unknown>)[key], key);
+    }
+    return token;
+  };
+  let wire = walk(value);
+  if (options.frozen) wire = { [TOKEN]: T_FROZEN, value: wire };
+  if (packed) {
+    const bytes = pack(wire, sabs, path, action);
+    const sab = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(sab).set(bytes);
+    return { wire: { [TOKEN]: T_PACKED, sab }, modules: [...modules], sabs: [] };
   }
-  return namespace;
-}
-
-/** Imports the modules an {@linkcode Encoded} value names, so its kinds are registered. */
-export async function importModules(modules: readonly string[]): Promise<void> {
-  for (const specifier of modules) await importModule(specifier);
-}
-
-/**
- * The namespace of a module imported by {@linkcode importModule} in this thread, for
- * revivers that look code up by name.
- */
-export function loadedModule(specifier: string): Record<string, unknown> | undefined {
-  return namespaces.get(specifier);
-}
-
-/** Every module imported by {@linkcode importModule} in this thread, in import order. */
-export function loadedModules(): Iterable<[string, Record<string, unknown>]> {
-  return namespaces.entries();
+  return { wire, modules: [...modules], sabs };
 }
 
 function isToken(v: unknown): v is Token {
   return typeof v === "object" && v !== null && TOKEN in v;
 }
 
+const VIEW_TYPES: Record<
+  string,
+  new (b: ArrayBufferLike, o?: number, l?: number) => unknown
+> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+};
+
+function makeView(type: string, buffer: ArrayBufferLike, offset: number, bytes: number) {
+  const View = VIEW_TYPES[type] ?? Uint8Array;
+  if (View === DataView) return new DataView(buffer, offset, bytes);
+  const per = (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  return new View(buffer, offset, bytes / per);
+}
+
+/** A placeholder for a travelling object in a peeked value (no shared memory taken). */
+function placeholder(token: Token): object {
+  return Object.freeze({ [token[TOKEN]]: token.oid });
+}
+
 /**
  * Decodes a value received from another thread, reviving the travelling objects.
  *
+ * @param wire What {@linkcode encode} made, after the trip.
+ * @param sabs The SharedArrayBuffers of a detached wire; `null` to peek (travelling
+ * objects become placeholders, and no shared memory is needed).
  * @throws {TypeError} If a kind has no reviver in this thread (its module was not
  * imported).
  */
-export function decode(wire: unknown): unknown {
+export function decode(
+  wire: unknown,
+  sabs?: readonly SharedArrayBuffer[] | null,
+): unknown {
+  const peek = sabs === null;
   const done = new Map<object, unknown>();
+  let freeze = false;
   const revive = (token: Token): object => {
+    if (peek) return placeholder(token);
     const existing = objectFor(token.oid);
     if (existing !== undefined) return existing;
     const kind = token[TOKEN];
@@ -329,22 +555,91 @@ export function decode(wire: unknown): unknown {
         }`,
       );
     }
-    const object = reviver.create(token.head);
+    const frozen = freeze;
+    freeze = false;
+    const object = reviver.create(walk(token.head));
+    freeze = frozen;
     adopt(object, token.oid);
-    if (reviver.fill) reviver.fill(object, walk(token.body));
+    if (reviver.fill) {
+      // A Shareable's plain fields stand for the sender's: frozen on every road.
+      freeze = true;
+      const body = walk(token.body);
+      freeze = frozen;
+      reviver.fill(object, body);
+    }
     return object;
+  };
+  const sab = (i: number): SharedArrayBuffer | undefined => sabs?.[i];
+  const reviveError = (token: ErrorToken): Error => {
+    const Class = findErrorClass(token);
+    const error = Object.create(Class.prototype) as Error;
+    done.set(token, error);
+    const hidden = (key: string, value: unknown) =>
+      Object.defineProperty(error, key, {
+        value,
+        writable: true,
+        enumerable: false,
+        configurable: true,
+      });
+    if (token.stack !== undefined) hidden("stack", token.stack);
+    hidden("message", token.message);
+    if (token.ownName) {
+      Object.defineProperty(error, "name", {
+        value: token.name,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else if (Class.name !== token.ctor) {
+      // Not restored: a plain error of the nearest built-in class, with the right name.
+      const name = token.name === token.base ? token.ctor : token.name;
+      if (error.name !== name) hidden("name", name);
+    } else if (error.name !== token.name) hidden("name", token.name);
+    if (token.hasCause) hidden("cause", walk(token.cause));
+    if (token.errors !== undefined) hidden("errors", walk(token.errors));
+    for (const key of Object.keys(token.fields)) {
+      (error as unknown as Record<string, unknown>)[key] = walk(token.fields[key]);
+    }
+    return error;
   };
   const walk = (v: unknown): unknown => {
     if (typeof v !== "object" || v === null) return v;
     if (done.has(v)) return done.get(v);
     if (isToken(v)) {
-      const object = revive(v);
-      done.set(v, object);
-      return object;
+      const tag = v[TOKEN];
+      let out: unknown;
+      if (tag === T_ERROR) return reviveError(v as unknown as ErrorToken);
+      if (tag === T_MODULES) return walk((v as unknown as { value: unknown }).value);
+      if (tag === T_FROZEN) {
+        const frozen = freeze;
+        freeze = true;
+        out = walk((v as unknown as { value: unknown }).value);
+        freeze = frozen;
+      } else if (tag === T_SAB) {
+        out = peek ? null : sab((v as unknown as { i: number }).i);
+      } else if (tag === T_VIEW) {
+        const t = v as unknown as {
+          type: string;
+          sab: unknown;
+          offset: number;
+          length: number;
+        };
+        const buffer = walk(t.sab) as SharedArrayBuffer | null;
+        out = buffer ? makeView(t.type, buffer, t.offset, t.length) : null;
+      } else if (tag === T_PACKED) {
+        out = decodeBytes(
+          new Uint8Array((v as unknown as { sab: SharedArrayBuffer }).sab),
+        );
+      } else {
+        out = revive(v);
+      }
+      done.set(v, out);
+      return out;
     }
     done.set(v, v);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) v[i] = walk(v[i]);
+      for (let i = 0; i < v.length; i++) if (i in v) v[i] = walk(v[i]);
+      if (freeze) Object.freeze(v);
     } else if (v instanceof Map) {
       const entries = [...v];
       v.clear();
@@ -356,8 +651,59 @@ export function decode(wire: unknown): unknown {
     } else if (Object.getPrototypeOf(v) === Object.prototype) {
       const rec = v as Record<string, unknown>;
       for (const key of Object.keys(rec)) rec[key] = walk(rec[key]);
+      if (freeze) Object.freeze(v);
     }
     return v;
   };
   return walk(wire);
+}
+
+// ---------------------------------------------------------------------------------------
+// The queue road: values as bytes.
+
+/**
+ * Encodes a value as the bytes of a queue record (see `_codec_bytes.ts`).
+ *
+ * @throws {TypeError} If some part of the value cannot travel.
+ * @throws {RangeError} If the value is nested too deep.
+ */
+export function encodeBytes(value: unknown, path: string, action: string): Uint8Array {
+  const { wire, sabs, modules } = encode(value, path, action, { detach: true });
+  // The modules its kinds need, for a receiver that can import them first (getAsync).
+  const root = modules.length === 0 ? wire : { [TOKEN]: T_MODULES, modules, value: wire };
+  return pack(root, sabs, path, action);
+}
+
+/**
+ * Decodes the bytes of a queue record, taking its shared memory out of the store: call
+ * it once per record.
+ */
+export function decodeBytes(bytes: Uint8Array): unknown {
+  const { wire, sabs } = unpack(bytes);
+  return decode(wire, sabs);
+}
+
+/**
+ * As {@linkcode decodeBytes}, importing first the modules that the record's kinds
+ * name (the module of a `Shareable` class), as a thread does for its arguments.
+ */
+export async function decodeBytesAsync(bytes: Uint8Array): Promise<unknown> {
+  const { wire, sabs } = unpack(bytes);
+  if (isToken(wire) && wire[TOKEN] === T_MODULES) {
+    await importModules((wire as unknown as { modules: string[] }).modules);
+  }
+  return decode(wire, sabs);
+}
+
+/**
+ * Decodes the bytes of a queue record without taking its shared memory (travelling
+ * objects become placeholders): for comparisons, any number of times.
+ */
+export function peekBytes(bytes: Uint8Array): unknown {
+  return decode(peekWire(bytes), null);
+}
+
+/** Releases the shared memory of a queue record that will never be decoded. */
+export function releaseBytes(bytes: Uint8Array): void {
+  release(bytes);
 }

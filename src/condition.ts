@@ -539,10 +539,11 @@ export class Condition {
    * Wakes up to `n` of the threads or tasks waiting on this condition, the longest
    * waiting first. Call it holding the lock; the woken take the lock once it is free.
    *
-   * @param n How many waiters to wake; 0 or less wakes none.
+   * @param n How many waiters to wake, an integer (or `Infinity`); 0 or less wakes
+   * none, as in CPython (`notify(-1)` wakes nobody).
    * @default {1}
    * @throws {ThreadError} If this thread does not hold the lock.
-   * @throws {TypeError} If `n` is not a number.
+   * @throws {TypeError} If `n` is not an integer (`notify(1.5)`).
    *
    * @example Notifying with nobody waiting
    * ```ts
@@ -557,9 +558,11 @@ export class Condition {
   notify(n?: number): void {
     if (n === undefined) {
       n = 1;
-    } else if (typeof n !== "number" || Number.isNaN(n)) {
+    } else if (typeof n !== "number" || !(Number.isInteger(n) || n === Infinity)) {
       throw new TypeError(
-        `Cannot notify Condition: n must be a number of waiters, received ${describe(n)}`,
+        `Cannot notify Condition: n must be an integer number of waiters, received ${
+          describe(n)
+        }`,
       );
     }
     this.#check("notify");

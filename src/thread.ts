@@ -17,6 +17,7 @@
 import {
   encode,
   type Encoded,
+  explainCopy,
   importModule,
   kTravel,
   registerKind,
@@ -409,8 +410,9 @@ export class Thread {
     }
     const encoded: Encoded = encode(
       { args: state.args, kwargs: state.kwargs, fields },
-      "args",
+      "",
       action,
+      { frozen: true, names: { fields: "this" } },
     );
     checkReadable(code, action);
     const ident = Atomics.add(i32, H_NEXT_IDENT, 1);
@@ -1148,6 +1150,7 @@ export async function handleUncaught(
 ): Promise<void> {
   const { hook: h, note } = await resolveHook();
   if (note) writeStderr(note);
+  explainCopy(error);
   const args: ExceptHookArgs = {
     excType: (error as { constructor?: unknown })?.constructor,
     excValue: error,

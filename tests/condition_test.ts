@@ -145,6 +145,11 @@ Deno.test("Condition.waitFor() returns the predicate's last result", () => {
   assert.throws(() => cond.with(() => cond.waitFor(5 as never)), TypeError);
   assert.throws(() => cond.with(() => cond.wait("1" as never)), TypeError);
   assert.throws(() => cond.with(() => cond.notify("1" as never)), TypeError);
+  assert.throws(() => cond.with(() => cond.notify(1.5)), {
+    name: "TypeError",
+    message: /n must be an integer number of waiters, received 1.5/,
+  });
+  assert.throws(() => cond.with(() => cond.notify(NaN)), TypeError);
 });
 
 Deno.test("Condition.notify() with nobody waiting does nothing", () => {

@@ -120,7 +120,12 @@ export function inspect(
   box.doc.update((d) => {
     d.names.push("from thread");
   });
-  box.label = "changed in thread";
+  try {
+    box.label = "changed in thread";
+  } catch (e) {
+    // A plain field is a read-only copy: the change would be silent, so it throws.
+    out[7] = e instanceof TypeError ? 1 : 0;
+  }
 }
 
 /** Pushes big strings so that the list's buffer grows inside this thread. */
@@ -203,11 +208,11 @@ Deno.test("Shareables nested in arrays and objects arrive as their classes, one 
   runAll([
     new Thread({ target: inspect, args: [out, { boxes: [box, box], counter }, counter] }),
   ]);
-  assert.deepEqual([...out.slice(0, 7)], [1, 1, 1, 1, 1, 1, 1]);
+  assert.deepEqual([...out.slice(0, 8)], [1, 1, 1, 1, 1, 1, 1, 1]);
   assert.equal(counter.value, 8);
   assert.equal(box.flag.value, true);
   assert.deepEqual(box.doc.value, { names: ["from thread"] });
-  // Plain fields are copied: the thread's change is not seen here.
+  // Plain fields are read-only copies: the thread's change threw, nothing changed here.
   assert.equal(box.label, "plain");
   await shutdown();
 });
@@ -372,4 +377,65 @@ Deno.test("SharedJSON replaces and updates its value as a whole", () => {
   assert.throws(() => {
     doc.value = { a: 1n } as never;
   }, TypeError);
+});
+
+Deno.test("SharedInt32 and SharedBigInt64 never wrap around: add() and sub() past the range throw", () => {
+  const i = new SharedInt32(0x7fff_fffe);
+  assert.equal(i.add(1), 0x7fff_fffe);
+  assert.throws(() => i.add(1), {
+    name: "RangeError",
+    message:
+      /Cannot add to SharedInt32: the result would be 2147483648, out of its range/,
+  });
+  assert.equal(i.value, 0x7fff_ffff, "the value is left unchanged");
+  const low = new SharedInt32(-0x8000_0000);
+  assert.throws(() => low.sub(1), {
+    name: "RangeError",
+    message: /Cannot subtract from/,
+  });
+  assert.equal(low.value, -0x8000_0000);
+  const b = new SharedBigInt64((1n << 63n) - 1n);
+  assert.throws(() => b.add(1n), { name: "RangeError", message: /SharedBigInt64/ });
+  assert.equal(b.value, (1n << 63n) - 1n);
+  assert.equal(b.sub(1n), (1n << 63n) - 1n);
+});
+
+Deno.test("SharedList.at() refuses a non-integer index as insert() does; -0 is stored as 0", () => {
+  const list = new SharedList<number>([1, 2, 3]);
+  assert.throws(() => list.at(1.5), {
+    name: "TypeError",
+    message: /index must be an integer, received 1.5/,
+  });
+  assert.throws(() => list.insert(1.5, 0), { name: "TypeError" });
+  assert.equal(list.at(-1), 3);
+  assert.equal(list.at(5), undefined);
+  list.push(-0);
+  assert.ok(Object.is(list.at(-1), 0), "the documented rule: JSON text keeps no -0");
+});
+
+/** Thread target: tries to change a Shareable's plain field and its array. */
+export function changeShareable(box: Tagged, out: SharedList<string>): void {
+  for (const change of [() => (box.tag = "changed"), () => box.tags.push("x")]) {
+    try {
+      change();
+      out.push("changed");
+    } catch (e) {
+      out.push((e as Error).name);
+    }
+  }
+}
+
+/** A Shareable with plain fields: copies in every thread that receives it. */
+export class Tagged extends Shareable {
+  tag = "first";
+  tags: string[] = [];
+}
+
+Deno.test("a Shareable's plain fields are read-only frozen copies in the receiving thread", async () => {
+  const out = new SharedList<string>();
+  const t = new Thread({ target: changeShareable, args: [new Tagged(), out] });
+  t.start();
+  t.join();
+  assert.deepEqual(out.toArray(), ["TypeError", "TypeError"]);
+  await shutdown();
 });

@@ -1,0 +1,321 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The shared engine under `SharedList` and `SharedJSON`: a JSON value stored as UTF-8
+ * text in one growable SharedArrayBuffer, with the checks and the Python-style text of
+ * JSON-like data.
+ *
+ * ## Layout of a JSON store (`SharedList`, `SharedJSON`)
+ *
+ * One growable SharedArrayBuffer: four `Int32Array` header words, then the value as
+ * UTF-8 JSON. It grows (doubling) up to its `maxBytes`, fixed at construction.
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `J_LOCK` | 0 / 1 / 2 | free / held / held and someone may wait | a method, for its duration |
+ * | `J_VERSION` | any | bumped by each write, before the lock is let go | the writer |
+ * | `J_LENGTH` | bytes | length of the JSON text | the writer |
+ *
+ * A reader whose cached copy has the current version uses it without locking.
+ *
+ * @module
+ */
+import { describe, wait } from "./_futex.ts";
+
+function pyString(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of text) {
+    if (ch === quote || ch === "\\") out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch < " ") out += "\\x" + ch.charCodeAt(0).toString(16).padStart(2, "0");
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** Python's `repr` of JSON-like data: strings quoted, `None`, `True`, `[...]`, `{...}`. */
+export function pyRepr(value: unknown): string {
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "string") return pyString(value);
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
+  if (typeof value === "object") {
+    const parts = Object.entries(value).map(([k, v]) => `${pyString(k)}: ${pyRepr(v)}`);
+    return `{${parts.join(", ")}}`;
+  }
+  return String(value);
+}
+
+/** Header word: the store's lock (0 free, 1 held, 2 held and someone may wait). */
+export const J_LOCK = 0;
+/** Header word: bumped by every write. */
+export const J_VERSION = 1;
+/** Header word: length of the JSON text in bytes. */
+export const J_LENGTH = 2;
+/** Bytes of the header. */
+const J_HEADER_BYTES = 16;
+/** Default largest size of a store, in bytes. */
+const DEFAULT_MAX_BYTES = 1 << 20;
+/** Size of a new store, in bytes, unless its first value needs more. */
+const INITIAL_BYTES = 256;
+
+/** Options of {@linkcode SharedList} and {@linkcode SharedJSON}. */
+export interface SharedJSONOptions {
+  /**
+   * The most bytes the value's UTF-8 JSON text may take (it is stored in a growable
+   * SharedArrayBuffer that reserves this much address space).
+   *
+   * @default {1048576}
+   */
+  maxBytes?: number;
+}
+
+/** JSON-like data: what {@linkcode SharedList} and {@linkcode SharedJSON} hold. */
+export type JSONValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly JSONValue[]
+  | { readonly [key: string]: JSONValue };
+
+export function checkJSON(
+  value: unknown,
+  where: string,
+  action: string,
+  depth = 0,
+): void {
+  const refuse = (what: string): never => {
+    throw new TypeError(
+      `${action}: ${where} is ${what}, which is not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`,
+    );
+  };
+  if (depth > 256) refuse("nested too deeply");
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (!Number.isFinite(value)) refuse(String(value));
+      return;
+    case "object":
+      if (value === null) return;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          checkJSON(value[i], `${where}[${i}]`, action, depth + 1);
+        }
+        return;
+      }
+      {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) refuse(describe(value));
+        for (const key of Object.keys(value)) {
+          checkJSON(
+            (value as Record<string, unknown>)[key],
+            `${where}.${key}`,
+            action,
+            depth + 1,
+          );
+        }
+      }
+      return;
+    default:
+      refuse(describe(value));
+  }
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) {
+      deepFreeze((value as Record<string, unknown>)[key]);
+    }
+  }
+  return value;
+}
+
+export function sameJSON(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return false;
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+const CHUNK = 4096;
+
+/** UTF-8 bytes → text; plain JavaScript for ASCII (no op call), else a TextDecoder. */
+function decodeText(u8: Uint8Array, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if (u8[i] > 0x7f) return textDecoder.decode(u8.slice(start, end));
+  }
+  let text = "";
+  for (let i = start; i < end; i += CHUNK) {
+    text += String.fromCharCode.apply(
+      null,
+      u8.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[],
+    );
+  }
+  return text;
+}
+
+/** Text → UTF-8 bytes: the text itself when it is ASCII (written by `putText`). */
+function encodeText(text: string): Uint8Array | string {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return textEncoder.encode(text);
+  }
+  return text;
+}
+
+function putText(u8: Uint8Array, offset: number, encoded: Uint8Array | string): void {
+  if (typeof encoded !== "string") {
+    u8.set(encoded, offset);
+    return;
+  }
+  for (let i = 0; i < encoded.length; i++) u8[offset + i] = encoded.charCodeAt(i);
+}
+
+/** The shared engine under SharedList and SharedJSON. */
+export class JSONStore {
+  readonly sab: SharedArrayBuffer;
+  readonly #i32: Int32Array;
+  readonly #u8: Uint8Array;
+  /** The version whose text `#text` holds (-1: none). */
+  #version = -1;
+  #text = "";
+  /** The parsed, deep-frozen value of `#text`, made on first read. */
+  #value: unknown = undefined;
+  #parsed = false;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.#i32 = new Int32Array(sab, 0, J_HEADER_BYTES / 4);
+    this.#u8 = new Uint8Array(sab);
+  }
+
+  static create(
+    initial: unknown,
+    options: SharedJSONOptions | undefined,
+    what: string,
+  ): JSONStore {
+    const maxBytes = options?.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 64 || maxBytes > 2 ** 31) {
+      throw new RangeError(
+        `Cannot create ${what}: maxBytes must be an integer from 64 to 2147483648, received ${
+          describe(maxBytes)
+        }`,
+      );
+    }
+    const encoded = encodeText(JSON.stringify(initial));
+    const need = J_HEADER_BYTES + encoded.length;
+    if (encoded.length > maxBytes) {
+      throw new RangeError(
+        `Cannot create ${what}: its JSON takes ${encoded.length} bytes, more than maxBytes ${maxBytes}; pass a larger { maxBytes }`,
+      );
+    }
+    const max = maxBytes + J_HEADER_BYTES;
+    const sab = new SharedArrayBuffer(Math.min(max, Math.max(need, INITIAL_BYTES)), {
+      maxByteLength: max,
+    });
+    const store = new JSONStore(sab);
+    putText(store.#u8, J_HEADER_BYTES, encoded);
+    store.#i32[J_LENGTH] = encoded.length;
+    return store;
+  }
+
+  #lock(): void {
+    const i32 = this.#i32;
+    let c = Atomics.compareExchange(i32, J_LOCK, 0, 1);
+    if (c === 0) return;
+    for (let spin = 0; spin < 100 && c !== 0; spin++) {
+      c = Atomics.compareExchange(i32, J_LOCK, 0, 1);
+      if (c === 0) return;
+    }
+    for (;;) {
+      if (c === 2 || Atomics.compareExchange(i32, J_LOCK, 1, 2) !== 0) {
+        wait(i32, J_LOCK, 2, Infinity);
+      }
+      c = Atomics.compareExchange(i32, J_LOCK, 0, 2);
+      if (c === 0) return;
+    }
+  }
+
+  #unlock(): void {
+    if (Atomics.sub(this.#i32, J_LOCK, 1) !== 1) {
+      Atomics.store(this.#i32, J_LOCK, 0);
+      Atomics.notify(this.#i32, J_LOCK, 1);
+    }
+  }
+
+  /** The current JSON text; call with the lock held. */
+  #currentText(): string {
+    const version = this.#i32[J_VERSION];
+    if (version !== this.#version) {
+      const len = this.#i32[J_LENGTH];
+      this.#text = decodeText(this.#u8, J_HEADER_BYTES, J_HEADER_BYTES + len);
+      this.#version = version;
+      this.#parsed = false;
+    }
+    return this.#text;
+  }
+
+  /** The current value, deep-frozen; shared between callers until the next write. */
+  read(): unknown {
+    if (Atomics.load(this.#i32, J_VERSION) !== this.#version) {
+      this.#lock();
+      try {
+        this.#currentText();
+      } finally {
+        this.#unlock();
+      }
+    }
+    if (!this.#parsed) {
+      this.#value = deepFreeze(JSON.parse(this.#text));
+      this.#parsed = true;
+    }
+    return this.#value;
+  }
+
+  /**
+   * Runs `change` on a fresh mutable copy of the value, under the lock. If it returns
+   * `[result, next]`, stores `next` (which the caller has checked is JSON data); if
+   * `[result]`, stores nothing. Returns `result`.
+   */
+  modify<R>(action: string, change: (draft: unknown) => [R, unknown] | [R]): R {
+    this.#lock();
+    try {
+      const out = change(JSON.parse(this.#currentText()));
+      if (out.length === 2) this.#write(out[1], action);
+      return out[0];
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  #write(value: unknown, action: string): void {
+    const text = JSON.stringify(value);
+    const encoded = encodeText(text);
+    const need = J_HEADER_BYTES + encoded.length;
+    const sab = this.sab;
+    if (need > sab.byteLength) {
+      if (need > sab.maxByteLength) {
+        throw new RangeError(
+          `${action}: the JSON would take ${encoded.length} bytes, more than maxBytes ${
+            sab.maxByteLength - J_HEADER_BYTES
+          }; create it with a larger { maxBytes }`,
+        );
+      }
+      sab.grow(Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)));
+    }
+    putText(this.#u8, J_HEADER_BYTES, encoded);
+    this.#i32[J_LENGTH] = encoded.length;
+    this.#text = text;
+    this.#parsed = false;
+    this.#version = Atomics.add(this.#i32, J_VERSION, 1) + 1 | 0;
+  }
+}

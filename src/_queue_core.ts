@@ -1,0 +1,478 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The engine under every queue kind: one thread's handle on a queue's shared buffers
+ * ({@linkcode Core}: the layout, storing and taking records, the blocking wait), and
+ * the items' serialization. The put and get paths are in `_queue_ops.ts`; the public
+ * classes (`fifo_queue.ts`, `lifo_queue.ts`, `priority_queue.ts`, `simple_queue.ts`)
+ * are thin wrappers over both.
+ *
+ * A queue is three SharedArrayBuffers: a fixed block of control words, a growable index
+ * (two `Int32Array` words an item: its offset in the arena, and its length, negative
+ * for the codec's bytes), and a growable byte arena holding the serialized items.
+ * Items are serialized outside the lock (JSON text when the item is JSON data, else
+ * the bytes of `_codec.ts`'s `encodeBytes`); the lock is held only to copy bytes in or
+ * out and move the index, and the item is decoded after the lock is let go.
+ *
+ * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a
+ * `Queue` or a `SharedList` in it) is held in Deno's process-wide SharedArrayBuffer
+ * store from `put()` until the `get()` that takes the item: it stays alive while the
+ * item sits in the queue, and is freed after. `shutdown(true)` releases the items it
+ * drops; the items of a queue dropped unread stay held until the process ends. A
+ * `PriorityQueue` compares items decoded without their shared memory (a shared object
+ * compares as a placeholder: put `[priority, data]`).
+ *
+ * ## Control words (`Int32Array` indexes)
+ *
+ * | word | meaning | who moves it |
+ * | --- | --- | --- |
+ * | `Q_LOCK`, `Q_LOCK + 1` | the queue's mutex (state, starving count; see `_lock_algorithm.ts`) | every method, for a few copies |
+ * | `Q_COUNT` | items in the queue (`qsize()`, read without the lock) | `put` +1, `get` −1, under the lock |
+ * | `Q_MAXSIZE` | the bound, 0 for none | the constructor |
+ * | `Q_START`, `Q_END` | live index entries are `[start, end)` | under the lock |
+ * | `Q_TOP`, `Q_LIVE` | arena bytes used, and still holding items | under the lock |
+ * | `Q_UNFINISHED` | items put and not yet `taskDone()` | `put` +1, `taskDone` −1 |
+ * | `Q_NE_SEQ`, `Q_NE_WAITERS` | "not empty" sequence word and its sleeping getters | a getter counts itself and sleeps on the sequence; `put` bumps it and wakes one |
+ * | `Q_NF_SEQ`, `Q_NF_WAITERS` | "not full" sequence word and its sleeping putters | as above, `get` wakes one putter |
+ * | `Q_DONE_SEQ`, `Q_DONE_WAITERS` | "all tasks done" sequence word and its joiners | `taskDone` bumps it and wakes all when the count reaches 0 |
+ * | `Q_FLAGS` | bit 0: shut down | `shutdown()` |
+ * | `Q_EPOCH` | bumped when arena offsets are reused (a priority queue's decode cache) | under the lock |
+ *
+ * A waiter reads the sequence word under the lock, lets the lock go and sleeps while
+ * the word still holds that value: a change made after it read the word wakes it (or
+ * it sees the new value and does not sleep), so no wake-up is lost. Every waiter
+ * re-checks its condition under the lock after it wakes.
+ *
+ * ## Ordering contract
+ *
+ * A `put()` happens before the `get()` that returns its item; a `taskDone()` that
+ * brings the count to zero happens before the `join()` it releases.
+ *
+ * ## Fairness
+ *
+ * None promised, as in Python: a waiter woken for an item may find that a newcomer
+ * took it first, and then waits again.
+ * * @module
+ */
+import {
+  decodeBytes,
+  decodeBytesAsync,
+  encodeBytes,
+  peekBytes,
+  releaseBytes,
+} from "./_codec.ts";
+import { deadlineAfter, remaining, wait } from "./_futex.ts";
+import { lock, unlock } from "./_lock_algorithm.ts";
+import { compareItems, compareTotal } from "./_queue_order.ts";
+
+/** Word: the queue's mutex (and `Q_LOCK + 1`, its starving count). */
+export const Q_LOCK = 0;
+/** Word: items in the queue. */
+export const Q_COUNT = 2;
+/** Word: the queue's bound, 0 for none. */
+export const Q_MAXSIZE = 3;
+/** Word: the first live index entry. */
+export const Q_START = 4;
+/** Word: one past the last live index entry. */
+export const Q_END = 5;
+/** Word: arena bytes in use. */
+export const Q_TOP = 6;
+/** Word: arena bytes that hold items. */
+export const Q_LIVE = 7;
+/** Word: unfinished tasks. */
+export const Q_UNFINISHED = 8;
+/** Word: "not empty" sequence. */
+export const Q_NE_SEQ = 9;
+/** Word: getters asleep on `Q_NE_SEQ`. */
+export const Q_NE_WAITERS = 10;
+/** Word: "not full" sequence. */
+export const Q_NF_SEQ = 11;
+/** Word: putters asleep on `Q_NF_SEQ`. */
+export const Q_NF_WAITERS = 12;
+/** Word: "all tasks done" sequence. */
+export const Q_DONE_SEQ = 13;
+/** Word: joiners asleep on `Q_DONE_SEQ`. */
+export const Q_DONE_WAITERS = 14;
+/** Word: flags; bit 0 set once the queue is shut down. */
+export const Q_FLAGS = 15;
+/** Word: bumped whenever arena offsets may be reused. */
+export const Q_EPOCH = 16;
+/** Bytes of the control block. */
+const CONTROL_BYTES = 128;
+/** Initial arena bytes. */
+const ARENA_INITIAL = 4096;
+/** Initial index entries. */
+const INDEX_INITIAL = 64;
+/** Default most bytes of items a queue holds at once. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
+export const KIND_FIFO = 0;
+export const KIND_LIFO = 1;
+export const KIND_PRIORITY = 2;
+export const KIND_NAMES = ["Queue", "LifoQueue", "PriorityQueue"];
+
+// ---------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------
+// Serialization.
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8). */
+export function isJSON(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (depth > 32) return false;
+      if (Array.isArray(v)) {
+        if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+        for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) return false;
+        if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** An item serialized for the arena: bytes, and whether they are JSON text. */
+export interface Encoded {
+  bytes: Uint8Array;
+  v8: boolean;
+}
+
+/** What the item is called in messages. */
+const ITEM = "the item";
+
+export function encodeItem(item: unknown, action: string): Encoded {
+  if (isJSON(item, 0)) {
+    return { bytes: encoder.encode(JSON.stringify(item)), v8: false };
+  }
+  return { bytes: encodeBytes(item, ITEM, action), v8: true };
+}
+
+/** What a get copies out under the lock: JSON text, or the codec's bytes. */
+export type Raw = string | Uint8Array;
+
+export function decodeRaw(raw: Raw): unknown {
+  if (typeof raw === "string") return JSON.parse(raw);
+  return decodeBytes(raw);
+}
+
+/** As {@linkcode decodeRaw}, importing first the modules the item's classes need. */
+export function decodeRawAsync(raw: Raw): Promise<unknown> | unknown {
+  if (typeof raw === "string") return JSON.parse(raw);
+  return decodeBytesAsync(raw);
+}
+
+/** The item of a record for comparisons: its shared memory is left in the store. */
+function peekRaw(raw: Raw): unknown {
+  if (typeof raw === "string") return JSON.parse(raw);
+  return peekBytes(raw);
+}
+
+// ---------------------------------------------------------------------------------------
+// The shared engine.
+
+/** Options of a queue. */
+export interface QueueOptions {
+  /**
+   * The most bytes the serialized items may take at once (the arena is a growable
+   * SharedArrayBuffer reserved up to this size).
+   *
+   * @default {268435456}
+   */
+  maxBytes?: number;
+}
+
+/** The buffers of a queue: what travels. */
+export interface QueueHead {
+  kind: number;
+  ctl: SharedArrayBuffer;
+  idx: SharedArrayBuffer;
+  arena: SharedArrayBuffer;
+}
+
+/** One thread's handle on a queue's shared buffers. */
+export class Core {
+  readonly kind: number;
+  readonly ctl: Int32Array;
+  readonly idx: Int32Array;
+  readonly arena: Uint8Array;
+  readonly head: QueueHead;
+  #cache = new Map<number, unknown>();
+  #cacheEpoch = -1;
+
+  constructor(head: QueueHead) {
+    this.head = head;
+    this.kind = head.kind;
+    this.ctl = new Int32Array(head.ctl);
+    this.idx = new Int32Array(head.idx); // length-tracking: follows grow()
+    this.arena = new Uint8Array(head.arena);
+  }
+
+  static create(kind: number, maxsize: number, maxBytes: number): Core {
+    const ctl = new SharedArrayBuffer(CONTROL_BYTES);
+    const arenaMax = maxBytes;
+    const arena = new SharedArrayBuffer(Math.min(ARENA_INITIAL, arenaMax), {
+      maxByteLength: arenaMax,
+    });
+    // Every item takes at least one arena byte, so the index needs no more entries.
+    const idxMax = Math.min(2 ** 30, Math.max(INDEX_INITIAL, arenaMax) * 8);
+    const idx = new SharedArrayBuffer(INDEX_INITIAL * 8, {
+      maxByteLength: Math.min(idxMax, 512 * 1024 * 1024),
+    });
+    const core = new Core({ kind, ctl, idx, arena });
+    core.ctl[Q_MAXSIZE] = maxsize;
+    return core;
+  }
+
+  // ---- under the lock ----
+
+  /** The decoded item of index entry `e` (priority comparisons), cached per epoch. */
+  valueAt(e: number): unknown {
+    const epoch = this.ctl[Q_EPOCH];
+    if (epoch !== this.#cacheEpoch || this.#cache.size > 4096) {
+      this.#cache.clear();
+      this.#cacheEpoch = epoch;
+    }
+    const off = this.idx[2 * e];
+    if (this.#cache.has(off)) return this.#cache.get(off);
+    const value = peekRaw(this.rawAt(e));
+    this.#cache.set(off, value);
+    return value;
+  }
+
+  rawAt(e: number): Raw {
+    const off = this.idx[2 * e];
+    const len = this.idx[2 * e + 1];
+    if (len > 0) return decoder.decode(this.arena.subarray(off, off + len));
+    return this.arena.slice(off, off - len);
+  }
+
+  /** The heap position the new item would take (priority): comparisons only. */
+  siftUpTarget(item: unknown): number {
+    let pos = this.ctl[Q_END];
+    while (pos > 0) {
+      const parent = (pos - 1) >> 1;
+      if (compareItems(item, this.valueAt(parent)) >= 0) break;
+      pos = parent;
+    }
+    return pos;
+  }
+
+  /** Appends the bytes to the arena and the entry to the index. */
+  store(rec: Encoded, action: string, target: number): void {
+    const { ctl, idx } = this;
+    const len = rec.bytes.length;
+    // Index room.
+    if (2 * ctl[Q_END] + 2 > idx.length) {
+      const start = ctl[Q_START];
+      if (start > 0) {
+        idx.copyWithin(0, 2 * start, 2 * ctl[Q_END]);
+        ctl[Q_END] -= start;
+        ctl[Q_START] = 0;
+      } else {
+        const sab = this.head.idx;
+        if (sab.byteLength + 8 > sab.maxByteLength) {
+          throw new RangeError(
+            `${action}: the queue holds as many items as it can, received one more`,
+          );
+        }
+        sab.grow(Math.min(sab.maxByteLength, sab.byteLength * 2));
+      }
+    }
+    // Arena room.
+    if (ctl[Q_TOP] + len > this.arena.length) {
+      const garbage = ctl[Q_TOP] - ctl[Q_LIVE];
+      if (garbage > 0 && garbage >= ctl[Q_LIVE]) this.compact();
+      if (ctl[Q_TOP] + len > this.arena.length) {
+        const sab = this.head.arena;
+        const need = ctl[Q_TOP] + len;
+        if (need > sab.maxByteLength) {
+          throw new RangeError(
+            `${action}: the queue's items would take ${need} bytes, more than its maxBytes ${sab.maxByteLength}; get items first, or create the queue with a larger { maxBytes }, received an item of ${len} bytes`,
+          );
+        }
+        sab.grow(Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)));
+      }
+    }
+    const off = ctl[Q_TOP];
+    this.arena.set(rec.bytes, off);
+    ctl[Q_TOP] = off + len;
+    ctl[Q_LIVE] += len;
+    const end = ctl[Q_END];
+    let pos = end;
+    if (this.kind === KIND_PRIORITY) {
+      // Move the parents on the path down, then place the new entry.
+      while (pos > target) {
+        const parent = (pos - 1) >> 1;
+        idx[2 * pos] = idx[2 * parent];
+        idx[2 * pos + 1] = idx[2 * parent + 1];
+        pos = parent;
+      }
+    }
+    idx[2 * pos] = off;
+    idx[2 * pos + 1] = rec.v8 ? -len : len;
+    ctl[Q_END] = end + 1;
+    ctl[Q_UNFINISHED]++;
+    Atomics.add(ctl, Q_COUNT, 1);
+    if (Atomics.load(ctl, Q_NE_WAITERS) > 0) {
+      Atomics.add(ctl, Q_NE_SEQ, 1);
+      Atomics.notify(ctl, Q_NE_SEQ, 1);
+    }
+  }
+
+  /** Moves the live records to the front of the arena (offsets change: new epoch). */
+  compact(): void {
+    const { ctl, idx, arena } = this;
+    const start = ctl[Q_START];
+    const end = ctl[Q_END];
+    const entries: number[] = [];
+    for (let e = start; e < end; e++) entries.push(e);
+    entries.sort((x, y) => idx[2 * x] - idx[2 * y]);
+    let dst = 0;
+    for (const e of entries) {
+      const off = idx[2 * e];
+      const len = Math.abs(idx[2 * e + 1]);
+      if (off !== dst) arena.copyWithin(dst, off, off + len);
+      idx[2 * e] = dst;
+      dst += len;
+    }
+    ctl[Q_TOP] = dst;
+    ctl[Q_LIVE] = dst;
+    ctl[Q_EPOCH]++;
+  }
+
+  /** Removes the next item and returns its raw bytes or text. */
+  take(): Raw {
+    const { ctl, idx } = this;
+    let e: number;
+    if (this.kind === KIND_FIFO) e = ctl[Q_START]++;
+    else if (this.kind === KIND_LIFO) e = ctl[Q_END] - 1;
+    else e = 0;
+    const raw = this.rawAt(e);
+    const off = idx[2 * e];
+    const len = Math.abs(idx[2 * e + 1]);
+    ctl[Q_LIVE] -= len;
+    if (this.kind === KIND_LIFO) {
+      ctl[Q_END]--;
+      ctl[Q_TOP] = off;
+    } else if (this.kind === KIND_PRIORITY) {
+      const last = --ctl[Q_END];
+      if (last > 0) this.siftDown(idx[2 * last], idx[2 * last + 1], last);
+    }
+    const count = Atomics.sub(ctl, Q_COUNT, 1) - 1;
+    if (count === 0) this.reset();
+    if (Atomics.load(ctl, Q_NF_WAITERS) > 0) {
+      Atomics.add(ctl, Q_NF_SEQ, 1);
+      Atomics.notify(ctl, Q_NF_SEQ, 1);
+    }
+    return raw;
+  }
+
+  /** Places the entry (off, len) from the root down, in a heap of `size` entries. */
+  siftDown(off: number, len: number, size: number): void {
+    const { idx } = this;
+    // The moved entry's value: decode it through the cache by parking it at the root.
+    idx[0] = off;
+    idx[1] = len;
+    const value = this.valueAt(0);
+    let pos = 0;
+    for (;;) {
+      let child = 2 * pos + 1;
+      if (child >= size) break;
+      if (
+        child + 1 < size &&
+        compareTotal(this.valueAt(child + 1), this.valueAt(child)) < 0
+      ) child++;
+      if (compareTotal(this.valueAt(child), value) >= 0) break;
+      idx[2 * pos] = idx[2 * child];
+      idx[2 * pos + 1] = idx[2 * child + 1];
+      pos = child;
+    }
+    idx[2 * pos] = off;
+    idx[2 * pos + 1] = len;
+  }
+
+  /** Forgets all records (the queue is empty): offsets restart at 0. */
+  reset(): void {
+    const { ctl } = this;
+    ctl[Q_START] = 0;
+    ctl[Q_END] = 0;
+    ctl[Q_TOP] = 0;
+    ctl[Q_LIVE] = 0;
+    ctl[Q_EPOCH]++;
+  }
+
+  /** Releases the shared memory that the live records hold (they are being dropped). */
+  releaseAll(): void {
+    const { ctl, idx } = this;
+    for (let e = ctl[Q_START]; e < ctl[Q_END]; e++) {
+      if (idx[2 * e + 1] < 0) releaseBytes(this.rawAt(e) as Uint8Array);
+    }
+  }
+
+  /** Shuts the queue down; with `immediate`, drops its items. */
+  shutdownLocked(immediate: boolean): void {
+    const { ctl } = this;
+    ctl[Q_FLAGS] |= 1;
+    if (immediate) {
+      this.releaseAll();
+      const n = Atomics.exchange(ctl, Q_COUNT, 0);
+      ctl[Q_UNFINISHED] = Math.max(0, ctl[Q_UNFINISHED] - n);
+      this.reset();
+      Atomics.add(ctl, Q_DONE_SEQ, 1);
+      Atomics.notify(ctl, Q_DONE_SEQ);
+    }
+    Atomics.add(ctl, Q_NE_SEQ, 1);
+    Atomics.notify(ctl, Q_NE_SEQ);
+    Atomics.add(ctl, Q_NF_SEQ, 1);
+    Atomics.notify(ctl, Q_NF_SEQ);
+  }
+
+  isShutDown(): boolean {
+    return (this.ctl[Q_FLAGS] & 1) !== 0;
+  }
+
+  /**
+   * With the lock held, waits until `ready()` (which may throw) is true: sleeps on the
+   * sequence word `seq`, counted in `waiters`. Calls `fail()` when `timeout` passes.
+   */
+  waitLocked(
+    seq: number,
+    waiters: number,
+    ready: () => boolean,
+    timeout: number,
+    fail: () => never,
+  ): void {
+    const { ctl } = this;
+    const deadline = deadlineAfter(timeout);
+    for (;;) {
+      if (ready()) return;
+      const left = remaining(deadline);
+      if (left <= 0) fail();
+      Atomics.add(ctl, waiters, 1);
+      const s = Atomics.load(ctl, seq);
+      unlock(ctl, Q_LOCK);
+      try {
+        wait(ctl, seq, s, left);
+      } finally {
+        lock(ctl, Q_LOCK, Infinity);
+        Atomics.sub(ctl, waiters, 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,337 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * {@linkcode SharedList}: a list of JSON-like data in shared memory, the same list in
+ * every thread, stored by the engine of `_json_store.ts` (whose module doc has the
+ * layout and the lock words). Each call is atomic.
+ *
+ * @module
+ */
+import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { adopting, reviveWith } from "./_adopt.ts";
+import { describe } from "./_futex.ts";
+import {
+  checkJSON,
+  JSONStore,
+  type JSONValue,
+  pyRepr,
+  sameJSON,
+  type SharedJSONOptions,
+} from "./_json_store.ts";
+
+const inspectSymbol = Symbol.for("Deno.customInspect");
+const HERE = import.meta.url;
+
+function normalIndex(index: number, length: number, action: string): number {
+  if (!Number.isInteger(index)) {
+    throw new TypeError(
+      `${action}: index must be an integer, received ${describe(index)}`,
+    );
+  }
+  const i = index < 0 ? index + length : index;
+  if (i < 0 || i >= length) {
+    throw new RangeError(
+      `${action}: index out of range for a list of length ${length}, received ${index}`,
+    );
+  }
+  return i;
+}
+
+function checkItems(items: readonly unknown[], action: string): void {
+  for (let i = 0; i < items.length; i++) checkJSON(items[i], `items[${i}]`, action);
+}
+
+/**
+ * A list of JSON-like data in shared memory, the same list in every thread: ActivePool's
+ * list of names. It has the `Array` methods that make sense for a shared list (`push`,
+ * `pop`, `shift`, `unshift`, `splice`, `at`, `indexOf`, `includes`, `length`, iteration)
+ * and Python's `remove(item)` and `insert(index, item)`; it prints as Python prints a
+ * list (`['0', '1']`).
+ *
+ * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
+ * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
+ * SharedArrayBuffer of at most `maxBytes`): an item read back is a deep-frozen copy,
+ * items compare by their JSON text, and only JSON data can be stored. A number is
+ * stored as `JSON.stringify` writes it, so `-0` reads back as `0` (the one number JSON
+ * does not keep; `NaN` and the infinities are refused).
+ *
+ * @typeParam T The type of the items.
+ *
+ * @example The seeds' ActivePool
+ * ```ts
+ * import { Lock, Shareable, SharedList } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * class ActivePool extends Shareable {
+ *   active = new SharedList<string>();
+ *   lock = new Lock();
+ *   makeActive(name: string) {
+ *     using _ = this.lock.hold();
+ *     this.active.push(name);
+ *   }
+ *   makeInactive(name: string) {
+ *     using _ = this.lock.hold();
+ *     this.active.remove(name);
+ *   }
+ * }
+ * const pool = new ActivePool();
+ * pool.makeActive("0");
+ * pool.makeActive("1");
+ * pool.makeInactive("0");
+ * assert.equal(`Running: ${pool.active}`, "Running: ['1']");
+ * ```
+ */
+export class SharedList<T = JSONValue> implements Iterable<T> {
+  readonly #store: JSONStore;
+
+  /**
+   * Creates a list.
+   *
+   * @param items The first items.
+   * @param options The most bytes its JSON text may take.
+   * @throws {TypeError} If an item is not JSON data.
+   * @throws {RangeError} If `maxBytes` is out of range or the items do not fit.
+   */
+  constructor(items: Iterable<T> = [], options?: SharedJSONOptions) {
+    const sab = adopting();
+    if (sab) {
+      this.#store = new JSONStore(sab);
+      return;
+    }
+    const array = [...items];
+    checkItems(array, "Cannot create SharedList");
+    this.#store = JSONStore.create(array, options, "SharedList");
+  }
+
+  #items(): readonly T[] {
+    return this.#store.read() as readonly T[];
+  }
+
+  #modify<R>(action: string, change: (items: T[]) => R): R {
+    return this.#store.modify(action, (draft) => [change(draft as T[]), draft]);
+  }
+
+  /** The number of items. */
+  get length(): number {
+    return this.#items().length;
+  }
+
+  /**
+   * The item at `index` (negative counts from the end), or `undefined`.
+   *
+   * @param index The index.
+   * @returns The item, deep-frozen.
+   * @throws {TypeError} If `index` is not an integer (as Python's `list[1.5]`).
+   */
+  at(index: number): T | undefined {
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `Cannot read SharedList item: index must be an integer, received ${
+          describe(index)
+        }`,
+      );
+    }
+    return this.#items().at(index);
+  }
+
+  /**
+   * Replaces the item at `index` (negative counts from the end).
+   *
+   * @param index The index of an existing item.
+   * @param item The new item.
+   * @throws {RangeError} If there is no item at `index`.
+   * @throws {TypeError} If `item` is not JSON data.
+   */
+  set(index: number, item: T): void {
+    const action = "Cannot set SharedList item";
+    checkItems([item], action);
+    this.#modify(action, (items) => {
+      items[normalIndex(index, items.length, action)] = item;
+    });
+  }
+
+  /**
+   * Appends items.
+   *
+   * @param items The items.
+   * @returns The new length.
+   * @throws {TypeError} If an item is not JSON data.
+   * @throws {RangeError} If the list would outgrow its `maxBytes`.
+   */
+  push(...items: T[]): number {
+    const action = "Cannot push to SharedList";
+    checkItems(items, action);
+    return this.#modify(action, (list) => list.push(...items));
+  }
+
+  /**
+   * Removes the last item.
+   *
+   * @returns The item, or `undefined` if the list is empty.
+   */
+  pop(): T | undefined {
+    return this.#modify("Cannot pop from SharedList", (list) => list.pop());
+  }
+
+  /**
+   * Removes the first item.
+   *
+   * @returns The item, or `undefined` if the list is empty.
+   */
+  shift(): T | undefined {
+    return this.#modify("Cannot shift SharedList", (list) => list.shift());
+  }
+
+  /**
+   * Puts items at the start.
+   *
+   * @param items The items.
+   * @returns The new length.
+   * @throws {TypeError} If an item is not JSON data.
+   */
+  unshift(...items: T[]): number {
+    const action = "Cannot unshift to SharedList";
+    checkItems(items, action);
+    return this.#modify(action, (list) => list.unshift(...items));
+  }
+
+  /**
+   * Inserts an item before `index`, as Python's `list.insert` (an index past either
+   * end puts it at that end; negative counts from the end).
+   *
+   * @param index The index.
+   * @param item The item.
+   * @throws {TypeError} If `item` is not JSON data.
+   */
+  insert(index: number, item: T): void {
+    const action = "Cannot insert into SharedList";
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `${action}: index must be an integer, received ${describe(index)}`,
+      );
+    }
+    checkItems([item], action);
+    this.#modify(action, (list) => {
+      list.splice(index < 0 ? Math.max(0, list.length + index) : index, 0, item);
+    });
+  }
+
+  /**
+   * Removes the first item equal to `item` (same JSON text), as Python's `list.remove`.
+   *
+   * @param item The item to remove.
+   * @throws {RangeError} If no item equals `item`.
+   */
+  remove(item: T): void {
+    this.#modify("Cannot remove from SharedList", (list) => {
+      const i = list.findIndex((x) => sameJSON(x, item));
+      if (i < 0) {
+        throw new RangeError(
+          `Cannot remove from SharedList: ${describe(item)} is not in the list`,
+        );
+      }
+      list.splice(i, 1);
+    });
+  }
+
+  /**
+   * Removes and inserts items, as `Array.prototype.splice`.
+   *
+   * @param start Where to start (negative counts from the end).
+   * @param deleteCount How many items to remove (default: all from `start`).
+   * @param items Items to insert at `start`.
+   * @returns The removed items.
+   * @throws {TypeError} If an item is not JSON data.
+   */
+  splice(start: number, deleteCount?: number, ...items: T[]): T[] {
+    const action = "Cannot splice SharedList";
+    checkItems(items, action);
+    return this.#modify(
+      action,
+      (list) =>
+        deleteCount === undefined
+          ? list.splice(start)
+          : list.splice(start, deleteCount, ...items),
+    );
+  }
+
+  /**
+   * Removes every item.
+   */
+  clear(): void {
+    this.#store.modify("Cannot clear SharedList", () => [undefined, []]);
+  }
+
+  /**
+   * The index of the first item equal to `item` (same JSON text), or -1.
+   *
+   * @param item The item to find.
+   * @returns The index or -1.
+   */
+  indexOf(item: T): number {
+    return this.#items().findIndex((x) => sameJSON(x, item));
+  }
+
+  /**
+   * Whether an item equals `item` (same JSON text).
+   *
+   * @param item The item to find.
+   * @returns Whether it is in the list.
+   */
+  includes(item: T): boolean {
+    return this.indexOf(item) >= 0;
+  }
+
+  /**
+   * Changes the list in one atomic step: `change` receives a mutable copy of the items,
+   * changes it in place, and the copy becomes the list. Other threads' calls wait
+   * meanwhile (keep `change` short, and do not touch this list inside it).
+   *
+   * @param change Changes the items.
+   * @returns What `change` returns.
+   * @throws {TypeError} If the items are no longer JSON data.
+   */
+  update<R>(change: (items: T[]) => R): R {
+    const action = "Cannot update SharedList";
+    return this.#store.modify(action, (draft) => {
+      const result = change(draft as T[]);
+      checkJSON(draft, "the list", action);
+      return [result, draft];
+    });
+  }
+
+  /** A new array of the items (each deep-frozen). @returns The items. */
+  toArray(): T[] {
+    return this.#items().slice();
+  }
+
+  /** The items, for `JSON.stringify`. @returns The items. */
+  toJSON(): T[] {
+    return this.toArray();
+  }
+
+  /** Iterates over a snapshot of the items. @returns An iterator. */
+  [Symbol.iterator](): Iterator<T> {
+    return this.toArray()[Symbol.iterator]();
+  }
+
+  /** The items as Python prints a list: `['0', '1']`. @returns The text. */
+  toString(): string {
+    return pyRepr(this.#items());
+  }
+
+  /** For `Deno.inspect`: as Python prints a list. */
+  [inspectSymbol](): string {
+    return this.toString();
+  }
+
+  /**
+   * How the list crosses threads: its shared memory.
+   *
+   * @ignore
+   */
+  [kTravel](): Ticket {
+    return { kind: "SharedList", module: HERE, head: this.#store.sab };
+  }
+}
+
+registerKind("SharedList", { create: reviveWith(() => new SharedList()) });

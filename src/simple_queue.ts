@@ -1,0 +1,158 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * {@linkcode SimpleQueue}: an unbounded FIFO queue without task tracking (Python's
+ * `queue.SimpleQueue`), a thin class over the engine of `_queue_core.ts`.
+ *
+ * @module
+ */
+import { kTravel, registerKind, type Ticket } from "./_codec.ts";
+import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
+import {
+  adopting,
+  checkMaxBytes,
+  coreGetters,
+  GET,
+  getAsyncImpl,
+  getSync,
+  putSync,
+  queueTimeout,
+  reviver,
+} from "./_queue_ops.ts";
+
+/**
+ * An unbounded first-in, first-out queue shared by threads, as Python's
+ * `queue.SimpleQueue`: no bound, no `taskDone()`/`join()`.
+ *
+ * @typeParam T The type of the items.
+ *
+ * @example Put and get
+ * ```ts
+ * import { SimpleQueue } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const q = new SimpleQueue<string>();
+ * q.put("a");
+ * assert.equal(q.get(), "a");
+ * assert.equal(q.empty(), true);
+ * ```
+ */
+export class SimpleQueue<T = unknown> {
+  readonly #core: Core;
+
+  /**
+   * Creates a simple queue.
+   *
+   * @param options The most bytes its serialized items may take at once.
+   * @throws {RangeError} If `maxBytes` is not a positive integer.
+   */
+  constructor(options?: QueueOptions) {
+    this.#core = adopting(KIND_FIFO) ??
+      Core.create(KIND_FIFO, 0, checkMaxBytes(options, "SimpleQueue"));
+  }
+
+  /**
+   * The number of items in the queue (a hint).
+   *
+   * @returns The number of items.
+   */
+  qsize(): number {
+    return Atomics.load(this.#core.ctl, Q_COUNT);
+  }
+
+  /**
+   * Whether the queue is empty (a hint).
+   *
+   * @returns `true` if it holds no item.
+   */
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
+
+  /**
+   * Puts an item; never blocks. `block` and `timeout` are accepted for compatibility
+   * with {@linkcode Queue.put} and ignored, as in Python.
+   *
+   * @param item The item; it is copied.
+   * @param _block Ignored.
+   * @param _timeout Ignored.
+   * @throws {TypeError} If the item cannot go through a queue.
+   */
+  put(item: T, _block = true, _timeout?: number | null): void {
+    putSync(this.#core, item, 0);
+  }
+
+  /**
+   * Puts an item, as `put(item)`.
+   *
+   * @param item The item.
+   * @throws {TypeError} If the item cannot go through a queue.
+   */
+  putNowait(item: T): void {
+    putSync(this.#core, item, 0);
+  }
+
+  /**
+   * Removes and returns the next item; see {@linkcode Queue.get}.
+   *
+   * @param block Whether to wait for an item.
+   * @param timeout Most milliseconds to wait; `undefined`/`null`: no limit.
+   * @returns The item.
+   * @throws {QueueEmpty} If no item came.
+   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   */
+  get(block = true, timeout?: number | null): T {
+    return getSync(this.#core, queueTimeout(block, timeout, GET)) as T;
+  }
+
+  /**
+   * Removes and returns the next item without waiting.
+   *
+   * @returns The item.
+   * @throws {QueueEmpty} If the queue is empty.
+   */
+  getNowait(): T {
+    return getSync(this.#core, 0) as T;
+  }
+
+  /**
+   * As {@linkcode SimpleQueue.get}, waiting without blocking the event loop.
+   *
+   * @param block Whether to wait for an item.
+   * @param timeout Most milliseconds to wait; `undefined`/`null`: no limit.
+   * @returns A promise of the item.
+   * @throws {QueueEmpty} If no item came (the promise rejects).
+   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   */
+  getAsync(block = true, timeout?: number | null): Promise<T> {
+    try {
+      return getAsyncImpl(this.#core, queueTimeout(block, timeout, GET)) as Promise<T>;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * A short description.
+   *
+   * @returns `<SimpleQueue size=N>`.
+   */
+  toString(): string {
+    return `<SimpleQueue size=${this.qsize()}>`;
+  }
+
+  /** How `console.log` shows a queue. @returns The same as `toString()`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** How a simple queue travels to another thread: its buffers. @returns The ticket. */
+  [kTravel](): Ticket {
+    return { kind: "SimpleQueue", head: this.#core.head };
+  }
+
+  static {
+    coreGetters.push((q) => #core in q ? q.#core : undefined);
+  }
+}
+
+registerKind("SimpleQueue", reviver(() => new SimpleQueue()));
