@@ -17,16 +17,19 @@ function uncloneable(): Error {
   return new Error("carries a function", { cause: noop });
 }
 
-/** From inside a thread, starts a thread with an uncloneable argument; records the error. */
+/**
+ * From inside a thread, starts a thread with an argument that cannot cross (the codec
+ * refuses it, or else the Worker's clone); records the error.
+ */
 export function startUncloneable(out: Int32Array): void {
   try {
     new Thread({ target: noop, args: [uncloneable()] }).start();
     out[0] = 1;
   } catch (error) {
-    out[0] =
-      error instanceof TypeError && /cannot be copied/.test((error as Error).message)
-        ? 2
-        : 3;
+    out[0] = error instanceof TypeError &&
+        /cannot be copied|cannot cross threads/.test((error as Error).message)
+      ? 2
+      : 3;
   }
 }
 
@@ -71,7 +74,7 @@ Deno.test("a name over 256 bytes is refused at construction and by setName(), be
   await shutdown();
 });
 
-Deno.test("an argument the clone refuses is a TypeError, and start() gives back its slot, count and Worker", async () => {
+Deno.test("an argument that cannot cross (codec or clone) is a TypeError, and start() gives back its slot, count and Worker", async () => {
   const before = { active: activeCount(), count: nonDaemon() };
   const workers = poolSize();
   for (let i = 0; i < 3; i++) {
@@ -79,7 +82,9 @@ Deno.test("an argument the clone refuses is a TypeError, and start() gives back 
       () => new Thread({ target: noop, args: [uncloneable()] }).start(),
       (e: Error) =>
         e instanceof TypeError && !(e instanceof DOMException) &&
-        /an argument cannot be copied to another thread/.test(e.message),
+        /an argument cannot be copied to another thread|cannot cross threads/.test(
+          e.message,
+        ),
     );
   }
   assert.equal(activeCount(), before.active);
