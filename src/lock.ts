@@ -2,7 +2,7 @@
 /**
  * `Lock`: Python's `threading.Lock`, a mutex that any thread may release, shared
  * between threads through a 64-byte slot (one cache line per lock) of a slab of shared
- * memory (see `carve` in `_lock_algorithm.ts`: creating a lock allocates no
+ * memory (see `carve` in `_slab.ts`: creating a lock allocates no
  * SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes)
@@ -20,15 +20,14 @@
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
 import {
-  carve,
   isIdle,
   isLocked,
   lock,
   lockAsync,
   lockSlow,
-  slab,
   unlockSlow,
 } from "./_lock_algorithm.ts";
+import { carve, slab } from "./_slab.ts";
 import { ThreadError } from "./errors.ts";
 
 /** Word: the mutex state word (see the module doc). */
