@@ -80,7 +80,7 @@ export function conditionSide(
 const word = slots(1);
 Deno.bench({
   name: benchName("raw.pingpong", "raw"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   baseline: true,
   fn() {
     crewFor(
@@ -93,7 +93,7 @@ Deno.bench({
 const ping = new Event(), pong = new Event();
 Deno.bench({
   name: benchName("event.pingpong"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   fn() {
     crewFor(
       "event.pingpong",
@@ -107,7 +107,7 @@ Deno.bench({
 const cond = new Condition(), turn = slots(1);
 Deno.bench({
   name: benchName("condition.pingpong"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   fn() {
     crewFor(
       "condition.pingpong",
@@ -136,7 +136,7 @@ for (const parties of [2, 4]) {
   const barrier = new Barrier(parties);
   Deno.bench({
     name: benchName(`barrier${parties}.cycle`),
-    group: "barrier cycles",
+    group: `barrier cycles (time per batch of ${BARRIER_CYCLES} cycles)`,
     baseline: parties === 2,
     fn() {
       crewFor(
@@ -163,7 +163,7 @@ const makers: [string, () => unknown][] = [
 for (const [key, make] of makers) {
   Deno.bench({
     name: benchName(key, key.startsWith("raw.") ? "raw" : "threading"),
-    group: "creation",
+    group: `creation (time per batch of ${CREATE_OPS} objects)`,
     baseline: key === "raw.sab",
     fn() {
       for (let i = 0; i < CREATE_OPS; i++) sink[i] = make();
