@@ -32,6 +32,7 @@ export type ThreadCosts = Record<string, Record<string, Cost[]>>;
 /** The implementations measured at every count, in table order. */
 export const IMPLS = [
   "threading",
+  "threading-loop",
   "web",
   "web-serial",
   "node",
@@ -43,7 +44,8 @@ export const IMPLS = [
 export const LINEAR_IMPLS = ["threading", "web", "node", "cpython"] as const;
 
 const LABELS: Record<string, string> = {
-  "threading": "this library (`new Thread` + `start()` each)",
+  "threading": "this library (n `new Thread`, then `start()` each)",
+  "threading-loop": "this library (`new Thread(…).start()` in a loop)",
   "web": "bare web Workers, all at once",
   "web-serial": "bare web Workers, one after another",
   "node": "bare node:worker_threads Workers, all at once",
@@ -128,8 +130,12 @@ function med(list: Cost[] | undefined, pick: (c: Cost) => number): number {
 }
 
 /** Whether this library met the goal at `n` threads, judged on medians (or undefined). */
-export function goalMet(costs: ThreadCosts, n: number): boolean | undefined {
-  const ours = costs.threading?.[String(n)];
+export function goalMet(
+  costs: ThreadCosts,
+  n: number,
+  impl = "threading",
+): boolean | undefined {
+  const ours = costs[impl]?.[String(n)];
   const floor = costs.web?.[String(n)];
   if (ours === undefined || floor === undefined) return undefined;
   return med(ours, (c) => c.ms) <= GOAL * med(floor, (c) => c.ms) &&
@@ -165,10 +171,10 @@ export function threadCostMarkdown(costs: ThreadCosts): string[] {
     for (const impl of IMPLS) {
       const list = costs[impl]?.[key];
       if (list === undefined || list.length === 0) continue;
-      const ours = impl === "threading";
+      const ours = impl.startsWith("threading");
       const ratio = (floor: Cost[] | undefined, pick: (c: Cost) => number) =>
         ours ? times(med(list, pick) / med(floor, pick)) : "";
-      const met = ours ? goalMet(costs, n) : undefined;
+      const met = ours ? goalMet(costs, n, impl) : undefined;
       lines.push(
         `| ${n} | ${LABELS[impl]} | ${cell(list, (c) => c.ms, "ms")} | ${
           cell(list, (c) => c.msPerThread, "ms")

@@ -11,6 +11,7 @@
  * | `--impl` | what starts `n` threads |
  * | --- | --- |
  * | `threading` | `new Thread({ target, args: [event] })` n times, then `start()` each (Python's rule: `start()` returns once the thread runs); every thread waits on one `Event` |
+ * | `threading-loop` | the same, each thread made and started in one loop (`new Thread(…).start()`) |
  * | `web` | n bare web `Worker`s from a `data:` URL, all created at once, each posted one message (a SharedArrayBuffer); each counts itself in and waits with `Atomics.wait` |
  * | `web-serial` | the same, one after another: the next Worker is created once the previous one runs |
  * | `node` | n bare `node:worker_threads` Workers from a `data:` URL, all at once, one message each |
@@ -76,15 +77,25 @@ function waitCount(w: Int32Array, n: number): void {
   for (let seen; (seen = Atomics.load(w, 0)) < n;) Atomics.wait(w, 0, seen, 1000);
 }
 
-async function library(n: number): Promise<[number, number, number]> {
+async function library(n: number, loop: boolean): Promise<[number, number, number]> {
   const before = rss();
   const event = new Event();
   const t0 = performance.now();
-  const threads = Array.from(
-    { length: n },
-    () => new Thread({ target: waitOn, args: [event] }),
-  );
-  for (const thread of threads) thread.start();
+  let threads: Thread[];
+  if (loop) {
+    threads = [];
+    for (let i = 0; i < n; i++) {
+      const thread = new Thread({ target: waitOn, args: [event] });
+      thread.start();
+      threads.push(thread);
+    }
+  } else {
+    threads = Array.from(
+      { length: n },
+      () => new Thread({ target: waitOn, args: [event] }),
+    );
+    for (const thread of threads) thread.start();
+  }
   const ms = performance.now() - t0;
   await settle(300);
   const alive = rss();
@@ -135,7 +146,7 @@ async function bare(
 /**
  * Measures one case in this process.
  *
- * @param impl One of `threading`, `web`, `web-serial`, `node`, `node-serial`.
+ * @param impl One of `threading`, `threading-loop`, `web`, `web-serial`, `node`, `node-serial`.
  * @param threads Number of threads, at least 1.
  * @returns The figures.
  * @throws {RangeError} If `impl` is unknown or `threads` is not a positive integer.
@@ -147,8 +158,9 @@ export async function measure(impl: string, threads: number): Promise<Cost> {
     );
   }
   let figures: [number, number, number];
-  if (impl === "threading") figures = await library(threads);
-  else if (impl === "web" || impl === "node") {
+  if (impl === "threading" || impl === "threading-loop") {
+    figures = await library(threads, impl === "threading-loop");
+  } else if (impl === "web" || impl === "node") {
     figures = await bare(threads, impl, false);
   } else if (impl === "web-serial" || impl === "node-serial") {
     figures = await bare(threads, impl === "web-serial" ? "web" : "node", true);

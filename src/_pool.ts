@@ -128,6 +128,7 @@ function died(pooled: Pooled, error: unknown): void {
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
   let chosen: Pooled | undefined;
+  let warm = false;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
   for (const from of [W_IDLE, W_BOOTING]) {
     for (const pooled of pool) {
@@ -136,6 +137,7 @@ export function dispatch(job: StartJob): void {
         Atomics.compareExchange(pooled.control, C_STATE, from, W_BUSY) === from
       ) {
         chosen = pooled;
+        warm = from === W_IDLE;
         break;
       }
     }
@@ -149,9 +151,15 @@ export function dispatch(job: StartJob): void {
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
-  // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
-  prewarm(1);
+  // Keep Workers warm (idle, or booting into idle) so that the next start is warm: one
+  // while starts find an idle Worker; twice as many, up to MAX_SPARES booting side by
+  // side, each time a start finds none (starts come faster than Workers boot).
+  spares = warm ? Math.max(1, spares >> 1) : Math.min(spares * 2, MAX_SPARES);
+  prewarm(spares);
 }
+
+/** How many spare Workers `dispatch` keeps booted ahead: adapts to the rate of starts. */
+let spares = 1;
 
 /** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
 export const MAX_SPARES = 4;
