@@ -104,6 +104,48 @@ Deno.bench({
   },
 });
 
+/** Thread body: the answering side of a main ↔ thread raw ping-pong on `word[0]`. */
+export function rawPongSide(ctl: Int32Array, word: Int32Array): void {
+  crewLoop(ctl, () => rawPong(word, 0, ROUNDS));
+}
+
+const mainWord = slots(1);
+Deno.bench({
+  name: benchName("raw.pingpong.main", "raw"),
+  group: `ping-pong, main thread ↔ 1 thread (time per batch of ${PINGPONG_ROUNDS})`,
+  baseline: true,
+  fn() {
+    crewFor(
+      "raw.pingpong.main",
+      () => launch(import.meta.url, 1, rawPongSide, (ctl) => [ctl, mainWord]),
+    ).batch(undefined, () => rawPing(mainWord, 0, ROUNDS));
+  },
+});
+
+const mainPing = new Event(), mainPong = new Event();
+Deno.bench({
+  name: benchName("event.pingpong.main"),
+  group: `ping-pong, main thread ↔ 1 thread (time per batch of ${PINGPONG_ROUNDS})`,
+  fn() {
+    crewFor(
+      "event.pingpong.main",
+      () =>
+        launch(
+          import.meta.url,
+          1,
+          eventSide,
+          (ctl) => [ctl, 1, mainPing, mainPong],
+        ),
+    ).batch(undefined, () => {
+      for (let r = 0; r < ROUNDS; r++) {
+        mainPing.set();
+        mainPong.wait();
+        mainPong.clear();
+      }
+    });
+  },
+});
+
 const cond = new Condition(), turn = slots(1);
 Deno.bench({
   name: benchName("condition.pingpong"),
