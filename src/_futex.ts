@@ -10,17 +10,12 @@
  *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
  *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
  *   to know whom it woke.
- * - Before it parks, {@linkcode wait} spins a little (bounded and adaptive, see
- *   `_spin.ts`; only for a timeout of 1 ms or more) and returns `"not-equal"` if the
- *   word changed meanwhile.
  * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and holds a referenced timer
  *   while it waits, because a pending `Atomics.waitAsync` alone does not keep Deno's
  *   event loop alive.
  *
  * @module
  */
-
-import { spinWhile } from "./_spin.ts";
 
 /**
  * The largest timeout accepted by a blocking call, in milliseconds: 2³¹−1 ms (about
@@ -56,7 +51,6 @@ export function wait(
   value: number,
   timeout: number,
 ): WaitResult {
-  if (timeout >= 1 && spinWhile(i32, index, value)) return "not-equal";
   if (mainService === undefined) {
     return Atomics.wait(i32, index, value, timeout);
   }

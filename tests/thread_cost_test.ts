@@ -1,12 +1,10 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * Thread cost machinery: spare Workers booted side by side when starts come in a row,
- * and the adaptive spin before a futex wait.
+ * Thread cost machinery: spare Workers booted side by side when starts come in a row.
  */
 import assert from "node:assert/strict";
 import { Event, shutdown, Thread } from "../mod.ts";
 import { MAX_SPARES, poolSize } from "../src/_pool.ts";
-import { SPIN_MAX, SPIN_MIN, spinBudget, spinWhile } from "../src/_spin.ts";
 
 /** Counts itself in `out[0]`, then waits for the event. */
 export function arriveAndWait(out: Int32Array, event: Event) {
@@ -38,13 +36,4 @@ Deno.test("Thread.start() in a loop: each thread runs when start() returns, spar
   assert.equal(Atomics.load(out, 0), 12);
   await shutdown();
   assert.equal(poolSize(), 0);
-});
-
-Deno.test("spinWhile: returns false and lowers the budget to SPIN_MIN while the word stays; returns true and raises it to SPIN_MAX once it has changed", () => {
-  const word = new Int32Array(new SharedArrayBuffer(4));
-  for (let i = 0; i < 12; i++) assert.equal(spinWhile(word, 0, 0), false);
-  assert.equal(spinBudget(), SPIN_MIN);
-  word[0] = 1;
-  for (let i = 0; i < 20; i++) assert.equal(spinWhile(word, 0, 0), true);
-  assert.equal(spinBudget(), SPIN_MAX);
 });
