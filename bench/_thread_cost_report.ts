@@ -281,3 +281,28 @@ export function threadCostPanel(
   });
   return { svg: out.join("\n"), height: 52 + IMPLS.length * rowH + 20 };
 }
+
+/**
+ * The compact thread-cost table for the README: this library and the floors at each
+ * count of every round (medians, with the spread of the time).
+ */
+export function threadCostSummary(costs: ThreadCosts): string[] {
+  const counts = Object.keys(costs.threading ?? {}).map(Number).sort((a, b) => a - b);
+  const shown = ["threading", "threading-loop", "web", "node", "cpython"];
+  const lines = [
+    "| threads | implementation | ms per thread to start | MB RSS per thread | kept after the end |",
+    "| ---: | --- | ---: | ---: | ---: |",
+  ];
+  for (const n of counts) {
+    for (const impl of shown) {
+      const list = costs[impl]?.[String(n)];
+      if (list === undefined || list.length === 0) continue;
+      lines.push(
+        `| ${n} | ${LABELS[impl]} | ${cell(list, (c) => c.msPerThread, "ms")} | ${
+          fmt(med(list, (c) => c.mbPerThread), "MB")
+        } | ${fmt(med(list, (c) => c.mbKept), "MB")} |`,
+      );
+    }
+  }
+  return lines;
+}
