@@ -107,12 +107,16 @@ export class Crew {
     waitCount(this.ctl, READY, this.parties, timeout);
   }
 
-  /** Runs one batch on every thread and blocks until all are done. */
-  batch(timeout = 120_000): void {
+  /**
+   * Runs one batch on every thread and blocks until all are done; `main`, if given,
+   * runs on the calling thread meanwhile (the main thread's side of a workload).
+   */
+  batch(timeout = 120_000, main?: () => void): void {
     const ctl = this.ctl;
     Atomics.store(ctl, DONE, 0);
     Atomics.add(ctl, GEN, 1);
     Atomics.notify(ctl, GEN);
+    main?.();
     waitCount(ctl, DONE, this.parties, timeout);
   }
 

@@ -25,7 +25,7 @@ const Mutex = (Atomics as unknown as { Mutex?: V8Mutex }).Mutex;
 const words = slots(1);
 Deno.bench({
   name: benchName("raw.cas", "raw"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   baseline: true,
   fn() {
     rawPairs(words, 0, N);
@@ -36,7 +36,7 @@ const mutex = Mutex === undefined ? undefined : new Mutex();
 const body = () => {};
 Deno.bench({
   name: benchName("v8.mutex", "v8"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   ignore: Mutex === undefined,
   fn() {
     for (let i = 0; i < N; i++) Mutex!.lock(mutex!, body);

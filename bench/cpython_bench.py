@@ -162,6 +162,34 @@ def bench_event(results, repeats):
     finally:
         crew.stop()
 
+    # The main thread against one thread (the same round trip, one side on the main
+    # thread, as bench/sync_bench.ts measures it).
+    stop = [False]
+
+    def answer():
+        while True:
+            ping.wait()
+            ping.clear()
+            if stop[0]:
+                return
+            pong.set()
+    t = threading.Thread(target=answer, daemon=True)
+    t.start()
+
+    def batch():
+        t0 = now()
+        for _ in range(PINGPONG_ROUNDS):
+            ping.set()
+            pong.wait()
+            pong.clear()
+        return now() - t0
+    try:
+        results["event.pingpong.main"] = measure(batch, PINGPONG_ROUNDS, "µs", repeats)
+    finally:
+        stop[0] = True
+        ping.set()
+        t.join()
+
 
 def bench_condition(results, repeats):
     cond = threading.Condition()

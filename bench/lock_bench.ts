@@ -29,7 +29,7 @@ const N = UNCONTENDED_OPS;
 const rawWords = slots(1);
 Deno.bench({
   name: benchName("raw.cas", "raw"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   baseline: true,
   fn() {
     rawPairs(rawWords, 0, N);
@@ -39,7 +39,7 @@ Deno.bench({
 const lock = new Lock();
 Deno.bench({
   name: benchName("lock.pair"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   fn() {
     for (let i = 0; i < N; i++) {
       lock.acquire();
@@ -51,7 +51,7 @@ Deno.bench({
 const rlock = new RLock();
 Deno.bench({
   name: benchName("rlock.pair"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   fn() {
     for (let i = 0; i < N; i++) {
       rlock.acquire();
@@ -91,7 +91,9 @@ export function hammerRaw(ctl: Int32Array, words: Int32Array, per: number): void
 
 for (const threads of COUNTER_THREADS) {
   const per = COUNTER_OPS / threads;
-  const group = `contended counter, ${threads} thread${threads === 1 ? "" : "s"}`;
+  const group = `contended counter, ${threads} thread${
+    threads === 1 ? "" : "s"
+  } (time per batch of ${COUNTER_OPS} increments)`;
 
   let rawExpected = 0;
   const words = slots(2);

@@ -61,8 +61,12 @@ if (onMain) {
         ? `CPython queue.Queue: put+get pair ${pair} µs; 2-thread ping-pong ${pingpong} µs per round trip`
         : "CPython: python3 failed",
     );
-  } catch {
-    console.log("CPython: python3 not found");
+  } catch (error) {
+    console.log(
+      error instanceof Deno.errors.NotCapable
+        ? "CPython: not measured (run with --allow-run=python3)"
+        : "CPython: python3 not found",
+    );
   }
 }
 

@@ -8,18 +8,33 @@
  * - `bench/results/results.md`: a markdown table, per operation, with ratios to the
  *   raw-Atomics floor and to CPython, the goals of the issues, machine and versions;
  * - `bench/results/chart.svg`: a bar chart of the speed-ups over CPython;
- * - `bench/results/results.json`: every figure it used.
+ * - `bench/results/results.json`: every figure it used;
+ * - `README.md`: the compact tables between its `<!-- bench:report start -->` and
+ *   `<!-- bench:report end -->` markers (the README quotes no other figures).
  *
- *     deno run --allow-read --allow-write=bench/results --allow-run=deno,python3 bench/report.ts
+ *     deno run --allow-read --allow-write=bench/results,README.md --allow-run=deno,python3 bench/report.ts
  *
- * Every implementation runs in each of `--rounds=N` rounds (default 2) and the table
- * takes each one's best round, as other work on the machine slows some rounds down.
- * Takes about a minute a round on 2 cores. `--quick`: one round, and the CPython script
- * with fewer repeats. `--render`: no measuring, only `results.md` and `chart.svg` again
+ * Every implementation runs in each of `--rounds=N` rounds (default 5), alternated, and
+ * every row shows the median of its rounds with their spread; goals are judged on the
+ * median (one run on a shared VM is not a measurement). The thread-cost suite
+ * (`bench/thread_cost.ts`: 1, 10, 100 threads against bare web and `node:worker_threads`
+ * Workers and CPython) runs `--rounds` rounds too, and its linearity check (250 and 500
+ * threads) `--linear-rounds=N` rounds (default 3). Takes about 1.5 minutes a round of
+ * benches and half a minute a round of thread cost on a quiet 2-core machine (about 15
+ * minutes in all by default). `--quick`: one round, fewer CPython repeats, no
+ * linearity check. `--render`: no measuring, only `results.md` and `chart.svg` again
  * from `results.json`. Arguments after `--` are passed to every `deno` subprocess.
  *
  * @module
  */
+import { chart, type ChartRow, ratio } from "./_chart.ts";
+import { median, spreadText } from "./_stats.ts";
+import {
+  measureThreadCost,
+  threadCostMarkdown,
+  type ThreadCosts,
+  threadCostSummary,
+} from "./_thread_cost_report.ts";
 import { RAW_WORKLOADS, type Workload, WORKLOADS } from "./_workloads.ts";
 
 /** The `deno bench` runs: files, and the flags each needs (least permissions). */
@@ -185,21 +200,34 @@ async function runCpython(
   }
 }
 
+/** The figure of one row over the rounds: the median, and every round's value. */
+interface Summary {
+  value: number;
+  values: number[];
+  origin?: string;
+}
+
 /**
- * The best (lowest) figure of `impl` for `key` over the rounds, among those measured in
- * `origin` (the same isolate) when there are any.
+ * The median figure of `impl` for `key` over the rounds, among those measured in
+ * `origin` (the same isolate) when there are any, with the values it is the median of.
  */
 function pick(
   figures: Figures,
   impl: string,
   key: string,
   origin?: string,
-): Figure | undefined {
-  const valid = (figures[impl]?.[key] ?? []).filter((f) => !Number.isNaN(f.value));
+): Summary | undefined {
+  const all = figures[impl]?.[key] ?? [];
+  const valid = all.filter((f) => !Number.isNaN(f.value));
   const same = valid.filter((f) => f.origin === origin);
   const pool = same.length > 0 ? same : valid;
-  if (pool.length === 0) return figures[impl]?.[key]?.[0];
-  return pool.reduce((best, f) => f.value < best.value ? f : best);
+  if (pool.length === 0) {
+    return all.length === 0
+      ? undefined
+      : { value: NaN, values: [], origin: all[0].origin };
+  }
+  const values = pool.map((f) => f.value);
+  return { value: median(values), values, origin: pool[0].origin };
 }
 
 function time(ns: number | undefined, unit?: string): string {
@@ -210,18 +238,15 @@ function time(ns: number | undefined, unit?: string): string {
   return `${(ns / 1e6).toFixed(1)} ms`;
 }
 
-function ratio(x: number | undefined): string {
-  if (x === undefined || Number.isNaN(x) || !Number.isFinite(x)) return "—";
-  return x >= 10 ? `${x.toFixed(0)}×` : x >= 1 ? `${x.toFixed(2)}×` : `${x.toFixed(3)}×`;
-}
-
 /** A row of the table, with what the chart needs. */
-interface Row {
+interface Row extends ChartRow {
   workload: Workload;
   ours?: number;
   raw?: number;
   cpython?: number;
   peer?: number;
+  /** The rounds' values of ours, raw, CPython and the peer, for the spread. */
+  rounds: { ours: number[]; raw: number[]; cpython: number[]; peer: number[] };
   /** cpython / ours. */
   speedup?: number;
   peerSpeedup?: number;
@@ -235,11 +260,14 @@ function rows(figures: Figures): Row[] {
   return WORKLOADS.map((w) => {
     const own = pick(figures, "threading", w.key);
     const ours = own?.value;
-    const raw = w.raw === undefined
+    const rawSummary = w.raw === undefined
       ? undefined
-      : pick(figures, "raw", w.raw, own?.origin)?.value;
-    const cpython = pick(figures, "cpython", w.key)?.value;
-    const peer = pick(figures, "multithreading", w.key)?.value;
+      : pick(figures, "raw", w.raw, own?.origin);
+    const raw = rawSummary?.value;
+    const cpythonSummary = pick(figures, "cpython", w.key);
+    const cpython = cpythonSummary?.value;
+    const peerSummary = pick(figures, "multithreading", w.key);
+    const peer = peerSummary?.value;
     const speedup = cpython !== undefined && ours ? cpython / ours : undefined;
     const peerSpeedup = cpython !== undefined && peer ? cpython / peer : undefined;
     const vsRaw = raw !== undefined && ours !== undefined ? ours / raw : undefined;
@@ -265,6 +293,12 @@ function rows(figures: Figures): Row[] {
       raw,
       cpython,
       peer,
+      rounds: {
+        ours: own?.values ?? [],
+        raw: rawSummary?.values ?? [],
+        cpython: cpythonSummary?.values ?? [],
+        peer: peerSummary?.values ?? [],
+      },
       speedup,
       peerSpeedup,
       vsRaw,
@@ -274,19 +308,74 @@ function rows(figures: Figures): Row[] {
   });
 }
 
+/** The README's block between its `bench:report` markers: medians from this report. */
+function readmeBlock(
+  table: Row[],
+  threadCost: ThreadCosts,
+  machine: Record<string, string>,
+): string {
+  const lines: string[] = [
+    `Generated by \`deno task bench:report\` on ${machine["Date"]} (${
+      machine["CPU"]
+    }; load average before / after: ${
+      (machine["Load average (1 min) before / after"] ?? "?").split(" (")[0]
+    }). Each figure is the median of its rounds, with the spread (half the range, of ` +
+    "the median) and the number of rounds; goals are judged on the medians.",
+    "",
+    "| workload | threading | × raw | CPython 3.11 | vs CPython | goal | met |",
+    "| --- | ---: | ---: | ---: | ---: | --- | :---: |",
+  ];
+  for (const r of table) {
+    const u = r.workload.unit === "MB" ? "MB" : undefined;
+    if (u === "MB") continue;
+    lines.push(
+      `| ${r.workload.label} | ${time(r.ours, u)} ${spreadText(r.rounds.ours)} | ${
+        ratio(r.vsRaw)
+      } | ${time(r.cpython, u)} ${spreadText(r.rounds.cpython)} | ${
+        ratio(r.speedup)
+      } | ${r.goal} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
+    );
+  }
+  lines.push("", ...threadCostSummary(threadCost));
+  return lines.join("\n");
+}
+
+const README_START = "<!-- bench:report start -->";
+const README_END = "<!-- bench:report end -->";
+
+/** Replaces the README's block between the markers; leaves the README alone without them. */
+async function updateReadme(block: string): Promise<void> {
+  const url = new URL("README.md", root);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(url);
+  } catch {
+    return;
+  }
+  const start = text.indexOf(README_START), end = text.indexOf(README_END);
+  if (start < 0 || end < start) return;
+  await Deno.writeTextFile(
+    url,
+    `${text.slice(0, start + README_START.length)}\n\n${block}\n\n${text.slice(end)}`,
+  );
+}
+
 function markdown(
   table: Row[],
   figures: Figures,
+  threadCost: ThreadCosts,
   machine: Record<string, string>,
   errors: string[],
 ): string {
   const lines: string[] = [];
   lines.push("# Benchmark results", "");
   lines.push(
-    "Time of one operation (mean over `Deno.bench` iterations of a batch; lower is " +
-      "better). **× raw**: this library's time over the raw-Atomics floor of the same " +
-      "workload (1.00× is the floor). **vs CPython**: CPython's time over ours (above " +
-      "1× we are faster). Generated by `deno task bench:report`.",
+    "Time of one operation (the mean over `Deno.bench` iterations of a batch, divided " +
+      "by the batch; lower is better), as the **median of the rounds**, with the spread " +
+      "of the rounds (half their range, of the median) and their number beside it. " +
+      "**× raw**: this library's time over the raw-Atomics floor of the same workload " +
+      "(1.00× is the floor). **vs CPython**: CPython's time over ours (above 1× we are " +
+      "faster). Goals are judged on the medians. Generated by `deno task bench:report`.",
     "",
   );
   lines.push(
@@ -295,12 +384,16 @@ function markdown(
   );
   for (const r of table) {
     const u = r.workload.unit === "MB" ? "MB" : undefined;
+    const withSpread = (x: number | undefined, values: number[]) =>
+      `${time(x, u)} ${spreadText(values)}`.trim();
     lines.push(
-      `| ${r.workload.label} | ${time(r.ours, u)} | ${time(r.raw, u)} | ${
-        ratio(r.vsRaw)
-      } | ${time(r.cpython, u)} | ${ratio(r.speedup)} | ${time(r.peer, u)} | ${
-        ratio(r.peerSpeedup)
-      } | ${r.goal} | ${r.met === undefined ? "" : r.met ? "yes" : "**no**"} |`,
+      `| ${r.workload.label} | ${withSpread(r.ours, r.rounds.ours)} | ${
+        withSpread(r.raw, r.rounds.raw)
+      } | ${ratio(r.vsRaw)} | ${withSpread(r.cpython, r.rounds.cpython)} | ${
+        ratio(r.speedup)
+      } | ${withSpread(r.peer, r.rounds.peer)} | ${ratio(r.peerSpeedup)} | ${r.goal} | ${
+        r.met === undefined ? "" : r.met ? "yes" : "**no**"
+      } |`,
     );
   }
   lines.push("", "## Against the CPython figures quoted in the issues", "");
@@ -322,11 +415,12 @@ function markdown(
     );
   }
   lines.push("", "## Floors (no library)", "");
-  lines.push("| floor | time |", "| --- | ---: |");
+  lines.push("| floor | time (median) |", "| --- | ---: |");
   for (const w of RAW_WORKLOADS) {
     const f = pick(figures, w.key.startsWith("v8.") ? "v8" : "raw", w.key);
-    lines.push(`| ${w.label} | ${time(f?.value)} |`);
+    lines.push(`| ${w.label} | ${time(f?.value)} ${spreadText(f?.values ?? [])} |`);
   }
+  lines.push(...threadCostMarkdown(threadCost));
   lines.push("", "## Machine and versions", "");
   for (const [k, v] of Object.entries(machine)) lines.push(`- ${k}: ${v}`);
   lines.push("", "## How it is measured", "");
@@ -340,7 +434,7 @@ function markdown(
       "its own 64-byte slot and each counter its own 64-byte slot.",
     "- CPython runs the same batches with `threading` (bench/cpython_bench.py) in the " +
       "same run. Every implementation runs in each round (CPython once more before the " +
-      "first), and the table takes each one's best round. The issues quoted earlier CPython figures on this machine (Lock 77 ns, " +
+      "first), and the table shows each one's median round. The issues quoted earlier CPython figures on this machine (Lock 77 ns, " +
       "Semaphore 977 ns, Event ping-pong 73.5 µs, Condition 69 µs, Barrier(2) 75 µs, " +
       "start 64 µs, start+join 68 µs); the table uses the figures of this run.",
     "- The `multithreading` package runs on its own workers (its objects cannot cross " +
@@ -361,98 +455,6 @@ function markdown(
   }
   lines.push("");
   return lines.join("\n");
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/** A horizontal bar chart of speed-ups over CPython, log scale, hand-written SVG. */
-function chart(table: Row[], machine: Record<string, string>): string {
-  const shown = table.filter((r) =>
-    r.workload.unit !== "MB" && r.speedup !== undefined && Number.isFinite(r.speedup)
-  );
-  const labelW = 330, plotW = 520, rowH = 26, top = 70, left = labelW + 10;
-  const height = top + shown.length * rowH + 60;
-  const width = left + plotW + 30;
-  const min = 0.001, max = 100;
-  const x = (v: number) =>
-    left + (Math.log10(Math.min(Math.max(v, min), max)) - Math.log10(min)) /
-      (Math.log10(max) - Math.log10(min)) * plotW;
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${
-      width / 2
-    }" y="22" text-anchor="middle" font-size="15" font-weight="bold">Speed-up over CPython 3.11 threading (log scale; right of 1× is faster)</text>`,
-    `<text x="${width / 2}" y="40" text-anchor="middle" fill="#555">${
-      escapeXml(`${machine["Deno"]} · ${machine["CPU"]} · ${machine["Python"]}`)
-    }</text>`,
-  );
-  for (const tick of [0.001, 0.01, 0.1, 1, 10, 100]) {
-    const tx = x(tick);
-    out.push(
-      `<line x1="${tx}" y1="${top - 8}" x2="${tx}" y2="${
-        top + shown.length * rowH
-      }" stroke="${tick === 1 ? "#000" : "#ddd"}" stroke-width="${
-        tick === 1 ? 1.5 : 1
-      }"/>`,
-      `<text x="${tx}" y="${top - 12}" text-anchor="middle" fill="#333">${tick}×</text>`,
-    );
-  }
-  shown.forEach((r, i) => {
-    const y = top + i * rowH;
-    const base = x(1);
-    out.push(
-      `<text x="${labelW}" y="${y + 16}" text-anchor="end">${
-        escapeXml(r.workload.label)
-      }</text>`,
-    );
-    const bar = (v: number, dy: number, h: number, color: string) => {
-      const end = x(v);
-      out.push(
-        `<rect x="${Math.min(base, end).toFixed(1)}" y="${(y + dy).toFixed(1)}" width="${
-          Math.max(Math.abs(end - base), 1).toFixed(1)
-        }" height="${h}" fill="${color}"/>`,
-      );
-    };
-    if (r.workload.goalVsCpython !== undefined) {
-      const gx = x(r.workload.goalVsCpython);
-      out.push(
-        `<line x1="${gx}" y1="${y + 1}" x2="${gx}" y2="${
-          y + 23
-        }" stroke="#090" stroke-width="2" stroke-dasharray="3,2"/>`,
-      );
-    }
-    bar(r.speedup!, 3, 12, r.met === undefined ? "#999" : r.met ? "#2a6fdb" : "#d9534f");
-    if (r.peerSpeedup !== undefined) bar(r.peerSpeedup, 16, 6, "#f0a030");
-    out.push(
-      // The figure sits right of the bar's end, or right of the 1× line for a bar below 1×.
-      `<text x="${(Math.max(x(r.speedup!), base) + 4).toFixed(1)}" y="${
-        y + 13
-      }" font-size="10" fill="#222">${ratio(r.speedup)}</text>`,
-    );
-  });
-  const ly = top + shown.length * rowH + 25;
-  out.push(
-    `<line x1="${left - 300}" y1="${ly}" x2="${left - 300}" y2="${
-      ly + 12
-    }" stroke="#090" stroke-width="2" stroke-dasharray="3,2"/>`,
-    `<text x="${left - 294}" y="${ly + 10}">goal</text>`,
-    `<rect x="${left - 240}" y="${ly}" width="12" height="12" fill="#2a6fdb"/>`,
-    `<text x="${left - 224}" y="${ly + 10}">threading: goal met</text>`,
-    `<rect x="${left - 90}" y="${ly}" width="12" height="12" fill="#d9534f"/>`,
-    `<text x="${left - 74}" y="${ly + 10}">goal missed</text>`,
-    `<rect x="${left + 30}" y="${ly}" width="12" height="12" fill="#999"/>`,
-    `<text x="${left + 46}" y="${ly + 10}">no goal</text>`,
-    `<rect x="${left + 130}" y="${ly + 3}" width="12" height="6" fill="#f0a030"/>`,
-    `<text x="${left + 146}" y="${ly + 10}">multithreading (npm ${
-      PEER.split("@")[1]
-    })</text>`,
-    `</svg>`,
-  );
-  return out.join("\n") + "\n";
 }
 
 function machineInfo(
@@ -479,11 +481,13 @@ function machineInfo(
 async function measureAll(
   quick: boolean,
   rounds: number,
-): Promise<{ figures: Figures; machine: Record<string, string> }> {
+): Promise<
+  { figures: Figures; machine: Record<string, string>; threadCost: ThreadCosts }
+> {
   const figures: Figures = {};
   // Other work on the machine slows some rounds down: every implementation (this
   // library, the floors, the peer, CPython) runs in every round, CPython once more
-  // before the first, and the table takes each one's best round.
+  // before the first, and the table shows each one's median round.
   const first = await runCpython(figures, quick);
   let runtime = "";
   let last = first;
@@ -493,29 +497,66 @@ async function measureAll(
     last = await runCpython(figures, quick);
   }
   await runMemory(figures);
+  const threadCost = await measureThreadCost(
+    run,
+    extra,
+    rounds,
+    THREAD_COUNTS,
+    quick ? [] : LINEAR_COUNTS,
+    linearRounds,
+  );
   const { python, host } = last;
   const machine = machineInfo(runtime, python, host);
   machine["Load average (1 min) before / after"] = `${first.host.loadavg ?? "?"} / ${
     host.loadavg ?? "?"
   } (other work on the machine makes the multi-thread figures noisy)`;
-  return { figures, machine };
+  return { figures, machine, threadCost };
 }
+
+/** Thread counts of the thread-cost suite, every round. */
+const THREAD_COUNTS = [1, 10, 100];
+/** Thread counts of its linearity check. */
+const LINEAR_COUNTS = [250, 500];
+
+const numberArg = (name: string, fallback: number) =>
+  Number(
+    new RegExp(`^--${name}=(\\d+)$`).exec(
+      Deno.args.find((a) => a.startsWith(`--${name}=`)) ?? "",
+    )?.[1] ?? fallback,
+  );
+const linearRounds = numberArg("linear-rounds", 3);
 
 if (import.meta.main) {
   const quick = Deno.args.includes("--quick");
-  const rounds = Number(
-    /^--rounds=(\d+)$/.exec(Deno.args.find((a) => a.startsWith("--rounds=")) ?? "")
-      ?.[1] ??
-      (quick ? 1 : 2),
-  );
+  const rounds = numberArg("rounds", quick ? 1 : 5);
   const started = performance.now();
-  // --render: no measuring, only the markdown and the chart again from results.json.
-  const { figures, machine } = Deno.args.includes("--render")
-    ? JSON.parse(await Deno.readTextFile(new URL("results.json", outDir))) as {
-      figures: Figures;
-      machine: Record<string, string>;
-    }
-    : await measureAll(quick, rounds);
+  type Saved = {
+    figures: Figures;
+    machine: Record<string, string>;
+    threadCost?: ThreadCosts;
+  };
+  const saved = async () =>
+    JSON.parse(await Deno.readTextFile(new URL("results.json", outDir))) as Saved;
+  let results: Saved;
+  if (Deno.args.includes("--render")) {
+    // No measuring: only the markdown and the chart again from results.json.
+    results = await saved();
+  } else if (Deno.args.includes("--thread-cost-only")) {
+    // Only the thread-cost suite; the other figures stay those of results.json.
+    results = await saved();
+    results.threadCost = await measureThreadCost(
+      run,
+      extra,
+      rounds,
+      THREAD_COUNTS,
+      quick ? [] : LINEAR_COUNTS,
+      linearRounds,
+    );
+  } else {
+    results = await measureAll(quick, rounds);
+  }
+  const { figures, machine } = results;
+  const threadCost = results.threadCost ?? {};
   const table = rows(figures);
   const errors: string[] = [];
   for (const [impl, byKey] of Object.entries(figures)) {
@@ -526,16 +567,24 @@ if (import.meta.main) {
   await Deno.mkdir(outDir, { recursive: true });
   await Deno.writeTextFile(
     new URL("results.md", outDir),
-    markdown(table, figures, machine, errors),
+    markdown(table, figures, threadCost, machine, errors),
   );
-  await Deno.writeTextFile(new URL("chart.svg", outDir), chart(table, machine));
+  await Deno.writeTextFile(
+    new URL("chart.svg", outDir),
+    chart(table, machine, threadCost, PEER),
+  );
   await Deno.writeTextFile(
     new URL("results.json", outDir),
-    JSON.stringify({ machine, figures }, null, 2) + "\n",
+    JSON.stringify({ machine, figures, threadCost }, null, 2) + "\n",
   );
+  try {
+    await updateReadme(readmeBlock(table, threadCost, machine));
+  } catch (error) {
+    console.error(`  could not update README.md: ${(error as Error).message}`);
+  }
   // Keep `deno fmt --check` (the check task) clean on the generated files.
   try {
-    await run("deno", ["fmt", "--quiet", "bench/results/"]);
+    await run("deno", ["fmt", "--quiet", "bench/results/", "README.md"]);
   } catch {
     console.error("  could not run deno fmt on bench/results/ (needs --allow-run=deno)");
   }

@@ -18,7 +18,7 @@ const N = UNCONTENDED_OPS;
 const rawWords = slots(1);
 Deno.bench({
   name: benchName("raw.cas", "raw"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   baseline: true,
   fn() {
     rawPairs(rawWords, 0, N);
@@ -28,7 +28,7 @@ Deno.bench({
 const sem1 = new Semaphore(1);
 Deno.bench({
   name: benchName("sem1.pair"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   fn() {
     for (let i = 0; i < N; i++) {
       sem1.acquire();
@@ -40,7 +40,7 @@ Deno.bench({
 const bsem1 = new BoundedSemaphore(1);
 Deno.bench({
   name: benchName("bsem1.pair"),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   fn() {
     for (let i = 0; i < N; i++) {
       bsem1.acquire();
@@ -62,7 +62,7 @@ export function cycle(ctl: Int32Array, sem: Semaphore, per: number): void {
 const sem2 = new Semaphore(2);
 Deno.bench({
   name: benchName("sem2x4"),
-  group: "Semaphore(2), 4 threads",
+  group: `Semaphore(2), 4 threads (time per batch of ${SEM2X4_OPS} pairs)`,
   fn() {
     const crew = crewFor(
       "sem2x4",

@@ -80,7 +80,7 @@ export function conditionSide(
 const word = slots(1);
 Deno.bench({
   name: benchName("raw.pingpong", "raw"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   baseline: true,
   fn() {
     crewFor(
@@ -93,7 +93,7 @@ Deno.bench({
 const ping = new Event(), pong = new Event();
 Deno.bench({
   name: benchName("event.pingpong"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   fn() {
     crewFor(
       "event.pingpong",
@@ -104,10 +104,52 @@ Deno.bench({
   },
 });
 
+/** Thread body: the answering side of a main ↔ thread raw ping-pong on `word[0]`. */
+export function rawPongSide(ctl: Int32Array, word: Int32Array): void {
+  crewLoop(ctl, () => rawPong(word, 0, ROUNDS));
+}
+
+const mainWord = slots(1);
+Deno.bench({
+  name: benchName("raw.pingpong.main", "raw"),
+  group: `ping-pong, main thread ↔ 1 thread (time per batch of ${PINGPONG_ROUNDS})`,
+  baseline: true,
+  fn() {
+    crewFor(
+      "raw.pingpong.main",
+      () => launch(import.meta.url, 1, rawPongSide, (ctl) => [ctl, mainWord]),
+    ).batch(undefined, () => rawPing(mainWord, 0, ROUNDS));
+  },
+});
+
+const mainPing = new Event(), mainPong = new Event();
+Deno.bench({
+  name: benchName("event.pingpong.main"),
+  group: `ping-pong, main thread ↔ 1 thread (time per batch of ${PINGPONG_ROUNDS})`,
+  fn() {
+    crewFor(
+      "event.pingpong.main",
+      () =>
+        launch(
+          import.meta.url,
+          1,
+          eventSide,
+          (ctl) => [ctl, 1, mainPing, mainPong],
+        ),
+    ).batch(undefined, () => {
+      for (let r = 0; r < ROUNDS; r++) {
+        mainPing.set();
+        mainPong.wait();
+        mainPong.clear();
+      }
+    });
+  },
+});
+
 const cond = new Condition(), turn = slots(1);
 Deno.bench({
   name: benchName("condition.pingpong"),
-  group: "ping-pong",
+  group: `ping-pong (time per batch of ${PINGPONG_ROUNDS} round trips)`,
   fn() {
     crewFor(
       "condition.pingpong",
@@ -136,7 +178,7 @@ for (const parties of [2, 4]) {
   const barrier = new Barrier(parties);
   Deno.bench({
     name: benchName(`barrier${parties}.cycle`),
-    group: "barrier cycles",
+    group: `barrier cycles (time per batch of ${BARRIER_CYCLES} cycles)`,
     baseline: parties === 2,
     fn() {
       crewFor(
@@ -163,7 +205,7 @@ const makers: [string, () => unknown][] = [
 for (const [key, make] of makers) {
   Deno.bench({
     name: benchName(key, key.startsWith("raw.") ? "raw" : "threading"),
-    group: "creation",
+    group: `creation (time per batch of ${CREATE_OPS} objects)`,
     baseline: key === "raw.sab",
     fn() {
       for (let i = 0; i < CREATE_OPS; i++) sink[i] = make();

@@ -2,7 +2,7 @@
 /**
  * `Barrier`: Python's `threading.Barrier`, with CPython's state machine (filling,
  * draining, resetting, broken), shared through a 64-byte slot of a slab of shared
- * memory (see `carve` in `_lock_algorithm.ts`: creating one allocates no
+ * memory (see `carve` in `_slab.ts`: creating one allocates no
  * SharedArrayBuffer of its own). The state is guarded by a mutex (`_lock_algorithm.ts`)
  * in the same slot; waiters sleep on a sequence word that every state change bumps.
  *
@@ -41,7 +41,8 @@ import {
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
-import { carveView, isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
+import { isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
+import { carveView } from "./_slab.ts";
 import { callerModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
 import { BrokenBarrierError } from "./errors.ts";

@@ -2,7 +2,7 @@
 /**
  * `Condition`: Python's `threading.Condition`, a FIFO wait queue kept under a lock (a
  * `Lock` or an `RLock`), shared through a 256-byte slot of a slab of shared memory (see
- * `carve` in `_lock_algorithm.ts`: creating one allocates no SharedArrayBuffer).
+ * `carve` in `_slab.ts`: creating one allocates no SharedArrayBuffer).
  *
  * Each waiter is a queue node with a park word and a link word. A blocking waiter's
  * node is its thread's own pair of words in the shared runtime's thread table
@@ -52,7 +52,7 @@ import {
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
-import { carveView } from "./_lock_algorithm.ts";
+import { carveView } from "./_slab.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
 import {
   KIND_CONDITION,

@@ -1,7 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * `Event`: Python's `threading.Event`, a flag that threads wait for, shared through a
- * 64-byte slot of a slab of shared memory (see `carve` in `_lock_algorithm.ts`:
+ * 64-byte slot of a slab of shared memory (see `carve` in `_slab.ts`:
  * creating one allocates no SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes, in a view of the event's slot)
@@ -21,7 +21,7 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { carveView } from "./_lock_algorithm.ts";
+import { carveView } from "./_slab.ts";
 import { KIND_EVENT, noteCreation, recordCreation } from "./_waits.ts";
 import {
   deadlineAfter,

@@ -2,7 +2,7 @@
 /**
  * `Lock`: Python's `threading.Lock`, a mutex that any thread may release, shared
  * between threads through a 64-byte slot (one cache line per lock) of a slab of shared
- * memory (see `carve` in `_lock_algorithm.ts`: creating a lock allocates no
+ * memory (see `carve` in `_slab.ts`: creating a lock allocates no
  * SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes)
@@ -21,15 +21,8 @@
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
-import {
-  carve,
-  isIdle,
-  isLocked,
-  lockAsync,
-  lockSlow,
-  slab,
-  unlockSlow,
-} from "./_lock_algorithm.ts";
+import { isIdle, isLocked, lockAsync, lockSlow, unlockSlow } from "./_lock_algorithm.ts";
+import { carve, slab } from "./_slab.ts";
 import { ThreadError } from "./errors.ts";
 import { current } from "./_runtime.ts";
 import { KIND_LOCK, noteCreation, recordCreation } from "./_waits.ts";

@@ -3,7 +3,7 @@
  * `RLock`: Python's `threading.RLock`, a reentrant lock owned by a thread: the owner's
  * ident and a recursion count over the mutex algorithm of `_lock_algorithm.ts`, in a
  * 64-byte slot (one cache line per lock) of a slab of shared memory (see `carve` in
- * `_lock_algorithm.ts`: creating a lock allocates no SharedArrayBuffer of its own).
+ * `_slab.ts`: creating a lock allocates no SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes, relative to the lock's slot)
  *
@@ -32,15 +32,14 @@
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout, deadlineAfter, remaining } from "./_futex.ts";
 import {
-  carve,
   isIdle,
   isLocked,
   lockAsync,
   lockSlow,
-  slab,
   unlock,
   unlockSlow,
 } from "./_lock_algorithm.ts";
+import { carve, slab } from "./_slab.ts";
 import { current } from "./_runtime.ts";
 import { OwnerDiedError, ThreadError } from "./errors.ts";
 import {

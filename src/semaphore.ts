@@ -2,7 +2,7 @@
 /**
  * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, shared between
  * threads through a 64-byte slot of a slab of shared memory (see `carve` in
- * `_lock_algorithm.ts`: creating one allocates no SharedArrayBuffer of its own).
+ * `_slab.ts`: creating one allocates no SharedArrayBuffer of its own).
  *
  * ## Shared words (`Int32Array` indexes, in a view of the semaphore's slot)
  *
@@ -22,7 +22,7 @@
  * @module
  */
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { carveView } from "./_lock_algorithm.ts";
+import { carveView } from "./_slab.ts";
 import { KIND_SEMAPHORE, noteCreation, recordCreation } from "./_waits.ts";
 import {
   acquireTimeout,

@@ -45,7 +45,7 @@ initRuntime({ maxWorkers: 8 });
 const mutex = new Mutex();
 Deno.bench({
   name: benchName("lock.pair", IMPL),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   baseline: true,
   fn() {
     for (let i = 0; i < N; i++) mutex.blockingLock().dispose();
@@ -55,7 +55,7 @@ Deno.bench({
 const sem1 = new Semaphore(1);
 Deno.bench({
   name: benchName("sem1.pair", IMPL),
-  group: "uncontended pair",
+  group: `uncontended pair (time per batch of ${UNCONTENDED_OPS} pairs)`,
   fn() {
     for (let i = 0; i < N; i++) sem1.blockingAcquire().dispose();
   },
@@ -140,7 +140,9 @@ for (const threads of COUNTER_THREADS) {
   let expected = 0;
   Deno.bench({
     name: benchName(`counter.t${threads}`, IMPL),
-    group: `contended counter, ${threads} thread${threads === 1 ? "" : "s"}`,
+    group: `contended counter, ${threads} thread${
+      threads === 1 ? "" : "s"
+    } (time per batch of ${COUNTER_OPS} increments)`,
     async fn() {
       const crew = await crewFor(
         `counter.t${threads}`,
@@ -160,7 +162,7 @@ for (const threads of COUNTER_THREADS) {
 const sem2 = new Semaphore(2);
 Deno.bench({
   name: benchName("sem2x4", IMPL),
-  group: "Semaphore(2), 4 threads",
+  group: `Semaphore(2), 4 threads (time per batch of ${SEM2X4_OPS} pairs)`,
   async fn() {
     const crew = await crewFor(
       "sem2x4",

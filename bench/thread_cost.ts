@@ -1,0 +1,190 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * What a thread costs: the time to start `n` threads that all stay alive waiting, and
+ * the memory (RSS) each one holds, for this library and for the floors under it, in a
+ * fresh process per measurement so that one measurement's memory does not blur the next.
+ *
+ *     deno run --allow-read bench/thread_cost.ts --impl=threading --threads=100
+ *
+ * prints one JSON line: `{ impl, threads, ms, msPerThread, mbPerThread, mbKept }`.
+ *
+ * | `--impl` | what starts `n` threads |
+ * | --- | --- |
+ * | `threading` | `new Thread({ target, args: [event] })` n times, then `start()` each (Python's rule: `start()` returns once the thread runs); every thread waits on one `Event` |
+ * | `threading-loop` | the same, each thread made and started in one loop (`new Thread(…).start()`) |
+ * | `web` | n bare web `Worker`s from a `data:` URL, all created at once, each posted one message (a SharedArrayBuffer); each counts itself in and waits with `Atomics.wait` |
+ * | `web-serial` | the same, one after another: the next Worker is created once the previous one runs |
+ * | `node` | n bare `node:worker_threads` Workers from a `data:` URL, all at once, one message each |
+ * | `node-serial` | the same, one after another |
+ *
+ * CPython's figures come from `bench/thread_cost.py` (same output).
+ *
+ * - `ms`: from before the first thread object is made until every thread runs (for
+ *   `threading`, until the last `start()` returned).
+ * - `mbPerThread`: RSS growth per thread with every thread alive, after 300 ms of
+ *   settling, in MB (10^6 bytes).
+ * - `mbKept`: RSS growth per thread that is left after the threads ended and their
+ *   Workers were closed (`shutdown()` for this library, `terminate()` for bare Workers),
+ *   after 500 ms of settling: the memory not given back.
+ *
+ * @module
+ */
+import { Worker as NodeWorker } from "node:worker_threads";
+import { Event, shutdown, Thread } from "../mod.ts";
+
+/** Thread body of the `threading` case: waits on the shared event. */
+export function waitOn(event: Event): void {
+  event.wait();
+}
+
+/** The bare Worker's module: counts itself in word 0, waits until word 1 is set. */
+const BARE_WEB = `
+self.onmessage = (e) => {
+  const w = new Int32Array(e.data);
+  Atomics.add(w, 0, 1);
+  Atomics.notify(w, 0);
+  while (Atomics.load(w, 1) === 0) Atomics.wait(w, 1, 0);
+  self.close();
+};`;
+
+const BARE_NODE = `
+import { parentPort } from "node:worker_threads";
+parentPort.once("message", (sab) => {
+  const w = new Int32Array(sab);
+  Atomics.add(w, 0, 1);
+  Atomics.notify(w, 0);
+  while (Atomics.load(w, 1) === 0) Atomics.wait(w, 1, 0);
+  parentPort.close();
+});`;
+
+const dataUrl = (code: string) => `data:application/javascript;base64,${btoa(code)}`;
+
+/** One measurement, as printed. */
+export interface Cost {
+  impl: string;
+  threads: number;
+  ms: number;
+  msPerThread: number;
+  mbPerThread: number;
+  mbKept: number;
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const rss = () => Deno.memoryUsage().rss;
+
+/** Blocks until `w[0]` reaches `n`. */
+function waitCount(w: Int32Array, n: number): void {
+  for (let seen; (seen = Atomics.load(w, 0)) < n;) Atomics.wait(w, 0, seen, 1000);
+}
+
+async function library(n: number, loop: boolean): Promise<[number, number, number]> {
+  const before = rss();
+  const event = new Event();
+  const t0 = performance.now();
+  let threads: Thread[];
+  if (loop) {
+    threads = [];
+    for (let i = 0; i < n; i++) {
+      const thread = new Thread({ target: waitOn, args: [event] });
+      thread.start();
+      threads.push(thread);
+    }
+  } else {
+    threads = Array.from(
+      { length: n },
+      () => new Thread({ target: waitOn, args: [event] }),
+    );
+    for (const thread of threads) thread.start();
+  }
+  const ms = performance.now() - t0;
+  await settle(300);
+  const alive = rss();
+  event.set();
+  for (const thread of threads) thread.join();
+  await shutdown();
+  await settle(500);
+  return [ms, alive - before, rss() - before];
+}
+
+async function bare(
+  n: number,
+  kind: "web" | "node",
+  serial: boolean,
+): Promise<[number, number, number]> {
+  const before = rss();
+  const w = new Int32Array(new SharedArrayBuffer(8));
+  const url = dataUrl(kind === "web" ? BARE_WEB : BARE_NODE);
+  const ended: Promise<unknown>[] = [];
+  const close: (() => void)[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (kind === "web") {
+      const worker = new Worker(url, { type: "module" });
+      worker.postMessage(w.buffer);
+      close.push(() => worker.terminate());
+    } else {
+      const worker = new NodeWorker(new URL(url));
+      worker.postMessage(w.buffer);
+      ended.push(new Promise((resolve) => worker.once("exit", resolve)));
+      close.push(() => void worker.terminate());
+    }
+    if (serial) waitCount(w, i + 1);
+  }
+  waitCount(w, n);
+  const ms = performance.now() - t0;
+  await settle(300);
+  const alive = rss();
+  Atomics.store(w, 1, 1);
+  Atomics.notify(w, 1);
+  await settle(100);
+  for (const c of close) c();
+  await Promise.all(ended);
+  await settle(500);
+  return [ms, alive - before, rss() - before];
+}
+
+/**
+ * Measures one case in this process.
+ *
+ * @param impl One of `threading`, `threading-loop`, `web`, `web-serial`, `node`, `node-serial`.
+ * @param threads Number of threads, at least 1.
+ * @returns The figures.
+ * @throws {RangeError} If `impl` is unknown or `threads` is not a positive integer.
+ */
+export async function measure(impl: string, threads: number): Promise<Cost> {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(
+      `Cannot measure thread cost: threads must be a positive integer, received ${threads}`,
+    );
+  }
+  let figures: [number, number, number];
+  if (impl === "threading" || impl === "threading-loop") {
+    figures = await library(threads, impl === "threading-loop");
+  } else if (impl === "web" || impl === "node") {
+    figures = await bare(threads, impl, false);
+  } else if (impl === "web-serial" || impl === "node-serial") {
+    figures = await bare(threads, impl === "web-serial" ? "web" : "node", true);
+  } else {
+    throw new RangeError(`Cannot measure thread cost: unknown impl, received ${impl}`);
+  }
+  const [ms, grown, kept] = figures;
+  return {
+    impl,
+    threads,
+    ms,
+    msPerThread: ms / threads,
+    mbPerThread: grown / threads / 1e6,
+    mbKept: kept / threads / 1e6,
+  };
+}
+
+if (import.meta.main) {
+  const arg = (name: string, fallback: string) =>
+    Deno.args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ??
+      fallback;
+  console.log(
+    JSON.stringify(
+      await measure(arg("impl", "threading"), Number(arg("threads", "100"))),
+    ),
+  );
+}

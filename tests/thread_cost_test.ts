@@ -1,0 +1,39 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Thread cost machinery: spare Workers booted side by side when starts come in a row.
+ */
+import assert from "node:assert/strict";
+import { Event, shutdown, Thread } from "../mod.ts";
+import { MAX_SPARES, poolSize } from "../src/_pool.ts";
+
+/** Counts itself in `out[0]`, then waits for the event. */
+export function arriveAndWait(out: Int32Array, event: Event) {
+  Atomics.add(out, 0, 1);
+  event.wait();
+}
+
+Deno.test("Thread.start() in a loop: each thread runs when start() returns, spares stay bounded, shutdown() ends every Worker", async () => {
+  const out = new Int32Array(new SharedArrayBuffer(4));
+  const event = new Event();
+  const threads: Thread[] = [];
+  try {
+    for (let i = 0; i < 12; i++) {
+      const thread = new Thread({ target: arriveAndWait, args: [out, event] });
+      thread.start();
+      assert.equal(thread.isAlive(), true);
+      threads.push(thread);
+      // Every started thread has its own Worker; spares come on top, at most MAX_SPARES.
+      assert.ok(poolSize() >= i + 1);
+      assert.ok(
+        poolSize() <= i + 1 + MAX_SPARES,
+        `pool of ${poolSize()} Workers for ${i + 1} threads`,
+      );
+    }
+  } finally {
+    event.set();
+    for (const thread of threads) thread.join();
+  }
+  assert.equal(Atomics.load(out, 0), 12);
+  await shutdown();
+  assert.equal(poolSize(), 0);
+});
