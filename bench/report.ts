@@ -19,10 +19,11 @@
  * median (one run on a shared VM is not a measurement). The thread-cost suite
  * (`bench/thread_cost.ts`: 1, 10, 100 threads against bare web and `node:worker_threads`
  * Workers and CPython) runs `--rounds` rounds too, and its linearity check (250 and 500
- * threads) `--linear-rounds=N` rounds (default 3). Takes about 1.5 minutes a round of
- * benches and half a minute a round of thread cost on a quiet 2-core machine (about 15
- * minutes in all by default). `--quick`: one round, fewer CPython repeats, no
- * linearity check. `--render`: no measuring, only `results.md` and `chart.svg` again
+ * threads) `--linear-rounds=N` rounds (default 3). On the 2-core machine it took 14
+ * minutes with `--linear-rounds=1` at a load average of 3–5 (25 at 11); each linearity
+ * round adds about 3 minutes. `--quick`: one round, fewer CPython repeats, no
+ * linearity check. `--thread-cost-only`: only the thread-cost suite, the other figures
+ * kept from `results.json`. `--render`: no measuring, only `results.md` and `chart.svg` again
  * from `results.json`. Arguments after `--` are passed to every `deno` subprocess.
  *
  * @module

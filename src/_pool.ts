@@ -173,9 +173,7 @@ function died(pooled: Pooled, error: unknown): void {
 
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
-  bootDeferred(true);
   let chosen: Pooled | undefined;
-  let warm = false;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
   for (const from of [W_IDLE, W_BOOTING]) {
     for (const pooled of pool) {
@@ -184,7 +182,6 @@ export function dispatch(job: StartJob): void {
         Atomics.compareExchange(pooled.control, C_STATE, from, W_BUSY) === from
       ) {
         chosen = pooled;
-        warm = from === W_IDLE;
         break;
       }
     }
@@ -204,44 +201,8 @@ export function dispatch(job: StartJob): void {
   Atomics.add(chosen.control, C_JOB, 1);
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
-  // Keep Workers warm (idle, or booting into idle) so that the next start is warm: one
-  // while starts find an idle Worker; twice as many, up to MAX_SPARES booting side by
-  // side, each time a start finds none for the second time in a row (starts come faster
-  // than Workers boot). When this start waits for a Worker that still boots, the spares
-  // boot once its thread runs, so as not to slow that boot down.
-  if (warm) spares = Math.max(1, spares >> 1);
-  else if (lastCold) spares = Math.min(spares * 2, MAX_SPARES);
-  lastCold = !warm;
-  if (warm) {
-    prewarm(spares);
-  } else {
-    deferred = spares;
-    deferredSlot = job.slot;
-    Deno.unrefTimer(setTimeout(() => bootDeferred(true), 0));
-  }
-}
-
-/** How many spare Workers `dispatch` keeps booted ahead: adapts to the rate of starts. */
-let spares = 1;
-/** Whether the last start found no idle Worker. */
-let lastCold = false;
-/** Spares to boot once the thread in `deferredSlot` runs (see `dispatch`). */
-let deferred = 0;
-let deferredSlot = -1;
-
-/**
- * Boots the deferred spares once the thread they wait for no longer waits to start, or
- * at once with `now` (the next start, or the main thread's event loop turned).
- */
-function bootDeferred(now: boolean): void {
-  if (deferred === 0) return;
-  if (
-    !now &&
-    Atomics.load(runtime.i32, slotBase(deferredSlot) + S_START) === START_PENDING
-  ) return;
-  const n = deferred;
-  deferred = 0;
-  prewarm(n);
+  // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
+  prewarm(1);
 }
 
 /** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
@@ -280,7 +241,6 @@ function serve(message: ToMain, from: Pooled): void {
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
-  bootDeferred(false);
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
   for (const pooled of [...pool]) {
     for (;;) {
@@ -339,9 +299,6 @@ function stopMain(): void {
  * sanitizers) can finish with no Worker left. Threads still running are not touched.
  */
 export async function closeIdle(): Promise<void> {
-  spares = 1;
-  lastCold = false;
-  deferred = 0;
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {

@@ -1,6 +1,8 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * Thread cost machinery: spare Workers booted side by side when starts come in a row.
+ * Thread cost: many starts in a row keep Python's rule (each thread runs when `start()`
+ * returns), the spare Workers booted ahead stay bounded, and `shutdown()` ends every
+ * Worker (the memory a thread holds is given back with its Worker).
  */
 import assert from "node:assert/strict";
 import { Event, shutdown, Thread } from "../mod.ts";
