@@ -23,7 +23,7 @@
  * @module
  */
 import { drain, getConfig, reset } from "npm:@logtape/logtape@^2.4.2";
-import { getIdent } from "./thread.ts";
+import { getIdent } from "./thread_functions.ts";
 import { writeStderr } from "./_output.ts";
 import {
   readSharedText,

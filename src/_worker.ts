@@ -59,17 +59,16 @@ import {
 } from "./_protocol.ts";
 import {
   bootThread,
-  currentThread,
   enterJob,
-  excepthook,
-  handleUncaught,
   leaveJob,
   markEnded,
   markFailed,
   markRunning,
   noteImporting,
-  Thread,
-} from "./thread.ts";
+} from "./_thread_start.ts";
+import { currentThread } from "./thread_functions.ts";
+import { excepthook, handleUncaught } from "./excepthook.ts";
+import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
