@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { onMainIdle, unrefTimer } from "./_platform.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -217,7 +218,7 @@ export function dispatch(job: StartJob): void {
   } else {
     deferred = spares;
     deferredSlot = job.slot;
-    Deno.unrefTimer(setTimeout(() => bootDeferred(true), 0));
+    unrefTimer(setTimeout(() => bootDeferred(true), 0));
   }
 }
 
@@ -307,11 +308,10 @@ let watching = false;
 function keepAlive(): void {
   if (watching) return;
   watching = true;
-  globalThis.addEventListener("beforeunload", (event) => {
-    if (Atomics.load(runtime.i32, H_NON_DAEMON) <= 0) return;
-    event.preventDefault();
+  onMainIdle(() => {
+    if (Atomics.load(runtime.i32, H_NON_DAEMON) <= 0) return false;
     stopMain();
-    if (keeper !== undefined) return;
+    if (keeper !== undefined) return true;
     keeper = setInterval(() => {}, 1 << 30);
     (async () => {
       for (;;) {
@@ -323,6 +323,7 @@ function keepAlive(): void {
       clearInterval(keeper);
       keeper = undefined;
     })();
+    return true;
   });
 }
 

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { mayRead } from "./_platform.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { callerModule, definingModule } from "./_reference.ts";
@@ -119,13 +120,7 @@ export function checkReadable(code: CodeRef, action: string): void {
   if (code.kind === "both") urls.push(...code.targetModules.slice(0, 1));
   for (const url of urls) {
     if (!url.startsWith("file:") || readable.has(url)) continue;
-    let state: Deno.PermissionState;
-    try {
-      state = Deno.permissions.querySync({ name: "read", path: new URL(url) }).state;
-    } catch {
-      continue;
-    }
-    if (state === "granted") {
+    if (mayRead(new URL(url))) {
       readable.add(url);
     } else {
       const path = decodeURIComponent(new URL(url).pathname);

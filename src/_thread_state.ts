@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { osThreadId as readOsThreadId } from "./_platform.ts";
 import { registerKind } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { mainModule, type Origin } from "./_reference.ts";
@@ -239,20 +240,4 @@ let osThreadIdCache: number | undefined | null = null;
 export function osThreadId(): number | undefined {
   if (osThreadIdCache === null) osThreadIdCache = readOsThreadId();
   return osThreadIdCache;
-}
-
-function readOsThreadId(): number | undefined {
-  try {
-    if (
-      Deno.permissions.querySync({ name: "read", path: "/proc/thread-self" }).state !==
-        "granted"
-    ) {
-      return undefined;
-    }
-    const link = Deno.readLinkSync("/proc/thread-self");
-    const tid = Number(link.split("/").pop());
-    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
-  } catch {
-    return undefined;
-  }
 }

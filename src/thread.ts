@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { encode, type Encoded, kTravel, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
@@ -522,7 +523,7 @@ export class Thread {
   }
 
   /** How `console.log` shows a thread. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 
