@@ -1,6 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * Every runtime-specific call of the library, for Deno, Node (≥ 22) and Bun (≥ 1.2).
+ * Every runtime-specific call of the library, for Deno, Node (≥ 22.18) and Bun (tested:
+ * 1.4.5).
  * The rest of `src/` uses only this file, the web platform (`Atomics`,
  * `SharedArrayBuffer`, `TextEncoder`, timers) and the `node:` built-ins that all three
  * runtimes have (`node:worker_threads`, `node:process`, `node:v8`, `node:timers`,
@@ -21,6 +22,10 @@
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
  * | signals while blocked | `Deno.addSignalListener` wrapped | not wrapped | not wrapped |
  * | custom inspect | `Symbol.for("Deno.customInspect")` | `Symbol.for("nodejs.util.inspect.custom")` | same as Node |
+ * | a Worker's loop starts | in its module's evaluation | after it (`setImmediate`) | same as Node |
+ *
+ * LogTape, the one dependency, is loaded by `_logtape.ts`: an `npm:` specifier on Deno, the
+ * bare name from `node_modules` on Node and Bun.
  *
  * @module
  */
