@@ -34,19 +34,19 @@ export {
   activeCount,
   currentThread,
   enumerate,
-  type ExceptHook,
-  excepthook,
-  type ExceptHookArgs,
   getIdent,
   getNativeId,
   mainThread,
-  setExcepthook,
   shutdown,
   sleep,
-  Thread,
-  type ThreadOptions,
-  TIMEOUT_MAX,
-} from "./src/thread.ts";
+} from "./src/thread_functions.ts";
+export {
+  type ExceptHook,
+  excepthook,
+  type ExceptHookArgs,
+  setExcepthook,
+} from "./src/excepthook.ts";
+export { Thread, type ThreadOptions, TIMEOUT_MAX } from "./src/thread.ts";
 export { Timer } from "./src/timer.ts";
 export { dumpThreads, watchDeadlocks } from "./src/dump.ts";
 export { Lock } from "./src/lock.ts";

@@ -12,17 +12,19 @@ import { Condition, logging, sleep, Thread } from "../mod.ts";
 /** wait for the condition and use the resource */
 export function consumer(cond: Condition): void {
   logging.debug("Starting consumer thread");
-  using _ = cond.hold();
-  cond.wait();
-  logging.debug("Resource is available to consumer");
+  cond.with(() => {
+    cond.wait();
+    logging.debug("Resource is available to consumer");
+  });
 }
 
 /** set up the resource to be used by the consumer */
 export function producer(cond: Condition): void {
   logging.debug("Starting producer thread");
-  using _ = cond.hold();
-  logging.debug("Making resource available");
-  cond.notifyAll();
+  cond.with(() => {
+    logging.debug("Making resource available");
+    cond.notifyAll();
+  });
 }
 
 if (import.meta.main) {

@@ -2,7 +2,9 @@
 /**
  * threading_lock: a Counter guards its value with a Lock, so that two threads
  * incrementing it lose no change. The Counter is `Shareable`, so the threads receive the
- * same Counter, with its methods; its `@shared` value lives in shared memory.
+ * same Counter, with its methods; its value lives in a shared cell (`SharedFloat64`).
+ * (`@shared accessor value = 0` is the same where the runtime runs decorators: Deno and
+ * Bun; Node's type stripping does not.)
  *
  * Run with `deno task example:lock`.
  *
@@ -14,7 +16,7 @@ import {
   logging,
   mainThread,
   Shareable,
-  shared,
+  SharedFloat64,
   sleep,
   Thread,
 } from "../mod.ts";
@@ -23,14 +25,22 @@ import {
 export class Counter extends Shareable {
   /** Guards `value`. */
   lock: Lock = new Lock();
-  /** The count, the same in every thread. */
-  @shared
-  accessor value: number = 0;
+  /** The count's shared cell, the same in every thread. */
+  cell: SharedFloat64 = new SharedFloat64(0);
 
   /** @param start The initial value. */
   constructor(start = 0) {
     super();
     this.value = start;
+  }
+
+  /** The count. */
+  get value(): number {
+    return this.cell.value;
+  }
+
+  set value(value: number) {
+    this.cell.value = value;
   }
 
   /** Adds one, holding the lock. */

@@ -1,7 +1,9 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * threading_lock_with: `using _ = lock.hold()` holds a lock to the end of the block, as
- * Python's `with lock:`; the same as acquire() and release() in try/finally.
+ * threading_lock_with: `lock.with(fn)` holds a lock while `fn` runs, as Python's
+ * `with lock:`; the same as acquire() and release() in try/finally. (`using _ =
+ * lock.hold()` holds it to the end of the block, the same, where the runtime has `using`:
+ * Deno, Bun, Node ≥ 24; Node 22 has not.)
  *
  * Run with `deno task example:lock_with`.
  *
@@ -9,10 +11,11 @@
  */
 import { Lock, logging, Thread } from "../mod.ts";
 
-/** Holds the lock for a block with `using`. */
+/** Holds the lock while a function runs, as `with lock:`. */
 export function workerWith(lock: Lock): void {
-  using _ = lock.hold();
-  logging.debug("Lock acquired via with");
+  lock.with(() => {
+    logging.debug("Lock acquired via with");
+  });
 }
 
 /** Holds the lock with acquire() and release(). */

@@ -28,27 +28,30 @@ export class ActivePool extends Shareable {
 
   /** Adds `name` to the running threads. @param name A thread's name. */
   makeActive(name: string): void {
-    using _ = this.lock.hold();
-    this.active.push(name);
-    logging.debug("Running: %s", this.active);
+    this.lock.with(() => {
+      this.active.push(name);
+      logging.debug("Running: %s", this.active);
+    });
   }
 
   /** Removes `name` from the running threads. @param name A thread's name. */
   makeInactive(name: string): void {
-    using _ = this.lock.hold();
-    this.active.remove(name);
-    logging.debug("Running: %s", this.active);
+    this.lock.with(() => {
+      this.active.remove(name);
+      logging.debug("Running: %s", this.active);
+    });
   }
 }
 
 /** Joins the pool when the semaphore lets it, for 100 ms. */
 export function worker(s: Semaphore, pool: ActivePool): void {
   logging.debug("Waiting to join the pool");
-  using _ = s.hold();
-  const name = currentThread().getName();
-  pool.makeActive(name);
-  sleep(100);
-  pool.makeInactive(name);
+  s.with(() => {
+    const name = currentThread().getName();
+    pool.makeActive(name);
+    sleep(100);
+    pool.makeInactive(name);
+  });
 }
 
 if (import.meta.main) {

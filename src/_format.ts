@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { inspect } from "./_platform.ts";
 
 /** One `%` conversion: `%(key)flags width .precision type`. */
 export interface Spec {
@@ -641,7 +642,7 @@ function repr(value: unknown, seen: Set<unknown>): string {
       const own = (obj as { toString: () => string }).toString;
       if (own !== Object.prototype.toString) return String(own.call(obj));
     }
-    return Deno.inspect(obj, { colors: false, depth: 4 });
+    return inspect(obj);
   } finally {
     seen.delete(obj);
   }

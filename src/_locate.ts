@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { readTextFile } from "./_platform.ts";
 import { importModule, loadedModule, loadedModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 
@@ -58,7 +59,7 @@ async function dependencies(url: string): Promise<string[]> {
   if (url.startsWith("file:")) {
     let text = "";
     try {
-      text = await Deno.readTextFile(new URL(url));
+      text = await readTextFile(new URL(url));
     } catch {
       // Unreadable: its exports are still searched; its imports are not followed.
     }

@@ -22,8 +22,9 @@
  *
  * @module
  */
-import { drain, getConfig, reset } from "npm:@logtape/logtape@^2.4.2";
-import { getIdent } from "./thread.ts";
+import { stderr, stdout } from "./_platform.ts";
+import { drain, getConfig, reset } from "./_logtape.ts";
+import { getIdent } from "./thread_functions.ts";
 import { writeStderr } from "./_output.ts";
 import {
   readSharedText,
@@ -120,10 +121,10 @@ function apply(config: SharedConfig): void {
   }
   const line = compileFormat(handler.format, handler.datefmt, "configure logging");
   const stream: SyncWriter = handler.stream === "stdout"
-    ? Deno.stdout
+    ? stdout
     : handler.stream === "local" && handler.owner === getIdent() && state.localStream
     ? state.localStream
-    : Deno.stderr;
+    : stderr;
   state.line = line;
   state.handler = immediate((record: LogTapeRecord) => {
     writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
@@ -221,8 +222,8 @@ export function basicConfig(options: BasicConfigOptions = {}): void {
   compileFormat(format, datefmt, action);
   let streamName: "stderr" | "stdout" | "local";
   let local: SyncWriter | undefined;
-  if (stream === "stderr" || stream === Deno.stderr) streamName = "stderr";
-  else if (stream === "stdout" || stream === Deno.stdout) streamName = "stdout";
+  if (stream === "stderr" || stream === stderr) streamName = "stderr";
+  else if (stream === "stdout" || stream === stdout) streamName = "stdout";
   else if (
     typeof stream === "object" && stream !== null &&
     typeof (stream as SyncWriter).writeSync === "function"

@@ -13,11 +13,9 @@
  *
  * @module
  */
-import {
-  getLogger as getLogTapeLogger,
-  type Logger as LogTapeLogger,
-  type LogRecord,
-} from "npm:@logtape/logtape@^2.4.2";
+import { stderr } from "./_platform.ts";
+import type { Logger as LogTapeLogger, LogRecord } from "npm:@logtape/logtape@^2.4.2";
+import { getLogger as getLogTapeLogger } from "./_logtape.ts";
 import { formatMessage, pyRepr } from "./_format.ts";
 import {
   captureCaller,
@@ -39,7 +37,7 @@ import { writeAll } from "./_log_logtape.ts";
 import { refresh, share, state } from "./_log_config.ts";
 
 function reportError(error: unknown, msg: unknown, args: readonly unknown[]): void {
-  writeAll(Deno.stderr, loggingErrorText(error, msg, args) + "\n");
+  writeAll(stderr, loggingErrorText(error, msg, args) + "\n");
 }
 
 /**
@@ -309,7 +307,7 @@ export class Logger {
       if (levelno >= WARNING) {
         let text = message + "\n";
         if (excInfo instanceof Error) text += (excInfo.stack ?? String(excInfo)) + "\n";
-        writeAll(Deno.stderr, text);
+        writeAll(stderr, text);
       }
       return;
     }
@@ -361,7 +359,7 @@ export function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
   if (!warnedForeign) {
     warnedForeign = true;
     writeAll(
-      Deno.stderr,
+      stderr,
       "threading: the LogTape loggers of this program were made by a copy of LogTape " +
         "that this library cannot log through (no emit(), isEnabledFor() or getSinks()); its " +
         "records go to basicConfig's handler or to stderr instead. Make every import of " +

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pid, stderr } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
 import { pyStr } from "./_format.ts";
 import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
@@ -110,7 +111,7 @@ export function recordFromLogTape(record: LogTapeRecord, line: LineFormat): Pyth
     relativeCreated: record.timestamp - startTime(),
     thread: thread ?? here!.thread,
     threadName: threadName ?? here!.threadName,
-    process: Deno.pid,
+    process: pid,
     processName: "MainProcess",
     message: renderLogTapeMessage(record.message),
     asctime: "",
@@ -208,7 +209,7 @@ export interface PythonSinkOptions {
   format?: string;
   /** The `time.strftime` format of `%(asctime)s`. */
   datefmt?: string;
-  /** Where lines go. @default {Deno.stderr} */
+  /** Where lines go. @default {stderr} */
   stream?: SyncWriter;
 }
 
@@ -253,7 +254,7 @@ export function pythonSink(options: PythonSinkOptions = {}): LogTapeSink {
     options.datefmt,
     "create sink",
   );
-  const stream = options.stream ?? Deno.stderr;
+  const stream = options.stream ?? stderr;
   return immediate((record: LogTapeRecord) => {
     writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
   });

@@ -18,7 +18,7 @@
  * @module
  */
 import type { LogLevel } from "npm:@logtape/logtape@^2.4.2";
-import { currentThread, getIdent } from "./thread.ts";
+import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 
 /** Python's `logging.CRITICAL`: 50. */

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { pid } from "./_platform.ts";
 import { formatMessage, positionalCount, pyStr } from "./_format.ts";
 import { compileFormat, renderLine } from "./_log_format.ts";
 import {
@@ -101,7 +102,7 @@ export function stdLogFormatter(
       msecs: Math.floor(ms % 1000),
       relativeCreated: ms - startTime(),
       ...threadFields(),
-      process: Deno.pid,
+      process: pid,
       processName: "MainProcess",
       message,
       asctime: "",

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { mainModule as platformMainModule } from "./_platform.ts";
 import { isMainThread } from "node:worker_threads";
 
 /** The namespaces of the modules loaded in this thread, by URL. */
@@ -37,11 +38,7 @@ export function loadedModule(specifier: string): Record<string, unknown> | undef
 
 /** The program's main module, if there is one. */
 export function mainModuleURL(): string | undefined {
-  try {
-    return Deno.mainModule;
-  } catch {
-    return undefined;
-  }
+  return platformMainModule();
 }
 
 // The main thread learns its main module's exports once that module has evaluated, so

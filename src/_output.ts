@@ -6,14 +6,11 @@
  *
  * @module
  */
+import { stderr, type SyncWriter } from "./_platform.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { H_WRITE_LOCK, runtime } from "./_runtime.ts";
 
-/** Something that writes bytes synchronously, as `Deno.stderr`. */
-export interface SyncWriter {
-  /** Writes some of `bytes`, returning how many. */
-  writeSync(bytes: Uint8Array): number;
-}
+export type { SyncWriter };
 
 /** Writes all of `bytes` to `writer`, under the program-wide output lock. */
 export function writeWhole(writer: SyncWriter, bytes: Uint8Array): void {
@@ -28,5 +25,5 @@ export function writeWhole(writer: SyncWriter, bytes: Uint8Array): void {
 
 /** Writes text to stderr whole, under the output lock. */
 export function writeStderr(text: string): void {
-  writeWhole(Deno.stderr, new TextEncoder().encode(text));
+  writeWhole(stderr, new TextEncoder().encode(text));
 }

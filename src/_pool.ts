@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { onMainIdle } from "./_platform.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -49,9 +50,7 @@ import {
   readName,
   runtime,
   S_ALIVE,
-  S_START,
   slotBase,
-  START_PENDING,
 } from "./_runtime.ts";
 
 /**
@@ -267,11 +266,10 @@ let watching = false;
 function keepAlive(): void {
   if (watching) return;
   watching = true;
-  globalThis.addEventListener("beforeunload", (event) => {
-    if (Atomics.load(runtime.i32, H_NON_DAEMON) <= 0) return;
-    event.preventDefault();
+  onMainIdle(() => {
+    if (Atomics.load(runtime.i32, H_NON_DAEMON) <= 0) return false;
     stopMain();
-    if (keeper !== undefined) return;
+    if (keeper !== undefined) return true;
     keeper = setInterval(() => {}, 1 << 30);
     (async () => {
       for (;;) {
@@ -283,6 +281,7 @@ function keepAlive(): void {
       clearInterval(keeper);
       keeper = undefined;
     })();
+    return true;
   });
 }
 

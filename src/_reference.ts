@@ -6,10 +6,11 @@
  *
  * @module
  */
+import { mainModule as platformMainModule, toModuleURL } from "./_platform.ts";
 
 const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
 const FRAME =
-  /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?):\d+:\d+\)?$/;
+  /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
 
 interface Frame {
   fn: string;
@@ -40,7 +41,7 @@ function frames(origin: Origin): Frame[] {
   const out: Frame[] = [];
   for (const line of (origin.stack ?? "").split("\n").slice(1)) {
     const m = FRAME.exec(line);
-    if (m) out.push({ fn: m[1] ?? "", url: m[2] });
+    if (m) out.push({ fn: m[1] ?? "", url: toModuleURL(m[2]) });
   }
   return out;
 }
@@ -68,11 +69,7 @@ export function definingModule(
 
 /** The program's main module, if there is one. */
 export function mainModule(): string | undefined {
-  try {
-    return Deno.mainModule;
-  } catch {
-    return undefined;
-  }
+  return platformMainModule();
 }
 
 /**

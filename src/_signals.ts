@@ -34,18 +34,24 @@
  *
  * @module
  */
+import {
+  denoSignalApi,
+  type Signal,
+  SIGNAL_WORKER_CALLS,
+  type SignalApi,
+} from "./_platform.ts";
 import { Worker } from "node:worker_threads";
 import { runtime } from "./_runtime.ts";
 
 /** The signals whose listeners run while the main thread is blocked. */
-export const SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+export const SIGNALS: readonly Signal[] = ["SIGINT", "SIGTERM"];
 /** Word: signals counted, all kinds. */
 const SIG_ANY = 0;
 /** Word: the first per-signal count. */
 const SIG_COUNT = 1;
 
 const words = new Int32Array(new SharedArrayBuffer(4 * (SIG_COUNT + SIGNALS.length)));
-const listeners = new Map<Deno.Signal, Array<() => void>>();
+const listeners = new Map<Signal, Array<() => void>>();
 const delivered: number[] = SIGNALS.map(() => 0);
 let deliveredAny = 0;
 let worker: Worker | undefined;
@@ -66,9 +72,9 @@ parentPort.on("message", ({ signal, on }) => {
       Atomics.notify(words, ${SIG_ANY});
     };
     handlers.set(signal, handler);
-    Deno.addSignalListener(signal, handler);
+    ${SIGNAL_WORKER_CALLS.add}(signal, handler);
   } else if (!on && handlers.has(signal)) {
-    Deno.removeSignalListener(signal, handlers.get(signal));
+    ${SIGNAL_WORKER_CALLS.remove}(signal, handlers.get(signal));
     handlers.delete(signal);
   }
 });
@@ -114,7 +120,7 @@ function watch(): void {
   else queueMicrotask(again);
 }
 
-function tellWorker(signal: Deno.Signal, on: boolean): void {
+function tellWorker(signal: Signal, on: boolean): void {
   if (worker === undefined) {
     worker = new Worker(
       new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`),
@@ -125,32 +131,35 @@ function tellWorker(signal: Deno.Signal, on: boolean): void {
   worker.postMessage({ signal, on });
 }
 
-function install(): void {
-  const add = Deno.addSignalListener.bind(Deno);
-  const remove = Deno.removeSignalListener.bind(Deno);
-  Deno.addSignalListener = (signal: Deno.Signal, handler: () => void): void => {
-    if (!SIGNALS.includes(signal)) return add(signal, handler);
-    if (typeof handler !== "function") return add(signal, handler);
-    let list = listeners.get(signal);
-    if (list === undefined) listeners.set(signal, list = []);
-    if (list.includes(handler)) return;
-    list.push(handler);
-    if (list.length === 1) tellWorker(signal, true);
-    watch();
+function install(api: NonNullable<ReturnType<typeof denoSignalApi>>): void {
+  const { add, remove } = api;
+  const wrapper: SignalApi = {
+    add: (signal: Signal, handler: () => void): void => {
+      if (!SIGNALS.includes(signal)) return add(signal, handler);
+      if (typeof handler !== "function") return add(signal, handler);
+      let list = listeners.get(signal);
+      if (list === undefined) listeners.set(signal, list = []);
+      if (list.includes(handler)) return;
+      list.push(handler);
+      if (list.length === 1) tellWorker(signal, true);
+      watch();
+    },
+    remove: (signal: Signal, handler: () => void): void => {
+      if (!SIGNALS.includes(signal)) return remove(signal, handler);
+      const list = listeners.get(signal);
+      const at = list?.indexOf(handler) ?? -1;
+      if (list === undefined || at < 0) return;
+      list.splice(at, 1);
+      if (list.length === 0) tellWorker(signal, false);
+    },
   };
-  Deno.removeSignalListener = (signal: Deno.Signal, handler: () => void): void => {
-    if (!SIGNALS.includes(signal)) return remove(signal, handler);
-    const list = listeners.get(signal);
-    const at = list?.indexOf(handler) ?? -1;
-    if (list === undefined || at < 0) return;
-    list.splice(at, 1);
-    if (list.length === 0) tellWorker(signal, false);
-  };
+  api.replace(wrapper);
 }
 
-if (runtime.isMain && typeof Deno?.addSignalListener === "function") {
+const signalApi = runtime.isMain ? denoSignalApi() : undefined;
+if (signalApi !== undefined) {
   try {
-    install();
+    install(signalApi);
   } catch {
     // A frozen Deno namespace: listeners then run only when the event loop turns.
   }

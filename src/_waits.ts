@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { envVar } from "./_platform.ts";
 import {
   current,
   H_HIGH,
@@ -271,13 +272,7 @@ function waitSite(stack: string): string {
  * stack costs microseconds, and `new Lock()` tens of nanoseconds.
  */
 export const recordCreation: boolean = (() => {
-  try {
-    const env = { name: "env", variable: "THREADING_DEBUG" } as const;
-    return Deno.permissions.querySync(env).state === "granted" &&
-      Deno.env.get("THREADING_DEBUG") === "1";
-  } catch {
-    return false;
-  }
+  return envVar("THREADING_DEBUG") === "1";
 })();
 
 /**

@@ -38,6 +38,8 @@
  *
  * @module
  */
+import { afterEvaluation, onDenoExit, onStrayError, syncConsole } from "./_platform.ts";
+import { writeWhole } from "./_output.ts";
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
@@ -59,24 +61,26 @@ import {
 } from "./_protocol.ts";
 import {
   bootThread,
-  currentThread,
   enterJob,
-  excepthook,
-  handleUncaught,
   leaveJob,
   markEnded,
   markFailed,
   markRunning,
   noteImporting,
-  Thread,
-} from "./thread.ts";
+} from "./_thread_start.ts";
+import { currentThread } from "./thread_functions.ts";
+import { excepthook, handleUncaught } from "./excepthook.ts";
+import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
 class StartError extends Error {
-  constructor(readonly kind: "TypeError" | "ThreadError", message: string) {
+  // A field, not a parameter property: Node's type stripping refuses those.
+  readonly kind: "TypeError" | "ThreadError";
+  constructor(kind: "TypeError" | "ThreadError", message: string) {
     super(message);
+    this.kind = kind;
   }
 }
 
@@ -262,8 +266,7 @@ async function loop(): Promise<void> {
  * awaits) would end the Worker, and with it the thread, silently for its joiners. It goes
  * to the excepthook of the thread that runs, and the thread goes on.
  */
-function catchStray(event: Event, error: unknown): void {
-  event.preventDefault();
+function catchStray(error: unknown): void {
   handleUncaught(error, current.ident === 0 ? undefined : currentThread()).catch(
     () => {},
   );
@@ -311,11 +314,8 @@ function ending(how: string): void {
 }
 
 if (bootData !== undefined) {
-  globalThis.addEventListener("error", (e) => catchStray(e, (e as ErrorEvent).error));
-  globalThis.addEventListener(
-    "unhandledrejection",
-    (e) => catchStray(e, (e as PromiseRejectionEvent).reason),
-  );
+  onStrayError(catchStray);
+  syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
   // close() of the worker scope runs neither, so it is wrapped.
   let exitCalled = false;
@@ -327,7 +327,7 @@ if (bootData !== undefined) {
   process.on("exit", (code: number) => {
     ending(exitCalled || loopDone ? `process.exit(${code})` : "terminated");
   });
-  globalThis.addEventListener("unload", () => ending(`Deno.exit(${Deno.exitCode})`));
+  onDenoExit(ending);
   const scope = globalThis as { close?: () => void };
   const close = scope.close;
   if (typeof close === "function") {
@@ -336,5 +336,8 @@ if (bootData !== undefined) {
       close.call(globalThis);
     };
   }
-  loop();
+  // After this module has evaluated: a Worker that waits for its job inside the
+  // evaluation of an async module (LogTape is loaded with a top-level await) aborts
+  // Node when it is terminated (V8: "Check failed: (location_) != nullptr").
+  afterEvaluation(loop);
 }

@@ -32,6 +32,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
@@ -536,7 +537,7 @@ export class Barrier {
   }
 
   /** How `console.log` shows the barrier. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

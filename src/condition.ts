@@ -43,6 +43,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
@@ -674,7 +675,7 @@ export class Condition {
   }
 
   /** How `console.log` shows the condition. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

@@ -44,6 +44,7 @@
  *
  * @module
  */
+import { envVar, unrefTimer } from "./_platform.ts";
 import { setSliceHook } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
 import {
@@ -255,14 +256,8 @@ let nextCheck = 0;
 function detectionEnabled(): boolean {
   if (enabled !== undefined) return enabled;
   enabled = true;
-  try {
-    const env = { name: "env", variable: "THREADING_DEADLOCK" } as const;
-    if (Deno.permissions.querySync(env).state === "granted") {
-      enabled = Deno.env.get("THREADING_DEADLOCK") !== "0";
-    }
-  } catch {
-    // No permission API: keep the detector on.
-  }
+  // Unset or not allowed (no --allow-env): the detector stays on.
+  enabled = envVar("THREADING_DEADLOCK") !== "0";
   return enabled;
 }
 
@@ -376,7 +371,7 @@ export function watchDeadlocks(afterMs = 1000): () => void {
   watchAfter = afterMs;
   if (watchTimer !== undefined) clearInterval(watchTimer);
   const timer = setInterval(watchOnce, Math.min(afterMs / 2, 250));
-  Deno.unrefTimer(timer);
+  unrefTimer(timer);
   watchTimer = timer;
   return () => {
     if (watchTimer !== undefined) clearInterval(watchTimer);

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
 import { KIND_EVENT, noteCreation, recordCreation } from "./_waits.ts";
@@ -222,7 +223,7 @@ export class Event {
   }
 
   /** How `console.log` shows the event. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   Core,
@@ -360,7 +361,7 @@ export class Queue<T = unknown> {
   }
 
   /** How `console.log` shows a queue. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import {
   kTravel,
   loadedModule,
@@ -35,7 +36,7 @@ import { findLoaded } from "./_locate.ts";
 import { current } from "./_runtime.ts";
 
 const HERE = import.meta.url;
-const inspectSymbol = Symbol.for("Deno.customInspect");
+const inspectSymbol = customInspect;
 
 type LocalClass = new (...args: never[]) => local;
 
@@ -312,7 +313,7 @@ export class local {
     return `<${this.constructor.name} object ${oidOf(this)}>`;
   }
 
-  /** For `Deno.inspect`: as {@linkcode local.toString}. */
+  /** For `console.log`: as {@linkcode local.toString}. */
   [inspectSymbol](): string {
     const state = (this as unknown as { [kState]?: LocalState })[kState];
     const name = state?.Class.name ?? "local";

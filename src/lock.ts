@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow, unlockSlow } from "./_lock_algorithm.ts";
@@ -307,7 +308,7 @@ export class Lock {
   }
 
   /** How `console.log` shows a lock. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

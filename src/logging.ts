@@ -68,7 +68,7 @@
  *
  * @module
  */
-import { getLogger as getLogTapeLogger } from "npm:@logtape/logtape@^2.4.2";
+import { getLogger as getLogTapeLogger } from "./_logtape.ts";
 import { CRITICAL, type Level } from "./_log_record.ts";
 import { basicConfig, refresh, state } from "./_log_config.ts";
 import { logTapeTakes, root } from "./_log_logger.ts";

@@ -29,6 +29,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout, deadlineAfter, remaining } from "./_futex.ts";
 import {
@@ -433,7 +434,7 @@ export class RLock {
   }
 
   /** How `console.log` shows the lock. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
 import { KIND_SEMAPHORE, noteCreation, recordCreation } from "./_waits.ts";
@@ -356,7 +357,7 @@ export class Semaphore {
   }
 
   /** How `console.log` shows the semaphore. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

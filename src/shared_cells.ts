@@ -8,11 +8,12 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 
-const inspectSymbol = Symbol.for("Deno.customInspect");
+const inspectSymbol = customInspect;
 const HERE = import.meta.url;
 
 function checkInt32(value: unknown, action: string): number {
@@ -214,7 +215,7 @@ export class SharedInt32 {
   toJSON(): number {
     return this.value;
   }
-  /** For `Deno.inspect`. */
+  /** For `console.log`. */
   [inspectSymbol](inspect: (v: unknown) => string): string {
     return cellInspect("SharedInt32", this.value, inspect);
   }
@@ -354,7 +355,7 @@ export class SharedFloat64 {
   toJSON(): number {
     return this.value;
   }
-  /** For `Deno.inspect`. */
+  /** For `console.log`. */
   [inspectSymbol](inspect: (v: unknown) => string): string {
     return cellInspect("SharedFloat64", this.value, inspect);
   }
@@ -491,7 +492,7 @@ export class SharedBigInt64 {
   toJSON(): string {
     return String(this.value);
   }
-  /** For `Deno.inspect`. */
+  /** For `console.log`. */
   [inspectSymbol](inspect: (v: unknown) => string): string {
     return cellInspect("SharedBigInt64", this.value, inspect);
   }
@@ -587,7 +588,7 @@ export class SharedBoolean {
   toJSON(): boolean {
     return this.value;
   }
-  /** For `Deno.inspect`. */
+  /** For `console.log`. */
   [inspectSymbol](inspect: (v: unknown) => string): string {
     return cellInspect("SharedBoolean", this.value, inspect);
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import {
@@ -16,7 +17,7 @@ import {
   type SharedJSONOptions,
 } from "./_json_store.ts";
 
-const inspectSymbol = Symbol.for("Deno.customInspect");
+const inspectSymbol = customInspect;
 const HERE = import.meta.url;
 
 /**
@@ -105,7 +106,7 @@ export class SharedJSON<T = JSONValue> {
     return pyRepr(this.value);
   }
 
-  /** For `Deno.inspect`. */
+  /** For `console.log`. */
   [inspectSymbol](inspect: (v: unknown) => string): string {
     return `SharedJSON(${inspect(this.value)})`;
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { describe } from "./_futex.ts";
@@ -18,7 +19,7 @@ import {
   type SharedJSONOptions,
 } from "./_json_store.ts";
 
-const inspectSymbol = Symbol.for("Deno.customInspect");
+const inspectSymbol = customInspect;
 const HERE = import.meta.url;
 
 function normalIndex(index: number, length: number, action: string): number {
@@ -319,7 +320,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
     return pyRepr(this.#items());
   }
 
-  /** For `Deno.inspect`: as Python prints a list. */
+  /** For `console.log`: as Python prints a list. */
   [inspectSymbol](): string {
     return this.toString();
   }

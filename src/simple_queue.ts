@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
 import {
@@ -141,7 +142,7 @@ export class SimpleQueue<T = unknown> {
   }
 
   /** How `console.log` shows a queue. @returns The same as `toString()`. */
-  [Symbol.for("Deno.customInspect")](): string {
+  [customInspect](): string {
     return this.toString();
   }
 

@@ -8,10 +8,26 @@
  *
  * The examples run a few at a time (most of their time is spent sleeping), each with a
  * generous time limit after which it is killed and its check fails.
+ *
+ * With `THREADING_EXAMPLES_RUNTIME` set (the path of a `node` or `bun` binary, with
+ * `--allow-env`), the same checks run the examples on that runtime instead, as
+ * `<runtime> examples/<name>.ts`, in `THREADING_EXAMPLES_ROOT` (a copy of the project
+ * whose `node_modules` holds `@logtape/logtape`): `.ci/run` does so for Node and Bun.
  */
 import assert from "node:assert/strict";
 
-const ROOT = new URL("../", import.meta.url);
+/** An environment variable, if set and readable (`--allow-env`). */
+function env(name: string): string | undefined {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted"
+    ? Deno.env.get(name)
+    : undefined;
+}
+
+/** The `node` or `bun` binary that runs the examples, if not Deno. */
+const RUNTIME = env("THREADING_EXAMPLES_RUNTIME");
+const ROOT = RUNTIME !== undefined && env("THREADING_EXAMPLES_ROOT") !== undefined
+  ? new URL(`file://${env("THREADING_EXAMPLES_ROOT")}/`)
+  : new URL("../", import.meta.url);
 const EXAMPLES = new URL("examples/", ROOT);
 /** How many examples run at once: most of their time is spent sleeping. */
 const CONCURRENCY = 3;
@@ -45,9 +61,11 @@ interface Run {
  * streams is kept and a kill reaches Deno).
  */
 async function runExample(name: string): Promise<Run> {
-  const [, ...args] = taskCommand(name).split(" ");
+  const [, ...args] = RUNTIME === undefined
+    ? taskCommand(name).split(" ")
+    : ["", `examples/${name}.ts`];
   const child = new Deno.Command("sh", {
-    args: ["-c", 'exec "$0" "$@" 2>&1', Deno.execPath(), ...args],
+    args: ["-c", 'exec "$0" "$@" 2>&1', RUNTIME ?? Deno.execPath(), ...args],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -533,7 +551,8 @@ const checks: Record<string, (lines: string[]) => void> = {
     assert.ok(lines.length > 3, "no stack");
     for (const l of lines.slice(3)) assert.match(l, /^ {4}at /);
     assert.ok(
-      lines.some((l) => l.includes("ExcThread.run")),
+      // Bun's stacks name the method without its class: "at run (…)".
+      lines.some((l) => /\bat (ExcThread\.)?run \(.*exc_thread\.ts:/.test(l)),
       "the stack names ExcThread.run",
     );
   },
@@ -550,7 +569,9 @@ Deno.test("every example has a check, and every check an example", async () => {
 });
 
 Deno.test("deno.json has a task example:<name> for every example", async () => {
-  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../deno.json", import.meta.url)),
+  );
   const tasks = config.tasks as Record<string, string>;
   for (const name of NAMES) {
     assert.equal(tasks[`example:${name}`], taskCommand(name), `task example:${name}`);

@@ -1,6 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread } from "../src/thread.ts";
+import { Thread } from "../src/thread.ts";
+import { shutdown } from "../src/thread_functions.ts";
 import { Lock } from "../src/lock.ts";
 import {
   Shareable,

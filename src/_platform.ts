@@ -1,0 +1,275 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Every runtime-specific call of the library, for Deno, Node (≥ 22.18) and Bun (tested:
+ * 1.4.5).
+ * The rest of `src/` uses only this file, the web platform (`Atomics`,
+ * `SharedArrayBuffer`, `TextEncoder`, timers) and the `node:` built-ins that all three
+ * runtimes have (`node:worker_threads`, `node:process`, `node:v8`, `node:timers`,
+ * `node:fs`, `node:url`, `node:util`).
+ *
+ * Deno stays the first runtime: each function takes Deno's own API when `Deno` is
+ * there (permission checks, `Deno.stderr`, `Deno.inspect`), so Deno's behaviour is
+ * the one it had before Node and Bun were supported.
+ *
+ * | Need | Deno | Node | Bun |
+ * | --- | --- | --- | --- |
+ * | main module | `Deno.mainModule` | `process.argv[1]` (real path) | `Bun.main` |
+ * | stdout, stderr (sync) | `Deno.stdout`, `Deno.stderr` | `fs.writeSync(1 / 2)` | same as Node |
+ * | read a file, a link | `Deno.readTextFile`, `Deno.readLinkSync` | `node:fs` | `node:fs` |
+ * | permission to read / env | `Deno.permissions.querySync` | granted | granted |
+ * | the main code has finished | `beforeunload` event | `process` `beforeExit` | same as Node |
+ * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
+ * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
+ * | signals while blocked | `Deno.addSignalListener` wrapped | not wrapped | not wrapped |
+ * | custom inspect | `Symbol.for("Deno.customInspect")` | `Symbol.for("nodejs.util.inspect.custom")` | same as Node |
+ * | a Worker's loop starts | in its module's evaluation | after it (`setImmediate`) | same as Node |
+ *
+ * LogTape, the one dependency, is loaded by `_logtape.ts`: an `npm:` specifier on Deno, the
+ * bare name from `node_modules` on Node and Bun.
+ *
+ * @module
+ */
+import process from "node:process";
+import { readFileSync, readlinkSync, realpathSync, writeSync } from "node:fs";
+import { setImmediate } from "node:timers";
+import { pathToFileURL } from "node:url";
+import { format, inspect as nodeInspect } from "node:util";
+
+// deno-lint-ignore no-explicit-any
+const scope = globalThis as any;
+/** Deno's namespace, when the library runs on Deno. */
+const deno: typeof Deno | undefined = typeof scope.Deno?.version?.deno === "string"
+  ? scope.Deno
+  : undefined;
+
+/** The runtime the library runs on. */
+export const RUNTIME: "deno" | "bun" | "node" = deno !== undefined
+  ? "deno"
+  : typeof scope.Bun === "object"
+  ? "bun"
+  : "node";
+
+/** Whether the library runs on Deno. */
+export const isDeno: boolean = deno !== undefined;
+
+/** Something that writes bytes synchronously, as `Deno.stderr`. */
+export interface SyncWriter {
+  /** Writes some of `bytes`, returning how many. */
+  writeSync(bytes: Uint8Array): number;
+}
+
+/** A file descriptor written synchronously, waiting while a non-blocking pipe is full. */
+function fdWriter(fd: number): SyncWriter {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    writeSync(bytes: Uint8Array): number {
+      for (;;) {
+        try {
+          return writeSync(fd, bytes);
+        } catch (error) {
+          if ((error as { code?: string }).code !== "EAGAIN") throw error;
+          Atomics.wait(pause, 0, 0, 1);
+        }
+      }
+    },
+  };
+}
+
+/** The process's standard output, written synchronously. */
+export const stdout: SyncWriter = deno?.stdout ?? fdWriter(1);
+/** The process's standard error, written synchronously. */
+export const stderr: SyncWriter = deno?.stderr ?? fdWriter(2);
+
+/** The process id. */
+export const pid: number = deno?.pid ?? process.pid;
+
+/** The symbol under which an object tells how `console.log` shows it. */
+export const customInspect: symbol = Symbol.for(
+  isDeno ? "Deno.customInspect" : "nodejs.util.inspect.custom",
+);
+
+/** How `console.log` would show a value, without colours, 4 levels deep. */
+export function inspect(value: unknown): string {
+  return deno !== undefined
+    ? deno.inspect(value, { colors: false, depth: 4 })
+    : nodeInspect(value, { colors: false, depth: 4 });
+}
+
+/** A file path or a URL, as a URL string (Bun's stacks name modules by path). */
+export function toModuleURL(pathOrUrl: string): string {
+  return pathOrUrl.startsWith("/") ? pathToFileURL(pathOrUrl).href : pathOrUrl;
+}
+
+/** The program's main module, as a URL, if there is one. */
+export function mainModule(): string | undefined {
+  try {
+    if (deno !== undefined) return deno.mainModule;
+    if (typeof scope.Bun?.main === "string") return toModuleURL(scope.Bun.main);
+    const script = process.argv[1];
+    if (typeof script !== "string" || script === "") return undefined;
+    return pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the program may read the file at `url` (Deno's read permission). */
+export function mayRead(url: URL | string): boolean {
+  if (deno === undefined) return true;
+  try {
+    return deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * An environment variable, where the program may read it (Deno: `--allow-env`);
+ * `undefined` when unset or not allowed.
+ */
+export function envVar(name: string): string | undefined {
+  try {
+    if (deno === undefined) return process.env[name];
+    if (deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
+      return undefined;
+    }
+    return deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a text file. @throws If it cannot be read. */
+export function readTextFile(url: URL): Promise<string> {
+  if (deno !== undefined) return deno.readTextFile(url);
+  return Promise.resolve(readFileSync(url, "utf8"));
+}
+
+/** The OS thread id of the calling thread, where the platform tells it. */
+export function osThreadId(): number | undefined {
+  try {
+    if (!mayRead("/proc/thread-self")) return undefined;
+    const link = deno !== undefined
+      ? deno.readLinkSync("/proc/thread-self")
+      : readlinkSync("/proc/thread-self");
+    const tid = Number(link.split("/").pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lets the process end while `timer` is pending. */
+export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  if (deno !== undefined) deno.unrefTimer(timer as unknown as number);
+  else (timer as { unref?: () => void }).unref?.();
+}
+
+/**
+ * Calls `listener` each time the main thread's code has finished and its event loop
+ * has nothing left to do (Deno's `beforeunload`, Node's and Bun's `beforeExit`). When
+ * `listener` returns true, the process goes on: it must then schedule the work that
+ * holds it open.
+ */
+export function onMainIdle(listener: () => boolean): void {
+  if (deno !== undefined) {
+    globalThis.addEventListener("beforeunload", (event) => {
+      if (listener()) event.preventDefault();
+    });
+  } else {
+    process.on("beforeExit", () => listener());
+  }
+}
+
+/**
+ * In a Worker: calls `handler` for an error thrown outside any awaited chain (an
+ * uncaught exception, an unhandled rejection), which then does not end the Worker.
+ */
+export function onStrayError(handler: (error: unknown) => void): void {
+  if (deno !== undefined) {
+    globalThis.addEventListener("error", (event) => {
+      event.preventDefault();
+      handler((event as ErrorEvent).error);
+    });
+    globalThis.addEventListener("unhandledrejection", (event) => {
+      event.preventDefault();
+      handler((event as PromiseRejectionEvent).reason);
+    });
+  } else {
+    process.on("uncaughtException", (error) => handler(error));
+    process.on("unhandledRejection", (reason) => handler(reason));
+  }
+}
+
+/**
+ * In a Worker: calls `handler` when `Deno.exit()` ends it (Deno dispatches `unload` and
+ * runs no `exit` listener); with the way it ended. Node and Bun run the `process`
+ * `exit` listeners instead, which the caller listens to.
+ */
+export function onDenoExit(handler: (how: string) => void): void {
+  if (deno === undefined) return;
+  globalThis.addEventListener("unload", () => handler(`Deno.exit(${deno.exitCode})`));
+}
+
+/**
+ * In a Worker on Node and Bun: `console` writes at once to the process's stdout and
+ * stderr, whole lines under `lock`. Their own Worker `console` posts each line to the
+ * main thread, which prints it when its event loop turns: a line printed just before
+ * the process ends would be lost, and one printed while the main thread is blocked
+ * would wait. Deno's Worker `console` writes at once already: left as it is.
+ */
+export function syncConsole(write: (writer: SyncWriter, text: string) => void): void {
+  if (deno !== undefined) return;
+  const out = (...args: unknown[]) => write(stdout, format(...args) + "\n");
+  const err = (...args: unknown[]) => write(stderr, format(...args) + "\n");
+  const con = console as unknown as Record<string, unknown>;
+  for (const name of ["log", "info", "debug"]) con[name] = out;
+  for (const name of ["error", "warn", "trace"]) con[name] = err;
+}
+
+/**
+ * Runs `fn` once the calling module has evaluated: at once on Deno; on Node and Bun from
+ * the next turn of the event loop (`setImmediate`), so that a module whose `fn` blocks
+ * (a Worker's loop, in `Atomics.wait`) does not block inside its own evaluation.
+ */
+export function afterEvaluation(fn: () => unknown): void {
+  if (deno !== undefined) fn();
+  else setImmediate(fn);
+}
+
+/** A signal whose listeners may run while the main thread is blocked. */
+export type Signal = "SIGINT" | "SIGTERM";
+
+/** Deno's signal listener API, to wrap; `undefined` on Node and Bun. */
+export interface SignalApi {
+  add(signal: Signal, handler: () => void): void;
+  remove(signal: Signal, handler: () => void): void;
+}
+
+/**
+ * Deno's `addSignalListener` and `removeSignalListener`, bound, with `replace` to put
+ * wrappers in their place; `undefined` where there is none (Node, Bun), or where the
+ * namespace is frozen.
+ */
+export function denoSignalApi():
+  | (SignalApi & { replace(wrapper: SignalApi): void })
+  | undefined {
+  if (deno === undefined || typeof deno.addSignalListener !== "function") {
+    return undefined;
+  }
+  const namespace = deno as unknown as Record<string, unknown>;
+  return {
+    add: deno.addSignalListener.bind(deno) as SignalApi["add"],
+    remove: deno.removeSignalListener.bind(deno) as SignalApi["remove"],
+    replace(wrapper: SignalApi) {
+      namespace.addSignalListener = wrapper.add;
+      namespace.removeSignalListener = wrapper.remove;
+    },
+  };
+}
+
+/** In the signal Worker's source: the calls that add and remove a signal listener. */
+export const SIGNAL_WORKER_CALLS = {
+  add: "Deno.addSignalListener",
+  remove: "Deno.removeSignalListener",
+} as const;

@@ -1,0 +1,270 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * How a thread starts, off the Thread class: where its code is found (`codeOf`, with the
+ * modules found by earlier starts), the read permission it needs, a free slot of the
+ * thread table (`reserveSlot`), and, in the Worker, the marks of its life
+ * (`bootThread`, `enterJob`, `markRunning`, `markFailed`, `markEnded`, `leaveJob`) that
+ * its starter and its joiners wait on. The order of a start is in `thread.ts`
+ * (`Thread.start`); the slot's states are in `_runtime.ts`.
+ *
+ * @module
+ */
+import { mayRead } from "./_platform.ts";
+
+import { type CodeRef, type StartJob } from "./_protocol.ts";
+import { callerModule, definingModule } from "./_reference.ts";
+import {
+  current,
+  endThread,
+  failStart,
+  H_HIGH,
+  H_NEXT_SLOT,
+  MAX_THREADS,
+  readName,
+  releaseAbandoned,
+  runtime,
+  S_ALIVE,
+  S_IDENT,
+  S_NATIVE_ID,
+  S_START,
+  slotBase,
+  START_PENDING,
+  START_RUNNING,
+} from "./_runtime.ts";
+import { ThreadError } from "./errors.ts";
+import {
+  handles,
+  here,
+  i32,
+  NO_STATE,
+  osThreadId,
+  setState,
+  START_DEADLINE_MS,
+  type ThreadState,
+} from "./_thread_state.ts";
+import { Thread } from "./thread.ts";
+
+/** The modules where a target function was found by an earlier start, per function. */
+export const targetModules = new WeakMap<object, string[]>();
+/** The modules where a Thread subclass was found by an earlier start, per class. */
+export const classModules = new WeakMap<object, string[]>();
+
+export function codeOf(thread: Thread, state: ThreadState, action: string): CodeRef {
+  const candidates = (...own: (string | undefined)[]) => {
+    const all: string[] = [];
+    for (const url of [state.moduleOption, ...own, here.programMain]) {
+      if (url !== undefined && !all.includes(url)) all.push(url);
+    }
+    return all;
+  };
+  let targetRef: { modules: string[]; name: string; source: string } | undefined;
+  if (state.target !== undefined) {
+    const fn = state.target;
+    const source = Function.prototype.toString.call(fn);
+    if (ARROW.test(source)) {
+      throw new TypeError(
+        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
+      );
+    }
+    if (fn.name === "" || fn.name.startsWith("bound ")) {
+      throw new TypeError(
+        `${action}: the target is ${
+          fn.name === "" ? "an anonymous function" : "a bound function"
+        }, which cannot travel to another thread; export a named function from your module (\`export function worker() {…}\`) and pass it as the target`,
+      );
+    }
+    if (/^class[\s{]/.test(source)) {
+      throw new TypeError(
+        `${action}: the target is a class, not a function; pass a function`,
+      );
+    }
+    const modules = targetModules.get(fn) ??
+      candidates(state.origin && callerModule(state.origin));
+    if (modules.length === 0) {
+      throw new TypeError(
+        `${action}: cannot tell which module exports ${fn.name}; name it, as in \`new Thread({ target: ${fn.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${fn.name}`,
+      );
+    }
+    targetRef = { modules, name: fn.name, source };
+  }
+  if (thread.constructor === Thread) {
+    return { kind: "target", ...(targetRef ?? { modules: [], name: "", source: "" }) };
+  }
+  const className = thread.constructor.name;
+  if (className === "") {
+    throw new TypeError(
+      `${action}: its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {…}\`)`,
+    );
+  }
+  const modules = classModules.get(thread.constructor) ??
+    candidates(state.origin && definingModule(className, state.origin));
+  if (targetRef === undefined) return { kind: "subclass", modules, name: className };
+  return {
+    kind: "both",
+    modules,
+    name: className,
+    targetModules: targetRef.modules,
+    targetName: targetRef.name,
+    source: targetRef.source,
+  };
+}
+
+/** The source text of an arrow function: parameters, then `=>`. */
+const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
+
+/** Module URLs known to be readable (read permission is not revoked in practice). */
+const readable = new Set<string>();
+
+export function checkReadable(code: CodeRef, action: string): void {
+  const urls = [WORKER_MODULE, ...code.modules.slice(0, 1)];
+  if (code.kind === "both") urls.push(...code.targetModules.slice(0, 1));
+  for (const url of urls) {
+    if (!url.startsWith("file:") || readable.has(url)) continue;
+    if (mayRead(new URL(url))) {
+      readable.add(url);
+    } else {
+      const path = decodeURIComponent(new URL(url).pathname);
+      throw new ThreadError(
+        `${action}: a thread needs read permission to load its code from ${path}; run with --allow-read (or --allow-read=<the folders of your program and of this library>)`,
+      );
+    }
+  }
+}
+
+const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
+
+/**
+ * @internal For tests: sets how long `start()` waits for a Worker that neither runs
+ * the thread nor fails (default 60 s) in this isolate.
+ * @returns The previous deadline, in milliseconds.
+ */
+export function setStartDeadline(ms: number = START_DEADLINE_MS): number {
+  const previous = here.startDeadlineMs;
+  here.startDeadlineMs = ms;
+  return previous;
+}
+
+/**
+ * Takes a free slot for `ident`, round robin from `H_NEXT_SLOT` (so that an ended
+ * thread's record stays readable as long as possible).
+ */
+export function reserveSlot(ident: number, action: string): number {
+  const from = Atomics.load(i32, H_NEXT_SLOT);
+  for (let n = 0; n < MAX_THREADS - 1; n++) {
+    const slot = 1 + (from - 1 + n) % (MAX_THREADS - 1);
+    const base = slotBase(slot);
+    if (Atomics.load(i32, base + S_IDENT) !== 0) continue;
+    if (Atomics.compareExchange(i32, base + S_IDENT, 0, ident) !== 0) continue;
+    Atomics.store(i32, H_NEXT_SLOT, slot + 1 < MAX_THREADS ? slot + 1 : 1);
+    for (;;) {
+      const high = Atomics.load(i32, H_HIGH);
+      if (high > slot || Atomics.compareExchange(i32, H_HIGH, high, slot + 1) === high) {
+        break;
+      }
+    }
+    return slot;
+  }
+  throw new ThreadError(
+    `${action}: can't start new thread: ${
+      MAX_THREADS - 1
+    } threads are alive or starting, the most this library runs at once`,
+  );
+}
+
+// ---- Used by the Worker bootstrap (`_worker.ts`): not part of the public API. ----
+
+/** @internal Makes the Thread object of a thread starting in this Worker. */
+export function bootThread(
+  ctor: typeof Thread | undefined,
+  job: StartJob,
+  // deno-lint-ignore no-explicit-any
+  target: ((...args: any[]) => unknown) | undefined,
+  payload: {
+    args: unknown[];
+    kwargs?: Record<string, unknown>;
+    fields: Record<string, unknown>;
+  },
+): Thread {
+  const thread = ctor === undefined || ctor === Thread
+    ? new Thread(NO_STATE as never)
+    : Object.create(ctor.prototype) as Thread;
+  const name = readName(runtime, job.slot)!;
+  setState(thread, {
+    slot: job.slot,
+    ident: job.ident,
+    started: true,
+    name,
+    daemon: job.daemon,
+    target,
+    args: payload.args ?? [],
+    kwargs: payload.kwargs,
+  });
+  Object.assign(thread, payload.fields);
+  here.currentThread = thread;
+  handles.set(job.ident, thread);
+  return thread;
+}
+
+/** @internal Makes a job's thread the current thread of this Worker. */
+export function enterJob(job: StartJob): void {
+  current.ident = job.ident;
+  current.slot = job.slot;
+  here.programMain = job.mainModule;
+  here.importing = job.code.modules[0] ?? job.mainModule ?? "its modules";
+}
+
+/** @internal Tells which module the booting thread imports now. */
+export function noteImporting(module: string): void {
+  here.importing = module;
+}
+
+/**
+ * @internal Marks the current Worker thread as running and tells its starter. A slot
+ * that is not the job's (generation check: `S_IDENT`) is never written; a start its
+ * starter gave up on (`START_ABANDONED`) gives its slot back.
+ * @returns false if the starter gave up waiting: the thread must not run (call
+ * {@linkcode leaveJob}).
+ */
+export function markRunning(job: StartJob): boolean {
+  here.importing = undefined;
+  const base = slotBase(job.slot);
+  if (Atomics.load(i32, base + S_IDENT) !== job.ident) return false;
+  Atomics.store(i32, base + S_NATIVE_ID, osThreadId() ?? 0);
+  Atomics.store(i32, base + S_ALIVE, job.ident);
+  if (
+    Atomics.compareExchange(i32, base + S_START, START_PENDING, START_RUNNING) !==
+      START_PENDING
+  ) {
+    Atomics.store(i32, base + S_ALIVE, 0);
+    releaseAbandoned(job);
+    return false;
+  }
+  Atomics.notify(i32, base + S_START);
+  return true;
+}
+
+/** @internal This Worker runs no thread now (its job ended or never ran). */
+export function leaveJob(): void {
+  current.ident = 0;
+  current.slot = -1;
+  // Nothing of the thread stays in this Worker, which runs the next one.
+  here.currentThread = undefined;
+  handles.clear();
+  here.sweepAt = 32;
+}
+
+/** @internal Marks the current Worker thread as ended: joiners wake, counts drop. */
+export function markEnded(job: StartJob): void {
+  endThread(job.slot, job.ident, job.daemon);
+  leaveJob();
+}
+
+/** @internal Marks a thread as failed to start, with the error its starter throws. */
+export function markFailed(
+  job: StartJob,
+  error: { name: string; message: string },
+): void {
+  here.importing = undefined;
+  leaveJob();
+  failStart(job, `${error.name}\n${error.message}`);
+}

@@ -1,0 +1,243 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * What the threads of this isolate share: a Thread object's state (`ThreadState`, kept
+ * under a symbol), the Thread objects known here by ident (`handles`), the handle made
+ * for a thread met first as an ident or a received ticket (`handleFor`), and the few
+ * values that start, boot and shutdown change (`here`). Used by `thread.ts`,
+ * `thread_functions.ts`, `_thread_start.ts` and `excepthook.ts`; not part of the API.
+ *
+ * @module
+ */
+import { osThreadId as readOsThreadId } from "./_platform.ts";
+import { registerKind } from "./_codec.ts";
+import { describe } from "./_futex.ts";
+import { mainModule, type Origin } from "./_reference.ts";
+import {
+  nameBytes,
+  nameVersion,
+  readName,
+  runtime,
+  S_ALIVE,
+  S_DAEMON,
+  S_NATIVE_ID,
+  S_RECORD,
+  slotBase,
+} from "./_runtime.ts";
+import { Thread } from "./thread.ts";
+
+/**
+ * What a Thread object knows of its thread. Once started, `name`, `daemon` and
+ * `nativeId` are a snapshot of the thread's record in its slot, refreshed at each read
+ * while the slot holds that record (see `_runtime.ts`), kept as they were last seen once
+ * the slot holds another thread's.
+ */
+export interface ThreadState {
+  /** Slot in the thread table once started, else -1. */
+  slot: number;
+  /** Ident once started. */
+  ident: number | undefined;
+  started: boolean;
+  name: string;
+  /** The name seqlock's value when `name` was read from the slot; -1: not read. */
+  nameVersion: number;
+  daemon: boolean;
+  /** The OS thread id last read from the slot; 0: not known (yet). */
+  nativeId: number;
+  // deno-lint-ignore no-explicit-any
+  target: ((...args: any[]) => unknown) | undefined;
+  args: readonly unknown[];
+  kwargs: Record<string, unknown> | undefined;
+  /** The `module` option, as a URL. */
+  moduleOption: string | undefined;
+  /** The constructor's call stack, read by `start()` to find the code's modules. */
+  origin: Origin | undefined;
+}
+
+export const kState = Symbol("@threading/threading:thread");
+export const NO_STATE = Symbol("@threading/threading:no-state");
+
+/**
+ * The Thread objects of this isolate, by ident, for threads that were alive when last
+ * looked at: `enumerate()`, `currentThread()` and a received handle give the same object
+ * for the same thread, as CPython's `_active` does. Strong references (a WeakRef would
+ * keep its target, arguments included, until the current task ends: a synchronous loop of
+ * starts would keep them all); the ended threads' entries are dropped by `join()`, by a
+ * sweep whenever the map has doubled (so it stays within twice the live threads), and in
+ * a Worker all at once when its thread ends.
+ */
+export const handles = new Map<number, Thread>();
+export const i32 = runtime.i32;
+
+/** What start, boot and shutdown change in this isolate. */
+/** How long a starter waits for a Worker that neither runs the thread nor fails. */
+export const START_DEADLINE_MS = 60_000;
+
+export const here = {
+  /** Threads constructed in this thread and not started yet (sizes the spare Workers). */
+  unstarted: 0,
+  /** Size at which {@linkcode remember} sweeps {@linkcode handles}. */
+  sweepAt: 32,
+  /** The program's main module, as the main thread knows it. */
+  programMain: (runtime.isMain ? mainModule() : undefined) as string | undefined,
+  /** The Thread object of this Worker's thread, once made. */
+  currentThread: undefined as Thread | undefined,
+  /**
+   * The module a thread of this Worker imports while it boots (before its `run()`), if
+   * any: a `start()` meanwhile is refused (see {@linkcode Thread.start}).
+   */
+  importing: undefined as string | undefined,
+  /** How long a starter waits for a Worker that neither runs the thread nor fails. */
+  startDeadlineMs: START_DEADLINE_MS,
+};
+
+/** Gives a Thread its state: the fields given, the rest at their initial values. */
+export function setState(
+  thread: Thread,
+  fields: Pick<ThreadState, "name" | "daemon"> & Partial<ThreadState>,
+): void {
+  const state: ThreadState = {
+    slot: -1,
+    ident: undefined,
+    started: false,
+    nameVersion: -1,
+    nativeId: 0,
+    target: undefined,
+    args: [],
+    kwargs: undefined,
+    moduleOption: undefined,
+    origin: undefined,
+    ...fields,
+  };
+  Object.defineProperty(thread, kState, { value: state });
+}
+
+export function stateOf(thread: Thread): ThreadState {
+  const state = (thread as unknown as { [kState]?: ThreadState })[kState];
+  if (state === undefined) {
+    throw new TypeError(
+      "Cannot use a Thread: its constructor did not run (call super() first)",
+    );
+  }
+  return state;
+}
+
+/**
+ * A thread name, checked: a string (a number is turned into one) of at most
+ * `NAME_BYTES` (256) bytes of UTF-8.
+ */
+export function checkName(name: unknown): string {
+  let text: string;
+  if (typeof name === "string") text = name;
+  else if (typeof name === "number") text = String(name);
+  else {
+    throw new TypeError(
+      `Cannot name a thread: a name must be a string, received ${describe(name)}`,
+    );
+  }
+  nameBytes(text, "Cannot name a thread");
+  return text;
+}
+
+/** Remembers the Thread object of a thread of this isolate (see {@linkcode handles}). */
+export function remember(ident: number, thread: Thread): void {
+  handles.set(ident, thread);
+  if (handles.size < here.sweepAt) return;
+  for (const [id, t] of handles) {
+    if (id !== 1 && Atomics.load(i32, slotBase(stateOf(t).slot) + S_ALIVE) !== id) {
+      handles.delete(id);
+    }
+  }
+  here.sweepAt = Math.max(32, handles.size * 2);
+}
+
+/**
+ * Refreshes the snapshot of a started thread from its slot, if the slot still holds
+ * that thread's record; else leaves it as last seen.
+ */
+export function refresh(state: ThreadState): void {
+  if (!state.started) return;
+  const base = slotBase(state.slot);
+  const ident = state.ident!;
+  if (Atomics.load(i32, base + S_RECORD) !== ident) return;
+  const version = nameVersion(runtime, state.slot);
+  if (version !== state.nameVersion) {
+    const name = readName(runtime, state.slot, ident);
+    if (name === undefined) return;
+    state.name = name;
+    state.nameVersion = version;
+  }
+  const id = Atomics.load(i32, base + S_NATIVE_ID);
+  if (id !== 0 && Atomics.load(i32, base + S_RECORD) === ident) state.nativeId = id;
+}
+
+/** What a handle knows of a started thread, as it travels (a Thread ticket's head). */
+export interface Snapshot {
+  slot: number;
+  ident: number;
+  name: string;
+  daemon: boolean;
+  nativeId: number;
+}
+
+/**
+ * The handle of a started thread in this isolate: the one it knows, else a new one made
+ * from the thread's record in its slot, else from `snapshot` (the record of an ended
+ * thread may be gone).
+ *
+ * @returns The handle, or `undefined` if the slot no longer holds the thread's record
+ * and no snapshot is given (the thread ended while it was being looked up).
+ */
+export function handleFor(
+  slot: number,
+  ident: number,
+  snapshot?: Snapshot,
+): Thread | undefined {
+  const existing = handles.get(ident);
+  if (existing !== undefined) return existing;
+  const base = slotBase(slot);
+  let fields = snapshot;
+  const daemon = Atomics.load(i32, base + S_DAEMON) === 1;
+  const nativeId = Atomics.load(i32, base + S_NATIVE_ID);
+  const version = nameVersion(runtime, slot);
+  const name = readName(runtime, slot, ident);
+  if (name !== undefined) fields = { slot, ident, name, daemon, nativeId };
+  if (fields === undefined) return undefined;
+  const thread = new Thread(NO_STATE as never);
+  setState(thread, {
+    slot,
+    ident,
+    started: true,
+    name: fields.name,
+    nameVersion: name !== undefined ? version : -1,
+    daemon: fields.daemon,
+    nativeId: fields.nativeId,
+  });
+  remember(ident, thread);
+  return thread;
+}
+
+registerKind("Thread", {
+  create(head) {
+    const snapshot = head as Snapshot;
+    return handleFor(snapshot.slot, snapshot.ident, snapshot)!;
+  },
+});
+
+/** The main thread's OS thread id (0 if unknown), written to its slot at the first call. */
+export function mainNativeId(): number {
+  const word = slotBase(0) + S_NATIVE_ID;
+  let id = Atomics.load(i32, word);
+  if (id === 0 && runtime.isMain) {
+    id = osThreadId() ?? 0;
+    Atomics.store(i32, word, id);
+  }
+  return id;
+}
+
+let osThreadIdCache: number | undefined | null = null;
+
+/** The OS thread id of the calling isolate, if the platform tells it. */
+export function osThreadId(): number | undefined {
+  if (osThreadIdCache === null) osThreadIdCache = readOsThreadId();
+  return osThreadIdCache;
+}

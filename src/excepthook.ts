@@ -1,0 +1,147 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The excepthook: what runs when a thread's `run()` throws, as Python's
+ * `threading.excepthook`. `setExcepthook` stores the hook by reference (module and
+ * exported name) in the shared runtime, so the thread that threw imports and runs it.
+ *
+ * @module
+ */
+import { explainCopy, importModule } from "./_codec.ts";
+import { describe } from "./_futex.ts";
+import { writeStderr } from "./_output.ts";
+import { callerModule, findExport } from "./_reference.ts";
+import {
+  readSharedText,
+  SharedTextKey,
+  sharedTextVersion,
+  writeSharedText,
+} from "./_runtime.ts";
+import { locateExport } from "./_locate.ts";
+
+import type { Thread } from "./thread.ts";
+import { getIdent } from "./thread_functions.ts";
+
+const isFunction = (value: unknown) => typeof value === "function";
+
+/** What an excepthook receives, as Python's `threading.ExceptHookArgs`. */
+export interface ExceptHookArgs {
+  /** The class of the thrown value (its constructor), if it has one. */
+  excType: unknown;
+  /** The thrown value. */
+  excValue: unknown;
+  /** The stack of the thrown value, if it has one. */
+  excTraceback: string | undefined;
+  /** The thread whose `run()` threw. */
+  thread: Thread | undefined;
+}
+
+/** A function that handles an uncaught error of a thread. */
+export type ExceptHook = (args: ExceptHookArgs) => unknown;
+
+/**
+ * The default excepthook, as Python's `threading.__excepthook__`: writes
+ * `Exception in thread <name>:` and the error's stack to stderr.
+ *
+ * @param args The thrown value and the thread.
+ */
+export function excepthook(args: ExceptHookArgs): void {
+  const name = args.thread?.name ?? String(getIdent());
+  const value = args.excValue;
+  const detail = value instanceof Error
+    ? (value.stack ?? `${value.name}: ${value.message}`)
+    : `Uncaught ${describe(value)}`;
+  writeStderr(`Exception in thread ${name}:\n${detail}\n`);
+}
+
+let hook: ExceptHook = excepthook;
+let hookVersion = 0;
+
+/**
+ * Sets the excepthook of every thread, as assigning Python's `threading.excepthook`:
+ * the hook runs in the thread whose `run()` threw. It must be an exported function of
+ * the module that calls `setExcepthook` (other threads import it by name), or
+ * `excepthook` to restore the default.
+ *
+ * @param newHook The hook.
+ * @returns The hook it replaces.
+ * @throws {TypeError} If the hook is not a named function.
+ */
+export function setExcepthook(newHook: ExceptHook): ExceptHook {
+  if (typeof newHook !== "function") {
+    throw new TypeError(
+      `Cannot set excepthook: expected a function, received ${describe(newHook)}`,
+    );
+  }
+  const previous = hook;
+  if (newHook === excepthook) {
+    writeSharedText(SharedTextKey.EXCEPTHOOK, "", "the excepthook");
+  } else {
+    if (newHook.name === "") {
+      throw new TypeError(
+        "Cannot set excepthook: an anonymous function cannot run in other threads; export a named function and pass it",
+      );
+    }
+    const module = callerModule();
+    writeSharedText(
+      SharedTextKey.EXCEPTHOOK,
+      JSON.stringify({ module, name: newHook.name, source: String(newHook) }),
+      "the excepthook",
+    );
+  }
+  hook = newHook;
+  hookVersion = sharedTextVersion(SharedTextKey.EXCEPTHOOK);
+  return previous;
+}
+
+/** Resolves the program-wide excepthook in this thread (importing its module). */
+async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
+  const version = sharedTextVersion(SharedTextKey.EXCEPTHOOK);
+  if (version === hookVersion) return { hook };
+  const { text } = readSharedText(SharedTextKey.EXCEPTHOOK);
+  if (text === "") {
+    hook = excepthook;
+    hookVersion = version;
+    return { hook };
+  }
+  const ref = JSON.parse(text) as { module?: string; name: string; source: string };
+  try {
+    if (ref.module === undefined) throw new Error("its module is unknown");
+    const ns = await importModule(ref.module);
+    const found = findExport(ns, ref.name, ref.source) ??
+      (await locateExport([ref.module], ref.name, ref.source, isFunction))?.value;
+    if (typeof found !== "function") throw new Error(`${ref.module} does not export it`);
+    hook = found as ExceptHook;
+    hookVersion = version;
+    return { hook };
+  } catch (error) {
+    return {
+      hook: excepthook,
+      note:
+        `(the excepthook ${ref.name} set with setExcepthook() cannot run in this thread: ${
+          (error as Error).message
+        }; export it from the module that calls setExcepthook)\n`,
+    };
+  }
+}
+
+/** Runs the excepthook for an error thrown by a thread's `run()`. */
+export async function handleUncaught(
+  error: unknown,
+  thread: Thread | undefined,
+): Promise<void> {
+  const { hook: h, note } = await resolveHook();
+  if (note) writeStderr(note);
+  explainCopy(error);
+  const args: ExceptHookArgs = {
+    excType: (error as { constructor?: unknown })?.constructor,
+    excValue: error,
+    excTraceback: (error as { stack?: string })?.stack,
+    thread,
+  };
+  try {
+    await h(args);
+  } catch (hookError) {
+    writeStderr("Exception in threading.excepthook:\n");
+    excepthook({ ...args, excValue: hookError, thread });
+  }
+}

@@ -1,0 +1,171 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The functions that answer about threads from any thread: `currentThread`,
+ * `mainThread`, `enumerate`, `activeCount`, `getIdent`, `getNativeId`, and `sleep` and
+ * `shutdown`. Each reads the shared thread table (`_runtime.ts`), so every thread gets
+ * the same answers.
+ *
+ * @module
+ */
+import { describe, TIMEOUT_MAX, waitRecorded } from "./_futex.ts";
+import { closeIdle } from "./_pool.ts";
+import { KIND_SLEEP } from "./_waits.ts";
+import { current, H_HIGH, runtime, S_ALIVE, S_NATIVE_ID, slotBase } from "./_runtime.ts";
+import {
+  handleFor,
+  handles,
+  here,
+  i32,
+  mainNativeId,
+  NO_STATE,
+  setState,
+} from "./_thread_state.ts";
+import { Thread } from "./thread.ts";
+
+let mainHandle: Thread | undefined;
+
+function makeMain(): Thread {
+  const thread = new Thread(NO_STATE as never);
+  setState(thread, {
+    slot: 0,
+    ident: 1,
+    started: true,
+    name: "MainThread",
+    daemon: false,
+  });
+  handles.set(1, thread);
+  mainNativeId();
+  return thread;
+}
+
+/**
+ * The Thread object of the caller's thread: `MainThread` on the main thread.
+ *
+ * @returns The current thread.
+ */
+export function currentThread(): Thread {
+  if (here.currentThread !== undefined) return here.currentThread;
+  if (runtime.isMain) return here.currentThread = mainThread();
+  // Its own record: the slot holds it while the thread runs.
+  return handleFor(current.slot, current.ident)!;
+}
+
+/**
+ * The main thread's Thread object, the same object from every call in a thread.
+ *
+ * @returns The main thread.
+ */
+export function mainThread(): Thread {
+  if (!runtime.isMain) return handleFor(0, 1)!;
+  return mainHandle ??= makeMain();
+}
+
+/**
+ * The threads alive now, the main thread and the current one included, as seen from
+ * every thread alike. As in CPython, the main thread stays listed once its code has
+ * finished, while the process waits for the non-daemon threads.
+ *
+ * @returns The live threads, in the order they started.
+ */
+export function enumerate(): Thread[] {
+  const out: Thread[] = [];
+  const high = Atomics.load(i32, H_HIGH);
+  // The main thread stays listed once its code has finished, as in CPython.
+  out.push(mainThread());
+  for (let slot = 1; slot < high; slot++) {
+    const ident = Atomics.load(i32, slotBase(slot) + S_ALIVE);
+    if (ident === 0) continue;
+    // A thread that ends (and whose slot is taken again) while listed is left out.
+    const thread = handleFor(slot, ident);
+    if (thread !== undefined) out.push(thread);
+  }
+  // In start order, as Python lists them: idents grow with each start.
+  return out.sort((a, b) => a.ident! - b.ident!);
+}
+
+/**
+ * The number of threads alive: `enumerate().length`.
+ *
+ * @returns The count, the main thread included.
+ */
+export function activeCount(): number {
+  let n = 1; // the main thread, listed even once its code has finished
+  const high = Atomics.load(i32, H_HIGH);
+  for (let slot = 1; slot < high; slot++) {
+    if (Atomics.load(i32, slotBase(slot) + S_ALIVE) !== 0) n++;
+  }
+  return n;
+}
+
+/**
+ * The current thread's ident: a positive integer, the same for that thread in every
+ * thread (the main thread's is 1).
+ *
+ * @returns The ident.
+ */
+export function getIdent(): number {
+  return current.ident;
+}
+
+/**
+ * The current thread's OS thread id where the platform tells it (Linux under
+ * `--allow-all`: Deno guards `/proc/thread-self`), else its ident; on the main thread
+ * too, from the first call.
+ *
+ * @returns The native id.
+ */
+export function getNativeId(): number {
+  const id = current.slot === 0
+    ? mainNativeId()
+    : Atomics.load(i32, slotBase(current.slot) + S_NATIVE_ID);
+  return id !== 0 ? id : current.ident;
+}
+
+/**
+ * Blocks the calling thread for `ms` milliseconds, as Python's `time.sleep` (which takes
+ * seconds). Other threads go on; on the main thread, threads started by threads still
+ * start while it sleeps.
+ *
+ * @param ms Milliseconds to sleep.
+ * @throws {TypeError} If `ms` is not a number.
+ * @throws {RangeError} If `ms` is negative, NaN or larger than `TIMEOUT_MAX`.
+ */
+export function sleep(ms: number): void {
+  if (typeof ms !== "number") {
+    throw new TypeError(
+      `Cannot sleep: ms must be a number of milliseconds, received ${describe(ms)}`,
+    );
+  }
+  if (!(ms >= 0)) {
+    throw new RangeError(
+      `Cannot sleep: ms must be a non-negative number, received ${ms}`,
+    );
+  }
+  if (ms > TIMEOUT_MAX) {
+    throw new RangeError(
+      `Cannot sleep: ms must be at most TIMEOUT_MAX (${TIMEOUT_MAX}), received ${ms}`,
+    );
+  }
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return;
+    waitRecorded(KIND_SLEEP, undefined, 0, sleepWord, 0, 0, left);
+  }
+}
+
+const sleepWord = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Ends the pooled Workers that are idle (Workers kept warm to start the next thread
+ * fast). Call it after joining your threads when a program or a test must finish with
+ * no Worker left, as under `deno test`'s sanitizers; threads started later spawn new
+ * Workers. Main thread only; elsewhere it does nothing.
+ *
+ * @returns A promise that resolves once those Workers have exited.
+ */
+export async function shutdown(): Promise<void> {
+  if (!runtime.isMain) return;
+  here.unstarted = 0;
+  await closeIdle();
+}

@@ -1,0 +1,234 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The portable tests: what must hold on Deno, Node and Bun alike, run by a runner of
+ * their own (no `Deno.test`), so that each runtime runs the file unchanged:
+ *
+ * ```sh
+ * deno run --allow-read --allow-run --allow-env tests/portable/run.ts
+ * node tests/portable/run.ts
+ * bun tests/portable/run.ts
+ * ```
+ *
+ * Each case prints `ok <name>` or `FAILED <name>` with why; the last line is
+ * `N passed, N failed` (what `.ci/run` adds up); the exit code is 1 if a case failed.
+ * Node and Bun need `@logtape/logtape` in a `node_modules` above the project.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import {
+  activeCount,
+  Barrier,
+  Condition,
+  currentThread,
+  enumerate,
+  Event,
+  Lock,
+  mainThread,
+  Queue,
+  Semaphore,
+  SharedInt32,
+  shutdown,
+  Thread,
+  ThreadError,
+} from "../../mod.ts";
+
+// ---- Thread targets (exported: a thread imports them by name). ----
+
+/** Adds 1 to `cell` `n` times, holding `lock` for each. */
+export function addUnderLock(lock: Lock, cell: SharedInt32, n: number): void {
+  for (let i = 0; i < n; i++) {
+    lock.acquire();
+    try {
+      cell.value = cell.value + 1;
+    } finally {
+      lock.release();
+    }
+  }
+}
+
+/** Puts its name on `out` once `go` is set. */
+export function waitThenReport(go: Event, out: Queue<string>): void {
+  go.wait();
+  out.put(currentThread().name);
+}
+
+/** Waits at the barrier, then reports the index it got. */
+export function atBarrier(barrier: Barrier, out: Queue<number>): void {
+  out.put(barrier.wait());
+}
+
+/** Waits on the condition until `ready` is 1, then counts itself in `done`. */
+export function consume(cond: Condition, ready: SharedInt32, done: SharedInt32): void {
+  cond.with(() => {
+    cond.waitFor(() => ready.value === 1);
+    done.add(1);
+  });
+}
+
+/** Counts the threads inside the semaphore at once; records the most. */
+export function inside(sem: Semaphore, now: SharedInt32, most: SharedInt32): void {
+  sem.with(() => {
+    const n = now.add(1) + 1;
+    for (;;) {
+      const m = most.value;
+      if (n <= m || most.compareExchange(m, n) === m) break;
+    }
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* hold the semaphore a while */ }
+    now.add(-1);
+  });
+}
+
+/** Does nothing: a thread whose module fails to load never gets here. */
+export function nothing(): void {}
+
+// ---- The runner. ----
+
+type Case = [name: string, fn: () => void | Promise<void>];
+
+const HERE = new URL(".", import.meta.url);
+// deno-lint-ignore no-explicit-any
+const deno = (globalThis as any).Deno;
+
+/** Runs a program of this folder with the runtime that runs this file. */
+function runProgram(file: string): { code: number | null; stdout: string; ms: number } {
+  const path = new URL(file, HERE).pathname;
+  const args = deno !== undefined ? ["run", "--allow-read", path] : [path];
+  const t0 = performance.now();
+  const result = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: result.status, stdout: result.stdout, ms: performance.now() - t0 };
+}
+
+const cases: Case[] = [
+  ["threads start, are listed while alive, and join", async () => {
+    const go = new Event();
+    const out = new Queue<string>();
+    const threads = [0, 1, 2].map((i) =>
+      new Thread({ target: waitThenReport, args: [go, out], name: `w${i}` })
+    );
+    for (const t of threads) t.start();
+    assert.equal(activeCount(), 4);
+    const names = enumerate().map((t) => t.name);
+    assert.deepEqual(names, ["MainThread", "w0", "w1", "w2"]);
+    assert.equal(enumerate()[0], mainThread());
+    go.set();
+    for (const t of threads) t.join();
+    assert.deepEqual([out.get(), out.get(), out.get()].sort(), ["w0", "w1", "w2"]);
+    assert.ok(threads.every((t) => !t.isAlive()));
+    assert.equal(activeCount(), 1);
+    await shutdown();
+  }],
+  ["a Lock loses no increment: 4 threads x 2,000", async () => {
+    const lock = new Lock();
+    const cell = new SharedInt32(0);
+    const threads = [0, 1, 2, 3].map(() =>
+      new Thread({ target: addUnderLock, args: [lock, cell, 2000] })
+    );
+    for (const t of threads) t.start();
+    for (const t of threads) t.join();
+    assert.equal(cell.value, 8000);
+    assert.equal(lock.locked(), false);
+    await shutdown();
+  }],
+  ["a Barrier lets 3 threads through with indices 0, 1, 2", async () => {
+    const barrier = new Barrier(3);
+    const out = new Queue<number>();
+    const threads = [0, 1, 2].map(() =>
+      new Thread({ target: atBarrier, args: [barrier, out] })
+    );
+    for (const t of threads) t.start();
+    for (const t of threads) t.join();
+    assert.deepEqual([out.get(), out.get(), out.get()].sort(), [0, 1, 2]);
+    await shutdown();
+  }],
+  ["a Condition's notifyAll wakes every waiter", async () => {
+    const cond = new Condition();
+    const ready = new SharedInt32(0);
+    const done = new SharedInt32(0);
+    const threads = [0, 1, 2].map(() =>
+      new Thread({ target: consume, args: [cond, ready, done] })
+    );
+    for (const t of threads) t.start();
+    cond.with(() => {
+      ready.value = 1;
+      cond.notifyAll();
+    });
+    for (const t of threads) t.join();
+    assert.equal(done.value, 3);
+    await shutdown();
+  }],
+  ["a Semaphore(2) lets at most 2 threads in at once", async () => {
+    const sem = new Semaphore(2);
+    const now = new SharedInt32(0);
+    const most = new SharedInt32(0);
+    const threads = [0, 1, 2, 3].map(() =>
+      new Thread({ target: inside, args: [sem, now, most] })
+    );
+    for (const t of threads) t.start();
+    for (const t of threads) t.join();
+    assert.ok(most.value >= 1 && most.value <= 2, `most inside: ${most.value}`);
+    await shutdown();
+  }],
+  [
+    "a boot error (a module the runtime cannot load) reaches start() at once",
+    async () => {
+      const t0 = performance.now();
+      const thread = new Thread({
+        target: nothing,
+        module: new URL("./_unstrippable.ts", import.meta.url),
+      });
+      // Deno and Bun load the module (no error); Node's type stripping refuses it.
+      let refused: unknown;
+      try {
+        thread.start();
+        thread.join();
+      } catch (error) {
+        refused = error;
+      }
+      if (deno === undefined && !("Bun" in globalThis)) {
+        assert.ok(refused instanceof ThreadError, String(refused));
+        assert.match((refused as Error).message, /_unstrippable\.ts failed to load/);
+      } else {
+        assert.equal(refused, undefined);
+      }
+      assert.ok(performance.now() - t0 < 30_000, "no 60 s wait");
+      await shutdown();
+    },
+  ],
+  ["a thread's output printed just before the process ends is never lost (x3)", () => {
+    for (let round = 0; round < 3; round++) {
+      const { code, stdout } = runProgram("_output_at_exit.ts");
+      assert.equal(code, 0, stdout);
+      const lines = stdout.trim().split("\n").sort();
+      const expected = [
+        "main done",
+        ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => `thread ${n} says goodbye`),
+      ].sort();
+      assert.deepEqual(lines, expected, `round ${round}`);
+    }
+  }],
+];
+
+if (import.meta.main) {
+  let passed = 0;
+  let failed = 0;
+  for (const [name, fn] of cases) {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok ${name}`);
+    } catch (error) {
+      failed++;
+      console.log(`FAILED ${name}: ${(error as Error)?.stack ?? error}`);
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
