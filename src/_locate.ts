@@ -13,13 +13,18 @@
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
  * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
- * only a remote module imports needs the `module` option.
+ * only a remote module imports needs the `module` option. The library's own `mod.ts` is
+ * always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
+ * needs no `module` option.
  *
  * @module
  */
 import { readTextFile } from "./_platform.ts";
 import { importModule, loadedModule, loadedModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
+// The library's own exports (`sleep` as a target, as Python's `Thread(target=time.sleep)`)
+// are always searched, last. A cycle (mod.ts reaches this file), read only at call time.
+import * as library from "../mod.ts";
 
 const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
 const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
@@ -120,6 +125,8 @@ export function findLoaded(
     const value = findExport(ns, name, source);
     if (value !== undefined && accept(value)) return { module, value };
   }
+  const value = findExport(library, name, source);
+  if (value !== undefined && accept(value)) return { module: LIBRARY_ENTRY, value };
   return undefined;
 }
 
