@@ -143,3 +143,34 @@ export async function locateExport(
   await importGraph(modules);
   return findLoaded(name, source, accept, modules);
 }
+
+/**
+ * Finds, in the text of the local modules among `modules`, a declaration of the
+ * function `name` that is not at the top level of its module (indented, or inside an
+ * expression: `new Thread({ target: function work() {…} })`), that is, a closure. Used
+ * only to word an error.
+ *
+ * @returns The URL of the module that declares it so, or undefined.
+ */
+export async function nestedDeclaration(
+  modules: readonly string[],
+  name: string,
+): Promise<string | undefined> {
+  const escaped = name.replace(/[$]/g, "\\$");
+  const declaration = new RegExp(`\\bfunction\\s*\\*?\\s*${escaped}\\s*\\(`, "g");
+  for (const url of modules) {
+    if (!url.startsWith("file:")) continue;
+    let text: string;
+    try {
+      text = await readTextFile(new URL(url));
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(declaration)) {
+      const lineStart = text.lastIndexOf("\n", m.index) + 1;
+      const before = text.slice(lineStart, m.index);
+      if (!/^(?:export\s+(?:default\s+)?)?(?:async\s+)?$/.test(before)) return url;
+    }
+  }
+  return undefined;
+}

@@ -243,7 +243,7 @@ export class Thread {
       // Each new thread would import the module again, and start another: refuse, as
       // Python's multiprocessing refuses a start during its bootstrapping phase.
       throw new ThreadError(
-        `${action}: this thread is still importing its code (${here.importing}), whose top-level code starts a thread; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
+        `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
       );
     }
     const code = codeOf(this, state, action);

@@ -38,3 +38,37 @@ Deno.test("default exports and the library's own functions are found as targets"
     "sleep threads: slept",
   ]);
 });
+
+Deno.test("targets and arguments that cannot travel get advice that fits", async () => {
+  const { code, stdout, stderr } = await runFixture("mistakes.ts");
+  assert.equal(code, 0, stderr);
+  const lines = new Map(
+    stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf(":")), l]),
+  );
+  for (const what of ["console.log", "Math.max"]) {
+    const line = lines.get(what)!;
+    assert.match(line, /is a built-in function .*export function log\(/, line);
+    assert.doesNotMatch(line, /cannot be found by reference/);
+  }
+  assert.match(lines.get("bound")!, /bound function \(bound work\).*target: work, args/);
+  const instance = lines.get("instance")!;
+  assert.match(
+    instance,
+    /instance of class Point.*extend Shareable.*\[kTravel\]\(\) method \(README/,
+  );
+  assert.ok(instance.indexOf("Shareable") < instance.indexOf("kTravel"), instance);
+  const stdoutLine = lines.get("stdout")!;
+  assert.match(stdoutLine, /args\[0\] is Deno\.stdout, .*cannot cross threads/);
+  assert.doesNotMatch(stdoutLine, /shareable|Shareable/);
+  // The main module exports `work` with other code, and this `work` is nested: a closure.
+  assert.match(
+    lines.get("loop")!,
+    /the function work is declared inside a function or a block of .*mistakes\.ts \(a closure\).*export it/,
+  );
+});
+
+Deno.test("the README's [kTravel]() example: a Point arrives as a Point", async () => {
+  const { code, stdout, stderr } = await runFixture("travel.ts");
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "true 5\n");
+});
