@@ -285,7 +285,9 @@ export function hostObject(value: object): string | undefined {
   const ctor = (value as { constructor?: unknown }).constructor;
   if (typeof ctor !== "function" || ctor.name === "") return undefined;
   // deno-lint-ignore no-explicit-any
-  if (deno !== undefined && (deno as any)[ctor.name] === ctor) return `a Deno.${ctor.name}`;
+  if (deno !== undefined && (deno as any)[ctor.name] === ctor) {
+    return `a Deno.${ctor.name}`;
+  }
   if (
     scope[ctor.name] === ctor && /\{\s*\[native code\]\s*\}\s*$/.test(String(ctor))
   ) {
