@@ -22,9 +22,6 @@
 import { readTextFile } from "./_platform.ts";
 import { importModule, loadedModule, loadedModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
-// The library's own exports (`sleep` as a target, as Python's `Thread(target=time.sleep)`)
-// are always searched, last. A cycle (mod.ts reaches this file), read only at call time.
-import * as library from "../mod.ts";
 
 const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
 const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
@@ -32,6 +29,18 @@ const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
 function ofLibrary(url: string): boolean {
   return url.startsWith(LIBRARY_PREFIX) || url === LIBRARY_ENTRY;
 }
+/**
+ * The library's own exports (`sleep` as a target, as Python's `Thread(target=time.sleep)`),
+ * always searched, last; set by `mod.ts` once it has evaluated (a static import of
+ * `mod.ts` here would change the order in which the library's modules evaluate).
+ */
+let library: Record<string, unknown> = {};
+
+/** @internal Called by `mod.ts` with its own namespace. */
+export function setLibrary(namespace: Record<string, unknown>): void {
+  library = namespace;
+}
+
 /** Most modules one walk visits. */
 const MAX_MODULES = 2000;
 

@@ -527,7 +527,11 @@ export class Thread {
     return this.toString();
   }
 
-  /** How a started thread travels to another thread: as a handle to the same thread. */
+  /**
+   * How a started thread travels to another thread: as a handle to the same thread; a
+   * subclass's handle as its subclass, with its own fields, when the receiving thread
+   * finds the class (else as a plain Thread).
+   */
   [kTravel](): Ticket {
     const state = stateOf(this);
     if (!state.started) {
@@ -545,6 +549,20 @@ export class Thread {
       daemon: state.daemon,
       nativeId: state.nativeId,
     };
-    return { kind: "Thread", head };
+    const ctor = this.constructor;
+    if (ctor === Thread) return { kind: "Thread", head };
+    // A subclass travels as its class (found in the receiving thread as a subclass is
+    // found at start()), with its own fields, as start() sends them.
+    const fields: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) {
+      fields[key] = (this as Record<string, unknown>)[key];
+    }
+    const module = classModules.get(ctor)?.[0];
+    return {
+      kind: "Thread",
+      head: { ...head, className: ctor.name, module },
+      module,
+      body: fields,
+    };
   }
 }
