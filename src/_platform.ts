@@ -20,7 +20,7 @@
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
  * | signals while blocked | `Deno.addSignalListener` wrapped | not wrapped | not wrapped |
- * | host objects (streams, files, sockets) | `Deno.stdin/stdout/stderr`, classes of `Deno.*` | `process.stdin/stdout/stderr` | same as Node |
+ * | host objects (streams, files, sockets) | `Deno.stdin/stdout/stderr`, classes of `Deno.*` | `process.stdout/stderr` | same as Node |
  * | custom inspect | `Symbol.for("Deno.customInspect")` | `Symbol.for("nodejs.util.inspect.custom")` | same as Node |
  *
  * @module
@@ -280,7 +280,12 @@ export const SIGNAL_WORKER_CALLS = {
 export function hostObject(value: object): string | undefined {
   for (const stream of ["stdin", "stdout", "stderr"] as const) {
     if (deno !== undefined && deno[stream] === value) return `Deno.${stream}`;
-    if (process[stream] as unknown === value) return `process.${stream}`;
+  }
+  // Not process.stdin: reading the getter would open standard input.
+  if (deno === undefined) {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (process[stream] as unknown === value) return `process.${stream}`;
+    }
   }
   const ctor = (value as { constructor?: unknown }).constructor;
   if (typeof ctor !== "function" || ctor.name === "") return undefined;
