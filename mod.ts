@@ -86,6 +86,10 @@ export {
   type Ticket,
   type Traveller,
 } from "./src/_codec.ts";
+// The library's own exports are found as targets (`new Thread({ target: sleep })`).
+import * as library from "./mod.ts";
+import { setLibrary } from "./src/_locate.ts";
+setLibrary(library);
 // Last: the Worker bootstrap (it does nothing here), so that the program's module graph
 // holds every module a Worker loads, cached before the first Worker needs it (a library
 // loaded over https, from JSR, on a cold cache). See `src/_pool.ts`.

@@ -58,6 +58,7 @@
  *
  * @module
  */
+import { hostObject } from "./_platform.ts";
 import { describe } from "./_futex.ts";
 import { H_OID, runtime } from "./_runtime.ts";
 import { canHoldShared, pack, peekWire, release, unpack } from "./_codec_bytes.ts";
@@ -436,11 +437,18 @@ export function encode(
     if (cannotCopy(obj)) return refuse(describe(obj), "pass the data it holds instead");
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
+      const host = hostObject(obj);
+      if (host !== undefined) {
+        return refuse(
+          `${host}, an object of the runtime that belongs to its thread`,
+          "each thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead",
+        );
+      }
       const name = (obj.constructor as { name?: string } | undefined)?.name ||
         "(anonymous)";
       return refuse(
         `an instance of class ${name}, which has methods`,
-        `make ${name} shareable (extend Shareable, or give it a [kTravel]() method) so that it arrives as a ${name}, or pass a plain object`,
+        `to share it, make ${name} extend Shareable (it then arrives as a ${name}, its fields shared), or give it a [kTravel]() method (README: "What crosses, and how"); else pass a plain object`,
       );
     }
     const out: Record<string, unknown> = {};

@@ -13,7 +13,9 @@
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
  * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
- * only a remote module imports needs the `module` option.
+ * only a remote module imports needs the `module` option. The library's own `mod.ts` is
+ * always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
+ * needs no `module` option.
  *
  * @module
  */
@@ -27,6 +29,18 @@ const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
 function ofLibrary(url: string): boolean {
   return url.startsWith(LIBRARY_PREFIX) || url === LIBRARY_ENTRY;
 }
+/**
+ * The library's own exports (`sleep` as a target, as Python's `Thread(target=time.sleep)`),
+ * always searched, last; set by `mod.ts` once it has evaluated (a static import of
+ * `mod.ts` here would change the order in which the library's modules evaluate).
+ */
+let library: Record<string, unknown> = {};
+
+/** @internal Called by `mod.ts` with its own namespace. */
+export function setLibrary(namespace: Record<string, unknown>): void {
+  library = namespace;
+}
+
 /** Most modules one walk visits. */
 const MAX_MODULES = 2000;
 
@@ -120,6 +134,8 @@ export function findLoaded(
     const value = findExport(ns, name, source);
     if (value !== undefined && accept(value)) return { module, value };
   }
+  const value = findExport(library, name, source);
+  if (value !== undefined && accept(value)) return { module: LIBRARY_ENTRY, value };
   return undefined;
 }
 
@@ -135,4 +151,35 @@ export async function locateExport(
 ): Promise<{ module: string; value: unknown } | undefined> {
   await importGraph(modules);
   return findLoaded(name, source, accept, modules);
+}
+
+/**
+ * Finds, in the text of the local modules among `modules`, a declaration of the
+ * function `name` that is not at the top level of its module (indented, or inside an
+ * expression: `new Thread({ target: function work() {…} })`), that is, a closure. Used
+ * only to word an error.
+ *
+ * @returns The URL of the module that declares it so, or undefined.
+ */
+export async function nestedDeclaration(
+  modules: readonly string[],
+  name: string,
+): Promise<string | undefined> {
+  const escaped = name.replace(/[$]/g, "\\$");
+  const declaration = new RegExp(`\\bfunction\\s*\\*?\\s*${escaped}\\s*\\(`, "g");
+  for (const url of modules) {
+    if (!url.startsWith("file:")) continue;
+    let text: string;
+    try {
+      text = await readTextFile(new URL(url));
+    } catch {
+      continue;
+    }
+    for (const m of text.matchAll(declaration)) {
+      const lineStart = text.lastIndexOf("\n", m.index) + 1;
+      const before = text.slice(lineStart, m.index);
+      if (!/^(?:export\s+(?:default\s+)?)?(?:async\s+)?$/.test(before)) return url;
+    }
+  }
+  return undefined;
 }

@@ -21,6 +21,7 @@
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
  * | signals while blocked | `Deno.addSignalListener` wrapped | not wrapped | not wrapped |
+ * | host objects (streams, files, sockets) | `Deno.stdin/stdout/stderr`, classes of `Deno.*` | `process.stdout/stderr` | same as Node |
  * | custom inspect | `Symbol.for("Deno.customInspect")` | `Symbol.for("nodejs.util.inspect.custom")` | same as Node |
  * | a Worker's loop starts | in its module's evaluation | after it (`setImmediate`) | same as Node |
  *
@@ -273,3 +274,34 @@ export const SIGNAL_WORKER_CALLS = {
   add: "Deno.addSignalListener",
   remove: "Deno.removeSignalListener",
 } as const;
+
+/**
+ * Names an object of the runtime itself that holds a resource of this thread (a
+ * standard stream, a file, a socket, a class of `Deno.*` or a global class whose code
+ * is native): such an object cannot cross threads, and no class of the user's can be
+ * made to carry it.
+ * @returns How to name it (`Deno.stdout`, `a Deno.FsFile`), or undefined.
+ */
+export function hostObject(value: object): string | undefined {
+  for (const stream of ["stdin", "stdout", "stderr"] as const) {
+    if (deno !== undefined && deno[stream] === value) return `Deno.${stream}`;
+  }
+  // Not process.stdin: reading the getter would open standard input.
+  if (deno === undefined) {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (process[stream] as unknown === value) return `process.${stream}`;
+    }
+  }
+  const ctor = (value as { constructor?: unknown }).constructor;
+  if (typeof ctor !== "function" || ctor.name === "") return undefined;
+  // deno-lint-ignore no-explicit-any
+  if (deno !== undefined && (deno as any)[ctor.name] === ctor) {
+    return `a Deno.${ctor.name}`;
+  }
+  if (
+    scope[ctor.name] === ctor && /\{\s*\[native code\]\s*\}\s*$/.test(String(ctor))
+  ) {
+    return `a ${ctor.name}`;
+  }
+  return undefined;
+}

@@ -75,16 +75,28 @@ export function mainModule(): string | undefined {
 /**
  * Finds `name` among the exports of `module`, checking that it is the same code as
  * `source` when given (a closure or a different function of the same name is refused).
+ * A function or class exported as the module's `default` (`export default function
+ * work`) is found by its own name too, when it is the same code (for a class, when its
+ * name matches: classes are looked up without source).
  */
 export function findExport(
   namespace: Record<string, unknown>,
   name: string,
   source: string | undefined,
 ): unknown {
-  if (!Object.hasOwn(namespace, name)) return undefined;
-  const value = namespace[name];
-  if (source !== undefined && typeof value === "function" && String(value) !== source) {
-    return undefined;
+  if (Object.hasOwn(namespace, name)) {
+    const value = namespace[name];
+    if (source === undefined || typeof value !== "function" || String(value) === source) {
+      return value;
+    }
   }
-  return value;
+  if (name === "default" || !Object.hasOwn(namespace, "default")) return undefined;
+  const fallback = namespace.default;
+  if (
+    typeof fallback === "function" && fallback.name === name &&
+    (source === undefined || String(fallback) === source)
+  ) {
+    return fallback;
+  }
+  return undefined;
 }

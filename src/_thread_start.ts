@@ -66,11 +66,19 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
         `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
       );
     }
-    if (fn.name === "" || fn.name.startsWith("bound ")) {
+    if (fn.name.startsWith("bound ")) {
       throw new TypeError(
-        `${action}: the target is ${
-          fn.name === "" ? "an anonymous function" : "a bound function"
-        }, which cannot travel to another thread; export a named function from your module (\`export function worker() {…}\`) and pass it as the target`,
+        `${action}: the target is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its target by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
+      );
+    }
+    if (fn.name === "") {
+      throw new TypeError(
+        `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {…}\`) and pass it as the target`,
+      );
+    }
+    if (NATIVE.test(source)) {
+      throw new TypeError(
+        `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function log(...args: unknown[]) { console.log(...args); }\` for console.log`,
       );
     }
     if (/^class[\s{]/.test(source)) {
@@ -108,6 +116,9 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     source: targetRef.source,
   };
 }
+
+/** The source text of a built-in (or bound) function. */
+const NATIVE = /\{\s*\[native code\]\s*\}$/;
 
 /** The source text of an arrow function: parameters, then `=>`. */
 const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;

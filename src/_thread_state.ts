@@ -10,6 +10,7 @@
  */
 import { osThreadId as readOsThreadId } from "./_platform.ts";
 import { registerKind } from "./_codec.ts";
+import { findLoaded } from "./_locate.ts";
 import { describe } from "./_futex.ts";
 import { mainModule, type Origin } from "./_reference.ts";
 import {
@@ -216,10 +217,39 @@ export function handleFor(
   return thread;
 }
 
+/** Handles given their subclass by the ticket being decoded: their fields are filled. */
+const upgraded = new WeakSet<Thread>();
+
+function isThreadClass(value: unknown): boolean {
+  return typeof value === "function" &&
+    (value === Thread || value.prototype instanceof Thread);
+}
+
 registerKind("Thread", {
   create(head) {
-    const snapshot = head as Snapshot;
-    return handleFor(snapshot.slot, snapshot.ident, snapshot)!;
+    const snapshot = head as Snapshot & { className?: string; module?: string };
+    const thread = handleFor(snapshot.slot, snapshot.ident, snapshot)!;
+    // A subclass's handle arrives as its subclass when the class is found here (in the
+    // ticket's module, the modules loaded here, or the library: a Timer), else as a
+    // plain Thread. The thread's own object (or one already of the class) is kept.
+    if (snapshot.className !== undefined && thread.constructor === Thread) {
+      const found = findLoaded(
+        snapshot.className,
+        undefined,
+        isThreadClass,
+        snapshot.module === undefined ? [] : [snapshot.module],
+      );
+      if (found !== undefined) {
+        Object.setPrototypeOf(thread, (found.value as typeof Thread).prototype);
+        upgraded.add(thread);
+      }
+    }
+    return thread;
+  },
+  fill(object, body) {
+    if (!upgraded.has(object as Thread)) return;
+    upgraded.delete(object as Thread);
+    Object.assign(object, body);
   },
 });
 

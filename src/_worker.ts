@@ -47,7 +47,7 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decode, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
-import { importGraph, locateExport } from "./_locate.ts";
+import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
@@ -111,7 +111,7 @@ async function loadExport(
     if (value !== undefined) return value;
     misses.push(
       Object.hasOwn(ns, name)
-        ? `${url} exports a different ${name} (is the target a closure, or a local function that shadows the export?)`
+        ? `${url} exports a different ${name}: the target is another function of that name (a closure, or a local function that shadows the export); a thread imports its target by name, so pass the exported ${name} itself and give it what the closure used as args`
         : `${url} does not export ${name}`,
     );
   }
@@ -124,6 +124,13 @@ async function loadExport(
     (value) => typeof value === "function",
   );
   if (found !== undefined) return found.value;
+  const nested = what === "function" ? await nestedDeclaration(modules, name) : undefined;
+  if (nested !== undefined) {
+    throw new StartError(
+      "TypeError",
+      `the function ${name} is declared inside a function or a block of ${nested} (a closure), not at the top level of its module: a thread imports its target by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}…\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`,
+    );
+  }
   const option = what === "class"
     ? `module: import.meta.resolve("./tasks.ts")`
     : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;

@@ -243,7 +243,7 @@ export class Thread {
       // Each new thread would import the module again, and start another: refuse, as
       // Python's multiprocessing refuses a start during its bootstrapping phase.
       throw new ThreadError(
-        `${action}: this thread is still importing its code (${here.importing}), whose top-level code starts a thread; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
+        `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
       );
     }
     const code = codeOf(this, state, action);
@@ -527,7 +527,11 @@ export class Thread {
     return this.toString();
   }
 
-  /** How a started thread travels to another thread: as a handle to the same thread. */
+  /**
+   * How a started thread travels to another thread: as a handle to the same thread; a
+   * subclass's handle as its subclass, with its own fields, when the receiving thread
+   * finds the class (else as a plain Thread).
+   */
   [kTravel](): Ticket {
     const state = stateOf(this);
     if (!state.started) {
@@ -545,6 +549,20 @@ export class Thread {
       daemon: state.daemon,
       nativeId: state.nativeId,
     };
-    return { kind: "Thread", head };
+    const ctor = this.constructor;
+    if (ctor === Thread) return { kind: "Thread", head };
+    // A subclass travels as its class (found in the receiving thread as a subclass is
+    // found at start()), with its own fields, as start() sends them.
+    const fields: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) {
+      fields[key] = (this as Record<string, unknown>)[key];
+    }
+    const module = classModules.get(ctor)?.[0];
+    return {
+      kind: "Thread",
+      head: { ...head, className: ctor.name, module },
+      module,
+      body: fields,
+    };
   }
 }

@@ -574,3 +574,22 @@ Deno.test("large binary data crosses as a memory copy; a SharedArrayBuffer is no
   assert.equal(new Int32Array(sab)[0], 42);
   await shutdown();
 });
+
+Deno.test("a change to a frozen copy: the excepthook's report names SharedList/SharedJSON, a caught TypeError keeps V8's words", async () => {
+  const fixture = new URL("./fixtures/frozen_hint.ts", import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-lock", "--allow-read", fixture],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, stderr);
+  // As the README's "Copies are never silent" says.
+  assert.equal(stdout, "caught: Cannot add property 3, object is not extensible\n");
+  assert.match(
+    stderr,
+    /Exception in thread appender:\nTypeError: Cannot add property 3, object is not extensible; if it came from another thread, it is a frozen copy .* SharedList or SharedJSON/,
+  );
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  assert.match(readme, /Caught, it keeps V8's own\s+words/);
+});

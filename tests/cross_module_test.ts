@@ -35,6 +35,6 @@ Deno.test("targets, subclasses, Shareables, Barrier actions, Timers and the exce
   );
   assert.match(
     lines[10],
-    /^closure: TypeError: Cannot start thread "Thread-4": the function hidden cannot be found by reference: .*main\.ts does not export hidden.*module: import\.meta\.resolve\("\.\/tasks\.ts"\)/,
+    /^closure: TypeError: Cannot start thread "Thread-4": the function hidden is declared inside a function or a block of .*main\.ts \(a closure\), not at the top level of its module.*move hidden to the top level, export it/,
   );
 });

@@ -398,7 +398,7 @@ Deno.test("put() refuses what cannot go through a queue, saying what to do", asy
     [
       "class instance",
       new Point(1),
-      /the item is an instance of class Point, which has methods.*make Point shareable/,
+      /the item is an instance of class Point, which has methods.*make Point extend Shareable/,
     ],
     ["promise", new Map([[1, Promise.resolve()]]), /is an instance of Promise/],
   ];

@@ -9,7 +9,9 @@ import {
   mainThread,
   SharedList,
   shutdown,
+  sleep,
   Thread,
+  Timer,
 } from "../mod.ts";
 import {
   H_NEXT_SLOT,
@@ -20,6 +22,34 @@ import {
 } from "../src/_runtime.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----
+
+/** A Python-style stoppable thread: its stop flag is a shared Event field. */
+export class StoppableThread extends Thread {
+  stopEvent = new Event();
+  stop(): void {
+    this.stopEvent.set();
+  }
+  override run(): void {
+    while (!this.stopEvent.wait(20));
+  }
+}
+
+/** Stops `t` from another thread, reporting what class its handle arrived as. */
+export function supervise(t: StoppableThread, out: SharedList<string>): void {
+  out.push(`${t.constructor.name}|${t instanceof StoppableThread}`);
+  t.stop();
+}
+
+/** Calls a Timer's cancel() from another thread. */
+export function cancelTimer(t: Timer, out: SharedList<string>): void {
+  out.push(`${t.constructor.name}|${t instanceof Timer}|${t.interval}`);
+  t.cancel();
+}
+
+/** A Timer function: records that it fired. */
+export function fired(out: SharedList<string>): void {
+  out.push("fired");
+}
 
 /** Waits for `ev`. */
 export function waitFor(ev: Event): void {
@@ -185,4 +215,32 @@ Deno.test("getNativeId() on the main thread is the OS thread id from the first c
   assert.equal(first, tid);
   assert.equal(handle, tid);
   assert.equal(again, tid);
+});
+
+Deno.test("a subclass handle sent to another thread arrives as its subclass: Timer.cancel() and stop() from there", async () => {
+  const out = new SharedList<string>();
+  const timer = new Timer(60_000, fired, [out]);
+  timer.start();
+  const canceller = new Thread({ target: cancelTimer, args: [timer, out] });
+  canceller.start();
+  canceller.join();
+  const t0 = performance.now();
+  timer.join(30_000);
+  assert.equal(
+    timer.isAlive(),
+    false,
+    "the Timer was not cancelled from the other thread",
+  );
+  assert.ok(performance.now() - t0 < 30_000);
+
+  const worker = new StoppableThread();
+  worker.start();
+  sleep(10);
+  const supervisor = new Thread({ target: supervise, args: [worker, out] });
+  supervisor.start();
+  supervisor.join();
+  worker.join(30_000);
+  assert.equal(worker.isAlive(), false, "stop() from the supervisor did not stop it");
+  assert.deepEqual([...out], ["Timer|true|60000", "StoppableThread|true"]);
+  await shutdown();
 });
