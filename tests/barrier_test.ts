@@ -24,6 +24,15 @@ export function failingAction() {
 /** A named action that no module exports. */
 function hiddenAction() {}
 
+/** Turns the event loop until `done()` holds (an async wait registers over some turns). */
+async function until(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!done()) {
+    assert.ok(performance.now() < deadline, "timed out waiting for the condition");
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
 /** Waits at the barrier `rounds` times, recording each arrival index. */
 export function party(b: Barrier, out: Int32Array, rounds: number) {
   actionOut = out;
@@ -102,8 +111,7 @@ Deno.test("Barrier.nWaiting counts waiters; abort() breaks them with BrokenBarri
   const b = new Barrier(3);
   const a = b.waitAsync();
   const c = b.waitAsync();
-  await new Promise((r) => setTimeout(r, 1));
-  assert.equal(b.nWaiting, 2);
+  await until(() => b.nWaiting === 2);
   b.abort();
   assert.equal(b.broken, true);
   assert.equal(b.nWaiting, 0);
@@ -122,7 +130,7 @@ Deno.test("Barrier.nWaiting counts waiters; abort() breaks them with BrokenBarri
 Deno.test("Barrier.reset() sends waiters BrokenBarrierError and reopens the barrier", async () => {
   const b = new Barrier(2);
   const a = b.waitAsync();
-  await new Promise((r) => setTimeout(r, 1));
+  await until(() => b.nWaiting === 1);
   b.reset();
   await assert.rejects(a, /reset while this thread waited/);
   assert.equal(b.broken, false);
@@ -226,10 +234,7 @@ Deno.test("Barrier abort() from the main thread breaks waiting threads", async (
     new Thread({ target: partyOnce, args: [b, out, i, bytes()] })
   );
   for (const t of threads) t.start();
-  const deadline = performance.now() + 10_000;
-  while (b.nWaiting < 2 && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
+  await until(() => b.nWaiting === 2);
   b.abort();
   for (const t of threads) await t.joinAsync();
   assert.deepEqual([out[0], out[1]], [2, 2]);
