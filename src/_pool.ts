@@ -25,6 +25,7 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
+  SHARE_ENV,
   Worker as NodeWorker,
 } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
@@ -124,6 +125,10 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
       [BOOT_KEY]: { runtime: runtime.sab, control, port: port2 },
     },
     transferList: [port2 as never],
+    // Threads share the process's environment, as in Python. The default (a copy of
+    // process.env) reads every variable: in a terminal, Deno stops at an "env access"
+    // prompt at the first `new Thread()` when --allow-env is not given.
+    env: SHARE_ENV,
     resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
   });
   worker.unref();

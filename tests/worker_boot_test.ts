@@ -1,0 +1,72 @@
+// Copyright the threading for Deno authors. MIT license.
+// How Workers boot, in real subprocesses: in a terminal (no permission prompt), when the
+// library's files cannot be read (only the library's error on stderr).
+import assert from "node:assert/strict";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+const root = new URL("../", import.meta.url).pathname;
+
+/** Whether util-linux's `script` (a pseudo-terminal) is there. */
+const hasScript = (() => {
+  try {
+    return new Deno.Command("script", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs `deno run <flags> <fixture>` in a pseudo-terminal, where Deno asks for a missing
+ * permission instead of refusing it. Ends it as soon as a prompt shows.
+ */
+async function runInTerminal(file: string, flags: string[]): Promise<string> {
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--no-lock",
+    ...flags,
+    new URL(file, fixtures).pathname,
+  ]
+    .map((a) => `'${a}'`).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qc", command, "/dev/null"],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("Deno requests")) {
+      child.kill("SIGKILL");
+      break;
+    }
+  }
+  clearTimeout(timer);
+  await child.stdin.close().catch(() => {});
+  await child.stderr.cancel();
+  await child.status;
+  return text;
+}
+
+Deno.test({
+  name:
+    "in a terminal, threads start with the least permissions and no prompt (no env access)",
+  ignore: !hasScript,
+  fn: async () => {
+    const out = await runInTerminal("tty_thread.ts", ["--allow-read=."]);
+    assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);
+    assert.match(out, /work ran\r?\n/);
+    assert.match(out, /joined\r?\n/);
+    assert.match(out, /signals done\r?\n/);
+  },
+});
