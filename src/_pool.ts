@@ -70,8 +70,10 @@ const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
  * The module a Worker starts from: a `data:` URL, because `node:worker_threads` takes
  * only `file:` and `data:` URLs while this library may be loaded over https (from JSR).
  * It imports the bootstrap, and when that import fails (a missing permission, say) it
- * posts why on the Worker's channel before the Worker dies, so that a starter blocked
- * in `Atomics.wait` learns it at the main thread's next wait slice.
+ * posts why on the Worker's channel, so that a starter blocked in `Atomics.wait` learns
+ * it at the main thread's next wait slice, and ends quietly: the error is the starter's
+ * to report (`start()` throws a `ThreadError`), not Deno's ("error: Uncaught (in
+ * worker …)" on stderr, once per spare Worker).
  */
 const ENTRY = new URL(
   `data:text/javascript,${
@@ -85,7 +87,6 @@ try {
   const i32 = new Int32Array(boot.runtime);
   Atomics.add(i32, ${H_REQUESTS}, 1);
   Atomics.notify(i32, ${H_REQUESTS});
-  throw error;
 }`,
     )
   }`,
@@ -144,7 +145,11 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   port1.on("message", (message: ToMain) => serve(message, pooled));
   port1.unref();
   worker.on("error", (error: unknown) => died(pooled, error));
-  worker.on("exit", () => died(pooled, undefined));
+  worker.on("exit", () => {
+    // A `died` note not yet delivered carries the real cause: serve it first.
+    drain(pooled);
+    died(pooled, undefined);
+  });
   pool.push(pooled);
   return pooled;
 }
@@ -284,17 +289,20 @@ function serve(message: ToMain, from: Pooled): void {
   }
 }
 
+/** Serves the messages that `pooled`'s Worker has posted and are not yet delivered. */
+function drain(pooled: Pooled): void {
+  for (;;) {
+    const received = receiveMessageOnPort(pooled.port);
+    if (received === undefined) break;
+    serve(received.message as ToMain, pooled);
+  }
+}
+
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
   bootDeferred(false);
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
-  for (const pooled of [...pool]) {
-    for (;;) {
-      const received = receiveMessageOnPort(pooled.port);
-      if (received === undefined) break;
-      serve(received.message as ToMain, pooled);
-    }
-  }
+  for (const pooled of [...pool]) drain(pooled);
 }
 
 if (runtime.isMain) setMainService(service);

@@ -70,3 +70,30 @@ Deno.test({
     assert.match(out, /signals done\r?\n/);
   },
 });
+
+Deno.test("spare Workers that cannot load the library end quietly: stderr holds only the ThreadError", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      `--allow-read=${fixtures.pathname}`,
+      new URL("no_library_read.ts", fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1);
+  assert.equal(stdout, "");
+  assert.ok(!stderr.includes("in worker"), stderr);
+  assert.match(
+    stderr,
+    /^error: Uncaught \(in promise\) ThreadError: Cannot start thread "Thread-1": a thread needs read permission/,
+  );
+  assert.equal(stderr.match(/^error:/gm)?.length, 1, stderr);
+});
