@@ -97,3 +97,42 @@ Deno.test("spare Workers that cannot load the library end quietly: stderr holds 
   );
   assert.equal(stderr.match(/^error:/gm)?.length, 1, stderr);
 });
+
+Deno.test("under type checking on a cold cache, a Worker's entry is not checked again", async () => {
+  const denoDir = await Deno.makeTempDir({ prefix: "threading_check_" });
+  try {
+    // The npm packages of the default cache, so that only the type-check cache is cold.
+    const info = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const npm = `${JSON.parse(new TextDecoder().decode(info.stdout)).denoDir}/npm`;
+    await new Deno.Command("cp", { args: ["-r", npm, `${denoDir}/npm`], stderr: "null" })
+      .output();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "test",
+        "--no-lock",
+        "--allow-read",
+        new URL("one_thread_check.ts", fixtures).pathname,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", DENO_DIR: denoDir },
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const out = await child.output();
+    clearTimeout(timer);
+    const output = new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, output);
+    const checks = output.match(/^Check .*$/gm) ?? [];
+    // Only the test module's graph ("Check data:text/javascript,…" or "Check …_worker.ts"
+    // was the Worker's entry checked again, once per Worker, 5-17 s on a cold cache).
+    assert.equal(checks.length, 1, output);
+    assert.match(checks[0], /one_thread_check\.ts$/);
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});
