@@ -191,6 +191,7 @@ function died(pooled: Pooled, error: unknown): void {
 
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
+  flushPrewarm();
   bootDeferred(true);
   let chosen: Pooled | undefined;
   let warm = false;
@@ -259,6 +260,30 @@ function bootDeferred(now: boolean): void {
   ) return;
   const n = deferred;
   deferred = 0;
+  prewarm(n);
+}
+
+/** Spares asked by {@linkcode prewarmSoon}, not booted yet. */
+let soon = 0;
+
+/**
+ * Asks for `n` spare Workers (see {@linkcode prewarm}), booted once the current code
+ * yields (a microtask) or at the next start, whichever comes first. `new Thread()` calls
+ * it: `new NodeWorker` creates the Worker's isolate synchronously (50-80 ms each on an
+ * idle 2-core machine, 130-250 ms under load), which made the first constructions block
+ * the main thread that long each; now a construction costs microseconds, and a
+ * Python-style `new Thread(…)` ×4 then `start()` ×4 still boots the 4 Workers side by
+ * side (the first `start()` boots them all). Main thread only.
+ */
+export function prewarmSoon(n: number): void {
+  if (soon === 0) queueMicrotask(flushPrewarm);
+  soon = Math.max(soon, n);
+}
+
+function flushPrewarm(): void {
+  if (soon === 0) return;
+  const n = soon;
+  soon = 0;
   prewarm(n);
 }
 
@@ -363,6 +388,7 @@ export async function closeIdle(): Promise<void> {
   spares = 1;
   lastCold = false;
   deferred = 0;
+  soon = 0;
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {

@@ -2,6 +2,10 @@
 // How Workers boot, in real subprocesses: in a terminal (no permission prompt), when the
 // library's files cannot be read (only the library's error on stderr).
 import assert from "node:assert/strict";
+import { shutdown, Thread } from "../mod.ts";
+import { poolSize } from "../src/_pool.ts";
+
+export function work(): void {}
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 const root = new URL("../", import.meta.url).pathname;
@@ -135,4 +139,25 @@ Deno.test("under type checking on a cold cache, a Worker's entry is not checked 
   } finally {
     await Deno.remove(denoDir, { recursive: true });
   }
+});
+
+Deno.test("new Thread() boots no Worker itself: its spare boots once the code yields, or at start()", async () => {
+  await shutdown();
+  assert.equal(poolSize(), 0);
+  // Creating a Worker blocks for tens of ms (Deno makes its isolate synchronously).
+  const threads = [1, 2, 3].map(() => new Thread({ target: work }));
+  assert.equal(poolSize(), 0, "no Worker created inside the constructor");
+  await Promise.resolve();
+  assert.equal(poolSize(), 3, "the spares boot once the code yields");
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+  assert.equal(poolSize(), 3, "each thread took one of the spares");
+  // Sync construct-and-start: start() boots what the constructor asked for.
+  await shutdown();
+  const more = [1, 2].map(() => new Thread({ target: work }));
+  more[0].start();
+  assert.equal(poolSize(), 2, "start() booted both spares, side by side");
+  more[1].start();
+  for (const t of more) t.join();
+  await shutdown();
 });
