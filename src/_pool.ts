@@ -25,6 +25,7 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
+  SHARE_ENV,
   Worker as NodeWorker,
 } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
@@ -67,8 +68,17 @@ const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
  * The module a Worker starts from: a `data:` URL, because `node:worker_threads` takes
  * only `file:` and `data:` URLs while this library may be loaded over https (from JSR).
  * It imports the bootstrap, and when that import fails (a missing permission, say) it
- * posts why on the Worker's channel before the Worker dies, so that a starter blocked
- * in `Atomics.wait` learns it at the main thread's next wait slice.
+ * posts why on the Worker's channel, so that a starter blocked in `Atomics.wait` learns
+ * it at the main thread's next wait slice, and ends quietly: the error is the starter's
+ * to report (`start()` throws a `ThreadError`), not Deno's ("error: Uncaught (in
+ * worker …)" on stderr, once per spare Worker).
+ *
+ * The bootstrap's URL comes in `workerData`, so that the import is not analyzable:
+ * under type checking (`deno test`, `deno run --check`) Deno checks a Worker's entry
+ * graph as a new root, and an entry that named the bootstrap made a cold cache check the
+ * library's whole graph again at the first `start()` (5-17 s, "Check data:…" printed
+ * once per Worker; a `file:` entry of the bootstrap itself is checked the same way). The
+ * bootstrap was checked with the program (`mod.ts` imports it) and is not checked again.
  */
 const ENTRY = new URL(
   `data:text/javascript,${
@@ -76,13 +86,12 @@ const ENTRY = new URL(
       `import { workerData } from "node:worker_threads";
 const boot = workerData[${JSON.stringify(BOOT_KEY)}];
 try {
-  await import(${JSON.stringify(WORKER_MODULE)});
+  await import(boot.module);
 } catch (error) {
   boot.port.postMessage({ type: "died", reason: String(error?.message ?? error) });
   const i32 = new Int32Array(boot.runtime);
   Atomics.add(i32, ${H_REQUESTS}, 1);
   Atomics.notify(i32, ${H_REQUESTS});
-  throw error;
 }`,
     )
   }`,
@@ -119,9 +128,13 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const { port1, port2 } = new MessageChannel();
   const worker = new NodeWorker(ENTRY, {
     workerData: {
-      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2 },
+      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2, module: WORKER_MODULE },
     },
     transferList: [port2 as never],
+    // Threads share the process's environment, as in Python. The default (a copy of
+    // process.env) reads every variable: in a terminal, Deno stops at an "env access"
+    // prompt at the first `new Thread()` when --allow-env is not given.
+    env: SHARE_ENV,
     resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB },
   });
   worker.unref();
@@ -137,7 +150,11 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   port1.on("message", (message: ToMain) => serve(message, pooled));
   port1.unref();
   worker.on("error", (error: unknown) => died(pooled, error));
-  worker.on("exit", () => died(pooled, undefined));
+  worker.on("exit", () => {
+    // A `died` note not yet delivered carries the real cause: serve it first.
+    drain(pooled);
+    died(pooled, undefined);
+  });
   pool.push(pooled);
   return pooled;
 }
@@ -172,6 +189,7 @@ function died(pooled: Pooled, error: unknown): void {
 
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
+  flushPrewarm();
   let chosen: Pooled | undefined;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
   for (const from of [W_IDLE, W_BOOTING]) {
@@ -202,6 +220,30 @@ export function dispatch(job: StartJob): void {
   if (!job.daemon) keepAlive();
   // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
   prewarm(1);
+}
+
+/** Spares asked by {@linkcode prewarmSoon}, not booted yet. */
+let soon = 0;
+
+/**
+ * Asks for `n` spare Workers (see {@linkcode prewarm}), booted once the current code
+ * yields (a microtask) or at the next start, whichever comes first. `new Thread()` calls
+ * it: `new NodeWorker` creates the Worker's isolate synchronously (50-80 ms each on an
+ * idle 2-core machine, 130-250 ms under load), which made the first constructions block
+ * the main thread that long each; now a construction costs microseconds, and a
+ * Python-style `new Thread(…)` ×4 then `start()` ×4 still boots the 4 Workers side by
+ * side (the first `start()` boots them all). Main thread only.
+ */
+export function prewarmSoon(n: number): void {
+  if (soon === 0) queueMicrotask(flushPrewarm);
+  soon = Math.max(soon, n);
+}
+
+function flushPrewarm(): void {
+  if (soon === 0) return;
+  const n = soon;
+  soon = 0;
+  prewarm(n);
 }
 
 /** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
@@ -238,16 +280,19 @@ function serve(message: ToMain, from: Pooled): void {
   }
 }
 
+/** Serves the messages that `pooled`'s Worker has posted and are not yet delivered. */
+function drain(pooled: Pooled): void {
+  for (;;) {
+    const received = receiveMessageOnPort(pooled.port);
+    if (received === undefined) break;
+    serve(received.message as ToMain, pooled);
+  }
+}
+
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
-  for (const pooled of [...pool]) {
-    for (;;) {
-      const received = receiveMessageOnPort(pooled.port);
-      if (received === undefined) break;
-      serve(received.message as ToMain, pooled);
-    }
-  }
+  for (const pooled of [...pool]) drain(pooled);
 }
 
 if (runtime.isMain) setMainService(service);
@@ -298,6 +343,7 @@ function stopMain(): void {
  * sanitizers) can finish with no Worker left. Threads still running are not touched.
  */
 export async function closeIdle(): Promise<void> {
+  soon = 0;
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {

@@ -40,7 +40,7 @@ import {
   SIGNAL_WORKER_CALLS,
   type SignalApi,
 } from "./_platform.ts";
-import { Worker } from "node:worker_threads";
+import { SHARE_ENV, Worker } from "node:worker_threads";
 import { runtime } from "./_runtime.ts";
 
 /** The signals whose listeners run while the main thread is blocked. */
@@ -124,7 +124,8 @@ function tellWorker(signal: Signal, on: boolean): void {
   if (worker === undefined) {
     worker = new Worker(
       new URL(`data:text/javascript,${encodeURIComponent(WORKER_SOURCE)}`),
-      { workerData: { sab: words.buffer, signals: SIGNALS } },
+      // SHARE_ENV: no copy of process.env, which would ask for env access (_pool.ts).
+      { workerData: { sab: words.buffer, signals: SIGNALS }, env: SHARE_ENV },
     );
     worker.unref();
   }

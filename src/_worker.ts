@@ -72,6 +72,7 @@ import { currentThread } from "./thread_functions.ts";
 import { excepthook, handleUncaught } from "./excepthook.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
+import { trackThreadTimers } from "./_thread_timers.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -322,6 +323,7 @@ function ending(how: string): void {
 
 if (bootData !== undefined) {
   onStrayError(catchStray);
+  trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
   // close() of the worker scope runs neither, so it is wrapped.

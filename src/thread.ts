@@ -31,7 +31,7 @@ import {
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
-import { dispatch, prewarm } from "./_pool.ts";
+import { dispatch, prewarmSoon } from "./_pool.ts";
 import { KIND_JOIN } from "./_waits.ts";
 import { type StartJob } from "./_protocol.ts";
 import { callerModule, captureOrigin } from "./_reference.ts";
@@ -185,8 +185,9 @@ export class Thread {
       ? `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`
       : checkName(options.name);
     const sub = new.target !== Thread;
-    // Boot a spare Worker now, so that start() finds it warm.
-    if (runtime.isMain) prewarm(++here.unstarted);
+    // Boot a spare Worker once this code yields (or at start()), so that start() finds
+    // it booting or warm; not here: creating a Worker blocks for tens of ms.
+    if (runtime.isMain) prewarmSoon(++here.unstarted);
     setState(this, {
       name,
       daemon: daemon ?? currentThread().daemon,

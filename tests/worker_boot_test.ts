@@ -1,0 +1,163 @@
+// Copyright the threading for Deno authors. MIT license.
+// How Workers boot, in real subprocesses: in a terminal (no permission prompt), when the
+// library's files cannot be read (only the library's error on stderr).
+import assert from "node:assert/strict";
+import { shutdown, Thread } from "../mod.ts";
+import { poolSize } from "../src/_pool.ts";
+
+export function work(): void {}
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+const root = new URL("../", import.meta.url).pathname;
+
+/** Whether util-linux's `script` (a pseudo-terminal) is there. */
+const hasScript = (() => {
+  try {
+    return new Deno.Command("script", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Runs `deno run <flags> <fixture>` in a pseudo-terminal, where Deno asks for a missing
+ * permission instead of refusing it. Ends it as soon as a prompt shows.
+ */
+async function runInTerminal(file: string, flags: string[]): Promise<string> {
+  const command = [
+    Deno.execPath(),
+    "run",
+    "--no-lock",
+    ...flags,
+    new URL(file, fixtures).pathname,
+  ]
+    .map((a) => `'${a}'`).join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qc", command, "/dev/null"],
+    cwd: root,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  let text = "";
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const decoder = new TextDecoder();
+  for await (const chunk of child.stdout) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("Deno requests")) {
+      child.kill("SIGKILL");
+      break;
+    }
+  }
+  clearTimeout(timer);
+  await child.stdin.close().catch(() => {});
+  await child.stderr.cancel();
+  await child.status;
+  return text;
+}
+
+Deno.test({
+  name:
+    "in a terminal, threads start with the least permissions and no prompt (no env access)",
+  ignore: !hasScript,
+  fn: async () => {
+    const out = await runInTerminal("tty_thread.ts", ["--allow-read=."]);
+    assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);
+    assert.match(out, /work ran\r?\n/);
+    assert.match(out, /joined\r?\n/);
+    assert.match(out, /signals done\r?\n/);
+  },
+});
+
+Deno.test("spare Workers that cannot load the library end quietly: stderr holds only the ThreadError", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      `--allow-read=${fixtures.pathname}`,
+      new URL("no_library_read.ts", fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const out = await child.output();
+  clearTimeout(timer);
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 1);
+  assert.equal(stdout, "");
+  assert.ok(!stderr.includes("in worker"), stderr);
+  assert.match(
+    stderr,
+    /^error: Uncaught \(in promise\) ThreadError: Cannot start thread "Thread-1": a thread needs read permission/,
+  );
+  assert.equal(stderr.match(/^error:/gm)?.length, 1, stderr);
+});
+
+Deno.test("under type checking on a cold cache, a Worker's entry is not checked again", async () => {
+  const denoDir = await Deno.makeTempDir({ prefix: "threading_check_" });
+  try {
+    // The npm packages of the default cache, so that only the type-check cache is cold.
+    const info = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const npm = `${JSON.parse(new TextDecoder().decode(info.stdout)).denoDir}/npm`;
+    await new Deno.Command("cp", { args: ["-r", npm, `${denoDir}/npm`], stderr: "null" })
+      .output();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "test",
+        "--no-lock",
+        "--allow-read",
+        new URL("one_thread_check.ts", fixtures).pathname,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", DENO_DIR: denoDir },
+    }).spawn();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    const out = await child.output();
+    clearTimeout(timer);
+    const output = new TextDecoder().decode(out.stdout) +
+      new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, output);
+    const checks = output.match(/^Check .*$/gm) ?? [];
+    // Only the test module's graph ("Check data:text/javascript,…" or "Check …_worker.ts"
+    // was the Worker's entry checked again, once per Worker, 5-17 s on a cold cache).
+    assert.equal(checks.length, 1, output);
+    assert.match(checks[0], /one_thread_check\.ts$/);
+  } finally {
+    await Deno.remove(denoDir, { recursive: true });
+  }
+});
+
+Deno.test("new Thread() boots no Worker itself: its spare boots once the code yields, or at start()", async () => {
+  await shutdown();
+  assert.equal(poolSize(), 0);
+  // Creating a Worker blocks for tens of ms (Deno makes its isolate synchronously).
+  const threads = [1, 2, 3].map(() => new Thread({ target: work }));
+  assert.equal(poolSize(), 0, "no Worker created inside the constructor");
+  await Promise.resolve();
+  assert.equal(poolSize(), 3, "the spares boot once the code yields");
+  for (const t of threads) t.start();
+  for (const t of threads) t.join();
+  assert.equal(poolSize(), 3, "each thread took one of the spares");
+  // Sync construct-and-start: start() boots what the constructor asked for.
+  await shutdown();
+  const more = [1, 2].map(() => new Thread({ target: work }));
+  more[0].start();
+  assert.equal(poolSize(), 2, "start() booted both spares, side by side");
+  more[1].start();
+  for (const t of more) t.join();
+  await shutdown();
+});
