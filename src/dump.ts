@@ -39,16 +39,24 @@
  * that reports a cycle whose threads have not moved for a set time.
  *
  * On a deadlock it writes the report, with the wait-for cycle, to stderr and throws
- * `DeadlockError` in the main thread's blocked call. `THREADING_DEADLOCK=0` in the
+ * `DeadlockError` in the main thread's blocked call.
+ *
+ * Once the main thread's code has finished while non-daemon threads live (the process
+ * is held open for them, see `keepAlive` in `_pool.ts`), the main thread is stopped: it
+ * waits on nothing and can wake no one. The same three snapshots then run from an
+ * unref'd timer every {@linkcode CHECK_MS}, over the live threads (daemon ones too: a
+ * running daemon may wake someone); on a deadlock the report goes to stderr and the
+ * process exits with {@linkcode DEADLOCK_EXIT_CODE} (2, as Go's runtime). `THREADING_DEADLOCK=0` in the
  * environment turns the detector off (read only where `--allow-env` grants it).
  *
  * @module
  */
-import { envVar, unrefTimer } from "./_platform.ts";
+import { envVar, exitProcess, onMainIdle, unrefTimer } from "./_platform.ts";
 import { setSliceHook } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
 import {
   H_HIGH,
+  H_NON_DAEMON,
   H_REQUESTS,
   readCreationSite,
   readName,
@@ -290,7 +298,7 @@ function progressed(
   return all;
 }
 
-function reset(): void {
+function reset(): undefined {
   snapA = snapB = undefined;
 }
 
@@ -395,36 +403,116 @@ function onSlice(forever: boolean): void {
   // A signal listener may wake a blocked thread (Ctrl-C sets an Event, say): no report.
   if (now < nextCheck || !detectionEnabled() || hasSignalListeners()) return;
   nextCheck = now + CHECK_MS;
+  const rows = detectStep();
+  if (rows === undefined) return;
+  const cycle = findCycle(rows);
+  writeStderr(
+    deadlockReport(
+      rows,
+      "every thread is blocked in @threading/threading with no timeout",
+      "The main thread's blocked call throws DeadlockError.",
+    ),
+  );
+  throw new DeadlockError(
+    `Cannot wait: every thread is blocked with no timeout (deadlock)${
+      cycle === undefined ? "" : `: ${formatCycle(rows, cycle)}`
+    }; the full report is on stderr`,
+  );
+}
+
+/**
+ * One step of the detector (call it at least {@linkcode CHECK_MS} apart): takes a
+ * snapshot and compares it with the last ones (see the module doc).
+ *
+ * @returns The threads, once the snapshots prove that every live thread is asleep for
+ * good; else undefined.
+ */
+function detectStep(): ThreadRow[] | undefined {
   const snap = snapshot();
   if (snap === undefined) return reset();
   if (snapA === undefined) {
     snapA = snap.map;
-    return;
+    return undefined;
   }
   const since = progressed(snapB ?? snapA, snap.map);
   if (since === undefined || progressed(snapA, snap.map) === undefined) {
     snapA = snap.map;
     snapB = undefined;
-    return;
+    return undefined;
   }
-  if (!since) return;
+  if (!since) return undefined;
   if (snapB === undefined) {
     snapB = snap.map;
-    return;
+    return undefined;
   }
   reset();
-  const cycle = findCycle(snap.rows);
-  const report =
-    `Deadlock: every thread is blocked in @threading/threading with no timeout; nothing can wake any of them.\n${
-      cycle === undefined ? "" : `${formatCycle(snap.rows, cycle)}\n`
-    }Threads:\n${formatThreads(snap.rows)}\n` +
-    `(The main thread's blocked call throws DeadlockError. THREADING_DEADLOCK=0 turns this check off.)\n`;
-  writeStderr(report);
-  throw new DeadlockError(
-    `Cannot wait: every thread is blocked with no timeout (deadlock)${
-      cycle === undefined ? "" : `: ${formatCycle(snap.rows, cycle)}`
-    }; the full report is on stderr`,
-  );
+  return snap.rows;
 }
 
-if (runtime.isMain) setSliceHook(onSlice);
+/** The text of a deadlock report: `why`, the cycle if any, the threads, `end`. */
+function deadlockReport(
+  rows: ThreadRow[],
+  why: string,
+  end: string,
+  mainDone = false,
+): string {
+  const cycle = findCycle(rows);
+  const main = mainDone
+    ? "  MainThread (ident 1): its code has finished (the process waits for the threads below)\n"
+    : "";
+  return `Deadlock: ${why}; nothing can wake any of them.\n${
+    cycle === undefined ? "" : `${formatCycle(rows, cycle)}\n`
+  }Threads:\n${main}${formatThreads(rows)}\n` +
+    `(${end} THREADING_DEADLOCK=0 turns this check off.)\n`;
+}
+
+/** Exit status of a program whose threads deadlock after its main code finished. */
+export const DEADLOCK_EXIT_CODE = 2;
+
+let afterMainTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Once the main thread's code has finished while non-daemon threads live (the process
+ * is then held open for them, see `keepAlive` in `_pool.ts`): checks every
+ * {@linkcode CHECK_MS} from an unref'd timer. The main thread is stopped: it waits on
+ * nothing and can wake no one, so when every live thread (daemon ones included: a
+ * running daemon may still wake someone) is asleep for good in this library, the
+ * report goes to stderr and the process exits with {@linkcode DEADLOCK_EXIT_CODE}, as
+ * Go's runtime does ("all goroutines are asleep - deadlock!", status 2).
+ */
+function watchAfterMain(): boolean {
+  if (afterMainTimer !== undefined || !detectionEnabled()) return false;
+  reset();
+  const timer = setInterval(() => {
+    const rt = runtime.i32;
+    if (Atomics.load(rt, H_NON_DAEMON) <= 0) {
+      clearInterval(timer);
+      afterMainTimer = undefined;
+      return reset();
+    }
+    // The main thread still runs code of its own (its event loop is not idle yet), or a
+    // listener may wake a thread: no report.
+    if (Atomics.load(rt, slotBase(0) + S_ALIVE) !== 0 || hasSignalListeners()) {
+      return reset();
+    }
+    const rows = detectStep();
+    if (rows === undefined) return;
+    writeStderr(
+      deadlockReport(
+        rows,
+        "the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",
+        `The process exits with status ${DEADLOCK_EXIT_CODE}.`,
+        true,
+      ),
+    );
+    exitProcess(DEADLOCK_EXIT_CODE);
+  }, CHECK_MS);
+  unrefTimer(timer);
+  afterMainTimer = timer;
+  return false;
+}
+
+if (runtime.isMain) {
+  setSliceHook(onSlice);
+  onMainIdle(() => Atomics.load(runtime.i32, H_NON_DAEMON) > 0 && watchAfterMain());
+}

@@ -20,6 +20,7 @@ async function run(
   env: Record<string, string> = {},
   limit = 60_000,
   flags: string[] = [],
+  args: string[] = [],
 ): Promise<Run> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -29,6 +30,7 @@ async function run(
       "--allow-read",
       ...flags,
       new URL(file, fixtures).pathname,
+      ...args,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -252,4 +254,62 @@ Deno.test("watchDeadlocks() reports a partial deadlock while the main thread run
   assert.match(stderr, /MainThread \(ident 1\): running/);
   assert.ok(!stderr.includes("Deadlock:"), "no global report: the main thread runs");
   assert.equal(stderr.match(/Partial deadlock/g)?.length, 1, "reported once");
+});
+
+Deno.test("a deadlock that closes after the main thread's code has finished is reported; the process exits with status 2", async () => {
+  const source = await Deno.readTextFile(new URL("deadlock_after_main.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  for (const mode of ["nojoin", "timedjoin", "daemon-cycle"]) {
+    const { code, stdout, stderr } = await run(
+      "deadlock_after_main.ts",
+      {},
+      60_000,
+      [],
+      [mode],
+    );
+    assert.equal(code, 2, `${mode}: ${stdout}${stderr}`);
+    assert.ok(stdout.includes(`main: done (${mode})`), stdout);
+    assert.match(
+      stderr,
+      /^Deadlock: the main thread's code has finished and every other thread is blocked/m,
+    );
+    assert.match(stderr, /MainThread \(ident 1\): its code has finished/);
+    assert.match(
+      stderr,
+      /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+    );
+    for (const mark of ["left", "right"]) {
+      assert.match(
+        stderr,
+        new RegExp(`at ${mark} \\(file:[^\\n]*deadlock_after_main\\.ts:${lineOf(mark)}:`),
+        `${mode} ${mark}: ${stderr}`,
+      );
+    }
+    assert.match(stderr, /The process exits with status 2\./);
+    if (mode === "daemon-cycle") assert.match(stderr, /\(ident \d, daemon\): waits/);
+  }
+  // A deadlock of one: a thread waits for an Event that nobody is left to set.
+  const { code, stderr } = await run("deadlock_after_main.ts", {}, 60_000, [], ["event"]);
+  assert.equal(code, 2, stderr);
+  assert.match(
+    stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Event #\d+, for \d+\.\d\d s/,
+  );
+  assert.match(stderr, new RegExp(`at waiter \\(file:[^\\n]*:${lineOf("waiter")}:`));
+});
+
+Deno.test("no report after the main thread's code has finished where nothing is stuck: only daemons blocked, a setter outside the library or asleep", async () => {
+  for (const mode of ["only-daemons", "outside", "sleepy"]) {
+    const { code, stdout, stderr } = await run(
+      "deadlock_after_main.ts",
+      {},
+      60_000,
+      [],
+      [mode],
+    );
+    assert.equal(code, 0, `${mode}: ${stdout}${stderr}`);
+    assert.ok(!stderr.includes("Deadlock"), `${mode}: ${stderr}`);
+    if (mode !== "only-daemons") assert.ok(stdout.includes("waiter: set"), stdout);
+  }
 });
