@@ -65,12 +65,14 @@ export interface WaitKind {
   readonly id: number;
   /** Offset of the word holding the holder's ident, or -1. */
   readonly holder: number;
+  /** What the wait is for, after the primitive's name in reports (or ""). */
+  readonly detail?: string;
 }
 
 /**
  * Kinds of wait, by `S_WAIT_KIND` value. The offsets are those of the primitives' id
  * and holder words (`L_ID`/`L_HOLDER`, `R_ID`/`R_OWNER`, `C_ID`, `SEM_ID`, `E_ID`,
- * `B_ID`; this module cannot import them: the primitives import it).
+ * `B_ID`, `Q_ID`; this module cannot import them: the primitives import it).
  */
 export const KINDS: readonly WaitKind[] = [
   { name: "nothing", id: -1, holder: -1 },
@@ -81,8 +83,10 @@ export const KINDS: readonly WaitKind[] = [
   { name: "Event", id: 2, holder: -1 },
   { name: "Barrier", id: 7, holder: -1 },
   { name: "join", id: -1, holder: -1 },
-  { name: "Queue", id: -1, holder: -1 },
+  { name: "Queue", id: 17, holder: -1, detail: "(get: empty)" },
   { name: "sleep", id: -1, holder: -1 },
+  { name: "Queue", id: 17, holder: -1, detail: "(put: full)" },
+  { name: "Queue", id: 17, holder: -1, detail: "(join: tasks not done)" },
 ];
 /** Kind: a `Lock`. */
 export const KIND_LOCK = 1;
@@ -98,10 +102,14 @@ export const KIND_EVENT = 5;
 export const KIND_BARRIER = 6;
 /** Kind: `Thread.join()`: the id is the joined thread's ident. */
 export const KIND_JOIN = 7;
-/** Kind: a queue. */
-export const KIND_QUEUE = 8;
+/** Kind: a queue's blocking `get()`, waiting for an item. */
+export const KIND_QUEUE_GET = 8;
 /** Kind: `sleep()`. */
 export const KIND_SLEEP = 9;
+/** Kind: a queue's blocking `put()`, waiting for room. */
+export const KIND_QUEUE_PUT = 10;
+/** Kind: a queue's `join()`, waiting for every task to be done. */
+export const KIND_QUEUE_JOIN = 11;
 
 /** The waited-on primitive of this thread's current recorded wait, for its beats. */
 let waitedOn: Int32Array | undefined;

@@ -150,9 +150,12 @@ function what(rows: ThreadRow[], row: ThreadRow): string {
   const kind = KINDS[row.kind].name;
   if (row.kind === KIND_JOIN) return `the end of ${label(rows, row.id)} (join)`;
   const created = row.id === 0 ? "" : readCreationSite(row.id);
-  const thing = row.id === 0
-    ? kind
-    : `${kind} #${row.id}${created === "" ? "" : ` (created at ${created})`}`;
+  const detail = KINDS[row.kind].detail;
+  const thing =
+    (row.id === 0
+      ? kind
+      : `${kind} #${row.id}${created === "" ? "" : ` (created at ${created})`}`) +
+    (detail === undefined ? "" : ` ${detail}`);
   if (KINDS[row.kind].holder < 0) return thing;
   return row.holder === 0 ? thing : `${thing} held by ${label(rows, row.holder)}`;
 }
@@ -406,6 +409,7 @@ function onSlice(forever: boolean): void {
   const rows = detectStep();
   if (rows === undefined) return;
   const cycle = findCycle(rows);
+  lastReported = deadlockKey(rows);
   writeStderr(
     deadlockReport(
       rows,
@@ -466,6 +470,14 @@ function deadlockReport(
     `(${end} THREADING_DEADLOCK=0 turns this check off.)\n`;
 }
 
+/** The threads of a deadlock, main excluded, and where each is in its waits. */
+function deadlockKey(rows: ThreadRow[]): string {
+  return rows.filter((r) => r.ident !== 1).map((r) => `${r.ident}:${r.seq}`).join(",");
+}
+
+/** The key of the last deadlock the main thread's blocked call reported. */
+let lastReported = "";
+
 /** Exit status of a program whose threads deadlock after its main code finished. */
 export const DEADLOCK_EXIT_CODE = 2;
 
@@ -497,13 +509,17 @@ function watchAfterMain(): boolean {
     }
     const rows = detectStep();
     if (rows === undefined) return;
+    // The main thread caught the DeadlockError of this same deadlock, and ended.
+    const again = deadlockKey(rows) === lastReported;
     writeStderr(
-      deadlockReport(
-        rows,
-        "the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",
-        `The process exits with status ${DEADLOCK_EXIT_CODE}.`,
-        true,
-      ),
+      again
+        ? `Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The process exits with status ${DEADLOCK_EXIT_CODE}.\n`
+        : deadlockReport(
+          rows,
+          "the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",
+          `The process exits with status ${DEADLOCK_EXIT_CODE}.`,
+          true,
+        ),
     );
     exitProcess(DEADLOCK_EXIT_CODE);
   }, CHECK_MS);

@@ -313,3 +313,72 @@ Deno.test("no report after the main thread's code has finished where nothing is 
     if (mode !== "only-daemons") assert.ok(stdout.includes("waiter: set"), stdout);
   }
 });
+
+Deno.test("queue waits are recorded: a consumer with no sentinel, a producer on a full queue, Queue.join() are reported as deadlocks", async () => {
+  const source = await Deno.readTextFile(new URL("queue_deadlock.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  const cases: [string, RegExp, string][] = [
+    [
+      "get",
+      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+      "consumer",
+    ],
+    [
+      "put",
+      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(put: full\)/,
+      "producer",
+    ],
+    [
+      "join",
+      /MainThread \(ident 1\): waits with no timeout for Queue #\d+ \(join: tasks not done\)/,
+      "consumer",
+    ],
+  ];
+  for (const [mode, waits, mark] of cases) {
+    const { code, stdout, stderr } = await run("queue_deadlock.ts", {}, 60_000, [], [
+      mode,
+    ]);
+    // The main thread catches DeadlockError and ends; the stuck thread still holds the
+    // process: the short second report, and status 2.
+    assert.equal(code, 2, `${mode}: ${stdout}${stderr}`);
+    assert.match(
+      stderr,
+      /^Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked\. The process exits with status 2\.$/m,
+    );
+    assert.match(
+      stdout,
+      /^main: DeadlockError true after \d+ ms$/m,
+      `${mode}: ${stdout}${stderr}`,
+    );
+    assert.match(stderr, /^Deadlock: every thread is blocked/m);
+    assert.match(stderr, waits, `${mode}: ${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(`at ${mark} \\(file:[^\\n]*queue_deadlock\\.ts:${lineOf(mark)}:`),
+      `${mode}: ${stderr}`,
+    );
+  }
+  // The same consumer after the main thread's code has finished.
+  const { code, stderr } = await run("queue_deadlock.ts", {}, 60_000, [], ["after-main"]);
+  assert.equal(code, 2, stderr);
+  assert.match(
+    stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+  );
+});
+
+Deno.test("dumpThreads() shows a queue wait; a slow producer is not a deadlock", async () => {
+  const dump = await run("queue_deadlock.ts", {}, 60_000, [], ["dump"]);
+  assert.equal(dump.code, 0, dump.stderr);
+  assert.ok(dump.stdout.includes("main: joined"), dump.stdout);
+  assert.match(
+    dump.stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\), for \d+\.\d\d s/,
+  );
+  assert.match(dump.stderr, /MainThread \(ident 1\): running/);
+  const slow = await run("queue_deadlock.ts", {}, 60_000, [], ["slow"]);
+  assert.equal(slow.code, 0, slow.stderr);
+  assert.ok(slow.stdout.includes("main: joined"), slow.stdout);
+  assert.ok(!slow.stderr.includes("Deadlock"), slow.stderr);
+});
