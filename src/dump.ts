@@ -65,6 +65,7 @@ import {
   S_ALIVE,
   S_DAEMON,
   S_IDENT,
+  S_RECORD,
   S_START,
   S_WAIT_BEAT,
   S_WAIT_HOLDER,
@@ -141,9 +142,22 @@ function waitsForThread(row: ThreadRow): number {
 
 function label(rows: ThreadRow[], ident: number): string {
   const row = rows.find((r) => r.ident === ident);
-  return row === undefined
-    ? `thread ident ${ident} (dead)`
-    : `${row.name} (ident ${ident})`;
+  return row === undefined ? deadLabel(ident) : `${row.name} (ident ${ident})`;
+}
+
+/**
+ * A thread that has ended, by its name while its slot still keeps its record
+ * (`S_RECORD`, see `_runtime.ts`), else by its ident alone.
+ */
+function deadLabel(ident: number): string {
+  const rt = runtime.i32;
+  const high = Atomics.load(rt, H_HIGH);
+  for (let slot = 0; slot < high; slot++) {
+    if (Atomics.load(rt, slotBase(slot) + S_RECORD) !== ident) continue;
+    const name = readName(runtime, slot, ident);
+    if (name !== undefined) return `${name} (ident ${ident}, dead)`;
+  }
+  return `thread ident ${ident} (dead)`;
 }
 
 function what(rows: ThreadRow[], row: ThreadRow): string {
@@ -210,7 +224,7 @@ function formatThreads(rows: ThreadRow[]): string {
       !rows.some((r) => r.ident === row.holder)
     ) {
       lines.push(
-        `  thread ident ${row.holder} (dead) holds ${
+        `  ${deadLabel(row.holder)} holds ${
           KINDS[row.kind].name
         } #${row.id}, which ${row.name} waits for`,
       );

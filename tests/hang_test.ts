@@ -195,7 +195,7 @@ Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Time
   }
 });
 
-Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named dead", async () => {
+Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named, and marked dead", async () => {
   const { code, stdout, stderr } = await run("dump_while_blocked.ts");
   assert.equal(code, 0, stderr);
   const dump = stderr.slice(stderr.indexOf("Threads:"), stderr.indexOf("Deadlock:"));
@@ -213,7 +213,7 @@ Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock hol
   // The main thread alone waits for a Lock whose last acquirer ended.
   assert.match(
     stderr,
-    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by thread ident \d+ \(dead\)/,
+    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by taker \(ident \d+, dead\)/,
   );
   assert.ok(stdout.includes("main: DeadlockError"), stdout);
 });
