@@ -36,7 +36,7 @@
  * | `Q_DONE_SEQ`, `Q_DONE_WAITERS` | "all tasks done" sequence word and its joiners | `taskDone` bumps it and wakes all when the count reaches 0 |
  * | `Q_FLAGS` | bit 0: shut down | `shutdown()` |
  * | `Q_EPOCH` | bumped when arena offsets are reused (a priority queue's decode cache) | under the lock |
- * | `Q_ID` | the queue's id in wait reports (`Queue #3`), given the first time someone sleeps on it | `primitiveId` in `_waits.ts` |
+ * | `Q_ID` | the queue's id in wait reports (`Queue #3`) | stamped at creation (`stampId` in `_waits.ts`) |
  *
  * A waiter reads the sequence word under the lock, lets the lock go and sleeps while
  * the word still holds that value: a change made after it read the word wakes it (or
@@ -64,7 +64,7 @@ import {
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
-import { KIND_QUEUE_GET, KIND_QUEUE_JOIN, KIND_QUEUE_PUT } from "./_waits.ts";
+import { KIND_QUEUE_GET, KIND_QUEUE_JOIN, KIND_QUEUE_PUT, stampId } from "./_waits.ts";
 
 /** Word: the queue's mutex (and `Q_LOCK + 1`, its starving count). */
 export const Q_LOCK = 0;
@@ -98,7 +98,7 @@ export const Q_DONE_WAITERS = 14;
 export const Q_FLAGS = 15;
 /** Word: bumped whenever arena offsets may be reused. */
 export const Q_EPOCH = 16;
-/** Word: the queue's id in wait reports, 0 until someone sleeps on it (`_waits.ts`). */
+/** Word: the queue's id in wait reports (`_waits.ts`). */
 export const Q_ID = 17;
 /** Bytes of the control block. */
 const CONTROL_BYTES = 128;
@@ -240,6 +240,7 @@ export class Core {
     });
     const core = new Core({ kind, ctl, idx, arena });
     core.ctl[Q_MAXSIZE] = maxsize;
+    stampId(KIND_QUEUE_GET, core.ctl, 0);
     return core;
   }
 

@@ -8,9 +8,8 @@
  * thread.
  *
  * The records cost nothing on the fast paths: a wait is recorded only when its caller
- * is about to sleep ({@linkcode beginWait}), and a primitive gets its id (from
- * `H_NEXT_WAIT_ID`) only the first time someone sleeps on it, in a word of its own
- * slot. A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
+ * is about to sleep ({@linkcode beginWait}); a primitive's id, in a word of its own
+ * slot, is stamped at its creation with one plain store ({@linkcode stampId}). A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
  * end of each slice in which its word did not change, bumps `S_WAIT_BEAT` (its
  * heartbeat: "still asleep, still nothing to wake me"), re-reads the holder, and the
  * first time writes where it waits (its stack) into its slot's site text.
@@ -165,8 +164,9 @@ export function sinceBase(): number {
 }
 
 /**
- * The id of the primitive whose first word is `i32[at]`, of kind `kind`: given once,
- * lazily, from `H_NEXT_WAIT_ID`, and kept in the primitive's own slot.
+ * The id of the primitive whose first word is `i32[at]`, of kind `kind`: its stable id
+ * (see {@linkcode stampId}), else given once, lazily, from `H_NEXT_WAIT_ID`, and kept
+ * in the primitive's own slot.
  */
 export function primitiveId(kind: number, i32: Int32Array, at: number): number {
   const offset = KINDS[kind].id;
@@ -174,9 +174,52 @@ export function primitiveId(kind: number, i32: Int32Array, at: number): number {
   const word = at + offset;
   const id = Atomics.load(i32, word);
   if (id !== 0) return id;
-  const fresh = Atomics.add(runtime.i32, H_NEXT_WAIT_ID, 1) + 1;
+  const fresh = ID_LAZY + Atomics.add(runtime.i32, H_NEXT_WAIT_ID, 1) + 1;
   const seen = Atomics.compareExchange(i32, word, 0, fresh);
   return seen === 0 ? fresh : seen;
+}
+
+/**
+ * Stable ids: a primitive gets its id when it is created, from the creating thread's
+ * ident and its count of primitives of that kind: `ident * ID_COUNT + n`, written as
+ * `#n` for the main thread (ident 1) and `#ident.n` for another thread (see
+ * {@linkcode idText}), so a program that creates its primitives in the same order
+ * gets the same ids from run to run. Past {@linkcode ID_IDENTS} idents or
+ * {@linkcode ID_COUNT} primitives of one kind in one thread, the id is given lazily
+ * instead (see {@linkcode primitiveId}), above `ID_LAZY`.
+ */
+const ID_COUNT = 65536;
+/** Idents that get stable ids (below `ID_LAZY / ID_COUNT`). */
+const ID_IDENTS = 16384;
+/** Base of the lazily given ids. */
+const ID_LAZY = ID_IDENTS * ID_COUNT;
+/** Primitives created by this thread so far, by kind (see `stampId`). */
+const created: number[] = KINDS.map(() => 0);
+/** The thread whose counts `created` holds (a Worker runs one thread after another). */
+let createdBy = 0;
+
+/**
+ * Gives the primitive of kind `kind` whose first word is `i32[at]`, just created by
+ * this thread, its stable id (one plain store into its fresh words).
+ */
+export function stampId(kind: number, i32: Int32Array, at: number): void {
+  const ident = current.ident;
+  if (ident !== createdBy) {
+    createdBy = ident;
+    created.fill(0);
+  }
+  const n = ++created[kind];
+  if (n < ID_COUNT && ident > 0 && ident < ID_IDENTS) {
+    i32[at + KINDS[kind].id] = ident * ID_COUNT + n;
+  }
+}
+
+/** An id as reports write it after `#`: `3` (main thread), `2.5`, or `?7` (lazy). */
+export function idText(id: number): string {
+  if (id >= ID_LAZY) return `?${id - ID_LAZY}`;
+  const ident = Math.floor(id / ID_COUNT);
+  const n = id % ID_COUNT;
+  return ident === 1 ? `${n}` : `${ident}.${n}`;
 }
 
 /**

@@ -76,7 +76,14 @@ import {
   slotBase,
   START_PENDING,
 } from "./_runtime.ts";
-import { KIND_JOIN, KIND_SLEEP, KINDS, sinceBase, WAIT_FOREVER } from "./_waits.ts";
+import {
+  idText,
+  KIND_JOIN,
+  KIND_SLEEP,
+  KINDS,
+  sinceBase,
+  WAIT_FOREVER,
+} from "./_waits.ts";
 import { deliverSignals, hasSignalListeners } from "./_signals.ts";
 import { DeadlockError, ThreadError } from "./errors.ts";
 
@@ -168,7 +175,7 @@ function what(rows: ThreadRow[], row: ThreadRow): string {
   const thing =
     (row.id === 0
       ? kind
-      : `${kind} #${row.id}${created === "" ? "" : ` (created at ${created})`}`) +
+      : `${kind} #${idText(row.id)}${created === "" ? "" : ` (created at ${created})`}`) +
     (detail === undefined ? "" : ` ${detail}`);
   if (KINDS[row.kind].holder < 0) return thing;
   return row.holder === 0 ? thing : `${thing} held by ${label(rows, row.holder)}`;
@@ -210,7 +217,7 @@ function formatThreads(rows: ThreadRow[]): string {
     const held = rows.filter((r) =>
       r !== row && KINDS[r.kind].holder >= 0 && r.holder === row.ident && r.id !== 0
     );
-    for (const id of new Set(held.map((r) => `${KINDS[r.kind].name} #${r.id}`))) {
+    for (const id of new Set(held.map((r) => `${KINDS[r.kind].name} #${idText(r.id)}`))) {
       lines.push(`    holds ${id}`);
     }
     for (const frame of row.site.split("\n").filter((f) => f !== "")) {
@@ -224,9 +231,9 @@ function formatThreads(rows: ThreadRow[]): string {
       !rows.some((r) => r.ident === row.holder)
     ) {
       lines.push(
-        `  ${deadLabel(row.holder)} holds ${
-          KINDS[row.kind].name
-        } #${row.id}, which ${row.name} waits for`,
+        `  ${deadLabel(row.holder)} holds ${KINDS[row.kind].name} #${
+          idText(row.id)
+        }, which ${row.name} waits for`,
       );
     }
   }

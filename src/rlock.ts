@@ -13,7 +13,7 @@
  * | `R_STARVING` | count | waiters that have waited over 1 ms | a waiter |
  * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
  * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
- * | `R_ID` | 0 / id | the id in reports, 0 until someone sleeps on the lock | the first sleeper (see `_waits.ts`) |
+ * | `R_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * ## An owner that dies (robust, as POSIX's `EOWNERDEAD`)
  *
@@ -49,6 +49,7 @@ import {
   KIND_RLOCK,
   noteCreation,
   recordCreation,
+  stampId,
   takeOwnerDied,
 } from "./_waits.ts";
 
@@ -188,6 +189,7 @@ export class RLock {
     } else {
       this.#at = carve(RLOCK_BYTES);
       this.#i32 = slab;
+      stampId(KIND_RLOCK, slab, this.#at);
       if (recordCreation) noteCreation(KIND_RLOCK, slab, this.#at);
     }
   }

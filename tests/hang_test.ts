@@ -174,6 +174,18 @@ Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the
   }
 });
 
+Deno.test("lock ids are stable from run to run: numbered at creation, by kind, by the creating thread", async () => {
+  for (let i = 0; i < 3; i++) {
+    const { stderr } = await run("deadlock_two_locks.ts");
+    // a, then b, created by the main thread: Lock #1 and Lock #2, whoever sleeps first.
+    assert.match(
+      stderr,
+      /^Wait-for cycle: (Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1|Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2)$/m,
+      stderr,
+    );
+  }
+});
+
 Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
   const { stdout, stderr, signal } = await run(
     "deadlock_two_locks.ts",
@@ -297,6 +309,15 @@ Deno.test("a deadlock that closes after the main thread's code has finished is r
     /Thread-1 \(ident 2\): waits with no timeout for Event #\d+, for \d+\.\d\d s/,
   );
   assert.match(stderr, new RegExp(`at waiter \\(file:[^\\n]*:${lineOf("waiter")}:`));
+  // Ids are stamped at creation: the main thread's first Event is #1, the first Event
+  // that thread ident 2 created is #2.1.
+  assert.match(stderr, /waits with no timeout for Event #1,/);
+  const made = await run("deadlock_after_main.ts", {}, 60_000, [], ["thread-made"]);
+  assert.equal(made.code, 2, made.stderr);
+  assert.match(
+    made.stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Event #2\.1,/,
+  );
 });
 
 Deno.test("no report after the main thread's code has finished where nothing is stuck: only daemons blocked, a setter outside the library or asleep", async () => {
