@@ -64,7 +64,7 @@ export const B_SEQ = 4;
 export const B_SLEEPERS = 5;
 /** Word: parties whose thread ended inside `waitAsync()`, not yet folded in. */
 export const B_DEAD = 6;
-/** Word: the barrier's id in reports, given the first time a thread sleeps on it. */
+/** Word: the barrier's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const B_ID = 7;
 /** Bytes of a barrier's slot: one cache line. */
 export const BARRIER_BYTES = 64;

@@ -82,7 +82,7 @@ export const C_TAIL = 1;
  * them; the next `notify()` passes them on.
  */
 export const C_LOST = 2;
-/** Word: the condition's id in reports, given the first time a thread sleeps on it. */
+/** Word: the condition's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const C_ID = 3;
 /** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
 export const C_NODES = 4;

@@ -252,9 +252,10 @@ function formatCycle(rows: ThreadRow[], cycle: ThreadRow[]): string {
  * it holds that others wait on, and the wait-for cycle if there is one. Works from any
  * thread, also while others are blocked.
  *
- * A primitive's id (`Lock #3`) is given the first time a thread sleeps on it; where a
- * thread waits is the stack of its blocking call, written once the wait has lasted
- * about 100 ms.
+ * A primitive's id is given at its creation, by kind and by creating thread (`Lock #3`:
+ * the main thread's third `Lock`; `Event #2.1`: the first `Event` of the thread of
+ * ident 2), so it is the same from run to run; where a thread waits is the stack of its
+ * blocking call, written once the wait has lasted about 100 ms.
  *
  * @returns The text printed.
  *

@@ -36,7 +36,7 @@ import {
 export const E_SEQ = 0;
 /** Word: the number of waiters sleeping on `E_SEQ`. */
 export const E_WAITERS = 1;
-/** Word: the event's id in reports, given the first time a thread sleeps on it. */
+/** Word: the event's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const E_ID = 2;
 /** Bytes of an event's slot: one cache line. */
 export const EVENT_BYTES = 64;

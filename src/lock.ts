@@ -38,7 +38,7 @@ export const L_STARVING = 1;
  * is a hint, not an owner). A plain store after the acquiring CAS.
  */
 export const L_HOLDER = 2;
-/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+/** Word: the lock's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const L_ID = 3;
 /** Bytes of a lock's slot: one cache line. */
 export const LOCK_BYTES = 64;

@@ -61,7 +61,7 @@ export const R_STARVING = 1;
 export const R_OWNER = 2;
 /** Word: the recursion count. */
 export const R_COUNT = 3;
-/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+/** Word: the lock's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const R_ID = 4;
 /** Bytes of an RLock's slot: one cache line. */
 export const RLOCK_BYTES = 64;

@@ -40,7 +40,7 @@ export const SEM_VALUE = 0;
 export const SEM_WAITERS = 1;
 /** Word: the bound of a `BoundedSemaphore`, or −1. */
 export const SEM_BOUND = 2;
-/** Word: the semaphore's id in reports, given the first time a thread sleeps on it. */
+/** Word: the semaphore's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const SEM_ID = 3;
 /** Bytes of a semaphore's slot: one cache line. */
 export const SEMAPHORE_BYTES = 64;
