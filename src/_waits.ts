@@ -110,6 +110,14 @@ export const KIND_QUEUE_PUT = 10;
 /** Kind: a queue's `join()`, waiting for every task to be done. */
 export const KIND_QUEUE_JOIN = 11;
 
+/**
+ * The kind under which a primitive waited on as `kind` is numbered and keeps its
+ * creation site: a queue's three waits are one queue.
+ */
+export function sameThing(kind: number): number {
+  return kind === KIND_QUEUE_PUT || kind === KIND_QUEUE_JOIN ? KIND_QUEUE_GET : kind;
+}
+
 /** The waited-on primitive of this thread's current recorded wait, for its beats. */
 let waitedOn: Int32Array | undefined;
 let waitedHolder = -1;
@@ -332,7 +340,11 @@ export const recordCreation: boolean = (() => {
  */
 export function noteCreation(kind: number, i32: Int32Array, at: number): void {
   const site = waitSite(new Error().stack ?? "").split("\n")[0] ?? "";
-  writeCreationSite(primitiveId(kind, i32, at), site.replace(/^at /, ""));
+  writeCreationSite(
+    primitiveId(kind, i32, at),
+    sameThing(kind),
+    site.replace(/^at /, ""),
+  );
 }
 
 /** The slot of the live thread `ident`, or -1 if it is not alive. */

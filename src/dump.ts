@@ -81,6 +81,7 @@ import {
   KIND_JOIN,
   KIND_SLEEP,
   KINDS,
+  sameThing,
   sinceBase,
   WAIT_FOREVER,
 } from "./_waits.ts";
@@ -170,7 +171,7 @@ function deadLabel(ident: number): string {
 function what(rows: ThreadRow[], row: ThreadRow): string {
   const kind = KINDS[row.kind].name;
   if (row.kind === KIND_JOIN) return `the end of ${label(rows, row.id)} (join)`;
-  const created = row.id === 0 ? "" : readCreationSite(row.id);
+  const created = row.id === 0 ? "" : readCreationSite(row.id, sameThing(row.kind));
   const detail = KINDS[row.kind].detail;
   const thing =
     (row.id === 0

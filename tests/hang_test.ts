@@ -249,6 +249,13 @@ Deno.test("THREADING_DEBUG=1 adds where each lock was created to the report", as
   assert.ok(created.length >= 2, stderr);
   assert.ok(created.every((m) => Number(m[1]) === line), stderr);
   assert.equal(new Set(created.map((m) => m[2])).size, 2, "a and b, two columns");
+  // a is Lock #1, b is Lock #2, each with its own column (the Barrier created on the
+  // same line has its own numbering and entry).
+  const text = source.split("\n")[line - 1];
+  const colA = text.indexOf("new Lock()") + 1;
+  const colB = text.indexOf("new Lock()", colA) + 1;
+  assert.match(stderr, new RegExp(`Lock #1 \\(created at file:[^)]*:${line}:${colA}\\)`));
+  assert.match(stderr, new RegExp(`Lock #2 \\(created at file:[^)]*:${line}:${colB}\\)`));
 });
 
 Deno.test("watchDeadlocks() reports a partial deadlock while the main thread runs", async () => {
