@@ -196,6 +196,16 @@ Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
   assert.equal(signal, "SIGKILL", "it hangs, as asked");
   assert.ok(!stderr.includes("Deadlock"), stderr);
   assert.ok(!stdout.includes("DeadlockError"), stdout);
+  // After the main thread's code has finished too.
+  const after = await run(
+    "deadlock_after_main.ts",
+    { THREADING_DEADLOCK: "0" },
+    3000,
+    ["--allow-env=THREADING_DEADLOCK"],
+    ["event"],
+  );
+  assert.equal(after.signal, "SIGKILL", "it hangs, as asked");
+  assert.ok(!after.stderr.includes("Deadlock"), after.stderr);
 });
 
 Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Timer, starting threads", async () => {
