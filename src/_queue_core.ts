@@ -64,7 +64,14 @@ import {
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
-import { KIND_QUEUE_GET, KIND_QUEUE_JOIN, KIND_QUEUE_PUT, stampId } from "./_waits.ts";
+import {
+  KIND_QUEUE_GET,
+  KIND_QUEUE_JOIN,
+  KIND_QUEUE_PUT,
+  noteCreation,
+  recordCreation,
+  stampId,
+} from "./_waits.ts";
 
 /** Word: the queue's mutex (and `Q_LOCK + 1`, its starving count). */
 export const Q_LOCK = 0;
@@ -241,6 +248,7 @@ export class Core {
     const core = new Core({ kind, ctl, idx, arena });
     core.ctl[Q_MAXSIZE] = maxsize;
     stampId(KIND_QUEUE_GET, core.ctl, 0);
+    if (recordCreation) noteCreation(KIND_QUEUE_GET, core.ctl, 0);
     return core;
   }
 

@@ -397,6 +397,23 @@ Deno.test("queue waits are recorded: a consumer with no sentinel, a producer on 
       `${mode}: ${stderr}`,
     );
   }
+  // THREADING_DEBUG=1: where the queue was created.
+  const debug = await run(
+    "queue_deadlock.ts",
+    { THREADING_DEBUG: "1" },
+    60_000,
+    ["--allow-env=THREADING_DEBUG"],
+    ["get"],
+  );
+  const created =
+    source.split("\n").findIndex((l) => l.includes("new Queue<number>();")) + 1;
+  assert.match(
+    debug.stderr,
+    new RegExp(
+      `Queue #1 \\(created at file:[^)]*queue_deadlock\\.ts:${created}:\\d+\\) \\(get: empty\\)`,
+    ),
+    debug.stderr,
+  );
   // The same consumer after the main thread's code has finished.
   const { code, stderr } = await run("queue_deadlock.ts", {}, 60_000, [], ["after-main"]);
   assert.equal(code, 2, stderr);
