@@ -20,6 +20,7 @@
  * | the main code has finished | `beforeunload` event | `process` `beforeExit` | same as Node |
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
+ * | end the process | `Deno.exit` | `process.exit` | same as Node |
  * | signals while blocked | `Deno.addSignalListener` wrapped | not wrapped | not wrapped |
  * | host objects (streams, files, sockets) | `Deno.stdin/stdout/stderr`, classes of `Deno.*` | `process.stdout/stderr` | same as Node |
  * | custom inspect | `Symbol.for("Deno.customInspect")` | `Symbol.for("nodejs.util.inspect.custom")` | same as Node |
@@ -158,6 +159,12 @@ export function osThreadId(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Ends the process now with exit status `code` (`Deno.exit`, `process.exit`). */
+export function exitProcess(code: number): never {
+  if (deno !== undefined) deno.exit(code);
+  return process.exit(code);
 }
 
 /** Lets the process end while `timer` is pending. */

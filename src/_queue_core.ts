@@ -36,6 +36,7 @@
  * | `Q_DONE_SEQ`, `Q_DONE_WAITERS` | "all tasks done" sequence word and its joiners | `taskDone` bumps it and wakes all when the count reaches 0 |
  * | `Q_FLAGS` | bit 0: shut down | `shutdown()` |
  * | `Q_EPOCH` | bumped when arena offsets are reused (a priority queue's decode cache) | under the lock |
+ * | `Q_ID` | the queue's id in wait reports (`Queue #3`) | stamped at creation (`stampId` in `_waits.ts`) |
  *
  * A waiter reads the sequence word under the lock, lets the lock go and sleeps while
  * the word still holds that value: a change made after it read the word wakes it (or
@@ -60,9 +61,17 @@ import {
   peekBytes,
   releaseBytes,
 } from "./_codec.ts";
-import { deadlineAfter, remaining, wait } from "./_futex.ts";
+import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
+import {
+  KIND_QUEUE_GET,
+  KIND_QUEUE_JOIN,
+  KIND_QUEUE_PUT,
+  noteCreation,
+  recordCreation,
+  stampId,
+} from "./_waits.ts";
 
 /** Word: the queue's mutex (and `Q_LOCK + 1`, its starving count). */
 export const Q_LOCK = 0;
@@ -96,6 +105,8 @@ export const Q_DONE_WAITERS = 14;
 export const Q_FLAGS = 15;
 /** Word: bumped whenever arena offsets may be reused. */
 export const Q_EPOCH = 16;
+/** Word: the queue's id in wait reports (`_waits.ts`). */
+export const Q_ID = 17;
 /** Bytes of the control block. */
 const CONTROL_BYTES = 128;
 /** Initial arena bytes. */
@@ -236,6 +247,8 @@ export class Core {
     });
     const core = new Core({ kind, ctl, idx, arena });
     core.ctl[Q_MAXSIZE] = maxsize;
+    stampId(KIND_QUEUE_GET, core.ctl, 0);
+    if (recordCreation) noteCreation(KIND_QUEUE_GET, core.ctl, 0);
     return core;
   }
 
@@ -450,6 +463,8 @@ export class Core {
   /**
    * With the lock held, waits until `ready()` (which may throw) is true: sleeps on the
    * sequence word `seq`, counted in `waiters`. Calls `fail()` when `timeout` passes.
+   * Each sleep is recorded as a wait on the queue (see `_waits.ts`), as a get, a put
+   * or a join by `seq`, for `dumpThreads()` and the deadlock detector.
    */
   waitLocked(
     seq: number,
@@ -460,6 +475,11 @@ export class Core {
   ): void {
     const { ctl } = this;
     const deadline = deadlineAfter(timeout);
+    const kind = seq === Q_NE_SEQ
+      ? KIND_QUEUE_GET
+      : seq === Q_NF_SEQ
+      ? KIND_QUEUE_PUT
+      : KIND_QUEUE_JOIN;
     for (;;) {
       if (ready()) return;
       const left = remaining(deadline);
@@ -468,7 +488,7 @@ export class Core {
       const s = Atomics.load(ctl, seq);
       unlock(ctl, Q_LOCK);
       try {
-        wait(ctl, seq, s, left);
+        waitRecorded(kind, ctl, 0, ctl, seq, s, left);
       } finally {
         lock(ctl, Q_LOCK, Infinity);
         Atomics.sub(ctl, waiters, 1);

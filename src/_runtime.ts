@@ -359,26 +359,34 @@ export function readSiteText(slot: number): string {
 }
 
 /**
- * Writes where the primitive `id` was created into the table of creation sites (entry
- * `id mod CREATION_ENTRIES`; a later id may take the entry over).
+ * Writes where the primitive `id` of kind `kind` was created into the table of creation
+ * sites (entry `(id + 131 kind) mod CREATION_ENTRIES`; a later primitive may take the
+ * entry over). Entry words: the id, then the text's length + `kind << 16`, then the text.
  */
-export function writeCreationSite(id: number, text: string): void {
+export function writeCreationSite(id: number, kind: number, text: string): void {
   let bytes = utf8(text);
   if (bytes.length > CREATION_BYTES - 8) bytes = bytes.subarray(0, CREATION_BYTES - 8);
-  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+  const at = creationEntry(id, kind);
   Atomics.store(runtime.i32, at >> 2, 0);
   runtime.u8.set(bytes, at + 8);
-  Atomics.store(runtime.i32, (at >> 2) + 1, bytes.length);
+  Atomics.store(runtime.i32, (at >> 2) + 1, bytes.length | (kind << 16));
   Atomics.store(runtime.i32, at >> 2, id);
 }
 
-/** Where the primitive `id` was created, if recorded (`""`: unknown). */
-export function readCreationSite(id: number): string {
-  const at = CREATIONS_OFFSET + (id % CREATION_ENTRIES) * CREATION_BYTES;
+/** Where the primitive `id` of kind `kind` was created, if recorded (`""`: unknown). */
+export function readCreationSite(id: number, kind: number): string {
+  const at = creationEntry(id, kind);
   if (Atomics.load(runtime.i32, at >> 2) !== id) return "";
-  const len = Atomics.load(runtime.i32, (at >> 2) + 1);
+  const word = Atomics.load(runtime.i32, (at >> 2) + 1);
+  if (word >>> 16 !== kind) return "";
+  const len = word & 0xffff;
   const text = decoder.decode(runtime.u8.slice(at + 8, at + 8 + len));
   return Atomics.load(runtime.i32, at >> 2) === id ? text : "";
+}
+
+/** The byte offset of the creation-site entry of the primitive `id` of kind `kind`. */
+function creationEntry(id: number, kind: number): number {
+  return CREATIONS_OFFSET + ((id + kind * 131) % CREATION_ENTRIES) * CREATION_BYTES;
 }
 
 /** Reads the start-failure text of a slot. */

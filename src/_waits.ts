@@ -8,9 +8,8 @@
  * thread.
  *
  * The records cost nothing on the fast paths: a wait is recorded only when its caller
- * is about to sleep ({@linkcode beginWait}), and a primitive gets its id (from
- * `H_NEXT_WAIT_ID`) only the first time someone sleeps on it, in a word of its own
- * slot. A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
+ * is about to sleep ({@linkcode beginWait}); a primitive's id, in a word of its own
+ * slot, is stamped at its creation with one plain store ({@linkcode stampId}). A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
  * end of each slice in which its word did not change, bumps `S_WAIT_BEAT` (its
  * heartbeat: "still asleep, still nothing to wake me"), re-reads the holder, and the
  * first time writes where it waits (its stack) into its slot's site text.
@@ -65,12 +64,14 @@ export interface WaitKind {
   readonly id: number;
   /** Offset of the word holding the holder's ident, or -1. */
   readonly holder: number;
+  /** What the wait is for, after the primitive's name in reports (or ""). */
+  readonly detail?: string;
 }
 
 /**
  * Kinds of wait, by `S_WAIT_KIND` value. The offsets are those of the primitives' id
  * and holder words (`L_ID`/`L_HOLDER`, `R_ID`/`R_OWNER`, `C_ID`, `SEM_ID`, `E_ID`,
- * `B_ID`; this module cannot import them: the primitives import it).
+ * `B_ID`, `Q_ID`; this module cannot import them: the primitives import it).
  */
 export const KINDS: readonly WaitKind[] = [
   { name: "nothing", id: -1, holder: -1 },
@@ -81,8 +82,10 @@ export const KINDS: readonly WaitKind[] = [
   { name: "Event", id: 2, holder: -1 },
   { name: "Barrier", id: 7, holder: -1 },
   { name: "join", id: -1, holder: -1 },
-  { name: "Queue", id: -1, holder: -1 },
+  { name: "Queue", id: 17, holder: -1, detail: "(get: empty)" },
   { name: "sleep", id: -1, holder: -1 },
+  { name: "Queue", id: 17, holder: -1, detail: "(put: full)" },
+  { name: "Queue", id: 17, holder: -1, detail: "(join: tasks not done)" },
 ];
 /** Kind: a `Lock`. */
 export const KIND_LOCK = 1;
@@ -98,10 +101,22 @@ export const KIND_EVENT = 5;
 export const KIND_BARRIER = 6;
 /** Kind: `Thread.join()`: the id is the joined thread's ident. */
 export const KIND_JOIN = 7;
-/** Kind: a queue. */
-export const KIND_QUEUE = 8;
+/** Kind: a queue's blocking `get()`, waiting for an item. */
+export const KIND_QUEUE_GET = 8;
 /** Kind: `sleep()`. */
 export const KIND_SLEEP = 9;
+/** Kind: a queue's blocking `put()`, waiting for room. */
+export const KIND_QUEUE_PUT = 10;
+/** Kind: a queue's `join()`, waiting for every task to be done. */
+export const KIND_QUEUE_JOIN = 11;
+
+/**
+ * The kind under which a primitive waited on as `kind` is numbered and keeps its
+ * creation site: a queue's three waits are one queue.
+ */
+export function sameThing(kind: number): number {
+  return kind === KIND_QUEUE_PUT || kind === KIND_QUEUE_JOIN ? KIND_QUEUE_GET : kind;
+}
 
 /** The waited-on primitive of this thread's current recorded wait, for its beats. */
 let waitedOn: Int32Array | undefined;
@@ -157,8 +172,9 @@ export function sinceBase(): number {
 }
 
 /**
- * The id of the primitive whose first word is `i32[at]`, of kind `kind`: given once,
- * lazily, from `H_NEXT_WAIT_ID`, and kept in the primitive's own slot.
+ * The id of the primitive whose first word is `i32[at]`, of kind `kind`: its stable id
+ * (see {@linkcode stampId}), else given once, lazily, from `H_NEXT_WAIT_ID`, and kept
+ * in the primitive's own slot.
  */
 export function primitiveId(kind: number, i32: Int32Array, at: number): number {
   const offset = KINDS[kind].id;
@@ -166,9 +182,52 @@ export function primitiveId(kind: number, i32: Int32Array, at: number): number {
   const word = at + offset;
   const id = Atomics.load(i32, word);
   if (id !== 0) return id;
-  const fresh = Atomics.add(runtime.i32, H_NEXT_WAIT_ID, 1) + 1;
+  const fresh = ID_LAZY + Atomics.add(runtime.i32, H_NEXT_WAIT_ID, 1) + 1;
   const seen = Atomics.compareExchange(i32, word, 0, fresh);
   return seen === 0 ? fresh : seen;
+}
+
+/**
+ * Stable ids: a primitive gets its id when it is created, from the creating thread's
+ * ident and its count of primitives of that kind: `ident * ID_COUNT + n`, written as
+ * `#n` for the main thread (ident 1) and `#ident.n` for another thread (see
+ * {@linkcode idText}), so a program that creates its primitives in the same order
+ * gets the same ids from run to run. Past {@linkcode ID_IDENTS} idents or
+ * {@linkcode ID_COUNT} primitives of one kind in one thread, the id is given lazily
+ * instead (see {@linkcode primitiveId}), above `ID_LAZY`.
+ */
+const ID_COUNT = 65536;
+/** Idents that get stable ids (below `ID_LAZY / ID_COUNT`). */
+const ID_IDENTS = 16384;
+/** Base of the lazily given ids. */
+const ID_LAZY = ID_IDENTS * ID_COUNT;
+/** Primitives created by this thread so far, by kind (see `stampId`). */
+const created: number[] = KINDS.map(() => 0);
+/** The thread whose counts `created` holds (a Worker runs one thread after another). */
+let createdBy = 0;
+
+/**
+ * Gives the primitive of kind `kind` whose first word is `i32[at]`, just created by
+ * this thread, its stable id (one plain store into its fresh words).
+ */
+export function stampId(kind: number, i32: Int32Array, at: number): void {
+  const ident = current.ident;
+  if (ident !== createdBy) {
+    createdBy = ident;
+    created.fill(0);
+  }
+  const n = ++created[kind];
+  if (n < ID_COUNT && ident > 0 && ident < ID_IDENTS) {
+    i32[at + KINDS[kind].id] = ident * ID_COUNT + n;
+  }
+}
+
+/** An id as reports write it after `#`: `3` (main thread), `2.5`, or `?7` (lazy). */
+export function idText(id: number): string {
+  if (id >= ID_LAZY) return `?${id - ID_LAZY}`;
+  const ident = Math.floor(id / ID_COUNT);
+  const n = id % ID_COUNT;
+  return ident === 1 ? `${n}` : `${ident}.${n}`;
 }
 
 /**
@@ -281,7 +340,11 @@ export const recordCreation: boolean = (() => {
  */
 export function noteCreation(kind: number, i32: Int32Array, at: number): void {
   const site = waitSite(new Error().stack ?? "").split("\n")[0] ?? "";
-  writeCreationSite(primitiveId(kind, i32, at), site.replace(/^at /, ""));
+  writeCreationSite(
+    primitiveId(kind, i32, at),
+    sameThing(kind),
+    site.replace(/^at /, ""),
+  );
 }
 
 /** The slot of the live thread `ident`, or -1 if it is not alive. */

@@ -17,7 +17,7 @@
  * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; then `Atomics.notify` if `B_SLEEPERS` > 0 |
  * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
  * | `B_DEAD` | ≥ 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread (without the mutex, then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
- * | `B_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ * | `B_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * ## A party whose thread ends
  *
@@ -48,7 +48,7 @@ import { callerModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import { track, untrack } from "./_reclaim.ts";
-import { KIND_BARRIER, noteCreation, recordCreation } from "./_waits.ts";
+import { KIND_BARRIER, noteCreation, recordCreation, stampId } from "./_waits.ts";
 
 /** Word: the mutex guarding the barrier's state. */
 export const B_MUTEX = 0;
@@ -64,7 +64,7 @@ export const B_SEQ = 4;
 export const B_SLEEPERS = 5;
 /** Word: parties whose thread ended inside `waitAsync()`, not yet folded in. */
 export const B_DEAD = 6;
-/** Word: the barrier's id in reports, given the first time a thread sleeps on it. */
+/** Word: the barrier's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const B_ID = 7;
 /** Bytes of a barrier's slot: one cache line. */
 export const BARRIER_BYTES = 64;
@@ -189,6 +189,7 @@ export class Barrier {
     this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
     this.#parties = parties;
     this.#i32 = carveView(BARRIER_BYTES);
+    stampId(KIND_BARRIER, this.#i32, 0);
     if (recordCreation) noteCreation(KIND_BARRIER, this.#i32, 0);
   }
 

@@ -18,7 +18,7 @@
  * | `C_HEAD` | 0 / node id | the first waiter (the next to notify) | a waiter enqueues, a notifier dequeues, a timed-out waiter unlinks itself: all under the lock |
  * | `C_TAIL` | 0 / node id | the last waiter | as `C_HEAD` |
  * | `C_LOST` | count | notifications taken by async waiters that died before they woke | +1 by the dying thread (see below), drained by the next `notify()` |
- * | `C_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ * | `C_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED→FREE (dequeued), the waiter →FREE when done (under the lock), its ending thread WAITING→ABANDONED or NOTIFIED→FREE (a CAS, without the lock) |
  * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
  *
@@ -59,6 +59,7 @@ import {
   KIND_CONDITION,
   noteCreation,
   recordCreation,
+  stampId,
   uninterruptible,
 } from "./_waits.ts";
 import { Lock } from "./lock.ts";
@@ -81,7 +82,7 @@ export const C_TAIL = 1;
  * them; the next `notify()` passes them on.
  */
 export const C_LOST = 2;
-/** Word: the condition's id in reports, given the first time a thread sleeps on it. */
+/** Word: the condition's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const C_ID = 3;
 /** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
 export const C_NODES = 4;
@@ -212,6 +213,7 @@ export class Condition {
       );
     }
     this.#i32 = carveView(CONDITION_BYTES);
+    stampId(KIND_CONDITION, this.#i32, 0);
     if (recordCreation) noteCreation(KIND_CONDITION, this.#i32, 0);
     this.#setLock(lock);
   }

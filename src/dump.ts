@@ -39,16 +39,24 @@
  * that reports a cycle whose threads have not moved for a set time.
  *
  * On a deadlock it writes the report, with the wait-for cycle, to stderr and throws
- * `DeadlockError` in the main thread's blocked call. `THREADING_DEADLOCK=0` in the
+ * `DeadlockError` in the main thread's blocked call.
+ *
+ * Once the main thread's code has finished while non-daemon threads live (the process
+ * is held open for them, see `keepAlive` in `_pool.ts`), the main thread is stopped: it
+ * waits on nothing and can wake no one. The same three snapshots then run from an
+ * unref'd timer every {@linkcode CHECK_MS}, over the live threads (daemon ones too: a
+ * running daemon may wake someone); on a deadlock the report goes to stderr and the
+ * process exits with {@linkcode DEADLOCK_EXIT_CODE} (2, as Go's runtime). `THREADING_DEADLOCK=0` in the
  * environment turns the detector off (read only where `--allow-env` grants it).
  *
  * @module
  */
-import { envVar, unrefTimer } from "./_platform.ts";
+import { envVar, exitProcess, onMainIdle, unrefTimer } from "./_platform.ts";
 import { setSliceHook } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
 import {
   H_HIGH,
+  H_NON_DAEMON,
   H_REQUESTS,
   readCreationSite,
   readName,
@@ -57,6 +65,7 @@ import {
   S_ALIVE,
   S_DAEMON,
   S_IDENT,
+  S_RECORD,
   S_START,
   S_WAIT_BEAT,
   S_WAIT_HOLDER,
@@ -67,7 +76,15 @@ import {
   slotBase,
   START_PENDING,
 } from "./_runtime.ts";
-import { KIND_JOIN, KIND_SLEEP, KINDS, sinceBase, WAIT_FOREVER } from "./_waits.ts";
+import {
+  idText,
+  KIND_JOIN,
+  KIND_SLEEP,
+  KINDS,
+  sameThing,
+  sinceBase,
+  WAIT_FOREVER,
+} from "./_waits.ts";
 import { deliverSignals, hasSignalListeners } from "./_signals.ts";
 import { DeadlockError, ThreadError } from "./errors.ts";
 
@@ -133,18 +150,34 @@ function waitsForThread(row: ThreadRow): number {
 
 function label(rows: ThreadRow[], ident: number): string {
   const row = rows.find((r) => r.ident === ident);
-  return row === undefined
-    ? `thread ident ${ident} (dead)`
-    : `${row.name} (ident ${ident})`;
+  return row === undefined ? deadLabel(ident) : `${row.name} (ident ${ident})`;
+}
+
+/**
+ * A thread that has ended, by its name while its slot still keeps its record
+ * (`S_RECORD`, see `_runtime.ts`), else by its ident alone.
+ */
+function deadLabel(ident: number): string {
+  const rt = runtime.i32;
+  const high = Atomics.load(rt, H_HIGH);
+  for (let slot = 0; slot < high; slot++) {
+    if (Atomics.load(rt, slotBase(slot) + S_RECORD) !== ident) continue;
+    const name = readName(runtime, slot, ident);
+    if (name !== undefined) return `${name} (ident ${ident}, dead)`;
+  }
+  return `thread ident ${ident} (dead)`;
 }
 
 function what(rows: ThreadRow[], row: ThreadRow): string {
   const kind = KINDS[row.kind].name;
   if (row.kind === KIND_JOIN) return `the end of ${label(rows, row.id)} (join)`;
-  const created = row.id === 0 ? "" : readCreationSite(row.id);
-  const thing = row.id === 0
-    ? kind
-    : `${kind} #${row.id}${created === "" ? "" : ` (created at ${created})`}`;
+  const created = row.id === 0 ? "" : readCreationSite(row.id, sameThing(row.kind));
+  const detail = KINDS[row.kind].detail;
+  const thing =
+    (row.id === 0
+      ? kind
+      : `${kind} #${idText(row.id)}${created === "" ? "" : ` (created at ${created})`}`) +
+    (detail === undefined ? "" : ` ${detail}`);
   if (KINDS[row.kind].holder < 0) return thing;
   return row.holder === 0 ? thing : `${thing} held by ${label(rows, row.holder)}`;
 }
@@ -185,7 +218,7 @@ function formatThreads(rows: ThreadRow[]): string {
     const held = rows.filter((r) =>
       r !== row && KINDS[r.kind].holder >= 0 && r.holder === row.ident && r.id !== 0
     );
-    for (const id of new Set(held.map((r) => `${KINDS[r.kind].name} #${r.id}`))) {
+    for (const id of new Set(held.map((r) => `${KINDS[r.kind].name} #${idText(r.id)}`))) {
       lines.push(`    holds ${id}`);
     }
     for (const frame of row.site.split("\n").filter((f) => f !== "")) {
@@ -199,9 +232,9 @@ function formatThreads(rows: ThreadRow[]): string {
       !rows.some((r) => r.ident === row.holder)
     ) {
       lines.push(
-        `  thread ident ${row.holder} (dead) holds ${
-          KINDS[row.kind].name
-        } #${row.id}, which ${row.name} waits for`,
+        `  ${deadLabel(row.holder)} holds ${KINDS[row.kind].name} #${
+          idText(row.id)
+        }, which ${row.name} waits for`,
       );
     }
   }
@@ -220,9 +253,10 @@ function formatCycle(rows: ThreadRow[], cycle: ThreadRow[]): string {
  * it holds that others wait on, and the wait-for cycle if there is one. Works from any
  * thread, also while others are blocked.
  *
- * A primitive's id (`Lock #3`) is given the first time a thread sleeps on it; where a
- * thread waits is the stack of its blocking call, written once the wait has lasted
- * about 100 ms.
+ * A primitive's id is given at its creation, by kind and by creating thread (`Lock #3`:
+ * the main thread's third `Lock`; `Event #2.1`: the first `Event` of the thread of
+ * ident 2), so it is the same from run to run; where a thread waits is the stack of its
+ * blocking call, written once the wait has lasted about 100 ms.
  *
  * @returns The text printed.
  *
@@ -290,7 +324,7 @@ function progressed(
   return all;
 }
 
-function reset(): void {
+function reset(): undefined {
   snapA = snapB = undefined;
 }
 
@@ -395,36 +429,129 @@ function onSlice(forever: boolean): void {
   // A signal listener may wake a blocked thread (Ctrl-C sets an Event, say): no report.
   if (now < nextCheck || !detectionEnabled() || hasSignalListeners()) return;
   nextCheck = now + CHECK_MS;
+  const rows = detectStep();
+  if (rows === undefined) return;
+  const cycle = findCycle(rows);
+  lastReported = deadlockKey(rows);
+  writeStderr(
+    deadlockReport(
+      rows,
+      "every thread is blocked in @threading/threading with no timeout",
+      "The main thread's blocked call throws DeadlockError.",
+    ),
+  );
+  throw new DeadlockError(
+    `Cannot wait: every thread is blocked with no timeout (deadlock)${
+      cycle === undefined ? "" : `: ${formatCycle(rows, cycle)}`
+    }; the full report is on stderr`,
+  );
+}
+
+/**
+ * One step of the detector (call it at least {@linkcode CHECK_MS} apart): takes a
+ * snapshot and compares it with the last ones (see the module doc).
+ *
+ * @returns The threads, once the snapshots prove that every live thread is asleep for
+ * good; else undefined.
+ */
+function detectStep(): ThreadRow[] | undefined {
   const snap = snapshot();
   if (snap === undefined) return reset();
   if (snapA === undefined) {
     snapA = snap.map;
-    return;
+    return undefined;
   }
   const since = progressed(snapB ?? snapA, snap.map);
   if (since === undefined || progressed(snapA, snap.map) === undefined) {
     snapA = snap.map;
     snapB = undefined;
-    return;
+    return undefined;
   }
-  if (!since) return;
+  if (!since) return undefined;
   if (snapB === undefined) {
     snapB = snap.map;
-    return;
+    return undefined;
   }
   reset();
-  const cycle = findCycle(snap.rows);
-  const report =
-    `Deadlock: every thread is blocked in @threading/threading with no timeout; nothing can wake any of them.\n${
-      cycle === undefined ? "" : `${formatCycle(snap.rows, cycle)}\n`
-    }Threads:\n${formatThreads(snap.rows)}\n` +
-    `(The main thread's blocked call throws DeadlockError. THREADING_DEADLOCK=0 turns this check off.)\n`;
-  writeStderr(report);
-  throw new DeadlockError(
-    `Cannot wait: every thread is blocked with no timeout (deadlock)${
-      cycle === undefined ? "" : `: ${formatCycle(snap.rows, cycle)}`
-    }; the full report is on stderr`,
-  );
+  return snap.rows;
 }
 
-if (runtime.isMain) setSliceHook(onSlice);
+/** The text of a deadlock report: `why`, the cycle if any, the threads, `end`. */
+function deadlockReport(
+  rows: ThreadRow[],
+  why: string,
+  end: string,
+  mainDone = false,
+): string {
+  const cycle = findCycle(rows);
+  const main = mainDone
+    ? "  MainThread (ident 1): its code has finished (the process waits for the threads below)\n"
+    : "";
+  return `Deadlock: ${why}; nothing can wake any of them.\n${
+    cycle === undefined ? "" : `${formatCycle(rows, cycle)}\n`
+  }Threads:\n${main}${formatThreads(rows)}\n` +
+    `(${end} THREADING_DEADLOCK=0 turns this check off.)\n`;
+}
+
+/** The threads of a deadlock, main excluded, and where each is in its waits. */
+function deadlockKey(rows: ThreadRow[]): string {
+  return rows.filter((r) => r.ident !== 1).map((r) => `${r.ident}:${r.seq}`).join(",");
+}
+
+/** The key of the last deadlock the main thread's blocked call reported. */
+let lastReported = "";
+
+/** Exit status of a program whose threads deadlock after its main code finished. */
+export const DEADLOCK_EXIT_CODE = 2;
+
+let afterMainTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * Once the main thread's code has finished while non-daemon threads live (the process
+ * is then held open for them, see `keepAlive` in `_pool.ts`): checks every
+ * {@linkcode CHECK_MS} from an unref'd timer. The main thread is stopped: it waits on
+ * nothing and can wake no one, so when every live thread (daemon ones included: a
+ * running daemon may still wake someone) is asleep for good in this library, the
+ * report goes to stderr and the process exits with {@linkcode DEADLOCK_EXIT_CODE}, as
+ * Go's runtime does ("all goroutines are asleep - deadlock!", status 2).
+ */
+function watchAfterMain(): boolean {
+  if (afterMainTimer !== undefined || !detectionEnabled()) return false;
+  reset();
+  const timer = setInterval(() => {
+    const rt = runtime.i32;
+    if (Atomics.load(rt, H_NON_DAEMON) <= 0) {
+      clearInterval(timer);
+      afterMainTimer = undefined;
+      return reset();
+    }
+    // The main thread still runs code of its own (its event loop is not idle yet), or a
+    // listener may wake a thread: no report.
+    if (Atomics.load(rt, slotBase(0) + S_ALIVE) !== 0 || hasSignalListeners()) {
+      return reset();
+    }
+    const rows = detectStep();
+    if (rows === undefined) return;
+    // The main thread caught the DeadlockError of this same deadlock, and ended.
+    const again = deadlockKey(rows) === lastReported;
+    writeStderr(
+      again
+        ? `Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The process exits with status ${DEADLOCK_EXIT_CODE}.\n`
+        : deadlockReport(
+          rows,
+          "the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",
+          `The process exits with status ${DEADLOCK_EXIT_CODE}.`,
+          true,
+        ),
+    );
+    exitProcess(DEADLOCK_EXIT_CODE);
+  }, CHECK_MS);
+  unrefTimer(timer);
+  afterMainTimer = timer;
+  return false;
+}
+
+if (runtime.isMain) {
+  setSliceHook(onSlice);
+  onMainIdle(() => Atomics.load(runtime.i32, H_NON_DAEMON) > 0 && watchAfterMain());
+}

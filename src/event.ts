@@ -10,7 +10,7 @@
  * | --- | --- | --- | --- |
  * | `E_SEQ` | even: clear, odd: set | the flag in its low bit; the count of flag changes in the rest | `set()` even→odd, `clear()` odd→even, each by one CAS that adds 1 |
  * | `E_WAITERS` | ≥ 0 | threads and tasks sleeping on `E_SEQ` | a waiter, +1 before it sleeps, −1 after |
- * | `E_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ * | `E_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * A waiter that found the flag clear (an even `E_SEQ`) sleeps while `E_SEQ` keeps that
  * value; any change means that `set()` ran since, so `wait()` returns `true` even if a
@@ -23,7 +23,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
-import { KIND_EVENT, noteCreation, recordCreation } from "./_waits.ts";
+import { KIND_EVENT, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   deadlineAfter,
   remaining,
@@ -36,7 +36,7 @@ import {
 export const E_SEQ = 0;
 /** Word: the number of waiters sleeping on `E_SEQ`. */
 export const E_WAITERS = 1;
-/** Word: the event's id in reports, given the first time a thread sleeps on it. */
+/** Word: the event's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const E_ID = 2;
 /** Bytes of an event's slot: one cache line. */
 export const EVENT_BYTES = 64;
@@ -82,6 +82,7 @@ export class Event {
   constructor() {
     if (revived === undefined) {
       this.#i32 = carveView(EVENT_BYTES);
+      stampId(KIND_EVENT, this.#i32, 0);
       if (recordCreation) noteCreation(KIND_EVENT, this.#i32, 0);
     } else {
       this.#i32 = revived;

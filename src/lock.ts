@@ -12,7 +12,7 @@
  * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); `release` 1→0 (fast), 2→0 or 2→3 (slow) |
  * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
  * | `L_HOLDER` | 0 / ident | the last acquirer (a hint for reports) | the acquirer, after it took the lock |
- * | `L_ID` | 0 / id | the id in reports, 0 until someone sleeps on the lock | the first sleeper (see `_waits.ts`) |
+ * | `L_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * The indexes are relative to the lock's slot. The other 12 words are padding, so that
  * two locks never share a cache line.
@@ -26,7 +26,7 @@ import { isIdle, isLocked, lockAsync, lockSlow, unlockSlow } from "./_lock_algor
 import { carve, slab } from "./_slab.ts";
 import { ThreadError } from "./errors.ts";
 import { current } from "./_runtime.ts";
-import { KIND_LOCK, noteCreation, recordCreation } from "./_waits.ts";
+import { KIND_LOCK, noteCreation, recordCreation, stampId } from "./_waits.ts";
 
 /** Word: the mutex state word (see the module doc). */
 export const L_STATE = 0;
@@ -38,7 +38,7 @@ export const L_STARVING = 1;
  * is a hint, not an owner). A plain store after the acquiring CAS.
  */
 export const L_HOLDER = 2;
-/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+/** Word: the lock's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const L_ID = 3;
 /** Bytes of a lock's slot: one cache line. */
 export const LOCK_BYTES = 64;
@@ -99,6 +99,7 @@ export class Lock {
     } else {
       this.#at = carve(LOCK_BYTES);
       this.#i32 = slab;
+      stampId(KIND_LOCK, slab, this.#at);
       if (recordCreation) noteCreation(KIND_LOCK, slab, this.#at);
     }
   }

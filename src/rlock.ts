@@ -13,7 +13,7 @@
  * | `R_STARVING` | count | waiters that have waited over 1 ms | a waiter |
  * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
  * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
- * | `R_ID` | 0 / id | the id in reports, 0 until someone sleeps on the lock | the first sleeper (see `_waits.ts`) |
+ * | `R_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * ## An owner that dies (robust, as POSIX's `EOWNERDEAD`)
  *
@@ -49,6 +49,7 @@ import {
   KIND_RLOCK,
   noteCreation,
   recordCreation,
+  stampId,
   takeOwnerDied,
 } from "./_waits.ts";
 
@@ -60,7 +61,7 @@ export const R_STARVING = 1;
 export const R_OWNER = 2;
 /** Word: the recursion count. */
 export const R_COUNT = 3;
-/** Word: the lock's id in reports, given the first time a thread sleeps on it. */
+/** Word: the lock's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const R_ID = 4;
 /** Bytes of an RLock's slot: one cache line. */
 export const RLOCK_BYTES = 64;
@@ -188,6 +189,7 @@ export class RLock {
     } else {
       this.#at = carve(RLOCK_BYTES);
       this.#i32 = slab;
+      stampId(KIND_RLOCK, slab, this.#at);
       if (recordCreation) noteCreation(KIND_RLOCK, slab, this.#at);
     }
   }

@@ -11,7 +11,7 @@
  * | `SEM_VALUE` | ≥ 0 | permits free now | `acquire` v→v−1 (CAS, only when v > 0); `release(n)` v→v+n (CAS) |
  * | `SEM_WAITERS` | ≥ 0 | threads and tasks that sleep on `SEM_VALUE` | a waiter, +1 before it sleeps, −1 after |
  * | `SEM_BOUND` | −1 / initial value | −1: unbounded; else the bound of a `BoundedSemaphore` | the constructor only |
- * | `SEM_ID` | 0 / id | the id in reports, 0 until someone sleeps on it | the first sleeper (see `_waits.ts`) |
+ * | `SEM_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * A waiter sleeps on `SEM_VALUE` while it reads 0. `release` adds to the value first and
  * then reads `SEM_WAITERS`, and calls `Atomics.notify` only if it is above 0; a waiter
@@ -24,7 +24,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
-import { KIND_SEMAPHORE, noteCreation, recordCreation } from "./_waits.ts";
+import { KIND_SEMAPHORE, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   acquireTimeout,
   deadlineAfter,
@@ -40,7 +40,7 @@ export const SEM_VALUE = 0;
 export const SEM_WAITERS = 1;
 /** Word: the bound of a `BoundedSemaphore`, or −1. */
 export const SEM_BOUND = 2;
-/** Word: the semaphore's id in reports, given the first time a thread sleeps on it. */
+/** Word: the semaphore's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const SEM_ID = 3;
 /** Bytes of a semaphore's slot: one cache line. */
 export const SEMAPHORE_BYTES = 64;
@@ -150,6 +150,7 @@ export class Semaphore {
     const bounded = new.target === BoundedSemaphore;
     const initial = checkValue(value, bounded ? "BoundedSemaphore" : "Semaphore");
     this.#i32 = carveView(SEMAPHORE_BYTES);
+    stampId(KIND_SEMAPHORE, this.#i32, 0);
     if (recordCreation) noteCreation(KIND_SEMAPHORE, this.#i32, 0);
     this.#i32[SEM_VALUE] = initial;
     this.#i32[SEM_BOUND] = bounded ? initial : -1;

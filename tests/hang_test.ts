@@ -20,6 +20,7 @@ async function run(
   env: Record<string, string> = {},
   limit = 60_000,
   flags: string[] = [],
+  args: string[] = [],
 ): Promise<Run> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
@@ -29,6 +30,7 @@ async function run(
       "--allow-read",
       ...flags,
       new URL(file, fixtures).pathname,
+      ...args,
     ],
     stdout: "piped",
     stderr: "piped",
@@ -172,6 +174,18 @@ Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the
   }
 });
 
+Deno.test("lock ids are stable from run to run: numbered at creation, by kind, by the creating thread", async () => {
+  for (let i = 0; i < 3; i++) {
+    const { stderr } = await run("deadlock_two_locks.ts");
+    // a, then b, created by the main thread: Lock #1 and Lock #2, whoever sleeps first.
+    assert.match(
+      stderr,
+      /^Wait-for cycle: (Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1|Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2)$/m,
+      stderr,
+    );
+  }
+});
+
 Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
   const { stdout, stderr, signal } = await run(
     "deadlock_two_locks.ts",
@@ -182,6 +196,16 @@ Deno.test("THREADING_DEADLOCK=0 turns the deadlock report off", async () => {
   assert.equal(signal, "SIGKILL", "it hangs, as asked");
   assert.ok(!stderr.includes("Deadlock"), stderr);
   assert.ok(!stdout.includes("DeadlockError"), stdout);
+  // After the main thread's code has finished too.
+  const after = await run(
+    "deadlock_after_main.ts",
+    { THREADING_DEADLOCK: "0" },
+    3000,
+    ["--allow-env=THREADING_DEADLOCK"],
+    ["event"],
+  );
+  assert.equal(after.signal, "SIGKILL", "it hangs, as asked");
+  assert.ok(!after.stderr.includes("Deadlock"), after.stderr);
 });
 
 Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Timer, starting threads", async () => {
@@ -193,7 +217,7 @@ Deno.test("no deadlock report where nothing is stuck: sleep, async waits, a Time
   }
 });
 
-Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named dead", async () => {
+Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock holder is named, and marked dead", async () => {
   const { code, stdout, stderr } = await run("dump_while_blocked.ts");
   assert.equal(code, 0, stderr);
   const dump = stderr.slice(stderr.indexOf("Threads:"), stderr.indexOf("Deadlock:"));
@@ -211,7 +235,7 @@ Deno.test("dumpThreads() from a thread while others are blocked; a dead Lock hol
   // The main thread alone waits for a Lock whose last acquirer ended.
   assert.match(
     stderr,
-    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by thread ident \d+ \(dead\)/,
+    /MainThread \(ident 1\): waits with no timeout for Lock #\d+ held by taker \(ident \d+, dead\)/,
   );
   assert.ok(stdout.includes("main: DeadlockError"), stdout);
 });
@@ -235,6 +259,13 @@ Deno.test("THREADING_DEBUG=1 adds where each lock was created to the report", as
   assert.ok(created.length >= 2, stderr);
   assert.ok(created.every((m) => Number(m[1]) === line), stderr);
   assert.equal(new Set(created.map((m) => m[2])).size, 2, "a and b, two columns");
+  // a is Lock #1, b is Lock #2, each with its own column (the Barrier created on the
+  // same line has its own numbering and entry).
+  const text = source.split("\n")[line - 1];
+  const colA = text.indexOf("new Lock()") + 1;
+  const colB = text.indexOf("new Lock()", colA) + 1;
+  assert.match(stderr, new RegExp(`Lock #1 \\(created at file:[^)]*:${line}:${colA}\\)`));
+  assert.match(stderr, new RegExp(`Lock #2 \\(created at file:[^)]*:${line}:${colB}\\)`));
 });
 
 Deno.test("watchDeadlocks() reports a partial deadlock while the main thread runs", async () => {
@@ -252,4 +283,157 @@ Deno.test("watchDeadlocks() reports a partial deadlock while the main thread run
   assert.match(stderr, /MainThread \(ident 1\): running/);
   assert.ok(!stderr.includes("Deadlock:"), "no global report: the main thread runs");
   assert.equal(stderr.match(/Partial deadlock/g)?.length, 1, "reported once");
+});
+
+Deno.test("a deadlock that closes after the main thread's code has finished is reported; the process exits with status 2", async () => {
+  const source = await Deno.readTextFile(new URL("deadlock_after_main.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  for (const mode of ["nojoin", "timedjoin", "daemon-cycle"]) {
+    const { code, stdout, stderr } = await run(
+      "deadlock_after_main.ts",
+      {},
+      60_000,
+      [],
+      [mode],
+    );
+    assert.equal(code, 2, `${mode}: ${stdout}${stderr}`);
+    assert.ok(stdout.includes(`main: done (${mode})`), stdout);
+    assert.match(
+      stderr,
+      /^Deadlock: the main thread's code has finished and every other thread is blocked/m,
+    );
+    assert.match(stderr, /MainThread \(ident 1\): its code has finished/);
+    assert.match(
+      stderr,
+      /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+    );
+    for (const mark of ["left", "right"]) {
+      assert.match(
+        stderr,
+        new RegExp(`at ${mark} \\(file:[^\\n]*deadlock_after_main\\.ts:${lineOf(mark)}:`),
+        `${mode} ${mark}: ${stderr}`,
+      );
+    }
+    assert.match(stderr, /The process exits with status 2\./);
+    if (mode === "daemon-cycle") assert.match(stderr, /\(ident \d, daemon\): waits/);
+  }
+  // A deadlock of one: a thread waits for an Event that nobody is left to set.
+  const { code, stderr } = await run("deadlock_after_main.ts", {}, 60_000, [], ["event"]);
+  assert.equal(code, 2, stderr);
+  assert.match(
+    stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Event #\d+, for \d+\.\d\d s/,
+  );
+  assert.match(stderr, new RegExp(`at waiter \\(file:[^\\n]*:${lineOf("waiter")}:`));
+  // Ids are stamped at creation: the main thread's first Event is #1, the first Event
+  // that thread ident 2 created is #2.1.
+  assert.match(stderr, /waits with no timeout for Event #1,/);
+  const made = await run("deadlock_after_main.ts", {}, 60_000, [], ["thread-made"]);
+  assert.equal(made.code, 2, made.stderr);
+  assert.match(
+    made.stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Event #2\.1,/,
+  );
+});
+
+Deno.test("no report after the main thread's code has finished where nothing is stuck: only daemons blocked, a setter outside the library or asleep", async () => {
+  for (const mode of ["only-daemons", "outside", "sleepy"]) {
+    const { code, stdout, stderr } = await run(
+      "deadlock_after_main.ts",
+      {},
+      60_000,
+      [],
+      [mode],
+    );
+    assert.equal(code, 0, `${mode}: ${stdout}${stderr}`);
+    assert.ok(!stderr.includes("Deadlock"), `${mode}: ${stderr}`);
+    if (mode !== "only-daemons") assert.ok(stdout.includes("waiter: set"), stdout);
+  }
+});
+
+Deno.test("queue waits are recorded: a consumer with no sentinel, a producer on a full queue, Queue.join() are reported as deadlocks", async () => {
+  const source = await Deno.readTextFile(new URL("queue_deadlock.ts", fixtures));
+  const lineOf = (mark: string) =>
+    source.split("\n").findIndex((l) => l.includes(`// ${mark} waits here`)) + 1;
+  const cases: [string, RegExp, string][] = [
+    [
+      "get",
+      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+      "consumer",
+    ],
+    [
+      "put",
+      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(put: full\)/,
+      "producer",
+    ],
+    [
+      "join",
+      /MainThread \(ident 1\): waits with no timeout for Queue #\d+ \(join: tasks not done\)/,
+      "consumer",
+    ],
+  ];
+  for (const [mode, waits, mark] of cases) {
+    const { code, stdout, stderr } = await run("queue_deadlock.ts", {}, 60_000, [], [
+      mode,
+    ]);
+    // The main thread catches DeadlockError and ends; the stuck thread still holds the
+    // process: the short second report, and status 2.
+    assert.equal(code, 2, `${mode}: ${stdout}${stderr}`);
+    assert.match(
+      stderr,
+      /^Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked\. The process exits with status 2\.$/m,
+    );
+    assert.match(
+      stdout,
+      /^main: DeadlockError true after \d+ ms$/m,
+      `${mode}: ${stdout}${stderr}`,
+    );
+    assert.match(stderr, /^Deadlock: every thread is blocked/m);
+    assert.match(stderr, waits, `${mode}: ${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(`at ${mark} \\(file:[^\\n]*queue_deadlock\\.ts:${lineOf(mark)}:`),
+      `${mode}: ${stderr}`,
+    );
+  }
+  // THREADING_DEBUG=1: where the queue was created.
+  const debug = await run(
+    "queue_deadlock.ts",
+    { THREADING_DEBUG: "1" },
+    60_000,
+    ["--allow-env=THREADING_DEBUG"],
+    ["get"],
+  );
+  const created =
+    source.split("\n").findIndex((l) => l.includes("new Queue<number>();")) + 1;
+  assert.match(
+    debug.stderr,
+    new RegExp(
+      `Queue #1 \\(created at file:[^)]*queue_deadlock\\.ts:${created}:\\d+\\) \\(get: empty\\)`,
+    ),
+    debug.stderr,
+  );
+  // The same consumer after the main thread's code has finished.
+  const { code, stderr } = await run("queue_deadlock.ts", {}, 60_000, [], ["after-main"]);
+  assert.equal(code, 2, stderr);
+  assert.match(
+    stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+  );
+});
+
+Deno.test("dumpThreads() shows a queue wait; a slow producer is not a deadlock", async () => {
+  const dump = await run("queue_deadlock.ts", {}, 60_000, [], ["dump"]);
+  assert.equal(dump.code, 0, dump.stderr);
+  assert.ok(dump.stdout.includes("main: joined"), dump.stdout);
+  assert.match(
+    dump.stderr,
+    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\), for \d+\.\d\d s/,
+  );
+  assert.match(dump.stderr, /MainThread \(ident 1\): running/);
+  const slow = await run("queue_deadlock.ts", {}, 60_000, [], ["slow"]);
+  assert.equal(slow.code, 0, slow.stderr);
+  assert.ok(slow.stdout.includes("main: joined"), slow.stdout);
+  assert.ok(!slow.stderr.includes("Deadlock"), slow.stderr);
 });
