@@ -127,7 +127,9 @@ function died(pooled: Pooled, error: unknown): void {
 
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
+  bootDeferred(true);
   let chosen: Pooled | undefined;
+  let warm = false;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
   for (const from of [W_IDLE, W_BOOTING]) {
     for (const pooled of pool) {
@@ -136,6 +138,7 @@ export function dispatch(job: StartJob): void {
         Atomics.compareExchange(pooled.control, C_STATE, from, W_BUSY) === from
       ) {
         chosen = pooled;
+        warm = from === W_IDLE;
         break;
       }
     }
@@ -150,6 +153,36 @@ export function dispatch(job: StartJob): void {
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
   // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
+  // A lone start that waits for a booting Worker boots the spare only once its thread
+  // runs, so that no boot competes with the one it waits for; starts in a row boot it at
+  // once, so that boots overlap.
+  if (!warm && !lastCold) {
+    deferred = true;
+    deferredSlot = job.slot;
+    Deno.unrefTimer(setTimeout(() => bootDeferred(true), 0));
+  } else {
+    prewarm(1);
+  }
+  lastCold = !warm;
+}
+
+/** Whether the last start found no idle Worker. */
+let lastCold = false;
+/** Whether a spare is to boot once the thread in `deferredSlot` runs. */
+let deferred = false;
+let deferredSlot = -1;
+
+/**
+ * Boots the deferred spare once the thread it waits for no longer waits to start, or at
+ * once with `now` (the next start, or the main thread's event loop turned).
+ */
+function bootDeferred(now: boolean): void {
+  if (!deferred) return;
+  if (
+    !now &&
+    Atomics.load(runtime.i32, slotBase(deferredSlot) + S_START) === START_PENDING
+  ) return;
+  deferred = false;
   prewarm(1);
 }
 
@@ -179,6 +212,7 @@ function serve(message: ToMain): void {
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
+  bootDeferred(false);
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
   for (const pooled of [...pool]) {
     for (;;) {
@@ -218,6 +252,8 @@ function keepAlive(): void {
  * sanitizers) can finish with no Worker left. Threads still running are not touched.
  */
 export async function closeIdle(): Promise<void> {
+  lastCold = false;
+  deferred = false;
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {
