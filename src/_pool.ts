@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { onMainIdle } from "./_platform.ts";
+import { onMainIdle, unrefTimer } from "./_platform.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -51,7 +51,9 @@ import {
   readName,
   runtime,
   S_ALIVE,
+  S_START,
   slotBase,
+  START_PENDING,
 } from "./_runtime.ts";
 
 /**
@@ -190,7 +192,9 @@ function died(pooled: Pooled, error: unknown): void {
 /** Hands a start job to an idle Worker, or to a new one. Main thread only. */
 export function dispatch(job: StartJob): void {
   flushPrewarm();
+  bootDeferred(true);
   let chosen: Pooled | undefined;
+  let warm = false;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
   for (const from of [W_IDLE, W_BOOTING]) {
     for (const pooled of pool) {
@@ -199,6 +203,7 @@ export function dispatch(job: StartJob): void {
         Atomics.compareExchange(pooled.control, C_STATE, from, W_BUSY) === from
       ) {
         chosen = pooled;
+        warm = from === W_IDLE;
         break;
       }
     }
@@ -219,6 +224,36 @@ export function dispatch(job: StartJob): void {
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
   // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
+  // A lone start that waits for a booting Worker boots the spare only once its thread
+  // runs, so that no boot competes with the one it waits for; starts in a row boot it at
+  // once, so that boots overlap.
+  if (!warm && !lastCold) {
+    deferred = true;
+    deferredSlot = job.slot;
+    unrefTimer(setTimeout(() => bootDeferred(true), 0));
+  } else {
+    prewarm(1);
+  }
+  lastCold = !warm;
+}
+
+/** Whether the last start found no idle Worker. */
+let lastCold = false;
+/** Whether a spare is to boot once the thread in `deferredSlot` runs. */
+let deferred = false;
+let deferredSlot = -1;
+
+/**
+ * Boots the deferred spare once the thread it waits for no longer waits to start, or at
+ * once with `now` (the next start, or the main thread's event loop turned).
+ */
+function bootDeferred(now: boolean): void {
+  if (!deferred) return;
+  if (
+    !now &&
+    Atomics.load(runtime.i32, slotBase(deferredSlot) + S_START) === START_PENDING
+  ) return;
+  deferred = false;
   prewarm(1);
 }
 
@@ -291,6 +326,7 @@ function drain(pooled: Pooled): void {
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
+  bootDeferred(false);
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
   for (const pooled of [...pool]) drain(pooled);
 }
@@ -344,6 +380,8 @@ function stopMain(): void {
  */
 export async function closeIdle(): Promise<void> {
   soon = 0;
+  lastCold = false;
+  deferred = false;
   const ending: Promise<void>[] = [];
   const closing: Pooled[] = [];
   for (const pooled of [...pool]) {
