@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { onMainIdle, unrefTimer } from "./_platform.ts";
+import { mayRead, onMainIdle, unrefTimer } from "./_platform.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -281,6 +281,25 @@ function flushPrewarm(): void {
   prewarm(n);
 }
 
+/** The library's files a Worker loads: its folder and `mod.ts` beside it. */
+const LIBRARY_FILES = [
+  new URL("./", import.meta.url),
+  new URL("../mod.ts", import.meta.url),
+];
+let readableLibrary = false;
+
+/**
+ * Whether this program may read the library's files (always, when they are not local
+ * files): granted permissions never shrink, so a yes is kept.
+ */
+function libraryReadable(): boolean {
+  if (readableLibrary) return true;
+  readableLibrary = LIBRARY_FILES.every((url) =>
+    url.protocol !== "file:" || mayRead(url)
+  );
+  return readableLibrary;
+}
+
 /** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
 export const MAX_SPARES = 4;
 
@@ -289,6 +308,9 @@ export const MAX_SPARES = 4;
  * that the next starts need not wait for a Worker to boot. Main thread only.
  */
 export function prewarm(n: number): void {
+  // A spare that cannot read the library would only fail, and in a terminal Deno would
+  // first stop at a read prompt for it: start() says which permission is missing instead.
+  if (!libraryReadable()) return;
   let spare = 0;
   for (const p of pool) {
     const state = Atomics.load(p.control, C_STATE);

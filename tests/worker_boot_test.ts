@@ -75,6 +75,22 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "in a terminal, a library that cannot be read gives start()'s ThreadError, not a read prompt",
+  ignore: !hasScript,
+  fn: async () => {
+    const out = await runInTerminal("no_library_read.ts", [
+      `--allow-read=${fixtures.pathname}`,
+    ]);
+    assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);
+    assert.match(
+      out,
+      /ThreadError: Cannot start thread "Thread-1": a thread needs read permission/,
+    );
+  },
+});
+
 Deno.test("spare Workers that cannot load the library end quietly: stderr holds only the ThreadError", async () => {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
