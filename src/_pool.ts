@@ -130,7 +130,13 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const { port1, port2 } = new MessageChannel();
   const worker = new NodeWorker(ENTRY, {
     workerData: {
-      [BOOT_KEY]: { runtime: runtime.sab, control, port: port2, module: WORKER_MODULE },
+      [BOOT_KEY]: {
+        runtime: runtime.sab,
+        control,
+        port: port2,
+        module: WORKER_MODULE,
+        heapLimitMb: HEAP_LIMIT_MB,
+      },
     },
     transferList: [port2 as never],
     // Threads share the process's environment, as in Python. The default (a copy of

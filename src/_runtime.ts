@@ -231,6 +231,8 @@ export interface BootData {
   control: SharedArrayBuffer;
   /** The Worker's end of its channel with the main thread. */
   port: import("node:worker_threads").MessagePort;
+  /** The Worker's heap limit (V8's old generation), in MB, as the pool set it. */
+  heapLimitMb?: number;
 }
 
 /** The start-up data of a Worker of this library, if this isolate is one. */

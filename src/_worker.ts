@@ -305,8 +305,9 @@ function ending(how: string): void {
     if (how === "terminated") {
       const outOfMemory = new RangeError(
         `Out of memory: the thread's Worker was terminated at its heap limit (${
-          Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)
-        } MB); the thread has ended`,
+          bootData?.heapLimitMb ??
+            Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)
+        } MB, the main thread's); the thread has ended`,
       );
       outOfMemory.stack = `RangeError: ${outOfMemory.message}`;
       excepthook({
