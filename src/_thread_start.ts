@@ -78,7 +78,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     }
     if (NATIVE.test(source)) {
       throw new TypeError(
-        `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function log(...args: unknown[]) { console.log(...args); }\` for console.log`,
+        `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
       );
     }
     if (/^class[\s{]/.test(source)) {
