@@ -54,13 +54,14 @@
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
  * The bytes are made in `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`,
- * and the modules loaded by reference are kept in `_modules.ts`.
+ * the modules loaded by reference are kept in `_modules.ts`, kinds, revivers and object
+ * ids are in `_codec_kinds.ts`, and what may be copied is decided in
+ * `_codec_copyable.ts`.
  *
  * @module
  */
 import { hostObject } from "./_platform.ts";
 import { describe } from "./_futex.ts";
-import { H_OID, runtime } from "./_runtime.ts";
 import { canHoldShared, pack, peekWire, release, unpack } from "./_codec_bytes.ts";
 import {
   builtinBase,
@@ -72,112 +73,38 @@ import {
 export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
 import { importModules } from "./_modules.ts";
 export { importModule, importModules, loadedModule, loadedModules } from "./_modules.ts";
-
-/** The method by which an object says how it travels. */
-export const kTravel: unique symbol = Symbol.for("@threading/threading:travel") as never;
-
-/** What an object's `[kTravel]()` returns. */
-export interface Ticket {
-  /** The registered kind that revives it. */
-  kind: string;
-  /** A module to import before reviving, when the kind is registered by user code. */
-  module?: string;
-  /** Structured-clonable data from which `create` makes the object. */
-  head: unknown;
-  /** Data (may hold travelling objects) that `fill` puts into the created object. */
-  body?: unknown;
-}
-
-/** An object that knows how to travel. */
-export interface Traveller {
-  /** Describes this object for the codec. */
-  [kTravel](): Ticket;
-}
-
-/** How the objects of one kind come to life in a receiving thread. */
-export interface Reviver {
-  /** Makes the object from the ticket's head. */
-  create(head: unknown): object;
-  /** Puts the decoded body into the object made by `create`. */
-  fill?(object: object, body: unknown): void;
-}
+import {
+  adopt,
+  kTravel,
+  objectFor,
+  oidOf,
+  reviverFor,
+  type Traveller,
+} from "./_codec_kinds.ts";
+export {
+  addKindResolver,
+  adopt,
+  hasKind,
+  type KindResolver,
+  kTravel,
+  objectFor,
+  oidOf,
+  registerKind,
+  type Reviver,
+  type Ticket,
+  type Traveller,
+} from "./_codec_kinds.ts";
+import {
+  cannotCopy,
+  hasMethods,
+  PASS_THROUGH,
+  type PathKey,
+  pathOf,
+} from "./_codec_copyable.ts";
+export { cannotCopy, hasMethods } from "./_codec_copyable.ts";
 
 /** Deepest nesting of data the codec carries (CPython's default recursion limit). */
 export const MAX_DEPTH = 1000;
-
-const revivers = new Map<string, Reviver>();
-
-/**
- * Registers how objects of `kind` are revived in this thread. Registering a kind again
- * replaces its reviver (a module evaluated twice registers twice).
- */
-export function registerKind(kind: string, reviver: Reviver): void {
-  revivers.set(kind, reviver);
-}
-
-/** Finds a reviver for a kind that has none registered; see {@linkcode addKindResolver}. */
-export type KindResolver = (
-  kind: string,
-  module: string | undefined,
-) => Reviver | undefined;
-
-const resolvers: KindResolver[] = [];
-
-/**
- * Adds a resolver that `decode` asks, in order, for a kind with no registered reviver:
- * the fallback for kinds that name user code by reference (`Shareable` subclasses use
- * the kind `<module URL>#<export name>`, resolved lazily from the imported module). A
- * reviver it returns is registered for the kind; it may throw a `TypeError` that says
- * why the kind cannot be revived.
- */
-export function addKindResolver(resolve: KindResolver): void {
-  if (!resolvers.includes(resolve)) resolvers.push(resolve);
-}
-
-function resolveKind(kind: string, module: string | undefined): Reviver | undefined {
-  for (const resolve of resolvers) {
-    const reviver = resolve(kind, module);
-    if (reviver !== undefined) {
-      revivers.set(kind, reviver);
-      return reviver;
-    }
-  }
-  return undefined;
-}
-
-/** Whether `kind` has a reviver in this thread. */
-export function hasKind(kind: string): boolean {
-  return revivers.has(kind);
-}
-
-const kOid = Symbol("@threading/threading:oid");
-const byOid = new Map<number, WeakRef<object>>();
-const registry = new FinalizationRegistry<number>((oid) => {
-  const ref = byOid.get(oid);
-  if (ref !== undefined && ref.deref() === undefined) byOid.delete(oid);
-});
-
-/** The program-wide id of a travelling object, given on first use. */
-export function oidOf(object: object): number {
-  let oid = (object as { [kOid]?: number })[kOid];
-  if (oid === undefined) {
-    oid = Atomics.add(runtime.i32, H_OID, 1);
-    adopt(object, oid);
-  }
-  return oid;
-}
-
-/** Records `object` as this thread's object for `oid`. */
-export function adopt(object: object, oid: number): void {
-  Object.defineProperty(object, kOid, { value: oid, configurable: true });
-  byOid.set(oid, new WeakRef(object));
-  registry.register(object, oid);
-}
-
-/** This thread's object for `oid`, if it is alive. */
-export function objectFor(oid: number): object | undefined {
-  return byOid.get(oid)?.deref();
-}
 
 // ---------------------------------------------------------------------------------------
 // The wire.
@@ -235,60 +162,6 @@ export interface Encoded {
   modules: string[];
   /** With `detach`: the SharedArrayBuffers the wire refers to by index. */
   sabs: SharedArrayBuffer[];
-}
-
-/** Whether a value is a promise or a weak collection, which no copy can carry. */
-export function cannotCopy(value: object): boolean {
-  return value instanceof Promise || value instanceof WeakMap ||
-    value instanceof WeakSet ||
-    value instanceof WeakRef;
-}
-
-const methodsCache = new WeakMap<object, boolean>();
-
-/**
- * Whether a prototype chain (below `Object.prototype`) has methods or accessors: an
- * instance of such a class loses them when copied, so copying it is refused.
- */
-export function hasMethods(proto: object | null): boolean {
-  if (proto === null) return false;
-  const cached = methodsCache.get(proto);
-  if (cached !== undefined) return cached;
-  let found = false;
-  for (let p: object | null = proto; p !== null && p !== Object.prototype;) {
-    for (const key of Reflect.ownKeys(p)) {
-      if (key === "constructor") continue;
-      const d = Object.getOwnPropertyDescriptor(p, key);
-      if (d && (typeof d.value === "function" || d.get || d.set)) found = true;
-    }
-    if (found) break;
-    p = Object.getPrototypeOf(p);
-  }
-  methodsCache.set(proto, found);
-  return found;
-}
-
-const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
-  Date,
-  RegExp,
-  Blob,
-  Boolean,
-  Number,
-  String,
-];
-
-type PathKey = string | number;
-
-function pathOf(root: string, keys: readonly PathKey[], names?: Record<string, string>) {
-  let out = root;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    if (typeof key === "number") out += `[${key}]`;
-    else if (key.startsWith(" ")) out += key;
-    else if (out === "") out = i === 0 && names?.[key] !== undefined ? names[key] : key;
-    else out += `.${key}`;
-  }
-  return out || "the value";
 }
 
 /**
@@ -555,7 +428,7 @@ export function decode(
     const existing = objectFor(token.oid);
     if (existing !== undefined) return existing;
     const kind = token[TOKEN];
-    const reviver = revivers.get(kind) ?? resolveKind(kind, token.module);
+    const reviver = reviverFor(kind, token.module);
     if (reviver === undefined) {
       throw new TypeError(
         `Cannot receive a ${kind} from another thread: its class is not loaded in this thread${

@@ -4,34 +4,10 @@
  * `Lock` or an `RLock`), shared through a 256-byte slot of a slab of shared memory (see
  * `carve` in `_slab.ts`: creating one allocates no SharedArrayBuffer).
  *
- * Each waiter is a queue node with a park word and a link word. A blocking waiter's
- * node is its thread's own pair of words in the shared runtime's thread table
- * (`S_PARK`, `S_LINK`: a thread blocks in at most one queue at a time). An async waiter
- * (`waitAsync`, of which one thread may have many at once) takes one of the
- * {@linkcode ASYNC_NODES} nodes inside the condition's buffer. A node id in the queue
- * is `slot + 1` for a thread's node and `-(k + 1)` for async node `k`; 0 is "none".
- *
- * ## Shared words (`Int32Array` indexes, in a view of the condition's slot)
- *
- * | word | values | meaning | who moves it |
- * | --- | --- | --- | --- |
- * | `C_HEAD` | 0 / node id | the first waiter (the next to notify) | a waiter enqueues, a notifier dequeues, a timed-out waiter unlinks itself: all under the lock |
- * | `C_TAIL` | 0 / node id | the last waiter | as `C_HEAD` |
- * | `C_LOST` | count | notifications taken by async waiters that died before they woke | +1 by the dying thread (see below), drained by the next `notify()` |
- * | `C_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
- * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED→FREE (dequeued), the waiter →FREE when done (under the lock), its ending thread WAITING→ABANDONED or NOTIFIED→FREE (a CAS, without the lock) |
- * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
- *
- * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0).
- *
- * ## A waiter whose thread ends
- *
- * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) leaves
- * its async node: the ending thread moves it WAITING→ABANDONED (the node stays queued;
- * `notify()` skips it, frees it, and notifies the next waiter instead), or, if it had
- * been notified already, frees it and counts the notification in `C_LOST`, which the
- * next `notify()` adds to the waiters it wakes. So a dead waiter never swallows a
- * `notify()`.
+ * Waiters wait in a FIFO queue of nodes, kept in the condition's slot: its words, its
+ * nodes (a thread's own pair of words for a blocking waiter, one of
+ * {@linkcode ASYNC_NODES} nodes inside the slot for a `waitAsync`), and what happens to
+ * the node of a waiter whose thread ends, are in `_condition_queue.ts`.
  *
  * ## Exact notify(n), no lost wakeup
  *
@@ -54,7 +30,7 @@ import {
   waitTimeout,
 } from "./_futex.ts";
 import { carveView } from "./_slab.ts";
-import { track, type Undo, untrack } from "./_reclaim.ts";
+import { type Undo, untrack } from "./_reclaim.ts";
 import {
   KIND_CONDITION,
   noteCreation,
@@ -70,84 +46,39 @@ import {
   rlockIsOwned,
   rlockReleaseSave,
 } from "./rlock.ts";
-import { current, runtime, S_LINK, S_PARK, slotBase } from "./_runtime.ts";
+import { current, runtime, S_PARK, slotBase } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
-
-/** Word: the first node id of the wait queue, 0 when empty. */
-export const C_HEAD = 0;
-/** Word: the last node id of the wait queue, 0 when empty. */
-export const C_TAIL = 1;
-/**
- * Word: notifications that went to async waiters whose thread ended before taking
- * them; the next `notify()` passes them on.
- */
-export const C_LOST = 2;
-/** Word: the condition's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
-export const C_ID = 3;
-/** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
-export const C_NODES = 4;
-/** Async waiters one condition can hold at once. */
-export const ASYNC_NODES = 30;
-/** Bytes of a condition's slot. */
-export const CONDITION_BYTES = (C_NODES + 2 * ASYNC_NODES) * 4;
-/** Park word: a free async node. */
-export const FREE = 0;
-/** Park word: the waiter waits. */
-export const WAITING = 1;
-/** Park word: a notifier dequeued the waiter. */
-export const NOTIFIED = 2;
-/**
- * Park word: the async waiter's thread ended while it waited; the node stays queued
- * until a `notify()` dequeues it, frees it and notifies the next waiter instead.
- */
-export const ABANDONED = 3;
+import {
+  C_NODES,
+  CONDITION_BYTES,
+  enqueue,
+  enqueueAsync,
+  FREE,
+  NOTIFIED,
+  notifyWaiters,
+  trackAsyncNode,
+  unlink,
+  WAITING,
+} from "./_condition_queue.ts";
+export {
+  ABANDONED,
+  ASYNC_NODES,
+  C_HEAD,
+  C_ID,
+  C_LOST,
+  C_NODES,
+  C_TAIL,
+  CONDITION_BYTES,
+  FREE,
+  NOTIFIED,
+  WAITING,
+} from "./_condition_queue.ts";
 
 let revived: Int32Array | undefined;
 let internals: {
   words(c: Condition): Int32Array;
   setLock(c: Condition, lock: Lock | RLock): void;
 };
-
-/** Offset from a node's park word to its link word (as in the thread table). */
-const LINK = S_LINK - S_PARK;
-
-/** The index of a node's park word (its link word is at `+ LINK`). */
-function parkOf(id: number): number {
-  return id > 0 ? slotBase(id - 1) + S_PARK : C_NODES + 2 * (-id - 1);
-}
-function arrayOf(i32: Int32Array, id: number): Int32Array {
-  return id > 0 ? runtime.i32 : i32;
-}
-
-function enqueue(i32: Int32Array, id: number): void {
-  const arr = arrayOf(i32, id);
-  Atomics.store(arr, parkOf(id) + LINK, 0);
-  const tail = Atomics.load(i32, C_TAIL);
-  if (tail === 0) {
-    Atomics.store(i32, C_HEAD, id);
-  } else {
-    Atomics.store(arrayOf(i32, tail), parkOf(tail) + LINK, id);
-  }
-  Atomics.store(i32, C_TAIL, id);
-}
-
-/** Unlinks `id` from the queue if it is there. */
-function unlink(i32: Int32Array, id: number): void {
-  let prev = 0;
-  let node = Atomics.load(i32, C_HEAD);
-  while (node !== 0 && node !== id) {
-    prev = node;
-    node = Atomics.load(arrayOf(i32, node), parkOf(node) + LINK);
-  }
-  if (node === 0) return;
-  const next = Atomics.load(arrayOf(i32, id), parkOf(id) + LINK);
-  if (prev === 0) {
-    Atomics.store(i32, C_HEAD, next);
-  } else {
-    Atomics.store(arrayOf(i32, prev), parkOf(prev) + LINK, next);
-  }
-  if (Atomics.load(i32, C_TAIL) === id) Atomics.store(i32, C_TAIL, prev);
-}
 
 /**
  * A condition variable, as Python's `threading.Condition`: threads wait on it, under
@@ -400,23 +331,9 @@ export class Condition {
     const ms = waitTimeout(timeout, "Cannot wait on Condition");
     this.#check("wait on");
     const i32 = this.#i32;
-    let k = 0;
-    while (k < ASYNC_NODES && Atomics.load(i32, C_NODES + 2 * k) !== FREE) k++;
-    if (k === ASYNC_NODES) {
-      throw new RangeError(
-        `Cannot wait on Condition: at most ${ASYNC_NODES} async waiters may wait on one condition at once, received one more; wait in threads or use more conditions`,
-      );
-    }
-    const park = C_NODES + 2 * k;
-    Atomics.store(i32, park, WAITING);
-    enqueue(i32, -(k + 1));
+    const k = enqueueAsync(i32);
     // If the thread ends first, its node must not swallow a notify().
-    const undo = track(() => {
-      if (Atomics.compareExchange(i32, park, WAITING, ABANDONED) === NOTIFIED) {
-        Atomics.store(i32, park, FREE);
-        Atomics.add(i32, C_LOST, 1);
-      }
-    });
+    const undo = trackAsyncNode(i32, k);
     let saved: number;
     try {
       saved = this.#releaseSave();
@@ -569,24 +486,7 @@ export class Condition {
       );
     }
     this.#check("notify");
-    const i32 = this.#i32;
-    if (Atomics.load(i32, C_LOST) > 0) n += Atomics.exchange(i32, C_LOST, 0);
-    for (let woken = 0; woken < n;) {
-      const id = Atomics.load(i32, C_HEAD);
-      if (id === 0) return;
-      const arr = arrayOf(i32, id);
-      const park = parkOf(id);
-      const next = Atomics.load(arr, park + LINK);
-      Atomics.store(i32, C_HEAD, next);
-      if (next === 0) Atomics.store(i32, C_TAIL, 0);
-      if (Atomics.compareExchange(arr, park, WAITING, NOTIFIED) === WAITING) {
-        Atomics.notify(arr, park, 1);
-        woken++;
-      } else {
-        // Abandoned by a thread that ended (see the module doc): free it, skip it.
-        Atomics.store(arr, park, FREE);
-      }
-    }
+    notifyWaiters(this.#i32, n);
   }
 
   /**

@@ -6,6 +6,7 @@
  * it is seen by the sender.
  */
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import {
   Barrier,
   BoundedSemaphore,
@@ -333,17 +334,13 @@ for (
   ]
 ) {
   Deno.test(name, async () => {
-    const { stdout, stderr, success } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-read",
-        new URL(`./fixtures/${file}`, import.meta.url).pathname,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.ok(success, new TextDecoder().decode(stderr));
-    assert.equal(new TextDecoder().decode(stdout), expected);
+    const { stdout, stderr, success } = await runDeno([
+      "run",
+      "--allow-read",
+      new URL(`./fixtures/${file}`, import.meta.url).pathname,
+    ]);
+    assert.ok(success, stderr);
+    assert.equal(stdout, expected);
   });
 }
 
@@ -577,13 +574,13 @@ Deno.test("large binary data crosses as a memory copy; a SharedArrayBuffer is no
 
 Deno.test("a change to a frozen copy: the excepthook's report names SharedList/SharedJSON, a caught TypeError keeps V8's words", async () => {
   const fixture = new URL("./fixtures/frozen_hint.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", fixture],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
+  const { code, stdout, stderr } = await runDeno([
+    "run",
+    "--no-lock",
+    "--allow-read",
+    fixture,
+  ]);
+  assert.equal(code, 0, stderr);
   // As the README's "Copies are never silent" says.
   assert.equal(stdout, "caught: Cannot add property 3, object is not extensible\n");
   assert.match(

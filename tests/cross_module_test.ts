@@ -2,21 +2,15 @@
 // Code defined in another module than the one that starts the thread, found without a
 // `module` option, in a real subprocess (tests/fixtures/cross_module/).
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 Deno.test("targets, subclasses, Shareables, Barrier actions, Timers and the excepthook from another module", async () => {
   const main = new URL("./fixtures/cross_module/main.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", main],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", main],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(code, 0, stderr);
   const lines = stdout.trim().split("\n");
   assert.deepEqual(lines.slice(0, 9), [
     "crunch(7) in target",

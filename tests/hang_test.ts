@@ -3,6 +3,7 @@
 // primitive are reclaimed, an RLock whose owner died gives OwnerDiedError, the
 // deadlock report, dumpThreads(), signals while the main thread is blocked.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 
@@ -22,9 +23,8 @@ async function run(
   flags: string[] = [],
   args: string[] = [],
 ): Promise<Run> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  return await runDeno(
+    [
       "run",
       "--no-lock",
       "--allow-read",
@@ -32,21 +32,8 @@ async function run(
       new URL(file, fixtures).pathname,
       ...args,
     ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", ...env },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), limit);
-  const out = await child.output();
-  clearTimeout(timer);
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: out.code,
-    signal: out.signal,
-    stdout: decode(out.stdout),
-    stderr: decode(out.stderr),
-    ms: performance.now() - t0,
-  };
+    { env, timeoutMs: limit },
+  );
 }
 
 Deno.test("a thread that ends inside an …Async wait leaves no record: Lock, Condition, Barrier", async () => {

@@ -1,5 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import { Thread } from "../src/thread.ts";
 import { shutdown } from "../src/thread_functions.ts";
 import { local } from "../src/local.ts";
@@ -245,14 +246,15 @@ Deno.test("local subclass: a constructor with parameters that calls super() with
 
 Deno.test("local: a reused Worker holds nothing of the last thread's attributes", async () => {
   const fixture = new URL("./fixtures/local_after_end.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", "--v8-flags=--expose-gc", fixture],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  const found = JSON.parse(new TextDecoder().decode(out.stdout));
+  const out = await runDeno([
+    "run",
+    "--no-lock",
+    "--allow-read",
+    "--v8-flags=--expose-gc",
+    fixture,
+  ]);
+  assert.equal(out.code, 0, out.stderr);
+  const found = JSON.parse(out.stdout);
   assert.equal(found.probed, true, "a probe ran in the Worker that set the attribute");
   assert.equal(
     found.collected,

@@ -1,5 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import { shutdown, Thread, ThreadError, TIMEOUT_MAX } from "../mod.ts";
 import { Condition } from "../src/condition.ts";
 import { Event } from "../src/event.ts";
@@ -425,22 +426,15 @@ if (import.meta.main) {
 }
 
 Deno.test("Lock misuse: a thread that releases an unlocked lock dies with ThreadError", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-lock",
-      "--allow-read",
-      "--allow-env",
-      new URL(import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  });
-  const out = await child.output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
+  const { code, stdout, stderr } = await runDeno([
+    "run",
+    "--no-lock",
+    "--allow-read",
+    "--allow-env",
+    new URL(import.meta.url).pathname,
+  ]);
+  assert.equal(code, 0, stderr);
   assert.match(stderr, /misuser/);
   assert.match(stderr, /ThreadError: Cannot release Lock: it is not locked/);
-  assert.equal(new TextDecoder().decode(out.stdout).trim(), "main done");
+  assert.equal(stdout.trim(), "main done");
 });

@@ -1,5 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import {
   configureSync,
   getConfig,
@@ -521,25 +522,16 @@ async function runProgram(
   flags: string[],
   args: string[],
 ): Promise<{ stdout: string[]; stderr: string[] }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", ...flags, program.href, ...args],
-    cwd: new URL("../", import.meta.url),
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = decoder.decode(stderr);
-  assert.equal(
-    code,
-    0,
-    `exit code ${code}; stdout:\n${decoder.decode(stdout)}\nstderr:\n${err}`,
+  const { code, stdout, stderr: err } = await runDeno(
+    ["run", "--allow-read", ...flags, program.href, ...args],
+    { cwd: new URL("../", import.meta.url), stdin: "null" },
   );
+  assert.equal(code, 0, `exit code ${code}; stdout:\n${stdout}\nstderr:\n${err}`);
   const lines = (text: string) => text.split("\n").filter((line) => line !== "");
   // Deno's own progress on a cold cache (an npm package fetched the first time).
   const own = (line: string) => /^Download /.test(line);
   return {
-    stdout: lines(decoder.decode(stdout)),
+    stdout: lines(stdout),
     stderr: lines(err).filter((line) => !own(line)),
   };
 }

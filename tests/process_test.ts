@@ -2,6 +2,7 @@
 // Process-level behaviour, in real subprocesses: exit rules, the excepthook's output,
 // threads that cannot start.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 
@@ -10,23 +11,10 @@ async function run(
   flags: string[] = ["--allow-read"],
   args: string[] = [],
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", ...flags, new URL(file, fixtures).pathname, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: out.code,
-    stdout: decode(out.stdout),
-    stderr: decode(out.stderr),
-    ms: performance.now() - t0,
-  };
+  return await runDeno(
+    ["run", "--no-lock", ...flags, new URL(file, fixtures).pathname, ...args],
+    { timeoutMs: 30_000 },
+  );
 }
 
 Deno.test("the process waits for non-daemon threads and kills daemon threads", async () => {

@@ -2,26 +2,14 @@
 // Code found by reference, and the advice given when it cannot be, in real subprocesses
 // (tests/fixtures/references/).
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 async function runFixture(
   file: string,
   args: string[] = ["--allow-read"],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const main = new URL(`./fixtures/references/${file}`, import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", ...args, main],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
+  return await runDeno(["run", "--no-lock", ...args, main], { timeoutMs: 60_000 });
 }
 
 Deno.test("default exports and the library's own functions are found as targets", async () => {

@@ -3,6 +3,7 @@
 // this repository the way a registry does (.ts as application/typescript), in real
 // subprocesses, on a cold module cache (a fresh DENO_DIR) and on a warm one.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 const repo = new URL("../", import.meta.url);
 const TYPES: Record<string, string> = {
@@ -96,25 +97,12 @@ async function run(
   cwd: string,
   env: Record<string, string> = {},
 ): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...args],
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", DENO_DIR: denoDir, ...env },
-  }).spawn();
   // Today's failure mode was a 60 s stall: well under that is a pass.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return {
-    code: out.code,
-    stdout: decode(out.stdout),
-    stderr: decode(out.stderr),
-    ms: performance.now() - t0,
-  };
+  return await runDeno(["run", ...args], {
+    cwd,
+    env: { DENO_DIR: denoDir, ...env },
+    timeoutMs: 40_000,
+  });
 }
 
 const EXPECTED = ["thread ran", "leaf ran, started by worker", "main done"];

@@ -2,6 +2,7 @@
 // A Thread handle describes its own thread forever: after the thread ended, after its
 // slot serves another thread, in every thread that holds a handle.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import {
   currentThread,
   enumerate,
@@ -202,14 +203,9 @@ Deno.test("getNativeId() on the main thread is the OS thread id from the first c
     const tid = Number(Deno.readLinkSync("/proc/thread-self").split("/").pop());
     console.log(JSON.stringify({ first, tid, handle: mainThread().nativeId, again: getNativeId() }));
   `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--no-lock", script],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const out = await runDeno(["eval", "--no-lock", script]);
+  const text = out.stdout;
+  assert.equal(out.code, 0, out.stderr);
   const { first, tid, handle, again } = JSON.parse(text);
   assert.ok(tid > 1);
   assert.equal(first, tid);

@@ -4,6 +4,7 @@
 // Workers, in real subprocesses. Only the bound that proves no growth is asserted; the
 // figures are in bench/lifecycle_bench.ts.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 
 const fixture = new URL("./fixtures/lifecycles.ts", import.meta.url).pathname;
 const MIB = 1 << 20;
@@ -14,8 +15,8 @@ async function sample(
   mode: "sync" | "chain" | "async",
   atOnce: number,
 ): Promise<{ main: number[]; workers: number[] }> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const { code, stdout, stderr } = await runDeno(
+    [
       "run",
       "--no-lock",
       "--allow-read",
@@ -26,16 +27,10 @@ async function sample(
       String(atOnce),
       "50",
     ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(code, 0, stderr);
+  return JSON.parse(stdout);
 }
 
 function assertFlat(what: string, heaps: number[]): void {

@@ -3,6 +3,7 @@
 // gives back what it took (slot, counts, Worker), with an error of the library's
 // classes, and a Worker given up on never writes a later thread's slot.
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import { activeCount, shutdown, Thread } from "../mod.ts";
 import { H_NON_DAEMON, H_REQUESTS, MAX_THREADS, runtime } from "../src/_runtime.ts";
 import { poolSize } from "../src/_pool.ts";
@@ -107,18 +108,12 @@ Deno.test("an argument that cannot cross (codec or clone) is a TypeError, and st
 
 Deno.test("a Worker that start() gave up on never writes a later thread's slot, and gives its slot back", async () => {
   const fixture = new URL("./fixtures/abandoned_start.ts", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-lock", "--allow-read", fixture],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, `the process must exit by itself: ${stderr}`);
-  const found = JSON.parse(new TextDecoder().decode(out.stdout));
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", fixture],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(code, 0, `the process must exit by itself: ${stderr}`);
+  const found = JSON.parse(stdout);
   for (const message of found.gaveUp) {
     assert.match(
       message,

@@ -2,6 +2,7 @@
 // How Workers boot, in real subprocesses: in a terminal (no permission prompt), when the
 // library's files cannot be read (only the library's error on stderr).
 import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
 import { shutdown, Thread } from "../mod.ts";
 import { poolSize } from "../src/_pool.ts";
 
@@ -92,23 +93,16 @@ Deno.test({
 });
 
 Deno.test("spare Workers that cannot load the library end quietly: stderr holds only the ThreadError", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const { code, stdout, stderr } = await runDeno(
+    [
       "run",
       "--no-lock",
       `--allow-read=${fixtures.pathname}`,
       new URL("no_library_read.ts", fixtures).pathname,
     ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const out = await child.output();
-  clearTimeout(timer);
-  const stdout = new TextDecoder().decode(out.stdout);
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 1);
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(code, 1);
   assert.equal(stdout, "");
   assert.ok(!stderr.includes("in worker"), stderr);
   assert.match(
@@ -130,22 +124,16 @@ Deno.test("under type checking on a cold cache, a Worker's entry is not checked 
     const npm = `${JSON.parse(new TextDecoder().decode(info.stdout)).denoDir}/npm`;
     await new Deno.Command("cp", { args: ["-r", npm, `${denoDir}/npm`], stderr: "null" })
       .output();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
+    const out = await runDeno(
+      [
         "test",
         "--no-lock",
         "--allow-read",
         new URL("one_thread_check.ts", fixtures).pathname,
       ],
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1", DENO_DIR: denoDir },
-    }).spawn();
-    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-    const out = await child.output();
-    clearTimeout(timer);
-    const output = new TextDecoder().decode(out.stdout) +
-      new TextDecoder().decode(out.stderr);
+      { env: { DENO_DIR: denoDir }, timeoutMs: 120_000 },
+    );
+    const output = out.stdout + out.stderr;
     assert.equal(out.code, 0, output);
     const checks = output.match(/^Check .*$/gm) ?? [];
     // Only the test module's graph ("Check data:text/javascript,…" or "Check …_worker.ts"
