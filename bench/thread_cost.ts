@@ -31,6 +31,7 @@
  */
 import { Worker as NodeWorker } from "node:worker_threads";
 import { Event, shutdown, Thread } from "../mod.ts";
+import type { Cost } from "./_thread_cost_report.ts";
 
 /** Thread body of the `threading` case: waits on the shared event. */
 export function waitOn(event: Event): void {
@@ -58,16 +59,6 @@ parentPort.once("message", (sab) => {
 });`;
 
 const dataUrl = (code: string) => `data:application/javascript;base64,${btoa(code)}`;
-
-/** One measurement, as printed. */
-export interface Cost {
-  impl: string;
-  threads: number;
-  ms: number;
-  msPerThread: number;
-  mbPerThread: number;
-  mbKept: number;
-}
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rss = () => Deno.memoryUsage().rss;
