@@ -295,15 +295,14 @@ const LIBRARY_FILES = [
 let readableLibrary = false;
 
 /**
- * Whether this program may read the library's files (always, when they are not local
- * files): granted permissions never shrink, so a yes is kept.
+ * The first of the library's local files that this program may not read, if any: a
+ * Worker could not load the library. Granted permissions never shrink, so a yes is kept.
  */
-function libraryReadable(): boolean {
-  if (readableLibrary) return true;
-  readableLibrary = LIBRARY_FILES.every((url) =>
-    url.protocol !== "file:" || mayRead(url)
-  );
-  return readableLibrary;
+export function unreadableLibraryFile(): URL | undefined {
+  if (readableLibrary) return undefined;
+  const missing = LIBRARY_FILES.find((url) => url.protocol === "file:" && !mayRead(url));
+  readableLibrary = missing === undefined;
+  return missing;
 }
 
 /** Most spare Workers that {@linkcode prewarm} keeps booted ahead of need. */
@@ -316,7 +315,7 @@ export const MAX_SPARES = 4;
 export function prewarm(n: number): void {
   // A spare that cannot read the library would only fail, and in a terminal Deno would
   // first stop at a read prompt for it: start() says which permission is missing instead.
-  if (!libraryReadable()) return;
+  if (unreadableLibraryFile() !== undefined) return;
   let spare = 0;
   for (const p of pool) {
     const state = Atomics.load(p.control, C_STATE);

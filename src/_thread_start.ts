@@ -10,6 +10,7 @@
  * @module
  */
 import { mayRead } from "./_platform.ts";
+import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { callerModule, definingModule } from "./_reference.ts";
@@ -127,7 +128,8 @@ const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
 const readable = new Set<string>();
 
 export function checkReadable(code: CodeRef, action: string): void {
-  const urls = [WORKER_MODULE, ...code.modules.slice(0, 1)];
+  const library = unreadableLibraryFile();
+  const urls = [...(library ? [library.href] : []), ...code.modules.slice(0, 1)];
   if (code.kind === "both") urls.push(...code.targetModules.slice(0, 1));
   for (const url of urls) {
     if (!url.startsWith("file:") || readable.has(url)) continue;
@@ -141,8 +143,6 @@ export function checkReadable(code: CodeRef, action: string): void {
     }
   }
 }
-
-const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 
 /**
  * @internal For tests: sets how long `start()` waits for a Worker that neither runs
