@@ -23,7 +23,11 @@
  * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED→FREE (dequeued), the waiter →FREE when done (under the lock), its ending thread WAITING→ABANDONED or NOTIFIED→FREE (a CAS, without the lock) |
  * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
  *
- * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0).
+ * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0). A notifier marks
+ * a thread's node NOTIFIED at once but leaves the futex wake-up of that thread to the
+ * release of the condition's lock when the lock's slot has room to record it (see
+ * `_release_wakes.ts`): the woken thread then finds the lock free instead of sleeping
+ * on it a second time. An async node is woken at once.
  *
  * ## A waiter whose thread ends
  *
@@ -38,6 +42,7 @@
  */
 import { runtime, S_LINK, S_PARK, slotBase } from "./_runtime.ts";
 import { track, type Undo } from "./_reclaim.ts";
+import { deferWake } from "./_release_wakes.ts";
 
 /** Word: the first node id of the wait queue, 0 when empty. */
 export const C_HEAD = 0;
@@ -149,9 +154,16 @@ export function trackAsyncNode(i32: Int32Array, k: number): Undo {
 
 /**
  * Dequeues and notifies up to `n` waiters (plus the `C_LOST` notifications of dead
- * waiters), freeing and skipping abandoned nodes.
+ * waiters), freeing and skipping abandoned nodes. A blocking waiter's wake-up is left
+ * to the release of the lock whose mutex word is `lock[at]` (see `_release_wakes.ts`)
+ * when it can be recorded there; an async waiter is woken at once.
  */
-export function notifyWaiters(i32: Int32Array, n: number): void {
+export function notifyWaiters(
+  i32: Int32Array,
+  n: number,
+  lock: Int32Array,
+  at: number,
+): void {
   if (Atomics.load(i32, C_LOST) > 0) n += Atomics.exchange(i32, C_LOST, 0);
   for (let woken = 0; woken < n;) {
     const id = Atomics.load(i32, C_HEAD);
@@ -162,7 +174,7 @@ export function notifyWaiters(i32: Int32Array, n: number): void {
     Atomics.store(i32, C_HEAD, next);
     if (next === 0) Atomics.store(i32, C_TAIL, 0);
     if (Atomics.compareExchange(arr, park, WAITING, NOTIFIED) === WAITING) {
-      Atomics.notify(arr, park, 1);
+      if (id < 0 || !deferWake(lock, at, park)) Atomics.notify(arr, park, 1);
       woken++;
     } else {
       // Abandoned by a thread that ended (see the module doc): free it, skip it.

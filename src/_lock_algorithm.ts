@@ -61,8 +61,12 @@ export const STARVING = 1;
 export const LOCK_WORDS = 2;
 /** How long a waiter waits, in milliseconds, before it asks for a hand-off. */
 export const STARVE_MS = 1;
-/** Loads of the state word a blocking waiter spins before it sleeps. */
-const SPINS = 64;
+/**
+ * Rounds (a load and an `Atomics.pause()`, about 0.1 µs each on this project's 2-core
+ * VMs) a blocking waiter spins before it sleeps: about 6 µs, under the 15–40 µs of a
+ * futex sleep and wake-up there.
+ */
+export const SPINS = 64;
 
 /**
  * Takes the lock if it is free. Never blocks.
@@ -143,11 +147,19 @@ export function lockSlow(
       s = Atomics.load(i32, index);
     }
   }
-  for (let spin = 0; spin < SPINS && s === LOCKED; spin++) s = Atomics.load(i32, index);
-  if (
-    s === UNLOCKED && Atomics.compareExchange(i32, index, UNLOCKED, LOCKED) === UNLOCKED
-  ) {
-    return true;
+  // Spin a little while it is held (by one holder or with sleepers behind it): a holder
+  // that releases within a few microseconds hands it over without a futex sleep.
+  for (let spin = 0; spin < SPINS; spin++) {
+    if (s === UNLOCKED) {
+      if (Atomics.compareExchange(i32, index, UNLOCKED, LOCKED) === UNLOCKED) return true;
+    } else if (s === HANDOFF) {
+      if (Atomics.load(i32, index + STARVING) > 0) break;
+      if (Atomics.compareExchange(i32, index, HANDOFF, CONTENDED) === HANDOFF) {
+        return true;
+      }
+    }
+    Atomics.pause();
+    s = Atomics.load(i32, index);
   }
   const start = performance.now();
   const deadline = deadlineAfter(timeout);

@@ -131,6 +131,8 @@ export class Barrier {
   #action: BarrierAction | undefined;
   #ref: Head["action"];
   #inAction = false;
+  /** Whether `B_SEQ` moved under the mutex and its sleepers are still to be woken. */
+  #wakePending = false;
 
   /**
    * Creates a barrier for `parties` threads.
@@ -311,6 +313,7 @@ export class Barrier {
       if (party.counted) {
         Atomics.add(i32, B_DEAD, 1);
         this.#notifyAll();
+        this.#wake();
       }
     });
     try {
@@ -400,15 +403,14 @@ export class Barrier {
         }
       }
     } finally {
-      unlock(i32, B_MUTEX);
+      this.#unlock();
     }
   }
 
   /** Releases the mutex, asks the driver to sleep on `B_SEQ`, takes the mutex again. */
   *#sleep(timeout: number): Generator<Step, void, void> {
-    const i32 = this.#i32;
-    const seq = i32[B_SEQ];
-    unlock(i32, B_MUTEX);
+    const seq = this.#i32[B_SEQ];
+    this.#unlock();
     yield { op: "sleep", seq, timeout };
     yield LOCK;
   }
@@ -459,10 +461,26 @@ export class Barrier {
     return this.#action = found as BarrierAction;
   }
 
+  /**
+   * Bumps `B_SEQ` for the waiters; the futex wake-up waits for the mutex's release
+   * ({@linkcode Barrier.prototype.#unlock}), so that the woken do not find it held.
+   */
   #notifyAll(): void {
-    const i32 = this.#i32;
-    Atomics.add(i32, B_SEQ, 1);
-    if (Atomics.load(i32, B_SLEEPERS) > 0) Atomics.notify(i32, B_SEQ);
+    Atomics.add(this.#i32, B_SEQ, 1);
+    this.#wakePending = true;
+  }
+
+  /** Wakes the sleepers on `B_SEQ` if a change was made for them since the last wake. */
+  #wake(): void {
+    if (!this.#wakePending) return;
+    this.#wakePending = false;
+    if (Atomics.load(this.#i32, B_SLEEPERS) > 0) Atomics.notify(this.#i32, B_SEQ);
+  }
+
+  /** Releases the mutex, then wakes the sleepers if the holder changed something. */
+  #unlock(): void {
+    unlock(this.#i32, B_MUTEX);
+    this.#wake();
   }
 
   #break(): void {
@@ -478,7 +496,7 @@ export class Barrier {
       this.#reap();
       return fn();
     } finally {
-      unlock(this.#i32, B_MUTEX);
+      this.#unlock();
     }
   }
 

@@ -38,13 +38,14 @@ import {
   stampId,
   uninterruptible,
 } from "./_waits.ts";
-import { Lock } from "./lock.ts";
+import { Lock, lockSlot } from "./lock.ts";
 import {
   RLock,
   rlockAcquireRestore,
   rlockAcquireRestoreAsync,
   rlockIsOwned,
   rlockReleaseSave,
+  rlockSlot,
 } from "./rlock.ts";
 import { current, runtime, S_PARK, slotBase } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
@@ -107,6 +108,9 @@ let internals: {
 export class Condition {
   #i32: Int32Array;
   #lock!: Lock | RLock;
+  /** The memory and index of the lock's slot, where `notify` records wakes. */
+  #lockI32!: Int32Array;
+  #lockAt = 0;
   #reentrant = false;
   #holder: Disposable | undefined;
 
@@ -152,6 +156,9 @@ export class Condition {
   #setLock(lock: Lock | RLock): void {
     this.#lock = lock;
     this.#reentrant = lock instanceof RLock;
+    [this.#lockI32, this.#lockAt] = this.#reentrant
+      ? rlockSlot(lock as RLock)
+      : lockSlot(lock as Lock);
   }
 
   /**
@@ -486,7 +493,7 @@ export class Condition {
       );
     }
     this.#check("notify");
-    notifyWaiters(this.#i32, n);
+    notifyWaiters(this.#i32, n, this.#lockI32, this.#lockAt);
   }
 
   /**

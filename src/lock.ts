@@ -9,20 +9,22 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); `release` 1→0 (fast), 2→0 or 2→3 (slow) |
+ * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); a holder that defers a wake 1→2; `release` 1→0 (fast), 2→0 or 2→3 (slow) |
  * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
  * | `L_HOLDER` | 0 / ident | the last acquirer (a hint for reports) | the acquirer, after it took the lock |
  * | `L_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
+ * | `W_COUNT`, `W_FIRST`… (words 8–15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the next release (see `_release_wakes.ts`) | a notifying holder records; the releaser performs them in the slow path of `release` |
  *
- * The indexes are relative to the lock's slot. The other 12 words are padding, so that
- * two locks never share a cache line.
+ * The indexes are relative to the lock's slot. Words 4–7 are padding, so that two
+ * locks never share a cache line.
  *
  * @module
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout } from "./_futex.ts";
-import { isIdle, isLocked, lockAsync, lockSlow, unlockSlow } from "./_lock_algorithm.ts";
+import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
+import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
 import { ThreadError } from "./errors.ts";
 import { current } from "./_runtime.ts";
@@ -45,6 +47,8 @@ export const LOCK_BYTES = 64;
 
 let revived: Int32Array | undefined;
 let wordsOf: (lock: Lock) => Int32Array;
+let memoryOf: (lock: Lock) => Int32Array;
+let slotOf: (lock: Lock) => number;
 
 /**
  * A primitive lock, as Python's `threading.Lock`: not owned by a thread, so any thread
@@ -199,7 +203,7 @@ export class Lock {
   release(): void {
     if (
       Atomics.compareExchange(this.#i32, this.#at, 1, 0) !== 1 &&
-      !unlockSlow(this.#i32, this.#at)
+      !unlockWaking(this.#i32, this.#at)
     ) {
       throw new ThreadError("Cannot release Lock: it is not locked");
     }
@@ -323,6 +327,8 @@ export class Lock {
   }
 
   static {
+    memoryOf = (lock) => lock.#i32;
+    slotOf = (lock) => lock.#at;
     wordsOf = (lock) => {
       const i32 = lock.#i32;
       return lock.#at === 0 && i32.length === LOCK_BYTES >> 2
@@ -345,6 +351,14 @@ registerKind("Lock", {
  */
 export function lockWords(lock: Lock): Int32Array {
   return wordsOf(lock);
+}
+
+/**
+ * The memory that holds a lock's slot, and the index there of its first word (for
+ * `Condition`, which records wakes in the slot, see `_release_wakes.ts`).
+ */
+export function lockSlot(lock: Lock): [Int32Array, number] {
+  return [memoryOf(lock), slotOf(lock)];
 }
 
 /** Whether a lock's words are back to idle (for tests). Not part of the API. */

@@ -14,6 +14,7 @@
  * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
  * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
  * | `R_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
+ * | `W_COUNT`, `W_FIRST`… (words 8–15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the release that frees the lock (see `_release_wakes.ts`) | a notifying owner records; the freeing release performs them |
  *
  * ## An owner that dies (robust, as POSIX's `EOWNERDEAD`)
  *
@@ -32,14 +33,8 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout, deadlineAfter, remaining } from "./_futex.ts";
-import {
-  isIdle,
-  isLocked,
-  lockAsync,
-  lockSlow,
-  unlock,
-  unlockSlow,
-} from "./_lock_algorithm.ts";
+import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
+import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
 import { current } from "./_runtime.ts";
 import { OwnerDiedError, ThreadError } from "./errors.ts";
@@ -310,7 +305,7 @@ export class RLock {
     }
     if (--i32[at + R_COUNT] === 0) {
       Atomics.store(i32, at + R_OWNER, 0);
-      if (Atomics.compareExchange(i32, at, 1, 0) !== 1) unlockSlow(i32, at);
+      if (Atomics.compareExchange(i32, at, 1, 0) !== 1) unlockWaking(i32, at);
     }
   }
 
@@ -479,6 +474,14 @@ export function rlockIsIdle(lock: RLock): boolean {
   return isIdle(i32, R_STATE) && Atomics.load(i32, R_OWNER) === 0 && i32[R_COUNT] === 0;
 }
 
+/**
+ * The memory that holds an RLock's slot, and the index there of its first word (for
+ * `Condition`, which records wakes in the slot, see `_release_wakes.ts`).
+ */
+export function rlockSlot(lock: RLock): [Int32Array, number] {
+  return [memoryOf(lock), slotOf(lock)];
+}
+
 /** Whether this thread owns `lock`. For `Condition`. */
 export function rlockIsOwned(lock: RLock): boolean {
   const owner = Atomics.load(memoryOf(lock), slotOf(lock) + R_OWNER);
@@ -491,7 +494,7 @@ export function rlockReleaseSave(lock: RLock): number {
   const count = i32[at + R_COUNT];
   i32[at + R_COUNT] = 0;
   Atomics.store(i32, at + R_OWNER, 0);
-  unlock(i32, at);
+  if (Atomics.compareExchange(i32, at, 1, 0) !== 1) unlockWaking(i32, at);
   return count;
 }
 

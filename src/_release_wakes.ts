@@ -1,0 +1,93 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Wakes that wait for a lock's release (wait morphing): a `Condition.notify()` made
+ * under a `Lock` or an `RLock` marks each blocking waiter it picks NOTIFIED at once, but
+ * leaves the futex wake-up of that waiter to whichever thread releases the lock next.
+ *
+ * Why: a notified waiter's first act is to take the lock again, and the notifier still
+ * holds it. Woken at once, the waiter runs while the notifier is still inside
+ * `Atomics.notify` (a wake-up costs 5–20 µs on these VMs, spent holding the lock), finds
+ * the lock held, and sleeps on it: a second futex round trip. Woken after the release,
+ * it finds the lock free. parking_lot's `Condvar` gets the same effect by requeueing the
+ * waiter onto the mutex; `Atomics` has no requeue, so the wake itself is deferred.
+ *
+ * ## Shared words (`Int32Array` indexes, relative to the lock's 64-byte slot)
+ *
+ * | word | values | meaning | who moves it |
+ * | --- | --- | --- | --- |
+ * | `W_COUNT` | ≥ 0 | deferred wakes recorded below | the holder +1 after it records one; a releaser −1 for each it takes |
+ * | `W_FIRST + k`, k < `W_SLOTS` | 0 / park + 1 | a deferred wake: the index in the runtime's thread table of a waiter's park word (`S_PARK`), plus 1 | the holder 0→park+1 (a CAS, under the lock); a releaser park+1→0 (an exchange, after freeing the lock), then `Atomics.notify` |
+ *
+ * The words sit in the padding of the `Lock` and `RLock` slots (after `L_ID`, `R_ID`).
+ *
+ * ## Ordering contract
+ *
+ * Before it records a wake, the holder moves the mutex word from `LOCKED` to
+ * `CONTENDED` (or finds it there). Only the holder moves the word away from
+ * `CONTENDED` (see `_lock_algorithm.ts`), so the release that follows, by any thread
+ * (a `Lock` may be released by another thread; an `RLock` taken over from a dead owner
+ * is released by the new owner), takes the slow path, which frees the lock and then
+ * takes and performs every recorded wake ({@linkcode unlockWaking}). A wake is taken
+ * by one releaser only (the exchange). When all `W_SLOTS` words are in use, the
+ * notifier wakes the waiter at once, as before. A waiter whose wake was deferred also
+ * finds its park word changed at its next heartbeat or timeout (see `_futex.ts`), so a
+ * lock that is never released again delays it, never strands it.
+ *
+ * @module
+ */
+import { CONTENDED, LOCKED, unlockSlow } from "./_lock_algorithm.ts";
+import { runtime } from "./_runtime.ts";
+
+/** Word: deferred wakes recorded in the lock's slot. */
+export const W_COUNT = 8;
+/** Word: the first deferred wake. */
+export const W_FIRST = 9;
+/** Deferred wakes one lock can hold at once. */
+export const W_SLOTS = 7;
+
+/**
+ * Records, holding the lock whose mutex word is `i32[at]`, that the thread whose park
+ * word is `runtime.i32[park]` must be woken when the lock is released.
+ *
+ * @returns `false` if it could not be recorded (no free word, or the lock is not held):
+ * the caller wakes the thread at once.
+ */
+export function deferWake(i32: Int32Array, at: number, park: number): boolean {
+  if (
+    Atomics.load(i32, at) !== CONTENDED &&
+    Atomics.compareExchange(i32, at, LOCKED, CONTENDED) !== LOCKED
+  ) {
+    return false;
+  }
+  for (let k = 0; k < W_SLOTS; k++) {
+    if (Atomics.compareExchange(i32, at + W_FIRST + k, 0, park + 1) === 0) {
+      Atomics.add(i32, at + W_COUNT, 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The slow path of a `Lock`'s or `RLock`'s release: frees the mutex (see `unlockSlow`),
+ * then performs the wakes recorded for this release.
+ *
+ * @returns `false` if the lock was not held (nothing changed).
+ */
+export function unlockWaking(i32: Int32Array, at: number): boolean {
+  if (!unlockSlow(i32, at)) return false;
+  if (Atomics.load(i32, at + W_COUNT) !== 0) wakeDeferred(i32, at);
+  return true;
+}
+
+/** Takes every recorded wake of the lock at `i32[at]` and performs it. */
+function wakeDeferred(i32: Int32Array, at: number): void {
+  const rt = runtime.i32;
+  for (let k = 0; k < W_SLOTS; k++) {
+    const entry = Atomics.exchange(i32, at + W_FIRST + k, 0);
+    if (entry !== 0) {
+      Atomics.sub(i32, at + W_COUNT, 1);
+      Atomics.notify(rt, entry - 1, 1);
+    }
+  }
+}
