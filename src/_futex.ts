@@ -38,6 +38,12 @@ export const TIMEOUT_MAX = 2_147_483_647;
 /** Slice of a blocking wait on the main thread, in milliseconds. */
 export const MAIN_SLICE_MS = 4;
 
+/**
+ * The first part of a Worker's recorded wait that is not recorded, in milliseconds
+ * (see {@linkcode waitRecorded}).
+ */
+export const QUIET_MS = 10;
+
 /** Result of a wait: as `Atomics.wait`. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
@@ -95,6 +101,14 @@ export function wait(
  * id itself), and counted in `i32[counter]` while it sleeps (the primitive's count of
  * sleepers; -1: none). The record and the count are undone however the wait ends, an
  * error thrown in it included.
+ *
+ * In a Worker, the first {@linkcode QUIET_MS} of the sleep are not recorded: most waits
+ * (a ping-pong, a barrier, a condition) end sooner, and a record costs about 1 µs (a
+ * clock read and a dozen atomic writes), a sixth of a futex round trip. A wait that
+ * outlasts them is recorded from then on, so the deadlock detector and
+ * `dumpThreads()` see it at most {@linkcode QUIET_MS} later. The main thread records
+ * from the start: its slices deliver signals and run the detector only in a recorded
+ * wait (see `interruptible` in `_waits.ts`).
  */
 export function waitRecorded(
   kind: number,
@@ -106,13 +120,21 @@ export function waitRecorded(
   timeout: number,
   counter = -1,
 ): WaitResult {
-  beginWait(kind, prim, at, timeout === Infinity);
   if (counter >= 0) Atomics.add(i32, counter, 1);
   try {
-    return wait(i32, index, value, timeout);
+    if (mainService === undefined) {
+      const quiet = Atomics.wait(i32, index, value, Math.min(timeout, QUIET_MS));
+      if (quiet !== "timed-out" || timeout <= QUIET_MS) return quiet;
+      timeout -= QUIET_MS;
+    }
+    beginWait(kind, prim, at, timeout === Infinity);
+    try {
+      return wait(i32, index, value, timeout);
+    } finally {
+      endWait();
+    }
   } finally {
     if (counter >= 0) Atomics.sub(i32, counter, 1);
-    endWait();
   }
 }
 

@@ -266,17 +266,27 @@ async function lockAsyncSlow(i32: Int32Array, index: number, timeout: number) {
   }
 }
 
-/** The slow path of {@linkcode unlock}: the lock was contended, handed off or free. */
-export function unlockSlow(i32: Int32Array, index: number): boolean {
+/**
+ * The slow path of {@linkcode unlock}: the lock was contended, handed off or free.
+ * `freed`, if given, runs once the lock is free (or handed off), before the waiters on
+ * the mutex word are woken (see `_release_wakes.ts`).
+ */
+export function unlockSlow(
+  i32: Int32Array,
+  index: number,
+  freed?: (i32: Int32Array, index: number) => void,
+): boolean {
   const s = Atomics.load(i32, index);
   if (s === CONTENDED) {
     // Only the holder moves the word away from CONTENDED: plain stores are safe.
     if (Atomics.load(i32, index + STARVING) > 0) {
       Atomics.store(i32, index, HANDOFF);
+      freed?.(i32, index);
       // The starving waiter may not be the one notify(1) would wake: wake them all.
       Atomics.notify(i32, index);
     } else {
       Atomics.store(i32, index, UNLOCKED);
+      freed?.(i32, index);
       Atomics.notify(i32, index, 1);
     }
     return true;
@@ -284,11 +294,18 @@ export function unlockSlow(i32: Int32Array, index: number): boolean {
   if (s === HANDOFF && Atomics.load(i32, index + STARVING) > 0) {
     // Released by another thread on behalf of the waiter it was handed to: free it.
     if (Atomics.compareExchange(i32, index, HANDOFF, UNLOCKED) !== HANDOFF) {
-      return unlockSlow(i32, index);
+      return unlockSlow(i32, index, freed);
     }
+    freed?.(i32, index);
     Atomics.notify(i32, index);
     return true;
   }
-  if (s === LOCKED) return unlock(i32, index);
+  if (s === LOCKED) {
+    if (Atomics.compareExchange(i32, index, LOCKED, UNLOCKED) !== LOCKED) {
+      return unlockSlow(i32, index, freed);
+    }
+    freed?.(i32, index);
+    return true;
+  }
   return false;
 }

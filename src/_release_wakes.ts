@@ -69,21 +69,22 @@ export function deferWake(i32: Int32Array, at: number, park: number): boolean {
 }
 
 /**
- * The slow path of a `Lock`'s or `RLock`'s release: frees the mutex (see `unlockSlow`),
- * then performs the wakes recorded for this release.
+ * The slow path of a `Lock`'s or `RLock`'s release: frees the mutex (see `unlockSlow`)
+ * and performs the wakes recorded for this release, before it wakes a sleeper of the
+ * mutex word itself.
  *
  * @returns `false` if the lock was not held (nothing changed).
  */
 export function unlockWaking(i32: Int32Array, at: number): boolean {
-  if (!unlockSlow(i32, at)) return false;
-  if (Atomics.load(i32, at + W_COUNT) !== 0) wakeDeferred(i32, at);
-  return true;
+  return unlockSlow(i32, at, wakeDeferred);
 }
 
-/** Takes every recorded wake of the lock at `i32[at]` and performs it. */
+/** Takes every wake recorded in the lock's slot at `i32[at]` and performs it. */
 function wakeDeferred(i32: Int32Array, at: number): void {
+  if (Atomics.load(i32, at + W_COUNT) === 0) return;
   const rt = runtime.i32;
   for (let k = 0; k < W_SLOTS; k++) {
+    if (Atomics.load(i32, at + W_FIRST + k) === 0) continue;
     const entry = Atomics.exchange(i32, at + W_FIRST + k, 0);
     if (entry !== 0) {
       Atomics.sub(i32, at + W_COUNT, 1);

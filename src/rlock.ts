@@ -502,6 +502,11 @@ export function rlockReleaseSave(lock: RLock): number {
 export function rlockAcquireRestore(lock: RLock, count: number): void {
   const i32 = memoryOf(lock), at = slotOf(lock);
   const me = current.ident;
+  if (Atomics.compareExchange(i32, at, 0, 1) === 0) {
+    Atomics.store(i32, at + R_OWNER, me);
+    i32[at + R_COUNT] = count;
+    return;
+  }
   try {
     acquireOwned(i32, at, me, Infinity);
   } catch (error) {

@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread, ThreadError } from "../mod.ts";
+import { shutdown, sleep, Thread, ThreadError } from "../mod.ts";
 import {
   ASYNC_NODES,
   C_HEAD,
@@ -8,8 +8,9 @@ import {
   Condition,
   conditionWords,
 } from "../src/condition.ts";
-import { Lock, lockIsIdle } from "../src/lock.ts";
-import { RLock, rlockIsIdle } from "../src/rlock.ts";
+import { Lock, lockIsIdle, lockWords } from "../src/lock.ts";
+import { RLock, rlockIsIdle, rlockWords } from "../src/rlock.ts";
+import { W_COUNT, W_FIRST, W_SLOTS } from "../src/_release_wakes.ts";
 
 // Shared counters of the notify tests.
 const READY = 0;
@@ -300,5 +301,94 @@ Deno.test("Condition travels with its lock as the same objects", async () => {
   t.start();
   t.join();
   assert.deepEqual([...out.slice(0, 3)], [1, 1, 1]);
+  await shutdown();
+});
+
+// ---- Wakes deferred to the lock's release (src/_release_wakes.ts) ----
+
+/**
+ * Counts itself in `out[0]` under the lock, waits on `cond` with a 30 s timeout (a wake
+ * that never comes shows as the whole timeout), then records in `out[2 + 2k]` 1 if
+ * notified (2 if timed out) and in `out[3 + 2k]` the milliseconds it waited.
+ */
+export function timedWaiter(cond: Condition, out: Int32Array, k: number) {
+  cond.with(() => {
+    out[0]++;
+    const start = performance.now();
+    const notified = cond.wait(30_000);
+    out[2 + 2 * k] = notified ? 1 : 2;
+    out[3 + 2 * k] = Math.round(performance.now() - start);
+  });
+}
+
+/** Releases `lock` (any thread may release a `Lock`). */
+export function releaseLock(lock: Lock) {
+  lock.release();
+}
+
+/** Starts `count` timed waiters and returns once all of them wait (holding the lock). */
+function startTimedWaiters(cond: Condition, out: Int32Array, count: number): Thread[] {
+  const threads: Thread[] = [];
+  for (let k = 0; k < count; k++) {
+    const t = new Thread({ target: timedWaiter, args: [cond, out, k] });
+    t.start();
+    threads.push(t);
+  }
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    cond.acquire();
+    // Each waiter counts itself and enters wait() in one hold of the lock.
+    if (out[0] === count) return threads;
+    cond.release();
+    assert.ok(performance.now() < deadline, `${out[0]} of ${count} waiters arrived`);
+    sleep(1);
+  }
+}
+
+/** Asserts that the wake words of a lock's slot are back to empty. */
+function assertNoWakes(words: Int32Array) {
+  assert.equal(words[W_COUNT], 0);
+  for (let k = 0; k < W_SLOTS; k++) assert.equal(words[W_FIRST + k], 0);
+}
+
+Deno.test("Condition.notify() leaves the wake to the lock's release, even by another thread", async () => {
+  const lock = new Lock();
+  const cond = new Condition(lock);
+  const out = ints();
+  const [waiterThread] = startTimedWaiters(cond, out, 1);
+  cond.notify();
+  // Recorded in the lock's slot, not performed: the waiter would find the lock held.
+  assert.equal(lockWords(lock)[W_COUNT], 1);
+  assert.equal(out[2], 0);
+  // A Lock may be released by any thread: that release performs the wake.
+  const releaser = new Thread({ target: releaseLock, args: [lock] });
+  releaser.start();
+  releaser.join();
+  waiterThread.join();
+  assert.equal(out[2], 1, "notified");
+  assert.ok(out[3] < 15_000, `the waiter waited ${out[3]} ms for a wake at the release`);
+  assertNoWakes(lockWords(lock));
+  assert.ok(lockIsIdle(lock));
+  await shutdown();
+});
+
+Deno.test("Condition.notifyAll() with more waiters than a lock records: every waiter wakes, notified", async () => {
+  const lock = new RLock();
+  const cond = new Condition(lock);
+  const out = ints(64);
+  const count = W_SLOTS + 2;
+  const threads = startTimedWaiters(cond, out, count);
+  cond.notifyAll();
+  // W_SLOTS wakes wait for the release; the others were woken at once.
+  assert.equal(rlockWords(lock)[W_COUNT], W_SLOTS);
+  cond.release();
+  for (const t of threads) t.join();
+  for (let k = 0; k < count; k++) {
+    assert.equal(out[2 + 2 * k], 1, `waiter ${k} notified`);
+    assert.ok(out[3 + 2 * k] < 15_000, `waiter ${k} waited ${out[3 + 2 * k]} ms`);
+  }
+  assertNoWakes(rlockWords(lock));
+  assert.ok(rlockIsIdle(lock));
+  assert.equal(conditionWords(cond)[C_HEAD], 0);
   await shutdown();
 });

@@ -1,9 +1,11 @@
 // Copyright the threading for Deno authors. MIT license.
 // A model check of the mutex of src/_lock_algorithm.ts: every interleaving of 2 and 3
 // threads, each taking the lock (with or without a timeout) and releasing it, with every
-// choice of which sleeper a notify(1) wakes, when a timed wait times out, and when a
-// waiter counts itself starving. Each step of a thread is one atomic operation of the
-// real code (a load, a CAS, a store, an add, a futex wait or notify), in its order.
+// choice of which sleeper a notify(1) wakes, when a timed wait times out, when a
+// waiter counts itself starving, how long a waiter spins before it sleeps, and whether
+// the holder records a deferred wake (src/_release_wakes.ts: it moves the word 1→2 so
+// that its release takes the slow path). Each step of a thread is one atomic operation
+// of the real code (a load, a CAS, a store, an add, a futex wait or notify), in its order.
 // Checked: mutual exclusion, and that no reachable state leaves a waiter asleep for
 // good (a thread without a timeout asleep while nobody else can move: a lost wake-up).
 // The model of the algorithm before the fix of the hand-off window (a starving waiter
@@ -26,6 +28,8 @@ interface Thread {
   after: string;
   /** The starving count as returned by the decrement. */
   old: number;
+  /** Whether it recorded a deferred wake while holding the lock (at most once). */
+  deferred: boolean;
 }
 
 interface State {
@@ -72,13 +76,37 @@ function step(st: State, i: number, fixed: boolean): State[] {
     t.pc = pc;
     return [next];
   };
+  /** The spin ran out of rounds: on to the sleeping loop (a branch of its own). */
+  const stop = () => {
+    const out = clone(st);
+    out.threads[i].pc = "load";
+    return [out];
+  };
   switch (t.pc) {
     case "start": // lock(): the fast path's CAS 0→1
       if (next.S === UNLOCKED) {
         next.S = LOCKED;
         return go("cs");
       }
-      return go("load");
+      return go("spin");
+    case "spin": // lockSlow's spin: s = load(state)
+      t.s = next.S;
+      return go("spinTry");
+    case "spinTry": { // take a free lock, or spin again, or stop spinning (rounds run out)
+      if (t.s === UNLOCKED) {
+        if (next.S !== UNLOCKED) return [...go("spin"), ...stop()];
+        next.S = LOCKED;
+        return go("cs");
+      }
+      if (t.s === HANDOFF) return go("spinN");
+      return [...go("spin"), ...stop()];
+    }
+    case "spinN": // a HANDOFF is free for a spinner only if nobody starves
+      return next.N > 0 ? go("load") : go("spinHandoff");
+    case "spinHandoff":
+      if (next.S !== HANDOFF) return [...go("spin"), ...stop()];
+      next.S = CONTENDED;
+      return go("cs");
     case "load": // s = load(state)
       t.s = next.S;
       return go(t.s === HANDOFF && !t.starving ? "loadN" : "attempt");
@@ -149,12 +177,24 @@ function step(st: State, i: number, fixed: boolean): State[] {
       next.S = UNLOCKED;
       t.pc = t.after;
       return notify(next, true);
-    case "cs": // holds the lock: release it (fast path CAS 1→0)
+    case "cs": { // holds the lock: release it (fast path CAS 1→0)
+      const out: State[] = [];
+      if (!t.deferred) {
+        // Or first record a deferred wake: the word goes 1→2 (a CAS), or stays 2.
+        const defer = clone(next);
+        defer.threads[i].deferred = true;
+        if (defer.S === LOCKED) defer.S = CONTENDED;
+        out.push(defer);
+      }
       if (next.S === LOCKED) {
         next.S = UNLOCKED;
-        return go("done");
+        t.pc = "done";
+      } else {
+        t.pc = "unlockSlow";
       }
-      return go("unlockSlow");
+      out.push(next);
+      return out;
+    }
     case "unlockSlow": // the lock is contended: load the starving count
       assert.equal(next.S, CONTENDED, "only the holder moves the word from CONTENDED");
       t.old = next.N;
@@ -190,6 +230,7 @@ function explore(timed: boolean[], fixed: boolean): Result {
       asleep: false,
       after: "",
       old: 0,
+      deferred: false,
     })),
   };
   const seen = new Set<string>([key(start)]);
