@@ -1,31 +1,30 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * `Barrier`: Python's `threading.Barrier`, with CPython's state machine (filling,
- * draining, resetting, broken), shared through a 64-byte slot of a slab of shared
- * memory (see `carve` in `_slab.ts`: creating one allocates no
- * SharedArrayBuffer of its own). The state is guarded by a mutex (`_lock_algorithm.ts`)
- * in the same slot; waiters sleep on a sequence word that every state change bumps.
+ * `Barrier`: Python's `threading.Barrier`, with CPython's states (filling, resetting,
+ * broken) and one change: a generation passes at once, without a draining phase.
+ * Shared through a 64-byte slot of a slab of shared memory (see `carve` in `_slab.ts`:
+ * creating one allocates no SharedArrayBuffer of its own). The state is guarded by a
+ * mutex (`_lock_algorithm.ts`) in the same slot; waiters sleep on a sequence word that
+ * every state change bumps.
  *
- * ## Shared words (`Int32Array` indexes, in a view of the barrier's slot)
+ * ## Passing a generation
  *
- * | word | values | meaning | who moves it |
- * | --- | --- | --- | --- |
- * | `B_MUTEX` | 0–3 | the mutex word guarding the words below | `wait`, `reset`, `abort` |
- * | `B_STARVING` | count | the mutex's starving waiters | the mutex |
- * | `B_STATE` | `FILLING` 0, `DRAINING` 1, `RESETTING` −1, `BROKEN` −2 | the phase | under the mutex: the last arrival 0→1 (after the action); the last to leave 1→0 or −1→0; a timeout, a failed action or `abort()` →−2; `reset()` 0/−2→−1 when threads wait, else →0 |
- * | `B_COUNT` | 0…parties | threads inside `wait()` (arrived, or leaving) | under the mutex: +1 on arrival, −1 on leaving |
- * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; then `Atomics.notify` if `B_SLEEPERS` > 0 |
- * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
- * | `B_DEAD` | ≥ 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread (without the mutex, then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
- * | `B_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
+ * CPython's last arrival sets the barrier draining; each woken party takes the lock
+ * to leave, and a thread that arrives meanwhile waits for the drain to end. Between two
+ * threads that costs a second futex round trip per cycle. Here the last arrival passes
+ * the generation itself: it bumps `B_GEN`, counts every party of the generation out
+ * (`B_COUNT` back to 0) and wakes them once it has released the mutex; a woken party
+ * that sees its generation passed returns its index without taking the mutex, and the
+ * barrier fills again at once for the next generation. A cycle of `Barrier(2)` is then
+ * one futex wake-up, as a bare generation-counting barrier's. What every party sees is
+ * CPython's: distinct indexes 0…parties−1 per generation, the action run once by the
+ * last arrival before anyone is released, `BrokenBarrierError` for the waiters of a
+ * generation that breaks or is reset. One race resolves the other way: a party whose
+ * generation has passed returns its index even if `abort()` comes before it wakes
+ * (CPython's may then raise).
  *
- * ## A party whose thread ends
- *
- * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) cannot take
- * the mutex to leave: it adds itself to `B_DEAD` and wakes the sleepers. Whoever takes
- * the mutex next folds the dead parties in: `B_COUNT` drops by them, and a filling
- * barrier breaks (the others get `BrokenBarrierError`, as when a wait times out); a
- * draining or resetting barrier reopens once its last live party has left.
+ * The words of the slot, the pass word and what happens to the party of a thread that
+ * ends inside `waitAsync()` are in `_barrier_words.ts`.
  *
  * `parties`, the default timeout and the action are fixed at construction and travel in
  * the ticket, not in shared memory.
@@ -49,33 +48,23 @@ import { findLoaded } from "./_locate.ts";
 import { BrokenBarrierError } from "./errors.ts";
 import { track, untrack } from "./_reclaim.ts";
 import { KIND_BARRIER, noteCreation, recordCreation, stampId } from "./_waits.ts";
-
-/** Word: the mutex guarding the barrier's state. */
-export const B_MUTEX = 0;
-/** Word: the mutex's starving-waiter count. */
-export const B_STARVING = 1;
-/** Word: the phase: `FILLING`, `DRAINING`, `RESETTING` or `BROKEN`. */
-export const B_STATE = 2;
-/** Word: threads inside `wait()`. */
-export const B_COUNT = 3;
-/** Word: the sequence that waiters sleep on. */
-export const B_SEQ = 4;
-/** Word: waiters asleep on `B_SEQ`. */
-export const B_SLEEPERS = 5;
-/** Word: parties whose thread ended inside `waitAsync()`, not yet folded in. */
-export const B_DEAD = 6;
-/** Word: the barrier's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
-export const B_ID = 7;
-/** Bytes of a barrier's slot: one cache line. */
-export const BARRIER_BYTES = 64;
-/** Phase: threads arrive. */
-export const FILLING = 0;
-/** Phase: the last arrived, threads leave. */
-export const DRAINING = 1;
-/** Phase: `reset()` while threads waited; they leave with `BrokenBarrierError`. */
-export const RESETTING = -1;
-/** Phase: broken (timeout, failed action, `abort()`). */
-export const BROKEN = -2;
+import {
+  addDead,
+  B_COUNT,
+  B_DEAD,
+  B_GEN,
+  B_MUTEX,
+  B_SEQ,
+  B_SLEEPERS,
+  B_STATE,
+  BARRIER_BYTES,
+  BROKEN,
+  FILLING,
+  passWords,
+  RESETTING,
+  takeDead,
+  tryPass,
+} from "./_barrier_words.ts";
 
 /** An action: a named function exported by its module. */
 export type BarrierAction = () => unknown;
@@ -92,9 +81,13 @@ type Step =
   | { op: "lock" }
   | { op: "sleep"; seq: number; timeout: number };
 
-/** Whether a wait is counted in `B_COUNT` now (for the undo of an async wait). */
+/**
+ * Whether a wait is counted in `B_COUNT` now, and in which generation (for the undo of
+ * an async wait): once that generation has passed, the party is no longer counted.
+ */
 interface Party {
   counted: boolean;
+  gen: number;
 }
 
 let revived: Head | undefined;
@@ -133,6 +126,8 @@ export class Barrier {
   #inAction = false;
   /** Whether `B_SEQ` moved under the mutex and its sleepers are still to be woken. */
   #wakePending = false;
+  /** The slot as 64-bit words, for the pass word (made on first use). */
+  #u64: BigUint64Array | undefined;
 
   /**
    * Creates a barrier for `parties` threads.
@@ -241,7 +236,7 @@ export class Barrier {
       ? this.#timeout
       : waitTimeout(timeout, "Cannot wait on Barrier");
     const i32 = this.#i32;
-    const steps = this.#steps(ms, { counted: false });
+    const steps = this.#steps(ms, { counted: false, gen: 0 });
     let next = steps.next();
     while (!next.done) {
       const step = next.value;
@@ -297,7 +292,7 @@ export class Barrier {
     const ms = timeout === undefined
       ? this.#timeout
       : waitTimeout(timeout, "Cannot wait on Barrier");
-    const party: Party = { counted: false };
+    const party: Party = { counted: false, gen: 0 };
     return this.#driveAsync(this.#steps(ms, party), party);
   }
 
@@ -310,8 +305,7 @@ export class Barrier {
     // If the thread ends while this wait is parked, it leaves as a dead party.
     const undo = track(() => {
       if (sleeping) Atomics.sub(i32, B_SLEEPERS, 1);
-      if (party.counted) {
-        Atomics.add(i32, B_DEAD, 1);
+      if (party.counted && addDead(this.#pass(), party.gen)) {
         this.#notifyAll();
         this.#wake();
       }
@@ -341,15 +335,20 @@ export class Barrier {
     }
   }
 
+  /** The slot as 64-bit words (for the pass word). */
+  #pass(): BigUint64Array {
+    return this.#u64 ??= passWords(this.#i32);
+  }
+
   /** Folds in the parties that died inside `waitAsync()`. Holding the mutex. */
   #reap(): void {
     const i32 = this.#i32;
     if (Atomics.load(i32, B_DEAD) === 0) return;
-    i32[B_COUNT] -= Atomics.exchange(i32, B_DEAD, 0);
+    i32[B_COUNT] -= takeDead(this.#pass());
     const state = i32[B_STATE];
     if (state === FILLING) {
       this.#break();
-    } else if (i32[B_COUNT] === 0 && (state === DRAINING || state === RESETTING)) {
+    } else if (i32[B_COUNT] === 0 && state === RESETTING) {
       i32[B_STATE] = FILLING;
       this.#notifyAll();
     }
@@ -358,61 +357,78 @@ export class Barrier {
   /**
    * CPython's `Barrier.wait`, as steps: the driver takes the mutex when asked
    * (`lock`) and sleeps on `B_SEQ` when asked (`sleep`, the mutex released first by
-   * the generator). The generator holds the mutex whenever it runs.
+   * the generator). After a sleep, a party whose generation has passed returns at once,
+   * without the mutex; otherwise it asks for the mutex again. A driver whose sleep
+   * throws takes the mutex before it throws the error into the generator.
    */
   *#steps(timeout: number, party: Party): Generator<Step, number, void> {
     const i32 = this.#i32;
     yield LOCK;
+    let held = true;
     try {
-      // Enter: wait while the previous generation drains or resets.
-      for (;;) {
-        const state = i32[B_STATE];
-        if (state !== DRAINING && state !== RESETTING) break;
-        yield* this.#sleep(Infinity);
+      // Enter: wait while a reset lets the waiters of before leave.
+      while (i32[B_STATE] === RESETTING) {
+        held = false;
+        const seq = i32[B_SEQ];
+        this.#unlock();
+        try {
+          yield { op: "sleep", seq, timeout: Infinity };
+        } catch (error) {
+          held = true;
+          throw error;
+        }
+        yield LOCK;
+        held = true;
       }
       if (i32[B_STATE] < 0) throw this.#brokenError();
       const index = i32[B_COUNT]++;
+      const gen = Atomics.load(i32, B_GEN);
+      party.gen = gen;
       party.counted = true;
       try {
         if (index + 1 === this.#parties) {
           this.#releaseAll();
-        } else {
-          const deadline = deadlineAfter(timeout);
-          while (i32[B_STATE] === FILLING) {
-            const left = remaining(deadline);
-            if (left <= 0) {
-              this.#break();
-              throw new BrokenBarrierError(
-                `Cannot pass Barrier: the wait timed out after ${timeout} ms, which breaks the barrier`,
-              );
-            }
-            yield* this.#sleep(left);
-          }
-          if (i32[B_STATE] < 0) throw this.#brokenError();
+          return index;
         }
-        return index;
+        const deadline = deadlineAfter(timeout);
+        for (;;) {
+          if (Atomics.load(i32, B_GEN) !== gen) return index;
+          if (i32[B_STATE] !== FILLING) throw this.#brokenError();
+          const left = remaining(deadline);
+          if (left <= 0) {
+            this.#break();
+            throw new BrokenBarrierError(
+              `Cannot pass Barrier: the wait timed out after ${timeout} ms, which breaks the barrier`,
+            );
+          }
+          held = false;
+          const seq = i32[B_SEQ];
+          this.#unlock();
+          try {
+            yield { op: "sleep", seq, timeout: left };
+          } catch (error) {
+            held = true;
+            throw error;
+          }
+          // Passed: the last to arrive uncounted this party; no need for the mutex.
+          if (Atomics.load(i32, B_GEN) !== gen) return index;
+          yield LOCK;
+          held = true;
+        }
       } finally {
-        // Exit: the last to leave a drained or reset barrier reopens it.
-        party.counted = false;
-        if (--i32[B_COUNT] === 0) {
-          const state = i32[B_STATE];
-          if (state === DRAINING || state === RESETTING) {
+        // Exit: a party that leaves a generation that did not pass uncounts itself; the
+        // last to leave a reset barrier reopens it.
+        if (party.counted && Atomics.load(i32, B_GEN) === gen) {
+          if (--i32[B_COUNT] === 0 && i32[B_STATE] === RESETTING) {
             i32[B_STATE] = FILLING;
             this.#notifyAll();
           }
         }
+        party.counted = false;
       }
     } finally {
-      this.#unlock();
+      if (held) this.#unlock();
     }
-  }
-
-  /** Releases the mutex, asks the driver to sleep on `B_SEQ`, takes the mutex again. */
-  *#sleep(timeout: number): Generator<Step, void, void> {
-    const seq = this.#i32[B_SEQ];
-    this.#unlock();
-    yield { op: "sleep", seq, timeout };
-    yield LOCK;
   }
 
   #brokenError(): BrokenBarrierError {
@@ -439,8 +455,16 @@ export class Barrier {
       throw error;
     }
     // The action may have called abort() or reset(): then nobody passes.
-    if (this.#i32[B_STATE] !== FILLING) throw this.#brokenError();
-    this.#i32[B_STATE] = DRAINING;
+    const i32 = this.#i32;
+    if (i32[B_STATE] !== FILLING) throw this.#brokenError();
+    // Pass: the next generation, unless a party died (one CAS with the dead count).
+    if (!tryPass(i32, this.#pass())) {
+      // A party died since this thread took the mutex: it breaks the barrier.
+      this.#reap();
+      throw this.#brokenError();
+    }
+    // Every party of the generation leaves uncounted: the barrier fills again at once.
+    i32[B_COUNT] = 0;
     this.#notifyAll();
   }
 

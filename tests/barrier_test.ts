@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { BrokenBarrierError, currentThread, shutdown, Thread } from "../mod.ts";
+import { BrokenBarrierError, currentThread, Event, shutdown, Thread } from "../mod.ts";
 import { Barrier, barrierIsIdle } from "../src/barrier.ts";
 
 // The action writes here: each thread points it at the shared counters it was given.
@@ -238,5 +238,37 @@ Deno.test("Barrier abort() from the main thread breaks waiting threads", async (
   b.abort();
   for (const t of threads) await t.joinAsync();
   assert.deepEqual([out[0], out[1]], [2, 2]);
+  await shutdown();
+});
+
+// ---- Passing a generation without draining ----
+
+/**
+ * Arrives with `waitAsync()` (not awaited), says so in `out[0]`, then blocks until `go`
+ * is set and ends: its thread ends with the wait still pending (see `_reclaim.ts`).
+ */
+export async function arriveAsyncAndEnd(b: Barrier, out: Int32Array, go: Event) {
+  b.waitAsync().catch(() => {});
+  await until(() => b.nWaiting === 1);
+  out[0] = 1;
+  go.wait();
+}
+
+Deno.test("Barrier: a party whose generation passed is not counted dead when its thread ends with the wait pending", async () => {
+  const b = new Barrier(2);
+  const out = ints();
+  const go = new Event();
+  const t = new Thread({ target: arriveAsyncAndEnd, args: [b, out, go] });
+  t.start();
+  await until(() => out[0] === 1);
+  // The main thread arrives last: the generation passes, with the thread's party in it.
+  assert.equal(b.wait(10_000), 1);
+  go.set();
+  await t.joinAsync();
+  assert.equal(b.broken, false);
+  assert.equal(b.nWaiting, 0);
+  assert.ok(barrierIsIdle(b));
+  const [x, y] = await Promise.all([b.waitAsync(), b.waitAsync()]);
+  assert.equal(x + y, 1);
   await shutdown();
 });
