@@ -10,6 +10,9 @@
  *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
  *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
  *   to know whom it woke.
+ * - {@linkcode waitRecorded} records the wait for `dumpThreads()` and the deadlock
+ *   detector (see `_waits.ts`); in a Worker, only once it has slept
+ *   {@linkcode QUIET_MS} (a record costs about 1 µs, a sixth of a futex round trip).
  * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and holds a referenced timer
  *   while it waits, because a pending `Atomics.waitAsync` alone does not keep Deno's
  *   event loop alive. A wait still pending when its thread ends never settles (the

@@ -8,7 +8,8 @@
  * thread.
  *
  * The records cost nothing on the fast paths: a wait is recorded only when its caller
- * is about to sleep ({@linkcode beginWait}); a primitive's id, in a word of its own
+ * is about to sleep ({@linkcode beginWait}), and in a Worker only once it has slept
+ * `QUIET_MS` (see `waitRecorded` in `_futex.ts`); a primitive's id, in a word of its own
  * slot, is stamped at its creation with one plain store ({@linkcode stampId}). A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
  * end of each slice in which its word did not change, bumps `S_WAIT_BEAT` (its
  * heartbeat: "still asleep, still nothing to wake me"), re-reads the holder, and the

@@ -17,6 +17,14 @@
  * it timed out, and it unlinks itself before any later `notify` can pick it. So each
  * notify is received by exactly one waiter that was waiting when it was made.
  *
+ * ## Woken after the release (wait morphing)
+ *
+ * `notify()` marks a blocking waiter NOTIFIED at once, but records its futex wake-up in
+ * the lock's slot; the release of the lock, by whichever thread, performs it once the
+ * lock is free (see `_release_wakes.ts`). Woken under the lock, the waiter would find it
+ * held and sleep on it: two futex round trips for one notify. A waiter that a full slot
+ * could not record, and an async waiter, is woken at once.
+ *
  * @module
  */
 import { customInspect } from "./_platform.ts";
