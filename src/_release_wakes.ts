@@ -22,8 +22,8 @@
  *
  * ## Ordering contract
  *
- * Before it records a wake, the holder moves the mutex word from `LOCKED` to
- * `CONTENDED` (or finds it there). Only the holder moves the word away from
+ * After it records a wake, the notifier moves the mutex word from `LOCKED` to
+ * `CONTENDED` (or finds it there; finding the lock free, it performs the wakes itself). Only the holder moves the word away from
  * `CONTENDED` (see `_lock_algorithm.ts`), so the release that follows, by any thread
  * (a `Lock` may be released by another thread; an `RLock` taken over from a dead owner
  * is released by the new owner), takes the slow path, which frees the lock and then
@@ -46,26 +46,29 @@ export const W_FIRST = 9;
 export const W_SLOTS = 7;
 
 /**
- * Records, holding the lock whose mutex word is `i32[at]`, that the thread whose park
- * word is `runtime.i32[park]` must be woken when the lock is released.
+ * Records, under the lock whose mutex word is `i32[at]`, that the thread whose park word
+ * is `runtime.i32[park]` must be woken when the lock is released; then makes sure a
+ * release will do it: the word is moved 1→2 (or found at 2), and if the lock is found
+ * free or handed off (a notifier that does not hold a `Lock` that another thread holds,
+ * as CPython allows, racing with its release), the wakes are performed at once.
  *
- * @returns `false` if it could not be recorded (no free word, or the lock is not held):
- * the caller wakes the thread at once.
+ * @returns `false` if no word was free: the caller wakes the thread at once.
  */
 export function deferWake(i32: Int32Array, at: number, park: number): boolean {
-  if (
-    Atomics.load(i32, at) !== CONTENDED &&
-    Atomics.compareExchange(i32, at, LOCKED, CONTENDED) !== LOCKED
-  ) {
-    return false;
+  let k = 0;
+  while (Atomics.compareExchange(i32, at + W_FIRST + k, 0, park + 1) !== 0) {
+    if (++k === W_SLOTS) return false;
   }
-  for (let k = 0; k < W_SLOTS; k++) {
-    if (Atomics.compareExchange(i32, at + W_FIRST + k, 0, park + 1) === 0) {
-      Atomics.add(i32, at + W_COUNT, 1);
+  Atomics.add(i32, at + W_COUNT, 1);
+  for (;;) {
+    const s = Atomics.load(i32, at);
+    if (s === CONTENDED) return true;
+    if (s !== LOCKED) {
+      wakeDeferred(i32, at);
       return true;
     }
+    if (Atomics.compareExchange(i32, at, LOCKED, CONTENDED) === LOCKED) return true;
   }
-  return false;
 }
 
 /**
