@@ -272,3 +272,22 @@ Deno.test("Barrier: a party whose generation passed is not counted dead when its
   assert.equal(x + y, 1);
   await shutdown();
 });
+
+Deno.test("Barrier(2) with four threads: generations overlap as parties wake, each still gets indexes 0 and 1 and one action", async () => {
+  const out = ints();
+  actionOut = out;
+  const b = new Barrier(2, countAction);
+  const rounds = 300;
+  const threads = [0, 1, 2].map(() =>
+    new Thread({ target: party, args: [b, out, rounds] })
+  );
+  for (const t of threads) t.start();
+  party(b, out, rounds);
+  for (const t of threads) t.join();
+  // 4 × 300 waits make 600 generations of two parties.
+  assert.deepEqual([...out.slice(0, 2)], [2 * rounds, 2 * rounds]);
+  assert.equal(out[ACTIONS], 2 * rounds);
+  assert.equal(b.broken, false);
+  assert.ok(barrierIsIdle(b));
+  await shutdown();
+});
