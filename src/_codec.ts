@@ -47,9 +47,12 @@
  * process-wide SharedArrayBuffer store until the receiver takes them (so slots and slabs
  * stay alive while an item holding them sits in a queue, and are freed after).
  *
- * - Thread road ({@linkcode encode}, posted to the Worker): the bytes travel in one
- *   SharedArrayBuffer, since the Worker channel's own clone is slow (about 0.2 µs a byte
- *   for typed arrays, 0.6 µs a number of an array: a 10 MB argument took seconds).
+ * - Thread road ({@linkcode encode} with `bytes: true`, read by {@linkcode decodeWire}):
+ *   JSON data travels as its text (`_codec_json.ts`), anything else as the bytes. Both go
+ *   in the Worker's mailbox when they fit (`_protocol.ts`), else on the Worker's channel,
+ *   the bytes then in one SharedArrayBuffer ({@linkcode packedWire}), since the channel's
+ *   own clone is slow (about 0.2 µs a byte for typed arrays, 0.6 µs a number of an array:
+ *   a 10 MB argument took seconds).
  * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
