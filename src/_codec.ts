@@ -47,9 +47,12 @@
  * process-wide SharedArrayBuffer store until the receiver takes them (so slots and slabs
  * stay alive while an item holding them sits in a queue, and are freed after).
  *
- * - Thread road ({@linkcode encode}, posted to the Worker): the bytes travel in one
- *   SharedArrayBuffer, since the Worker channel's own clone is slow (about 0.2 µs a byte
- *   for typed arrays, 0.6 µs a number of an array: a 10 MB argument took seconds).
+ * - Thread road ({@linkcode encode} with `bytes: true`, read by {@linkcode decodeWire}):
+ *   JSON data travels as its text (`_codec_json.ts`), anything else as the bytes. Both go
+ *   in the Worker's mailbox when they fit (`_protocol.ts`), else on the Worker's channel,
+ *   the bytes then in one SharedArrayBuffer ({@linkcode packedWire}), since the channel's
+ *   own clone is slow (about 0.2 µs a byte for typed arrays, 0.6 µs a number of an array:
+ *   a 10 MB argument took seconds).
  * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
@@ -63,6 +66,7 @@
 import { hostObject } from "./_platform.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack, peekWire, release, unpack } from "./_codec_bytes.ts";
+import { frozenJSON } from "./_codec_json.ts";
 import {
   builtinBase,
   findErrorClass,
@@ -152,6 +156,12 @@ export interface EncodeOptions {
   frozen?: boolean;
   /** How the keys of the value's root read in messages (`{ fields: "this" }`). */
   names?: Record<string, string>;
+  /**
+   * On the thread road, return the packed bytes themselves as the wire (a
+   * `Uint8Array`, for a Worker's mailbox; see {@linkcode packedWire} and
+   * {@linkcode decodeWire}) instead of a copy of them in a new SharedArrayBuffer.
+   */
+  bytes?: boolean;
 }
 
 /** The result of {@linkcode encode}. */
@@ -366,11 +376,35 @@ export function encode(
   if (options.frozen) wire = { [TOKEN]: T_FROZEN, value: wire };
   if (packed) {
     const bytes = pack(wire, sabs, path, action);
-    const sab = new SharedArrayBuffer(bytes.length);
-    new Uint8Array(sab).set(bytes);
-    return { wire: { [TOKEN]: T_PACKED, sab }, modules: [...modules], sabs: [] };
+    return {
+      wire: options.bytes ? bytes : packedWire(bytes),
+      modules: [...modules],
+      sabs: [],
+    };
   }
   return { wire, modules: [...modules], sabs };
+}
+
+/**
+ * The wire that carries packed bytes over a channel: the bytes copied into one new
+ * SharedArrayBuffer (a channel's own clone of a byte array is slow). Other wires are
+ * returned as they are.
+ */
+export function packedWire(wire: unknown): unknown {
+  if (!(wire instanceof Uint8Array)) return wire;
+  const sab = new SharedArrayBuffer(wire.length);
+  new Uint8Array(sab).set(wire);
+  return { [TOKEN]: T_PACKED, sab };
+}
+
+/**
+ * Decodes what the thread road carries, whichever form it has: JSON text (JSON data,
+ * see `_codec_json.ts`; arrives deep-frozen), packed bytes (`bytes: true`, read from a
+ * mailbox) or a wire. Call it once per encoding.
+ */
+export function decodeWire(wire: unknown): unknown {
+  if (typeof wire === "string") return frozenJSON(wire);
+  return wire instanceof Uint8Array ? decodeBytes(wire) : decode(wire);
 }
 
 function isToken(v: unknown): v is Token {

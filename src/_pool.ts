@@ -30,17 +30,20 @@ import {
 } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { setMainService } from "./_futex.ts";
+import { packedWire } from "./_codec.ts";
 import { writeStderr } from "./_output.ts";
 import {
   C_JOB,
   C_STATE,
-  CONTROL_WORDS,
+  MAIL_BYTES,
+  MAIL_OFFSET,
   type StartJob,
   type ToMain,
   W_BOOTING,
   W_BUSY,
   W_CLOSED,
   W_IDLE,
+  writeMail,
 } from "./_protocol.ts";
 import {
   BOOT_KEY,
@@ -125,7 +128,7 @@ interface Pooled {
 const pool: Pooled[] = [];
 
 function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
-  const control = new SharedArrayBuffer(CONTROL_WORDS * 4);
+  const control = new SharedArrayBuffer(MAIL_OFFSET + MAIL_BYTES);
   new Int32Array(control)[C_STATE] = state;
   const { port1, port2 } = new MessageChannel();
   const worker = new NodeWorker(ENTRY, {
@@ -217,7 +220,9 @@ export function dispatch(job: StartJob): void {
   }
   chosen ??= spawn(W_BUSY);
   try {
-    chosen.port.postMessage(job);
+    if (!writeMail(chosen.control, job)) {
+      chosen.port.postMessage({ ...job, payload: packedWire(job.payload) });
+    }
   } catch (error) {
     // Not sent (an argument the clone refuses): the Worker is free for the next job.
     Atomics.store(chosen.control, C_STATE, W_IDLE);

@@ -64,6 +64,7 @@ import {
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
+import { isJSON } from "./_codec_json.ts";
 import {
   KIND_QUEUE_GET,
   KIND_QUEUE_JOIN,
@@ -128,35 +129,6 @@ export const KIND_NAMES = ["Queue", "LifoQueue", "PriorityQueue"];
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-/** Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8). */
-export function isJSON(v: unknown, depth: number): boolean {
-  switch (typeof v) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(v) && !Object.is(v, -0);
-    case "object": {
-      if (v === null) return true;
-      if (depth > 32) return false;
-      if (Array.isArray(v)) {
-        if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-        for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const key in v) {
-        if (!Object.hasOwn(v, key)) return false;
-        if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
 
 /** An item serialized for the arena: bytes, and whether they are JSON text. */
 export interface Encoded {

@@ -5,7 +5,7 @@
  * @module
  */
 import { describe } from "./_futex.ts";
-import { isJSON } from "./_queue_core.ts";
+import { isJSON } from "./_codec_json.ts";
 
 function typeName(v: unknown): string {
   if (v === null) return "null";

@@ -45,7 +45,7 @@ import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
-import { decode, importModule, importModules } from "./_codec.ts";
+import { decodeWire, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
@@ -53,6 +53,7 @@ import {
   C_JOB,
   C_STATE,
   type StartJob,
+  takeMail,
   type ToWorker,
   W_BOOTING,
   W_BUSY,
@@ -199,7 +200,7 @@ async function runJob(job: StartJob): Promise<void> {
     // Objects that travel by reference (a Shareable, a Barrier's action) may be
     // exported by a module that the named one imports: make those findable.
     await importGraph(job.modules);
-    const payload = decode(job.payload) as Parameters<typeof bootThread>[3];
+    const payload = decodeWire(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
     loading = undefined;
@@ -252,7 +253,7 @@ async function loop(): Promise<void> {
   let message: ToWorker | undefined;
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
-    message = receive(port);
+    message = takeMail(control) ?? receive(port);
     if (message === undefined) {
       Atomics.wait(control, C_JOB, seen);
       continue;

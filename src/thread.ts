@@ -20,7 +20,7 @@
  * @module
  */
 import { customInspect } from "./_platform.ts";
-import { encode, type Encoded, kTravel, type Ticket } from "./_codec.ts";
+import { encode, type Encoded, kTravel, packedWire, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
@@ -34,6 +34,7 @@ import {
 import { dispatch, prewarmSoon } from "./_pool.ts";
 import { KIND_JOIN } from "./_waits.ts";
 import { type StartJob } from "./_protocol.ts";
+import { isJSON } from "./_codec_json.ts";
 import { callerModule, captureOrigin } from "./_reference.ts";
 import {
   abandonStart,
@@ -252,12 +253,17 @@ export class Thread {
     for (const key of Object.keys(this)) {
       fields[key] = (this as Record<string, unknown>)[key];
     }
-    const encoded: Encoded = encode(
-      { args: state.args, kwargs: state.kwargs, fields },
-      "",
-      action,
-      { frozen: true, names: { fields: "this" } },
-    );
+    const data = state.kwargs === undefined
+      ? { args: state.args, fields }
+      : { args: state.args, kwargs: state.kwargs, fields };
+    // JSON data travels as its text (`_codec_json.ts`), anything else through the codec.
+    const encoded: Encoded = isJSON(data, 0)
+      ? { wire: JSON.stringify(data), modules: [], sabs: [] }
+      : encode(data, "", action, {
+        frozen: true,
+        names: { fields: "this" },
+        bytes: true,
+      });
     checkReadable(code, action);
     const ident = Atomics.add(i32, H_NEXT_IDENT, 1);
     const slot = reserveSlot(ident, action);
@@ -286,7 +292,7 @@ export class Thread {
       } else {
         Atomics.add(i32, H_REQUESTS, 1);
         try {
-          bootData!.port.postMessage(job);
+          bootData!.port.postMessage({ ...job, payload: packedWire(job.payload) });
         } catch (error) {
           Atomics.sub(i32, H_REQUESTS, 1);
           throw error;

@@ -1,0 +1,67 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * The JSON fast path of the codec's roads: data that survives a JSON round trip
+ * unchanged (finite numbers other than -0, strings, booleans, null, and arrays and plain
+ * objects of those, without holes) travels as JSON text, which V8 writes and reads
+ * several times faster than the codec's walk and serializer (a warm thread start's
+ * arguments: measured 2–4 µs against 20–45 µs a side for one small argument).
+ *
+ * - Queue road: an item that {@linkcode isJSON} accepts is stored as its text.
+ * - Thread road: arguments, kwargs and fields that it accepts travel as their text, and
+ *   arrive as a deep-frozen copy ({@linkcode frozenJSON}), as the codec's copies do.
+ *
+ * Anything else (a travelling object, a typed array, `undefined`, a `Map`, a cycle, or
+ * data nested more than 32 levels) takes the codec's general road, which says what
+ * cannot travel, and where.
+ *
+ * @module
+ */
+
+/** Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8). */
+export function isJSON(v: unknown, depth: number): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0);
+    case "object": {
+      if (v === null) return true;
+      if (depth > 32) return false;
+      if (Array.isArray(v)) {
+        if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+        for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) return false;
+        if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function deepFreeze(v: unknown): unknown {
+  if (typeof v === "object" && v !== null) {
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const item = v[i];
+        if (typeof item === "object" && item !== null) deepFreeze(item);
+      }
+    } else {
+      for (const key in v) deepFreeze((v as Record<string, unknown>)[key]);
+    }
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The deep-frozen value of JSON text made from data that {@linkcode isJSON} accepted. */
+export function frozenJSON(text: string): unknown {
+  return deepFreeze(JSON.parse(text));
+}
