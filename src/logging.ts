@@ -68,7 +68,7 @@
  *
  * @module
  */
-import { getLogger as getLogTapeLogger } from "./_logtape.ts";
+import { findLogTapeLogger } from "./_logtape.ts";
 import { CRITICAL, type Level } from "./_log_record.ts";
 import { basicConfig, refresh, state } from "./_log_config.ts";
 import { logTapeTakes, root } from "./_log_logger.ts";
@@ -118,7 +118,7 @@ export { getLogger, Logger, root } from "./_log_logger.ts";
  */
 function ensureConfigured(): void {
   refresh();
-  if (state.handler === null && !logTapeTakes(getLogTapeLogger([]), CRITICAL)) {
+  if (state.handler === null && !logTapeTakes(findLogTapeLogger([]), CRITICAL)) {
     basicConfig();
   }
 }
