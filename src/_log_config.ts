@@ -18,7 +18,9 @@
  * runs again under a new URL. When the thread's code has ended (its excepthook
  * included), the Worker drains LogTape's sinks (at most 10 s) before the thread is
  * marked ended: the thread's records are written before `join()` returns. LogTape
- * itself is never configured here.
+ * itself is never configured here. A Worker loads this library's copy of LogTape for
+ * those steps only once a copy of LogTape is in use in it (`_logtape.ts`): in a Worker
+ * whose threads never touched LogTape there is nothing to reset or drain.
  *
  * @module
  */
