@@ -11,22 +11,23 @@
  * ## Loaded when a thread uses LogTape, not by every Worker
  *
  * Every Worker loads the library (a thread's module imports `mod.ts`), and LogTape is
- * about 0.9 MB of each Worker's memory. A Worker loads it only once some copy of LogTape
- * made its logger tree in that Worker, the one state through which LogTape can take a
- * record. The tree lives on `globalThis` (`Symbol.for("logtape.rootLogger")`), shared
- * by every copy of LogTape in a thread, so its absence is a synchronous proof that no
- * configuration of LogTape exists there:
+ * about 1 MB of each Worker's memory. A Worker loads it only once some copy of LogTape
+ * made its logger tree in that Worker (LogTape 2.4 makes it when imported; `getLogger()`
+ * and `configure()` make it in every version), the one state through which LogTape can
+ * take a record. The tree lives on `globalThis` (`Symbol.for("logtape.rootLogger")`),
+ * shared by every copy of LogTape in a thread, so its absence is a synchronous proof
+ * that no configuration of LogTape exists there:
  *
  * | state of this thread | a logger call (synchronous) | the Worker between threads (asynchronous) |
  * | --- | --- | --- |
  * | no tree, this copy not loaded | LogTape takes nothing: {@linkcode findLogTapeLogger} is `undefined` | nothing to reset or drain |
- * | a tree (the app's code or a setup module called LogTape), this copy not loaded | the tree's logger of the category (`root.getChild(category)`, what `getLogger` returns) | {@linkcode loadLogTape}, then reset or drain its configuration |
+ * | a tree (the thread's code or a setup module imported LogTape), this copy not loaded | the tree's logger of the category (`root.getChild(category)`, what `getLogger` returns) | {@linkcode loadLogTape}, then reset or drain its configuration |
  * | this copy loaded (the main thread loads it at once) | LogTape's `getLogger` | reset or drain its configuration |
  *
  * The main thread loads LogTape with the library, so that the program's module graph
  * holds it (cached before a Worker needs it, on the cold cache of a JSR install). A
- * Worker's {@linkcode loadLogTape} then imports it from the cache, after its thread's
- * code has run: never while a thread is blocked.
+ * Worker's {@linkcode loadLogTape} then imports it from the cache, between threads
+ * (before a thread's code loads, or once it has ended), never inside a logger call.
  *
  * @module
  */
