@@ -37,6 +37,7 @@ export const IMPLS = [
   "web-serial",
   "node",
   "node-serial",
+  "node-library",
   "cpython",
 ] as const;
 
@@ -50,6 +51,7 @@ const LABELS: Record<string, string> = {
   "web-serial": "bare web Workers, one after another",
   "node": "bare node:worker_threads Workers, all at once",
   "node-serial": "bare node:worker_threads Workers, one after another",
+  "node-library": "bare node:worker_threads Workers that import the library",
   "cpython": "CPython 3.11 `threading`",
 };
 
@@ -172,8 +174,9 @@ export function threadCostMarkdown(costs: ThreadCosts): string[] {
       const list = costs[impl]?.[key];
       if (list === undefined || list.length === 0) continue;
       const ours = impl.startsWith("threading");
+      // The library's share of a Worker shows in node-library's ratios too.
       const ratio = (floor: Cost[] | undefined, pick: (c: Cost) => number) =>
-        ours ? times(med(list, pick) / med(floor, pick)) : "";
+        ours || impl === "node-library" ? times(med(list, pick) / med(floor, pick)) : "";
       const met = ours ? goalMet(costs, n, impl) : undefined;
       lines.push(
         `| ${n} | ${LABELS[impl]} | ${cell(list, (c) => c.ms, "ms")} | ${

@@ -16,6 +16,7 @@
  * | `web-serial` | the same, one after another: the next Worker is created once the previous one runs |
  * | `node` | n bare `node:worker_threads` Workers from a `data:` URL, all at once, one message each |
  * | `node-serial` | the same, one after another |
+ * | `node-library` | n bare `node:worker_threads` Workers that each import `mod.ts` first (no thread runs): the node floor plus what loading the library costs a Worker |
  *
  * CPython's figures come from `bench/thread_cost.py` (same output).
  *
@@ -60,6 +61,12 @@ parentPort.once("message", (sab) => {
 
 const dataUrl = (code: string) => `data:application/javascript;base64,${btoa(code)}`;
 
+/** The `node-library` Worker: imports the library, then does what `BARE_NODE` does. */
+const LIBRARY_NODE = `
+import { workerData } from "node:worker_threads";
+await import(workerData);
+${BARE_NODE.replace("parentPort.close()", "parentPort.close?.()")}`;
+
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rss = () => Deno.memoryUsage().rss;
 
@@ -99,12 +106,16 @@ async function library(n: number, loop: boolean): Promise<[number, number, numbe
 
 async function bare(
   n: number,
-  kind: "web" | "node",
+  kind: "web" | "node" | "node-library",
   serial: boolean,
 ): Promise<[number, number, number]> {
   const before = rss();
   const w = new Int32Array(new SharedArrayBuffer(8));
-  const url = dataUrl(kind === "web" ? BARE_WEB : BARE_NODE);
+  const url = dataUrl(
+    kind === "web" ? BARE_WEB : kind === "node" ? BARE_NODE : LIBRARY_NODE,
+  );
+  // The library's URL (the Worker's dynamic import of it is not type-checked again).
+  const workerData = new URL("../mod.ts", import.meta.url).href;
   const ended: Promise<unknown>[] = [];
   const close: (() => void)[] = [];
   const t0 = performance.now();
@@ -114,7 +125,7 @@ async function bare(
       worker.postMessage(w.buffer);
       close.push(() => worker.terminate());
     } else {
-      const worker = new NodeWorker(new URL(url));
+      const worker = new NodeWorker(new URL(url), { workerData });
       worker.postMessage(w.buffer);
       ended.push(new Promise((resolve) => worker.once("exit", resolve)));
       close.push(() => void worker.terminate());
@@ -137,7 +148,8 @@ async function bare(
 /**
  * Measures one case in this process.
  *
- * @param impl One of `threading`, `threading-loop`, `web`, `web-serial`, `node`, `node-serial`.
+ * @param impl One of `threading`, `threading-loop`, `web`, `web-serial`, `node`,
+ *   `node-serial`, `node-library`.
  * @param threads Number of threads, at least 1.
  * @returns The figures.
  * @throws {RangeError} If `impl` is unknown or `threads` is not a positive integer.
@@ -151,7 +163,7 @@ export async function measure(impl: string, threads: number): Promise<Cost> {
   let figures: [number, number, number];
   if (impl === "threading" || impl === "threading-loop") {
     figures = await library(threads, impl === "threading-loop");
-  } else if (impl === "web" || impl === "node") {
+  } else if (impl === "web" || impl === "node" || impl === "node-library") {
     figures = await bare(threads, impl, false);
   } else if (impl === "web-serial" || impl === "node-serial") {
     figures = await bare(threads, impl === "web-serial" ? "web" : "node", true);

@@ -18,12 +18,14 @@
  * runs again under a new URL. When the thread's code has ended (its excepthook
  * included), the Worker drains LogTape's sinks (at most 10 s) before the thread is
  * marked ended: the thread's records are written before `join()` returns. LogTape
- * itself is never configured here.
+ * itself is never configured here. A Worker loads this library's copy of LogTape for
+ * those steps only once a copy of LogTape is in use in it (`_logtape.ts`): in a Worker
+ * whose threads never touched LogTape there is nothing to reset or drain.
  *
  * @module
  */
 import { stderr, stdout } from "./_platform.ts";
-import { drain, getConfig, reset } from "./_logtape.ts";
+import { logTapeIfInUse, logTapeInUse } from "./_logtape.ts";
 import { getIdent } from "./thread_functions.ts";
 import { writeStderr } from "./_output.ts";
 import {
@@ -330,7 +332,8 @@ let runs = 0;
  */
 export async function prepareThread(): Promise<void> {
   refresh();
-  const current = getConfig();
+  // LogTape is loaded here only if a copy of it is in use (see `_logtape.ts`).
+  const current = (await logTapeIfInUse())?.getConfig() ?? null;
   if (current === null && !setupLeftTree && !warnedOtherCopy && logTapeTreeHasSinks()) {
     // LogTape is configured here, but not by this library's copy of LogTape nor by a
     // setup module: an earlier thread on this Worker configured another copy, which
@@ -347,7 +350,7 @@ export async function prepareThread(): Promise<void> {
   }
   if (current !== null && current !== setupConfig) {
     // An earlier thread's own configuration (or one that replaced the setup's).
-    await reset();
+    await (await logTapeIfInUse())!.reset();
     if (setupConfig !== null) ran.clear();
     setupConfig = null;
   }
@@ -373,7 +376,7 @@ export async function prepareThread(): Promise<void> {
       );
     }
   }
-  setupConfig = getConfig();
+  setupConfig = (await logTapeIfInUse())?.getConfig() ?? null;
   setupLeftTree = setupConfig === null && logTapeTreeHasSinks();
 }
 
@@ -388,9 +391,12 @@ const DRAIN_LIMIT_MS = 10_000;
  * records are then out before `join()` returns, and none is lost when the program ends.
  */
 export async function finishThread(): Promise<void> {
-  if (getConfig() === null) return;
+  // No copy of LogTape in use in this thread: no sink holds anything (no await either).
+  if (!logTapeInUse()) return;
+  const logtape = await logTapeIfInUse();
+  if (logtape === undefined || logtape.getConfig() === null) return;
   let settled = false;
-  const drained = drain().finally(() => settled = true);
+  const drained = logtape.drain().finally(() => settled = true);
   // Sinks with nothing to write settle within a few microtasks: no timer for them.
   for (let i = 0; i < 8 && !settled; i++) await null;
   let timer: ReturnType<typeof setTimeout> | undefined;

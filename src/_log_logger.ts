@@ -15,7 +15,7 @@
  */
 import { stderr } from "./_platform.ts";
 import type { Logger as LogTapeLogger, LogRecord } from "npm:@logtape/logtape@^2.4.2";
-import { getLogger as getLogTapeLogger } from "./_logtape.ts";
+import { findLogTapeLogger } from "./_logtape.ts";
 import { formatMessage, pyRepr } from "./_format.ts";
 import {
   captureCaller,
@@ -148,9 +148,12 @@ export class Logger {
     return this.#explicit;
   }
 
-  /** This logger's LogTape logger (of whichever copy of LogTape made the logger tree). */
-  #bridge(): LogTapeLogger {
-    return this.#logtape ??= getLogTapeLogger(this.#category);
+  /**
+   * This logger's LogTape logger (of whichever copy of LogTape made the logger tree), or
+   * `undefined` while no copy made it in this thread (see `_logtape.ts`).
+   */
+  #bridge(): LogTapeLogger | undefined {
+    return this.#logtape ??= findLogTapeLogger(this.#category);
   }
 
   /**
@@ -329,7 +332,7 @@ export class Logger {
     };
     // LogTape first: a record its configuration takes does not go to basicConfig's handler.
     // Given its category, LogTape dispatches the record as it is (else it copies it).
-    if (toLogTape) logtape.emit(record as Omit<LogRecord, "category">);
+    if (toLogTape) logtape!.emit(record as Omit<LogRecord, "category">);
     else handler!(record);
   }
 }
@@ -341,9 +344,13 @@ let warnedForeign = false;
  * LogTape logger: a sink for its category and level (filters can only drop it). The
  * logger tree is shared by every copy of LogTape in the program (through `globalThis`),
  * so this answers for the app's configuration even when the app's copy of LogTape is
- * not this library's.
+ * not this library's. No logger (no copy of LogTape made the tree): `false`.
  */
-export function logTapeTakes(logger: LogTapeLogger, levelno: number): boolean {
+export function logTapeTakes(
+  logger: LogTapeLogger | undefined,
+  levelno: number,
+): boolean {
+  if (logger === undefined) return false;
   const level = toLogTapeLevel(levelno);
   const l = logger as unknown as {
     isEnabledFor?: (level: string) => boolean;

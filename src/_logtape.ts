@@ -5,17 +5,95 @@
  * from JSR, from a file and over https, with no import map of the app's), Node and Bun
  * the bare name, from the app's `node_modules` (`npx jsr add @threading/threading`, or
  * `npm install @logtape/logtape` next to a copy of the sources). The other `src/` files
- * import LogTape's values from here, and its types from the `npm:` specifier (types are
- * erased: Node's type stripping and Bun never load them).
+ * reach LogTape's values through here, and import its types from the `npm:` specifier
+ * (types are erased: Node's type stripping and Bun never load them).
+ *
+ * ## Loaded when a thread uses LogTape, not by every Worker
+ *
+ * Every Worker loads the library (a thread's module imports `mod.ts`), and LogTape is
+ * about 1 MB of each Worker's memory. A Worker loads it only once some copy of LogTape
+ * made its logger tree in that Worker (LogTape 2.4 makes it when imported; `getLogger()`
+ * and `configure()` make it in every version), the one state through which LogTape can
+ * take a record. The tree lives on `globalThis` (`Symbol.for("logtape.rootLogger")`),
+ * shared by every copy of LogTape in a thread, so its absence is a synchronous proof
+ * that no configuration of LogTape exists there:
+ *
+ * | state of this thread | a logger call (synchronous) | the Worker between threads (asynchronous) |
+ * | --- | --- | --- |
+ * | no tree, this copy not loaded | LogTape takes nothing: {@linkcode findLogTapeLogger} is `undefined` | nothing to reset or drain |
+ * | a tree (the thread's code or a setup module imported LogTape), this copy not loaded | the tree's logger of the category (`root.getChild(category)`, what `getLogger` returns) | {@linkcode loadLogTape}, then reset or drain its configuration |
+ * | this copy loaded (the main thread loads it at once) | LogTape's `getLogger` | reset or drain its configuration |
+ *
+ * The main thread loads LogTape with the library, so that the program's module graph
+ * holds it (cached before a Worker needs it, on the cold cache of a JSR install). A
+ * Worker's {@linkcode loadLogTape} then imports it from the cache, between threads
+ * (before a thread's code loads, or once it has ended), never inside a logger call.
  *
  * @module
  */
 import type * as LogTape from "npm:@logtape/logtape@^2.4.2";
+import { isMainThread } from "node:worker_threads";
 import { isDeno } from "./_platform.ts";
 
-const logtape: typeof LogTape = isDeno
-  ? await import("npm:@logtape/logtape@^2.4.2")
-  : await import("@logtape/logtape");
+let loaded: typeof LogTape | undefined;
+let loading: Promise<typeof LogTape> | undefined;
 
-/** LogTape's functions that the library calls. */
-export const { drain, getConfig, getLogger, reset } = logtape;
+/**
+ * Loads this library's copy of LogTape (once per thread).
+ *
+ * @returns LogTape's module.
+ */
+export function loadLogTape(): Promise<typeof LogTape> {
+  return loading ??=
+    (isDeno
+      ? import("npm:@logtape/logtape@^2.4.2")
+      : import("@logtape/logtape") as Promise<typeof LogTape>).then((module) =>
+        loaded = module
+      );
+}
+
+/** The key of LogTape's logger tree on `globalThis`, the same in every copy of LogTape. */
+const ROOT = Symbol.for("logtape.rootLogger");
+
+/**
+ * Whether LogTape is in use in this thread: this copy is loaded, or some copy of LogTape
+ * made its logger tree here (a `getLogger()`, a `configure()`). Without either, no
+ * LogTape configuration exists in this thread.
+ */
+export function logTapeInUse(): boolean {
+  return loaded !== undefined || (globalThis as Record<symbol, unknown>)[ROOT] != null;
+}
+
+/**
+ * LogTape's logger of a category, without loading LogTape: from this copy's `getLogger`
+ * when loaded, else from the logger tree that another copy made; `undefined` while no
+ * copy made the tree (then LogTape takes no record in this thread).
+ *
+ * @param category The category (`[]` for the root logger).
+ * @returns The logger, or `undefined`.
+ */
+export function findLogTapeLogger(
+  category: readonly string[],
+): LogTape.Logger | undefined {
+  if (loaded !== undefined) return loaded.getLogger(category);
+  const root = (globalThis as Record<symbol, LogTape.Logger | undefined>)[ROOT];
+  if (root == null) return undefined;
+  return category.length === 0 ? root : root.getChild(category as [string, ...string[]]);
+}
+
+/**
+ * This copy of LogTape if LogTape is in use in this thread (loading it if need be), else
+ * `undefined`: what a Worker resets or drains between threads.
+ *
+ * @returns LogTape's module, or `undefined`.
+ */
+export async function logTapeIfInUse(): Promise<typeof LogTape | undefined> {
+  return logTapeInUse() ? await loadLogTape() : undefined;
+}
+
+/** @internal Whether this thread loaded this library's copy of LogTape (for tests). */
+export function logTapeLoaded(): boolean {
+  return loaded !== undefined;
+}
+
+if (isMainThread) await loadLogTape();

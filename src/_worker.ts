@@ -348,7 +348,7 @@ if (bootData !== undefined) {
     };
   }
   // After this module has evaluated: a Worker that waits for its job inside the
-  // evaluation of an async module (LogTape is loaded with a top-level await) aborts
+  // evaluation of an async module (`_logtape.ts` has a top-level await) aborts
   // Node when it is terminated (V8: "Check failed: (location_) != nullptr").
   afterEvaluation(loop);
 }

@@ -27,6 +27,10 @@
  *   `WARNING` and above, the bare message on stderr (Python's "last resort").
  * - This module never configures LogTape: the app's `configure()` works before or after
  *   any logging call, in any module.
+ * - A thread's Worker loads LogTape only once some copy of LogTape is in use there (the
+ *   app's setup module, or the thread's own code, imported it): about 1 MB less in
+ *   every other Worker. Without LogTape in a thread, no LogTape configuration exists
+ *   there, so its records go to `basicConfig`'s handler or to the last resort, as above.
  * - `basicConfig` stores its configuration (level, format, datefmt, stream) in the
  *   shared runtime, so it holds in every thread, started before or after, by any
  *   thread. Each thread notices a new configuration on its next logger call (one
@@ -68,7 +72,7 @@
  *
  * @module
  */
-import { getLogger as getLogTapeLogger } from "./_logtape.ts";
+import { findLogTapeLogger } from "./_logtape.ts";
 import { CRITICAL, type Level } from "./_log_record.ts";
 import { basicConfig, refresh, state } from "./_log_config.ts";
 import { logTapeTakes, root } from "./_log_logger.ts";
@@ -118,7 +122,7 @@ export { getLogger, Logger, root } from "./_log_logger.ts";
  */
 function ensureConfigured(): void {
   refresh();
-  if (state.handler === null && !logTapeTakes(getLogTapeLogger([]), CRITICAL)) {
+  if (state.handler === null && !logTapeTakes(findLogTapeLogger([]), CRITICAL)) {
     basicConfig();
   }
 }
