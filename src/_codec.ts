@@ -102,6 +102,15 @@ import {
   pathOf,
 } from "./_codec_copyable.ts";
 export { cannotCopy, hasMethods } from "./_codec_copyable.ts";
+import {
+  type Column,
+  COLUMNS_MIN,
+  fromColumn,
+  fromRecords,
+  primitiveColumn,
+  recordColumns,
+  type Records,
+} from "./_codec_columns.ts";
 
 /** Deepest nesting of data the codec carries (CPython's default recursion limit). */
 export const MAX_DEPTH = 1000;
@@ -117,6 +126,9 @@ const T_VIEW = "\u0000view";
 const T_PACKED = "\u0000packed";
 const T_FROZEN = "\u0000frozen";
 const T_MODULES = "\u0000modules";
+const T_COLUMN = "\u0000column";
+const T_RECORDS = "\u0000records";
+const T_ELEMENT = "\u0000element";
 
 interface Token {
   [TOKEN]: string;
@@ -258,6 +270,10 @@ export function encode(
       return token;
     }
     if (Array.isArray(obj)) {
+      if (obj.length >= COLUMNS_MIN && Object.getPrototypeOf(obj) === Array.prototype) {
+        const token = columns(obj);
+        if (token !== undefined) return token;
+      }
       const out: unknown[] = new Array(obj.length);
       seen.set(obj, out);
       for (let i = 0; i < obj.length; i++) if (i in obj) out[i] = child(obj[i], i);
@@ -330,6 +346,32 @@ export function encode(
       out[key] = child((obj as Record<string, unknown>)[key], key);
     }
     return out;
+  };
+  /** A large plain array in column form (`_codec_columns.ts`), if it has one. */
+  const columns = (array: unknown[]): object | undefined => {
+    const column = primitiveColumn(array);
+    if (column !== undefined) {
+      const token = { [TOKEN]: T_COLUMN, ...column };
+      seen.set(array, token);
+      return token;
+    }
+    // The records are one level deeper than the array.
+    if (depth >= MAX_DEPTH) return undefined;
+    const token: Record<string, unknown> = { [TOKEN]: T_RECORDS };
+    const records = recordColumns(
+      array,
+      (record, i) => {
+        if (seen.has(record)) return false;
+        // A record met again elsewhere in the value arrives as the same object.
+        seen.set(record, { [TOKEN]: T_ELEMENT, of: token, i });
+        return true;
+      },
+      (record) => seen.delete(record),
+    );
+    if (records === undefined) return undefined;
+    Object.assign(token, records);
+    seen.set(array, token);
+    return token;
   };
   const walkError = (error: Error): ErrorToken => {
     const ctor = (error.constructor as { name?: string } | undefined)?.name || "Error";
@@ -507,6 +549,15 @@ export function decode(
         };
         const buffer = walk(t.sab) as SharedArrayBuffer | null;
         out = buffer ? makeView(t.type, buffer, t.offset, t.length) : null;
+      } else if (tag === T_COLUMN) {
+        out = fromColumn(v as unknown as Column);
+        if (freeze) Object.freeze(out);
+      } else if (tag === T_RECORDS) {
+        out = fromRecords(v as unknown as Records, freeze);
+        if (freeze) Object.freeze(out);
+      } else if (tag === T_ELEMENT) {
+        const e = v as unknown as { of: unknown; i: number };
+        out = (walk(e.of) as unknown[])[e.i];
       } else if (tag === T_PACKED) {
         out = decodeBytes(
           new Uint8Array((v as unknown as { sab: SharedArrayBuffer }).sab),

@@ -10,7 +10,8 @@
  * (two `Int32Array` words an item: its offset in the arena, and its length, negative
  * for the codec's bytes), and a growable byte arena holding the serialized items.
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
- * the bytes of `_codec.ts`'s `encodeBytes`); the lock is held only to copy bytes in or
+ * the bytes of `_codec.ts`'s `encodeBytes`, which also carries a large array of
+ * primitives, in column form); the lock is held only to copy bytes in or
  * out and move the index, and the item is decoded after the lock is let go.
  *
  * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a
@@ -61,6 +62,7 @@ import {
   peekBytes,
   releaseBytes,
 } from "./_codec.ts";
+import { COLUMNS_MIN } from "./_codec_columns.ts";
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
@@ -129,7 +131,11 @@ export const KIND_NAMES = ["Queue", "LifoQueue", "PriorityQueue"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8). */
+/**
+ * Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8),
+ * and JSON is its fast road: a large array of primitives is not (see
+ * `_codec_columns.ts`).
+ */
 export function isJSON(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case "string":
@@ -142,6 +148,8 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+        // A large array of primitives is faster in the codec's column form.
+        if (v.length >= COLUMNS_MIN && typeof v[0] !== "object") return false;
         for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
         return true;
       }
