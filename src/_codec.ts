@@ -53,10 +53,15 @@
  * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
- * The bytes are made in `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`,
- * the modules loaded by reference are kept in `_modules.ts`, kinds, revivers and object
- * ids are in `_codec_kinds.ts`, and what may be copied is decided in
- * `_codec_copyable.ts`.
+ * Large plain arrays (at least 128 primitives, or records of primitives) travel in
+ * column form, a few typed arrays and one string instead of value by value: a 256K
+ * `number[]` argument costs about what a `Float64Array` does (`_codec_columns.ts`).
+ *
+ * The tokens of the wire are in `_codec_wire.ts`, the bytes are made in
+ * `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`, the modules loaded
+ * by reference are kept in `_modules.ts`, kinds, revivers and object ids are in
+ * `_codec_kinds.ts`, what may be copied is decided in `_codec_copyable.ts`, and the
+ * column form is made in `_codec_columns.ts`.
  *
  * @module
  */
@@ -112,46 +117,26 @@ import {
   type Records,
 } from "./_codec_columns.ts";
 
+import {
+  type ErrorToken,
+  isToken,
+  makeView,
+  placeholder,
+  T_COLUMN,
+  T_ELEMENT,
+  T_ERROR,
+  T_FROZEN,
+  T_MODULES,
+  T_PACKED,
+  T_RECORDS,
+  T_SAB,
+  T_VIEW,
+  TOKEN,
+  type Token,
+} from "./_codec_wire.ts";
+
 /** Deepest nesting of data the codec carries (CPython's default recursion limit). */
 export const MAX_DEPTH = 1000;
-
-// ---------------------------------------------------------------------------------------
-// The wire.
-
-const TOKEN = "\u0000@threading";
-/** Token tags of the codec's own encodings (ticket kinds never start with U+0000). */
-const T_ERROR = "\u0000error";
-const T_SAB = "\u0000sab";
-const T_VIEW = "\u0000view";
-const T_PACKED = "\u0000packed";
-const T_FROZEN = "\u0000frozen";
-const T_MODULES = "\u0000modules";
-const T_COLUMN = "\u0000column";
-const T_RECORDS = "\u0000records";
-const T_ELEMENT = "\u0000element";
-
-interface Token {
-  [TOKEN]: string;
-  oid: number;
-  module?: string;
-  head: unknown;
-  body?: unknown;
-}
-
-interface ErrorToken {
-  [TOKEN]: typeof T_ERROR;
-  ctor: string;
-  base: string;
-  name: string;
-  ownName: boolean;
-  message: string;
-  stack?: string;
-  cause?: unknown;
-  hasCause: boolean;
-  errors?: unknown;
-  fields: Record<string, unknown>;
-  modules: string[];
-}
 
 /** Options of {@linkcode encode}. */
 export interface EncodeOptions {
@@ -413,40 +398,6 @@ export function encode(
     return { wire: { [TOKEN]: T_PACKED, sab }, modules: [...modules], sabs: [] };
   }
   return { wire, modules: [...modules], sabs };
-}
-
-function isToken(v: unknown): v is Token {
-  return typeof v === "object" && v !== null && TOKEN in v;
-}
-
-const VIEW_TYPES: Record<
-  string,
-  new (b: ArrayBufferLike, o?: number, l?: number) => unknown
-> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-};
-
-function makeView(type: string, buffer: ArrayBufferLike, offset: number, bytes: number) {
-  const View = VIEW_TYPES[type] ?? Uint8Array;
-  if (View === DataView) return new DataView(buffer, offset, bytes);
-  const per = (View as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-  return new View(buffer, offset, bytes / per);
-}
-
-/** A placeholder for a travelling object in a peeked value (no shared memory taken). */
-function placeholder(token: Token): object {
-  return Object.freeze({ [token[TOKEN]]: token.oid });
 }
 
 /**
