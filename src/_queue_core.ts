@@ -148,10 +148,14 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+        let objects = false;
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i];
+          if (typeof x === "object" && x !== null) objects = true;
+          if (!isJSON(x, depth + 1)) return false;
+        }
         // A large array of primitives is faster in the codec's column form.
-        if (v.length >= COLUMNS_MIN && typeof v[0] !== "object") return false;
-        for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
-        return true;
+        return objects || v.length < COLUMNS_MIN;
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
