@@ -7,6 +7,12 @@
  * with `structuredClone` of each as the platform's own copy.
  *
  *     deno bench --allow-read bench/codec_bench.ts
+ *     deno bench --allow-read --filter "args:" bench/codec_bench.ts   # one group
+ *
+ * Measure one group per process when comparing builds: after 256K-element values have
+ * crossed both roads, V8's own `structuredClone` of a `number[]` in the same process
+ * runs up to 6 times slower (its deserializer allocates large values in old space,
+ * whose state the earlier groups changed), and the later groups inherit that noise.
  *
  * Large plain arrays travel in column form (`src/_codec_columns.ts`); before it, a
  * 256K `number[]` argument cost 74–107 ms a start against 5.5 ms for the typed array.
@@ -34,8 +40,20 @@ const SHAPES: Record<string, unknown> = {
 
 for (const [name, value] of Object.entries(SHAPES)) {
   Deno.bench({
+    group: "structuredClone (the platform's copy)",
+    name: `clone: ${name}`,
+    baseline: name === "Float64Array (floor)",
+    n: 20,
+    warmup: 3,
+    fn() {
+      structuredClone(value);
+    },
+  });
+}
+for (const [name, value] of Object.entries(SHAPES)) {
+  Deno.bench({
     group: "thread start + join, one 256K-element argument",
-    name,
+    name: `args: ${name}`,
     baseline: name === "Float64Array (floor)",
     n: 20,
     warmup: 3,
@@ -51,26 +69,13 @@ const queue = new Queue();
 for (const [name, value] of Object.entries(SHAPES)) {
   Deno.bench({
     group: "Queue put + get, one 256K-element item",
-    name,
+    name: `queue: ${name}`,
     baseline: name === "Float64Array (floor)",
     n: 20,
     warmup: 3,
     fn() {
       queue.put(value);
       queue.get();
-    },
-  });
-}
-
-for (const [name, value] of Object.entries(SHAPES)) {
-  Deno.bench({
-    group: "structuredClone (the platform's copy)",
-    name,
-    baseline: name === "Float64Array (floor)",
-    n: 20,
-    warmup: 3,
-    fn() {
-      structuredClone(value);
     },
   });
 }
