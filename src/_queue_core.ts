@@ -11,7 +11,7 @@
  * for the codec's bytes), and a growable byte arena holding the serialized items.
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
  * the bytes of `_codec.ts`'s `encodeBytes`, which also carries a large array of
- * primitives, in column form); the lock is held only to copy bytes in or
+ * numbers only or strings only, in column form); the lock is held only to copy bytes in or
  * out and move the index, and the item is decoded after the lock is let go.
  *
  * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a
@@ -133,7 +133,7 @@ const decoder = new TextDecoder();
 
 /**
  * Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8),
- * and JSON is its fast road: a large array of primitives is not (see
+ * and JSON is its fast road: a large array of numbers only or strings only is not (see
  * `_codec_columns.ts`).
  */
 export function isJSON(v: unknown, depth: number): boolean {
@@ -148,14 +148,17 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-        let objects = false;
+        let numbers = 0;
+        let strings = 0;
         for (let i = 0; i < v.length; i++) {
           const x = v[i];
-          if (typeof x === "object" && x !== null) objects = true;
+          if (typeof x === "number") numbers++;
+          else if (typeof x === "string") strings++;
           if (!isJSON(x, depth + 1)) return false;
         }
-        // A large array of primitives is faster in the codec's column form.
-        return objects || v.length < COLUMNS_MIN;
+        // A large array of numbers only, or strings only, is faster in the codec's
+        // column form (one Float64Array, one joined string) than as JSON text.
+        return v.length < COLUMNS_MIN || (numbers < v.length && strings < v.length);
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
