@@ -54,8 +54,9 @@
  *   its text (the fast path), anything else as the bytes, in the queue's arena.
  *
  * Large plain arrays (at least 128 primitives, or records of primitives) travel in
- * column form, a few typed arrays and one string instead of value by value: a 256K
- * `number[]` argument costs about what a `Float64Array` does (`_codec_columns.ts`).
+ * column form, a few typed arrays and one string instead of value by value
+ * (`_codec_columns.ts`): a 256K `number[]` argument starts its thread in 24 ms instead
+ * of 106 (a `Float64Array` of the same numbers: 4.5 ms).
  *
  * The tokens of the wire are in `_codec_wire.ts`, the bytes are made in
  * `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`, the modules loaded
