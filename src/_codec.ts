@@ -91,6 +91,7 @@ export {
   addKindResolver,
   adopt,
   hasKind,
+  idOf,
   type KindResolver,
   kTravel,
   objectFor,
