@@ -118,7 +118,6 @@ import {
   recordColumns,
   type Records,
 } from "./_codec_columns.ts";
-
 import {
   type ErrorToken,
   isToken,

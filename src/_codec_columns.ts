@@ -23,13 +23,15 @@
  * | plain objects (`Object.prototype` or `null` prototype) with the same own keys in the same order, each value a primitive | `{ n, keys, cols }`: one column (a form above, no holes) per key |
  *
  * Anything else (an element that is an object of another kind, a record with other
- * keys, an object met twice or already met elsewhere in the value, an array with
+ * keys or its own `[kTravel]()`, an object met twice or already met elsewhere in the value, an array with
  * holes for more than half its length, an array whose prototype is not
  * `Array.prototype`) keeps the element-by-element road: what arrives is the same
  * either way. An array's own non-index properties are dropped on both roads.
  *
  * @module
  */
+
+import { kTravel } from "./_codec_kinds.ts";
 
 /** Fewest elements for the column form (below, the element-by-element road is cheaper). */
 export const COLUMNS_MIN = 128;
@@ -176,6 +178,8 @@ export function recordColumns(
     if (typeof record !== "object" || record === null) return give();
     const proto = Object.getPrototypeOf(record);
     if (proto !== Object.prototype && proto !== null) return give();
+    // A plain object may travel by its own [kTravel]() (a symbol key Object.keys skips).
+    if ((record as { [kTravel]?: unknown })[kTravel] !== undefined) return give();
     const own = Object.keys(record);
     if (own.length !== width) return give();
     for (let k = 0; k < width; k++) {

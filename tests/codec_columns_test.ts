@@ -17,7 +17,7 @@ import {
   SimpleQueue,
   Thread,
 } from "../mod.ts";
-import { decode, decodeBytes, encode, encodeBytes } from "../src/_codec.ts";
+import { decode, decodeBytes, encode, encodeBytes, kTravel } from "../src/_codec.ts";
 import { COLUMNS_MIN } from "../src/_codec_columns.ts";
 
 const N = 4096;
@@ -185,6 +185,20 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
         /Cannot start thread "Thread-\d+": args\[0\]\[0\]\[0\].*… is nested more than 1000 levels deep/,
     },
   );
+  // A plain record that travels by its own [kTravel]() keeps doing so: sent back to
+  // its own thread, it arrives as itself (a copy would be another object).
+  const records: object[] = SHAPES["records of primitives"]() as object[];
+  const key = new Lock();
+  records[5] = {
+    id: 5,
+    name: "n5",
+    ok: false,
+    no: null,
+    [kTravel]: () => key[kTravel](),
+  };
+  const back = decodeBytes(encodeBytes(records, "the item", "test")) as unknown[];
+  assert.equal(back[5], records[5]);
+  same(back.slice(6), records.slice(6), "the other records");
   // Non-index properties are dropped on both roads.
   const named = Object.assign(Array.from({ length: N }, (_, i) => i), { extra: 1 });
   assert.equal(
