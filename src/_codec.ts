@@ -51,7 +51,8 @@
  *   SharedArrayBuffer, since the Worker channel's own clone is slow (about 0.2 µs a byte
  *   for typed arrays, 0.6 µs a number of an array: a 10 MB argument took seconds).
  * - Queue road ({@linkcode encodeBytes}/{@linkcode decodeBytes}): JSON data is stored as
- *   its text (the fast path), anything else as the bytes, in the queue's arena.
+ *   its text (the fast path; a large array of numbers only or strings only is not: its
+ *   column form is faster), anything else as the bytes, in the queue's arena.
  *
  * Large plain arrays (at least 128 primitives, or records of primitives) travel in
  * column form, a few typed arrays and one string instead of value by value
