@@ -3,7 +3,7 @@
  * The codec's cost for large arguments and items: a thread started (and joined) with
  * one 256K-element argument, and a put+get of the same data through a `Queue`, for a
  * `number[]`, a `string[]`, a `boolean[]`, a mixed array of primitives, an array of
- * 32K small records, and a `Float64Array` of the same numbers (the typed-array floor),
+ * 32K small records (of primitives, and holding a small array), and a `Float64Array` of the same numbers (the typed-array floor),
  * with `structuredClone` of each as the platform's own copy.
  *
  *     deno bench --allow-read bench/codec_bench.ts
@@ -34,6 +34,10 @@ const SHAPES: Record<string, unknown> = {
   "32K records {id, name, ok}": Array.from(
     { length: N / 8 },
     (_, i) => ({ id: i, name: `n${i}`, ok: i % 2 === 0 }),
+  ),
+  "32K records {id, tags: [2 strings]}": Array.from(
+    { length: N / 8 },
+    (_, i) => ({ id: i, tags: ["a", `t${i}`] }),
   ),
   "Float64Array (floor)": new Float64Array(numbers),
 };

@@ -114,7 +114,9 @@ import {
   type Column,
   COLUMNS_MIN,
   fromColumn,
+  fromJSONTree,
   fromRecords,
+  jsonTree,
   primitiveColumn,
   recordColumns,
   type Records,
@@ -128,6 +130,7 @@ import {
   T_ELEMENT,
   T_ERROR,
   T_FROZEN,
+  T_JSON,
   T_MODULES,
   T_PACKED,
   T_RECORDS,
@@ -179,6 +182,27 @@ export function encode(
   path: string,
   action: string,
   options: EncodeOptions = {},
+): Encoded {
+  try {
+    return encodeOnce(value, path, action, options, true);
+  } catch (error) {
+    if (error !== RESTART) throw error;
+    // An object taken into a JSON tree was met again: encode without JSON trees.
+    return encodeOnce(value, path, action, options, false);
+  }
+}
+
+/** Thrown inside an encoding that must start again without JSON trees. */
+const RESTART = Symbol("restart");
+/** The `seen` entry of an object taken into a JSON tree. */
+const IN_TREE = Symbol("in a JSON tree");
+
+function encodeOnce(
+  value: unknown,
+  path: string,
+  action: string,
+  options: EncodeOptions,
+  jsonTrees: boolean,
 ): Encoded {
   // The thread road packs the value into bytes too (see "Roads"), when it can.
   const packed = options.detach !== true && canHoldShared;
@@ -232,7 +256,11 @@ export function encode(
     }
     if (v === null) return v;
     const obj = v as object;
-    if (seen.has(obj)) return seen.get(obj);
+    if (seen.has(obj)) {
+      const out = seen.get(obj);
+      if (out === IN_TREE) throw RESTART;
+      return out;
+    }
     if (++depth > MAX_DEPTH) {
       keys.length = Math.min(keys.length, 8);
       throw new RangeError(
@@ -355,10 +383,27 @@ export function encode(
       },
       (record) => seen.delete(record),
     );
-    if (records === undefined) return undefined;
-    Object.assign(token, records);
-    seen.set(array, token);
-    return token;
+    if (records !== undefined) {
+      Object.assign(token, records);
+      seen.set(array, token);
+      return token;
+    }
+    if (!jsonTrees) return undefined;
+    const text = jsonTree(
+      array,
+      depth,
+      MAX_DEPTH,
+      (object) => {
+        if (seen.has(object)) return false;
+        seen.set(object, IN_TREE);
+        return true;
+      },
+      (object) => seen.delete(object),
+    );
+    if (text === undefined) return undefined;
+    const tree = { [TOKEN]: T_JSON, text };
+    seen.set(array, tree);
+    return tree;
   };
   const walkError = (error: Error): ErrorToken => {
     const ctor = (error.constructor as { name?: string } | undefined)?.name || "Error";
@@ -505,6 +550,8 @@ export function decode(
       } else if (tag === T_COLUMN) {
         out = fromColumn(v as unknown as Column);
         if (freeze) Object.freeze(out);
+      } else if (tag === T_JSON) {
+        out = fromJSONTree((v as unknown as { text: string }).text, freeze);
       } else if (tag === T_RECORDS) {
         out = fromRecords(v as unknown as Records, freeze);
         if (freeze) Object.freeze(out);

@@ -18,6 +18,7 @@
  * | `T_MODULES` | a queue record's value and the modules its kinds need | `modules`, `value` |
  * | `T_COLUMN` | a large array of primitives | a `Column` (`_codec_columns.ts`) |
  * | `T_RECORDS` | a large array of records | a `Records` (`_codec_columns.ts`) |
+ * | `T_JSON` | a large array that JSON carries exactly | `text` |
  * | `T_ELEMENT` | a record of a `T_RECORDS` array met elsewhere in the value | `of`, `i` |
  *
  * @module
@@ -42,6 +43,8 @@ export const T_MODULES = "\u0000modules";
 export const T_COLUMN = "\u0000column";
 /** Tag: a large array of records in column form. */
 export const T_RECORDS = "\u0000records";
+/** Tag: a large array as JSON text. */
+export const T_JSON = "\u0000json";
 /** Tag: a record of a `T_RECORDS` array, met again. */
 export const T_ELEMENT = "\u0000element";
 

@@ -115,10 +115,15 @@ Deno.test("a large array of primitives or records takes the column form", () => 
   assert.equal(typeof strings.text, "string");
   const records = wire(SHAPES["records of primitives"]()) as Record<string, unknown>;
   assert.deepEqual(records.keys, ["id", "name", "ok", "no"]);
+  // Trees of plain objects and arrays that JSON carries exactly: JSON text.
+  const tree = wire(SHAPES["records holding arrays"]()) as Record<string, unknown>;
+  assert.equal(typeof tree.text, "string");
   // Too small, or not plain: element by element.
   assert.ok(Array.isArray(wire(SHAPES["just below the column size"]())));
-  assert.ok(Array.isArray(wire(SHAPES["records holding arrays"]())));
   assert.ok(Array.isArray(wire(SHAPES["a sparse array"]())));
+  const withUndefined = SHAPES["records holding arrays"]() as { tags: unknown[] }[];
+  withUndefined[9].tags.push(undefined);
+  assert.ok(Array.isArray(wire(withUndefined)));
 });
 
 Deno.test("every shape round-trips exactly on the codec's roads, frozen where it stands for the sender's", async (t) => {
@@ -154,6 +159,38 @@ Deno.test("a record met again elsewhere in the value arrives as the same object"
   assert.equal(back.one, back.records[3]);
 });
 
+Deno.test("an object of a JSON tree met twice, or elsewhere in the value, arrives as one object", async (t) => {
+  const make = () =>
+    SHAPES["records holding arrays"]() as { id: number; tags: string[] }[];
+  const roads = {
+    "queue road": (v: unknown) => decodeBytes(encodeBytes(v, "the item", "test")),
+    "thread road": (v: unknown) =>
+      decode(encode(v, "args", "test", { frozen: true }).wire),
+  };
+  for (const [road, trip] of Object.entries(roads)) {
+    await t.step(road, () => {
+      const after = make();
+      const a = trip({ list: after, again: after[3].tags }) as {
+        list: typeof after;
+        again: string[];
+      };
+      assert.equal(a.again, a.list[3].tags, "met after the tree: encoded again");
+      same(a.list, after, "after");
+      const before = make();
+      const b = trip({ first: before[5], list: before }) as {
+        first: unknown;
+        list: typeof before;
+      };
+      assert.equal(b.first, b.list[5], "met before the tree");
+      const twice = make();
+      twice[1].tags = twice[0].tags;
+      const c = trip(twice) as typeof twice;
+      assert.equal(c[1].tags, c[0].tags, "twice in the tree");
+      same(c, twice, "twice");
+    });
+  }
+});
+
 Deno.test("a large array keeps the codec's rules: library objects inside, refusals, depth", () => {
   const lock = new Lock();
   const withLock: unknown[] = Array.from({ length: N }, (_, i) => i);
@@ -171,8 +208,8 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
   });
   // A large array of records at the deepest level allowed (the records at level 1000,
   // under { args }, args and the wrapping arrays), and one level deeper.
-  const wrapped = (levels: number) => {
-    let deep: unknown = SHAPES["records of primitives"]();
+  const wrapped = (levels: number, shape = "records of primitives") => {
+    let deep: unknown = SHAPES[shape]();
     for (let i = 0; i < levels; i++) deep = [deep];
     return deep;
   };
@@ -183,6 +220,19 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
       name: "RangeError",
       message:
         /Cannot start thread "Thread-\d+": args\[0\]\[0\]\[0\].*… is nested more than 1000 levels deep/,
+    },
+  );
+  // The same for a JSON tree (records holding arrays: one level more).
+  encode({ args: [wrapped(995, "records holding arrays")] }, "", "test", {
+    frozen: true,
+  });
+  assert.throws(
+    () =>
+      new Thread({ target: describeArgs, args: [wrapped(996, "records holding arrays")] })
+        .start(),
+    {
+      name: "RangeError",
+      message: /args\[0\]\[0\].*… is nested more than 1000 levels deep/,
     },
   );
   // A plain record that travels by its own [kTravel]() keeps doing so: sent back to
