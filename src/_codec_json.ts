@@ -16,8 +16,13 @@
  *
  * @module
  */
+import { COLUMNS_MIN } from "./_codec_columns.ts";
 
-/** Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8). */
+/**
+ * Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8),
+ * and JSON is its fast road: a large array of numbers only or strings only is not (see
+ * `_codec_columns.ts`).
+ */
 export function isJSON(v: unknown, depth: number): boolean {
   switch (typeof v) {
     case "string":
@@ -30,8 +35,17 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-        for (let i = 0; i < v.length; i++) if (!isJSON(v[i], depth + 1)) return false;
-        return true;
+        let numbers = 0;
+        let strings = 0;
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i];
+          if (typeof x === "number") numbers++;
+          else if (typeof x === "string") strings++;
+          if (!isJSON(x, depth + 1)) return false;
+        }
+        // A large array of numbers only, or strings only, is faster in the codec's
+        // column form (one Float64Array, one joined string) than as JSON text.
+        return v.length < COLUMNS_MIN || (numbers < v.length && strings < v.length);
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;

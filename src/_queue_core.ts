@@ -9,8 +9,15 @@
  * A queue is three SharedArrayBuffers: a fixed block of control words, a growable index
  * (two `Int32Array` words an item: its offset in the arena, and its length, negative
  * for the codec's bytes), and a growable byte arena holding the serialized items.
+ * A growable SharedArrayBuffer reserves its largest size up front and takes two memory
+ * mappings of the process (the part in use, the part reserved): a queue takes four, and
+ * Linux's default limit of 65,530 (`vm.max_map_count`) lets about 16,000 queues be
+ * alive at once (past that V8 cannot map memory and the process aborts). A loop that
+ * never yields keeps every queue it sends alive until it yields (the codec's same-object
+ * rule, `_codec_kinds.ts`).
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
- * the bytes of `_codec.ts`'s `encodeBytes`); the lock is held only to copy bytes in or
+ * the bytes of `_codec.ts`'s `encodeBytes`, which also carries a large array of
+ * numbers only or strings only, in column form); the lock is held only to copy bytes in or
  * out and move the index, and the item is decoded after the lock is let go.
  *
  * The shared memory an item refers to (the slab of a `Lock` in it, the buffers of a

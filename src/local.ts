@@ -3,12 +3,14 @@
  * Thread-local data, as Python's `threading.local`: one object that every thread can
  * hold, whose attributes are per thread.
  *
- * A `local` is a Proxy. Its string-keyed attributes live in a per-thread store: a map,
- * in each isolate, from the object's program-wide id (the codec's oid) to the current
- * thread's attributes. A Worker runs one thread after another, so the store also
- * remembers the ident of the thread it belongs to, and is emptied when a new thread
- * (a new `current.ident`) first touches any local. The store of a local that this
- * isolate no longer holds is dropped when the object is collected.
+ * A `local` is a Proxy. Its string-keyed attributes live in a per-thread store: a weak
+ * map, in each isolate, from the object (this isolate's proxy for it, one per object by
+ * the codec's same-object rule) to the current thread's attributes. A Worker runs one
+ * thread after another, so the store also remembers the ident of the thread it belongs
+ * to, and is emptied when a new thread (a new `current.ident`) first touches any local.
+ * The attributes of a local that this isolate no longer holds go with the object, at
+ * once: no `WeakRef` or finalizer is made for a local that does not travel, so a loop
+ * that never yields can make any number of them.
  *
  * A subclass's constructor runs again, with the arguments the object was created with,
  * the first time each other thread touches a string-keyed attribute: the base
@@ -22,14 +24,7 @@
  * @module
  */
 import { customInspect } from "./_platform.ts";
-import {
-  kTravel,
-  loadedModule,
-  objectFor,
-  oidOf,
-  registerKind,
-  type Ticket,
-} from "./_codec.ts";
+import { idOf, kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { definingModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
@@ -48,20 +43,14 @@ interface LocalState {
   args: unknown[];
   /** The proxy. */
   proxy: local;
-  /** Whether the proxy is registered for the clean-up of its stores. */
-  watched: boolean;
 }
 
 const kState = Symbol("@threading/threading:local");
 
-/** The attributes of the current thread, by oid. */
-const stores = new Map<number, Map<string, unknown>>();
+/** The attributes of the current thread, by local (dropped with it). */
+let stores = new WeakMap<object, Map<string, unknown>>();
 /** The ident of the thread whose attributes `stores` holds. */
 let storeIdent = current.ident;
-
-const collected = new FinalizationRegistry<number>((oid) => {
-  if (objectFor(oid) === undefined) stores.delete(oid);
-});
 
 /** For each local subclass seen in this thread: the URL of the module defining it. */
 const origins = new WeakMap<LocalClass, string | undefined>();
@@ -74,7 +63,7 @@ let rerun: { proxy: local; Class: LocalClass } | undefined;
  * runs the next thread with nothing of the last one).
  */
 export function forgetLocals(): void {
-  stores.clear();
+  stores = new WeakMap();
   storeIdent = 0;
 }
 
@@ -85,22 +74,21 @@ function stateOf(target: object): LocalState {
 /** This thread's attributes of a local, made (and the constructor rerun) on first use. */
 function storeOf(state: LocalState): Map<string, unknown> {
   if (storeIdent !== current.ident) {
-    stores.clear();
+    stores = new WeakMap();
     storeIdent = current.ident;
   }
-  const oid = oidOf(state.proxy);
-  let store = stores.get(oid);
+  const key = state.proxy;
+  let store = stores.get(key);
   if (store === undefined) {
     store = new Map();
-    stores.set(oid, store);
-    watch(state, oid);
+    stores.set(key, store);
     if (state.Class !== local) {
       rerun = { proxy: state.proxy, Class: state.Class };
       try {
         Reflect.construct(state.Class, state.args);
       } catch (error) {
         // Not initialized in this thread: the next access runs the constructor again.
-        if (stores.get(oid) === store) stores.delete(oid);
+        if (stores.get(key) === store) stores.delete(key);
         throw error;
       } finally {
         rerun = undefined;
@@ -143,13 +131,6 @@ function constructorParameters(source: string): string | undefined {
     else if (c === ")" && --depth === 0) return source.slice(start, i);
   }
   return undefined;
-}
-
-function watch(state: LocalState, oid: number): void {
-  if (!state.watched) {
-    state.watched = true;
-    collected.register(state.proxy, oid);
-  }
 }
 
 function hasAccessor(target: object, key: string): PropertyDescriptor | undefined {
@@ -210,7 +191,7 @@ const handler: ProxyHandler<object> = {
 function makeLocal(Class: LocalClass, args: unknown[]): local {
   const target = Object.create(Class.prototype) as object;
   const proxy = new Proxy(target, handler) as local;
-  const state: LocalState = { Class, args, proxy, watched: false };
+  const state: LocalState = { Class, args, proxy };
   Object.defineProperty(target, kState, { value: state });
   return proxy;
 }
@@ -294,12 +275,10 @@ export class local {
     const proxy = makeLocal(Class, args);
     // This thread's attributes start empty: the constructor runs on now.
     if (storeIdent !== current.ident) {
-      stores.clear();
+      stores = new WeakMap();
       storeIdent = current.ident;
     }
-    const oid = oidOf(proxy);
-    stores.set(oid, new Map());
-    watch(stateOf(proxy), oid);
+    stores.set(proxy, new Map());
     return proxy;
   }
 
@@ -310,14 +289,14 @@ export class local {
    * @returns The text.
    */
   toString(): string {
-    return `<${this.constructor.name} object ${oidOf(this)}>`;
+    return `<${this.constructor.name} object ${idOf(this)}>`;
   }
 
   /** For `console.log`: as {@linkcode local.toString}. */
   [inspectSymbol](): string {
     const state = (this as unknown as { [kState]?: LocalState })[kState];
     const name = state?.Class.name ?? "local";
-    return `<${name} object ${oidOf(state?.proxy ?? this)}>`;
+    return `<${name} object ${idOf(state?.proxy ?? this)}>`;
   }
 
   /**

@@ -74,7 +74,7 @@ export class SharedJSON<T = JSONValue> {
   set value(value: T) {
     const action = "Cannot set SharedJSON";
     checkJSON(value, "the value", action);
-    this.#store.modify(action, () => [undefined, value]);
+    this.#store.replace(action, value);
   }
 
   /**

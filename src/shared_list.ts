@@ -38,7 +38,7 @@ function normalIndex(index: number, length: number, action: string): number {
 }
 
 function checkItems(items: readonly unknown[], action: string): void {
-  for (let i = 0; i < items.length; i++) checkJSON(items[i], `items[${i}]`, action);
+  checkJSON(items, "items", action, -1); // each item at depth 0, as checked alone
 }
 
 /**
@@ -259,7 +259,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
    * Removes every item.
    */
   clear(): void {
-    this.#store.modify("Cannot clear SharedList", () => [undefined, []]);
+    this.#store.replace("Cannot clear SharedList", []);
   }
 
   /**

@@ -5,6 +5,7 @@ import { Thread } from "../src/thread.ts";
 import { shutdown } from "../src/thread_functions.ts";
 import { local } from "../src/local.ts";
 import { SharedInt32, SharedList } from "../src/shared.ts";
+import { Queue } from "../src/queue.ts";
 
 // ---- Thread targets and classes (exported: code travels by reference) ----
 
@@ -261,4 +262,23 @@ Deno.test("local: a reused Worker holds nothing of the last thread's attributes"
     1,
     "the attribute's value was collected once its thread ended",
   );
+});
+
+Deno.test("local: a loop that never yields makes any number of locals in a small heap", async () => {
+  const fixture = new URL("./fixtures/many_locals.ts", import.meta.url).pathname;
+  const out = await runDeno(
+    ["run", "--allow-read", "--v8-flags=--max-old-space-size=32", fixture],
+    { timeoutMs: 300_000 },
+  );
+  assert.equal(out.code, 0, out.stderr.slice(0, 2000));
+  assert.equal(out.stdout, "ok 300000 true\n");
+});
+
+Deno.test("local: printed before it travels, it still comes back as itself", () => {
+  const q = new Queue<local>();
+  const l = new local();
+  const name = String(l);
+  q.put(l);
+  assert.equal(q.get(), l);
+  assert.equal(String(l), name);
 });

@@ -380,6 +380,40 @@ Deno.test("SharedJSON replaces and updates its value as a whole", () => {
   }, TypeError);
 });
 
+Deno.test("large values in SharedJSON and SharedList: exact, deep-frozen, refusals name the element", () => {
+  const N = 256 * 1024;
+  const numbers = Array.from({ length: N }, (_, i) => i * 1.5);
+  const records = Array.from({ length: 1024 }, (_, i) => ({ id: i, tags: [`t${i}`] }));
+  const doc = new SharedJSON<unknown>(null, { maxBytes: 16 << 20 });
+  doc.value = { numbers, records };
+  const read = doc.value as { numbers: number[]; records: typeof records };
+  assert.deepEqual(read, { numbers, records });
+  assert.ok(Object.isFrozen(read.numbers) && Object.isFrozen(read.records[1023].tags));
+  const bad: unknown[] = numbers.slice();
+  bad[N - 1] = NaN;
+  assert.throws(
+    () => {
+      doc.value = { numbers: bad };
+    },
+    /Cannot set SharedJSON: the value\.numbers\[262143\] is NaN, which is not JSON data/,
+  );
+  const nested: unknown[] = records.slice();
+  nested[700] = { id: 700, tags: ["x", undefined] };
+  assert.throws(
+    () => new SharedList(nested, { maxBytes: 16 << 20 }),
+    /Cannot create SharedList: items\[700\]\.tags\[1\] is undefined/,
+  );
+  const list = new SharedList(numbers, { maxBytes: 16 << 20 });
+  assert.equal(list.length, N);
+  assert.equal(list.at(-1), numbers[N - 1]);
+  list.clear();
+  assert.equal(list.length, 0);
+  // Non-ASCII text above the native-conversion size round-trips.
+  const text = "é€😀".repeat(4000);
+  doc.value = [text];
+  assert.deepEqual(doc.value, [text]);
+});
+
 Deno.test("SharedInt32 and SharedBigInt64 never wrap around: add() and sub() past the range throw", () => {
   const i = new SharedInt32(0x7fff_fffe);
   assert.equal(i.add(1), 0x7fff_fffe);
