@@ -8,14 +8,14 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `B_MUTEX` | 0–3 | the mutex word guarding the words below | `wait`, `reset`, `abort` |
+ * | `B_MUTEX` | 0-3 | the mutex word guarding the words below | `wait`, `reset`, `abort` |
  * | `B_STARVING` | count | the mutex's starving waiters | the mutex |
- * | `B_STATE` | `FILLING` 0, `RESETTING` −1, `BROKEN` −2 | the phase | under the mutex: a timeout, a failed action or `abort()` →−2; `reset()` 0/−2→−1 when threads wait, else →0; the last to leave a reset barrier −1→0 |
- * | `B_COUNT` | 0…parties | parties of the current generation inside `wait()` | under the mutex: +1 on arrival; 0 when the generation passes; −1 by a party that leaves a broken or reset generation |
+ * | `B_STATE` | `FILLING` 0, `RESETTING` -1, `BROKEN` -2 | the phase | under the mutex: a timeout, a failed action or `abort()` ->-2; `reset()` 0/-2->-1 when threads wait, else ->0; the last to leave a reset barrier -1->0 |
+ * | `B_COUNT` | 0...parties | parties of the current generation inside `wait()` | under the mutex: +1 on arrival; 0 when the generation passes; -1 by a party that leaves a broken or reset generation |
  * | `B_SEQ` | any | bumped at every change that waiters wait for | under the mutex; `Atomics.notify` once the mutex is released, if `B_SLEEPERS` > 0 |
- * | `B_SLEEPERS` | ≥ 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ * | `B_SLEEPERS` | >= 0 | waiters asleep on `B_SEQ` | a waiter, +1 before it sleeps, -1 after |
  * | `B_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
- * | `B_DEAD` (low half of the 64-bit pass word, words 8–9) | ≥ 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread, in one 64-bit compare-and-swap with `B_GEN` (without the mutex; then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
+ * | `B_DEAD` (low half of the 64-bit pass word, words 8-9) | >= 0 | parties whose thread ended inside `waitAsync()` | +1 by the ending thread, in one 64-bit compare-and-swap with `B_GEN` (without the mutex; then `B_SEQ` is bumped and notified); folded in under the mutex by the next thread that takes it |
  * | `B_GEN` (high half of the pass word) | any | the generation | +1 (wrapping) by the last arrival, in one 64-bit compare-and-swap that fails if `B_DEAD` > 0 |
  *
  * ## A party whose thread ends
@@ -82,7 +82,7 @@ export function passWords(i32: Int32Array): BigUint64Array {
  */
 export function tryPass(i32: Int32Array, u64: BigUint64Array): boolean {
   const word = BigInt(Atomics.load(i32, B_GEN) >>> 0) << 32n;
-  // A BigUint64Array stores modulo 2⁶⁴: the generation wraps.
+  // A BigUint64Array stores modulo 2^6^4: the generation wraps.
   return Atomics.compareExchange(u64, B_PASS, word, word + ONE_GEN) === word;
 }
 

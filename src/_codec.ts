@@ -268,7 +268,7 @@ function encodeOnce(
     if (++depth > MAX_DEPTH) {
       keys.length = Math.min(keys.length, 8);
       throw new RangeError(
-        `${action}: ${where()}… is nested more than ${MAX_DEPTH} levels deep, which cannot cross threads (CPython's pickle stops at its recursion limit too); pass a flatter structure, such as an array of records`,
+        `${action}: ${where()}\u2026 is nested more than ${MAX_DEPTH} levels deep, which cannot cross threads (CPython's pickle stops at its recursion limit too); pass a flatter structure, such as an array of records`,
       );
     }
     const out = walkObject(obj);

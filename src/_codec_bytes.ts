@@ -46,7 +46,7 @@ const deserializeWire: (bytes: Uint8Array) => unknown = host
 const F_SABS = 1;
 
 /**
- * The bytes of an encoded value: byte 0 holds flags; with `F_SABS`, bytes 1–4 the
+ * The bytes of an encoded value: byte 0 holds flags; with `F_SABS`, bytes 1-4 the
  * length of the wire's serialization, then the wire, then the serialization of the
  * SharedArrayBuffers it refers to (held in the runtime's store until
  * {@linkcode unpack} or {@linkcode release} takes them).

@@ -6,12 +6,12 @@
  * typed arrays and one string, instead of value by value.
  *
  * Why: V8's serializer writes and reads an array element by element (a 256K-element
- * `number[]` took 74–107 ms to start a thread with, a `Float64Array` of the same data
+ * `number[]` took 74-107 ms to start a thread with, a `Float64Array` of the same data
  * 5.5 ms). In column form the numbers are one `Float64Array` (a memory copy each way),
  * the strings one joined string cut by a `Uint32Array` of lengths. Measured with
- * `bench/codec_bench.ts` (medians of 5 alternated rounds, 2-core VM at load 1.2–2.2): a
- * thread started with a 256K `number[]` 106 → 24 ms, `string[]` 132 → 36 ms, 32K
- * records 107 → 39 ms (V8's `structuredClone` of them: 11, 26 and 41 ms).
+ * `bench/codec_bench.ts` (medians of 5 alternated rounds, 2-core VM at load 1.2-2.2): a
+ * thread started with a 256K `number[]` 106 -> 24 ms, `string[]` 132 -> 36 ms, 32K
+ * records 107 -> 39 ms (V8's `structuredClone` of them: 11, 26 and 41 ms).
  *
  * ## Forms
  *

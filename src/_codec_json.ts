@@ -4,7 +4,7 @@
  * unchanged (finite numbers other than -0, strings, booleans, null, and arrays and plain
  * objects of those, without holes) travels as JSON text, which V8 writes and reads
  * several times faster than the codec's walk and serializer (a warm thread start's
- * arguments: measured 2–4 µs against 20–45 µs a side for one small argument).
+ * arguments: measured 2-4 µs against 20-45 µs a side for one small argument).
  *
  * - Queue road: an item that {@linkcode isJSON} accepts is stored as its text.
  * - Thread road: arguments, kwargs and fields that it accepts travel as their text, and

@@ -20,10 +20,10 @@
  * | `C_TAIL` | 0 / node id | the last waiter | as `C_HEAD` |
  * | `C_LOST` | count | notifications taken by async waiters that died before they woke | +1 by the dying thread (see below), drained by the next `notify()` |
  * | `C_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
- * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE→WAITING (under the lock), a notifier WAITING→NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED→FREE (dequeued), the waiter →FREE when done (under the lock), its ending thread WAITING→ABANDONED or NOTIFIED→FREE (a CAS, without the lock) |
+ * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE->WAITING (under the lock), a notifier WAITING->NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED->FREE (dequeued), the waiter ->FREE when done (under the lock), its ending thread WAITING->ABANDONED or NOTIFIED->FREE (a CAS, without the lock) |
  * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
  *
- * A thread's `S_PARK` word moves the same way (WAITING→NOTIFIED→0). A notifier marks
+ * A thread's `S_PARK` word moves the same way (WAITING->NOTIFIED->0). A notifier marks
  * a thread's node NOTIFIED at once but leaves the futex wake-up of that thread to the
  * release of the condition's lock when the lock's slot has room to record it (see
  * `_release_wakes.ts`): the woken thread then finds the lock free instead of sleeping
@@ -32,7 +32,7 @@
  * ## A waiter whose thread ends
  *
  * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) leaves
- * its async node: the ending thread moves it WAITING→ABANDONED (the node stays queued;
+ * its async node: the ending thread moves it WAITING->ABANDONED (the node stays queued;
  * `notify()` skips it, frees it, and notifies the next waiter instead), or, if it had
  * been notified already, frees it and counts the notification in `C_LOST`, which the
  * next `notify()` adds to the waiters it wakes. So a dead waiter never swallows a
@@ -137,7 +137,7 @@ export function enqueueAsync(i32: Int32Array): number {
 
 /**
  * Registers what the current thread does with async node `k` if it ends before the
- * wait does: WAITING→ABANDONED, or NOTIFIED→FREE and one more `C_LOST` (so that its
+ * wait does: WAITING->ABANDONED, or NOTIFIED->FREE and one more `C_LOST` (so that its
  * node never swallows a `notify()`).
  *
  * @returns The registration, for `untrack` once the wait is over.

@@ -32,9 +32,9 @@ import {
 } from "./_waits.ts";
 
 /**
- * The largest timeout accepted by a blocking call, in milliseconds: 2³¹−1 ms (about
+ * The largest timeout accepted by a blocking call, in milliseconds: 2³¹-1 ms (about
  * 24.8 days), the largest delay that `setTimeout` honours, so that a blocking call and
- * its `…Async` twin accept the same range. A larger timeout is a `RangeError`.
+ * its `...Async` twin accept the same range. A larger timeout is a `RangeError`.
  */
 export const TIMEOUT_MAX = 2_147_483_647;
 

@@ -20,7 +20,7 @@
  * Large values cost about what `JSON.stringify`/`JSON.parse` cost: the JSON check builds
  * the path of an element only to name it in a refusal, a text above 4 KiB is converted
  * natively, and a plain set does not parse the value it replaces (a 256K-element
- * `number[]`: set 255 → 35 ms, first read 92 → 44 ms, `new SharedList` 226 → 38 ms;
+ * `number[]`: set 255 -> 35 ms, first read 92 -> 44 ms, `new SharedList` 226 -> 38 ms;
  * medians of 5 alternated rounds on a 2-core VM at load 8).
  *
  * @module
@@ -178,7 +178,7 @@ const CHUNK = 4096;
 /** Above this many bytes, text is converted natively (one call beats a JavaScript loop). */
 const NATIVE_TEXT = 4096;
 
-/** UTF-8 bytes → text; plain JavaScript for short ASCII (no op call), else a TextDecoder. */
+/** UTF-8 bytes -> text; plain JavaScript for short ASCII (no op call), else a TextDecoder. */
 function decodeText(u8: Uint8Array, start: number, end: number): string {
   if (end - start > NATIVE_TEXT) return textDecoder.decode(u8.slice(start, end));
   for (let i = start; i < end; i++) {
@@ -194,7 +194,7 @@ function decodeText(u8: Uint8Array, start: number, end: number): string {
   return text;
 }
 
-/** Text → UTF-8 bytes: the text itself when it is short ASCII (written by `putText`). */
+/** Text -> UTF-8 bytes: the text itself when it is short ASCII (written by `putText`). */
 function encodeText(text: string): Uint8Array | string {
   if (text.length > NATIVE_TEXT) return textEncoder.encode(text);
   for (let i = 0; i < text.length; i++) {

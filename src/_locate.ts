@@ -9,7 +9,7 @@
  * source text.
  *
  * The walk reads the source of local (`file:`) modules and follows their static
- * `import … from "…"`, `import "…"` and `export … from "…"` specifiers that are relative,
+ * `import ... from "..."`, `import "..."` and `export ... from "..."` specifiers that are relative,
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
  * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
@@ -156,7 +156,7 @@ export async function locateExport(
 /**
  * Finds, in the text of the local modules among `modules`, a declaration of the
  * function `name` that is not at the top level of its module (indented, or inside an
- * expression: `new Thread({ target: function work() {…} })`), that is, a closure. Used
+ * expression: `new Thread({ target: function work() {...} })`), that is, a closure. Used
  * only to word an error.
  *
  * @returns The URL of the module that declares it so, or undefined.

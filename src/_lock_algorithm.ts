@@ -12,10 +12,10 @@
  *
  * | value | name | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | 0 | `UNLOCKED` | free | `unlock` 1→0 (fast) or 2→0 (slow, then notifies one waiter) |
- * | 1 | `LOCKED` | held, nobody waits | `lock` 0→1 (fast path, one CAS) |
- * | 2 | `CONTENDED` | held, someone may wait | a waiter 1→2 before it sleeps, or 0→2 when it takes the lock; the holder 1→2 when it records a wake for its release (see `_release_wakes.ts`), so that the release takes the slow path |
- * | 3 | `HANDOFF` | released to a starving waiter: no newcomer may take it | `unlock` 2→3 when `STARVING` > 0 (then notifies all waiters); a starving waiter takes it 3→2 |
+ * | 0 | `UNLOCKED` | free | `unlock` 1->0 (fast) or 2->0 (slow, then notifies one waiter) |
+ * | 1 | `LOCKED` | held, nobody waits | `lock` 0->1 (fast path, one CAS) |
+ * | 2 | `CONTENDED` | held, someone may wait | a waiter 1->2 before it sleeps, or 0->2 when it takes the lock; the holder 1->2 when it records a wake for its release (see `_release_wakes.ts`), so that the release takes the slow path |
+ * | 3 | `HANDOFF` | released to a starving waiter: no newcomer may take it | `unlock` 2->3 when `STARVING` > 0 (then notifies all waiters); a starving waiter takes it 3->2 |
  *
  * ## The starving count (`i32[index + 1]`)
  *
@@ -31,8 +31,8 @@
  * ## Spinning before sleeping
  *
  * A blocking waiter first spins {@linkcode SPINS} rounds (a load and `Atomics.pause()`)
- * while the lock is held, by one holder or with sleepers behind it, and takes it 0→1 if
- * it sees it free (or 3→2, a `HANDOFF` that nobody starves for): a holder that releases
+ * while the lock is held, by one holder or with sleepers behind it, and takes it 0->1 if
+ * it sees it free (or 3->2, a `HANDOFF` that nobody starves for): a holder that releases
  * within a few microseconds (a notifier between `notify()` and `release()`) hands the
  * lock over without a futex sleep and wake-up. Only then does it mark the word and sleep.
  *
@@ -71,7 +71,7 @@ export const LOCK_WORDS = 2;
 export const STARVE_MS = 1;
 /**
  * Rounds (a load and an `Atomics.pause()`, about 0.1 µs each on this project's 2-core
- * VMs) a blocking waiter spins before it sleeps: about 6 µs, under the 15–40 µs of a
+ * VMs) a blocking waiter spins before it sleeps: about 6 µs, under the 15-40 µs of a
  * futex sleep and wake-up there.
  */
 export const SPINS = 64;

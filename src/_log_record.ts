@@ -13,7 +13,7 @@
  * | `ERROR` | 40 | `error` |
  * | `CRITICAL` | 50 | `fatal` |
  *
- * A number between two levels maps to the LogTape level below it (`45` → `error`).
+ * A number between two levels maps to the LogTape level below it (`45` -> `error`).
  *
  * @module
  */

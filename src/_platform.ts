@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * Every runtime-specific call of the library, for Deno, Node (≥ 22.18) and Bun (tested:
+ * Every runtime-specific call of the library, for Deno, Node (>= 22.18) and Bun (tested:
  * 1.4.5).
  * The rest of `src/` uses only this file, the web platform (`Atomics`,
  * `SharedArrayBuffer`, `TextEncoder`, timers) and the `node:` built-ins that all three

@@ -76,12 +76,12 @@ const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
  * posts why on the Worker's channel, so that a starter blocked in `Atomics.wait` learns
  * it at the main thread's next wait slice, and ends quietly: the error is the starter's
  * to report (`start()` throws a `ThreadError`), not Deno's ("error: Uncaught (in
- * worker …)" on stderr, once per spare Worker).
+ * worker ...)" on stderr, once per spare Worker).
  *
  * The bootstrap's URL comes in `workerData`, so that the import is not analyzable:
  * under type checking (`deno test`, `deno run --check`) Deno checks a Worker's entry
  * graph as a new root, and an entry that named the bootstrap made a cold cache check the
- * library's whole graph again at the first `start()` (5-17 s, "Check data:…" printed
+ * library's whole graph again at the first `start()` (5-17 s, "Check data:..." printed
  * once per Worker; a `file:` entry of the bootstrap itself is checked the same way). The
  * bootstrap was checked with the program (`mod.ts` imports it) and is not checked again.
  */
@@ -110,8 +110,8 @@ try {
  * The young generation keeps V8's default size. Capped at 1 or 2 MB
  * (`maxYoungGenerationSizeMb`), a Worker holding the library took 1.5 or 0.85 MB less
  * RSS (17.3 or 17.9 MB against 18.8 MB, 30 Workers, 3 rounds), but code that makes
- * many short-lived objects next to a live set of 20,000 ran 2–4× slower in such a
- * Worker (2.2–4.9 s against 1.0–1.8 s, 5 rounds alternated, load 4): not worth it.
+ * many short-lived objects next to a live set of 20,000 ran 2-4× slower in such a
+ * Worker (2.2-4.9 s against 1.0-1.8 s, 5 rounds alternated, load 4): not worth it.
  */
 const HEAP_LIMIT_MB = Math.max(
   64,
@@ -283,7 +283,7 @@ let soon = 0;
  * it: `new NodeWorker` creates the Worker's isolate synchronously (50-80 ms each on an
  * idle 2-core machine, 130-250 ms under load), which made the first constructions block
  * the main thread that long each; now a construction costs microseconds, and a
- * Python-style `new Thread(…)` ×4 then `start()` ×4 still boots the 4 Workers side by
+ * Python-style `new Thread(...)` ×4 then `start()` ×4 still boots the 4 Workers side by
  * side (the first `start()` boots them all). Main thread only.
  */
 export function prewarmSoon(n: number): void {

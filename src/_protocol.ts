@@ -9,14 +9,14 @@
  * | --- | --- | --- |
  * | `C_JOB` | counter | +1 (and notify) by the main thread after it posts or mails a job; the idle Worker waits on it |
  * | `C_MAIL` | byte length, or 0 | set by the main thread once it has written a job into the mailbox; set to 0 by the Worker once it has copied the job out |
- * | `C_STATE` | `W_BOOTING` → `W_BUSY` ⇄ `W_IDLE` → `W_CLOSED` | the Worker sets `W_BUSY` when it takes a job and `W_IDLE` when the thread has ended; the main thread claims an idle Worker by CAS `W_IDLE` → `W_BUSY`, and closes it; a Worker that ends by itself (an exit in its thread, its heap limit) sets `W_CLOSED` first, so that it is never claimed again |
+ * | `C_STATE` | `W_BOOTING` -> `W_BUSY` <-> `W_IDLE` -> `W_CLOSED` | the Worker sets `W_BUSY` when it takes a job and `W_IDLE` when the thread has ended; the main thread claims an idle Worker by CAS `W_IDLE` -> `W_BUSY`, and closes it; a Worker that ends by itself (an exit in its thread, its heap limit) sets `W_CLOSED` first, so that it is never claimed again |
  *
  * ## The mailbox
  *
  * A start job travels in the Worker's mailbox (the bytes of `BootData.control` after
  * {@linkcode MAIL_OFFSET}), not on the channel, when its bytes fit
  * ({@linkcode MAIL_BYTES}) and its arguments are packed bytes or JSON text: a channel message costs
- * a structured clone on each side (measured 40–55 µs each on a warm start, most of the
+ * a structured clone on each side (measured 40-55 µs each on a warm start, most of the
  * start), a mailbox a copy. Only the main thread writes a mailbox, and only into a Worker
  * it has claimed (`C_STATE` CAS to `W_BUSY`); the Worker copies the job out before its
  * thread runs, so the mailbox is empty again before the Worker can be claimed again.

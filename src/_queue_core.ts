@@ -33,11 +33,11 @@
  * | word | meaning | who moves it |
  * | --- | --- | --- |
  * | `Q_LOCK`, `Q_LOCK + 1` | the queue's mutex (state, starving count; see `_lock_algorithm.ts`) | every method, for a few copies |
- * | `Q_COUNT` | items in the queue (`qsize()`, read without the lock) | `put` +1, `get` −1, under the lock |
+ * | `Q_COUNT` | items in the queue (`qsize()`, read without the lock) | `put` +1, `get` -1, under the lock |
  * | `Q_MAXSIZE` | the bound, 0 for none | the constructor |
  * | `Q_START`, `Q_END` | live index entries are `[start, end)` | under the lock |
  * | `Q_TOP`, `Q_LIVE` | arena bytes used, and still holding items | under the lock |
- * | `Q_UNFINISHED` | items put and not yet `taskDone()` | `put` +1, `taskDone` −1 |
+ * | `Q_UNFINISHED` | items put and not yet `taskDone()` | `put` +1, `taskDone` -1 |
  * | `Q_NE_SEQ`, `Q_NE_WAITERS` | "not empty" sequence word and its sleeping getters | a getter counts itself and sleeps on the sequence; `put` bumps it and wakes one |
  * | `Q_NF_SEQ`, `Q_NF_WAITERS` | "not full" sequence word and its sleeping putters | as above, `get` wakes one putter |
  * | `Q_DONE_SEQ`, `Q_DONE_WAITERS` | "all tasks done" sequence word and its joiners | `taskDone` bumps it and wakes all when the count reaches 0 |

@@ -1,12 +1,12 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * Records that a thread leaves in a primitive while it waits without blocking (an
- * `…Async` wait: a starving count, a queue node, a barrier party), reclaimed when the
+ * `...Async` wait: a starving count, a queue node, a barrier party), reclaimed when the
  * thread ends, however it ends (see `endThread` in `_runtime.ts`).
  *
  * A blocking wait cannot outlive its thread: the thread sits in `Atomics.wait` until
  * the wait returns, and its `finally` blocks undo what it left. An async wait can: a
- * thread whose `run()` returns, throws or exits while an `…Async` call is pending ends
+ * thread whose `run()` returns, throws or exits while an `...Async` call is pending ends
  * with the call still parked, and a pooled Worker then runs the next thread while the
  * old call's records stay in shared memory. So every async wait registers an undo here
  * for the span in which it holds a record, and removes it when it leaves; when the

@@ -6,7 +6,7 @@
  *
  * Why: a notified waiter's first act is to take the lock again, and the notifier still
  * holds it. Woken at once, the waiter runs while the notifier is still inside
- * `Atomics.notify` (a wake-up costs 5–20 µs on these VMs, spent holding the lock), finds
+ * `Atomics.notify` (a wake-up costs 5-20 µs on these VMs, spent holding the lock), finds
  * the lock held, and sleeps on it: a second futex round trip. Woken after the release,
  * it finds the lock free. parking_lot's `Condvar` gets the same effect by requeueing the
  * waiter onto the mutex; `Atomics` has no requeue, so the wake itself is deferred.
@@ -15,8 +15,8 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `W_COUNT` | ≥ 0 | deferred wakes recorded below | the notifier +1 after it records one; a releaser −1 for each it takes |
- * | `W_FIRST + k`, k < `W_SLOTS` | 0 / park + 1 | a deferred wake: the index in the runtime's thread table of a waiter's park word (`S_PARK`), plus 1 | the notifier 0→park+1 (a CAS, under the lock); a releaser park+1→0 (an exchange, after freeing the lock), then `Atomics.notify` |
+ * | `W_COUNT` | >= 0 | deferred wakes recorded below | the notifier +1 after it records one; a releaser -1 for each it takes |
+ * | `W_FIRST + k`, k < `W_SLOTS` | 0 / park + 1 | a deferred wake: the index in the runtime's thread table of a waiter's park word (`S_PARK`), plus 1 | the notifier 0->park+1 (a CAS, under the lock); a releaser park+1->0 (an exchange, after freeing the lock), then `Atomics.notify` |
  *
  * The words sit in the padding of the `Lock` and `RLock` slots (after `L_ID`, `R_ID`).
  *
@@ -52,7 +52,7 @@ export const W_SLOTS = 7;
 /**
  * Records, under the lock whose mutex word is `i32[at]`, that the thread whose park word
  * is `runtime.i32[park]` must be woken when the lock is released; then makes sure a
- * release will do it: the word is moved 1→2 (or found at 2), and if the lock is found
+ * release will do it: the word is moved 1->2 (or found at 2), and if the lock is found
  * free or handed off (a notifier that does not hold a `Lock` that another thread holds,
  * as CPython allows, racing with its release), the wakes are performed at once.
  *

@@ -11,10 +11,10 @@
  * | --- | --- | --- |
  * | `H_NEXT_IDENT` | next thread ident to hand out (the main thread is 1) | `Atomics.add` by a starter |
  * | `H_NEXT_NUMBER` | next `N` of a default name `Thread-N` | `Atomics.add` by a constructor |
- * | `H_NON_DAEMON` | non-daemon threads alive or starting, the main thread excluded; notified at each drop | +1 by a starter (`countStart`), −1 as the thread ends (`endThread`) or fails to start (`abandonStart`) |
+ * | `H_NON_DAEMON` | non-daemon threads alive or starting, the main thread excluded; notified at each drop | +1 by a starter (`countStart`), -1 as the thread ends (`endThread`) or fails to start (`abandonStart`) |
  * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
  * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
- * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, −1 by the main thread |
+ * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, -1 by the main thread |
  * | `H_NEXT_SLOT` | where the next search for a free slot begins (a hint: slots are handed out round robin) | stored by a starter |
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  * | `H_NEXT_WAIT_ID` | next id of a primitive that someone waited on (ids are given lazily, see `_waits.ts`) | `Atomics.add` by a waiter |

@@ -64,7 +64,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     const source = Function.prototype.toString.call(fn);
     if (ARROW.test(source)) {
       throw new TypeError(
-        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(…) {…}\`) and pass that`,
+        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
       );
     }
     if (fn.name.startsWith("bound ")) {
@@ -74,7 +74,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     }
     if (fn.name === "") {
       throw new TypeError(
-        `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {…}\`) and pass it as the target`,
+        `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it as the target`,
       );
     }
     if (NATIVE.test(source)) {
@@ -102,7 +102,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
   const className = thread.constructor.name;
   if (className === "") {
     throw new TypeError(
-      `${action}: its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {…}\`)`,
+      `${action}: its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {\u2026}\`)`,
     );
   }
   const modules = classModules.get(thread.constructor) ??

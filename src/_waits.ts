@@ -1,7 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * Who waits for what: each blocking call of this library records, in its thread's slot
- * of the shared thread table (`S_WAIT_…` words, see `_runtime.ts`), the kind of
+ * of the shared thread table (`S_WAIT_...` words, see `_runtime.ts`), the kind of
  * primitive it waits on, the primitive's id, since when, whether without a timeout,
  * and the holder of the primitive as the waiter last saw it; the report of
  * `dumpThreads()` and the deadlock detector (`_deadlock.ts`) read these words from any

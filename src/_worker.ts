@@ -19,7 +19,7 @@
  * | `Deno.exit(n)` | the `unload` listener | `C_STATE` = `W_CLOSED`; the thread ends (`markEnded`) or, still loading, fails to start (`markFailed`) |
  * | `process.exit(n)` | `exit` and `unload` listeners | the same |
  * | `close()` of the worker scope | its wrapper | the same |
- * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory …` |
+ * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory ...` |
  * | an error outside `run()` | the `error`/`unhandledrejection` listeners | nothing: the excepthook gets it and the thread goes on |
  * | the bootstrap fails to load | the `data:` entry (`_pool.ts`) | a `died` note on the channel, served between the main thread's wait slices |
  *
@@ -130,7 +130,7 @@ async function loadExport(
   if (nested !== undefined) {
     throw new StartError(
       "TypeError",
-      `the function ${name} is declared inside a function or a block of ${nested} (a closure), not at the top level of its module: a thread imports its target by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}…\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`,
+      `the function ${name} is declared inside a function or a block of ${nested} (a closure), not at the top level of its module: a thread imports its target by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}\u2026\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`,
     );
   }
   const option = what === "class"
@@ -142,7 +142,7 @@ async function loadExport(
       misses.join("; ")
     }, nor does any module it imports statically; export it (\`export ${
       what === "class" ? "class" : "function"
-    } ${name}…\`) and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`,
+    } ${name}\u2026\`) and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`,
   );
 }
 

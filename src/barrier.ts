@@ -17,7 +17,7 @@
  * that sees its generation passed returns its index without taking the mutex, and the
  * barrier fills again at once for the next generation. A cycle of `Barrier(2)` is then
  * one futex wake-up, as a bare generation-counting barrier's. What every party sees is
- * CPython's: distinct indexes 0…parties−1 per generation, the action run once by the
+ * CPython's: distinct indexes 0...parties-1 per generation, the action run once by the
  * last arrival before anyone is released, `BrokenBarrierError` for the waiters of a
  * generation that breaks or is reset. One race resolves the other way: a party whose
  * generation has passed returns its index even if `abort()` comes before it wakes
@@ -216,7 +216,7 @@ export class Barrier {
    * have called `wait()`, then returns this thread's arrival index.
    *
    * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.
-   * @returns A distinct index from 0 to `parties − 1` for each thread of a generation.
+   * @returns A distinct index from 0 to `parties - 1` for each thread of a generation.
    * @throws {BrokenBarrierError} If the barrier is or becomes broken, is reset while
    * waiting, or the wait times out (which breaks it).
    * @throws {Error} Whatever the action throws, in the thread that ran it (the barrier
@@ -270,7 +270,7 @@ export class Barrier {
   }
 
   /**
-   * Waits without blocking the event loop: the `…Async` twin of
+   * Waits without blocking the event loop: the `...Async` twin of
    * {@linkcode Barrier.prototype.wait}.
    *
    * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.

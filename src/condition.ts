@@ -248,7 +248,7 @@ export class Condition {
   #check(action: string): void {
     if (!this.#isOwned()) {
       throw new ThreadError(
-        `Cannot ${action} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(…) or cond.acquire())`,
+        `Cannot ${action} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(\u2026) or cond.acquire())`,
       );
     }
   }
@@ -318,7 +318,7 @@ export class Condition {
   }
 
   /**
-   * Waits without blocking the event loop: the `…Async` twin of
+   * Waits without blocking the event loop: the `...Async` twin of
    * {@linkcode Condition.prototype.wait}. Call it holding the lock; the promise
    * settles once the lock is held again.
    *
@@ -421,7 +421,7 @@ export class Condition {
   }
 
   /**
-   * Waits until `predicate()` is true without blocking the event loop: the `…Async`
+   * Waits until `predicate()` is true without blocking the event loop: the `...Async`
    * twin of {@linkcode Condition.prototype.waitFor}.
    *
    * @param predicate What to wait for.

@@ -25,7 +25,7 @@
  *
  * A thread that is notified, or whose word changed, leaves its futex sleep and moves
  * its `S_WAIT_SEQ`; it never beats with a changed word. A thread that runs, sleeps
- * with a timeout (`sleep()`, a timed wait), waits in an `…Async` call or blocks in I/O
+ * with a timeout (`sleep()`, a timed wait), waits in an `...Async` call or blocks in I/O
  * has no `WAIT_FOREVER` record, so nothing is reported: the detector gives no false
  * report, at the cost of missing a deadlock that involves such a thread (the
  * `dumpThreads()` report shows it).
@@ -243,7 +243,7 @@ function formatThreads(rows: ThreadRow[]): string {
 
 function formatCycle(rows: ThreadRow[], cycle: ThreadRow[]): string {
   const parts = cycle.map((row) => `${row.name} waits for ${what(rows, row)}`);
-  return `Wait-for cycle: ${parts.join(" → ")} → ${cycle[0].name}`;
+  return `Wait-for cycle: ${parts.join(" \u2192 ")} \u2192 ${cycle[0].name}`;
 }
 
 /**
@@ -334,7 +334,7 @@ function reset(): undefined {
 let watchAfter: number | undefined;
 let watchTimer: ReturnType<typeof setInterval> | undefined;
 let nextWatch = 0;
-/** When each thread's current wait was first seen unchanged: ident → [seq, since]. */
+/** When each thread's current wait was first seen unchanged: ident -> [seq, since]. */
 const firstSeen = new Map<number, [number, number]>();
 /** Cycles already reported (their idents and seqs). */
 const reported = new Set<string>();

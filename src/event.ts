@@ -8,8 +8,8 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `E_SEQ` | even: clear, odd: set | the flag in its low bit; the count of flag changes in the rest | `set()` even→odd, `clear()` odd→even, each by one CAS that adds 1 |
- * | `E_WAITERS` | ≥ 0 | threads and tasks sleeping on `E_SEQ` | a waiter, +1 before it sleeps, −1 after |
+ * | `E_SEQ` | even: clear, odd: set | the flag in its low bit; the count of flag changes in the rest | `set()` even->odd, `clear()` odd->even, each by one CAS that adds 1 |
+ * | `E_WAITERS` | >= 0 | threads and tasks sleeping on `E_SEQ` | a waiter, +1 before it sleeps, -1 after |
  * | `E_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * A waiter that found the flag clear (an even `E_SEQ`) sleeps while `E_SEQ` keeps that
@@ -188,7 +188,7 @@ export class Event {
   }
 
   /**
-   * Waits without blocking the event loop: the `…Async` twin of
+   * Waits without blocking the event loop: the `...Async` twin of
    * {@linkcode Event.prototype.wait}.
    *
    * @param timeout Longest wait in milliseconds; `undefined` means no limit.

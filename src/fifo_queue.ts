@@ -107,7 +107,7 @@ export class Queue<T = unknown> {
    * less: no bound.
    * @param options The most bytes its serialized items may take at once.
    * @throws {TypeError} If `maxsize` is not an integer.
-   * @throws {RangeError} If `maxsize` is over 2³¹−1 or `maxBytes` is not positive.
+   * @throws {RangeError} If `maxsize` is over 2³¹-1 or `maxBytes` is not positive.
    */
   constructor(maxsize = 0, options?: QueueOptions) {
     const kind = queueKindOf(new.target);

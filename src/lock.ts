@@ -9,13 +9,13 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0→1 (fast) or 1→2, 0→2, 3→2 (slow); a holder that defers a wake 1→2; `release` 1→0 (fast), 2→0 or 2→3 (slow) |
- * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, −1 when it leaves |
+ * | `L_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word of `_lock_algorithm.ts` | `acquire` 0->1 (fast) or 1->2, 0->2, 3->2 (slow); a holder that defers a wake 1->2; `release` 1->0 (fast), 2->0 or 2->3 (slow) |
+ * | `L_STARVING` | count | waiters that have waited over 1 ms | a waiter, +1 when it starves, -1 when it leaves |
  * | `L_HOLDER` | 0 / ident | the last acquirer (a hint for reports) | the acquirer, after it took the lock |
  * | `L_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
- * | `W_COUNT`, `W_FIRST`… (words 8–15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the next release (see `_release_wakes.ts`) | a notifying holder records; the releaser performs them in the slow path of `release` |
+ * | `W_COUNT`, `W_FIRST`... (words 8-15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the next release (see `_release_wakes.ts`) | a notifying holder records; the releaser performs them in the slow path of `release` |
  *
- * The indexes are relative to the lock's slot. Words 4–7 are padding, so that two
+ * The indexes are relative to the lock's slot. Words 4-7 are padding, so that two
  * locks never share a cache line.
  *
  * @module
@@ -151,7 +151,7 @@ export class Lock {
   }
 
   /**
-   * Acquires the lock without blocking the event loop: the `…Async` twin of
+   * Acquires the lock without blocking the event loop: the `...Async` twin of
    * {@linkcode Lock.prototype.acquire}, with the same arguments.
    *
    * @param blocking Whether to wait for the lock.

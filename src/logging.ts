@@ -1,7 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * Python's `logging`, as the seeds use it, for threads on Deno: `basicConfig`,
- * `getLogger`, `debug`…`critical`, `%(threadName)s` and the other format fields, and
+ * `getLogger`, `debug`...`critical`, `%(threadName)s` and the other format fields, and
  * `%`-style message arguments, built on [LogTape](https://logtape.org).
  *
  * ```ts ignore
@@ -16,7 +16,7 @@
  *
  * ## How it works
  *
- * - A logger call checks the level first (numbers as Python's: `DEBUG` 10 … `CRITICAL`
+ * - A logger call checks the level first (numbers as Python's: `DEBUG` 10 ... `CRITICAL`
  *   50; see "Which level filters"), then formats `msg % args` and makes a LogTape
  *   record of the same category (`"a.b"` is `["a", "b"]`, the root logger is `[]`), with
  *   the properties `threadName` and `thread` (the ident), `levelno`, `levelname` and

@@ -12,9 +12,9 @@
  * | `R_STATE` | 0 free, 1 held, 2 held and contended, 3 handed off | the mutex word | as `Lock`'s `L_STATE` |
  * | `R_STARVING` | count | waiters that have waited over 1 ms | a waiter |
  * | `R_OWNER` | 0 / ident | the owning thread's ident, 0 when free | the owner: set after taking the mutex, cleared before freeing it |
- * | `R_COUNT` | ≥ 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
+ * | `R_COUNT` | >= 0 | recursion depth | the owner only (plain reads and writes, ordered by the mutex) |
  * | `R_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
- * | `W_COUNT`, `W_FIRST`… (words 8–15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the release that frees the lock (see `_release_wakes.ts`) | a notifying owner records; the freeing release performs them |
+ * | `W_COUNT`, `W_FIRST`... (words 8-15) | 0 / park + 1 | wakes of `Condition` waiters deferred to the release that frees the lock (see `_release_wakes.ts`) | a notifying owner records; the freeing release performs them |
  *
  * ## An owner that dies (robust, as POSIX's `EOWNERDEAD`)
  *
@@ -66,7 +66,7 @@ let revived: Int32Array | undefined;
 let memoryOf: (lock: RLock) => Int32Array;
 let slotOf: (lock: RLock) => number;
 
-/** The words of `lock` are `i32[at + R_…]` (`R_STATE` is 0: the mutex is at `at`). */
+/** The words of `lock` are `i32[at + R_...]` (`R_STATE` is 0: the mutex is at `at`). */
 function take(i32: Int32Array, at: number, me: number): boolean {
   Atomics.store(i32, at + R_OWNER, me);
   i32[at + R_COUNT] = 1;
@@ -243,7 +243,7 @@ export class RLock {
   }
 
   /**
-   * Acquires the lock without blocking the event loop: the `…Async` twin of
+   * Acquires the lock without blocking the event loop: the `...Async` twin of
    * {@linkcode RLock.prototype.acquire}, with the same arguments. Ownership is per
    * thread, not per async task: every task of the owning thread reenters at once.
    *
@@ -458,7 +458,7 @@ registerKind("RLock", {
 });
 
 /**
- * The shared words of an RLock: a view of its slot, indexed by `R_STATE` … `R_COUNT`
+ * The shared words of an RLock: a view of its slot, indexed by `R_STATE` ... `R_COUNT`
  * (for tests). Not part of the API.
  */
 export function rlockWords(lock: RLock): Int32Array {

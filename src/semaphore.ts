@@ -8,9 +8,9 @@
  *
  * | word | values | meaning | who moves it |
  * | --- | --- | --- | --- |
- * | `SEM_VALUE` | ≥ 0 | permits free now | `acquire` v→v−1 (CAS, only when v > 0); `release(n)` v→v+n (CAS) |
- * | `SEM_WAITERS` | ≥ 0 | threads and tasks that sleep on `SEM_VALUE` | a waiter, +1 before it sleeps, −1 after |
- * | `SEM_BOUND` | −1 / initial value | −1: unbounded; else the bound of a `BoundedSemaphore` | the constructor only |
+ * | `SEM_VALUE` | >= 0 | permits free now | `acquire` v->v-1 (CAS, only when v > 0); `release(n)` v->v+n (CAS) |
+ * | `SEM_WAITERS` | >= 0 | threads and tasks that sleep on `SEM_VALUE` | a waiter, +1 before it sleeps, -1 after |
+ * | `SEM_BOUND` | -1 / initial value | -1: unbounded; else the bound of a `BoundedSemaphore` | the constructor only |
  * | `SEM_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  *
  * A waiter sleeps on `SEM_VALUE` while it reads 0. `release` adds to the value first and
@@ -38,7 +38,7 @@ import {
 export const SEM_VALUE = 0;
 /** Word: the number of waiters sleeping on `SEM_VALUE`. */
 export const SEM_WAITERS = 1;
-/** Word: the bound of a `BoundedSemaphore`, or −1. */
+/** Word: the bound of a `BoundedSemaphore`, or -1. */
 export const SEM_BOUND = 2;
 /** Word: the semaphore's id in reports, stamped at creation (see `stampId` in `_waits.ts`). */
 export const SEM_ID = 3;
@@ -129,7 +129,7 @@ export class Semaphore {
    *
    * @param value The initial number of permits.
    * @default {1}
-   * @throws {RangeError} If `value` is negative, not an integer, or over 2³¹−1.
+   * @throws {RangeError} If `value` is negative, not an integer, or over 2³¹-1.
    * @throws {TypeError} If `value` is not a number.
    *
    * @example Refusing a negative value
@@ -192,7 +192,7 @@ export class Semaphore {
   }
 
   /**
-   * Takes a permit without blocking the event loop: the `…Async` twin of
+   * Takes a permit without blocking the event loop: the `...Async` twin of
    * {@linkcode Semaphore.prototype.acquire}, with the same arguments.
    *
    * @param blocking Whether to wait for a permit.
@@ -229,7 +229,7 @@ export class Semaphore {
    * @param n How many permits to give back.
    * @default {1}
    * @throws {RangeError} If `n` is not a positive integer, if the value would pass
-   * 2³¹−1, or, for a `BoundedSemaphore`, if the value would pass its initial value.
+   * 2³¹-1, or, for a `BoundedSemaphore`, if the value would pass its initial value.
    * @throws {TypeError} If `n` is not a number.
    *
    * @example Releasing several permits
@@ -397,7 +397,7 @@ export class BoundedSemaphore extends Semaphore {
    *
    * @param value The initial number of permits and the bound.
    * @default {1}
-   * @throws {RangeError} If `value` is negative, not an integer, or over 2³¹−1.
+   * @throws {RangeError} If `value` is negative, not an integer, or over 2³¹-1.
    * @throws {TypeError} If `value` is not a number.
    *
    * @example Creating one

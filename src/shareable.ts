@@ -150,7 +150,7 @@ const known = new Map<string, abstract new (...args: never[]) => unknown>();
  * import { Lock, Shareable, SharedInt32 } from "@threading/threading";
  * import assert from "node:assert/strict";
  *
- * // export class Counter extends Shareable { … } in a module, and pass it as an argument
+ * // export class Counter extends Shareable { ... } in a module, and pass it as an argument
  * class Counter extends Shareable {
  *   lock = new Lock();
  *   count = new SharedInt32(0);

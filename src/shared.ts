@@ -9,7 +9,7 @@
  *
  * ## What is shared, what is copied
  *
- * - Shared: this library's primitives (`Lock`, `Event`, …), the shared values of this
+ * - Shared: this library's primitives (`Lock`, `Event`, ...), the shared values of this
  *   file, and `local` objects. In every thread they are the same object.
  * - Copied: everything else. A plain field of a `Shareable` (a number, a string, an
  *   array, a plain object) is copied when the object first reaches a thread, and there

@@ -390,7 +390,7 @@ export class SharedBigInt64 {
   /**
    * Creates a cell.
    *
-   * @param initial The first value, from -2⁶³ to 2⁶³ - 1.
+   * @param initial The first value, from -2^6³ to 2^6³ - 1.
    * @throws {TypeError} If `initial` is not a bigint.
    * @throws {RangeError} If `initial` is out of range.
    */

@@ -245,7 +245,7 @@ export class Thread {
       // Each new thread would import the module again, and start another: refuse, as
       // Python's multiprocessing refuses a start during its bootstrapping phase.
       throw new ThreadError(
-        `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { … }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
+        `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { \u2026 }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
       );
     }
     const code = codeOf(this, state, action);
@@ -501,7 +501,7 @@ export class Thread {
     return this.name;
   }
 
-  /** Python 2's spelling of `name = …`. @param name The new name. */
+  /** Python 2's spelling of `name = ...`. @param name The new name. */
   setName(name: string): void {
     this.name = name;
   }
@@ -511,7 +511,7 @@ export class Thread {
     return this.daemon;
   }
 
-  /** Python 2's spelling of `daemon = …`. @param daemon The new flag. */
+  /** Python 2's spelling of `daemon = ...`. @param daemon The new flag. */
   setDaemon(daemon: boolean): void {
     this.daemon = daemon;
   }
