@@ -56,7 +56,7 @@ parentPort.once("message", (sab) => {
   Atomics.add(w, 0, 1);
   Atomics.notify(w, 0);
   while (Atomics.load(w, 1) === 0) Atomics.wait(w, 1, 0);
-  parentPort.close();
+  parentPort.close?.(); // Deno's parentPort has no close(): the Worker ends anyway
 });`;
 
 const dataUrl = (code: string) => `data:application/javascript;base64,${btoa(code)}`;
@@ -65,7 +65,7 @@ const dataUrl = (code: string) => `data:application/javascript;base64,${btoa(cod
 const LIBRARY_NODE = `
 import { workerData } from "node:worker_threads";
 await import(workerData);
-${BARE_NODE.replace("parentPort.close()", "parentPort.close?.()")}`;
+${BARE_NODE}`;
 
 const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const rss = () => Deno.memoryUsage().rss;
