@@ -55,6 +55,14 @@ import { deadlineAfter, remaining, wait, waitAsync } from "./_futex.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
 import { beginWait, endWait, ownerDied } from "./_waits.ts";
 
+/**
+ * `Atomics.pause()` where the runtime has it (Deno 2.9, Bun); Node 22 has not: there the
+ * spin only loads.
+ */
+const pause: () => void = typeof (Atomics as { pause?: unknown }).pause === "function"
+  ? () => (Atomics as unknown as { pause(): void }).pause()
+  : () => {};
+
 /** State word: free. */
 export const UNLOCKED = 0;
 /** State word: held, nobody waits. */
@@ -166,7 +174,7 @@ export function lockSlow(
         return true;
       }
     }
-    Atomics.pause();
+    pause();
     s = Atomics.load(i32, index);
   }
   const start = performance.now();
