@@ -108,7 +108,7 @@ export function builtinBase(error: Error): string {
 const COPY_ERROR =
   /object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/;
 const COPY_HINT =
-  "if it came from another thread, it is a frozen copy (a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them); keep data that threads change in a SharedList or SharedJSON, or change a copy of your own (structuredClone(x))";
+  "if it came from another thread, it is a frozen copy (a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them); keep data that threads change in a SharedList or SharedJSON (a Thread subclass's result too: declare the field as one, or put the result on a Queue), or change a copy of your own (structuredClone(x))";
 
 /**
  * Adds to a `TypeError` thrown by a change to a frozen copy (see "Copies" in the module

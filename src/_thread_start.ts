@@ -211,6 +211,12 @@ export function bootThread(
     kwargs: payload.kwargs,
   });
   Object.assign(thread, payload.fields);
+  // A subclass's fields are a copy of the starting thread's object: a change here would
+  // never reach it (Python's `self.result = ...` read after join()), so it throws, as a
+  // change to any frozen copy does ("Copies" in `_codec.ts`); the excepthook says what
+  // to use instead. Shared fields (a SharedJSON, a Queue) still change through their
+  // methods. A plain Thread's object stays open (`currentThread().tag = ...`).
+  if (ctor !== undefined && ctor !== Thread) Object.freeze(thread);
   here.currentThread = thread;
   handles.set(job.ident, thread);
   return thread;

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
 import { CASES } from "./fixtures/args_roads.ts";
+import { currentThread, Queue, SharedFloat64, shutdown, Thread } from "../mod.ts";
 
 const FIXTURE = new URL("./fixtures/args_roads.ts", import.meta.url);
 
@@ -51,4 +52,53 @@ Deno.test("a thread's arguments arrive the same by every road of a start: JSON o
     const frozen = (inner.match(/frozen /g) ?? []).length;
     assert.equal(frozen, containers, `${label}: not deep-frozen: ${thread}`);
   }
+});
+
+/** A subclass that tries to keep a result on itself, as Python code does. */
+export class SumThread extends Thread {
+  items: number[] = [];
+  result = 0;
+  total = new SharedFloat64(0);
+  out: Queue<string> = new Queue();
+  override run(): void {
+    const sum = this.items.reduce((a, b) => a + b, 0);
+    for (
+      const change of [
+        () => (this.result = sum),
+        () => ((this as { extra?: number }).extra = 1),
+      ]
+    ) {
+      try {
+        change();
+        this.out.put("changed");
+      } catch (error) {
+        this.out.put(`${(error as Error).name}`);
+      }
+    }
+    this.total.value = sum; // a shared field: the way back
+    this.setName("renamed"); // an accessor of the class, not a field
+  }
+}
+
+/** A plain thread may tag its own Thread object (Python: current_thread().tag = 1). */
+export function tagSelf(out: Queue<string>): void {
+  (currentThread() as unknown as { tag: number }).tag = 1;
+  out.put(String((currentThread() as unknown as { tag: number }).tag));
+}
+
+Deno.test("a Thread subclass's fields are a read-only copy in its thread: a result kept on `this` throws instead of being lost; a shared field carries it back", async () => {
+  const t = new SumThread();
+  t.items = [1, 2, 3];
+  t.start();
+  t.join();
+  assert.deepEqual([t.out.get(), t.out.get()], ["TypeError", "TypeError"]);
+  assert.equal(t.result, 0);
+  assert.equal(t.total.value, 6);
+  assert.equal(t.name, "renamed");
+  const out = new Queue<string>();
+  const plain = new Thread({ target: tagSelf, args: [out] });
+  plain.start();
+  plain.join();
+  assert.equal(out.get(), "1");
+  await shutdown();
 });
