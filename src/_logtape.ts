@@ -22,7 +22,7 @@
  * | --- | --- | --- |
  * | no tree, this copy not loaded | LogTape takes nothing: {@linkcode findLogTapeLogger} is `undefined` | nothing to reset or drain |
  * | a tree (the thread's code or a setup module imported LogTape), this copy not loaded | the tree's logger of the category (`root.getChild(category)`, what `getLogger` returns) | {@linkcode loadLogTape}, then reset or drain its configuration |
- * | this copy loaded (the main thread loads it at once) | LogTape's `getLogger` | reset or drain its configuration |
+ * | this copy loaded (the main thread starts loading it at once) | LogTape's `getLogger` | reset or drain its configuration |
  *
  * The main thread loads LogTape with the library, so that the program's module graph
  * holds it (cached before a Worker needs it, on the cold cache of a JSR install). A
@@ -96,4 +96,7 @@ export function logTapeLoaded(): boolean {
   return loaded !== undefined;
 }
 
-if (isMainThread) await loadLogTape();
+// Started, not awaited: a top-level await would make every module that imports this one
+// an async module, in every Worker too (see the entry's note in `_pool.ts`). Until it
+// has loaded, logger calls find LogTape's tree as a Worker does.
+if (isMainThread) loadLogTape().catch(() => {});

@@ -347,8 +347,9 @@ if (bootData !== undefined) {
       close.call(globalThis);
     };
   }
-  // After this module has evaluated: a Worker that waits for its job inside the
-  // evaluation of an async module (`_logtape.ts` has a top-level await) aborts
-  // Node when it is terminated (V8: "Check failed: (location_) != nullptr").
+  // After this module has evaluated: a Worker terminated inside the evaluation of an
+  // async module aborts Node (V8: "Check failed: (location_) != nullptr"); no library
+  // module has a top-level await (see the entry's note in `_pool.ts`), but the program's
+  // own modules may.
   afterEvaluation(loop);
 }
