@@ -498,14 +498,7 @@ async function measureAll(
     last = await runCpython(figures, quick);
   }
   await runMemory(figures);
-  const threadCost = await measureThreadCost(
-    run,
-    extra,
-    rounds,
-    THREAD_COUNTS,
-    quick ? [] : LINEAR_COUNTS,
-    linearRounds,
-  );
+  const threadCost = await threadCostSuite(quick, rounds);
   const { python, host } = last;
   const machine = machineInfo(runtime, python, host);
   machine["Load average (1 min) before / after"] = `${first.host.loadavg ?? "?"} / ${
@@ -527,6 +520,18 @@ const numberArg = (name: string, fallback: number) =>
   );
 const linearRounds = numberArg("linear-rounds", 3);
 
+/** The thread-cost suite: `rounds` rounds, and the linearity check unless `quick`. */
+function threadCostSuite(quick: boolean, rounds: number): Promise<ThreadCosts> {
+  return measureThreadCost(
+    run,
+    extra,
+    rounds,
+    THREAD_COUNTS,
+    quick ? [] : LINEAR_COUNTS,
+    linearRounds,
+  );
+}
+
 if (import.meta.main) {
   const quick = Deno.args.includes("--quick");
   const rounds = numberArg("rounds", quick ? 1 : 5);
@@ -545,14 +550,7 @@ if (import.meta.main) {
   } else if (Deno.args.includes("--thread-cost-only")) {
     // Only the thread-cost suite; the other figures stay those of results.json.
     results = await saved();
-    results.threadCost = await measureThreadCost(
-      run,
-      extra,
-      rounds,
-      THREAD_COUNTS,
-      quick ? [] : LINEAR_COUNTS,
-      linearRounds,
-    );
+    results.threadCost = await threadCostSuite(quick, rounds);
   } else {
     results = await measureAll(quick, rounds);
   }
