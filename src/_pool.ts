@@ -208,8 +208,13 @@ function died(pooled: Pooled, error: unknown): void {
   }
 }
 
-/** Hands a start job to an idle Worker, or to a new one. Main thread only. */
-export function dispatch(job: StartJob): void {
+/**
+ * Hands a start job to an idle Worker, or to a new one. Main thread only.
+ *
+ * @returns The control words of the idle (booted) Worker that got the job in its
+ * mailbox (it empties `C_MAIL` when it takes it), else undefined.
+ */
+export function dispatch(job: StartJob): Int32Array | undefined {
   flushPrewarm();
   bootDeferred(true);
   let chosen: Pooled | undefined;
@@ -229,10 +234,10 @@ export function dispatch(job: StartJob): void {
     if (chosen !== undefined) break;
   }
   chosen ??= spawn(W_BUSY);
+  let mailed = false;
   try {
-    if (!writeMail(chosen.control, job)) {
-      chosen.port.postMessage({ ...job, payload: packedWire(job.payload) });
-    }
+    mailed = writeMail(chosen.control, job);
+    if (!mailed) chosen.port.postMessage({ ...job, payload: packedWire(job.payload) });
   } catch (error) {
     // Not sent (an argument the clone refuses): the Worker is free for the next job.
     Atomics.store(chosen.control, C_STATE, W_IDLE);
@@ -256,6 +261,7 @@ export function dispatch(job: StartJob): void {
     prewarm(1);
   }
   lastCold = !warm;
+  return warm && mailed ? chosen.control : undefined;
 }
 
 /** Whether the last start found no idle Worker. */

@@ -13,6 +13,7 @@ import { mayRead } from "./_platform.ts";
 import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
+import { idleSpin } from "./_thread_spin.ts";
 import { callerModule, definingModule } from "./_reference.ts";
 import {
   current,
@@ -256,7 +257,8 @@ export function markRunning(job: StartJob): boolean {
     releaseAbandoned(job);
     return false;
   }
-  Atomics.notify(i32, base + S_START);
+  // Nobody asleep: the starter spins, awake on another CPU (see `_thread_spin.ts`).
+  idleSpin.due = Atomics.notify(i32, base + S_START) === 0;
   return true;
 }
 

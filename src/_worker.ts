@@ -74,6 +74,7 @@ import { excepthook, handleUncaught } from "./excepthook.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { trackThreadTimers } from "./_thread_timers.ts";
+import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -251,11 +252,20 @@ async function loop(): Promise<void> {
   Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
   // The job is held here only while it runs: an idle Worker keeps none.
   let message: ToWorker | undefined;
+  // After a thread has ended, the next start often comes at once (a start+join loop):
+  // spin a little for it before sleeping, when its starter was seen awake on another CPU
+  // (see `_thread_spin.ts`).
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
     message = takeMail(control) ?? receive(port);
     if (message === undefined) {
-      Atomics.wait(control, C_JOB, seen);
+      if (
+        !idleSpin.due || !idleGate.open() ||
+        !idleGate.record(spinWhile(control, C_JOB, seen, IDLE_SPIN_MS))
+      ) {
+        Atomics.wait(control, C_JOB, seen);
+      }
+      idleSpin.due = false;
       continue;
     }
     if (message.type === "close" || Atomics.load(control, C_STATE) === W_CLOSED) break;

@@ -33,7 +33,17 @@ import {
 } from "./_futex.ts";
 import { dispatch, prewarmSoon } from "./_pool.ts";
 import { KIND_JOIN } from "./_waits.ts";
-import { type StartJob } from "./_protocol.ts";
+import {
+  JOIN_FRESH_MS,
+  JOIN_SPIN_MS,
+  joinGate,
+  spinUntil,
+  spinWhile,
+  START_SPIN_MS,
+  startGate,
+  TAKE_SPIN_MS,
+} from "./_thread_spin.ts";
+import { C_MAIL, type StartJob } from "./_protocol.ts";
 import { isJSON } from "./_codec_json.ts";
 import { callerModule, captureOrigin } from "./_reference.ts";
 import {
@@ -286,9 +296,10 @@ export class Thread {
       modules: encoded.modules,
       mainModule: here.programMain,
     };
+    let mailbox: Int32Array | undefined;
     try {
       if (runtime.isMain) {
-        dispatch(job);
+        mailbox = dispatch(job);
       } else {
         Atomics.add(i32, H_REQUESTS, 1);
         try {
@@ -314,6 +325,14 @@ export class Thread {
     // given up after START_DEADLINE_MS: the slot is then left to that Worker, which lets
     // go of it when it reports or dies (see markRunning, markFailed).
     const deadline = deadlineAfter(here.startDeadlineMs);
+    // An idle Worker runs it within tens of microseconds: spin before sleeping while it
+    // is seen awake on another CPU, so that this thread is awake when it runs (see
+    // `_thread_spin.ts`).
+    const spun = mailbox !== undefined && startGate.open() &&
+      startGate.record(
+        spinUntil(mailbox, C_MAIL, 0, TAKE_SPIN_MS) &&
+          spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
+      );
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
       if (left === 0) {
@@ -357,6 +376,7 @@ export class Thread {
     state.started = true;
     state.slot = slot;
     state.ident = ident;
+    state.startedAt = spun ? performance.now() : undefined;
     remember(ident, this);
   }
 
@@ -373,6 +393,16 @@ export class Thread {
     const ms = waitTimeout(timeout, "Cannot join thread");
     const deadline = deadlineAfter(ms);
     const word = slotBase(slot) + S_ALIVE;
+    // A thread joined right after a start that saw it run on another CPU may be about to
+    // end: spin a little before sleeping (see `_thread_spin.ts`); a thread that has run a
+    // while sleeps at once.
+    const startedAt = stateOf(this).startedAt;
+    if (
+      startedAt !== undefined && ms > JOIN_SPIN_MS &&
+      performance.now() - startedAt < JOIN_FRESH_MS && joinGate.open()
+    ) {
+      joinGate.record(spinWhile(i32, word, ident, JOIN_SPIN_MS));
+    }
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
