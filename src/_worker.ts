@@ -45,7 +45,7 @@ import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
-import { decodeWire, importModule, importModules } from "./_codec.ts";
+import { decodeWire, importModule, importModules, loadedModule } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
@@ -147,6 +147,25 @@ async function loadExport(
   );
 }
 
+/**
+ * The export that an earlier thread of this Worker already loaded, found without an
+ * `await` (a warm start of the same code): undefined when a module is not loaded yet or
+ * lacks it, and {@linkcode loadExport} decides.
+ */
+function loadedExport(
+  modules: readonly string[],
+  name: string,
+  source: string | undefined,
+): unknown {
+  for (const url of modules) {
+    const ns = loadedModule(url);
+    if (ns === undefined) return undefined;
+    const value = findExport(ns, name, source);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** Makes this Worker claimable for the next thread (before its joiners wake). */
 function becomeIdle(): void {
   Atomics.store(control, C_STATE, W_IDLE);
@@ -169,12 +188,8 @@ async function runJob(job: StartJob): Promise<void> {
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
     if (code.kind === "target" && code.name !== "") {
-      target = await loadExport(
-        code.modules,
-        code.name,
-        code.source,
-        "function",
-      ) as never;
+      target = (loadedExport(code.modules, code.name, code.source) ??
+        await loadExport(code.modules, code.name, code.source, "function")) as never;
     } else if (code.kind === "both") {
       target = await loadExport(
         code.targetModules,
@@ -197,10 +212,12 @@ async function runJob(job: StartJob): Promise<void> {
         );
       }
     }
-    await importModules(job.modules);
-    // Objects that travel by reference (a Shareable, a Barrier's action) may be
-    // exported by a module that the named one imports: make those findable.
-    await importGraph(job.modules);
+    if (job.modules.length > 0) {
+      await importModules(job.modules);
+      // Objects that travel by reference (a Shareable, a Barrier's action) may be
+      // exported by a module that the named one imports: make those findable.
+      await importGraph(job.modules);
+    }
     const payload = decodeWire(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
