@@ -23,7 +23,8 @@
  * | --- | --- | --- | --- |
  * | mail taken | `Thread.start()`, main thread | an idle Worker got the job in its mailbox | {@linkcode TAKE_SPIN_MS}: the Worker empties its mailbox (`C_MAIL` = 0) when it wakes |
  * | "running" | `Thread.start()`, main thread | the Worker took the mail while this thread spun: it runs on another CPU | {@linkcode START_SPIN_MS} |
- * | end | `Thread.join()`, first wait only | the start's "running" spin succeeded, less than {@linkcode JOIN_FRESH_MS} ago | {@linkcode JOIN_SPIN_MS} |
+ * | end | `Thread.join()`, first wait only, until the slot is free (the end's last mark) | the start's "running" spin succeeded, less than {@linkcode JOIN_FRESH_MS} ago | {@linkcode JOIN_SPIN_MS} |
+ * | settle | `Thread.join()`/`joinAsync()` that saw `S_ALIVE` cleared, until the slot is free | always | {@linkcode SETTLE_MS} |
  * | next job | the Worker's loop, after a thread and its task ended | the thread's starter was awake (spinning) when the thread ran: `markRunning`'s notify woke nobody | {@linkcode IDLE_SPIN_MS} |
  *
  * And each kind of spin backs off while it fails ({@linkcode SpinGate}). Whatever a
@@ -71,6 +72,13 @@ export const JOIN_FRESH_MS = 1;
  * construction and the start's own work, 30-50 µs).
  */
 export const IDLE_SPIN_MS = 0.06;
+
+/**
+ * How long a join that saw the thread's end spins, at most, for the end's last marks (the
+ * thread no longer counted, its slot free), in milliseconds: microseconds, unless the
+ * Worker is preempted in between.
+ */
+export const SETTLE_MS = 1;
 
 /** Most spins a {@linkcode SpinGate} skips after failures in a row. */
 export const MAX_SKIP = 64;

@@ -4,9 +4,10 @@
  * Worker's channel, finds the thread's code by reference, decodes its arguments, runs
  * it, reports through shared memory, and goes idle (warm) for the next thread.
  *
- * An idle Worker blocks in `Atomics.wait` on its `C_JOB` word and takes the job with
- * `receiveMessageOnPort`, so a warm start costs a futex round trip, not an event-loop
- * turn.
+ * An idle Worker blocks in `Atomics.wait` on its `C_JOB` word and takes the job from its
+ * mailbox (or with `receiveMessageOnPort`), so a warm start costs a futex round trip, not
+ * an event-loop turn. Right after a thread whose starter was awake, it first spins a
+ * little for the next job (see `_thread_spin.ts`).
  *
  * ## How a Worker ends, and who learns it
  *

@@ -15,7 +15,8 @@
  * Order of a start (`Thread.start`): the codec encodes the arguments and fields; a free
  * slot is reserved and its record written (`S_START` = pending); the job goes to a
  * Worker (from the main thread through the pool, from a thread through the main
- * thread); the starter waits on `S_START` until the Worker marks it running or failed.
+ * thread); the starter waits on `S_START` until the Worker marks it running or failed
+ * (spinning first, while an idle Worker is seen taking the job: `_thread_spin.ts`).
  *
  * @module
  */
@@ -37,6 +38,7 @@ import {
   JOIN_FRESH_MS,
   JOIN_SPIN_MS,
   joinGate,
+  SETTLE_MS,
   spinUntil,
   spinWhile,
   START_SPIN_MS,
@@ -58,6 +60,7 @@ import {
   runtime,
   S_ALIVE,
   S_DAEMON,
+  S_IDENT,
   S_NATIVE_ID,
   S_RECORD,
   S_START,
@@ -394,14 +397,14 @@ export class Thread {
     const deadline = deadlineAfter(ms);
     const word = slotBase(slot) + S_ALIVE;
     // A thread joined right after a start that saw it run on another CPU may be about to
-    // end: spin a little before sleeping (see `_thread_spin.ts`); a thread that has run a
-    // while sleeps at once.
+    // end: spin a little before sleeping (see `_thread_spin.ts`), until its slot is
+    // free, the last mark of its end; a thread that has run a while sleeps at once.
     const startedAt = stateOf(this).startedAt;
     if (
       startedAt !== undefined && ms > JOIN_SPIN_MS &&
       performance.now() - startedAt < JOIN_FRESH_MS && joinGate.open()
     ) {
-      joinGate.record(spinWhile(i32, word, ident, JOIN_SPIN_MS));
+      joinGate.record(spinWhile(i32, slotBase(slot) + S_IDENT, ident, JOIN_SPIN_MS));
     }
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
@@ -434,6 +437,10 @@ export class Thread {
   /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
   #ended(): void {
     const state = stateOf(this);
+    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`: wait the few
+    // microseconds until the thread is no longer counted and its slot is free (bounded:
+    // a Worker killed there has its end finished by the main thread).
+    spinWhile(i32, slotBase(state.slot) + S_IDENT, state.ident!, SETTLE_MS);
     refresh(state);
     if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }

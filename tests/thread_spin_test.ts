@@ -7,6 +7,13 @@
 import assert from "node:assert/strict";
 import { currentThread, local, shutdown, Thread } from "../mod.ts";
 import { poolSize } from "../src/_pool.ts";
+import {
+  H_NON_DAEMON,
+  MAX_THREADS,
+  runtime,
+  S_IDENT,
+  slotBase,
+} from "../src/_runtime.ts";
 import { MAX_SKIP, SpinGate, spinUntil, spinWhile } from "../src/_thread_spin.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----
@@ -44,8 +51,17 @@ export function storeLater(
 /** Does nothing. */
 export function noop(): void {}
 
-Deno.test("a start+join loop: each thread runs when start() returns and has ended when join() returns, with nothing of the thread before it", async () => {
+/** Whether a slot of the thread table still belongs to `ident` (white box). */
+function holdsSlot(ident: number): boolean {
+  for (let slot = 1; slot < MAX_THREADS; slot++) {
+    if (Atomics.load(runtime.i32, slotBase(slot) + S_IDENT) === ident) return true;
+  }
+  return false;
+}
+
+Deno.test("a start+join loop: each thread runs when start() returns and has ended when join() returns (not counted, its slot free), with nothing of the thread before it", async () => {
   await shutdown();
+  const counted = Atomics.load(runtime.i32, H_NON_DAEMON);
   const rounds = 200;
   const out = new Int32Array(new SharedArrayBuffer(4 * rounds));
   for (let i = 0; i < rounds; i++) {
@@ -55,6 +71,9 @@ Deno.test("a start+join loop: each thread runs when start() returns and has ende
     assert.equal(thread.ident !== undefined, true);
     thread.join();
     assert.equal(thread.isAlive(), false, `thread ${i} alive after join()`);
+    // Its end is complete: the exit rules no longer count it, its slot serves the next.
+    assert.equal(Atomics.load(runtime.i32, H_NON_DAEMON), counted, `thread ${i} counted`);
+    assert.equal(holdsSlot(thread.ident!), false, `thread ${i} holds its slot`);
     assert.equal(Atomics.load(out, i), 1, `thread ${i} saw an earlier thread's state`);
   }
   await shutdown();
