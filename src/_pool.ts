@@ -54,9 +54,7 @@ import {
   readName,
   runtime,
   S_ALIVE,
-  S_START,
   slotBase,
-  START_PENDING,
 } from "./_runtime.ts";
 
 /**
@@ -208,10 +206,14 @@ function died(pooled: Pooled, error: unknown): void {
   }
 }
 
-/** Hands a start job to an idle Worker, or to a new one. Main thread only. */
-export function dispatch(job: StartJob): void {
+/**
+ * Hands a start job to an idle Worker, or to a new one. Main thread only.
+ *
+ * @returns The control words of the idle (booted) Worker that got the job in its
+ * mailbox (it empties `C_MAIL` when it takes it), else undefined.
+ */
+export function dispatch(job: StartJob): Int32Array | undefined {
   flushPrewarm();
-  bootDeferred(true);
   let chosen: Pooled | undefined;
   let warm = false;
   // Best an idle Worker, else a spare still booting (it takes the job once booted).
@@ -229,10 +231,10 @@ export function dispatch(job: StartJob): void {
     if (chosen !== undefined) break;
   }
   chosen ??= spawn(W_BUSY);
+  let mailed = false;
   try {
-    if (!writeMail(chosen.control, job)) {
-      chosen.port.postMessage({ ...job, payload: packedWire(job.payload) });
-    }
+    mailed = writeMail(chosen.control, job);
+    if (!mailed) chosen.port.postMessage({ ...job, payload: packedWire(job.payload) });
   } catch (error) {
     // Not sent (an argument the clone refuses): the Worker is free for the next job.
     Atomics.store(chosen.control, C_STATE, W_IDLE);
@@ -245,35 +247,29 @@ export function dispatch(job: StartJob): void {
   Atomics.notify(chosen.control, C_JOB);
   if (!job.daemon) keepAlive();
   // Keep one Worker warm (idle, or booting into idle) so that the next start is warm.
-  // A lone start that waits for a booting Worker boots the spare only once its thread
-  // runs, so that no boot competes with the one it waits for; starts in a row boot it at
-  // once, so that boots overlap.
-  if (!warm && !lastCold) {
-    deferred = true;
-    deferredSlot = job.slot;
-    unrefTimer(setTimeout(() => bootDeferred(true), 0));
-  } else {
+  // Cold starts in a row boot it at once, so that boots overlap. Otherwise it boots when
+  // the main thread's event loop turns: creating a Worker blocks the main thread for
+  // 50-120 ms, which a start that found an idle Worker, or the join that follows, must
+  // not pay for a spare that a start+join loop never uses; and a lone cold start's
+  // spare does not compete with the boot that start waits for.
+  if (!warm && lastCold) {
     prewarm(1);
+  } else if (!deferred) {
+    deferred = true;
+    unrefTimer(setTimeout(bootDeferred, 0));
   }
   lastCold = !warm;
+  return warm && mailed ? chosen.control : undefined;
 }
 
 /** Whether the last start found no idle Worker. */
 let lastCold = false;
-/** Whether a spare is to boot once the thread in `deferredSlot` runs. */
+/** Whether a spare is to boot when the main thread's event loop turns. */
 let deferred = false;
-let deferredSlot = -1;
 
-/**
- * Boots the deferred spare once the thread it waits for no longer waits to start, or at
- * once with `now` (the next start, or the main thread's event loop turned).
- */
-function bootDeferred(now: boolean): void {
+/** Boots the deferred spare (the main thread's event loop turned). */
+function bootDeferred(): void {
   if (!deferred) return;
-  if (
-    !now &&
-    Atomics.load(runtime.i32, slotBase(deferredSlot) + S_START) === START_PENDING
-  ) return;
   deferred = false;
   prewarm(1);
 }
@@ -368,7 +364,6 @@ function drain(pooled: Pooled): void {
 
 /** Serves the requests posted to the main thread. Runs between wait slices. */
 function service(): void {
-  bootDeferred(false);
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
   for (const pooled of [...pool]) drain(pooled);
 }

@@ -486,9 +486,11 @@ export function endThread(slot: number, ident: number, daemon: boolean): boolean
   // A thread that died inside a wait (its Worker was killed) waits no more.
   Atomics.store(runtime.i32, base + S_WAIT_KIND, 0);
   Atomics.add(runtime.i32, base + S_WAIT_SEQ, 1);
-  Atomics.notify(runtime.i32, base + S_ALIVE);
   countEnd(daemon);
   Atomics.compareExchange(runtime.i32, base + S_IDENT, ident, 0);
+  // Joiners wake once the thread is not counted and its slot is free (a join returns
+  // with the thread's state cleaned up, as CPython's).
+  Atomics.notify(runtime.i32, base + S_ALIVE);
   return true;
 }
 

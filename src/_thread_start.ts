@@ -13,6 +13,7 @@ import { mayRead } from "./_platform.ts";
 import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
+import { idleSpin } from "./_thread_spin.ts";
 import { callerModule, definingModule } from "./_reference.ts";
 import {
   current,
@@ -61,32 +62,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
   let targetRef: { modules: string[]; name: string; source: string } | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
-    const source = Function.prototype.toString.call(fn);
-    if (ARROW.test(source)) {
-      throw new TypeError(
-        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
-      );
-    }
-    if (fn.name.startsWith("bound ")) {
-      throw new TypeError(
-        `${action}: the target is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its target by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
-      );
-    }
-    if (fn.name === "") {
-      throw new TypeError(
-        `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it as the target`,
-      );
-    }
-    if (NATIVE.test(source)) {
-      throw new TypeError(
-        `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
-      );
-    }
-    if (/^class[\s{]/.test(source)) {
-      throw new TypeError(
-        `${action}: the target is a class, not a function; pass a function`,
-      );
-    }
+    const source = checkedSources.get(fn) ?? checkTarget(fn, action);
     const modules = targetModules.get(fn) ??
       candidates(state.origin && callerModule(state.origin));
     if (modules.length === 0) {
@@ -116,6 +92,46 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     targetName: targetRef.name,
     source: targetRef.source,
   };
+}
+
+/** Target functions that passed {@linkcode checkTarget}, with their source text. */
+const checkedSources = new WeakMap<object, string>();
+
+/**
+ * Refuses a target that cannot travel by reference (an arrow, bound, anonymous or
+ * built-in function, a class).
+ * @returns Its source text (kept, so that later starts of it skip the checks).
+ */
+// deno-lint-ignore no-explicit-any
+function checkTarget(fn: (...args: any[]) => unknown, action: string): string {
+  const source = Function.prototype.toString.call(fn);
+  if (ARROW.test(source)) {
+    throw new TypeError(
+      `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
+    );
+  }
+  if (fn.name.startsWith("bound ")) {
+    throw new TypeError(
+      `${action}: the target is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its target by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
+    );
+  }
+  if (fn.name === "") {
+    throw new TypeError(
+      `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it as the target`,
+    );
+  }
+  if (NATIVE.test(source)) {
+    throw new TypeError(
+      `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
+    );
+  }
+  if (/^class[\s{]/.test(source)) {
+    throw new TypeError(
+      `${action}: the target is a class, not a function; pass a function`,
+    );
+  }
+  checkedSources.set(fn, source);
+  return source;
 }
 
 /** The source text of a built-in (or bound) function. */
@@ -256,7 +272,8 @@ export function markRunning(job: StartJob): boolean {
     releaseAbandoned(job);
     return false;
   }
-  Atomics.notify(i32, base + S_START);
+  // Nobody asleep: the starter spins, awake on another CPU (see `_thread_spin.ts`).
+  idleSpin.due = Atomics.notify(i32, base + S_START) === 0;
   return true;
 }
 

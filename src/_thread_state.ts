@@ -52,6 +52,8 @@ export interface ThreadState {
   moduleOption: string | undefined;
   /** The constructor's call stack, read by `start()` to find the code's modules. */
   origin: Origin | undefined;
+  /** `performance.now()` when `start()` returned (see `_thread_spin.ts`). */
+  startedAt?: number;
 }
 
 export const kState = Symbol("@threading/threading:thread");

@@ -4,9 +4,10 @@
  * Worker's channel, finds the thread's code by reference, decodes its arguments, runs
  * it, reports through shared memory, and goes idle (warm) for the next thread.
  *
- * An idle Worker blocks in `Atomics.wait` on its `C_JOB` word and takes the job with
- * `receiveMessageOnPort`, so a warm start costs a futex round trip, not an event-loop
- * turn.
+ * An idle Worker blocks in `Atomics.wait` on its `C_JOB` word and takes the job from its
+ * mailbox (or with `receiveMessageOnPort`), so a warm start costs a futex round trip, not
+ * an event-loop turn. Right after a thread whose starter was awake, it first spins a
+ * little for the next job (see `_thread_spin.ts`).
  *
  * ## How a Worker ends, and who learns it
  *
@@ -45,7 +46,7 @@ import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
 import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
-import { decodeWire, importModule, importModules } from "./_codec.ts";
+import { decodeWire, importModule, importModules, loadedModule } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
@@ -74,6 +75,7 @@ import { excepthook, handleUncaught } from "./excepthook.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { trackThreadTimers } from "./_thread_timers.ts";
+import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -146,6 +148,25 @@ async function loadExport(
   );
 }
 
+/**
+ * The export that an earlier thread of this Worker already loaded, found without an
+ * `await` (a warm start of the same code): undefined when a module is not loaded yet or
+ * lacks it, and {@linkcode loadExport} decides.
+ */
+function loadedExport(
+  modules: readonly string[],
+  name: string,
+  source: string | undefined,
+): unknown {
+  for (const url of modules) {
+    const ns = loadedModule(url);
+    if (ns === undefined) return undefined;
+    const value = findExport(ns, name, source);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** Makes this Worker claimable for the next thread (before its joiners wake). */
 function becomeIdle(): void {
   Atomics.store(control, C_STATE, W_IDLE);
@@ -168,12 +189,8 @@ async function runJob(job: StartJob): Promise<void> {
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
     if (code.kind === "target" && code.name !== "") {
-      target = await loadExport(
-        code.modules,
-        code.name,
-        code.source,
-        "function",
-      ) as never;
+      target = (loadedExport(code.modules, code.name, code.source) ??
+        await loadExport(code.modules, code.name, code.source, "function")) as never;
     } else if (code.kind === "both") {
       target = await loadExport(
         code.targetModules,
@@ -196,10 +213,12 @@ async function runJob(job: StartJob): Promise<void> {
         );
       }
     }
-    await importModules(job.modules);
-    // Objects that travel by reference (a Shareable, a Barrier's action) may be
-    // exported by a module that the named one imports: make those findable.
-    await importGraph(job.modules);
+    if (job.modules.length > 0) {
+      await importModules(job.modules);
+      // Objects that travel by reference (a Shareable, a Barrier's action) may be
+      // exported by a module that the named one imports: make those findable.
+      await importGraph(job.modules);
+    }
     const payload = decodeWire(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
@@ -251,11 +270,20 @@ async function loop(): Promise<void> {
   Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
   // The job is held here only while it runs: an idle Worker keeps none.
   let message: ToWorker | undefined;
+  // After a thread has ended, the next start often comes at once (a start+join loop):
+  // spin a little for it before sleeping, when its starter was seen awake on another CPU
+  // (see `_thread_spin.ts`).
   for (;;) {
     const seen = Atomics.load(control, C_JOB);
     message = takeMail(control) ?? receive(port);
     if (message === undefined) {
-      Atomics.wait(control, C_JOB, seen);
+      if (
+        !idleSpin.due || !idleGate.open() ||
+        !idleGate.record(spinWhile(control, C_JOB, seen, IDLE_SPIN_MS))
+      ) {
+        Atomics.wait(control, C_JOB, seen);
+      }
+      idleSpin.due = false;
       continue;
     }
     if (message.type === "close" || Atomics.load(control, C_STATE) === W_CLOSED) break;

@@ -15,7 +15,8 @@
  * Order of a start (`Thread.start`): the codec encodes the arguments and fields; a free
  * slot is reserved and its record written (`S_START` = pending); the job goes to a
  * Worker (from the main thread through the pool, from a thread through the main
- * thread); the starter waits on `S_START` until the Worker marks it running or failed.
+ * thread); the starter waits on `S_START` until the Worker marks it running or failed
+ * (spinning first, while an idle Worker is seen taking the job: `_thread_spin.ts`).
  *
  * @module
  */
@@ -33,7 +34,18 @@ import {
 } from "./_futex.ts";
 import { dispatch, prewarmSoon } from "./_pool.ts";
 import { KIND_JOIN } from "./_waits.ts";
-import { type StartJob } from "./_protocol.ts";
+import {
+  JOIN_FRESH_MS,
+  JOIN_SPIN_MS,
+  joinGate,
+  SETTLE_MS,
+  spinUntil,
+  spinWhile,
+  START_SPIN_MS,
+  startGate,
+  TAKE_SPIN_MS,
+} from "./_thread_spin.ts";
+import { C_MAIL, type StartJob } from "./_protocol.ts";
 import { isJSON } from "./_codec_json.ts";
 import { callerModule, captureOrigin } from "./_reference.ts";
 import {
@@ -48,6 +60,7 @@ import {
   runtime,
   S_ALIVE,
   S_DAEMON,
+  S_IDENT,
   S_NATIVE_ID,
   S_RECORD,
   S_START,
@@ -286,9 +299,10 @@ export class Thread {
       modules: encoded.modules,
       mainModule: here.programMain,
     };
+    let mailbox: Int32Array | undefined;
     try {
       if (runtime.isMain) {
-        dispatch(job);
+        mailbox = dispatch(job);
       } else {
         Atomics.add(i32, H_REQUESTS, 1);
         try {
@@ -314,6 +328,14 @@ export class Thread {
     // given up after START_DEADLINE_MS: the slot is then left to that Worker, which lets
     // go of it when it reports or dies (see markRunning, markFailed).
     const deadline = deadlineAfter(here.startDeadlineMs);
+    // An idle Worker runs it within tens of microseconds: spin before sleeping while it
+    // is seen awake on another CPU, so that this thread is awake when it runs (see
+    // `_thread_spin.ts`).
+    const spun = mailbox !== undefined && startGate.open() &&
+      startGate.record(
+        spinUntil(mailbox, C_MAIL, 0, TAKE_SPIN_MS) &&
+          spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
+      );
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
       if (left === 0) {
@@ -357,6 +379,7 @@ export class Thread {
     state.started = true;
     state.slot = slot;
     state.ident = ident;
+    state.startedAt = spun ? performance.now() : undefined;
     remember(ident, this);
   }
 
@@ -373,6 +396,16 @@ export class Thread {
     const ms = waitTimeout(timeout, "Cannot join thread");
     const deadline = deadlineAfter(ms);
     const word = slotBase(slot) + S_ALIVE;
+    // A thread joined right after a start that saw it run on another CPU may be about to
+    // end: spin a little before sleeping (see `_thread_spin.ts`), until its slot is
+    // free, the last mark of its end; a thread that has run a while sleeps at once.
+    const startedAt = stateOf(this).startedAt;
+    if (
+      startedAt !== undefined && ms > JOIN_SPIN_MS &&
+      performance.now() - startedAt < JOIN_FRESH_MS && joinGate.open()
+    ) {
+      joinGate.record(spinWhile(i32, slotBase(slot) + S_IDENT, ident, JOIN_SPIN_MS));
+    }
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
@@ -404,6 +437,10 @@ export class Thread {
   /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
   #ended(): void {
     const state = stateOf(this);
+    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`: wait the few
+    // microseconds until the thread is no longer counted and its slot is free (bounded:
+    // a Worker killed there has its end finished by the main thread).
+    spinWhile(i32, slotBase(state.slot) + S_IDENT, state.ident!, SETTLE_MS);
     refresh(state);
     if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }
