@@ -13,7 +13,7 @@ import { mayRead } from "./_platform.ts";
 import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
-import { callerModule, definingModule } from "./_reference.ts";
+import { callerModule, definingModule, refuseUntravelable } from "./_reference.ts";
 import {
   current,
   endThread,
@@ -61,32 +61,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
   let targetRef: { modules: string[]; name: string; source: string } | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
-    const source = Function.prototype.toString.call(fn);
-    if (ARROW.test(source)) {
-      throw new TypeError(
-        `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
-      );
-    }
-    if (fn.name.startsWith("bound ")) {
-      throw new TypeError(
-        `${action}: the target is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its target by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
-      );
-    }
-    if (fn.name === "") {
-      throw new TypeError(
-        `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it as the target`,
-      );
-    }
-    if (NATIVE.test(source)) {
-      throw new TypeError(
-        `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
-      );
-    }
-    if (/^class[\s{]/.test(source)) {
-      throw new TypeError(
-        `${action}: the target is a class, not a function; pass a function`,
-      );
-    }
+    const source = refuseUntravelable(fn, "the target", action);
     const modules = targetModules.get(fn) ??
       candidates(state.origin && callerModule(state.origin));
     if (modules.length === 0) {
@@ -117,12 +92,6 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     source: targetRef.source,
   };
 }
-
-/** The source text of a built-in (or bound) function. */
-const NATIVE = /\{\s*\[native code\]\s*\}$/;
-
-/** The source text of an arrow function: parameters, then `=>`. */
-const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
 
 /** Module URLs known to be readable (read permission is not revoked in practice). */
 const readable = new Set<string>();

@@ -47,7 +47,13 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decodeWire, importModule, importModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
-import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
+import {
+  closureMessage,
+  importGraph,
+  locateExport,
+  nestedDeclaration,
+  notExportedMessage,
+} from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
@@ -90,7 +96,7 @@ async function loadExport(
   modules: readonly string[],
   name: string,
   source: string | undefined,
-  what: string,
+  what: "function" | "class",
 ): Promise<unknown> {
   const misses: string[] = [];
   for (const url of modules) {
@@ -128,22 +134,12 @@ async function loadExport(
   if (found !== undefined) return found.value;
   const nested = what === "function" ? await nestedDeclaration(modules, name) : undefined;
   if (nested !== undefined) {
-    throw new StartError(
-      "TypeError",
-      `the function ${name} is declared inside a function or a block of ${nested} (a closure), not at the top level of its module: a thread imports its target by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}\u2026\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`,
-    );
+    throw new StartError("TypeError", closureMessage(name, nested));
   }
   const option = what === "class"
     ? `module: import.meta.resolve("./tasks.ts")`
     : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;
-  throw new StartError(
-    "TypeError",
-    `the ${what} ${name} cannot be found by reference: ${
-      misses.join("; ")
-    }, nor does any module it imports statically; export it (\`export ${
-      what === "class" ? "class" : "function"
-    } ${name}\u2026\`) and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`,
-  );
+  throw new StartError("TypeError", notExportedMessage(what, name, misses, option));
 }
 
 /** Makes this Worker claimable for the next thread (before its joiners wake). */
@@ -206,7 +202,13 @@ async function runJob(job: StartJob): Promise<void> {
     loading = undefined;
     becomeIdle();
     markFailed(job, {
-      name: error instanceof StartError ? error.kind : "ThreadError",
+      // A TypeError of decoding: code that an argument names is not found (a
+      // Barrier's action, `barrier.ts`).
+      name: error instanceof StartError
+        ? error.kind
+        : error instanceof TypeError
+        ? "TypeError"
+        : "ThreadError",
       message: (error as Error)?.message ?? String(error),
     });
     return;
