@@ -117,7 +117,11 @@ const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
  * @returns The function's source text (what a thread compares the export with).
  * @throws {TypeError} If `fn` cannot travel, saying what to pass instead.
  */
-export function refuseUntravelable(fn: Function, what: string, action: string): string {
+export function refuseUntravelable(
+  fn: (...args: never[]) => unknown,
+  what: string,
+  action: string,
+): string {
   const source = Function.prototype.toString.call(fn);
   if (ARROW.test(source)) {
     throw new TypeError(
