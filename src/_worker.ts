@@ -79,7 +79,7 @@ import { currentThread } from "./thread_functions.ts";
 import { excepthook, handleUncaught } from "./excepthook.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
-import { trackThreadTimers } from "./_thread_timers.ts";
+import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -221,16 +221,24 @@ async function runJob(job: StartJob): Promise<void> {
   }
   running = job;
   try {
-    await thread.run();
+    await runAsThread(thread, () => thread.run());
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
+    ended = thread;
     becomeIdle();
     markEnded(job);
   }
 }
+
+/**
+ * The thread that ended last, until the job loop's end-of-task turn: a promise it
+ * rejected with no handler is reported (at the end of that task) as its own, not as
+ * "no thread" or the next thread's.
+ */
+let ended: Thread | undefined;
 
 /** Set when the job loop has ended: the Worker ends normally. */
 let loopDone = false;
@@ -267,6 +275,7 @@ async function loop(): Promise<void> {
     await runJob(job);
     forgetLocals();
     await endTask();
+    ended = undefined;
   }
   loopDone = true;
   port.close();
@@ -278,7 +287,10 @@ async function loop(): Promise<void> {
  * to the excepthook of the thread that runs, and the thread goes on.
  */
 function catchStray(error: unknown): void {
-  handleUncaught(error, current.ident === 0 ? undefined : currentThread()).catch(
+  // Whose promise or timer it was (an ended thread's pending I/O that rejects late is
+  // that thread's), else the thread that runs, else the one that just ended.
+  const origin = threadOfContext() as Thread | undefined;
+  handleUncaught(error, origin ?? (current.ident === 0 ? ended : currentThread())).catch(
     () => {},
   );
 }
