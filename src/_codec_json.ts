@@ -17,6 +17,7 @@
  * @module
  */
 import { COLUMNS_MIN } from "./_codec_columns.ts";
+import { lostKey } from "./_codec_copyable.ts";
 
 /**
  * Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8),
@@ -35,6 +36,8 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
+        // JSON text drops an extra property: the codec's road refuses it, saying where.
+        if (lostKey(v, "array") !== undefined) return false;
         let numbers = 0;
         let strings = 0;
         for (let i = 0; i < v.length; i++) {
@@ -49,6 +52,7 @@ export function isJSON(v: unknown, depth: number): boolean {
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
+      if (lostKey(v, "object") !== undefined) return false; // a symbol key
       for (const key in v) {
         if (!Object.hasOwn(v, key)) return false;
         if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;
