@@ -148,3 +148,32 @@ export function refuseUntravelable(
   }
   return source;
 }
+
+/** A frame of the runtime's own code (`ext:deno_node/…`, `node:internal/…`). */
+const RUNTIME_FRAME = /^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;
+
+/**
+ * A stack as a thread's traceback prints it: without the frames below the user's code
+ * that this library and the runtime add (the Worker's job loop, `Thread.run`, the async
+ * context), as CPython's traceback of a thread ends in the user's frames. Frames of the
+ * library between the user's (a callback the library calls) are kept, and a stack with
+ * no frame of the user's is kept whole. `error.stack` itself is never changed.
+ *
+ * @param stack The stack, as V8 (or Bun) formats it.
+ * @returns The stack without its trailing library and runtime frames.
+ */
+export function userStack(stack: string): string {
+  const lines = stack.split("\n");
+  let end = lines.length;
+  while (end > 0) {
+    const line = lines[end - 1];
+    const m = FRAME.exec(line);
+    if (m ? toModuleURL(m[2]).startsWith(LIBRARY_PREFIX) : RUNTIME_FRAME.test(line)) {
+      end--;
+    } else {
+      break;
+    }
+  }
+  if (end === lines.length || !/^\s*at /.test(lines[end - 1] ?? "")) return stack;
+  return lines.slice(0, end).join("\n");
+}
