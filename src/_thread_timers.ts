@@ -140,8 +140,13 @@ function wrapFunctions(): void {
     const setT = scope.setTimeout as (...a: unknown[]) => Handle;
     const setI = scope.setInterval as (...a: unknown[]) => Handle;
     const setImm = scope.setImmediate as ((...a: unknown[]) => Immediate) | undefined;
-    scope.setTimeout = function (...a: unknown[]): Handle {
-      const handle = setT(...a);
+    scope.setTimeout = function (callback: unknown, ...a: unknown[]): Handle {
+      if (typeof callback !== "function") return setT(callback, ...a);
+      // A one-shot leaves the set as it fires (a runtime's handle may not say so).
+      const handle: Handle = setT(function (this: unknown, ...b: unknown[]) {
+        pendingTimers.delete(handle);
+        return (callback as (...b: unknown[]) => unknown).apply(this, b);
+      }, ...a);
       note(pendingTimers, handle);
       return handle;
     };
@@ -151,8 +156,12 @@ function wrapFunctions(): void {
       return handle;
     };
     if (typeof setImm === "function") {
-      scope.setImmediate = function (...a: unknown[]): Immediate {
-        const handle = setImm(...a);
+      scope.setImmediate = function (callback: unknown, ...a: unknown[]): Immediate {
+        if (typeof callback !== "function") return setImm(callback, ...a);
+        const handle: Immediate = setImm(function (this: unknown, ...b: unknown[]) {
+          pendingImmediates.delete(handle);
+          return (callback as (...b: unknown[]) => unknown).apply(this, b);
+        }, ...a);
         note(pendingImmediates, handle);
         return handle;
       };
