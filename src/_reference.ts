@@ -149,7 +149,7 @@ export function refuseUntravelable(
   return source;
 }
 
-/** A frame of the runtime's own code (`ext:deno_node/…`, `node:internal/…`). */
+/** A frame of the runtime's own code (`ext:deno_node/...`, `node:internal/...`). */
 const RUNTIME_FRAME = /^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;
 
 /**
