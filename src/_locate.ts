@@ -163,18 +163,21 @@ export async function locateExport(
 function declarations(
   text: string,
   name: string,
-): { top: "exported" | "local" | undefined; nested: boolean } {
+): { top: "exported" | "local" | undefined; nested: boolean; indented: boolean } {
   const escaped = name.replace(/[$]/g, "\\$");
   const declaration = new RegExp(`\\bfunction\\s*\\*?\\s*${escaped}\\s*\\(`, "g");
   let top: "exported" | "local" | undefined;
   let nested = false;
+  let indented = false; // a declaration statement inside a function or a block
   for (const m of text.matchAll(declaration)) {
     const lineStart = text.lastIndexOf("\n", m.index) + 1;
     const before = text.slice(lineStart, m.index);
     if (/^\s*(?:\/\/|\/?\*)/.test(before)) continue; // in a comment
     const at = /^(export\s+(?:default\s+)?)?(?:async\s+)?$/.exec(before);
-    if (at === null) nested = true;
-    else if (at[1] !== undefined) top = "exported";
+    if (at === null) {
+      nested = true;
+      if (/^\s+(?:async\s+)?$/.test(before)) indented = true;
+    } else if (at[1] !== undefined) top = "exported";
     else top ??= "local";
   }
   if (top === "local") {
@@ -184,7 +187,7 @@ function declarations(
     );
     if (listed.test(text)) top = "exported";
   }
-  return { top, nested };
+  return { top, nested, indented };
 }
 
 /**
@@ -267,7 +270,7 @@ export function refuseUnexported(
     texts.set(module, text);
   }
   if (text === undefined) return;
-  const { top, nested } = declarations(text, name);
+  const { top, indented } = declarations(text, name);
   if (top === "exported") return;
   if (top === "local") {
     throw new TypeError(
@@ -276,5 +279,7 @@ export function refuseUnexported(
       }`,
     );
   }
-  if (nested) throw new TypeError(`${action}: ${closureMessage(name, module)}`);
+  // Only an indented declaration is surely a closure (`const f = function f() {}` at
+  // the top level is not): the others are looked for when the code travels.
+  if (indented) throw new TypeError(`${action}: ${closureMessage(name, module)}`);
 }
