@@ -244,6 +244,8 @@ export function notExportedMessage(
 
 /** Module texts read by {@linkcode refuseUnexported}, per URL (once per thread). */
 const texts = new Map<string, string | undefined>();
+/** What a module's text declares of a name, per module and name. */
+const verdicts = new Map<string, ReturnType<typeof declarations>>();
 
 /**
  * Refuses, where it is created, a function that its module declares but does not
@@ -270,7 +272,10 @@ export function refuseUnexported(
     texts.set(module, text);
   }
   if (text === undefined) return;
-  const { top, indented } = declarations(text, name);
+  const key = `${module}\n${name}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) verdicts.set(key, verdict = declarations(text, name));
+  const { top, indented } = verdict;
   if (top === "exported") return;
   if (top === "local") {
     throw new TypeError(
