@@ -35,8 +35,9 @@ Deno.test("no road leaves an ended thread's timers or late errors to the next th
     // A rejection with no handler is its own thread's, before its end or after it (I/O).
     "excepthook: Error: early rejection in earlyRejection",
     "excepthook: NotFound: No such file or directory (os error 2): readfile '/nonexistent/file' in ioRejection",
-    // A microtask chain runs out before the next thread starts (a macrotask between).
-    "microtask chain of microtasks ran in (no thread)",
+    // A microtask chain runs out before the next thread starts (a macrotask between),
+    // and currentThread() there is still its own thread.
+    "microtask chain of microtasks ran in microtasks",
     // Every thread ran in one reused Worker: what did not print did not run there.
     "this Worker ran 31 threads",
     "end",
