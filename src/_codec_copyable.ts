@@ -93,7 +93,13 @@ export function lostKey(
     const keys = Object.keys(value);
     if (kind === "other") {
       if (keys.length > 0) return keys[0];
-    } else if (keys.length > 0 && !INDEX.test(keys[keys.length - 1])) {
+    } else if (
+      keys.length > 0 &&
+      // The common case, no holes and no extra key: the last key is the last index.
+      !(keys.length === (value as unknown[]).length &&
+        keys[keys.length - 1] === String(keys.length - 1)) &&
+      !INDEX.test(keys[keys.length - 1])
+    ) {
       let first = keys.length - 1;
       while (first > 0 && !INDEX.test(keys[first - 1])) first--;
       return keys[first];
