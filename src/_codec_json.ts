@@ -36,8 +36,6 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-        // JSON text drops an extra property: the codec's road refuses it, saying where.
-        if (lostKey(v, "array") !== undefined) return false;
         let numbers = 0;
         let strings = 0;
         for (let i = 0; i < v.length; i++) {
@@ -48,7 +46,11 @@ export function isJSON(v: unknown, depth: number): boolean {
         }
         // A large array of numbers only, or strings only, is faster in the codec's
         // column form (one Float64Array, one joined string) than as JSON text.
-        return v.length < COLUMNS_MIN || (numbers < v.length && strings < v.length);
+        if (v.length >= COLUMNS_MIN && (numbers === v.length || strings === v.length)) {
+          return false;
+        }
+        // JSON text drops an extra property: the codec's road refuses it, saying where.
+        return lostKey(v, "array") === undefined;
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
