@@ -104,6 +104,7 @@ export {
 import {
   cannotCopy,
   hasMethods,
+  lostKey,
   PASS_THROUGH,
   type PathKey,
   pathOf,
@@ -289,6 +290,7 @@ function encodeOnce(
       return token;
     }
     if (Array.isArray(obj)) {
+      refuseLost(obj, "array");
       if (obj.length >= COLUMNS_MIN && Object.getPrototypeOf(obj) === Array.prototype) {
         const token = columns(obj);
         if (token !== undefined) return token;
@@ -299,12 +301,14 @@ function encodeOnce(
       return out;
     }
     if (obj instanceof Map) {
+      refuseLost(obj, "other");
       const out = new Map();
       seen.set(obj, out);
       for (const [k, val] of obj) out.set(child(k, " key"), child(val, " value"));
       return out;
     }
     if (obj instanceof Set) {
+      refuseLost(obj, "other");
       const out = new Set();
       seen.set(obj, out);
       for (const item of obj) out.add(child(item, " item"));
@@ -338,6 +342,7 @@ function encodeOnce(
     }
     for (let i = 0; i < PASS_THROUGH.length; i++) {
       if (obj instanceof PASS_THROUGH[i]) {
+        if (!(obj instanceof Blob)) refuseLost(obj, "other");
         seen.set(obj, obj);
         return obj;
       }
@@ -359,12 +364,37 @@ function encodeOnce(
         `to share it, make ${name} extend Shareable (it then arrives as a ${name}, its fields shared), or give it a [kTravel]() method (README: "What crosses, and how"); else pass a plain object`,
       );
     }
+    refuseLost(obj, "object");
     const out: Record<string, unknown> = {};
     seen.set(obj, out);
     for (const key of Object.keys(obj)) {
       out[key] = child((obj as Record<string, unknown>)[key], key);
     }
     return out;
+  };
+  /** Refuses a value with a key that its copy would lose (see `lostKey`). */
+  const refuseLost = (obj: object, kind: "array" | "object" | "other"): void => {
+    const key = lostKey(obj, kind);
+    if (key === undefined) return;
+    if (typeof key === "symbol") {
+      refuse(
+        `${kind === "array" ? "an array" : "an object"} with the symbol key ${
+          String(key)
+        }`,
+        "a symbol is its thread's own and a copy drops symbol keys: use a string key",
+      );
+    }
+    const name = JSON.stringify(key);
+    if (kind === "array") {
+      refuse(
+        `an array with the property ${name} besides its items`,
+        `a copy keeps only the items, so the property would be lost: pass an object that holds both instead (\`{ items, ${name}: \u2026 }\`)`,
+      );
+    }
+    refuse(
+      `${describe(obj)} with the property ${name}`,
+      "a copy keeps only its contents, so the property would be lost: pass an object that holds both instead",
+    );
   };
   /** A large plain array in column form (`_codec_columns.ts`), if it has one. */
   const columns = (array: unknown[]): object | undefined => {

@@ -37,6 +37,7 @@
  */
 
 import { kTravel } from "./_codec_kinds.ts";
+import { lostKey } from "./_codec_copyable.ts";
 
 /** Fewest elements for the column form (below, the element-by-element road is cheaper). */
 export const COLUMNS_MIN = 128;
@@ -185,6 +186,8 @@ export function recordColumns(
     if (proto !== Object.prototype && proto !== null) return give();
     // A plain object may travel by its own [kTravel]() (a symbol key Object.keys skips).
     if ((record as { [kTravel]?: unknown })[kTravel] !== undefined) return give();
+    // A symbol key (which Object.keys skips): the element-by-element road refuses it.
+    if (lostKey(record, "object") !== undefined) return give();
     const own = Object.keys(record);
     if (own.length !== width) return give();
     for (let k = 0; k < width; k++) {
@@ -296,7 +299,10 @@ export function jsonTree(
         if (at > deepest) return false;
         const proto = Object.getPrototypeOf(v);
         if (Array.isArray(v)) {
-          if (proto !== Array.prototype || !claim(v)) return false;
+          if (proto !== Array.prototype || lostKey(v, "array") !== undefined) {
+            return false;
+          }
+          if (!claim(v)) return false;
           claimed.push(v);
           for (let i = 0; i < v.length; i++) {
             if (!(i in v) || !exact(v[i], at + 1)) return false;
@@ -304,7 +310,10 @@ export function jsonTree(
           return true;
         }
         if (proto !== Object.prototype && proto !== null) return false;
-        if ((v as { [kTravel]?: unknown })[kTravel] !== undefined || !claim(v)) {
+        if (
+          (v as { [kTravel]?: unknown })[kTravel] !== undefined ||
+          lostKey(v, "object") !== undefined || !claim(v)
+        ) {
           return false;
         }
         claimed.push(v);

@@ -68,3 +68,46 @@ export function pathOf(
   }
   return out || "the value";
 }
+
+/** An array index as `Object.keys` lists it (`"0"`, `"17"`, not `"01"` or `"-1"`). */
+const INDEX = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * The first own enumerable key that a copy would lose: of an array, a key that is not an
+ * index (`a.label = "x"`); of a `Map`, `Set`, `Date` or `RegExp`, any key; of any of
+ * these or of a plain object, a symbol key. Structured clone keeps an array's extra keys
+ * but drops the others; the codec refuses them all rather than lose one silently.
+ *
+ * Costs one `Object.keys` for an array or a collection (V8 lists the indices first, so
+ * the last key tells), one `Object.getOwnPropertySymbols` for a plain object.
+ *
+ * @param kind `"array"`, `"object"` (a plain object: only symbol keys count) or
+ * `"other"` (every key counts).
+ * @returns The key, or `undefined` if the copy keeps everything.
+ */
+export function lostKey(
+  value: object,
+  kind: "array" | "object" | "other",
+): string | symbol | undefined {
+  if (kind !== "object") {
+    const keys = Object.keys(value);
+    if (kind === "other") {
+      if (keys.length > 0) return keys[0];
+    } else if (
+      keys.length > 0 &&
+      // The common case, no holes and no extra key: the last key is the last index.
+      !(keys.length === (value as unknown[]).length &&
+        keys[keys.length - 1] === String(keys.length - 1)) &&
+      !INDEX.test(keys[keys.length - 1])
+    ) {
+      let first = keys.length - 1;
+      while (first > 0 && !INDEX.test(keys[first - 1])) first--;
+      return keys[first];
+    }
+  }
+  const symbols = Object.getOwnPropertySymbols(value);
+  for (let i = 0; i < symbols.length; i++) {
+    if (Object.prototype.propertyIsEnumerable.call(value, symbols[i])) return symbols[i];
+  }
+  return undefined;
+}

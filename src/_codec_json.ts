@@ -17,6 +17,7 @@
  * @module
  */
 import { COLUMNS_MIN } from "./_codec_columns.ts";
+import { lostKey } from "./_codec_copyable.ts";
 
 /**
  * Whether `v` survives a JSON round trip unchanged (depth-limited: cycles go to v8),
@@ -45,10 +46,15 @@ export function isJSON(v: unknown, depth: number): boolean {
         }
         // A large array of numbers only, or strings only, is faster in the codec's
         // column form (one Float64Array, one joined string) than as JSON text.
-        return v.length < COLUMNS_MIN || (numbers < v.length && strings < v.length);
+        if (v.length >= COLUMNS_MIN && (numbers === v.length || strings === v.length)) {
+          return false;
+        }
+        // JSON text drops an extra property: the codec's road refuses it, saying where.
+        return lostKey(v, "array") === undefined;
       }
       const proto = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return false;
+      if (lostKey(v, "object") !== undefined) return false; // a symbol key
       for (const key in v) {
         if (!Object.hasOwn(v, key)) return false;
         if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;

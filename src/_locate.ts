@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { readTextFile } from "./_platform.ts";
 import { importModule, loadedModule, loadedModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
@@ -154,6 +155,42 @@ export async function locateExport(
 }
 
 /**
+ * The declarations of the function `name` in a module's text: whether one is at the top
+ * level of the module (`function name(`, `export function name(` at the start of a line)
+ * and whether one is nested (indented, or inside an expression: `new Thread({ target:
+ * function work() {...} })`), that is, a closure.
+ */
+function declarations(
+  text: string,
+  name: string,
+): { top: "exported" | "local" | undefined; nested: boolean; indented: boolean } {
+  const escaped = name.replace(/[$]/g, "\\$");
+  const declaration = new RegExp(`\\bfunction\\s*\\*?\\s*${escaped}\\s*\\(`, "g");
+  let top: "exported" | "local" | undefined;
+  let nested = false;
+  let indented = false; // a declaration statement inside a function or a block
+  for (const m of text.matchAll(declaration)) {
+    const lineStart = text.lastIndexOf("\n", m.index) + 1;
+    const before = text.slice(lineStart, m.index);
+    if (/^\s*(?:\/\/|\/?\*)/.test(before)) continue; // in a comment
+    const at = /^(export\s+(?:default\s+)?)?(?:async\s+)?$/.exec(before);
+    if (at === null) {
+      nested = true;
+      if (/^\s+(?:async\s+)?$/.test(before)) indented = true;
+    } else if (at[1] !== undefined) top = "exported";
+    else top ??= "local";
+  }
+  if (top === "local") {
+    // Exported by a list (`export { name }`, `export { name as other }`) or as default.
+    const listed = new RegExp(
+      `\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}|\\bexport\\s+default\\s+${escaped}\\b`,
+    );
+    if (listed.test(text)) top = "exported";
+  }
+  return { top, nested, indented };
+}
+
+/**
  * Finds, in the text of the local modules among `modules`, a declaration of the
  * function `name` that is not at the top level of its module (indented, or inside an
  * expression: `new Thread({ target: function work() {...} })`), that is, a closure. Used
@@ -165,8 +202,6 @@ export async function nestedDeclaration(
   modules: readonly string[],
   name: string,
 ): Promise<string | undefined> {
-  const escaped = name.replace(/[$]/g, "\\$");
-  const declaration = new RegExp(`\\bfunction\\s*\\*?\\s*${escaped}\\s*\\(`, "g");
   for (const url of modules) {
     if (!url.startsWith("file:")) continue;
     let text: string;
@@ -175,11 +210,81 @@ export async function nestedDeclaration(
     } catch {
       continue;
     }
-    for (const m of text.matchAll(declaration)) {
-      const lineStart = text.lastIndexOf("\n", m.index) + 1;
-      const before = text.slice(lineStart, m.index);
-      if (!/^(?:export\s+(?:default\s+)?)?(?:async\s+)?$/.test(before)) return url;
-    }
+    if (declarations(text, name).nested) return url;
   }
   return undefined;
+}
+
+/** The words for a function declared as a closure (see {@linkcode nestedDeclaration}). */
+export function closureMessage(name: string, module: string): string {
+  return `the function ${name} is declared inside a function or a block of ${module} (a closure), not at the top level of its module: a thread imports its code by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}\u2026\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`;
+}
+
+/**
+ * The words for code that no module exports: `misses` says what each module searched
+ * lacks, `option` how to name the module (for code that has a `module` option).
+ */
+export function notExportedMessage(
+  what: "function" | "class",
+  name: string,
+  misses: readonly string[],
+  option?: string,
+): string {
+  const fix = `export it (\`export ${
+    what === "class" ? "class" : "function"
+  } ${name}\u2026\`)`;
+  return `the ${what} ${name} cannot be found by reference: ${
+    misses.join("; ")
+  }, nor does any module it imports statically; ${
+    option === undefined
+      ? `${fix} from the module that declares it: code travels to another thread by reference, found by its module and its exported name`
+      : `${fix} and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`
+  }`;
+}
+
+/** Module texts read by {@linkcode refuseUnexported}, per URL (once per thread). */
+const texts = new Map<string, string | undefined>();
+/** What a module's text declares of a name, per module and name. */
+const verdicts = new Map<string, ReturnType<typeof declarations>>();
+
+/**
+ * Refuses, where it is created, a function that its module declares but does not
+ * export, or declares only as a closure (a Barrier's action, which a thread would not
+ * find). Read from the module's text (synchronously, once per module), since the
+ * module may still be evaluating; a function the text does not declare (imported from
+ * another module) passes, and is looked for when it travels.
+ *
+ * @throws {TypeError} If `module` declares `name` only as a closure or without export.
+ */
+export function refuseUnexported(
+  name: string,
+  module: string | undefined,
+  action: string,
+): void {
+  if (module === undefined || !module.startsWith("file:") || ofLibrary(module)) return;
+  let text = texts.get(module);
+  if (!texts.has(module)) {
+    try {
+      text = readFileSync(new URL(module), "utf8");
+    } catch {
+      text = undefined; // unreadable: checked when it travels
+    }
+    texts.set(module, text);
+  }
+  if (text === undefined) return;
+  const key = `${module}\n${name}`;
+  let verdict = verdicts.get(key);
+  if (verdict === undefined) verdicts.set(key, verdict = declarations(text, name));
+  const { top, indented } = verdict;
+  if (top === "exported") return;
+  if (top === "local") {
+    throw new TypeError(
+      `${action}: ${
+        notExportedMessage("function", name, [`${module} does not export ${name}`])
+      }`,
+    );
+  }
+  // Only an indented declaration is surely a closure (`const f = function f() {}` at
+  // the top level is not): the others are looked for when the code travels.
+  if (indented) throw new TypeError(`${action}: ${closureMessage(name, module)}`);
 }

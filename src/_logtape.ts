@@ -29,11 +29,18 @@
  * Worker's {@linkcode loadLogTape} then imports it from the cache, between threads
  * (before a thread's code loads, or once it has ended), never inside a logger call.
  *
+ * If the main thread cannot load LogTape (Deno with `--no-npm`, or offline with a cold
+ * cache; Node or Bun without it in `node_modules`), the library still loads and the
+ * adapter logs without LogTape. The failure is said once on stderr (what failed, how to
+ * fix it) when the adapter is first used (a logger looks LogTape up), or when the load
+ * fails if that came first; a program that never logs hears nothing.
+ *
  * @module
  */
 import type * as LogTape from "npm:@logtape/logtape@^2.4.2";
 import { isMainThread } from "node:worker_threads";
 import { isDeno } from "./_platform.ts";
+import { writeStderr } from "./_output.ts";
 
 let loaded: typeof LogTape | undefined;
 let loading: Promise<typeof LogTape> | undefined;
@@ -76,6 +83,10 @@ export function findLogTapeLogger(
   category: readonly string[],
 ): LogTape.Logger | undefined {
   if (loaded !== undefined) return loaded.getLogger(category);
+  if (!adapterUsed) {
+    adapterUsed = true;
+    reportFailure();
+  }
   const root = (globalThis as Record<symbol, LogTape.Logger | undefined>)[ROOT];
   if (root == null) return undefined;
   return category.length === 0 ? root : root.getChild(category as [string, ...string[]]);
@@ -96,7 +107,37 @@ export function logTapeLoaded(): boolean {
   return loaded !== undefined;
 }
 
+/** Why the main thread's load of LogTape failed, once it has. */
+let failure: unknown;
+/** Whether the adapter has been used in this thread (a logger looked LogTape up). */
+let adapterUsed = false;
+let reported = false;
+
+/** The words of a failed load: what failed, what still works, how to fix it. */
+function failureMessage(error: unknown): string {
+  const specifier = isDeno ? "npm:@logtape/logtape@^2.4.2" : "@logtape/logtape";
+  const fix = isDeno
+    ? "let Deno fetch it (run without --no-npm; with --cached-only, run once online or `deno install` first)"
+    : "install it next to the program (`npm install @logtape/logtape`, or `npx jsr add @threading/threading`)";
+  return `threading: the logging adapter cannot load LogTape (${specifier}): ${
+    (error as Error)?.message ?? String(error)
+  }. Records go to basicConfig's handler or, from WARNING up, to stderr; a LogTape configuration of this library's copy is not used. To fix it, ${fix}.\n`;
+}
+
+/** Says once, on stderr, that LogTape failed to load, once both it failed and the adapter was used. */
+function reportFailure(): void {
+  if (reported || failure === undefined || !adapterUsed) return;
+  reported = true;
+  writeStderr(failureMessage(failure));
+}
+
 // Started, not awaited: a top-level await would make every module that imports this one
 // an async module, in every Worker too (see the entry's note in `_pool.ts`). Until it
-// has loaded, logger calls find LogTape's tree as a Worker does.
-if (isMainThread) loadLogTape().catch(() => {});
+// has loaded, logger calls find LogTape's tree as a Worker does. A failure is said once
+// the program uses the adapter (not to a program that never logs).
+if (isMainThread) {
+  loadLogTape().catch((error) => {
+    failure = error ?? new Error("unknown error");
+    reportFailure();
+  });
+}

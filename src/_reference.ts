@@ -100,3 +100,80 @@ export function findExport(
   }
   return undefined;
 }
+
+/** The source text of a built-in (or bound) function. */
+const NATIVE = /\{\s*\[native code\]\s*\}$/;
+
+/** The source text of an arrow function: parameters, then `=>`. */
+const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
+
+/**
+ * Refuses a function that cannot travel by reference, whatever module it is in: an
+ * arrow function, a bound, anonymous or built-in function, a class. Used for a
+ * thread's target and a Barrier's action, with the same words.
+ *
+ * @param what How the message names the function: `"the target"`, `"the action"`.
+ * @param action The message's prefix: `"Cannot start Thread-1"`.
+ * @returns The function's source text (what a thread compares the export with).
+ * @throws {TypeError} If `fn` cannot travel, saying what to pass instead.
+ */
+export function refuseUntravelable(
+  fn: (...args: never[]) => unknown,
+  what: string,
+  action: string,
+): string {
+  const source = Function.prototype.toString.call(fn);
+  if (ARROW.test(source)) {
+    throw new TypeError(
+      `${action}: ${what} is an arrow function; arrow functions and closures cannot travel to another thread, which imports its code by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
+    );
+  }
+  if (fn.name.startsWith("bound ")) {
+    throw new TypeError(
+      `${action}: ${what} is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
+    );
+  }
+  if (fn.name === "") {
+    throw new TypeError(
+      `${action}: ${what} is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it`,
+    );
+  }
+  if (NATIVE.test(source)) {
+    throw new TypeError(
+      `${action}: ${what} ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
+    );
+  }
+  if (/^class[\s{]/.test(source)) {
+    throw new TypeError(`${action}: ${what} is a class, not a function; pass a function`);
+  }
+  return source;
+}
+
+/** A frame of the runtime's own code (`ext:deno_node/...`, `node:internal/...`). */
+const RUNTIME_FRAME = /^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;
+
+/**
+ * A stack as a thread's traceback prints it: without the frames below the user's code
+ * that this library and the runtime add (the Worker's job loop, `Thread.run`, the async
+ * context), as CPython's traceback of a thread ends in the user's frames. Frames of the
+ * library between the user's (a callback the library calls) are kept, and a stack with
+ * no frame of the user's is kept whole. `error.stack` itself is never changed.
+ *
+ * @param stack The stack, as V8 (or Bun) formats it.
+ * @returns The stack without its trailing library and runtime frames.
+ */
+export function userStack(stack: string): string {
+  const lines = stack.split("\n");
+  let end = lines.length;
+  while (end > 0) {
+    const line = lines[end - 1];
+    const m = FRAME.exec(line);
+    if (m ? toModuleURL(m[2]).startsWith(LIBRARY_PREFIX) : RUNTIME_FRAME.test(line)) {
+      end--;
+    } else {
+      break;
+    }
+  }
+  if (end === lines.length || !/^\s*at /.test(lines[end - 1] ?? "")) return stack;
+  return lines.slice(0, end).join("\n");
+}

@@ -14,7 +14,7 @@ import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { idleSpin } from "./_thread_spin.ts";
-import { callerModule, definingModule } from "./_reference.ts";
+import { callerModule, definingModule, refuseUntravelable } from "./_reference.ts";
 import {
   current,
   endThread,
@@ -98,47 +98,15 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
 const checkedSources = new WeakMap<object, string>();
 
 /**
- * Refuses a target that cannot travel by reference (an arrow, bound, anonymous or
- * built-in function, a class).
+ * Refuses a target that cannot travel by reference (see `refuseUntravelable`).
  * @returns Its source text (kept, so that later starts of it skip the checks).
  */
 // deno-lint-ignore no-explicit-any
 function checkTarget(fn: (...args: any[]) => unknown, action: string): string {
-  const source = Function.prototype.toString.call(fn);
-  if (ARROW.test(source)) {
-    throw new TypeError(
-      `${action}: the target is an arrow function; arrow functions and closures cannot travel to another thread, which imports its target by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
-    );
-  }
-  if (fn.name.startsWith("bound ")) {
-    throw new TypeError(
-      `${action}: the target is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its target by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
-    );
-  }
-  if (fn.name === "") {
-    throw new TypeError(
-      `${action}: the target is an anonymous function, which cannot travel to another thread; export a named function from your module (\`export function worker() {\u2026}\`) and pass it as the target`,
-    );
-  }
-  if (NATIVE.test(source)) {
-    throw new TypeError(
-      `${action}: the target ${fn.name} is a built-in function (native code, which no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass that, as in \`export function ${fn.name}Target(...args: unknown[]) { return <its object>.${fn.name}(...args); }\`, where <its object> is what ${fn.name} belongs to (\`console\` for log, \`Math\` for max)`,
-    );
-  }
-  if (/^class[\s{]/.test(source)) {
-    throw new TypeError(
-      `${action}: the target is a class, not a function; pass a function`,
-    );
-  }
+  const source = refuseUntravelable(fn, "the target", action);
   checkedSources.set(fn, source);
   return source;
 }
-
-/** The source text of a built-in (or bound) function. */
-const NATIVE = /\{\s*\[native code\]\s*\}$/;
-
-/** The source text of an arrow function: parameters, then `=>`. */
-const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
 
 /** Module URLs known to be readable (read permission is not revoked in practice). */
 const readable = new Set<string>();

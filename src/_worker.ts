@@ -48,7 +48,13 @@ import { receiveMessageOnPort } from "node:worker_threads";
 import { bootData, current } from "./_runtime.ts";
 import { decodeWire, importModule, importModules, loadedModule } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
-import { importGraph, locateExport, nestedDeclaration } from "./_locate.ts";
+import {
+  closureMessage,
+  importGraph,
+  locateExport,
+  nestedDeclaration,
+  notExportedMessage,
+} from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
 import {
   C_JOB,
@@ -74,7 +80,7 @@ import { currentThread } from "./thread_functions.ts";
 import { excepthook, handleUncaught } from "./excepthook.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
-import { trackThreadTimers } from "./_thread_timers.ts";
+import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
@@ -92,7 +98,7 @@ async function loadExport(
   modules: readonly string[],
   name: string,
   source: string | undefined,
-  what: string,
+  what: "function" | "class",
 ): Promise<unknown> {
   const misses: string[] = [];
   for (const url of modules) {
@@ -130,22 +136,12 @@ async function loadExport(
   if (found !== undefined) return found.value;
   const nested = what === "function" ? await nestedDeclaration(modules, name) : undefined;
   if (nested !== undefined) {
-    throw new StartError(
-      "TypeError",
-      `the function ${name} is declared inside a function or a block of ${nested} (a closure), not at the top level of its module: a thread imports its target by name from its module and cannot see a closure's variables; move ${name} to the top level, export it (\`export function ${name}\u2026\`), and pass what it uses as args (data that threads change in a SharedList or SharedJSON)`,
-    );
+    throw new StartError("TypeError", closureMessage(name, nested));
   }
   const option = what === "class"
     ? `module: import.meta.resolve("./tasks.ts")`
     : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;
-  throw new StartError(
-    "TypeError",
-    `the ${what} ${name} cannot be found by reference: ${
-      misses.join("; ")
-    }, nor does any module it imports statically; export it (\`export ${
-      what === "class" ? "class" : "function"
-    } ${name}\u2026\`) and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`,
-  );
+  throw new StartError("TypeError", notExportedMessage(what, name, misses, option));
 }
 
 /**
@@ -225,7 +221,13 @@ async function runJob(job: StartJob): Promise<void> {
     loading = undefined;
     becomeIdle();
     markFailed(job, {
-      name: error instanceof StartError ? error.kind : "ThreadError",
+      // A TypeError of decoding: code that an argument names is not found (a
+      // Barrier's action, `barrier.ts`).
+      name: error instanceof StartError
+        ? error.kind
+        : error instanceof TypeError
+        ? "TypeError"
+        : "ThreadError",
       message: (error as Error)?.message ?? String(error),
     });
     return;
@@ -238,16 +240,24 @@ async function runJob(job: StartJob): Promise<void> {
   }
   running = job;
   try {
-    await thread.run();
+    await runAsThread(thread, () => thread.run());
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
+    ended = thread;
     becomeIdle();
     markEnded(job);
   }
 }
+
+/**
+ * The thread that ended last, until the job loop's end-of-task turn: a promise it
+ * rejected with no handler is reported (at the end of that task) as its own, not as
+ * "no thread" or the next thread's.
+ */
+let ended: Thread | undefined;
 
 /** Set when the job loop has ended: the Worker ends normally. */
 let loopDone = false;
@@ -293,6 +303,7 @@ async function loop(): Promise<void> {
     await runJob(job);
     forgetLocals();
     await endTask();
+    ended = undefined;
   }
   loopDone = true;
   port.close();
@@ -304,7 +315,10 @@ async function loop(): Promise<void> {
  * to the excepthook of the thread that runs, and the thread goes on.
  */
 function catchStray(error: unknown): void {
-  handleUncaught(error, current.ident === 0 ? undefined : currentThread()).catch(
+  // Whose promise or timer it was (an ended thread's pending I/O that rejects late is
+  // that thread's), else the thread that runs, else the one that just ended.
+  const origin = threadOfContext() as Thread | undefined;
+  handleUncaught(error, origin ?? (current.ident === 0 ? ended : currentThread())).catch(
     () => {},
   );
 }

@@ -43,8 +43,9 @@ import {
 } from "./_futex.ts";
 import { isIdle, lock, lockAsync, unlock } from "./_lock_algorithm.ts";
 import { carveView } from "./_slab.ts";
-import { callerModule, findExport } from "./_reference.ts";
-import { findLoaded } from "./_locate.ts";
+import { callerModule, findExport, refuseUntravelable } from "./_reference.ts";
+import { findLoaded, notExportedMessage, refuseUnexported } from "./_locate.ts";
+import { isMainThread } from "node:worker_threads";
 import { BrokenBarrierError } from "./errors.ts";
 import { track, untrack } from "./_reclaim.ts";
 import { KIND_BARRIER, noteCreation, recordCreation, stampId } from "./_waits.ts";
@@ -91,6 +92,7 @@ interface Party {
 }
 
 let revived: Head | undefined;
+
 let wordsOf: (barrier: Barrier) => Int32Array;
 
 const LOCK: Step = { op: "lock" };
@@ -158,6 +160,10 @@ export class Barrier {
       this.#parties = head.parties;
       this.#timeout = head.timeout;
       this.#ref = head.action;
+      // In a thread, the action is looked up as the barrier arrives (its module and
+      // their static imports are loaded then): one it cannot find fails that start()
+      // (or that get()) with a TypeError, not the wait of the last party.
+      if (!isMainThread) this.#resolveAction();
       return;
     }
     if (typeof parties !== "number") {
@@ -173,15 +179,19 @@ export class Barrier {
       );
     }
     if (action !== undefined && action !== null) {
-      if (typeof action !== "function" || !action.name) {
+      if (typeof action !== "function") {
         throw new TypeError(
           `Cannot create Barrier: action must be a named function exported by its module (it runs in whichever thread arrives last), received ${
             describe(action)
           }`,
         );
       }
+      // Checked here as a thread's target is at start(): an action travels the same way.
+      const source = refuseUntravelable(action, "the action", "Cannot create Barrier");
+      const module = callerModule();
+      refuseUnexported(action.name, module, "Cannot create Barrier");
       this.#action = action;
-      this.#ref = { name: action.name, source: String(action), module: callerModule() };
+      this.#ref = { name: action.name, source, module };
     }
     this.#timeout = waitTimeout(timeout, "Cannot create Barrier");
     this.#parties = parties;
@@ -476,10 +486,13 @@ export class Barrier {
       // Exported by a module that the named one imports (see `_locate.ts`).
       findLoaded(name, source, (v) => typeof v === "function")?.value;
     if (typeof found !== "function") {
+      const miss = ns !== undefined && Object.hasOwn(ns, name)
+        ? `${module} exports a different ${name}`
+        : `${module ?? "the module that created the barrier"} does not export ${name}`;
       throw new TypeError(
-        `Cannot run the action of Barrier: function ${name} is not exported by ${
-          module ?? "the module that created the barrier"
-        }; export it (an action runs in whichever thread arrives last, and travels by reference, as a thread target)`,
+        `Cannot use the action of Barrier: ${
+          notExportedMessage("function", name, [miss])
+        }`,
       );
     }
     return this.#action = found as BarrierAction;

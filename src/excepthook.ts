@@ -9,7 +9,7 @@
 import { explainCopy, importModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
-import { callerModule, findExport } from "./_reference.ts";
+import { callerModule, findExport, userStack } from "./_reference.ts";
 import {
   readSharedText,
   SharedTextKey,
@@ -48,7 +48,9 @@ export function excepthook(args: ExceptHookArgs): void {
   const name = args.thread?.name ?? String(getIdent());
   const value = args.excValue;
   const detail = value instanceof Error
-    ? (value.stack ?? `${value.name}: ${value.message}`)
+    ? (value.stack === undefined
+      ? `${value.name}: ${value.message}`
+      : userStack(value.stack)) // without the library's frames below the user's
     : `Uncaught ${describe(value)}`;
   writeStderr(`Exception in thread ${name}:\n${detail}\n`);
 }

@@ -21,6 +21,7 @@ import {
   setState,
 } from "./_thread_state.ts";
 import { Thread } from "./thread.ts";
+import { threadOfContext } from "./_thread_timers.ts";
 
 let mainHandle: Thread | undefined;
 
@@ -46,6 +47,12 @@ function makeMain(): Thread {
 export function currentThread(): Thread {
   if (here.currentThread !== undefined) return here.currentThread;
   if (runtime.isMain) return here.currentThread = mainThread();
+  // Between threads of a Worker, the code still running (a microtask) is the ended
+  // thread's: its own async context says which (`_thread_timers.ts`).
+  if (current.ident === 0) {
+    const own = threadOfContext();
+    if (own !== undefined) return own as Thread;
+  }
   // Its own record: the slot holds it while the thread runs.
   return handleFor(current.slot, current.ident)!;
 }

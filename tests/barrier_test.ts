@@ -24,6 +24,10 @@ export function failingAction() {
 /** A named action that no module exports. */
 function hiddenAction() {}
 
+/** An action exported by a list (`export { listedAction }`). */
+function listedAction() {}
+export { listedAction };
+
 /** Turns the event loop until `done()` holds (an async wait registers over some turns). */
 async function until(done: () => boolean, ms = 10_000): Promise<void> {
   const deadline = performance.now() + ms;
@@ -78,7 +82,7 @@ Deno.test("Barrier refuses bad parties, actions and timeouts", () => {
   assert.throws(() => new Barrier("2" as never), TypeError);
   assert.throws(
     () => new Barrier(2, () => {}),
-    /action must be a named function exported/,
+    /the action is an arrow function/,
   );
   assert.throws(() => new Barrier(2, 5 as never), TypeError);
   assert.throws(() => new Barrier(2, undefined, NaN), RangeError);
@@ -209,21 +213,51 @@ Deno.test("Barrier action runs in the thread that arrives last", async () => {
   await shutdown();
 });
 
-Deno.test("Barrier action that is not exported: the last thread gets a TypeError saying so", async () => {
-  const out = ints();
-  const text = bytes();
-  const b = new Barrier(2, hiddenAction);
-  const first = b.waitAsync();
-  const t = new Thread({ target: partyOnce, args: [b, out, 0, text] });
-  t.start();
-  await assert.rejects(first, BrokenBarrierError);
-  await t.joinAsync();
-  assert.equal(out[0], 3);
-  const message = new TextDecoder().decode(text.slice(0, out[15]));
-  assert.match(
-    message,
-    /^TypeError: Cannot run the action of Barrier: function hiddenAction is not exported by .*barrier_test\.ts; export it/,
+Deno.test("Barrier action that cannot travel is refused at construction, in the words of a Thread target", () => {
+  // Declared here, not exported: the same advice as a target that is not exported.
+  assert.throws(() => new Barrier(2, hiddenAction), {
+    name: "TypeError",
+    message: new RegExp(
+      "^Cannot create Barrier: the function hiddenAction cannot be found by reference: .*barrier_test\\.ts does not export hiddenAction, nor does any module it imports statically; export it \\(`export function hiddenAction\u2026`\\)",
+    ),
+  });
+  // A closure (declared in a function) is refused as a closure.
+  function nestedAction() {}
+  assert.throws(() => new Barrier(2, nestedAction), {
+    name: "TypeError",
+    message:
+      /^Cannot create Barrier: the function nestedAction is declared inside a function or a block of .*barrier_test\.ts \(a closure\)/,
+  });
+  // A named arrow function, a bound, a built-in function and a class: the target's words.
+  const arrowAction = () => {};
+  assert.throws(() => new Barrier(2, arrowAction), {
+    name: "TypeError",
+    message:
+      /^Cannot create Barrier: the action is an arrow function; arrow functions and closures cannot travel/,
+  });
+  assert.throws(
+    () => new Barrier(2, countAction.bind(null)),
+    /the action is a bound function/,
   );
+  assert.throws(() => new Barrier(2, Math.max), /the action max is a built-in function/);
+  assert.throws(() => new Barrier(2, class A {} as never), /the action is a class/);
+  // Exported ones pass, whether exported in place or by a list.
+  assert.equal(new Barrier(2, countAction).parties, 2);
+  assert.equal(new Barrier(2, listedAction).parties, 2);
+});
+
+Deno.test("Barrier action that the creating module does not declare: start() refuses it with a TypeError, before any wait", async () => {
+  const { hidden } = await import("./fixtures/hidden_action.ts");
+  const b = new Barrier(2, hidden());
+  const out = ints();
+  const t = new Thread({ target: partyOnce, args: [b, out, 0, bytes()] });
+  assert.throws(() => t.start(), {
+    name: "TypeError",
+    message:
+      /the function elsewhereAction cannot be found by reference: .*barrier_test\.ts does not export elsewhereAction, nor does any module it imports statically; export it \(`export function elsewhereAction\u2026`\)/,
+  });
+  assert.equal(out[0], 0); // the thread never ran: no party waited
+  assert.ok(barrierIsIdle(b));
   await shutdown();
 });
 

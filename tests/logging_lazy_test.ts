@@ -36,3 +36,40 @@ Deno.test("a thread that does not use LogTape does not load it; one that configu
     "no thread ran on a reused Worker",
   );
 });
+
+Deno.test("LogTape that cannot load in the main thread is said once, when the adapter is first used, with how to fix it; never to a program that does not log", async () => {
+  const program = new URL("./fixtures/logtape_unloadable.ts", import.meta.url).pathname;
+  const notice =
+    /^threading: the logging adapter cannot load LogTape \(npm:@logtape\/logtape@\^2\.4\.2\): npm specifiers were requested; but --no-npm is specified.*\. Records go to basicConfig's handler or, from WARNING up, to stderr; a LogTape configuration of this library's copy is not used\. To fix it, let Deno fetch it \(run without --no-npm; with --cached-only, run once online or `deno install` first\)\.$/;
+  for (const mode of ["early", "late", "quiet"]) {
+    const { stdout, stderr, success } = await runDeno(
+      ["run", "--no-npm", "--allow-read", program, mode],
+      { timeoutMs: 120_000, stdin: "null" },
+    );
+    assert.ok(success, `${mode}: ${stderr}`);
+    assert.equal(stdout, "end\n", mode);
+    const lines = stderr.trimEnd().split("\n").filter((line) => line !== "");
+    if (mode === "quiet") {
+      assert.deepEqual(lines, [], mode);
+      continue;
+    }
+    // The records still reach stderr (Python's last resort); the notice comes once,
+    // first when the load had failed before the first record, else as it fails.
+    assert.deepEqual(
+      lines.filter((line) => !notice.test(line)),
+      // logging.warning() sets up basicConfig, as Python's does.
+      [
+        "WARNING:root:first record",
+        "WARNING:app:second record",
+        "WARNING:app:from a thread",
+      ],
+      mode,
+    );
+    assert.equal(
+      lines.filter((line) => notice.test(line)).length,
+      1,
+      `${mode}: ${stderr}`,
+    );
+    if (mode === "late") assert.match(lines[0], notice);
+  }
+});

@@ -36,8 +36,16 @@ Deno.test("an uncaught error goes to the excepthook: default output, then a hook
     stderr,
     /^Exception in thread first:\nRangeError: bad value in thread\n\s+at fails/m,
   );
+  // The printed traceback ends in the user's frames (as CPython's): none of the
+  // library's job loop or the runtime's below them; error.stack itself keeps them.
+  const traceback = stderr.slice(stderr.indexOf("Exception in thread first:"));
+  const frames = traceback.split("\n").filter((line) => /^\s+at /.test(line));
+  assert.ok(frames.length > 0, stderr);
+  assert.ok(frames.every((line) => line.includes("excepthook.ts")), traceback);
+  assert.ok(!/_worker\.ts|src\/thread\.ts|ext:|node:/.test(traceback), traceback);
   assert.ok(stdout.includes("joined first, alive=false"));
   assert.ok(stdout.includes("hook: RangeError: bad value in thread in second"), stdout);
+  assert.match(stdout, /hook stack has the library's frames: true/);
   assert.ok(!stderr.includes("Exception in thread second"));
   assert.ok(stdout.indexOf("hook:") < stdout.indexOf("joined second"));
 });

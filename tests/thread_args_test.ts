@@ -102,3 +102,111 @@ Deno.test("a Thread subclass's fields are a read-only copy in its thread: a resu
   assert.equal(out.get(), "1");
   await shutdown();
 });
+
+export function receives(_value: unknown): void {}
+
+Deno.test("a copy loses nothing silently: extra properties of an array, a Map, a Set, a Date, a RegExp and symbol keys are refused on every road, saying where and what to pass", () => {
+  const big = Array.from({ length: 300 }, (_, i) => i); // the column road
+  const records = Array.from({ length: 300 }, (_, i) => ({ i })); // the records road
+  const tree = Array.from({ length: 300 }, (_, i) => ({ i, tags: [i, "x"] })); // JSON tree
+  const cases: [string, unknown, RegExp][] = [
+    [
+      "array",
+      Object.assign([1, 2], { label: "x" }),
+      /is an array with the property "label" besides its items, which cannot cross threads; a copy keeps only the items, so the property would be lost: pass an object that holds both instead \(`\{ items, "label": … \}`\)/,
+    ],
+    [
+      "large array",
+      Object.assign(big, { label: "x" }),
+      /is an array with the property "label" besides its items/,
+    ],
+    [
+      "array of records",
+      Object.assign(records, { n: 1 }),
+      /is an array with the property "n" besides its items/,
+    ],
+    [
+      "nested in a JSON tree",
+      (tree[7].tags as unknown as Record<string, unknown>).extra = 1,
+      /unused/,
+    ],
+    [
+      "map",
+      Object.assign(new Map([[1, 2]]), { label: "x" }),
+      /is an instance of Map with the property "label", which cannot cross threads; a copy keeps only its contents/,
+    ],
+    [
+      "set",
+      Object.assign(new Set([1]), { label: "x" }),
+      /is an instance of Set with the property "label"/,
+    ],
+    [
+      "date",
+      Object.assign(new Date(0), { label: "x" }),
+      /is an instance of Date with the property "label"/,
+    ],
+    [
+      "regexp",
+      Object.assign(/a/g, { label: "x" }),
+      /is an instance of RegExp with the property "label"/,
+    ],
+    [
+      "symbol key",
+      { a: 1, [Symbol("s")]: 2 },
+      /is an object with the symbol key Symbol\(s\), which cannot cross threads; a symbol is its thread's own/,
+    ],
+    [
+      "symbol key in a record",
+      Array.from({ length: 300 }, (_, i) => i === 9 ? { i, [Symbol("t")]: 1 } : { i }),
+      /\[9\] is an object with the symbol key Symbol\(t\)/,
+    ],
+    [
+      "array with a symbol key",
+      Object.assign([1], { [Symbol("u")]: 1 }),
+      /is an array with the symbol key Symbol\(u\)/,
+    ],
+  ];
+  cases[3] = [
+    "nested in a JSON tree",
+    tree,
+    /\[7\]\.tags is an array with the property "extra" besides its items/,
+  ];
+  const queue = new Queue();
+  /** Asserts a TypeError whose message names the place `at` and says `message`. */
+  const refused = (label: string, at: string, message: RegExp, fn: () => unknown) => {
+    let error: unknown;
+    try {
+      fn();
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof TypeError, `${label} at ${at}: ${error}`);
+    assert.ok(error.message.includes(`${at}`), `${label}: ${error.message}`);
+    assert.match(error.message, message, label);
+  };
+  for (const [label, value, message] of cases) {
+    // A thread's argument (JSON text or the codec's bytes), nested in kwargs too.
+    refused(
+      label,
+      "args[0]",
+      message,
+      () => new Thread({ target: receives, args: [value] }).start(),
+    );
+    refused(
+      label,
+      "kwargs.value.inner",
+      message,
+      () => new Thread({ target: receives, kwargs: { value: { inner: value } } }).start(),
+    );
+    // A queue item, nested or not.
+    refused(label, "the item", message, () => queue.put(value));
+    refused(label, "box[0]", message, () => queue.put({ box: [value] }));
+  }
+  assert.equal(queue.qsize(), 0);
+  // What a copy keeps travels as before: holes, -0, NaN, undefined, a plain Date.
+  queue.put([1, , -0, NaN, undefined, new Date(5), /a/g, new Map([[1, 2]])]);
+  const back = queue.get() as unknown[];
+  assert.equal(1 in back, false);
+  assert.ok(Object.is(back[2], -0));
+  assert.equal((back[5] as Date).getTime(), 5);
+});
