@@ -19,8 +19,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { readTextFile } from "./_platform.ts";
+import { readTextFile, readTextFileSync } from "./_platform.ts";
 import { importModule, loadedModule, loadedModules } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 
@@ -265,7 +264,7 @@ export function refuseUnexported(
   let text = texts.get(module);
   if (!texts.has(module)) {
     try {
-      text = readFileSync(new URL(module), "utf8");
+      text = readTextFileSync(new URL(module));
     } catch {
       text = undefined; // unreadable: checked when it travels
     }

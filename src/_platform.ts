@@ -155,6 +155,12 @@ export function readTextFile(url: URL): Promise<string> {
   return Promise.resolve(nodeFs().readFileSync(url, "utf8"));
 }
 
+/** Reads a text file synchronously. @throws If it cannot be read. */
+export function readTextFileSync(url: URL): string {
+  if (deno !== undefined) return deno.readTextFileSync(url);
+  return nodeFs().readFileSync(url, "utf8");
+}
+
 /** The OS thread id of the calling thread, where the platform tells it. */
 export function osThreadId(): number | undefined {
   try {
