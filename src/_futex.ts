@@ -85,7 +85,7 @@ const spinning = ((globalThis as { navigator?: { hardwareConcurrency?: number } 
 
 /** This thread's spin limit, in rounds (see {@linkcode spinBeforeSleep}). */
 let spinLimit = WAIT_SPINS;
-/** Waits until this thread's next full spin, while its limit is below the full one. */
+/** Waits until this thread's next full spin, while its limit is 0. */
 let untilProbe = SPIN_PROBE;
 /** Waits between two full spins now. */
 let probeEvery = SPIN_PROBE;
@@ -104,7 +104,7 @@ let probeEvery = SPIN_PROBE;
 export function spinBeforeSleep(i32: Int32Array, index: number, value: number): boolean {
   let limit = spinLimit;
   let probe = false;
-  if (limit < WAIT_SPINS && --untilProbe <= 0) {
+  if (limit === 0 && --untilProbe <= 0) {
     probe = true;
     limit = WAIT_SPINS;
   }
@@ -119,10 +119,25 @@ export function spinBeforeSleep(i32: Int32Array, index: number, value: number): 
   if (probe) {
     probeEvery = Math.min(SPIN_PROBE_MAX, probeEvery * 2);
     untilProbe = probeEvery;
-  } else {
+  } else if (limit !== 0) {
     spinLimit = limit >> 1 < WAIT_SPINS_MIN ? 0 : limit >> 1;
+    if (spinLimit === 0) untilProbe = probeEvery;
   }
   return false;
+}
+
+/**
+ * This thread's spin state (for tests): its limit in rounds, and the waits between two
+ * full spins while the limit is 0. Not part of the API.
+ */
+export function spinState(): { limit: number; probeEvery: number } {
+  return { limit: spinLimit, probeEvery };
+}
+
+/** Sets this thread's spin state back to its start: full spins (for tests). */
+export function resetSpin(): void {
+  spinLimit = WAIT_SPINS;
+  probeEvery = untilProbe = SPIN_PROBE;
 }
 
 /** Result of a wait: as `Atomics.wait`. */
