@@ -29,6 +29,10 @@
  * `_release_wakes.ts`): the woken thread then finds the lock free instead of sleeping
  * on it a second time. An async node is woken at once.
  *
+ * The queue's words (`C_HEAD`, `C_TAIL` and the link words) are read and written with
+ * plain accesses: they change only under the lock, whose acquire and release order
+ * them. Park words and `C_LOST`, which move without the lock, are atomic.
+ *
  * ## A waiter whose thread ends
  *
  * A thread that ends while its `waitAsync()` is pending (see `_reclaim.ts`) leaves
@@ -85,35 +89,34 @@ export function arrayOf(i32: Int32Array, id: number): Int32Array {
   return id > 0 ? runtime.i32 : i32;
 }
 
-/** Appends node `id` to the queue. */
+/** Appends node `id` to the queue (plain accesses: the lock orders them). */
 export function enqueue(i32: Int32Array, id: number): void {
-  const arr = arrayOf(i32, id);
-  Atomics.store(arr, parkOf(id) + LINK, 0);
-  const tail = Atomics.load(i32, C_TAIL);
+  arrayOf(i32, id)[parkOf(id) + LINK] = 0;
+  const tail = i32[C_TAIL];
   if (tail === 0) {
-    Atomics.store(i32, C_HEAD, id);
+    i32[C_HEAD] = id;
   } else {
-    Atomics.store(arrayOf(i32, tail), parkOf(tail) + LINK, id);
+    arrayOf(i32, tail)[parkOf(tail) + LINK] = id;
   }
-  Atomics.store(i32, C_TAIL, id);
+  i32[C_TAIL] = id;
 }
 
 /** Unlinks `id` from the queue if it is there. */
 export function unlink(i32: Int32Array, id: number): void {
   let prev = 0;
-  let node = Atomics.load(i32, C_HEAD);
+  let node = i32[C_HEAD];
   while (node !== 0 && node !== id) {
     prev = node;
-    node = Atomics.load(arrayOf(i32, node), parkOf(node) + LINK);
+    node = arrayOf(i32, node)[parkOf(node) + LINK];
   }
   if (node === 0) return;
-  const next = Atomics.load(arrayOf(i32, id), parkOf(id) + LINK);
+  const next = arrayOf(i32, id)[parkOf(id) + LINK];
   if (prev === 0) {
-    Atomics.store(i32, C_HEAD, next);
+    i32[C_HEAD] = next;
   } else {
-    Atomics.store(arrayOf(i32, prev), parkOf(prev) + LINK, next);
+    arrayOf(i32, prev)[parkOf(prev) + LINK] = next;
   }
-  if (Atomics.load(i32, C_TAIL) === id) Atomics.store(i32, C_TAIL, prev);
+  if (i32[C_TAIL] === id) i32[C_TAIL] = prev;
 }
 
 /**
@@ -166,13 +169,13 @@ export function notifyWaiters(
 ): void {
   if (Atomics.load(i32, C_LOST) > 0) n += Atomics.exchange(i32, C_LOST, 0);
   for (let woken = 0; woken < n;) {
-    const id = Atomics.load(i32, C_HEAD);
+    const id = i32[C_HEAD];
     if (id === 0) return;
     const arr = arrayOf(i32, id);
     const park = parkOf(id);
-    const next = Atomics.load(arr, park + LINK);
-    Atomics.store(i32, C_HEAD, next);
-    if (next === 0) Atomics.store(i32, C_TAIL, 0);
+    const next = arr[park + LINK];
+    i32[C_HEAD] = next;
+    if (next === 0) i32[C_TAIL] = 0;
     if (Atomics.compareExchange(arr, park, WAITING, NOTIFIED) === WAITING) {
       if (id < 0 || !deferWake(lock, at, park)) Atomics.notify(arr, park, 1);
       woken++;

@@ -51,17 +51,9 @@
  *
  * @module
  */
-import { deadlineAfter, remaining, wait, waitAsync } from "./_futex.ts";
+import { deadlineAfter, pause, remaining, wait, waitAsync } from "./_futex.ts";
 import { track, type Undo, untrack } from "./_reclaim.ts";
 import { beginWait, endWait, ownerDied } from "./_waits.ts";
-
-/**
- * `Atomics.pause()` where the runtime has it (Deno 2.9, Bun); Node 22 has not: there the
- * spin only loads.
- */
-const pause: () => void = typeof (Atomics as { pause?: unknown }).pause === "function"
-  ? () => (Atomics as unknown as { pause(): void }).pause()
-  : () => {};
 
 /** State word: free. */
 export const UNLOCKED = 0;

@@ -25,6 +25,11 @@
  * held and sleep on it: two futex round trips for one notify. A waiter that a full slot
  * could not record, and an async waiter, is woken at once.
  *
+ * A blocking waiter first spins on its park word (see `spinBeforeSleep` in
+ * `_futex.ts`): when the notifier runs on another core, the waiter sees NOTIFIED at
+ * once, spins for the lock until the notifier releases it (see `lockSlow`), and the
+ * recorded wake-up finds nobody asleep (an `Atomics.notify` without a futex call).
+ *
  * @module
  */
 import { customInspect } from "./_platform.ts";
