@@ -1,12 +1,20 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { BrokenBarrierError, currentThread, Event, shutdown, Thread } from "../mod.ts";
+import {
+  BrokenBarrierError,
+  currentThread,
+  DeadlockError,
+  Event,
+  shutdown,
+  Thread,
+} from "../mod.ts";
 import { Barrier, barrierIsIdle } from "../src/barrier.ts";
 
 // The action writes here: each thread points it at the shared counters it was given.
 let actionOut: Int32Array | undefined;
 const ACTIONS = 8; // out[ACTIONS]: how many times the action ran
 const ACTION_THREAD = 9; // out[ACTION_THREAD]: ident of the thread that ran it last
+const TICKETS = 10; // out[TICKETS]: waits drawn so far (see `partyDrawing`)
 
 // ---- Actions and thread targets (exported: code travels by reference) ----
 
@@ -41,6 +49,22 @@ async function until(done: () => boolean, ms = 10_000): Promise<void> {
 export function party(b: Barrier, out: Int32Array, rounds: number) {
   actionOut = out;
   for (let i = 0; i < rounds; i++) Atomics.add(out, b.wait(), 1);
+}
+
+/**
+ * Waits at the barrier while waits are left to draw: each wait is drawn first from the
+ * shared count `out[TICKETS]`, `total` in all (even: whole generations of a
+ * `Barrier(2)`), recording each arrival index.
+ *
+ * With more threads than parties, a fixed number of waits per thread can leave one
+ * thread alone at the barrier once the others have ended (three threads of four can
+ * pass all their generations among themselves while the fourth is slow): a real
+ * deadlock, which the detector reports. Drawn waits cannot: a drawn wait always has a
+ * partner, since every thread that is not waiting draws until none is left.
+ */
+export function partyDrawing(b: Barrier, out: Int32Array, total: number) {
+  actionOut = out;
+  while (Atomics.add(out, TICKETS, 1) < total) Atomics.add(out, b.wait(), 1);
 }
 
 /** Waits once, recording 1: passed, 2: BrokenBarrierError, 3: another error + message. */
@@ -311,17 +335,40 @@ Deno.test("Barrier(2) with four threads: generations overlap as parties wake, ea
   const out = ints();
   actionOut = out;
   const b = new Barrier(2, countAction);
-  const rounds = 300;
+  // 1,200 waits make 600 generations of two parties. The waits are drawn from a shared
+  // count, not 300 per thread: a slow thread (the machine busy) would be left alone at
+  // the barrier once the other three had passed their 900 waits among themselves (see
+  // the next test).
+  const generations = 600;
   const threads = [0, 1, 2].map(() =>
-    new Thread({ target: party, args: [b, out, rounds] })
+    new Thread({ target: partyDrawing, args: [b, out, 2 * generations] })
   );
   for (const t of threads) t.start();
-  party(b, out, rounds);
+  partyDrawing(b, out, 2 * generations);
   for (const t of threads) t.join();
-  // 4 × 300 waits make 600 generations of two parties.
-  assert.deepEqual([...out.slice(0, 2)], [2 * rounds, 2 * rounds]);
-  assert.equal(out[ACTIONS], 2 * rounds);
+  assert.deepEqual([...out.slice(0, 2)], [generations, generations]);
+  assert.equal(out[ACTIONS], generations);
   assert.equal(b.broken, false);
   assert.ok(barrierIsIdle(b));
+  await shutdown();
+});
+
+Deno.test("Barrier(2): a party left alone once the other parties have ended is a real deadlock, reported with DeadlockError (what fixed waits per thread come to)", async () => {
+  const out = ints();
+  actionOut = out;
+  const b = new Barrier(2, countAction);
+  // Two threads of two waits each pass two generations together and end: the main
+  // thread's share of waits (as with 300 per thread above, when it lagged) has no
+  // partner left.
+  const threads = [0, 1].map(() => new Thread({ target: party, args: [b, out, 2] }));
+  for (const t of threads) t.start();
+  for (const t of threads) await t.joinAsync();
+  assert.equal(out[ACTIONS], 2);
+  const started = performance.now();
+  assert.throws(() => b.wait(), DeadlockError);
+  // "Within about half a second" (README); generous under load.
+  const ms = performance.now() - started;
+  assert.ok(ms < 10_000, `reported after ${ms} ms`);
+  assert.equal(out[ACTIONS], 2);
   await shutdown();
 });
