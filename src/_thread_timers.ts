@@ -130,6 +130,25 @@ function hookPrototypes(
   return true;
 }
 
+/**
+ * Node, Bun: `set` (a one-shot timer's maker) wrapped so that its handles are noted in
+ * `pending`, and leave it as they fire (a runtime's handle may not say so).
+ */
+function oneShot<H>(
+  set: (...a: unknown[]) => H,
+  pending: Set<H>,
+): (callback: unknown, ...a: unknown[]) => H {
+  return function (callback: unknown, ...a: unknown[]): H {
+    if (typeof callback !== "function") return set(callback, ...a);
+    const handle: H = set(function (this: unknown, ...b: unknown[]) {
+      pending.delete(handle);
+      return (callback as (...b: unknown[]) => unknown).apply(this, b);
+    }, ...a);
+    note(pending, handle);
+    return handle;
+  };
+}
+
 /** Node, Bun: wraps the timer functions of `globalThis` and of `node:timers`. */
 function wrapFunctions(): void {
   const targets = [globalThis as unknown as Record<string, unknown>];
@@ -140,31 +159,14 @@ function wrapFunctions(): void {
     const setT = scope.setTimeout as (...a: unknown[]) => Handle;
     const setI = scope.setInterval as (...a: unknown[]) => Handle;
     const setImm = scope.setImmediate as ((...a: unknown[]) => Immediate) | undefined;
-    scope.setTimeout = function (callback: unknown, ...a: unknown[]): Handle {
-      if (typeof callback !== "function") return setT(callback, ...a);
-      // A one-shot leaves the set as it fires (a runtime's handle may not say so).
-      const handle: Handle = setT(function (this: unknown, ...b: unknown[]) {
-        pendingTimers.delete(handle);
-        return (callback as (...b: unknown[]) => unknown).apply(this, b);
-      }, ...a);
-      note(pendingTimers, handle);
-      return handle;
-    };
+    scope.setTimeout = oneShot(setT, pendingTimers);
     scope.setInterval = function (...a: unknown[]): Handle {
       const handle = setI(...a);
       note(pendingTimers, handle);
       return handle;
     };
     if (typeof setImm === "function") {
-      scope.setImmediate = function (callback: unknown, ...a: unknown[]): Immediate {
-        if (typeof callback !== "function") return setImm(callback, ...a);
-        const handle: Immediate = setImm(function (this: unknown, ...b: unknown[]) {
-          pendingImmediates.delete(handle);
-          return (callback as (...b: unknown[]) => unknown).apply(this, b);
-        }, ...a);
-        note(pendingImmediates, handle);
-        return handle;
-      };
+      scope.setImmediate = oneShot(setImm, pendingImmediates);
     }
   }
   try {
