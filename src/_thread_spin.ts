@@ -33,13 +33,7 @@
  * @module
  */
 
-/**
- * `Atomics.pause()` where the runtime has it (Deno 2.9, Bun); Node 22 has not: there the
- * spin only loads.
- */
-const pause: () => void = typeof (Atomics as { pause?: unknown }).pause === "function"
-  ? () => (Atomics as unknown as { pause(): void }).pause()
-  : () => {};
+import { pause } from "./_futex.ts";
 
 /** Spin rounds (a load and a pause) between two reads of the clock. */
 const CHECK_EVERY = 32;
