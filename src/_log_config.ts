@@ -35,7 +35,7 @@ import {
   writeSharedText,
 } from "./_runtime.ts";
 import { pyRepr } from "./_format.ts";
-import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
+import { compileFormat, type LineFormat } from "./_log_format.ts";
 import {
   BASIC_FORMAT,
   clock,
@@ -44,11 +44,10 @@ import {
   toLevel,
 } from "./_log_record.ts";
 import {
+  emitLine,
   immediate,
   type LogTapeRecord,
   type LogTapeSink,
-  recordFromLogTape,
-  writeAll,
 } from "./_log_logtape.ts";
 
 /** The options of {@linkcode basicConfig}, as Python's keyword arguments. */
@@ -129,7 +128,7 @@ function apply(config: SharedConfig): void {
     : stderr;
   state.line = line;
   state.handler = immediate((record: LogTapeRecord) => {
-    writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
+    emitLine(stream, line, record);
   });
 }
 
