@@ -14,6 +14,8 @@ import { findLoaded } from "./_locate.ts";
 import { describe } from "./_futex.ts";
 import { mainModule, type Origin } from "./_reference.ts";
 import {
+  H_NEXT_NUMBER,
+  NAME_BYTES,
   nameBytes,
   nameVersion,
   readName,
@@ -23,6 +25,7 @@ import {
   S_NATIVE_ID,
   S_RECORD,
   slotBase,
+  utf8,
 } from "./_runtime.ts";
 import { Thread } from "./thread.ts";
 
@@ -122,6 +125,25 @@ export function stateOf(thread: Thread): ThreadState {
     );
   }
   return state;
+}
+
+/**
+ * Marks a Thread subclass whose default name has no ` (target)`: CPython's `Timer`
+ * calls `Thread.__init__(self)` without a target, so it is named `Thread-N`.
+ */
+export const kNameWithoutTarget: unique symbol = Symbol("threading.nameWithoutTarget");
+
+/**
+ * The next default name, as CPython 3.10+ makes it (`Thread.__init__`): `Thread-N`,
+ * and `Thread-N (target)` when a target with a name is given (`Thread-1 (worker)`). A
+ * target whose name would make the name longer than `NAME_BYTES` leaves it out.
+ */
+export function defaultName(target: unknown): string {
+  const name = `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`;
+  const targetName = typeof target === "function" ? target.name : "";
+  if (targetName === "") return name;
+  const full = `${name} (${targetName})`;
+  return utf8(full).length <= NAME_BYTES ? full : name;
 }
 
 /**

@@ -54,7 +54,6 @@ import {
   countStart,
   current,
   H_NEXT_IDENT,
-  H_NEXT_NUMBER,
   H_REQUESTS,
   readSlotText,
   runtime,
@@ -75,9 +74,11 @@ import { ThreadError } from "./errors.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
+  defaultName,
   handles,
   here,
   i32,
+  kNameWithoutTarget,
   kState,
   mainNativeId,
   NO_STATE,
@@ -105,7 +106,7 @@ export interface ThreadOptions {
    */
   // deno-lint-ignore no-explicit-any
   target?: (...args: any[]) => unknown;
-  /** The thread's name; default `Thread-N`. */
+  /** The thread's name; default `Thread-N (target)`, or `Thread-N` without a target. */
   name?: string | number;
   /** Positional arguments for the target. @default {[]} */
   args?: readonly unknown[];
@@ -193,10 +194,15 @@ export class Thread {
         `Cannot create Thread: daemon must be a boolean, received ${describe(daemon)}`,
       );
     }
-    // As CPython: a false name (None, "", 0) gets the next `Thread-N`.
+    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0) gets the next
+    // `Thread-N`, followed by ` (target)` when a target is given: `Thread-1 (worker)`.
     const name = options.name === undefined || options.name === null ||
         options.name === "" || options.name === 0
-      ? `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`
+      ? defaultName(
+        (new.target as { [kNameWithoutTarget]?: boolean })[kNameWithoutTarget]
+          ? undefined
+          : target,
+      )
       : checkName(options.name);
     const sub = new.target !== Thread;
     // Boot a spare Worker once this code yields (or at start()), so that start() finds
