@@ -44,6 +44,11 @@ Deno.test("an uncaught error goes to the excepthook: default output, then a hook
   assert.ok(frames.every((line) => line.includes("excepthook.ts")), traceback);
   assert.ok(!/_worker\.ts|src\/thread\.ts|ext:|node:/.test(traceback), traceback);
   assert.ok(stdout.includes("joined first, alive=false"));
+  // The cause chain, as CPython prints __cause__: the deepest cause first.
+  assert.match(
+    stderr,
+    /^Exception in thread caused:\nTypeError: root cause\n(?:\s+at [^\n]*\n)+\nThe above exception was the direct cause of the following exception:\n\nError: middle\n(?:\s+at [^\n]*\n)+\nThe above exception was the direct cause of the following exception:\n\nRangeError: outer\n\s+at failsWithCause/m,
+  );
   assert.ok(stdout.includes("hook: RangeError: bad value in thread in second"), stdout);
   assert.match(stdout, /hook stack has the library's frames: true/);
   assert.ok(!stderr.includes("Exception in thread second"));

@@ -285,6 +285,27 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
       /anonymous function.*export a named function/,
     );
   });
+  await t.step("an anonymous function expression named by inference", () => {
+    // `target: function () {}` is named "target" by JavaScript, not by the user: the
+    // message says it is anonymous, not "export function target".
+    const t = new Thread({
+      target: function () {
+        return 1;
+      },
+    });
+    const error = (() => {
+      try {
+        t.start();
+        t.join();
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    assert.ok(error instanceof TypeError, String(error));
+    assert.match(error.message, /the function is an anonymous function expression/);
+    assert.match(error.message, /declare it as a named, exported function/);
+    assert.doesNotMatch(error.message, /export function target/);
+  });
   await t.step("a closure of the same name as no export", () => {
     function hidden() {
       return 1;
