@@ -74,6 +74,7 @@ import { ThreadError } from "./errors.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
+  checkOptions,
   defaultName,
   handles,
   here,
@@ -122,7 +123,7 @@ export interface ThreadOptions {
    * cannot be found from the stack (e.g. `import.meta.url` of the defining module).
    */
   module?: string | URL;
-  /** Ignored, as in Python: reserved for thread groups. */
+  /** Reserved for thread groups, as in Python: must be `null` (or left out). */
   group?: null;
 }
 
@@ -163,37 +164,15 @@ export class Thread {
    * Creates a thread; `start()` runs it.
    *
    * @param options The target, its arguments, the name, the daemon flag.
-   * @throws {TypeError} If the target is not a function or the name not a string.
+   * @throws {TypeError} If the target is not a function or the name not a string, an
+   * option is unknown (CPython refuses an unexpected keyword argument), or `group` is
+   * not `null`.
    * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
    */
   constructor(options: ThreadOptions = {}) {
     if ((options as unknown) === NO_STATE) return;
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create Thread: options must be an object, received ${describe(options)}`,
-      );
-    }
+    checkOptions(options);
     const { target, args = [], kwargs, daemon, module } = options;
-    if (target !== undefined && target !== null && typeof target !== "function") {
-      throw new TypeError(
-        `Cannot create Thread: target must be a function, received ${describe(target)}`,
-      );
-    }
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create Thread: args must be an array, received ${describe(args)}`,
-      );
-    }
-    if (kwargs !== undefined && kwargs !== null && typeof kwargs !== "object") {
-      throw new TypeError(
-        `Cannot create Thread: kwargs must be an object, received ${describe(kwargs)}`,
-      );
-    }
-    if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
-      throw new TypeError(
-        `Cannot create Thread: daemon must be a boolean, received ${describe(daemon)}`,
-      );
-    }
     // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0) gets the next
     // `Thread-N`, followed by ` (target)` when a target is given: `Thread-1 (worker)`.
     const name = options.name === undefined || options.name === null ||

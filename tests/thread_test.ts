@@ -368,6 +368,18 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
   await shutdown();
 });
 
+Deno.test("an option the Thread constructor does not know is a TypeError, not ignored (CPython: unexpected keyword)", () => {
+  assert.throws(
+    () => new Thread({ target: waitFlag, arg: [1] } as never),
+    /Cannot create Thread: unknown option "arg"; the options are target, name, args/,
+  );
+  assert.throws(() => new Thread({ group: "g" } as never), /group must be null/);
+  assert.match(
+    new Thread({ target: waitFlag, group: null }).name,
+    /^Thread-\d+ \(waitFlag\)$/,
+  );
+});
+
 Deno.test("misuse throws ThreadError: start twice, join before start, join itself", async () => {
   const out = ints();
   const t = new Thread({ target: sum, args: [out, 1, 1] });
