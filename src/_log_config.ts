@@ -50,6 +50,18 @@ import {
   type LogTapeSink,
 } from "./_log_logtape.ts";
 
+/**
+ * Writes the library's own notice to stderr; a failure is dropped (stderr closed): as
+ * CPython's logging, the machinery around the user's logging calls never raises.
+ */
+function sayQuietly(text: string): void {
+  try {
+    writeStderr(text);
+  } catch {
+    // stderr is gone: nothing can be said.
+  }
+}
+
 /** The options of {@linkcode basicConfig}, as Python's keyword arguments. */
 export interface BasicConfigOptions {
   /** The root logger's level. */
@@ -338,7 +350,7 @@ export async function prepareThread(): Promise<void> {
     // setup module: an earlier thread on this Worker configured another copy, which
     // cannot be reset from here. Say so once, with what to change.
     warnedOtherCopy = true;
-    writeStderr(
+    sayQuietly(
       "threading: a thread on this reused Worker configured LogTape with another copy " +
         "of LogTape than this library's, which the library cannot reset for the next " +
         'thread (its configure() will throw "Already configured"). Make ' +
@@ -368,7 +380,7 @@ export async function prepareThread(): Promise<void> {
     try {
       await import(specifier);
     } catch (error) {
-      writeStderr(
+      sayQuietly(
         `threading: cannot run the logging setup module ${url} in thread ${getIdent()}: ${
           (error as Error)?.stack ?? error
         }\n`,
@@ -408,7 +420,7 @@ export async function finishThread(): Promise<void> {
       ]);
     }
   } catch (error) {
-    writeStderr(
+    sayQuietly(
       `threading: LogTape's sinks failed to write the records of thread ${getIdent()}: ${
         (error as Error)?.stack ?? error
       }\n`,

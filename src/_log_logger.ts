@@ -377,8 +377,7 @@ export function logTapeTakes(
   }
   if (!warnedForeign) {
     warnedForeign = true;
-    writeAll(
-      stderr,
+    writeStderrQuietly(
       "threading: the LogTape loggers of this program were made by a copy of LogTape " +
         "that this library cannot log through (no emit(), isEnabledFor() or getSinks()); its " +
         "records go to basicConfig's handler or to stderr instead. Make every import of " +
