@@ -239,7 +239,7 @@ export function notExportedMessage(
   source?: string,
 ): string {
   if (source !== undefined && ANONYMOUS_SOURCE.test(source)) {
-    // `target: function () {…}`: the name is JavaScript's inference from the property
+    // `target: function () {...}`: the name is JavaScript's inference from the property
     // or variable, not one the user wrote; "export function target" would mislead.
     return `the ${what} is an anonymous ${what} expression (\`${
       what === "class" ? "class {\u2026}" : "function () {\u2026}"

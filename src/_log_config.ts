@@ -168,7 +168,9 @@ const BASIC_KEYS = new Set(["level", "format", "datefmt", "stream", "force", "st
  * every thread: the threads running now, the threads started later, and the threads
  * those start.
  * It never configures LogTape: a record that the app's LogTape configuration takes goes
- * there, not to this handler.
+ * there, not to this handler. A line the stream cannot take (stdout closed by `| head`)
+ * is reported on stderr as CPython's `Handler.handleError` does, and the logging call
+ * returns: logging never throws into the code that logs.
  *
  * @param options The level, format, datefmt, stream and force flag.
  * @throws {TypeError} If an option has the wrong type, or a field's conversion does not fit it.

@@ -259,7 +259,9 @@ export interface PythonSinkOptions {
 /**
  * A LogTape sink that formats each record as Python's logging does and writes it as one
  * line in one synchronous write, so that lines of different threads never mix. The
- * sink `basicConfig` installs is one of these.
+ * sink `basicConfig` installs is one of these. A line the stream cannot take (a closed
+ * pipe) is reported on stderr as CPython's `Handler.handleError` reports it (`--- Logging
+ * error ---`), never thrown into the code that logs.
  *
  * @param options The format, the datefmt, the stream.
  * @returns The sink.
