@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * threading_names: every thread has a name, given or default (`Thread-1`).
+ * threading_names: every thread has a name, given or default (`Thread-1 (worker)`, as CPython 3.10+).
  *
  * Run with `deno task example:names`.
  *

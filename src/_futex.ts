@@ -344,8 +344,9 @@ export function deadlineAfter(timeout: number): number {
 
 /**
  * Normalizes a "wait at most" timeout in milliseconds as Python's `Event.wait`,
- * `Condition.wait` and `Thread.join` take it: `undefined` or `null` mean no limit, a
- * negative number means "do not wait". Returns `Infinity` for no limit.
+ * `Condition.wait` and `Thread.join` take it: `undefined`, `null` and `Infinity` mean
+ * no limit, a negative number means "do not wait" (CPython: `join(-1)` and
+ * `Event.wait(-1)` return at once). Returns `Infinity` for no limit.
  *
  * @throws {TypeError} If the timeout is not a number.
  * @throws {RangeError} If the timeout is NaN or larger than {@linkcode TIMEOUT_MAX}.
@@ -364,9 +365,9 @@ export function waitTimeout(timeout: number | null | undefined, action: string):
       `${action}: timeout must be a number of milliseconds, received NaN`,
     );
   }
-  if (timeout > TIMEOUT_MAX) {
+  if (timeout > TIMEOUT_MAX && timeout !== Infinity) {
     throw new RangeError(
-      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms), received ${timeout}`,
+      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms) or Infinity (no limit), received ${timeout}`,
     );
   }
   return timeout < 0 ? 0 : timeout;
@@ -374,7 +375,8 @@ export function waitTimeout(timeout: number | null | undefined, action: string):
 
 /**
  * Normalizes the `(blocking, timeout)` pair of `Lock.acquire` and its kin as CPython
- * checks it: `timeout` is `-1` (no limit) or a non-negative number of milliseconds, and
+ * checks it: `timeout` is `-1` or `Infinity` (no limit) or a non-negative number of
+ * milliseconds (CPython: `acquire(timeout=-5)` is a ValueError, here a RangeError), and
  * a timeout is refused with `blocking = false`. Returns the timeout to wait: `0` for a
  * non-blocking attempt, `Infinity` for no limit.
  *
@@ -412,9 +414,9 @@ export function acquireTimeout(
       `${action}: timeout must be -1 (no limit) or a non-negative number of milliseconds, received ${timeout}`,
     );
   }
-  if (timeout > TIMEOUT_MAX) {
+  if (timeout > TIMEOUT_MAX && timeout !== Infinity) {
     throw new RangeError(
-      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms), received ${timeout}`,
+      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms) or Infinity (no limit), received ${timeout}`,
     );
   }
   return timeout;

@@ -220,15 +220,35 @@ export function closureMessage(name: string, module: string): string {
 }
 
 /**
+ * The source text of an anonymous function or class expression (`function () {}`,
+ * `async function* () {}`, `class {}`, `class extends Base {}`): its `name`, if any,
+ * was inferred from the property or variable it was written in.
+ */
+const ANONYMOUS_SOURCE = /^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
+
+/**
  * The words for code that no module exports: `misses` says what each module searched
- * lacks, `option` how to name the module (for code that has a `module` option).
+ * lacks, `option` how to name the module (for code that has a `module` option),
+ * `source` the code's source text (an anonymous expression is said to be one).
  */
 export function notExportedMessage(
   what: "function" | "class",
   name: string,
   misses: readonly string[],
   option?: string,
+  source?: string,
 ): string {
+  if (source !== undefined && ANONYMOUS_SOURCE.test(source)) {
+    // `target: function () {...}`: the name is JavaScript's inference from the property
+    // or variable, not one the user wrote; "export function target" would mislead.
+    return `the ${what} is an anonymous ${what} expression (\`${
+      what === "class" ? "class {\u2026}" : "function () {\u2026}"
+    }\`, which JavaScript names ${name} after the property or variable it was written in), and no module exports it: ${
+      misses.join("; ")
+    }; code travels to another thread by reference, found by its module and its exported name: declare it as a named, exported ${what} (\`export ${
+      what === "class" ? "class Work" : "function work(\u2026)"
+    } {\u2026}\`) and pass that`;
+  }
   const fix = `export it (\`export ${
     what === "class" ? "class" : "function"
   } ${name}\u2026\`)`;

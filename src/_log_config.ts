@@ -35,7 +35,7 @@ import {
   writeSharedText,
 } from "./_runtime.ts";
 import { pyRepr } from "./_format.ts";
-import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
+import { compileFormat, type LineFormat } from "./_log_format.ts";
 import {
   BASIC_FORMAT,
   clock,
@@ -44,12 +44,23 @@ import {
   toLevel,
 } from "./_log_record.ts";
 import {
+  emitLine,
   immediate,
   type LogTapeRecord,
   type LogTapeSink,
-  recordFromLogTape,
-  writeAll,
 } from "./_log_logtape.ts";
+
+/**
+ * Writes the library's own notice to stderr; a failure is dropped (stderr closed): as
+ * CPython's logging, the machinery around the user's logging calls never raises.
+ */
+function sayQuietly(text: string): void {
+  try {
+    writeStderr(text);
+  } catch {
+    // stderr is gone: nothing can be said.
+  }
+}
 
 /** The options of {@linkcode basicConfig}, as Python's keyword arguments. */
 export interface BasicConfigOptions {
@@ -129,7 +140,7 @@ function apply(config: SharedConfig): void {
     : stderr;
   state.line = line;
   state.handler = immediate((record: LogTapeRecord) => {
-    writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
+    emitLine(stream, line, record);
   });
 }
 
@@ -157,7 +168,9 @@ const BASIC_KEYS = new Set(["level", "format", "datefmt", "stream", "force", "st
  * every thread: the threads running now, the threads started later, and the threads
  * those start.
  * It never configures LogTape: a record that the app's LogTape configuration takes goes
- * there, not to this handler.
+ * there, not to this handler. A line the stream cannot take (stdout closed by `| head`)
+ * is reported on stderr as CPython's `Handler.handleError` does, and the logging call
+ * returns: logging never throws into the code that logs.
  *
  * @param options The level, format, datefmt, stream and force flag.
  * @throws {TypeError} If an option has the wrong type, or a field's conversion does not fit it.
@@ -339,7 +352,7 @@ export async function prepareThread(): Promise<void> {
     // setup module: an earlier thread on this Worker configured another copy, which
     // cannot be reset from here. Say so once, with what to change.
     warnedOtherCopy = true;
-    writeStderr(
+    sayQuietly(
       "threading: a thread on this reused Worker configured LogTape with another copy " +
         "of LogTape than this library's, which the library cannot reset for the next " +
         'thread (its configure() will throw "Already configured"). Make ' +
@@ -369,7 +382,7 @@ export async function prepareThread(): Promise<void> {
     try {
       await import(specifier);
     } catch (error) {
-      writeStderr(
+      sayQuietly(
         `threading: cannot run the logging setup module ${url} in thread ${getIdent()}: ${
           (error as Error)?.stack ?? error
         }\n`,
@@ -409,7 +422,7 @@ export async function finishThread(): Promise<void> {
       ]);
     }
   } catch (error) {
-    writeStderr(
+    sayQuietly(
       `threading: LogTape's sinks failed to write the records of thread ${getIdent()}: ${
         (error as Error)?.stack ?? error
       }\n`,

@@ -37,7 +37,19 @@ import { writeAll } from "./_log_logtape.ts";
 import { refresh, share, state } from "./_log_config.ts";
 
 function reportError(error: unknown, msg: unknown, args: readonly unknown[]): void {
-  writeAll(stderr, loggingErrorText(error, msg, args) + "\n");
+  writeStderrQuietly(loggingErrorText(error, msg, args) + "\n");
+}
+
+/**
+ * Writes to stderr; a failure is dropped, as CPython's `Handler.handleError` and its
+ * last-resort handler do (logging never raises into the code that logs).
+ */
+function writeStderrQuietly(text: string): void {
+  try {
+    writeAll(stderr, text);
+  } catch {
+    // stderr is gone: nothing can be said (CPython: `except OSError: pass`).
+  }
 }
 
 /**
@@ -310,7 +322,7 @@ export class Logger {
       if (levelno >= WARNING) {
         let text = message + "\n";
         if (excInfo instanceof Error) text += (excInfo.stack ?? String(excInfo)) + "\n";
-        writeAll(stderr, text);
+        writeStderrQuietly(text);
       }
       return;
     }
@@ -365,8 +377,7 @@ export function logTapeTakes(
   }
   if (!warnedForeign) {
     warnedForeign = true;
-    writeAll(
-      stderr,
+    writeStderrQuietly(
       "threading: the LogTape loggers of this program were made by a copy of LogTape " +
         "that this library cannot log through (no emit(), isEnabledFor() or getSinks()); its " +
         "records go to basicConfig's handler or to stderr instead. Make every import of " +

@@ -9,7 +9,7 @@
  */
 import { pid, stderr } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
-import { pyStr } from "./_format.ts";
+import { pyRepr, pyStr } from "./_format.ts";
 import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
 import {
   BASIC_FORMAT,
@@ -203,6 +203,49 @@ export function writeAll(writer: SyncWriter, text: string): void {
   writeWhole(writer, encodeLine(text));
 }
 
+/**
+ * A handler's emit, with Python's rule that logging never raises into the code that
+ * logs: CPython's `Handler.emit` calls `self.handleError(record)` when formatting or
+ * writing fails (Lib/logging/__init__.py, `StreamHandler.emit`), and
+ * `Handler.handleError` prints `--- Logging error ---`, the traceback, and the record's
+ * message and arguments to stderr, then goes on; if stderr fails too, nothing is said.
+ * So a stream that closed (`| head`: BrokenPipe) costs one report per record, never an
+ * exception in the thread that logs.
+ */
+export function emitLine(
+  writer: SyncWriter,
+  line: LineFormat,
+  record: LogTapeRecord,
+): void {
+  try {
+    writeAll(writer, renderLine(line, recordFromLogTape(record, line)) + "\n");
+  } catch (error) {
+    handleError(error, record);
+  }
+}
+
+/** CPython's `Handler.handleError`: the report on stderr; a failure there is dropped. */
+function handleError(error: unknown, record: LogTapeRecord): void {
+  const trace = error instanceof Error
+    ? (error.stack ?? `${error.name}: ${error.message}`)
+    : pyStr(error);
+  const args = record.properties.args;
+  try {
+    writeAll(
+      stderr,
+      `--- Logging error ---\nTraceback (most recent call last):\n${trace}\nMessage: ${
+        pyRepr(
+          typeof record.rawMessage === "string"
+            ? record.rawMessage
+            : record.rawMessage.join("{}"),
+        )
+      }\nArguments: ${pyRepr(Array.isArray(args) ? args : [])}\n`,
+    );
+  } catch {
+    // As CPython's handleError: `except OSError: pass` (stderr is gone too).
+  }
+}
+
 /** The options of {@linkcode pythonSink}. */
 export interface PythonSinkOptions {
   /** The line format. @default {"%(levelname)s:%(name)s:%(message)s"} */
@@ -216,7 +259,9 @@ export interface PythonSinkOptions {
 /**
  * A LogTape sink that formats each record as Python's logging does and writes it as one
  * line in one synchronous write, so that lines of different threads never mix. The
- * sink `basicConfig` installs is one of these.
+ * sink `basicConfig` installs is one of these. A line the stream cannot take (a closed
+ * pipe) is reported on stderr as CPython's `Handler.handleError` reports it (`--- Logging
+ * error ---`), never thrown into the code that logs.
  *
  * @param options The format, the datefmt, the stream.
  * @returns The sink.
@@ -256,7 +301,7 @@ export function pythonSink(options: PythonSinkOptions = {}): LogTapeSink {
   );
   const stream = options.stream ?? stderr;
   return immediate((record: LogTapeRecord) => {
-    writeAll(stream, renderLine(line, recordFromLogTape(record, line)) + "\n");
+    emitLine(stream, line, record);
   });
 }
 

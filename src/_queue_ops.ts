@@ -77,9 +77,9 @@ export function queueTimeout(
       `${action}: 'timeout' must be a non-negative number, received ${timeout}`,
     );
   }
-  if (timeout > TIMEOUT_MAX) {
+  if (timeout > TIMEOUT_MAX && timeout !== Infinity) {
     throw new RangeError(
-      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms), received ${timeout}`,
+      `${action}: timeout must be at most TIMEOUT_MAX (${TIMEOUT_MAX} ms) or Infinity (no limit), received ${timeout}`,
     );
   }
   return timeout;

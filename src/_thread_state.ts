@@ -14,6 +14,8 @@ import { findLoaded } from "./_locate.ts";
 import { describe } from "./_futex.ts";
 import { mainModule, type Origin } from "./_reference.ts";
 import {
+  H_NEXT_NUMBER,
+  NAME_BYTES,
   nameBytes,
   nameVersion,
   readName,
@@ -23,8 +25,9 @@ import {
   S_NATIVE_ID,
   S_RECORD,
   slotBase,
+  utf8,
 } from "./_runtime.ts";
-import { Thread } from "./thread.ts";
+import { Thread, type ThreadOptions } from "./thread.ts";
 
 /**
  * What a Thread object knows of its thread. Once started, `name`, `daemon` and
@@ -122,6 +125,91 @@ export function stateOf(thread: Thread): ThreadState {
     );
   }
   return state;
+}
+
+/** The keys of the Thread constructor's options: any other is refused. */
+const OPTION_KEYS = new Set([
+  "target",
+  "name",
+  "args",
+  "kwargs",
+  "daemon",
+  "module",
+  "group",
+]);
+
+/**
+ * Checks the Thread constructor's options (all but the name): their types, and no key
+ * besides {@linkcode OPTION_KEYS}, as CPython's `Thread.__init__` refuses an unexpected
+ * keyword argument (a misspelt `arg: [1]` is not ignored).
+ *
+ * @throws {TypeError} If an option is unknown or of the wrong type, or `group` is not
+ * `null`.
+ */
+export function checkOptions(options: ThreadOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot create Thread: options must be an object, received ${describe(options)}`,
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) {
+      // CPython's Thread.__init__ refuses an unexpected keyword argument (TypeError):
+      // a misspelt option (`arg: [1]`) is not ignored.
+      throw new TypeError(
+        `Cannot create Thread: unknown option ${JSON.stringify(key)}; the options are ${
+          [...OPTION_KEYS].join(", ")
+        }`,
+      );
+    }
+  }
+  const { target, args = [], kwargs, daemon, group } = options;
+  if (group !== undefined && group !== null) {
+    throw new TypeError(
+      `Cannot create Thread: group must be null, as in CPython ("group argument must be None for now"), received ${
+        describe(group)
+      }`,
+    );
+  }
+  if (target !== undefined && target !== null && typeof target !== "function") {
+    throw new TypeError(
+      `Cannot create Thread: target must be a function, received ${describe(target)}`,
+    );
+  }
+  if (!Array.isArray(args)) {
+    throw new TypeError(
+      `Cannot create Thread: args must be an array, received ${describe(args)}`,
+    );
+  }
+  if (kwargs !== undefined && kwargs !== null && typeof kwargs !== "object") {
+    throw new TypeError(
+      `Cannot create Thread: kwargs must be an object, received ${describe(kwargs)}`,
+    );
+  }
+  if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
+    throw new TypeError(
+      `Cannot create Thread: daemon must be a boolean, received ${describe(daemon)}`,
+    );
+  }
+}
+
+/**
+ * Marks a Thread subclass whose default name has no ` (target)`: CPython's `Timer`
+ * calls `Thread.__init__(self)` without a target, so it is named `Thread-N`.
+ */
+export const kNameWithoutTarget: unique symbol = Symbol("threading.nameWithoutTarget");
+
+/**
+ * The next default name, as CPython 3.10+ makes it (`Thread.__init__`): `Thread-N`,
+ * and `Thread-N (target)` when a target with a name is given (`Thread-1 (worker)`). A
+ * target whose name would make the name longer than `NAME_BYTES` leaves it out.
+ */
+export function defaultName(target: unknown): string {
+  const name = `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`;
+  const targetName = typeof target === "function" ? target.name : "";
+  if (targetName === "") return name;
+  const full = `${name} (${targetName})`;
+  return utf8(full).length <= NAME_BYTES ? full : name;
 }
 
 /**

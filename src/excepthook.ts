@@ -25,8 +25,12 @@ const isFunction = (value: unknown) => typeof value === "function";
 
 /** What an excepthook receives, as Python's `threading.ExceptHookArgs`. */
 export interface ExceptHookArgs {
-  /** The class of the thrown value (its constructor), if it has one. */
-  excType: unknown;
+  /**
+   * The class of the thrown value (its constructor: `args.excType?.name` is
+   * `"TypeError"`), or `undefined` for a value without one (`null`, `undefined`).
+   */
+  // deno-lint-ignore no-explicit-any
+  excType: (abstract new (...args: any[]) => unknown) | undefined;
   /** The thrown value. */
   excValue: unknown;
   /** The stack of the thrown value, if it has one. */
@@ -40,19 +44,46 @@ export type ExceptHook = (args: ExceptHookArgs) => unknown;
 
 /**
  * The default excepthook, as Python's `threading.__excepthook__`: writes
- * `Exception in thread <name>:` and the error's stack to stderr.
+ * `Exception in thread <name>:` and the error's stack to stderr; an `Error.cause`
+ * chain is printed as CPython prints `__cause__`: the cause first, then "The above
+ * exception was the direct cause of the following exception:", then the error.
  *
  * @param args The thrown value and the thread.
  */
 export function excepthook(args: ExceptHookArgs): void {
   const name = args.thread?.name ?? String(getIdent());
-  const value = args.excValue;
-  const detail = value instanceof Error
+  writeStderr(`Exception in thread ${name}:\n${chainText(args.excValue)}\n`);
+}
+
+/** CPython's line between an exception and its `__cause__` (traceback.py). */
+const CAUSE_LINE =
+  "\n\nThe above exception was the direct cause of the following exception:\n\n";
+
+/** How many causes the report follows at most (a chain, not a loop). */
+const MAX_CAUSES = 100;
+
+/**
+ * A thrown value's report, with its `cause` chain as CPython's
+ * `traceback.print_exception` prints `__cause__`: the deepest cause first, each
+ * followed by "The above exception was the direct cause of the following exception:",
+ * the thrown value last. A cause seen before (a loop) ends the chain.
+ */
+function chainText(value: unknown): string {
+  const chain = [value];
+  for (let v = value; chain.length <= MAX_CAUSES;) {
+    if (!(v instanceof Error) || v.cause === undefined || chain.includes(v.cause)) break;
+    v = v.cause;
+    chain.push(v);
+  }
+  return chain.reverse().map(oneText).join(CAUSE_LINE);
+}
+
+function oneText(value: unknown): string {
+  return value instanceof Error
     ? (value.stack === undefined
       ? `${value.name}: ${value.message}`
       : userStack(value.stack)) // without the library's frames below the user's
     : `Uncaught ${describe(value)}`;
-  writeStderr(`Exception in thread ${name}:\n${detail}\n`);
 }
 
 let hook: ExceptHook = excepthook;
@@ -134,8 +165,9 @@ export async function handleUncaught(
   const { hook: h, note } = await resolveHook();
   if (note) writeStderr(note);
   explainCopy(error);
+  const ctor = (error as { constructor?: unknown })?.constructor;
   const args: ExceptHookArgs = {
-    excType: (error as { constructor?: unknown })?.constructor,
+    excType: typeof ctor === "function" ? ctor as ExceptHookArgs["excType"] : undefined,
     excValue: error,
     excTraceback: (error as { stack?: string })?.stack,
     thread,

@@ -37,6 +37,21 @@ function normalIndex(index: number, length: number, action: string): number {
   return i;
 }
 
+/** A search's start as `Array.prototype.indexOf` reads `fromIndex` (integers only). */
+function startIndex(
+  fromIndex: number | undefined,
+  length: number,
+  action: string,
+): number {
+  if (fromIndex === undefined) return 0;
+  if (!Number.isInteger(fromIndex)) {
+    throw new TypeError(
+      `${action}: fromIndex must be an integer, received ${describe(fromIndex)}`,
+    );
+  }
+  return fromIndex < 0 ? Math.max(0, length + fromIndex) : fromIndex;
+}
+
 function checkItems(items: readonly unknown[], action: string): void {
   checkJSON(items, "items", action, -1); // each item at depth 0, as checked alone
 }
@@ -165,12 +180,29 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
   }
 
   /**
-   * Removes the last item.
+   * Removes and returns the last item, or, given `index`, the item at `index` (negative
+   * counts from the end), as Python's `list.pop(i)`: `pop(0)` takes the first item.
+   * Without an index it is `Array.prototype.pop` (an empty list gives `undefined`); with
+   * one it is Python's rule (CPython's `list.pop` raises IndexError, here a RangeError,
+   * for an index out of range, an empty list included).
    *
-   * @returns The item, or `undefined` if the list is empty.
+   * @param index The index of the item to remove (default: the last).
+   * @returns The item, or `undefined` if no `index` is given and the list is empty.
+   * @throws {TypeError} If `index` is not an integer.
+   * @throws {RangeError} If `index` is given and there is no item at it.
    */
-  pop(): T | undefined {
-    return this.#modify("Cannot pop from SharedList", (list) => list.pop());
+  pop(index?: number): T | undefined {
+    const action = "Cannot pop from SharedList";
+    if (index === undefined) return this.#modify(action, (list) => list.pop());
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `${action}: index must be an integer, received ${describe(index)}`,
+      );
+    }
+    return this.#modify(action, (list) => {
+      if (list.length === 0) throw new RangeError(`${action}: the list is empty`);
+      return list.splice(normalIndex(index, list.length, action), 1)[0];
+    });
   }
 
   /**
@@ -265,21 +297,34 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
   /**
    * The index of the first item equal to `item` (same JSON text), or -1.
    *
+   * As `Array.prototype.indexOf`, the search starts at `fromIndex` (negative counts
+   * from the end), as Python's `list.index(x, start)` (which raises where this gives -1).
+   *
    * @param item The item to find.
+   * @param fromIndex Where the search starts (default 0).
    * @returns The index or -1.
+   * @throws {TypeError} If `fromIndex` is not an integer.
    */
-  indexOf(item: T): number {
-    return this.#items().findIndex((x) => sameJSON(x, item));
+  indexOf(item: T, fromIndex?: number): number {
+    const items = this.#items();
+    const start = startIndex(fromIndex, items.length, "Cannot search SharedList");
+    for (let i = start; i < items.length; i++) {
+      if (sameJSON(items[i], item)) return i;
+    }
+    return -1;
   }
 
   /**
-   * Whether an item equals `item` (same JSON text).
+   * Whether an item equals `item` (same JSON text), from `fromIndex` on, as
+   * `Array.prototype.includes`.
    *
    * @param item The item to find.
+   * @param fromIndex Where the search starts (default 0; negative counts from the end).
    * @returns Whether it is in the list.
+   * @throws {TypeError} If `fromIndex` is not an integer.
    */
-  includes(item: T): boolean {
-    return this.indexOf(item) >= 0;
+  includes(item: T, fromIndex?: number): boolean {
+    return this.indexOf(item, fromIndex) >= 0;
   }
 
   /**

@@ -54,7 +54,6 @@ import {
   countStart,
   current,
   H_NEXT_IDENT,
-  H_NEXT_NUMBER,
   H_REQUESTS,
   readSlotText,
   runtime,
@@ -75,9 +74,12 @@ import { ThreadError } from "./errors.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
+  checkOptions,
+  defaultName,
   handles,
   here,
   i32,
+  kNameWithoutTarget,
   kState,
   mainNativeId,
   NO_STATE,
@@ -105,7 +107,7 @@ export interface ThreadOptions {
    */
   // deno-lint-ignore no-explicit-any
   target?: (...args: any[]) => unknown;
-  /** The thread's name; default `Thread-N`. */
+  /** The thread's name; default `Thread-N (target)`, or `Thread-N` without a target. */
   name?: string | number;
   /** Positional arguments for the target. @default {[]} */
   args?: readonly unknown[];
@@ -121,7 +123,7 @@ export interface ThreadOptions {
    * cannot be found from the stack (e.g. `import.meta.url` of the defining module).
    */
   module?: string | URL;
-  /** Ignored, as in Python: reserved for thread groups. */
+  /** Reserved for thread groups, as in Python: must be `null` (or left out). */
   group?: null;
 }
 
@@ -162,41 +164,24 @@ export class Thread {
    * Creates a thread; `start()` runs it.
    *
    * @param options The target, its arguments, the name, the daemon flag.
-   * @throws {TypeError} If the target is not a function or the name not a string.
+   * @throws {TypeError} If the target is not a function or the name not a string, an
+   * option is unknown (CPython refuses an unexpected keyword argument), or `group` is
+   * not `null`.
    * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
    */
   constructor(options: ThreadOptions = {}) {
     if ((options as unknown) === NO_STATE) return;
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create Thread: options must be an object, received ${describe(options)}`,
-      );
-    }
+    checkOptions(options);
     const { target, args = [], kwargs, daemon, module } = options;
-    if (target !== undefined && target !== null && typeof target !== "function") {
-      throw new TypeError(
-        `Cannot create Thread: target must be a function, received ${describe(target)}`,
-      );
-    }
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create Thread: args must be an array, received ${describe(args)}`,
-      );
-    }
-    if (kwargs !== undefined && kwargs !== null && typeof kwargs !== "object") {
-      throw new TypeError(
-        `Cannot create Thread: kwargs must be an object, received ${describe(kwargs)}`,
-      );
-    }
-    if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
-      throw new TypeError(
-        `Cannot create Thread: daemon must be a boolean, received ${describe(daemon)}`,
-      );
-    }
-    // As CPython: a false name (None, "", 0) gets the next `Thread-N`.
+    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0) gets the next
+    // `Thread-N`, followed by ` (target)` when a target is given: `Thread-1 (worker)`.
     const name = options.name === undefined || options.name === null ||
         options.name === "" || options.name === 0
-      ? `Thread-${Atomics.add(i32, H_NEXT_NUMBER, 1)}`
+      ? defaultName(
+        (new.target as { [kNameWithoutTarget]?: boolean })[kNameWithoutTarget]
+          ? undefined
+          : target,
+      )
       : checkName(options.name);
     const sub = new.target !== Thread;
     // Boot a spare Worker once this code yields (or at start()), so that start() finds

@@ -8,13 +8,15 @@
 import { describe, TIMEOUT_MAX } from "./_futex.ts";
 import { Event } from "./event.ts";
 import { Thread } from "./thread.ts";
+import { kNameWithoutTarget } from "./_thread_state.ts";
 
 /**
  * A thread that calls `fn(...args)` (and `kwargs` as a last argument, when given) after
  * `interval` milliseconds, unless `cancel()` came first, as Python's
  * `threading.Timer` (whose interval is in seconds). `fn` travels by reference like a
  * Thread's target: it must be an exported function of the module that creates the
- * Timer. Its default name is `Thread-N`, as in Python.
+ * Timer. Its default name is `Thread-N`, without the function's name, as in CPython
+ * (whose `Timer` calls `Thread.__init__` without a target).
  *
  * @example A timer that is cancelled before it fires
  * ```ts ignore
@@ -32,6 +34,8 @@ import { Thread } from "./thread.ts";
  * ```
  */
 export class Timer extends Thread {
+  /** @internal CPython's Timer is named `Thread-N`, without ` (target)`. */
+  static readonly [kNameWithoutTarget] = true;
   /** The delay before the call, in milliseconds. */
   interval: number;
   /** Set by `cancel()`, or once the function has run. */
@@ -40,12 +44,13 @@ export class Timer extends Thread {
   /**
    * Creates a timer; `start()` starts its countdown.
    *
-   * @param interval Delay in milliseconds before `fn` runs.
+   * @param interval Delay in milliseconds before `fn` runs: negative means at once (as
+   * in CPython); `Infinity`: it never fires (a `cancel()` ends its thread).
    * @param fn The function to call: an exported function.
    * @param args Its positional arguments.
    * @param kwargs Python's keyword arguments, passed as one more, last argument.
    * @throws {TypeError} If `interval` is not a number or `fn` not a function.
-   * @throws {RangeError} If `interval` is negative, NaN or over `TIMEOUT_MAX`.
+   * @throws {RangeError} If `interval` is NaN, or over `TIMEOUT_MAX` and not `Infinity`.
    */
   constructor(
     interval: number,
@@ -61,9 +66,11 @@ export class Timer extends Thread {
         }`,
       );
     }
-    if (!(interval >= 0) || interval > TIMEOUT_MAX) {
+    // As CPython, whose Timer waits `finished.wait(interval)`: a negative interval means
+    // now; Infinity (JavaScript's "no limit") means until cancel().
+    if (Number.isNaN(interval) || (interval > TIMEOUT_MAX && interval !== Infinity)) {
       throw new RangeError(
-        `Cannot create Timer: interval must be from 0 to TIMEOUT_MAX (${TIMEOUT_MAX}) milliseconds, received ${interval}`,
+        `Cannot create Timer: interval must be a number of milliseconds up to TIMEOUT_MAX (${TIMEOUT_MAX}), or Infinity, received ${interval}`,
       );
     }
     if (typeof fn !== "function") {

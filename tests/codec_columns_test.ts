@@ -219,7 +219,7 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
     {
       name: "RangeError",
       message:
-        /Cannot start thread "Thread-\d+": args\[0\]\[0\]\[0\].*… is nested more than 1000 levels deep/,
+        /Cannot start thread "Thread-\d+ \(describeArgs\)": args\[0\]\[0\]\[0\].*… is nested more than 1000 levels deep/,
     },
   );
   // The same for a JSON tree (records holding arrays: one level more).

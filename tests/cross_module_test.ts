@@ -20,15 +20,15 @@ Deno.test("targets, subclasses, Shareables, Barrier actions, Timers and the exce
     "tally=1",
     "crunch(3) in Thread-1",
     "barrier action in b",
-    "crunch(1) in Thread-2",
+    "crunch(1) in Thread-2 (crunch)",
     "hook: failed on purpose in failing",
   ]);
   assert.match(
     lines[9],
-    /^arrow: TypeError: Cannot start thread "Thread-3": the target is an arrow function; arrow functions and closures cannot travel/,
+    /^arrow: TypeError: Cannot start thread "Thread-3 \(target\)": the target is an arrow function; arrow functions and closures cannot travel/,
   );
   assert.match(
     lines[10],
-    /^closure: TypeError: Cannot start thread "Thread-4": the function hidden is declared inside a function or a block of .*main\.ts \(a closure\), not at the top level of its module.*move hidden to the top level, export it/,
+    /^closure: TypeError: Cannot start thread "Thread-4 \(hidden\)": the function hidden is declared inside a function or a block of .*main\.ts \(a closure\), not at the top level of its module.*move hidden to the top level, export it/,
   );
 });

@@ -126,6 +126,11 @@ function col(name: string, width = 10): string {
   return `(${name.padEnd(width)})`;
 }
 
+/** `text` for a `RegExp` that matches it literally. */
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** `(name      ) message`, as the seeds' `(%(threadName)-10s) %(message)s`. */
 function log(name: string, message: string): string {
   return `${col(name)} ${message}`;
@@ -199,13 +204,14 @@ const checks: Record<string, (lines: string[]) => void> = {
   },
 
   names(lines) {
-    const names = ["worker", "Thread-1", "my_service"];
+    // CPython 3.10+ names a thread with a target `Thread-N (target)`.
+    const names = ["worker", "Thread-1 (worker)", "my_service"];
     assertLines(lines, names.flatMap((n) => [`${n} Starting`, `${n} Exiting`]));
     for (const n of names) assertBefore(lines, `${n} Starting`, `${n} Exiting`);
   },
 
   names_log(lines) {
-    const names = ["worker", "Thread-1", "my_service"];
+    const names = ["worker", "Thread-1 (worker)", "my_service"];
     const line = (n: string, m: string) => `[DEBUG] ${log(n, m)}`;
     assertLines(lines, names.flatMap((n) => [line(n, "Starting"), line(n, "Exiting")]));
     for (const n of names) assertBefore(lines, line(n, "Starting"), line(n, "Exiting"));
@@ -243,14 +249,14 @@ const checks: Record<string, (lines: string[]) => void> = {
   },
 
   enumerate(lines) {
-    const workers = ["Thread-1", "Thread-2", "Thread-3"];
+    const workers = ["Thread-1 (worker)", "Thread-2 (worker)", "Thread-3 (worker)"];
     const joins = select(lines, /^\(MainThread\) joining /);
     assert.ok(joins.length >= 1 && joins.length <= 3, `joins: ${joins}`);
     const joined = joins.map((l) => l.replace("(MainThread) joining ", ""));
     assert.equal(new Set(joined).size, joined.length, `a thread joined twice: ${joined}`);
     assertLines(lines, [
       ...workers.flatMap((n) => [
-        new RegExp(String.raw`^\(${n}  \) sleeping 0\.[1-5]0$`),
+        new RegExp(String.raw`^${escape(col(n))} sleeping 0\.[1-5]0$`),
         log(n, "ending"),
       ]),
       ...joined.map((n) => {
@@ -259,7 +265,11 @@ const checks: Record<string, (lines: string[]) => void> = {
       }),
     ]);
     for (const n of workers) {
-      assertBefore(lines, new RegExp(String.raw`^\(${n}  \) sleeping`), log(n, "ending"));
+      assertBefore(
+        lines,
+        new RegExp(String.raw`^${escape(col(n))} sleeping`),
+        log(n, "ending"),
+      );
     }
     // join() returns only after the thread ended: the next "joining" line comes later.
     for (let i = 0; i + 1 < joined.length; i++) {
@@ -327,7 +337,7 @@ const checks: Record<string, (lines: string[]) => void> = {
 
   lock(lines) {
     const sleeping = /^Sleeping [01]\.\d\d$/;
-    for (const n of ["Thread-1", "Thread-2"]) {
+    for (const n of ["Thread-1 (worker)", "Thread-2 (worker)"]) {
       const own = thread(lines, n);
       assert.equal(own.length, 9, `${n} printed ${own.length} lines: ${own}`);
       own.forEach((line, i) => {
@@ -406,8 +416,8 @@ const checks: Record<string, (lines: string[]) => void> = {
 
   lock_with(lines) {
     assertLines(lines, [
-      log("Thread-1", "Lock acquired via with"),
-      log("Thread-2", "Lock acquired directly"),
+      log("Thread-1 (workerWith)", "Lock acquired via with"),
+      log("Thread-2 (workerNoWith)", "Lock acquired directly"),
     ]);
   },
 
@@ -519,7 +529,7 @@ const checks: Record<string, (lines: string[]) => void> = {
 
   local(lines) {
     assert.deepEqual(thread(lines, "MainThread"), ["No value yet", "value=1000"]);
-    for (const n of ["Thread-1", "Thread-2"]) {
+    for (const n of ["Thread-1 (worker)", "Thread-2 (worker)"]) {
       const own = thread(lines, n);
       assert.equal(own.length, 2, `${n}: ${own}`);
       assert.equal(own[0], "No value yet");
@@ -534,7 +544,7 @@ const checks: Record<string, (lines: string[]) => void> = {
     assert.equal(main.length, 2, `MainThread: ${main}`);
     assert.match(main[0], init);
     assert.equal(main[1], "value=1000");
-    for (const n of ["Thread-1", "Thread-2"]) {
+    for (const n of ["Thread-1 (worker)", "Thread-2 (worker)"]) {
       const own = thread(lines, n);
       assert.equal(own.length, 3, `${n}: ${own}`);
       assert.match(own[0], init);

@@ -138,7 +138,7 @@ Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the
   assert.match(stderr, /^Deadlock: every thread is blocked/m);
   assert.match(
     stderr,
-    /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+    /^Wait-for cycle: (Thread-1 \(left\)|Thread-2 \(right\)) waits for Lock #\d+ held by (Thread-2 \(right\)|Thread-1 \(left\)) \(ident \d\) → \2 waits for Lock #\d+ held by \1 \(ident \d\) → \1$/m,
   );
   assert.match(
     stderr,
@@ -146,7 +146,7 @@ Deno.test("the two-lock cycle is reported within 2 s: threads, locks, lines, the
   );
   assert.match(
     stderr,
-    /Thread-1 \(ident \d, daemon\): waits with no timeout for Lock #\d+/,
+    /Thread-1 \(left\) \(ident \d, daemon\): waits with no timeout for Lock #\d+/,
   );
   assert.match(stderr, /holds Lock #\d+/);
   // Where each thread waits: the lines marked in the fixture.
@@ -167,7 +167,7 @@ Deno.test("lock ids are stable from run to run: numbered at creation, by kind, b
     // a, then b, created by the main thread: Lock #1 and Lock #2, whoever sleeps first.
     assert.match(
       stderr,
-      /^Wait-for cycle: (Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1|Thread-2 waits for Lock #1 held by Thread-1 \(ident 2\) → Thread-1 waits for Lock #2 held by Thread-2 \(ident 3\) → Thread-2)$/m,
+      /^Wait-for cycle: (Thread-1 \(left\) waits for Lock #2 held by Thread-2 \(right\) \(ident 3\) → Thread-2 \(right\) waits for Lock #1 held by Thread-1 \(left\) \(ident 2\) → Thread-1 \(left\)|Thread-2 \(right\) waits for Lock #1 held by Thread-1 \(left\) \(ident 2\) → Thread-1 \(left\) waits for Lock #2 held by Thread-2 \(right\) \(ident 3\) → Thread-2 \(right\))$/m,
       stderr,
     );
   }
@@ -265,7 +265,7 @@ Deno.test("watchDeadlocks() reports a partial deadlock while the main thread run
   );
   assert.match(
     stderr,
-    /^Wait-for cycle: Thread-\d waits for Lock #\d+ held by Thread-\d/m,
+    /^Wait-for cycle: Thread-\d \((?:left|right)\) waits for Lock #\d+ held by Thread-\d \((?:left|right)\)/m,
   );
   assert.match(stderr, /MainThread \(ident 1\): running/);
   assert.ok(!stderr.includes("Deadlock:"), "no global report: the main thread runs");
@@ -293,7 +293,7 @@ Deno.test("a deadlock that closes after the main thread's code has finished is r
     assert.match(stderr, /MainThread \(ident 1\): its code has finished/);
     assert.match(
       stderr,
-      /^Wait-for cycle: Thread-(1|2) waits for Lock #\d+ held by Thread-(2|1) \(ident \d\) → Thread-(2|1) waits for Lock #\d+ held by Thread-(1|2) \(ident \d\) → Thread-\1$/m,
+      /^Wait-for cycle: (Thread-1 \(left\)|Thread-2 \(right\)) waits for Lock #\d+ held by (Thread-2 \(right\)|Thread-1 \(left\)) \(ident \d\) → \2 waits for Lock #\d+ held by \1 \(ident \d\) → \1$/m,
     );
     for (const mark of ["left", "right"]) {
       assert.match(
@@ -310,7 +310,7 @@ Deno.test("a deadlock that closes after the main thread's code has finished is r
   assert.equal(code, 2, stderr);
   assert.match(
     stderr,
-    /Thread-1 \(ident 2\): waits with no timeout for Event #\d+, for \d+\.\d\d s/,
+    /Thread-1 \(waiter\) \(ident 2\): waits with no timeout for Event #\d+, for \d+\.\d\d s/,
   );
   assert.match(stderr, new RegExp(`at waiter \\(file:[^\\n]*:${lineOf("waiter")}:`));
   // Ids are stamped at creation: the main thread's first Event is #1, the first Event
@@ -320,7 +320,7 @@ Deno.test("a deadlock that closes after the main thread's code has finished is r
   assert.equal(made.code, 2, made.stderr);
   assert.match(
     made.stderr,
-    /Thread-1 \(ident 2\): waits with no timeout for Event #2\.1,/,
+    /Thread-1 \(maker\) \(ident 2\): waits with no timeout for Event #2\.1,/,
   );
 });
 
@@ -346,12 +346,12 @@ Deno.test("queue waits are recorded: a consumer with no sentinel, a producer on 
   const cases: [string, RegExp, string][] = [
     [
       "get",
-      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+      /Thread-1 \(consumer\) \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
       "consumer",
     ],
     [
       "put",
-      /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(put: full\)/,
+      /Thread-1 \(producer\) \(ident 2\): waits with no timeout for Queue #\d+ \(put: full\)/,
       "producer",
     ],
     [
@@ -406,7 +406,7 @@ Deno.test("queue waits are recorded: a consumer with no sentinel, a producer on 
   assert.equal(code, 2, stderr);
   assert.match(
     stderr,
-    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
+    /Thread-1 \(consumer\) \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\)/,
   );
 });
 
@@ -416,7 +416,7 @@ Deno.test("dumpThreads() shows a queue wait; a slow producer is not a deadlock",
   assert.ok(dump.stdout.includes("main: joined"), dump.stdout);
   assert.match(
     dump.stderr,
-    /Thread-1 \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\), for \d+\.\d\d s/,
+    /Thread-1 \(consumeUntilSentinel\) \(ident 2\): waits with no timeout for Queue #\d+ \(get: empty\), for \d+\.\d\d s/,
   );
   assert.match(dump.stderr, /MainThread \(ident 1\): running/);
   const slow = await run("queue_deadlock.ts", {}, 60_000, [], ["slow"]);

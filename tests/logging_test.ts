@@ -877,3 +877,57 @@ Deno.test("records of an asynchronous sink in a thread are written before join()
   ];
   assert.deepEqual(stdout, expected);
 });
+
+// ---- A stream that fails: logging never raises (CPython's Handler.handleError) ----
+
+/**
+ * Runs the broken-pipe fixture with its stdout read by a reader that takes the first
+ * bytes and closes the pipe, as `| head -c 200`.
+ */
+async function runIntoClosedPipe(
+  mode: string,
+): Promise<{ code: number; stderr: string }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      new URL("./fixtures/logging_broken_pipe.ts", import.meta.url).href,
+      mode,
+    ],
+    cwd: new URL("../", import.meta.url),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child.stdout.getReader();
+  await reader.read(); // the first bytes, then the reader goes away
+  await reader.cancel();
+  const [status, err] = await Promise.all([
+    child.status,
+    new Response(child.stderr).text(),
+  ]);
+  return { code: status.code, stderr: err };
+}
+
+for (const mode of ["basic", "sink"]) {
+  Deno.test(`a write that fails (closed pipe) is reported, never thrown into the logging call (${mode})`, async () => {
+    const { code, stderr } = await runIntoClosedPipe(mode);
+    const head = stderr.slice(0, 2000);
+    assert.equal(code, 0, `exit code ${code}; stderr begins:\n${head}`);
+    assert.doesNotMatch(stderr, /Exception in thread|error: Uncaught/, head);
+    // Every call returned (each tag says so), and the program went on to its end.
+    const tags = mode === "basic" ? ["A", "B", "M"] : ["M"];
+    for (const tag of tags) {
+      assert.match(stderr, new RegExp(`^${tag} returned 200$`, "m"));
+    }
+    assert.match(stderr, /^finished$/m);
+    // CPython's report, once per failed record: the header, the traceback, the record.
+    assert.match(
+      stderr,
+      /--- Logging error ---\nTraceback \(most recent call last\):\nBrokenPipe: Broken pipe[^\n]*\n(?: {4}at [^\n]*\n)*Message: '%s:%d:%s'\nArguments: \['M', \d+, 'M+'\]\n/,
+    );
+    const reports = stderr.split("--- Logging error ---").length - 1;
+    assert.ok(reports >= 100, `${reports} reports`);
+  });
+}

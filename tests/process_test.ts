@@ -44,6 +44,11 @@ Deno.test("an uncaught error goes to the excepthook: default output, then a hook
   assert.ok(frames.every((line) => line.includes("excepthook.ts")), traceback);
   assert.ok(!/_worker\.ts|src\/thread\.ts|ext:|node:/.test(traceback), traceback);
   assert.ok(stdout.includes("joined first, alive=false"));
+  // The cause chain, as CPython prints __cause__: the deepest cause first.
+  assert.match(
+    stderr,
+    /^Exception in thread caused:\nTypeError: root cause\n(?:\s+at [^\n]*\n)+\nThe above exception was the direct cause of the following exception:\n\nError: middle\n(?:\s+at [^\n]*\n)+\nThe above exception was the direct cause of the following exception:\n\nRangeError: outer\n\s+at failsWithCause/m,
+  );
   assert.ok(stdout.includes("hook: RangeError: bad value in thread in second"), stdout);
   assert.match(stdout, /hook stack has the library's frames: true/);
   assert.ok(!stderr.includes("Exception in thread second"));
@@ -55,7 +60,7 @@ Deno.test("start() fails with how to fix it when the target's module fails to lo
   assert.equal(code, 0);
   assert.match(
     stdout,
-    /^ThreadError: Cannot start thread "Thread-1": the module .*_throws_in_worker\.ts failed to load in the new thread: .*refuses to load in a Worker/m,
+    /^ThreadError: Cannot start thread "Thread-1 \(worker\)": the module .*_throws_in_worker\.ts failed to load in the new thread: .*refuses to load in a Worker/m,
   );
 });
 
@@ -204,7 +209,7 @@ Deno.test("a program without the import.meta.main guard is refused at once, with
   assert.equal(stdout, "top-level code runs\ntop-level code runs\n");
   assert.match(
     stderr,
-    /ThreadError: Cannot start thread "Thread-1": the module .*unguarded\.ts failed to load in the new thread: cannot start a thread from the top-level code of .*unguarded\.ts while a new thread imports it .*Guard the program's main code with `if \(import\.meta\.main\)/,
+    /ThreadError: Cannot start thread "Thread-1 \(worker\)": the module .*unguarded\.ts failed to load in the new thread: cannot start a thread from the top-level code of .*unguarded\.ts while a new thread imports it .*Guard the program's main code with `if \(import\.meta\.main\)/,
   );
   // No thread the user never created is named (the copy of the top level's thread).
   assert.doesNotMatch(stderr, /Thread-2/);
@@ -220,6 +225,6 @@ Deno.test("mainThread().join() in a thread returns once the main thread's code h
     "waiter: main alive=true",
     "main: last line",
     "waiter: main joined, alive=false",
-    "enumerate: MainThread,Thread-1; activeCount: 2",
+    "enumerate: MainThread,Thread-1 (waiter); activeCount: 2",
   ]);
 });

@@ -342,6 +342,32 @@ Deno.test("SharedList has the list methods and prints as Python prints a list", 
   assert.throws(() => list.set(3, 1), RangeError);
 });
 
+Deno.test("SharedList's index arguments follow Python's list: pop(i), indexOf(x, start)", () => {
+  // CPython: [10, 20, 30].pop(0) == 10; pop(-2) is the 2nd from the end; an index out of
+  // range, or any index on an empty list, raises IndexError (here RangeError).
+  const list = new SharedList<number>([10, 20, 30, 40]);
+  assert.equal(list.pop(0), 10);
+  assert.equal(list.pop(-2), 30);
+  assert.deepEqual(list.toArray(), [20, 40]);
+  assert.throws(() => list.pop(2), /Cannot pop from SharedList: index out of range/);
+  assert.throws(() => list.pop(-3), RangeError);
+  assert.throws(() => list.pop(1.5), TypeError);
+  assert.throws(() => list.pop("0" as never), TypeError);
+  assert.deepEqual(list.toArray(), [20, 40]);
+  assert.equal(list.pop(), 40);
+  assert.equal(list.pop(0), 20);
+  assert.throws(() => list.pop(0), /the list is empty/);
+  assert.equal(list.pop(), undefined); // without an index: Array's pop
+  // A search's start, as Array's indexOf(x, fromIndex) and Python's list.index(x, start).
+  list.push(1, 2, 1, 2);
+  assert.equal(list.indexOf(1, 1), 2);
+  assert.equal(list.indexOf(1, -1), -1);
+  assert.equal(list.indexOf(2, -1), 3);
+  assert.equal(list.includes(1, 3), false);
+  assert.equal(list.includes(1, -10), true);
+  assert.throws(() => list.indexOf(1, 0.5), TypeError);
+});
+
 Deno.test("SharedList refuses data that is not JSON and data that does not fit", () => {
   const list = new SharedList<string[]>([], { maxBytes: 64 });
   assert.throws(

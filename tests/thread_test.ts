@@ -2,16 +2,23 @@
 import assert from "node:assert/strict";
 import {
   activeCount,
+  Barrier,
+  Condition,
   currentThread,
   enumerate,
+  Event,
   getIdent,
   getNativeId,
+  Lock,
   mainThread,
+  Queue,
+  Semaphore,
   shutdown,
   sleep,
   Thread,
   ThreadError,
   TIMEOUT_MAX,
+  Timer,
 } from "../mod.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----
@@ -33,6 +40,11 @@ export function report(out: Int32Array, text: Uint8Array) {
   out[9] = name.length;
   Atomics.store(out, 15, 1);
   Atomics.notify(out, 15);
+}
+
+/** Adds 1 to `flag[0]`. */
+export function bump(flag: Int32Array) {
+  Atomics.add(flag, 0, 1);
 }
 
 /** Blocks until `flag[0]` becomes non-zero. */
@@ -158,6 +170,24 @@ Deno.test("Thread names default to Thread-N and the main thread is MainThread", 
   assert.equal(b.name, `Thread-${na + 1}`);
   assert.equal(new Thread({ name: "svc" }).name, "svc");
   assert.equal(new Thread({ name: 3 }).name, "3");
+  // CPython 3.10+ (`threading.Thread(target=f).name` is 'Thread-1 (f)'): a target's
+  // name follows the number, also for `name: ""` and for a subclass given a target.
+  assert.equal(new Thread({ target: waitFlag }).name, `Thread-${na + 2} (waitFlag)`);
+  assert.equal(
+    new Thread({ target: waitFlag, name: "" }).name,
+    `Thread-${na + 3} (waitFlag)`,
+  );
+  assert.equal(new Thread({ target: waitFlag, name: "w" }).name, "w");
+  class Sub extends Thread {}
+  assert.equal(new Sub().name, `Thread-${na + 4}`);
+  assert.equal(new Sub({ target: waitFlag }).name, `Thread-${na + 5} (waitFlag)`);
+  // CPython's Timer calls Thread.__init__ without a target: `Thread-N`, subclasses too.
+  class SubTimer extends Timer {}
+  assert.equal(new Timer(10, waitFlag).name, `Thread-${na + 6}`);
+  assert.equal(new SubTimer(10, waitFlag).name, `Thread-${na + 7}`);
+  // A name that would pass 256 bytes of UTF-8 leaves the target out.
+  const long = { [`f${"x".repeat(250)}`]: function () {} }[`f${"x".repeat(250)}`];
+  assert.equal(new Thread({ target: long }).name, `Thread-${na + 8}`);
   assert.equal(mainThread().name, "MainThread");
   assert.equal(currentThread(), mainThread());
   assert.equal(getIdent(), 1);
@@ -255,6 +285,27 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
       /anonymous function.*export a named function/,
     );
   });
+  await t.step("an anonymous function expression named by inference", () => {
+    // `target: function () {}` is named "target" by JavaScript, not by the user: the
+    // message says it is anonymous, not "export function target".
+    const t = new Thread({
+      target: function () {
+        return 1;
+      },
+    });
+    const error = (() => {
+      try {
+        t.start();
+        t.join();
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    assert.ok(error instanceof TypeError, String(error));
+    assert.match(error.message, /the function is an anonymous function expression/);
+    assert.match(error.message, /declare it as a named, exported function/);
+    assert.doesNotMatch(error.message, /export function target/);
+  });
   await t.step("a closure of the same name as no export", () => {
     function hidden() {
       return 1;
@@ -317,6 +368,18 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
   await shutdown();
 });
 
+Deno.test("an option the Thread constructor does not know is a TypeError, not ignored (CPython: unexpected keyword)", () => {
+  assert.throws(
+    () => new Thread({ target: waitFlag, arg: [1] } as never),
+    /Cannot create Thread: unknown option "arg"; the options are target, name, args/,
+  );
+  assert.throws(() => new Thread({ group: "g" } as never), /group must be null/);
+  assert.match(
+    new Thread({ target: waitFlag, group: null }).name,
+    /^Thread-\d+ \(waitFlag\)$/,
+  );
+});
+
 Deno.test("misuse throws ThreadError: start twice, join before start, join itself", async () => {
   const out = ints();
   const t = new Thread({ target: sum, args: [out, 1, 1] });
@@ -342,6 +405,65 @@ Deno.test("misuse throws ThreadError: start twice, join before start, join itsel
   await shutdown();
 });
 
+Deno.test("Infinity is no limit wherever a timeout is taken; a negative timeout as in CPython", async () => {
+  const flag = ints(1);
+  const t = new Thread({ target: waitFlag, args: [flag] });
+  t.start();
+  const setter = setTimeout(() => {
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  }, 50);
+  await t.joinAsync(Infinity);
+  clearTimeout(setter);
+  assert.equal(t.isAlive(), false);
+  t.join(Infinity);
+  t.join(-1); // CPython: returns at once
+  const lock = new Lock();
+  assert.equal(lock.acquire(true, Infinity), true);
+  assert.equal(lock.acquire(true, 0), false); // held: one try fails
+  lock.release();
+  // CPython: lock.acquire(timeout=-5) is a ValueError; -1 means no limit.
+  assert.throws(() => lock.acquire(true, -5), RangeError);
+  assert.throws(() => lock.acquire(false, Infinity), RangeError);
+  const e = new Event();
+  assert.equal(e.wait(-1), false); // CPython: Event.wait(-1) returns False at once
+  e.set();
+  assert.equal(e.wait(Infinity), true);
+  assert.equal(await e.waitAsync(Infinity), true);
+  const q = new Queue<number>();
+  q.put(1, true, Infinity);
+  assert.equal(q.get(true, Infinity), 1);
+  assert.throws(() => q.get(true, -1), RangeError); // CPython: a ValueError
+  assert.equal(new Barrier(1, null, Infinity).wait(Infinity), 0);
+  assert.equal(new Semaphore(1).acquire(true, Infinity), true);
+  const c = new Condition();
+  c.acquire();
+  assert.equal(c.wait(-1), false); // CPython: Condition.wait(-1) is False at once
+  c.release();
+  assert.throws(() => new Event().wait(TIMEOUT_MAX * 2), /TIMEOUT_MAX .* or Infinity/);
+  await shutdown();
+});
+
+Deno.test("a Timer with a negative interval fires at once (CPython), Infinity waits for cancel()", async () => {
+  const flag = ints(1);
+  const t0 = performance.now();
+  const now = new Timer(-10, bump, [flag]);
+  now.start();
+  now.join();
+  assert.equal(Atomics.load(flag, 0), 1);
+  assert.ok(performance.now() - t0 < 5_000);
+  const never = new Timer(Infinity, bump, [flag]);
+  never.start();
+  never.join(50);
+  assert.equal(never.isAlive(), true);
+  never.cancel();
+  never.join();
+  assert.equal(Atomics.load(flag, 0), 1);
+  assert.throws(() => new Timer(NaN, bump), RangeError);
+  assert.throws(() => new Timer(TIMEOUT_MAX + 1, bump), RangeError);
+  await shutdown();
+});
+
 Deno.test("join(timeout) returns after the timeout while the thread still runs", async () => {
   const flag = ints(1);
   const t = new Thread({ target: waitFlag, args: [flag] });
@@ -353,6 +475,7 @@ Deno.test("join(timeout) returns after the timeout while the thread still runs",
   t.join(-5);
   assert.equal(t.isAlive(), true);
   assert.throws(() => t.join(TIMEOUT_MAX + 1), RangeError);
+  assert.throws(() => t.join(NaN), RangeError); // CPython: join(nan) is a ValueError
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
   t.join();

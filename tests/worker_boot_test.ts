@@ -87,7 +87,7 @@ Deno.test({
     assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);
     assert.match(
       out,
-      /ThreadError: Cannot start thread "Thread-1": a thread needs read permission/,
+      /ThreadError: Cannot start thread "Thread-1 \(work\)": a thread needs read permission/,
     );
   },
 });
@@ -107,7 +107,7 @@ Deno.test("spare Workers that cannot load the library end quietly: stderr holds 
   assert.ok(!stderr.includes("in worker"), stderr);
   assert.match(
     stderr,
-    /^error: Uncaught \(in promise\) ThreadError: Cannot start thread "Thread-1": a thread needs read permission/,
+    /^error: Uncaught \(in promise\) ThreadError: Cannot start thread "Thread-1 \(work\)": a thread needs read permission/,
   );
   assert.equal(stderr.match(/^error:/gm)?.length, 1, stderr);
 });
