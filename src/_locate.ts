@@ -20,8 +20,13 @@
  * @module
  */
 import { readTextFile, readTextFileSync } from "./_platform.ts";
-import { importModule, loadedModule, loadedModules } from "./_codec.ts";
-import { findExport } from "./_reference.ts";
+import { importModule, loadedModule, loadedModules } from "./_modules.ts";
+import {
+  findExport,
+  instanceMethodOf,
+  isMethodSource,
+  methodMessage,
+} from "./_reference.ts";
 
 const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
 const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
@@ -221,14 +226,25 @@ export function closureMessage(name: string, module: string): string {
 
 /**
  * The words for code that no module exports: `misses` says what each module searched
- * lacks, `option` how to name the module (for code that has a `module` option).
+ * lacks, `option` how to name the module (for code that has a `module` option). For a
+ * method (its `source` is a method's text, `run(x) {…}`) that is no static method of an
+ * exported class, the words of {@linkcode methodMessage} instead: it was passed without
+ * its object (`target: counter.increment`).
  */
 export function notExportedMessage(
   what: "function" | "class",
   name: string,
   misses: readonly string[],
   option?: string,
+  source?: string,
 ): string {
+  if (what === "function" && source !== undefined && isMethodSource(source)) {
+    return methodMessage(
+      "the function",
+      name,
+      instanceMethodOf(loadedModules(), source),
+    );
+  }
   const fix = `export it (\`export ${
     what === "class" ? "class" : "function"
   } ${name}\u2026\`)`;

@@ -141,7 +141,10 @@ async function loadExport(
   const option = what === "class"
     ? `module: import.meta.resolve("./tasks.ts")`
     : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;
-  throw new StartError("TypeError", notExportedMessage(what, name, misses, option));
+  throw new StartError(
+    "TypeError",
+    notExportedMessage(what, name, misses, option, source),
+  );
 }
 
 /**
