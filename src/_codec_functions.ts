@@ -28,7 +28,12 @@ import {
   methodMessage,
   refuseUntravelable,
 } from "./_reference.ts";
-import { findLoaded, notExportedMessage, refuseUnexported } from "./_locate.ts";
+import {
+  findLoaded,
+  graphImported,
+  notExportedMessage,
+  refuseUnexported,
+} from "./_locate.ts";
 
 /** How a function travels by reference (the fields of its `T_FUNCTION` token). */
 export interface FunctionRef {
@@ -48,6 +53,11 @@ type Fn = (...args: never[]) => unknown;
 const located = new WeakMap<Fn, { module: string; name: string }>();
 /** Per thread: the function of `<module>#<name>`, once located or received. */
 const byReference = new Map<string, Fn>();
+/**
+ * Per thread: the functions sent before they were located (by name and source text), so
+ * that one sent back by a thread that located it arrives as itself.
+ */
+const sentByText = new Map<string, Fn>();
 
 function remember(fn: Fn, module: string, name: string): void {
   located.set(fn, { module, name });
@@ -95,6 +105,7 @@ export function functionReference(
       `${action}: ${what} is function ${fn.name}, and no module can be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` option`,
     );
   }
+  sentByText.set(`${fn.name}\n${source}`, fn);
   return { modules, name: fn.name, source, exact: false };
 }
 
@@ -110,6 +121,8 @@ export function resolveFunction(token: FunctionRef): Fn {
     const fn = byReference.get(`${url}#${name}`);
     if (fn !== undefined) return fn;
   }
+  const sent = sentByText.get(`${name.slice(name.lastIndexOf(".") + 1)}\n${source}`);
+  if (sent !== undefined) return sent;
   const isFunction = (v: unknown) => typeof v === "function";
   for (const url of modules) {
     const ns = loadedModule(url);
@@ -130,7 +143,17 @@ export function resolveFunction(token: FunctionRef): Fn {
   const missing = modules.find((url) => loadedModule(url) === undefined);
   if (missing !== undefined) {
     throw new TypeError(
-      `Cannot receive the function ${name} from another thread: its module ${missing} is not loaded in this thread; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
+      `Cannot receive the function ${name} from another thread: ${
+        token.exact ? `its module ${missing}` : `the module it was sent from, ${missing},`
+      } is not loaded in this thread; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
+    );
+  }
+  const unsearched = token.exact
+    ? undefined
+    : modules.find((url) => !graphImported(url));
+  if (unsearched !== undefined) {
+    throw new TypeError(
+      `Cannot receive the function ${name} from another thread: ${unsearched}, the module it was sent from, does not export it, and the modules that one imports are not loaded in this thread yet; get it with getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports those before it starts)`,
     );
   }
   throw new TypeError(

@@ -118,6 +118,11 @@ export async function importGraph(roots: readonly string[]): Promise<void> {
   for (const r of roots) walked.add(r);
 }
 
+/** Whether this thread has imported the static import graph of `root` (see {@linkcode importGraph}). */
+export function graphImported(root: string): boolean {
+  return walked.has(root) || ofLibrary(root);
+}
+
 /**
  * Finds, among the modules imported in this thread, the one that exports `name` (with
  * the same source text, when given) and passes `accept`.
