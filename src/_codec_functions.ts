@@ -148,9 +148,7 @@ export function resolveFunction(token: FunctionRef): Fn {
       } is not loaded in this thread; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
     );
   }
-  const unsearched = token.exact
-    ? undefined
-    : modules.find((url) => !graphImported(url));
+  const unsearched = token.exact ? undefined : modules.find((url) => !graphImported(url));
   if (unsearched !== undefined) {
     throw new TypeError(
       `Cannot receive the function ${name} from another thread: ${unsearched}, the module it was sent from, does not export it, and the modules that one imports are not loaded in this thread yet; get it with getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports those before it starts)`,

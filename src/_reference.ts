@@ -1,8 +1,11 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * Code travels by reference, as pickle does: a thread imports the module that defines
- * its target or its Thread subclass and looks the export up by name. This file finds
- * that module from the call stack, so that users need not name it.
+ * its target or its Thread subclass and looks the export up by name, or by identity
+ * (the same source text) under another export name or as a static method of an exported
+ * class ({@linkcode findExport}). This file finds that module from the call stack, so
+ * that users need not name it, and words the refusals of code that cannot travel (a
+ * method passed without its object: {@linkcode methodMessage}).
  *
  * @module
  */
