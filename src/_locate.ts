@@ -232,7 +232,7 @@ export function closureMessage(name: string, module: string): string {
 /**
  * The words for code that no module exports: `misses` says what each module searched
  * lacks, `option` how to name the module (for code that has a `module` option). For a
- * method (its `source` is a method's text, `run(x) {…}`) that is no static method of an
+ * method (its `source` is a method's text, `run(x) {...}`) that is no static method of an
  * exported class, the words of {@linkcode methodMessage} instead: it was passed without
  * its object (`target: counter.increment`).
  */

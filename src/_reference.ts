@@ -159,7 +159,7 @@ export function exportNameOf(
 }
 
 /**
- * The exported class whose instances have `source` as a method (`increment() {…}` of
+ * The exported class whose instances have `source` as a method (`increment() {...}` of
  * `class Counter`), searched in `namespaces`: for the words of an error about
  * `target: counter.increment`.
  */
@@ -189,11 +189,11 @@ export function instanceMethodOf(
   return undefined;
 }
 
-/** The source text of a method (`run(x) {…}`, `async *items() {…}`, `get x() {…}`). */
+/** The source text of a method (`run(x) {...}`, `async *items() {...}`, `get x() {...}`). */
 const METHOD =
   /^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
 
-/** Whether `source` is a method's text (not `function …`, not `class …`, not an arrow). */
+/** Whether `source` is a method's text (not `function ...`, not `class ...`, not an arrow). */
 export function isMethodSource(source: string): boolean {
   return !/^(?:async\s+)?function\b/.test(source) && !/^class\b/.test(source) &&
     METHOD.test(source);

@@ -34,7 +34,9 @@ import {
   Thread,
   ThreadError,
 } from "../mod.ts";
-import { Tally } from "./fixtures/tally.ts";
+// Imported dynamically: a thread running this module's code loads the modules that it
+// imports statically (so that a blocking get() finds their Shareable classes), not this.
+import type { Tally } from "./fixtures/tally.ts";
 
 // ---- Classes and thread targets (exported: they travel by reference) ----
 
@@ -354,10 +356,12 @@ export async function tallyServer(inbox: Queue<Tally>, out: Queue<string>) {
   }
   const tally = await inbox.getAsync();
   tally.bump();
+  const { Tally } = await import("./fixtures/tally.ts");
   out.put(tally instanceof Tally ? "a Tally" : "not a Tally");
 }
 
 Deno.test("getAsync() imports the module of a Shareable item; get() says to use it", async () => {
+  const { Tally } = await import("./fixtures/tally.ts");
   const inbox = new Queue<Tally>();
   const out = new Queue<string>();
   const first = new Tally();
