@@ -142,10 +142,13 @@ export function resolveFunction(token: FunctionRef): Fn {
   }
   const missing = modules.find((url) => loadedModule(url) === undefined);
   if (missing !== undefined) {
+    const why = missing === mainModule()
+      ? "is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)"
+      : "is not loaded in this thread (a static import does not register it, and a blocking get cannot import)";
     throw new TypeError(
       `Cannot receive the function ${name} from another thread: ${
         token.exact ? `its module ${missing}` : `the module it was sent from, ${missing},`
-      } is not loaded in this thread; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
+      } ${why}; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
     );
   }
   const unsearched = token.exact ? undefined : modules.find((url) => !graphImported(url));
