@@ -245,7 +245,7 @@ export function notExportedMessage(
 ): string {
   if (what === "function" && source !== undefined && isMethodSource(source)) {
     return methodMessage(
-      "the function",
+      option === undefined ? "it" : "the target",
       name,
       instanceMethodOf(loadedModules(), source),
     );

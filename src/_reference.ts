@@ -204,7 +204,7 @@ export function isMethodSource(source: string): boolean {
  * Python idiom `Thread(target=obj.method)`): it is a method, its object cannot travel
  * with it, and what to write instead.
  *
- * @param what How the message names the function: `"the target"`, `"args[0]"`.
+ * @param what How the message names the function: `"the target"`, `"args[0]"`, `"it"`.
  * @param name The method's name.
  * @param owner The exported class whose instances have the method, when known.
  */
@@ -220,7 +220,7 @@ export function methodMessage(
   const of = owner === undefined
     ? `a method of an object (\`${name}(\u2026) {\u2026}\` in a class or an object literal)`
     : `a method of ${Class} objects (class ${Class} of ${owner.module})`;
-  return `${what} ${name} is ${of}, passed without its object (\`target: ${object}.${name}\`); a thread imports its code by name from its module, and the object that the method belongs to cannot travel with it. Export a function that takes the object's data as arguments and pass them: \`export function ${name}(${object}: ${Class}) { ${object}.${name}(); }\` with \`new Thread({ target: ${name}, args: [${object}] })\` (${Class} must extend Shareable to travel as an argument: it then arrives as a ${Class}, its fields shared), or subclass Thread and call \`this.${object}.${name}()\` in its run()${
+  return `${what} is ${name}, ${of}, passed without its object (\`${object}.${name}\`): a thread imports its code by name from its module, and the object that the method belongs to cannot travel with it. Export a function that takes the object (or the data it holds) as arguments and calls the method: \`export function ${name}(${object}: ${Class}) { ${object}.${name}(); }\` with \`new Thread({ target: ${name}, args: [${object}] })\` (to travel as an argument, ${Class} must extend Shareable: it then arrives as a ${Class}, its fields shared; else pass the data it holds), or subclass Thread and call \`this.${object}.${name}()\` in its run()${
     owner === undefined
       ? `; a static method travels when its class is exported (\`export class MyClass { static ${name}(\u2026) {\u2026} }\`, passed as \`MyClass.${name}\`)`
       : ""
@@ -256,7 +256,7 @@ export function refuseUntravelable(
   }
   if (fn.name.startsWith("bound ")) {
     throw new TypeError(
-      `${action}: ${what} is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
+      `${action}: ${what} is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`); for a method bound to its object (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function method(obj: MyClass) { obj.method(); }\`) and pass the object as an argument`,
     );
   }
   if (fn.name === "") {

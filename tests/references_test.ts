@@ -83,7 +83,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   for (const what of ["target obj.method", "arg obj.method"]) {
     assert.match(
       line(what),
-      /TypeError: .*increment is a method of Counter objects \(class Counter of .*function_tasks\.ts\), passed without its object .*the object that the method belongs to cannot travel with it.*`export function increment\(counter: Counter\) \{ counter\.increment\(\); \}` with `new Thread\(\{ target: increment, args: \[counter\] \}\)`.*subclass Thread/,
+      /TypeError: .*(the target|args\[0\]|it) is increment, a method of Counter objects \(class Counter of .*function_tasks\.ts\), passed without its object .*the object that the method belongs to cannot travel with it.*`export function increment\(counter: Counter\) \{ counter\.increment\(\); \}` with `new Thread\(\{ target: increment, args: \[counter\] \}\)`.*subclass Thread/,
     );
     assert.doesNotMatch(line(what), /does not export|export function increment…/);
   }
