@@ -95,7 +95,7 @@ export function functionReference(
     }
   }
   const caller = callerModule();
-  refuseUnexported(fn.name, caller, action);
+  refuseUnexported(fn.name, caller, `${action}: ${what}`);
   const modules: string[] = [];
   for (const url of [caller, mainModule()]) {
     if (url !== undefined && !modules.includes(url)) modules.push(url);

@@ -92,6 +92,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.equal(line("arg alias"), "arg alias: hidden 2");
   assert.equal(line("arg static"), "arg static: Tools.run 5");
   assert.equal(line("kwargs"), "kwargs: 729");
+  assert.equal(line("shareable field"), "shareable field: 125");
   assert.equal(line("pool map"), "pool map: 1 8 27 64");
   assert.equal(line("job get"), "job get: 16");
   assert.equal(line("job getAsync"), "job getAsync: 16");
@@ -109,7 +110,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.match(line("arg bound"), /args\[0\] is a bound function \(bound square\)/);
   assert.match(
     line("arg local"),
-    /functions\.ts does not export local.*export it \(`export function local…`\)/,
+    /args\[0\]: the function local cannot be found by reference: .*functions\.ts does not export local.*export it \(`export function local…`\)/,
   );
   assert.match(line("put arrow"), /the item\.f is an arrow function/);
 });
