@@ -13,7 +13,9 @@
  * | a `SharedArrayBuffer`, or a view of one | the same memory, uncopied |
  * | an `Error` (any class) | an error with its `name`, `message`, `stack`, `cause` (recursively), `errors` (`AggregateError`) and own enumerable fields; of its own class when the receiving thread has the class (see below), else of the nearest built-in class with the right `name` |
  * | other data (primitives, plain objects, arrays, `Map`, `Set`, `Date`, `RegExp`, `ArrayBuffer`s and typed arrays) | a copy; on the thread road and in a `Shareable`'s fields a frozen copy (see "Copies") |
- * | a function, a symbol, a promise, a weak collection, an instance of a class with methods that does not travel | refused with a `TypeError` that names where it sits (`args[0].pool`) |
+ * | a function that its module exports (by name, under another name, or as a static method of an exported class) | the same export of the same module, imported in the receiving thread (`_codec_functions.ts`) |
+ * | an arrow, bound, anonymous or built-in function, one its module does not export, a method passed without its object | refused with a `TypeError` in the words of a thread's target, naming where it sits |
+ * | a symbol, a promise, a weak collection, an instance of a class with methods that does not travel | refused with a `TypeError` that names where it sits (`args[0].pool`) |
  * | data nested more than {@linkcode MAX_DEPTH} levels | refused with a `RangeError` that names the argument (CPython's pickle stops at its recursion limit, 1000, too) |
  *
  * A travelling object is sent as a ticket: a `head` (data, typically views of shared
@@ -87,6 +89,7 @@ import {
 export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
 export { importModule, importModules, loadedModule, loadedModules } from "./_modules.ts";
 import { kTravel, oidOf, type Traveller } from "./_codec_kinds.ts";
+import { functionReference } from "./_codec_functions.ts";
 export {
   addKindResolver,
   adopt,
@@ -129,6 +132,7 @@ import {
   T_ELEMENT,
   T_ERROR,
   T_FROZEN,
+  T_FUNCTION,
   T_JSON,
   T_MODULES,
   T_PACKED,
@@ -167,6 +171,11 @@ export interface Encoded {
   wire: unknown;
   /** Modules the receiver must import before {@linkcode decode}. */
   modules: string[];
+  /**
+   * Those of `modules` whose static import graph the receiver imports too (the
+   * candidates for a function located by the call stack, `_codec_functions.ts`).
+   */
+  graph?: string[];
   /** With `detach`: the SharedArrayBuffers the wire refers to by index. */
   sabs: SharedArrayBuffer[];
 }
@@ -213,6 +222,8 @@ function encodeOnce(
   const packed = options.detach !== true && canHoldShared;
   const detach = options.detach === true || packed;
   const modules = new Set<string>();
+  /** Modules whose static import graph the receiver searches for a function. */
+  const graph = new Set<string>();
   const sabs: SharedArrayBuffer[] = [];
   const sabIndex = new Map<SharedArrayBuffer, number>();
   const seen = new Map<object, unknown>();
@@ -246,12 +257,7 @@ function encodeOnce(
   const walk = (v: unknown): unknown => {
     switch (typeof v) {
       case "function":
-        return refuse(
-          describe(v),
-          options.detach
-            ? "put data instead"
-            : "pass data instead, or export the function and name it as a thread's target",
-        );
+        return walkFunction(v as (...args: never[]) => unknown);
       case "symbol":
         return refuse(describe(v), "pass a string instead");
       case "object":
@@ -275,6 +281,21 @@ function encodeOnce(
     const out = walkObject(obj);
     depth--;
     return out;
+  };
+  /** An exported function, by reference (`_codec_functions.ts`). */
+  const walkFunction = (fn: (...args: never[]) => unknown): unknown => {
+    if (seen.has(fn)) return seen.get(fn);
+    if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
+      return refuse(describe(fn), "pass data instead");
+    }
+    const ref = functionReference(fn, where(), action);
+    for (const url of ref.modules) {
+      modules.add(url);
+      if (!ref.exact) graph.add(url);
+    }
+    const token = { [TOKEN]: T_FUNCTION, ...ref };
+    seen.set(fn, token);
+    return token;
   };
   const walkObject = (obj: object): unknown => {
     if (typeof (obj as Partial<Traveller>)[kTravel] === "function") {
@@ -477,10 +498,11 @@ function encodeOnce(
     return {
       wire: options.bytes ? bytes : packedWire(bytes),
       modules: [...modules],
+      graph: [...graph],
       sabs: [],
     };
   }
-  return { wire, modules: [...modules], sabs };
+  return { wire, modules: [...modules], graph: [...graph], sabs };
 }
 
 /**
@@ -515,8 +537,12 @@ export function decodeWire(wire: unknown): unknown {
  * @throws {RangeError} If the value is nested too deep.
  */
 export function encodeBytes(value: unknown, path: string, action: string): Uint8Array {
-  const { wire, sabs, modules } = encode(value, path, action, { detach: true });
+  const { wire, sabs, modules, graph } = encode(value, path, action, { detach: true });
   // The modules its kinds need, for a receiver that can import them first (getAsync).
-  const root = modules.length === 0 ? wire : { [TOKEN]: T_MODULES, modules, value: wire };
+  const root = modules.length === 0
+    ? wire
+    : graph?.length
+    ? { [TOKEN]: T_MODULES, modules, graph, value: wire }
+    : { [TOKEN]: T_MODULES, modules, value: wire };
   return pack(root, sabs, path, action);
 }

@@ -14,6 +14,8 @@
 import { peekWire, release, unpack } from "./_codec_bytes.ts";
 import { findErrorClass } from "./_codec_errors.ts";
 import { importModules } from "./_modules.ts";
+import { type FunctionRef, resolveFunction } from "./_codec_functions.ts";
+import { importGraph } from "./_locate.ts";
 import { adopt, objectFor, reviverFor } from "./_codec_kinds.ts";
 import {
   type Column,
@@ -31,6 +33,7 @@ import {
   T_ELEMENT,
   T_ERROR,
   T_FROZEN,
+  T_FUNCTION,
   T_JSON,
   T_MODULES,
   T_PACKED,
@@ -125,6 +128,17 @@ export function decode(
       let out: unknown;
       if (tag === T_ERROR) return reviveError(v as unknown as ErrorToken);
       if (tag === T_MODULES) return walk((v as unknown as { value: unknown }).value);
+      if (tag === T_FUNCTION) {
+        // Peeked (a comparison): the function if it is found here, else a placeholder.
+        try {
+          out = resolveFunction(v as unknown as FunctionRef);
+        } catch (error) {
+          if (!peek) throw error;
+          out = Object.freeze({ [T_FUNCTION]: (v as unknown as FunctionRef).name });
+        }
+        done.set(v, out);
+        return out;
+      }
       if (tag === T_FROZEN) {
         const frozen = freeze;
         freeze = true;
@@ -200,7 +214,10 @@ export function decodeBytes(bytes: Uint8Array): unknown {
 export async function decodeBytesAsync(bytes: Uint8Array): Promise<unknown> {
   const { wire, sabs } = unpack(bytes);
   if (isToken(wire) && wire[TOKEN] === T_MODULES) {
-    await importModules((wire as unknown as { modules: string[] }).modules);
+    const { modules, graph } = wire as unknown as { modules: string[]; graph?: string[] };
+    await importModules(modules);
+    // A function located by the call stack: search the modules those import too.
+    if (graph !== undefined) await importGraph(graph);
   }
   return decode(wire, sabs);
 }

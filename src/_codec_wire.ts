@@ -15,7 +15,8 @@
  * | `T_VIEW` | a view of shared memory | `type`, `sab`, `offset`, `length` (bytes) |
  * | `T_PACKED` | the thread road's value, as bytes | `sab` |
  * | `T_FROZEN` | a value the receiver deep-freezes | `value` |
- * | `T_MODULES` | a queue record's value and the modules its kinds need | `modules`, `value` |
+ * | `T_MODULES` | a queue record's value and the modules its kinds need | `modules`, `graph?` (modules whose static imports are searched too), `value` |
+ * | `T_FUNCTION` | an exported function, by reference | a `FunctionRef` (`_codec_functions.ts`) |
  * | `T_COLUMN` | a large array of primitives | a `Column` (`_codec_columns.ts`) |
  * | `T_RECORDS` | a large array of records | a `Records` (`_codec_columns.ts`) |
  * | `T_JSON` | a large array that JSON carries exactly | `text` |
@@ -45,6 +46,8 @@ export const T_COLUMN = "\u0000column";
 export const T_RECORDS = "\u0000records";
 /** Tag: a large array as JSON text. */
 export const T_JSON = "\u0000json";
+/** Tag: an exported function, by reference. */
+export const T_FUNCTION = "\u0000function";
 /** Tag: a record of a `T_RECORDS` array, met again. */
 export const T_ELEMENT = "\u0000element";
 

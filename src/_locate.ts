@@ -20,8 +20,13 @@
  * @module
  */
 import { readTextFile, readTextFileSync } from "./_platform.ts";
-import { importModule, loadedModule, loadedModules } from "./_codec.ts";
-import { findExport } from "./_reference.ts";
+import { importModule, loadedModule, loadedModules } from "./_modules.ts";
+import {
+  findExport,
+  instanceMethodOf,
+  isMethodSource,
+  methodMessage,
+} from "./_reference.ts";
 
 const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
 const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
@@ -111,6 +116,11 @@ export async function importGraph(roots: readonly string[]): Promise<void> {
     }
   }
   for (const r of roots) walked.add(r);
+}
+
+/** Whether this thread has imported the static import graph of `root` (see {@linkcode importGraph}). */
+export function graphImported(root: string): boolean {
+  return walked.has(root) || ofLibrary(root);
 }
 
 /**
@@ -229,7 +239,10 @@ const ANONYMOUS_SOURCE = /^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|ext
 /**
  * The words for code that no module exports: `misses` says what each module searched
  * lacks, `option` how to name the module (for code that has a `module` option),
- * `source` the code's source text (an anonymous expression is said to be one).
+ * `source` the code's source text (an anonymous expression is said to be one). For a
+ * method (its `source` is a method's text, `run(x) {...}`) that is no static method of an
+ * exported class, the words of {@linkcode methodMessage} instead: it was passed without
+ * its object (`target: counter.increment`).
  */
 export function notExportedMessage(
   what: "function" | "class",
@@ -248,6 +261,13 @@ export function notExportedMessage(
     }; code travels to another thread by reference, found by its module and its exported name: declare it as a named, exported ${what} (\`export ${
       what === "class" ? "class Work" : "function work(\u2026)"
     } {\u2026}\`) and pass that`;
+  }
+  if (what === "function" && source !== undefined && isMethodSource(source)) {
+    return methodMessage(
+      option === undefined ? "it" : "the target",
+      name,
+      instanceMethodOf(loadedModules(), source),
+    );
   }
   const fix = `export it (\`export ${
     what === "class" ? "class" : "function"

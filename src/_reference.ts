@@ -1,8 +1,11 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * Code travels by reference, as pickle does: a thread imports the module that defines
- * its target or its Thread subclass and looks the export up by name. This file finds
- * that module from the call stack, so that users need not name it.
+ * its target or its Thread subclass and looks the export up by name, or by identity
+ * (the same source text) under another export name or as a static method of an exported
+ * class ({@linkcode findExport}). This file finds that module from the call stack, so
+ * that users need not name it, and words the refusals of code that cannot travel (a
+ * method passed without its object: {@linkcode methodMessage}).
  *
  * @module
  */
@@ -77,7 +80,10 @@ export function mainModule(): string | undefined {
  * `source` when given (a closure or a different function of the same name is refused).
  * A function or class exported as the module's `default` (`export default function
  * work`) is found by its own name too, when it is the same code (for a class, when its
- * name matches: classes are looked up without source).
+ * name matches: classes are looked up without source). With `source`, a function is
+ * also found by identity when no export has its name: under any export name
+ * (`export { hidden as visible }`), or as a static method of an exported class or a
+ * method of an exported object (`Tools.run`, named so by {@linkcode exportNameOf}).
  */
 export function findExport(
   namespace: Record<string, unknown>,
@@ -90,15 +96,135 @@ export function findExport(
       return value;
     }
   }
-  if (name === "default" || !Object.hasOwn(namespace, "default")) return undefined;
-  const fallback = namespace.default;
-  if (
-    typeof fallback === "function" && fallback.name === name &&
-    (source === undefined || String(fallback) === source)
-  ) {
-    return fallback;
+  const dot = name.indexOf(".");
+  if (dot > 0 && source !== undefined && Object.hasOwn(namespace, name.slice(0, dot))) {
+    const member = ownValue(namespace[name.slice(0, dot)], name.slice(dot + 1));
+    if (typeof member === "function" && String(member) === source) return member;
+  }
+  if (name !== "default" && Object.hasOwn(namespace, "default")) {
+    const fallback = namespace.default;
+    if (
+      typeof fallback === "function" && fallback.name === name &&
+      (source === undefined || String(fallback) === source)
+    ) {
+      return fallback;
+    }
+  }
+  if (source === undefined) return undefined;
+  const found = exportNameOf(namespace, (v) => String(v) === source);
+  return found === undefined ? undefined : found.value;
+}
+
+/** An own data property of `holder` (a getter is not run), if it has one. */
+function ownValue(holder: unknown, key: string): unknown {
+  if ((typeof holder !== "function" && typeof holder !== "object") || holder === null) {
+    return undefined;
+  }
+  return Object.getOwnPropertyDescriptor(holder, key)?.value;
+}
+
+/**
+ * The name under which `namespace` exports a function that passes `same` (`fn ===
+ * value`, or the same source text): an export name (`visible` for `export { hidden as
+ * visible }`), else `Class.method` for a static method of an exported class or a method
+ * of an exported object.
+ */
+export function exportNameOf(
+  namespace: Record<string, unknown>,
+  same: (value: (...args: never[]) => unknown) => boolean,
+): { name: string; value: unknown } | undefined {
+  const keys = Object.keys(namespace);
+  for (const key of keys) {
+    const value = namespace[key];
+    if (typeof value === "function" && same(value as never)) return { name: key, value };
+  }
+  for (const key of keys) {
+    const holder = namespace[key];
+    // Classes and plain objects only: an array's or a typed array's members are data.
+    if (
+      typeof holder !== "function" &&
+      (typeof holder !== "object" || holder === null ||
+        (Object.getPrototypeOf(holder) !== Object.prototype &&
+          Object.getPrototypeOf(holder) !== null))
+    ) continue;
+    for (const member of Object.getOwnPropertyNames(holder)) {
+      if (member === "prototype" || member === "constructor") continue;
+      const value = ownValue(holder, member);
+      if (typeof value === "function" && same(value as never)) {
+        return { name: `${key}.${member}`, value };
+      }
+    }
   }
   return undefined;
+}
+
+/**
+ * The exported class whose instances have `source` as a method (`increment() {...}` of
+ * `class Counter`), searched in `namespaces`: for the words of an error about
+ * `target: counter.increment`.
+ */
+export function instanceMethodOf(
+  namespaces: Iterable<[string, Record<string, unknown>]>,
+  source: string,
+): { module: string; className: string; method: string } | undefined {
+  for (const [module, ns] of namespaces) {
+    for (const key of Object.keys(ns)) {
+      const value = ns[key];
+      if (typeof value !== "function" || typeof value.prototype !== "object") continue;
+      for (
+        let p = value.prototype;
+        p && p !== Object.prototype;
+        p = Object.getPrototypeOf(p)
+      ) {
+        for (const member of Object.getOwnPropertyNames(p)) {
+          if (member === "constructor") continue;
+          const fn = Object.getOwnPropertyDescriptor(p, member)?.value;
+          if (typeof fn === "function" && String(fn) === source) {
+            return { module, className: value.name || key, method: member };
+          }
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The source text of a method (`run(x) {...}`, `async *items() {...}`, `get x() {...}`). */
+const METHOD =
+  /^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
+
+/** Whether `source` is a method's text (not `function ...`, not `class ...`, not an arrow). */
+export function isMethodSource(source: string): boolean {
+  return !/^(?:async\s+)?function\b/.test(source) && !/^class\b/.test(source) &&
+    METHOD.test(source);
+}
+
+/**
+ * The words for a method passed without its object (`target: counter.increment`, the
+ * Python idiom `Thread(target=obj.method)`): it is a method, its object cannot travel
+ * with it, and what to write instead.
+ *
+ * @param what How the message names the function: `"the target"`, `"args[0]"`, `"it"`.
+ * @param name The method's name.
+ * @param owner The exported class whose instances have the method, when known.
+ */
+export function methodMessage(
+  what: string,
+  name: string,
+  owner?: { module: string; className: string },
+): string {
+  const Class = owner?.className ?? "MyClass";
+  const object = owner === undefined
+    ? "obj"
+    : Class.charAt(0).toLowerCase() + Class.slice(1);
+  const of = owner === undefined
+    ? `a method of an object (\`${name}(\u2026) {\u2026}\` in a class or an object literal)`
+    : `a method of ${Class} objects (class ${Class} of ${owner.module})`;
+  return `${what} is ${name}, ${of}, passed without its object (\`${object}.${name}\`): a thread imports its code by name from its module, and the object that the method belongs to cannot travel with it. Export a function that takes the object (or the data it holds) as arguments and calls the method: \`export function ${name}(${object}: ${Class}) { ${object}.${name}(); }\` with \`new Thread({ target: ${name}, args: [${object}] })\` (to travel as an argument, ${Class} must extend Shareable: it then arrives as a ${Class}, its fields shared; else pass the data it holds), or subclass Thread and call \`this.${object}.${name}()\` in its run()${
+    owner === undefined
+      ? `; a static method travels when its class is exported (\`export class MyClass { static ${name}(\u2026) {\u2026} }\`, passed as \`MyClass.${name}\`)`
+      : ""
+  }`;
 }
 
 /** The source text of a built-in (or bound) function. */
@@ -130,7 +256,7 @@ export function refuseUntravelable(
   }
   if (fn.name.startsWith("bound ")) {
     throw new TypeError(
-      `${action}: ${what} is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`)`,
+      `${action}: ${what} is a bound function (${fn.name}), which cannot travel to another thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`); for a method bound to its object (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function method(obj: MyClass) { obj.method(); }\`) and pass the object as an argument`,
     );
   }
   if (fn.name === "") {

@@ -14,7 +14,16 @@ import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { idleSpin } from "./_thread_spin.ts";
-import { callerModule, definingModule, refuseUntravelable } from "./_reference.ts";
+import {
+  callerModule,
+  definingModule,
+  exportNameOf,
+  instanceMethodOf,
+  isMethodSource,
+  methodMessage,
+  refuseUntravelable,
+} from "./_reference.ts";
+import { loadedModule, loadedModules } from "./_modules.ts";
 import {
   current,
   endThread,
@@ -70,7 +79,9 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
         `${action}: cannot tell which module exports ${fn.name}; name it, as in \`new Thread({ target: ${fn.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${fn.name}`,
       );
     }
-    targetRef = { modules, name: fn.name, source };
+    targetRef = targetModules.has(fn)
+      ? { modules, name: targetNames.get(fn) ?? fn.name, source }
+      : knownExport(fn, source, modules, action) ?? { modules, name: fn.name, source };
   }
   if (thread.constructor === Thread) {
     return { kind: "target", ...(targetRef ?? { modules: [], name: "", source: "" }) };
@@ -92,6 +103,48 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     targetName: targetRef.name,
     source: targetRef.source,
   };
+}
+
+/** The export names of targets found under another name (`Tools.run`, an alias). */
+export const targetNames = new WeakMap<object, string>();
+
+/**
+ * The module and export name of a target, learnt before the job is sent when a module
+ * loaded in this thread exports it (in the main thread, its main module once it has
+ * evaluated; in a thread, the modules it has imported): the export under another name
+ * (`export { hidden as visible }`) or a static method (`Tools.run`) is then looked up in
+ * the new thread under that name. A method of an exported class's objects
+ * (`target: counter.increment`) is refused here, with the words that say so.
+ */
+function knownExport(
+  fn: object,
+  source: string,
+  modules: string[],
+  action: string,
+): { modules: string[]; name: string; source: string } | undefined {
+  const search: [string, Record<string, unknown>][] = [];
+  for (const url of modules) {
+    const ns = loadedModule(url);
+    if (ns !== undefined) search.push([url, ns]);
+  }
+  for (const entry of loadedModules()) {
+    if (!modules.includes(entry[0])) search.push(entry);
+  }
+  for (const [url, ns] of search) {
+    const found = exportNameOf(ns, (v) => v === fn);
+    if (found === undefined) continue;
+    if (found.name !== (fn as { name: string }).name) targetNames.set(fn, found.name);
+    return { modules: [url], name: found.name, source };
+  }
+  if (isMethodSource(source)) {
+    const owner = instanceMethodOf(search, source);
+    if (owner !== undefined) {
+      throw new TypeError(
+        `${action}: ${methodMessage("the target", (fn as { name: string }).name, owner)}`,
+      );
+    }
+  }
+  return undefined;
 }
 
 /** Target functions that passed {@linkcode checkTarget}, with their source text. */

@@ -212,12 +212,15 @@ async function runJob(job: StartJob): Promise<void> {
         );
       }
     }
-    if (job.modules.length > 0) {
-      await importModules(job.modules);
-      // Objects that travel by reference (a Shareable, a Barrier's action) may be
-      // exported by a module that the named one imports: make those findable.
-      await importGraph(job.modules);
-    }
+    if (job.modules.length > 0) await importModules(job.modules);
+    // Code that travels by reference (a Shareable, a Barrier's action, a function) may be
+    // exported by a module that the named ones import: make those findable, here and
+    // for a blocking get() of the thread (once per module per Worker; `_locate.ts`).
+    await importGraph(
+      code.kind === "both"
+        ? [...code.modules, ...code.targetModules, ...job.modules]
+        : [...code.modules, ...job.modules],
+    );
     const payload = decodeWire(job.payload) as Parameters<typeof bootThread>[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {

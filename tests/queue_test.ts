@@ -392,7 +392,7 @@ Deno.test("put() refuses what cannot go through a queue, saying what to do", asy
     [
       "function",
       { f: () => 1 },
-      /the item\.f is function f, which cannot cross threads; put data instead/,
+      /the item\.f is an arrow function; arrow functions and closures cannot travel/,
     ],
     ["symbol", [Symbol("s")], /the item\[0\] is Symbol\(s\)/],
     [

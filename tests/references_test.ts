@@ -67,3 +67,50 @@ Deno.test("the README's [kTravel]() example: a Point arrives as a Point", async 
   assert.equal(code, 0, stderr);
   assert.equal(stdout, "true 5\n");
 });
+
+Deno.test("functions by reference: an alias export or a static method as target, exported functions as args, kwargs and queue items; obj.method and closures refused with words that fit", async () => {
+  const { code, stdout, stderr } = await runFixture("functions.ts");
+  assert.equal(code, 0, stderr);
+  const lines = new Map(
+    stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf(":")), l]),
+  );
+  const line = (what: string) => lines.get(what) ?? `(no line ${what})`;
+  // F3: an export under another name, with or without `module`, and a static method.
+  assert.equal(line("target alias"), "target alias: ok");
+  assert.equal(line("target alias, module"), "target alias, module: ok");
+  assert.equal(line("target static"), "target static: ok");
+  // F3: Python's Thread(target=obj.method): says it is a method, and the line to write.
+  for (const what of ["target obj.method", "arg obj.method"]) {
+    assert.match(
+      line(what),
+      /TypeError: .*(the target|args\[0\]|it) is increment, a method of Counter objects \(class Counter of .*function_tasks\.ts\), passed without its object .*the object that the method belongs to cannot travel with it.*`export function increment\(counter: Counter\) \{ counter\.increment\(\); \}` with `new Thread\(\{ target: increment, args: \[counter\] \}\)`.*subclass Thread/,
+    );
+    assert.doesNotMatch(line(what), /does not export|export function increment…/);
+  }
+  // F7: exported functions cross by reference and arrive as the export itself.
+  assert.equal(line("arg square"), "arg square: 49");
+  assert.equal(line("arg alias"), "arg alias: hidden 2");
+  assert.equal(line("arg static"), "arg static: Tools.run 5");
+  assert.equal(line("kwargs"), "kwargs: 729");
+  assert.equal(line("shareable field"), "shareable field: 125");
+  assert.equal(line("pool map"), "pool map: 1 8 27 64");
+  assert.equal(line("job get"), "job get: 16");
+  assert.equal(line("job getAsync"), "job getAsync: 16");
+  assert.equal(line("back"), "back: true");
+  assert.equal(line("getAsync"), "getAsync: true");
+  assert.match(
+    line("get unloaded"),
+    /TypeError: Cannot receive the function triple from another thread: its module .*function_tasks\.ts is not loaded in this thread \(a static import does not register it, and a blocking get cannot import\); get it with getAsync\(\)/,
+  );
+  // What cannot travel is refused with a target's words, naming where it sits.
+  assert.match(
+    line("arg arrow"),
+    /args\[0\] is an arrow function; .*export function work/,
+  );
+  assert.match(line("arg bound"), /args\[0\] is a bound function \(bound square\)/);
+  assert.match(
+    line("arg local"),
+    /args\[0\]: the function local cannot be found by reference: .*functions\.ts does not export local.*export it \(`export function local…`\)/,
+  );
+  assert.match(line("put arrow"), /the item\.f is an arrow function/);
+});

@@ -13,9 +13,9 @@ import { poolSize } from "../src/_pool.ts";
 /** Does nothing. */
 export function noop(..._args: unknown[]): void {}
 
-/** An argument that the codec lets through but the Worker's structured clone refuses. */
+/** An argument that cannot cross: an error caused by a symbol. */
 function uncloneable(): Error {
-  return new Error("carries a function", { cause: noop });
+  return new Error("carries a symbol", { cause: Symbol("s") });
 }
 
 /**

@@ -1,0 +1,171 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * Functions as values in the codec (`_codec.ts`): an exported function in a thread's
+ * `args`/`kwargs`/fields, a queue item or a `Shareable`'s fields travels by reference,
+ * as a thread's target does (pickle's rule for functions), and arrives as the same
+ * export of the same module, imported in the receiving thread.
+ *
+ * | step | where | what |
+ * | --- | --- | --- |
+ * | refused | sender | what no module can export: an arrow function, a bound, anonymous or built-in function (`refuseUntravelable`, the target's words); a function its module declares without `export` or as a closure (`refuseUnexported`); a method of an exported class's objects (`methodMessage`) |
+ * | located | sender | by identity among the modules loaded in this thread (the exact module and export name: `visible` for `export { hidden as visible }`, `Tools.run` for a static method); else the candidates a target has: the calling module and the program's main module, whose static import graph the receiver searches |
+ * | imported | receiver | the thread road imports the token's modules (and their graph) before it decodes the arguments; `getAsync()` does the same for a queue item; a blocking `get()` cannot import: a module not loaded yet is a `TypeError` that says to use `getAsync()` |
+ * | found | receiver | {@linkcode findExport} in the named modules (by name, then by identity of source text), then every module loaded in the thread (`findLoaded`) |
+ *
+ * Once located or found, a function is remembered per thread (both ways), so that it
+ * travels again, and back, without a search.
+ *
+ * @module
+ */
+import { loadedModule, loadedModules } from "./_modules.ts";
+import {
+  callerModule,
+  exportNameOf,
+  findExport,
+  instanceMethodOf,
+  isMethodSource,
+  mainModule,
+  methodMessage,
+  refuseUntravelable,
+} from "./_reference.ts";
+import {
+  findLoaded,
+  graphImported,
+  notExportedMessage,
+  refuseUnexported,
+} from "./_locate.ts";
+
+/** How a function travels by reference (the fields of its `T_FUNCTION` token). */
+export interface FunctionRef {
+  /** Where to look: the exporting module (`exact`), else the candidates, in order. */
+  modules: string[];
+  /** The export name (`visible`, `Tools.run`), or the function's own name. */
+  name: string;
+  /** Its source text, to tell it from another function of the same name. */
+  source: string;
+  /** Whether `modules[0]` is known to export it under `name`. */
+  exact: boolean;
+}
+
+type Fn = (...args: never[]) => unknown;
+
+/** Per thread: how a function travels, once located exactly. */
+const located = new WeakMap<Fn, { module: string; name: string }>();
+/** Per thread: the function of `<module>#<name>`, once located or received. */
+const byReference = new Map<string, Fn>();
+/**
+ * Per thread: the functions sent before they were located (by name and source text), so
+ * that one sent back by a thread that located it arrives as itself.
+ */
+const sentByText = new Map<string, Fn>();
+
+function remember(fn: Fn, module: string, name: string): void {
+  located.set(fn, { module, name });
+  byReference.set(`${module}#${name}`, fn);
+}
+
+/**
+ * The reference by which `fn` travels, without its tag.
+ *
+ * @param what How messages name the function (`args[0]`, `the item.fn`).
+ * @param action The messages' prefix (`Cannot start thread "Thread-1"`).
+ * @throws {TypeError} If `fn` cannot travel by reference, saying what to write.
+ */
+export function functionReference(
+  fn: Fn,
+  what: string,
+  action: string,
+): FunctionRef {
+  const source = refuseUntravelable(fn, what, action);
+  const known = located.get(fn);
+  if (known !== undefined) {
+    return { modules: [known.module], name: known.name, source, exact: true };
+  }
+  for (const [url, ns] of loadedModules()) {
+    const found = exportNameOf(ns, (v) => v === fn);
+    if (found !== undefined) {
+      remember(fn, url, found.name);
+      return { modules: [url], name: found.name, source, exact: true };
+    }
+  }
+  if (isMethodSource(source)) {
+    const owner = instanceMethodOf(loadedModules(), source);
+    if (owner !== undefined) {
+      throw new TypeError(`${action}: ${methodMessage(what, fn.name, owner)}`);
+    }
+  }
+  const caller = callerModule();
+  refuseUnexported(fn.name, caller, `${action}: ${what}`);
+  const modules: string[] = [];
+  for (const url of [caller, mainModule()]) {
+    if (url !== undefined && !modules.includes(url)) modules.push(url);
+  }
+  if (modules.length === 0) {
+    throw new TypeError(
+      `${action}: ${what} is function ${fn.name}, and no module can be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` option`,
+    );
+  }
+  sentByText.set(`${fn.name}\n${source}`, fn);
+  return { modules, name: fn.name, source, exact: false };
+}
+
+/**
+ * The function a token stands for, in this thread (see the module doc).
+ *
+ * @throws {TypeError} If a module it names is not loaded here (a blocking `get()`: use
+ * `getAsync()`), or no loaded module exports it.
+ */
+export function resolveFunction(token: FunctionRef): Fn {
+  const { modules, name, source } = token;
+  for (const url of modules) {
+    const fn = byReference.get(`${url}#${name}`);
+    if (fn !== undefined) return fn;
+  }
+  const sent = sentByText.get(`${name.slice(name.lastIndexOf(".") + 1)}\n${source}`);
+  if (sent !== undefined) return sent;
+  const isFunction = (v: unknown) => typeof v === "function";
+  for (const url of modules) {
+    const ns = loadedModule(url);
+    const value = ns && findExport(ns, name, source);
+    if (typeof value === "function") {
+      remember(value as Fn, url, name);
+      return value as Fn;
+    }
+    if (token.exact) break;
+  }
+  const found = findLoaded(name, source, isFunction, modules);
+  if (found !== undefined) {
+    const ns = loadedModule(found.module);
+    const as = ns && exportNameOf(ns, (v) => v === found.value);
+    if (as !== undefined) remember(found.value as Fn, found.module, as.name);
+    return found.value as Fn;
+  }
+  const missing = modules.find((url) => loadedModule(url) === undefined);
+  if (missing !== undefined) {
+    const why = missing === mainModule()
+      ? "is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)"
+      : "is not loaded in this thread (a static import does not register it, and a blocking get cannot import)";
+    throw new TypeError(
+      `Cannot receive the function ${name} from another thread: ${
+        token.exact ? `its module ${missing}` : `the module it was sent from, ${missing},`
+      } ${why}; get it with getAsync(), which imports it, or pass the function to the thread as an argument`,
+    );
+  }
+  const unsearched = token.exact ? undefined : modules.find((url) => !graphImported(url));
+  if (unsearched !== undefined) {
+    throw new TypeError(
+      `Cannot receive the function ${name} from another thread: ${unsearched}, the module it was sent from, does not export it, and the modules that one imports are not loaded in this thread yet; get it with getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports those before it starts)`,
+    );
+  }
+  throw new TypeError(
+    `Cannot receive the function ${name} from another thread: ${
+      notExportedMessage(
+        "function",
+        name,
+        modules.map((url) => `${url} does not export ${name}`),
+        undefined,
+        source,
+      )
+    }`,
+  );
+}
