@@ -1,6 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread } from "../mod.ts";
+import { DeadlockError, shutdown, Thread } from "../mod.ts";
+import { putBoxes, QBox } from "./fixtures/queue_box.ts";
 import { Lock } from "../src/lock.ts";
 import {
   LifoQueue,
@@ -421,14 +422,124 @@ Deno.test("a queue grows for many and large items, up to its maxBytes", () => {
   assert.equal(q.get().s.length, big.length);
   const small = new Queue<string>(0, { maxBytes: 1000 });
   small.put("z".repeat(900));
-  assert.throws(() => small.put("z".repeat(200)), {
-    name: "RangeError",
-    message: /more than its maxBytes/,
+  // No room for the item's bytes: full, as a bounded queue is (Python's Full).
+  assert.throws(() => small.putNowait("z".repeat(200)), {
+    name: "QueueFull",
+    message:
+      /it is full \(its items leave no room for 202 more bytes \(maxBytes 1000\)\)/,
   });
+  assert.throws(() => small.put("z".repeat(200), true, 30), {
+    name: "QueueFull",
+    message: /stayed full .* for 30 ms/,
+  });
+  // An item that can never fit: a RangeError at once, blocking or not.
+  for (
+    const put of [
+      () => small.put("z".repeat(2000)),
+      () => small.putNowait("z".repeat(2000)),
+    ]
+  ) {
+    assert.throws(put, {
+      name: "RangeError",
+      message: /the item takes 2002 bytes, more than the queue's maxBytes 1000/,
+    });
+  }
   assert.equal(small.qsize(), 1);
+  assert.equal(small.unfinishedTasks, 1);
   assert.equal(small.get().length, 900);
   small.put("z".repeat(990)); // room again once emptied
   assert.equal(small.get().length, 990);
+});
+
+export function putMany(q: Queue<[number, Uint8Array]>, count: number, size: number) {
+  for (let i = 0; i < count; i++) q.put([i, new Uint8Array(size).fill(i)]); // waits for room
+  q.put([count, new Uint8Array(0)]);
+}
+
+Deno.test("a blocking put into a queue whose maxBytes are taken waits for room (all kinds, sync and async)", async () => {
+  // Ten items of ~4 KiB through 10 KiB: the producer is ahead and must wait, not fail.
+  const opts = { maxBytes: 10_000 };
+  for (
+    const q of [
+      new Queue(0, opts),
+      new LifoQueue(0, opts),
+      new PriorityQueue(0, opts),
+      new SimpleQueue(opts),
+    ] as Queue<[number, Uint8Array]>[]
+  ) {
+    const t = new Thread({ target: putMany, args: [q, 10, 4000] });
+    t.start();
+    const got: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const [n, bytes] = i % 2 ? q.get() : await q.getAsync();
+      if (bytes.length > 0) got.push(bytes[0] === n ? n : -1);
+    }
+    t.join();
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      String(q),
+    );
+  }
+  // putAsync waits too.
+  const q = new Queue<string>(0, { maxBytes: 100 });
+  q.put("x".repeat(90));
+  let done = false;
+  const p = q.putAsync("y".repeat(50)).then(() => done = true);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(done, false);
+  assert.equal(q.get().length, 90);
+  await p;
+  assert.equal(q.get().length, 50);
+});
+
+Deno.test("a blocking put that waits for room nobody can make is a deadlock, reported", () => {
+  const q = new Queue<string>(0, { maxBytes: 100 });
+  q.put("x".repeat(90));
+  assert.throws(() => q.put("y".repeat(50)), DeadlockError);
+  assert.equal(q.qsize(), 1);
+});
+
+Deno.test("a get that cannot decode its item leaves it at the head, and getAsync() gets it (all kinds)", async () => {
+  const fifo = new Queue<unknown>();
+  const lifo = new LifoQueue<unknown>();
+  const prio = new PriorityQueue<unknown>();
+  const simple = new SimpleQueue<unknown>();
+  const t = new Thread({ target: putBoxes, args: [fifo, lifo, prio, simple] });
+  t.start();
+  t.join();
+  // QBox's module was never imported by reference here: a blocking get cannot revive it.
+  const refused = {
+    name: "TypeError",
+    message:
+      /Cannot receive a QBox from another thread: its module file:.*queue_box\.ts was not imported by reference in this thread.*the item stays at the head of the queue; get it with getAsync\(\)/,
+  };
+  assert.equal(fifo.get(), "a");
+  for (const q of [fifo, lifo, prio]) {
+    const before = [q.qsize(), q.unfinishedTasks];
+    assert.throws(() => q.get(), refused);
+    assert.throws(() => q.getNowait(), refused);
+    assert.deepEqual([q.qsize(), q.unfinishedTasks], before);
+  }
+  assert.throws(() => simple.get(), refused);
+  assert.throws(() => simple.getNowait(), refused);
+  assert.equal(simple.qsize(), 1);
+  // The retry the message advises: the same item, its shared memory intact.
+  const box = await fifo.getAsync() as QBox;
+  assert.ok(box instanceof QBox);
+  assert.equal(box.n.value, 1);
+  assert.equal(fifo.get(), "c");
+  assert.equal(((await lifo.getAsync()) as QBox).n.value, 2);
+  assert.equal(lifo.get(), "a");
+  const [p, pbox] = prio.get() as [number, QBox]; // the module is loaded now
+  assert.deepEqual([p, pbox.n.value, pbox instanceof QBox], [1, 3, true]);
+  assert.deepEqual(prio.get(), [2, "b"]);
+  assert.equal(((await simple.getAsync()) as QBox).n.value, 4);
+  for (const q of [fifo, lifo, prio]) {
+    assert.equal(q.qsize(), 0);
+    while (q.unfinishedTasks > 0) q.taskDone();
+    q.join(); // returns: no task was lost
+  }
 });
 
 Deno.test("shutdown() refuses puts, lets gets drain, then refuses them", () => {
