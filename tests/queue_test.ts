@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { DeadlockError, shutdown, Thread } from "../mod.ts";
 import { putBoxes, QBox } from "./fixtures/queue_box.ts";
+import { runDeno } from "./_subprocess.ts";
 import { Lock } from "../src/lock.ts";
 import {
   LifoQueue,
@@ -800,4 +801,26 @@ Deno.test("shutdown() wakes a getter blocked in another thread", async () => {
   t.join();
   assert.equal(out[0], 1);
   await shutdown();
+});
+
+Deno.test("an async wait of the main thread that nothing can settle ends the program, not a silent hang", async () => {
+  const fixture = new URL("./fixtures/async_forever.ts", import.meta.url).pathname;
+  const run = (mode: string) =>
+    runDeno(["run", "--no-lock", "--allow-read", fixture, mode], {
+      timeoutMs: 60_000,
+      stdin: "null",
+    });
+  for (const mode of ["event", "queue"]) {
+    const r = await run(mode);
+    assert.equal(r.killed, false, `${mode}: hung (${r.stdout}${r.stderr})`);
+    assert.equal(r.code, 1, `${mode}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^main: awaits forever$/m);
+    assert.match(r.stderr, /Top-level await promise never resolved/);
+  }
+  // A thread alive (daemon or not) may settle the wait: the program waits for it.
+  for (const mode of ["daemon", "thread"]) {
+    const r = await run(mode);
+    assert.equal(r.code, 0, `${mode}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^main: waitAsync\(\) returned true$/m, mode);
+  }
 });
