@@ -824,3 +824,19 @@ Deno.test("an async wait of the main thread that nothing can settle ends the pro
     assert.match(r.stdout, /^main: waitAsync\(\) returned true$/m, mode);
   }
 });
+
+Deno.test("the main module's exports: refused with the reason before its first await (the item stays), found after", async () => {
+  const fixture = new URL("./fixtures/queue_main_class.ts", import.meta.url).pathname;
+  const r = await runDeno(["run", "--no-lock", "--allow-read", fixture], {
+    timeoutMs: 60_000,
+    stdin: "null",
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /^before an await: Cannot receive a Box from another thread: its module file:.*queue_main_class\.ts is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await \(or finished\); the item stays at the head of the queue; get it with getAsync\(\)/m,
+  );
+  assert.match(r.stdout, /^qsize 2 unfinished 2$/m);
+  assert.match(r.stdout, /^after an await: Box true 7$/m);
+  assert.match(r.stdout, /^after an await: AppError true$/m);
+});
