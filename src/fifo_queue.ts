@@ -204,7 +204,8 @@ export class Queue<T = unknown> {
    * @throws {QueueFull} If the queue stayed full (the promise rejects).
    * @throws {QueueShutDown} If the queue was shut down (the promise rejects).
    * @throws {TypeError} If the item cannot go through a queue.
-   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`, or the item
+   * alone takes more than the queue's `maxBytes`.
    */
   putAsync(item: T, block = true, timeout?: number | null): Promise<void> {
     try {
