@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { DeadlockError, shutdown, Thread } from "../mod.ts";
 import { putBoxes, QBox } from "./fixtures/queue_box.ts";
 import { runDeno } from "./_subprocess.ts";
+import { coreOf } from "../src/_queue_ops.ts";
 import { Lock } from "../src/lock.ts";
 import {
   LifoQueue,
@@ -839,4 +840,34 @@ Deno.test("the main module's exports: refused with the reason before its first a
   assert.match(r.stdout, /^qsize 2 unfinished 2$/m);
   assert.match(r.stdout, /^after an await: Box true 7$/m);
   assert.match(r.stdout, /^after an await: AppError true$/m);
+});
+
+Deno.test("an item put back after a failed decode takes its place while others came and went (index at 0, arena reused)", () => {
+  // Under the lock, as a failing get does: take, then, after other puts, restore.
+  const cases: [Queue<unknown>, unknown[]][] = [
+    [new Queue<unknown>(), ["back", "x", "y"]],
+    [new LifoQueue<unknown>(), ["back", "y", "x"]],
+    [new PriorityQueue<unknown>(), [[0, "back"], [1, "x"], [2, "y"]]],
+  ];
+  for (const [q, order] of cases) {
+    const isPrio = q instanceof PriorityQueue;
+    const core = coreOf(q);
+    q.put(isPrio ? [0, new Map([["k", "back"]])] : new Map([["k", "back"]]));
+    const unfinished = q.unfinishedTasks;
+    const raw = core.take() as Uint8Array; // the queue is empty now: offsets restart
+    q.put(isPrio ? [2, "y"] : "x");
+    q.put(isPrio ? [1, "x"] : "y");
+    core.restore(raw, raw.length);
+    assert.equal(q.qsize(), 3);
+    assert.equal(q.unfinishedTasks, unfinished + 2, "no new task for the item put back");
+    const got = [q.get(), q.get(), q.get()].map((v) =>
+      v instanceof Map
+        ? "back"
+        : Array.isArray(v) && v[1] instanceof Map
+        ? [0, "back"]
+        : v
+    );
+    assert.deepEqual(got, order, q.toString());
+    assert.equal(queueWords(q)[18], 0, "no room left reserved");
+  }
 });
