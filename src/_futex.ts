@@ -15,14 +15,15 @@
  *   sleeps), then records the wait for `dumpThreads()` and the deadlock detector (see
  *   `_waits.ts`); in a Worker, only once it has slept {@linkcode QUIET_MS} (a record
  *   costs about 1 µs, a sixth of a futex round trip).
- * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and holds a referenced timer
- *   while it waits, because a pending `Atomics.waitAsync` alone does not keep Deno's
- *   event loop alive. A wait still pending when its thread ends never settles (the
+ * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and keeps the event loop alive
+ *   while it waits (a pending `Atomics.waitAsync` alone does not): in the main thread,
+ *   a wait with no timeout only while another thread lives (`_async_keep.ts`). A wait still pending when its thread ends never settles (the
  *   thread's records are reclaimed instead, see `_reclaim.ts`).
  *
  * @module
  */
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
+import { holdLoop } from "./_async_keep.ts";
 import {
   beat,
   BEAT_MS,
@@ -295,13 +296,13 @@ export function waitAsync(
   if (!result.async) return Promise.resolve(result.value);
   const born = currentEpoch();
   return new Promise((resolve) => {
-    // A pending Atomics.waitAsync does not keep the event loop alive: hold a timer.
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    // A pending Atomics.waitAsync does not keep the event loop alive (`_async_keep.ts`).
+    const letGo = holdLoop(timeout);
     // If the thread ends first, the wait never settles (see `_reclaim.ts`).
-    const drop = () => clearInterval(keepAlive);
+    const drop = () => letGo();
     onThreadEnd(drop);
     result.value.then((settled) => {
-      clearInterval(keepAlive);
+      letGo();
       offThreadEnd(drop);
       if (currentEpoch() === born) resolve(settled);
     });

@@ -47,9 +47,15 @@ export function mainModuleURL(): string | undefined {
 if (isMainThread) {
   const main = mainModuleURL();
   if (main !== undefined && main.startsWith("file:")) {
-    import(main).then(
-      (ns) => namespaces.set(main, ns as Record<string, unknown>),
-      () => {},
+    // Imported from a microtask, which runs once the main module has evaluated or
+    // reached its first await: then the import resolves at once (started during the
+    // main module's first synchronous part, it would wait for the whole main module,
+    // top-level awaits included).
+    queueMicrotask(() =>
+      import(main).then(
+        (ns) => namespaces.set(main, ns as Record<string, unknown>),
+        () => {},
+      )
     );
   }
 }

@@ -30,6 +30,7 @@ import {
 } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { setMainService } from "./_futex.ts";
+import { setIdleCloser } from "./_async_keep.ts";
 import { packedWire } from "./_codec.ts";
 import { writeStderr } from "./_output.ts";
 import {
@@ -368,7 +369,10 @@ function service(): void {
   for (const pooled of [...pool]) drain(pooled);
 }
 
-if (runtime.isMain) setMainService(service);
+if (runtime.isMain) {
+  setMainService(service);
+  setIdleCloser(closeIdle);
+}
 
 let keeper: ReturnType<typeof setInterval> | undefined;
 let watching = false;

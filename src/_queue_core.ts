@@ -44,6 +44,7 @@
  * | `Q_FLAGS` | bit 0: shut down | `shutdown()` |
  * | `Q_EPOCH` | bumped when arena offsets are reused (a priority queue's decode cache) | under the lock |
  * | `Q_ID` | the queue's id in wait reports (`Queue #3`) | stamped at creation (`stampId` in `_waits.ts`) |
+ * | `Q_RESERVED` | bytes of codec records taken and not yet decoded (room kept to put them back) | `take` +len under the lock, `unreserve`/`restore` -len |
  *
  * A waiter reads the sequence word under the lock, lets the lock go and sleeps while
  * the word still holds that value: a change made after it read the word wakes it (or
@@ -55,19 +56,25 @@
  * A `put()` happens before the `get()` that returns its item; a `taskDone()` that
  * brings the count to zero happens before the `join()` it releases.
  *
+ * ## Room, and an item that cannot be decoded
+ *
+ * A put fits when the live bytes, the reserved bytes and its own fit in `maxBytes`
+ * (compacting the arena if needed); a blocking put waits for room as for `maxsize`, a
+ * put without blocking raises `QueueFull`, and an item larger than `maxBytes` alone is
+ * a `RangeError` at once. A get decodes after letting the lock go; a codec record keeps
+ * its bytes reserved until then. If the decode throws (a class whose module this thread
+ * has not loaded), the get puts the record back at the head (FIFO: first; LIFO: last;
+ * priority: its place by priority), counted again, without a new unfinished task, and
+ * the error leaves the get: the item is not lost, and `getAsync()` (which imports the
+ * modules first) gets it.
+ *
  * ## Fairness
  *
  * None promised, as in Python: a waiter woken for an item may find that a newcomer
  * took it first, and then waits again.
  * * @module
  */
-import {
-  decodeBytes,
-  decodeBytesAsync,
-  encodeBytes,
-  peekBytes,
-  releaseBytes,
-} from "./_codec.ts";
+import { encodeBytes, peekBytes, releaseBytes } from "./_codec.ts";
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
 import { compareItems, compareTotal } from "./_queue_order.ts";
@@ -115,6 +122,11 @@ export const Q_FLAGS = 15;
 export const Q_EPOCH = 16;
 /** Word: the queue's id in wait reports (`_waits.ts`). */
 export const Q_ID = 17;
+/**
+ * Word: arena bytes of codec records taken by a get and not yet decoded (the get puts
+ * a record it cannot decode back, so their room stays reserved until it has decoded).
+ */
+export const Q_RESERVED = 18;
 /** Bytes of the control block. */
 const CONTROL_BYTES = 128;
 /** Initial arena bytes. */
@@ -155,17 +167,6 @@ export function encodeItem(item: unknown, action: string): Encoded {
 
 /** What a get copies out under the lock: JSON text, or the codec's bytes. */
 export type Raw = string | Uint8Array;
-
-export function decodeRaw(raw: Raw): unknown {
-  if (typeof raw === "string") return JSON.parse(raw);
-  return decodeBytes(raw);
-}
-
-/** As {@linkcode decodeRaw}, importing first the modules the item's classes need. */
-export function decodeRawAsync(raw: Raw): Promise<unknown> | unknown {
-  if (typeof raw === "string") return JSON.parse(raw);
-  return decodeBytesAsync(raw);
-}
 
 /** The item of a record for comparisons: its shared memory is left in the store. */
 function peekRaw(raw: Raw): unknown {
@@ -265,8 +266,22 @@ export class Core {
     return pos;
   }
 
-  /** Appends the bytes to the arena and the entry to the index. */
-  store(rec: Encoded, action: string, target: number): void {
+  /** The most bytes of items the queue holds (its `maxBytes`). */
+  get maxBytes(): number {
+    return this.head.arena.maxByteLength;
+  }
+
+  /** Whether `len` more bytes fit (with the lock held), compacting the arena if needed. */
+  fits(len: number): boolean {
+    const { ctl } = this;
+    return ctl[Q_LIVE] + Atomics.load(ctl, Q_RESERVED) + len <= this.maxBytes;
+  }
+
+  /**
+   * Appends the bytes to the arena and the entry to the index. `restored`: a record a
+   * get took and puts back (at the head for FIFO; not a new unfinished task).
+   */
+  store(rec: Encoded, action: string, target: number, restored = false): void {
     const { ctl, idx } = this;
     const len = rec.bytes.length;
     // Index room.
@@ -289,7 +304,10 @@ export class Core {
     // Arena room.
     if (ctl[Q_TOP] + len > this.arena.length) {
       const garbage = ctl[Q_TOP] - ctl[Q_LIVE];
-      if (garbage > 0 && garbage >= ctl[Q_LIVE]) this.compact();
+      if (
+        garbage > 0 &&
+        (garbage >= ctl[Q_LIVE] || ctl[Q_TOP] + len > this.head.arena.maxByteLength)
+      ) this.compact();
       if (ctl[Q_TOP] + len > this.arena.length) {
         const sab = this.head.arena;
         const need = ctl[Q_TOP] + len;
@@ -307,7 +325,14 @@ export class Core {
     ctl[Q_LIVE] += len;
     const end = ctl[Q_END];
     let pos = end;
-    if (this.kind === KIND_PRIORITY) {
+    if (restored && this.kind === KIND_FIFO) {
+      // Back at the head: before the first live entry.
+      if (ctl[Q_START] === 0) {
+        idx.copyWithin(2, 0, 2 * end);
+        ctl[Q_END] = end + 1;
+      } else ctl[Q_START]--;
+      pos = ctl[Q_START];
+    } else if (this.kind === KIND_PRIORITY) {
       // Move the parents on the path down, then place the new entry.
       while (pos > target) {
         const parent = (pos - 1) >> 1;
@@ -318,8 +343,13 @@ export class Core {
     }
     idx[2 * pos] = off;
     idx[2 * pos + 1] = rec.v8 ? -len : len;
-    ctl[Q_END] = end + 1;
-    ctl[Q_UNFINISHED]++;
+    if (restored) {
+      if (this.kind !== KIND_FIFO) ctl[Q_END] = end + 1;
+      Atomics.sub(ctl, Q_RESERVED, len);
+    } else {
+      ctl[Q_END] = end + 1;
+      ctl[Q_UNFINISHED]++;
+    }
     Atomics.add(ctl, Q_COUNT, 1);
     if (Atomics.load(ctl, Q_NE_WAITERS) > 0) {
       Atomics.add(ctl, Q_NE_SEQ, 1);
@@ -348,7 +378,11 @@ export class Core {
     ctl[Q_EPOCH]++;
   }
 
-  /** Removes the next item and returns its raw bytes or text. */
+  /**
+   * Removes the next item and returns its raw bytes or text; the bytes of a codec
+   * record stay reserved (`Q_RESERVED`) until {@linkcode unreserve} or
+   * {@linkcode restore}.
+   */
   take(): Raw {
     const { ctl, idx } = this;
     let e: number;
@@ -359,6 +393,7 @@ export class Core {
     const off = idx[2 * e];
     const len = Math.abs(idx[2 * e + 1]);
     ctl[Q_LIVE] -= len;
+    if (idx[2 * e + 1] < 0) Atomics.add(ctl, Q_RESERVED, len);
     if (this.kind === KIND_LIFO) {
       ctl[Q_END]--;
       ctl[Q_TOP] = off;
@@ -373,6 +408,33 @@ export class Core {
       Atomics.notify(ctl, Q_NF_SEQ, 1);
     }
     return raw;
+  }
+
+  /** Lets go of the room a taken codec record kept (it was decoded): wakes a putter. */
+  unreserve(len: number): void {
+    const { ctl } = this;
+    Atomics.sub(ctl, Q_RESERVED, len);
+    if (Atomics.load(ctl, Q_NF_WAITERS) > 0) {
+      Atomics.add(ctl, Q_NF_SEQ, 1);
+      Atomics.notify(ctl, Q_NF_SEQ, 1);
+    }
+  }
+
+  /**
+   * Puts back at the head, with the lock held, a codec record that a get took and could
+   * not decode (`bytes` hold its shared memory again; `len`, the taken record's length,
+   * is the room it reserved).
+   */
+  restore(bytes: Uint8Array, len: number): void {
+    const { ctl } = this;
+    // The room reserved was the old record's; the new one may differ by a few bytes.
+    Atomics.sub(ctl, Q_RESERVED, len - bytes.length);
+    const target = this.kind === KIND_PRIORITY
+      ? this.siftUpTarget(peekRaw(bytes))
+      : this.kind === KIND_LIFO
+      ? ctl[Q_END]
+      : 0;
+    this.store({ bytes, v8: true }, "Cannot put back the item", target, true);
   }
 
   /** Places the entry (off, len) from the root down, in a heap of `size` entries. */

@@ -9,6 +9,10 @@
  * @module
  */
 import { type Reviver } from "./_codec.ts";
+import { pack, peekWire, unpack } from "./_codec_bytes.ts";
+import { decode } from "./_codec_decode.ts";
+import { isToken, T_MODULES, TOKEN } from "./_codec_wire.ts";
+import { importModules } from "./_modules.ts";
 import {
   deadlineAfter,
   describe,
@@ -29,8 +33,6 @@ import {
 } from "./_lock_algorithm.ts";
 import {
   Core,
-  decodeRaw,
-  decodeRawAsync,
   DEFAULT_MAX_BYTES,
   type Encoded,
   encodeItem,
@@ -171,19 +173,38 @@ function shutDownError(action: string): QueueShutDown {
   return new QueueShutDown(`${action}: the queue was shut down`);
 }
 
-/** The pieces of a put that do not depend on blocking or async. */
-function putParts(core: Core, item: unknown, timeout: number) {
+/**
+ * The pieces of a put that do not depend on blocking or async. A put waits while the
+ * queue holds `maxsize` items, or while its items leave no room for this one's bytes
+ * (`maxBytes`); an item larger than `maxBytes` alone is a `RangeError` at once.
+ */
+function putParts(core: Core, item: unknown, rec: Encoded, timeout: number) {
   const ctl = core.ctl;
   const maxsize = ctl[Q_MAXSIZE];
+  const len = rec.bytes.length;
+  if (len > core.maxBytes) {
+    throw new RangeError(
+      `${PUT}: the item takes ${len} bytes, more than the queue's maxBytes ${core.maxBytes}; create the queue with a larger { maxBytes }, received an item of ${len} bytes`,
+    );
+  }
+  let bytesFull = false;
   const ready = () => {
     if (core.isShutDown()) throw shutDownError(PUT);
-    return maxsize <= 0 || Atomics.load(ctl, Q_COUNT) < maxsize;
+    if (maxsize > 0 && Atomics.load(ctl, Q_COUNT) >= maxsize) {
+      bytesFull = false;
+      return false;
+    }
+    bytesFull = !core.fits(len);
+    return !bytesFull;
   };
   const fail = (): never => {
+    const full = bytesFull
+      ? `its items leave no room for ${len} more bytes (maxBytes ${core.maxBytes})`
+      : `maxsize ${maxsize}`;
     throw new QueueFull(
       timeout === 0
-        ? `${PUT}: it is full (maxsize ${maxsize})`
-        : `${PUT}: it stayed full (maxsize ${maxsize}) for ${timeout} ms`,
+        ? `${PUT}: it is full (${full})`
+        : `${PUT}: it stayed full (${full}) for ${timeout} ms`,
     );
   };
   const place = (rec: Encoded) => {
@@ -212,7 +233,7 @@ function getParts(core: Core, timeout: number) {
 export function putSync(core: Core, item: unknown, timeout: number): void {
   const rec = encodeItem(item, PUT);
   const { ctl } = core;
-  const { ready, fail, place } = putParts(core, item, timeout);
+  const { ready, fail, place } = putParts(core, item, rec, timeout);
   lock(ctl, Q_LOCK, Infinity);
   try {
     core.waitLocked(Q_NF_SEQ, Q_NF_WAITERS, ready, timeout, fail);
@@ -224,7 +245,7 @@ export function putSync(core: Core, item: unknown, timeout: number): void {
 
 export function putAsyncImpl(core: Core, item: unknown, timeout: number): Promise<void> {
   const rec = encodeItem(item, PUT);
-  const { ready, fail, place } = putParts(core, item, timeout);
+  const { ready, fail, place } = putParts(core, item, rec, timeout);
   return whenReadyAsync(
     core,
     Q_NF_SEQ,
@@ -249,7 +270,44 @@ export function getSync(core: Core, timeout: number): unknown {
   } finally {
     unlock(ctl, Q_LOCK);
   }
-  return decodeRaw(raw);
+  if (typeof raw === "string") return JSON.parse(raw);
+  const { wire, sabs } = unpack(raw);
+  return decodeTaken(core, raw, wire, sabs);
+}
+
+/**
+ * Decodes a codec record that a get took; if the decode throws, puts the record back
+ * at the head (its shared memory held again) before the error leaves: an item is never
+ * lost to a failed decode.
+ */
+function decodeTaken(
+  core: Core,
+  raw: Uint8Array,
+  wire: unknown,
+  sabs: SharedArrayBuffer[],
+): unknown {
+  let value: unknown;
+  try {
+    value = decode(wire, sabs);
+  } catch (error) {
+    putBack(core, raw, sabs);
+    throw error;
+  }
+  core.unreserve(raw.length);
+  return value;
+}
+
+/** Puts a taken record back at the head of its queue, under the lock. */
+function putBack(core: Core, raw: Uint8Array, sabs: SharedArrayBuffer[]): void {
+  // The record's shared memory left the store when it was unpacked: hold it again.
+  const bytes = sabs.length === 0 ? raw : pack(peekWire(raw), sabs, "the item", GET);
+  const { ctl } = core;
+  lock(ctl, Q_LOCK, Infinity);
+  try {
+    core.restore(bytes, raw.length);
+  } finally {
+    unlock(ctl, Q_LOCK);
+  }
 }
 
 export async function getAsyncImpl(core: Core, timeout: number): Promise<unknown> {
@@ -263,7 +321,17 @@ export async function getAsyncImpl(core: Core, timeout: number): Promise<unknown
     timeout,
     fail,
   );
-  return await decodeRawAsync(raw);
+  if (typeof raw === "string") return JSON.parse(raw);
+  const { wire, sabs } = unpack(raw);
+  if (isToken(wire) && wire[TOKEN] === T_MODULES) {
+    try {
+      await importModules((wire as unknown as { modules: string[] }).modules);
+    } catch (error) {
+      putBack(core, raw, sabs);
+      throw error;
+    }
+  }
+  return decodeTaken(core, raw, wire, sabs);
 }
 
 export const never = (): never => {

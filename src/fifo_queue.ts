@@ -160,7 +160,10 @@ export class Queue<T = unknown> {
 
   /**
    * Puts an item into the queue. With `block` (the default), waits while a bounded
-   * queue is full, at most `timeout` milliseconds if given; without, fails at once.
+   * queue is full, or while the items' bytes leave no room for this one (`maxBytes`,
+   * 256 MiB by default: so a put into an unbounded queue waits rather than fails, as
+   * Python's never fails), at most `timeout` milliseconds if given; without, fails at
+   * once.
    *
    * @param item The item; it is copied (see the module doc for what can go through).
    * @param block Whether to wait for a free slot.
@@ -170,7 +173,8 @@ export class Queue<T = unknown> {
    * @throws {QueueShutDown} If the queue was shut down.
    * @throws {TypeError} If the item cannot go through a queue, or an argument has the
    * wrong type.
-   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`, or the item
+   * alone takes more than the queue's `maxBytes`.
    */
   put(item: T, block = true, timeout?: number | null): void {
     putSync(this.#core, item, queueTimeout(block, timeout, PUT));
@@ -180,9 +184,11 @@ export class Queue<T = unknown> {
    * Puts an item without waiting, as `put(item, false)`.
    *
    * @param item The item.
-   * @throws {QueueFull} If the queue is full.
+   * @throws {QueueFull} If the queue is full (`maxsize` items, or no room for the
+   * item's bytes within `maxBytes`).
    * @throws {QueueShutDown} If the queue was shut down.
    * @throws {TypeError} If the item cannot go through a queue.
+   * @throws {RangeError} If the item alone takes more than the queue's `maxBytes`.
    */
   putNowait(item: T): void {
     putSync(this.#core, item, 0);
@@ -198,7 +204,8 @@ export class Queue<T = unknown> {
    * @throws {QueueFull} If the queue stayed full (the promise rejects).
    * @throws {QueueShutDown} If the queue was shut down (the promise rejects).
    * @throws {TypeError} If the item cannot go through a queue.
-   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`, or the item
+   * alone takes more than the queue's `maxBytes`.
    */
   putAsync(item: T, block = true, timeout?: number | null): Promise<void> {
     try {
@@ -219,6 +226,9 @@ export class Queue<T = unknown> {
    * @throws {QueueEmpty} If no item came.
    * @throws {QueueShutDown} If the queue was shut down and is empty.
    * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
+   * @throws {TypeError} If the item holds an object of a class whose module this
+   * thread has not imported by reference (a blocking get cannot import it): the item
+   * stays at the head of the queue, and `getAsync()`, which imports it, gets it.
    */
   get(block = true, timeout?: number | null): T {
     return getSync(this.#core, queueTimeout(block, timeout, GET)) as T;

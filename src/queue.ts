@@ -41,7 +41,16 @@
  *
  * A `Shareable` in an item needs its class loaded in the getter's thread: `getAsync()`
  * imports its module first (as a thread does for its arguments); `get()` cannot, and
- * throws a `TypeError` that says so when the class is not loaded there.
+ * throws a `TypeError` that says so when the class is not loaded there, leaving the
+ * item at the head of the queue (see "Room, and an item that cannot be decoded" in
+ * `_queue_core.ts`), where `getAsync()` finds it.
+ *
+ * ## Memory
+ *
+ * The serialized items waiting in a queue take at most `maxBytes` (256 MiB by
+ * default). A full queue's blocking `put()` waits for room, as for `maxsize`;
+ * `putNowait()` raises `QueueFull`; an item larger than `maxBytes` alone is a
+ * `RangeError` at once.
  *
  * ## Differences from Python's `queue`
  *

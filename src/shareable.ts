@@ -7,6 +7,7 @@
  * @module
  */
 import { addKindResolver, kTravel, loadedModule, type Ticket } from "./_codec.ts";
+import { mainModuleURL } from "./_modules.ts";
 import { describe } from "./_futex.ts";
 import { definingModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
@@ -238,8 +239,13 @@ addKindResolver((kind) => {
   const seen = known.get(kind);
   if (seen !== undefined) return { create: () => Object.create(seen.prototype), fill };
   if (namespace === undefined) {
+    // The registry knows modules imported by reference (targets, getAsync) and the
+    // main module once it has reached its first await; a blocking get cannot import.
+    const why = url === mainModuleURL()
+      ? "is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)"
+      : "was not imported by reference in this thread (a static import does not register it, and a blocking get cannot import)";
     throw new TypeError(
-      `Cannot receive a ${name} from another thread: its module ${url} is not loaded in this thread; get it with getAsync(), which imports it, or pass the object to the thread as an argument`,
+      `Cannot receive a ${name} from another thread: its module ${url} ${why}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass the object to the thread as an argument`,
     );
   }
   const isShareable = (v: unknown) =>

@@ -15,6 +15,7 @@ import {
   GET,
   getAsyncImpl,
   getSync,
+  PUT,
   putSync,
   queueTimeout,
   reviver,
@@ -70,23 +71,30 @@ export class SimpleQueue<T = unknown> {
   }
 
   /**
-   * Puts an item; never blocks. `block` and `timeout` are accepted for compatibility
-   * with {@linkcode Queue.put} and ignored, as in Python.
+   * Puts an item. Python's `SimpleQueue.put` never blocks (it has no bound) and ignores
+   * `block` and `timeout`; here the items' bytes have a bound (`maxBytes`), and while
+   * they leave no room for this item, `put` waits for room as {@linkcode Queue.put}
+   * does, with `block` and `timeout` (milliseconds) as there.
    *
    * @param item The item; it is copied.
-   * @param _block Ignored.
-   * @param _timeout Ignored.
+   * @param block Whether to wait for room (default `true`).
+   * @param timeout The most milliseconds to wait; `undefined`/`null` for no limit.
    * @throws {TypeError} If the item cannot go through a queue.
+   * @throws {QueueFull} If there is no room for the item's bytes, without blocking or
+   * within the timeout.
+   * @throws {RangeError} If the item alone takes more than the queue's `maxBytes`.
    */
-  put(item: T, _block = true, _timeout?: number | null): void {
-    putSync(this.#core, item, 0);
+  put(item: T, block = true, timeout?: number | null): void {
+    putSync(this.#core, item, queueTimeout(block, timeout, PUT));
   }
 
   /**
-   * Puts an item, as `put(item)`.
+   * Puts an item without waiting, as `put(item, false)`.
    *
    * @param item The item.
    * @throws {TypeError} If the item cannot go through a queue.
+   * @throws {QueueFull} If the items' bytes leave no room for it (`maxBytes`).
+   * @throws {RangeError} If the item alone takes more than the queue's `maxBytes`.
    */
   putNowait(item: T): void {
     putSync(this.#core, item, 0);

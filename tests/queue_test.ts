@@ -1,6 +1,9 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread } from "../mod.ts";
+import { DeadlockError, shutdown, Thread } from "../mod.ts";
+import { putBoxes, QBox } from "./fixtures/queue_box.ts";
+import { runDeno } from "./_subprocess.ts";
+import { coreOf } from "../src/_queue_ops.ts";
 import { Lock } from "../src/lock.ts";
 import {
   LifoQueue,
@@ -421,14 +424,124 @@ Deno.test("a queue grows for many and large items, up to its maxBytes", () => {
   assert.equal(q.get().s.length, big.length);
   const small = new Queue<string>(0, { maxBytes: 1000 });
   small.put("z".repeat(900));
-  assert.throws(() => small.put("z".repeat(200)), {
-    name: "RangeError",
-    message: /more than its maxBytes/,
+  // No room for the item's bytes: full, as a bounded queue is (Python's Full).
+  assert.throws(() => small.putNowait("z".repeat(200)), {
+    name: "QueueFull",
+    message:
+      /it is full \(its items leave no room for 202 more bytes \(maxBytes 1000\)\)/,
   });
+  assert.throws(() => small.put("z".repeat(200), true, 30), {
+    name: "QueueFull",
+    message: /stayed full .* for 30 ms/,
+  });
+  // An item that can never fit: a RangeError at once, blocking or not.
+  for (
+    const put of [
+      () => small.put("z".repeat(2000)),
+      () => small.putNowait("z".repeat(2000)),
+    ]
+  ) {
+    assert.throws(put, {
+      name: "RangeError",
+      message: /the item takes 2002 bytes, more than the queue's maxBytes 1000/,
+    });
+  }
   assert.equal(small.qsize(), 1);
+  assert.equal(small.unfinishedTasks, 1);
   assert.equal(small.get().length, 900);
   small.put("z".repeat(990)); // room again once emptied
   assert.equal(small.get().length, 990);
+});
+
+export function putMany(q: Queue<[number, Uint8Array]>, count: number, size: number) {
+  for (let i = 0; i < count; i++) q.put([i, new Uint8Array(size).fill(i)]); // waits for room
+  q.put([count, new Uint8Array(0)]);
+}
+
+Deno.test("a blocking put into a queue whose maxBytes are taken waits for room (all kinds, sync and async)", async () => {
+  // Ten items of ~4 KiB through 10 KiB: the producer is ahead and must wait, not fail.
+  const opts = { maxBytes: 10_000 };
+  for (
+    const q of [
+      new Queue(0, opts),
+      new LifoQueue(0, opts),
+      new PriorityQueue(0, opts),
+      new SimpleQueue(opts),
+    ] as Queue<[number, Uint8Array]>[]
+  ) {
+    const t = new Thread({ target: putMany, args: [q, 10, 4000] });
+    t.start();
+    const got: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const [n, bytes] = i % 2 ? q.get() : await q.getAsync();
+      if (bytes.length > 0) got.push(bytes[0] === n ? n : -1);
+    }
+    t.join();
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      String(q),
+    );
+  }
+  // putAsync waits too.
+  const q = new Queue<string>(0, { maxBytes: 100 });
+  q.put("x".repeat(90));
+  let done = false;
+  const p = q.putAsync("y".repeat(50)).then(() => done = true);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(done, false);
+  assert.equal(q.get().length, 90);
+  await p;
+  assert.equal(q.get().length, 50);
+});
+
+Deno.test("a blocking put that waits for room nobody can make is a deadlock, reported", () => {
+  const q = new Queue<string>(0, { maxBytes: 100 });
+  q.put("x".repeat(90));
+  assert.throws(() => q.put("y".repeat(50)), DeadlockError);
+  assert.equal(q.qsize(), 1);
+});
+
+Deno.test("a get that cannot decode its item leaves it at the head, and getAsync() gets it (all kinds)", async () => {
+  const fifo = new Queue<unknown>();
+  const lifo = new LifoQueue<unknown>();
+  const prio = new PriorityQueue<unknown>();
+  const simple = new SimpleQueue<unknown>();
+  const t = new Thread({ target: putBoxes, args: [fifo, lifo, prio, simple] });
+  t.start();
+  t.join();
+  // QBox's module was never imported by reference here: a blocking get cannot revive it.
+  const refused = {
+    name: "TypeError",
+    message:
+      /Cannot receive a QBox from another thread: its module file:.*queue_box\.ts was not imported by reference in this thread.*the item stays at the head of the queue; get it with getAsync\(\)/,
+  };
+  assert.equal(fifo.get(), "a");
+  for (const q of [fifo, lifo, prio]) {
+    const before = [q.qsize(), q.unfinishedTasks];
+    assert.throws(() => q.get(), refused);
+    assert.throws(() => q.getNowait(), refused);
+    assert.deepEqual([q.qsize(), q.unfinishedTasks], before);
+  }
+  assert.throws(() => simple.get(), refused);
+  assert.throws(() => simple.getNowait(), refused);
+  assert.equal(simple.qsize(), 1);
+  // The retry the message advises: the same item, its shared memory intact.
+  const box = await fifo.getAsync() as QBox;
+  assert.ok(box instanceof QBox);
+  assert.equal(box.n.value, 1);
+  assert.equal(fifo.get(), "c");
+  assert.equal(((await lifo.getAsync()) as QBox).n.value, 2);
+  assert.equal(lifo.get(), "a");
+  const [p, pbox] = prio.get() as [number, QBox]; // the module is loaded now
+  assert.deepEqual([p, pbox.n.value, pbox instanceof QBox], [1, 3, true]);
+  assert.deepEqual(prio.get(), [2, "b"]);
+  assert.equal(((await simple.getAsync()) as QBox).n.value, 4);
+  for (const q of [fifo, lifo, prio]) {
+    assert.equal(q.qsize(), 0);
+    while (q.unfinishedTasks > 0) q.taskDone();
+    q.join(); // returns: no task was lost
+  }
 });
 
 Deno.test("shutdown() refuses puts, lets gets drain, then refuses them", () => {
@@ -689,4 +802,72 @@ Deno.test("shutdown() wakes a getter blocked in another thread", async () => {
   t.join();
   assert.equal(out[0], 1);
   await shutdown();
+});
+
+Deno.test("an async wait of the main thread that nothing can settle ends the program, not a silent hang", async () => {
+  const fixture = new URL("./fixtures/async_forever.ts", import.meta.url).pathname;
+  const run = (mode: string) =>
+    runDeno(["run", "--no-lock", "--allow-read", fixture, mode], {
+      timeoutMs: 60_000,
+      stdin: "null",
+    });
+  for (const mode of ["event", "queue"]) {
+    const r = await run(mode);
+    assert.equal(r.killed, false, `${mode}: hung (${r.stdout}${r.stderr})`);
+    assert.equal(r.code, 1, `${mode}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^main: awaits forever$/m);
+    assert.match(r.stderr, /Top-level await promise never resolved/);
+  }
+  // A thread alive (daemon or not) may settle the wait: the program waits for it.
+  for (const mode of ["daemon", "thread"]) {
+    const r = await run(mode);
+    assert.equal(r.code, 0, `${mode}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /^main: waitAsync\(\) returned true$/m, mode);
+  }
+});
+
+Deno.test("the main module's exports: refused with the reason before its first await (the item stays), found after", async () => {
+  const fixture = new URL("./fixtures/queue_main_class.ts", import.meta.url).pathname;
+  const r = await runDeno(["run", "--no-lock", "--allow-read", fixture], {
+    timeoutMs: 60_000,
+    stdin: "null",
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(
+    r.stdout,
+    /^before an await: Cannot receive a Box from another thread: its module file:.*queue_main_class\.ts is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await \(or finished\); the item stays at the head of the queue; get it with getAsync\(\)/m,
+  );
+  assert.match(r.stdout, /^qsize 2 unfinished 2$/m);
+  assert.match(r.stdout, /^after an await: Box true 7$/m);
+  assert.match(r.stdout, /^after an await: AppError true$/m);
+});
+
+Deno.test("an item put back after a failed decode takes its place while others came and went (index at 0, arena reused)", () => {
+  // Under the lock, as a failing get does: take, then, after other puts, restore.
+  const cases: [Queue<unknown>, unknown[]][] = [
+    [new Queue<unknown>(), ["back", "x", "y"]],
+    [new LifoQueue<unknown>(), ["back", "y", "x"]],
+    [new PriorityQueue<unknown>(), [[0, "back"], [1, "x"], [2, "y"]]],
+  ];
+  for (const [q, order] of cases) {
+    const isPrio = q instanceof PriorityQueue;
+    const core = coreOf(q);
+    q.put(isPrio ? [0, new Map([["k", "back"]])] : new Map([["k", "back"]]));
+    const unfinished = q.unfinishedTasks;
+    const raw = core.take() as Uint8Array; // the queue is empty now: offsets restart
+    q.put(isPrio ? [2, "y"] : "x");
+    q.put(isPrio ? [1, "x"] : "y");
+    core.restore(raw, raw.length);
+    assert.equal(q.qsize(), 3);
+    assert.equal(q.unfinishedTasks, unfinished + 2, "no new task for the item put back");
+    const got = [q.get(), q.get(), q.get()].map((v) =>
+      v instanceof Map
+        ? "back"
+        : Array.isArray(v) && v[1] instanceof Map
+        ? [0, "back"]
+        : v
+    );
+    assert.deepEqual(got, order, q.toString());
+    assert.equal(queueWords(q)[18], 0, "no room left reserved");
+  }
 });
