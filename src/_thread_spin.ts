@@ -24,7 +24,7 @@
  * | mail taken | `Thread.start()`, main thread | an idle Worker got the job in its mailbox | {@linkcode TAKE_SPIN_MS}: the Worker empties its mailbox (`C_MAIL` = 0) when it wakes |
  * | "running" | `Thread.start()`, main thread | the Worker took the mail while this thread spun: it runs on another CPU | {@linkcode START_SPIN_MS} |
  * | end | `Thread.join()`, first wait only, until the slot is free (the end's last mark) | the start's "running" spin succeeded, less than {@linkcode JOIN_FRESH_MS} ago | {@linkcode JOIN_SPIN_MS} |
- * | settle | `Thread.join()`/`joinAsync()` that saw `S_ALIVE` cleared, until the slot is free | always | {@linkcode SETTLE_MS} |
+ * | settle | `Thread.join()`/`joinAsync()` that saw `S_ALIVE` cleared, until the slot is free | always | {@linkcode SETTLE_MS}, then sleeps in 1 ms slices up to {@linkcode SETTLE_MAX_MS} |
  * | next job | the Worker's loop, after a thread and its task ended | the thread's starter was awake (spinning) when the thread ran: `markRunning`'s notify woke nobody | {@linkcode IDLE_SPIN_MS} |
  *
  * And each kind of spin backs off while it fails ({@linkcode SpinGate}). Whatever a
@@ -34,6 +34,7 @@
  */
 
 import { pause } from "./_futex.ts";
+import { S_ALIVE, S_IDENT } from "./_runtime.ts";
 
 /** Spin rounds (a load and a pause) between two reads of the clock. */
 const CHECK_EVERY = 32;
@@ -73,6 +74,13 @@ export const IDLE_SPIN_MS = 0.06;
  * Worker is preempted in between.
  */
 export const SETTLE_MS = 1;
+
+/**
+ * How long a join that saw the thread's end waits, at most, for the end's last marks once
+ * its spin ({@linkcode SETTLE_MS}) failed, in milliseconds (sleeping in 1 ms slices): a
+ * Worker preempted inside `endThread` on a busy machine.
+ */
+export const SETTLE_MAX_MS = 1000;
 
 /** Most spins a {@linkcode SpinGate} skips after failures in a row. */
 export const MAX_SKIP = 64;
@@ -169,4 +177,19 @@ export function spinWhile(
   ms: number,
 ): boolean {
   return spin(i32, index, value, true, ms);
+}
+
+/**
+ * Waits until the thread `ident`, whose end a join saw (`S_ALIVE` cleared), is no longer
+ * counted and its slot (at `base`) is free: microseconds, spun ({@linkcode SETTLE_MS}),
+ * unless its Worker is preempted inside `endThread`; then it sleeps in 1 ms slices
+ * (`endThread` notifies `S_ALIVE` last), for at most {@linkcode SETTLE_MAX_MS} (a Worker
+ * killed there has its end finished by the main thread).
+ */
+export function settleEnd(i32: Int32Array, base: number, ident: number): void {
+  if (spinWhile(i32, base + S_IDENT, ident, SETTLE_MS)) return;
+  const until = performance.now() + SETTLE_MAX_MS;
+  while (Atomics.load(i32, base + S_IDENT) === ident && performance.now() < until) {
+    Atomics.wait(i32, base + S_ALIVE, 0, 1);
+  }
 }

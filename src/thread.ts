@@ -38,7 +38,7 @@ import {
   JOIN_FRESH_MS,
   JOIN_SPIN_MS,
   joinGate,
-  SETTLE_MS,
+  settleEnd,
   spinUntil,
   spinWhile,
   START_SPIN_MS,
@@ -422,10 +422,8 @@ export class Thread {
   /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
   #ended(): void {
     const state = stateOf(this);
-    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`: wait the few
-    // microseconds until the thread is no longer counted and its slot is free (bounded:
-    // a Worker killed there has its end finished by the main thread).
-    spinWhile(i32, slotBase(state.slot) + S_IDENT, state.ident!, SETTLE_MS);
+    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`.
+    settleEnd(i32, slotBase(state.slot), state.ident!);
     refresh(state);
     if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }
