@@ -66,8 +66,10 @@ import {
 } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
 import {
+  C_IDLE_AT,
   C_JOB,
   C_STATE,
+  idleStamp,
   type StartJob,
   takeMail,
   type ToWorker,
@@ -175,6 +177,7 @@ function loadedExport(
 
 /** Makes this Worker claimable for the next thread (before its joiners wake). */
 function becomeIdle(): void {
+  Atomics.store(control, C_IDLE_AT, idleStamp());
   Atomics.store(control, C_STATE, W_IDLE);
 }
 
@@ -292,6 +295,7 @@ function receive(port: import("node:worker_threads").MessagePort): ToWorker | un
 async function loop(): Promise<void> {
   const port = bootData!.port;
   // A spare Worker (spawned without a job) becomes claimable once it has booted.
+  Atomics.store(control, C_IDLE_AT, idleStamp());
   Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
   // The job is held here only while it runs: an idle Worker keeps none.
   let message: ToWorker | undefined;
