@@ -377,10 +377,14 @@ function drain(pooled: Pooled): void {
   }
 }
 
-/** Serves the requests posted to the main thread. Runs between wait slices. */
-function service(): void {
-  if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
+/**
+ * Serves the requests posted to the main thread. Runs between wait slices.
+ * @returns Whether there were any.
+ */
+function service(): boolean {
+  if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return false;
   for (const pooled of [...pool]) drain(pooled);
+  return true;
 }
 
 if (runtime.isMain) setMainService(service);
