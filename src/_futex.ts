@@ -32,6 +32,8 @@ import {
   interruptible,
   KIND_SLEEP,
   markSleep,
+  nextBeatSlice,
+  setWatched,
   waitingForever,
 } from "./_waits.ts";
 
@@ -42,8 +44,19 @@ import {
  */
 export const TIMEOUT_MAX = 2_147_483_647;
 
-/** Slice of a blocking wait on the main thread, in milliseconds. */
+/**
+ * First slice of a blocking wait on the main thread, in milliseconds; the slices double
+ * while nothing is to be served, up to {@linkcode MAIN_SLICE_MAX_MS}.
+ */
 export const MAIN_SLICE_MS = 4;
+
+/**
+ * Longest slice of a blocking wait on the main thread, in milliseconds: a start asked
+ * by a thread (or a signal) is served at most this late once the main thread has been
+ * blocked a while with nothing to serve; the slices are short again once it serves one.
+ * Below the deadlock detector's `CHECK_MS` (50).
+ */
+export const MAIN_SLICE_MAX_MS = 32;
 
 /**
  * The first part of a Worker's recorded wait that is not recorded, in milliseconds
@@ -147,7 +160,7 @@ export function resetSpin(): void {
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /** The main thread's service; installed on the main thread only. */
-let mainService: (() => void) | undefined;
+let mainService: (() => boolean) | undefined;
 /**
  * Run on the main thread between the slices of every interruptible blocking wait
  * (see `interruptible` in `_waits.ts`), after the service: delivers signals and detects
@@ -165,7 +178,7 @@ export function setSliceHook(hook: ((forever: boolean) => void) | undefined): vo
  * Installs the main thread's service, run between the slices of a blocking wait on the
  * main thread. Called once by the thread runtime.
  */
-export function setMainService(service: (() => void) | undefined): void {
+export function setMainService(service: (() => boolean) | undefined): void {
   mainService = service;
 }
 
@@ -190,7 +203,11 @@ export function wait(
       ? sleepBeating(i32, index, value)
       : waitOnMain(i32, index, value, timeout, beating);
   } finally {
-    if (beating) markSleep();
+    if (beating) {
+      markSleep();
+      // The main thread leaves its wait: the detector no longer watches (`dump.ts`).
+      if (mainService !== undefined) setWatched(false);
+    }
   }
 }
 
@@ -249,12 +266,17 @@ export function waitRecorded(
   }
 }
 
-/** A Worker's wait without a timeout: slices of `BEAT_MS`, a beat after each. */
+/**
+ * A Worker's wait without a timeout: slices of `BEAT_MS`, a beat after each; longer
+ * slices while the deadlock detector does not watch (`nextBeatSlice` in `_waits.ts`).
+ */
 function sleepBeating(i32: Int32Array, index: number, value: number): WaitResult {
+  let slice = BEAT_MS;
   for (;;) {
-    const result = Atomics.wait(i32, index, value, BEAT_MS);
+    const result = Atomics.wait(i32, index, value, slice);
     if (result !== "timed-out") return result;
     if (Atomics.load(i32, index) !== value || !beat()) return "not-equal";
+    slice = nextBeatSlice(slice);
   }
 }
 
@@ -267,14 +289,14 @@ function waitOnMain(
   beating: boolean,
 ): WaitResult {
   const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+  let slice = MAIN_SLICE_MS;
   for (;;) {
-    mainService!();
+    // Slices double while there is nothing to serve (see MAIN_SLICE_MAX_MS).
+    slice = mainService!() ? MAIN_SLICE_MS : Math.min(slice * 2, MAIN_SLICE_MAX_MS);
     if (interruptible()) sliceHook?.(beating);
-    const remaining = deadline === Infinity
-      ? MAIN_SLICE_MS
-      : deadline - performance.now();
+    const remaining = deadline === Infinity ? slice : deadline - performance.now();
     if (remaining <= 0) return "timed-out";
-    const result = Atomics.wait(i32, index, value, Math.min(remaining, MAIN_SLICE_MS));
+    const result = Atomics.wait(i32, index, value, Math.min(remaining, slice));
     if (result !== "timed-out") return result;
     if (beating && (Atomics.load(i32, index) !== value || !beat())) return "not-equal";
     if (deadline !== Infinity && performance.now() >= deadline) return "timed-out";

@@ -6,6 +6,18 @@
  * starts the threads that other threads ask for: from its event loop when it is idle,
  * and between the slices of its blocking waits when it is blocked (see `_futex.ts`).
  *
+ * ## Idle retirement
+ *
+ * A finished thread's Worker stays warm (idle in `Atomics.wait`) for the next thread,
+ * but it holds its isolate (about 17 MB of RSS): beyond a warm set of
+ * {@linkcode WARM_SET} Workers (the larger of 4 and the number of cores), a Worker idle
+ * for {@linkcode idleTimeout} ms (5,000 by default; `THREADING_IDLE_TIMEOUT`, read under
+ * `--allow-env`) is ended, as piscina's `idleTimeout` above its `minThreads`. An
+ * unref'd timer checks every second, while the pool holds more than the warm set; a
+ * Worker writes when it became idle (`C_IDLE_AT`) before it stores `W_IDLE`. Retiring claims the Worker as a start does (CAS
+ * `W_IDLE` -> `W_CLOSED`, on the main thread, which makes every claim): a start never
+ * gets a retiring Worker, and a Worker claimed by a start is never retired.
+ *
  * Workers are `node:worker_threads` Workers with `unref()`: no Worker keeps the process
  * alive by itself. Once the main thread's code has finished (`beforeunload`) while a
  * non-daemon thread is alive, the main thread is marked stopped and holds a referenced
@@ -20,7 +32,7 @@
  *
  * @module
  */
-import { mayRead, onMainIdle, unrefTimer } from "./_platform.ts";
+import { envVar, mayRead, onMainIdle, unrefTimer } from "./_platform.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -34,8 +46,10 @@ import { setIdleCloser } from "./_async_keep.ts";
 import { packedWire } from "./_codec.ts";
 import { writeStderr } from "./_output.ts";
 import {
+  C_IDLE_AT,
   C_JOB,
   C_STATE,
+  idleStamp,
   MAIL_BYTES,
   MAIL_OFFSET,
   type StartJob,
@@ -176,6 +190,7 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
     died(pooled, undefined);
   });
   pool.push(pooled);
+  if (pool.length > WARM_SET) armRetirement();
   return pooled;
 }
 
@@ -363,10 +378,14 @@ function drain(pooled: Pooled): void {
   }
 }
 
-/** Serves the requests posted to the main thread. Runs between wait slices. */
-function service(): void {
-  if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return;
+/**
+ * Serves the requests posted to the main thread. Runs between wait slices.
+ * @returns Whether there were any.
+ */
+function service(): boolean {
+  if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return false;
   for (const pooled of [...pool]) drain(pooled);
+  return true;
 }
 
 if (runtime.isMain) {
@@ -420,6 +439,8 @@ function stopMain(): void {
  * sanitizers) can finish with no Worker left. Threads still running are not touched.
  */
 export async function closeIdle(): Promise<void> {
+  if (retirement !== undefined) clearTimeout(retirement);
+  retirement = undefined;
   soon = 0;
   lastCold = false;
   deferred = false;
@@ -440,26 +461,90 @@ export async function closeIdle(): Promise<void> {
       continue;
     }
     if (state !== W_IDLE) continue;
-    pooled.dead = true;
     closing.push(pooled);
-    pool.splice(pool.indexOf(pooled), 1);
-    pooled.port.postMessage({ type: "close" });
-    Atomics.add(pooled.control, C_JOB, 1);
-    Atomics.notify(pooled.control, C_JOB);
-    ending.push(
-      new Promise<void>((resolve) => {
-        // The Worker is unref'd: hold the event loop open until it has exited, and end
-        // it by force if it does not leave its loop in time.
-        const force = setTimeout(() => pooled.worker.terminate(), 2000);
-        pooled.worker.once("exit", () => {
-          clearTimeout(force);
-          resolve();
-        });
-      }),
-    );
+    ending.push(retire(pooled));
   }
   await Promise.all(ending);
   for (const pooled of closing) pooled.port.close();
+}
+
+/**
+ * Ends a Worker that the main thread has claimed for closing (`C_STATE` CAS from
+ * `W_IDLE` to `W_CLOSED`): it leaves its job loop and exits.
+ * @returns A promise that resolves once it has exited.
+ */
+function retire(pooled: Pooled): Promise<void> {
+  pooled.dead = true;
+  pool.splice(pool.indexOf(pooled), 1);
+  pooled.port.postMessage({ type: "close" });
+  Atomics.add(pooled.control, C_JOB, 1);
+  Atomics.notify(pooled.control, C_JOB);
+  return new Promise<void>((resolve) => {
+    // The Worker is unref'd: hold the event loop open until it has exited, and end
+    // it by force if it does not leave its loop in time.
+    const force = setTimeout(() => pooled.worker.terminate(), 2000);
+    pooled.worker.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Workers kept warm however long they idle: the larger of 4 and the number of cores
+ * (see the module doc).
+ */
+export const WARM_SET: number = Math.max(
+  4,
+  globalThis.navigator?.hardwareConcurrency ?? 0,
+);
+
+/** How often the retirement timer looks at the idle Workers, in milliseconds. */
+const RETIREMENT_TICK_MS = 1000;
+
+let idleTimeoutMs: number | undefined;
+
+/**
+ * How long a Worker beyond the warm set may idle before it is ended, in milliseconds:
+ * `THREADING_IDLE_TIMEOUT` (read under `--allow-env`), else 5,000.
+ */
+export function idleTimeout(): number {
+  if (idleTimeoutMs === undefined) {
+    const text = envVar("THREADING_IDLE_TIMEOUT");
+    const ms = text === undefined || text.trim() === "" ? NaN : Number(text);
+    idleTimeoutMs = Number.isFinite(ms) && ms >= 0 ? ms : 5000;
+  }
+  return idleTimeoutMs;
+}
+
+let retirement: ReturnType<typeof setTimeout> | undefined;
+
+/** Arms the retirement timer (unref'd), unless it is armed. */
+function armRetirement(): void {
+  if (retirement !== undefined) return;
+  retirement = setTimeout(retireIdle, Math.min(RETIREMENT_TICK_MS, idleTimeout()));
+  unrefTimer(retirement);
+}
+
+/** Ends the Workers beyond the warm set that have idled long enough (see the module doc). */
+function retireIdle(): void {
+  retirement = undefined;
+  const stamp = idleStamp();
+  const limit = idleTimeout();
+  let excess = pool.filter((p) => !p.dead).length - WARM_SET;
+  for (const pooled of [...pool]) {
+    if (excess <= 0) break;
+    if (pooled.dead) continue;
+    if (
+      Atomics.load(pooled.control, C_STATE) === W_IDLE &&
+      ((stamp - Atomics.load(pooled.control, C_IDLE_AT)) | 0) * 10 >= limit &&
+      Atomics.compareExchange(pooled.control, C_STATE, W_IDLE, W_CLOSED) === W_IDLE
+    ) {
+      excess--;
+      retire(pooled).then(() => pooled.port.close());
+    }
+  }
+  if (pool.length > WARM_SET) armRetirement();
 }
 
 /** Number of Workers in the pool, busy or idle. */

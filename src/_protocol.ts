@@ -8,6 +8,7 @@
  * | word | values | who moves it |
  * | --- | --- | --- |
  * | `C_JOB` | counter | +1 (and notify) by the main thread after it posts or mails a job; the idle Worker waits on it |
+ * | `C_IDLE_AT` | centiseconds of `Date.now()`, wrapping (see {@linkcode idleStamp}) | set by the Worker just before it stores `W_IDLE`; read by the main thread's idle retirement (`_pool.ts`) |
  * | `C_MAIL` | byte length, or 0 | set by the main thread once it has written a job into the mailbox; set to 0 by the Worker once it has copied the job out |
  * | `C_STATE` | `W_BOOTING` -> `W_BUSY` <-> `W_IDLE` -> `W_CLOSED` | the Worker sets `W_BUSY` when it takes a job and `W_IDLE` when the thread has ended; the main thread claims an idle Worker by CAS `W_IDLE` -> `W_BUSY`, and closes it; a Worker that ends by itself (an exit in its thread, its heap limit) sets `W_CLOSED` first, so that it is never claimed again |
  *
@@ -32,6 +33,8 @@ export const C_JOB = 0;
 export const C_STATE = 1;
 /** Control word: bytes of the job in the mailbox, 0 when it is empty. */
 export const C_MAIL = 2;
+/** Control word: when the Worker last became idle (see {@linkcode idleStamp}). */
+export const C_IDLE_AT = 3;
 /** Control words in all. */
 export const CONTROL_WORDS = 4;
 /** Byte offset of the mailbox in `BootData.control`. */
@@ -73,6 +76,15 @@ export type CodeRef =
     targetName: string;
     source: string;
   };
+
+/**
+ * Now, for `C_IDLE_AT`: centiseconds of `Date.now()`, wrapped to 32 bits (the same clock
+ * in every thread); `(idleStamp() - stamp) | 0` is the time since in centiseconds (right
+ * for 248 days).
+ */
+export function idleStamp(): number {
+  return Math.floor(Date.now() / 10) | 0;
+}
 
 /** Start a thread: from a starter to the main thread, then to a Worker. */
 export interface StartJob {

@@ -10,10 +10,22 @@
  * The records cost nothing on the fast paths: a wait is recorded only when its caller
  * is about to sleep ({@linkcode beginWait}), and in a Worker only once it has slept
  * `QUIET_MS` (see `waitRecorded` in `_futex.ts`); a primitive's id, in a word of its own
- * slot, is stamped at its creation with one plain store ({@linkcode stampId}). A waiter without a timeout sleeps in slices of {@linkcode BEAT_MS} and, at the
+ * slot, is stamped at its creation with one plain store ({@linkcode stampId}). A waiter without a timeout sleeps in slices and, at the
  * end of each slice in which its word did not change, bumps `S_WAIT_BEAT` (its
  * heartbeat: "still asleep, still nothing to wake me"), re-reads the holder, and the
  * first time writes where it waits (its stack) into its slot's site text.
+ *
+ * ## How often a waiter wakes to beat ({@linkcode nextBeatSlice})
+ *
+ * Only the deadlock detector needs the beats, and it watches only while the main thread
+ * waits without a timeout, or once its code has finished with threads alive (the
+ * runtime's `H_WATCHED` word, set by the main thread). Then a waiter beats every
+ * {@linkcode BEAT_MS}. Otherwise its slices double from {@linkcode BEAT_MS} up to
+ * {@linkcode IDLE_BEAT_MAX_MS}, so that a thread blocked for long costs next to no CPU
+ * (a wake-up of a halted CPU costs 50-120 µs); when the detector starts to watch, each
+ * waiter beats at the end of its current slice (at most {@linkcode IDLE_BEAT_MAX_MS}
+ * later) and every {@linkcode BEAT_MS} from then on. A wait on an `RLock` beats every
+ * {@linkcode BEAT_MS} always: its beat finds an owner that died ({@linkcode ownerDied}).
  *
  * ## `S_WAIT_KIND`
  *
@@ -35,6 +47,7 @@ import {
   H_HIGH,
   H_NEXT_WAIT_ID,
   H_TIME_BASE,
+  H_WATCHED,
   runtime,
   S_ALIVE,
   S_WAIT_BEAT,
@@ -52,6 +65,29 @@ import {
 export const WAIT_FOREVER = 0x100;
 /** Slice of a recorded wait without a timeout, in milliseconds (its heartbeat). */
 export const BEAT_MS = 100;
+
+/**
+ * Longest slice of a recorded wait without a timeout while the deadlock detector does
+ * not watch, in milliseconds (see the module doc).
+ */
+export const IDLE_BEAT_MAX_MS = 800;
+
+/**
+ * The slice after one of `slice` ms of a wait without a timeout: {@linkcode BEAT_MS}
+ * while the deadlock detector watches or the wait is on an `RLock`, else twice `slice`,
+ * at most {@linkcode IDLE_BEAT_MAX_MS} (see the module doc).
+ */
+export function nextBeatSlice(slice: number): number {
+  if (Atomics.load(runtime.i32, H_WATCHED) !== 0 || waitedKind === KIND_RLOCK) {
+    return BEAT_MS;
+  }
+  return Math.min(slice * 2, IDLE_BEAT_MAX_MS);
+}
+
+/** Tells the waiters whether the deadlock detector watches their beats. Main thread. */
+export function setWatched(watched: boolean): void {
+  Atomics.store(runtime.i32, H_WATCHED, watched ? 1 : 0);
+}
 
 /**
  * What a kind of wait is: its name in reports, and where a primitive of that kind

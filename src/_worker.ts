@@ -21,8 +21,17 @@
  * | `process.exit(n)` | `exit` and `unload` listeners | the same |
  * | `close()` of the worker scope | its wrapper | the same |
  * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory ...` |
+ * | its event loop ran empty (an async target awaits a promise that nothing can settle) | the `exit` listener | the same, and the excepthook gets `ThreadError: the thread's async target awaits a promise that nothing can settle ...` |
  * | an error outside `run()` | the `error`/`unhandledrejection` listeners | nothing: the excepthook gets it and the thread goes on |
  * | the bootstrap fails to load | the `data:` entry (`_pool.ts`) | a `died` note on the channel, served between the main thread's wait slices |
+ *
+ * The `exit` listener runs for both of the last two, with code 0 and nothing else to tell
+ * them apart but the heap limit: Deno's near-heap-limit callback raises the isolate's
+ * `heap_size_limit` as it terminates it, so a limit above the one measured at boot is a
+ * heap-limit kill, and an unchanged one is an event loop that ran empty (as Deno's
+ * "Top-level await promise never resolved" for a main module). The event loop does not
+ * turn again after the listener, so the report runs the excepthook synchronously
+ * (`excepthookNow`).
  *
  * While a thread loads its code (before `markRunning`), a `start()` in this Worker is
  * refused (`thread.ts`): the module it imports starts threads at its top level.
@@ -57,8 +66,10 @@ import {
 } from "./_locate.ts";
 import { finishThread, prepareThread } from "./_log_config.ts";
 import {
+  C_IDLE_AT,
   C_JOB,
   C_STATE,
+  idleStamp,
   type StartJob,
   takeMail,
   type ToWorker,
@@ -77,7 +88,8 @@ import {
   noteImporting,
 } from "./_thread_start.ts";
 import { currentThread } from "./thread_functions.ts";
-import { excepthook, handleUncaught } from "./excepthook.ts";
+import { excepthookNow, handleUncaught, prepareExcepthook } from "./excepthook.ts";
+import { ThreadError } from "./errors.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
@@ -168,6 +180,7 @@ function loadedExport(
 
 /** Makes this Worker claimable for the next thread (before its joiners wake). */
 function becomeIdle(): void {
+  Atomics.store(control, C_IDLE_AT, idleStamp());
   Atomics.store(control, C_STATE, W_IDLE);
 }
 
@@ -246,7 +259,12 @@ async function runJob(job: StartJob): Promise<void> {
   }
   running = job;
   try {
-    await runAsThread(thread, () => thread.run());
+    await runAsThread(thread, () => {
+      const result = thread.run();
+      // An async run() may leave its Worker with nothing to do (see `ending()`).
+      if (result instanceof Promise) prepareExcepthook();
+      return result;
+    });
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
@@ -283,6 +301,7 @@ function receive(port: import("node:worker_threads").MessagePort): ToWorker | un
 async function loop(): Promise<void> {
   const port = bootData!.port;
   // A spare Worker (spawned without a job) becomes claimable once it has booted.
+  Atomics.store(control, C_IDLE_AT, idleStamp());
   Atomics.compareExchange(control, C_STATE, W_BOOTING, W_IDLE);
   // The job is held here only while it runs: an idle Worker keeps none.
   let message: ToWorker | undefined;
@@ -349,26 +368,41 @@ function ending(how: string): void {
     });
   }
   if (running !== undefined) {
-    // Terminated by the runtime (its heap limit reached): only the "exit" listeners
-    // run. Say so in the excepthook's default words, as CPython's MemoryError would.
-    if (how === "terminated") {
-      const outOfMemory = new RangeError(
+    const report = how === HEAP_LIMIT
+      ? new RangeError(
         `Out of memory: the thread's Worker was terminated at its heap limit (${
-          bootData?.heapLimitMb ??
-            Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)
+          bootData?.heapLimitMb ?? Math.round(BOOT_HEAP_LIMIT / 2 ** 20)
         } MB, the main thread's); the thread has ended`,
-      );
-      outOfMemory.stack = `RangeError: ${outOfMemory.message}`;
-      excepthook({
-        excType: RangeError,
-        excValue: outOfMemory,
-        excTraceback: undefined,
-        thread: currentThread(),
-      });
+      )
+      : how === LOOP_EMPTY
+      ? new ThreadError(
+        `the thread's async target awaits a promise that nothing can settle: its event loop ran empty (no timer, I/O or message pending), so the thread has ended, as Deno ends a program whose top-level await never resolves. Settle the promise (keep its resolve function where code that runs later calls it), or await one of this library's waits (e.waitAsync(), q.getAsync(), lock.acquireAsync()), which keep the thread alive until another thread acts`,
+      )
+      : undefined;
+    if (report !== undefined) {
+      // In the excepthook's default words, as CPython's MemoryError would be; without
+      // the library's frames (there are none of the user's).
+      report.stack = `${report.name}: ${report.message}`;
+      excepthookNow(report, currentThread());
     }
     markEnded(running);
   }
   running = undefined;
+}
+
+/** `ending()`'s reason for a Worker terminated at its heap limit. */
+const HEAP_LIMIT = "terminated at its heap limit";
+/** `ending()`'s reason for a Worker whose event loop ran empty. */
+const LOOP_EMPTY = "its event loop ran empty";
+/**
+ * The isolate's heap limit at boot, in bytes: Deno raises it as it terminates the Worker
+ * at the limit (see the module doc).
+ */
+const BOOT_HEAP_LIMIT = getHeapStatistics().heap_size_limit;
+
+/** Why the Worker ends when its `exit` listener runs without an explicit exit. */
+function unexplainedExit(): string {
+  return getHeapStatistics().heap_size_limit > BOOT_HEAP_LIMIT ? HEAP_LIMIT : LOOP_EMPTY;
 }
 
 if (bootData !== undefined) {
@@ -384,7 +418,7 @@ if (bootData !== undefined) {
     return exit.call(process, code);
   }) as typeof process.exit;
   process.on("exit", (code: number) => {
-    ending(exitCalled || loopDone ? `process.exit(${code})` : "terminated");
+    ending(exitCalled || loopDone ? `process.exit(${code})` : unexplainedExit());
   });
   onDenoExit(ending);
   const scope = globalThis as { close?: () => void };

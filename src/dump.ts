@@ -82,6 +82,7 @@ import {
   KIND_SLEEP,
   KINDS,
   sameThing,
+  setWatched,
   sinceBase,
   WAIT_FOREVER,
 } from "./_waits.ts";
@@ -425,9 +426,13 @@ function onSlice(forever: boolean): void {
     if (snapA !== undefined) reset();
     return;
   }
+  if (!detectionEnabled()) return;
+  // The waiters beat every BEAT_MS while the detector watches (see `_waits.ts`); the
+  // main thread's wait turns it off as it ends (`_futex.ts`).
+  setWatched(true);
   const now = performance.now();
   // A signal listener may wake a blocked thread (Ctrl-C sets an Event, say): no report.
-  if (now < nextCheck || !detectionEnabled() || hasSignalListeners()) return;
+  if (now < nextCheck || hasSignalListeners()) return;
   nextCheck = now + CHECK_MS;
   const rows = detectStep();
   if (rows === undefined) return;
@@ -518,11 +523,13 @@ let afterMainTimer: ReturnType<typeof setInterval> | undefined;
 function watchAfterMain(): boolean {
   if (afterMainTimer !== undefined || !detectionEnabled()) return false;
   reset();
+  setWatched(true);
   const timer = setInterval(() => {
     const rt = runtime.i32;
     if (Atomics.load(rt, H_NON_DAEMON) <= 0) {
       clearInterval(timer);
       afterMainTimer = undefined;
+      setWatched(false);
       return reset();
     }
     // The main thread still runs code of its own (its event loop is not idle yet), or a

@@ -179,3 +179,36 @@ export async function handleUncaught(
     excepthook({ ...args, excValue: hookError, thread });
   }
 }
+
+/**
+ * Runs the excepthook at once, awaiting nothing: for a thread whose Worker ends now (its
+ * event loop turns no more, see `_worker.ts`). The hook of {@linkcode setExcepthook} runs
+ * if this thread has resolved it already (or it is the default); otherwise, and if it
+ * throws, the default {@linkcode excepthook}. A promise that the hook returns is not
+ * awaited.
+ */
+export function excepthookNow(error: unknown, thread: Thread | undefined): void {
+  const args: ExceptHookArgs = {
+    excType: (error as { constructor?: unknown })?.constructor,
+    excValue: error,
+    excTraceback: (error as { stack?: string })?.stack,
+    thread,
+  };
+  const current = sharedTextVersion(SharedTextKey.EXCEPTHOOK) === hookVersion;
+  try {
+    (current ? hook : excepthook)(args);
+  } catch (hookError) {
+    writeStderr("Exception in threading.excepthook:\n");
+    excepthook({ ...args, excValue: hookError, thread });
+  }
+}
+
+/**
+ * Resolves the hook of {@linkcode setExcepthook} in this thread ahead of need, so that
+ * {@linkcode excepthookNow} can run it: for a thread whose `run()` returned a promise.
+ */
+export function prepareExcepthook(): void {
+  if (sharedTextVersion(SharedTextKey.EXCEPTHOOK) !== hookVersion) {
+    resolveHook().catch(() => {});
+  }
+}

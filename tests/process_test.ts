@@ -228,3 +228,45 @@ Deno.test("mainThread().join() in a thread returns once the main thread's code h
     "enumerate: MainThread,Thread-1 (waiter); activeCount: 2",
   ]);
 });
+
+Deno.test("an async target awaiting a promise that nothing can settle ends with a clear ThreadError, not as out of memory", async () => {
+  const { code, stdout, stderr } = await run("never_settles.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.equal(lines.pop(), "main done");
+  assert.equal(lines.length, 6, stdout);
+  for (let round = 0; round < 3; round++) {
+    assert.deepEqual(JSON.parse(lines[2 * round]), {
+      round,
+      alive: false,
+      joinedFast: true,
+    });
+    // The Worker is lost (its event loop ended); the pool serves the next thread.
+    assert.equal(lines[2 * round + 1], "next thread wrote 42");
+    assert.match(
+      stderr,
+      new RegExp(
+        `^Exception in thread never-${round}:\\nThreadError: the thread's async target awaits a promise that nothing can settle: its event loop ran empty`,
+        "m",
+      ),
+    );
+  }
+  assert.ok(!stderr.includes("Out of memory"), stderr);
+  assert.ok(!stderr.includes("its Worker ended"), stderr);
+});
+
+Deno.test("a hook set with setExcepthook gets the report of a thread whose event loop ran empty", async () => {
+  const { code, stdout, stderr } = await run("never_settles.ts", ["--allow-read"], [
+    "hook",
+  ]);
+  assert.equal(code, 0, stderr);
+  for (let round = 0; round < 3; round++) {
+    assert.ok(
+      stdout.includes(
+        `hook: ThreadError in never-${round}: the thread's async target awaits a promise that`,
+      ),
+      stdout,
+    );
+  }
+  assert.equal(stderr, "");
+});
