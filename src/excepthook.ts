@@ -157,6 +157,17 @@ async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
   }
 }
 
+/** The excepthook's arguments for `error`, thrown by `thread`'s `run()`. */
+function hookArgs(error: unknown, thread: Thread | undefined): ExceptHookArgs {
+  const ctor = (error as { constructor?: unknown })?.constructor;
+  return {
+    excType: typeof ctor === "function" ? ctor as ExceptHookArgs["excType"] : undefined,
+    excValue: error,
+    excTraceback: (error as { stack?: string })?.stack,
+    thread,
+  };
+}
+
 /** Runs the excepthook for an error thrown by a thread's `run()`. */
 export async function handleUncaught(
   error: unknown,
@@ -165,13 +176,7 @@ export async function handleUncaught(
   const { hook: h, note } = await resolveHook();
   if (note) writeStderr(note);
   explainCopy(error);
-  const ctor = (error as { constructor?: unknown })?.constructor;
-  const args: ExceptHookArgs = {
-    excType: typeof ctor === "function" ? ctor as ExceptHookArgs["excType"] : undefined,
-    excValue: error,
-    excTraceback: (error as { stack?: string })?.stack,
-    thread,
-  };
+  const args = hookArgs(error, thread);
   try {
     await h(args);
   } catch (hookError) {
@@ -188,12 +193,7 @@ export async function handleUncaught(
  * awaited.
  */
 export function excepthookNow(error: unknown, thread: Thread | undefined): void {
-  const args: ExceptHookArgs = {
-    excType: (error as { constructor?: unknown })?.constructor,
-    excValue: error,
-    excTraceback: (error as { stack?: string })?.stack,
-    thread,
-  };
+  const args = hookArgs(error, thread);
   const current = sharedTextVersion(SharedTextKey.EXCEPTHOOK) === hookVersion;
   try {
     (current ? hook : excepthook)(args);
