@@ -383,6 +383,11 @@ function drain(pooled: Pooled): void {
  * @returns Whether there were any.
  */
 function service(): boolean {
+  // A main thread blocked for long still retires idle Workers (their timer cannot run).
+  if (retirementDue !== undefined && performance.now() >= retirementDue) {
+    clearTimeout(retirement);
+    retireIdle();
+  }
   if (Atomics.load(runtime.i32, H_REQUESTS) === 0) return false;
   for (const pooled of [...pool]) drain(pooled);
   return true;
@@ -441,6 +446,7 @@ function stopMain(): void {
 export async function closeIdle(): Promise<void> {
   if (retirement !== undefined) clearTimeout(retirement);
   retirement = undefined;
+  retirementDue = undefined;
   soon = 0;
   lastCold = false;
   deferred = false;
@@ -518,17 +524,25 @@ export function idleTimeout(): number {
 }
 
 let retirement: ReturnType<typeof setTimeout> | undefined;
+/** When the armed retirement timer is due (`performance.now()`), for {@linkcode service}. */
+let retirementDue: number | undefined;
 
 /** Arms the retirement timer (unref'd), unless it is armed. */
 function armRetirement(): void {
   if (retirement !== undefined) return;
-  retirement = setTimeout(retireIdle, Math.min(RETIREMENT_TICK_MS, idleTimeout()));
+  const ms = Math.min(RETIREMENT_TICK_MS, idleTimeout());
+  retirementDue = performance.now() + ms;
+  retirement = setTimeout(retireIdle, ms);
   unrefTimer(retirement);
 }
 
-/** Ends the Workers beyond the warm set that have idled long enough (see the module doc). */
+/**
+ * Ends the Workers beyond the warm set that have idled long enough (see the module doc):
+ * from its timer, or from {@linkcode service} while the main thread is blocked.
+ */
 function retireIdle(): void {
   retirement = undefined;
+  retirementDue = undefined;
   const stamp = idleStamp();
   const limit = idleTimeout();
   let excess = pool.filter((p) => !p.dead).length - WARM_SET;

@@ -6,13 +6,15 @@ import { runDeno } from "./_subprocess.ts";
 
 const fixture = new URL("./fixtures/idle_retire.ts", import.meta.url).pathname;
 
-Deno.test("Workers idle beyond the warm set are ended after THREADING_IDLE_TIMEOUT ms; a burst within it reuses them", async () => {
+Deno.test("Workers idle beyond the warm set are ended after THREADING_IDLE_TIMEOUT ms, also while the main thread is blocked; a burst within it reuses them", async () => {
   const { code, stdout, stderr } = await runDeno(
     ["run", "--no-lock", "--allow-read", "--allow-env=THREADING_IDLE_TIMEOUT", fixture],
     { timeoutMs: 90_000, env: { THREADING_IDLE_TIMEOUT: "1500" } },
   );
   assert.equal(code, 0, stderr);
-  const [first, last] = stdout.trim().split("\n").map((line) => JSON.parse(line));
+  const [first, last, blocked] = stdout.trim().split("\n").map((line) =>
+    JSON.parse(line)
+  );
   // Every thread of the burst had its own Worker, and the second burst found them warm.
   assert.ok(first.afterBurst >= first.n, stdout);
   assert.ok(first.afterSecond <= first.afterBurst + 1, stdout);
@@ -23,4 +25,7 @@ Deno.test("Workers idle beyond the warm set are ended after THREADING_IDLE_TIMEO
   // Their memory is given back (most of it: the allocator keeps some).
   assert.ok(first.rssIdle < first.rssBurst, stdout);
   assert.ok(last.afterLast >= 2 && last.afterLast <= first.warmSet + 1, stdout);
+  // A main thread blocked past the idle time retired them all the same.
+  assert.ok(blocked.beforeBlocked >= first.n, stdout);
+  assert.equal(blocked.afterBlocked, first.warmSet, stdout);
 });
