@@ -54,10 +54,12 @@ const located = new WeakMap<Fn, { module: string; name: string }>();
 /** Per thread: the function of `<module>#<name>`, once located or received. */
 const byReference = new Map<string, Fn>();
 /**
- * Per thread: the functions sent before they were located (by name and source text), so
- * that one sent back by a thread that located it arrives as itself.
+ * Per thread: the functions sent before they were located, by source text (`null` when
+ * two functions of the same text were sent), so that one sent back by a thread that
+ * located it arrives as itself, under whatever name that thread found it
+ * (`export { hidden as neg }` comes back as `neg`).
  */
-const sentByText = new Map<string, Fn>();
+const sentByText = new Map<string, Fn | null>();
 
 function remember(fn: Fn, module: string, name: string): void {
   located.set(fn, { module, name });
@@ -105,7 +107,8 @@ export function functionReference(
       `${action}: ${what} is function ${fn.name}, and no module can be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` option`,
     );
   }
-  sentByText.set(`${fn.name}\n${source}`, fn);
+  const sent = sentByText.get(source);
+  sentByText.set(source, sent === undefined || sent === fn ? fn : null);
   return { modules, name: fn.name, source, exact: false };
 }
 
@@ -121,8 +124,8 @@ export function resolveFunction(token: FunctionRef): Fn {
     const fn = byReference.get(`${url}#${name}`);
     if (fn !== undefined) return fn;
   }
-  const sent = sentByText.get(`${name.slice(name.lastIndexOf(".") + 1)}\n${source}`);
-  if (sent !== undefined) return sent;
+  const sent = sentByText.get(source);
+  if (sent) return sent;
   const isFunction = (v: unknown) => typeof v === "function";
   for (const url of modules) {
     const ns = loadedModule(url);

@@ -97,6 +97,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.equal(line("job get"), "job get: 16");
   assert.equal(line("job getAsync"), "job getAsync: 16");
   assert.equal(line("back"), "back: true");
+  assert.equal(line("back alias"), "back alias: true");
   assert.equal(line("getAsync"), "getAsync: true");
   assert.match(
     line("get unloaded"),
