@@ -38,6 +38,7 @@
 
 import { kTravel } from "./_codec_kinds.ts";
 import { lostKey } from "./_codec_copyable.ts";
+import { deepFreeze } from "./_json_store.ts";
 
 /** Fewest elements for the column form (below, the element-by-element road is cheaper). */
 export const COLUMNS_MIN = 128;
@@ -288,15 +289,10 @@ export function jsonTree(
 ): string | undefined {
   const claimed: object[] = [];
   const exact = (v: unknown, at: number): boolean => {
+    if (isJSONLeaf(v)) return true;
     switch (typeof v) {
-      case "string":
-      case "boolean":
-        return true;
-      case "number":
-        return Number.isFinite(v) && !Object.is(v, -0);
       case "object": {
-        if (v === null) return true;
-        if (at > deepest) return false;
+        if (v === null || at > deepest) return false;
         const proto = Object.getPrototypeOf(v);
         if (Array.isArray(v)) {
           if (proto !== Array.prototype || lostKey(v, "array") !== undefined) {
@@ -342,17 +338,18 @@ export function fromJSONTree(text: string, freeze: boolean): unknown[] {
   return out;
 }
 
-function deepFreeze(v: object): void {
-  Object.freeze(v);
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x === "object" && x !== null) deepFreeze(x);
-    }
-  } else {
-    for (const key of Object.keys(v)) {
-      const x = (v as Record<string, unknown>)[key];
-      if (typeof x === "object" && x !== null) deepFreeze(x);
-    }
+/**
+ * Whether `v` is a leaf that a JSON round trip keeps exactly: a string, a boolean,
+ * `null`, or a finite number other than `-0`.
+ */
+export function isJSONLeaf(v: unknown): boolean {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(v) && !Object.is(v, -0);
+    default:
+      return v === null;
   }
 }

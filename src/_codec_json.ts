@@ -16,7 +16,8 @@
  *
  * @module
  */
-import { COLUMNS_MIN } from "./_codec_columns.ts";
+import { COLUMNS_MIN, isJSONLeaf } from "./_codec_columns.ts";
+import { deepFreeze } from "./_json_store.ts";
 import { lostKey } from "./_codec_copyable.ts";
 
 /**
@@ -25,15 +26,10 @@ import { lostKey } from "./_codec_copyable.ts";
  * `_codec_columns.ts`).
  */
 export function isJSON(v: unknown, depth: number): boolean {
+  if (isJSONLeaf(v)) return true;
   switch (typeof v) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(v) && !Object.is(v, -0);
     case "object": {
-      if (v === null) return true;
-      if (depth > 32) return false;
+      if (v === null || depth > 32) return false;
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
         let numbers = 0;
@@ -64,21 +60,6 @@ export function isJSON(v: unknown, depth: number): boolean {
     default:
       return false;
   }
-}
-
-function deepFreeze(v: unknown): unknown {
-  if (typeof v === "object" && v !== null) {
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const item = v[i];
-        if (typeof item === "object" && item !== null) deepFreeze(item);
-      }
-    } else {
-      for (const key in v) deepFreeze((v as Record<string, unknown>)[key]);
-    }
-    Object.freeze(v);
-  }
-  return v;
 }
 
 /** The deep-frozen value of JSON text made from data that {@linkcode isJSON} accepted. */

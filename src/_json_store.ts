@@ -145,6 +145,11 @@ export function checkJSON(
   check(value, depth);
 }
 
+/**
+ * Freezes `value` and every object in it (skipping what is frozen already), as the
+ * library's copies arrive: shared here by the JSON stores and the codec's JSON roads.
+ * @returns `value`.
+ */
 export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
