@@ -305,30 +305,106 @@ function waitOnMain(
 
 /**
  * Waits without blocking the event loop until `i32[index]` is notified or no longer
- * holds `value`, or until `timeout` milliseconds have passed (`Infinity`: no limit).
- * Keeps the event loop alive while it waits.
+ * holds `value`, or until `timeout` milliseconds have passed (`Infinity`: no limit), or
+ * until `signal` aborts (then `"aborted"`). Keeps the event loop alive while it waits.
+ *
+ * A pending `Atomics.waitAsync` cannot be withdrawn: on an abort it stays in the word's
+ * futex queue, where an `Atomics.notify(i32, index, 1)` meant for a live waiter could
+ * pick it. So an abort wakes every waiter of the word (the abandoned one included, which
+ * leaves the queue): no notify is lost; the others see a spurious wake, re-check their
+ * word and wait again, as every caller does.
  */
 export function waitAsync(
   i32: Int32Array,
   index: number,
   value: number,
   timeout: number,
-): Promise<WaitResult> {
+  signal?: AbortSignal,
+): Promise<AsyncWaitResult> {
+  if (signal?.aborted) return Promise.resolve("aborted");
   const result = Atomics.waitAsync(i32, index, value, timeout);
   if (!result.async) return Promise.resolve(result.value);
   const born = currentEpoch();
   return new Promise((resolve) => {
     // A pending Atomics.waitAsync does not keep the event loop alive (`_async_keep.ts`).
     const letGo = holdLoop(timeout);
-    // If the thread ends first, the wait never settles (see `_reclaim.ts`).
-    const drop = () => letGo();
-    onThreadEnd(drop);
-    result.value.then((settled) => {
+    let done = false;
+    const finish = () => {
+      done = true;
       letGo();
       offThreadEnd(drop);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    // If the thread ends first, the wait never settles (see `_reclaim.ts`).
+    const drop = () => letGo();
+    const onAbort = () => {
+      if (done) return;
+      finish();
+      Atomics.notify(i32, index);
+      resolve("aborted");
+    };
+    onThreadEnd(drop);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    result.value.then((settled) => {
+      if (done) return;
+      finish();
       if (currentEpoch() === born) resolve(settled);
     });
   });
+}
+
+/** Result of an async wait: as `Atomics.waitAsync`, or `"aborted"` by its signal. */
+export type AsyncWaitResult = WaitResult | "aborted";
+
+/**
+ * The options of every async wait of the library (`acquireAsync`, `waitAsync`,
+ * `getAsync`, `putAsync`, `joinAsync`, ...), given after the Python-shaped positional
+ * arguments, or in their place (`q.getAsync({ signal })`).
+ */
+export interface WaitOptions {
+  /**
+   * Cancels the wait, as `fetch`'s: once it aborts, the wait withdraws (no item, lock,
+   * permit or notify is taken after the abort) and its promise rejects with
+   * `signal.reason`. A signal aborted before the call rejects at once.
+   */
+  signal?: AbortSignal;
+}
+
+/** Whether an argument in a positional slot is the options object standing in. */
+export function isWaitOptions(value: unknown): value is WaitOptions {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * The signal of an async wait's `options`, checked.
+ *
+ * @throws {TypeError} If `options` is not an object, or its `signal` not an
+ * `AbortSignal`.
+ */
+export function signalOf(options: unknown, action: string): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `${action}: options must be an object such as { signal }, received ${
+        describe(options)
+      }`,
+    );
+  }
+  const signal = (options as WaitOptions).signal;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `${action}: options.signal must be an AbortSignal, received ${describe(signal)}`,
+    );
+  }
+  return signal;
+}
+
+/** A promise rejected with `signal`'s reason if it has aborted, else `undefined`. */
+export function abortedAlready(
+  signal: AbortSignal | undefined,
+): Promise<never> | undefined {
+  return signal?.aborted ? Promise.reject(signal.reason) : undefined;
 }
 
 /**
@@ -343,10 +419,11 @@ export async function waitAsyncCounted(
   value: number,
   timeout: number,
   counter: number,
-): Promise<WaitResult> {
+  signal?: AbortSignal,
+): Promise<AsyncWaitResult> {
   const undo = track(() => Atomics.sub(i32, counter, 1));
   try {
-    return await waitAsync(i32, index, value, timeout);
+    return await waitAsync(i32, index, value, timeout, signal);
   } finally {
     untrack(undo);
     Atomics.sub(i32, counter, 1);

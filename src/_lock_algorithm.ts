@@ -224,7 +224,9 @@ function leaveStarving(i32: Int32Array, index: number): void {
 
 /**
  * Takes the lock without blocking the event loop, waiting for at most `timeout`
- * milliseconds (`0`: do not wait, `Infinity`: no limit).
+ * milliseconds (`0`: do not wait, `Infinity`: no limit). The wait also ends, without
+ * the lock, once `signal` aborts, or once `owned()` turns true after a wake (an RLock
+ * that another async task of this thread took meanwhile: the caller reenters).
  *
  * @returns Whether the caller now holds the lock.
  */
@@ -232,6 +234,8 @@ export function lockAsync(
   i32: Int32Array,
   index: number,
   timeout: number,
+  signal?: AbortSignal,
+  owned?: () => boolean,
 ): Promise<boolean> {
   if (
     Atomics.compareExchange(i32, index, UNLOCKED, LOCKED) === UNLOCKED ||
@@ -239,11 +243,17 @@ export function lockAsync(
   ) {
     return Promise.resolve(true);
   }
-  if (timeout === 0) return Promise.resolve(false);
-  return lockAsyncSlow(i32, index, timeout);
+  if (timeout === 0 || signal?.aborted) return Promise.resolve(false);
+  return lockAsyncSlow(i32, index, timeout, signal, owned);
 }
 
-async function lockAsyncSlow(i32: Int32Array, index: number, timeout: number) {
+async function lockAsyncSlow(
+  i32: Int32Array,
+  index: number,
+  timeout: number,
+  signal: AbortSignal | undefined,
+  owned: (() => boolean) | undefined,
+) {
   const start = performance.now();
   const deadline = deadlineAfter(timeout);
   let starving: Undo | undefined;
@@ -259,7 +269,8 @@ async function lockAsyncSlow(i32: Int32Array, index: number, timeout: number) {
       }
       const left = remaining(deadline);
       if (left <= 0) return false;
-      await waitAsync(i32, index, s, left);
+      if (await waitAsync(i32, index, s, left, signal) === "aborted") return false;
+      if (owned?.()) return false;
       if (!starving && performance.now() - start >= STARVE_MS) {
         Atomics.add(i32, index + STARVING, 1);
         // If the thread ends while this wait is parked, it stops starving.

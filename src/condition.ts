@@ -37,8 +37,11 @@ import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
+  isWaitOptions,
   remaining,
+  signalOf,
   waitAsync,
+  type WaitOptions,
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
@@ -327,12 +330,22 @@ export class Condition {
    * {@linkcode Condition.prototype.wait}. Call it holding the lock; the promise
    * settles once the lock is held again.
    *
-   * @param timeout Longest wait in milliseconds; `undefined` means no limit.
+   * Over an `RLock`, the lock is per thread: if another async task of this thread
+   * holds it when this wait takes it back, the wait reenters (the recursion counts add:
+   * each task releases its own levels).
+   *
+   * @param timeout Longest wait in milliseconds; `undefined` means no limit. Or the
+   * options in its place (`waitAsync({ signal })`).
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}): the waiter leaves the queue, takes the lock back (that
+   * part is not cancellable), then the promise rejects with `signal.reason`; a notify
+   * received before the abort is seen wins (the promise resolves `true`).
    * @returns A promise of `true` if notified, `false` on timeout.
    * @throws {ThreadError} If this thread does not hold the lock (synchronously).
    * @throws {RangeError} If {@linkcode ASYNC_NODES} async waiters already wait on this
    * condition, or `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
-   * @throws {TypeError} If `timeout` is not a number (synchronously).
+   * @throws {TypeError} If `timeout` is not a number, or `options.signal` not an
+   * `AbortSignal` (synchronously).
    *
    * @example Waiting in async code
    * ```ts
@@ -347,9 +360,12 @@ export class Condition {
    * cond.release();
    * ```
    */
-  waitAsync(timeout?: number): Promise<boolean> {
+  waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<boolean> {
+    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
+    const signal = signalOf(options, "Cannot wait on Condition");
     const ms = waitTimeout(timeout, "Cannot wait on Condition");
     this.#check("wait on");
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const i32 = this.#i32;
     const k = enqueueAsync(i32);
     // If the thread ends first, its node must not swallow a notify().
@@ -361,7 +377,7 @@ export class Condition {
       untrack(undo);
       throw error;
     }
-    return this.#parkAsync(k, saved, deadlineAfter(ms), undo);
+    return this.#parkAsync(k, saved, deadlineAfter(ms), undo, signal);
   }
 
   async #parkAsync(
@@ -369,6 +385,7 @@ export class Condition {
     saved: number,
     deadline: number,
     undo: Undo,
+    signal: AbortSignal | undefined,
   ): Promise<boolean> {
     const i32 = this.#i32;
     const park = C_NODES + 2 * k;
@@ -376,9 +393,11 @@ export class Condition {
       while (Atomics.load(i32, park) === WAITING) {
         const left = remaining(deadline);
         if (left <= 0) break;
-        await waitAsync(i32, park, WAITING, left);
+        if (await waitAsync(i32, park, WAITING, left, signal) === "aborted") break;
       }
     } finally {
+      // Not cancellable: the caller holds the lock again when the promise settles
+      // (as asyncio's Condition.wait, cancelled).
       if (this.#reentrant) await rlockAcquireRestoreAsync(this.#lock as RLock, saved);
       else await this.#lock.acquireAsync();
     }
@@ -386,6 +405,8 @@ export class Condition {
     const notified = Atomics.load(i32, park) === NOTIFIED;
     if (!notified) unlink(i32, -(k + 1));
     Atomics.store(i32, park, FREE);
+    // Notified before the abort was seen: the notify is received, not lost.
+    if (!notified && signal?.aborted) throw signal.reason;
     return notified;
   }
 
@@ -431,6 +452,8 @@ export class Condition {
    *
    * @param predicate What to wait for.
    * @param timeout Longest wait in milliseconds, in all; `undefined` means no limit.
+   * Or the options in its place.
+   * @param options `signal`: cancels the wait, as `waitAsync`'s.
    * @returns A promise of the predicate's last result.
    * @throws {ThreadError} If this thread does not hold the lock (synchronously).
    * @throws {TypeError} If `predicate` is not a function or `timeout` not a number.
@@ -449,14 +472,21 @@ export class Condition {
    * cond.release();
    * ```
    */
-  async waitForAsync<T>(predicate: () => T, timeout?: number): Promise<T> {
+  async waitForAsync<T>(
+    predicate: () => T,
+    timeout?: number | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<T> {
+    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
+    const signal = signalOf(options, "Cannot wait on Condition");
     const ms = this.#checkFor(predicate, timeout);
     const deadline = deadlineAfter(ms);
+    signal?.throwIfAborted();
     let result = predicate();
     while (!result) {
       const left = remaining(deadline);
       if (left <= 0 && deadline !== Infinity) break;
-      await this.waitAsync(left === Infinity ? undefined : left);
+      await this.waitAsync(left === Infinity ? undefined : left, { signal });
       result = predicate();
     }
     return result;

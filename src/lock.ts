@@ -22,7 +22,7 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout } from "./_futex.ts";
+import { acquireTimeout, isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
@@ -154,13 +154,18 @@ export class Lock {
    * Acquires the lock without blocking the event loop: the `...Async` twin of
    * {@linkcode Lock.prototype.acquire}, with the same arguments.
    *
-   * @param blocking Whether to wait for the lock.
+   * @param blocking Whether to wait for the lock, or the options in place of both
+   * arguments (`acquireAsync({ signal })`).
    * @default {true}
    * @param timeout Longest wait in milliseconds; `-1` means no limit.
    * @default {-1}
-   * @returns A promise of whether the lock was acquired.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise of whether the lock was acquired; it rejects with
+   * `signal.reason` if the signal aborts first (the lock is then not taken).
    * @throws {RangeError} As `acquire()` (synchronously).
-   * @throws {TypeError} As `acquire()` (synchronously).
+   * @throws {TypeError} As `acquire()`, or if `options.signal` is not an
+   * `AbortSignal` (synchronously).
    *
    * @example Waiting in async code
    * ```ts
@@ -173,13 +178,21 @@ export class Lock {
    * lock.release();
    * ```
    */
-  acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+  acquireAsync(
+    blocking?: boolean | number | WaitOptions,
+    timeout?: number,
+    options?: WaitOptions,
+  ): Promise<boolean> {
+    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
+    const signal = signalOf(options, "Cannot acquire Lock");
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire Lock");
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const me = current.ident;
-    return lockAsync(this.#i32, this.#at, ms).then((taken) => {
+    return lockAsync(this.#i32, this.#at, ms, signal).then((taken) => {
       if (taken) this.#i32[this.#at + L_HOLDER] = me;
+      else if (signal?.aborted) throw signal.reason;
       return taken;
     });
   }

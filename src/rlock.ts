@@ -32,7 +32,14 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout, deadlineAfter, remaining } from "./_futex.ts";
+import {
+  acquireTimeout,
+  deadlineAfter,
+  isWaitOptions,
+  remaining,
+  signalOf,
+  type WaitOptions,
+} from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
@@ -95,7 +102,11 @@ function acquireOwned(i32: Int32Array, at: number, me: number, ms: number): bool
   const deadline = deadlineAfter(ms);
   for (;;) {
     takeOverIfDead(i32, at, me);
-    if (lockSlow(i32, at, remaining(deadline), KIND_RLOCK)) return take(i32, at, me);
+    if (lockSlow(i32, at, remaining(deadline), KIND_RLOCK)) {
+      take(i32, at, me);
+      tookSlow(i32, at);
+      return true;
+    }
     if (takeOwnerDied() === 0) {
       // Timed out (or not blocking): one last look at the owner.
       takeOverIfDead(i32, at, me);
@@ -104,23 +115,64 @@ function acquireOwned(i32: Int32Array, at: number, me: number, ms: number): bool
   }
 }
 
-/** {@linkcode acquireOwned} without blocking the event loop. */
+/**
+ * Async waits of this thread for an RLock's mutex now pending ({@linkcode
+ * acquireOwnedAsync}). While there are any, a slow-path take by this thread wakes the
+ * lock's waiters, so that those of this thread see it owned and reenter at once (a take
+ * by the one-CAS fast path of `acquire()` is seen at the next slice, within
+ * {@linkcode BEAT_MS} ms).
+ */
+let asyncWaiting = 0;
+
+/** After this thread took the mutex at `i32[at]` in a slow path. */
+function tookSlow(i32: Int32Array, at: number): void {
+  if (asyncWaiting > 0) Atomics.notify(i32, at);
+}
+
+/**
+ * {@linkcode acquireOwned} without blocking the event loop, for `count` levels.
+ * Ownership is per thread: if this thread owns the lock, at the call or at any moment
+ * of the wait (another async task of this thread took it), the waiter reenters, adding
+ * `count` levels. The wait ends without the lock once `signal` aborts.
+ */
 async function acquireOwnedAsync(
   i32: Int32Array,
   at: number,
   me: number,
   ms: number,
   count = 1,
+  signal?: AbortSignal,
 ): Promise<boolean> {
   const deadline = deadlineAfter(ms);
+  const owned = () => Atomics.load(i32, at + R_OWNER) === me;
   for (;;) {
-    takeOverIfDead(i32, at, me, count);
-    // In slices: an async wait has no heartbeat to check the owner.
-    if (await lockAsync(i32, at, Math.min(remaining(deadline), BEAT_MS))) {
-      Atomics.store(i32, at + R_OWNER, me);
-      i32[at + R_COUNT] = count;
+    if (owned()) {
+      i32[at + R_COUNT] += count;
       return true;
     }
+    takeOverIfDead(i32, at, me, count);
+    let taken: boolean;
+    asyncWaiting++;
+    try {
+      // In slices: an async wait has no heartbeat to check the owner.
+      taken = await lockAsync(
+        i32,
+        at,
+        Math.min(remaining(deadline), BEAT_MS),
+        signal,
+        owned,
+      );
+    } finally {
+      asyncWaiting--;
+    }
+    if (taken) {
+      Atomics.store(i32, at + R_OWNER, me);
+      i32[at + R_COUNT] = count;
+      tookSlow(i32, at);
+      return true;
+    }
+    if (owned()) continue;
+    if (signal?.aborted) return false;
     if (remaining(deadline) <= 0) {
       takeOverIfDead(i32, at, me, count);
       return false;
@@ -245,15 +297,21 @@ export class RLock {
   /**
    * Acquires the lock without blocking the event loop: the `...Async` twin of
    * {@linkcode RLock.prototype.acquire}, with the same arguments. Ownership is per
-   * thread, not per async task: every task of the owning thread reenters at once.
+   * thread, not per async task: every task of the owning thread reenters at once, also
+   * one already waiting when another task of the thread takes the lock.
    *
-   * @param blocking Whether to wait for the lock.
+   * @param blocking Whether to wait for the lock, or the options in place of both
+   * arguments (`acquireAsync({ signal })`).
    * @default {true}
    * @param timeout Longest wait in milliseconds; `-1` means no limit.
    * @default {-1}
-   * @returns A promise of whether the lock was acquired.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise of whether the lock was acquired; it rejects with
+   * `signal.reason` if the signal aborts first (the lock is then not taken).
    * @throws {RangeError} As `acquire()` (synchronously).
-   * @throws {TypeError} As `acquire()` (synchronously).
+   * @throws {TypeError} As `acquire()`, or if `options.signal` is not an
+   * `AbortSignal` (synchronously).
    *
    * @example Waiting in async code
    * ```ts
@@ -265,19 +323,29 @@ export class RLock {
    * lock.release();
    * ```
    */
-  async acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+  acquireAsync(
+    blocking?: boolean | number | WaitOptions,
+    timeout?: number,
+    options?: WaitOptions,
+  ): Promise<boolean> {
+    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
+    const signal = signalOf(options, "Cannot acquire RLock");
     const i32 = this.#i32, at = this.#at;
     const me = current.ident;
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (Atomics.load(i32, at + R_OWNER) === me) {
       i32[at + R_COUNT]++;
-      return true;
+      return Promise.resolve(true);
     }
     // A thread's pending wait never resumes after the thread ended (`_reclaim.ts`):
     // `me` is still the current thread.
-    return await acquireOwnedAsync(i32, at, me, ms);
+    return acquireOwnedAsync(i32, at, me, ms, 1, signal).then((taken) => {
+      if (!taken && signal?.aborted) throw signal.reason;
+      return taken;
+    });
   }
 
   /**
@@ -505,6 +573,7 @@ export function rlockAcquireRestore(lock: RLock, count: number): void {
   if (Atomics.compareExchange(i32, at, 0, 1) === 0) {
     Atomics.store(i32, at + R_OWNER, me);
     i32[at + R_COUNT] = count;
+    tookSlow(i32, at);
     return;
   }
   try {
@@ -517,7 +586,11 @@ export function rlockAcquireRestore(lock: RLock, count: number): void {
   i32[at + R_COUNT] = count;
 }
 
-/** Takes `lock` again with a saved recursion count. For `Condition.waitAsync`. */
+/**
+ * Takes `lock` again with a saved recursion count. For `Condition.waitAsync`: if another
+ * async task of this thread holds the lock meanwhile, the waiter reenters (the count
+ * adds), as `acquireAsync()` does.
+ */
 export async function rlockAcquireRestoreAsync(
   lock: RLock,
   count: number,
