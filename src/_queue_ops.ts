@@ -151,18 +151,22 @@ export async function whenReadyAsync<R>(
   act: () => R,
   timeout: number,
   fail: () => never,
+  signal?: AbortSignal,
 ): Promise<R> {
   const { ctl } = core;
   const deadline = deadlineAfter(timeout);
   for (;;) {
     const step = await withLockAsync(ctl, (): { value: R } | number => {
+      // Checked under the lock, in the turn that would act: nothing is taken or put
+      // once the signal has aborted (an abandoned wait never eats an item).
+      signal?.throwIfAborted();
       if (ready()) return { value: act() };
       if (remaining(deadline) <= 0) fail();
       Atomics.add(ctl, waiters, 1);
       return Atomics.load(ctl, seq);
     });
     if (typeof step !== "number") return step.value;
-    await waitAsyncCounted(ctl, seq, step, remaining(deadline), waiters);
+    await waitAsyncCounted(ctl, seq, step, remaining(deadline), waiters, signal);
   }
 }
 
@@ -243,7 +247,12 @@ export function putSync(core: Core, item: unknown, timeout: number): void {
   }
 }
 
-export function putAsyncImpl(core: Core, item: unknown, timeout: number): Promise<void> {
+export function putAsyncImpl(
+  core: Core,
+  item: unknown,
+  timeout: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const rec = encodeItem(item, PUT);
   const { ready, fail, place } = putParts(core, item, rec, timeout);
   return whenReadyAsync(
@@ -254,6 +263,7 @@ export function putAsyncImpl(core: Core, item: unknown, timeout: number): Promis
     () => place(rec),
     timeout,
     fail,
+    signal,
   );
 }
 
@@ -310,7 +320,11 @@ function putBack(core: Core, raw: Uint8Array, sabs: SharedArrayBuffer[]): void {
   }
 }
 
-export async function getAsyncImpl(core: Core, timeout: number): Promise<unknown> {
+export async function getAsyncImpl(
+  core: Core,
+  timeout: number,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const { ready, fail } = getParts(core, timeout);
   const raw = await whenReadyAsync(
     core,
@@ -320,6 +334,7 @@ export async function getAsyncImpl(core: Core, timeout: number): Promise<unknown
     () => core.take(),
     timeout,
     fail,
+    signal,
   );
   if (typeof raw === "string") return JSON.parse(raw);
   const { wire, sabs } = unpack(raw);

@@ -26,8 +26,11 @@ import { carveView } from "./_slab.ts";
 import { KIND_EVENT, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   deadlineAfter,
+  isWaitOptions,
   remaining,
+  signalOf,
   waitAsyncCounted,
+  type WaitOptions,
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
@@ -191,9 +194,14 @@ export class Event {
    * Waits without blocking the event loop: the `...Async` twin of
    * {@linkcode Event.prototype.wait}.
    *
-   * @param timeout Longest wait in milliseconds; `undefined` means no limit.
-   * @returns A promise of `true` if the flag was set, `false` on timeout.
-   * @throws {TypeError} If `timeout` is not a number (synchronously).
+   * @param timeout Longest wait in milliseconds; `undefined` means no limit. Or the
+   * options in its place (`waitAsync({ signal })`).
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise of `true` if the flag was set, `false` on timeout; it rejects
+   * with `signal.reason` if the signal aborts first.
+   * @throws {TypeError} If `timeout` is not a number, or `options.signal` not an
+   * `AbortSignal` (synchronously).
    * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
    *
    * @example Waiting in async code
@@ -206,12 +214,15 @@ export class Event {
    * assert.equal(await e.waitAsync(), true);
    * ```
    */
-  waitAsync(timeout?: number): Promise<boolean> {
+  waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<boolean> {
+    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
+    const signal = signalOf(options, "Cannot wait on Event");
     const i32 = this.#i32;
     const ms = waitTimeout(timeout, "Cannot wait on Event");
     const s = Atomics.load(i32, E_SEQ);
     if (s & 1) return Promise.resolve(true);
-    return waitChange(i32, s, deadlineAfter(ms));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return waitChange(i32, s, deadlineAfter(ms), signal);
   }
 
   /**
@@ -242,13 +253,15 @@ async function waitChange(
   i32: Int32Array,
   s: number,
   deadline: number,
+  signal: AbortSignal | undefined,
 ): Promise<boolean> {
   for (;;) {
     const left = remaining(deadline);
     if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
     Atomics.add(i32, E_WAITERS, 1);
-    await waitAsyncCounted(i32, E_SEQ, s, left, E_WAITERS);
+    const r = await waitAsyncCounted(i32, E_SEQ, s, left, E_WAITERS, signal);
     if (Atomics.load(i32, E_SEQ) !== s) return true;
+    if (r === "aborted") throw signal!.reason;
   }
 }
 

@@ -20,6 +20,7 @@ import {
   Q_UNFINISHED,
   type QueueOptions,
 } from "./_queue_core.ts";
+import { isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -198,8 +199,12 @@ export class Queue<T = unknown> {
    * As {@linkcode Queue.put}, waiting without blocking the event loop.
    *
    * @param item The item.
-   * @param block Whether to wait for a free slot.
+   * @param block Whether to wait for a free slot, or the options in place of both
+   * arguments (`putAsync(item, { signal })`).
    * @param timeout Most milliseconds to wait; `undefined`/`null`: no limit.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}): once it aborts, the item is not put, and the promise
+   * rejects with `signal.reason`.
    * @returns A promise that resolves once the item is in the queue.
    * @throws {QueueFull} If the queue stayed full (the promise rejects).
    * @throws {QueueShutDown} If the queue was shut down (the promise rejects).
@@ -207,9 +212,16 @@ export class Queue<T = unknown> {
    * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`, or the item
    * alone takes more than the queue's `maxBytes`.
    */
-  putAsync(item: T, block = true, timeout?: number | null): Promise<void> {
+  putAsync(
+    item: T,
+    block?: boolean | WaitOptions,
+    timeout?: number | null,
+    options?: WaitOptions,
+  ): Promise<void> {
+    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      return putAsyncImpl(this.#core, item, queueTimeout(block, timeout, PUT));
+      const signal = signalOf(options, PUT);
+      return putAsyncImpl(this.#core, item, queueTimeout(block, timeout, PUT), signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -248,16 +260,32 @@ export class Queue<T = unknown> {
   /**
    * As {@linkcode Queue.get}, waiting without blocking the event loop.
    *
-   * @param block Whether to wait for an item.
+   * @param block Whether to wait for an item, or the options in place of both
+   * arguments (`getAsync({ signal })`).
    * @param timeout Most milliseconds to wait; `undefined`/`null`: no limit.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}): once it aborts, the get withdraws and takes no item (the
+   * item goes to another get), and the promise rejects with `signal.reason`. Use it (or
+   * `timeout`) rather than `Promise.race` against a timer: a raced-away get stays
+   * pending and takes an item that nobody reads.
    * @returns A promise of the item.
    * @throws {QueueEmpty} If no item came (the promise rejects).
    * @throws {QueueShutDown} If the queue was shut down and is empty (the promise rejects).
    * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
    */
-  getAsync(block = true, timeout?: number | null): Promise<T> {
+  getAsync(
+    block?: boolean | WaitOptions,
+    timeout?: number | null,
+    options?: WaitOptions,
+  ): Promise<T> {
+    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      return getAsyncImpl(this.#core, queueTimeout(block, timeout, GET)) as Promise<T>;
+      const signal = signalOf(options, GET);
+      return getAsyncImpl(
+        this.#core,
+        queueTimeout(block, timeout, GET),
+        signal,
+      ) as Promise<T>;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -320,11 +348,22 @@ export class Queue<T = unknown> {
   /**
    * As {@linkcode Queue.join}, waiting without blocking the event loop.
    *
-   * @returns A promise that resolves once every item put has been marked done.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise that resolves once every item put has been marked done; it
+   * rejects with `signal.reason` if the signal aborts first.
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal` (the promise
+   * rejects).
    */
-  joinAsync(): Promise<void> {
+  joinAsync(options?: WaitOptions): Promise<void> {
     const core = this.#core;
     const { ctl } = core;
+    let signal: AbortSignal | undefined;
+    try {
+      signal = signalOf(options, "Cannot join the queue");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return whenReadyAsync(
       core,
       Q_DONE_SEQ,
@@ -333,6 +372,7 @@ export class Queue<T = unknown> {
       () => {},
       Infinity,
       never,
+      signal,
     );
   }
 

@@ -29,8 +29,11 @@ import {
   acquireTimeout,
   deadlineAfter,
   describe,
+  isWaitOptions,
   remaining,
+  signalOf,
   waitAsyncCounted,
+  type WaitOptions,
   waitRecorded,
 } from "./_futex.ts";
 
@@ -86,13 +89,19 @@ function acquireSlow(i32: Int32Array, timeout: number): boolean {
   }
 }
 
-async function acquireAsyncSlow(i32: Int32Array, timeout: number): Promise<boolean> {
+async function acquireAsyncSlow(
+  i32: Int32Array,
+  timeout: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   const deadline = deadlineAfter(timeout);
   for (;;) {
     const left = remaining(deadline);
     if (left <= 0) return false;
     Atomics.add(i32, SEM_WAITERS, 1);
-    await waitAsyncCounted(i32, SEM_VALUE, 0, left, SEM_WAITERS);
+    const r = await waitAsyncCounted(i32, SEM_VALUE, 0, left, SEM_WAITERS, signal);
+    // Aborted: no permit is taken after the abort.
+    if (r === "aborted") throw signal!.reason;
     if (trySub(i32)) return true;
   }
 }
@@ -195,13 +204,18 @@ export class Semaphore {
    * Takes a permit without blocking the event loop: the `...Async` twin of
    * {@linkcode Semaphore.prototype.acquire}, with the same arguments.
    *
-   * @param blocking Whether to wait for a permit.
+   * @param blocking Whether to wait for a permit, or the options in place of both
+   * arguments (`acquireAsync({ signal })`).
    * @default {true}
    * @param timeout Longest wait in milliseconds; `-1` means no limit.
    * @default {-1}
-   * @returns A promise of whether a permit was taken.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise of whether a permit was taken; it rejects with `signal.reason`
+   * if the signal aborts first (no permit is then taken).
    * @throws {RangeError} As `acquire()` (synchronously).
-   * @throws {TypeError} As `acquire()` (synchronously).
+   * @throws {TypeError} As `acquire()`, or if `options.signal` is not an
+   * `AbortSignal` (synchronously).
    *
    * @example Waiting in async code
    * ```ts
@@ -214,13 +228,20 @@ export class Semaphore {
    * assert.equal(await taken, true);
    * ```
    */
-  acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
+  acquireAsync(
+    blocking?: boolean | number | WaitOptions,
+    timeout?: number,
+    options?: WaitOptions,
+  ): Promise<boolean> {
+    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
+    const signal = signalOf(options, `Cannot acquire ${this.#kind()}`);
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
       : acquireTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`);
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (trySub(this.#i32)) return Promise.resolve(true);
     if (ms === 0) return Promise.resolve(false);
-    return acquireAsyncSlow(this.#i32, ms);
+    return acquireAsyncSlow(this.#i32, ms, signal);
   }
 
   /**

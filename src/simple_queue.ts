@@ -8,6 +8,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
+import { isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -126,15 +127,31 @@ export class SimpleQueue<T = unknown> {
   /**
    * As {@linkcode SimpleQueue.get}, waiting without blocking the event loop.
    *
-   * @param block Whether to wait for an item.
+   * @param block Whether to wait for an item, or the options in place of both
+   * arguments (`getAsync({ signal })`).
    * @param timeout Most milliseconds to wait; `undefined`/`null`: no limit.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}): once it aborts, the get withdraws and takes no item (the
+   * item goes to another get), and the promise rejects with `signal.reason`. Use it (or
+   * `timeout`) rather than `Promise.race` against a timer: a raced-away get stays
+   * pending and takes an item that nobody reads.
    * @returns A promise of the item.
    * @throws {QueueEmpty} If no item came (the promise rejects).
    * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
    */
-  getAsync(block = true, timeout?: number | null): Promise<T> {
+  getAsync(
+    block?: boolean | WaitOptions,
+    timeout?: number | null,
+    options?: WaitOptions,
+  ): Promise<T> {
+    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      return getAsyncImpl(this.#core, queueTimeout(block, timeout, GET)) as Promise<T>;
+      const signal = signalOf(options, GET);
+      return getAsyncImpl(
+        this.#core,
+        queueTimeout(block, timeout, GET),
+        signal,
+      ) as Promise<T>;
     } catch (e) {
       return Promise.reject(e);
     }
