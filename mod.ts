@@ -49,7 +49,7 @@ export {
 export { Thread, type ThreadOptions, TIMEOUT_MAX } from "./src/thread.ts";
 export { Timer } from "./src/timer.ts";
 export { dumpThreads, watchDeadlocks } from "./src/dump.ts";
-export { Lock } from "./src/lock.ts";
+export { Lock, type WaitOptions } from "./src/lock.ts";
 export { RLock } from "./src/rlock.ts";
 export { Condition } from "./src/condition.ts";
 export { BoundedSemaphore, Semaphore } from "./src/semaphore.ts";

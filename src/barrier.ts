@@ -36,8 +36,11 @@ import { kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
+  isWaitOptions,
   remaining,
+  signalOf,
   waitAsync,
+  type WaitOptions,
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
@@ -284,9 +287,15 @@ export class Barrier {
    * {@linkcode Barrier.prototype.wait}.
    *
    * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.
+   * Or the options in its place (`waitAsync({ signal })`).
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}): the party leaves as on an exception in CPython's
+   * `wait()`, which breaks the barrier (the other parties get `BrokenBarrierError`),
+   * and the promise rejects with `signal.reason`.
    * @returns A promise of this party's arrival index.
    * @throws {BrokenBarrierError} As `wait()` (as a rejection).
    * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal` (synchronously).
    *
    * @example Two async parties
    * ```ts
@@ -298,17 +307,21 @@ export class Barrier {
    * assert.equal(x + y, 1);
    * ```
    */
-  waitAsync(timeout?: number): Promise<number> {
+  waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<number> {
+    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
+    const signal = signalOf(options, "Cannot wait on Barrier");
     const ms = timeout === undefined
       ? this.#timeout
       : waitTimeout(timeout, "Cannot wait on Barrier");
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const party: Party = { counted: false, gen: 0 };
-    return this.#driveAsync(this.#steps(ms, party), party);
+    return this.#driveAsync(this.#steps(ms, party), party, signal);
   }
 
   async #driveAsync(
     steps: Generator<Step, number, void>,
     party: Party,
+    signal: AbortSignal | undefined,
   ): Promise<number> {
     const i32 = this.#i32;
     let sleeping = false;
@@ -330,11 +343,20 @@ export class Barrier {
         } else {
           Atomics.add(i32, B_SLEEPERS, 1);
           sleeping = true;
+          let r;
           try {
-            await waitAsync(i32, B_SEQ, step.seq, step.timeout);
+            r = await waitAsync(i32, B_SEQ, step.seq, step.timeout, signal);
           } finally {
             sleeping = false;
             Atomics.sub(i32, B_SLEEPERS, 1);
+          }
+          if (r === "aborted") {
+            // Cancelled: leave as on an exception in CPython's wait (the barrier breaks),
+            // through the steps' own exits, holding the mutex as they expect.
+            await lockAsync(i32, B_MUTEX, Infinity);
+            this.#reap();
+            steps.throw(signal!.reason);
+            throw signal!.reason;
           }
         }
         next = steps.next();

@@ -23,6 +23,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { acquireTimeout, isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
+export type { WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";

@@ -25,10 +25,13 @@ import { encode, type Encoded, kTravel, packedWire, type Ticket } from "./_codec
 import {
   deadlineAfter,
   describe,
+  isWaitOptions,
   remaining,
+  signalOf,
   TIMEOUT_MAX,
   wait,
   waitAsync,
+  type WaitOptions,
   waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
@@ -403,11 +406,21 @@ export class Thread {
    * Waits without blocking the event loop until the thread ends, or until `timeout`
    * milliseconds have passed.
    *
-   * @param timeout Timeout in milliseconds; `undefined` or `null`: no limit.
-   * @returns A promise that resolves when the thread has ended or the time is up.
+   * @param timeout Timeout in milliseconds; `undefined` or `null`: no limit. Or the
+   * options in its place (`joinAsync({ signal })`).
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise that resolves when the thread has ended or the time is up; it
+   * rejects with `signal.reason` if the signal aborts first.
    * @throws {ThreadError} If the thread was not started, or is the current thread.
+   * @throws {TypeError} If `options.signal` is not an `AbortSignal`.
    */
-  async joinAsync(timeout?: number | null): Promise<void> {
+  async joinAsync(
+    timeout?: number | null | WaitOptions,
+    options?: WaitOptions,
+  ): Promise<void> {
+    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
+    const signal = signalOf(options, "Cannot join thread");
     const { slot, ident } = this.#joinable();
     const deadline = deadlineAfter(waitTimeout(timeout, "Cannot join thread"));
     const word = slotBase(slot) + S_ALIVE;
@@ -415,7 +428,8 @@ export class Thread {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
       if (left === 0) return;
-      await waitAsync(i32, word, ident, left);
+      signal?.throwIfAborted();
+      await waitAsync(i32, word, ident, left, signal);
     }
   }
 
