@@ -289,9 +289,9 @@ export class Barrier {
    * @param timeout Longest wait in milliseconds; `undefined`: the barrier's default.
    * Or the options in its place (`waitAsync({ signal })`).
    * @param options `signal`: an `AbortSignal` that cancels the wait (see
-   * {@linkcode WaitOptions}): the party leaves as on an exception in CPython's
-   * `wait()`, which breaks the barrier (the other parties get `BrokenBarrierError`),
-   * and the promise rejects with `signal.reason`.
+   * {@linkcode WaitOptions}): the party withdraws, as on an exception in CPython's
+   * `wait()` (it is no longer counted; the barrier does not break), and the promise
+   * rejects with `signal.reason`.
    * @returns A promise of this party's arrival index.
    * @throws {BrokenBarrierError} As `wait()` (as a rejection).
    * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
@@ -351,8 +351,8 @@ export class Barrier {
             Atomics.sub(i32, B_SLEEPERS, 1);
           }
           if (r === "aborted") {
-            // Cancelled: leave as on an exception in CPython's wait (the barrier breaks),
-            // through the steps' own exits, holding the mutex as they expect.
+            // Cancelled: leave as on an exception in CPython's wait (the party withdraws,
+            // uncounted), through the steps' own exits, holding the mutex as they expect.
             await lockAsync(i32, B_MUTEX, Infinity);
             this.#reap();
             steps.throw(signal!.reason);
