@@ -203,15 +203,21 @@ export class Condition {
   }
 
   /**
-   * Acquires the condition's lock without blocking the event loop.
+   * Acquires the condition's lock without blocking the event loop, as its
+   * `acquireAsync()`.
    *
-   * @param blocking Whether to wait for the lock.
+   * @param blocking Whether to wait for the lock, or the options in place of both
+   * arguments (`acquireAsync({ signal })`).
    * @default {true}
    * @param timeout Longest wait in milliseconds; `-1` means no limit.
    * @default {-1}
-   * @returns A promise of whether the lock was acquired.
+   * @param options `signal`: an `AbortSignal` that cancels the wait (see
+   * {@linkcode WaitOptions}).
+   * @returns A promise of whether the lock was acquired; it rejects with
+   * `signal.reason` if the signal aborts first (the lock is then not taken).
    * @throws {RangeError} As `Lock.acquire()`.
-   * @throws {TypeError} As `Lock.acquire()`.
+   * @throws {TypeError} As `Lock.acquire()`, or if `options.signal` is not an
+   * `AbortSignal`.
    *
    * @example Acquiring in async code
    * ```ts
@@ -223,8 +229,12 @@ export class Condition {
    * cond.release();
    * ```
    */
-  acquireAsync(blocking?: boolean | number, timeout?: number): Promise<boolean> {
-    return this.#lock.acquireAsync(blocking, timeout);
+  acquireAsync(
+    blocking?: boolean | number | WaitOptions,
+    timeout?: number,
+    options?: WaitOptions,
+  ): Promise<boolean> {
+    return this.#lock.acquireAsync(blocking, timeout, options);
   }
 
   /**

@@ -43,6 +43,7 @@ import {
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
+import { track, untrack } from "./_reclaim.ts";
 import { current } from "./_runtime.ts";
 import { OwnerDiedError, ThreadError } from "./errors.ts";
 import {
@@ -153,6 +154,8 @@ async function acquireOwnedAsync(
     takeOverIfDead(i32, at, me, count);
     let taken: boolean;
     asyncWaiting++;
+    // A wait pending when its thread ends never resumes: the count must not keep it.
+    const undo = track(() => asyncWaiting--);
     try {
       // In slices: an async wait has no heartbeat to check the owner.
       taken = await lockAsync(
@@ -163,6 +166,7 @@ async function acquireOwnedAsync(
         owned,
       );
     } finally {
+      untrack(undo);
       asyncWaiting--;
     }
     if (taken) {

@@ -270,6 +270,19 @@ for (const make of [() => new Condition(), () => new Condition(new Lock())]) {
   });
 }
 
+Deno.test("Condition.acquireAsync({ signal }): aborted while a thread holds the lock, it is not taken", async () => {
+  const c = new Condition();
+  const held = new Event(), go = new Event();
+  const t = new Thread({ target: holder, args: [c.lock, held, go] });
+  t.start();
+  await held.waitAsync();
+  await assert.rejects(c.acquireAsync({ signal: abortAfter(30).signal }), Stop);
+  go.set();
+  await t.joinAsync();
+  assert.equal(c.lock.locked(), false);
+  await shutdown();
+});
+
 Deno.test("Condition.waitForAsync({ signal }) rejects with the reason", async () => {
   const c = new Condition();
   await c.acquireAsync();
