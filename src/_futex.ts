@@ -17,7 +17,9 @@
  *   costs about 1 µs, a sixth of a futex round trip).
  * - {@linkcode waitAsync} waits with `Atomics.waitAsync` and keeps the event loop alive
  *   while it waits (a pending `Atomics.waitAsync` alone does not): in the main thread,
- *   a wait with no timeout only while another thread lives (`_async_keep.ts`). A wait still pending when its thread ends never settles (the
+ *   a wait with no timeout only while another thread lives (`_async_keep.ts`). An
+ *   `AbortSignal` ends it early ({@linkcode WaitOptions}: every async wait of the
+ *   library takes one). A wait still pending when its thread ends never settles (the
  *   thread's records are reclaimed instead, see `_reclaim.ts`).
  *
  * @module
@@ -335,10 +337,14 @@ export function waitAsync(
       offThreadEnd(drop);
       signal?.removeEventListener("abort", onAbort);
     };
-    // If the thread ends first, the wait never settles (see `_reclaim.ts`).
-    const drop = () => letGo();
+    // If the thread ends first, the wait never settles (see `_reclaim.ts`), not even
+    // by its signal.
+    const drop = () => {
+      letGo();
+      signal?.removeEventListener("abort", onAbort);
+    };
     const onAbort = () => {
-      if (done) return;
+      if (done || currentEpoch() !== born) return;
       finish();
       Atomics.notify(i32, index);
       resolve("aborted");
@@ -398,13 +404,6 @@ export function signalOf(options: unknown, action: string): AbortSignal | undefi
     );
   }
   return signal;
-}
-
-/** A promise rejected with `signal`'s reason if it has aborted, else `undefined`. */
-export function abortedAlready(
-  signal: AbortSignal | undefined,
-): Promise<never> | undefined {
-  return signal?.aborted ? Promise.reject(signal.reason) : undefined;
 }
 
 /**
