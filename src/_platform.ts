@@ -205,21 +205,48 @@ export function onMainIdle(listener: () => boolean): void {
 
 /**
  * In a Worker: calls `handler` for an error thrown outside any awaited chain (an
- * uncaught exception, an unhandled rejection), which then does not end the Worker.
+ * uncaught exception, an unhandled rejection), which then does not end the Worker;
+ * unless the thread's own code handled it, as the runtime lets a program do:
+ *
+ * | runtime | the thread's code handled it when | then |
+ * | --- | --- | --- |
+ * | Deno | a listener of its own called `event.preventDefault()` (`addEventListener` or `onunhandledrejection`/`onerror`) | `handler` is not called |
+ * | Node, Bun | it has a `process` listener of its own for that event | `handler` is not called |
+ *
+ * On Deno this listener is the first (added at the Worker's boot): it keeps the Worker
+ * alive at once, gives this one event a `preventDefault` of its own that notes the
+ * thread's call, and decides in a microtask, once every listener has run.
  */
 export function onStrayError(handler: (error: unknown) => void): void {
   if (deno !== undefined) {
-    globalThis.addEventListener("error", (event) => {
-      event.preventDefault();
-      handler((event as ErrorEvent).error);
-    });
-    globalThis.addEventListener("unhandledrejection", (event) => {
-      event.preventDefault();
-      handler((event as PromiseRejectionEvent).reason);
-    });
+    const prevent = Event.prototype.preventDefault;
+    const listen = (type: string, value: (event: Event) => unknown) => {
+      globalThis.addEventListener(type, (event) => {
+        prevent.call(event);
+        let handled = false;
+        Object.defineProperty(event, "preventDefault", {
+          configurable: true,
+          value(this: Event) {
+            handled = true;
+            prevent.call(this);
+          },
+        });
+        queueMicrotask(() => {
+          if (!handled) handler(value(event));
+        });
+      });
+    };
+    listen("error", (event) => (event as ErrorEvent).error);
+    listen("unhandledrejection", (event) => (event as PromiseRejectionEvent).reason);
   } else {
-    process.on("uncaughtException", (error) => handler(error));
-    process.on("unhandledRejection", (reason) => handler(reason));
+    // A listener of the thread's own is how Node and Bun programs handle these.
+    const own = (event: string) => process.listenerCount(event) > 1;
+    process.on("uncaughtException", (error) => {
+      if (!own("uncaughtException")) handler(error);
+    });
+    process.on("unhandledRejection", (reason) => {
+      if (!own("unhandledRejection")) handler(reason);
+    });
   }
 }
 

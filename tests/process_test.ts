@@ -92,6 +92,23 @@ Deno.test("errors outside run()'s chain go to the excepthook; process.exit() in 
   assert.match(stderr, /Exception in thread stray:\nError: rejected and never handled/);
 });
 
+Deno.test("a stray error the thread's own listener handled (preventDefault) is not the excepthook's; one it only looked at is", async () => {
+  const { code, stdout, stderr } = await run("handled_rejections.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  for (
+    const line of [
+      "looked at: rejection nobody handles",
+      "handled rejection: rejection the thread handles",
+      "handled error: error the thread handles",
+      "handles goes on",
+    ]
+  ) assert.ok(lines.includes(line), `${line}\nstdout: ${stdout}`);
+  assert.equal(lines.at(-1), "main done");
+  assert.match(stderr, /Exception in thread looks:\nError: rejection nobody handles/);
+  assert.doesNotMatch(stderr, /Exception in thread handles/);
+});
+
 Deno.test("every way a thread's Worker ends makes join() return, whatever the main thread is blocked in", async () => {
   const { code, stdout, stderr } = await run("thread_exits.ts");
   assert.equal(code, 0, stderr);
