@@ -20,8 +20,14 @@
  * @module
  */
 import { readTextFile, readTextFileSync } from "./_platform.ts";
-import { importModule, loadedModule, loadedModules } from "./_modules.ts";
 import {
+  evaluatedModule,
+  importModule,
+  loadedModule,
+  loadedModules,
+} from "./_modules.ts";
+import {
+  exportNameOf,
   findExport,
   instanceMethodOf,
   isMethodSource,
@@ -91,6 +97,124 @@ async function dependencies(url: string): Promise<string[]> {
   }
   edges.set(url, deps);
   return deps;
+}
+
+/** The static dependencies of a module, read synchronously (shares {@linkcode edges}). */
+function dependenciesSync(url: string): string[] {
+  let deps = edges.get(url);
+  if (deps !== undefined) return deps;
+  deps = [];
+  const text = moduleText(url);
+  for (const m of (text ?? "").matchAll(STATIC_IMPORT)) {
+    const dep = resolve(m[1], url);
+    if (dep !== undefined && !ofLibrary(dep) && !deps.includes(dep)) deps.push(dep);
+  }
+  edges.set(url, deps);
+  return deps;
+}
+
+/** The text of a local module, read once per thread (undefined: not local, or unreadable). */
+function moduleText(url: string): string | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  if (texts.has(url)) return texts.get(url);
+  let text: string | undefined;
+  try {
+    text = readTextFileSync(new URL(url));
+  } catch {
+    text = undefined;
+  }
+  texts.set(url, text);
+  return text;
+}
+
+/** The modules of the static import graph of `roots`, roots first (read synchronously). */
+function graphSync(roots: readonly string[]): string[] {
+  const order = roots.filter((r) => !ofLibrary(r));
+  const seen = new Set(order);
+  for (let i = 0; i < order.length && i < MAX_MODULES; i++) {
+    for (const dep of dependenciesSync(order[i])) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        order.push(dep);
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Finds, in the sending thread, the module that exports `fn` itself (by identity, not by
+ * name and source text: two modules may export functions of the same name and text that
+ * close over different module state). Searched: the modules this thread has loaded by
+ * reference, the library's exports, then the static import graph of `roots` (the module
+ * that sends it, the program's main module), whose modules the code that runs has
+ * evaluated already: their namespaces are taken synchronously
+ * ({@linkcode evaluatedModule}), the roots' own only once loaded (a root may still be
+ * evaluating). Only modules whose text names the function are looked into.
+ *
+ * @returns The module and the export name (`visible` for `export { hidden as visible }`,
+ * `Tools.run` for a static method), or undefined where this thread cannot tell.
+ */
+export function locateByIdentity(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+): { module: string; name: string } | undefined {
+  const same = (v: unknown) => v === fn;
+  for (const [module, ns] of loadedModules()) {
+    const found = exportNameOf(ns, same);
+    if (found !== undefined) return { module, name: found.name };
+  }
+  const own = exportNameOf(library, same);
+  if (own !== undefined) return { module: LIBRARY_ENTRY, name: own.name };
+  for (const module of graphSync(roots)) {
+    if (roots.includes(module) || loadedModule(module) !== undefined) continue;
+    const text = moduleText(module);
+    if (text !== undefined && !text.includes(fn.name)) continue;
+    const ns = evaluatedModule(module);
+    const found = ns && exportNameOf(ns, same);
+    if (found !== undefined) return { module, name: found.name };
+  }
+  return undefined;
+}
+
+/**
+ * Every module that exports a function of `name` and `source` (distinct functions only:
+ * a re-export of the same function counts once), among `modules` and the static import
+ * graph of `roots` as this thread has imported it (else among every module loaded here),
+ * and the library's exports.
+ */
+export function matchingExports(
+  name: string,
+  source: string,
+  roots: readonly string[],
+): { module: string; value: unknown }[] {
+  const inGraph = roots.length > 0 && roots.every(graphImported)
+    ? graphSync(roots).filter((url) => loadedModule(url) !== undefined)
+    : [...loadedModules()].map(([url]) => url);
+  const out: { module: string; value: unknown }[] = [];
+  const add = (module: string, ns: Record<string, unknown> | undefined) => {
+    const value = ns && findExport(ns, name, source);
+    if (typeof value === "function" && !out.some((m) => m.value === value)) {
+      out.push({ module, value });
+    }
+  };
+  for (const url of inGraph) add(url, loadedModule(url));
+  add(LIBRARY_ENTRY, library);
+  return out;
+}
+
+/**
+ * The words for a function that two or more modules export under the same name with the
+ * same source text, which the sending thread could not tell apart by identity.
+ */
+export function ambiguousMessage(
+  name: string,
+  candidates: readonly string[],
+  fix: string,
+): string {
+  return `the function ${name} cannot be told apart: ${
+    candidates.join(" and ")
+  } each export a function ${name} with the same source text (which may close over different module state), and the sending thread could not tell by identity which one it is; the thread will not guess: ${fix}`;
 }
 
 /**
@@ -281,7 +405,7 @@ export function notExportedMessage(
   }`;
 }
 
-/** Module texts read by {@linkcode refuseUnexported}, per URL (once per thread). */
+/** Module texts read by {@linkcode moduleText}, per URL (once per thread). */
 const texts = new Map<string, string | undefined>();
 /** What a module's text declares of a name, per module and name. */
 const verdicts = new Map<string, ReturnType<typeof declarations>>();
@@ -301,16 +425,8 @@ export function refuseUnexported(
   action: string,
 ): void {
   if (module === undefined || !module.startsWith("file:") || ofLibrary(module)) return;
-  let text = texts.get(module);
-  if (!texts.has(module)) {
-    try {
-      text = readTextFileSync(new URL(module));
-    } catch {
-      text = undefined; // unreadable: checked when it travels
-    }
-    texts.set(module, text);
-  }
-  if (text === undefined) return;
+  const text = moduleText(module);
+  if (text === undefined) return; // unreadable: checked when it travels
   const key = `${module}\n${name}`;
   let verdict = verdicts.get(key);
   if (verdict === undefined) verdicts.set(key, verdict = declarations(text, name));

@@ -99,10 +99,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.equal(line("back"), "back: true");
   assert.equal(line("back alias"), "back alias: true");
   assert.equal(line("getAsync"), "getAsync: true");
-  assert.match(
-    line("get unloaded"),
-    /TypeError: Cannot receive the function triple from another thread: its module .*function_tasks\.ts is not loaded in this thread \(a static import does not register it, and a blocking get cannot import\); get it with getAsync\(\)/,
-  );
+  assert.equal(line("get unloaded"), "get unloaded: true");
   // What cannot travel is refused with a target's words, naming where it sits.
   assert.match(
     line("arg arrow"),
@@ -114,4 +111,44 @@ Deno.test("functions by reference: an alias export or a static method as target,
     /args\[0\]: the function local cannot be found by reference: .*functions\.ts does not export local.*export it \(`export function local…`\)/,
   );
   assert.match(line("put arrow"), /the item\.f is an arrow function/);
+});
+
+Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option wins, and what cannot be told apart is refused", async () => {
+  const { code, stdout, stderr } = await runFixture("same_name.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  const refusals = lines.filter((l) => l.startsWith("refused"));
+  assert.deepEqual(lines.filter((l) => !l.startsWith("refused")), [
+    "-- target",
+    "work from B",
+    "-- timer",
+    "work from B",
+    "-- barrier",
+    "work from B",
+    "-- args",
+    "work from B",
+    "called B",
+    "-- kwargs target a",
+    "work from A",
+    "-- queue",
+    "work from B",
+    "queue item B",
+    "back is workB true",
+    "-- module option names a.ts after b.ts was found",
+    "work from A",
+    "-- target b again",
+    "work from B",
+    "-- unknowable",
+    "-- unknowable, named",
+    "work from B",
+  ]);
+  assert.equal(refusals.length, 2, stdout);
+  for (const line of refusals) {
+    assert.match(
+      line,
+      /TypeError: .*the function work cannot be told apart: .*same_tla_a\.ts and .*same_tla_b\.ts/,
+    );
+    assert.match(line, /will not guess/);
+  }
+  assert.match(refusals[0], /module: import\.meta\.resolve/);
 });
