@@ -105,6 +105,7 @@ export {
   type Traveller,
 } from "./_codec_kinds.ts";
 import {
+  builtinAdvice,
   cannotCopy,
   hasMethods,
   lostKey,
@@ -363,7 +364,7 @@ function encodeOnce(
     }
     for (let i = 0; i < PASS_THROUGH.length; i++) {
       if (obj instanceof PASS_THROUGH[i]) {
-        if (!(obj instanceof Blob)) refuseLost(obj, "other");
+        refuseLost(obj, "other");
         seen.set(obj, obj);
         return obj;
       }
@@ -372,10 +373,25 @@ function encodeOnce(
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
       const host = hostObject(obj);
-      if (host !== undefined) {
+      if (host !== undefined && /^(?:a )?(?:Deno|process)\./.test(host)) {
         return refuse(
           `${host}, an object of the runtime that belongs to its thread`,
           "each thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead",
+        );
+      }
+      const builtin = builtinAdvice(obj);
+      if (builtin !== undefined) {
+        return refuse(
+          `${
+            /^[AEIO]/.test(builtin.name) ? "an" : "a"
+          } ${builtin.name}, an object of a built-in class of the runtime`,
+          builtin.advice,
+        );
+      }
+      if (host !== undefined) {
+        return refuse(
+          `${host}, an object of the runtime that belongs to its thread`,
+          "pass the data it holds instead",
         );
       }
       const name = (obj.constructor as { name?: string } | undefined)?.name ||
