@@ -76,6 +76,7 @@
  * @module
  */
 import { hostObject } from "./_platform.ts";
+import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";
 import { frozenJSON } from "./_codec_json.ts";
@@ -88,7 +89,7 @@ import {
 } from "./_codec_errors.ts";
 export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
 export { importModule, importModules, loadedModule, loadedModules } from "./_modules.ts";
-import { kTravel, oidOf, type Traveller } from "./_codec_kinds.ts";
+import { kTravel, oidOf, type Ticket, type Traveller } from "./_codec_kinds.ts";
 import { functionReference } from "./_codec_functions.ts";
 export {
   addKindResolver,
@@ -207,6 +208,28 @@ export function encode(
   }
 }
 
+/**
+ * An object's own refusal to travel (its `[kTravel]()` threw: a Thread not started yet),
+ * with the place it sits and what was being done put before its words, in its class.
+ */
+function namedRefusal(error: unknown, prefix: string): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(prefix)) return error;
+  const Class = error instanceof TypeError
+    ? TypeError
+    : error instanceof RangeError
+    ? RangeError
+    : error instanceof ThreadError
+    ? ThreadError
+    : undefined;
+  if (Class === undefined) return error;
+  const named = new Class(prefix + error.message);
+  // The class the refusal had (a subclass of ThreadError, say), with the stack of here.
+  if (error.constructor !== Class) {
+    Object.setPrototypeOf(named, error.constructor.prototype);
+  }
+  return named;
+}
+
 /** Thrown inside an encoding that must start again without JSON trees. */
 const RESTART = Symbol("restart");
 /** The `seen` entry of an object taken into a JSON tree. */
@@ -300,7 +323,12 @@ function encodeOnce(
   };
   const walkObject = (obj: object): unknown => {
     if (typeof (obj as Partial<Traveller>)[kTravel] === "function") {
-      const ticket = (obj as Traveller)[kTravel]();
+      let ticket: Ticket;
+      try {
+        ticket = (obj as Traveller)[kTravel]();
+      } catch (error) {
+        throw namedRefusal(error, `${action}: ${where()} cannot cross threads: `);
+      }
       const token: Token = { [TOKEN]: ticket.kind, oid: oidOf(obj), head: null };
       seen.set(obj, token);
       token.head = walk(ticket.head);

@@ -125,3 +125,19 @@ Deno.test("a DOMException crosses as a DOMException (name, message, code, stack,
   assert.match(back[0].stack ?? "", /AbortError: made in a thread\n\s+at domRoundTrip/);
   await shutdown();
 });
+
+Deno.test("an object's own refusal (an unstarted Thread) names where it sits", () => {
+  const handed = new Thread({ target: neverRuns, name: "handed" });
+  assert.throws(() => new Thread({ target: neverRuns, args: [1, handed] }).start(), {
+    name: "TypeError",
+    message:
+      /: args\[1\] cannot cross threads: Cannot send thread "handed" to another thread before it is started/,
+  });
+  const q = new Queue<unknown>();
+  assert.throws(() => q.put({ job: handed }), {
+    name: "TypeError",
+    message:
+      /Cannot put into the queue: the item\.job cannot cross threads: Cannot send thread "handed"/,
+  });
+  assert.equal(q.qsize(), 0);
+});
