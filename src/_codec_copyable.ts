@@ -99,7 +99,7 @@ const BUILTIN_NAMESPACES = ["Intl", "WebAssembly", "Temporal"];
 
 /**
  * For an object of a built-in class of the runtime (a global class: `URL`, `Headers`,
- * `Blob`, `AbortController`, …, or one of `Intl`, `WebAssembly`, `Temporal`), which no
+ * `Blob`, `AbortController`, ..., or one of `Intl`, `WebAssembly`, `Temporal`), which no
  * user code can make extend `Shareable`: the class's name as written, and what to pass
  * instead (the data it holds, made into a new one in the thread).
  *
