@@ -93,7 +93,7 @@ export function functionReference(
   // By identity where this thread can tell (two modules may export functions of the
   // same name and text over different module state: the receiver must not guess).
   const found = locateByIdentity(fn, modules);
-  if (found !== undefined) {
+  if (found !== undefined && !found.byText) {
     remember(fn, found.module, found.name);
     return { modules: [found.module], name: found.name, source, exact: true };
   }

@@ -150,15 +150,20 @@ function graphSync(roots: readonly string[]): string[] {
  * that sends it, the program's main module), whose modules the code that runs has
  * evaluated already: their namespaces are taken synchronously
  * ({@linkcode evaluatedModule}), the roots' own only once loaded (a root may still be
- * evaluating). Only modules whose text names the function are looked into.
+ * evaluating), and only where it matters: when two or more modules of the graph declare
+ * a function of its name (else the receiver's search by name and source finds the one
+ * module that can export it).
  *
  * @returns The module and the export name (`visible` for `export { hidden as visible }`,
- * `Tools.run` for a static method), or undefined where this thread cannot tell.
+ * `Tools.run` for a static method), or undefined where this thread cannot tell; with
+ * `byText`, the one module of the graph whose text declares a function of its name (not
+ * checked by identity, and `name` is the function's own: the receiver looks it up there
+ * by name and source).
  */
 export function locateByIdentity(
   fn: (...args: never[]) => unknown,
   roots: readonly string[],
-): { module: string; name: string } | undefined {
+): { module: string; name: string; byText?: boolean } | undefined {
   const same = (v: unknown) => v === fn;
   for (const [module, ns] of loadedModules()) {
     const found = exportNameOf(ns, same);
@@ -166,10 +171,51 @@ export function locateByIdentity(
   }
   const own = exportNameOf(library, same);
   if (own !== undefined) return { module: LIBRARY_ENTRY, name: own.name };
+  // Which modules of the graph declare a function of its name: with one, the receiver's
+  // search by name and source cannot mix it up, and no namespace need be taken here (the
+  // first `require()` costs 10-30 ms); with none (a static method), the receiver
+  // searches, and refuses what it cannot tell apart.
+  const key = roots.join("\n");
+  const cached = textual.get(fn);
+  if (cached !== undefined && cached.key === key) return cached.found;
+  const found = searchGraph(fn, roots, same);
+  textual.set(fn, { key, found });
+  return found;
+}
+
+/**
+ * Per function: what {@linkcode locateByIdentity} found in the static import graph of
+ * its roots (a static graph does not change), so that a function sent again and again
+ * (a queue of jobs) costs no second walk.
+ */
+const textual = new WeakMap<
+  object,
+  { key: string; found: { module: string; name: string; byText?: boolean } | undefined }
+>();
+
+function searchGraph(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+  same: (v: unknown) => boolean,
+): { module: string; name: string; byText?: boolean } | undefined {
+  // The module's text is TypeScript (or JavaScript before the runtime's emit), not the
+  // function's source text as V8 has it: a declaration of its name is what is looked for.
+  const declared = new RegExp(
+    `\\bfunction\\s*\\*?\\s*${fn.name.replace(/[$]/g, "\\$")}\\s*[(<]`,
+  );
+  const holders: string[] = [];
+  let unread = false;
   for (const module of graphSync(roots)) {
-    if (roots.includes(module) || loadedModule(module) !== undefined) continue;
     const text = moduleText(module);
-    if (text !== undefined && !text.includes(fn.name)) continue;
+    if (text === undefined) unread = true;
+    else if (declared.test(text)) holders.push(module);
+  }
+  if (!unread && holders.length === 1) {
+    return { module: holders[0], name: fn.name, byText: true };
+  }
+  if (!unread && holders.length === 0) return undefined;
+  for (const module of holders) {
+    if (roots.includes(module) || loadedModule(module) !== undefined) continue;
     const ns = evaluatedModule(module);
     const found = ns && exportNameOf(ns, same);
     if (found !== undefined) return { module, name: found.name };

@@ -1,8 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
 import { DeadlockError, shutdown, Thread } from "../mod.ts";
-import { QBox } from "./fixtures/queue_box.ts";
-import { putBoxes } from "./fixtures/queue_box_put.ts";
+import { putBoxes, QBox } from "./fixtures/queue_box.ts";
 import { runDeno } from "./_subprocess.ts";
 import { coreOf } from "../src/_queue_ops.ts";
 import { Lock } from "../src/lock.ts";
