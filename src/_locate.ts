@@ -17,6 +17,15 @@
  * always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
  * needs no `module` option.
  *
+ * Two modules may export functions of the same name and the same source text that close
+ * over different module state (`const TAG = "A"` / `"B"`), which a search by name and
+ * source cannot tell apart. So the sending thread, which holds the function itself,
+ * tells by identity where it can ({@linkcode locateByIdentity}: it reads the same static
+ * graph, and where two of its modules declare a function of that name, takes their
+ * namespaces synchronously and compares), and the receiving thread never guesses: when
+ * more than one module of the graph exports such a function ({@linkcode matchingExports}),
+ * it refuses, naming them ({@linkcode ambiguousMessage}).
+ *
  * @module
  */
 import { readTextFile, readTextFileSync } from "./_platform.ts";
