@@ -76,6 +76,7 @@
  * @module
  */
 import { hostObject } from "./_platform.ts";
+import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";
 import { frozenJSON } from "./_codec_json.ts";
@@ -88,7 +89,7 @@ import {
 } from "./_codec_errors.ts";
 export { explainCopy, registerErrorClass } from "./_codec_errors.ts";
 export { importModule, importModules, loadedModule, loadedModules } from "./_modules.ts";
-import { kTravel, oidOf, type Traveller } from "./_codec_kinds.ts";
+import { kTravel, oidOf, type Ticket, type Traveller } from "./_codec_kinds.ts";
 import { functionReference } from "./_codec_functions.ts";
 export {
   addKindResolver,
@@ -105,6 +106,7 @@ export {
   type Traveller,
 } from "./_codec_kinds.ts";
 import {
+  builtinAdvice,
   cannotCopy,
   hasMethods,
   lostKey,
@@ -206,6 +208,28 @@ export function encode(
   }
 }
 
+/**
+ * An object's own refusal to travel (its `[kTravel]()` threw: a Thread not started yet),
+ * with the place it sits and what was being done put before its words, in its class.
+ */
+function namedRefusal(error: unknown, prefix: string): unknown {
+  if (!(error instanceof Error) || error.message.startsWith(prefix)) return error;
+  const Class = error instanceof TypeError
+    ? TypeError
+    : error instanceof RangeError
+    ? RangeError
+    : error instanceof ThreadError
+    ? ThreadError
+    : undefined;
+  if (Class === undefined) return error;
+  const named = new Class(prefix + error.message);
+  // The class the refusal had (a subclass of ThreadError, say), with the stack of here.
+  if (error.constructor !== Class) {
+    Object.setPrototypeOf(named, error.constructor.prototype);
+  }
+  return named;
+}
+
 /** Thrown inside an encoding that must start again without JSON trees. */
 const RESTART = Symbol("restart");
 /** The `seen` entry of an object taken into a JSON tree. */
@@ -299,7 +323,12 @@ function encodeOnce(
   };
   const walkObject = (obj: object): unknown => {
     if (typeof (obj as Partial<Traveller>)[kTravel] === "function") {
-      const ticket = (obj as Traveller)[kTravel]();
+      let ticket: Ticket;
+      try {
+        ticket = (obj as Traveller)[kTravel]();
+      } catch (error) {
+        throw namedRefusal(error, `${action}: ${where()} cannot cross threads: `);
+      }
       const token: Token = { [TOKEN]: ticket.kind, oid: oidOf(obj), head: null };
       seen.set(obj, token);
       token.head = walk(ticket.head);
@@ -363,7 +392,7 @@ function encodeOnce(
     }
     for (let i = 0; i < PASS_THROUGH.length; i++) {
       if (obj instanceof PASS_THROUGH[i]) {
-        if (!(obj instanceof Blob)) refuseLost(obj, "other");
+        refuseLost(obj, "other");
         seen.set(obj, obj);
         return obj;
       }
@@ -372,10 +401,25 @@ function encodeOnce(
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null && hasMethods(proto)) {
       const host = hostObject(obj);
-      if (host !== undefined) {
+      if (host !== undefined && /^(?:a )?(?:Deno|process)\./.test(host)) {
         return refuse(
           `${host}, an object of the runtime that belongs to its thread`,
           "each thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead",
+        );
+      }
+      const builtin = builtinAdvice(obj);
+      if (builtin !== undefined) {
+        return refuse(
+          `${
+            /^[AEIO]/.test(builtin.name) ? "an" : "a"
+          } ${builtin.name}, an object of a built-in class of the runtime`,
+          builtin.advice,
+        );
+      }
+      if (host !== undefined) {
+        return refuse(
+          `${host}, an object of the runtime that belongs to its thread`,
+          "pass the data it holds instead",
         );
       }
       const name = (obj.constructor as { name?: string } | undefined)?.name ||

@@ -39,15 +39,95 @@ export function hasMethods(proto: object | null): boolean {
   return found;
 }
 
-/** Classes whose instances structured clone copies as they are (no methods lost). */
+/**
+ * Classes whose instances the codec's bytes (V8's serializer, as the runtime's own core
+ * exposes it, without the host's hooks) copy as they are, no methods lost, and that
+ * every thread can read back. Not `Blob`/`File`: their bytes live in the sending
+ * thread's blob store, and the receiver cannot read them ("could not deserialize
+ * value"): refused with advice by {@linkcode builtinAdvice}.
+ */
 export const PASS_THROUGH: ReadonlyArray<abstract new (...args: never[]) => unknown> = [
   Date,
   RegExp,
-  Blob,
   Boolean,
   Number,
   String,
 ];
+
+/** What to pass instead of an object of a built-in class, by class name. */
+const BUILTIN_ADVICE: Record<string, string> = {
+  URL: "pass its text, `url.href`, and make `new URL(href)` in the thread",
+  URLSearchParams:
+    "pass its text, `params.toString()`, and make `new URLSearchParams(text)` in the thread",
+  Headers:
+    "pass its entries, `[...headers]`, and make `new Headers(entries)` in the thread",
+  FormData:
+    "pass its entries, `[...formData]` (their values strings, or the bytes of a file)",
+  Request:
+    "pass what it holds (`request.url`, `request.method`, `[...request.headers]`, the body as `await request.text()` or `await request.bytes()`) and make a new Request in the thread",
+  Response:
+    "pass what it holds (`response.status`, `[...response.headers]`, the body as `await response.text()` or `await response.bytes()`) and make a new Response in the thread",
+  Blob:
+    "pass its bytes, `await blob.bytes()` (a Uint8Array; its `type` too), and make `new Blob([bytes], { type })` in the thread",
+  File:
+    "pass its bytes, `await file.bytes()` (a Uint8Array; its `name` and `type` too), and make `new File([bytes], name, { type })` in the thread",
+  AbortController:
+    "to cancel work in another thread, share an Event of this library (the thread checks `event.isSet()`, or waits on it) and set it where you would call `abort()`",
+  AbortSignal:
+    "to cancel work in another thread, share an Event of this library (the thread checks `event.isSet()`, or waits on it) and set it where the signal would abort",
+  TextEncoder: "make a new one in the thread (`new TextEncoder()`)",
+  TextDecoder:
+    "make a new one in the thread with the same encoding (`new TextDecoder(decoder.encoding)`)",
+  MessagePort: "threads talk through a Queue of this library: pass a Queue",
+  MessageChannel: "threads talk through a Queue of this library: pass a Queue",
+  BroadcastChannel: "threads talk through a Queue of this library: pass a Queue",
+  ReadableStream:
+    "read it in this thread and pass the data, or pass its chunks through a Queue",
+  WritableStream:
+    "pass the data through a Queue and write it in the thread that holds the stream",
+  TransformStream: "pass its chunks through a Queue",
+  CryptoKey:
+    'export it (`await crypto.subtle.exportKey("jwk", key)`, for an extractable key) and import it in the thread (`crypto.subtle.importKey`)',
+  Module:
+    "pass its bytes (the .wasm file's) and compile them in the thread (`new WebAssembly.Module(bytes)`)",
+  Event: "pass the data it holds (`event.type`, and `event.detail` of a CustomEvent)",
+  CustomEvent: "pass the data it holds (`event.type`, `event.detail`)",
+};
+
+/** Namespaces of the runtime whose classes are built-in too. */
+const BUILTIN_NAMESPACES = ["Intl", "WebAssembly", "Temporal"];
+
+/**
+ * For an object of a built-in class of the runtime (a global class: `URL`, `Headers`,
+ * `Blob`, `AbortController`, ..., or one of `Intl`, `WebAssembly`, `Temporal`), which no
+ * user code can make extend `Shareable`: the class's name as written, and what to pass
+ * instead (the data it holds, made into a new one in the thread).
+ *
+ * @returns undefined for any other object (a user's class).
+ */
+export function builtinAdvice(
+  value: object,
+): { name: string; advice: string } | undefined {
+  const ctor = (value as { constructor?: unknown }).constructor;
+  if (typeof ctor !== "function" || ctor.name === "") return undefined;
+  // deno-lint-ignore no-explicit-any
+  const scope = globalThis as any;
+  let name: string | undefined;
+  if (scope[ctor.name] === ctor) name = ctor.name;
+  else {
+    for (const ns of BUILTIN_NAMESPACES) {
+      if (scope[ns]?.[ctor.name] === ctor) name = `${ns}.${ctor.name}`;
+    }
+  }
+  if (name === undefined) return undefined;
+  const advice = BUILTIN_ADVICE[ctor.name] ??
+    (name.startsWith("Intl.")
+      ? `make a new one in the thread with the same options (\`${name}(locales, options)\`; \`resolvedOptions()\` tells them)`
+      : name.startsWith("Temporal.")
+      ? `pass its text (\`toString()\`) and make it again in the thread (\`${name}.from(text)\`)`
+      : `pass the data it holds (a string, or a plain object of its fields) and make a new ${name} in the thread`);
+  return { name, advice };
+}
 
 /** A step of a path: a key, an index, or a text to append as it is (it starts with " "). */
 export type PathKey = string | number;

@@ -12,7 +12,7 @@
  * @module
  */
 import { peekWire, release, unpack } from "./_codec_bytes.ts";
-import { findErrorClass } from "./_codec_errors.ts";
+import { findErrorClass, isHostError } from "./_codec_errors.ts";
 import { importModules } from "./_modules.ts";
 import { type FunctionRef, resolveFunction } from "./_codec_functions.ts";
 import { importGraph } from "./_locate.ts";
@@ -90,7 +90,10 @@ export function decode(
   const sab = (i: number): SharedArrayBuffer | undefined => sabs?.[i];
   const reviveError = (token: ErrorToken): Error => {
     const Class = findErrorClass(token);
-    const error = Object.create(Class.prototype) as Error;
+    const host = isHostError(Class);
+    const error = host
+      ? Reflect.construct(DOMException, [token.message, token.name], Class) as Error
+      : Object.create(Class.prototype) as Error;
     done.set(token, error);
     const hidden = (key: string, value: unknown) =>
       Object.defineProperty(error, key, {
@@ -100,7 +103,7 @@ export function decode(
         configurable: true,
       });
     if (token.stack !== undefined) hidden("stack", token.stack);
-    hidden("message", token.message);
+    if (!host) hidden("message", token.message);
     if (token.ownName) {
       Object.defineProperty(error, "name", {
         value: token.name,

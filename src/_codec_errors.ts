@@ -34,6 +34,22 @@ const errorClasses = new Map<string, ErrorClass>([
   ["QueueFull", QueueFull],
   ["QueueShutDown", QueueShutDown],
 ]);
+// The web's DOMException (what `AbortSignal.timeout()` and an aborted fetch throw): every
+// thread has it, and it arrives as one (see `isHostError`).
+if (typeof DOMException === "function") {
+  errorClasses.set("DOMException", DOMException as unknown as ErrorClass);
+}
+
+/**
+ * Whether an error class keeps its `name`, `message` and `code` in internal slots
+ * (`DOMException`, and classes that extend it): an object made without its constructor
+ * throws "Illegal invocation" when they are read, so it is revived by constructing it
+ * (`new DOMException(message, name)`; `code` follows from the name).
+ */
+export function isHostError(Class: ErrorClass): boolean {
+  return typeof DOMException === "function" &&
+    ((Class as unknown) === DOMException || Class.prototype instanceof DOMException);
+}
 
 /**
  * Makes an error class known to the codec of this thread by its name, so that errors

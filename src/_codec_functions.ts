@@ -8,9 +8,9 @@
  * | step | where | what |
  * | --- | --- | --- |
  * | refused | sender | what no module can export: an arrow function, a bound, anonymous or built-in function (`refuseUntravelable`, the target's words); a function its module declares without `export` or as a closure (`refuseUnexported`); a method of an exported class's objects (`methodMessage`) |
- * | located | sender | by identity among the modules loaded in this thread (the exact module and export name: `visible` for `export { hidden as visible }`, `Tools.run` for a static method); else the candidates a target has: the calling module and the program's main module, whose static import graph the receiver searches |
+ * | located | sender | by identity (`locateByIdentity`): among the modules loaded in this thread, then the static import graph of the calling module and the program's main module, already evaluated, whose namespaces it takes synchronously (the exact module and export name: `visible` for `export { hidden as visible }`, `Tools.run` for a static method); else (a remote module, a runtime without `require()` of ES modules) the candidates a target has: the calling module and the program's main module, whose static import graph the receiver searches |
  * | imported | receiver | the thread road imports the token's modules (and their graph) before it decodes the arguments; `getAsync()` does the same for a queue item; a blocking `get()` cannot import: a module not loaded yet is a `TypeError` that says to use `getAsync()` |
- * | found | receiver | {@linkcode findExport} in the named modules (by name, then by identity of source text), then every module loaded in the thread (`findLoaded`) |
+ * | found | receiver | an exact token: {@linkcode findExport} in its module; else the one module of the named modules' static import graph that exports a function of that name and source text (`matchingExports`); two or more such modules (same name, same text, different module state) are a `TypeError` that names them: the receiver never guesses |
  *
  * Once located or found, a function is remembered per thread (both ways), so that it
  * travels again, and back, without a search.
@@ -29,8 +29,10 @@ import {
   refuseUntravelable,
 } from "./_reference.ts";
 import {
-  findLoaded,
+  ambiguousMessage,
   graphImported,
+  locateByIdentity,
+  matchingExports,
   notExportedMessage,
   refuseUnexported,
 } from "./_locate.ts";
@@ -83,12 +85,17 @@ export function functionReference(
   if (known !== undefined) {
     return { modules: [known.module], name: known.name, source, exact: true };
   }
-  for (const [url, ns] of loadedModules()) {
-    const found = exportNameOf(ns, (v) => v === fn);
-    if (found !== undefined) {
-      remember(fn, url, found.name);
-      return { modules: [url], name: found.name, source, exact: true };
-    }
+  const caller = callerModule();
+  const modules: string[] = [];
+  for (const url of [caller, mainModule()]) {
+    if (url !== undefined && !modules.includes(url)) modules.push(url);
+  }
+  // By identity where this thread can tell (two modules may export functions of the
+  // same name and text over different module state: the receiver must not guess).
+  const found = locateByIdentity(fn, modules);
+  if (found !== undefined && !found.byText) {
+    remember(fn, found.module, found.name);
+    return { modules: [found.module], name: found.name, source, exact: true };
   }
   if (isMethodSource(source)) {
     const owner = instanceMethodOf(loadedModules(), source);
@@ -96,12 +103,7 @@ export function functionReference(
       throw new TypeError(`${action}: ${methodMessage(what, fn.name, owner)}`);
     }
   }
-  const caller = callerModule();
   refuseUnexported(fn.name, caller, `${action}: ${what}`);
-  const modules: string[] = [];
-  for (const url of [caller, mainModule()]) {
-    if (url !== undefined && !modules.includes(url)) modules.push(url);
-  }
   if (modules.length === 0) {
     throw new TypeError(
       `${action}: ${what} is function ${fn.name}, and no module can be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` option`,
@@ -120,28 +122,40 @@ export function functionReference(
  */
 export function resolveFunction(token: FunctionRef): Fn {
   const { modules, name, source } = token;
-  for (const url of modules) {
-    const fn = byReference.get(`${url}#${name}`);
+  if (token.exact) {
+    const fn = byReference.get(`${modules[0]}#${name}`);
     if (fn !== undefined) return fn;
-  }
-  const sent = sentByText.get(source);
-  if (sent) return sent;
-  const isFunction = (v: unknown) => typeof v === "function";
-  for (const url of modules) {
-    const ns = loadedModule(url);
+    const ns = loadedModule(modules[0]);
     const value = ns && findExport(ns, name, source);
     if (typeof value === "function") {
-      remember(value as Fn, url, name);
+      remember(value as Fn, modules[0], name);
       return value as Fn;
     }
-    if (token.exact) break;
   }
-  const found = findLoaded(name, source, isFunction, modules);
-  if (found !== undefined) {
-    const ns = loadedModule(found.module);
-    const as = ns && exportNameOf(ns, (v) => v === found.value);
-    if (as !== undefined) remember(found.value as Fn, found.module, as.name);
-    return found.value as Fn;
+  // Sent unlocated by this thread, and sent back located by the thread that found it.
+  const sent = sentByText.get(source);
+  if (sent) return sent;
+  if (!token.exact) {
+    // Unlocated by the sender: found by name and source text, if exactly one module
+    // exports such a function (else this thread would guess).
+    const found = matchingExports(name, source, modules);
+    if (found.length > 1) {
+      throw new TypeError(
+        `Cannot receive the function ${name} from another thread: ${
+          ambiguousMessage(
+            name,
+            found.map((f) => f.module),
+            `give the functions different names, or pass the function from a module that imports it statically (the sender then finds its module by identity)`,
+          )
+        }`,
+      );
+    }
+    if (found.length === 1) {
+      const ns = loadedModule(found[0].module);
+      const as = ns && exportNameOf(ns, (v) => v === found[0].value);
+      if (as !== undefined) remember(found[0].value as Fn, found[0].module, as.name);
+      return found[0].value as Fn;
+    }
   }
   const missing = modules.find((url) => loadedModule(url) === undefined);
   if (missing !== undefined) {

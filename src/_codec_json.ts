@@ -10,9 +10,10 @@
  * - Thread road: arguments, kwargs and fields that it accepts travel as their text, and
  *   arrive as a deep-frozen copy ({@linkcode frozenJSON}), as the codec's copies do.
  *
- * Anything else (a travelling object, a typed array, `undefined`, a `Map`, a cycle, or
- * data nested more than 32 levels) takes the codec's general road, which says what
- * cannot travel, and where.
+ * Anything else (a travelling object, a typed array, `undefined`, a `Map`, an object met
+ * twice (`[shared, shared]`: JSON text would make two of it, the general road keeps one,
+ * as structured clone and pickle do), a cycle, or data nested more than 32 levels) takes
+ * the codec's general road, which says what cannot travel, and where.
  *
  * @module
  */
@@ -27,9 +28,30 @@ import { lostKey } from "./_codec_copyable.ts";
  */
 export function isJSON(v: unknown, depth: number): boolean {
   if (isJSONLeaf(v)) return true;
+  if (typeof v !== "object" || v === null) return false;
+  // Reused between calls (cleared after each); a fresh one if a getter re-entered.
+  const visited = seen.size === 0 ? seen : new Set<object>();
+  try {
+    return jsonWalk(v, depth, visited);
+  } finally {
+    visited.clear();
+  }
+}
+
+/** The objects met by the running {@linkcode isJSON}. */
+const seen = new Set<object>();
+
+/**
+ * {@linkcode isJSON} below its root. An object met twice (`[shared, shared]`) is not
+ * JSON: JSON text would make two objects of it, where the codec's road (as structured
+ * clone and pickle) keeps it one.
+ */
+function jsonWalk(v: unknown, depth: number, visited: Set<object>): boolean {
+  if (isJSONLeaf(v)) return true;
   switch (typeof v) {
     case "object": {
-      if (v === null || depth > 32) return false;
+      if (v === null || depth > 32 || visited.has(v)) return false;
+      visited.add(v);
       if (Array.isArray(v)) {
         if (Object.getPrototypeOf(v) !== Array.prototype) return false;
         let numbers = 0;
@@ -38,7 +60,7 @@ export function isJSON(v: unknown, depth: number): boolean {
           const x = v[i];
           if (typeof x === "number") numbers++;
           else if (typeof x === "string") strings++;
-          if (!isJSON(x, depth + 1)) return false;
+          if (!jsonWalk(x, depth + 1, visited)) return false;
         }
         // A large array of numbers only, or strings only, is faster in the codec's
         // column form (one Float64Array, one joined string) than as JSON text.
@@ -53,7 +75,9 @@ export function isJSON(v: unknown, depth: number): boolean {
       if (lostKey(v, "object") !== undefined) return false; // a symbol key
       for (const key in v) {
         if (!Object.hasOwn(v, key)) return false;
-        if (!isJSON((v as Record<string, unknown>)[key], depth + 1)) return false;
+        if (!jsonWalk((v as Record<string, unknown>)[key], depth + 1, visited)) {
+          return false;
+        }
       }
       return true;
     }

@@ -17,11 +17,26 @@
  * always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
  * needs no `module` option.
  *
+ * Two modules may export functions of the same name and the same source text that close
+ * over different module state (`const TAG = "A"` / `"B"`), which a search by name and
+ * source cannot tell apart. So the sending thread, which holds the function itself,
+ * tells by identity where it can ({@linkcode locateByIdentity}: it reads the same static
+ * graph, and where two of its modules declare a function of that name, takes their
+ * namespaces synchronously and compares), and the receiving thread never guesses: when
+ * more than one module of the graph exports such a function ({@linkcode matchingExports}),
+ * it refuses, naming them ({@linkcode ambiguousMessage}).
+ *
  * @module
  */
 import { readTextFile, readTextFileSync } from "./_platform.ts";
-import { importModule, loadedModule, loadedModules } from "./_modules.ts";
 import {
+  evaluatedModule,
+  importModule,
+  loadedModule,
+  loadedModules,
+} from "./_modules.ts";
+import {
+  exportNameOf,
   findExport,
   instanceMethodOf,
   isMethodSource,
@@ -91,6 +106,170 @@ async function dependencies(url: string): Promise<string[]> {
   }
   edges.set(url, deps);
   return deps;
+}
+
+/** The static dependencies of a module, read synchronously (shares {@linkcode edges}). */
+function dependenciesSync(url: string): string[] {
+  let deps = edges.get(url);
+  if (deps !== undefined) return deps;
+  deps = [];
+  const text = moduleText(url);
+  for (const m of (text ?? "").matchAll(STATIC_IMPORT)) {
+    const dep = resolve(m[1], url);
+    if (dep !== undefined && !ofLibrary(dep) && !deps.includes(dep)) deps.push(dep);
+  }
+  edges.set(url, deps);
+  return deps;
+}
+
+/** The text of a local module, read once per thread (undefined: not local, or unreadable). */
+function moduleText(url: string): string | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  if (texts.has(url)) return texts.get(url);
+  let text: string | undefined;
+  try {
+    text = readTextFileSync(new URL(url));
+  } catch {
+    text = undefined;
+  }
+  texts.set(url, text);
+  return text;
+}
+
+/** The modules of the static import graph of `roots`, roots first (read synchronously). */
+function graphSync(roots: readonly string[]): string[] {
+  const order = roots.filter((r) => !ofLibrary(r));
+  const seen = new Set(order);
+  for (let i = 0; i < order.length && i < MAX_MODULES; i++) {
+    for (const dep of dependenciesSync(order[i])) {
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        order.push(dep);
+      }
+    }
+  }
+  return order;
+}
+
+/**
+ * Finds, in the sending thread, the module that exports `fn` itself (by identity, not by
+ * name and source text: two modules may export functions of the same name and text that
+ * close over different module state). Searched: the modules this thread has loaded by
+ * reference, the library's exports, then the static import graph of `roots` (the module
+ * that sends it, the program's main module), whose modules the code that runs has
+ * evaluated already: their namespaces are taken synchronously
+ * ({@linkcode evaluatedModule}), the roots' own only once loaded (a root may still be
+ * evaluating), and only where it matters: when two or more modules of the graph declare
+ * a function of its name (else the receiver's search by name and source finds the one
+ * module that can export it).
+ *
+ * @returns The module and the export name (`visible` for `export { hidden as visible }`,
+ * `Tools.run` for a static method), or undefined where this thread cannot tell; with
+ * `byText`, the one module of the graph whose text declares a function of its name (not
+ * checked by identity, and `name` is the function's own: the receiver looks it up there
+ * by name and source).
+ */
+export function locateByIdentity(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+): { module: string; name: string; byText?: boolean } | undefined {
+  const same = (v: unknown) => v === fn;
+  for (const [module, ns] of loadedModules()) {
+    const found = exportNameOf(ns, same);
+    if (found !== undefined) return { module, name: found.name };
+  }
+  const own = exportNameOf(library, same);
+  if (own !== undefined) return { module: LIBRARY_ENTRY, name: own.name };
+  // Which modules of the graph declare a function of its name: with one, the receiver's
+  // search by name and source cannot mix it up, and no namespace need be taken here (the
+  // first `require()` costs 10-30 ms); with none (a static method), the receiver
+  // searches, and refuses what it cannot tell apart.
+  const key = roots.join("\n");
+  const cached = textual.get(fn);
+  if (cached !== undefined && cached.key === key) return cached.found;
+  const found = searchGraph(fn, roots, same);
+  textual.set(fn, { key, found });
+  return found;
+}
+
+/**
+ * Per function: what {@linkcode locateByIdentity} found in the static import graph of
+ * its roots (a static graph does not change), so that a function sent again and again
+ * (a queue of jobs) costs no second walk.
+ */
+const textual = new WeakMap<
+  object,
+  { key: string; found: { module: string; name: string; byText?: boolean } | undefined }
+>();
+
+function searchGraph(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+  same: (v: unknown) => boolean,
+): { module: string; name: string; byText?: boolean } | undefined {
+  // The module's text is TypeScript (or JavaScript before the runtime's emit), not the
+  // function's source text as V8 has it: a declaration of its name is what is looked for.
+  const declared = new RegExp(
+    `\\bfunction\\s*\\*?\\s*${fn.name.replace(/[$]/g, "\\$")}\\s*[(<]`,
+  );
+  const holders: string[] = [];
+  let unread = false;
+  for (const module of graphSync(roots)) {
+    const text = moduleText(module);
+    if (text === undefined) unread = true;
+    else if (declared.test(text)) holders.push(module);
+  }
+  if (!unread && holders.length === 1) {
+    return { module: holders[0], name: fn.name, byText: true };
+  }
+  if (!unread && holders.length === 0) return undefined;
+  for (const module of holders) {
+    if (roots.includes(module) || loadedModule(module) !== undefined) continue;
+    const ns = evaluatedModule(module);
+    const found = ns && exportNameOf(ns, same);
+    if (found !== undefined) return { module, name: found.name };
+  }
+  return undefined;
+}
+
+/**
+ * Every module that exports a function of `name` and `source` (distinct functions only:
+ * a re-export of the same function counts once), among `modules` and the static import
+ * graph of `roots` as this thread has imported it (else among every module loaded here),
+ * and the library's exports.
+ */
+export function matchingExports(
+  name: string,
+  source: string,
+  roots: readonly string[],
+): { module: string; value: unknown }[] {
+  const inGraph = roots.length > 0 && roots.every(graphImported)
+    ? graphSync(roots).filter((url) => loadedModule(url) !== undefined)
+    : [...loadedModules()].map(([url]) => url);
+  const out: { module: string; value: unknown }[] = [];
+  const add = (module: string, ns: Record<string, unknown> | undefined) => {
+    const value = ns && findExport(ns, name, source);
+    if (typeof value === "function" && !out.some((m) => m.value === value)) {
+      out.push({ module, value });
+    }
+  };
+  for (const url of inGraph) add(url, loadedModule(url));
+  add(LIBRARY_ENTRY, library);
+  return out;
+}
+
+/**
+ * The words for a function that two or more modules export under the same name with the
+ * same source text, which the sending thread could not tell apart by identity.
+ */
+export function ambiguousMessage(
+  name: string,
+  candidates: readonly string[],
+  fix: string,
+): string {
+  return `the function ${name} cannot be told apart: ${
+    candidates.join(" and ")
+  } each export a function ${name} with the same source text (which may close over different module state), and the sending thread could not tell by identity which one it is; the thread will not guess: ${fix}`;
 }
 
 /**
@@ -281,7 +460,7 @@ export function notExportedMessage(
   }`;
 }
 
-/** Module texts read by {@linkcode refuseUnexported}, per URL (once per thread). */
+/** Module texts read by {@linkcode moduleText}, per URL (once per thread). */
 const texts = new Map<string, string | undefined>();
 /** What a module's text declares of a name, per module and name. */
 const verdicts = new Map<string, ReturnType<typeof declarations>>();
@@ -301,16 +480,8 @@ export function refuseUnexported(
   action: string,
 ): void {
   if (module === undefined || !module.startsWith("file:") || ofLibrary(module)) return;
-  let text = texts.get(module);
-  if (!texts.has(module)) {
-    try {
-      text = readTextFileSync(new URL(module));
-    } catch {
-      text = undefined; // unreadable: checked when it travels
-    }
-    texts.set(module, text);
-  }
-  if (text === undefined) return;
+  const text = moduleText(module);
+  if (text === undefined) return; // unreadable: checked when it travels
   const key = `${module}\n${name}`;
   let verdict = verdicts.get(key);
   if (verdict === undefined) verdicts.set(key, verdict = declarations(text, name));

@@ -9,6 +9,7 @@
  */
 import { mainModule as platformMainModule } from "./_platform.ts";
 import { isMainThread } from "node:worker_threads";
+import process from "node:process";
 
 /** The namespaces of the modules loaded in this thread, by URL. */
 export const namespaces = new Map<string, Record<string, unknown>>();
@@ -34,6 +35,48 @@ export async function importModules(modules: readonly string[]): Promise<void> {
  */
 export function loadedModule(specifier: string): Record<string, unknown> | undefined {
   return namespaces.get(specifier);
+}
+
+/** A synchronous `require`, made at its first use (Deno, Node >= 22.12 and Bun load ES modules with it). */
+let requireSync: ((id: string) => unknown) | null | undefined;
+
+/**
+ * The namespace of a local module that this thread has evaluated already (a module in
+ * the static import graph of the code that runs), got synchronously: from
+ * {@linkcode importModule}'s table, else by `require()`, which hands back the same
+ * namespace (the same function objects) as the static import did. Kept in the table.
+ * Used only by the sending thread, to tell by identity which module exports a function
+ * (`_locate.ts`): never for a module the code that runs does not import statically, whose
+ * top-level code `require()` would run.
+ *
+ * @returns The namespace, or undefined (not a `file:` module, or the runtime has no
+ * `require()` of ES modules, or it failed: a module with a top-level await).
+ */
+export function evaluatedModule(url: string): Record<string, unknown> | undefined {
+  const known = namespaces.get(url);
+  if (known !== undefined || !url.startsWith("file:")) return known;
+  if (requireSync === undefined) {
+    try {
+      const { createRequire } = process.getBuiltinModule(
+        "node:module",
+      ) as typeof import("node:module");
+      requireSync = createRequire(url);
+    } catch {
+      requireSync = null;
+    }
+  }
+  if (requireSync === null) return undefined;
+  try {
+    const { fileURLToPath } = process.getBuiltinModule(
+      "node:url",
+    ) as typeof import("node:url");
+    const namespace = requireSync(fileURLToPath(url));
+    if (typeof namespace !== "object" || namespace === null) return undefined;
+    namespaces.set(url, namespace as Record<string, unknown>);
+    return namespace as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The program's main module, if there is one. */

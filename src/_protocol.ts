@@ -60,6 +60,12 @@ export type CodeRef =
     name: string;
     /** The function's source text, to refuse a different function of the same name. */
     source: string;
+    /**
+     * Whether the starter knows the module (by identity, or an explicit `module`
+     * option): the first of `modules`. Else the new thread searches, and refuses when
+     * two modules export a function of that name and source text.
+     */
+    exact?: boolean;
   }
   | {
     /** A Thread subclass without a target, exported by the first of `modules`. */
@@ -75,6 +81,8 @@ export type CodeRef =
     targetModules: string[];
     targetName: string;
     source: string;
+    /** As `exact` of a target. */
+    exact?: boolean;
   };
 
 /**

@@ -14,8 +14,10 @@ import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { idleSpin } from "./_thread_spin.ts";
+import { locateByIdentity } from "./_locate.ts";
 import {
   callerModule,
+  captureOrigin,
   definingModule,
   exportNameOf,
   instanceMethodOf,
@@ -68,20 +70,26 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     }
     return all;
   };
-  let targetRef: { modules: string[]; name: string; source: string } | undefined;
+  let targetRef:
+    | { modules: string[]; name: string; source: string; exact: boolean }
+    | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
     const source = checkedSources.get(fn) ?? checkTarget(fn, action);
-    const modules = targetModules.get(fn) ??
-      candidates(state.origin && callerModule(state.origin));
+    // An explicit `module` option wins over what an earlier start found.
+    const explicit = state.moduleOption !== undefined;
+    const remembered = explicit ? undefined : targetModules.get(fn);
+    const modules = remembered ??
+      candidates(callerModule(state.origin ?? captureOrigin()));
     if (modules.length === 0) {
       throw new TypeError(
         `${action}: cannot tell which module exports ${fn.name}; name it, as in \`new Thread({ target: ${fn.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${fn.name}`,
       );
     }
-    targetRef = targetModules.has(fn)
-      ? { modules, name: targetNames.get(fn) ?? fn.name, source }
-      : knownExport(fn, source, modules, action) ?? { modules, name: fn.name, source };
+    targetRef = remembered !== undefined
+      ? { modules, name: targetNames.get(fn) ?? fn.name, source, exact: true }
+      : knownExport(fn, source, modules, action, explicit) ??
+        { modules, name: fn.name, source, exact: explicit };
   }
   if (thread.constructor === Thread) {
     return { kind: "target", ...(targetRef ?? { modules: [], name: "", source: "" }) };
@@ -102,6 +110,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     targetModules: targetRef.modules,
     targetName: targetRef.name,
     source: targetRef.source,
+    exact: targetRef.exact,
   };
 }
 
@@ -109,33 +118,37 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
 export const targetNames = new WeakMap<object, string>();
 
 /**
- * The module and export name of a target, learnt before the job is sent when a module
- * loaded in this thread exports it (in the main thread, its main module once it has
- * evaluated; in a thread, the modules it has imported): the export under another name
- * (`export { hidden as visible }`) or a static method (`Tools.run`) is then looked up in
- * the new thread under that name. A method of an exported class's objects
+ * The module and export name of a target, learnt before the job is sent when this
+ * thread can tell by identity which module exports it (`locateByIdentity`: a module it
+ * has loaded, or one of the static import graph of the candidate modules): the export
+ * under another name (`export { hidden as visible }`) or a static method (`Tools.run`)
+ * is then looked up in the new thread under that name, and two modules that export
+ * functions of the same name and source text are never mixed up. With an explicit
+ * `module` option, that module is searched first, by identity, and otherwise wins (the
+ * new thread takes its export of that name). A method of an exported class's objects
  * (`target: counter.increment`) is refused here, with the words that say so.
  */
 function knownExport(
-  fn: object,
+  fn: (...args: never[]) => unknown,
   source: string,
   modules: string[],
   action: string,
-): { modules: string[]; name: string; source: string } | undefined {
-  const search: [string, Record<string, unknown>][] = [];
-  for (const url of modules) {
-    const ns = loadedModule(url);
-    if (ns !== undefined) search.push([url, ns]);
+  explicit: boolean,
+):
+  | { modules: string[]; name: string; source: string; exact: boolean }
+  | undefined {
+  const ns = explicit ? loadedModule(modules[0]) : undefined;
+  const inOption = ns && exportNameOf(ns, (v) => v === fn);
+  const found = inOption !== undefined
+    ? { module: modules[0], name: inOption.name }
+    : explicit
+    ? undefined
+    : locateByIdentity(fn, modules);
+  if (found !== undefined) {
+    if (found.name !== fn.name) targetNames.set(fn, found.name);
+    return { modules: [found.module], name: found.name, source, exact: true };
   }
-  for (const entry of loadedModules()) {
-    if (!modules.includes(entry[0])) search.push(entry);
-  }
-  for (const [url, ns] of search) {
-    const found = exportNameOf(ns, (v) => v === fn);
-    if (found === undefined) continue;
-    if (found.name !== (fn as { name: string }).name) targetNames.set(fn, found.name);
-    return { modules: [url], name: found.name, source };
-  }
+  const search = [...loadedModules()];
   if (isMethodSource(source)) {
     const owner = instanceMethodOf(search, source);
     if (owner !== undefined) {

@@ -58,9 +58,11 @@ import { bootData, current } from "./_runtime.ts";
 import { decodeWire, importModule, importModules, loadedModule } from "./_codec.ts";
 import { findExport } from "./_reference.ts";
 import {
+  ambiguousMessage,
   closureMessage,
   importGraph,
   locateExport,
+  matchingExports,
   nestedDeclaration,
   notExportedMessage,
 } from "./_locate.ts";
@@ -111,7 +113,25 @@ async function loadExport(
   name: string,
   source: string | undefined,
   what: "function" | "class",
+  exact = true,
 ): Promise<unknown> {
+  if (!exact && source !== undefined) {
+    // The starter could not tell the module by identity: found by name and source text
+    // only if one module of the graph exports such a function (else this would guess).
+    await importGraph(modules);
+    const all = matchingExports(name, source, modules);
+    if (all.length > 1) {
+      throw new StartError(
+        "TypeError",
+        ambiguousMessage(
+          name,
+          all.map((m) => m.module),
+          `name its module, as in \`new Thread({ target: ${name}, module: import.meta.resolve("./b.ts") })\` where ./b.ts is the one of those modules to run (or give the functions different names)`,
+        ),
+      );
+    }
+    if (all.length === 1) return all[0].value;
+  }
   const misses: string[] = [];
   for (const url of modules) {
     let ns: Record<string, unknown>;
@@ -201,14 +221,23 @@ async function runJob(job: StartJob): Promise<void> {
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
     if (code.kind === "target" && code.name !== "") {
-      target = (loadedExport(code.modules, code.name, code.source) ??
-        await loadExport(code.modules, code.name, code.source, "function")) as never;
+      const exact = code.exact !== false;
+      target =
+        ((exact ? loadedExport(code.modules, code.name, code.source) : undefined) ??
+          await loadExport(
+            code.modules,
+            code.name,
+            code.source,
+            "function",
+            exact,
+          )) as never;
     } else if (code.kind === "both") {
       target = await loadExport(
         code.targetModules,
         code.targetName,
         code.source,
         "function",
+        code.exact !== false,
       ) as never;
     }
     if (code.kind !== "target") {

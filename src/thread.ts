@@ -351,7 +351,12 @@ export class Thread {
     if (runtime.isMain && here.unstarted > 0) here.unstarted--;
     // The code was found there: later threads of the same code skip the stack.
     if (code.kind !== "target") classModules.set(this.constructor, code.modules);
-    if (state.target !== undefined) {
+    // Only where the module is known by identity: an explicit `module` option, or a
+    // search in the new thread, stays this start's.
+    if (
+      state.target !== undefined && code.kind !== "subclass" && code.exact &&
+      state.moduleOption === undefined
+    ) {
       targetModules.set(
         state.target,
         code.kind === "both" ? code.targetModules : code.modules,

@@ -115,3 +115,43 @@ Deno.test("functions by reference: an alias export or a static method as target,
   );
   assert.match(line("put arrow"), /the item\.f is an arrow function/);
 });
+
+Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option wins, and what cannot be told apart is refused", async () => {
+  const { code, stdout, stderr } = await runFixture("same_name.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  const refusals = lines.filter((l) => l.startsWith("refused"));
+  assert.deepEqual(lines.filter((l) => !l.startsWith("refused")), [
+    "-- target",
+    "work from B",
+    "-- timer",
+    "work from B",
+    "-- barrier",
+    "work from B",
+    "-- args",
+    "work from B",
+    "called B",
+    "-- kwargs target a",
+    "work from A",
+    "-- queue",
+    "work from B",
+    "queue item B",
+    "back is workB true",
+    "-- module option names a.ts after b.ts was found",
+    "work from A",
+    "-- target b again",
+    "work from B",
+    "-- unknowable",
+    "-- unknowable, named",
+    "work from B",
+  ]);
+  assert.equal(refusals.length, 2, stdout);
+  for (const line of refusals) {
+    assert.match(
+      line,
+      /TypeError: .*the function work cannot be told apart: .*same_tla_a\.ts and .*same_tla_b\.ts/,
+    );
+    assert.match(line, /will not guess/);
+  }
+  assert.match(refusals[0], /module: import\.meta\.resolve/);
+});
