@@ -13,6 +13,10 @@
  * `--allow-env`), the same checks run the examples on that runtime instead, as
  * `<runtime> examples/<name>.ts`, in `THREADING_EXAMPLES_ROOT` (a copy of the project
  * whose `node_modules` holds `@logtape/logtape`): `.ci/run` does so for Node and Bun.
+ *
+ * With `THREADING_EXAMPLES_IMPORT_MAP` set (the path of an import map, with `--allow-env`),
+ * Deno runs each example with `--import-map=<it>`: `tests/bundle_test.ts` maps the
+ * library's `mod.ts` to its bundle entry, so that the same checks hold for the bundle.
  */
 import assert from "node:assert/strict";
 
@@ -23,6 +27,8 @@ function env(name: string): string | undefined {
     : undefined;
 }
 
+/** An import map that Deno runs the examples with, if set. */
+const IMPORT_MAP = env("THREADING_EXAMPLES_IMPORT_MAP");
 /** The `node` or `bun` binary that runs the examples, if not Deno. */
 const RUNTIME = env("THREADING_EXAMPLES_RUNTIME");
 const ROOT = RUNTIME !== undefined && env("THREADING_EXAMPLES_ROOT") !== undefined
@@ -64,6 +70,9 @@ async function runExample(name: string): Promise<Run> {
   const [, ...args] = RUNTIME === undefined
     ? taskCommand(name).split(" ")
     : ["", `examples/${name}.ts`];
+  if (RUNTIME === undefined && IMPORT_MAP !== undefined) {
+    args.splice(1, 0, `--import-map=${IMPORT_MAP}`);
+  }
   const child = new Deno.Command("sh", {
     args: ["-c", 'exec "$0" "$@" 2>&1', RUNTIME ?? Deno.execPath(), ...args],
     cwd: ROOT,
