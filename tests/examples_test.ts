@@ -14,9 +14,9 @@
  * `<runtime> examples/<name>.ts`, in `THREADING_EXAMPLES_ROOT` (a copy of the project
  * whose `node_modules` holds `@logtape/logtape`): `.ci/run` does so for Node and Bun.
  *
- * With `THREADING_EXAMPLES_IMPORT_MAP` set (the path of an import map, with `--allow-env`),
- * Deno runs each example with `--import-map=<it>`: `tests/bundle_test.ts` maps the
- * library's `mod.ts` to its bundle entry, so that the same checks hold for the bundle.
+ * With `THREADING_EXAMPLES_ROOT` set alone, Deno runs the examples of that copy:
+ * `tests/bundle_test.ts` runs a copy whose examples import the library's bundle entry,
+ * so that the same checks hold for the bundle.
  */
 import assert from "node:assert/strict";
 
@@ -27,11 +27,9 @@ function env(name: string): string | undefined {
     : undefined;
 }
 
-/** An import map that Deno runs the examples with, if set. */
-const IMPORT_MAP = env("THREADING_EXAMPLES_IMPORT_MAP");
 /** The `node` or `bun` binary that runs the examples, if not Deno. */
 const RUNTIME = env("THREADING_EXAMPLES_RUNTIME");
-const ROOT = RUNTIME !== undefined && env("THREADING_EXAMPLES_ROOT") !== undefined
+const ROOT = env("THREADING_EXAMPLES_ROOT") !== undefined
   ? new URL(`file://${env("THREADING_EXAMPLES_ROOT")}/`)
   : new URL("../", import.meta.url);
 const EXAMPLES = new URL("examples/", ROOT);
@@ -70,9 +68,6 @@ async function runExample(name: string): Promise<Run> {
   const [, ...args] = RUNTIME === undefined
     ? taskCommand(name).split(" ")
     : ["", `examples/${name}.ts`];
-  if (RUNTIME === undefined && IMPORT_MAP !== undefined) {
-    args.splice(1, 0, `--import-map=${IMPORT_MAP}`);
-  }
   const child = new Deno.Command("sh", {
     args: ["-c", 'exec "$0" "$@" 2>&1', RUNTIME ?? Deno.execPath(), ...args],
     cwd: ROOT,
