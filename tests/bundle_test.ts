@@ -183,6 +183,8 @@ Deno.test("a thread through the bundle: a library target, local, shared data, a 
     for (
       const line of [
         "sleep as a target: slept",
+        "a library function as an argument: true caller",
+        "a library function as an argument: true callee",
         "kid-0 done",
         "kid-1 done",
         "parent saw 2",
