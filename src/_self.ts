@@ -10,7 +10,10 @@
  * The bundle is built from these same modules (`deno task build`), so each module that
  * finds itself through `import.meta.url` (the Worker to boot, the module a thread imports
  * for the library's own exports, the frames of a stack that are the library's) asks this
- * module instead, and gets the right answer in both forms.
+ * module instead, and gets the right answer in both forms. The modules that name
+ * themselves for a receiving thread to import (`HERE` in `local.ts` and `shared_*.ts`)
+ * need nothing: in the bundle their URL is the bundle's, whose evaluation registers every
+ * kind. `_signals.ts` starts its Worker from a `data:` URL, which needs no library file.
  *
  * ## One copy per thread
  *
