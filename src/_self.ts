@@ -32,10 +32,11 @@ import { ThreadError } from "./errors.ts";
 const SELF = import.meta.url;
 
 /**
- * Whether this copy is the one-file bundle: its modules are TypeScript files (`.ts`)
- * everywhere else (local files, JSR, a web server), and the bundle is a `.js` file.
+ * Whether this copy is the one-file bundle: this module's code runs from a file of
+ * another name than its own. (Not "a `.js` file": a registry's npm layer may publish the
+ * modules transpiled, as `_self.js`.)
  */
-export const BUNDLED: boolean = !new URL(SELF).pathname.endsWith(".ts");
+export const BUNDLED: boolean = !/\/_self\.[cm]?[jt]s$/.test(new URL(SELF).pathname);
 
 /** The library's `src/` folder (the bundle lives in `src/_bundle/`), with a final `/`. */
 export const SOURCE_DIR: string = new URL(BUNDLED ? "../" : "./", SELF).href;
