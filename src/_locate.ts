@@ -13,9 +13,9 @@
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
  * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
- * only a remote module imports needs the `module` option. The library's own entry (`mod.ts`, or the
- * bundle) is always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
- * needs no `module` option.
+ * only a remote module imports needs the `module` option. The library's own entry
+ * (`mod.ts`, or the bundle) is always searched, after the user's modules:
+ * `new Thread({ target: sleep, args: [300] })` needs no `module` option.
  *
  * @module
  */
