@@ -24,6 +24,8 @@
  *
  * @module
  */
+// First: one copy of the library per thread (mod.ts or the bundle; see `src/_self.ts`).
+import "./src/_self.ts";
 export {
   BrokenBarrierError,
   DeadlockError,

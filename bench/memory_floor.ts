@@ -18,6 +18,7 @@
  * | `library (TypeScript modules)` | `mod.ts` as users load it: the TypeScript modules, which Deno transpiles |
  * | `library (one JavaScript file)` | the same code bundled into one JavaScript file by `deno bundle` |
  * | `library (one minified JavaScript file)` | the same, minified (`deno bundle --minify`) |
+ * | `library (the bundle entry)` | `src/_bundle/threading.js` as `@threading/threading/bundle` loads it (minified, names kept, LogTape left out: `deno task build`) |
  *
  * Each case starts `--workers` Workers at once in a fresh process (after one warm-up
  * Worker, so that Deno's caches are filled), waits until every one has loaded its code
@@ -113,6 +114,11 @@ function cases(dir: string): [string, string | undefined, number | undefined][] 
     [
       "library (one minified JavaScript file)",
       `file://${dir}/threading.min.js`,
+      undefined,
+    ],
+    [
+      "library (the bundle entry)",
+      new URL("../src/_bundle/threading.js", import.meta.url).href,
       undefined,
     ],
   ];

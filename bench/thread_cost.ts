@@ -12,11 +12,17 @@
  * | --- | --- |
  * | `threading` | `new Thread({ target, args: [event] })` n times, then `start()` each (Python's rule: `start()` returns once the thread runs); every thread waits on one `Event` |
  * | `threading-loop` | the same, each thread made and started in one loop (`new Thread(…).start()`) |
+ * | `threading-bundle` | as `threading`, through the bundle entry (`@threading/threading/bundle`, one minified JavaScript file) |
  * | `web` | n bare web `Worker`s from a `data:` URL, all created at once, each posted one message (a SharedArrayBuffer); each counts itself in and waits with `Atomics.wait` |
  * | `web-serial` | the same, one after another: the next Worker is created once the previous one runs |
  * | `node` | n bare `node:worker_threads` Workers from a `data:` URL, all at once, one message each |
  * | `node-serial` | the same, one after another |
  * | `node-library` | n bare `node:worker_threads` Workers that each import `mod.ts` first (no thread runs): the node floor plus what loading the library costs a Worker |
+ * | `node-bundle` | the same, importing the bundle entry |
+ *
+ * The library is imported dynamically, from the entry the case needs (a second copy in
+ * the same thread is refused): `mod.ts`, or the bundle. This module imports neither, so
+ * a thread's Worker that imports it for `waitOn` loads only the copy it booted from.
  *
  * CPython's figures come from `bench/thread_cost.py` (same output).
  *
@@ -31,7 +37,7 @@
  * @module
  */
 import { Worker as NodeWorker } from "node:worker_threads";
-import { Event, shutdown, Thread } from "../mod.ts";
+import type { Event, Thread } from "../mod.ts";
 import type { Cost } from "./_thread_cost_report.ts";
 
 /** Thread body of the `threading` case: waits on the shared event. */
@@ -75,7 +81,20 @@ function waitCount(w: Int32Array, n: number): void {
   for (let seen; (seen = Atomics.load(w, 0)) < n;) Atomics.wait(w, 0, seen, 1000);
 }
 
-async function library(n: number, loop: boolean): Promise<[number, number, number]> {
+/** The library's two entries: its TypeScript modules, and its bundle. */
+const ENTRIES = {
+  modules: new URL("../mod.ts", import.meta.url).href,
+  bundle: new URL("../src/_bundle/threading.js", import.meta.url).href,
+};
+
+async function library(
+  n: number,
+  loop: boolean,
+  entry: keyof typeof ENTRIES,
+): Promise<[number, number, number]> {
+  const { Event, shutdown, Thread } = await import(
+    ENTRIES[entry]
+  ) as typeof import("../mod.ts");
   const before = rss();
   const event = new Event();
   const t0 = performance.now();
@@ -106,7 +125,7 @@ async function library(n: number, loop: boolean): Promise<[number, number, numbe
 
 async function bare(
   n: number,
-  kind: "web" | "node" | "node-library",
+  kind: "web" | "node" | "node-library" | "node-bundle",
   serial: boolean,
 ): Promise<[number, number, number]> {
   const before = rss();
@@ -115,7 +134,7 @@ async function bare(
     kind === "web" ? BARE_WEB : kind === "node" ? BARE_NODE : LIBRARY_NODE,
   );
   // The library's URL (the Worker's dynamic import of it is not type-checked again).
-  const workerData = new URL("../mod.ts", import.meta.url).href;
+  const workerData = ENTRIES[kind === "node-bundle" ? "bundle" : "modules"];
   const ended: Promise<unknown>[] = [];
   const close: (() => void)[] = [];
   const t0 = performance.now();
@@ -148,8 +167,8 @@ async function bare(
 /**
  * Measures one case in this process.
  *
- * @param impl One of `threading`, `threading-loop`, `web`, `web-serial`, `node`,
- *   `node-serial`, `node-library`.
+ * @param impl One of `threading`, `threading-loop`, `threading-bundle`, `web`,
+ *   `web-serial`, `node`, `node-serial`, `node-library`, `node-bundle`.
  * @param threads Number of threads, at least 1.
  * @returns The figures.
  * @throws {RangeError} If `impl` is unknown or `threads` is not a positive integer.
@@ -161,9 +180,15 @@ export async function measure(impl: string, threads: number): Promise<Cost> {
     );
   }
   let figures: [number, number, number];
-  if (impl === "threading" || impl === "threading-loop") {
-    figures = await library(threads, impl === "threading-loop");
-  } else if (impl === "web" || impl === "node" || impl === "node-library") {
+  if (impl === "threading" || impl === "threading-loop" || impl === "threading-bundle") {
+    figures = await library(
+      threads,
+      impl === "threading-loop",
+      impl === "threading-bundle" ? "bundle" : "modules",
+    );
+  } else if (
+    impl === "web" || impl === "node" || impl === "node-library" || impl === "node-bundle"
+  ) {
     figures = await bare(threads, impl, false);
   } else if (impl === "web-serial" || impl === "node-serial") {
     figures = await bare(threads, impl === "web-serial" ? "web" : "node", true);

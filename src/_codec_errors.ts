@@ -10,6 +10,7 @@
 import { mainModuleURL, namespaces } from "./_modules.ts";
 import { BrokenBarrierError, ThreadError } from "./errors.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./queue_errors.ts";
+import { SOURCE_DIR } from "./_self.ts";
 
 /** A class of errors. */
 export type ErrorClass = abstract new (...args: never[]) => Error;
@@ -62,7 +63,8 @@ export function registerErrorClass(Class: ErrorClass): void {
   }
 }
 
-const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
+/** Frames under it are the library's own (its modules, or the bundle in `src/_bundle/`). */
+const LIBRARY_PREFIX = SOURCE_DIR;
 const FRAME_URL = /((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;
 
 /** The module URLs (outside this library) that an error's stack passes through. */

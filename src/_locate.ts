@@ -13,9 +13,9 @@
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
  * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
- * only a remote module imports needs the `module` option. The library's own `mod.ts` is
- * always searched, after the user's modules: `new Thread({ target: sleep, args: [300] })`
- * needs no `module` option.
+ * only a remote module imports needs the `module` option. The library's own entry
+ * (`mod.ts`, or the bundle) is always searched, after the user's modules:
+ * `new Thread({ target: sleep, args: [300] })` needs no `module` option.
  *
  * Two modules may export functions of the same name and the same source text that close
  * over different module state (`const TAG = "A"` / `"B"`), which a search by name and
@@ -42,13 +42,8 @@ import {
   isMethodSource,
   methodMessage,
 } from "./_reference.ts";
+import { LIBRARY_ENTRY, ofLibrary } from "./_self.ts";
 
-const LIBRARY_PREFIX = new URL("./", import.meta.url).href;
-const LIBRARY_ENTRY = new URL("../mod.ts", import.meta.url).href;
-
-function ofLibrary(url: string): boolean {
-  return url.startsWith(LIBRARY_PREFIX) || url === LIBRARY_ENTRY;
-}
 /**
  * The library's own exports (`sleep` as a target, as Python's `Thread(target=time.sleep)`),
  * always searched, last; set by `mod.ts` once it has evaluated (a static import of

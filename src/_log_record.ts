@@ -20,6 +20,7 @@
 import type { LogLevel } from "npm:@logtape/logtape@^2.4.2";
 import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";
+import { BUNDLE_FILE } from "./_self.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
 export const CRITICAL = 50;
@@ -266,9 +267,12 @@ export function callerFromLocation(
   };
 }
 
-/** The files of the logging adapter: their frames are not the caller's. */
+/**
+ * The files of the logging adapter: their frames are not the caller's. In the bundle,
+ * every frame of the library is the bundle's: all of them are skipped.
+ */
 const OWN_FILES = new Set(
-  [
+  BUNDLE_FILE !== undefined ? [BUNDLE_FILE] : [
     "logging.ts",
     "_log_config.ts",
     "_log_format.ts",
@@ -276,8 +280,7 @@ const OWN_FILES = new Set(
     "_log_logtape.ts",
     "_log_record.ts",
     "_log_std.ts",
-  ]
-    .map((file) => new URL(`./${file}`, import.meta.url).href),
+  ].map((file) => new URL(`./${file}`, import.meta.url).href),
 );
 
 /**

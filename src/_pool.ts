@@ -45,6 +45,7 @@ import { setMainService } from "./_futex.ts";
 import { setIdleCloser } from "./_async_keep.ts";
 import { packedWire } from "./_codec.ts";
 import { writeStderr } from "./_output.ts";
+import { LIBRARY_ENTRY, SOURCE_DIR, WORKER_MODULE } from "./_self.ts";
 import {
   C_IDLE_AT,
   C_JOB,
@@ -72,15 +73,15 @@ import {
   slotBase,
 } from "./_runtime.ts";
 
-/**
- * The Worker bootstrap. `mod.ts` imports it too (it does nothing outside a Worker), so
- * that it is downloaded and cached before the first Worker needs it. On the cold cache
+/*
+ * The Worker bootstrap (`WORKER_MODULE`, `_self.ts`): `_worker.ts`, or the bundle, which
+ * holds it. `mod.ts` imports it too (it does nothing outside a Worker), so that it is
+ * downloaded and cached before the first Worker needs it. On the cold cache
  * (`DENO_DIR`) of a JSR install, a Worker's download reuses the keep-alive connection
  * that the main thread opened, which moves only when the main thread's event loop
  * turns: it stalls while `start()` blocks the main thread in `Atomics.wait` (or fails,
  * "dispatch task is gone").
  */
-const WORKER_MODULE = new URL("./_worker.ts", import.meta.url).href;
 
 /**
  * The module a Worker starts from: a `data:` URL, because `node:worker_threads` takes
@@ -314,11 +315,11 @@ function flushPrewarm(): void {
   prewarm(n);
 }
 
-/** The library's files a Worker loads: its folder and `mod.ts` beside it. */
-const LIBRARY_FILES = [
-  new URL("./", import.meta.url),
-  new URL("../mod.ts", import.meta.url),
-];
+/**
+ * The library's files a Worker loads: its folder and `mod.ts` beside it, or its folder
+ * and the bundle.
+ */
+const LIBRARY_FILES = [new URL(SOURCE_DIR), new URL(LIBRARY_ENTRY)];
 let readableLibrary = false;
 
 /**

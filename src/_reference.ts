@@ -10,8 +10,10 @@
  * @module
  */
 import { mainModule as platformMainModule, toModuleURL } from "./_platform.ts";
+import { SOURCE_DIR } from "./_self.ts";
 
-const LIBRARY_PREFIX = new URL(".", import.meta.url).href;
+/** Frames under it are the library's own (its modules, or the bundle in `src/_bundle/`). */
+const LIBRARY_PREFIX = SOURCE_DIR;
 const FRAME =
   /^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
 

@@ -42,6 +42,7 @@
  * @module
  */
 import { envVar } from "./_platform.ts";
+import { SOURCE_DIR } from "./_self.ts";
 import {
   current,
   H_HIGH,
@@ -350,12 +351,11 @@ export function beat(): boolean {
   return true;
 }
 
-const LIBRARY = new URL("../", import.meta.url).href;
-
 /** The frames of a stack that are the caller's code, not this library's. */
 function waitSite(stack: string): string {
   const frames = stack.split("\n").slice(1).map((line) => line.trim());
-  const mine = LIBRARY + "src/";
+  // The library's modules, or the bundle (in `src/_bundle/`).
+  const mine = SOURCE_DIR;
   const outside = frames.filter((f) =>
     f.startsWith("at ") && !f.includes(mine) && !f.includes("ext:")
   );

@@ -96,6 +96,7 @@ import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
+import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
 
@@ -461,6 +462,10 @@ if (bootData !== undefined) {
   // After this module has evaluated: a Worker terminated inside the evaluation of an
   // async module aborts Node (V8: "Check failed: (location_) != nullptr"); no library
   // module has a top-level await (see the entry's note in `_pool.ts`), but the program's
-  // own modules may.
-  afterEvaluation(loop);
+  // own modules may. In the bundle, this module's code runs inside the bundle's
+  // evaluation, before the code of the modules that import it (`mod.ts` sets the
+  // library's exports for targets): the loop, which blocks in `Atomics.wait`, starts
+  // once the whole bundle has evaluated.
+  if (BUNDLED) queueMicrotask(() => afterEvaluation(loop));
+  else afterEvaluation(loop);
 }

@@ -72,6 +72,8 @@
  *
  * @module
  */
+// First: one copy of the library per thread (see `_self.ts`).
+import "./_self.ts";
 import { findLogTapeLogger } from "./_logtape.ts";
 import { CRITICAL, type Level } from "./_log_record.ts";
 import { basicConfig, refresh, state } from "./_log_config.ts";

@@ -13,6 +13,10 @@
  * `--allow-env`), the same checks run the examples on that runtime instead, as
  * `<runtime> examples/<name>.ts`, in `THREADING_EXAMPLES_ROOT` (a copy of the project
  * whose `node_modules` holds `@logtape/logtape`): `.ci/run` does so for Node and Bun.
+ *
+ * With `THREADING_EXAMPLES_ROOT` set alone, Deno runs the examples of that copy:
+ * `tests/bundle_test.ts` runs a copy whose examples import the library's bundle entry,
+ * so that the same checks hold for the bundle.
  */
 import assert from "node:assert/strict";
 
@@ -25,7 +29,7 @@ function env(name: string): string | undefined {
 
 /** The `node` or `bun` binary that runs the examples, if not Deno. */
 const RUNTIME = env("THREADING_EXAMPLES_RUNTIME");
-const ROOT = RUNTIME !== undefined && env("THREADING_EXAMPLES_ROOT") !== undefined
+const ROOT = env("THREADING_EXAMPLES_ROOT") !== undefined
   ? new URL(`file://${env("THREADING_EXAMPLES_ROOT")}/`)
   : new URL("../", import.meta.url);
 const EXAMPLES = new URL("examples/", ROOT);

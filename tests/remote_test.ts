@@ -29,7 +29,14 @@ async function versionMeta(): Promise<unknown> {
     const hex = [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
     manifest[file] = { size: data.length, checksum: `sha256-${hex}` };
   }
-  return { exports: { ".": "./mod.ts", "./logging": "./src/logging.ts" }, manifest };
+  return {
+    exports: {
+      ".": "./mod.ts",
+      "./logging": "./src/logging.ts",
+      "./bundle": "./src/_bundle/threading.js",
+    },
+    manifest,
+  };
 }
 
 const PACKAGE = "/@threading/threading/";
@@ -167,14 +174,21 @@ Deno.test("installed from a JSR registry as `deno add` does, cold, warm and --fr
       }),
     );
     await Deno.writeTextFile(`${dir}/main.ts`, program("@threading/threading"));
+    // The bundle entry: the same package, one JavaScript file.
+    await Deno.writeTextFile(
+      `${dir}/main_bundle.ts`,
+      program("@threading/threading/bundle"),
+    );
     const env = { JSR_URL: `http://${host}/` };
-    // jsr.io needs no --allow-import (Deno allows it by default); this registry does.
-    const args = [`--allow-import=${host}`, "--allow-read=.", "main.ts"];
-    for (const round of ["cold", "warm", "frozen"]) {
-      const flags = round === "frozen" ? ["--frozen", ...args] : args;
-      const r = await run(flags, `${dir}/deno_dir`, dir, env);
-      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
-      assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, round);
+    for (const main of ["main.ts", "main_bundle.ts"]) {
+      // jsr.io needs no --allow-import (Deno allows it by default); this registry does.
+      const args = [`--allow-import=${host}`, "--allow-read=.", main];
+      for (const round of ["cold", "warm", "frozen"]) {
+        const flags = round === "frozen" ? ["--frozen", ...args] : args;
+        const r = await run(flags, `${dir}/deno_dir_${main}`, dir, env);
+        assert.equal(r.code, 0, `${main}, ${round}: ${r.stderr}`);
+        assert.deepEqual(r.stdout.trim().split("\n"), EXPECTED, `${main}, ${round}`);
+      }
     }
     // The lockfile pins the package; the Worker's bootstrap was checked against it.
     assert.match(
