@@ -8,7 +8,25 @@
 import { describe, TIMEOUT_MAX } from "./_futex.ts";
 import { Event } from "./event.ts";
 import { Thread } from "./thread.ts";
-import { kNameWithoutTarget } from "./_thread_state.ts";
+import { kNameWithoutTarget, stateOf } from "./_thread_state.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+/** A Timer's call, as CPython's Timer keeps it: its `function`, `args` and `kwargs`. */
+interface Call {
+  function: Fn;
+  args: readonly unknown[];
+  kwargs: Record<string, unknown> | undefined;
+}
+
+/**
+ * The call of each Timer made in this thread, kept after `start()`: CPython's Timer keeps
+ * `function`, `args` and `kwargs` for its life, while a Thread's state lets go of its
+ * target at `start()` (see `Thread.run`). In the Timer's own thread, the call is the
+ * Thread state's (target, args, kwargs), which `start()` sent.
+ */
+const calls = new WeakMap<Timer, Call>();
 
 /**
  * A thread that calls `fn(...args)` (and `kwargs` as a last argument, when given) after
@@ -17,6 +35,22 @@ import { kNameWithoutTarget } from "./_thread_state.ts";
  * Thread's target: it must be an exported function of the module that creates the
  * Timer. Its default name is `Thread-N`, without the function's name, as in CPython
  * (whose `Timer` calls `Thread.__init__` without a target).
+ *
+ * As CPython's, a Timer has the attributes `interval`, `finished` (the `Event` that
+ * `cancel()` sets), `function`, `args` and `kwargs`, in the thread that made it and in
+ * its own thread (`run()`), so that the common subclass that repeats works as written in
+ * Python:
+ *
+ * ```ts ignore
+ * export class RepeatTimer extends Timer {
+ *   override run() {
+ *     while (!this.finished.wait(this.interval)) this.function(...this.args);
+ *   }
+ * }
+ * ```
+ *
+ * (`kwargs` is `undefined` unless given; the Timer's own call is
+ * `function(...args, kwargs)` when it is given, `function(...args)` otherwise.)
  *
  * @example A timer that is cancelled before it fires
  * ```ts ignore
@@ -40,6 +74,49 @@ export class Timer extends Thread {
   interval: number;
   /** Set by `cancel()`, or once the function has run. */
   finished: Event;
+
+  /**
+   * The function the Timer calls, as CPython's `Timer.function`: in the thread that made
+   * it, and in its own thread.
+   *
+   * @throws {TypeError} When set to a value that is not a function.
+   */
+  get function(): Fn {
+    return calls.get(this)?.function ?? stateOf(this).target!;
+  }
+  set function(fn: Fn) {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot set Timer.function: expected a function, received ${describe(fn)}`,
+      );
+    }
+    changeCall(this, { function: fn });
+  }
+
+  /** The function's positional arguments, as CPython's `Timer.args`. */
+  get args(): readonly unknown[] {
+    return calls.get(this)?.args ?? stateOf(this).args;
+  }
+  set args(args: readonly unknown[]) {
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot set Timer.args: expected an array, received ${describe(args)}`,
+      );
+    }
+    changeCall(this, { args });
+  }
+
+  /**
+   * Python's keyword arguments, passed as one more, last argument when given (CPython's
+   * `Timer.kwargs`, whose default is `{}`); `undefined` when not given.
+   */
+  get kwargs(): Record<string, unknown> | undefined {
+    const call = calls.get(this);
+    return call !== undefined ? call.kwargs : stateOf(this).kwargs;
+  }
+  set kwargs(kwargs: Record<string, unknown> | undefined) {
+    changeCall(this, { kwargs });
+  }
 
   /**
    * Creates a timer; `start()` starts its countdown.
@@ -81,6 +158,7 @@ export class Timer extends Thread {
     super({ target: fn, args, kwargs });
     this.interval = interval;
     this.finished = new Event();
+    calls.set(this, { function: fn, args, kwargs });
   }
 
   /** Stops the timer if it has not fired yet; does nothing otherwise. */
@@ -99,5 +177,22 @@ export class Timer extends Thread {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * Changes a Timer's call: the kept one in the thread that made the Timer, and the Thread
+ * state's where it runs (the Timer's own thread, or before `start()`, which sends it). A
+ * function, not a `#private` method: the Timer object of its own thread is made without
+ * its constructor (`_thread_start.ts`), so it has no private members.
+ */
+function changeCall(timer: Timer, change: Partial<Call>): void {
+  const call = calls.get(timer);
+  if (call !== undefined) Object.assign(call, change);
+  const state = stateOf(timer);
+  if (call === undefined || !state.started) {
+    if (change.function !== undefined) state.target = change.function;
+    if (change.args !== undefined) state.args = change.args;
+    if ("kwargs" in change) state.kwargs = change.kwargs;
   }
 }
