@@ -81,10 +81,12 @@ export class Timer extends Thread {
    *
    * @throws {TypeError} When set to a value that is not a function.
    */
-  get function(): Fn {
+  // deno-lint-ignore no-explicit-any
+  get function(): (...args: any[]) => unknown {
     return calls.get(this)?.function ?? stateOf(this).target!;
   }
-  set function(fn: Fn) {
+  // deno-lint-ignore no-explicit-any
+  set function(fn: (...args: any[]) => unknown) {
     if (typeof fn !== "function") {
       throw new TypeError(
         `Cannot set Timer.function: expected a function, received ${describe(fn)}`,
