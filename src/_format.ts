@@ -30,8 +30,9 @@ export interface Spec {
   /** `#`: the alternate form (`0x`, `0o`, keep zeros of `%g`). */
   readonly alt: boolean;
   /**
-   * Minimum width in characters (code points, as Python's `len(str)`: `🚀` is one, not
-   * JavaScript's two UTF-16 units); `-1` for none, `-2` for `*` (taken from the arguments).
+   * Minimum width in characters (code points, as Python's `len(str)`: an emoji, U+1F680,
+   * is one, not JavaScript's two UTF-16 units); `-1` for none, `-2` for `*` (taken from
+   * the arguments).
    */
   readonly width: number;
   /** Precision (for `%s`, `%r`, `%a`: the most code points kept); `-1` for none, `-2` for `*`. */
@@ -327,8 +328,9 @@ const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
 
 /**
- * The length of a string in code points, as Python's `len(str)`: a surrogate pair
- * (`🚀`) is one, a lone surrogate one too (Python's strings hold it as one code point).
+ * The length of a string in code points, as Python's `len(str)`: a surrogate pair (an
+ * emoji, U+1F680) is one, a lone surrogate one too (Python's strings hold it as one code
+ * point).
  */
 export function codePointLength(s: string): number {
   let n = s.length;
