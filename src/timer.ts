@@ -52,6 +52,15 @@ const calls = new WeakMap<Timer, Call>();
  * (`kwargs` is `undefined` unless given; the Timer's own call is
  * `function(...args, kwargs)` when it is given, `function(...args)` otherwise.)
  *
+ * `args` and `kwargs` are type-checked against `fn`'s parameters: `new Timer(100, work,
+ * ["x"])` for `work(lock: Lock, n: number)` fails `deno check`. `args` are all of them,
+ * or all but the last when that last one is an object that `kwargs` gives. Not checked:
+ * an array of any length (`args: unknown[]`), a subclass (its parameters are `any[]`),
+ * and a Timer whose type comes from an annotation (`const t: Timer = new Timer(...)`).
+ *
+ * @typeParam P The function's parameters, inferred from `fn`.
+ * @typeParam A The type of `args`, inferred: checked when it is a tuple.
+ *
  * @example A timer that is cancelled before it fires
  * ```ts ignore
  * import { Timer } from "@threading/threading";
@@ -67,7 +76,12 @@ const calls = new WeakMap<Timer, Call>();
  * }
  * ```
  */
-export class Timer extends Thread {
+export class Timer<
+  // deno-lint-ignore no-explicit-any
+  P extends readonly unknown[] = any[],
+  // deno-lint-ignore no-explicit-any
+  A extends readonly unknown[] | [] = any[],
+> extends Thread {
   /** @internal CPython's Timer is named `Thread-N`, without ` (target)`. */
   static readonly [kNameWithoutTarget] = true;
   /** The delay before the call, in milliseconds. */
@@ -133,10 +147,17 @@ export class Timer extends Thread {
    */
   constructor(
     interval: number,
-    // deno-lint-ignore no-explicit-any
-    fn: (...args: any[]) => unknown,
-    args: readonly unknown[] = [],
-    kwargs?: Record<string, unknown>,
+    fn: (...args: P) => unknown,
+    args?: number extends A["length"] ? A
+      : (
+        | Readonly<P>
+        | (P extends readonly [...infer Head, infer Last]
+          ? (Last extends object ? Readonly<Head> : never)
+          : never)
+      ),
+    kwargs?: P extends readonly [...unknown[], infer Last]
+      ? (Last extends object ? Last : never)
+      : Record<string, unknown>,
   ) {
     if (typeof interval !== "number") {
       throw new TypeError(
@@ -157,10 +178,15 @@ export class Timer extends Thread {
         `Cannot create Timer: fn must be a function, received ${describe(fn)}`,
       );
     }
-    super({ target: fn, args, kwargs });
+    const call: Call = {
+      function: fn as Fn,
+      args: (args ?? []) as readonly unknown[],
+      kwargs: kwargs as Record<string, unknown> | undefined,
+    };
+    super({ target: call.function, args: call.args, kwargs: call.kwargs });
     this.interval = interval;
     this.finished = new Event();
-    calls.set(this, { function: fn, args, kwargs });
+    calls.set(this, call);
   }
 
   /** Stops the timer if it has not fired yet; does nothing otherwise. */

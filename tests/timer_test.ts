@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Timer } from "../src/timer.ts";
 import { Event } from "../src/event.ts";
+import { Lock } from "../src/lock.ts";
 import { SharedInt32 } from "../src/shared_cells.ts";
 import { SharedList } from "../src/shared_list.ts";
 
@@ -105,3 +106,49 @@ Deno.test("a Timer subclass reads and changes its call in its own thread", () =>
     "changed in the thread",
   ]);
 });
+
+export function lockAndNumber(lock: Lock, n: number): number {
+  return lock.locked() ? n : -n;
+}
+
+/**
+ * What `deno check` says of a Timer's arguments (never called: the checks are the
+ * type checker's): they are checked against the function's parameters, as finding 11.11
+ * asked (`new Timer(100, worker, ["x"])` passed). Each `@ts-expect-error` fails the
+ * check if its line type-checks.
+ */
+function timerArgumentTypes(count: SharedInt32, reached: Event): unknown[] {
+  const loose: unknown[] = [new Lock(), 1];
+  const ok = new Timer(100, lockAndNumber, [new Lock(), 5]);
+  // @ts-expect-error "x" is not a Lock, and one argument is missing
+  const notALock = new Timer(100, lockAndNumber, ["x"]);
+  // @ts-expect-error a string where the number goes
+  const notANumber = new Timer(100, lockAndNumber, [new Lock(), "not a number"]);
+  // @ts-expect-error the number is missing (its last parameter is not kwargs)
+  const missing = new Timer(100, lockAndNumber, [new Lock()]);
+  // kwargs: the last parameter, when it takes an object
+  const withKwargs = new Timer(100, tick, [count, reached], {
+    every: 1,
+    label: "repeat",
+  });
+  // @ts-expect-error kwargs of the wrong shape
+  const badKwargs = new Timer(100, tick, [count, reached], { every: "1", label: "x" });
+  // An array of any length is not checked (its items are not known).
+  const unchecked = new Timer(100, lockAndNumber, loose);
+  // A subclass is not checked (its parameters are any[]).
+  const sub = new RepeatTimer(100, lockAndNumber, ["x"]);
+  // An annotated Timer is one too: `Timer` is `Timer<any[]>`.
+  const annotated: Timer = new Timer(100, lockAndNumber, [new Lock(), 5]);
+  return [
+    ok,
+    notALock,
+    notANumber,
+    missing,
+    withKwargs,
+    badKwargs,
+    unchecked,
+    sub,
+    annotated,
+  ];
+}
+void timerArgumentTypes;
