@@ -51,7 +51,12 @@ const RUNS: { label: string; args: string[] }[] = [
     ],
   },
   { label: "floors", args: ["--v8-flags=--harmony-struct", "bench/baseline_bench.ts"] },
-  { label: "multithreading", args: ["bench/peers/multithreading_bench.ts"] },
+  {
+    label: "multithreading",
+    // Its own config and lockfile: the package is not pinned in the project's lockfile,
+    // which every `deno run` of an example installs whole.
+    args: ["--config", "bench/peers/deno.json", "bench/peers/multithreading_bench.ts"],
+  },
 ];
 
 /** Version of the `multithreading` package the peer bench imports. */

@@ -29,9 +29,13 @@ export interface Spec {
   readonly sign: string;
   /** `#`: the alternate form (`0x`, `0o`, keep zeros of `%g`). */
   readonly alt: boolean;
-  /** Minimum width in characters; `-1` for none, `-2` for `*` (taken from the arguments). */
+  /**
+   * Minimum width in characters (code points, as Python's `len(str)`: an emoji, U+1F680,
+   * is one, not JavaScript's two UTF-16 units); `-1` for none, `-2` for `*` (taken from
+   * the arguments).
+   */
   readonly width: number;
-  /** Precision; `-1` for none, `-2` for `*`. */
+  /** Precision (for `%s`, `%r`, `%a`: the most code points kept); `-1` for none, `-2` for `*`. */
   readonly precision: number;
   /** The conversion type: one of `diouxXeEfFgGcrsa%`. */
   readonly type: string;
@@ -274,8 +278,10 @@ export function convert(
     case "a": {
       let s = spec.type === "s"
         ? (isFloat && typeof value === "number" ? floatRepr(value) : pyStr(value))
-        : pyRepr(value);
-      if (precision >= 0) s = s.slice(0, precision);
+        : spec.type === "r"
+        ? pyRepr(value)
+        : asciiRepr(value);
+      if (precision >= 0) s = codePointSlice(s, precision);
       return pad(s, spec, width);
     }
     case "c": {
@@ -307,8 +313,63 @@ export function convert(
   }
 }
 
-/** Pads a string to a width, right-aligned unless the spec has `-`. */
+/**
+ * Pads a string to a width in code points (Python's `len(str)`), right-aligned unless
+ * the spec has `-`.
+ */
 export function pad(s: string, spec: Spec, width: number): string {
-  if (width <= s.length) return s;
-  return spec.left ? s + " ".repeat(width - s.length) : " ".repeat(width - s.length) + s;
+  if (width <= 0) return s;
+  const length = codePointLength(s);
+  if (width <= length) return s;
+  return spec.left ? s + " ".repeat(width - length) : " ".repeat(width - length) + s;
+}
+
+const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+/**
+ * The length of a string in code points, as Python's `len(str)`: a surrogate pair (an
+ * emoji, U+1F680) is one, a lone surrogate one too (Python's strings hold it as one code
+ * point).
+ */
+export function codePointLength(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length - 1; i++) {
+    if (isHigh(s.charCodeAt(i)) && isLow(s.charCodeAt(i + 1))) {
+      n--;
+      i++;
+    }
+  }
+  return n;
+}
+
+/** The first `count` code points of a string, as Python's `s[:count]` (never half a pair). */
+export function codePointSlice(s: string, count: number): string {
+  let i = 0;
+  for (let k = 0; k < count && i < s.length; k++) {
+    i += isHigh(s.charCodeAt(i)) && i + 1 < s.length && isLow(s.charCodeAt(i + 1))
+      ? 2
+      : 1;
+  }
+  return s.slice(0, i);
+}
+
+/**
+ * Python's `ascii(value)`, what `%a` prints: `repr` with each non-ASCII code point
+ * escaped (`\xe9`, `\u20ac`, `\U0001f680`).
+ */
+export function asciiRepr(value: unknown): string {
+  const s = pyRepr(value);
+  let out = "";
+  for (const char of s) {
+    const c = char.codePointAt(0)!;
+    out += c < 0x80
+      ? char
+      : c < 0x100
+      ? "\\x" + c.toString(16).padStart(2, "0")
+      : c < 0x10000
+      ? "\\u" + c.toString(16).padStart(4, "0")
+      : "\\U" + c.toString(16).padStart(8, "0");
+  }
+  return out;
 }

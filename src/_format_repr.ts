@@ -9,6 +9,7 @@
  */
 import { inspect } from "./_platform.ts";
 import { two } from "./_format_time.ts";
+import { errorName } from "./_traceback.ts";
 
 /** Whether a value is a mapping as `logging` sees one: a plain object or a `Map`. */
 export function isMapping(
@@ -133,7 +134,12 @@ function repr(value: unknown, seen: Set<unknown>): string {
         ? "set()"
         : "{" + Array.from(obj, (v) => repr(v, seen)).join(", ") + "}";
     }
-    if (obj instanceof Error) return `${obj.name}(${stringRepr(obj.message)})`;
+    if (obj instanceof Error) {
+      // As CPython's repr of an exception: its class's name, `MyErr()` without a message.
+      return Object.hasOwn(obj, "message")
+        ? `${errorName(obj)}(${stringRepr(obj.message)})`
+        : `${errorName(obj)}()`;
+    }
     if (obj instanceof Date) {
       return `${obj.getFullYear()}-${two(obj.getMonth() + 1)}-${two(obj.getDate())} ${
         two(obj.getHours())

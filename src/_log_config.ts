@@ -36,6 +36,7 @@ import {
 } from "./_runtime.ts";
 import { pyRepr } from "./_format.ts";
 import { compileFormat, type LineFormat } from "./_log_format.ts";
+import { tracebackText } from "./_traceback.ts";
 import {
   BASIC_FORMAT,
   clock,
@@ -384,7 +385,7 @@ export async function prepareThread(): Promise<void> {
     } catch (error) {
       sayQuietly(
         `threading: cannot run the logging setup module ${url} in thread ${getIdent()}: ${
-          (error as Error)?.stack ?? error
+          tracebackText(error, String)
         }\n`,
       );
     }
@@ -424,7 +425,7 @@ export async function finishThread(): Promise<void> {
   } catch (error) {
     sayQuietly(
       `threading: LogTape's sinks failed to write the records of thread ${getIdent()}: ${
-        (error as Error)?.stack ?? error
+        tracebackText(error, String)
       }\n`,
     );
   } finally {

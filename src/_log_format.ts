@@ -17,6 +17,7 @@ import {
   type Template,
 } from "./_format.ts";
 import type { PythonRecord } from "./_log_record.ts";
+import { tracebackText } from "./_traceback.ts";
 
 const FLOAT_FIELDS = new Set(["created", "msecs", "relativeCreated"]);
 /** The fields that need a stack trace per record (where the logging call was made). */
@@ -195,8 +196,8 @@ export function renderLine(line: LineFormat, rec: PythonRecord): string {
   }
   const exc = rec.excInfo;
   if (exc !== undefined && exc !== null) {
-    out += "\n" +
-      (exc instanceof Error ? exc.stack ?? `${exc.name}: ${exc.message}` : pyStr(exc));
+    // As CPython's Formatter.formatException: the excepthook's traceback (_traceback.ts).
+    out += "\n" + tracebackText(exc, pyStr);
   }
   return out;
 }

@@ -23,6 +23,7 @@ import {
   DEBUG,
   ERROR,
   getLevelName,
+  handledError,
   INFO,
   type Level,
   loggingErrorText,
@@ -34,6 +35,7 @@ import {
   WARNING,
 } from "./_log_record.ts";
 import { writeAll } from "./_log_logtape.ts";
+import { tracebackText } from "./_traceback.ts";
 import { refresh, share, state } from "./_log_config.ts";
 
 function reportError(error: unknown, msg: unknown, args: readonly unknown[]): void {
@@ -261,13 +263,20 @@ export class Logger {
   }
 
   /**
-   * Logs `msg % args` at `ERROR`; pass the caught error last to log its stack.
+   * Logs `msg % args` at `ERROR` with the caught error's traceback, as Python's
+   * `logger.exception` logs the exception being handled. JavaScript has no "current
+   * exception", so the error is the last `Error` among the arguments: passed after those
+   * the message uses (`exception("failed in %s", step, e)`), or used by the message
+   * (`exception("failed: %s", e)`, Python's spelling: the message prints `e` and the
+   * traceback follows), or the message itself (`exception(e)`). Without an `Error` it
+   * logs the message alone, with no traceback (where CPython prints the exception being
+   * handled, or `NoneType: None`).
    *
    * @param msg The message.
    * @param args The arguments, then the error.
    */
   exception(msg: unknown, ...args: unknown[]): void {
-    if (this.isEnabledFor(ERROR)) this.#log(ERROR, msg, args);
+    if (this.isEnabledFor(ERROR)) this.#log(ERROR, msg, args, true);
   }
 
   /**
@@ -304,9 +313,10 @@ export class Logger {
     if (this.isEnabledFor(n)) this.#log(n, msg, args);
   }
 
-  #log(levelno: number, msg: unknown, args: unknown[]): void {
+  #log(levelno: number, msg: unknown, args: unknown[], handled = false): void {
     let excInfo: unknown;
     if (takesError(msg, args)) excInfo = args.pop();
+    else if (handled) excInfo = handledError(msg, args);
     let message: string;
     try {
       message = formatMessage(msg, args);
@@ -321,7 +331,7 @@ export class Logger {
       // Python's lastResort handler: WARNING and above, the message alone, to stderr.
       if (levelno >= WARNING) {
         let text = message + "\n";
-        if (excInfo instanceof Error) text += (excInfo.stack ?? String(excInfo)) + "\n";
+        if (excInfo instanceof Error) text += tracebackText(excInfo, String) + "\n";
         writeStderrQuietly(text);
       }
       return;

@@ -11,6 +11,7 @@ import { pid, stderr } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
 import { pyRepr, pyStr } from "./_format.ts";
 import { compileFormat, type LineFormat, renderLine } from "./_log_format.ts";
+import { tracebackText } from "./_traceback.ts";
 import {
   BASIC_FORMAT,
   type Caller,
@@ -226,9 +227,7 @@ export function emitLine(
 
 /** CPython's `Handler.handleError`: the report on stderr; a failure there is dropped. */
 function handleError(error: unknown, record: LogTapeRecord): void {
-  const trace = error instanceof Error
-    ? (error.stack ?? `${error.name}: ${error.message}`)
-    : pyStr(error);
+  const trace = tracebackText(error, pyStr);
   const args = record.properties.args;
   try {
     writeAll(

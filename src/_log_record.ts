@@ -21,6 +21,7 @@ import type { LogLevel } from "npm:@logtape/logtape@^2.4.2";
 import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 import { BUNDLE_FILE } from "./_self.ts";
+import { errorName } from "./_traceback.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
 export const CRITICAL = 50;
@@ -310,7 +311,7 @@ export function loggingErrorText(
   args: readonly unknown[],
 ): string {
   const detail = error instanceof Error
-    ? `${error.name}: ${error.message}`
+    ? `${errorName(error)}: ${error.message}`
     : pyStr(error);
   return `--- Logging error ---\n${detail}\nMessage: ${pyRepr(msg)}\nArguments: ${
     pyRepr(args)
@@ -326,4 +327,18 @@ export function takesError(msg: unknown, args: readonly unknown[]): boolean {
   if (typeof msg !== "string") return true;
   const n = positionalCount(msg);
   return n >= 0 && n < args.length;
+}
+
+/**
+ * The error whose traceback `exception()` logs when no trailing argument is one the
+ * message leaves unused (see {@linkcode takesError}): the last `Error` among the
+ * arguments (Python's `logging.exception("failed: %s", e)`, where the message prints `e`
+ * and the traceback is the exception being handled, `e`), else the message if it is an
+ * `Error` (`logging.exception(e)`), else `undefined` (no traceback).
+ */
+export function handledError(msg: unknown, args: readonly unknown[]): Error | undefined {
+  for (let i = args.length - 1; i >= 0; i--) {
+    if (args[i] instanceof Error) return args[i] as Error;
+  }
+  return msg instanceof Error ? msg : undefined;
 }

@@ -9,7 +9,8 @@
 import { explainCopy, importModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
-import { callerModule, findExport, userStack } from "./_reference.ts";
+import { callerModule, findExport } from "./_reference.ts";
+import { tracebackText } from "./_traceback.ts";
 import {
   readSharedText,
   SharedTextKey,
@@ -44,46 +45,37 @@ export type ExceptHook = (args: ExceptHookArgs) => unknown;
 
 /**
  * The default excepthook, as Python's `threading.__excepthook__`: writes
- * `Exception in thread <name>:` and the error's stack to stderr; an `Error.cause`
- * chain is printed as CPython prints `__cause__`: the cause first, then "The above
- * exception was the direct cause of the following exception:", then the error.
+ * `Exception in thread <name>:` and the error's stack to stderr, as CPython's traceback
+ * prints it (see `_traceback.ts`): headed by the error's class name (`MyErr: bad value
+ * 1` for `class MyErr extends Error {}`, whose `name` is `Error`'s), without the
+ * library's frames below the user's, and with an `Error.cause` chain printed as CPython
+ * prints `__cause__`: the cause first, then "The above exception was the direct cause
+ * of the following exception:", then the error.
  *
  * @param args The thrown value and the thread.
  */
 export function excepthook(args: ExceptHookArgs): void {
   const name = args.thread?.name ?? String(getIdent());
-  writeStderr(`Exception in thread ${name}:\n${chainText(args.excValue)}\n`);
+  writeStderr(
+    `Exception in thread ${name}:\n${tracebackText(args.excValue, uncaught)}\n`,
+  );
 }
 
-/** CPython's line between an exception and its `__cause__` (traceback.py). */
-const CAUSE_LINE =
-  "\n\nThe above exception was the direct cause of the following exception:\n\n";
-
-/** How many causes the report follows at most (a chain, not a loop). */
-const MAX_CAUSES = 100;
+/** How a thrown value that is not an `Error` prints. */
+function uncaught(value: unknown): string {
+  return `Uncaught ${describe(value)}`;
+}
 
 /**
- * A thrown value's report, with its `cause` chain as CPython's
- * `traceback.print_exception` prints `__cause__`: the deepest cause first, each
- * followed by "The above exception was the direct cause of the following exception:",
- * the thrown value last. A cause seen before (a loop) ends the chain.
+ * What CPython prints when the excepthook itself raises (threading.py's
+ * `invoke_excepthook`): `Exception in threading.excepthook:`, then the hook's error as
+ * `sys.excepthook` prints it, without the thread's header (the thread's own error is not
+ * printed: the hook had it).
  */
-function chainText(value: unknown): string {
-  const chain = [value];
-  for (let v = value; chain.length <= MAX_CAUSES;) {
-    if (!(v instanceof Error) || v.cause === undefined || chain.includes(v.cause)) break;
-    v = v.cause;
-    chain.push(v);
-  }
-  return chain.reverse().map(oneText).join(CAUSE_LINE);
-}
-
-function oneText(value: unknown): string {
-  return value instanceof Error
-    ? (value.stack === undefined
-      ? `${value.name}: ${value.message}`
-      : userStack(value.stack)) // without the library's frames below the user's
-    : `Uncaught ${describe(value)}`;
+function hookFailed(hookError: unknown): void {
+  writeStderr(
+    `Exception in threading.excepthook:\n${tracebackText(hookError, uncaught)}\n`,
+  );
 }
 
 let hook: ExceptHook = excepthook;
@@ -180,8 +172,7 @@ export async function handleUncaught(
   try {
     await h(args);
   } catch (hookError) {
-    writeStderr("Exception in threading.excepthook:\n");
-    excepthook({ ...args, excValue: hookError, thread });
+    hookFailed(hookError);
   }
 }
 
@@ -198,8 +189,7 @@ export function excepthookNow(error: unknown, thread: Thread | undefined): void 
   try {
     (current ? hook : excepthook)(args);
   } catch (hookError) {
-    writeStderr("Exception in threading.excepthook:\n");
-    excepthook({ ...args, excValue: hookError, thread });
+    hookFailed(hookError);
   }
 }
 

@@ -58,8 +58,14 @@
  *   (`{'a': 'A'}`), `true` as `True`, `null`/`undefined` as `None`. There are no tuples,
  *   and a whole number prints without `.0` (`%s` of `1.0` is `1`).
  * - A trailing `Error` argument that the message does not use is logged with its stack,
- *   as Python's `exc_info`; `exception()` is `error()` with that rule (JavaScript has no
- *   "current exception").
+ *   as Python's `exc_info`. JavaScript has no "current exception": `exception()` logs
+ *   the traceback of the last `Error` among its arguments, used by the message or not
+ *   (`exception("failed: %s", e)` prints `e` in the message, then its traceback, as
+ *   Python does in an `except` block), or of the message if it is an `Error`; with no
+ *   `Error` it logs the message alone (CPython would print the exception being handled,
+ *   or `NoneType: None`).
+ * - A traceback prints as the excepthook prints it: headed by the error's class name,
+ *   without the library's frames below the user's, with its `Error.cause` chain.
  * - Only the `%` style; `handlers`, `filename` and `encoding` are not supported. A
  *   `stream` is `"stderr"` (default), `"stdout"`, `Deno.stderr`, `Deno.stdout`, or an
  *   object with `writeSync(bytes)`: such an object holds only in the thread that passed
@@ -221,6 +227,18 @@ export function warning(msg: unknown, ...args: unknown[]): void {
 }
 
 /**
+ * Logs `msg % args` at `WARNING` on the root logger: Python's deprecated spelling of
+ * {@linkcode warning} (`logging.warn`, in CPython up to 3.12).
+ *
+ * @param msg The message.
+ * @param args The arguments.
+ */
+export function warn(msg: unknown, ...args: unknown[]): void {
+  ensureConfigured();
+  root.warning(msg, ...args);
+}
+
+/**
  * Logs `msg % args` at `ERROR` on the root logger, as {@linkcode debug}.
  *
  * @param msg The message.
@@ -251,8 +269,12 @@ export function error(msg: unknown, ...args: unknown[]): void {
 }
 
 /**
- * Logs `msg % args` at `ERROR` on the root logger; pass the caught error last to log
- * its stack.
+ * Logs `msg % args` at `ERROR` on the root logger, with the traceback of the caught
+ * error, as Python's `logging.exception`: pass the error as an argument, after the
+ * message's arguments (`exception("failed in %s", step, e)`) or as one of them
+ * (`exception("failed: %s", e)`); the last `Error` among the arguments is the one whose
+ * traceback prints. Without an `Error`, the message prints alone (JavaScript has no
+ * "current exception" to take).
  *
  * @param msg The message.
  * @param args The arguments, then the error.
@@ -306,6 +328,18 @@ export function exception(msg: unknown, ...args: unknown[]): void {
  * ```
  */
 export function critical(msg: unknown, ...args: unknown[]): void {
+  ensureConfigured();
+  root.critical(msg, ...args);
+}
+
+/**
+ * Logs `msg % args` at `CRITICAL` on the root logger: Python's alias `logging.fatal` of
+ * {@linkcode critical}.
+ *
+ * @param msg The message.
+ * @param args The arguments.
+ */
+export function fatal(msg: unknown, ...args: unknown[]): void {
   ensureConfigured();
   root.critical(msg, ...args);
 }

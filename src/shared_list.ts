@@ -52,6 +52,23 @@ function startIndex(
   return fromIndex < 0 ? Math.max(0, length + fromIndex) : fromIndex;
 }
 
+/** A slice's bound, as Python reads `start`/`end` of `list.index`: clamped to the list. */
+function sliceBound(
+  bound: number | undefined,
+  absent: number,
+  length: number,
+  name: string,
+  action: string,
+): number {
+  if (bound === undefined) return absent;
+  if (!Number.isInteger(bound)) {
+    throw new TypeError(
+      `${action}: ${name} must be an integer, received ${describe(bound)}`,
+    );
+  }
+  return bound < 0 ? Math.max(0, length + bound) : Math.min(bound, length);
+}
+
 function checkItems(items: readonly unknown[], action: string): void {
   checkJSON(items, "items", action, -1); // each item at depth 0, as checked alone
 }
@@ -60,8 +77,10 @@ function checkItems(items: readonly unknown[], action: string): void {
  * A list of JSON-like data in shared memory, the same list in every thread: ActivePool's
  * list of names. It has the `Array` methods that make sense for a shared list (`push`,
  * `pop`, `shift`, `unshift`, `splice`, `at`, `indexOf`, `includes`, `length`, iteration)
- * and Python's `remove(item)` and `insert(index, item)`; it prints as Python prints a
- * list (`['0', '1']`).
+ * and Python's `remove(item)`, `insert(index, item)` and `index(item, start, end)`; it
+ * prints as Python prints a list (`['0', '1']`). Where Python's list raises (`pop()` of
+ * an empty list, `remove` or `index` of a missing item, an index out of range) it throws
+ * a `RangeError` (this library's IndexError and ValueError).
  *
  * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
  * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
@@ -181,32 +200,39 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
 
   /**
    * Removes and returns the last item, or, given `index`, the item at `index` (negative
-   * counts from the end), as Python's `list.pop(i)`: `pop(0)` takes the first item.
-   * Without an index it is `Array.prototype.pop` (an empty list gives `undefined`); with
-   * one it is Python's rule (CPython's `list.pop` raises IndexError, here a RangeError,
-   * for an index out of range, an empty list included).
+   * counts from the end), as Python's `list.pop(i)`: `pop(0)` takes the first item. As
+   * CPython's `list.pop` raises IndexError (here a RangeError, Python's ValueError and
+   * IndexError alike) for an empty list ("pop from empty list"), with or without an
+   * index, and for an index out of range: it never returns `undefined` (JavaScript's
+   * `Array.prototype.pop` would). Check `length` first, or use {@linkcode shift}'s
+   * `undefined`, where an empty list is expected.
    *
    * @param index The index of the item to remove (default: the last).
-   * @returns The item, or `undefined` if no `index` is given and the list is empty.
+   * @returns The item.
    * @throws {TypeError} If `index` is not an integer.
-   * @throws {RangeError} If `index` is given and there is no item at it.
+   * @throws {RangeError} If the list is empty, or there is no item at `index`.
    */
-  pop(index?: number): T | undefined {
+  pop(index?: number): T {
     const action = "Cannot pop from SharedList";
-    if (index === undefined) return this.#modify(action, (list) => list.pop());
-    if (!Number.isInteger(index)) {
+    if (index !== undefined && !Number.isInteger(index)) {
       throw new TypeError(
         `${action}: index must be an integer, received ${describe(index)}`,
       );
     }
     return this.#modify(action, (list) => {
-      if (list.length === 0) throw new RangeError(`${action}: the list is empty`);
-      return list.splice(normalIndex(index, list.length, action), 1)[0];
+      if (list.length === 0) {
+        throw new RangeError(`${action}: pop from empty list (the list is empty)`);
+      }
+      return list.splice(
+        index === undefined ? list.length - 1 : normalIndex(index, list.length, action),
+        1,
+      )[0];
     });
   }
 
   /**
-   * Removes the first item.
+   * Removes the first item, as `Array.prototype.shift` (Python's `pop(0)`, which throws
+   * on an empty list, is {@linkcode pop}).
    *
    * @returns The item, or `undefined` if the list is empty.
    */
@@ -252,7 +278,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
    * Removes the first item equal to `item` (same JSON text), as Python's `list.remove`.
    *
    * @param item The item to remove.
-   * @throws {RangeError} If no item equals `item`.
+   * @throws {RangeError} If no item equals `item` (CPython's ValueError).
    */
   remove(item: T): void {
     this.#modify("Cannot remove from SharedList", (list) => {
@@ -312,6 +338,30 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
       if (sameJSON(items[i], item)) return i;
     }
     return -1;
+  }
+
+  /**
+   * The index of the first item equal to `item` (same JSON text) between `start` and
+   * `end`, as Python's `list.index(x, start, end)`: it throws where {@linkcode indexOf}
+   * gives -1. `start` and `end` are read as a slice's bounds (negative counts from the
+   * end; past either end is the end).
+   *
+   * @param item The item to find.
+   * @param start Where the search starts (default 0).
+   * @param end Where it stops, not included (default: the length).
+   * @returns The index.
+   * @throws {RangeError} If no item equals `item` there (CPython's ValueError).
+   * @throws {TypeError} If `start` or `end` is not an integer.
+   */
+  index(item: T, start?: number, end?: number): number {
+    const action = "Cannot find in SharedList";
+    const items = this.#items();
+    const from = sliceBound(start, 0, items.length, "start", action);
+    const to = sliceBound(end, items.length, items.length, "end", action);
+    for (let i = from; i < to; i++) {
+      if (sameJSON(items[i], item)) return i;
+    }
+    throw new RangeError(`${action}: ${describe(item)} is not in list`);
   }
 
   /**

@@ -8,7 +8,25 @@
 import { describe, TIMEOUT_MAX } from "./_futex.ts";
 import { Event } from "./event.ts";
 import { Thread } from "./thread.ts";
-import { kNameWithoutTarget } from "./_thread_state.ts";
+import { kNameWithoutTarget, stateOf } from "./_thread_state.ts";
+
+// deno-lint-ignore no-explicit-any
+type Fn = (...args: any[]) => unknown;
+
+/** A Timer's call, as CPython's Timer keeps it: its `function`, `args` and `kwargs`. */
+interface Call {
+  function: Fn;
+  args: readonly unknown[];
+  kwargs: Record<string, unknown> | undefined;
+}
+
+/**
+ * The call of each Timer made in this thread, kept after `start()`: CPython's Timer keeps
+ * `function`, `args` and `kwargs` for its life, while a Thread's state lets go of its
+ * target at `start()` (see `Thread.run`). In the Timer's own thread, the call is the
+ * Thread state's (target, args, kwargs), which `start()` sent.
+ */
+const calls = new WeakMap<Timer, Call>();
 
 /**
  * A thread that calls `fn(...args)` (and `kwargs` as a last argument, when given) after
@@ -17,6 +35,31 @@ import { kNameWithoutTarget } from "./_thread_state.ts";
  * Thread's target: it must be an exported function of the module that creates the
  * Timer. Its default name is `Thread-N`, without the function's name, as in CPython
  * (whose `Timer` calls `Thread.__init__` without a target).
+ *
+ * As CPython's, a Timer has the attributes `interval`, `finished` (the `Event` that
+ * `cancel()` sets), `function`, `args` and `kwargs`, in the thread that made it and in
+ * its own thread (`run()`), so that the common subclass that repeats works as written in
+ * Python:
+ *
+ * ```ts ignore
+ * export class RepeatTimer extends Timer {
+ *   override run() {
+ *     while (!this.finished.wait(this.interval)) this.function(...this.args);
+ *   }
+ * }
+ * ```
+ *
+ * (`kwargs` is `undefined` unless given; the Timer's own call is
+ * `function(...args, kwargs)` when it is given, `function(...args)` otherwise.)
+ *
+ * `args` and `kwargs` are type-checked against `fn`'s parameters: `new Timer(100, work,
+ * ["x"])` for `work(lock: Lock, n: number)` fails `deno check`. `args` are all of them,
+ * or all but the last when that last one is an object that `kwargs` gives. Not checked:
+ * an array of any length (`args: unknown[]`), a subclass (its parameters are `any[]`),
+ * and a Timer whose type comes from an annotation (`const t: Timer = new Timer(...)`).
+ *
+ * @typeParam P The function's parameters, inferred from `fn`.
+ * @typeParam A The type of `args`, inferred: checked when it is a tuple.
  *
  * @example A timer that is cancelled before it fires
  * ```ts ignore
@@ -33,13 +76,63 @@ import { kNameWithoutTarget } from "./_thread_state.ts";
  * }
  * ```
  */
-export class Timer extends Thread {
+export class Timer<
+  // deno-lint-ignore no-explicit-any
+  P extends readonly unknown[] = any[],
+  // deno-lint-ignore no-explicit-any
+  A extends readonly unknown[] | [] = any[],
+> extends Thread {
   /** @internal CPython's Timer is named `Thread-N`, without ` (target)`. */
   static readonly [kNameWithoutTarget] = true;
   /** The delay before the call, in milliseconds. */
   interval: number;
   /** Set by `cancel()`, or once the function has run. */
   finished: Event;
+
+  /**
+   * The function the Timer calls, as CPython's `Timer.function`: in the thread that made
+   * it, and in its own thread.
+   *
+   * @throws {TypeError} When set to a value that is not a function.
+   */
+  // deno-lint-ignore no-explicit-any
+  get function(): (...args: any[]) => unknown {
+    return calls.get(this)?.function ?? stateOf(this).target!;
+  }
+  // deno-lint-ignore no-explicit-any
+  set function(fn: (...args: any[]) => unknown) {
+    if (typeof fn !== "function") {
+      throw new TypeError(
+        `Cannot set Timer.function: expected a function, received ${describe(fn)}`,
+      );
+    }
+    changeCall(this, { function: fn });
+  }
+
+  /** The function's positional arguments, as CPython's `Timer.args`. */
+  get args(): readonly unknown[] {
+    return calls.get(this)?.args ?? stateOf(this).args;
+  }
+  set args(args: readonly unknown[]) {
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot set Timer.args: expected an array, received ${describe(args)}`,
+      );
+    }
+    changeCall(this, { args });
+  }
+
+  /**
+   * Python's keyword arguments, passed as one more, last argument when given (CPython's
+   * `Timer.kwargs`, whose default is `{}`); `undefined` when not given.
+   */
+  get kwargs(): Record<string, unknown> | undefined {
+    const call = calls.get(this);
+    return call !== undefined ? call.kwargs : stateOf(this).kwargs;
+  }
+  set kwargs(kwargs: Record<string, unknown> | undefined) {
+    changeCall(this, { kwargs });
+  }
 
   /**
    * Creates a timer; `start()` starts its countdown.
@@ -54,10 +147,17 @@ export class Timer extends Thread {
    */
   constructor(
     interval: number,
-    // deno-lint-ignore no-explicit-any
-    fn: (...args: any[]) => unknown,
-    args: readonly unknown[] = [],
-    kwargs?: Record<string, unknown>,
+    fn: (...args: P) => unknown,
+    args?: number extends A["length"] ? A
+      : (
+        | Readonly<P>
+        | (P extends readonly [...infer Head, infer Last]
+          ? (Last extends object ? Readonly<Head> : never)
+          : never)
+      ),
+    kwargs?: P extends readonly [...unknown[], infer Last]
+      ? (Last extends object ? Last : never)
+      : Record<string, unknown>,
   ) {
     if (typeof interval !== "number") {
       throw new TypeError(
@@ -78,9 +178,15 @@ export class Timer extends Thread {
         `Cannot create Timer: fn must be a function, received ${describe(fn)}`,
       );
     }
-    super({ target: fn, args, kwargs });
+    const call: Call = {
+      function: fn as Fn,
+      args: (args ?? []) as readonly unknown[],
+      kwargs: kwargs as Record<string, unknown> | undefined,
+    };
+    super({ target: call.function, args: call.args, kwargs: call.kwargs });
     this.interval = interval;
     this.finished = new Event();
+    calls.set(this, call);
   }
 
   /** Stops the timer if it has not fired yet; does nothing otherwise. */
@@ -99,5 +205,22 @@ export class Timer extends Thread {
       }
     }
     return undefined;
+  }
+}
+
+/**
+ * Changes a Timer's call: the kept one in the thread that made the Timer, and the Thread
+ * state's where it runs (the Timer's own thread, or before `start()`, which sends it). A
+ * function, not a `#private` method: the Timer object of its own thread is made without
+ * its constructor (`_thread_start.ts`), so it has no private members.
+ */
+function changeCall(timer: Timer, change: Partial<Call>): void {
+  const call = calls.get(timer);
+  if (call !== undefined) Object.assign(call, change);
+  const state = stateOf(timer);
+  if (call === undefined || !state.started) {
+    if (change.function !== undefined) state.target = change.function;
+    if (change.args !== undefined) state.args = change.args;
+    if ("kwargs" in change) state.kwargs = change.kwargs;
   }
 }

@@ -342,7 +342,7 @@ Deno.test("SharedList has the list methods and prints as Python prints a list", 
   assert.throws(() => list.set(3, 1), RangeError);
 });
 
-Deno.test("SharedList's index arguments follow Python's list: pop(i), indexOf(x, start)", () => {
+Deno.test("SharedList's index arguments follow Python's list: pop(i), index(x, start, end)", () => {
   // CPython: [10, 20, 30].pop(0) == 10; pop(-2) is the 2nd from the end; an index out of
   // range, or any index on an empty list, raises IndexError (here RangeError).
   const list = new SharedList<number>([10, 20, 30, 40]);
@@ -357,7 +357,15 @@ Deno.test("SharedList's index arguments follow Python's list: pop(i), indexOf(x,
   assert.equal(list.pop(), 40);
   assert.equal(list.pop(0), 20);
   assert.throws(() => list.pop(0), /the list is empty/);
-  assert.equal(list.pop(), undefined); // without an index: Array's pop
+  // Without an index too, as CPython's [].pop(): IndexError, "pop from empty list".
+  assert.throws(() => list.pop(), /Cannot pop from SharedList: pop from empty list/);
+  assert.throws(() => list.pop(-1), RangeError);
+  assert.throws(() => list.pop(0.5), TypeError); // the index is checked first
+  assert.equal(list.shift(), undefined); // shift() is Array's: undefined when empty
+  // pop() returns T, so that a port of `x: int = lst.pop()` type-checks.
+  list.push(7);
+  const popped: number = list.pop();
+  assert.equal(popped, 7);
   // A search's start, as Array's indexOf(x, fromIndex) and Python's list.index(x, start).
   list.push(1, 2, 1, 2);
   assert.equal(list.indexOf(1, 1), 2);
@@ -366,6 +374,16 @@ Deno.test("SharedList's index arguments follow Python's list: pop(i), indexOf(x,
   assert.equal(list.includes(1, 3), false);
   assert.equal(list.includes(1, -10), true);
   assert.throws(() => list.indexOf(1, 0.5), TypeError);
+  // Python's list.index(x, start, end): throws where indexOf gives -1 (ValueError).
+  assert.equal(list.index(1), 0);
+  assert.equal(list.index(1, 1), 2);
+  assert.equal(list.index(2, -1), 3);
+  assert.equal(list.index(2, -10, 100), 1);
+  assert.throws(() => list.index(3), /Cannot find in SharedList: 3 is not in list/);
+  assert.throws(() => list.index(1, 0, 0), RangeError);
+  assert.throws(() => list.index(1, 3), RangeError);
+  assert.throws(() => list.index(1, 0.5), TypeError);
+  assert.throws(() => list.index(1, 0, 1.5), TypeError);
 });
 
 Deno.test("SharedList refuses data that is not JSON and data that does not fit", () => {

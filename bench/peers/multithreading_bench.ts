@@ -13,18 +13,15 @@
  * (GEN 0, DONE 16, READY 32, STOP 48). The package works on Deno as it is, with no
  * permission (its worker module is loaded from the npm cache).
  *
- *     deno bench bench/peers/multithreading_bench.ts
+ *     deno bench --config bench/peers/deno.json bench/peers/multithreading_bench.ts
+ *
+ * `bench/peers/` has its own `deno.json` and `deno.lock` (the project's config excludes
+ * it): the package is pinned there, not in the project's lockfile, whose npm packages
+ * every `deno run` of an example installs.
  *
  * @module
  */
-import {
-  initRuntime,
-  move,
-  Mutex,
-  Semaphore,
-  shutdown,
-  spawn,
-} from "npm:multithreading@0.3.52";
+import { initRuntime, move, Mutex, Semaphore, shutdown, spawn } from "multithreading";
 import { Crew } from "../_crew.ts";
 import {
   benchName,

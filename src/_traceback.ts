@@ -1,0 +1,145 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * How a thrown value prints, as CPython's `traceback.print_exception` prints an
+ * exception: one rule for the excepthook (`excepthook.ts`: an uncaught error of a
+ * thread, and an error of the excepthook itself) and for the logging adapter (the error
+ * of `exception()` and of a trailing `Error` argument, Python's `exc_info`; a logging
+ * error's report).
+ *
+ * | part | CPython | here |
+ * | --- | --- | --- |
+ * | the header | `MyErr: bad value 1`: the class's name (`type(e).__name__`), then `str(e)`; the name alone without a message | the same: {@linkcode errorName}, which is the class's name where `name` is only inherited from a base class (`class MyErr extends Error {}`, whose `name` is `Error.prototype`'s `"Error"`), else `error.name` (`this.name = "X"`, a `DOMException`'s `"AbortError"`) |
+ * | the frames | the thread's frames, down to the user's code | V8's stack without the frames below the user's that the library and the runtime add (`Thread.run`, the Worker's job loop, `AsyncLocalStorage.run`): `userStack` of `_reference.ts` |
+ * | the chain | `__cause__` first, then "The above exception was the direct cause of the following exception:" | `Error.cause`, the same way ({@linkcode tracebackText}) |
+ *
+ * `error.stack` and `error.name` are never changed: only the printed text is.
+ *
+ * @module
+ */
+import { userStack } from "./_reference.ts";
+
+/** CPython's line between an exception and its `__cause__` (traceback.py). */
+const CAUSE_LINE =
+  "\n\nThe above exception was the direct cause of the following exception:\n\n";
+
+/** How many causes the report follows at most (a chain, not a loop). */
+const MAX_CAUSES = 100;
+
+/**
+ * The name an error prints under, as CPython prints `type(e).__name__`: the name of its
+ * class where its `name` is only a base class's (`class MyErr extends Error {}` has the
+ * `name` `"Error"` of `Error.prototype`, `class E2 extends ThreadError {}` the
+ * `"ThreadError"` that ThreadError's constructor sets), else its `name` (set by the
+ * class itself: `this.name = "MyErr"`, a field, its prototype's `name`, a
+ * `DOMException`'s `"AbortError"`).
+ *
+ * @param error The error.
+ * @returns The name.
+ */
+export function errorName(error: Error): string {
+  let name: unknown;
+  let ctor: unknown;
+  let owner: object | null = error;
+  try {
+    name = error.name;
+    ctor = error.constructor;
+    while (owner !== null && !Object.hasOwn(owner, "name")) {
+      owner = Object.getPrototypeOf(owner);
+    }
+  } catch {
+    // A getter or a proxy that throws: print what is known.
+  }
+  const ctorName = typeof ctor === "function" && typeof ctor.name === "string"
+    ? ctor.name
+    : "";
+  if (typeof name !== "string") return ctorName || "Error";
+  if (ctorName === "" || ctorName === name) return name;
+  if (owner !== error) {
+    // On a prototype: the class's own (`E.prototype.name = "X"`, a DOMException's
+    // getter), or a base class's (`Error.prototype`'s "Error").
+    return owner === (ctor as { prototype?: unknown }).prototype ? name : ctorName;
+  }
+  // Set on the object: by a base class's constructor if it is that class's name (as
+  // ThreadError's constructor sets "ThreadError"), else by this class.
+  for (
+    let base: unknown = Object.getPrototypeOf(ctor);
+    typeof base === "function" && base !== Function.prototype;
+    base = Object.getPrototypeOf(base)
+  ) {
+    if (base.name === name) return ctorName;
+  }
+  return name;
+}
+
+/** The error's message, or `""` if reading it throws. */
+function messageOf(error: Error): string {
+  try {
+    return String(error.message ?? "");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * One error as a traceback prints it: its stack, headed by {@linkcode errorName}, without
+ * the library's and the runtime's frames below the user's; without a stack, CPython's
+ * last line (`MyErr: bad value 1`, or `MyErr` without a message).
+ */
+function oneErrorText(error: Error): string {
+  const name = errorName(error);
+  let stack: unknown;
+  try {
+    stack = error.stack;
+  } catch {
+    stack = undefined;
+  }
+  const message = messageOf(error);
+  if (typeof stack !== "string" || stack === "") {
+    return message === "" ? name : `${name}: ${message}`;
+  }
+  // V8's header is `${error.name}: ${message}` (`${error.name}` without a message).
+  let own: unknown;
+  try {
+    own = error.name;
+  } catch {
+    own = undefined;
+  }
+  if (
+    typeof own === "string" && own !== name && stack.startsWith(own) &&
+    (stack.length === own.length || stack[own.length] === ":" ||
+      stack[own.length] === "\n")
+  ) {
+    stack = name + stack.slice(own.length);
+  }
+  return userStack(stack as string);
+}
+
+/**
+ * A thrown value as CPython's `traceback.print_exception` prints it (without its
+ * `Traceback (most recent call last):` line, which V8's stacks have no place for): an
+ * `Error` with its stack (see the module doc), its `cause` chain as CPython prints
+ * `__cause__` (the deepest cause first, each followed by "The above exception was the
+ * direct cause of the following exception:", the value last; a cause seen before, a loop,
+ * ends the chain); any other value by `other`.
+ *
+ * @param value The thrown value.
+ * @param other How a value that is not an `Error` prints.
+ * @returns The text, without a last `"\n"`.
+ */
+export function tracebackText(value: unknown, other: (value: unknown) => string): string {
+  const chain = [value];
+  for (let v = value; chain.length <= MAX_CAUSES;) {
+    if (!(v instanceof Error)) break;
+    let cause: unknown;
+    try {
+      cause = v.cause;
+    } catch {
+      break;
+    }
+    if (cause === undefined || chain.includes(cause)) break;
+    v = cause;
+    chain.push(v);
+  }
+  return chain.reverse().map((v) => v instanceof Error ? oneErrorText(v) : other(v))
+    .join(CAUSE_LINE);
+}
