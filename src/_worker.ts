@@ -93,6 +93,7 @@ import { ThreadError } from "./errors.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
+import { refuseThreadSignals } from "./_signals.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
@@ -407,6 +408,8 @@ function unexplainedExit(): string {
 
 if (bootData !== undefined) {
   onStrayError(catchStray);
+  // A thread's signal listener would disable the signal for the process and never run.
+  refuseThreadSignals(() => currentThread().name);
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;

@@ -422,8 +422,10 @@ export class Thread {
   /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
   #ended(): void {
     const state = stateOf(this);
-    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`.
-    settleEnd(i32, slotBase(state.slot), state.ident!);
+    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`. The main
+    // thread (slot 0) has no Worker and keeps its slot: its end is final at once (a
+    // settle would wait its full second for a slot that is never freed).
+    if (state.slot !== 0) settleEnd(i32, slotBase(state.slot), state.ident!);
     refresh(state);
     if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }

@@ -1,0 +1,82 @@
+// Copyright the threading for Deno authors. MIT license.
+// What a thread may do to its process and to the next thread of its Worker, in real
+// subprocesses and real Workers: signals, globals, the main thread's end, exit codes.
+import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+
+Deno.test("a thread cannot listen to signals: ThreadError at once, and the signal keeps its default action for the program", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("thread_signals.ts", fixtures).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  let buffer = "";
+  let sentAt = 0;
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      if (line === "main sleeps") {
+        // SIGTERM, not SIGINT: a background job of a shell inherits SIGINT ignored.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        sentAt = performance.now();
+        child.kill("SIGTERM");
+      }
+    }
+  }
+  const status = await child.status;
+  const ms = performance.now() - sentAt;
+  clearTimeout(killer);
+  const text = `${lines.join("\n")}\n${await stderr}`;
+  // Before: every call was accepted, the listeners never ran, and the SIGTERM was
+  // swallowed: "main end: the signal was ignored" after 20 s, code 0.
+  assert.equal(status.signal, "SIGTERM", text);
+  assert.ok(!lines.includes("main end: the signal was ignored"), text);
+  assert.ok(!lines.includes("a thread's listener ran"), text);
+  assert.ok(ms < 10_000, `${ms} ms`);
+  for (
+    const call of [
+      "Deno.addSignalListener SIGINT",
+      "Deno.addSignalListener SIGTERM",
+      "process.on SIGINT",
+      "process.once SIGTERM",
+      "process.addListener SIGTERM",
+      "process.prependListener SIGTERM",
+    ]
+  ) {
+    const line = lines.find((l) => l.startsWith(`${call}:`));
+    assert.match(
+      line ?? "",
+      /: ThreadError: Cannot listen to SIG(INT|TERM) in thread "listener" \(.*\): signals are delivered to the main thread only, as in Python \("signal only works in main thread of the main interpreter"\)\. Add the listener in the main thread/,
+      text,
+    );
+  }
+  assert.ok(lines.includes("Deno.removeSignalListener: accepted"), text);
+  assert.ok(lines.includes("process.on exit: accepted"), text);
+});
+
+Deno.test("mainThread().join() in a thread returns at once when the main thread's code ends (not a second later)", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("join_main_fast.ts", fixtures).pathname],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(code, 0, stderr);
+  const ms = Number(/join returned (-?\d+) ms after main's end/.exec(stdout)?.[1]);
+  // Before: 1,050–1,150 ms (the join waited a full second for the main thread's slot,
+  // which is never freed). CPython: 1 ms. Generous for a loaded machine.
+  assert.ok(ms < 600, stdout);
+});
