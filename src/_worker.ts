@@ -94,6 +94,7 @@ import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { refuseThreadSignals } from "./_signals.ts";
+import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "../mod.ts";
@@ -185,6 +186,12 @@ function becomeIdle(): void {
   Atomics.store(control, C_STATE, W_IDLE);
 }
 
+/**
+ * Whether a load since the last thread's `run()` may have evaluated modules (their
+ * changes to the global state are module state: `_thread_globals.ts`).
+ */
+let evaluated = true;
+
 /** The job whose thread runs now, if any. */
 let running: StartJob | undefined;
 /** The job whose thread is loading its code (before its `run()`), if any. */
@@ -202,9 +209,16 @@ async function runJob(job: StartJob): Promise<void> {
     let target: ((...args: unknown[]) => unknown) | undefined;
     let ctor: typeof Thread | undefined;
     if (code.kind === "target" && code.name !== "") {
-      target = (loadedExport(code.modules, code.name, code.source) ??
-        await loadExport(code.modules, code.name, code.source, "function")) as never;
+      target = loadedExport(code.modules, code.name, code.source) as never;
+      if (target === undefined || job.modules.length > 0) evaluated = true;
+      target ??= await loadExport(
+        code.modules,
+        code.name,
+        code.source,
+        "function",
+      ) as never;
     } else if (code.kind === "both") {
+      evaluated = true;
       target = await loadExport(
         code.targetModules,
         code.targetName,
@@ -213,6 +227,7 @@ async function runJob(job: StartJob): Promise<void> {
       ) as never;
     }
     if (code.kind !== "target") {
+      evaluated = true;
       ctor = await loadExport(
         code.modules,
         code.name,
@@ -259,6 +274,9 @@ async function runJob(job: StartJob): Promise<void> {
     return;
   }
   running = job;
+  // The global state as the thread's modules left it: what run() changes is undone.
+  beginThreadGlobals(evaluated);
+  evaluated = false;
   try {
     await runAsThread(thread, () => {
       const result = thread.run();
@@ -330,6 +348,7 @@ async function loop(): Promise<void> {
     forgetLocals();
     await endTask();
     ended = undefined;
+    endThreadGlobals(); // nothing of its global state reaches the next thread
   }
   loopDone = true;
   port.close();

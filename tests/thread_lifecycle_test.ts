@@ -80,3 +80,33 @@ Deno.test("mainThread().join() in a thread returns at once when the main thread'
   // which is never freed). CPython: 1 ms. Generous for a loaded machine.
   assert.ok(ms < 600, stdout);
 });
+
+Deno.test("a reused Worker gives the next thread the global state as the thread's modules left it: globals, console, listeners undone; module state kept", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("reuse_globals.ts", fixtures).pathname],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(code, 0, stderr);
+  const line = stdout.split("\n").find((l) => l.includes("{"))!;
+  // Before: [patched by first] {"leftover":"from first","setAtImport":"changed by
+  // first","extra":"extra","setTimeout":true,"fetch":"","structuredClone":"undefined",
+  // "processListeners":1,...}, and first's listeners caught second's rejection.
+  assert.ok(line.startsWith("{"), stdout);
+  const seen = JSON.parse(line);
+  // Both threads ran on one Worker (the module's `let` counted both: module state).
+  assert.equal(seen.calls, 2, "the two threads did not share a Worker");
+  delete seen.native;
+  assert.deepEqual(seen, {
+    leftover: null,
+    setAtImport: "set at import",
+    extra: null,
+    setTimeout: false,
+    fetch: "fetch",
+    structuredClone: "function",
+    onunhandledrejection: null,
+    processListeners: 0,
+    calls: 2,
+  });
+  assert.doesNotMatch(stdout, /first's .* (caught|ran)/);
+  assert.match(stderr, /Exception in thread second:\nError: second's rejection/);
+});
