@@ -20,25 +20,27 @@
  * | what the thread did | undone how |
  * | --- | --- |
  * | added an enumerable property to `globalThis` (`globalThis.x = …`) | deleted |
- * | replaced or deleted a data property of `globalThis` (`fetch`, `console`, `Deno`…) | its old descriptor put back |
- * | assigned a lazy built-in of `globalThis` (`setTimeout`, `Request`…: accessors) | its old descriptor put back (their setters are wrapped to note it) |
+ * | replaced or deleted an enumerable data property of `globalThis` (`fetch`, `queueMicrotask`…) | its old descriptor put back |
+ * | assigned a lazy built-in of `globalThis` (`setTimeout`, `Request`…: accessors) | its old descriptor put back (their setters are wrapped, once per Worker, to note it) |
  * | set `onerror`, `onunhandledrejection`, `onmessage` (event handler attributes) | the old handler set back |
- * | added, replaced or deleted a property of `console` (`console.log = …`) | its old descriptor put back, or deleted |
+ * | replaced or deleted a property of `console` (`console.log = …`) | every property of `console` put back |
  * | `addEventListener(type, fn)` on `globalThis` (`unhandledrejection`, `error`, `unload`…) | removed |
  * | `process.on(event, fn)` (`unhandledRejection`, `exit`…) | removed; a listener it removed is added back |
  *
  * Not undone (documented in the README): a module's own state; a property added to
- * `globalThis` with `Object.defineProperty` as non-enumerable; a property keyed by a
- * registered symbol (`Symbol.for(…)`: the way libraries keep one state per isolate,
- * LogTape's root logger among them); changed prototypes of built-ins
- * (`Array.prototype.x = …`); and global changes made by a module that a thread imports
- * with `await import()` during its `run()` (they are undone, but the module is not
- * evaluated again: import it statically).
+ * `globalThis` with `Object.defineProperty` as non-enumerable, or a non-enumerable
+ * built-in (`Array`, `Math`, `Deno`) replaced or deleted; a property added to `console`;
+ * a property keyed by a registered symbol (`Symbol.for(…)`: the way libraries keep one
+ * state per isolate, LogTape's root logger among them); changes inside built-in
+ * objects other than `console` (`Array.prototype.x = …`, `Math.random = …`); and global
+ * changes made by a module that a thread imports with `await import()` during its
+ * `run()` (they are undone, but the module is not evaluated again: import it
+ * statically).
  *
- * Cost: the comparison reads each own data property of `globalThis` and `console` once
- * and lists `globalThis`'s enumerable keys: about 6 µs per thread on the test machine
- * (a full descriptor snapshot of `globalThis` costs 80–200 µs, so it is taken once per
- * Worker, and again only after a load that changed something).
+ * Cost, per thread, on the test machine under load (7–9): 16 µs (listing
+ * `globalThis`'s enumerable keys is most of it: the global object's keyed reads and
+ * listings are runtime calls; a full descriptor snapshot costs 80–200 µs, so it is
+ * taken once per Worker, and again only after a load that changed something).
  *
  * @module
  */
@@ -51,15 +53,16 @@ const g = globalThis as unknown as Record<Key, unknown>;
 
 /** The baseline: descriptors of `globalThis`'s own properties. */
 let descs = new Map<Key, PropertyDescriptor>();
-/** The baseline's own data properties of `globalThis`, and their values. */
-let dataKeys: Key[] = [];
-let dataValues: unknown[] = [];
 /** The baseline's enumerable keys of `globalThis`, in order. */
 let enumKeys: string[] = [];
+/** The baseline's enumerable data properties of `globalThis`, and their values. */
+let enumDataKeys: string[] = [];
+let enumDataValues: unknown[] = [];
 /** The baseline's values of the event handler attributes (`onerror`...). */
 const handlerValues = new Map<Key, unknown>();
-/** The baseline of `console`: its own keys and descriptors. */
+/** The baseline of `console`: its own data properties and their values; descriptors. */
 let consoleKeys: Key[] = [];
+let consoleValues: unknown[] = [];
 let consoleDescs = new Map<Key, PropertyDescriptor>();
 /** The baseline of `process`'s listeners, by event. */
 let processListeners = new Map<Key, Listener[]>();
@@ -133,44 +136,48 @@ function wrapListeners(): void {
 /** Takes the whole baseline (once per Worker, and after a load that changed it). */
 function snapshot(): void {
   descs = new Map();
-  dataKeys = [];
-  dataValues = [];
   handlerValues.clear();
   for (const key of Reflect.ownKeys(g)) {
     const desc = Object.getOwnPropertyDescriptor(g, key)!;
     descs.set(key, desc);
-    if ("value" in desc) {
-      dataKeys.push(key);
-      dataValues.push(desc.value);
-    } else if (isHandler(key) && desc.get !== undefined) {
-      handlerValues.set(key, g[key]);
-    }
+    if (isHandler(key) && desc.get !== undefined) handlerValues.set(key, g[key]);
   }
   enumKeys = Object.keys(g);
-  consoleKeys = Reflect.ownKeys(console);
+  enumDataKeys = enumKeys.filter((key) => "value" in descs.get(key)!);
+  enumDataValues = enumDataKeys.map((key) => descs.get(key)!.value);
   consoleDescs = new Map(
-    consoleKeys.map((k) => [k, Object.getOwnPropertyDescriptor(console, k)!]),
+    Reflect.ownKeys(console).map((
+      k,
+    ) => [k, Object.getOwnPropertyDescriptor(console, k)!]),
   );
+  consoleKeys = [...consoleDescs.keys()].filter((k) => "value" in consoleDescs.get(k)!);
+  consoleValues = consoleKeys.map((k) => consoleDescs.get(k)!.value);
   processListeners = new Map(
     process.eventNames().map((e) => [e, [...process.rawListeners(e)] as Listener[]]),
   );
   dirty.clear();
 }
 
-/** The keys of `globalThis` that differ from the baseline (cheap: see the module doc). */
+/**
+ * The keys of `globalThis` that differ from the baseline: its enumerable keys, the
+ * values of its enumerable data properties, the accessors assigned (their setters note
+ * it), the event handler attributes. Non-enumerable data properties (the built-in
+ * classes and namespaces) are not compared: a keyed read of each of the ~110 on the
+ * global object costs 10–25 µs, a runtime call each.
+ */
 function changedGlobals(): Set<Key> {
   const changed = new Set<Key>(dirty);
-  const now = Object.keys(g);
-  let same = now.length === enumKeys.length;
-  for (let i = 0; same && i < now.length; i++) same = now[i] === enumKeys[i];
+  const keys = Object.keys(g);
+  let same = keys.length === enumKeys.length;
+  for (let i = 0; same && i < keys.length; i++) same = keys[i] === enumKeys[i];
   if (!same) {
     const before = new Set(enumKeys);
-    for (const key of now) if (!before.has(key)) changed.add(key);
-    const after = new Set(now);
+    for (const key of keys) if (!before.has(key)) changed.add(key);
+    const after = new Set(keys);
     for (const key of enumKeys) if (!after.has(key)) changed.add(key);
   }
-  for (let i = 0; i < dataKeys.length; i++) {
-    if (!Object.is(g[dataKeys[i]], dataValues[i])) changed.add(dataKeys[i]);
+  for (let i = 0; i < enumDataKeys.length; i++) {
+    if (!Object.is(g[enumDataKeys[i]], enumDataValues[i])) changed.add(enumDataKeys[i]);
   }
   for (const [key, value] of handlerValues) {
     if (!Object.is(g[key], value)) changed.add(key);
@@ -178,15 +185,14 @@ function changedGlobals(): Set<Key> {
   return changed;
 }
 
-/** Whether `console` differs from the baseline. */
+/**
+ * Whether a property of `console` differs from the baseline (replaced or deleted; one
+ * added is not looked for: listing `console`'s keys costs more than reading them).
+ */
 function consoleChanged(): boolean {
-  const now = Reflect.ownKeys(console);
-  if (now.length !== consoleKeys.length) return true;
   const c = console as unknown as Record<Key, unknown>;
-  for (let i = 0; i < now.length; i++) {
-    if (now[i] !== consoleKeys[i]) return true;
-    const desc = consoleDescs.get(now[i])!;
-    if ("value" in desc && c[now[i]] !== desc.value) return true;
+  for (let i = 0; i < consoleKeys.length; i++) {
+    if (!Object.is(c[consoleKeys[i]], consoleValues[i])) return true;
   }
   return false;
 }

@@ -89,7 +89,7 @@ Deno.test("a reused Worker gives the next thread the global state as the thread'
   assert.equal(code, 0, stderr);
   const line = stdout.split("\n").find((l) => l.includes("{"))!;
   // Before: [patched by first] {"leftover":"from first","setAtImport":"changed by
-  // first","extra":"extra","setTimeout":true,"fetch":"","structuredClone":"undefined",
+  // first","setTimeout":true,"fetch":"","queueMicrotask":"undefined",
   // "processListeners":1,...}, and first's listeners caught second's rejection.
   assert.ok(line.startsWith("{"), stdout);
   const seen = JSON.parse(line);
@@ -99,10 +99,10 @@ Deno.test("a reused Worker gives the next thread the global state as the thread'
   assert.deepEqual(seen, {
     leftover: null,
     setAtImport: "set at import",
-    extra: null,
+    error: false,
     setTimeout: false,
     fetch: "fetch",
-    structuredClone: "function",
+    queueMicrotask: "function",
     onunhandledrejection: null,
     processListeners: 0,
     calls: 2,
