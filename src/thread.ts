@@ -71,6 +71,11 @@ import {
   writeName,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
+import {
+  MAIN_SERVE_WARN_MS,
+  startTimeoutMessage,
+  warnMainNotServing,
+} from "./_start_wait.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
@@ -321,23 +326,29 @@ export class Thread {
         spinUntil(mailbox, C_MAIL, 0, TAKE_SPIN_MS) &&
           spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
       );
+    // A thread's start waits for the main thread to serve it: say so when that is late.
+    let warnAt = runtime.isMain ? Infinity : performance.now() + MAIN_SERVE_WARN_MS;
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
+      if (performance.now() >= warnAt) {
+        warnAt = Infinity;
+        if (Atomics.load(i32, H_REQUESTS) > 0) warnMainNotServing(state.name);
+      }
       if (left === 0) {
         if (
           Atomics.compareExchange(i32, base + S_START, START_PENDING, START_ABANDONED) ===
             START_PENDING
         ) {
+          const unserved = !runtime.isMain && Atomics.load(i32, H_REQUESTS) > 0;
           abandonStart(slot, ident, state.daemon, true);
           throw new ThreadError(
-            `${action}: its Worker did not report within ${
-              here.startDeadlineMs / 1000
-            } s: the main thread may be busy in a loop that never waits (it spawns the Workers that threads ask for between the slices of its waits), or a module the thread imports never finishes loading (a remote module the program does not import statically waits for the main thread's event loop)`,
+            `${action}: ${startTimeoutMessage(here.startDeadlineMs / 1000, unserved)}`,
           );
         }
         break;
       }
-      wait(i32, base + S_START, START_PENDING, left);
+      const slice = Math.max(1, Math.min(left, warnAt - performance.now()));
+      wait(i32, base + S_START, START_PENDING, slice);
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const [name, ...rest] = readSlotText(runtime, slot).split("\n");

@@ -110,3 +110,48 @@ Deno.test("a reused Worker gives the next thread the global state as the thread'
   assert.doesNotMatch(stdout, /first's .* (caught|ran)/);
   assert.match(stderr, /Exception in thread second:\nError: second's rejection/);
 });
+
+Deno.test("a thread's start while the main thread is blocked in synchronous I/O: a warning after 5 s, an error that names the causes, and the start once main returns", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("start_while_main_reads.ts", fixtures).pathname,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new Response(child.stdout).text();
+  let stderr = "";
+  const t0 = performance.now();
+  let warnedAt = 0;
+  for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+    stderr += chunk;
+    if (warnedAt === 0 && stderr.includes("RuntimeWarning")) {
+      warnedAt = performance.now() - t0;
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode("hello\n"));
+      await writer.close();
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  const out = await stdout;
+  // Before: no warning (the test waited for it until killed), and the error blamed "a
+  // loop that never waits" only.
+  assert.ok(warnedAt > 0, `no warning\n${out}\n${stderr}`);
+  assert.equal(status.code, 0, `${out}\n${stderr}`);
+  assert.match(
+    stderr,
+    /RuntimeWarning: starting thread "late" has waited 5 s for the main thread, which has not served the start: the main thread is blocked outside this library: in synchronous I\/O \(Deno\.stdin\.readSync\(\), prompt\(\), a sync FFI call\), in a synchronous subprocess \(new Deno\.Command\(\.\.\.\)\.outputSync\(\)\), or in a loop that never waits/,
+  );
+  assert.match(
+    out,
+    /early start: ThreadError: Cannot start thread "early": its Worker did not report within 2 s: the main thread never served the request to start it: the main thread is blocked outside this library: in synchronous I\/O .* On the main thread use the async forms/,
+  );
+  assert.match(out, /main read 6 bytes\n(.*\n)*child ran\n(.*\n)*parent done/);
+});
