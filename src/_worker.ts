@@ -94,6 +94,7 @@ import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { refuseThreadSignals } from "./_signals.ts";
+import { provideThreadPrompt } from "./_thread_prompt.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -429,6 +430,7 @@ if (bootData !== undefined) {
   onStrayError(catchStray);
   // A thread's signal listener would disable the signal for the process and never run.
   refuseThreadSignals(() => currentThread().name);
+  provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;

@@ -155,3 +155,69 @@ Deno.test("a thread's start while the main thread is blocked in synchronous I/O:
   );
   assert.match(out, /main read 6 bytes\n(.*\n)*child ran\n(.*\n)*parent done/);
 });
+
+/** Whether util-linux's `script` (a pseudo-terminal) is there. */
+const hasScript = (() => {
+  try {
+    return new Deno.Command("script", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({
+  name:
+    "prompt() works in a thread as on Deno's main thread: a line, the default for an empty one, null at the end of input",
+  ignore: !hasScript,
+  fn: async () => {
+    const command = [
+      Deno.execPath(),
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("thread_prompt.ts", fixtures).pathname,
+    ].map((a) => `'${a}'`).join(" ");
+    const child = new Deno.Command("script", {
+      args: ["-qc", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const writer = child.stdin.getWriter();
+    const encoder = new TextEncoder();
+    let text = "";
+    const decoder = new TextDecoder();
+    // Each answer goes once its question is out (a terminal reads a line per read).
+    const answers = [["name? ", "bob\n"], ["color? ", "\n"], ["more? ", "\x04"]];
+    for await (const chunk of child.stdout) {
+      text += decoder.decode(chunk, { stream: true });
+      while (answers.length > 0 && text.includes(answers[0][0])) {
+        await writer.write(encoder.encode(answers.shift()![1]));
+      }
+      if (text.includes("joined")) break;
+    }
+    await writer.close().catch(() => {});
+    await child.status;
+    clearTimeout(killer);
+    // Before: ReferenceError: prompt is not defined.
+    assert.match(text, /thread got: \["bob","blue"\]/, text);
+    assert.match(text, /then: null/, text);
+    assert.match(text, /joined/, text);
+  },
+});
+
+Deno.test("prompt() in a thread returns null when stdin is not a terminal, as Deno's main-thread prompt()", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("thread_prompt.ts", fixtures).pathname],
+    { timeoutMs: 30_000, stdin: "null" },
+  );
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /thread got: \[null,null\]\njoined/);
+});
