@@ -221,3 +221,24 @@ Deno.test("prompt() in a thread returns null when stdin is not a terminal, as De
   assert.equal(code, 0, stderr);
   assert.match(stdout, /thread got: \[null,null\]\njoined/);
 });
+
+Deno.test("Deno.exitCode = n on the main thread waits for non-daemon threads, then exits with n (sys.exit); Deno.exit(n) does not (os._exit)", async () => {
+  const file = new URL("exit_code_waits.ts", fixtures).pathname;
+  const waits = await runDeno(["run", "--no-lock", "--allow-read", file], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(waits.code, 3, waits.stderr);
+  assert.deepEqual(waits.stdout.trim().split("\n"), [
+    "thread start",
+    "main sets Deno.exitCode = 3",
+    "thread end",
+  ]);
+  const exits = await runDeno(["run", "--no-lock", "--allow-read", file, "exit"], {
+    timeoutMs: 30_000,
+  });
+  assert.equal(exits.code, 3, exits.stderr);
+  assert.deepEqual(exits.stdout.trim().split("\n"), [
+    "thread start",
+    "main calls Deno.exit(3)",
+  ]);
+});
