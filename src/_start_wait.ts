@@ -14,13 +14,13 @@
  * | in a loop of its own that never waits (CPU work) | waits until it ends |
  *
  * After {@linkcode MAIN_SERVE_WARN_MS} with the request still not served, the starting
- * thread prints a warning once per isolate on stderr, in the words of Python's
+ * thread prints a warning once per process on stderr (`_warn_once.ts`), in the words of Python's
  * `warnings` (CPython starts threads at any time, so a port meets this), and after the
  * start deadline (60 s) the start fails with {@linkcode startTimeoutMessage}.
  *
  * @module
  */
-import { writeStderr } from "./_output.ts";
+import { WARNED_MAIN_NOT_SERVING, warnOnce } from "./_warn_once.ts";
 
 /** How long a thread's start waits for the main thread before it warns, in ms. */
 export const MAIN_SERVE_WARN_MS = 5000;
@@ -29,20 +29,17 @@ export const MAIN_SERVE_WARN_MS = 5000;
 const CAUSES =
   "the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits (it hands out the Workers that threads ask for only between the slices of this library's waits, or when its event loop turns). On the main thread use the async forms (await Deno.stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work there); replace a busy loop by a wait on an Event";
 
-let warned = false;
-
 /**
- * Warns once per isolate that the start `action` ("Cannot start thread …" without its
+ * Warns once per process that the start `action` ("Cannot start thread …" without its
  * prefix: the thread's name) has waited {@linkcode MAIN_SERVE_WARN_MS} for the main
  * thread.
  */
 export function warnMainNotServing(name: string): void {
-  if (warned) return;
-  warned = true;
-  writeStderr(
+  warnOnce(
+    WARNED_MAIN_NOT_SERVING,
     `RuntimeWarning: starting thread "${name}" has waited ${
       MAIN_SERVE_WARN_MS / 1000
-    } s for the main thread, which has not served the start: ${CAUSES}. The start fails after 60 s.\n`,
+    } s for the main thread, which has not served the start: ${CAUSES}. The start fails after 60 s.`,
   );
 }
 

@@ -95,6 +95,7 @@ import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
+import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -121,10 +122,13 @@ async function loadExport(
     try {
       loadingModule = url;
       noteImporting(url);
+      evaluatingModule(url, currentThread().name);
       ns = await importModule(url);
       loadingModule = undefined;
+      evaluatingModule(undefined);
     } catch (error) {
       loadingModule = undefined;
+      evaluatingModule(undefined);
       throw new StartError(
         "ThreadError",
         `the module ${url} failed to load in the new thread: ${
@@ -242,7 +246,14 @@ async function runJob(job: StartJob): Promise<void> {
         );
       }
     }
-    if (job.modules.length > 0) await importModules(job.modules);
+    if (job.modules.length > 0) {
+      evaluatingModule(job.modules[0], currentThread().name);
+      try {
+        await importModules(job.modules);
+      } finally {
+        evaluatingModule(undefined);
+      }
+    }
     // Code that travels by reference (a Shareable, a Barrier's action, a function) may be
     // exported by a module that the named ones import: make those findable, here and
     // for a blocking get() of the thread (once per module per Worker; `_locate.ts`).

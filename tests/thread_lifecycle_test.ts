@@ -242,3 +242,36 @@ Deno.test("Deno.exitCode = n on the main thread waits for non-daemon threads, th
     "main calls Deno.exit(3)",
   ]);
 });
+
+Deno.test("a primitive made at the top level of a module a thread's Worker evaluates is warned, once per process; legitimate code is not", async () => {
+  const bad = await runDeno(
+    [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("module_primitive.ts", fixtures).pathname,
+    ],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(bad.code, 0, bad.stderr);
+  assert.match(bad.stdout, /counter 0/);
+  // Before: nothing on stderr, a silent wrong answer.
+  const warnings = bad.stderr.match(/RuntimeWarning/g) ?? [];
+  assert.equal(warnings.length, 1, bad.stderr);
+  assert.match(
+    bad.stderr,
+    /module_primitive\.ts: RuntimeWarning: a Lock was created at the top level of this module while a Worker evaluated it for thread "Thread-\d \(worker\)": each thread's Worker evaluates its own copy of the module, so this Lock is a new one, not shared with the main program or the other threads .* Create it in the main program \(under if \(import\.meta\.main\)\) and pass it to each thread in args/,
+  );
+  const ok = await runDeno(
+    [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("module_primitive_ok.ts", fixtures).pathname,
+    ],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /counter 3/);
+  assert.equal(ok.stderr, "");
+});
