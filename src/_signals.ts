@@ -188,12 +188,23 @@ if (signalApi !== undefined) {
   }
 }
 
-/** The words of the refusal of a signal listener in a thread (see the module doc). */
-function signalRefusal(signal: unknown, call: string, thread: string): ThreadError {
+/**
+ * The words of the refusal of a signal listener in a thread (see the module doc);
+ * `module`: the module whose top-level code calls, while a Worker evaluates it.
+ */
+function signalRefusal(
+  signal: unknown,
+  call: string,
+  thread: string,
+  module: string | undefined,
+): ThreadError {
+  const guard = module === undefined
+    ? ""
+    : `; this call is in the top-level code of ${module}, which each thread's Worker evaluates again: guard it with \`if (import.meta.main)\``;
   return new ThreadError(
     `Cannot listen to ${
       String(signal)
-    } in thread "${thread}" (${call}): signals are delivered to the main thread only, as in Python ("signal only works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs even while the main thread is blocked in join(), wait() or sleep()), and tell the threads from it, with an Event they check or a Queue they read`,
+    } in thread "${thread}" (${call}): signals are delivered to the main thread only, as in Python ("signal only works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs even while the main thread is blocked in join(), wait() or sleep()), and tell the threads from it, with an Event they check or a Queue they read${guard}`,
   );
 }
 
@@ -209,9 +220,13 @@ const PROCESS_ADDERS = [
 /**
  * In a thread's Worker: makes `Deno.addSignalListener` and `process.on("SIG…")` (and
  * the other adders of `process`) throw a `ThreadError` (see the module doc).
- * `threadName` names the thread that calls. Idempotent per isolate.
+ * `threadName` names the thread that calls; `loading`, the module whose evaluation for
+ * it runs now, if any. Idempotent per isolate.
  */
-export function refuseThreadSignals(threadName: () => string): void {
+export function refuseThreadSignals(
+  threadName: () => string,
+  loading: () => string | undefined,
+): void {
   if (refusing) return;
   refusing = true;
   const api = denoSignalApi();
@@ -219,7 +234,7 @@ export function refuseThreadSignals(threadName: () => string): void {
     try {
       api.replace({
         add: (signal: Signal) => {
-          throw signalRefusal(signal, "Deno.addSignalListener", threadName());
+          throw signalRefusal(signal, "Deno.addSignalListener", threadName(), loading());
         },
         remove: () => {},
       });
@@ -233,7 +248,7 @@ export function refuseThreadSignals(threadName: () => string): void {
     if (typeof original !== "function") continue;
     proc[name] = function (this: unknown, event: unknown, ...rest: unknown[]) {
       if (typeof event === "string" && event.startsWith("SIG")) {
-        throw signalRefusal(event, `process.${name}`, threadName());
+        throw signalRefusal(event, `process.${name}`, threadName(), loading());
       }
       return original.call(this, event, ...rest);
     };

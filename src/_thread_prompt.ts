@@ -14,7 +14,8 @@
  * It blocks the thread (a synchronous read, as `Deno.stdin.readSync`), not the others.
  * Unlike Deno's, it has no line editing beyond the terminal's own (backspace works, the
  * arrow keys do not); two threads that prompt at once read lines in the order the
- * terminal gives them. For piped input, read `Deno.stdin` itself (the README shows how).
+ * terminal gives them. For piped input, read `Deno.stdin` itself (`readSync` works in
+ * any thread).
  *
  * @module
  */

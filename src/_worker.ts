@@ -440,7 +440,7 @@ function unexplainedExit(): string {
 if (bootData !== undefined) {
   onStrayError(catchStray);
   // A thread's signal listener would disable the signal for the process and never run.
-  refuseThreadSignals(() => currentThread().name);
+  refuseThreadSignals(() => currentThread().name, () => loadingModule);
   provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));

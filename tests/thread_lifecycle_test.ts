@@ -275,3 +275,22 @@ Deno.test("a primitive made at the top level of a module a thread's Worker evalu
   assert.match(ok.stdout, /counter 3/);
   assert.equal(ok.stderr, "");
 });
+
+Deno.test("a signal listener in unguarded top-level code fails the thread's start with how to fix it", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("signal_at_top_level.ts", fixtures).pathname,
+    ],
+    { timeoutMs: 30_000 },
+  );
+  assert.equal(code, 0, stderr);
+  // Before: the thread started, and its Worker's listener took SIGINT from the program.
+  assert.match(
+    stdout,
+    /ThreadError: Cannot start thread "Thread-1 \(work\)": the module .*signal_at_top_level\.ts failed to load in the new thread: Cannot listen to SIGINT in thread "Thread-1 \(work\)" \(Deno\.addSignalListener\): signals are delivered to the main thread only.*; this call is in the top-level code of .*signal_at_top_level\.ts, which each thread's Worker evaluates again: guard it with `if \(import\.meta\.main\)`/,
+  );
+  assert.doesNotMatch(stdout, /work ran/);
+});
