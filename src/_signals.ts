@@ -36,8 +36,8 @@
  * | --- | --- |
  * | `Deno.addSignalListener(signal, fn)` (any signal) | `ThreadError`: listen in the main thread |
  * | `Deno.removeSignalListener(signal, fn)` | nothing (no thread's listener can exist) |
- * | `process.on/once/addListener/prependListener/prependOnceListener("SIG…", fn)` | `ThreadError` (the same words) |
- * | the same for any other event | as before (`exit`, `message`, …) |
+ * | `process.on/once/addListener/prependListener/prependOnceListener("SIG...", fn)` | `ThreadError` (the same words) |
+ * | the same for any other event | as before (`exit`, `message`, ...) |
  *
  * Why refuse rather than let it be: Deno's native listener replaces the signal's
  * default action for the whole process, while a thread's listener would run only when
@@ -208,7 +208,7 @@ function signalRefusal(
   );
 }
 
-/** The `process` methods that add a listener, and so listen to a signal event ("SIG…"). */
+/** The `process` methods that add a listener, and so listen to a signal event ("SIG..."). */
 const PROCESS_ADDERS = [
   "on",
   "once",
@@ -218,7 +218,7 @@ const PROCESS_ADDERS = [
 ] as const;
 
 /**
- * In a thread's Worker: makes `Deno.addSignalListener` and `process.on("SIG…")` (and
+ * In a thread's Worker: makes `Deno.addSignalListener` and `process.on("SIG...")` (and
  * the other adders of `process`) throw a `ThreadError` (see the module doc).
  * `threadName` names the thread that calls; `loading`, the module whose evaluation for
  * it runs now, if any. Idempotent per isolate.

@@ -5,12 +5,12 @@
  * thread serves while it is blocked in one of this library's waits (between slices) or
  * while its event loop turns. A main thread blocked anywhere else serves nothing:
  *
- * | the main thread is … | the thread's start |
+ * | the main thread is ... | the thread's start |
  * | --- | --- |
- * | in a wait of this library (`join()`, `sleep()`, `Event.wait()`, …) | served within a slice (4–32 ms) |
+ * | in a wait of this library (`join()`, `sleep()`, `Event.wait()`, ...) | served within a slice (4-32 ms) |
  * | turning its event loop (`await`, timers, I/O) | served at the next turn |
  * | in synchronous I/O: `Deno.stdin.readSync()`, `prompt()`, `alert()`, `confirm()`, a sync FFI call | waits until the call returns |
- * | in a synchronous subprocess: `new Deno.Command(…).outputSync()` | waits until it returns |
+ * | in a synchronous subprocess: `new Deno.Command(...).outputSync()` | waits until it returns |
  * | in a loop of its own that never waits (CPU work) | waits until it ends |
  *
  * After {@linkcode MAIN_SERVE_WARN_MS} with the request still not served, the starting
@@ -30,7 +30,7 @@ const CAUSES =
   "the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits (it hands out the Workers that threads ask for only between the slices of this library's waits, or when its event loop turns). On the main thread use the async forms (await Deno.stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work there); replace a busy loop by a wait on an Event";
 
 /**
- * Warns once per process that the start `action` ("Cannot start thread …" without its
+ * Warns once per process that the start `action` ("Cannot start thread ..." without its
  * prefix: the thread's name) has waited {@linkcode MAIN_SERVE_WARN_MS} for the main
  * thread.
  */

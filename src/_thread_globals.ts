@@ -19,27 +19,27 @@
  *
  * | what the thread did | undone how |
  * | --- | --- |
- * | added an enumerable property to `globalThis` (`globalThis.x = …`) | deleted |
- * | replaced or deleted an enumerable data property of `globalThis` (`fetch`, `queueMicrotask`…) | its old descriptor put back |
- * | assigned a lazy built-in of `globalThis` (`setTimeout`, `Request`…: accessors) | its old descriptor put back (their setters are wrapped, once per Worker, to note it) |
+ * | added an enumerable property to `globalThis` (`globalThis.x = ...`) | deleted |
+ * | replaced or deleted an enumerable data property of `globalThis` (`fetch`, `queueMicrotask`...) | its old descriptor put back |
+ * | assigned a lazy built-in of `globalThis` (`setTimeout`, `Request`...: accessors) | its old descriptor put back (their setters are wrapped, once per Worker, to note it) |
  * | set `onerror`, `onunhandledrejection`, `onmessage` (event handler attributes) | the old handler set back |
- * | replaced or deleted a property of `console` (`console.log = …`) | every property of `console` put back |
- * | `addEventListener(type, fn)` on `globalThis` (`unhandledrejection`, `error`, `unload`…) | removed |
- * | `process.on(event, fn)` (`unhandledRejection`, `exit`…) | removed; a listener it removed is added back |
+ * | replaced or deleted a property of `console` (`console.log = ...`) | every property of `console` put back |
+ * | `addEventListener(type, fn)` on `globalThis` (`unhandledrejection`, `error`, `unload`...) | removed |
+ * | `process.on(event, fn)` (`unhandledRejection`, `exit`...) | removed; a listener it removed is added back |
  *
  * Not undone (documented in the README): a module's own state; a property added to
  * `globalThis` with `Object.defineProperty` as non-enumerable, or a non-enumerable
  * built-in (`Array`, `Math`, `Deno`) replaced or deleted; a property added to `console`;
- * a property keyed by a registered symbol (`Symbol.for(…)`: the way libraries keep one
+ * a property keyed by a registered symbol (`Symbol.for(...)`: the way libraries keep one
  * state per isolate, LogTape's root logger among them); changes inside built-in
- * objects other than `console` (`Array.prototype.x = …`, `Math.random = …`); and global
+ * objects other than `console` (`Array.prototype.x = ...`, `Math.random = ...`); and global
  * changes made by a module that a thread imports with `await import()` during its
  * `run()` (they are undone, but the module is not evaluated again: import it
  * statically).
  *
- * Cost, per thread, on the test machine under load (7–9): 16 µs (listing
+ * Cost, per thread, on the test machine under load (7-9): 16 µs (listing
  * `globalThis`'s enumerable keys is most of it: the global object's keyed reads and
- * listings are runtime calls; a full descriptor snapshot costs 80–200 µs, so it is
+ * listings are runtime calls; a full descriptor snapshot costs 80-200 µs, so it is
  * taken once per Worker, and again only after a load that changed something).
  *
  * @module
@@ -163,7 +163,7 @@ function snapshot(): void {
  * values of its enumerable data properties, the accessors assigned (their setters note
  * it), the event handler attributes. Non-enumerable data properties (the built-in
  * classes and namespaces) are not compared: a keyed read of each of the ~110 on the
- * global object costs 10–25 µs, a runtime call each.
+ * global object costs 10-25 µs, a runtime call each.
  */
 function changedGlobals(): Set<Key> {
   const changed = new Set<Key>(dirty);
