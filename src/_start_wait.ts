@@ -21,6 +21,29 @@
  * @module
  */
 import { WARNED_MAIN_NOT_SERVING, warnOnce } from "./_warn_once.ts";
+import { H_REQUESTS, runtime } from "./_runtime.ts";
+
+/** Whether a request of a thread to the main thread is not served yet. */
+function unserved(): boolean {
+  return !runtime.isMain && Atomics.load(runtime.i32, H_REQUESTS) > 0;
+}
+
+/**
+ * For one start of the thread named `name`: a function of the time left before the
+ * start's deadline that gives the next wait slice, in milliseconds, and warns
+ * ({@linkcode warnMainNotServing}) once {@linkcode MAIN_SERVE_WARN_MS} have passed
+ * with a request still unserved. On the main thread, the slice is all the time left.
+ */
+export function startSlices(name: string): (left: number) => number {
+  let warnAt = runtime.isMain ? Infinity : performance.now() + MAIN_SERVE_WARN_MS;
+  return (left) => {
+    if (performance.now() >= warnAt) {
+      warnAt = Infinity;
+      if (unserved()) warnMainNotServing(name);
+    }
+    return Math.max(1, Math.min(left, warnAt - performance.now()));
+  };
+}
 
 /** How long a thread's start waits for the main thread before it warns, in ms. */
 export const MAIN_SERVE_WARN_MS = 5000;
@@ -44,14 +67,14 @@ export function warnMainNotServing(name: string): void {
 }
 
 /**
- * The reason of a start given up after `seconds` without a report from its Worker:
- * `waitingForMain` when a thread's request to the main thread was still not served.
+ * The reason of a start given up after `seconds` without a report from its Worker: the
+ * main thread's causes when a thread's request to it was still not served.
  */
-export function startTimeoutMessage(seconds: number, waitingForMain: boolean): string {
+export function startTimeoutMessage(seconds: number): string {
   const loading =
     "a module the thread imports never finishes loading (a remote module the program does not import statically waits for the main thread's event loop)";
   return `its Worker did not report within ${seconds} s: ${
-    waitingForMain
+    unserved()
       ? `the main thread never served the request to start it: ${CAUSES}`
       : loading
   }`;

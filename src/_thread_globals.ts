@@ -84,8 +84,15 @@ function isHandler(key: Key): boolean {
   return typeof key === "string" && key.startsWith("on");
 }
 
-/** Wraps the setter of every accessor of `globalThis` to note its assignment. */
+/**
+ * Wraps the setter of every accessor of `globalThis` to note its assignment. On Deno
+ * only (its lazy built-ins are plain accessors; Node's and Bun's globals are left as
+ * they are, and an assignment to one of their accessors is not undone).
+ */
 function wrapSetters(): void {
+  if (typeof (g.Deno as { version?: { deno?: unknown } })?.version?.deno !== "string") {
+    return;
+  }
   for (const key of Reflect.ownKeys(g)) {
     const desc = Object.getOwnPropertyDescriptor(g, key);
     if (desc?.set === undefined || !desc.configurable) continue;

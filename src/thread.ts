@@ -71,11 +71,7 @@ import {
   writeName,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
-import {
-  MAIN_SERVE_WARN_MS,
-  startTimeoutMessage,
-  warnMainNotServing,
-} from "./_start_wait.ts";
+import { startSlices, startTimeoutMessage } from "./_start_wait.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
@@ -327,28 +323,21 @@ export class Thread {
           spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
       );
     // A thread's start waits for the main thread to serve it: say so when that is late.
-    let warnAt = runtime.isMain ? Infinity : performance.now() + MAIN_SERVE_WARN_MS;
+    const slice = startSlices(state.name);
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
-      if (performance.now() >= warnAt) {
-        warnAt = Infinity;
-        if (Atomics.load(i32, H_REQUESTS) > 0) warnMainNotServing(state.name);
-      }
       if (left === 0) {
         if (
           Atomics.compareExchange(i32, base + S_START, START_PENDING, START_ABANDONED) ===
             START_PENDING
         ) {
-          const unserved = !runtime.isMain && Atomics.load(i32, H_REQUESTS) > 0;
+          const message = startTimeoutMessage(here.startDeadlineMs / 1000);
           abandonStart(slot, ident, state.daemon, true);
-          throw new ThreadError(
-            `${action}: ${startTimeoutMessage(here.startDeadlineMs / 1000, unserved)}`,
-          );
+          throw new ThreadError(`${action}: ${message}`);
         }
         break;
       }
-      const slice = Math.max(1, Math.min(left, warnAt - performance.now()));
-      wait(i32, base + S_START, START_PENDING, slice);
+      wait(i32, base + S_START, START_PENDING, slice(left));
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const [name, ...rest] = readSlotText(runtime, slot).split("\n");
