@@ -34,12 +34,17 @@
  * (`excepthookNow`).
  *
  * While a thread loads its code (before `markRunning`), a `start()` in this Worker is
- * refused (`thread.ts`): the module it imports starts threads at its top level.
+ * refused (`thread.ts`): the module it imports starts threads at its top level. A
+ * primitive made then is warned about (`_warn_once.ts`). In a Worker, signal listeners
+ * are refused (`_signals.ts`) and `prompt()` is defined (`_thread_prompt.ts`).
  *
  * ## Nothing of a thread outlives it
  *
  * A Worker runs one thread after another, so each job leaves nothing behind: the
- * thread's Thread object, handles and `local` attributes are dropped as it ends, the
+ * thread's pending timers are cleared (`_thread_timers.ts`), its changes to the global
+ * state (`globalThis`, `console`, listeners) undone after its end-of-task turn
+ * (`_thread_globals.ts`), its Thread object, handles and `local` attributes are dropped
+ * as it ends, the
  * job's message is not held while idle, and the loop ends its task (one `setImmediate`
  * turn, about 10 µs, after the thread's joiners woke) before it waits for the next job.
  * Without that turn the loop would be one endless task: V8 keeps every `WeakRef` target
