@@ -232,12 +232,17 @@ export function refuseThreadSignals(
   const api = denoSignalApi();
   if (api !== undefined) {
     try {
-      api.replace({
-        add: (signal: Signal) => {
-          throw signalRefusal(signal, "Deno.addSignalListener", threadName(), loading());
-        },
-        remove: () => {},
-      });
+      const add = (signal: Signal): void => {
+        const error = signalRefusal(
+          signal,
+          "Deno.addSignalListener",
+          threadName(),
+          loading(),
+        );
+        Error.captureStackTrace?.(error, add); // the stack starts at the caller
+        throw error;
+      };
+      api.replace({ add, remove: () => {} });
     } catch {
       // A frozen Deno namespace: nothing to wrap.
     }
@@ -246,12 +251,15 @@ export function refuseThreadSignals(
   for (const name of PROCESS_ADDERS) {
     const original = proc[name];
     if (typeof original !== "function") continue;
-    proc[name] = function (this: unknown, event: unknown, ...rest: unknown[]) {
+    const adder = function (this: unknown, event: unknown, ...rest: unknown[]): unknown {
       if (typeof event === "string" && event.startsWith("SIG")) {
-        throw signalRefusal(event, `process.${name}`, threadName(), loading());
+        const error = signalRefusal(event, `process.${name}`, threadName(), loading());
+        Error.captureStackTrace?.(error, adder); // the stack starts at the caller
+        throw error;
       }
       return original.call(this, event, ...rest);
     };
+    proc[name] = adder;
   }
 }
 
