@@ -25,6 +25,7 @@
  *
  * @module
  */
+import { notePrimitive } from "./_warn_once.ts";
 import { describe, wait } from "./_futex.ts";
 
 function pyString(text: string): string {
@@ -255,6 +256,7 @@ export class JSONStore {
       );
     }
     const max = maxBytes + J_HEADER_BYTES;
+    notePrimitive(); // a module-level shared value in a thread's Worker: `_warn_once.ts`
     const sab = new SharedArrayBuffer(Math.min(max, Math.max(need, INITIAL_BYTES)), {
       maxByteLength: max,
     });

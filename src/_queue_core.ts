@@ -74,6 +74,7 @@
  * took it first, and then waits again.
  * * @module
  */
+import { notePrimitive } from "./_warn_once.ts";
 import { encodeBytes, peekBytes, releaseBytes } from "./_codec.ts";
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
@@ -215,6 +216,7 @@ export class Core {
   }
 
   static create(kind: number, maxsize: number, maxBytes: number): Core {
+    notePrimitive(); // a module-level queue in a thread's Worker: `_warn_once.ts`
     const ctl = new SharedArrayBuffer(CONTROL_BYTES);
     const arenaMax = maxBytes;
     const arena = new SharedArrayBuffer(Math.min(ARENA_INITIAL, arenaMax), {

@@ -19,6 +19,7 @@
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  * | `H_NEXT_WAIT_ID` | next id of a primitive that someone waited on (ids are given lazily, see `_waits.ts`) | `Atomics.add` by a waiter |
  * | `H_TIME_BASE` | the runtime's creation time, in seconds since the Unix epoch: `S_WAIT_SINCE` counts from it | the main thread, once |
+ * | `H_WARNED` | bits: the warnings of the library already printed (once per process: `WARNED_*` of `_warn_once.ts`) | `Atomics.or` by the thread that warns |
  * | `H_WATCHED` | 1 while the deadlock detector watches (the main thread in a wait without a timeout, or its code finished with threads alive), else 0: waiters without a timeout then beat every `BEAT_MS` (see `_waits.ts`) | the main thread (`dump.ts`, `_futex.ts`) |
  *
  * ## A thread-table slot (`SLOT_WORDS` words from `slotBase(slot)`)
@@ -93,6 +94,8 @@ export const H_WRITE_LOCK = 8;
 export const H_NEXT_WAIT_ID = 10;
 /** The runtime's creation time in seconds since the Unix epoch. */
 export const H_TIME_BASE = 11;
+/** Bits: the once-per-process warnings already printed (see `_warn_once.ts`). */
+export const H_WARNED = 14;
 /** 1 while the deadlock detector watches the waiters' heartbeats (see `_waits.ts`). */
 export const H_WATCHED = 15;
 /** Words in the header. */

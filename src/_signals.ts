@@ -25,6 +25,26 @@
  * Until the Worker has started listening (some tens of ms after the first listener is
  * added) a signal has its default effect (SIGINT and SIGTERM end the process).
  *
+ * ## Threads cannot listen to signals
+ *
+ * In a thread (a Worker of the pool), {@linkcode refuseThreadSignals} makes every way
+ * to listen to a signal throw a `ThreadError` at once, as CPython's `signal.signal()`
+ * outside the main thread raises `ValueError: signal only works in main thread of the
+ * main interpreter`:
+ *
+ * | call in a thread | effect |
+ * | --- | --- |
+ * | `Deno.addSignalListener(signal, fn)` (any signal) | `ThreadError`: listen in the main thread |
+ * | `Deno.removeSignalListener(signal, fn)` | nothing (no thread's listener can exist) |
+ * | `process.on/once/addListener/prependListener/prependOnceListener("SIG...", fn)` | `ThreadError` (the same words) |
+ * | the same for any other event | as before (`exit`, `message`, ...) |
+ *
+ * Why refuse rather than let it be: Deno's native listener replaces the signal's
+ * default action for the whole process, while a thread's listener would run only when
+ * that thread's event loop turns; a thread blocked in a wait, or ended (its Worker idle
+ * in `Atomics.wait` for the next thread), never turns it, so Ctrl-C did nothing for the
+ * rest of the program and the listener never ran.
+ *
  * ## Shared words (the module's own `Int32Array`)
  *
  * | word | meaning | who moves it |
@@ -42,6 +62,8 @@ import {
 } from "./_platform.ts";
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import { runtime } from "./_runtime.ts";
+import { ThreadError } from "./errors.ts";
+import process from "node:process";
 
 /** The signals whose listeners run while the main thread is blocked. */
 export const SIGNALS: readonly Signal[] = ["SIGINT", "SIGTERM"];
@@ -165,3 +187,80 @@ if (signalApi !== undefined) {
     // A frozen Deno namespace: listeners then run only when the event loop turns.
   }
 }
+
+/**
+ * The words of the refusal of a signal listener in a thread (see the module doc);
+ * `module`: the module whose top-level code calls, while a Worker evaluates it.
+ */
+function signalRefusal(
+  signal: unknown,
+  call: string,
+  thread: string,
+  module: string | undefined,
+): ThreadError {
+  const guard = module === undefined
+    ? ""
+    : `; this call is in the top-level code of ${module}, which each thread's Worker evaluates again: guard it with \`if (import.meta.main)\``;
+  return new ThreadError(
+    `Cannot listen to ${
+      String(signal)
+    } in thread "${thread}" (${call}): signals are delivered to the main thread only, as in Python ("signal only works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs even while the main thread is blocked in join(), wait() or sleep()), and tell the threads from it, with an Event they check or a Queue they read${guard}`,
+  );
+}
+
+/** The `process` methods that add a listener, and so listen to a signal event ("SIG..."). */
+const PROCESS_ADDERS = [
+  "on",
+  "once",
+  "addListener",
+  "prependListener",
+  "prependOnceListener",
+] as const;
+
+/**
+ * In a thread's Worker: makes `Deno.addSignalListener` and `process.on("SIG...")` (and
+ * the other adders of `process`) throw a `ThreadError` (see the module doc).
+ * `threadName` names the thread that calls; `loading`, the module whose evaluation for
+ * it runs now, if any. Idempotent per isolate.
+ */
+export function refuseThreadSignals(
+  threadName: () => string,
+  loading: () => string | undefined,
+): void {
+  if (refusing) return;
+  refusing = true;
+  const api = denoSignalApi();
+  if (api !== undefined) {
+    try {
+      const add = (signal: Signal): void => {
+        const error = signalRefusal(
+          signal,
+          "Deno.addSignalListener",
+          threadName(),
+          loading(),
+        );
+        Error.captureStackTrace?.(error, add); // the stack starts at the caller
+        throw error;
+      };
+      api.replace({ add, remove: () => {} });
+    } catch {
+      // A frozen Deno namespace: nothing to wrap.
+    }
+  }
+  const proc = process as unknown as Record<string, unknown>;
+  for (const name of PROCESS_ADDERS) {
+    const original = proc[name];
+    if (typeof original !== "function") continue;
+    const adder = function (this: unknown, event: unknown, ...rest: unknown[]): unknown {
+      if (typeof event === "string" && event.startsWith("SIG")) {
+        const error = signalRefusal(event, `process.${name}`, threadName(), loading());
+        Error.captureStackTrace?.(error, adder); // the stack starts at the caller
+        throw error;
+      }
+      return original.call(this, event, ...rest);
+    };
+    proc[name] = adder;
+  }
+}
+
+let refusing = false;

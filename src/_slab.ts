@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { notePrimitive } from "./_warn_once.ts";
 
 /** Bytes of a thread's first slab. */
 export const SLAB_MIN = 1024;
@@ -38,6 +39,7 @@ let slabUsed = 0;
  * @returns The index in {@linkcode slab} of the slot's first word.
  */
 export function carve(bytes: number): number {
+  notePrimitive(); // a module-level primitive in a thread's Worker: `_warn_once.ts`
   let at = slabUsed;
   if (at + bytes > slab.byteLength) {
     const size = Math.min(Math.max(slab.byteLength * 2, SLAB_MIN), SLAB_MAX);

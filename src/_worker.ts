@@ -34,12 +34,17 @@
  * (`excepthookNow`).
  *
  * While a thread loads its code (before `markRunning`), a `start()` in this Worker is
- * refused (`thread.ts`): the module it imports starts threads at its top level.
+ * refused (`thread.ts`): the module it imports starts threads at its top level. A
+ * primitive made then is warned about (`_warn_once.ts`). In a Worker, signal listeners
+ * are refused (`_signals.ts`) and `prompt()` is defined (`_thread_prompt.ts`).
  *
  * ## Nothing of a thread outlives it
  *
  * A Worker runs one thread after another, so each job leaves nothing behind: the
- * thread's Thread object, handles and `local` attributes are dropped as it ends, the
+ * thread's pending timers are cleared (`_thread_timers.ts`), its changes to the global
+ * state (`globalThis`, `console`, listeners) undone after its end-of-task turn
+ * (`_thread_globals.ts`), its Thread object, handles and `local` attributes are dropped
+ * as it ends, the
  * job's message is not held while idle, and the loop ends its task (one `setImmediate`
  * turn, about 10 µs, after the thread's joiners woke) before it waits for the next job.
  * Without that turn the loop would be one endless task: V8 keeps every `WeakRef` target
@@ -95,6 +100,10 @@ import { ThreadError } from "./errors.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
+import { refuseThreadSignals } from "./_signals.ts";
+import { provideThreadPrompt } from "./_thread_prompt.ts";
+import { evaluatingModule } from "./_warn_once.ts";
+import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -139,10 +148,13 @@ async function loadExport(
     try {
       loadingModule = url;
       noteImporting(url);
+      evaluatingModule(url, currentThread().name);
       ns = await importModule(url);
       loadingModule = undefined;
+      evaluatingModule(undefined);
     } catch (error) {
       loadingModule = undefined;
+      evaluatingModule(undefined);
       throw new StartError(
         "ThreadError",
         `the module ${url} failed to load in the new thread: ${
@@ -205,6 +217,12 @@ function becomeIdle(): void {
   Atomics.store(control, C_STATE, W_IDLE);
 }
 
+/**
+ * Whether a load since the last thread's `run()` may have evaluated modules (their
+ * changes to the global state are module state: `_thread_globals.ts`).
+ */
+let evaluated = true;
+
 /** The job whose thread runs now, if any. */
 let running: StartJob | undefined;
 /** The job whose thread is loading its code (before its `run()`), if any. */
@@ -223,16 +241,19 @@ async function runJob(job: StartJob): Promise<void> {
     let ctor: typeof Thread | undefined;
     if (code.kind === "target" && code.name !== "") {
       const exact = code.exact !== false;
-      target =
-        ((exact ? loadedExport(code.modules, code.name, code.source) : undefined) ??
-          await loadExport(
-            code.modules,
-            code.name,
-            code.source,
-            "function",
-            exact,
-          )) as never;
+      target = (exact ? loadedExport(code.modules, code.name, code.source) : undefined) as
+        | ((...args: unknown[]) => unknown)
+        | undefined;
+      if (target === undefined || job.modules.length > 0) evaluated = true;
+      target ??= await loadExport(
+        code.modules,
+        code.name,
+        code.source,
+        "function",
+        exact,
+      ) as never;
     } else if (code.kind === "both") {
+      evaluated = true;
       target = await loadExport(
         code.targetModules,
         code.targetName,
@@ -242,6 +263,7 @@ async function runJob(job: StartJob): Promise<void> {
       ) as never;
     }
     if (code.kind !== "target") {
+      evaluated = true;
       ctor = await loadExport(
         code.modules,
         code.name,
@@ -255,7 +277,14 @@ async function runJob(job: StartJob): Promise<void> {
         );
       }
     }
-    if (job.modules.length > 0) await importModules(job.modules);
+    if (job.modules.length > 0) {
+      evaluatingModule(job.modules[0], currentThread().name);
+      try {
+        await importModules(job.modules);
+      } finally {
+        evaluatingModule(undefined);
+      }
+    }
     // Code that travels by reference (a Shareable, a Barrier's action, a function) may be
     // exported by a module that the named ones import: make those findable, here and
     // for a blocking get() of the thread (once per module per Worker; `_locate.ts`).
@@ -288,6 +317,9 @@ async function runJob(job: StartJob): Promise<void> {
     return;
   }
   running = job;
+  // The global state as the thread's modules left it: what run() changes is undone.
+  beginThreadGlobals(evaluated);
+  evaluated = false;
   try {
     await runAsThread(thread, () => {
       const result = thread.run();
@@ -359,6 +391,7 @@ async function loop(): Promise<void> {
     forgetLocals();
     await endTask();
     ended = undefined;
+    endThreadGlobals(); // nothing of its global state reaches the next thread
   }
   loopDone = true;
   port.close();
@@ -437,6 +470,9 @@ function unexplainedExit(): string {
 
 if (bootData !== undefined) {
   onStrayError(catchStray);
+  // A thread's signal listener would disable the signal for the process and never run.
+  refuseThreadSignals(() => currentThread().name, () => loadingModule);
+  provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;

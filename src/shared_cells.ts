@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { notePrimitive } from "./_warn_once.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
@@ -132,6 +133,7 @@ export class SharedInt32 {
       return;
     }
     const value = checkInt32(initial, "Cannot create SharedInt32");
+    notePrimitive(); // `_warn_once.ts`
     this.#i32 = new Int32Array(new SharedArrayBuffer(4));
     this.#i32[0] = value;
   }
@@ -275,6 +277,7 @@ export class SharedFloat64 {
       return;
     }
     const value = checkNumber(initial, "Cannot create SharedFloat64");
+    notePrimitive(); // `_warn_once.ts`
     this.#i64 = new BigInt64Array(new SharedArrayBuffer(8));
     this.#i64[0] = toBits(value);
   }
@@ -401,6 +404,7 @@ export class SharedBigInt64 {
       return;
     }
     const value = checkBigInt64(initial, "Cannot create SharedBigInt64");
+    notePrimitive(); // `_warn_once.ts`
     this.#i64 = new BigInt64Array(new SharedArrayBuffer(8));
     this.#i64[0] = value;
   }
@@ -536,6 +540,7 @@ export class SharedBoolean {
       return;
     }
     const value = checkBoolean(initial, "Cannot create SharedBoolean");
+    notePrimitive(); // `_warn_once.ts`
     this.#i32 = new Int32Array(new SharedArrayBuffer(4));
     this.#i32[0] = value ? 1 : 0;
   }

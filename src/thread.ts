@@ -74,6 +74,7 @@ import {
   writeName,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
+import { startSlices, startTimeoutMessage } from "./_start_wait.ts";
 import { currentThread } from "./thread_functions.ts";
 import {
   checkName,
@@ -324,6 +325,8 @@ export class Thread {
         spinUntil(mailbox, C_MAIL, 0, TAKE_SPIN_MS) &&
           spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
       );
+    // A thread's start waits for the main thread to serve it: say so when that is late.
+    const slice = startSlices(state.name);
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
       const left = remaining(deadline);
       if (left === 0) {
@@ -331,16 +334,13 @@ export class Thread {
           Atomics.compareExchange(i32, base + S_START, START_PENDING, START_ABANDONED) ===
             START_PENDING
         ) {
+          const message = startTimeoutMessage(here.startDeadlineMs / 1000);
           abandonStart(slot, ident, state.daemon, true);
-          throw new ThreadError(
-            `${action}: its Worker did not report within ${
-              here.startDeadlineMs / 1000
-            } s: the main thread may be busy in a loop that never waits (it spawns the Workers that threads ask for between the slices of its waits), or a module the thread imports never finishes loading (a remote module the program does not import statically waits for the main thread's event loop)`,
-          );
+          throw new ThreadError(`${action}: ${message}`);
         }
         break;
       }
-      wait(i32, base + S_START, START_PENDING, left);
+      wait(i32, base + S_START, START_PENDING, slice(left));
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const [name, ...rest] = readSlotText(runtime, slot).split("\n");
@@ -441,8 +441,10 @@ export class Thread {
   /** After a join saw the end: the snapshot of the thread's last record, and forget it. */
   #ended(): void {
     const state = stateOf(this);
-    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`.
-    settleEnd(i32, slotBase(state.slot), state.ident!);
+    // The end seen (`S_ALIVE`) while its Worker is still in `endThread`. The main
+    // thread (slot 0) has no Worker and keeps its slot: its end is final at once (a
+    // settle would wait its full second for a slot that is never freed).
+    if (state.slot !== 0) settleEnd(i32, slotBase(state.slot), state.ident!);
     refresh(state);
     if (handles.get(state.ident!) === this) handles.delete(state.ident!);
   }
