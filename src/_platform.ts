@@ -231,7 +231,8 @@ export function onStrayError(handler: (error: unknown) => void): void {
             prevent.call(this);
           },
         });
-        queueMicrotask(() => {
+        // A promise job, not queueMicrotask: the thread's code may have replaced it.
+        void Promise.resolve().then(() => {
           if (!handled) handler(value(event));
         });
       });
