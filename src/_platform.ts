@@ -18,6 +18,7 @@
  * | stdout, stderr (sync) | `Deno.stdout`, `Deno.stderr` | `fs.writeSync(1 / 2)` | same as Node |
  * | read a file, a link | `Deno.readTextFile`, `Deno.readLinkSync` | `node:fs` | `node:fs` |
  * | permission to read / env | `Deno.permissions.querySync` | granted | granted |
+ * | the library's own reads (files, env) | only what `querySync` says is granted: never a prompt | all | all |
  * | the main code has finished | `beforeunload` event | `process` `beforeExit` | same as Node |
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
@@ -149,14 +150,43 @@ export function envVar(name: string): string | undefined {
   }
 }
 
-/** Reads a text file. @throws If it cannot be read. */
+/**
+ * Whether the program may read the file at `url` now, asked without a prompt: only
+ * `"granted"` counts (Deno's `"prompt"` state, which a read would turn into a question
+ * in a terminal, and an error of the query count as no). Node and Bun: always.
+ */
+export function mayReadQuietly(url: URL | string): boolean {
+  if (deno === undefined) return true;
+  try {
+    return deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** The error of a read that {@linkcode mayReadQuietly} refused, before Deno was asked. */
+function notReadable(url: URL): Error {
+  return new Error(`no read permission for ${url.href} (not asked, to avoid a prompt)`);
+}
+
+/**
+ * Reads a text file for the library's own purposes (the import graph, a declaration's
+ * text), never causing a permission prompt: a file the program may not read now
+ * ({@linkcode mayReadQuietly}) is not asked for.
+ * @throws If it may not or cannot be read.
+ */
 export function readTextFile(url: URL): Promise<string> {
+  if (!mayReadQuietly(url)) return Promise.reject(notReadable(url));
   if (deno !== undefined) return deno.readTextFile(url);
   return Promise.resolve(nodeFs().readFileSync(url, "utf8"));
 }
 
-/** Reads a text file synchronously. @throws If it cannot be read. */
+/**
+ * Reads a text file synchronously, under the rule of {@linkcode readTextFile}.
+ * @throws If it may not or cannot be read.
+ */
 export function readTextFileSync(url: URL): string {
+  if (!mayReadQuietly(url)) throw notReadable(url);
   if (deno !== undefined) return deno.readTextFileSync(url);
   return nodeFs().readFileSync(url, "utf8");
 }
@@ -164,7 +194,7 @@ export function readTextFileSync(url: URL): string {
 /** The OS thread id of the calling thread, where the platform tells it. */
 export function osThreadId(): number | undefined {
   try {
-    if (!mayRead("/proc/thread-self")) return undefined;
+    if (!mayReadQuietly("/proc/thread-self")) return undefined;
     const link = deno !== undefined
       ? deno.readLinkSync("/proc/thread-self")
       : nodeFs().readlinkSync("/proc/thread-self");
