@@ -128,7 +128,9 @@ export async function importGraph(roots: readonly string[]): Promise<void> {
     const url = queue[i];
     // A dynamic import of a file the program may not read would ask (a prompt in a
     // terminal); one the thread has imported already is not asked again.
-    if (url.startsWith("file:") && loadedModule(url) === undefined && !mayReadQuietly(url)) {
+    if (
+      url.startsWith("file:") && loadedModule(url) === undefined && !mayReadQuietly(url)
+    ) {
       continue;
     }
     try {
