@@ -111,6 +111,102 @@ export function toModuleURL(pathOrUrl: string): string {
   return pathOrUrl.startsWith("/") ? nodeUrl().pathToFileURL(pathOrUrl).href : pathOrUrl;
 }
 
+/**
+ * Whether a module URL as a formatted stack shows it (`shown`) is the module `url`.
+ * Deno shows a file URL with the path segments past the working directory
+ * percent-decoded (`file:///tmp/odd%20path/main %20.ts` for
+ * `file:///tmp/odd%20path/main%20%2520.ts`), so each segment is compared as it is and
+ * decoded. For words and filters only: a shown URL cannot be read back into a module's
+ * (use {@linkcode exactFrames}).
+ */
+export function shownAs(shown: string, url: string): boolean {
+  if (shown === url) return true;
+  const a = shown.split("/");
+  const b = url.split("/");
+  return a.length === b.length && a.every((segment, i) => sameSegment(segment, b[i]));
+}
+
+/** Whether a shown module URL (see {@linkcode shownAs}) lies in `folder` (ending in `/`). */
+export function shownUnder(shown: string, folder: string): boolean {
+  if (shown.startsWith(folder)) return true;
+  const a = shown.split("/");
+  const b = folder.split("/");
+  b.pop(); // the empty segment after the last "/"
+  return a.length > b.length && b.every((segment, i) => sameSegment(a[i], segment));
+}
+
+function sameSegment(shown: string, segment: string): boolean {
+  if (shown === segment) return true;
+  try {
+    return shown === decodeURIComponent(segment);
+  } catch {
+    return false;
+  }
+}
+
+/** One frame of a stack, read exactly (see {@linkcode exactFrames}). */
+export interface ExactFrame {
+  /** The function's name, `new Name` for a constructor, `""` for a module's top level. */
+  fn: string;
+  /** The module's URL as it was loaded (a path on Bun). */
+  url: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+}
+
+/** The parts of V8's `CallSite` read here. */
+interface CallSite {
+  getScriptNameOrSourceURL?(): unknown;
+  getFileName?(): unknown;
+  getFunctionName?(): string | null;
+  isConstructor?(): boolean;
+  getLineNumber?(): number | null;
+  getColumnNumber?(): number | null;
+}
+
+/**
+ * The frames of a stack that `Error.captureStackTrace(holder)` captured and nobody has
+ * read yet, read from V8's call sites: each module's URL exactly as it was loaded. Deno
+ * formats a stack with a file URL partly percent-decoded (the path past the working
+ * directory: `main%20%2520.ts` shows as `main %20.ts`, which reads back as the module
+ * `main%20%20.ts`), so the formatted text cannot name a module exactly. Reading the
+ * stack this way formats it once, as an array (later reads get the same array).
+ *
+ * @returns The frames with a module (runtime-internal frames left out), or `undefined`
+ * off Deno (Node formats file URLs exactly, Bun shows paths) or when the stack was read
+ * before as text.
+ */
+export function exactFrames(holder: { stack?: unknown }): ExactFrame[] | undefined {
+  if (deno === undefined) return undefined;
+  const E = Error as { prepareStackTrace?: unknown };
+  const previous = E.prepareStackTrace;
+  let stack: unknown;
+  E.prepareStackTrace = (_error: unknown, sites: CallSite[]): ExactFrame[] => {
+    const frames: ExactFrame[] = [];
+    for (const site of sites) {
+      const url = site.getScriptNameOrSourceURL?.() ?? site.getFileName?.();
+      if (typeof url !== "string" || !/^(?:file|https?|jsr|npm|data):|^\//.test(url)) {
+        continue;
+      }
+      const name = site.getFunctionName?.() ?? "";
+      frames.push({
+        fn: site.isConstructor?.() ? `new ${name}` : name,
+        url,
+        line: site.getLineNumber?.() ?? 0,
+        column: site.getColumnNumber?.() ?? 0,
+      });
+    }
+    return frames;
+  };
+  try {
+    stack = holder.stack;
+  } finally {
+    E.prepareStackTrace = previous;
+  }
+  return Array.isArray(stack) ? stack as ExactFrame[] : undefined;
+}
+
 /** The program's main module, as a URL, if there is one. */
 export function mainModule(): string | undefined {
   try {

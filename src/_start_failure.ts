@@ -17,6 +17,7 @@
  */
 import { ThreadError } from "./errors.ts";
 import { userStack } from "./_reference.ts";
+import { shownAs, shownUnder } from "./_platform.ts";
 
 /** The original error of a failed start, as it travels. */
 interface CauseText {
@@ -103,18 +104,11 @@ export function startFailureError(text: string, action: string): Error {
   return error;
 }
 
-/** This library's folder, as a URL and as a stack may show it (decoded). */
+/** This library's folder. */
 const LIBRARY = new URL("./", import.meta.url).href;
-const LIBRARY_SHOWN = (() => {
-  try {
-    return decodeURI(LIBRARY);
-  } catch {
-    return LIBRARY;
-  }
-})();
 
 function ofLibrary(shown: string): boolean {
-  return shown.startsWith(LIBRARY) || shown.startsWith(LIBRARY_SHOWN);
+  return shownUnder(shown, LIBRARY);
 }
 
 /** A stack line of module code (no function: the module's top level), and where. */
@@ -165,28 +159,8 @@ export function moduleFailureMessage(url: string, error: unknown): string {
     : error instanceof Error
     ? `${error.name}: ${error.message}`
     : String(error);
-  const failed = module !== undefined && !sameModule(module, url)
+  const failed = module !== undefined && !shownAs(module, url)
     ? `the module ${module} failed to load in the new thread (imported by ${url})`
     : `the module ${url} failed to load in the new thread`;
   return `${failed}: ${what}${location === undefined ? "" : ` (at ${location})`}`;
-}
-
-/**
- * Whether a module URL as a stack shows it (`shown`) is the module `url`: Deno shows a
- * file URL with some of its path segments percent-decoded (those past the working
- * directory), so each segment is compared as it is and decoded.
- */
-export function sameModule(shown: string, url: string): boolean {
-  if (shown === url) return true;
-  const a = shown.split("/");
-  const b = url.split("/");
-  if (a.length !== b.length) return false;
-  return a.every((segment, i) => {
-    if (segment === b[i]) return true;
-    try {
-      return segment === decodeURIComponent(b[i]);
-    } catch {
-      return false;
-    }
-  });
 }

@@ -4,11 +4,8 @@
 // real Workers).
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
-import {
-  encodeStartFailure,
-  sameModule,
-  startFailureError,
-} from "../src/_start_failure.ts";
+import { encodeStartFailure, startFailureError } from "../src/_start_failure.ts";
+import { shownAs, shownUnder } from "../src/_platform.ts";
 import { ThreadError } from "../mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -109,11 +106,17 @@ Deno.test("a start failure's text keeps the cause's class, message and stack; to
   assert.equal(startFailureError("ThreadError\na", "x").cause, undefined);
 });
 
-Deno.test("sameModule: a stack's partly decoded file URL is its module's", () => {
+Deno.test("shownAs, shownUnder: a stack's partly decoded file URL is its module's, in its folder", () => {
   const url = "file:///tmp/odd%20path/%C3%BCn%20%231/main%20%2520.ts";
-  assert.ok(sameModule(url, url));
-  assert.ok(sameModule("file:///tmp/odd%20path/%C3%BCn%20%231/main %20.ts", url));
-  assert.ok(sameModule("file:///tmp/odd path/ün #1/main %20.ts", url));
-  assert.ok(!sameModule("file:///tmp/odd path/ün #1/main  .ts", url));
-  assert.ok(!sameModule("file:///tmp/odd path/main %20.ts", url));
+  assert.ok(shownAs(url, url));
+  assert.ok(shownAs("file:///tmp/odd%20path/%C3%BCn%20%231/main %20.ts", url));
+  assert.ok(shownAs("file:///tmp/odd path/ün #1/main %20.ts", url));
+  assert.ok(!shownAs("file:///tmp/odd path/ün #1/main  .ts", url));
+  assert.ok(!shownAs("file:///tmp/odd path/main %20.ts", url));
+  assert.ok(
+    shownUnder("file:///tmp/odd path/ün #1/main %20.ts", "file:///tmp/odd%20path/"),
+  );
+  assert.ok(shownUnder("file:///tmp/odd%20path/x.ts", "file:///tmp/odd%20path/"));
+  assert.ok(!shownUnder("file:///tmp/odd path2/x.ts", "file:///tmp/odd%20path/"));
+  assert.ok(!shownUnder("file:///tmp/odd path", "file:///tmp/odd%20path/"));
 });
