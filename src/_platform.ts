@@ -224,7 +224,8 @@ export function mainModule(): string | undefined {
 export function mayRead(url: URL | string): boolean {
   if (deno === undefined) return true;
   try {
-    return deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+    const path = typeof url === "string" && url.startsWith("file:") ? new URL(url) : url;
+    return deno.permissions.querySync({ name: "read", path }).state === "granted";
   } catch {
     return true;
   }
@@ -249,12 +250,15 @@ export function envVar(name: string): string | undefined {
 /**
  * Whether the program may read the file at `url` now, asked without a prompt: only
  * `"granted"` counts (Deno's `"prompt"` state, which a read would turn into a question
- * in a terminal, and an error of the query count as no). Node and Bun: always.
+ * in a terminal, and an error of the query count as no). `url`: a URL, a `file:` URL's
+ * text, or a path. Node and Bun: always.
  */
 export function mayReadQuietly(url: URL | string): boolean {
   if (deno === undefined) return true;
   try {
-    return deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+    // A URL as a string would be taken for a relative path: a URL object is a file's.
+    const path = typeof url === "string" && url.startsWith("file:") ? new URL(url) : url;
+    return deno.permissions.querySync({ name: "read", path }).state === "granted";
   } catch {
     return false;
   }
