@@ -152,7 +152,7 @@ function failedAt(error: unknown): { module?: string; location?: string } {
  */
 export function moduleFailureMessage(url: string, error: unknown): string {
   const { module, location } = failedAt(error);
-  // The class name of the user's error (`TypeError: …`), not of the library's own
+  // The class name of the user's error (`TypeError: ...`), not of the library's own
   // (an unguarded module's start() in the thread: its words are the library's).
   const what = error instanceof ThreadError
     ? error.message
