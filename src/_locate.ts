@@ -11,7 +11,15 @@
  * The walk reads the source of local (`file:`) modules and follows their static
  * `import ... from "..."`, `import "..."` and `export ... from "..."` specifiers that are relative,
  * absolute, `file:` or `http(s):`, or that the import map resolves; it skips `npm:`,
- * `jsr:` and `node:` modules and this library's own. Remote modules are imported and
+ * `jsr:` and `node:` modules and this library's own, and it never descends into an npm
+ * package (a module under `node_modules/`, or in Deno's npm cache, where a bare
+ * specifier of the import map leads): a thread's code is the user's, and reading a
+ * package's files would ask for read permission the program was never given (in a
+ * terminal, one prompt per file). It reads and imports only files the program may read
+ * now (`mayReadQuietly`: asked without a prompt); the others are skipped, so the walk
+ * never causes a permission prompt nor needs more permission than the user's own
+ * code. A root in a package (a thread created by a package) is searched, and
+ * its package walked, under the same rule. Remote modules are imported and
  * searched but not read (reading needs net permission), so a target in a module that
  * only a remote module imports needs the `module` option. The library's own entry
  * (`mod.ts`, or the bundle) is always searched, after the user's modules:
@@ -28,7 +36,7 @@
  *
  * @module
  */
-import { readTextFile, readTextFileSync } from "./_platform.ts";
+import { mayReadQuietly, readTextFile, readTextFileSync } from "./_platform.ts";
 import {
   evaluatedModule,
   importModule,
@@ -67,6 +75,18 @@ const edges = new Map<string, string[]>();
 /** Per thread: roots whose graph has been imported. */
 const walked = new Set<string>();
 
+/**
+ * Whether `url` is a module of an npm package: under a `node_modules/` folder (Node,
+ * Bun, Deno's `nodeModulesDir`), or in Deno's global npm cache
+ * (`<DENO_DIR>/npm/<registry>/<name>/<version>/`, where `import.meta.resolve` puts a
+ * bare specifier that the import map sends to `npm:`).
+ */
+export function inPackage(url: string): boolean {
+  return url.startsWith("file:") &&
+    (url.includes("/node_modules/") ||
+      /\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.test(url));
+}
+
 function resolve(specifier: string, from: string): string | undefined {
   if (/^(npm|jsr|node):/.test(specifier)) return undefined;
   try {
@@ -94,7 +114,10 @@ async function dependencies(url: string): Promise<string[]> {
     }
     for (const m of text.matchAll(STATIC_IMPORT)) {
       const dep = resolve(m[1], url);
-      if (dep !== undefined && !ofLibrary(dep) && !deps.includes(dep)) {
+      if (
+        dep !== undefined && !ofLibrary(dep) && !deps.includes(dep) &&
+        (!inPackage(dep) || inPackage(url))
+      ) {
         deps.push(dep);
       }
     }
@@ -277,6 +300,13 @@ export async function importGraph(roots: readonly string[]): Promise<void> {
   const seen = new Set<string>(queue);
   for (let i = 0; i < queue.length && i < MAX_MODULES; i++) {
     const url = queue[i];
+    // A dynamic import of a file the program may not read would ask (a prompt in a
+    // terminal); one the thread has imported already is not asked again.
+    if (
+      url.startsWith("file:") && loadedModule(url) === undefined && !mayReadQuietly(url)
+    ) {
+      continue;
+    }
     try {
       await importModule(url);
     } catch {

@@ -22,6 +22,7 @@ import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 import { BUNDLE_FILE } from "./_self.ts";
 import { errorName } from "./_traceback.ts";
+import { exactFrames } from "./_platform.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
 export const CRITICAL = 50;
@@ -291,9 +292,20 @@ const OWN_FILES = new Set(
 export function captureCaller(skip?: RegExp): Caller {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? "";
+  const holder: { stack?: unknown } = {};
+  Error.captureStackTrace(holder, captureCaller);
   Error.stackTraceLimit = limit;
-  for (const frame of stack.split("\n").slice(1)) {
+  // Deno: the modules' URLs exactly (its formatted stack shows them partly decoded).
+  const exact = exactFrames(holder);
+  if (exact !== undefined) {
+    for (const f of exact) {
+      if (OWN_FILES.has(f.url) || skip?.test(f.url)) continue;
+      return callerFromLocation(f.url, f.line, f.fn === "" ? undefined : f.fn);
+    }
+    return UNKNOWN_CALLER;
+  }
+  const stack = typeof holder.stack === "string" ? holder.stack : "";
+  for (const frame of stack.split("\n")) {
     const m = FRAME.exec(frame);
     if (m === null || OWN_FILES.has(m[2]) || skip?.test(m[2])) continue;
     return callerFromLocation(m[2], Number(m[3]), m[1]);

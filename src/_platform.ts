@@ -18,6 +18,7 @@
  * | stdout, stderr (sync) | `Deno.stdout`, `Deno.stderr` | `fs.writeSync(1 / 2)` | same as Node |
  * | read a file, a link | `Deno.readTextFile`, `Deno.readLinkSync` | `node:fs` | `node:fs` |
  * | permission to read / env | `Deno.permissions.querySync` | granted | granted |
+ * | the library's own reads (files, env) | only what `querySync` says is granted: never a prompt | all | all |
  * | the main code has finished | `beforeunload` event | `process` `beforeExit` | same as Node |
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
@@ -110,6 +111,102 @@ export function toModuleURL(pathOrUrl: string): string {
   return pathOrUrl.startsWith("/") ? nodeUrl().pathToFileURL(pathOrUrl).href : pathOrUrl;
 }
 
+/**
+ * Whether a module URL as a formatted stack shows it (`shown`) is the module `url`.
+ * Deno shows a file URL with the path segments past the working directory
+ * percent-decoded (`file:///tmp/odd%20path/main %20.ts` for
+ * `file:///tmp/odd%20path/main%20%2520.ts`), so each segment is compared as it is and
+ * decoded. For words and filters only: a shown URL cannot be read back into a module's
+ * (use {@linkcode exactFrames}).
+ */
+export function shownAs(shown: string, url: string): boolean {
+  if (shown === url) return true;
+  const a = shown.split("/");
+  const b = url.split("/");
+  return a.length === b.length && a.every((segment, i) => sameSegment(segment, b[i]));
+}
+
+/** Whether a shown module URL (see {@linkcode shownAs}) lies in `folder` (ending in `/`). */
+export function shownUnder(shown: string, folder: string): boolean {
+  if (shown.startsWith(folder)) return true;
+  const a = shown.split("/");
+  const b = folder.split("/");
+  b.pop(); // the empty segment after the last "/"
+  return a.length > b.length && b.every((segment, i) => sameSegment(a[i], segment));
+}
+
+function sameSegment(shown: string, segment: string): boolean {
+  if (shown === segment) return true;
+  try {
+    return shown === decodeURIComponent(segment);
+  } catch {
+    return false;
+  }
+}
+
+/** One frame of a stack, read exactly (see {@linkcode exactFrames}). */
+export interface ExactFrame {
+  /** The function's name, `new Name` for a constructor, `""` for a module's top level. */
+  fn: string;
+  /** The module's URL as it was loaded (a path on Bun). */
+  url: string;
+  /** 1-based line and column. */
+  line: number;
+  column: number;
+}
+
+/** The parts of V8's `CallSite` read here. */
+interface CallSite {
+  getScriptNameOrSourceURL?(): unknown;
+  getFileName?(): unknown;
+  getFunctionName?(): string | null;
+  isConstructor?(): boolean;
+  getLineNumber?(): number | null;
+  getColumnNumber?(): number | null;
+}
+
+/**
+ * The frames of a stack that `Error.captureStackTrace(holder)` captured and nobody has
+ * read yet, read from V8's call sites: each module's URL exactly as it was loaded. Deno
+ * formats a stack with a file URL partly percent-decoded (the path past the working
+ * directory: `main%20%2520.ts` shows as `main %20.ts`, which reads back as the module
+ * `main%20%20.ts`), so the formatted text cannot name a module exactly. Reading the
+ * stack this way formats it once, as an array (later reads get the same array).
+ *
+ * @returns The frames with a module (runtime-internal frames left out), or `undefined`
+ * off Deno (Node formats file URLs exactly, Bun shows paths) or when the stack was read
+ * before as text.
+ */
+export function exactFrames(holder: { stack?: unknown }): ExactFrame[] | undefined {
+  if (deno === undefined) return undefined;
+  const E = Error as { prepareStackTrace?: unknown };
+  const previous = E.prepareStackTrace;
+  let stack: unknown;
+  E.prepareStackTrace = (_error: unknown, sites: CallSite[]): ExactFrame[] => {
+    const frames: ExactFrame[] = [];
+    for (const site of sites) {
+      const url = site.getScriptNameOrSourceURL?.() ?? site.getFileName?.();
+      if (typeof url !== "string" || !/^(?:file|https?|jsr|npm|data):|^\//.test(url)) {
+        continue;
+      }
+      const name = site.getFunctionName?.() ?? "";
+      frames.push({
+        fn: site.isConstructor?.() ? `new ${name}` : name,
+        url,
+        line: site.getLineNumber?.() ?? 0,
+        column: site.getColumnNumber?.() ?? 0,
+      });
+    }
+    return frames;
+  };
+  try {
+    stack = holder.stack;
+  } finally {
+    E.prepareStackTrace = previous;
+  }
+  return Array.isArray(stack) ? stack as ExactFrame[] : undefined;
+}
+
 /** The program's main module, as a URL, if there is one. */
 export function mainModule(): string | undefined {
   try {
@@ -127,7 +224,8 @@ export function mainModule(): string | undefined {
 export function mayRead(url: URL | string): boolean {
   if (deno === undefined) return true;
   try {
-    return deno.permissions.querySync({ name: "read", path: url }).state === "granted";
+    const path = typeof url === "string" && url.startsWith("file:") ? new URL(url) : url;
+    return deno.permissions.querySync({ name: "read", path }).state === "granted";
   } catch {
     return true;
   }
@@ -149,14 +247,46 @@ export function envVar(name: string): string | undefined {
   }
 }
 
-/** Reads a text file. @throws If it cannot be read. */
+/**
+ * Whether the program may read the file at `url` now, asked without a prompt: only
+ * `"granted"` counts (Deno's `"prompt"` state, which a read would turn into a question
+ * in a terminal, and an error of the query count as no). `url`: a URL, a `file:` URL's
+ * text, or a path. Node and Bun: always.
+ */
+export function mayReadQuietly(url: URL | string): boolean {
+  if (deno === undefined) return true;
+  try {
+    // A URL as a string would be taken for a relative path: a URL object is a file's.
+    const path = typeof url === "string" && url.startsWith("file:") ? new URL(url) : url;
+    return deno.permissions.querySync({ name: "read", path }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** The error of a read that {@linkcode mayReadQuietly} refused, before Deno was asked. */
+function notReadable(url: URL): Error {
+  return new Error(`no read permission for ${url.href} (not asked, to avoid a prompt)`);
+}
+
+/**
+ * Reads a text file for the library's own purposes (the import graph, a declaration's
+ * text), never causing a permission prompt: a file the program may not read now
+ * ({@linkcode mayReadQuietly}) is not asked for.
+ * @throws If it may not or cannot be read.
+ */
 export function readTextFile(url: URL): Promise<string> {
+  if (!mayReadQuietly(url)) return Promise.reject(notReadable(url));
   if (deno !== undefined) return deno.readTextFile(url);
   return Promise.resolve(nodeFs().readFileSync(url, "utf8"));
 }
 
-/** Reads a text file synchronously. @throws If it cannot be read. */
+/**
+ * Reads a text file synchronously, under the rule of {@linkcode readTextFile}.
+ * @throws If it may not or cannot be read.
+ */
 export function readTextFileSync(url: URL): string {
+  if (!mayReadQuietly(url)) throw notReadable(url);
   if (deno !== undefined) return deno.readTextFileSync(url);
   return nodeFs().readFileSync(url, "utf8");
 }
@@ -164,7 +294,7 @@ export function readTextFileSync(url: URL): string {
 /** The OS thread id of the calling thread, where the platform tells it. */
 export function osThreadId(): number | undefined {
   try {
-    if (!mayRead("/proc/thread-self")) return undefined;
+    if (!mayReadQuietly("/proc/thread-self")) return undefined;
     const link = deno !== undefined
       ? deno.readLinkSync("/proc/thread-self")
       : nodeFs().readlinkSync("/proc/thread-self");

@@ -9,7 +9,12 @@
  *
  * @module
  */
-import { mainModule as platformMainModule, toModuleURL } from "./_platform.ts";
+import {
+  exactFrames,
+  mainModule as platformMainModule,
+  shownUnder,
+  toModuleURL,
+} from "./_platform.ts";
 import { SOURCE_DIR } from "./_self.ts";
 
 /** Frames under it are the library's own (its modules, or the bundle in `src/_bundle/`). */
@@ -43,6 +48,12 @@ export function captureOrigin(): Origin {
 }
 
 function frames(origin: Origin): Frame[] {
+  // Deno: from V8's call sites, the modules' URLs exactly as loaded (its formatted
+  // stack shows them partly decoded: `main %20.ts` for `main%20%2520.ts`).
+  const exact = exactFrames(origin);
+  if (exact !== undefined) {
+    return exact.map((f) => ({ fn: f.fn, url: toModuleURL(f.url) }));
+  }
   const out: Frame[] = [];
   for (const line of (origin.stack ?? "").split("\n").slice(1)) {
     const m = FRAME.exec(line);
@@ -296,7 +307,7 @@ export function userStack(stack: string): string {
   while (end > 0) {
     const line = lines[end - 1];
     const m = FRAME.exec(line);
-    if (m ? toModuleURL(m[2]).startsWith(LIBRARY_PREFIX) : RUNTIME_FRAME.test(line)) {
+    if (m ? shownUnder(toModuleURL(m[2]), LIBRARY_PREFIX) : RUNTIME_FRAME.test(line)) {
       end--;
     } else {
       break;

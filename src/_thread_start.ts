@@ -10,6 +10,7 @@
  * @module
  */
 import { mayRead } from "./_platform.ts";
+import { encodeStartFailure } from "./_start_failure.ts";
 import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
@@ -330,9 +331,9 @@ export function markEnded(job: StartJob): void {
 /** @internal Marks a thread as failed to start, with the error its starter throws. */
 export function markFailed(
   job: StartJob,
-  error: { name: string; message: string },
+  error: { name: string; message: string; cause?: unknown },
 ): void {
   here.importing = undefined;
   leaveJob();
-  failStart(job, `${error.name}\n${error.message}`);
+  failStart(job, encodeStartFailure(error.name, error.message, error.cause));
 }

@@ -41,7 +41,7 @@
  *
  * @module
  */
-import { envVar } from "./_platform.ts";
+import { envVar, shownUnder } from "./_platform.ts";
 import { SOURCE_DIR } from "./_self.ts";
 import {
   current,
@@ -357,7 +357,9 @@ function waitSite(stack: string): string {
   // The library's modules, or the bundle (in `src/_bundle/`).
   const mine = SOURCE_DIR;
   const outside = frames.filter((f) =>
-    f.startsWith("at ") && !f.includes(mine) && !f.includes("ext:")
+    f.startsWith("at ") && !f.includes(mine) && !f.includes("ext:") &&
+    // Deno shows a file URL partly decoded (a library in `my libs/`: `shownUnder`).
+    !shownUnder(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.exec(f)?.[1] ?? "", mine)
   );
   return outside.slice(0, 3).join("\n");
 }

@@ -97,6 +97,7 @@ import {
 import { currentThread } from "./thread_functions.ts";
 import { excepthookNow, handleUncaught, prepareExcepthook } from "./excepthook.ts";
 import { ThreadError } from "./errors.ts";
+import { moduleFailureMessage } from "./_start_failure.ts";
 import { Thread } from "./thread.ts";
 import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
@@ -112,8 +113,8 @@ import "../mod.ts";
 class StartError extends Error {
   // A field, not a parameter property: Node's type stripping refuses those.
   readonly kind: "TypeError" | "ThreadError";
-  constructor(kind: "TypeError" | "ThreadError", message: string) {
-    super(message);
+  constructor(kind: "TypeError" | "ThreadError", message: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.kind = kind;
   }
 }
@@ -155,12 +156,8 @@ async function loadExport(
     } catch (error) {
       loadingModule = undefined;
       evaluatingModule(undefined);
-      throw new StartError(
-        "ThreadError",
-        `the module ${url} failed to load in the new thread: ${
-          (error as Error)?.message ?? error
-        }`,
-      );
+      // The module that threw (one `url` imports, say), where, and the error itself.
+      throw new StartError("ThreadError", moduleFailureMessage(url, error), error);
     }
     const value = findExport(ns, name, source);
     if (value !== undefined) return value;
@@ -307,6 +304,8 @@ async function runJob(job: StartJob): Promise<void> {
         ? "TypeError"
         : "ThreadError",
       message: (error as Error)?.message ?? String(error),
+      // The original error travels as the ThreadError's cause (`_start_failure.ts`).
+      cause: error instanceof StartError ? error.cause : error,
     });
     return;
   }

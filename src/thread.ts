@@ -51,6 +51,7 @@ import {
 import { C_MAIL, type StartJob } from "./_protocol.ts";
 import { isJSON } from "./_codec_json.ts";
 import { callerModule, captureOrigin } from "./_reference.ts";
+import { startFailureError } from "./_start_failure.ts";
 import {
   abandonStart,
   bootData,
@@ -343,10 +344,9 @@ export class Thread {
       wait(i32, base + S_START, START_PENDING, slice(left));
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
-      const [name, ...rest] = readSlotText(runtime, slot).split("\n");
-      const message = `${action}: ${rest.join("\n")}`;
+      const failure = startFailureError(readSlotText(runtime, slot), action);
       abandonStart(slot, ident, state.daemon);
-      throw name === "TypeError" ? new TypeError(message) : new ThreadError(message);
+      throw failure;
     }
     if (runtime.isMain && here.unstarted > 0) here.unstarted--;
     // The code was found there: later threads of the same code skip the stack.
