@@ -255,7 +255,7 @@ export function waitRecorded(
       if (quiet !== "timed-out" || timeout <= QUIET_MS) return quiet;
       timeout -= QUIET_MS;
     }
-    beginWait(kind, prim, at, timeout === Infinity);
+    beginWait(kind, prim, at, timeout === Infinity, timeout);
     try {
       return wait(i32, index, value, timeout);
     } finally {
