@@ -1,0 +1,59 @@
+// Copyright the threading for Deno authors. MIT license.
+// What the reports say, in real subprocesses: hints that name an environment variable
+// say the flag it needs and whether the program could read it; each thread's `at` line
+// is where it waits now.
+import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+
+/** The line of `file` (a fixture) that carries `mark`, 1-based. */
+async function lineOf(file: string, mark: string): Promise<number> {
+  const source = await Deno.readTextFile(new URL(file, fixtures));
+  return source.split("\n").findIndex((line) => line.includes(mark)) + 1;
+}
+
+Deno.test("the deadlock report's THREADING_DEADLOCK hint names --allow-env, and says when the variable was not read", async () => {
+  const file = new URL("deadlock_after_main.ts", fixtures).pathname;
+  // Set, but unreadable: the report comes anyway, and says why.
+  const unread = await runDeno(["run", "--no-lock", "--allow-read", file, "event"], {
+    env: { THREADING_DEADLOCK: "0" },
+    timeoutMs: 60_000,
+  });
+  assert.equal(unread.code, 2, unread.stderr);
+  assert.match(
+    unread.stderr,
+    /THREADING_DEADLOCK=0 turns this check off \(read only under --allow-env=THREADING_DEADLOCK, which this program runs without: the variable was not read\)/,
+  );
+  // Readable (and unset): the hint names the flag, and no warning.
+  const read = await runDeno(
+    ["run", "--no-lock", "--allow-read", "--allow-env=THREADING_DEADLOCK", file, "event"],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(read.code, 2, read.stderr);
+  assert.match(
+    read.stderr,
+    /THREADING_DEADLOCK=0 turns this check off \(read under --allow-env=THREADING_DEADLOCK\)\.\)/,
+  );
+  assert.ok(!read.stderr.includes("was not read"), read.stderr);
+});
+
+Deno.test("dumpThreads(): the main thread's at line is its sleep, not its earlier join; an awaiting thread is not called running alone", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("wait_sites.ts", fixtures).pathname],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(code, 0, stderr);
+  assert.ok(stdout.includes("main: done"), stdout);
+  const sleeps = await lineOf("wait_sites.ts", "// main sleeps here");
+  const joins = await lineOf("wait_sites.ts", "// main joins here");
+  const lines = stderr.split("\n");
+  const main = lines.findIndex((l) => l.startsWith("  MainThread (ident 1): sleeps"));
+  assert.ok(main >= 0, stderr);
+  assert.match(lines[main + 1], new RegExp(`^      at .*wait_sites\\.ts:${sleeps}:\\d+`));
+  assert.ok(!stderr.includes(`wait_sites.ts:${joins}:`), stderr);
+  assert.match(
+    stderr,
+    /awaiter \(ident \d+\): running or awaiting \(not in a blocking call of threading\)/,
+  );
+});
