@@ -175,6 +175,15 @@ export function setSliceHook(hook: ((forever: boolean) => void) | undefined): vo
 }
 
 /**
+ * Runs the main thread's slice hook for a wait that is not interruptible (a thread's
+ * start): signal listeners and the deadlock watchdog, never the deadlock detector.
+ * An error of a listener propagates: the caller decides when to throw it.
+ */
+export function runSliceHook(): void {
+  sliceHook?.(false);
+}
+
+/**
  * Installs the main thread's service, run between the slices of a blocking wait on the
  * main thread. Called once by the thread runtime.
  */

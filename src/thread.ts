@@ -25,7 +25,9 @@ import { encode, type Encoded, kTravel, packedWire, type Ticket } from "./_codec
 import {
   deadlineAfter,
   describe,
+  MAIN_SLICE_MAX_MS,
   remaining,
+  runSliceHook,
   TIMEOUT_MAX,
   wait,
   waitAsync,
@@ -321,7 +323,20 @@ export class Thread {
         spinUntil(mailbox, C_MAIL, 0, TAKE_SPIN_MS) &&
           spinWhile(i32, base + S_START, START_PENDING, START_SPIN_MS),
       );
+    // On the main thread, the signal listeners (and the watchdog) run between slices of
+    // this wait, as in every blocking wait; an error of a listener is thrown once the
+    // start is over, so that the thread is never left half-started.
+    let listenerFailed = false;
+    let listenerError: unknown;
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
+      if (runtime.isMain) {
+        try {
+          runSliceHook();
+        } catch (error) {
+          if (!listenerFailed) listenerError = error;
+          listenerFailed = true;
+        }
+      }
       const left = remaining(deadline);
       if (left === 0) {
         if (
@@ -337,12 +352,18 @@ export class Thread {
         }
         break;
       }
-      wait(i32, base + S_START, START_PENDING, left);
+      wait(
+        i32,
+        base + S_START,
+        START_PENDING,
+        runtime.isMain ? Math.min(left, MAIN_SLICE_MAX_MS) : left,
+      );
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const [name, ...rest] = readSlotText(runtime, slot).split("\n");
       const message = `${action}: ${rest.join("\n")}`;
       abandonStart(slot, ident, state.daemon);
+      if (listenerFailed) throw listenerError;
       throw name === "TypeError" ? new TypeError(message) : new ThreadError(message);
     }
     if (runtime.isMain && here.unstarted > 0) here.unstarted--;
@@ -366,6 +387,8 @@ export class Thread {
     state.ident = ident;
     state.startedAt = spun ? performance.now() : undefined;
     remember(ident, this);
+    // The thread runs; a signal listener that threw during the start leaves start() now.
+    if (listenerFailed) throw listenerError;
   }
 
   /**

@@ -57,3 +57,70 @@ Deno.test("dumpThreads(): the main thread's at line is its sleep, not its earlie
     /awaiter \(ident \d+\): running or awaiting \(not in a blocking call of threading\)/,
   );
 });
+
+/**
+ * Runs `signal_during_starts.ts` in `mode`; sends SIGINT once it says the burst is on.
+ * @returns Its stdout lines, and ms from the signal to the listener.
+ */
+async function signalDuringStarts(mode: string): Promise<[string[], number]> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      new URL("signal_during_starts.ts", fixtures).pathname,
+      mode,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  let sentAt = 0;
+  let latency = -1;
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      const ran = /listener ran at (\d+)/.exec(line);
+      if (ran) latency = Number(ran[1]) - sentAt;
+      if (line === "burst on") {
+        sentAt = Date.now();
+        child.kill("SIGINT");
+      }
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  assert.equal(status.code, 0, `${lines.join("\n")}\n${await stderr}`);
+  return [lines, latency];
+}
+
+Deno.test("Ctrl-C during a burst of start() calls runs the main thread's listener during the burst", async () => {
+  const [lines, latency] = await signalDuringStarts("flag");
+  const text = lines.join("\n");
+  const started = /^started (\d+) of 40, stop=true$/m.exec(text);
+  assert.ok(started !== null, text);
+  assert.ok(Number(started[1]) < 40, `the loop saw the flag: ${text}`);
+  // A Worker's creation (50-250 ms, a synchronous call) cannot be cut; the limit is
+  // generous for a loaded machine.
+  assert.ok(latency >= 0 && latency < 5000, `latency ${latency} ms\n${text}`);
+  assert.ok(lines.includes("main: done"), text);
+  console.log(`signal to listener during starts: ${latency} ms`);
+});
+
+Deno.test("a listener that throws during start() leaves start() once its thread runs", async () => {
+  const [lines] = await signalDuringStarts("throw");
+  const text = lines.join("\n");
+  assert.ok(
+    lines.includes("start left with interrupted; its thread alive=true"),
+    text,
+  );
+  assert.ok(lines.includes("main: done"), text);
+});
