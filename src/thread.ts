@@ -165,8 +165,11 @@ export class Thread {
   /**
    * Creates a thread; `start()` runs it.
    *
-   * @param options The target, its arguments, the name, the daemon flag.
-   * @throws {TypeError} If the target is not a function or the name not a string, an
+   * @param options The target, its arguments, the name (a false one, or one that is
+   * `""` as a string, gets the default; another is turned into a string, as CPython's
+   * `str(name)`), the daemon flag.
+   * @throws {TypeError} If the target is not a function, `kwargs` is not an object of
+   * named arguments (an array: CPython's "argument after ** must be a mapping"), an
    * option is unknown (CPython refuses an unexpected keyword argument), or `group` is
    * not `null`.
    * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
@@ -175,10 +178,10 @@ export class Thread {
     if ((options as unknown) === NO_STATE) return;
     checkOptions(options);
     const { target, args = [], kwargs, daemon, module } = options;
-    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0) gets the next
-    // `Thread-N`, followed by ` (target)` when a target is given: `Thread-1 (worker)`.
-    const name = options.name === undefined || options.name === null ||
-        options.name === "" || options.name === 0
+    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0, False) gets the
+    // next `Thread-N`, followed by ` (target)` when a target is given:
+    // `Thread-1 (worker)`; any other is turned into a string, as the setter does.
+    const name = !options.name || checkName(options.name) === ""
       ? defaultName(
         (new.target as { [kNameWithoutTarget]?: boolean })[kNameWithoutTarget]
           ? undefined
@@ -483,7 +486,9 @@ export class Thread {
    * thread had at its end). A handle always names its own thread, even once the thread
    * has ended and its slot serves another one.
    *
-   * @throws {TypeError} If a new name is not a string (or number).
+   * A new name that is not a string is turned into one (`String()`), as CPython's
+   * setter does (`str(name)`), and as the constructor does.
+   *
    * @throws {RangeError} If a new name is longer than 256 bytes of UTF-8.
    */
   get name(): string {
