@@ -177,6 +177,15 @@ export function setSliceHook(hook: ((forever: boolean) => void) | undefined): vo
 }
 
 /**
+ * Runs the main thread's slice hook for a wait that is not interruptible (a thread's
+ * start): signal listeners and the deadlock watchdog, never the deadlock detector.
+ * An error of a listener propagates: the caller decides when to throw it.
+ */
+export function runSliceHook(): void {
+  sliceHook?.(false);
+}
+
+/**
  * Installs the main thread's service, run between the slices of a blocking wait on the
  * main thread. Called once by the thread runtime.
  */
@@ -257,7 +266,7 @@ export function waitRecorded(
       if (quiet !== "timed-out" || timeout <= QUIET_MS) return quiet;
       timeout -= QUIET_MS;
     }
-    beginWait(kind, prim, at, timeout === Infinity);
+    beginWait(kind, prim, at, timeout === Infinity, timeout);
     try {
       return wait(i32, index, value, timeout);
     } finally {

@@ -189,7 +189,7 @@ export function lockSlow(
       if (!recorded && kind !== 0) {
         // Who waits for what (see `_waits.ts`): only once we are about to sleep.
         recorded = true;
-        beginWait(kind, i32, index, timeout === Infinity);
+        beginWait(kind, i32, index, timeout === Infinity, left);
       }
       wait(i32, index, s, left);
       // An RLock's owner died: its caller takes the lock over (see `rlock.ts`).

@@ -238,10 +238,7 @@ export function mayRead(url: URL | string): boolean {
 export function envVar(name: string): string | undefined {
   try {
     if (deno === undefined) return process.env[name];
-    if (deno.permissions.querySync({ name: "env", variable: name }).state !== "granted") {
-      return undefined;
-    }
-    return deno.env.get(name);
+    return mayReadEnv(name) ? deno.env.get(name) : undefined;
   } catch {
     return undefined;
   }
@@ -262,6 +259,34 @@ export function mayReadQuietly(url: URL | string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether the program may read the environment variable `name` without a prompt:
+ * always on Node and Bun; on Deno when `--allow-env` grants it (asked with
+ * `querySync`, which never prompts).
+ */
+export function mayReadEnv(name: string): boolean {
+  if (deno === undefined) return true;
+  try {
+    return deno.permissions.querySync({ name: "env", variable: name }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A hint that names a setting of this library made by an environment variable:
+ * `` `NAME=value does` ``, and on Deno the flag it needs (`--allow-env=NAME`), saying so
+ * when this program runs without it (then the library never read the variable).
+ */
+export function envHint(name: string, value: string, does: string): string {
+  const hint = `${name}=${value} ${does}`;
+  if (deno === undefined) return hint;
+  return mayReadEnv(name)
+    ? `${hint} (read under --allow-env=${name})`
+    : `${hint} (read only under --allow-env=${name}, which this program runs without: the variable was not read)`;
 }
 
 /** The error of a read that {@linkcode mayReadQuietly} refused, before Deno was asked. */

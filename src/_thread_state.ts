@@ -181,9 +181,15 @@ export function checkOptions(options: ThreadOptions): void {
       `Cannot create Thread: args must be an array, received ${describe(args)}`,
     );
   }
-  if (kwargs !== undefined && kwargs !== null && typeof kwargs !== "object") {
+  // CPython: "argument after ** must be a mapping, not list".
+  if (
+    kwargs !== undefined && kwargs !== null &&
+    (typeof kwargs !== "object" || Array.isArray(kwargs))
+  ) {
     throw new TypeError(
-      `Cannot create Thread: kwargs must be an object, received ${describe(kwargs)}`,
+      `Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${
+        describe(kwargs)
+      }`,
     );
   }
   if (daemon !== undefined && daemon !== null && typeof daemon !== "boolean") {
@@ -213,18 +219,14 @@ export function defaultName(target: unknown): string {
 }
 
 /**
- * A thread name, checked: a string (a number is turned into one) of at most
- * `NAME_BYTES` (256) bytes of UTF-8.
+ * A thread name, as CPython's `name` setter makes it (`self._name = str(name)`): any
+ * value turned into a string (`String()`, JavaScript's `str()`), of at most
+ * `NAME_BYTES` (256) bytes of UTF-8. The constructor and the setter both use it.
+ *
+ * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
  */
 export function checkName(name: unknown): string {
-  let text: string;
-  if (typeof name === "string") text = name;
-  else if (typeof name === "number") text = String(name);
-  else {
-    throw new TypeError(
-      `Cannot name a thread: a name must be a string, received ${describe(name)}`,
-    );
-  }
+  const text = String(name);
   nameBytes(text, "Cannot name a thread");
   return text;
 }

@@ -269,15 +269,23 @@ export function idText(id: number): string {
 }
 
 /**
+ * Least timeout of a timed wait whose site {@linkcode beginWait} writes at once, in
+ * milliseconds: capturing a stack costs 5-20 µs, nothing next to such a wait.
+ */
+export const SITE_NOW_MS = 100;
+
+/**
  * Records that the current thread is about to sleep on a primitive of kind `kind`
  * whose first word is `i32[at]` (or, with `i32` undefined, on the thing `at` names: a
- * joined thread's ident). Pair it with {@linkcode endWait} in a `finally`.
+ * joined thread's ident), for `timeoutMs` milliseconds (`Infinity` when `forever`).
+ * Pair it with {@linkcode endWait} in a `finally`.
  */
 export function beginWait(
   kind: number,
   i32: Int32Array | undefined,
   at: number,
   forever: boolean,
+  timeoutMs: number = forever ? Infinity : 0,
 ): void {
   const slot = current.slot;
   if (slot < 0) return;
@@ -289,7 +297,11 @@ export function beginWait(
   waitedHolder = holder < 0 ? -1 : at + holder;
   waitingForever = forever;
   inRecordedWait = true;
-  siteWritten = false;
+  // Where an earlier wait was is not where this one is. A wait without a timeout
+  // writes its own at its first beat (no `at` line until then); a timed wait never
+  // beats: one that may last {@linkcode SITE_NOW_MS} or more writes it now.
+  siteWritten = !forever && timeoutMs >= SITE_NOW_MS;
+  writeSiteText(slot, siteWritten ? waitSite(deepStack()) : "");
   Atomics.store(
     rt,
     base + S_WAIT_ID,
@@ -345,23 +357,53 @@ export function beat(): boolean {
   }
   if (!siteWritten) {
     siteWritten = true;
-    writeSiteText(slot, waitSite(new Error().stack ?? ""));
+    writeSiteText(slot, waitSite(deepStack()));
   }
   Atomics.add(rt, base + S_WAIT_BEAT, 1);
   return true;
 }
 
-/** The frames of a stack that are the caller's code, not this library's. */
-function waitSite(stack: string): string {
+/**
+ * This library's folder (its modules, or the bundle in `src/_bundle/`) as a URL
+ * (`file:///...`) and, for Bun's stacks, as a path.
+ */
+const LIBRARY_FORMS = [SOURCE_DIR].concat(
+  SOURCE_DIR.startsWith("file:")
+    ? [decodeURIComponent(new URL(SOURCE_DIR).pathname)]
+    : [],
+);
+
+/**
+ * A frame of the runtime's own code: Deno's `ext:`, Node's `node:internal/...`, Bun's
+ * `native`.
+ */
+const RUNTIME_FRAME =
+  /\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
+
+/**
+ * The frames of a stack that are the caller's code, not this library's nor the
+ * runtime's (V8's and Bun's forms: a module by URL or by path).
+ */
+export function waitSite(stack: string): string {
   const frames = stack.split("\n").slice(1).map((line) => line.trim());
-  // The library's modules, or the bundle (in `src/_bundle/`).
-  const mine = SOURCE_DIR;
   const outside = frames.filter((f) =>
-    f.startsWith("at ") && !f.includes(mine) && !f.includes("ext:") &&
+    f.startsWith("at ") && !LIBRARY_FORMS.some((mine) => f.includes(mine)) &&
+    !RUNTIME_FRAME.test(f) &&
     // Deno shows a file URL partly decoded (a library in `my libs/`: `shownUnder`).
-    !shownUnder(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.exec(f)?.[1] ?? "", mine)
+    !shownUnder(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.exec(f)?.[1] ?? "", SOURCE_DIR)
   );
   return outside.slice(0, 3).join("\n");
+}
+
+/** A stack deep enough to reach the caller's frames below this library's. */
+function deepStack(): string {
+  const limit = (Error as { stackTraceLimit?: number }).stackTraceLimit;
+  (Error as { stackTraceLimit?: number }).stackTraceLimit = 40;
+  try {
+    return new Error().stack ?? "";
+  } finally {
+    (Error as { stackTraceLimit?: number }).stackTraceLimit = limit;
+  }
 }
 
 /**
@@ -378,7 +420,7 @@ export const recordCreation: boolean = (() => {
  * (call only when {@linkcode recordCreation}): gives it its id now.
  */
 export function noteCreation(kind: number, i32: Int32Array, at: number): void {
-  const site = waitSite(new Error().stack ?? "").split("\n")[0] ?? "";
+  const site = waitSite(deepStack()).split("\n")[0] ?? "";
   writeCreationSite(
     primitiveId(kind, i32, at),
     sameThing(kind),

@@ -47,11 +47,12 @@
  * unref'd timer every {@linkcode CHECK_MS}, over the live threads (daemon ones too: a
  * running daemon may wake someone); on a deadlock the report goes to stderr and the
  * process exits with {@linkcode DEADLOCK_EXIT_CODE} (2, as Go's runtime). `THREADING_DEADLOCK=0` in the
- * environment turns the detector off (read only where `--allow-env` grants it).
+ * environment turns the detector off (read only where `--allow-env` grants it: the
+ * report's hint names the flag, and says when the program runs without it).
  *
  * @module
  */
-import { envVar, exitProcess, onMainIdle, unrefTimer } from "./_platform.ts";
+import { envHint, envVar, exitProcess, onMainIdle, unrefTimer } from "./_platform.ts";
 import { setSliceHook } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
 import {
@@ -207,7 +208,9 @@ function formatThreads(rows: ThreadRow[]): string {
     if (row.starting) {
       state = "starting";
     } else if (row.kind === 0) {
-      state = "running (not blocked in threading)";
+      // Async waits (`waitAsync()`, `getAsync()`, ...) are not recorded: a thread
+      // that awaits one looks the same as one that runs.
+      state = "running or awaiting (not in a blocking call of threading)";
     } else if (row.kind === KIND_SLEEP) {
       state = `sleeps, for ${(row.sinceMs / 1000).toFixed(2)} s`;
     } else {
@@ -495,7 +498,7 @@ function deadlockReport(
   return `Deadlock: ${why}; nothing can wake any of them.\n${
     cycle === undefined ? "" : `${formatCycle(rows, cycle)}\n`
   }Threads:\n${main}${formatThreads(rows)}\n` +
-    `(${end} THREADING_DEADLOCK=0 turns this check off.)\n`;
+    `(${end} ${envHint("THREADING_DEADLOCK", "0", "turns this check off")}.)\n`;
 }
 
 /** The threads of a deadlock, main excluded, and where each is in its waits. */

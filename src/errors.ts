@@ -99,8 +99,8 @@ export class OwnerDiedError extends ThreadError {
  * Thrown in the main thread's blocked call when every live thread, the main thread
  * included, is blocked in this library without a timeout: nothing can wake any of
  * them. Its message is the report (every thread, what it waits on and holds, the
- * wait-for cycle), also written to stderr. Set `THREADING_DEADLOCK=0` to turn the
- * detection off.
+ * wait-for cycle), also written to stderr. Set `THREADING_DEADLOCK=0` (on Deno with
+ * `--allow-env=THREADING_DEADLOCK`) to turn the detection off.
  *
  * @example The error's class
  * ```ts

@@ -107,6 +107,38 @@ async function acquireAsyncSlow(
 }
 
 /**
+ * The wait of `acquire(blocking, timeout)` in milliseconds (`0`: one attempt,
+ * `Infinity`: no limit), by CPython 3.11's `Semaphore.acquire`: `timeout` `undefined`
+ * or `null` (None) is no limit; a negative number is no error but one attempt (its
+ * `Condition.wait(timeout)` of a negative time returns at once, then the loop sees the
+ * time over); any timeout with `blocking = false` is refused ("can't specify timeout
+ * for non-blocking acquire"). Otherwise as `Lock` (`acquireTimeout`), which refuses a
+ * negative timeout other than -1, as CPython's `Lock.acquire` does.
+ *
+ * @throws {TypeError} If `blocking` is not a boolean or `timeout` not a number.
+ * @throws {RangeError} If the timeout is NaN, over `TIMEOUT_MAX`, or given with
+ * `blocking = false`.
+ */
+function semaphoreTimeout(
+  blocking: boolean | number | undefined,
+  timeout: number | null | undefined,
+  action: string,
+): number {
+  if (timeout === undefined || timeout === null) {
+    return acquireTimeout(blocking, undefined, action);
+  }
+  if (typeof timeout === "number" && timeout < 0) {
+    if (acquireTimeout(blocking, undefined, action) === 0) {
+      throw new RangeError(
+        `${action}: cannot specify a timeout for a non-blocking call, received ${timeout}`,
+      );
+    }
+    return 0;
+  }
+  return acquireTimeout(blocking, timeout, action);
+}
+
+/**
  * A counting semaphore, as Python's `threading.Semaphore`: `acquire()` takes one of
  * the permits, waiting while there is none; `release(n)` gives `n` back. It is shared:
  * sent to another thread, it arrives as the same semaphore.
@@ -171,11 +203,13 @@ export class Semaphore {
    *
    * @param blocking Whether to wait for a permit (`false` or `0`: one attempt).
    * @default {true}
-   * @param timeout Longest wait in milliseconds; `-1` means no limit.
-   * @default {-1}
+   * @param timeout Longest wait in milliseconds; `undefined` or `null`: no limit; a
+   * negative number: one attempt, as in CPython's `Semaphore.acquire` (which, unlike
+   * `Lock.acquire`, raises nothing for it).
+   * @default {undefined}
    * @returns Whether a permit was taken.
-   * @throws {RangeError} If `timeout` is negative but not `-1`, over `TIMEOUT_MAX`, or
-   * given with `blocking = false`.
+   * @throws {RangeError} If `timeout` is NaN, over `TIMEOUT_MAX`, or given with
+   * `blocking = false` (CPython: ValueError).
    * @throws {TypeError} If `blocking` is not a boolean or `timeout` not a number.
    *
    * @example Timing out
@@ -187,7 +221,7 @@ export class Semaphore {
    * assert.equal(s.acquire(true, 5), false);
    * ```
    */
-  acquire(blocking?: boolean | number, timeout?: number): boolean {
+  acquire(blocking?: boolean | number, timeout?: number | null): boolean {
     const i32 = this.#i32;
     if (blocking === undefined && timeout === undefined) {
       const v = Atomics.load(i32, SEM_VALUE);
@@ -196,7 +230,7 @@ export class Semaphore {
     }
     return acquireSlow(
       i32,
-      acquireTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`),
+      semaphoreTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`),
     );
   }
 
@@ -207,8 +241,9 @@ export class Semaphore {
    * @param blocking Whether to wait for a permit, or the options in place of both
    * arguments (`acquireAsync({ signal })`).
    * @default {true}
-   * @param timeout Longest wait in milliseconds; `-1` means no limit.
-   * @default {-1}
+   * @param timeout Longest wait in milliseconds; `undefined` or `null`: no limit; a
+   * negative number: one attempt.
+   * @default {undefined}
    * @param options `signal`: an `AbortSignal` that cancels the wait (see
    * {@linkcode WaitOptions}).
    * @returns A promise of whether a permit was taken; it rejects with `signal.reason`
@@ -230,14 +265,14 @@ export class Semaphore {
    */
   acquireAsync(
     blocking?: boolean | number | WaitOptions,
-    timeout?: number,
+    timeout?: number | null,
     options?: WaitOptions,
   ): Promise<boolean> {
     if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
     const signal = signalOf(options, `Cannot acquire ${this.#kind()}`);
     const ms = blocking === undefined && timeout === undefined
       ? Infinity
-      : acquireTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`);
+      : semaphoreTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (trySub(this.#i32)) return Promise.resolve(true);
     if (ms === 0) return Promise.resolve(false);

@@ -26,7 +26,9 @@ import {
   deadlineAfter,
   describe,
   isWaitOptions,
+  MAIN_SLICE_MAX_MS,
   remaining,
+  runSliceHook,
   signalOf,
   TIMEOUT_MAX,
   wait,
@@ -168,8 +170,11 @@ export class Thread {
   /**
    * Creates a thread; `start()` runs it.
    *
-   * @param options The target, its arguments, the name, the daemon flag.
-   * @throws {TypeError} If the target is not a function or the name not a string, an
+   * @param options The target, its arguments, the name (a false one, or one that is
+   * `""` as a string, gets the default; another is turned into a string, as CPython's
+   * `str(name)`), the daemon flag.
+   * @throws {TypeError} If the target is not a function, `kwargs` is not an object of
+   * named arguments (an array: CPython's "argument after ** must be a mapping"), an
    * option is unknown (CPython refuses an unexpected keyword argument), or `group` is
    * not `null`.
    * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
@@ -178,10 +183,10 @@ export class Thread {
     if ((options as unknown) === NO_STATE) return;
     checkOptions(options);
     const { target, args = [], kwargs, daemon, module } = options;
-    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0) gets the next
-    // `Thread-N`, followed by ` (target)` when a target is given: `Thread-1 (worker)`.
-    const name = options.name === undefined || options.name === null ||
-        options.name === "" || options.name === 0
+    // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0, False) gets the
+    // next `Thread-N`, followed by ` (target)` when a target is given:
+    // `Thread-1 (worker)`; any other is turned into a string, as the setter does.
+    const name = !options.name || checkName(options.name) === ""
       ? defaultName(
         (new.target as { [kNameWithoutTarget]?: boolean })[kNameWithoutTarget]
           ? undefined
@@ -328,7 +333,20 @@ export class Thread {
       );
     // A thread's start waits for the main thread to serve it: say so when that is late.
     const slice = startSlices(state.name);
+    // On the main thread, the signal listeners (and the watchdog) run between slices of
+    // this wait, as in every blocking wait; an error of a listener is thrown once the
+    // start is over, so that the thread is never left half-started.
+    let listenerFailed = false;
+    let listenerError: unknown;
     while (Atomics.load(i32, base + S_START) === START_PENDING) {
+      if (runtime.isMain) {
+        try {
+          runSliceHook();
+        } catch (error) {
+          if (!listenerFailed) listenerError = error;
+          listenerFailed = true;
+        }
+      }
       const left = remaining(deadline);
       if (left === 0) {
         if (
@@ -341,11 +359,17 @@ export class Thread {
         }
         break;
       }
-      wait(i32, base + S_START, START_PENDING, slice(left));
+      wait(
+        i32,
+        base + S_START,
+        START_PENDING,
+        runtime.isMain ? Math.min(slice(left), MAIN_SLICE_MAX_MS) : slice(left),
+      );
     }
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const failure = startFailureError(readSlotText(runtime, slot), action);
       abandonStart(slot, ident, state.daemon);
+      if (listenerFailed) throw listenerError;
       throw failure;
     }
     if (runtime.isMain && here.unstarted > 0) here.unstarted--;
@@ -374,6 +398,8 @@ export class Thread {
     state.ident = ident;
     state.startedAt = spun ? performance.now() : undefined;
     remember(ident, this);
+    // The thread runs; a signal listener that threw during the start leaves start() now.
+    if (listenerFailed) throw listenerError;
   }
 
   /**
@@ -481,7 +507,9 @@ export class Thread {
    * thread had at its end). A handle always names its own thread, even once the thread
    * has ended and its slot serves another one.
    *
-   * @throws {TypeError} If a new name is not a string (or number).
+   * A new name that is not a string is turned into one (`String()`), as CPython's
+   * setter does (`str(name)`), and as the constructor does.
+   *
    * @throws {RangeError} If a new name is longer than 256 bytes of UTF-8.
    */
   get name(): string {

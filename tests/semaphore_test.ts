@@ -89,7 +89,8 @@ Deno.test("Semaphore.acquire() returns false after the timeout", () => {
   assert.ok(performance.now() - start >= 19);
   assert.equal(semaphoreWords(s)[SEM_WAITERS], 0);
   assert.throws(() => s.acquire(false, 1), /Cannot acquire Semaphore: .*non-blocking/);
-  assert.throws(() => s.acquire(true, -3), RangeError);
+  // CPython 3.11: a negative timeout is one attempt, no error (see api_checks_test.ts).
+  assert.equal(s.acquire(true, -3), false);
 });
 
 Deno.test("Semaphore.release(n) refuses n < 1 and non-numbers", () => {

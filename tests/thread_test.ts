@@ -361,7 +361,7 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
     assert.throws(() => new Thread({ target: 5 as never }), TypeError);
     assert.throws(() => new Thread({ args: 5 as never }), TypeError);
     assert.throws(() => new Thread({ daemon: "yes" as never }), TypeError);
-    assert.throws(() => new Thread({ name: {} as never }), TypeError);
+    assert.throws(() => new Thread({ kwargs: [1] as never }), TypeError);
   });
   // A refused start leaves nothing behind.
   assert.equal(activeCount(), 1);

@@ -94,7 +94,9 @@ const HERE = new URL(".", import.meta.url);
 const deno = (globalThis as any).Deno;
 
 /** Runs a program of this folder with the runtime that runs this file. */
-function runProgram(file: string): { code: number | null; stdout: string; ms: number } {
+function runProgram(
+  file: string,
+): { code: number | null; stdout: string; stderr: string; ms: number } {
   const path = new URL(file, HERE).pathname;
   const args = deno !== undefined ? ["run", "--allow-read", path] : [path];
   const t0 = performance.now();
@@ -103,7 +105,12 @@ function runProgram(file: string): { code: number | null; stdout: string; ms: nu
     timeout: 60_000,
     env: { ...process.env, NO_COLOR: "1" },
   });
-  return { code: result.status, stdout: result.stdout, ms: performance.now() - t0 };
+  return {
+    code: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    ms: performance.now() - t0,
+  };
 }
 
 const cases: Case[] = [
@@ -200,6 +207,22 @@ const cases: Case[] = [
       }
       assert.ok(performance.now() - t0 < 30_000, "no 60 s wait");
       await shutdown();
+    },
+  ],
+  [
+    "the deadlock report's `at` lines are the program's, not the library's or the runtime's",
+    () => {
+      const { code, stderr } = runProgram("_deadlock_site.ts");
+      assert.equal(code, 2, stderr);
+      const source = new URL("_deadlock_site.ts", HERE).pathname;
+      const report = stderr.slice(stderr.indexOf("Threads:"));
+      const at = report.split("\n").filter((line) => line.trim().startsWith("at "));
+      assert.ok(at.length >= 1, report);
+      // The first frame is where the thread waits: the waiter's line (Bun: by path).
+      assert.ok(at[0].includes(`${source}:9:`) && at[0].includes("waiter"), report);
+      for (const line of at) {
+        assert.ok(!/src\/_[a-z_]+\.ts|node:|ModuleJob|\(native/.test(line), report);
+      }
     },
   ],
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
