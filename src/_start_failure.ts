@@ -18,7 +18,7 @@
 import { ThreadError } from "./errors.ts";
 import { userStack } from "./_reference.ts";
 import { shownAs, shownUnder } from "./_platform.ts";
-import { SOURCE_DIR } from "./_self.ts";
+import { MOD_TS, SOURCE_DIR } from "./_self.ts";
 
 /** The original error of a failed start, as it travels. */
 interface CauseText {
@@ -109,7 +109,7 @@ export function startFailureError(text: string, action: string): Error {
 const LIBRARY = SOURCE_DIR;
 
 function ofLibrary(shown: string): boolean {
-  return shownUnder(shown, LIBRARY);
+  return shownUnder(shown, LIBRARY) || shownAs(shown, MOD_TS);
 }
 
 /** A stack line of module code (no function: the module's top level), and where. */
@@ -138,7 +138,8 @@ function failedAt(error: unknown): { module?: string; location?: string } {
       if (m && !ofLibrary(m[1])) location = `${m[1]}:${m[2]}:${m[3]}`;
     }
     const top = TOP_LEVEL_FRAME.exec(line);
-    if (top) {
+    // The library's own module (a second copy refusing to load) is not the one to name.
+    if (top && !ofLibrary(top[1])) {
       module = top[1];
       break;
     }
@@ -155,7 +156,9 @@ export function moduleFailureMessage(url: string, error: unknown): string {
   const { module, location } = failedAt(error);
   // The class name of the user's error (`TypeError: ...`), not of the library's own
   // (an unguarded module's start() in the thread: its words are the library's).
-  const what = error instanceof ThreadError
+  // (A ThreadError of another copy of the library, too: one that refuses to load.)
+  const what = error instanceof ThreadError ||
+      (error instanceof Error && error.name === "ThreadError")
     ? error.message
     : error instanceof Error
     ? `${error.name}: ${error.message}`

@@ -37,7 +37,7 @@ Deno.test("a module that the target's module imports throws as a thread loads it
   assert.equal(e.name, "ThreadError");
   assert.match(
     e.message,
-    /^Cannot start thread "Thread-1 \(crunch\)": the module file:\/\/\S*\/module_load\/tasks_bad\.ts failed to load in the new thread \(imported by file:\/\/\S*\/module_load\/main\.ts\): TypeError: tasks_bad refuses to load in a thread \(at file:\/\/\S*\/module_load\/tasks_bad\.ts:6:\d+\)$/,
+    /^Cannot start thread "Thread-1 \(work\)": the module file:\/\/\S*\/module_load\/tasks_bad\.ts failed to load in the new thread \(imported by file:\/\/\S*\/module_load\/main\.ts\): TypeError: tasks_bad refuses to load in a thread \(at file:\/\/\S*\/module_load\/tasks_bad\.ts:6:\d+\)$/,
   );
   assert.ok(e.cause !== null, "no cause");
   assert.equal(e.cause.isError, true);
