@@ -105,6 +105,7 @@ import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
 import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
+import { trackThreadResources } from "./_thread_resources.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -473,6 +474,7 @@ if (bootData !== undefined) {
   refuseThreadSignals(() => currentThread().name, () => loadingModule);
   provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
+  trackThreadResources(); // so do its AbortSignal.timeout, open console groups, servers
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
   // close() of the worker scope runs neither, so it is wrapped.

@@ -71,3 +71,47 @@ export async function runDeno(
     killed,
   };
 }
+
+/** What a child run by {@linkcode runDenoLines} did. */
+export interface LinesResult {
+  /** Its stdout, line by line. */
+  lines: string[];
+  /** Its stderr, decoded as UTF-8. */
+  stderr: string;
+  /** How it ended. */
+  status: Deno.CommandStatus;
+}
+
+/**
+ * Runs `deno <args>` and calls `onLine` with each line of its stdout as it comes, with
+ * the child (to send it a signal when a line says it is ready); waits for `onLine`
+ * before it reads on. Killed with SIGKILL after `timeoutMs` (default 60 s).
+ */
+export async function runDenoLines(
+  args: string[],
+  onLine: (line: string, child: Deno.ChildProcess) => void | Promise<void>,
+  timeoutMs = 60_000,
+): Promise<LinesResult> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  const stderr = new Response(child.stderr).text();
+  const lines: string[] = [];
+  let buffer = "";
+  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    for (let nl = buffer.indexOf("\n"); nl >= 0; nl = buffer.indexOf("\n")) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      await onLine(line, child);
+    }
+  }
+  const status = await child.status;
+  clearTimeout(killer);
+  return { lines, stderr: await stderr, status };
+}

@@ -3,7 +3,7 @@
 // primitive are reclaimed, an RLock whose owner died gives OwnerDiedError, the
 // deadlock report, dumpThreads(), signals while the main thread is blocked.
 import assert from "node:assert/strict";
-import { runDeno } from "./_subprocess.ts";
+import { runDeno, runDenoLines } from "./_subprocess.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 
@@ -66,30 +66,16 @@ Deno.test("an RLock whose owner ends in any way gives the next acquire() OwnerDi
 });
 
 Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in join, acquire, Event.wait, sleep, Condition.wait, Barrier.wait", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  const latencies: number[] = [];
+  let sentAt = 0;
+  const { lines, stderr, status } = await runDenoLines(
+    [
       "run",
       "--no-lock",
       "--allow-read",
       new URL("signal_while_blocked.ts", fixtures).pathname,
     ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stderr = new Response(child.stderr).text();
-  const lines: string[] = [];
-  const latencies: number[] = [];
-  let sentAt = 0;
-  let buffer = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
+    async (line, child) => {
       const ran = /listener ran at (\d+)/.exec(line);
       if (ran) latencies.push(Number(ran[1]) - sentAt);
       if (line.startsWith("blocking in")) {
@@ -98,12 +84,10 @@ Deno.test("a SIGINT/SIGTERM listener runs while the main thread is blocked in jo
         sentAt = Date.now();
         child.kill(line.includes("until SIGTERM") ? "SIGTERM" : "SIGINT");
       }
-    }
-  }
-  const status = await child.status;
-  clearTimeout(killer);
+    },
+  );
   const text = lines.join("\n");
-  assert.equal(status.code, 7, `${text}\n${await stderr}`);
+  assert.equal(status.code, 7, `${text}\n${stderr}`);
   const calls = [
     "join",
     "acquire",

@@ -3,7 +3,7 @@
 // say the flag it needs and whether the program could read it; each thread's `at` line
 // is where it waits now.
 import assert from "node:assert/strict";
-import { runDeno } from "./_subprocess.ts";
+import { runDeno, runDenoLines } from "./_subprocess.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 
@@ -63,42 +63,27 @@ Deno.test("dumpThreads(): the main thread's at line is its sleep, not its earlie
  * @returns Its stdout lines, and ms from the signal to the listener.
  */
 async function signalDuringStarts(mode: string): Promise<[string[], number]> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  let sentAt = 0;
+  let latency = -1;
+  const { lines, stderr, status } = await runDenoLines(
+    [
       "run",
       "--no-lock",
       "--allow-read",
       new URL("signal_during_starts.ts", fixtures).pathname,
       mode,
     ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  const stderr = new Response(child.stderr).text();
-  const lines: string[] = [];
-  let sentAt = 0;
-  let latency = -1;
-  let buffer = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
+    (line, child) => {
       const ran = /listener ran at (\d+)/.exec(line);
       if (ran) latency = Number(ran[1]) - sentAt;
       if (line === "burst on") {
         sentAt = Date.now();
         child.kill("SIGINT");
       }
-    }
-  }
-  const status = await child.status;
-  clearTimeout(killer);
-  assert.equal(status.code, 0, `${lines.join("\n")}\n${await stderr}`);
+    },
+    120_000,
+  );
+  assert.equal(status.code, 0, `${lines.join("\n")}\n${stderr}`);
   return [lines, latency];
 }
 

@@ -2,46 +2,25 @@
 // What a thread may do to its process and to the next thread of its Worker, in real
 // subprocesses and real Workers: signals, globals, the main thread's end, exit codes.
 import assert from "node:assert/strict";
-import { runDeno } from "./_subprocess.ts";
+import { runDeno, runDenoLines } from "./_subprocess.ts";
 
 const fixtures = new URL("./fixtures/", import.meta.url);
 
 Deno.test("a thread cannot listen to signals: ThreadError at once, and the signal keeps its default action for the program", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-lock",
-      "--allow-read",
-      new URL("thread_signals.ts", fixtures).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stderr = new Response(child.stderr).text();
-  const lines: string[] = [];
-  let buffer = "";
   let sentAt = 0;
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
+  const { lines, stderr, status } = await runDenoLines(
+    ["run", "--no-lock", "--allow-read", new URL("thread_signals.ts", fixtures).pathname],
+    async (line, child) => {
       if (line === "main sleeps") {
         // SIGTERM, not SIGINT: a background job of a shell inherits SIGINT ignored.
         await new Promise((resolve) => setTimeout(resolve, 300));
         sentAt = performance.now();
         child.kill("SIGTERM");
       }
-    }
-  }
-  const status = await child.status;
+    },
+  );
   const ms = performance.now() - sentAt;
-  clearTimeout(killer);
-  const text = `${lines.join("\n")}\n${await stderr}`;
+  const text = `${lines.join("\n")}\n${stderr}`;
   // Before: every call was accepted, the listeners never ran, and the SIGTERM was
   // swallowed: "main end: the signal was ignored" after 20 s, code 0.
   assert.equal(status.signal, "SIGTERM", text);
@@ -293,4 +272,27 @@ Deno.test("a signal listener in unguarded top-level code fails the thread's star
     /ThreadError: Cannot start thread "Thread-1 \(work\)": the module .*signal_at_top_level\.ts failed to load in the new thread: Cannot listen to SIGINT in thread "Thread-1 \(work\)" \(Deno\.addSignalListener\): signals are delivered to the main thread only.*; this call is in the top-level code of .*signal_at_top_level\.ts, which each thread's Worker evaluates again: guard it with `if \(import\.meta\.main\)`/,
   );
   assert.doesNotMatch(stdout, /work ran/);
+});
+
+Deno.test("what a thread leaves running ends with it: an AbortSignal.timeout, an open console.group, a server, a listener", async () => {
+  const { code, stdout, stderr } = await runDeno(
+    [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+      new URL("left_resources.ts", fixtures).pathname,
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(code, 0, stderr);
+  // Before: "  second: not indented", "  first's AbortSignal.timeout fired in second",
+  // "  second: server still accepts", "  second: listener still accepts".
+  assert.deepEqual(stdout.trimEnd().split("\n"), [
+    "first's group",
+    "second: not indented",
+    "second: server closed",
+    "second: listener closed",
+    "main done",
+  ], stderr);
 });

@@ -3,6 +3,7 @@
 // library's files cannot be read (only the library's error on stderr).
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
+import { hasScript, runInTerminal } from "./_terminal.ts";
 import { shutdown, Thread } from "../mod.ts";
 import { poolSize } from "../src/_pool.ts";
 
@@ -11,56 +12,9 @@ export function work(): void {}
 const fixtures = new URL("./fixtures/", import.meta.url);
 const root = new URL("../", import.meta.url).pathname;
 
-/** Whether util-linux's `script` (a pseudo-terminal) is there. */
-const hasScript = (() => {
-  try {
-    return new Deno.Command("script", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
-
-/**
- * Runs `deno run <flags> <fixture>` in a pseudo-terminal, where Deno asks for a missing
- * permission instead of refusing it. Ends it as soon as a prompt shows.
- */
-async function runInTerminal(file: string, flags: string[]): Promise<string> {
-  const command = [
-    Deno.execPath(),
-    "run",
-    "--no-lock",
-    ...flags,
-    new URL(file, fixtures).pathname,
-  ]
-    .map((a) => `'${a}'`).join(" ");
-  const child = new Deno.Command("script", {
-    args: ["-qc", command, "/dev/null"],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  let text = "";
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-  const decoder = new TextDecoder();
-  for await (const chunk of child.stdout) {
-    text += decoder.decode(chunk, { stream: true });
-    if (text.includes("Deno requests")) {
-      child.kill("SIGKILL");
-      break;
-    }
-  }
-  clearTimeout(timer);
-  await child.stdin.close().catch(() => {});
-  await child.stderr.cancel();
-  await child.status;
-  return text;
+/** Runs `deno run <flags> <fixture>` in a pseudo-terminal; ends at the first prompt. */
+function runFixtureInTerminal(file: string, flags: string[]): Promise<string> {
+  return runInTerminal(new URL(file, fixtures).pathname, flags, root, 30_000);
 }
 
 Deno.test({
@@ -68,7 +22,7 @@ Deno.test({
     "in a terminal, threads start with the least permissions and no prompt (no env access)",
   ignore: !hasScript,
   fn: async () => {
-    const out = await runInTerminal("tty_thread.ts", ["--allow-read=."]);
+    const out = await runFixtureInTerminal("tty_thread.ts", ["--allow-read=."]);
     assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);
     assert.match(out, /work ran\r?\n/);
     assert.match(out, /joined\r?\n/);
@@ -81,7 +35,7 @@ Deno.test({
     "in a terminal, a library that cannot be read gives start()'s ThreadError, not a read prompt",
   ignore: !hasScript,
   fn: async () => {
-    const out = await runInTerminal("no_library_read.ts", [
+    const out = await runFixtureInTerminal("no_library_read.ts", [
       `--allow-read=${fixtures.pathname}`,
     ]);
     assert.ok(!out.includes("Deno requests"), `a permission prompt appeared:\n${out}`);

@@ -1,0 +1,130 @@
+// Copyright the threading for Deno authors. MIT license.
+/**
+ * What a thread starts that the runtime would keep running after the thread ended, in
+ * the next thread of the same Worker, under that thread's name: ended with the thread,
+ * as its timers are (`_thread_timers.ts`).
+ *
+ * | what the thread started | without this | ended how, when the thread ends |
+ * | --- | --- | --- |
+ * | `AbortSignal.timeout(ms)` (Deno's own timer, not the global `setTimeout`) | it aborts during the next thread | its timer is a tracked `setTimeout`, cleared with the thread's timers: the signal never aborts |
+ * | `console.group()` left open | the next thread's lines are indented | `console.groupEnd()` as many times as the thread opened groups |
+ * | a server (`Deno.serve`) | it answers requests as the next thread (`currentThread()`) | `shutdown()`: in-flight requests finish, no new one is taken |
+ * | a listener (`Deno.listen`, `Deno.listenTls`) | the next thread's code may accept on it | closed |
+ *
+ * A thread that must keep serving awaits it (`await server.finished`), as a Python
+ * thread blocks in `serve_forever()`. Other async work a thread leaves pending (a
+ * `fetch`, a file read) is not tracked: see the README ("A thread's pending timers end
+ * with it").
+ *
+ * @module
+ */
+import { onThreadEnd } from "./_reclaim.ts";
+
+/** Work to do when the running thread ends: shutdowns and closes. */
+const ends = new Set<() => void>();
+/** Groups of `console` the running thread opened and did not close. */
+let openGroups = 0;
+let installed = false;
+
+/** Runs `end` when the running thread ends, unless `done()` was called before. */
+function atThreadEnd(end: () => void): () => void {
+  ends.add(end);
+  return () => ends.delete(end);
+}
+
+/**
+ * Wraps `AbortSignal.timeout`, `console.group`/`groupCollapsed`/`groupEnd`,
+ * `Deno.serve`, `Deno.listen` and `Deno.listenTls` in this isolate (a Worker) so that
+ * what a thread leaves of them ends with it. Idempotent; call it before any thread's
+ * code runs.
+ */
+export function trackThreadResources(): void {
+  if (installed) return;
+  installed = true;
+  wrapAbortTimeout();
+  wrapGroups();
+  wrapServers();
+  onThreadEnd(() => {
+    const pending = [...ends];
+    ends.clear();
+    for (const end of pending) {
+      try {
+        end();
+      } catch {
+        // Already closed by the thread, or failing: nothing of it is left to end.
+      }
+    }
+    const groupEnd = console.groupEnd;
+    for (; openGroups > 0; openGroups--) groupEnd.call(console);
+  });
+}
+
+function wrapAbortTimeout(): void {
+  const original = AbortSignal.timeout;
+  if (typeof original !== "function") return;
+  const setT = globalThis.setTimeout;
+  const deno = (globalThis as { Deno?: { unrefTimer(id: number): void } }).Deno;
+  AbortSignal.timeout = function timeout(ms: number): AbortSignal {
+    // What the original refuses (a negative, NaN or huge delay), it refuses itself.
+    if (!(Number.isFinite(ms) && ms >= 0 && ms <= Number.MAX_SAFE_INTEGER)) {
+      return original.call(AbortSignal, ms);
+    }
+    const controller = new AbortController();
+    const handle = setT(() => {
+      controller.abort(new DOMException("Signal timed out.", "TimeoutError"));
+    }, Math.trunc(ms));
+    // As the runtime's own: the signal does not keep the thread's event loop alive.
+    if (deno !== undefined) deno.unrefTimer(handle as unknown as number);
+    else (handle as { unref?: () => void }).unref?.();
+    return controller.signal;
+  };
+}
+
+function wrapGroups(): void {
+  const c = console as unknown as Record<string, (...a: unknown[]) => void>;
+  for (const name of ["group", "groupCollapsed"]) {
+    const open = c[name];
+    if (typeof open !== "function") continue;
+    c[name] = function (this: unknown, ...a: unknown[]) {
+      openGroups++;
+      return open.apply(this ?? console, a);
+    };
+  }
+  const close = c.groupEnd;
+  if (typeof close === "function") {
+    c.groupEnd = function (this: unknown, ...a: unknown[]) {
+      if (openGroups > 0) openGroups--;
+      return close.apply(this ?? console, a);
+    };
+  }
+}
+
+function wrapServers(): void {
+  const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
+  if (deno === undefined) return;
+  const serve = deno.serve as
+    | ((...a: unknown[]) => { shutdown(): Promise<void> })
+    | undefined;
+  if (typeof serve === "function") {
+    deno.serve = function (this: unknown, ...a: unknown[]) {
+      const server = serve.apply(this ?? deno, a);
+      const done = atThreadEnd(() => void server.shutdown().catch(() => {}));
+      (server as { finished?: Promise<void> }).finished?.then(done, done);
+      return server;
+    };
+  }
+  for (const name of ["listen", "listenTls"]) {
+    const listen = deno[name] as ((...a: unknown[]) => { close(): void }) | undefined;
+    if (typeof listen !== "function") continue;
+    deno[name] = function (this: unknown, ...a: unknown[]) {
+      const listener = listen.apply(this ?? deno, a);
+      const close = listener.close;
+      const done = atThreadEnd(() => close.call(listener));
+      listener.close = function (this: unknown) {
+        done();
+        return close.call(this ?? listener);
+      };
+      return listener;
+    };
+  }
+}
