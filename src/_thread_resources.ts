@@ -102,29 +102,62 @@ function wrapGroups(): void {
 function wrapServers(): void {
   const deno = (globalThis as { Deno?: Record<string, unknown> }).Deno;
   if (deno === undefined) return;
-  const serve = deno.serve as
-    | ((...a: unknown[]) => { shutdown(): Promise<void> })
-    | undefined;
-  if (typeof serve === "function") {
-    deno.serve = function (this: unknown, ...a: unknown[]) {
-      const server = serve.apply(this ?? deno, a);
+  type Server = { shutdown(): Promise<void>; finished?: Promise<void> };
+  wrapLazily(deno, "serve", (serve) =>
+    function (this: unknown, ...a: unknown[]) {
+      const server = serve.apply(this ?? deno, a) as Server;
       const done = atThreadEnd(() => void server.shutdown().catch(() => {}));
-      (server as { finished?: Promise<void> }).finished?.then(done, done);
+      server.finished?.then(done, done);
       return server;
-    };
-  }
+    });
   for (const name of ["listen", "listenTls"]) {
-    const listen = deno[name] as ((...a: unknown[]) => { close(): void }) | undefined;
-    if (typeof listen !== "function") continue;
-    deno[name] = function (this: unknown, ...a: unknown[]) {
-      const listener = listen.apply(this ?? deno, a);
-      const close = listener.close;
-      const done = atThreadEnd(() => close.call(listener));
-      listener.close = function (this: unknown) {
-        done();
-        return close.call(this ?? listener);
-      };
-      return listener;
-    };
+    wrapLazily(deno, name, (listen) =>
+      function (this: unknown, ...a: unknown[]) {
+        const listener = listen.apply(this ?? deno, a) as { close(): void };
+        const close = listener.close;
+        const done = atThreadEnd(() => close.call(listener));
+        listener.close = function (this: unknown) {
+          done();
+          return close.call(this ?? listener);
+        };
+        return listener;
+      });
   }
+}
+
+type Fn = (...a: unknown[]) => unknown;
+
+/**
+ * Replaces the function `object[name]` by `wrap(it)` without reading it now: Deno loads
+ * some functions of its namespace at their first read (`Deno.serve` brings its HTTP
+ * server's code, about 0.3 MB in a Worker that never serves), so the function is read,
+ * and wrapped, at the first read of the thread's code. A value the thread assigns is
+ * kept as it is.
+ */
+function wrapLazily(
+  object: Record<string, unknown>,
+  name: string,
+  wrap: (f: Fn) => Fn,
+): void {
+  const desc = Object.getOwnPropertyDescriptor(object, name);
+  if (desc === undefined || !desc.configurable) return;
+  let assigned = false;
+  let value: unknown;
+  let wrapped: unknown;
+  Object.defineProperty(object, name, {
+    get() {
+      if (assigned) return value;
+      if (wrapped === undefined) {
+        const original = desc.get !== undefined ? desc.get.call(object) : desc.value;
+        wrapped = typeof original === "function" ? wrap(original as Fn) : original;
+      }
+      return wrapped;
+    },
+    set(v: unknown) {
+      assigned = true;
+      value = v;
+    },
+    enumerable: desc.enumerable,
+    configurable: true,
+  });
 }
