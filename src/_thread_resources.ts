@@ -132,7 +132,7 @@ type Fn = (...a: unknown[]) => unknown;
  * some functions of its namespace at their first read (`Deno.serve` brings its HTTP
  * server's code, about 0.3 MB in a Worker that never serves), so the function is read,
  * and wrapped, at the first read of the thread's code. A value the thread assigns is
- * kept as it is.
+ * kept as it is until the thread ends.
  */
 function wrapLazily(
   object: Record<string, unknown>,
@@ -154,8 +154,13 @@ function wrapLazily(
       return wrapped;
     },
     set(v: unknown) {
+      // The thread's own replacement, until the thread ends (as its other globals).
       assigned = true;
       value = v;
+      atThreadEnd(() => {
+        assigned = false;
+        value = undefined;
+      });
     },
     enumerable: desc.enumerable,
     configurable: true,
