@@ -22,77 +22,15 @@
  * assert.equal(new Thread({ name: "worker" }).name, "worker");
  * ```
  *
+ * ## What it loads
+ *
+ * This module loads the library as one minified JavaScript file,
+ * `src/_bundle/threading.js` (built from the TypeScript modules of `src/` by
+ * `deno task build`; its types and documentation are theirs, from `src/threading.ts`).
+ * Every thread is a Worker that loads the library again, and one file costs each of them
+ * about 4 MB less than the TypeScript modules would (the README's "The cost of a
+ * thread"). Function and class names are kept, so stack frames stay readable.
+ *
  * @module
  */
-// First: one copy of the library per thread (mod.ts or the bundle; see `src/_self.ts`).
-import "./src/_self.ts";
-export {
-  BrokenBarrierError,
-  DeadlockError,
-  OwnerDiedError,
-  ThreadError,
-} from "./src/errors.ts";
-export {
-  activeCount,
-  currentThread,
-  enumerate,
-  getIdent,
-  getNativeId,
-  mainThread,
-  shutdown,
-  sleep,
-} from "./src/thread_functions.ts";
-export {
-  type ExceptHook,
-  excepthook,
-  type ExceptHookArgs,
-  setExcepthook,
-} from "./src/excepthook.ts";
-export { Thread, type ThreadOptions, TIMEOUT_MAX } from "./src/thread.ts";
-export { Timer } from "./src/timer.ts";
-export { dumpThreads, watchDeadlocks } from "./src/dump.ts";
-export { Lock, type WaitOptions } from "./src/lock.ts";
-export { RLock } from "./src/rlock.ts";
-export { Condition } from "./src/condition.ts";
-export { BoundedSemaphore, Semaphore } from "./src/semaphore.ts";
-export { Event } from "./src/event.ts";
-export { Barrier, type BarrierAction } from "./src/barrier.ts";
-export { local } from "./src/local.ts";
-export {
-  type JSONValue,
-  Shareable,
-  shared,
-  SharedBigInt64,
-  SharedBoolean,
-  SharedFloat64,
-  SharedInt32,
-  SharedJSON,
-  type SharedJSONOptions,
-  SharedList,
-} from "./src/shared.ts";
-export {
-  LifoQueue,
-  PriorityQueue,
-  Queue,
-  QueueEmpty,
-  QueueFull,
-  type QueueOptions,
-  QueueShutDown,
-  SimpleQueue,
-} from "./src/queue.ts";
-export * as logging from "./src/logging.ts";
-export {
-  kTravel,
-  registerKind,
-  type Reviver,
-  type Ticket,
-  type Traveller,
-} from "./src/_codec.ts";
-// The library's own exports are found as targets (`new Thread({ target: sleep })`).
-import * as library from "./mod.ts";
-import { setLibrary } from "./src/_locate.ts";
-setLibrary(library);
-// Last: the Worker bootstrap (it does nothing here), so that the program's module graph
-// holds every module a Worker loads, cached before the first Worker needs it (a library
-// loaded over https, from JSR, on a cold cache). See `src/_pool.ts`.
-import "./src/_worker.ts";
+export * from "./src/_bundle/threading.js";

@@ -33,13 +33,13 @@ export type ThreadCosts = Record<string, Record<string, Cost[]>>;
 export const IMPLS = [
   "threading",
   "threading-loop",
-  "threading-bundle",
+  "threading-modules",
   "web",
   "web-serial",
   "node",
   "node-serial",
   "node-library",
-  "node-bundle",
+  "node-modules",
   "cpython",
 ] as const;
 
@@ -49,13 +49,13 @@ export const LINEAR_IMPLS = ["threading", "web", "node", "cpython"] as const;
 const LABELS: Record<string, string> = {
   "threading": "this library (n `new Thread`, then `start()` each)",
   "threading-loop": "this library (`new Thread(…).start()` in a loop)",
-  "threading-bundle": "this library through its bundle entry (as the first row)",
+  "threading-modules": "this library through its TypeScript modules (as the first row)",
   "web": "bare web Workers, all at once",
   "web-serial": "bare web Workers, one after another",
   "node": "bare node:worker_threads Workers, all at once",
   "node-serial": "bare node:worker_threads Workers, one after another",
   "node-library": "bare node:worker_threads Workers that import the library",
-  "node-bundle": "bare node:worker_threads Workers that import the bundle entry",
+  "node-modules": "bare node:worker_threads Workers that import the TypeScript modules",
   "cpython": "CPython 3.11 `threading`",
 };
 
@@ -65,7 +65,7 @@ const GOAL = 1.2;
 /** This library's entries, whose memory per thread is judged against the node floor. */
 const ENTRIES = [
   ["threading", "`mod.ts` (TypeScript modules)"],
-  ["threading-bundle", "the bundle entry (one minified JavaScript file)"],
+  ["threading-modules", "the bundle entry (one minified JavaScript file)"],
 ] as const;
 
 /**
@@ -332,7 +332,7 @@ export function threadCostSummary(costs: ThreadCosts): string[] {
   const shown = [
     "threading",
     "threading-loop",
-    "threading-bundle",
+    "threading-modules",
     "web",
     "node",
     "cpython",

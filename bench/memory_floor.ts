@@ -15,10 +15,10 @@
  * | --- | --- |
  * | `bare` | nothing (the floor of `thread_cost.ts`'s `node` row) |
  * | `bare, heap limit 2047 MB` | nothing, with `resourceLimits.maxOldGenerationSizeMb: 2047` |
- * | `library (TypeScript modules)` | `mod.ts` as users load it: the TypeScript modules, which Deno transpiles |
+ * | `library (TypeScript modules)` | `src/threading.ts`: the TypeScript modules, which Deno transpiles |
  * | `library (one JavaScript file)` | the same code bundled into one JavaScript file by `deno bundle` |
  * | `library (one minified JavaScript file)` | the same, minified (`deno bundle --minify`) |
- * | `library (the bundle entry)` | `src/_bundle/threading.js` as `@threading/threading/bundle` loads it (minified, names kept, LogTape left out: `deno task build`) |
+ * | `library (mod.ts)` | `mod.ts` as users load it: `src/_bundle/threading.js` (minified, names kept, LogTape left out: `deno task build`) |
  *
  * Each case starts `--workers` Workers at once in a fresh process (after one warm-up
  * Worker, so that Deno's caches are filled), waits until every one has loaded its code
@@ -107,7 +107,7 @@ function cases(dir: string): [string, string | undefined, number | undefined][] 
     ["bare, heap limit 2047 MB", undefined, 2047],
     [
       "library (TypeScript modules)",
-      new URL("../mod.ts", import.meta.url).href,
+      new URL("../src/threading.ts", import.meta.url).href,
       undefined,
     ],
     ["library (one JavaScript file)", `file://${dir}/threading.js`, undefined],
@@ -117,15 +117,15 @@ function cases(dir: string): [string, string | undefined, number | undefined][] 
       undefined,
     ],
     [
-      "library (the bundle entry)",
-      new URL("../src/_bundle/threading.js", import.meta.url).href,
+      "library (mod.ts)",
+      new URL("../mod.ts", import.meta.url).href,
       undefined,
     ],
   ];
 }
 
 async function bundle(dir: string): Promise<void> {
-  const entry = new URL("../mod.ts", import.meta.url).pathname;
+  const entry = new URL("../src/threading.ts", import.meta.url).pathname;
   for (
     const [file, flags] of [["threading.js", []], ["threading.min.js", ["--minify"]]]
   ) {

@@ -12,16 +12,16 @@
  * | --- | --- |
  * | `threading` | `new Thread({ target, args: [event] })` n times, then `start()` each (Python's rule: `start()` returns once the thread runs); every thread waits on one `Event` |
  * | `threading-loop` | the same, each thread made and started in one loop (`new Thread(…).start()`) |
- * | `threading-bundle` | as `threading`, through the bundle entry (`@threading/threading/bundle`, one minified JavaScript file) |
+ * | `threading-modules` | as `threading`, through the TypeScript modules (`src/threading.ts`) instead of `mod.ts` (which loads the bundle, one minified JavaScript file) |
  * | `web` | n bare web `Worker`s from a `data:` URL, all created at once, each posted one message (a SharedArrayBuffer); each counts itself in and waits with `Atomics.wait` |
  * | `web-serial` | the same, one after another: the next Worker is created once the previous one runs |
  * | `node` | n bare `node:worker_threads` Workers from a `data:` URL, all at once, one message each |
  * | `node-serial` | the same, one after another |
- * | `node-library` | n bare `node:worker_threads` Workers that each import `mod.ts` first (no thread runs): the node floor plus what loading the library costs a Worker |
- * | `node-bundle` | the same, importing the bundle entry |
+ * | `node-library` | n bare `node:worker_threads` Workers that each import `mod.ts` (the bundle) first (no thread runs): the node floor plus what loading the library costs a Worker |
+ * | `node-modules` | the same, importing the TypeScript modules (`src/threading.ts`) |
  *
  * The library is imported dynamically, from the entry the case needs (a second copy in
- * the same thread is refused): `mod.ts`, or the bundle. This module imports neither, so
+ * the same thread is refused): `mod.ts` (the bundle), or `src/threading.ts`. This module imports neither, so
  * a thread's Worker that imports it for `waitOn` loads only the copy it booted from.
  *
  * CPython's figures come from `bench/thread_cost.py` (same output).
@@ -81,10 +81,10 @@ function waitCount(w: Int32Array, n: number): void {
   for (let seen; (seen = Atomics.load(w, 0)) < n;) Atomics.wait(w, 0, seen, 1000);
 }
 
-/** The library's two entries: its TypeScript modules, and its bundle. */
+/** The library's two forms: `mod.ts` (its bundle), and its TypeScript modules. */
 const ENTRIES = {
-  modules: new URL("../mod.ts", import.meta.url).href,
-  bundle: new URL("../src/_bundle/threading.js", import.meta.url).href,
+  mod: new URL("../mod.ts", import.meta.url).href,
+  modules: new URL("../src/threading.ts", import.meta.url).href,
 };
 
 async function library(
@@ -125,7 +125,7 @@ async function library(
 
 async function bare(
   n: number,
-  kind: "web" | "node" | "node-library" | "node-bundle",
+  kind: "web" | "node" | "node-library" | "node-modules",
   serial: boolean,
 ): Promise<[number, number, number]> {
   const before = rss();
@@ -134,7 +134,7 @@ async function bare(
     kind === "web" ? BARE_WEB : kind === "node" ? BARE_NODE : LIBRARY_NODE,
   );
   // The library's URL (the Worker's dynamic import of it is not type-checked again).
-  const workerData = ENTRIES[kind === "node-bundle" ? "bundle" : "modules"];
+  const workerData = ENTRIES[kind === "node-modules" ? "modules" : "mod"];
   const ended: Promise<unknown>[] = [];
   const close: (() => void)[] = [];
   const t0 = performance.now();
@@ -167,8 +167,8 @@ async function bare(
 /**
  * Measures one case in this process.
  *
- * @param impl One of `threading`, `threading-loop`, `threading-bundle`, `web`,
- *   `web-serial`, `node`, `node-serial`, `node-library`, `node-bundle`.
+ * @param impl One of `threading`, `threading-loop`, `threading-modules`, `web`,
+ *   `web-serial`, `node`, `node-serial`, `node-library`, `node-modules`.
  * @param threads Number of threads, at least 1.
  * @returns The figures.
  * @throws {RangeError} If `impl` is unknown or `threads` is not a positive integer.
@@ -180,14 +180,15 @@ export async function measure(impl: string, threads: number): Promise<Cost> {
     );
   }
   let figures: [number, number, number];
-  if (impl === "threading" || impl === "threading-loop" || impl === "threading-bundle") {
+  if (impl === "threading" || impl === "threading-loop" || impl === "threading-modules") {
     figures = await library(
       threads,
       impl === "threading-loop",
-      impl === "threading-bundle" ? "bundle" : "modules",
+      impl === "threading-modules" ? "modules" : "mod",
     );
   } else if (
-    impl === "web" || impl === "node" || impl === "node-library" || impl === "node-bundle"
+    impl === "web" || impl === "node" || impl === "node-library" ||
+    impl === "node-modules"
   ) {
     figures = await bare(threads, impl, false);
   } else if (impl === "web-serial" || impl === "node-serial") {

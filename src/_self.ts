@@ -4,8 +4,8 @@
  *
  * | form | entry | what a thread's Worker loads | `import.meta.url` of every library module |
  * | --- | --- | --- | --- |
- * | TypeScript modules | `mod.ts` (`@threading/threading`) | `_worker.ts` and the modules it imports | its own file in `src/` |
- * | one minified JavaScript file | `src/_bundle/threading.js` (`@threading/threading/bundle`) | the bundle alone | the bundle's |
+ * | one minified JavaScript file | `mod.ts` (`@threading/threading`), which re-exports `src/_bundle/threading.js` | the bundle alone | the bundle's |
+ * | TypeScript modules | `src/threading.ts` (the tests; not an entry of the package) | `_worker.ts` and the modules it imports | its own file in `src/` |
  *
  * The bundle is built from these same modules (`deno task build`), so each module that
  * finds itself through `import.meta.url` (the Worker to boot, the module a thread imports
@@ -41,14 +41,14 @@ export const BUNDLED: boolean = !/\/_self\.[cm]?[jt]s$/.test(new URL(SELF).pathn
 /** The library's `src/` folder (the bundle lives in `src/_bundle/`), with a final `/`. */
 export const SOURCE_DIR: string = new URL(BUNDLED ? "../" : "./", SELF).href;
 
-/** The package's `mod.ts` (beside `src/`). */
+/** The package's `mod.ts` (beside `src/`), which re-exports the bundle. */
 export const MOD_TS: string = new URL("mod.ts", new URL("../", SOURCE_DIR)).href;
 
 /**
  * The entry a thread imports to find the library's own exports (`sleep` as a target):
- * `mod.ts`, or the bundle itself.
+ * the bundle itself, or `src/threading.ts`.
  */
-export const LIBRARY_ENTRY: string = BUNDLED ? SELF : MOD_TS;
+export const LIBRARY_ENTRY: string = BUNDLED ? SELF : new URL("threading.ts", SELF).href;
 
 /**
  * The module a thread's Worker boots from: `_worker.ts`, or the bundle (it holds the
@@ -83,9 +83,8 @@ if (claimed === undefined) {
     `Cannot load ${LIBRARY_ENTRY}: this thread already loaded another copy of ` +
       `@threading/threading, ${claimed}. Two copies would each have their own threads, ` +
       `locks and Worker pool, and a thread of one cannot run code of the other. Import ` +
-      `the library through one entry everywhere: "@threading/threading" (mod.ts) or ` +
-      `"@threading/threading/bundle" (one JavaScript file), not both, and one version ` +
-      `of it (its logging too: with the bundle, use the bundle's \`logging\` export, not ` +
-      `"@threading/threading/logging")`,
+      `the library through its entries everywhere ("@threading/threading" and ` +
+      `"@threading/threading/logging"), not through paths of its files, and one version ` +
+      `of it`,
   );
 }

@@ -20,7 +20,7 @@
  * | what the thread did | undone how |
  * | --- | --- |
  * | added an enumerable property to `globalThis` (`globalThis.x = ...`) | deleted |
- * | replaced or deleted an enumerable data property of `globalThis` (`fetch`, `queueMicrotask`...) | its old descriptor put back |
+ * | replaced or deleted an enumerable data property of `globalThis` (`fetch`, `queueMicrotask`...), or a function of lower-case name (`parseInt`, `queueMicrotask` once Deno has made it non-enumerable) | its old descriptor put back |
  * | assigned a lazy built-in of `globalThis` (`setTimeout`, `Request`...: accessors) | its old descriptor put back (their setters are wrapped, once per Worker, to note it) |
  * | set `onerror`, `onunhandledrejection`, `onmessage` (event handler attributes) | the old handler set back |
  * | replaced or deleted a property of `console` (`console.log = ...`) | every property of `console` put back |
@@ -55,7 +55,10 @@ const g = globalThis as unknown as Record<Key, unknown>;
 let descs = new Map<Key, PropertyDescriptor>();
 /** The baseline's enumerable keys of `globalThis`, in order. */
 let enumKeys: string[] = [];
-/** The baseline's enumerable data properties of `globalThis`, and their values. */
+/**
+ * The baseline's data properties of `globalThis` that are compared, and their values:
+ * the enumerable ones, and the non-enumerable functions of lower-case name.
+ */
 let enumDataKeys: string[] = [];
 let enumDataValues: unknown[] = [];
 /** The baseline's values of the event handler attributes (`onerror`...). */
@@ -150,7 +153,12 @@ function snapshot(): void {
     if (isHandler(key) && desc.get !== undefined) handlerValues.set(key, g[key]);
   }
   enumKeys = Object.keys(g);
-  enumDataKeys = enumKeys.filter((key) => "value" in descs.get(key)!);
+  // And the non-enumerable functions of lower-case name: Deno makes a lazy global such
+  // as `queueMicrotask` a non-enumerable data property at its first read in a Worker.
+  enumDataKeys = [...descs].filter(([key, desc]) =>
+    typeof key === "string" && "value" in desc &&
+    (desc.enumerable || (typeof desc.value === "function" && /^[a-z]/.test(key)))
+  ).map(([key]) => key as string);
   enumDataValues = enumDataKeys.map((key) => descs.get(key)!.value);
   consoleDescs = new Map(
     Reflect.ownKeys(console).map((

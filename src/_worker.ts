@@ -109,7 +109,7 @@ import { trackThreadResources } from "./_thread_resources.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
-import "../mod.ts";
+import "./threading.ts";
 
 class StartError extends Error {
   // A field, not a parameter property: Node's type stripping refuses those.

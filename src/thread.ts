@@ -334,19 +334,23 @@ export class Thread {
     // A thread's start waits for the main thread to serve it: say so when that is late.
     const slice = startSlices(state.name);
     // On the main thread, the signal listeners (and the watchdog) run between slices of
-    // this wait, as in every blocking wait; an error of a listener is thrown once the
-    // start is over, so that the thread is never left half-started.
+    // this wait, as in every blocking wait, and once more after it (a start that found
+    // its Worker ready does not wait, and a burst of such starts spends its time booting
+    // spare Workers, a synchronous call: Ctrl-C must still be heard during the burst);
+    // an error of a listener is thrown once the start is over, so that the thread is
+    // never left half-started.
     let listenerFailed = false;
     let listenerError: unknown;
-    while (Atomics.load(i32, base + S_START) === START_PENDING) {
-      if (runtime.isMain) {
-        try {
-          runSliceHook();
-        } catch (error) {
-          if (!listenerFailed) listenerError = error;
-          listenerFailed = true;
-        }
+    const serveSignals = () => {
+      try {
+        runSliceHook();
+      } catch (error) {
+        if (!listenerFailed) listenerError = error;
+        listenerFailed = true;
       }
+    };
+    while (Atomics.load(i32, base + S_START) === START_PENDING) {
+      if (runtime.isMain) serveSignals();
       const left = remaining(deadline);
       if (left === 0) {
         if (
@@ -366,6 +370,7 @@ export class Thread {
         runtime.isMain ? Math.min(slice(left), MAIN_SLICE_MAX_MS) : slice(left),
       );
     }
+    if (runtime.isMain) serveSignals();
     if (Atomics.load(i32, base + S_START) === START_FAILED) {
       const failure = startFailureError(readSlotText(runtime, slot), action);
       abandonStart(slot, ident, state.daemon);

@@ -12,7 +12,7 @@ import {
   Semaphore,
   shutdown,
   Thread,
-} from "../mod.ts";
+} from "../src/threading.ts";
 
 /** Puts its thread's name and its kwargs on `out`, as the thread saw them. */
 export function report(out: Queue<string>, kwargs: Record<string, unknown>): void {

@@ -16,7 +16,7 @@ import {
   SimpleQueue,
   sleep,
   Thread,
-} from "../mod.ts";
+} from "../src/threading.ts";
 import { Condition } from "../src/condition.ts";
 import { Lock, lockIsIdle } from "../src/lock.ts";
 import { RLock, rlockIsIdle } from "../src/rlock.ts";

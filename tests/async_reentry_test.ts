@@ -3,7 +3,7 @@
 // takes the lock back while another async task of the same thread holds it reenters
 // (finding 7 of the fifth user test: Condition.waitAsync over an RLock hung for ever).
 import assert from "node:assert/strict";
-import { Event, shutdown, sleep, Thread } from "../mod.ts";
+import { Event, shutdown, sleep, Thread } from "../src/threading.ts";
 import { C_HEAD, C_TAIL, Condition, conditionWords } from "../src/condition.ts";
 import { Lock, lockIsIdle } from "../src/lock.ts";
 import { R_COUNT, R_OWNER, RLock, rlockIsIdle, rlockWords } from "../src/rlock.ts";

@@ -7,7 +7,7 @@ import {
   Event,
   shutdown,
   Thread,
-} from "../mod.ts";
+} from "../src/threading.ts";
 import { Barrier, barrierIsIdle } from "../src/barrier.ts";
 
 // The action writes here: each thread points it at the shared counters it was given.

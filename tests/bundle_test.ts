@@ -1,93 +1,103 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
- * The bundle entry (`@threading/threading/bundle`, `src/_bundle/threading.js`): that the
- * committed bundle is what `deno task build` makes from the sources now, and that the
- * programs that run through `mod.ts` run the same through the bundle, in subprocesses
- * with real Workers.
+ * The bundle that `mod.ts` loads (`src/_bundle/threading.js`, and the logging entry
+ * `src/_bundle/logging.js`): that the committed files are what `deno task build` makes
+ * from the sources now, and that programs run the same through the bundle as through
+ * the TypeScript modules (`src/threading.ts`), in subprocesses with real Workers.
  *
- * The runs through the bundle use a copy of the project in a temporary folder where
- * `mod.ts` and every TypeScript module of `src/` are replaced by a module that throws
- * ("the TypeScript module ... was loaded"), beside the real bundle, and where the
- * examples and fixtures import the bundle instead of `mod.ts`, as a user of
- * `@threading/threading/bundle` does: a program, or a thread's Worker, that loaded any
- * TypeScript module of the library would fail, and say which.
+ * Two copies of the project in a temporary folder, with the examples and the fixtures
+ * as they are (importing `mod.ts`):
+ *
+ * | copy | `mod.ts` | `src/*.ts` |
+ * | --- | --- | --- |
+ * | `bundle` | the real one (it re-exports the bundle) | each replaced by a module that throws ("the TypeScript module ... was loaded") |
+ * | `source` | `export * from "./src/threading.ts"` | the real ones (no bundle) |
+ *
+ * A program, or a thread's Worker, of the `bundle` copy that loaded any TypeScript
+ * module of the library would fail, and say which.
  */
 import assert from "node:assert/strict";
 import { build } from "../tools/build.ts";
 import { runDeno } from "./_subprocess.ts";
 
 const ROOT = new URL("../", import.meta.url);
-const BUNDLE = new URL("src/_bundle/threading.js", ROOT);
+const BUNDLE_DIR = new URL("src/_bundle/", ROOT);
+const BUNDLE = new URL("threading.js", BUNDLE_DIR);
 
 /** What a replaced TypeScript module of the library throws when it is loaded. */
 const LOADED = "bundle_test: the TypeScript module";
 
-/** A copy of the project that can load the library only through the bundle. */
-interface BundleCopy {
-  /** The copy's folder (with a final `/`). */
-  root: URL;
+/** The fixtures the copies hold (beside the examples). */
+const FIXTURES = [
+  "bundle_roads.ts",
+  "deadlock_two_locks.ts",
+  "two_copies.ts",
+  "two_copies_thread.ts",
+  "logging_entry_thread.ts",
+];
+
+type Form = "bundle" | "source";
+
+let copies: Promise<Record<Form, URL>> | undefined;
+
+/** The two copies' folders (made once, removed by the last test). */
+function projectCopies(): Promise<Record<Form, URL>> {
+  return copies ??= (async () => ({
+    bundle: await makeCopy("bundle"),
+    source: await makeCopy("source"),
+  }))();
 }
 
-let copy: Promise<BundleCopy> | undefined;
-
-/** The copy (made once, removed by the last test). */
-function bundleCopy(): Promise<BundleCopy> {
-  return copy ??= makeCopy();
-}
-
-async function makeCopy(): Promise<BundleCopy> {
+async function makeCopy(form: Form): Promise<URL> {
   const root = new URL(
-    `file://${await Deno.makeTempDir({ prefix: "threading-bundle-" })}/`,
+    `file://${await Deno.makeTempDir({ prefix: `threading-${form}-` })}/`,
   );
   const stub = (path: string) =>
     `throw new Error(${JSON.stringify(`${LOADED} ${path} was loaded`)});\n`;
-  await Deno.mkdir(new URL("src/_bundle/", root), { recursive: true });
-  await Deno.writeTextFile(new URL("mod.ts", root), stub("mod.ts"));
+  for (const folder of ["src/_bundle/", "examples/", "tests/fixtures/"]) {
+    await Deno.mkdir(new URL(folder, root), { recursive: true });
+  }
+  if (form === "bundle") {
+    await Deno.copyFile(new URL("mod.ts", ROOT), new URL("mod.ts", root));
+    for await (const entry of Deno.readDir(BUNDLE_DIR)) {
+      await Deno.copyFile(
+        new URL(entry.name, BUNDLE_DIR),
+        new URL(`src/_bundle/${entry.name}`, root),
+      );
+    }
+  } else {
+    await Deno.writeTextFile(
+      new URL("mod.ts", root),
+      'export * from "./src/threading.ts";\n',
+    );
+  }
   for await (const entry of Deno.readDir(new URL("src/", ROOT))) {
     if (entry.isFile && entry.name.endsWith(".ts")) {
-      await Deno.writeTextFile(
-        new URL(`src/${entry.name}`, root),
-        stub(`src/${entry.name}`),
+      const to = new URL(`src/${entry.name}`, root);
+      if (form === "bundle") await Deno.writeTextFile(to, stub(`src/${entry.name}`));
+      else await Deno.copyFile(new URL(`src/${entry.name}`, ROOT), to);
+    }
+  }
+  for await (const entry of Deno.readDir(new URL("examples/", ROOT))) {
+    if (entry.isFile) {
+      await Deno.copyFile(
+        new URL(`examples/${entry.name}`, ROOT),
+        new URL(`examples/${entry.name}`, root),
       );
     }
   }
-  await Deno.copyFile(BUNDLE, new URL("src/_bundle/threading.js", root));
-  for (const folder of ["examples/", "tests/fixtures/"]) {
-    await Deno.mkdir(new URL(folder, root), { recursive: true });
-  }
-  // The examples and fixtures, importing the bundle where they import mod.ts.
-  const copyImportingBundle = async (path: string) => {
-    const text = await Deno.readTextFile(new URL(path, ROOT));
-    const up = "../".repeat(path.split("/").length - 1);
-    assert.ok(text.includes(` from "${up}mod.ts";`), `${path} imports ${up}mod.ts`);
-    await Deno.writeTextFile(
-      new URL(path, root),
-      text.replaceAll(` from "${up}mod.ts";`, ` from "${up}src/_bundle/threading.js";`),
+  for (const name of FIXTURES) {
+    await Deno.copyFile(
+      new URL(`tests/fixtures/${name}`, ROOT),
+      new URL(`tests/fixtures/${name}`, root),
     );
-  };
-  for await (const entry of Deno.readDir(new URL("examples/", ROOT))) {
-    if (entry.isFile) await copyImportingBundle(`examples/${entry.name}`);
   }
-  for (const name of ["bundle_roads.ts", "deadlock_two_locks.ts"]) {
-    await copyImportingBundle(`tests/fixtures/${name}`);
-  }
-  return { root };
+  return root;
 }
 
-/** Runs a fixture of `tests/fixtures/` in the project as it is, or through the bundle. */
-async function runFixture(
-  name: string,
-  through: "modules" | "bundle",
-  args: string[] = [],
-) {
-  if (through === "modules") {
-    return await runDeno(["run", "--allow-read=.", `tests/fixtures/${name}`, ...args], {
-      cwd: ROOT,
-      stdin: "null",
-      timeoutMs: 60_000,
-    });
-  }
-  const { root } = await bundleCopy();
+/** Runs a fixture of `tests/fixtures/` in a copy of the project. */
+async function runFixture(name: string, form: Form, args: string[] = []) {
+  const root = (await projectCopies())[form];
   return await runDeno(["run", "--allow-read=.", `tests/fixtures/${name}`, ...args], {
     cwd: root,
     stdin: "null",
@@ -96,21 +106,26 @@ async function runFixture(
 }
 
 Deno.test("the committed bundle is what `deno task build` makes from the sources now", async () => {
-  const fresh = new TextEncoder().encode(await build());
-  const committed = await Deno.readFile(BUNDLE);
-  const same = fresh.length === committed.length &&
-    fresh.every((b, i) => b === committed[i]);
-  assert.ok(
-    same,
-    "src/_bundle/threading.js is not what tools/build.ts makes from mod.ts and src/ now " +
-      `(${committed.length} bytes committed, ${fresh.length} built): run deno task build ` +
-      "and commit src/_bundle/threading.js",
-  );
+  const built = await build();
+  const committed = [];
+  for await (const entry of Deno.readDir(BUNDLE_DIR)) committed.push(entry.name);
+  assert.deepEqual(committed.sort(), Object.keys(built).sort());
+  for (const [name, text] of Object.entries(built)) {
+    const fresh = new TextEncoder().encode(text);
+    const file = await Deno.readFile(new URL(name, BUNDLE_DIR));
+    const same = fresh.length === file.length && fresh.every((b, i) => b === file[i]);
+    assert.ok(
+      same,
+      `src/_bundle/${name} is not what tools/build.ts makes from src/ now ` +
+        `(${file.length} bytes committed, ${fresh.length} built): run deno task build ` +
+        "and commit src/_bundle/",
+    );
+  }
 });
 
-Deno.test("the bundle has the types of mod.ts, its exports, and imports only cheap node: built-ins and LogTape", async () => {
+Deno.test("the bundle has the types of src/threading.ts, its exports, and imports only cheap node: built-ins and LogTape", async () => {
   const text = await Deno.readTextFile(BUNDLE);
-  assert.ok(text.startsWith('// @ts-self-types="../../mod.ts"\n'), text.slice(0, 200));
+  assert.ok(text.startsWith('// @ts-self-types="../threading.ts"\n'), text.slice(0, 200));
   assert.match(text.split("\n")[1], /^\/\/ Generated by `deno task build`/);
   // No LogTape inside (it is loaded at its first use, as by mod.ts), no source map.
   assert.ok(!text.includes("logtape.levelFilters"), "LogTape's code is bundled in");
@@ -140,23 +155,24 @@ Deno.test("the bundle has the types of mod.ts, its exports, and imports only che
       `the bundle imports ${specifier}`,
     );
   }
-  // Its exports are those of mod.ts.
-  const viaBundle = await runDeno([
-    "eval",
-    `const b = await import(${JSON.stringify(BUNDLE.href)});` +
-    `console.log(Object.keys(b).sort().join(","))`,
-  ], { stdin: "null", timeoutMs: 60_000 });
-  const viaModules = await runDeno([
-    "eval",
-    `const m = await import(${JSON.stringify(new URL("mod.ts", ROOT).href)});` +
-    `console.log(Object.keys(m).sort().join(","))`,
-  ], { stdin: "null", timeoutMs: 60_000 });
-  assert.equal(viaBundle.stderr, "");
-  assert.equal(viaBundle.stdout, viaModules.stdout);
+  // The exports of mod.ts (the bundle) and of the logging entry are those of the
+  // TypeScript modules.
+  const keys = async (entry: string) => {
+    const out = await runDeno([
+      "eval",
+      `const m = await import(${JSON.stringify(new URL(entry, ROOT).href)});` +
+      `console.log(Object.keys(m).sort().join(","))`,
+    ], { stdin: "null", timeoutMs: 60_000 });
+    assert.equal(out.stderr, "", entry);
+    assert.ok(out.stdout.split(",").length > 10, `${entry}: ${out.stdout}`);
+    return out.stdout;
+  };
+  assert.equal(await keys("mod.ts"), await keys("src/threading.ts"));
+  assert.equal(await keys("src/_bundle/logging.js"), await keys("src/logging.ts"));
 });
 
 Deno.test("every example prints the same shape through the bundle, loading no TypeScript module of the library", async () => {
-  const { root } = await bundleCopy();
+  const root = (await projectCopies()).bundle;
   const out = await runDeno([
     "test",
     "--allow-read",
@@ -180,7 +196,7 @@ Deno.test("every example prints the same shape through the bundle, loading no Ty
 });
 
 Deno.test("a thread through the bundle: a library target, local, shared data, a Lock and a Queue, threads starting threads, logging, the excepthook", async () => {
-  const modules = await runFixture("bundle_roads.ts", "modules");
+  const modules = await runFixture("bundle_roads.ts", "source");
   const bundle = await runFixture("bundle_roads.ts", "bundle");
   const source = await Deno.readTextFile(new URL("tests/fixtures/bundle_roads.ts", ROOT));
   const lineOf = (mark: string) =>
@@ -258,23 +274,50 @@ Deno.test("the deadlock report through the bundle names the user's lines, never 
 Deno.test("two copies of the library in one thread are a ThreadError, not a hang", async () => {
   // Before the check, the main thread ran both copies silently, and the thread's start
   // hung: the second copy's Worker bootstrap ran a second job loop in its Worker.
-  const main = await runFixture("two_copies.ts", "modules", ["main"]);
+  const run = (args: string[]) =>
+    runDeno(["run", "--allow-read=.", "tests/fixtures/two_copies.ts", ...args], {
+      cwd: ROOT,
+      stdin: "null",
+      timeoutMs: 60_000,
+    });
+  const main = await run(["main"]);
   assert.equal(main.code, 0, main.stderr);
   assert.match(
     main.stdout,
-    /^main: ThreadError: Cannot load file:.*\/mod\.ts: this thread already loaded another copy of @threading\/threading, file:.*\/src\/_bundle\/threading\.js\./m,
+    /^main: ThreadError: Cannot load file:.*\/src\/threading\.ts: this thread already loaded another copy of @threading\/threading, file:.*\/src\/_bundle\/threading\.js\./m,
     main.stdout + main.stderr,
   );
-  const thread = await runFixture("two_copies.ts", "modules", ["thread"]);
+  const thread = await run(["thread"]);
   assert.equal(thread.code, 0, thread.stderr);
   assert.ok(!thread.killed, "the start hung");
   assert.match(
     thread.stdout,
-    /^start: ThreadError: Cannot start thread "Thread-1 \(work\)": the module file:.*\/two_copies_thread\.ts failed to load in the new thread: Cannot load file:.*\/mod\.ts: this thread already loaded another copy/m,
+    /^start: ThreadError: Cannot start thread "Thread-1 \(work\)": the module file:.*\/two_copies_thread\.ts failed to load in the new thread: Cannot load file:.*\/src\/threading\.ts: this thread already loaded another copy/m,
     thread.stdout + thread.stderr,
   );
 });
 
-Deno.test("the bundle copy is removed", async () => {
-  if (copy !== undefined) await Deno.remove((await copy).root, { recursive: true });
+Deno.test("mod.ts and the logging entry are one copy of the library, in the main thread and in threads", async () => {
+  // With the logging entry on the TypeScript modules and mod.ts on the bundle, this
+  // program was refused as two copies.
+  for (const form of ["repository", "bundle"] as const) {
+    const args = ["run", "--allow-read=.", "tests/fixtures/two_copies.ts", "logging"];
+    const cwd = form === "bundle" ? (await projectCopies()).bundle : ROOT;
+    const run = await runDeno(args, { cwd, stdin: "null", timeoutMs: 60_000 });
+    assert.equal(run.code, 0, `${form}: ${run.stdout}${run.stderr}`);
+    assert.match(run.stdout, /^logging entry: same copy$/m, `${form}: ${run.stdout}`);
+    assert.match(
+      run.stderr,
+      /logging-thread: from the thread$/m,
+      `${form}: ${run.stderr}`,
+    );
+    assert.ok(!(run.stdout + run.stderr).includes(LOADED), run.stdout + run.stderr);
+  }
+});
+
+Deno.test("the project copies are removed", async () => {
+  if (copies === undefined) return;
+  for (const root of Object.values(await copies)) {
+    await Deno.remove(root, { recursive: true });
+  }
 });

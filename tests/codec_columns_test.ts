@@ -16,7 +16,7 @@ import {
   shutdown,
   SimpleQueue,
   Thread,
-} from "../mod.ts";
+} from "../src/threading.ts";
 import { decode, decodeBytes, encode, encodeBytes, kTravel } from "../src/_codec.ts";
 import { COLUMNS_MIN } from "../src/_codec_columns.ts";
 

@@ -6,7 +6,7 @@
  * holds an item that no get() can return; a DOMException crosses as a DOMException.
  */
 import assert from "node:assert/strict";
-import { Queue, shutdown, Thread } from "../mod.ts";
+import { Queue, shutdown, Thread } from "../src/threading.ts";
 
 /** Thread target that is never run: its start is refused. */
 export function neverRuns(..._args: unknown[]): void {}

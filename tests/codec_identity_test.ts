@@ -12,7 +12,7 @@ import {
   shutdown,
   SimpleQueue,
   Thread,
-} from "../mod.ts";
+} from "../src/threading.ts";
 
 type Shared = { v: number };
 

@@ -33,7 +33,7 @@ import {
   SimpleQueue,
   Thread,
   ThreadError,
-} from "../mod.ts";
+} from "../src/threading.ts";
 // Imported dynamically: a thread running this module's code loads the modules that it
 // imports statically (so that a blocking get() finds their Shareable classes), not this.
 import type { Tally } from "./fixtures/tally.ts";

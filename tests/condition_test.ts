@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, sleep, Thread, ThreadError } from "../mod.ts";
+import { shutdown, sleep, Thread, ThreadError } from "../src/threading.ts";
 import {
   ASYNC_NODES,
   C_HEAD,

@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread } from "../mod.ts";
+import { shutdown, Thread } from "../src/threading.ts";
 import { E_WAITERS, Event, eventWords } from "../src/event.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----

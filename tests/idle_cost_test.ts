@@ -2,7 +2,7 @@
 // A blocked thread costs next to no CPU: its heartbeats (src/_waits.ts) slow down while
 // the deadlock detector does not watch, and come every BEAT_MS while it does.
 import assert from "node:assert/strict";
-import { Event, shutdown, sleep, Thread } from "../mod.ts";
+import { Event, shutdown, sleep, Thread } from "../src/threading.ts";
 import { runtime, S_WAIT_BEAT, slotBase } from "../src/_runtime.ts";
 import { BEAT_MS, IDLE_BEAT_MAX_MS, slotOfIdent } from "../src/_waits.ts";
 

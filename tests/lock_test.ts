@@ -1,7 +1,7 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
-import { shutdown, Thread, ThreadError, TIMEOUT_MAX } from "../mod.ts";
+import { shutdown, Thread, ThreadError, TIMEOUT_MAX } from "../src/threading.ts";
 import { Condition } from "../src/condition.ts";
 import { Event } from "../src/event.ts";
 import { CONTENDED } from "../src/_lock_algorithm.ts";

@@ -9,7 +9,7 @@ import {
   resetSync,
 } from "@logtape/logtape";
 import * as logging from "../src/logging.ts";
-import * as threading from "../mod.ts";
+import * as threading from "../src/threading.ts";
 import * as stdLog from "./fixtures/@std/log/mod.ts";
 import { formatMessage, pyRepr, pyStr, strftime } from "../src/_format.ts";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
 import { encodeStartFailure, startFailureError } from "../src/_start_failure.ts";
 import { shownAs, shownUnder } from "../src/_platform.ts";
-import { ThreadError } from "../mod.ts";
+import { ThreadError } from "../src/threading.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 

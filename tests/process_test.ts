@@ -42,7 +42,7 @@ Deno.test("an uncaught error goes to the excepthook: default output, then a hook
   const frames = traceback.split("\n").filter((line) => /^\s+at /.test(line));
   assert.ok(frames.length > 0, stderr);
   assert.ok(frames.every((line) => line.includes("excepthook.ts")), traceback);
-  assert.ok(!/_worker\.ts|src\/thread\.ts|ext:|node:/.test(traceback), traceback);
+  assert.ok(!/_worker\.ts|src\/thread\.ts|_bundle|ext:|node:/.test(traceback), traceback);
   assert.ok(stdout.includes("joined first, alive=false"));
   // The cause chain, as CPython prints __cause__: the deepest cause first.
   assert.match(

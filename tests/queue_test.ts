@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { DeadlockError, shutdown, Thread } from "../mod.ts";
+import { DeadlockError, shutdown, Thread } from "../src/threading.ts";
 import { putBoxes, QBox } from "./fixtures/queue_box.ts";
 import { runDeno } from "./_subprocess.ts";
 import { coreOf } from "../src/_queue_ops.ts";

@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread, ThreadError } from "../mod.ts";
+import { shutdown, Thread, ThreadError } from "../src/threading.ts";
 import { Event } from "../src/event.ts";
 import { RLock, rlockIsIdle } from "../src/rlock.ts";
 

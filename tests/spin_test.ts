@@ -3,7 +3,7 @@
 // the adaptive rule, the wait that ends in its spin, and the primitives' semantics with
 // waiters that spin. Speed is measured in bench/, never asserted here.
 import assert from "node:assert/strict";
-import { Condition, Event, shutdown, Thread } from "../mod.ts";
+import { Condition, Event, shutdown, Thread } from "../src/threading.ts";
 import {
   resetSpin,
   SPIN_PROBE,

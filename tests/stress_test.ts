@@ -1,6 +1,6 @@
 // Copyright the threading for Deno authors. MIT license.
 import assert from "node:assert/strict";
-import { shutdown, Thread } from "../mod.ts";
+import { shutdown, Thread } from "../src/threading.ts";
 import { Barrier, barrierIsIdle } from "../src/barrier.ts";
 import { C_HEAD, C_TAIL, Condition, conditionWords } from "../src/condition.ts";
 import { Event } from "../src/event.ts";

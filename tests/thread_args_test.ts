@@ -9,7 +9,13 @@
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
 import { CASES } from "./fixtures/args_roads.ts";
-import { currentThread, Queue, SharedFloat64, shutdown, Thread } from "../mod.ts";
+import {
+  currentThread,
+  Queue,
+  SharedFloat64,
+  shutdown,
+  Thread,
+} from "../src/threading.ts";
 
 const FIXTURE = new URL("./fixtures/args_roads.ts", import.meta.url);
 

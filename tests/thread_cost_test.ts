@@ -5,7 +5,7 @@
  * Worker (the memory a thread holds is given back with its Worker).
  */
 import assert from "node:assert/strict";
-import { Event, shutdown, Thread } from "../mod.ts";
+import { Event, shutdown, Thread } from "../src/threading.ts";
 import { MAX_SPARES, poolSize } from "../src/_pool.ts";
 
 /** Counts itself in `out[0]`, then waits for the event. */

@@ -13,7 +13,7 @@ import {
   sleep,
   Thread,
   Timer,
-} from "../mod.ts";
+} from "../src/threading.ts";
 import {
   H_NEXT_SLOT,
   MAX_THREADS,

@@ -5,7 +5,7 @@
 // whether a spin catches the other side or gives up and sleeps; and a start+join loop
 // boots no spare Worker that it never uses (the 60-120 ms stall of its first rounds).
 import assert from "node:assert/strict";
-import { currentThread, local, shutdown, Thread } from "../mod.ts";
+import { currentThread, local, shutdown, Thread } from "../src/threading.ts";
 import { poolSize } from "../src/_pool.ts";
 import {
   H_NON_DAEMON,

@@ -4,7 +4,7 @@
 // classes, and a Worker given up on never writes a later thread's slot.
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
-import { activeCount, shutdown, Thread } from "../mod.ts";
+import { activeCount, shutdown, Thread } from "../src/threading.ts";
 import { H_NON_DAEMON, H_REQUESTS, MAX_THREADS, runtime } from "../src/_runtime.ts";
 import { poolSize } from "../src/_pool.ts";
 

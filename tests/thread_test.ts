@@ -19,7 +19,7 @@ import {
   ThreadError,
   TIMEOUT_MAX,
   Timer,
-} from "../mod.ts";
+} from "../src/threading.ts";
 
 // ---- Thread targets (exported: code travels by reference) ----
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { runDeno } from "./_subprocess.ts";
 import { hasScript, runInTerminal } from "./_terminal.ts";
-import { shutdown, Thread } from "../mod.ts";
+import { shutdown, Thread } from "../src/threading.ts";
 import { poolSize } from "../src/_pool.ts";
 
 export function work(): void {}
