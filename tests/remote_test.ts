@@ -29,14 +29,8 @@ async function versionMeta(): Promise<unknown> {
     const hex = [...hash].map((b) => b.toString(16).padStart(2, "0")).join("");
     manifest[file] = { size: data.length, checksum: `sha256-${hex}` };
   }
-  return {
-    exports: {
-      ".": "./mod.ts",
-      "./logging": "./src/logging.ts",
-      "./bundle": "./src/_bundle/threading.js",
-    },
-    manifest,
-  };
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", repo)));
+  return { exports: config.exports, manifest };
 }
 
 const PACKAGE = "/@threading/threading/";
@@ -174,13 +168,16 @@ Deno.test("installed from a JSR registry as `deno add` does, cold, warm and --fr
       }),
     );
     await Deno.writeTextFile(`${dir}/main.ts`, program("@threading/threading"));
-    // The bundle entry: the same package, one JavaScript file.
+    // Both entries of the package in one program and its threads: one copy of the
+    // library (the logging entry is the bundle's logging, as mod.ts is the bundle).
     await Deno.writeTextFile(
-      `${dir}/main_bundle.ts`,
-      program("@threading/threading/bundle"),
+      `${dir}/main_logging.ts`,
+      `import { getLogger } from "@threading/threading/logging";\n` +
+        `if (typeof getLogger !== "function") throw new Error("no logging");\n` +
+        program("@threading/threading"),
     );
     const env = { JSR_URL: `http://${host}/` };
-    for (const main of ["main.ts", "main_bundle.ts"]) {
+    for (const main of ["main.ts", "main_logging.ts"]) {
       // jsr.io needs no --allow-import (Deno allows it by default); this registry does.
       const args = [`--allow-import=${host}`, "--allow-read=.", main];
       for (const round of ["cold", "warm", "frozen"]) {
