@@ -36,9 +36,8 @@ import { kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
-  isWaitOptions,
   remaining,
-  signalOf,
+  waitArgs,
   waitAsync,
   type WaitOptions,
   waitRecorded,
@@ -308,11 +307,8 @@ export class Barrier {
    * ```
    */
   waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<number> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Barrier");
-    const ms = timeout === undefined
-      ? this.#timeout
-      : waitTimeout(timeout, "Cannot wait on Barrier");
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Barrier");
+    const ms = t === undefined ? this.#timeout : waitTimeout(t, "Cannot wait on Barrier");
     if (signal?.aborted) return Promise.reject(signal.reason);
     const party: Party = { counted: false, gen: 0 };
     return this.#driveAsync(this.#steps(ms, party), party, signal);

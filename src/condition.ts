@@ -37,9 +37,8 @@ import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
-  isWaitOptions,
   remaining,
-  signalOf,
+  waitArgs,
   waitAsync,
   type WaitOptions,
   waitRecorded,
@@ -371,9 +370,8 @@ export class Condition {
    * ```
    */
   waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<boolean> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Condition");
-    const ms = waitTimeout(timeout, "Cannot wait on Condition");
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Condition");
+    const ms = waitTimeout(t, "Cannot wait on Condition");
     this.#check("wait on");
     if (signal?.aborted) return Promise.reject(signal.reason);
     const i32 = this.#i32;
@@ -487,9 +485,8 @@ export class Condition {
     timeout?: number | WaitOptions,
     options?: WaitOptions,
   ): Promise<T> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Condition");
-    const ms = this.#checkFor(predicate, timeout);
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Condition");
+    const ms = this.#checkFor(predicate, t);
     const deadline = deadlineAfter(ms);
     signal?.throwIfAborted();
     let result = predicate();

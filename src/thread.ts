@@ -25,13 +25,12 @@ import { encode, type Encoded, kTravel, packedWire, type Ticket } from "./_codec
 import {
   deadlineAfter,
   describe,
-  isWaitOptions,
   MAIN_SLICE_MAX_MS,
   remaining,
   runSliceHook,
-  signalOf,
   TIMEOUT_MAX,
   wait,
+  waitArgs,
   waitAsync,
   type WaitOptions,
   waitRecorded,
@@ -450,10 +449,9 @@ export class Thread {
     timeout?: number | null | WaitOptions,
     options?: WaitOptions,
   ): Promise<void> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot join thread");
+    const [t, signal] = waitArgs(timeout, options, "Cannot join thread");
     const { slot, ident } = this.#joinable();
-    const deadline = deadlineAfter(waitTimeout(timeout, "Cannot join thread"));
+    const deadline = deadlineAfter(waitTimeout(t, "Cannot join thread"));
     const word = slotBase(slot) + S_ALIVE;
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
