@@ -2,7 +2,8 @@
 /**
  * Revival of shared values: a reviver sets the SharedArrayBuffer to adopt, then calls
  * the public constructor, which takes it instead of making a new one. Used by the cells
- * (`shared_cells.ts`) and the JSON stores (`shared_list.ts`, `shared_json.ts`).
+ * (`shared_int32.ts`, `shared_float64.ts`, `shared_bigint64.ts`, `shared_boolean.ts`)
+ * and the JSON stores (`shared_list.ts`, `shared_json.ts`).
  *
  * @module
  */

@@ -386,8 +386,25 @@ export interface WaitOptions {
 }
 
 /** Whether an argument in a positional slot is the options object standing in. */
-export function isWaitOptions(value: unknown): value is WaitOptions {
+function isWaitOptions(value: unknown): value is WaitOptions {
   return typeof value === "object" && value !== null;
+}
+
+/**
+ * The arguments of an async wait, sorted: its first positional argument (the timeout,
+ * `blocking` or `block`), or `undefined` when the options stand in its place
+ * (`waitAsync({ signal })`; the `options` given after it are then ignored), and the
+ * checked signal. The caller applies its own timeout rule to the first.
+ *
+ * @throws {TypeError} As {@linkcode signalOf}, with `action` in the message.
+ */
+export function waitArgs<T>(
+  first: T | WaitOptions,
+  options: unknown,
+  action: string,
+): [first: T | undefined, signal: AbortSignal | undefined] {
+  if (isWaitOptions(first)) return [undefined, signalOf(first, action)];
+  return [first, signalOf(options, action)];
 }
 
 /**

@@ -4,7 +4,7 @@
  * modules found by earlier starts), the read permission it needs, a free slot of the
  * thread table (`reserveSlot`), and, in the Worker, the marks of its life
  * (`bootThread`, `enterJob`, `markRunning`, `markFailed`, `markEnded`, `leaveJob`) that
- * its starter and its joiners wait on. The order of a start is in `thread.ts`
+ * its starter and its joiners wait on. The order of a start is in `_thread_launch.ts`
  * (`Thread.start`); the slot's states are in `_runtime.ts`.
  *
  * @module

@@ -9,26 +9,9 @@
  * {@linkcode ASYNC_NODES} nodes inside the slot for a `waitAsync`), and what happens to
  * the node of a waiter whose thread ends, are in `_condition_queue.ts`.
  *
- * ## Exact notify(n), no lost wakeup
- *
- * `notify(n)` dequeues up to `n` waiters and marks each NOTIFIED. A waiter decides how
- * it ended only after it holds the lock again: NOTIFIED means it was notified (and
- * `wait` returns `true`, even if its timeout had passed meanwhile); still WAITING means
- * it timed out, and it unlinks itself before any later `notify` can pick it. So each
- * notify is received by exactly one waiter that was waiting when it was made.
- *
- * ## Woken after the release (wait morphing)
- *
- * `notify()` marks a blocking waiter NOTIFIED at once, but records its futex wake-up in
- * the lock's slot; the release of the lock, by whichever thread, performs it once the
- * lock is free (see `_release_wakes.ts`). Woken under the lock, the waiter would find it
- * held and sleep on it: two futex round trips for one notify. A waiter that a full slot
- * could not record, and an async waiter, is woken at once.
- *
- * A blocking waiter first spins on its park word (see `spinBeforeSleep` in
- * `_futex.ts`): when the notifier runs on another core, the waiter sees NOTIFIED at
- * once, spins for the lock until the notifier releases it (see `lockSlow`), and the
- * recorded wake-up finds nobody asleep (an `Atomics.notify` without a futex call).
+ * How a waiter waits, and why each notify reaches exactly one waiter, is in
+ * `_condition_wait.ts`; the lock's part (saving and restoring an `RLock`'s depth) in
+ * `_condition_lock.ts`.
  *
  * @module
  */
@@ -37,46 +20,18 @@ import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   deadlineAfter,
   describe,
-  isWaitOptions,
   remaining,
-  signalOf,
-  waitAsync,
+  waitArgs,
   type WaitOptions,
-  waitRecorded,
   waitTimeout,
 } from "./_futex.ts";
 import { carveView } from "./_slab.ts";
-import { type Undo, untrack } from "./_reclaim.ts";
-import {
-  KIND_CONDITION,
-  noteCreation,
-  recordCreation,
-  stampId,
-  uninterruptible,
-} from "./_waits.ts";
-import { Lock, lockSlot } from "./lock.ts";
-import {
-  RLock,
-  rlockAcquireRestore,
-  rlockAcquireRestoreAsync,
-  rlockIsOwned,
-  rlockReleaseSave,
-  rlockSlot,
-} from "./rlock.ts";
-import { current, runtime, S_PARK, slotBase } from "./_runtime.ts";
-import { ThreadError } from "./errors.ts";
-import {
-  C_NODES,
-  CONDITION_BYTES,
-  enqueue,
-  enqueueAsync,
-  FREE,
-  NOTIFIED,
-  notifyWaiters,
-  trackAsyncNode,
-  unlink,
-  WAITING,
-} from "./_condition_queue.ts";
+import { KIND_CONDITION, noteCreation, recordCreation, stampId } from "./_waits.ts";
+import { Lock } from "./lock.ts";
+import { RLock } from "./rlock.ts";
+import { CONDITION_BYTES, notifyWaiters } from "./_condition_queue.ts";
+import { ConditionLock } from "./_condition_lock.ts";
+import { checkWaitFor, conditionWait, conditionWaitAsync } from "./_condition_wait.ts";
 export {
   ABANDONED,
   ASYNC_NODES,
@@ -123,11 +78,7 @@ let internals: {
  */
 export class Condition {
   #i32: Int32Array;
-  #lock!: Lock | RLock;
-  /** The memory and index of the lock's slot, where `notify` records wakes. */
-  #lockI32!: Int32Array;
-  #lockAt = 0;
-  #reentrant = false;
+  #lock!: ConditionLock;
   #holder: Disposable | undefined;
 
   /**
@@ -170,11 +121,7 @@ export class Condition {
   }
 
   #setLock(lock: Lock | RLock): void {
-    this.#lock = lock;
-    this.#reentrant = lock instanceof RLock;
-    [this.#lockI32, this.#lockAt] = this.#reentrant
-      ? rlockSlot(lock as RLock)
-      : lockSlot(lock as Lock);
+    this.#lock = new ConditionLock(lock);
   }
 
   /**
@@ -199,7 +146,7 @@ export class Condition {
    * ```
    */
   acquire(blocking?: boolean | number, timeout?: number): boolean {
-    return this.#lock.acquire(blocking, timeout);
+    return this.#lock.lock.acquire(blocking, timeout);
   }
 
   /**
@@ -234,7 +181,7 @@ export class Condition {
     timeout?: number,
     options?: WaitOptions,
   ): Promise<boolean> {
-    return this.#lock.acquireAsync(blocking, timeout, options);
+    return this.#lock.lock.acquireAsync(blocking, timeout, options);
   }
 
   /**
@@ -251,35 +198,12 @@ export class Condition {
    * ```
    */
   release(): void {
-    this.#lock.release();
+    this.#lock.lock.release();
   }
 
   /** The condition's lock (the one given, or the RLock it made). */
   get lock(): Lock | RLock {
-    return this.#lock;
-  }
-
-  #isOwned(): boolean {
-    return this.#reentrant ? rlockIsOwned(this.#lock as RLock) : this.#lock.locked();
-  }
-
-  #check(action: string): void {
-    if (!this.#isOwned()) {
-      throw new ThreadError(
-        `Cannot ${action} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(\u2026) or cond.acquire())`,
-      );
-    }
-  }
-
-  #releaseSave(): number {
-    if (this.#reentrant) return rlockReleaseSave(this.#lock as RLock);
-    this.#lock.release();
-    return 1;
-  }
-
-  #acquireRestore(saved: number): void {
-    if (this.#reentrant) rlockAcquireRestore(this.#lock as RLock, saved);
-    else this.#lock.acquire();
+    return this.#lock.lock;
   }
 
   /**
@@ -306,33 +230,7 @@ export class Condition {
    * ```
    */
   wait(timeout?: number): boolean {
-    const ms = waitTimeout(timeout, "Cannot wait on Condition");
-    this.#check("wait on");
-    const slot = current.slot;
-    if (slot < 0) throw new ThreadError("Cannot wait on Condition: no thread runs here");
-    const i32 = this.#i32;
-    const rt = runtime.i32;
-    const id = slot + 1;
-    const park = slotBase(slot) + S_PARK;
-    Atomics.store(rt, park, WAITING);
-    enqueue(i32, id);
-    const saved = this.#releaseSave();
-    let notified = false;
-    try {
-      const deadline = deadlineAfter(ms);
-      while (Atomics.load(rt, park) === WAITING) {
-        const left = remaining(deadline);
-        if (left <= 0) break;
-        waitRecorded(KIND_CONDITION, i32, 0, rt, park, WAITING, left);
-      }
-    } finally {
-      // Not interrupted by a signal listener: the node must leave the queue.
-      uninterruptible(() => this.#acquireRestore(saved));
-      notified = Atomics.load(rt, park) === NOTIFIED;
-      if (!notified) unlink(i32, id);
-      Atomics.store(rt, park, FREE);
-    }
-    return notified;
+    return conditionWait(this.#i32, this.#lock, timeout);
   }
 
   /**
@@ -371,53 +269,9 @@ export class Condition {
    * ```
    */
   waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<boolean> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Condition");
-    const ms = waitTimeout(timeout, "Cannot wait on Condition");
-    this.#check("wait on");
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const i32 = this.#i32;
-    const k = enqueueAsync(i32);
-    // If the thread ends first, its node must not swallow a notify().
-    const undo = trackAsyncNode(i32, k);
-    let saved: number;
-    try {
-      saved = this.#releaseSave();
-    } catch (error) {
-      untrack(undo);
-      throw error;
-    }
-    return this.#parkAsync(k, saved, deadlineAfter(ms), undo, signal);
-  }
-
-  async #parkAsync(
-    k: number,
-    saved: number,
-    deadline: number,
-    undo: Undo,
-    signal: AbortSignal | undefined,
-  ): Promise<boolean> {
-    const i32 = this.#i32;
-    const park = C_NODES + 2 * k;
-    try {
-      while (Atomics.load(i32, park) === WAITING) {
-        const left = remaining(deadline);
-        if (left <= 0) break;
-        if (await waitAsync(i32, park, WAITING, left, signal) === "aborted") break;
-      }
-    } finally {
-      // Not cancellable: the caller holds the lock again when the promise settles
-      // (as asyncio's Condition.wait, cancelled).
-      if (this.#reentrant) await rlockAcquireRestoreAsync(this.#lock as RLock, saved);
-      else await this.#lock.acquireAsync();
-    }
-    untrack(undo);
-    const notified = Atomics.load(i32, park) === NOTIFIED;
-    if (!notified) unlink(i32, -(k + 1));
-    Atomics.store(i32, park, FREE);
-    // Notified before the abort was seen: the notify is received, not lost.
-    if (!notified && signal?.aborted) throw signal.reason;
-    return notified;
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Condition");
+    const ms = waitTimeout(t, "Cannot wait on Condition");
+    return conditionWaitAsync(this.#i32, this.#lock, ms, signal);
   }
 
   /**
@@ -444,7 +298,7 @@ export class Condition {
    * ```
    */
   waitFor<T>(predicate: () => T, timeout?: number): T {
-    const ms = this.#checkFor(predicate, timeout);
+    const ms = checkWaitFor(this.#lock, predicate, timeout);
     const deadline = deadlineAfter(ms);
     let result = predicate();
     while (!result) {
@@ -487,9 +341,8 @@ export class Condition {
     timeout?: number | WaitOptions,
     options?: WaitOptions,
   ): Promise<T> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Condition");
-    const ms = this.#checkFor(predicate, timeout);
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Condition");
+    const ms = checkWaitFor(this.#lock, predicate, t);
     const deadline = deadlineAfter(ms);
     signal?.throwIfAborted();
     let result = predicate();
@@ -500,19 +353,6 @@ export class Condition {
       result = predicate();
     }
     return result;
-  }
-
-  #checkFor(predicate: unknown, timeout: number | undefined): number {
-    if (typeof predicate !== "function") {
-      throw new TypeError(
-        `Cannot wait on Condition: predicate must be a function, received ${
-          describe(predicate)
-        }`,
-      );
-    }
-    const ms = waitTimeout(timeout, "Cannot wait on Condition");
-    this.#check("wait on");
-    return ms;
   }
 
   /**
@@ -545,8 +385,9 @@ export class Condition {
         }`,
       );
     }
-    this.#check("notify");
-    notifyWaiters(this.#i32, n, this.#lockI32, this.#lockAt);
+    const lock = this.#lock;
+    lock.check("notify");
+    notifyWaiters(this.#i32, n, lock.i32, lock.at);
   }
 
   /**
@@ -584,8 +425,9 @@ export class Condition {
    * ```
    */
   hold(): Disposable {
-    this.#lock.acquire();
-    return this.#holder ??= { [Symbol.dispose]: () => this.#lock.release() };
+    const lock = this.#lock.lock;
+    lock.acquire();
+    return this.#holder ??= { [Symbol.dispose]: () => lock.release() };
   }
 
   /**
@@ -604,7 +446,7 @@ export class Condition {
    * ```
    */
   with<T>(fn: () => T): T {
-    return this.#lock.with(fn);
+    return this.#lock.lock.with(fn);
   }
 
   /**
@@ -624,7 +466,7 @@ export class Condition {
    * ```
    */
   withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
-    return this.#lock.withAsync(fn);
+    return this.#lock.lock.withAsync(fn);
   }
 
   /**
@@ -633,7 +475,7 @@ export class Condition {
    * @returns The description.
    */
   toString(): string {
-    return `<Condition(${this.#lock})>`;
+    return `<Condition(${this.#lock.lock})>`;
   }
 
   /** How `console.log` shows the condition. @returns The same as `toString()`. */
@@ -646,7 +488,7 @@ export class Condition {
    * traveller (so that the lock keeps its identity). @returns The ticket.
    */
   [kTravel](): Ticket {
-    return { kind: "Condition", head: this.#i32, body: this.#lock };
+    return { kind: "Condition", head: this.#i32, body: this.#lock.lock };
   }
 
   static {

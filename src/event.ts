@@ -26,9 +26,8 @@ import { carveView } from "./_slab.ts";
 import { KIND_EVENT, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   deadlineAfter,
-  isWaitOptions,
   remaining,
-  signalOf,
+  waitArgs,
   waitAsyncCounted,
   type WaitOptions,
   waitRecorded,
@@ -215,10 +214,9 @@ export class Event {
    * ```
    */
   waitAsync(timeout?: number | WaitOptions, options?: WaitOptions): Promise<boolean> {
-    if (isWaitOptions(timeout)) [timeout, options] = [undefined, timeout];
-    const signal = signalOf(options, "Cannot wait on Event");
+    const [t, signal] = waitArgs(timeout, options, "Cannot wait on Event");
     const i32 = this.#i32;
-    const ms = waitTimeout(timeout, "Cannot wait on Event");
+    const ms = waitTimeout(t, "Cannot wait on Event");
     const s = Atomics.load(i32, E_SEQ);
     if (s & 1) return Promise.resolve(true);
     if (signal?.aborted) return Promise.reject(signal.reason);

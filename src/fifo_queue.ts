@@ -20,7 +20,7 @@ import {
   Q_UNFINISHED,
   type QueueOptions,
 } from "./_queue_core.ts";
-import { isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
+import { signalOf, waitArgs, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -218,10 +218,9 @@ export class Queue<T = unknown> {
     timeout?: number | null,
     options?: WaitOptions,
   ): Promise<void> {
-    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      const signal = signalOf(options, PUT);
-      return putAsyncImpl(this.#core, item, queueTimeout(block, timeout, PUT), signal);
+      const [b, signal] = waitArgs(block, options, PUT);
+      return putAsyncImpl(this.#core, item, queueTimeout(b, timeout, PUT), signal);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -278,12 +277,11 @@ export class Queue<T = unknown> {
     timeout?: number | null,
     options?: WaitOptions,
   ): Promise<T> {
-    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      const signal = signalOf(options, GET);
+      const [b, signal] = waitArgs(block, options, GET);
       return getAsyncImpl(
         this.#core,
-        queueTimeout(block, timeout, GET),
+        queueTimeout(b, timeout, GET),
         signal,
       ) as Promise<T>;
     } catch (e) {

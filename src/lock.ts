@@ -22,7 +22,7 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout, isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
+import { acquireTimeout, waitArgs, type WaitOptions } from "./_futex.ts";
 export type { WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
@@ -184,11 +184,10 @@ export class Lock {
     timeout?: number,
     options?: WaitOptions,
   ): Promise<boolean> {
-    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
-    const signal = signalOf(options, "Cannot acquire Lock");
-    const ms = blocking === undefined && timeout === undefined
+    const [b, signal] = waitArgs(blocking, options, "Cannot acquire Lock");
+    const ms = b === undefined && timeout === undefined
       ? Infinity
-      : acquireTimeout(blocking, timeout, "Cannot acquire Lock");
+      : acquireTimeout(b, timeout, "Cannot acquire Lock");
     if (signal?.aborted) return Promise.reject(signal.reason);
     const me = current.ident;
     return lockAsync(this.#i32, this.#at, ms, signal).then((taken) => {

@@ -35,9 +35,8 @@ import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   acquireTimeout,
   deadlineAfter,
-  isWaitOptions,
   remaining,
-  signalOf,
+  waitArgs,
   type WaitOptions,
 } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
@@ -332,13 +331,12 @@ export class RLock {
     timeout?: number,
     options?: WaitOptions,
   ): Promise<boolean> {
-    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
-    const signal = signalOf(options, "Cannot acquire RLock");
+    const [b, signal] = waitArgs(blocking, options, "Cannot acquire RLock");
     const i32 = this.#i32, at = this.#at;
     const me = current.ident;
-    const ms = blocking === undefined && timeout === undefined
+    const ms = b === undefined && timeout === undefined
       ? Infinity
-      : acquireTimeout(blocking, timeout, "Cannot acquire RLock");
+      : acquireTimeout(b, timeout, "Cannot acquire RLock");
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (Atomics.load(i32, at + R_OWNER) === me) {
       i32[at + R_COUNT]++;

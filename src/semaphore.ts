@@ -29,9 +29,8 @@ import {
   acquireTimeout,
   deadlineAfter,
   describe,
-  isWaitOptions,
   remaining,
-  signalOf,
+  waitArgs,
   waitAsyncCounted,
   type WaitOptions,
   waitRecorded,
@@ -268,11 +267,10 @@ export class Semaphore {
     timeout?: number | null,
     options?: WaitOptions,
   ): Promise<boolean> {
-    if (isWaitOptions(blocking)) [blocking, options] = [undefined, blocking];
-    const signal = signalOf(options, `Cannot acquire ${this.#kind()}`);
-    const ms = blocking === undefined && timeout === undefined
+    const [b, signal] = waitArgs(blocking, options, `Cannot acquire ${this.#kind()}`);
+    const ms = b === undefined && timeout === undefined
       ? Infinity
-      : semaphoreTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`);
+      : semaphoreTimeout(b, timeout, `Cannot acquire ${this.#kind()}`);
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (trySub(this.#i32)) return Promise.resolve(true);
     if (ms === 0) return Promise.resolve(false);

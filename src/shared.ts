@@ -26,7 +26,7 @@
  * compound change (read, then write) needs a `Lock` around it, as in Python, or one
  * `update()` call. A write in one thread happens before a read in another that sees it.
  *
- * The classes live one concept a file: `shared_cells.ts`, `shared_list.ts`,
+ * The classes live one concept a file: the cells (`shared_cells.ts`), `shared_list.ts`,
  * `shared_json.ts` (over the engine in `_json_store.ts`) and `shareable.ts`; this module
  * gathers them.
  *

@@ -8,7 +8,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
-import { isWaitOptions, signalOf, type WaitOptions } from "./_futex.ts";
+import { waitArgs, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -144,12 +144,11 @@ export class SimpleQueue<T = unknown> {
     timeout?: number | null,
     options?: WaitOptions,
   ): Promise<T> {
-    if (isWaitOptions(block)) [block, options] = [undefined, block];
     try {
-      const signal = signalOf(options, GET);
+      const [b, signal] = waitArgs(block, options, GET);
       return getAsyncImpl(
         this.#core,
-        queueTimeout(block, timeout, GET),
+        queueTimeout(b, timeout, GET),
         signal,
       ) as Promise<T>;
     } catch (e) {
