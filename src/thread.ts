@@ -62,23 +62,87 @@ import { classModules, targetModules } from "./_thread_start.ts";
 import { ownFields, startThread } from "./_thread_launch.ts";
 export { TIMEOUT_MAX };
 
-/** Options of the {@linkcode Thread} constructor, as Python's keyword arguments. */
-export interface ThreadOptions {
+/**
+ * The parameter lists of a target function `F`: one for each of its overloads (TypeScript
+ * shows at most the last 8), `[x: unknown]` for a generic `<T>(x: T)`, `any[]` for an
+ * untyped `(...args: any[])`, `unknown[]` for a target cast to `never`. What a Thread's `args`
+ * are checked against.
+ */
+export type TargetParameters<F> = [F] extends [never] ? unknown[]
+  : F extends {
+    (...args: infer P1): unknown;
+    (...args: infer P2): unknown;
+    (...args: infer P3): unknown;
+    (...args: infer P4): unknown;
+    (...args: infer P5): unknown;
+    (...args: infer P6): unknown;
+    (...args: infer P7): unknown;
+    (...args: infer P8): unknown;
+  } ? P1 | P2 | P3 | P4 | P5 | P6 | P7 | P8
+  : never;
+
+/**
+ * The `args` a target with the parameter lists `P` takes, when `kwargs` (of type `K`) is
+ * given or not (`undefined`): all of its parameters (a `readonly` list is accepted, and
+ * optional ones may be left out), or all but the last when `kwargs` gives that last one
+ * (`target(...args, kwargs)`). A list with a rest parameter (`...args: T[]`) is its own
+ * answer.
+ */
+export type TargetArgs<P, K = undefined> = P extends readonly unknown[]
+  ? [K] extends [undefined] ? Readonly<P>
+  : number extends P["length"] ? Readonly<P>
+  : P extends readonly [...infer Head, (infer _Last)?] ? Readonly<Head>
+  : Readonly<P>
+  : never;
+
+/**
+ * The `kwargs` a target with the parameter lists `P` takes: its last parameter, when it
+ * takes an object (`never`, so `kwargs` cannot be given, when it does not); any object
+ * of named values (`Record<string, unknown>`) when the last parameter is `unknown`, or
+ * the list ends with a rest parameter (`...args: T[]`).
+ */
+export type TargetKwargs<P> = P extends readonly unknown[]
+  ? number extends P["length"] ? Record<string, unknown>
+  : P extends readonly [...infer _Head, (infer Last)?]
+    ? Last extends object ? Last : object extends Last ? Record<string, unknown> : never
+  : never
+  : never;
+
+/**
+ * Options of the {@linkcode Thread} constructor, as Python's keyword arguments.
+ *
+ * `new Thread({...})` infers the type parameters, so that `args` and `kwargs` are
+ * type-checked against the target's parameters (as TypeScript checks a call
+ * `target(...args, kwargs)`): too few, too many or of the wrong type fail `deno check`.
+ * `args` may be left out only when the target needs no argument. Not checked: `args`
+ * that is an array of any length (`unknown[]`, not a tuple), and a `ThreadOptions`
+ * written without type arguments (its target is any function).
+ *
+ * @typeParam F The target's type, inferred from `target`.
+ * @typeParam A The type of `args`, inferred: checked when it is a tuple (a list written
+ *   in place, a `readonly` tuple, an `as const` array).
+ * @typeParam K The type of `kwargs`, inferred: `undefined` when not given.
+ */
+export interface ThreadOptions<
+  // deno-lint-ignore no-explicit-any
+  F extends (...args: any[]) => unknown = (...args: any[]) => unknown,
+  A extends readonly unknown[] | [] = [],
+  K extends TargetKwargs<TargetParameters<F>> | undefined = undefined,
+> {
   /**
    * The function that `run()` calls: an exported function of the module that
    * constructs the Thread (or of the main module, or of `module`).
    */
-  // deno-lint-ignore no-explicit-any
-  target?: (...args: any[]) => unknown;
+  target?: F;
   /** The thread's name; default `Thread-N (target)`, or `Thread-N` without a target. */
   name?: string | number;
   /** Positional arguments for the target. @default {[]} */
-  args?: readonly unknown[];
+  args?: number extends A["length"] ? A : TargetArgs<TargetParameters<F>, K>;
   /**
    * Python's keyword arguments: when given, the target is called with them as one more,
    * last argument: `target(...args, kwargs)`.
    */
-  kwargs?: Record<string, unknown>;
+  kwargs?: [K] extends [undefined] ? TargetKwargs<TargetParameters<F>> : K;
   /** Whether the thread is a daemon; default: the starting thread's flag. */
   daemon?: boolean;
   /**
@@ -119,7 +183,12 @@ function fileUrl(module: string | URL): string {
  * }
  * ```
  */
-export class Thread {
+export class Thread<
+  // deno-lint-ignore no-explicit-any
+  F extends (...args: any[]) => unknown = (...args: any[]) => unknown,
+  A extends readonly unknown[] | [] = [],
+  K extends TargetKwargs<TargetParameters<F>> | undefined = undefined,
+> {
   /** @internal */
   declare [kState]: ThreadState;
 
@@ -135,20 +204,27 @@ export class Thread {
    * not `null`.
    * @throws {RangeError} If the name is longer than 256 bytes of UTF-8.
    */
-  constructor(options: ThreadOptions = {}) {
+  constructor(
+    options?:
+      & ThreadOptions<F, A, K>
+      // `args` may be left out only when the target needs no argument.
+      & ([] extends TargetArgs<TargetParameters<F>, K> ? unknown
+        : { args: number extends A["length"] ? A : TargetArgs<TargetParameters<F>, K> }),
+  ) {
     if ((options as unknown) === NO_STATE) return;
-    checkOptions(options);
-    const { target, args = [], kwargs, daemon, module } = options;
+    const given = (options === undefined ? {} : options) as ThreadOptions;
+    checkOptions(given);
+    const { target, args = [], kwargs, daemon, module } = given;
     // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0, False) gets the
     // next `Thread-N`, followed by ` (target)` when a target is given:
     // `Thread-1 (worker)`; any other is turned into a string, as the setter does.
-    const name = !options.name || checkName(options.name) === ""
+    const name = !given.name || checkName(given.name) === ""
       ? defaultName(
         (new.target as { [kNameWithoutTarget]?: boolean })[kNameWithoutTarget]
           ? undefined
           : target,
       )
-      : checkName(options.name);
+      : checkName(given.name);
     const sub = new.target !== Thread;
     // Boot a spare Worker once this code yields (or at start()), so that start() finds
     // it booting or warm; not here: creating a Worker blocks for tens of ms.

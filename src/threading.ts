@@ -36,7 +36,14 @@ export {
   type ExceptHookArgs,
   setExcepthook,
 } from "./excepthook.ts";
-export { Thread, type ThreadOptions, TIMEOUT_MAX } from "./thread.ts";
+export {
+  type TargetArgs,
+  type TargetKwargs,
+  type TargetParameters,
+  Thread,
+  type ThreadOptions,
+  TIMEOUT_MAX,
+} from "./thread.ts";
 export { Timer } from "./timer.ts";
 export { dumpThreads, watchDeadlocks } from "./dump.ts";
 export { Lock, type WaitOptions } from "./lock.ts";

@@ -215,6 +215,7 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
   };
   encode({ args: [wrapped(996)] }, "", "test", { frozen: true });
   assert.throws(
+    // @ts-expect-error a nested array for describeArgs's Queue: its depth is refused first
     () => new Thread({ target: describeArgs, args: [wrapped(997)] }).start(),
     {
       name: "RangeError",
@@ -228,6 +229,7 @@ Deno.test("a large array keeps the codec's rules: library objects inside, refusa
   });
   assert.throws(
     () =>
+      // @ts-expect-error a nested array for describeArgs's Queue: its depth is refused first
       new Thread({ target: describeArgs, args: [wrapped(996, "records holding arrays")] })
         .start(),
     {
@@ -273,7 +275,10 @@ Deno.test("large arrays as a thread's arguments arrive exact and deep-frozen", a
 });
 
 /** Thread target: echoes items of `inbox` to `outbox` until `null`. */
-export function echo(inbox: Queue<unknown>, outbox: Queue<unknown>): void {
+export function echo(
+  inbox: Queue<unknown> | SimpleQueue<unknown>,
+  outbox: Queue<unknown> | SimpleQueue<unknown>,
+): void {
   for (;;) {
     const item = inbox.get();
     outbox.put(item);
