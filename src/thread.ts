@@ -97,12 +97,14 @@ export type TargetArgs<P, K = undefined> = P extends readonly unknown[]
 
 /**
  * The `kwargs` a target with the parameter lists `P` takes: its last parameter, when it
- * takes an object (`never`, so `kwargs` cannot be given, when it does not); any object
- * of named values (`Record<string, unknown>`) when the last parameter is `unknown`, or
- * the list ends with a rest parameter (`...args: T[]`).
+ * takes an object (`never`, so `kwargs` cannot be given, when it does not, or when the
+ * target takes no parameter); any object of named values (`Record<string, unknown>`)
+ * when the last parameter is `unknown`, or the list ends with a rest parameter
+ * (`...args: T[]`).
  */
 export type TargetKwargs<P> = P extends readonly unknown[]
   ? number extends P["length"] ? Record<string, unknown>
+  : P extends readonly [] ? never
   : P extends readonly [...infer _Head, (infer Last)?]
     ? Last extends object ? Last : object extends Last ? Record<string, unknown> : never
   : never
@@ -113,10 +115,12 @@ export type TargetKwargs<P> = P extends readonly unknown[]
  *
  * `new Thread({...})` infers the type parameters, so that `args` and `kwargs` are
  * type-checked against the target's parameters (as TypeScript checks a call
- * `target(...args, kwargs)`): too few, too many or of the wrong type fail `deno check`.
- * `args` may be left out only when the target needs no argument. Not checked: `args`
- * that is an array of any length (`unknown[]`, not a tuple), and a `ThreadOptions`
- * written without type arguments (its target is any function).
+ * `target(...args, kwargs)`; every overload of the target is tried): too few, too many
+ * or of the wrong type fail `deno check`. `args` may be left out only when the target
+ * needs no argument. A generic caller passes its target's own parameters
+ * (`fn: (...a: T) => R, args: T`, or `args: Parameters<F>`). Not checked: `args` that
+ * is an array of any length (`unknown[]`, not a tuple), a target cast to `never`, and a
+ * `ThreadOptions` written without type arguments (its target is any function).
  *
  * @typeParam F The target's type, inferred from `target`.
  * @typeParam A The type of `args`, inferred: checked when it is a tuple (a list written
@@ -126,7 +130,7 @@ export type TargetKwargs<P> = P extends readonly unknown[]
 export interface ThreadOptions<
   // deno-lint-ignore no-explicit-any
   F extends (...args: any[]) => unknown = (...args: any[]) => unknown,
-  A extends readonly unknown[] | [] = [],
+  A extends readonly unknown[] | [] = never,
   K extends TargetKwargs<TargetParameters<F>> | undefined = undefined,
 > {
   /**
@@ -137,7 +141,9 @@ export interface ThreadOptions<
   /** The thread's name; default `Thread-N (target)`, or `Thread-N` without a target. */
   name?: string | number;
   /** Positional arguments for the target. @default {[]} */
-  args?: number extends A["length"] ? A : TargetArgs<TargetParameters<F>, K>;
+  args?:
+    | (number extends A["length"] ? A : TargetArgs<TargetParameters<F>, K>)
+    | ([K] extends [undefined] ? Readonly<Parameters<F>> : never);
   /**
    * Python's keyword arguments: when given, the target is called with them as one more,
    * last argument: `target(...args, kwargs)`.
@@ -168,6 +174,14 @@ function fileUrl(module: string | URL): string {
  * be exported too; its own fields (set in its constructor) arrive in the new thread
  * through the codec, and its constructor does not run again there.
  *
+ * `args` and `kwargs` are type-checked against the target's parameters: `new Thread({
+ * target: worker, args: ["x"] })` for `worker(n: number)` fails `deno check` (see
+ * {@linkcode ThreadOptions}, whose type parameters `new Thread({...})` infers).
+ *
+ * @typeParam F The target's type (see {@linkcode ThreadOptions}).
+ * @typeParam A The type of `args`.
+ * @typeParam K The type of `kwargs`.
+ *
  * @example Start a thread and wait for it
  * ```ts ignore
  * import { Thread } from "@threading/threading";
@@ -186,7 +200,7 @@ function fileUrl(module: string | URL): string {
 export class Thread<
   // deno-lint-ignore no-explicit-any
   F extends (...args: any[]) => unknown = (...args: any[]) => unknown,
-  A extends readonly unknown[] | [] = [],
+  A extends readonly unknown[] | [] = never,
   K extends TargetKwargs<TargetParameters<F>> | undefined = undefined,
 > {
   /** @internal */
@@ -209,7 +223,7 @@ export class Thread<
       & ThreadOptions<F, A, K>
       // `args` may be left out only when the target needs no argument.
       & ([] extends TargetArgs<TargetParameters<F>, K> ? unknown
-        : { args: number extends A["length"] ? A : TargetArgs<TargetParameters<F>, K> }),
+        : { args: A | Readonly<Parameters<F>> }),
   ) {
     if ((options as unknown) === NO_STATE) return;
     const given = (options === undefined ? {} : options) as ThreadOptions;
