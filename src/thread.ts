@@ -63,10 +63,10 @@ import { ownFields, startThread } from "./_thread_launch.ts";
 export { TIMEOUT_MAX };
 
 /**
- * The parameter lists of a target function `F`: one for each of its overloads (TypeScript
- * shows at most the last 8), `[x: unknown]` for a generic `<T>(x: T)`, `any[]` for an
- * untyped `(...args: any[])`, `unknown[]` for a target cast to `never`. What a Thread's `args`
- * are checked against.
+ * The parameter lists of a target function `F`: one for each of its overloads (the
+ * last 8 of more: TypeScript shows no more), `[x: unknown]` for a generic `<T>(x: T)`,
+ * `any[]` for an untyped `(...args: any[])`, `unknown[]` for a target cast to `never`.
+ * What a Thread's `args` are checked against.
  */
 export type TargetParameters<F> = [F] extends [never] ? unknown[]
   : F extends {
@@ -119,8 +119,9 @@ export type TargetKwargs<P> = P extends readonly unknown[]
  * or of the wrong type fail `deno check`. `args` may be left out only when the target
  * needs no argument. A generic caller passes its target's own parameters
  * (`fn: (...a: T) => R, args: T`, or `args: Parameters<F>`). Not checked: `args` that
- * is an array of any length (`unknown[]`, not a tuple), a target cast to `never`, and a
- * `ThreadOptions` written without type arguments (its target is any function).
+ * is an array of any length (`unknown[]`, not a tuple), a target cast to `never`, a
+ * `ThreadOptions` written without type arguments (its target is any function), and a
+ * subclass's `super({ target, args })` unless it extends `Thread<typeof target>`.
  *
  * @typeParam F The target's type, inferred from `target`.
  * @typeParam A The type of `args`, inferred: checked when it is a tuple (a list written

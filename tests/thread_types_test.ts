@@ -89,6 +89,19 @@ export function spawnOptions(options: ThreadOptions): Thread {
   return new Thread({ ...options, daemon: true });
 }
 
+/** A subclass with a target of its own: checked when it extends `Thread<typeof work>`. */
+export class WorkThread extends Thread<typeof work> {
+  constructor(n: number) {
+    super({ target: work, args: [n, "w"] });
+  }
+}
+export class WrongWorkThread extends Thread<typeof work> {
+  constructor(n: number) {
+    // @ts-expect-error a subclass of Thread<typeof work>: the string is missing
+    super({ target: work, args: [n] });
+  }
+}
+
 function argumentTypes(counter: SharedInt32, out: Queue<string>): unknown[] {
   const pair: readonly [number, string] = [1, "a"];
   const asConst = [2, "b"] as const;
@@ -137,6 +150,7 @@ function argumentTypes(counter: SharedInt32, out: Queue<string>): unknown[] {
     new Thread(),
     new Thread({ name: 3, daemon: true, group: null }),
     new Worker2(1),
+    new WorkThread(1),
     new Timer(10, work, [1, "a"]),
     // Generic callers.
     spawn(work, [1, "a"]),
