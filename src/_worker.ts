@@ -105,7 +105,7 @@ import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
 import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
-import { trackThreadResources } from "./_thread_resources.ts";
+import { endThreadResources, trackThreadResources } from "./_thread_resources.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -330,6 +330,10 @@ async function runJob(job: StartJob): Promise<void> {
   } catch (error) {
     await handleUncaught(error, thread);
   } finally {
+    // Its servers shut down and listeners closed, their ports freed (a loop turn: an
+    // idle Worker's loop never turns), before its joiners wake (`_thread_resources.ts`).
+    const closing = endThreadResources();
+    if (closing !== undefined) await closing;
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
     ended = thread;
