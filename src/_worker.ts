@@ -21,7 +21,7 @@
  * | `process.exit(n)` | `exit` and `unload` listeners | the same |
  * | `close()` of the worker scope | its wrapper | the same |
  * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory ...` |
- * | its event loop ran empty (an async target awaits a promise that nothing can settle) | the `exit` listener | the same, and the excepthook gets `ThreadError: the thread's async target awaits a promise that nothing can settle ...` |
+ * | its event loop ran empty (an async target awaits a promise that nothing can settle; a pending `Atomics.waitAsync` holds a timer, `_async_keep.ts`, so it is not one) | the `exit` listener | the same, and the excepthook gets `ThreadError: the thread's async target awaits a promise that nothing can settle ...` |
  * | an error outside `run()` | the `error`/`unhandledrejection` listeners | nothing: the excepthook gets it and the thread goes on |
  * | the bootstrap fails to load | the `data:` entry (`_pool.ts`) | a `died` note on the channel, served between the main thread's wait slices |
  *
@@ -106,6 +106,7 @@ import { provideThreadPrompt } from "./_thread_prompt.ts";
 import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { endThreadResources, trackThreadResources } from "./_thread_resources.ts";
+import { holdThreadWaits } from "./_async_keep.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -479,6 +480,7 @@ if (bootData !== undefined) {
   provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   trackThreadResources(); // so do its AbortSignal.timeout, open console groups, servers
+  holdThreadWaits(); // its own Atomics.waitAsync keeps it alive, as in a plain Worker
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
   // close() of the worker scope runs neither, so it is wrapped.

@@ -272,6 +272,30 @@ Deno.test("an async target awaiting a promise that nothing can settle ends with 
   assert.ok(!stderr.includes("its Worker ended"), stderr);
 });
 
+for (const form of ["bundle", "modules"]) {
+  Deno.test(`a thread's own Atomics.waitAsync keeps it alive until notified or timed out; a promise nothing can settle after it is still reported (${form})`, async () => {
+    const { code, stdout, stderr } = await run("raw_wait_async.ts", ["--allow-read"], [
+      form,
+    ]);
+    assert.equal(code, 0, stderr);
+    // Before: "Exception in thread Thread-1 (untimed): ThreadError: ... nothing can
+    // settle" at once for the first two threads, and no "untimed: ok"/"timed: timed-out".
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "untimed: ok",
+      "timed: timed-out",
+      "timed alive after join: false",
+      "thenNever: timed-out",
+      "thenNever alive after join: false",
+      "main done",
+    ], stderr);
+    assert.match(
+      stderr,
+      /^Exception in thread thenNever:\nThreadError: the thread's async target awaits a promise that nothing can settle/,
+    );
+    assert.equal(stderr.match(/Exception in thread/g)?.length, 1, stderr);
+  });
+}
+
 Deno.test("a hook set with setExcepthook gets the report of a thread whose event loop ran empty", async () => {
   const { code, stdout, stderr } = await run("never_settles.ts", ["--allow-read"], [
     "hook",
