@@ -17,6 +17,7 @@
  *
  * | how | what runs in the Worker | what it writes |
  * | --- | --- | --- |
+ * | `Deno.exit(n)`/`process.exit(n)` in a running thread | nothing: they throw a `SystemExit` that unwinds the thread (`_thread_exit.ts`), which then ends silently; its Worker serves the next thread | as a thread that returns |
  * | `Deno.exit(n)` | the `unload` listener | `C_STATE` = `W_CLOSED`; the thread ends (`markEnded`) or, still loading, fails to start (`markFailed`) |
  * | `process.exit(n)` | `exit` and `unload` listeners | the same |
  * | `close()` of the worker scope | its wrapper | the same |
@@ -107,6 +108,7 @@ import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { endThreadResources, trackThreadResources } from "./_thread_resources.ts";
 import { holdThreadWaits } from "./_async_keep.ts";
+import { isSystemExit, SystemExit, unwindExits } from "./_thread_exit.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -329,7 +331,8 @@ async function runJob(job: StartJob): Promise<void> {
       return result;
     });
   } catch (error) {
-    await handleUncaught(error, thread);
+    // Deno.exit()/process.exit() in the thread: unwound, ends it silently (CPython).
+    if (!isSystemExit(error)) await handleUncaught(error, thread);
   } finally {
     // Its servers shut down and listeners closed, their ports freed (a loop turn: an
     // idle Worker's loop never turns), before its joiners wake (`_thread_resources.ts`).
@@ -402,12 +405,19 @@ async function loop(): Promise<void> {
   port.close();
 }
 
+/** Exits this Worker for real, as a `SystemExit` asked (set at boot). */
+let exitNow: (error: SystemExit) => never = () => {
+  throw new Error("unreachable: no exit outside a Worker");
+};
+
 /**
  * An error thrown outside `run()`'s own chain (in a timer callback, a promise nobody
  * awaits) would end the Worker, and with it the thread, silently for its joiners. It goes
  * to the excepthook of the thread that runs, and the thread goes on.
  */
 function catchStray(error: unknown): void {
+  // An exit outside run()'s chain (a timer callback): the Worker ends, and the thread.
+  if (isSystemExit(error) && running !== undefined) exitNow(error);
   // Whose promise or timer it was (an ended thread's pending I/O that rejects late is
   // that thread's), else the thread that runs, else the one that just ended.
   const origin = threadOfContext() as Thread | undefined;
@@ -486,9 +496,16 @@ if (bootData !== undefined) {
   // close() of the worker scope runs neither, so it is wrapped.
   let exitCalled = false;
   const exit = process.exit;
-  process.exit = ((code?: number) => {
+  const processExit = ((code?: number) => {
     exitCalled = true;
     return exit.call(process, code);
+  }) as typeof process.exit;
+  // In a running thread, both throw a SystemExit that unwinds it (`_thread_exit.ts`).
+  const unwinds = () => running !== undefined;
+  exitNow = unwindExits(unwinds, processExit);
+  process.exit = ((code?: number) => {
+    if (unwinds()) throw new SystemExit(code, "process.exit");
+    return processExit(code);
   }) as typeof process.exit;
   process.on("exit", (code: number) => {
     ending(exitCalled || loopDone ? `process.exit(${code})` : unexplainedExit());

@@ -126,6 +126,30 @@ Deno.test("every way a thread's Worker ends makes join() return, whatever the ma
   assert.ok(!stderr.includes("Deno.exit"), stderr);
 });
 
+for (const form of ["bundle", "modules"]) {
+  Deno.test(`Deno.exit()/process.exit() in a thread unwind it as Python's SystemExit: finally blocks run, lock.with() releases, the thread ends silently (${form})`, async () => {
+    const { code, stdout, stderr } = await run("exit_unwinds.ts", ["--allow-read"], [
+      form,
+    ]);
+    assert.equal(code, 0, stderr);
+    // Before: no "finally ran", and "lock held true" from the first thread on (the
+    // Worker ended at once; the Lock stayed held for ever).
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "Deno.exit: finally ran",
+      "inWith: alive false, lock held false",
+      "process.exit: finally ran",
+      "inWith: alive false, lock held false",
+      "async: finally ran",
+      "afterAwait: alive false, lock held false",
+      "caught: SystemExit",
+      "catchesAll: alive false, lock held false",
+      "inTimer: alive false, lock held false",
+      "main done",
+    ], stderr);
+    assert.equal(stderr, "");
+  });
+}
+
 Deno.test("a thread out of memory ends alone, at its Worker's heap limit, through the excepthook", async () => {
   const { code, stdout, stderr } = await run("thread_exits.ts", [
     "--allow-read",
