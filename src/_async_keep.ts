@@ -23,6 +23,13 @@
  * | pending, another thread alive or starting | a referenced timer, re-armed every {@linkcode KEEP_POLL_MS} |
  * | pending, no other thread for {@linkcode IDLE_CLOSE_MS} | none, and the pool's idle Workers ended (the loop may end); a new wait checks again |
  *
+ * A thread's own `Atomics.waitAsync` (its code's, or another library's: a channel, a
+ * mutex) is held in a Worker as this library's waits are ({@linkcode holdThreadWaits}):
+ * without it, the Worker (a `node:worker_threads` Worker, which ends when its loop runs
+ * empty) would end the thread as one that awaits "a promise that nothing can settle"
+ * (`_worker.ts`) while another thread can still notify it, where a plain Worker waits.
+ * The library's own waits call {@linkcode rawWaitAsync}, held once.
+ *
  * Limit: a thread started after the last check found none (by other async code of the
  * main thread, while such a wait is pending) is seen only by the next new wait; if it
  * is a daemon thread and the main thread has nothing else to do, the loop may end.
@@ -39,6 +46,9 @@ export const KEEP_POLL_MS = 100;
  * milliseconds; then the pool's idle Workers are ended and the timer dropped.
  */
 export const IDLE_CLOSE_MS = 1000;
+
+/** The runtime's own `Atomics.waitAsync`, as it was when the library loaded. */
+export const rawWaitAsync: typeof Atomics.waitAsync = Atomics.waitAsync;
 
 /** Pending async waits with no timeout in this (main) thread. */
 let pending = 0;
@@ -104,4 +114,31 @@ export function holdLoop(timeout: number): () => void {
       keeper = undefined;
     }
   };
+}
+
+/**
+ * In a Worker: wraps `Atomics.waitAsync` so that, while what it returns is pending
+ * (`async: true`), the Worker's event loop stays alive, as for this library's waits (a
+ * referenced timer, which the thread's end clears with its other timers,
+ * `_thread_timers.ts`). A wait no other thread ever notifies then keeps its thread
+ * alive, as a Python thread blocked for ever is (with a timeout: until it passes).
+ * Idempotent; call it before any thread's code runs.
+ */
+export function holdThreadWaits(): void {
+  const original = rawWaitAsync;
+  if (typeof original !== "function" || Atomics.waitAsync !== original) return;
+  // The (tracked) timer functions as they are now, not as a thread may replace them.
+  const setI = globalThis.setInterval;
+  const clearI = globalThis.clearInterval;
+  Atomics.waitAsync = function waitAsync(
+    ...a: Parameters<typeof Atomics.waitAsync>
+  ): ReturnType<typeof Atomics.waitAsync> {
+    const result = original.apply(Atomics, a);
+    if (result.async) {
+      const timer = setI(() => {}, 1 << 30);
+      const letGo = () => clearI(timer);
+      result.value.then(letGo, letGo);
+    }
+    return result;
+  } as typeof Atomics.waitAsync;
 }

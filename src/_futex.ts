@@ -25,7 +25,7 @@
  * @module
  */
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
-import { holdLoop } from "./_async_keep.ts";
+import { holdLoop, rawWaitAsync } from "./_async_keep.ts";
 import {
   beat,
   BEAT_MS,
@@ -333,7 +333,7 @@ export function waitAsync(
   signal?: AbortSignal,
 ): Promise<AsyncWaitResult> {
   if (signal?.aborted) return Promise.resolve("aborted");
-  const result = Atomics.waitAsync(i32, index, value, timeout);
+  const result = rawWaitAsync(i32, index, value, timeout);
   if (!result.async) return Promise.resolve(result.value);
   const born = currentEpoch();
   return new Promise((resolve) => {

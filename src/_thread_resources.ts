@@ -8,8 +8,20 @@
  * | --- | --- | --- |
  * | `AbortSignal.timeout(ms)` (Deno's own timer, not the global `setTimeout`) | it aborts during the next thread | its timer is a tracked `setTimeout`, cleared with the thread's timers: the signal never aborts |
  * | `console.group()` left open | the next thread's lines are indented | `console.groupEnd()` as many times as the thread opened groups |
- * | a server (`Deno.serve`) | it answers requests as the next thread (`currentThread()`) | `shutdown()`: in-flight requests finish, no new one is taken |
+ * | a server (`Deno.serve`) | it answers requests as the next thread (`currentThread()`) | `shutdown()`: in-flight requests finish, no new one is taken; the thread's end waits for it |
  * | a listener (`Deno.listen`, `Deno.listenTls`) | the next thread's code may accept on it | closed |
+ *
+ * ## Ordering: closed before the joiners wake
+ *
+ * Deno frees a socket only when its event loop turns after `close()` (a pending
+ * `accept` holds it until the loop polls it), and an idle Worker sits in `Atomics.wait`,
+ * where its loop never turns: a port closed there would stay open, and every request to
+ * it hang. So the job loop awaits {@linkcode endThreadResources} as the thread's `run()`
+ * has settled, before its joiners wake: servers shut down (awaited), listeners closed,
+ * then one timer turn of the loop (the socket is freed). A client that connects after
+ * `join()` returned is refused. When the thread left none of them, this costs nothing
+ * (no await). The `onThreadEnd` listener (`_reclaim.ts`) ends what is left when the
+ * Worker itself ends (`Deno.exit()`), where the port closes with the Worker.
  *
  * A thread that must keep serving awaits it (`await server.finished`), as a Python
  * thread blocks in `serve_forever()`. Other async work a thread leaves pending (a
@@ -20,16 +32,52 @@
  */
 import { onThreadEnd } from "./_reclaim.ts";
 
-/** Work to do when the running thread ends: shutdowns and closes. */
-const ends = new Set<() => void>();
+/** Work to do when the running thread ends: shutdowns (a promise) and closes. */
+const ends = new Set<() => Promise<void> | void>();
 /** Groups of `console` the running thread opened and did not close. */
 let openGroups = 0;
 let installed = false;
 
 /** Runs `end` when the running thread ends, unless `done()` was called before. */
-function atThreadEnd(end: () => void): () => void {
+function atThreadEnd(end: () => Promise<void> | void): () => void {
   ends.add(end);
   return () => ends.delete(end);
+}
+
+/** Runs every end still registered; the shutdowns' promises, settled either way. */
+function runEnds(): Promise<unknown>[] {
+  const pending = [...ends];
+  ends.clear();
+  const waits: Promise<unknown>[] = [];
+  for (const end of pending) {
+    try {
+      const done = end();
+      if (done !== undefined) waits.push(done.catch(() => {}));
+    } catch {
+      // Already closed by the thread, or failing: nothing of it is left to end.
+    }
+  }
+  return waits;
+}
+
+/** The runtime's own `setTimeout` (not the tracked one of `_thread_timers.ts`). */
+let rawSetTimeout: typeof setTimeout = globalThis.setTimeout;
+
+/**
+ * Ends the servers and listeners the running thread left open, as the module doc says:
+ * servers shut down (their in-flight requests finish), listeners closed, then one turn
+ * of the event loop, after which their ports refuse connections. Call it as the thread's
+ * `run()` has settled, before its joiners wake.
+ * @returns A promise to await, or `undefined` when the thread left none (no await).
+ */
+export function endThreadResources(): Promise<void> | undefined {
+  if (ends.size === 0) return undefined;
+  const waits = runEnds();
+  // The loop turns at least once (a timer, not an immediate: Deno polls its pending
+  // operations, where a closed socket is freed, in the timer phase's turn).
+  return Promise.all(waits).then(() =>
+    new Promise((resolve) => rawSetTimeout(resolve, 0))
+  );
 }
 
 /**
@@ -41,22 +89,22 @@ function atThreadEnd(end: () => void): () => void {
 export function trackThreadResources(): void {
   if (installed) return;
   installed = true;
+  rawSetTimeout = globalThis.setTimeout;
   wrapAbortTimeout();
   wrapGroups();
   wrapServers();
-  onThreadEnd(() => {
-    const pending = [...ends];
-    ends.clear();
-    for (const end of pending) {
-      try {
-        end();
-      } catch {
-        // Already closed by the thread, or failing: nothing of it is left to end.
-      }
-    }
-    const groupEnd = console.groupEnd;
-    for (; openGroups > 0; openGroups--) groupEnd.call(console);
-  });
+  onThreadEnd(endAtThreadEnd);
+}
+
+/**
+ * What is left when the thread ends (its joiners wake next): ended synchronously. A
+ * listener of `_reclaim.ts` runs once, so it registers again for the next thread.
+ */
+function endAtThreadEnd(): void {
+  runEnds();
+  const groupEnd = console.groupEnd;
+  for (; openGroups > 0; openGroups--) groupEnd.call(console);
+  onThreadEnd(endAtThreadEnd);
 }
 
 function wrapAbortTimeout(): void {
@@ -106,7 +154,7 @@ function wrapServers(): void {
   wrapLazily(deno, "serve", (serve) =>
     function (this: unknown, ...a: unknown[]) {
       const server = serve.apply(this ?? deno, a) as Server;
-      const done = atThreadEnd(() => void server.shutdown().catch(() => {}));
+      const done = atThreadEnd(() => server.shutdown());
       server.finished?.then(done, done);
       return server;
     });

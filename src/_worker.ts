@@ -17,11 +17,12 @@
  *
  * | how | what runs in the Worker | what it writes |
  * | --- | --- | --- |
+ * | `Deno.exit(n)`/`process.exit(n)` in a running thread | nothing: they throw a `SystemExit` that unwinds the thread (`_thread_exit.ts`), which then ends silently; its Worker serves the next thread | as a thread that returns |
  * | `Deno.exit(n)` | the `unload` listener | `C_STATE` = `W_CLOSED`; the thread ends (`markEnded`) or, still loading, fails to start (`markFailed`) |
  * | `process.exit(n)` | `exit` and `unload` listeners | the same |
  * | `close()` of the worker scope | its wrapper | the same |
  * | terminated at its heap limit | the `exit` listener | the same, and the excepthook gets `RangeError: Out of memory ...` |
- * | its event loop ran empty (an async target awaits a promise that nothing can settle) | the `exit` listener | the same, and the excepthook gets `ThreadError: the thread's async target awaits a promise that nothing can settle ...` |
+ * | its event loop ran empty (an async target awaits a promise that nothing can settle; a pending `Atomics.waitAsync` holds a timer, `_async_keep.ts`, so it is not one) | the `exit` listener | the same, and the excepthook gets `ThreadError: the thread's async target awaits a promise that nothing can settle ...` |
  * | an error outside `run()` | the `error`/`unhandledrejection` listeners | nothing: the excepthook gets it and the thread goes on |
  * | the bootstrap fails to load | the `data:` entry (`_pool.ts`) | a `died` note on the channel, served between the main thread's wait slices |
  *
@@ -105,7 +106,9 @@ import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
 import { evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
-import { trackThreadResources } from "./_thread_resources.ts";
+import { endThreadResources, trackThreadResources } from "./_thread_resources.ts";
+import { holdThreadWaits } from "./_async_keep.ts";
+import { isSystemExit, SystemExit, unwindExits } from "./_thread_exit.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
 // Every primitive registers how it travels when its module is evaluated.
@@ -328,8 +331,13 @@ async function runJob(job: StartJob): Promise<void> {
       return result;
     });
   } catch (error) {
-    await handleUncaught(error, thread);
+    // Deno.exit()/process.exit() in the thread: unwound, ends it silently (CPython).
+    if (!isSystemExit(error)) await handleUncaught(error, thread);
   } finally {
+    // Its servers shut down and listeners closed, their ports freed (a loop turn: an
+    // idle Worker's loop never turns), before its joiners wake (`_thread_resources.ts`).
+    const closing = endThreadResources();
+    if (closing !== undefined) await closing;
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
     ended = thread;
@@ -397,12 +405,19 @@ async function loop(): Promise<void> {
   port.close();
 }
 
+/** Exits this Worker for real, as a `SystemExit` asked (set at boot). */
+let exitNow: (error: SystemExit) => never = () => {
+  throw new Error("unreachable: no exit outside a Worker");
+};
+
 /**
  * An error thrown outside `run()`'s own chain (in a timer callback, a promise nobody
  * awaits) would end the Worker, and with it the thread, silently for its joiners. It goes
  * to the excepthook of the thread that runs, and the thread goes on.
  */
 function catchStray(error: unknown): void {
+  // An exit outside run()'s chain (a timer callback): the Worker ends, and the thread.
+  if (isSystemExit(error) && running !== undefined) exitNow(error);
   // Whose promise or timer it was (an ended thread's pending I/O that rejects late is
   // that thread's), else the thread that runs, else the one that just ended.
   const origin = threadOfContext() as Thread | undefined;
@@ -475,14 +490,22 @@ if (bootData !== undefined) {
   provideThreadPrompt(); // Python's input() works in any thread
   trackThreadTimers(); // a thread's pending timers end with it (not in the next thread)
   trackThreadResources(); // so do its AbortSignal.timeout, open console groups, servers
+  holdThreadWaits(); // its own Atomics.waitAsync keeps it alive, as in a plain Worker
   syncConsole((writer, text) => writeWhole(writer, new TextEncoder().encode(text)));
   // process.exit(n) runs the "exit" listeners; Deno.exit(n) dispatches "unload" only;
   // close() of the worker scope runs neither, so it is wrapped.
   let exitCalled = false;
   const exit = process.exit;
-  process.exit = ((code?: number) => {
+  const processExit = ((code?: number) => {
     exitCalled = true;
     return exit.call(process, code);
+  }) as typeof process.exit;
+  // In a running thread, both throw a SystemExit that unwinds it (`_thread_exit.ts`).
+  const unwinds = () => running !== undefined;
+  exitNow = unwindExits(unwinds, processExit);
+  process.exit = ((code?: number) => {
+    if (unwinds()) throw new SystemExit(code, "process.exit");
+    return processExit(code);
   }) as typeof process.exit;
   process.on("exit", (code: number) => {
     ending(exitCalled || loopDone ? `process.exit(${code})` : unexplainedExit());

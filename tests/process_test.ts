@@ -126,6 +126,30 @@ Deno.test("every way a thread's Worker ends makes join() return, whatever the ma
   assert.ok(!stderr.includes("Deno.exit"), stderr);
 });
 
+for (const form of ["bundle", "modules"]) {
+  Deno.test(`Deno.exit()/process.exit() in a thread unwind it as Python's SystemExit: finally blocks run, lock.with() releases, the thread ends silently (${form})`, async () => {
+    const { code, stdout, stderr } = await run("exit_unwinds.ts", ["--allow-read"], [
+      form,
+    ]);
+    assert.equal(code, 0, stderr);
+    // Before: no "finally ran", and "lock held true" from the first thread on (the
+    // Worker ended at once; the Lock stayed held for ever).
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "Deno.exit: finally ran",
+      "inWith: alive false, lock held false",
+      "process.exit: finally ran",
+      "inWith: alive false, lock held false",
+      "async: finally ran",
+      "afterAwait: alive false, lock held false",
+      "caught: SystemExit",
+      "catchesAll: alive false, lock held false",
+      "inTimer: alive false, lock held false",
+      "main done",
+    ], stderr);
+    assert.equal(stderr, "");
+  });
+}
+
 Deno.test("a thread out of memory ends alone, at its Worker's heap limit, through the excepthook", async () => {
   const { code, stdout, stderr } = await run("thread_exits.ts", [
     "--allow-read",
@@ -271,6 +295,30 @@ Deno.test("an async target awaiting a promise that nothing can settle ends with 
   assert.ok(!stderr.includes("Out of memory"), stderr);
   assert.ok(!stderr.includes("its Worker ended"), stderr);
 });
+
+for (const form of ["bundle", "modules"]) {
+  Deno.test(`a thread's own Atomics.waitAsync keeps it alive until notified or timed out; a promise nothing can settle after it is still reported (${form})`, async () => {
+    const { code, stdout, stderr } = await run("raw_wait_async.ts", ["--allow-read"], [
+      form,
+    ]);
+    assert.equal(code, 0, stderr);
+    // Before: "Exception in thread Thread-1 (untimed): ThreadError: ... nothing can
+    // settle" at once for the first two threads, and no "untimed: ok"/"timed: timed-out".
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "untimed: ok",
+      "timed: timed-out",
+      "timed alive after join: false",
+      "thenNever: timed-out",
+      "thenNever alive after join: false",
+      "main done",
+    ], stderr);
+    assert.match(
+      stderr,
+      /^Exception in thread thenNever:\nThreadError: the thread's async target awaits a promise that nothing can settle/,
+    );
+    assert.equal(stderr.match(/Exception in thread/g)?.length, 1, stderr);
+  });
+}
 
 Deno.test("a hook set with setExcepthook gets the report of a thread whose event loop ran empty", async () => {
   const { code, stdout, stderr } = await run("never_settles.ts", ["--allow-read"], [

@@ -296,3 +296,30 @@ Deno.test("what a thread leaves running ends with it: an AbortSignal.timeout, an
     "main done",
   ], stderr);
 });
+
+for (const form of ["bundle", "modules"]) {
+  Deno.test(`a server and a listener a thread leaves open are closed when join() returns, in-flight requests answered first (${form})`, async () => {
+    const { code, stdout, stderr } = await runDeno(
+      [
+        "run",
+        "--no-lock",
+        "--allow-read",
+        "--allow-net=127.0.0.1",
+        new URL("ended_servers.ts", fixtures).pathname,
+        form,
+      ],
+      { timeoutMs: 60_000 },
+    );
+    assert.equal(code, 0, stderr);
+    // Before: every port still "accepted" (the idle Worker's loop never turned, so the
+    // closed sockets were never freed: a request hung for ever), and the in-flight
+    // request was cut ("false").
+    assert.deepEqual(stdout.trimEnd().split("\n"), [
+      "round 1: server refused",
+      "round 1: listener refused",
+      "round 2: server refused",
+      "round 2: listener refused",
+      "in-flight request answered before join returned: true",
+    ], stderr);
+  });
+}
