@@ -29,7 +29,8 @@
  *
  * Not undone (documented in the README): a module's own state; a property added to
  * `globalThis` with `Object.defineProperty` as non-enumerable, or a non-enumerable
- * built-in (`Array`, `Math`, `Deno`) replaced or deleted; a property added to `console`;
+ * built-in (`Array`, `Math`, `Deno`, `Temporal`) replaced, deleted or made enumerable;
+ * a property added to `console`;
  * a property keyed by a registered symbol (`Symbol.for(...)`: the way libraries keep one
  * state per isolate, LogTape's root logger among them); changes inside built-in
  * objects other than `console` (`Array.prototype.x = ...`, `Math.random = ...`); and global
@@ -40,7 +41,12 @@
  * Cost, per thread, on the test machine under load (7-9): 16 µs (listing
  * `globalThis`'s enumerable keys is most of it: the global object's keyed reads and
  * listings are runtime calls; a full descriptor snapshot costs 80-200 µs, so it is
- * taken once per Worker, and again only after a load that changed something).
+ * taken once per Worker, and again only after a load that changed something). Memory,
+ * per Worker: about 0.1 MB of a thread's RSS (the kept descriptors of the enumerable
+ * globals and the accessors, the wrapped setters, and the garbage of one pass over the
+ * ~210 globals, which a Worker asleep in `Atomics.wait` never collects); the baseline
+ * never reads `globalThis.Temporal`, whose first read makes V8 build the namespace
+ * (170 KB of heap: 0.36 MB a thread before).
  *
  * @module
  */
