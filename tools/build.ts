@@ -100,7 +100,18 @@ export function dropInternalNames(text: string): string {
     `(?<=\\})${helper.replace(/\$/g, "\\$")}\\(([\\w$]+),"[^"]*"\\);`,
     "g",
   );
-  return text.replace(naming, (call, name: string) => exported.has(name) ? call : "");
+  // Only the statement that follows a function declaration of that name (not a call of
+  // some local function that happens to be named as the helper).
+  const declared = (name: string, at: number) =>
+    Math.max(
+      text.lastIndexOf(`function ${name}(`, at),
+      text.lastIndexOf(`function*${name}(`, at),
+    ) >= 0;
+  return text.replace(
+    naming,
+    (call, name: string, at: number) =>
+      exported.has(name) || !declared(name, at) ? call : "",
+  );
 }
 
 if (import.meta.main) {
