@@ -34,3 +34,22 @@ Deno.test("a thread's Worker through the bundle holds at most 1.25 MiB of heap m
     `a thread's Worker holds ${beyond} KiB of heap more than a bare Worker (bound ${BOUND_KIB}): ${stdout}`,
   );
 });
+
+Deno.test("the bundle keeps the names of its exported classes and functions, and of the logging namespace's", async () => {
+  // tools/build.ts drops the naming of internal functions only (see dropInternalNames).
+  const bundle = new URL("../src/_bundle/threading.js", import.meta.url).href;
+  const code = `const lib = await import(${JSON.stringify(bundle)});
+const wrong = [];
+for (const [space, ns] of [["", lib], ["logging.", lib.logging]]) {
+  for (const [key, value] of Object.entries(ns)) {
+    if (typeof value === "function" && value.name !== key) wrong.push(space + key + " is named " + value.name);
+  }
+}
+console.log(JSON.stringify(wrong));`;
+  const { code: status, stdout, stderr } = await runDeno(
+    ["eval", "--no-lock", code],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(status, 0, stderr);
+  assert.deepEqual(JSON.parse(stdout), []);
+});
