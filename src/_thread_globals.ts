@@ -29,7 +29,8 @@
  *
  * Not undone (documented in the README): a module's own state; a property added to
  * `globalThis` with `Object.defineProperty` as non-enumerable, or a non-enumerable
- * built-in (`Array`, `Math`, `Deno`) replaced or deleted; a property added to `console`;
+ * built-in (`Array`, `Math`, `Deno`, `Temporal`) replaced, deleted or made enumerable;
+ * a property added to `console`;
  * a property keyed by a registered symbol (`Symbol.for(...)`: the way libraries keep one
  * state per isolate, LogTape's root logger among them); changes inside built-in
  * objects other than `console` (`Array.prototype.x = ...`, `Math.random = ...`); and global
@@ -40,7 +41,12 @@
  * Cost, per thread, on the test machine under load (7-9): 16 µs (listing
  * `globalThis`'s enumerable keys is most of it: the global object's keyed reads and
  * listings are runtime calls; a full descriptor snapshot costs 80-200 µs, so it is
- * taken once per Worker, and again only after a load that changed something).
+ * taken once per Worker, and again only after a load that changed something). Memory,
+ * per Worker: about 0.1 MB of a thread's RSS (the kept descriptors of the enumerable
+ * globals and the accessors, the wrapped setters, and the garbage of one pass over the
+ * ~210 globals, which a Worker asleep in `Atomics.wait` never collects); the baseline
+ * never reads `globalThis.Temporal`, whose first read makes V8 build the namespace
+ * (170 KB of heap: 0.36 MB a thread before).
  *
  * @module
  */
@@ -51,7 +57,14 @@ type Listener = (...args: unknown[]) => unknown;
 
 const g = globalThis as unknown as Record<Key, unknown>;
 
-/** The baseline: descriptors of `globalThis`'s own properties. */
+/** The baseline's own keys of `globalThis` (names only: see {@linkcode descs}). */
+let ownKeys: Key[] = [];
+/**
+ * The baseline's descriptors of the properties of `globalThis` that a thread's change
+ * to is undone: its enumerable properties and its accessors. The non-enumerable data
+ * properties (the built-in classes and namespaces, about 110) are kept by name only
+ * ({@linkcode ownKeys}): a change to one is not undone (see the module doc).
+ */
 let descs = new Map<Key, PropertyDescriptor>();
 /** The baseline's enumerable keys of `globalThis`, in order. */
 let enumKeys: string[] = [];
@@ -82,37 +95,47 @@ function exempt(key: Key): boolean {
   return typeof key === "symbol" && Symbol.keyFor(key) !== undefined;
 }
 
+/**
+ * Whether a key of `globalThis` is never read: V8 builds the `Temporal` namespace (its
+ * classes and their methods) at the first read of its property, descriptor included,
+ * which cost a Worker 170 KB of heap for a namespace its threads may never use. As any
+ * non-enumerable built-in, a change to it is not undone.
+ */
+function unread(key: Key): boolean {
+  return key === "Temporal";
+}
+
 /** Whether an accessor is an event handler attribute (`onerror`...). */
 function isHandler(key: Key): boolean {
   return typeof key === "string" && key.startsWith("on");
 }
 
+/** Whether the setters of `globalThis`'s accessors are wrapped (on Deno only). */
+let wrapSetters = false;
+
 /**
- * Wraps the setter of every accessor of `globalThis` to note its assignment. On Deno
- * only (its lazy built-ins are plain accessors; Node's and Bun's globals are left as
- * they are, and an assignment to one of their accessors is not undone).
+ * The accessor of `globalThis` at `key` with its setter wrapped to note its assignment
+ * (defined in its place), or `desc` itself when it cannot be. On Deno only (its lazy
+ * built-ins are plain accessors; Node's and Bun's globals are left as they are, and an
+ * assignment to one of their accessors is not undone).
  */
-function wrapSetters(): void {
-  if (typeof (g.Deno as { version?: { deno?: unknown } })?.version?.deno !== "string") {
-    return;
-  }
-  for (const key of Reflect.ownKeys(g)) {
-    const desc = Object.getOwnPropertyDescriptor(g, key);
-    if (desc?.set === undefined || !desc.configurable) continue;
-    const set = desc.set;
-    try {
-      Object.defineProperty(g, key, {
-        get: desc.get,
-        set(this: unknown, value: unknown) {
-          dirty.add(key);
-          set.call(this, value);
-        },
-        enumerable: desc.enumerable,
-        configurable: true,
-      });
-    } catch {
-      // Left as it is: its assignment is not noted.
-    }
+function wrapSetter(key: Key, desc: PropertyDescriptor): PropertyDescriptor {
+  const set = desc.set;
+  if (set === undefined || !desc.configurable) return desc;
+  const wrapped: PropertyDescriptor = {
+    get: desc.get,
+    set(this: unknown, value: unknown) {
+      dirty.add(key);
+      set.call(this, value);
+    },
+    enumerable: desc.enumerable,
+    configurable: true,
+  };
+  try {
+    Object.defineProperty(g, key, wrapped);
+    return wrapped;
+  } catch {
+    return desc; // Left as it is: its assignment is not noted.
   }
 }
 
@@ -143,30 +166,58 @@ function wrapListeners(): void {
   };
 }
 
-/** Takes the whole baseline (once per Worker, and after a load that changed it). */
+/**
+ * Whether a data property of `globalThis` is compared at a thread's end: an enumerable
+ * one, or a function of lower-case name (Deno makes a lazy global such as
+ * `queueMicrotask` a non-enumerable data property at its first read in a Worker; the
+ * built-in classes and namespaces, upper-case, are not compared).
+ */
+function compared(key: Key, desc: PropertyDescriptor): boolean {
+  return desc.enumerable === true ||
+    (typeof key === "string" && typeof desc.value === "function" && /^[a-z]/.test(key));
+}
+
+/**
+ * Takes the whole baseline (once per Worker, and after a load that changed it): one
+ * descriptor read per own key of `globalThis` (none of {@linkcode unread}'s), and the
+ * first time, the wrapping of its accessors' setters.
+ */
 function snapshot(): void {
   descs = new Map();
   handlerValues.clear();
-  for (const key of Reflect.ownKeys(g)) {
-    const desc = Object.getOwnPropertyDescriptor(g, key)!;
+  ownKeys = Reflect.ownKeys(g);
+  for (const key of ownKeys) {
+    if (unread(key)) continue;
+    let desc = Object.getOwnPropertyDescriptor(g, key);
+    if (desc === undefined) continue;
+    if (desc.get === undefined && desc.set === undefined) {
+      if (compared(key, desc)) descs.set(key, desc);
+      continue;
+    }
+    if (wrapSetters) desc = wrapSetter(key, desc);
     descs.set(key, desc);
     if (isHandler(key) && desc.get !== undefined) handlerValues.set(key, g[key]);
   }
+  wrapSetters = false;
   enumKeys = Object.keys(g);
-  // And the non-enumerable functions of lower-case name: Deno makes a lazy global such
-  // as `queueMicrotask` a non-enumerable data property at its first read in a Worker.
-  enumDataKeys = [...descs].filter(([key, desc]) =>
-    typeof key === "string" && "value" in desc &&
-    (desc.enumerable || (typeof desc.value === "function" && /^[a-z]/.test(key)))
-  ).map(([key]) => key as string);
-  enumDataValues = enumDataKeys.map((key) => descs.get(key)!.value);
-  consoleDescs = new Map(
-    Reflect.ownKeys(console).map((
-      k,
-    ) => [k, Object.getOwnPropertyDescriptor(console, k)!]),
-  );
-  consoleKeys = [...consoleDescs.keys()].filter((k) => "value" in consoleDescs.get(k)!);
-  consoleValues = consoleKeys.map((k) => consoleDescs.get(k)!.value);
+  // The data properties kept: the enumerable ones, and the functions of lower-case
+  // name (see `compared`).
+  enumDataKeys = [];
+  for (const [key, desc] of descs) {
+    if (typeof key === "string" && "value" in desc) enumDataKeys.push(key);
+  }
+  enumDataValues = enumDataKeys.map((key) => g[key]);
+  consoleDescs = new Map();
+  consoleKeys = [];
+  consoleValues = [];
+  for (const key of Reflect.ownKeys(console)) {
+    const desc = Object.getOwnPropertyDescriptor(console, key)!;
+    consoleDescs.set(key, desc);
+    if ("value" in desc) {
+      consoleKeys.push(key);
+      consoleValues.push(desc.value);
+    }
+  }
   processListeners = new Map(
     process.eventNames().map((e) => [e, [...process.rawListeners(e)] as Listener[]]),
   );
@@ -221,7 +272,8 @@ function consoleChanged(): boolean {
 export function beginThreadGlobals(loaded: boolean): void {
   if (!initialized) {
     initialized = true;
-    wrapSetters();
+    wrapSetters = typeof (g.Deno as { version?: { deno?: unknown } })?.version?.deno ===
+      "string";
     wrapListeners();
     snapshot();
   } else if (
@@ -249,6 +301,8 @@ function processChanged(): boolean {
 function restoreGlobal(key: Key): void {
   if (exempt(key)) return;
   const desc = descs.get(key);
+  // A non-enumerable data property of the baseline (a built-in) is known by name only.
+  if (desc === undefined && ownKeys.includes(key)) return;
   try {
     if (desc === undefined) {
       delete g[key];
