@@ -76,6 +76,7 @@
  * @module
  */
 import { hostObject } from "./_platform.ts";
+import { showCaller } from "./_caller_stack.ts";
 import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";
@@ -202,9 +203,14 @@ export function encode(
   try {
     return encodeOnce(value, path, action, options, true);
   } catch (error) {
-    if (error !== RESTART) throw error;
+    // A refusal from deep in the walk: with the user's call in its stack.
+    if (error !== RESTART) throw showCaller(error);
+  }
+  try {
     // An object taken into a JSON tree was met again: encode without JSON trees.
     return encodeOnce(value, path, action, options, false);
+  } catch (error) {
+    throw showCaller(error);
   }
 }
 
@@ -588,5 +594,9 @@ export function encodeBytes(value: unknown, path: string, action: string): Uint8
     : graph?.length
     ? { [TOKEN]: T_MODULES, modules, graph, value: wire }
     : { [TOKEN]: T_MODULES, modules, value: wire };
-  return pack(root, sabs, path, action);
+  try {
+    return pack(root, sabs, path, action);
+  } catch (error) {
+    throw showCaller(error);
+  }
 }
