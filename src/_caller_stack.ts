@@ -10,6 +10,7 @@
  * | error | its stack |
  * | --- | --- |
  * | not an `Error`, or its stack already has a frame outside the library (a shallow throw, an error of the user's `[kTravel]()`) | unchanged |
+ * | made by the library for the running public call (`always`: a failed `start()`) | as the next row, whatever its stack |
  * | only the library's and the runtime's frames, under a public function or method of the library | captured again from that public entry, as `Error.captureStackTrace(error, entry)` would at the API boundary: the user's call first (in `error.stack`, and in the frames Deno prints an uncaught error with, its code frame the user's line) |
  * | the same, under no public entry it can find (a call through a class it does not know) | `error.stack` set to the stack of the place that calls `showCaller`, from the first frame outside the library (at most `Error.stackTraceLimit` frames); Deno's report of it uncaught keeps V8's frames |
  * | no frame outside the library there either (the library's own call, in a thread's job loop) | unchanged |
@@ -101,7 +102,7 @@ function publicEntries(): Map<string, Fn[]> {
   return found;
 }
 
-/** The name of the function a frame line shows: `put` for `at Queue.put (…)`. */
+/** The name of the function a frame line shows: `put` for `at Queue.put (...)`. */
 function frameName(line: string): string {
   let text = line.trim().replace(/^at /, "").replace(/^async /, "").replace(/^new /, "");
   const open = text.indexOf(" (");
@@ -143,15 +144,23 @@ function isUserFrame(line: string): boolean {
     !RUNTIME_FRAME.test(line);
 }
 
+/** Whether a stack has a frame outside the library and the runtime (the user's). */
+export function hasUserFrame(stack: unknown): boolean {
+  return typeof stack === "string" && stack.split("\n").some(isUserFrame);
+}
+
 /**
  * Gives `error` the stack of the public call that led here when its own stack has no
  * frame outside the library (see the module doc). `error.message` and its class are not
  * changed.
  *
  * @param error A thrown value (left alone if it is not an `Error`).
+ * @param always Even if its stack has a frame of the user's already: an error the
+ *   library made for the public call that is running (a failed start), whose frames
+ *   between that call and its making are the library's.
  * @returns `error`, to rethrow.
  */
-export function showCaller<T>(error: T): T {
+export function showCaller<T>(error: T, always = false): T {
   if (!(error instanceof Error)) return error;
   let stack: unknown;
   try {
@@ -163,7 +172,7 @@ export function showCaller<T>(error: T): T {
   if (typeof stack !== "string" || typeof limit !== "number" || limit <= 0) return error;
   const lines = stack.split("\n");
   const first = lines.findIndex((line) => /^\s+at /.test(line));
-  if (first < 0 || lines.slice(first).some(isUserFrame)) return error;
+  if (first < 0 || (!always && lines.slice(first).some(isUserFrame))) return error;
   const here: { stack?: string } = {};
   try {
     Error.stackTraceLimit = limit + EXTRA_FRAMES;

@@ -81,7 +81,7 @@ import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";
 import { frozenJSON } from "./_codec_json.ts";
-import { decode, decodeBytes } from "./_codec_decode.ts";
+import { decode, decodeBytes, type Where } from "./_codec_decode.ts";
 import {
   builtinBase,
   isErrorClass,
@@ -572,9 +572,11 @@ export function packedWire(wire: unknown): unknown {
  * see `_codec_json.ts`; arrives deep-frozen), packed bytes (`bytes: true`, read from a
  * mailbox) or a wire. Call it once per encoding.
  */
-export function decodeWire(wire: unknown): unknown {
+export function decodeWire(wire: unknown, where?: Where): unknown {
   if (typeof wire === "string") return frozenJSON(wire);
-  return wire instanceof Uint8Array ? decodeBytes(wire) : decode(wire);
+  return wire instanceof Uint8Array
+    ? decodeBytes(wire, where)
+    : decode(wire, undefined, where);
 }
 
 // ---------------------------------------------------------------------------------------

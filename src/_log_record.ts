@@ -326,7 +326,7 @@ const CALL_STACK_FRAMES = 10;
  * traceback above it), without the library's and the runtime's frames below the user's
  * (a thread's job loop: `userStack`); `""` when no frame is the user's.
  *
- * @returns The section, `"Call stack:\n    at …"` without a last `"\n"`, or `""`.
+ * @returns The section, `"Call stack:\n    at ..."` without a last `"\n"`, or `""`.
  */
 export function callStackText(skip?: RegExp): string {
   const limit = Error.stackTraceLimit;
