@@ -76,11 +76,12 @@
  * @module
  */
 import { hostObject } from "./_platform.ts";
+import { showCaller } from "./_caller_stack.ts";
 import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";
 import { frozenJSON } from "./_codec_json.ts";
-import { decode, decodeBytes } from "./_codec_decode.ts";
+import { decode, decodeBytes, type Where } from "./_codec_decode.ts";
 import {
   builtinBase,
   isErrorClass,
@@ -202,9 +203,14 @@ export function encode(
   try {
     return encodeOnce(value, path, action, options, true);
   } catch (error) {
-    if (error !== RESTART) throw error;
+    // A refusal from deep in the walk: with the user's call in its stack.
+    if (error !== RESTART) throw showCaller(error);
+  }
+  try {
     // An object taken into a JSON tree was met again: encode without JSON trees.
     return encodeOnce(value, path, action, options, false);
+  } catch (error) {
+    throw showCaller(error);
   }
 }
 
@@ -566,9 +572,11 @@ export function packedWire(wire: unknown): unknown {
  * see `_codec_json.ts`; arrives deep-frozen), packed bytes (`bytes: true`, read from a
  * mailbox) or a wire. Call it once per encoding.
  */
-export function decodeWire(wire: unknown): unknown {
+export function decodeWire(wire: unknown, where?: Where): unknown {
   if (typeof wire === "string") return frozenJSON(wire);
-  return wire instanceof Uint8Array ? decodeBytes(wire) : decode(wire);
+  return wire instanceof Uint8Array
+    ? decodeBytes(wire, where)
+    : decode(wire, undefined, where);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -588,5 +596,9 @@ export function encodeBytes(value: unknown, path: string, action: string): Uint8
     : graph?.length
     ? { [TOKEN]: T_MODULES, modules, graph, value: wire }
     : { [TOKEN]: T_MODULES, modules, value: wire };
-  return pack(root, sabs, path, action);
+  try {
+    return pack(root, sabs, path, action);
+  } catch (error) {
+    throw showCaller(error);
+  }
 }

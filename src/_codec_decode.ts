@@ -17,6 +17,7 @@ import { importModules } from "./_modules.ts";
 import { type FunctionRef, resolveFunction } from "./_codec_functions.ts";
 import { importGraph } from "./_locate.ts";
 import { adopt, objectFor, reviverFor } from "./_codec_kinds.ts";
+import { type PathKey, pathOf } from "./_codec_copyable.ts";
 import {
   type Column,
   fromColumn,
@@ -56,6 +57,64 @@ import {
 export function decode(
   wire: unknown,
   sabs?: readonly SharedArrayBuffer[] | null,
+  where?: Where,
+): unknown {
+  try {
+    return decodeIn(wire, sabs, where !== undefined);
+  } catch (error) {
+    if (where !== undefined && error instanceof TypeError) {
+      const keys = failedAt.get(error);
+      if (keys !== undefined) nameReceived(error, pathOf(where.root, keys, where.names));
+    }
+    throw error;
+  }
+}
+
+/**
+ * Where a decoded value stands, for the words of a refusal (a function or a class that
+ * this thread cannot find): `root` and `names` as the encoding's path (see `pathOf`),
+ * `{ root: "" , names: { fields: "this" } }` for a thread's arguments (`args[0]`).
+ */
+export interface Where {
+  /** The value's name (`""`: its keys name it, `args[0]`). */
+  root: string;
+  /** Names for the root's keys (`fields` -> `this`). */
+  names?: Record<string, string>;
+}
+
+/** The keys from the root down to where a decoding failed, per error. */
+const failedAt = new WeakMap<Error, PathKey[]>();
+
+/** Records `key` as one step above where `error` happened (the walk unwinding). */
+function stepOut(error: unknown, key: PathKey): void {
+  if (!(error instanceof TypeError)) return;
+  const keys = failedAt.get(error);
+  if (keys === undefined) failedAt.set(error, [key]);
+  else keys.unshift(key);
+}
+
+/**
+ * Names the place of a refusal in its message and its stack's first line:
+ * `Cannot receive the function square from another thread: ...` becomes
+ * `Cannot receive args[0] (the function square) from another thread: ...`.
+ */
+function nameReceived(error: TypeError, path: string): void {
+  const m = /^Cannot receive (.+?) from another thread: /.exec(error.message);
+  if (m === null || m[1] === path) return;
+  const header = `${error.name}: ${error.message}`;
+  const stack = error.stack;
+  error.message = `Cannot receive ${path} (${m[1]}) from another thread: ${
+    error.message.slice(m[0].length)
+  }`;
+  if (typeof stack === "string" && stack.startsWith(header)) {
+    error.stack = `${error.name}: ${error.message}${stack.slice(header.length)}`;
+  }
+}
+
+function decodeIn(
+  wire: unknown,
+  sabs: readonly SharedArrayBuffer[] | null | undefined,
+  named: boolean,
 ): unknown {
   const peek = sabs === null;
   const done = new Map<object, unknown>();
@@ -181,7 +240,18 @@ export function decode(
     }
     done.set(v, v);
     if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (i in v) v[i] = walk(v[i]);
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) continue;
+        if (!named) v[i] = walk(v[i]);
+        else {
+          try {
+            v[i] = walk(v[i]);
+          } catch (error) {
+            stepOut(error, i);
+            throw error;
+          }
+        }
+      }
       if (freeze) Object.freeze(v);
     } else if (v instanceof Map) {
       const entries = [...v];
@@ -193,7 +263,17 @@ export function decode(
       for (const item of items) v.add(walk(item));
     } else if (Object.getPrototypeOf(v) === Object.prototype) {
       const rec = v as Record<string, unknown>;
-      for (const key of Object.keys(rec)) rec[key] = walk(rec[key]);
+      for (const key of Object.keys(rec)) {
+        if (!named) rec[key] = walk(rec[key]);
+        else {
+          try {
+            rec[key] = walk(rec[key]);
+          } catch (error) {
+            stepOut(error, key);
+            throw error;
+          }
+        }
+      }
       if (freeze) Object.freeze(v);
     }
     return v;
@@ -205,9 +285,9 @@ export function decode(
  * Decodes the bytes of a queue record, taking its shared memory out of the store: call
  * it once per record.
  */
-export function decodeBytes(bytes: Uint8Array): unknown {
+export function decodeBytes(bytes: Uint8Array, where?: Where): unknown {
   const { wire, sabs } = unpack(bytes);
-  return decode(wire, sabs);
+  return decode(wire, sabs, where);
 }
 
 /**

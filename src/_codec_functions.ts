@@ -182,6 +182,7 @@ export function resolveFunction(token: FunctionRef): Fn {
         modules.map((url) => `${url} does not export ${name}`),
         undefined,
         source,
+        modules,
       )
     }`,
   );

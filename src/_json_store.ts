@@ -27,6 +27,7 @@
  */
 import { notePrimitive } from "./_warn_once.ts";
 import { describe, wait } from "./_futex.ts";
+import { showCaller } from "./_caller_stack.ts";
 
 function pyString(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
@@ -143,7 +144,12 @@ export function checkJSON(
         refuse(describe(v));
     }
   };
-  check(value, depth);
+  try {
+    check(value, depth);
+  } catch (error) {
+    // A refusal from deep in the walk: with the user's call in its stack.
+    throw showCaller(error);
+  }
 }
 
 /**

@@ -443,7 +443,9 @@ const ANONYMOUS_SOURCE = /^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|ext
 /**
  * The words for code that no module exports: `misses` says what each module searched
  * lacks, `option` how to name the module (for code that has a `module` option),
- * `source` the code's source text (an anonymous expression is said to be one). For a
+ * `source` the code's source text (an anonymous expression is said to be one),
+ * `searched` the modules searched: one that declares the code without exporting it is
+ * named, and adding `export` there is enough (no `module` option). For a
  * method (its `source` is a method's text, `run(x) {...}`) that is no static method of an
  * exported class, the words of {@linkcode methodMessage} instead: it was passed without
  * its object (`target: counter.increment`).
@@ -454,6 +456,7 @@ export function notExportedMessage(
   misses: readonly string[],
   option?: string,
   source?: string,
+  searched: readonly string[] = [],
 ): string {
   if (source !== undefined && ANONYMOUS_SOURCE.test(source)) {
     // `target: function () {...}`: the name is JavaScript's inference from the property
@@ -476,13 +479,40 @@ export function notExportedMessage(
   const fix = `export it (\`export ${
     what === "class" ? "class" : "function"
   } ${name}\u2026\`)`;
+  const why =
+    "code travels to another thread by reference, found by its module and its exported name";
+  const declaring = searched.find((url) => declaredUnexported(url, what, name));
   return `the ${what} ${name} cannot be found by reference: ${
     misses.join("; ")
   }, nor does any module it imports statically; ${
-    option === undefined
-      ? `${fix} from the module that declares it: code travels to another thread by reference, found by its module and its exported name`
-      : `${fix} and name its module, as in \`${option}\` where ./tasks.ts is the module that exports ${name}`
+    declaring !== undefined
+      // Where the thread looks already: `export` is all it takes.
+      ? `${fix} in ${declaring}, which declares it without export: that is enough (${why})`
+      : option === undefined
+      ? `${fix} from the module that declares it: ${why}`
+      : `${fix} from the module that declares it; if that module is none of these (nor one they import statically), name it too, as in \`${option}\` (${why})`
   }`;
+}
+
+/**
+ * Whether the text of module `url` declares `name` at its top level without exporting
+ * it (`function name(` or `class name`, not inside a function or a block).
+ */
+function declaredUnexported(
+  url: string,
+  what: "function" | "class",
+  name: string,
+): boolean {
+  if (!url.startsWith("file:") || ofLibrary(url)) return false;
+  const text = moduleText(url);
+  if (text === undefined) return false;
+  if (what === "function") return declarations(text, name).top === "local";
+  const escaped = name.replace(/[$]/g, "\\$");
+  return new RegExp(`^(?:abstract\\s+)?class\\s+${escaped}\\b`, "m").test(text) &&
+    !new RegExp(
+      `^export\\s+(?:default\\s+)?(?:abstract\\s+)?class\\s+${escaped}\\b|\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}`,
+      "m",
+    ).test(text);
 }
 
 /** Module texts read by {@linkcode moduleText}, per URL (once per thread). */
@@ -515,7 +545,14 @@ export function refuseUnexported(
   if (top === "local") {
     throw new TypeError(
       `${action}: ${
-        notExportedMessage("function", name, [`${module} does not export ${name}`])
+        notExportedMessage(
+          "function",
+          name,
+          [`${module} does not export ${name}`],
+          undefined,
+          undefined,
+          [module],
+        )
       }`,
     );
   }

@@ -18,6 +18,7 @@ import type { Logger as LogTapeLogger, LogRecord } from "npm:@logtape/logtape@^2
 import { findLogTapeLogger } from "./_logtape.ts";
 import { formatMessage, pyRepr } from "./_format.ts";
 import {
+  callStackText,
   captureCaller,
   CRITICAL,
   DEBUG,
@@ -39,7 +40,7 @@ import { tracebackText } from "./_traceback.ts";
 import { refresh, share, state } from "./_log_config.ts";
 
 function reportError(error: unknown, msg: unknown, args: readonly unknown[]): void {
-  writeStderrQuietly(loggingErrorText(error, msg, args) + "\n");
+  writeStderrQuietly(loggingErrorText(error, msg, args, callStackText()) + "\n");
 }
 
 /**

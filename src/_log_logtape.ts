@@ -16,6 +16,7 @@ import {
   BASIC_FORMAT,
   type Caller,
   callerFromLocation,
+  callStackText,
   FROM_LOGTAPE,
   getLevelName,
   type PythonRecord,
@@ -225,14 +226,20 @@ export function emitLine(
   }
 }
 
+/** A frame of LogTape's own code (a logger's emit that calls the sinks). */
+const LOGTAPE_FRAME = /\/@logtape\/logtape\//;
+
 /** CPython's `Handler.handleError`: the report on stderr; a failure there is dropped. */
 function handleError(error: unknown, record: LogTapeRecord): void {
   const trace = tracebackText(error, pyStr);
+  // The logging call's frames (LogTape calls its sinks in it), as CPython's "Call stack:".
+  const stack = callStackText(LOGTAPE_FRAME);
+  const calls = stack === "" ? "" : `${stack}\n`;
   const args = record.properties.args;
   try {
     writeAll(
       stderr,
-      `--- Logging error ---\nTraceback (most recent call last):\n${trace}\nMessage: ${
+      `--- Logging error ---\nTraceback (most recent call last):\n${trace}\n${calls}Message: ${
         pyRepr(
           typeof record.rawMessage === "string"
             ? record.rawMessage

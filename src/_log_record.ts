@@ -23,6 +23,7 @@ import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 import { BUNDLE_FILE } from "./_self.ts";
 import { errorName } from "./_traceback.ts";
 import { exactFrames } from "./_platform.ts";
+import { userStack } from "./_reference.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
 export const CRITICAL = 50;
@@ -313,19 +314,57 @@ export function captureCaller(skip?: RegExp): Caller {
   return UNKNOWN_CALLER;
 }
 
+/** The most frames of the user's that a `Call stack:` section shows. */
+const CALL_STACK_FRAMES = 10;
+
+/**
+ * The `Call stack:` section of a logging error's report, as CPython's
+ * `Handler.handleError` prints it (the stack of the logging call, so that the faulty
+ * call can be found in a large program): the frames from the first outside the logging
+ * adapter (and outside the files `skip` matches: another logger's, as `@std/log`'s), at
+ * most {@linkcode CALL_STACK_FRAMES}, as V8 prints them (the most recent first, as the
+ * traceback above it), without the library's and the runtime's frames below the user's
+ * (a thread's job loop: `userStack`); `""` when no frame is the user's.
+ *
+ * @returns The section, `"Call stack:\n    at ..."` without a last `"\n"`, or `""`.
+ */
+export function callStackText(skip?: RegExp): string {
+  const limit = Error.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    Error.stackTraceLimit = 40;
+    Error.captureStackTrace(holder, callStackText);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+  const frames = String(holder.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
+  const first = frames.findIndex((frame) => {
+    const m = FRAME.exec(frame);
+    return m !== null && !OWN_FILES.has(m[2]) && !skip?.test(m[2]) &&
+      !/^(?:ext|node):/.test(m[2]);
+  });
+  if (first < 0) return "";
+  const shown = userStack(frames.slice(first, first + CALL_STACK_FRAMES).join("\n"));
+  return `Call stack:\n${shown}`;
+}
+
 /**
  * Python's report of a record whose message and arguments do not fit (its
- * `Handler.handleError`, without the traceback): lines, without the last `"\n"`.
+ * `Handler.handleError`, without the traceback): the error, the `Call stack:` of the
+ * logging call ({@linkcode callStackText}: pass what it returned in the logging call),
+ * the message and the arguments; lines, without the last `"\n"`.
  */
 export function loggingErrorText(
   error: unknown,
   msg: unknown,
   args: readonly unknown[],
+  callStack = "",
 ): string {
   const detail = error instanceof Error
     ? `${errorName(error)}: ${error.message}`
     : pyStr(error);
-  return `--- Logging error ---\n${detail}\nMessage: ${pyRepr(msg)}\nArguments: ${
+  const calls = callStack === "" ? "" : `\n${callStack}`;
+  return `--- Logging error ---\n${detail}${calls}\nMessage: ${pyRepr(msg)}\nArguments: ${
     pyRepr(args)
   }`;
 }

@@ -11,6 +11,7 @@ import { pid } from "./_platform.ts";
 import { formatMessage, positionalCount, pyStr } from "./_format.ts";
 import { compileFormat, renderLine } from "./_log_format.ts";
 import {
+  callStackText,
   captureCaller,
   loggingErrorText,
   NAME_LEVELS,
@@ -85,7 +86,7 @@ export function stdLogFormatter(
       try {
         message = formatMessage(msg, args);
       } catch (error) {
-        return loggingErrorText(error, msg, record.args);
+        return loggingErrorText(error, msg, record.args, callStackText(STD_LOG_FRAME));
       }
     }
     const ms = record.datetime.getTime();

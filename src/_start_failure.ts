@@ -17,6 +17,7 @@
  */
 import { ThreadError } from "./errors.ts";
 import { userStack } from "./_reference.ts";
+import { hasUserFrame, showCaller } from "./_caller_stack.ts";
 import { shownAs, shownUnder } from "./_platform.ts";
 import { MOD_TS, SOURCE_DIR } from "./_self.ts";
 
@@ -43,6 +44,20 @@ function causeOf(error: unknown): CauseText {
 }
 
 /**
+ * Whether a cause would only repeat the message: its message is in it, and its stack is
+ * the library's alone (a refusal of the thread's decoding: "Caused by:" would print the
+ * same words again, over the library's frames).
+ */
+function saysNothingMore(cause: unknown, message: string): boolean {
+  if (!(cause instanceof Error)) return false;
+  try {
+    return message.includes(cause.message) && !hasUserFrame(cause.stack);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The text of a failed start (see the module doc): the stack of `cause` is cut, whole
  * lines from its end, so that the text fits the slot.
  */
@@ -52,7 +67,7 @@ export function encodeStartFailure(
   cause?: unknown,
 ): string {
   const head = `${name}\n${message}`;
-  if (cause === undefined) return head;
+  if (cause === undefined || saysNothingMore(cause, message)) return head;
   const c = causeOf(cause);
   const lines = (c.stack ?? "").split("\n");
   for (let keep = lines.length; keep >= 0; keep--) {
@@ -101,8 +116,9 @@ export function startFailureError(text: string, action: string): Error {
   const error = name === "TypeError"
     ? new TypeError(message, options)
     : new ThreadError(message, options);
-  Error.captureStackTrace?.(error, startFailureError); // the stack starts at start()
-  return error;
+  Error.captureStackTrace?.(error, startFailureError);
+  // The stack starts at the user's start() call (`_caller_stack.ts`).
+  return showCaller(error, true);
 }
 
 /** This library's folder. */

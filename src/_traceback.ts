@@ -11,6 +11,8 @@
  * | the header | `MyErr: bad value 1`: the class's name (`type(e).__name__`), then `str(e)`; the name alone without a message | the same: {@linkcode errorName}, which is the class's name where `name` is only inherited from a base class (`class MyErr extends Error {}`, whose `name` is `Error.prototype`'s `"Error"`), else `error.name` (`this.name = "X"`, a `DOMException`'s `"AbortError"`) |
  * | the frames | the thread's frames, down to the user's code | V8's stack without the frames below the user's that the library and the runtime add (`Thread.run`, the Worker's job loop, `AsyncLocalStorage.run`): `userStack` of `_reference.ts` |
  * | the chain | `__cause__` first, then "The above exception was the direct cause of the following exception:" | `Error.cause`, the same way ({@linkcode tracebackText}) |
+ * | a group | an `ExceptionGroup`'s sub-exceptions, each in a numbered box (`+-+---- 1 ----`, its lines behind `\|`), 15 at most, nested groups 10 deep at most | an `AggregateError`'s `errors`, the same way |
+ * | not an exception | (CPython raises only exceptions) | the caller's `other`: the excepthook prints `Uncaught ` and the value as Deno prints an uncaught value (`Uncaught { code: 42 }`, `Uncaught "text"`) |
  *
  * `error.stack` and `error.name` are never changed: only the printed text is.
  *
@@ -127,6 +129,65 @@ function oneErrorText(error: Error): string {
  * @returns The text, without a last `"\n"`.
  */
 export function tracebackText(value: unknown, other: (value: unknown) => string): string {
+  return chainText(value, other, 0);
+}
+
+/** CPython's most sub-exceptions printed of a group (traceback.py's `max_group_width`). */
+const MAX_GROUP_WIDTH = 15;
+/** CPython's most levels of nested groups printed (`max_group_depth`). */
+const MAX_GROUP_DEPTH = 10;
+
+/** The inner errors of an `AggregateError`, or `undefined` for any other value. */
+function groupErrors(value: unknown): unknown[] | undefined {
+  if (!(value instanceof AggregateError)) return undefined;
+  try {
+    const errors: unknown = value.errors;
+    return Array.isArray(errors) && errors.length > 0 ? errors : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An `AggregateError`'s inner errors as CPython prints an `ExceptionGroup`'s
+ * sub-exceptions (traceback.py): each in a numbered box after the group's own
+ * traceback, its lines behind `"    | "`, at most 15 (then `and N more exceptions`),
+ * nested groups 10 deep at most (then `... (max_group_depth is 10)`).
+ */
+function groupText(
+  errors: unknown[],
+  other: (value: unknown) => string,
+  depth: number,
+): string {
+  const shown = Math.min(errors.length, MAX_GROUP_WIDTH);
+  const lines: string[] = [];
+  const box = (inner: string) => {
+    for (const line of inner.split("\n")) lines.push(`    | ${line}`);
+  };
+  for (let i = 0; i < shown; i++) {
+    const title = `---------------- ${i + 1} ----------------`;
+    lines.push(i === 0 ? `  +-+${title}` : `    +${title}`);
+    box(
+      depth + 1 >= MAX_GROUP_DEPTH && groupErrors(errors[i]) !== undefined
+        ? `... (max_group_depth is ${MAX_GROUP_DEPTH})`
+        : chainText(errors[i], other, depth + 1),
+    );
+  }
+  if (errors.length > shown) {
+    lines.push("    +---------------- ... ----------------");
+    const more = errors.length - shown;
+    box(`and ${more} more exception${more === 1 ? "" : "s"}`);
+  }
+  lines.push("    +------------------------------------");
+  return lines.join("\n");
+}
+
+/** One value and its causes ({@linkcode tracebackText}), groups `depth` deep. */
+function chainText(
+  value: unknown,
+  other: (value: unknown) => string,
+  depth: number,
+): string {
   const chain = [value];
   for (let v = value; chain.length <= MAX_CAUSES;) {
     if (!(v instanceof Error)) break;
@@ -140,6 +201,10 @@ export function tracebackText(value: unknown, other: (value: unknown) => string)
     v = cause;
     chain.push(v);
   }
-  return chain.reverse().map((v) => v instanceof Error ? oneErrorText(v) : other(v))
-    .join(CAUSE_LINE);
+  return chain.reverse().map((v) => {
+    if (!(v instanceof Error)) return other(v);
+    const errors = groupErrors(v);
+    const own = oneErrorText(v);
+    return errors === undefined ? own : `${own}\n${groupText(errors, other, depth)}`;
+  }).join(CAUSE_LINE);
 }

@@ -185,11 +185,11 @@ async function loadExport(
     throw new StartError("TypeError", closureMessage(name, nested));
   }
   const option = what === "class"
-    ? `module: import.meta.resolve("./tasks.ts")`
-    : `new Thread({ target: ${name}, module: import.meta.resolve("./tasks.ts") })`;
+    ? `module: import.meta.resolve("./<its file>.ts")`
+    : `new Thread({ target: ${name}, module: import.meta.resolve("./<its file>.ts") })`;
   throw new StartError(
     "TypeError",
-    notExportedMessage(what, name, misses, option, source),
+    notExportedMessage(what, name, misses, option, source, modules),
   );
 }
 
@@ -223,6 +223,8 @@ function becomeIdle(): void {
  * changes to the global state are module state: `_thread_globals.ts`).
  */
 let evaluated = true;
+/** How a thread's data is named in a refusal: as `start()` names it (`_thread_launch.ts`). */
+const THREAD_DATA = { root: "", names: { fields: "this" } };
 
 /** The job whose thread runs now, if any. */
 let running: StartJob | undefined;
@@ -294,7 +296,10 @@ async function runJob(job: StartJob): Promise<void> {
         ? [...code.modules, ...code.targetModules, ...job.modules]
         : [...code.modules, ...job.modules],
     );
-    const payload = decodeWire(job.payload) as Parameters<typeof bootThread>[3];
+    // A refusal names the argument (`args[0]`), as the sender's refusals do.
+    const payload = decodeWire(job.payload, THREAD_DATA) as Parameters<
+      typeof bootThread
+    >[3];
     thread = bootThread(ctor, job, target, payload);
   } catch (error) {
     loading = undefined;

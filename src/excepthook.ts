@@ -18,6 +18,7 @@ import {
   writeSharedText,
 } from "./_runtime.ts";
 import { locateExport } from "./_locate.ts";
+import { inspect } from "./_platform.ts";
 
 import type { Thread } from "./thread.ts";
 import { getIdent } from "./thread_functions.ts";
@@ -61,9 +62,19 @@ export function excepthook(args: ExceptHookArgs): void {
   );
 }
 
-/** How a thrown value that is not an `Error` prints. */
+/**
+ * How a thrown value that is not an `Error` prints, as Deno prints it uncaught:
+ * `Uncaught "text"`, `Uncaught null`, an object inspected (`Uncaught { code: 42 }`).
+ */
 function uncaught(value: unknown): string {
-  return `Uncaught ${describe(value)}`;
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) {
+    return `Uncaught ${describe(value)}`;
+  }
+  try {
+    return `Uncaught ${inspect(value)}`;
+  } catch {
+    return `Uncaught ${describe(value)}`; // a proxy whose traps throw
+  }
 }
 
 /**

@@ -87,6 +87,8 @@ export {
 import * as library from "./threading.ts";
 import { setLibrary } from "./_locate.ts";
 setLibrary(library);
+import { setPublicApi } from "./_caller_stack.ts";
+setPublicApi(library);
 // Last: the Worker bootstrap (it does nothing here), so that the program's module graph
 // holds every module a Worker loads, cached before the first Worker needs it (a library
 // loaded over https, from JSR, on a cold cache). See `src/_pool.ts`.

@@ -102,3 +102,31 @@ Deno.test("Semaphore.acquire() with a negative timeout is one attempt, as CPytho
   assert.throws(() => new Lock().acquire(true, -5), RangeError);
   await shutdown();
 });
+
+Deno.test("every blocking call has an ...Async twin, except those the README names (finding 20 of ut7)", async () => {
+  const lib = await import("../src/threading.ts");
+  const blocking = ["acquire", "wait", "waitFor", "get", "put", "join", "with"];
+  const missing: string[] = [];
+  for (const [name, value] of Object.entries(lib)) {
+    if (typeof value !== "function" || !/^[A-Z]/.test(name)) continue;
+    const methods = new Set<string>();
+    for (
+      let p = (value as { prototype?: object }).prototype;
+      p && p !== Object.prototype;
+      p = Object.getPrototypeOf(p)
+    ) {
+      for (const m of Object.getOwnPropertyNames(p)) methods.add(m);
+    }
+    for (const m of blocking) {
+      if (methods.has(m) && !methods.has(`${m}Async`)) missing.push(`${name}.${m}`);
+    }
+  }
+  if (!("sleepAsync" in lib)) missing.push("sleep");
+  assert.deepEqual(missing.sort(), ["SimpleQueue.put", "sleep"]);
+  // The README's claim names them: "Two blocking calls have none: `sleep()` ... and
+  // `SimpleQueue.put()`".
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const claim = /Two blocking\s+calls have none: ([^]*?)\n\n/.exec(readme);
+  assert.ok(claim, "the README names the blocking calls without an ...Async twin");
+  for (const call of missing) assert.ok(claim[1].includes(`\`${call}()\``), call);
+});

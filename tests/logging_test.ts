@@ -561,11 +561,20 @@ Deno.test("a configuration made in a thread holds in the main thread and later t
 });
 
 Deno.test("without basicConfig, logging prints what Python prints", async () => {
-  const lines = await runFixture("default");
+  const lines = (await runFixture("default")).map((line) =>
+    line.replace(
+      /^ {4}at (?:(\S+) \()?file:\S*\/logging_threads\.ts:\d+:\d+\)?$/,
+      "  at $1",
+    )
+  );
   assert.deepEqual(lines, [
     "named before config",
     "--- Logging error ---",
     "TypeError: Cannot format message: %d format: a real number is required, not str",
+    // CPython's "Call stack:": where the faulty call is (the most recent frame first).
+    "Call stack:",
+    "  at defaults",
+    "  at ",
     "Message: 'bad %d'",
     "Arguments: ['x']",
     "named in thread, no config",
@@ -799,15 +808,25 @@ Deno.test("stdLogFormatter(): arguments that do not fit give Python's --- Loggin
   logger.info("%s and %s", "one");
   logger.info("%s", "one", "two");
   logger.info("no conversions", { extra: 1 });
-  assert.deepEqual(lines, [
+  // The call stack's first frame is this test's logging call (not @std/log's frames).
+  const calls = lines.map((line) =>
+    line.replace(
+      /\nCall stack:\n {4}at (?:\S+ \()?file:\S*\/logging_test\.ts:\d+:\d+\)?(?:\n {4}at [^\n]*)*/,
+      "\nCall stack: here",
+    )
+  );
+  assert.deepEqual(calls, [
     "--- Logging error ---\n" +
     "TypeError: Cannot format message: %d format: a real number is required, not str\n" +
+    "Call stack: here\n" +
     "Message: '%d items'\nArguments: ['x']",
     "--- Logging error ---\n" +
     "TypeError: Cannot format message: not enough arguments for the format string, it needs 2, received 1\n" +
+    "Call stack: here\n" +
     "Message: '%s and %s'\nArguments: ['one']",
     "--- Logging error ---\n" +
     "TypeError: Cannot format message: not all arguments converted during string formatting, it takes 1, received 2\n" +
+    "Call stack: here\n" +
     "Message: '%s'\nArguments: ['one', 'two']",
     "INFO no conversions {'extra': 1}",
   ]);
@@ -922,10 +941,12 @@ for (const mode of ["basic", "sink"]) {
       assert.match(stderr, new RegExp(`^${tag} returned 200$`, "m"));
     }
     assert.match(stderr, /^finished$/m);
-    // CPython's report, once per failed record: the header, the traceback, the record.
+    // CPython's report, once per failed record: the header, the traceback, the call
+    // stack (the logging call in spam(), LogTape's and the library's frames left out),
+    // the record.
     assert.match(
       stderr,
-      /--- Logging error ---\nTraceback \(most recent call last\):\nBrokenPipe: Broken pipe[^\n]*\n(?: {4}at [^\n]*\n)*Message: '%s:%d:%s'\nArguments: \['M', \d+, 'M+'\]\n/,
+      /--- Logging error ---\nTraceback \(most recent call last\):\nBrokenPipe: Broken pipe[^\n]*\n(?: {4}at [^\n]*\n)*Call stack:\n {4}at spam \([^\n]*logging_broken_pipe\.ts:\d+:\d+\)\n(?: {4}at [^\n]*\n)*Message: '%s:%d:%s'\nArguments: \['M', \d+, 'M+'\]\n/,
     );
     const reports = stderr.split("--- Logging error ---").length - 1;
     assert.ok(reports >= 100, `${reports} reports`);

@@ -155,3 +155,60 @@ Deno.test("two modules export work with the same source: every road runs the one
   }
   assert.match(refusals[0], /module: import\.meta\.resolve/);
 });
+
+Deno.test("code declared without export: the hint says adding export is enough, names the argument, and the stack starts at the user's start()", async () => {
+  const { code, stdout, stderr } = await runFixture("unexported.ts");
+  assert.equal(code, 0, stderr);
+  const lines = new Map(
+    stdout.trim().split("\n").map((l) => [l.slice(0, l.indexOf(":")), l]),
+  );
+  const cases: [string, RegExp, RegExp][] = [
+    [
+      "target",
+      /export function worker…`\) in file:.*\/unexported\.ts, which declares it without export: that is enough/,
+      /unexported\.ts:\d+:\d+$/,
+    ],
+    [
+      "subclass",
+      /export class Job…`\) in file:.*\/unexported\.ts, which declares it without export: that is enough/,
+      /unexported\.ts:\d+:\d+$/,
+    ],
+    [
+      "argument",
+      /args\[0\]: the function square .*in file:.*\/unexported\.ts, which declares it without export: that is enough/,
+      /unexported\.ts:\d+:\d+$/,
+    ],
+    // Refused by the new thread, which names the argument as the sender would.
+    [
+      "pool argument",
+      /Cannot receive args\[0\] \(the function square\) from another thread: .*in file:.*\/unexported\.ts, which declares it without export: that is enough/,
+      /at startWith \(.*unexported_pool\.ts:\d+:\d+\)$/,
+    ],
+  ];
+  for (const [label, message, frame] of cases) {
+    const line = lines.get(label)!;
+    assert.match(line, message, line);
+    // No made-up module to name (`./tasks.ts`), no cause repeating the message over the
+    // library's frames, and the user's call first.
+    assert.doesNotMatch(line, /tasks\.ts|import\.meta\.resolve/, line);
+    assert.match(line, /\| cause: none \|/, line);
+    assert.match(line, frame, line);
+  }
+});
+
+Deno.test("notExportedMessage(): without a declaring module among those searched, the module option is a condition, with no made-up file", async () => {
+  const { notExportedMessage } = await import("../src/_locate.ts");
+  const text = notExportedMessage(
+    "function",
+    "work",
+    ["file:///app/main.ts does not export work"],
+    `new Thread({ target: work, module: import.meta.resolve("./<its file>.ts") })`,
+    "function work() {}",
+    ["file:///app/main.ts"],
+  );
+  assert.match(
+    text,
+    /export it \(`export function work…`\) from the module that declares it; if that module is none of these \(nor one they import statically\), name it too/,
+  );
+  assert.doesNotMatch(text, /tasks\.ts/);
+});

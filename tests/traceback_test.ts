@@ -20,8 +20,8 @@ async function run(mode: string): Promise<{ stdout: string; stderr: string }> {
   return {
     stdout,
     stderr: stderr.replace(
-      /^ {4}at (\S+) \(file:[^)]*\/tracebacks\.ts:\d+:\d+\)$/gm,
-      "  at $1",
+      /^((?: {4}\| )?) {4}at (\S+) \(file:[^)]*\/tracebacks\.ts:\d+:\d+\)$/gm,
+      "$1  at $2",
     ),
   };
 }
@@ -65,6 +65,54 @@ Deno.test("the default excepthook names the error's class, as CPython's type(e).
       "",
       "MyErr: outer",
       "  at throwsMine",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("the default excepthook prints other values as Deno does, an AggregateError's errors as CPython prints a group's", async () => {
+  const { stderr } = await run("values");
+  const wide = [];
+  for (let i = 1; i <= 15; i++) {
+    wide.push(
+      i === 1
+        ? `  +-+---------------- 1 ----------------`
+        : `    +---------------- ${i} ----------------`,
+      `    | Error: e${i}`,
+      "    |   at throwsValue",
+    );
+  }
+  assert.equal(
+    stderr,
+    [
+      "Exception in thread object:",
+      'Uncaught { code: 42, msg: "obj" }', // was "Uncaught an instance of Object"
+      "Exception in thread string:",
+      'Uncaught "just a string"',
+      "Exception in thread null:",
+      "Uncaught null",
+      "Exception in thread aggregate:",
+      "AggregateError: many",
+      "  at throwsValue",
+      "  +-+---------------- 1 ----------------",
+      "    | MyErr: a",
+      "    |   at throwsValue",
+      "    +---------------- 2 ----------------",
+      "    | RangeError: c",
+      "    |   at throwsValue",
+      "    | ",
+      "    | The above exception was the direct cause of the following exception:",
+      "    | ",
+      "    | TypeError: b",
+      "    |   at throwsValue",
+      "    +------------------------------------",
+      "Exception in thread wide:",
+      "AggregateError: wide",
+      "  at throwsValue",
+      ...wide,
+      "    +---------------- ... ----------------",
+      "    | and 2 more exceptions",
+      "    +------------------------------------",
       "",
     ].join("\n"),
   );
