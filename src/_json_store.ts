@@ -36,6 +36,7 @@
  */
 import { notePrimitive } from "./_warn_once.ts";
 import { describe, wait } from "./_futex.ts";
+import { allocateShared, growShared } from "./_alloc.ts";
 
 function pyString(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
@@ -268,9 +269,13 @@ export class JSONStore {
     }
     const max = maxBytes + J_HEADER_BYTES;
     notePrimitive(); // a module-level shared value in a thread's Worker: `_warn_once.ts`
-    const sab = new SharedArrayBuffer(Math.min(max, Math.max(need, INITIAL_BYTES)), {
-      maxByteLength: max,
-    });
+    const sab = allocateShared(
+      () =>
+        new SharedArrayBuffer(Math.min(max, Math.max(need, INITIAL_BYTES)), {
+          maxByteLength: max,
+        }),
+      `a ${what}`,
+    );
     const store = new JSONStore(sab);
     putText(store.#u8, J_HEADER_BYTES, encoded);
     store.#i32[J_LENGTH] = encoded.length;
@@ -369,7 +374,12 @@ export class JSONStore {
           }; create it with a larger { maxBytes }`,
         );
       }
-      sab.grow(Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)));
+      growShared(
+        sab,
+        Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)),
+        "a shared JSON value",
+        action,
+      );
     }
   }
 
