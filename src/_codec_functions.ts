@@ -9,7 +9,7 @@
  * | --- | --- | --- |
  * | refused | sender | what no module can export: an arrow function, a bound, anonymous or built-in function (`refuseUntravelable`, the target's words); a function its module declares without `export` or as a closure (`refuseUnexported`); a method of an exported class's objects (`methodMessage`) |
  * | located | sender | by identity (`locateByIdentity`): among the modules loaded in this thread, then the static import graph of the calling module and the program's main module, already evaluated, whose namespaces it takes synchronously (the exact module and export name: `visible` for `export { hidden as visible }`, `Tools.run` for a static method); else (a remote module, a runtime without `require()` of ES modules) the candidates a target has: the calling module and the program's main module, whose static import graph the receiver searches |
- * | imported | receiver | the thread road imports the token's modules (and their graph) before it decodes the arguments; `getAsync()` does the same for a queue item; a blocking `get()` cannot import: a module not loaded yet is a `TypeError` that says to use `getAsync()` |
+ * | imported | receiver | the thread road imports the token's modules (and their graph) before it decodes the arguments; `getAsync()` does the same for a queue item; a blocking `get()` cannot import: it takes a local `file:` module synchronously (`moduleForReceive`: the same namespace if the thread imported it statically, else loaded now, as CPython's pickle imports a function's module); another module not loaded yet (remote, with a top-level await, the main module before its first await) is a `TypeError` that says to use `getAsync()` |
  * | found | receiver | an exact token: {@linkcode findExport} in its module; else the one module of the named modules' static import graph that exports a function of that name and source text (`matchingExports`); two or more such modules (same name, same text, different module state) are a `TypeError` that names them: the receiver never guesses |
  *
  * Once located or found, a function is remembered per thread (both ways), so that it
@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { loadedModule, loadedModules } from "./_modules.ts";
+import { loadedModule, loadedModules, moduleForReceive } from "./_modules.ts";
 import {
   callerModule,
   exportNameOf,
@@ -125,7 +125,7 @@ export function resolveFunction(token: FunctionRef): Fn {
   if (token.exact) {
     const fn = byReference.get(`${modules[0]}#${name}`);
     if (fn !== undefined) return fn;
-    const ns = loadedModule(modules[0]);
+    const ns = moduleForReceive(modules[0]);
     const value = ns && findExport(ns, name, source);
     if (typeof value === "function") {
       remember(value as Fn, modules[0], name);
@@ -136,6 +136,7 @@ export function resolveFunction(token: FunctionRef): Fn {
   const sent = sentByText.get(source);
   if (sent) return sent;
   if (!token.exact) {
+    for (const url of modules) moduleForReceive(url); // loaded, if it can be at once
     // Unlocated by the sender: found by name and source text, if exactly one module
     // exports such a function (else this thread would guess).
     const found = matchingExports(name, source, modules);
@@ -157,11 +158,11 @@ export function resolveFunction(token: FunctionRef): Fn {
       return found[0].value as Fn;
     }
   }
-  const missing = modules.find((url) => loadedModule(url) === undefined);
+  const missing = modules.find((url) => moduleForReceive(url) === undefined);
   if (missing !== undefined) {
     const why = missing === mainModule()
       ? "is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)"
-      : "is not loaded in this thread (a static import does not register it, and a blocking get cannot import)";
+      : "cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-level await)";
     throw new TypeError(
       `Cannot receive the function ${name} from another thread: ${
         token.exact ? `its module ${missing}` : `the module it was sent from, ${missing},`

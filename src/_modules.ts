@@ -45,9 +45,10 @@ let requireSync: ((id: string) => unknown) | null | undefined;
  * the static import graph of the code that runs), got synchronously: from
  * {@linkcode importModule}'s table, else by `require()`, which hands back the same
  * namespace (the same function objects) as the static import did. Kept in the table.
- * Used only by the sending thread, to tell by identity which module exports a function
+ * Used by the sending thread, to tell by identity which module exports a function
  * (`_locate.ts`): never for a module the code that runs does not import statically, whose
- * top-level code `require()` would run.
+ * top-level code `require()` would run; and by a receiving thread's blocking get
+ * ({@linkcode moduleForReceive}), which loads the module as CPython's pickle does.
  *
  * @returns The namespace, or undefined (not a `file:` module, or the runtime has no
  * `require()` of ES modules, or it failed: a module with a top-level await).
@@ -77,6 +78,26 @@ export function evaluatedModule(url: string): Record<string, unknown> | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The namespace of the module `url` for a thread that receives a class or a function
+ * from it in a blocking get (which cannot `await import()`): from
+ * {@linkcode importModule}'s table, else by {@linkcode evaluatedModule}'s synchronous
+ * `require()`. A module this thread has loaded already (imported statically by the code
+ * that runs) comes back as that same namespace, its classes the same classes; one it has
+ * not loaded is loaded now, as CPython's pickle imports a class's module to find it
+ * (`pickle.Unpickler.find_class`). Never the main module while it evaluates (a
+ * `require()` of it would fail or run it again): its exports are known from its first
+ * await on.
+ *
+ * @returns The namespace, or undefined (not a `file:` module, the main module, a module
+ * with a top-level await, or the runtime has no `require()` of ES modules).
+ */
+export function moduleForReceive(url: string): Record<string, unknown> | undefined {
+  const known = namespaces.get(url);
+  if (known !== undefined || url === mainModuleURL()) return known;
+  return evaluatedModule(url);
 }
 
 /** The program's main module, if there is one. */

@@ -6,15 +6,26 @@
  * classes (`fifo_queue.ts`, `lifo_queue.ts`, `priority_queue.ts`, `simple_queue.ts`)
  * are thin wrappers over both.
  *
- * A queue is three SharedArrayBuffers: a fixed block of control words, a growable index
- * (two `Int32Array` words an item: its offset in the arena, and its length, negative
- * for the codec's bytes), and a growable byte arena holding the serialized items.
- * A growable SharedArrayBuffer reserves its largest size up front and takes two memory
- * mappings of the process (the part in use, the part reserved): a queue takes four, and
- * Linux's default limit of 65,530 (`vm.max_map_count`) lets about 16,000 queues be
- * alive at once (past that V8 cannot map memory and the process aborts). A loop that
- * never yields keeps every queue it sends alive until it yields (the codec's same-object
- * rule, `_codec_kinds.ts`).
+ * A queue holds an index (two `Int32Array` words an item: its offset in the arena, and
+ * its length, negative for the codec's bytes) and a byte arena holding the serialized
+ * items, in three SharedArrayBuffers: a fixed block (the control words, then a small
+ * index of {@linkcode SMALL_ENTRIES} entries and a small arena of
+ * {@linkcode SMALL_ARENA} bytes), and a growable index and a growable arena, created
+ * empty. A queue starts small; the first put that needs more room moves the records to
+ * the growable pair and sets `Q_BIG` (each thread's {@linkcode Core} reads its views
+ * from that word, under the lock), and it stays big.
+ *
+ * Why: a growable SharedArrayBuffer reserves its largest size up front, and once it
+ * holds bytes it takes two memory mappings of the process (the part in use, the part
+ * reserved; empty, its reservation merges with its neighbours'). Linux allows 65,530
+ * (`vm.max_map_count`), and a loop that never yields keeps every queue it sends alive
+ * until it yields (the codec's same-object rule, `_codec_kinds.ts`): with a growable
+ * pair in use from the start (four mappings a queue), a synchronous loop that sent a
+ * fresh reply queue per request died after about 15,000 requests with a bare
+ * "Array buffer allocation failed". A small queue takes no mapping (the fixed block
+ * comes from the allocator), so the loop is bounded by memory only (about 3 KB a
+ * queue kept alive). An allocation that still fails is a `RangeError` that says what
+ * ran out and what to do (`_alloc.ts`).
  * Items are serialized outside the lock (JSON text when the item is JSON data, else
  * the bytes of `_codec.ts`'s `encodeBytes`, which also carries a large array of
  * numbers only or strings only, in column form); the lock is held only to copy bytes in or
@@ -75,6 +86,7 @@
  * * @module
  */
 import { notePrimitive } from "./_warn_once.ts";
+import { allocateShared as allocate, growShared } from "./_alloc.ts";
 import { encodeBytes, peekBytes, releaseBytes } from "./_codec.ts";
 import { deadlineAfter, remaining, waitRecorded } from "./_futex.ts";
 import { lock, unlock } from "./_lock_algorithm.ts";
@@ -128,8 +140,16 @@ export const Q_ID = 17;
  * a record it cannot decode back, so their room stays reserved until it has decoded).
  */
 export const Q_RESERVED = 18;
-/** Bytes of the control block. */
+/** Word: 1 once the records live in the growable index and arena (see the module doc). */
+export const Q_BIG = 19;
+/** Bytes of the control words. */
 const CONTROL_BYTES = 128;
+/** Index entries of a small queue (in the fixed block, after the control words). */
+export const SMALL_ENTRIES = 16;
+/** Arena bytes of a small queue (in the fixed block, after the small index). */
+export const SMALL_ARENA = 1024;
+/** Bytes of the fixed block: control words, small index, small arena. */
+const FIXED_BYTES = CONTROL_BYTES + SMALL_ENTRIES * 8 + SMALL_ARENA;
 /** Initial arena bytes. */
 const ARENA_INITIAL = 4096;
 /** Initial index entries. */
@@ -201,32 +221,52 @@ export interface QueueHead {
 export class Core {
   readonly kind: number;
   readonly ctl: Int32Array;
-  readonly idx: Int32Array;
-  readonly arena: Uint8Array;
   readonly head: QueueHead;
+  readonly #smallIdx: Int32Array;
+  readonly #smallArena: Uint8Array;
+  readonly #bigIdx: Int32Array;
+  readonly #bigArena: Uint8Array;
   #cache = new Map<number, unknown>();
   #cacheEpoch = -1;
 
   constructor(head: QueueHead) {
     this.head = head;
     this.kind = head.kind;
-    this.ctl = new Int32Array(head.ctl);
-    this.idx = new Int32Array(head.idx); // length-tracking: follows grow()
-    this.arena = new Uint8Array(head.arena);
+    this.ctl = new Int32Array(head.ctl, 0, CONTROL_BYTES / 4);
+    this.#smallIdx = new Int32Array(head.ctl, CONTROL_BYTES, SMALL_ENTRIES * 2);
+    this.#smallArena = new Uint8Array(head.ctl, CONTROL_BYTES + SMALL_ENTRIES * 8);
+    this.#bigIdx = new Int32Array(head.idx); // length-tracking: follows grow()
+    this.#bigArena = new Uint8Array(head.arena);
+  }
+
+  /** The index in use (read with the lock held: a put may move it to the big one). */
+  get idx(): Int32Array {
+    return this.ctl[Q_BIG] === 0 ? this.#smallIdx : this.#bigIdx;
+  }
+
+  /** The arena in use (read with the lock held, as {@linkcode idx}). */
+  get arena(): Uint8Array {
+    return this.ctl[Q_BIG] === 0 ? this.#smallArena : this.#bigArena;
   }
 
   static create(kind: number, maxsize: number, maxBytes: number): Core {
     notePrimitive(); // a module-level queue in a thread's Worker: `_warn_once.ts`
-    const ctl = new SharedArrayBuffer(CONTROL_BYTES);
-    const arenaMax = maxBytes;
-    const arena = new SharedArrayBuffer(Math.min(ARENA_INITIAL, arenaMax), {
-      maxByteLength: arenaMax,
-    });
-    // Every item takes at least one arena byte, so the index needs no more entries.
-    const idxMax = Math.min(2 ** 30, Math.max(INDEX_INITIAL, arenaMax) * 8);
-    const idx = new SharedArrayBuffer(INDEX_INITIAL * 8, {
-      maxByteLength: Math.min(idxMax, 512 * 1024 * 1024),
-    });
+    const what = `a ${KIND_NAMES[kind] ?? "queue"}`;
+    const ctl = allocate(() => new SharedArrayBuffer(FIXED_BYTES), what);
+    // Both growable buffers start empty: an empty one takes no memory mapping.
+    const arena = allocate(
+      () => new SharedArrayBuffer(0, { maxByteLength: maxBytes }),
+      what,
+    );
+    // As many entries as 8-byte items fill maxBytes (an item of fewer bytes is rare:
+    // past that many items, a put is a RangeError that says so).
+    const idx = allocate(
+      () =>
+        new SharedArrayBuffer(0, {
+          maxByteLength: Math.max(INDEX_INITIAL * 8, Math.min(maxBytes, 2 ** 29)),
+        }),
+      what,
+    );
     const core = new Core({ kind, ctl, idx, arena });
     core.ctl[Q_MAXSIZE] = maxsize;
     stampId(KIND_QUEUE_GET, core.ctl, 0);
@@ -284,15 +324,17 @@ export class Core {
    * get took and puts back (at the head for FIFO; not a new unfinished task).
    */
   store(rec: Encoded, action: string, target: number, restored = false): void {
-    const { ctl, idx } = this;
+    const { ctl } = this;
     const len = rec.bytes.length;
     // Index room.
-    if (2 * ctl[Q_END] + 2 > idx.length) {
+    if (2 * ctl[Q_END] + 2 > this.idx.length) {
       const start = ctl[Q_START];
       if (start > 0) {
-        idx.copyWithin(0, 2 * start, 2 * ctl[Q_END]);
+        this.idx.copyWithin(0, 2 * start, 2 * ctl[Q_END]);
         ctl[Q_END] -= start;
         ctl[Q_START] = 0;
+      } else if (ctl[Q_BIG] === 0) {
+        this.#toBig(0, action);
       } else {
         const sab = this.head.idx;
         if (sab.byteLength + 8 > sab.maxByteLength) {
@@ -300,7 +342,12 @@ export class Core {
             `${action}: the queue holds as many items as it can, received one more`,
           );
         }
-        sab.grow(Math.min(sab.maxByteLength, sab.byteLength * 2));
+        growShared(
+          sab,
+          Math.min(sab.maxByteLength, sab.byteLength * 2),
+          "a queue",
+          action,
+        );
       }
     }
     // Arena room.
@@ -308,7 +355,7 @@ export class Core {
       const garbage = ctl[Q_TOP] - ctl[Q_LIVE];
       if (
         garbage > 0 &&
-        (garbage >= ctl[Q_LIVE] || ctl[Q_TOP] + len > this.head.arena.maxByteLength)
+        (garbage >= ctl[Q_LIVE] || ctl[Q_TOP] + len > this.maxBytes)
       ) this.compact();
       if (ctl[Q_TOP] + len > this.arena.length) {
         const sab = this.head.arena;
@@ -318,9 +365,18 @@ export class Core {
             `${action}: the queue's items would take ${need} bytes, more than its maxBytes ${sab.maxByteLength}; get items first, or create the queue with a larger { maxBytes }, received an item of ${len} bytes`,
           );
         }
-        sab.grow(Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)));
+        if (ctl[Q_BIG] === 0) this.#toBig(len, action);
+        if (ctl[Q_TOP] + len > this.arena.length) {
+          growShared(
+            sab,
+            Math.min(sab.maxByteLength, Math.max(need, sab.byteLength * 2)),
+            "a queue",
+            action,
+          );
+        }
       }
     }
+    const idx = this.idx;
     const off = ctl[Q_TOP];
     this.arena.set(rec.bytes, off);
     ctl[Q_TOP] = off + len;
@@ -362,22 +418,63 @@ export class Core {
   /** Moves the live records to the front of the arena (offsets change: new epoch). */
   compact(): void {
     const { ctl, idx, arena } = this;
+    this.#moveRecords(idx, arena, idx, arena);
+    ctl[Q_EPOCH]++;
+  }
+
+  /**
+   * Copies the live records from one index and arena to another, packed at the front
+   * of the arena in offset order (the two may be the same: a compaction).
+   */
+  #moveRecords(
+    fromIdx: Int32Array,
+    fromArena: Uint8Array,
+    toIdx: Int32Array,
+    toArena: Uint8Array,
+  ): void {
+    const { ctl } = this;
     const start = ctl[Q_START];
     const end = ctl[Q_END];
     const entries: number[] = [];
     for (let e = start; e < end; e++) entries.push(e);
-    entries.sort((x, y) => idx[2 * x] - idx[2 * y]);
+    entries.sort((x, y) => fromIdx[2 * x] - fromIdx[2 * y]);
     let dst = 0;
     for (const e of entries) {
-      const off = idx[2 * e];
-      const len = Math.abs(idx[2 * e + 1]);
-      if (off !== dst) arena.copyWithin(dst, off, off + len);
-      idx[2 * e] = dst;
+      const off = fromIdx[2 * e];
+      const len = Math.abs(fromIdx[2 * e + 1]);
+      if (fromArena === toArena) {
+        if (off !== dst) toArena.copyWithin(dst, off, off + len);
+      } else toArena.set(fromArena.subarray(off, off + len), dst);
+      toIdx[2 * e] = dst;
+      toIdx[2 * e + 1] = fromIdx[2 * e + 1];
       dst += len;
     }
     ctl[Q_TOP] = dst;
     ctl[Q_LIVE] = dst;
+  }
+
+  /**
+   * Moves a small queue's records to the growable index and arena (with room for `len`
+   * more bytes and twice the entries), for good: every thread's views follow `Q_BIG`.
+   */
+  #toBig(len: number, action: string): void {
+    const { ctl } = this;
+    const small = this.#smallIdx;
+    const idxBytes = Math.min(
+      this.head.idx.maxByteLength,
+      Math.max(INDEX_INITIAL * 8, small.byteLength * 2),
+    );
+    growShared(this.head.idx, idxBytes, "a queue", action);
+    const need = ctl[Q_LIVE] + len;
+    growShared(
+      this.head.arena,
+      Math.min(this.maxBytes, Math.max(ARENA_INITIAL, 2 * SMALL_ARENA, need)),
+      "a queue",
+      action,
+    );
+    this.#moveRecords(small, this.#smallArena, this.#bigIdx, this.#bigArena);
     ctl[Q_EPOCH]++;
+    ctl[Q_BIG] = 1;
   }
 
   /**

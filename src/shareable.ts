@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { addKindResolver, kTravel, loadedModule, type Ticket } from "./_codec.ts";
-import { mainModuleURL } from "./_modules.ts";
+import { addKindResolver, kTravel, type Ticket } from "./_codec.ts";
+import { mainModuleURL, moduleForReceive } from "./_modules.ts";
 import { describe } from "./_futex.ts";
 import { definingModule, findExport } from "./_reference.ts";
 import { findLoaded } from "./_locate.ts";
@@ -213,6 +213,11 @@ export abstract class Shareable {
   }
 }
 
+/** "a" or "an" before a class name, as English reads it ("an Account", "a Point"). */
+function article(name: string): string {
+  return /^[AEIOU]/i.test(name) ? "an" : "a";
+}
+
 function fill(object: object, body: unknown): void {
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -235,17 +240,20 @@ addKindResolver((kind) => {
   if (hash <= 0) return undefined;
   const url = kind.slice(0, hash);
   const name = kind.slice(hash + 1);
-  const namespace = loadedModule(url);
   const seen = known.get(kind);
   if (seen !== undefined) return { create: () => Object.create(seen.prototype), fill };
+  // Modules imported by reference (targets, getAsync), the main module once it has
+  // reached its first await, and (a blocking get cannot import) a file: module loaded
+  // synchronously: the same namespace if this thread imported it statically.
+  const namespace = moduleForReceive(url);
   if (namespace === undefined) {
-    // The registry knows modules imported by reference (targets, getAsync) and the
-    // main module once it has reached its first await; a blocking get cannot import.
     const why = url === mainModuleURL()
       ? "is the program's main module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)"
-      : "was not imported by reference in this thread (a static import does not register it, and a blocking get cannot import)";
+      : "cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-level await)";
     throw new TypeError(
-      `Cannot receive a ${name} from another thread: its module ${url} ${why}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass the object to the thread as an argument`,
+      `Cannot receive ${
+        article(name)
+      } ${name} from another thread: its module ${url} ${why}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass the object to the thread as an argument`,
     );
   }
   const isShareable = (v: unknown) =>
@@ -255,7 +263,9 @@ addKindResolver((kind) => {
   if (!isShareable(Class)) Class = findLoaded(name, undefined, isShareable)?.value;
   if (typeof Class !== "function" || !(Class.prototype instanceof Shareable)) {
     throw new TypeError(
-      `Cannot receive a ${name} from another thread: ${url} does not export a Shareable class named ${name}, received ${
+      `Cannot receive ${
+        article(name)
+      } ${name} from another thread: ${url} does not export a Shareable class named ${name}, received ${
         describe(Class)
       }; export the class from the module that defines it`,
     );

@@ -147,7 +147,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
 
   /** The number of items. */
   get length(): number {
-    return this.#items().length;
+    return this.#store.count(); // a header word: no read of the items
   }
 
   /**
@@ -195,7 +195,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
   push(...items: T[]): number {
     const action = "Cannot push to SharedList";
     checkItems(items, action);
-    return this.#modify(action, (list) => list.push(...items));
+    return this.#store.append(action, items); // O(the items): writes their text only
   }
 
   /**
@@ -205,7 +205,8 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
    * IndexError alike) for an empty list ("pop from empty list"), with or without an
    * index, and for an index out of range: it never returns `undefined` (JavaScript's
    * `Array.prototype.pop` would). Check `length` first, or use {@linkcode shift}'s
-   * `undefined`, where an empty list is expected.
+   * `undefined`, where an empty list is expected. `pop()` and `push` cost O(the item),
+   * not O(the list) (`pop(i)` of another index re-writes the list).
    *
    * @param index The index of the item to remove (default: the last).
    * @returns The item.
@@ -219,10 +220,13 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
         `${action}: index must be an integer, received ${describe(index)}`,
       );
     }
+    const empty = () =>
+      new RangeError(`${action}: pop from empty list (the list is empty)`);
+    if (index === undefined || index === -1) {
+      return this.#store.popLast(empty) as T; // O(the item): reads its text only
+    }
     return this.#modify(action, (list) => {
-      if (list.length === 0) {
-        throw new RangeError(`${action}: pop from empty list (the list is empty)`);
-      }
+      if (list.length === 0) throw empty();
       return list.splice(
         index === undefined ? list.length - 1 : normalIndex(index, list.length, action),
         1,

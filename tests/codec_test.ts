@@ -373,7 +373,7 @@ Deno.test("getAsync() imports the module of a Shareable item; get() says to use 
   await th.joinAsync();
   assert.match(
     out.get(),
-    /^TypeError: Cannot receive a Tally .*tally\.ts was not imported by reference in this thread.*the item stays at the head of the queue; get it with getAsync\(\)/,
+    /^TypeError: Cannot receive a Tally .*tally\.ts cannot be loaded synchronously in this thread.*the item stays at the head of the queue; get it with getAsync\(\)/,
   );
   assert.equal(out.get(), "a Tally");
   // The get that failed left the item: getAsync() got the first one, the second waits.

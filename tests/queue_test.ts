@@ -510,11 +510,11 @@ Deno.test("a get that cannot decode its item leaves it at the head, and getAsync
   const t = new Thread({ target: putBoxes, args: [fifo, lifo, prio, simple] });
   t.start();
   t.join();
-  // QBox's module was never imported by reference here: a blocking get cannot revive it.
+  // QBox's module has a top-level await: a blocking get cannot load it to revive it.
   const refused = {
     name: "TypeError",
     message:
-      /Cannot receive a QBox from another thread: its module file:.*queue_box\.ts was not imported by reference in this thread.*the item stays at the head of the queue; get it with getAsync\(\)/,
+      /Cannot receive a QBox from another thread: its module file:.*queue_box\.ts cannot be loaded synchronously in this thread \(a blocking get loads only a local file: module without a top-level await\).*the item stays at the head of the queue; get it with getAsync\(\)/,
   };
   assert.equal(fifo.get(), "a");
   for (const q of [fifo, lifo, prio]) {
