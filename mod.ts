@@ -28,8 +28,9 @@
  * `src/_bundle/threading.js` (built from the TypeScript modules of `src/` by
  * `deno task build`; its types and documentation are theirs, from `src/threading.ts`).
  * Every thread is a Worker that loads the library again, and one file costs each of them
- * about 4 MB less than the TypeScript modules would (the README's "The cost of a
- * thread"). Function and class names are kept, so stack frames stay readable.
+ * about 4 MB less than the TypeScript modules would (the README's "What `mod.ts`
+ * loads"). Classes, their methods and the exported functions keep their names in stack
+ * frames, and an error thrown at a call of yours starts its stack at your line.
  *
  * @module
  */
