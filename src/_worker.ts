@@ -319,15 +319,19 @@ async function runJob(job: StartJob): Promise<void> {
     return;
   }
   loading = undefined;
+  // The global state as the thread's modules left it: what run() changes is undone. Taken
+  // before the thread is marked running (a Worker's first baseline takes 100-700 ms
+  // under load): start() returns when run() is next, as CPython's start() returns once
+  // `_bootstrap_inner` is about to call run(). A start given up on is undone by the
+  // loop's endThreadGlobals().
+  beginThreadGlobals(evaluated);
+  evaluated = false;
   if (!markRunning(job)) {
     leaveJob();
     becomeIdle();
     return;
   }
   running = job;
-  // The global state as the thread's modules left it: what run() changes is undone.
-  beginThreadGlobals(evaluated);
-  evaluated = false;
   try {
     await runAsThread(thread, () => {
       const result = thread.run();

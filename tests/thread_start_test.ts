@@ -129,3 +129,25 @@ Deno.test("a Worker that start() gave up on never writes a later thread's slot, 
   assert.deepEqual(found.liveAfterStale, [true, true, true, "later-0"]);
   assert.equal(found.countAtEnd, 0);
 });
+
+Deno.test("start() returns when the thread's run() is next: the Worker's per-thread setup is done before", async () => {
+  // The seed `threading_event` lost all of the "nonblock" thread's lines on Node under
+  // load: start() returned before the Worker took its baseline of the global state
+  // (100-700 ms under load), so the main thread's sleep(300) and set() came first and
+  // the thread's `while (!e.isSet())` never ran. The fixture makes that step take 500 ms.
+  const { recordBaseline } = await import("./fixtures/slow_baseline.ts");
+  const out = new Float64Array(new SharedArrayBuffer(8));
+  const t = new Thread({
+    target: recordBaseline,
+    module: import.meta.resolve("./fixtures/slow_baseline.ts"),
+    args: [out],
+  });
+  t.start();
+  const returned = Date.now();
+  t.join();
+  assert.notEqual(out[0], 0, "the baseline read the fixture's accessor before run()");
+  assert.ok(
+    out[0] <= returned,
+    `start() returned ${out[0] - returned} ms before the Worker's setup ended`,
+  );
+});
