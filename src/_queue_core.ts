@@ -216,8 +216,8 @@ export class Core {
   }
 
   static create(kind: number, maxsize: number, maxBytes: number): Core {
-    notePrimitive(); // a module-level queue in a thread's Worker: `_warn_once.ts`
     const ctl = new SharedArrayBuffer(CONTROL_BYTES);
+    notePrimitive(ctl, 0, CONTROL_BYTES >> 2); // a module-level queue: `_warn_once.ts`
     const arenaMax = maxBytes;
     const arena = new SharedArrayBuffer(Math.min(ARENA_INITIAL, arenaMax), {
       maxByteLength: arenaMax,

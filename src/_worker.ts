@@ -55,6 +55,7 @@
  */
 import { afterEvaluation, onDenoExit, onStrayError, syncConsole } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
+import { guardAdvice } from "./_guard.ts";
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
@@ -103,7 +104,7 @@ import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
-import { evaluatingModule } from "./_warn_once.ts";
+import { checkModulePrimitives, evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { trackThreadResources } from "./_thread_resources.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
@@ -332,6 +333,7 @@ async function runJob(job: StartJob): Promise<void> {
   } finally {
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
+    checkModulePrimitives(); // a module-level primitive it used: `_warn_once.ts`
     ended = thread;
     becomeIdle();
     markEnded(job);
@@ -427,7 +429,9 @@ function ending(how: string): void {
       name: "ThreadError",
       message: loadingModule === undefined
         ? `its Worker ended (${how}) while the new thread loaded its code`
-        : `the module ${loadingModule} ended its Worker (${how}) while the new thread loaded it; guard code that must run only in the main program with \`if (import.meta.main)\``,
+        : `the module ${loadingModule} ended its Worker (${how}) while the new thread loaded it; ${
+          guardAdvice("code that must run only in the main program")
+        }`,
     });
   }
   if (running !== undefined) {
