@@ -39,6 +39,8 @@ export {
 export { Thread, type ThreadOptions, TIMEOUT_MAX } from "./thread.ts";
 export { Timer } from "./timer.ts";
 export { dumpThreads, watchDeadlocks } from "./dump.ts";
+// Under deno test: a non-daemon thread left running fails its test.
+import "./_test_runner.ts";
 export { Lock, type WaitOptions } from "./lock.ts";
 export { RLock } from "./rlock.ts";
 export { Condition } from "./condition.ts";
