@@ -109,6 +109,7 @@ import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { trackThreadResources } from "./_thread_resources.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
+import { endIfProgramEnded } from "./_program_end.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "./threading.ts";
 
@@ -373,6 +374,7 @@ async function loop(): Promise<void> {
   // spin a little for it before sleeping, when its starter was seen awake on another CPU
   // (see `_thread_spin.ts`).
   for (;;) {
+    endIfProgramEnded(); // the main program has ended: `_program_end.ts`
     const seen = Atomics.load(control, C_JOB);
     message = takeMail(control) ?? receive(port);
     if (message === undefined) {
