@@ -130,3 +130,47 @@ Deno.test("deno test: a non-daemon thread still alive after its test fails that 
   );
   assert.match(out, /FAILED \| 4 passed \| 1 failed/);
 });
+
+/** Runs `ctrl_c.ts` in `mode`, and sends SIGINT once the main thread blocks in join(). */
+function ctrlC(mode: string) {
+  return runDenoLines(
+    ["run", "--no-lock", "--allow-read", fixture("ctrl_c.ts"), mode],
+    async (line, child) => {
+      if (line === "main: joining") {
+        // After the library's signal Worker listens (tens of ms after the listener).
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        child.kill("SIGINT");
+      }
+    },
+    60_000,
+  );
+}
+
+/** Whether this process ignores SIGINT (a shell's background job): its child would too. */
+function sigintIgnored(): boolean {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const mask = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & 2n) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test("Ctrl-C in a blocked join(): without a listener the process dies at once (exit 130, no finally); a listener that throws gives Python's behaviour", async () => {
+  if (!sigintIgnored()) {
+    const plain = await ctrlC("default");
+    assert.equal(plain.status.code, 130, plain.stderr);
+    assert.deepEqual(plain.lines, ["main: joining"]);
+    assert.equal(plain.stderr, "");
+  }
+  const thrown = await ctrlC("throw");
+  assert.equal(thrown.status.code, 1, thrown.stderr);
+  assert.deepEqual(thrown.lines, ["main: joining", "main: finally"]);
+  assert.match(thrown.stderr, /error: Uncaught \(in promise\) KeyboardInterrupt/);
+  const python = await ctrlC("python");
+  assert.equal(python.status.code, 130, python.stderr);
+  // As CPython: main's finally, the traceback, then the non-daemon thread is waited for.
+  assert.deepEqual(python.lines, ["main: joining", "main: finally", "thread: finally"]);
+  assert.match(python.stderr, /^KeyboardInterrupt\n\s+at .*ctrl_c\.ts/);
+});
