@@ -29,6 +29,7 @@ export {
   mainThread,
   shutdown,
   sleep,
+  stackSize,
 } from "./thread_functions.ts";
 export {
   type ExceptHook,
