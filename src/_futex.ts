@@ -10,6 +10,10 @@
  *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
  *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
  *   to know whom it woke.
+ * - In a Worker, a wait longer than `END_CHECK_MS` (500 ms) sleeps in slices of at most
+ *   that, and every wait looks at the runtime's `H_ENDED` word when it wakes: the Worker
+ *   ends itself once the main program has ended (a `deno run --watch` restart; see
+ *   `_program_end.ts`).
  * - {@linkcode waitRecorded} first spins on its word, adaptively (see
  *   {@linkcode spinBeforeSleep}: a waiter whose word changes within about 15 µs never
  *   sleeps), then records the wait for `dumpThreads()` and the deadlock detector (see
