@@ -10,6 +10,10 @@
  *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
  *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
  *   to know whom it woke.
+ * - In a Worker, a wait longer than `END_CHECK_MS` (500 ms) sleeps in slices of at most
+ *   that, and every wait looks at the runtime's `H_ENDED` word when it wakes: the Worker
+ *   ends itself once the main program has ended (a `deno run --watch` restart; see
+ *   `_program_end.ts`).
  * - {@linkcode waitRecorded} first spins on its word, adaptively (see
  *   {@linkcode spinBeforeSleep}: a waiter whose word changes within about 15 µs never
  *   sleeps), then records the wait for `dumpThreads()` and the deadlock detector (see
@@ -26,6 +30,7 @@
  */
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
 import { holdLoop, rawWaitAsync } from "./_async_keep.ts";
+import { END_CHECK_MS, endIfProgramEnded } from "./_program_end.ts";
 import {
   beat,
   BEAT_MS,
@@ -206,7 +211,11 @@ export function wait(
   // A recorded wait without a timeout sleeps in slices and beats (see `_waits.ts`).
   const beating = timeout === Infinity && waitingForever;
   if (mainService === undefined && !beating) {
-    return Atomics.wait(i32, index, value, timeout);
+    const result = timeout <= END_CHECK_MS
+      ? Atomics.wait(i32, index, value, timeout)
+      : waitInSlices(i32, index, value, timeout);
+    endIfProgramEnded(); // `_program_end.ts`
+    return result;
   }
   if (beating) markSleep();
   try {
@@ -278,14 +287,35 @@ export function waitRecorded(
 }
 
 /**
+ * A Worker's long wait: slices of at most `END_CHECK_MS`, so that the Worker ends soon
+ * after the main program (`_program_end.ts`).
+ */
+function waitInSlices(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  timeout: number,
+): WaitResult {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return "timed-out";
+    const result = Atomics.wait(i32, index, value, Math.min(left, END_CHECK_MS));
+    if (result !== "timed-out") return result;
+    endIfProgramEnded();
+  }
+}
+
+/**
  * A Worker's wait without a timeout: slices of `BEAT_MS`, a beat after each; longer
  * slices while the deadlock detector does not watch (`nextBeatSlice` in `_waits.ts`).
  */
 function sleepBeating(i32: Int32Array, index: number, value: number): WaitResult {
   let slice = BEAT_MS;
   for (;;) {
-    const result = Atomics.wait(i32, index, value, slice);
+    const result = Atomics.wait(i32, index, value, Math.min(slice, END_CHECK_MS));
     if (result !== "timed-out") return result;
+    endIfProgramEnded(); // `_program_end.ts`
     if (Atomics.load(i32, index) !== value || !beat()) return "not-equal";
     slice = nextBeatSlice(slice);
   }

@@ -274,7 +274,6 @@ export class JSONStore {
       );
     }
     const max = maxBytes + J_HEADER_BYTES;
-    notePrimitive(); // a module-level shared value in a thread's Worker: `_warn_once.ts`
     const sab = allocateShared(
       () =>
         new SharedArrayBuffer(Math.min(max, Math.max(need, INITIAL_BYTES)), {
@@ -283,6 +282,7 @@ export class JSONStore {
       `a ${what}`,
     );
     const store = new JSONStore(sab);
+    notePrimitive(sab, 0, J_HEADER_BYTES >> 2); // a module-level value: `_warn_once.ts`
     putText(store.#u8, J_HEADER_BYTES, encoded);
     store.#i32[J_LENGTH] = encoded.length;
     store.#i32[J_COUNT] = Array.isArray(initial) ? initial.length : 0;

@@ -20,6 +20,7 @@
  * | permission to read / env | `Deno.permissions.querySync` | granted | granted |
  * | the library's own reads (files, env) | only what `querySync` says is granted: never a prompt | all | all |
  * | the main code has finished | `beforeunload` event | `process` `beforeExit` | same as Node |
+ * | the main isolate unloads (a watch restart too) | `unload` event | not needed: the process exits | same as Node |
  * | errors outside `run()` in a Worker | `error`, `unhandledrejection` events | `process` `uncaughtException`, `unhandledRejection` | same as Node |
  * | a Worker's `console` | writes at once | posted to the main thread: replaced by sync writes | same as Node |
  * | end the process | `Deno.exit` | `process.exit` | same as Node |
@@ -356,6 +357,15 @@ export function onMainIdle(listener: () => boolean): void {
   } else {
     process.on("beforeExit", () => listener());
   }
+}
+
+/**
+ * Main thread: calls `listener` when the main isolate unloads (Deno's `unload` event:
+ * the program's end, `Deno.exit()`, a `deno run --watch` restart). Nothing on Node and
+ * Bun, whose process exits then (see `_program_end.ts`).
+ */
+export function onMainUnload(listener: () => void): void {
+  if (deno !== undefined) globalThis.addEventListener("unload", listener);
 }
 
 /**

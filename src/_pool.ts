@@ -42,6 +42,7 @@ import {
 } from "node:worker_threads";
 import { getHeapStatistics } from "node:v8";
 import { setMainService } from "./_futex.ts";
+import { onProgramEnd } from "./_program_end.ts";
 import { setIdleCloser } from "./_async_keep.ts";
 import { packedWire } from "./_codec.ts";
 import { writeStderr } from "./_output.ts";
@@ -150,6 +151,15 @@ interface Pooled {
 }
 
 const pool: Pooled[] = [];
+
+// The main program has ended (a `deno run --watch` restart too): its idle Workers wake
+// and end themselves (`_program_end.ts`); busy ones end at their next wait slice.
+onProgramEnd(() => {
+  for (const pooled of pool) {
+    Atomics.add(pooled.control, C_JOB, 1);
+    Atomics.notify(pooled.control, C_JOB);
+  }
+});
 
 function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
   const control = new SharedArrayBuffer(MAIL_OFFSET + MAIL_BYTES);

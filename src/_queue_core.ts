@@ -250,9 +250,9 @@ export class Core {
   }
 
   static create(kind: number, maxsize: number, maxBytes: number): Core {
-    notePrimitive(); // a module-level queue in a thread's Worker: `_warn_once.ts`
     const what = `a ${KIND_NAMES[kind] ?? "queue"}`;
     const ctl = allocate(() => new SharedArrayBuffer(FIXED_BYTES), what);
+    notePrimitive(ctl, 0, CONTROL_BYTES >> 2); // a module-level queue: `_warn_once.ts`
     // Both growable buffers start empty: an empty one takes no memory mapping.
     const arena = allocate(
       () => new SharedArrayBuffer(0, { maxByteLength: maxBytes }),

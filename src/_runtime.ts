@@ -15,6 +15,7 @@
  * | `H_HIGH` | one past the highest thread-table slot ever used | `Atomics.max`-like CAS by a starter |
  * | `H_OID` | next shared-object id of the codec | `Atomics.add` by an encoder |
  * | `H_REQUESTS` | requests posted to the main thread and not yet served | +1 by a poster, -1 by the main thread |
+ * | `H_ENDED` | 1 once the main program has ended (its `unload`: a `deno run --watch` restart too); every Worker then ends itself at its next wait slice (`_program_end.ts`) | the main thread, once |
  * | `H_NEXT_SLOT` | where the next search for a free slot begins (a hint: slots are handed out round robin) | stored by a starter |
  * | `H_WRITE_LOCK` | the output lock (2 words): a mutex around one line's write | `writeWhole` in `_output.ts` |
  * | `H_NEXT_WAIT_ID` | next id of a primitive that someone waited on (ids are given lazily, see `_waits.ts`) | `Atomics.add` by a waiter |
@@ -85,6 +86,8 @@ export const H_OID = 4;
 export const H_REQUESTS = 5;
 /** Where the next search for a free slot begins (a hint; round robin). */
 export const H_NEXT_SLOT = 6;
+/** 1 once the main program has ended (its isolate unloads; see `_program_end.ts`). */
+export const H_ENDED = 7;
 /**
  * The output lock (two words, see `_lock_algorithm.ts`): held while one thread writes a
  * line to stdout or stderr, so that lines of different threads never mix.

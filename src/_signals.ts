@@ -63,6 +63,7 @@ import {
 import { SHARE_ENV, Worker } from "node:worker_threads";
 import { runtime } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
+import { guardAdvice } from "./_guard.ts";
 import process from "node:process";
 
 /** The signals whose listeners run while the main thread is blocked. */
@@ -200,7 +201,9 @@ function signalRefusal(
 ): ThreadError {
   const guard = module === undefined
     ? ""
-    : `; this call is in the top-level code of ${module}, which each thread's Worker evaluates again: guard it with \`if (import.meta.main)\``;
+    : `; this call is in the top-level code of ${module}, which each thread's Worker evaluates again: ${
+      guardAdvice("it")
+    }`;
   return new ThreadError(
     `Cannot listen to ${
       String(signal)

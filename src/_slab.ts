@@ -39,7 +39,6 @@ let slabUsed = 0;
  * @returns The index in {@linkcode slab} of the slot's first word.
  */
 export function carve(bytes: number): number {
-  notePrimitive(); // a module-level primitive in a thread's Worker: `_warn_once.ts`
   let at = slabUsed;
   if (at + bytes > slab.byteLength) {
     const size = Math.min(Math.max(slab.byteLength * 2, SLAB_MIN), SLAB_MAX);
@@ -47,6 +46,8 @@ export function carve(bytes: number): number {
     at = 0;
   }
   slabUsed = at + bytes;
+  // A module-level primitive in a thread's Worker: `_warn_once.ts`.
+  notePrimitive(slab.buffer, at >> 2, bytes >> 2);
   return at >> 2;
 }
 

@@ -52,6 +52,7 @@ import {
   writeName,
 } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
+import { guardAdvice } from "./_guard.ts";
 import { startSlices, startTimeoutMessage } from "./_start_wait.ts";
 import { here, i32, remember, type ThreadState } from "./_thread_state.ts";
 import {
@@ -87,7 +88,9 @@ export function startThread(thread: Thread, state: ThreadState): void {
     // Each new thread would import the module again, and start another: refuse, as
     // Python's multiprocessing refuses a start during its bootstrapping phase.
     throw new ThreadError(
-      `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Guard the program's main code with \`if (import.meta.main) { \u2026 }\` (as Python guards it with \`if __name__ == "__main__":\`), or start threads from a function`,
+      `cannot start a thread from the top-level code of ${here.importing} while a new thread imports it to find its code; each new thread would import it again and start another. Start threads from a function, or ${
+        guardAdvice("the program's main code")
+      }`,
     );
   }
   const code = codeOf(thread, state, action);

@@ -7,7 +7,7 @@
  *
  * | bit | warning | printed by |
  * | --- | --- | --- |
- * | {@linkcode WARNED_MODULE_PRIMITIVE} | a primitive made at the top level of a module that a Worker evaluates for a thread | the Worker ({@linkcode notePrimitive}) |
+ * | {@linkcode WARNED_MODULE_PRIMITIVE} | a primitive made at the top level of a module that a Worker evaluates for a thread | the Worker, when a thread that used it ends ({@linkcode checkModulePrimitives}) |
  * | {@linkcode WARNED_MAIN_NOT_SERVING} | a thread's start that the main thread has not served for 5 s | the starting thread (`_start_wait.ts`) |
  *
  * ## The module-level primitive
@@ -18,12 +18,20 @@
  * threads adding 1,000 each to a module-level counter: `counter 0` in the main thread,
  * where CPython prints 4000). A primitive whose constructor runs while a Worker
  * evaluates a module for a thread (between the import of the thread's code and its
- * `run()`) is that mistake: the Worker sets {@linkcode evaluatingModule} around the
- * import, and where a primitive's shared memory is made {@linkcode notePrimitive} is
- * called (one load of a module variable when no module is being evaluated; the class
- * is read from the stack only to warn). Not warned: primitives made in
- * the main program, inside functions, or while `run()` runs; a module imported with
- * `await import()` inside `run()`.
+ * `run()`) is that mistake only if the thread then uses that copy: a top-level
+ * `const lock = new Lock()` that only the main thread uses (a bench file's, or one used
+ * under `if (import.meta.main)`) is harmless, and is not warned about.
+ *
+ * So: the Worker sets {@linkcode evaluatingModule} around the import; where a
+ * primitive's shared memory is made, {@linkcode notePrimitive} records its words (one
+ * load of a module variable when no module is being evaluated; the class is read from
+ * the stack only then); when the evaluation ends their values are kept, and when a
+ * thread of the Worker ends, {@linkcode checkModulePrimitives} warns if a word of one
+ * changed since (every primitive writes a word when used: a Lock its last acquirer, a
+ * counter its value, a queue its indexes). Not warned: primitives made in the main
+ * program, inside functions, or while `run()` runs; a module imported with
+ * `await import()` inside `run()`; a copy no thread has changed (read only, or used
+ * only by a thread that never ends: a daemon thread's endless loop).
  *
  * @module
  */
@@ -49,12 +57,28 @@ export function warnOnce(bit: number, text: string): boolean {
 /** The module this Worker evaluates for a thread now, and that thread's name. */
 let evaluating: { module: string; thread: string } | undefined;
 
+/** A primitive made while a module was evaluated for a thread: its words, as made. */
+interface ModulePrimitive {
+  module: string;
+  thread: string;
+  kind: string;
+  words: Int32Array;
+  /** The words' values when the evaluation ended; `undefined` until then. */
+  made?: Int32Array;
+}
+
+/** The primitives made at a module's top level in this Worker, not warned about yet. */
+let modulePrimitives: ModulePrimitive[] = [];
+
 /**
  * Called by the Worker around the import of a thread's module: `module` (a URL) for
  * `thread` (its name); `undefined` when the import is over.
  */
 export function evaluatingModule(module: string | undefined, thread = ""): void {
   evaluating = module === undefined ? undefined : { module, thread };
+  if (module === undefined) {
+    for (const p of modulePrimitives) p.made ??= p.words.slice();
+  }
 }
 
 /** Internal classes that make a primitive's shared memory, by the class users see. */
@@ -68,15 +92,45 @@ function constructedKind(): string {
 
 /**
  * Called where a primitive's shared memory is made (`carve`, the shared cells, a
- * queue's core, a JSON store): warns, once per process, when a Worker evaluates a
- * module for a thread (see the module doc).
+ * queue's core, a JSON store), with its words (`length` words of `buffer` from word
+ * `index`): while a Worker evaluates a module for a thread, records them, to warn if
+ * the thread uses them (see the module doc).
  */
-export function notePrimitive(): void {
+export function notePrimitive(
+  buffer: ArrayBufferLike,
+  index: number,
+  length: number,
+): void {
   if (evaluating === undefined) return;
-  const kind = constructedKind();
+  if ((Atomics.load(runtime.i32, H_WARNED) & WARNED_MODULE_PRIMITIVE) !== 0) return;
   const { module, thread } = evaluating;
-  warnOnce(
-    WARNED_MODULE_PRIMITIVE,
-    `${module}: RuntimeWarning: a ${kind} was created at the top level of this module while a Worker evaluated it for thread "${thread}": each thread's Worker evaluates its own copy of the module, so this ${kind} is a new one, not shared with the main program or the other threads (Python's module-level lock or counter gives a wrong answer here, silently). Create it in the main program (under if (import.meta.main)) and pass it to each thread in args`,
-  );
+  modulePrimitives.push({
+    module,
+    thread,
+    kind: constructedKind(),
+    words: new Int32Array(buffer, index << 2, length),
+  });
+}
+
+/**
+ * Called by the Worker when a thread ends: warns, once per process, if a primitive made
+ * at the top level of a module that the Worker evaluated for a thread has been used
+ * since (a word of it changed; see the module doc).
+ */
+export function checkModulePrimitives(): void {
+  for (const p of modulePrimitives) {
+    const made = p.made;
+    if (made === undefined) continue;
+    let used = false;
+    for (let i = 0; i < made.length && !used; i++) {
+      used = Atomics.load(p.words, i) !== made[i];
+    }
+    if (!used) continue;
+    modulePrimitives = [];
+    warnOnce(
+      WARNED_MODULE_PRIMITIVE,
+      `${p.module}: RuntimeWarning: a ${p.kind} was created at the top level of this module while a Worker evaluated it for thread "${p.thread}", and a thread used it: each thread's Worker evaluates its own copy of the module, so this ${p.kind} is a new one, not shared with the main program or the other threads (Python's module-level lock or counter gives a wrong answer here, silently). Create it in the main program and pass it to each thread in args: under \`if (import.meta.main)\`, or, in a test or bench module (where import.meta.main is false), inside the test or bench function or under \`if (currentThread() === mainThread())\``,
+    );
+    return;
+  }
 }

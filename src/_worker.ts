@@ -56,6 +56,7 @@
  */
 import { afterEvaluation, onDenoExit, onStrayError, syncConsole } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
+import { guardAdvice } from "./_guard.ts";
 import process from "node:process";
 import { getHeapStatistics } from "node:v8";
 import { setImmediate } from "node:timers";
@@ -104,13 +105,14 @@ import { forgetLocals } from "./local.ts";
 import { runAsThread, threadOfContext, trackThreadTimers } from "./_thread_timers.ts";
 import { refuseThreadSignals } from "./_signals.ts";
 import { provideThreadPrompt } from "./_thread_prompt.ts";
-import { evaluatingModule } from "./_warn_once.ts";
+import { checkModulePrimitives, evaluatingModule } from "./_warn_once.ts";
 import { beginThreadGlobals, endThreadGlobals } from "./_thread_globals.ts";
 import { endThreadResources, trackThreadResources } from "./_thread_resources.ts";
 import { holdThreadWaits } from "./_async_keep.ts";
 import { isSystemExit, SystemExit, unwindExits } from "./_thread_exit.ts";
 import { IDLE_SPIN_MS, idleGate, idleSpin, spinWhile } from "./_thread_spin.ts";
 import { BUNDLED } from "./_self.ts";
+import { endIfProgramEnded } from "./_program_end.ts";
 // Every primitive registers how it travels when its module is evaluated.
 import "./threading.ts";
 
@@ -349,6 +351,7 @@ async function runJob(job: StartJob): Promise<void> {
     if (closing !== undefined) await closing;
     await finishThread(); // the thread's log records are out before its joiners wake
     running = undefined;
+    checkModulePrimitives(); // a module-level primitive it used: `_warn_once.ts`
     ended = thread;
     becomeIdle();
     markEnded(job);
@@ -388,6 +391,7 @@ async function loop(): Promise<void> {
   // spin a little for it before sleeping, when its starter was seen awake on another CPU
   // (see `_thread_spin.ts`).
   for (;;) {
+    endIfProgramEnded(); // the main program has ended: `_program_end.ts`
     const seen = Atomics.load(control, C_JOB);
     message = takeMail(control) ?? receive(port);
     if (message === undefined) {
@@ -451,7 +455,9 @@ function ending(how: string): void {
       name: "ThreadError",
       message: loadingModule === undefined
         ? `its Worker ended (${how}) while the new thread loaded its code`
-        : `the module ${loadingModule} ended its Worker (${how}) while the new thread loaded it; guard code that must run only in the main program with \`if (import.meta.main)\``,
+        : `the module ${loadingModule} ended its Worker (${how}) while the new thread loaded it; ${
+          guardAdvice("code that must run only in the main program")
+        }`,
     });
   }
   if (running !== undefined) {

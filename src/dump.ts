@@ -283,6 +283,16 @@ export function dumpThreads(): string {
   return text;
 }
 
+/**
+ * The report of the non-daemon threads alive now whose ident is `fromIdent` or more
+ * (threads started since a thread got that ident), in `dumpThreads()`'s words, with
+ * where each waits; `undefined` when there is none. For `_test_runner.ts`.
+ */
+export function describeNonDaemon(fromIdent: number): string | undefined {
+  const rows = readThreads().filter((r) => !r.daemon && r.ident >= fromIdent);
+  return rows.length === 0 ? undefined : formatThreads(rows);
+}
+
 // ---- The deadlock detector (main thread) ----
 
 let enabled: boolean | undefined;

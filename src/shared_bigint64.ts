@@ -77,8 +77,8 @@ export class SharedBigInt64 {
       return;
     }
     const value = checkBigInt64(initial, "Cannot create SharedBigInt64");
-    notePrimitive(); // `_warn_once.ts`
     this.#i64 = new BigInt64Array(new SharedArrayBuffer(8));
+    notePrimitive(this.#i64.buffer, 0, 2); // `_warn_once.ts`
     this.#i64[0] = value;
   }
 

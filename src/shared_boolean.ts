@@ -52,8 +52,8 @@ export class SharedBoolean {
       return;
     }
     const value = checkBoolean(initial, "Cannot create SharedBoolean");
-    notePrimitive(); // `_warn_once.ts`
     this.#i32 = new Int32Array(new SharedArrayBuffer(4));
+    notePrimitive(this.#i32.buffer, 0, 1); // `_warn_once.ts`
     this.#i32[0] = value ? 1 : 0;
   }
 

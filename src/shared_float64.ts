@@ -69,8 +69,8 @@ export class SharedFloat64 {
       return;
     }
     const value = checkNumber(initial, "Cannot create SharedFloat64");
-    notePrimitive(); // `_warn_once.ts`
     this.#i64 = new BigInt64Array(new SharedArrayBuffer(8));
+    notePrimitive(this.#i64.buffer, 0, 2); // `_warn_once.ts`
     this.#i64[0] = toBits(value);
   }
 

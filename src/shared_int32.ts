@@ -79,8 +79,8 @@ export class SharedInt32 {
       return;
     }
     const value = checkInt32(initial, "Cannot create SharedInt32");
-    notePrimitive(); // `_warn_once.ts`
     this.#i32 = new Int32Array(new SharedArrayBuffer(4));
+    notePrimitive(this.#i32.buffer, 0, 1); // `_warn_once.ts`
     this.#i32[0] = value;
   }
 

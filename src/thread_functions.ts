@@ -1,8 +1,8 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * The functions that answer about threads from any thread: `currentThread`,
- * `mainThread`, `enumerate`, `activeCount`, `getIdent`, `getNativeId`, and `sleep` and
- * `shutdown`. Each reads the shared thread table (`_runtime.ts`), so every thread gets
+ * `mainThread`, `enumerate`, `activeCount`, `getIdent`, `getNativeId`, `stackSize`, and
+ * `sleep` and `shutdown`. Each reads the shared thread table (`_runtime.ts`), so every thread gets
  * the same answers.
  *
  * @module
@@ -21,6 +21,7 @@ import {
   setState,
 } from "./_thread_state.ts";
 import { Thread } from "./thread.ts";
+import { ThreadError } from "./errors.ts";
 import { threadOfContext } from "./_thread_timers.ts";
 
 let mainHandle: Thread | undefined;
@@ -162,6 +163,53 @@ export function sleep(ms: number): void {
 }
 
 const sleepWord = new Int32Array(new SharedArrayBuffer(4));
+
+/** CPython's smallest stack size a thread may be given, in bytes (32 KiB). */
+const STACK_SIZE_MIN = 32768;
+
+/**
+ * Python's `threading.stack_size([size])`: the stack size of new threads, in bytes; `0`,
+ * the platform's default, is the only one here. Called with no size or `0`, returns `0`
+ * (CPython's answer before any change). Setting a size throws, as CPython raises
+ * `RuntimeError` where changing it is unsupported: a Worker's stack is set by
+ * `resourceLimits.stackSizeMb`, which Deno 2.9 does not apply safely (1 MB aborted the
+ * whole process with "fatal runtime error: stack overflow"; 0.5 MB gave a deeper stack
+ * than the default), and a thread may run on a pooled Worker created before the call.
+ *
+ * @param size Bytes: `0` (the default), or at least 32768 (CPython's minimum).
+ * @returns `0`, the stack size in use.
+ * @throws {TypeError} If `size` is not a number.
+ * @throws {RangeError} If `size` is not an integer, negative, or from 1 to 32767 (CPython's
+ *   `ValueError`).
+ * @throws {ThreadError} If `size` is 32768 or more: changing the stack size is not
+ *   supported (CPython's `RuntimeError`).
+ *
+ * @example The stack size in use
+ * ```ts
+ * import { stackSize } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(stackSize(), 0);
+ * ```
+ */
+export function stackSize(size: number = 0): number {
+  if (typeof size !== "number") {
+    throw new TypeError(
+      `Cannot set the stack size: size must be a number of bytes, received ${
+        describe(size)
+      }`,
+    );
+  }
+  if (!Number.isInteger(size) || size < 0 || (size > 0 && size < STACK_SIZE_MIN)) {
+    throw new RangeError(
+      `Cannot set the stack size: size must be 0 or an integer of at least ${STACK_SIZE_MIN} bytes, received ${size}`,
+    );
+  }
+  if (size === 0) return 0;
+  throw new ThreadError(
+    `Cannot set the stack size to ${size} bytes: changing the thread stack size is not supported (CPython raises RuntimeError where it is not): a Worker's stack is set by resourceLimits.stackSizeMb, which Deno does not apply safely (a 1 MB stack aborts the process), and a thread may run on a pooled Worker that exists already`,
+  );
+}
 
 /**
  * Ends the pooled Workers that are idle (Workers kept warm to start the next thread

@@ -29,6 +29,7 @@ export {
   mainThread,
   shutdown,
   sleep,
+  stackSize,
 } from "./thread_functions.ts";
 export {
   type ExceptHook,
@@ -46,6 +47,8 @@ export {
 } from "./thread.ts";
 export { Timer } from "./timer.ts";
 export { dumpThreads, watchDeadlocks } from "./dump.ts";
+// Under deno test: a non-daemon thread left running fails its test.
+import "./_test_runner.ts";
 export { Lock, type WaitOptions } from "./lock.ts";
 export { RLock } from "./rlock.ts";
 export { Condition } from "./condition.ts";

@@ -250,7 +250,7 @@ Deno.test("a program without the import.meta.main guard is refused at once, with
   assert.equal(stdout, "top-level code runs\ntop-level code runs\n");
   assert.match(
     stderr,
-    /ThreadError: Cannot start thread "Thread-1 \(worker\)": the module .*unguarded\.ts failed to load in the new thread: cannot start a thread from the top-level code of .*unguarded\.ts while a new thread imports it .*Guard the program's main code with `if \(import\.meta\.main\)/,
+    /ThreadError: Cannot start thread "Thread-1 \(worker\)": the module .*unguarded\.ts failed to load in the new thread: cannot start a thread from the top-level code of .*unguarded\.ts while a new thread imports it .*Start threads from a function, or guard the program's main code with `if \(import\.meta\.main\) \{ … \}` .*in a test or bench module \(deno test, deno bench\) import\.meta\.main is false, so that guard never runs: there, start threads inside the test or bench function, or guard with `if \(currentThread\(\) === mainThread\(\)\) \{ … \}`/,
   );
   // No thread the user never created is named (the copy of the top level's thread).
   assert.doesNotMatch(stderr, /Thread-2/);

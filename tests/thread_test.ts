@@ -15,6 +15,7 @@ import {
   Semaphore,
   shutdown,
   sleep,
+  stackSize,
   Thread,
   ThreadError,
   TIMEOUT_MAX,
@@ -578,4 +579,24 @@ Deno.test("a thread whose start() fails inside another thread gets the same refu
   assert.deepEqual([out[0], out[1]], [2, 2]);
   assert.equal(activeCount(), 1);
   await shutdown();
+});
+
+Deno.test("stackSize(): 0 (the default) is read and accepted; other sizes are refused as CPython refuses them (ValueError: RangeError; unsupported: ThreadError)", () => {
+  assert.equal(stackSize(), 0);
+  assert.equal(stackSize(0), 0);
+  assert.throws(() => stackSize(1024), {
+    name: "RangeError",
+    message:
+      "Cannot set the stack size: size must be 0 or an integer of at least 32768 bytes, received 1024",
+  });
+  assert.throws(() => stackSize(-1), RangeError);
+  assert.throws(() => stackSize(32768.5), RangeError);
+  assert.throws(() => stackSize("1" as never), TypeError);
+  assert.throws(
+    () => stackSize(1 << 20),
+    (error: unknown) =>
+      error instanceof ThreadError &&
+      /^Cannot set the stack size to 1048576 bytes: changing the thread stack size is not supported/
+        .test(error.message),
+  );
 });
