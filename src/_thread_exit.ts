@@ -18,14 +18,37 @@
 
 /**
  * Thrown by `Deno.exit(n)`/`process.exit(n)` in a running thread: unwinds the thread's
- * stack, then ends the thread silently (CPython's `SystemExit` in a thread).
+ * stack, then ends the thread silently (CPython's `SystemExit` in a thread). A thread's
+ * code may throw one itself, as Python's `raise SystemExit`; a `catch` that takes every
+ * error should rethrow it (`if (error instanceof SystemExit) throw error`).
+ *
+ * @example
+ * ```ts ignore
+ * import { SystemExit } from "@threading/threading";
+ *
+ * export function work(): void {
+ *   try {
+ *     Deno.exit(0); // ends this thread only, after the finally block
+ *   } catch (error) {
+ *     if (error instanceof SystemExit) throw error;
+ *   } finally {
+ *     console.log("cleaned up");
+ *   }
+ * }
+ * ```
  */
 export class SystemExit extends Error {
   /** The exit code given (not the process's). */
   readonly code: number;
   /** Which exit was called. */
   readonly via: "Deno.exit" | "process.exit";
-  constructor(code: number | undefined, via: "Deno.exit" | "process.exit") {
+  /**
+   * Makes the error that ends the thread it is thrown in.
+   *
+   * @param code The exit code (default 0).
+   * @param via Which exit was called (default `Deno.exit`).
+   */
+  constructor(code?: number, via: "Deno.exit" | "process.exit" = "Deno.exit") {
     super(
       `${via}(${
         code ?? ""

@@ -20,6 +20,7 @@ export {
   OwnerDiedError,
   ThreadError,
 } from "./errors.ts";
+export { SystemExit } from "./_thread_exit.ts";
 export {
   activeCount,
   currentThread,
