@@ -64,8 +64,8 @@ const GOAL = 1.2;
 
 /** This library's entries, whose memory per thread is judged against the node floor. */
 const ENTRIES = [
-  ["threading", "`mod.ts` (TypeScript modules)"],
-  ["threading-modules", "the bundle entry (one minified JavaScript file)"],
+  ["threading", "`mod.ts` (one minified JavaScript file)"],
+  ["threading-modules", "the TypeScript modules (`src/threading.ts`)"],
 ] as const;
 
 /**

@@ -23,7 +23,7 @@
  * minutes with `--linear-rounds=1` at a load average of 3–5 (25 at 11); each linearity
  * round adds about 3 minutes. `--quick`: one round, fewer CPython repeats, no
  * linearity check. `--thread-cost-only`: only the thread-cost suite, the other figures
- * kept from `results.json`. `--render`: no measuring, only `results.md` and `chart.svg` again
+ * kept from `results.json`; `--workloads-only`: the other way round. `--render`: no measuring, only `results.md` and `chart.svg` again
  * from `results.json`. Arguments after `--` are passed to every `deno` subprocess.
  *
  * @module
@@ -487,6 +487,7 @@ function machineInfo(
 async function measureAll(
   quick: boolean,
   rounds: number,
+  keptThreadCost?: ThreadCosts,
 ): Promise<
   { figures: Figures; machine: Record<string, string>; threadCost: ThreadCosts }
 > {
@@ -503,7 +504,7 @@ async function measureAll(
     last = await runCpython(figures, quick);
   }
   await runMemory(figures);
-  const threadCost = await threadCostSuite(quick, rounds);
+  const threadCost = keptThreadCost ?? await threadCostSuite(quick, rounds);
   const { python, host } = last;
   const machine = machineInfo(runtime, python, host);
   machine["Load average (1 min) before / after"] = `${first.host.loadavg ?? "?"} / ${
@@ -556,6 +557,9 @@ if (import.meta.main) {
     // Only the thread-cost suite; the other figures stay those of results.json.
     results = await saved();
     results.threadCost = await threadCostSuite(quick, rounds);
+  } else if (Deno.args.includes("--workloads-only")) {
+    // Every figure but the thread-cost suite, which stays that of results.json.
+    results = await measureAll(quick, rounds, (await saved()).threadCost ?? {});
   } else {
     results = await measureAll(quick, rounds);
   }
