@@ -38,18 +38,21 @@ import {
 } from "./_thread_cost_report.ts";
 import { RAW_WORKLOADS, type Workload, WORKLOADS } from "./_workloads.ts";
 
-/** The `deno bench` runs: files, and the flags each needs (least permissions). */
+/**
+ * The `deno bench` runs: files, and the flags each needs (least permissions). Each of
+ * this library's files runs in its own process, as `deno bench bench/thread_bench.ts`
+ * does: `deno bench` given several files runs them in one process, one after another, and
+ * there the files that ran first slowed the later ones in some runs. Measured on the
+ * 2-core machine (2026-11-30, alternated): warm start+join alone 78–95 µs in 10 runs of
+ * 10; after `sync_bench.ts` in the same process 77–221 µs (2 of 10 slow); after the three
+ * other files 76–212 µs (3 of 4 slow). The earlier files' Workers are ended when their
+ * file ends (the process's thread count falls from 16 to 4), so it is not them.
+ */
 const RUNS: { label: string; args: string[] }[] = [
-  {
-    label: "threading",
-    args: [
-      "--allow-read",
-      "bench/lock_bench.ts",
-      "bench/semaphore_bench.ts",
-      "bench/sync_bench.ts",
-      "bench/thread_bench.ts",
-    ],
-  },
+  ...["lock", "semaphore", "sync", "thread"].map((name) => ({
+    label: `threading (${name})`,
+    args: ["--allow-read", `bench/${name}_bench.ts`],
+  })),
   { label: "floors", args: ["--v8-flags=--harmony-struct", "bench/baseline_bench.ts"] },
   {
     label: "multithreading",
