@@ -12,6 +12,11 @@ import { loadedModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { callerModule, findExport, refuseUntravelable } from "./_reference.ts";
 import { findLoaded, notExportedMessage, refuseUnexported } from "./_locate.ts";
+import { refuseAsyncFunction } from "./_sync_callback.ts";
+
+/** The fix for an async action. */
+export const ACTION_FIX =
+  "the action runs to its end before the parties pass, so it must be synchronous: do the async work after wait() returns (in the thread that got index 0, say)";
 
 /** An action: a named function exported by its module. */
 export type BarrierAction = () => unknown;
@@ -38,6 +43,8 @@ export function actionRef(action: BarrierAction): ActionRef {
       }`,
     );
   }
+  // As CPython's, the action is a plain call before the parties pass: not awaited.
+  refuseAsyncFunction(action, "Cannot create Barrier", "the action", ACTION_FIX);
   // Checked here as a thread's target is at start(): an action travels the same way.
   const source = refuseUntravelable(action, "the action", "Cannot create Barrier");
   const module = callerModule();

@@ -45,7 +45,13 @@ import {
   takeDead,
   tryPass,
 } from "./_barrier_words.ts";
-import { type ActionRef, type BarrierAction, findAction } from "./_barrier_action.ts";
+import {
+  ACTION_FIX,
+  type ActionRef,
+  type BarrierAction,
+  findAction,
+} from "./_barrier_action.ts";
+import { refuseThenable } from "./_sync_callback.ts";
 
 /** What a wait step asks its driver to do. */
 type Step =
@@ -291,7 +297,7 @@ export class BarrierState {
       if (action !== undefined) {
         this.#inAction = true;
         try {
-          action();
+          refuseThenable(action(), "Cannot pass Barrier", "the action", ACTION_FIX);
         } finally {
           this.#inAction = false;
         }

@@ -26,12 +26,33 @@ import {
   waitTimeout,
 } from "./_futex.ts";
 import { carveView } from "./_slab.ts";
+import {
+  checkWithBody,
+  checkWithResult,
+  isThenable,
+  type NotThenable,
+  refuseAsyncFunction,
+  refuseThenable,
+} from "./_sync_callback.ts";
 import { KIND_CONDITION, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
 import { CONDITION_BYTES, notifyWaiters } from "./_condition_queue.ts";
 import { ConditionLock } from "./_condition_lock.ts";
 import { checkWaitFor, conditionWait, conditionWaitAsync } from "./_condition_wait.ts";
+
+/** How `waitFor` and `waitForAsync` begin their refusals of an async predicate. */
+const WAIT_FOR = "Cannot wait on Condition";
+/** The fix for an async predicate. */
+const PREDICATE_FIX =
+  "a predicate must be synchronous: read the shared state it tests (a cell's value, a SharedJSON) and return a boolean";
+
+/** The predicate's result, refused if it is a promise (see `_sync_callback.ts`). */
+function syncPredicate<T>(predicate: () => NotThenable<T>): T {
+  const result = predicate() as T;
+  refuseThenable(result, WAIT_FOR, "the predicate", PREDICATE_FIX);
+  return result;
+}
 export {
   ABANDONED,
   ASYNC_NODES,
@@ -297,15 +318,16 @@ export class Condition {
    * cond.with(() => assert.equal(cond.waitFor(() => items > 0), true));
    * ```
    */
-  waitFor<T>(predicate: () => T, timeout?: number): T {
+  waitFor<T>(predicate: () => NotThenable<T>, timeout?: number): T {
     const ms = checkWaitFor(this.#lock, predicate, timeout);
+    refuseAsyncFunction(predicate, WAIT_FOR, "the predicate", PREDICATE_FIX);
     const deadline = deadlineAfter(ms);
-    let result = predicate();
+    let result = syncPredicate(predicate);
     while (!result) {
       const left = remaining(deadline);
       if (left <= 0 && deadline !== Infinity) break;
       this.wait(left === Infinity ? undefined : left);
-      result = predicate();
+      result = syncPredicate(predicate);
     }
     return result;
   }
@@ -337,20 +359,21 @@ export class Condition {
    * ```
    */
   async waitForAsync<T>(
-    predicate: () => T,
+    predicate: () => NotThenable<T>,
     timeout?: number | WaitOptions,
     options?: WaitOptions,
   ): Promise<T> {
     const [t, signal] = waitArgs(timeout, options, "Cannot wait on Condition");
     const ms = checkWaitFor(this.#lock, predicate, t);
+    refuseAsyncFunction(predicate, WAIT_FOR, "the predicate", PREDICATE_FIX);
     const deadline = deadlineAfter(ms);
     signal?.throwIfAborted();
-    let result = predicate();
+    let result = syncPredicate(predicate);
     while (!result) {
       const left = remaining(deadline);
       if (left <= 0 && deadline !== Infinity) break;
       await this.waitAsync(left === Infinity ? undefined : left, { signal });
-      result = predicate();
+      result = syncPredicate(predicate);
     }
     return result;
   }
@@ -445,8 +468,17 @@ export class Condition {
    * assert.equal(cond.with(() => 1), 1);
    * ```
    */
-  with<T>(fn: () => T): T {
-    return this.#lock.lock.with(fn);
+  with<T>(fn: () => NotThenable<T>): T {
+    checkWithBody(fn, "Condition");
+    let promise: unknown;
+    const result = this.#lock.lock.with(() => {
+      const value = fn();
+      if (!isThenable(value)) return value;
+      promise = value;
+      return undefined as NotThenable<T>;
+    }) as T;
+    checkWithResult(promise, "Condition");
+    return result;
   }
 
   /**

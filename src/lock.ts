@@ -28,6 +28,7 @@ import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
 import { carve, slab } from "./_slab.ts";
 import { ThreadError } from "./errors.ts";
+import { checkWithBody, checkWithResult, type NotThenable } from "./_sync_callback.ts";
 import { current } from "./_runtime.ts";
 import { KIND_LOCK, noteCreation, recordCreation, stampId } from "./_waits.ts";
 
@@ -281,13 +282,17 @@ export class Lock {
    * assert.equal(lock.locked(), false);
    * ```
    */
-  with<T>(fn: () => T): T {
+  with<T>(fn: () => NotThenable<T>): T {
+    checkWithBody(fn, "Lock");
     this.acquire();
+    let result: T;
     try {
-      return fn();
+      result = fn() as T;
     } finally {
       this.release();
     }
+    checkWithResult(result, "Lock");
+    return result;
   }
 
   /**

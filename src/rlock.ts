@@ -45,6 +45,7 @@ import { carve, slab } from "./_slab.ts";
 import { track, untrack } from "./_reclaim.ts";
 import { current } from "./_runtime.ts";
 import { OwnerDiedError, ThreadError } from "./errors.ts";
+import { checkWithBody, checkWithResult, type NotThenable } from "./_sync_callback.ts";
 import {
   BEAT_MS,
   identAlive,
@@ -444,17 +445,21 @@ export class RLock {
    * assert.equal(lock.locked(), false);
    * ```
    */
-  with<T>(fn: () => T): T {
+  with<T>(fn: () => NotThenable<T>): T {
+    checkWithBody(fn, "RLock");
     try {
       this.acquire();
     } catch (error) {
       releaseIfOwnerDied(this, error);
     }
+    let result: T;
     try {
-      return fn();
+      result = fn() as T;
     } finally {
       this.release();
     }
+    checkWithResult(result, "RLock");
+    return result;
   }
 
   /**

@@ -24,6 +24,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
+import { checkWithBody, checkWithResult, type NotThenable } from "./_sync_callback.ts";
 import { KIND_SEMAPHORE, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   acquireTimeout,
@@ -369,13 +370,18 @@ export class Semaphore {
    * assert.equal(new Semaphore(1).with(() => 3), 3);
    * ```
    */
-  with<T>(fn: () => T): T {
+  with<T>(fn: () => NotThenable<T>): T {
+    const kind = this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
+    checkWithBody(fn, kind);
     this.acquire();
+    let result: T;
     try {
-      return fn();
+      result = fn() as T;
     } finally {
       this.release();
     }
+    checkWithResult(result, kind);
+    return result;
   }
 
   /**

@@ -51,6 +51,7 @@ export { dumpThreads, watchDeadlocks } from "./dump.ts";
 // Under deno test: a non-daemon thread left running fails its test.
 import "./_test_runner.ts";
 export { Lock, type WaitOptions } from "./lock.ts";
+export type { NotThenable } from "./_sync_callback.ts";
 export { RLock } from "./rlock.ts";
 export { Condition } from "./condition.ts";
 export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
