@@ -108,6 +108,7 @@ export function mainModuleURL(): string | undefined {
 // The main thread learns its main module's exports once that module has evaluated, so
 // that a class it exports can be found for what arrives later (a Shareable or an error
 // sent from a thread).
+let mainLearned: Promise<void> = Promise.resolve();
 if (isMainThread) {
   const main = mainModuleURL();
   if (main !== undefined && main.startsWith("file:")) {
@@ -115,13 +116,24 @@ if (isMainThread) {
     // reached its first await: then the import resolves at once (started during the
     // main module's first synchronous part, it would wait for the whole main module,
     // top-level awaits included).
-    queueMicrotask(() =>
-      import(main).then(
-        (ns) => namespaces.set(main, ns as Record<string, unknown>),
-        () => {},
+    mainLearned = new Promise((resolve) =>
+      queueMicrotask(() =>
+        import(main).then(
+          (ns) => namespaces.set(main, ns as Record<string, unknown>),
+          () => {},
+        ).finally(resolve)
       )
     );
   }
+}
+
+/**
+ * Settles once the main thread has learned its main module's exports (see above): the
+ * import keeps the event loop alive until then, so that work meant to run only while the
+ * program lives on (`prewarmSoon` in `_pool.ts`) waits for it.
+ */
+export function mainModuleLearned(): Promise<void> {
+  return mainLearned;
 }
 
 /** Every module imported by {@linkcode importModule} in this thread, in import order. */

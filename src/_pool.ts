@@ -33,6 +33,7 @@
  * @module
  */
 import { envVar, mayRead, onMainIdle, unrefTimer } from "./_platform.ts";
+import { mainModuleLearned } from "./_modules.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -305,16 +306,23 @@ function bootDeferred(): void {
 let soon = 0;
 
 /**
- * Asks for `n` spare Workers (see {@linkcode prewarm}), booted once the current code
- * yields (a microtask) or at the next start, whichever comes first. `new Thread()` calls
- * it: `new NodeWorker` creates the Worker's isolate synchronously (50-80 ms each on an
- * idle 2-core machine, 130-250 ms under load), which made the first constructions block
- * the main thread that long each; now a construction costs microseconds, and a
- * Python-style `new Thread(...)` ×4 then `start()` ×4 still boots the 4 Workers side by
- * side (the first `start()` boots them all). Main thread only.
+ * Asks for `n` spare Workers (see {@linkcode prewarm}), booted once the main thread's
+ * event loop turns (an unref'd timer) or at the next start, whichever comes first.
+ * `new Thread()` calls it: `new NodeWorker` creates the Worker's isolate synchronously
+ * (50-80 ms each on an idle 2-core machine, 130-250 ms under load), which made the
+ * first constructions block the main thread that long each; now a construction costs
+ * microseconds, and a Python-style `new Thread(...)` ×4 then `start()` ×4 still boots
+ * the 4 Workers side by side (the first `start()` boots them all). The timer does not
+ * keep the process alive: a program that constructs threads and ends without starting
+ * them boots none (a microtask booted them at its end, 0.5 s a Worker under load, only
+ * to end them). It is set once the main thread has learned its main module's exports
+ * (`_modules.ts`): that import keeps the event loop alive for a turn or more, and Deno
+ * runs an unref'd timer that is due while the loop is alive. Main thread only.
  */
 export function prewarmSoon(n: number): void {
-  if (soon === 0) queueMicrotask(flushPrewarm);
+  if (soon === 0) {
+    void mainModuleLearned().then(() => unrefTimer(setTimeout(flushPrewarm, 0)));
+  }
   soon = Math.max(soon, n);
 }
 

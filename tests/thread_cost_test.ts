@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { Event, shutdown, Thread } from "../src/threading.ts";
 import { MAX_SPARES, poolSize } from "../src/_pool.ts";
+import { runDeno } from "./_subprocess.ts";
 
 /** Counts itself in `out[0]`, then waits for the event. */
 export function arriveAndWait(out: Int32Array, event: Event) {
@@ -38,4 +39,19 @@ Deno.test("Thread.start() in a loop: each thread runs when start() returns, spar
   assert.equal(Atomics.load(out, 0), 12);
   await shutdown();
   assert.equal(poolSize(), 0);
+});
+
+Deno.test("threads constructed and never started boot no Worker at the program's end; a program that waits boots its spares", async () => {
+  const fixture = new URL("./fixtures/construct_only.ts", import.meta.url).pathname;
+  // Before, a microtask booted 4 spare Workers as the program ended, only to end them.
+  const ended = await runDeno(["run", "--allow-read", fixture], { timeoutMs: 60_000 });
+  assert.equal(ended.code, 0, ended.stderr);
+  assert.equal(ended.stdout.trim(), "pool 0");
+  // A program that yields to its event loop after constructing still gets them booted
+  // ahead of its start() calls.
+  const waited = await runDeno(["run", "--allow-read", fixture, "wait"], {
+    timeoutMs: 60_000,
+  });
+  assert.equal(waited.code, 0, waited.stderr);
+  assert.match(waited.stdout.trim(), /^pool [1-4]$/);
 });
