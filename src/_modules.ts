@@ -108,7 +108,6 @@ export function mainModuleURL(): string | undefined {
 // The main thread learns its main module's exports once that module has evaluated, so
 // that a class it exports can be found for what arrives later (a Shareable or an error
 // sent from a thread).
-let mainLearned: Promise<void> = Promise.resolve();
 if (isMainThread) {
   const main = mainModuleURL();
   if (main !== undefined && main.startsWith("file:")) {
@@ -116,24 +115,13 @@ if (isMainThread) {
     // reached its first await: then the import resolves at once (started during the
     // main module's first synchronous part, it would wait for the whole main module,
     // top-level awaits included).
-    mainLearned = new Promise((resolve) =>
-      queueMicrotask(() =>
-        import(main).then(
-          (ns) => namespaces.set(main, ns as Record<string, unknown>),
-          () => {},
-        ).finally(resolve)
+    queueMicrotask(() =>
+      import(main).then(
+        (ns) => namespaces.set(main, ns as Record<string, unknown>),
+        () => {},
       )
     );
   }
-}
-
-/**
- * Settles once the main thread has learned its main module's exports (see above): the
- * import keeps the event loop alive until then, so that work meant to run only while the
- * program lives on (`prewarmSoon` in `_pool.ts`) waits for it.
- */
-export function mainModuleLearned(): Promise<void> {
-  return mainLearned;
 }
 
 /** Every module imported by {@linkcode importModule} in this thread, in import order. */

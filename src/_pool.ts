@@ -33,7 +33,6 @@
  * @module
  */
 import { envVar, mayRead, onMainIdle, unrefTimer } from "./_platform.ts";
-import { mainModuleLearned } from "./_modules.ts";
 import {
   MessageChannel,
   type MessagePort,
@@ -306,23 +305,17 @@ function bootDeferred(): void {
 let soon = 0;
 
 /**
- * Asks for `n` spare Workers (see {@linkcode prewarm}), booted once the main thread's
- * event loop turns (an unref'd timer) or at the next start, whichever comes first.
+ * Asks for `n` spare Workers (see {@linkcode prewarm}), booted at the next start.
  * `new Thread()` calls it: `new NodeWorker` creates the Worker's isolate synchronously
- * (50-80 ms each on an idle 2-core machine, 130-250 ms under load), which made the
- * first constructions block the main thread that long each; now a construction costs
- * microseconds, and a Python-style `new Thread(...)` ×4 then `start()` ×4 still boots
- * the 4 Workers side by side (the first `start()` boots them all). The timer does not
- * keep the process alive: a program that constructs threads and ends without starting
- * them boots none (a microtask booted them at its end, 0.5 s a Worker under load, only
- * to end them). It is set once the main thread has learned its main module's exports
- * (`_modules.ts`): that import keeps the event loop alive for a turn or more, and Deno
- * runs an unref'd timer that is due while the loop is alive. Main thread only.
+ * (50-80 ms each on an idle 2-core machine, 130-250 ms under load), so a construction
+ * boots nothing and costs microseconds, and a Python-style `new Thread(...)` ×4 then
+ * `start()` ×4 boots the 4 Workers side by side at the first `start()`. Nothing boots
+ * before a start: a microtask, later an unref'd timer, booted them once the code
+ * yielded, so that a program that constructs threads and ends without starting them
+ * booted them at its end only to end them (0.5 s a Worker under load), and what keeps
+ * the event loop alive for a turn (an import) made a timer no better. Main thread only.
  */
 export function prewarmSoon(n: number): void {
-  if (soon === 0) {
-    void mainModuleLearned().then(() => unrefTimer(setTimeout(flushPrewarm, 0)));
-  }
   soon = Math.max(soon, n);
 }
 

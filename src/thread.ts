@@ -241,8 +241,8 @@ export class Thread<
       )
       : checkName(given.name);
     const sub = new.target !== Thread;
-    // Boot a spare Worker once the event loop turns (or at start()), so that start()
-    // finds it booting or warm; not here: creating a Worker blocks for tens of ms.
+    // Boot a spare Worker at the first start(), with those of the other Threads
+    // constructed: not here, creating a Worker blocks for tens of ms.
     if (runtime.isMain) prewarmSoon(++here.unstarted);
     setState(this, {
       name,
