@@ -109,7 +109,7 @@ Deno.test("Condition.waitFor() and waitForAsync() refuse an async predicate", as
     const started = performance.now();
     assert.throws(
       // @ts-expect-error: the types refuse an async predicate.
-      () => cond.waitFor(async () => false, 300),
+      () => cond.waitFor(async () => await Promise.resolve(false), 300),
       /^TypeError: Cannot wait on Condition: the predicate is an async function/,
     );
     assert.throws(
@@ -119,7 +119,7 @@ Deno.test("Condition.waitFor() and waitForAsync() refuse an async predicate", as
     );
     await assert.rejects(
       // @ts-expect-error: the async twin's predicate is synchronous too.
-      cond.waitForAsync(async () => false, 300),
+      cond.waitForAsync(async () => await Promise.resolve(false), 300),
       /^TypeError: Cannot wait on Condition: the predicate is an async function/,
     );
     await assert.rejects(
