@@ -10,6 +10,7 @@
  * @module
  */
 import { mayRead } from "./_platform.ts";
+import { SOURCE_DIR } from "./_self.ts";
 import { encodeStartFailure } from "./_start_failure.ts";
 import { unreadableLibraryFile } from "./_pool.ts";
 
@@ -189,7 +190,11 @@ export function checkReadable(code: CodeRef, action: string): void {
     } else {
       const path = decodeURIComponent(new URL(url).pathname);
       throw new ThreadError(
-        `${action}: a thread needs read permission to load its code from ${path}; run with --allow-read (or --allow-read=<the folders of your program and of this library>)`,
+        `${action}: a thread needs read permission to load its code from ${path}; run with --allow-read (or --allow-read=${
+          SOURCE_DIR.startsWith("file:")
+            ? "<the folders of your program and of this library>"
+            : "<your program's folder>"
+        })`,
       );
     }
   }

@@ -148,6 +148,8 @@ Deno.test("imported over http: threads start on a cold cache and a warm one, the
     );
     assert.notEqual(denied.code, 0);
     assert.match(denied.stderr, /ThreadError: .*needs read permission.*--allow-read/);
+    // The library came from the server: there is no folder of it to grant.
+    assert.match(denied.stderr, /--allow-read=<your program's folder>/);
     assert.ok(denied.ms < 20_000, `failed fast (${denied.ms} ms)`);
   } finally {
     await server.shutdown();
