@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -184,3 +185,9 @@ export class SharedBigInt64 {
 }
 
 registerKind("SharedBigInt64", { create: reviveWith(() => new SharedBigInt64()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedBigInt64.prototype, {
+  name: "SharedBigInt64",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedBigInt64,
+});

@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -120,3 +121,9 @@ export class SharedBoolean {
 }
 
 registerKind("SharedBoolean", { create: reviveWith(() => new SharedBoolean()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedBoolean.prototype, {
+  name: "SharedBoolean",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedBoolean,
+});

@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -178,3 +179,9 @@ export class SharedInt32 {
 }
 
 registerKind("SharedInt32", { create: reviveWith(() => new SharedInt32()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedInt32.prototype, {
+  name: "SharedInt32",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedInt32,
+});

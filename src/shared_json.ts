@@ -9,6 +9,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype, member } from "./_shared_syntax.ts";
 import {
   checkJSON,
   JSONStore,
@@ -94,6 +95,34 @@ export class SharedJSON<T = JSONValue> {
       return [undefined, next];
     });
     return this.value;
+  }
+
+  static {
+    guardPrototype(SharedJSON.prototype, {
+      name: "SharedJSON",
+      instead:
+        "set the whole value (doc.value = ...), or change it in one atomic step (doc.update((v) => { v.key = ...; }))",
+      owns: (receiver) => #store in receiver,
+      read: (doc, key) => {
+        const value = (doc as SharedJSON).#store.read();
+        // `then` stays unread: `await doc` and a promise's resolution probe it.
+        if (
+          key !== "then" && typeof value === "object" && value !== null &&
+          Object.hasOwn(value, key)
+        ) {
+          throw new TypeError(
+            `Cannot read ${
+              JSON.stringify(key)
+            } of a SharedJSON: the SharedJSON holds its value, it is not the value; read doc.value${
+              member(key)
+            }`,
+          );
+        }
+        return undefined;
+      },
+      enumerate:
+        "its value's keys are not its properties; enumerate the value: for (const key in doc.value)",
+    });
   }
 
   /** The value, for `JSON.stringify`. @returns The value. */

@@ -10,6 +10,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { describe } from "./_futex.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 import {
   checkJSON,
   JSONStore,
@@ -117,6 +118,13 @@ function checkItems(items: readonly unknown[], action: string): void {
  */
 export class SharedList<T = JSONValue> implements Iterable<T> {
   readonly #store: JSONStore;
+  /**
+   * The item at an index, read and written as Python's `list[i]` and `list[i] = v`:
+   * negative counts from the end, an index out of range is a `RangeError` (Python's
+   * IndexError), a write is {@linkcode SharedList.set} (checked, atomic, seen by every
+   * thread).
+   */
+  [index: number]: T;
 
   /**
    * Creates a list.
@@ -145,9 +153,55 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
     return this.#store.modify(action, (draft) => [change(draft as T[]), draft]);
   }
 
-  /** The number of items. */
+  /**
+   * The number of items. Setting it shortens the list, as an `Array`'s `length = n`
+   * does (`list.length = 0` empties it), in one atomic step.
+   *
+   * @throws {RangeError} On set, if the new length is not an integer from 0 to the
+   * length (a list has no holes: `push` items to lengthen it).
+   */
   get length(): number {
     return this.#store.count(); // a header word: no read of the items
+  }
+  set length(length: number) {
+    const action = "Cannot set SharedList length";
+    this.#modify(action, (list) => {
+      if (!Number.isInteger(length) || length < 0 || length > list.length) {
+        throw new RangeError(
+          `${action}: a list can only be shortened, to an integer from 0 to its length ${list.length} (it has no holes: push items to lengthen it), received ${
+            describe(length)
+          }`,
+        );
+      }
+      list.length = length;
+    });
+  }
+
+  /** `list[i]`: the item, as Python reads it (negative from the end; out of range throws). */
+  #item(index: number): T {
+    const action = "Cannot read SharedList item";
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `${action}: index must be an integer, received ${describe(index)}`,
+      );
+    }
+    const items = this.#items();
+    return items[normalIndex(index, items.length, action)];
+  }
+
+  static {
+    guardPrototype(SharedList.prototype, {
+      name: "SharedList",
+      instead: "keep data in its items (push, set, list[i] = item)",
+      owns: (receiver) => #store in receiver,
+      index: {
+        get: (list, index) => (list as SharedList).#item(index),
+        set: (list, index, item) => (list as SharedList).set(index, item as JSONValue),
+        test: "test an index with i < list.length, an item with list.includes(item)",
+      },
+      enumerate:
+        "its items are not properties; iterate them with for...of, or their indexes up to list.length",
+    });
   }
 
   /**
