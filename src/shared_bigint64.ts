@@ -50,6 +50,8 @@ function addBigInt64(i64: BigInt64Array, n: bigint, verb: string): bigint {
  * A 64-bit signed integer (a `bigint`) in shared memory, the same cell in every thread.
  * Reads, writes, `add`, `sub`, `exchange` and `compareExchange` are atomic; the last
  * four return the previous value.
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A byte count past 2³²
  * ```ts

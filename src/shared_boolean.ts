@@ -26,6 +26,8 @@ function checkBoolean(value: unknown, action: string): boolean {
 /**
  * A boolean in shared memory, the same cell in every thread. Reads, writes, `exchange`
  * and `compareExchange` are atomic. (To wait until a flag is set, use an `Event`.)
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A stop flag
  * ```ts

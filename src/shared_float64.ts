@@ -43,6 +43,8 @@ function fromBits(bits: bigint): number {
  * sees half of a write); `add`, `sub`, `exchange` and `compareExchange` are atomic too
  * and return the previous value. `compareExchange` compares bit patterns: `0` and `-0`
  * differ, a `NaN` matches the same `NaN`.
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example Adding fractions from any thread
  * ```ts

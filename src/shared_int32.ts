@@ -50,6 +50,8 @@ function addInt32(i32: Int32Array, n: number, verb: string): number {
  * A 32-bit signed integer in shared memory, the same cell in every thread. Reads and
  * writes are atomic, and so are `add`, `sub`, `exchange` and `compareExchange` (which
  * return the previous value, as `Atomics` does).
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A counter incremented without a lock
  * ```ts

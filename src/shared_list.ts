@@ -83,6 +83,18 @@ function checkItems(items: readonly unknown[], action: string): void {
  * an empty list, `remove` or `index` of a missing item, an index out of range) it throws
  * a `RangeError` (this library's IndexError and ValueError).
  *
+ * `list[i]` and `list[i] = item` are Python's: a negative index counts from the end, an
+ * index out of range (the length included: a list does not grow by assignment) is a
+ * `RangeError`, and a write is {@linkcode SharedList.set}, checked and atomic, seen by
+ * every thread (`at(i)` is `Array`'s: `undefined` out of range). `list.length = n`
+ * shortens it. What would make an unshared property of this thread's object throws a
+ * `TypeError` that says what to call: a new property (`list.name = ...`), `i in list`
+ * (use `i < list.length`, or `list.includes(item)` for Python's `item in list`), and
+ * `for...in` (use `for...of`). Three things the language asks only of the object itself
+ * see none of the items and do not throw: `delete list[i]` (a no-op: use `pop(i)` or
+ * `splice(i, 1)`, Python's `del list[i]`), `Object.keys(list)` and `{...list}` (use
+ * `toArray()`).
+ *
  * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
  * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
  * SharedArrayBuffer of at most `maxBytes`): an item read back is a deep-frozen copy,
@@ -114,6 +126,20 @@ function checkItems(items: readonly unknown[], action: string): void {
  * pool.makeActive("1");
  * pool.makeInactive("0");
  * assert.equal(`Running: ${pool.active}`, "Running: ['1']");
+ * ```
+ *
+ * @example Indexes as in Python
+ * ```ts
+ * import { SharedList } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const names = new SharedList(["a", "b", "c"]);
+ * names[0] = "A"; // names.set(0, "A"): every thread sees it
+ * assert.equal(names[-1], "c");
+ * assert.throws(() => names[3], RangeError); // Python's IndexError
+ * assert.throws(() => names[3] = "d", RangeError); // append with push("d")
+ * names.length = 1;
+ * assert.deepEqual([...names], ["A"]);
  * ```
  */
 export class SharedList<T = JSONValue> implements Iterable<T> {
@@ -223,17 +249,24 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
   }
 
   /**
-   * Replaces the item at `index` (negative counts from the end).
+   * Replaces the item at `index` (negative counts from the end), as Python's
+   * `list[i] = item`, which `list[i] = item` is here too: an index out of range, the
+   * length included, is CPython's IndexError (a `RangeError`; append with `push`).
    *
    * @param index The index of an existing item.
    * @param item The new item.
    * @throws {RangeError} If there is no item at `index`.
-   * @throws {TypeError} If `item` is not JSON data.
+   * @throws {TypeError} If `index` is not an integer, or `item` is not JSON data.
    */
   set(index: number, item: T): void {
     const action = "Cannot set SharedList item";
     checkItems([item], action);
     this.#modify(action, (items) => {
+      if (index === items.length) {
+        throw new RangeError(
+          `${action}: index out of range for a list of length ${index}, received ${index} (a list does not grow by assignment: append with push(item))`,
+        );
+      }
       items[normalIndex(index, items.length, action)] = item;
     });
   }
