@@ -20,8 +20,10 @@
  * (a no-op that returns `true`; TypeScript lets it pass too), and `Object.keys`,
  * `Object.entries`, `{...list}` (no own keys). `has` gets no receiver, so `i in list`
  * cannot answer from the list: it throws for an index-like key. `for...in` asks the
- * chain's `ownKeys`, which throws where the guard says so (a list's or a document's
- * items are not properties). The conversions (`+cell`, `${list}`) would look up
+ * chain's `ownKeys` without a receiver too, and so do the walks over a class's
+ * prototype chain (`Object.getOwnPropertyNames` of each prototype: the codec's and
+ * `_reference.ts`'s, a mixin's, a test double's); a throwing `ownKeys` broke them, so it
+ * is an ordinary object's and `for...in` sees no item. The conversions (`+cell`, `${list}`) would look up
  * `Symbol.toPrimitive` through the Proxy at each use (`+cell` 300 -> 920 ns): the
  * prototype holds it, `undefined`, as an ordinary object's chain would give it.
  *
@@ -52,8 +54,6 @@ export interface Guard {
   };
   /** Reads any other string key missing from the class; `undefined` if it has none. */
   read?(receiver: object, key: string): unknown;
-  /** What `for...in` refuses with (left as an ordinary object's if absent). */
-  enumerate?: string;
 }
 
 /** The number an index-like key stands for, else `undefined` (a canonical numeric string). */
@@ -127,17 +127,6 @@ export function guardPrototype(proto: object, guard: Guard): void {
         );
       }
       return Reflect.has(target, key);
-    },
-    ownKeys: function ownKeys(target) {
-      if (guard.enumerate !== undefined) {
-        throw fromCaller(
-          new TypeError(
-            `Cannot enumerate a ${guard.name} with for...in: ${guard.enumerate}`,
-          ),
-          ownKeys,
-        );
-      }
-      return Reflect.ownKeys(target);
     },
   };
   // `+cell` and `${list}` look this up at each use: found on `proto`, it never reaches

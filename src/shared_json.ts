@@ -28,12 +28,12 @@ const HERE = import.meta.url;
  * stored as `JSON.stringify` writes them: `-0` reads back as `0`.
  *
  * A SharedJSON holds its value; it is not the value, even when the value is a record:
- * `doc.key` and `doc[0]` of a key the value has, `doc.key = ...` and `for...in` throw a
- * `TypeError` that says what to write instead (`doc.value.key`,
- * `doc.update((v) => { v.key = ...; })`), where they would otherwise read `undefined` or
- * make a property that no other thread sees. A change to the copy that `value` gives
- * throws too (it is frozen). `key in doc` and `Object.keys(doc)` test the SharedJSON,
- * not its value: use `key in doc.value`.
+ * `doc.key` and `doc[0]` of a key the value has, and `doc.key = ...`, throw a `TypeError`
+ * that says what to write instead (`doc.value.key`, `doc.update((v) => { v.key = ...; })`),
+ * where they would otherwise read `undefined` or make a property that no other thread
+ * sees. A change to the copy that `value` gives throws too (it is frozen). `key in doc`,
+ * `for...in` and `Object.keys(doc)` see the SharedJSON, not its value: use
+ * `key in doc.value`.
  *
  * @typeParam T The type of the value.
  *
@@ -128,8 +128,6 @@ export class SharedJSON<T = JSONValue> {
         }
         return undefined;
       },
-      enumerate:
-        "its value's keys are not its properties; enumerate the value: for (const key in doc.value)",
     });
   }
 

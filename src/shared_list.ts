@@ -88,12 +88,12 @@ function checkItems(items: readonly unknown[], action: string): void {
  * `RangeError`, and a write is {@linkcode SharedList.set}, checked and atomic, seen by
  * every thread (`at(i)` is `Array`'s: `undefined` out of range). `list.length = n`
  * shortens it. What would make an unshared property of this thread's object throws a
- * `TypeError` that says what to call: a new property (`list.name = ...`), `i in list`
- * (use `i < list.length`, or `list.includes(item)` for Python's `item in list`), and
- * `for...in` (use `for...of`). Three things the language asks only of the object itself
- * see none of the items and do not throw: `delete list[i]` (a no-op: use `pop(i)` or
- * `splice(i, 1)`, Python's `del list[i]`), `Object.keys(list)` and `{...list}` (use
- * `toArray()`).
+ * `TypeError` that says what to call: a new property (`list.name = ...`) and `i in list`
+ * (use `i < list.length`, or `list.includes(item)` for Python's `item in list`). What
+ * the language asks of the object alone sees none of the items and does not throw:
+ * `delete list[i]` does nothing (use `pop(i)` or `splice(i, 1)`, Python's
+ * `del list[i]`), and `for...in`, `Object.keys(list)` and `{...list}` find no items (use
+ * `for...of` and `toArray()`).
  *
  * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
  * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
@@ -225,8 +225,6 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
         set: (list, index, item) => (list as SharedList).set(index, item as JSONValue),
         test: "test an index with i < list.length, an item with list.includes(item)",
       },
-      enumerate:
-        "its items are not properties; iterate them with for...of, or their indexes up to list.length",
     });
   }
 
