@@ -223,7 +223,8 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
       index: {
         get: (list, index) => (list as SharedList).#item(index),
         set: (list, index, item) => (list as SharedList).set(index, item as JSONValue),
-        test: "test an index with i < list.length, an item with list.includes(item)",
+        test:
+          "test an index with i < list.length, an item with list.includes(item) (and call an Array method, which asks this, on list.toArray())",
       },
     });
   }

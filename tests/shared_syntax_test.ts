@@ -67,6 +67,10 @@ export function trySyntax(
   step("list.name = 'x'", () => (list.name = "x"));
   step("0 in list", () => 0 in list);
   step("'push' in list", () => "push" in list);
+  step(
+    "Array.prototype.map.call(list, f)",
+    () => Array.prototype.map.call(list, (x) => x),
+  );
   step("for...in list", () => {
     const keys = [];
     for (const key in list) keys.push(key);
@@ -139,8 +143,10 @@ const EXPECTED: Record<string, string | RegExp> = {
   "Object.assign(list, [7])": "ok 7",
   "list.name = 'x'": REFUSED_LIST_PROPERTY,
   "0 in list":
-    "TypeError: Cannot test 0 in a SharedList: `in` tests properties, and its items are not properties; test an index with i < list.length, an item with list.includes(item)",
+    "TypeError: Cannot test 0 in a SharedList: `in` tests properties, and its items are not properties; test an index with i < list.length, an item with list.includes(item) (and call an Array method, which asks this, on list.toArray())",
   "'push' in list": "ok true",
+  "Array.prototype.map.call(list, f)":
+    /^TypeError: Cannot test 0 in a SharedList: .*list\.toArray\(\)\)$/,
   // Not refused: for...in asks each prototype's own keys without the object, as the
   // walks over a class's methods do (the codec's, a mixin's), which must keep working.
   "for...in list": "ok []",
