@@ -15,6 +15,10 @@
  *   array, a plain object) is copied when the object first reaches a thread, and there
  *   it is read-only and deep-frozen: a change, which the other threads would not see,
  *   throws a `TypeError` instead. Keep what changes in shared values.
+ * - Never a local property: a property added to a shared value (`list.name = ...`,
+ *   `doc.key = ...`, `cell.vlaue = 1`) would stay on one thread's object, so it throws
+ *   a `TypeError`; `list[i]` and `list[i] = x` read and write a `SharedList`'s shared
+ *   items (`_shared_syntax.ts`).
  * - Refused: functions, symbols, promises, instances of classes with methods that are
  *   neither `Shareable` nor a primitive of this library (a `TypeError` at `start()` that
  *   names the field).

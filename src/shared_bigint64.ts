@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -49,6 +50,8 @@ function addBigInt64(i64: BigInt64Array, n: bigint, verb: string): bigint {
  * A 64-bit signed integer (a `bigint`) in shared memory, the same cell in every thread.
  * Reads, writes, `add`, `sub`, `exchange` and `compareExchange` are atomic; the last
  * four return the previous value.
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A byte count past 2³²
  * ```ts
@@ -184,3 +187,9 @@ export class SharedBigInt64 {
 }
 
 registerKind("SharedBigInt64", { create: reviveWith(() => new SharedBigInt64()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedBigInt64.prototype, {
+  name: "SharedBigInt64",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedBigInt64,
+});

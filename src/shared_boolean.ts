@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -25,6 +26,8 @@ function checkBoolean(value: unknown, action: string): boolean {
 /**
  * A boolean in shared memory, the same cell in every thread. Reads, writes, `exchange`
  * and `compareExchange` are atomic. (To wait until a flag is set, use an `Event`.)
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A stop flag
  * ```ts
@@ -120,3 +123,9 @@ export class SharedBoolean {
 }
 
 registerKind("SharedBoolean", { create: reviveWith(() => new SharedBoolean()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedBoolean.prototype, {
+  name: "SharedBoolean",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedBoolean,
+});

@@ -12,6 +12,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -42,6 +43,8 @@ function fromBits(bits: bigint): number {
  * sees half of a write); `add`, `sub`, `exchange` and `compareExchange` are atomic too
  * and return the previous value. `compareExchange` compares bit patterns: `0` and `-0`
  * differ, a `NaN` matches the same `NaN`.
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example Adding fractions from any thread
  * ```ts
@@ -165,3 +168,9 @@ export class SharedFloat64 {
 }
 
 registerKind("SharedFloat64", { create: reviveWith(() => new SharedFloat64()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedFloat64.prototype, {
+  name: "SharedFloat64",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedFloat64,
+});

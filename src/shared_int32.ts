@@ -11,6 +11,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 
 const inspectSymbol = customInspect;
 const HERE = import.meta.url;
@@ -49,6 +50,8 @@ function addInt32(i32: Int32Array, n: number, verb: string): number {
  * A 32-bit signed integer in shared memory, the same cell in every thread. Reads and
  * writes are atomic, and so are `add`, `sub`, `exchange` and `compareExchange` (which
  * return the previous value, as `Atomics` does).
+ * Its one shared datum is `value`: a new property (`cell.vlaue = 1`) throws a
+ * `TypeError`, where it would make a property that no other thread sees.
  *
  * @example A counter incremented without a lock
  * ```ts
@@ -178,3 +181,9 @@ export class SharedInt32 {
 }
 
 registerKind("SharedInt32", { create: reviveWith(() => new SharedInt32()) });
+// `cell.vlaue = 1` throws instead of making an unshared property (`_shared_syntax.ts`).
+guardPrototype(SharedInt32.prototype, {
+  name: "SharedInt32",
+  instead: "its one shared datum is .value (cell.value = ...)",
+  owns: (receiver) => receiver instanceof SharedInt32,
+});

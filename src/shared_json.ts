@@ -9,6 +9,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
+import { guardPrototype, member } from "./_shared_syntax.ts";
 import {
   checkJSON,
   JSONStore,
@@ -25,6 +26,14 @@ const HERE = import.meta.url;
  * a status string. Reading `value` gives a deep-frozen copy; to change it, assign a new
  * value, or change a copy in one atomic {@linkcode SharedJSON.update} call. Numbers are
  * stored as `JSON.stringify` writes them: `-0` reads back as `0`.
+ *
+ * A SharedJSON holds its value; it is not the value, even when the value is a record:
+ * `doc.key` and `doc[0]` of a key the value has, and `doc.key = ...`, throw a `TypeError`
+ * that says what to write instead (`doc.value.key`, `doc.update((v) => { v.key = ...; })`),
+ * where they would otherwise read `undefined` or make a property that no other thread
+ * sees. A change to the copy that `value` gives throws too (it is frozen). `key in doc`,
+ * `for...in` and `Object.keys(doc)` see the SharedJSON, not its value: use
+ * `key in doc.value`.
  *
  * @typeParam T The type of the value.
  *
@@ -94,6 +103,32 @@ export class SharedJSON<T = JSONValue> {
       return [undefined, next];
     });
     return this.value;
+  }
+
+  static {
+    guardPrototype(SharedJSON.prototype, {
+      name: "SharedJSON",
+      instead:
+        "set the whole value (doc.value = ...), or change it in one atomic step (doc.update((v) => { v.key = ...; }))",
+      owns: (receiver) => #store in receiver,
+      read: (doc, key) => {
+        const value = (doc as SharedJSON).#store.read();
+        // `then` stays unread: `await doc` and a promise's resolution probe it.
+        if (
+          key !== "then" && typeof value === "object" && value !== null &&
+          Object.hasOwn(value, key)
+        ) {
+          throw new TypeError(
+            `Cannot read ${
+              JSON.stringify(key)
+            } of a SharedJSON: the SharedJSON holds its value, it is not the value; read doc.value${
+              member(key)
+            }`,
+          );
+        }
+        return undefined;
+      },
+    });
   }
 
   /** The value, for `JSON.stringify`. @returns The value. */

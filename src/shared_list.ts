@@ -10,6 +10,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { describe } from "./_futex.ts";
+import { guardPrototype } from "./_shared_syntax.ts";
 import {
   checkJSON,
   JSONStore,
@@ -82,6 +83,18 @@ function checkItems(items: readonly unknown[], action: string): void {
  * an empty list, `remove` or `index` of a missing item, an index out of range) it throws
  * a `RangeError` (this library's IndexError and ValueError).
  *
+ * `list[i]` and `list[i] = item` are Python's: a negative index counts from the end, an
+ * index out of range (the length included: a list does not grow by assignment) is a
+ * `RangeError`, and a write is {@linkcode SharedList.set}, checked and atomic, seen by
+ * every thread (`at(i)` is `Array`'s: `undefined` out of range). `list.length = n`
+ * shortens it. What would make an unshared property of this thread's object throws a
+ * `TypeError` that says what to call: a new property (`list.name = ...`) and `i in list`
+ * (use `i < list.length`, or `list.includes(item)` for Python's `item in list`). What
+ * the language asks of the object alone sees none of the items and does not throw:
+ * `delete list[i]` does nothing (use `pop(i)` or `splice(i, 1)`, Python's
+ * `del list[i]`), and `for...in`, `Object.keys(list)` and `{...list}` find no items (use
+ * `for...of` and `toArray()`).
+ *
  * Each call is atomic. A compound change (look, then change) needs a `Lock` around it,
  * or one {@linkcode SharedList.update} call. Items are stored as JSON text (in a growable
  * SharedArrayBuffer of at most `maxBytes`): an item read back is a deep-frozen copy,
@@ -114,9 +127,30 @@ function checkItems(items: readonly unknown[], action: string): void {
  * pool.makeInactive("0");
  * assert.equal(`Running: ${pool.active}`, "Running: ['1']");
  * ```
+ *
+ * @example Indexes as in Python
+ * ```ts
+ * import { SharedList } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const names = new SharedList(["a", "b", "c"]);
+ * names[0] = "A"; // names.set(0, "A"): every thread sees it
+ * assert.equal(names[-1], "c");
+ * assert.throws(() => names[3], RangeError); // Python's IndexError
+ * assert.throws(() => names[3] = "d", RangeError); // append with push("d")
+ * names.length = 1;
+ * assert.deepEqual([...names], ["A"]);
+ * ```
  */
 export class SharedList<T = JSONValue> implements Iterable<T> {
   readonly #store: JSONStore;
+  /**
+   * The item at an index, read and written as Python's `list[i]` and `list[i] = v`:
+   * negative counts from the end, an index out of range is a `RangeError` (Python's
+   * IndexError), a write is {@linkcode SharedList.set} (checked, atomic, seen by every
+   * thread).
+   */
+  [index: number]: T;
 
   /**
    * Creates a list.
@@ -145,9 +179,54 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
     return this.#store.modify(action, (draft) => [change(draft as T[]), draft]);
   }
 
-  /** The number of items. */
+  /**
+   * The number of items. Setting it shortens the list, as an `Array`'s `length = n`
+   * does (`list.length = 0` empties it), in one atomic step.
+   *
+   * @throws {RangeError} On set, if the new length is not an integer from 0 to the
+   * length (a list has no holes: `push` items to lengthen it).
+   */
   get length(): number {
     return this.#store.count(); // a header word: no read of the items
+  }
+  set length(length: number) {
+    const action = "Cannot set SharedList length";
+    this.#modify(action, (list) => {
+      if (!Number.isInteger(length) || length < 0 || length > list.length) {
+        throw new RangeError(
+          `${action}: a list can only be shortened, to an integer from 0 to its length ${list.length} (it has no holes: push items to lengthen it), received ${
+            describe(length)
+          }`,
+        );
+      }
+      list.length = length;
+    });
+  }
+
+  /** `list[i]`: the item, as Python reads it (negative from the end; out of range throws). */
+  #item(index: number): T {
+    const action = "Cannot read SharedList item";
+    if (!Number.isInteger(index)) {
+      throw new TypeError(
+        `${action}: index must be an integer, received ${describe(index)}`,
+      );
+    }
+    const items = this.#items();
+    return items[normalIndex(index, items.length, action)];
+  }
+
+  static {
+    guardPrototype(SharedList.prototype, {
+      name: "SharedList",
+      instead: "keep data in its items (push, set, list[i] = item)",
+      owns: (receiver) => #store in receiver,
+      index: {
+        get: (list, index) => (list as SharedList).#item(index),
+        set: (list, index, item) => (list as SharedList).set(index, item as JSONValue),
+        test:
+          "test an index with i < list.length, an item with list.includes(item) (and call an Array method, which asks this, on list.toArray())",
+      },
+    });
   }
 
   /**
@@ -169,17 +248,24 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
   }
 
   /**
-   * Replaces the item at `index` (negative counts from the end).
+   * Replaces the item at `index` (negative counts from the end), as Python's
+   * `list[i] = item`, which `list[i] = item` is here too: an index out of range, the
+   * length included, is CPython's IndexError (a `RangeError`; append with `push`).
    *
    * @param index The index of an existing item.
    * @param item The new item.
    * @throws {RangeError} If there is no item at `index`.
-   * @throws {TypeError} If `item` is not JSON data.
+   * @throws {TypeError} If `index` is not an integer, or `item` is not JSON data.
    */
   set(index: number, item: T): void {
     const action = "Cannot set SharedList item";
     checkItems([item], action);
     this.#modify(action, (items) => {
+      if (index === items.length) {
+        throw new RangeError(
+          `${action}: index out of range for a list of length ${index}, received ${index} (a list does not grow by assignment: append with push(item))`,
+        );
+      }
       items[normalIndex(index, items.length, action)] = item;
     });
   }
