@@ -76,13 +76,37 @@ let loaded: typeof LogTape | undefined;
 let loading: Promise<typeof LogTape | undefined> | undefined;
 
 /**
+ * Imports this library's copy of LogTape, on Deno only if the program has it already:
+ * `import.meta.resolve` gives its file in the npm cache when the program resolved
+ * `npm:@logtape/logtape@^2.4.2` (its own import of LogTape, of that or a matching
+ * version), and the `npm:` specifier itself when not. A Worker never imports an npm
+ * version the program has not resolved: Deno resolves it only when the main thread's
+ * event loop turns (with a lockfile), and a pending resolution holds up every other npm
+ * import of that Worker, so a thread would wait for a blocked main thread (`start()`
+ * failing after 60 s). The program's copy, imported by its file, is the very module the
+ * program loaded (one module per URL).
+ *
+ * @returns LogTape's module, or `undefined` where the program does not have this copy.
+ */
+function importLogTape(): Promise<unknown> {
+  if (!isDeno) return import(LOGTAPE_SPECIFIER);
+  let url: string;
+  try {
+    url = import.meta.resolve(LOGTAPE_SPECIFIER);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return url.startsWith("npm:") ? Promise.resolve(undefined) : import(url);
+}
+
+/**
  * Loads this library's copy of LogTape (once per thread). A failure is kept, and said
  * once the adapter is used in this thread (see the module doc).
  *
  * @returns LogTape's module, or `undefined` if it cannot load.
  */
 export function loadLogTape(): Promise<typeof LogTape | undefined> {
-  return loading ??= (import(LOGTAPE_SPECIFIER) as Promise<typeof LogTape>).then(
+  return loading ??= (importLogTape() as Promise<typeof LogTape | undefined>).then(
     (module) => loaded = module,
     (error) => {
       failure = error ?? new Error("unknown error");
@@ -132,7 +156,8 @@ export function findLogTapeLogger(
  * @returns LogTape's module, or `undefined`.
  */
 export async function logTapeIfInUse(): Promise<typeof LogTape | undefined> {
-  // A failed load is `undefined` too: the configuration in use is then another copy's.
+  // Not loadable (see loadLogTape) is `undefined` too: the configuration in use is then
+  // another copy's.
   return logTapeInUse() ? await loadLogTape() : undefined;
 }
 

@@ -247,3 +247,72 @@ Deno.test("a program that uses LogTape gets its threads' records: from a JSR reg
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** Threads that configure the app's LogTape in their own code, one after another. */
+function selfConfiguringProgram(lib: string): string {
+  return `import { configureSync } from "@logtape/logtape";
+import { logging, Thread } from "${lib}";
+let jobs = 0; // per Worker: shows that threads reused a Worker
+export function work(name: string) {
+  jobs++;
+  const seen: string[] = [];
+  configureSync({
+    sinks: { mem: (record) => seen.push(record.message.join("")) },
+    loggers: [
+      { category: "app", sinks: ["mem"], lowestLevel: "debug" },
+      { category: ["logtape", "meta"], lowestLevel: "warning" },
+    ],
+  });
+  logging.getLogger("app").debug("%s logged", name);
+  console.log(\`\${name}: \${seen.join(",")} (job \${jobs})\`);
+}
+if (import.meta.main) {
+  for (const name of ["t1", "t2", "t3"]) {
+    const t = new Thread({ target: work, args: [name], name });
+    t.start();
+    t.join();
+  }
+  console.log("main done");
+}
+`;
+}
+
+Deno.test("the app's LogTape by another version specifier (its lockfile, --frozen): a Worker resets a thread's own configuration with the app's copy, at once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "threading_logtape_exact_" });
+  try {
+    // `npm:@logtape/logtape@2.4.2`: the library's `^2.4.2` is then a specifier the
+    // program never resolved. A Worker resolving it would wait for the main thread's
+    // event loop (the main thread is blocked in start()): 60 s, then a ThreadError. It
+    // takes the app's copy instead, the same module, which it resets between threads.
+    await Deno.writeTextFile(
+      `${dir}/deno.json`,
+      JSON.stringify({ imports: { "@logtape/logtape": "npm:@logtape/logtape@2.4.2" } }),
+    );
+    await Deno.writeTextFile(`${dir}/main.ts`, selfConfiguringProgram(MOD));
+    for (const round of ["first", "frozen"]) {
+      if (round === "frozen") {
+        // The lockfile as the app's own imports make it: no `^2.4.2` of the library's.
+        const lock = JSON.parse(await Deno.readTextFile(`${dir}/deno.lock`));
+        delete lock.specifiers?.["npm:@logtape/logtape@^2.4.2"];
+        await Deno.writeTextFile(`${dir}/deno.lock`, JSON.stringify(lock, null, 2));
+      }
+      const r = await runDeno(
+        ["run", ...(round === "frozen" ? ["--frozen"] : []), "--allow-read", "main.ts"],
+        { cwd: dir, timeoutMs: 90_000 },
+      );
+      assert.equal(r.code, 0, `${round}: ${r.stderr}`);
+      assert.equal(r.stderr, "", round);
+      const lines = r.stdout.trim().split("\n");
+      assert.deepEqual(
+        lines.map((line) => line.replace(/ \(job \d+\)$/, "")),
+        ["t1: t1 logged", "t2: t2 logged", "t3: t3 logged", "main done"],
+        round,
+      );
+      assert.ok(lines.some((line) => / \(job [23]\)$/.test(line)), "no reused Worker");
+      // Well under the 60 s of a Worker waiting for the blocked main thread.
+      assert.ok(r.ms < 30_000, `${round}: ${r.ms} ms`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
