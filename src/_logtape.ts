@@ -32,30 +32,29 @@
  * library never fetches LogTape: one that never logs, or logs through `basicConfig` (the
  * adapter needs no LogTape), reaches no npm registry at all (no `Download` line; offline
  * or air-gapped, no wait for a registry that does not answer). A program that uses
- * LogTape imports it itself (`@logtape/logtape` mapped to `npm:@logtape/logtape@^2.4.2`
- * in its deno.json, as the README says): that import puts LogTape in the program's graph,
- * its lockfile and a `deno compile` binary, and {@linkcode loadLogTape} then finds this
- * same package in the cache (Deno resolves `^2.4.2` to the version the program has).
- * Types are not affected: the `import type` below gives `deno check`, editors and JSR
- * (which lists LogTape as the package's dependency, so that its npm layer installs it
- * for Node and Bun) the real types.
+ * LogTape imports it itself (`deno add npm:@logtape/logtape`): that import puts LogTape in
+ * the program's graph, its lockfile and a `deno compile` binary, and a Worker's
+ * {@linkcode loadLogTape} takes that very module (see `importLogTape`). Types are
+ * not affected: the `import type` below gives `deno check`, editors and JSR (which lists
+ * LogTape as the package's dependency, so that its npm layer installs it for Node and
+ * Bun) the real types.
  *
- * | what the program imports | LogTape fetched | this copy loaded |
+ * | what the program imports | LogTape fetched | this copy in a Worker whose thread uses LogTape |
  * | --- | --- | --- |
- * | the library only (logging or not) | never | never |
- * | LogTape by `npm:@logtape/logtape@^2.4.2` (or a version it satisfies) | by the program's own import | in a Worker whose thread uses LogTape, from the cache |
- * | another copy of LogTape (JSR's, an older major) | by the program's own import; this copy by the Worker that needs it | in a Worker whose thread uses LogTape; it cannot reset the other copy's configuration (said once) |
+ * | the library only (logging or not) | never | none (no thread uses LogTape) |
+ * | LogTape from npm, a version `^2.4.2` takes (`npm:@logtape/logtape@^2.4.2`, `@2.4.2`, …) | by the program's own import | the program's module, imported by its file: reset and drained |
+ * | another copy of LogTape (JSR's, an older major) | by the program's own import only | none: the adapter logs through the tree; a thread's own configuration on a reused Worker cannot be reset (said once, `_log_config.ts`) |
  *
- * The main thread never loads this copy: its logger calls reach LogTape through the tree.
- * A Worker loads it between threads (before a thread's code loads, or once it has
- * ended), never inside a logger call; an npm download there does not need the main
- * thread's event loop (it completes while the main thread is blocked in `join()`).
+ * The main thread never loads this copy: its logger calls reach LogTape through the
+ * tree. A Worker loads it between threads (before a thread's code loads, or once it has
+ * ended), never inside a logger call.
  *
- * If this copy cannot load (Deno with `--no-npm`, or offline with a cold cache and
- * another copy of LogTape in use; Node or Bun without it in `node_modules`), the library
- * still works and the adapter logs without this copy. The failure is said once on stderr
- * (what failed, how to fix it) when the adapter is used in a thread where the load failed;
- * a thread that never logs through the adapter hears nothing.
+ * On Node and Bun this copy is `@logtape/logtape` from `node_modules` (no module graph is
+ * fetched ahead there). If it cannot load (not in `node_modules` while another copy is in
+ * use), or on Deno the program's file of it cannot load, the library still works and the
+ * adapter logs without this copy. The failure is said once on stderr (what failed, how to
+ * fix it) when the adapter is used in a thread where the load failed; a thread that never
+ * logs through the adapter hears nothing.
  *
  * @module
  */
