@@ -227,6 +227,19 @@ Deno.test("a program that uses LogTape gets its threads' records: from a JSR reg
       await Deno.readTextFile(`${dir}/deno.lock`),
       /npm:@logtape\/logtape@\^2\.4\.2/,
     );
+    // The library from JSR takes the app's copy in its Workers: a thread's own
+    // configuration is reset for the next thread on the same Worker.
+    await Deno.writeTextFile(
+      `${dir}/self.ts`,
+      selfConfiguringProgram("@threading/threading"),
+    );
+    const self = await runDeno(["run", "--frozen", ...args.slice(0, -1), "self.ts"], {
+      cwd: dir,
+      env: { DENO_DIR: `${dir}/deno_dir`, JSR_URL: `http://${host}/` },
+      timeoutMs: 60_000,
+    });
+    assert.equal(self.code, 0, `jsr self: ${self.stderr}`);
+    checkSelfConfigured(self, "jsr self");
 
     // By path, the project's own cache (LogTape is in it: the project's tests use it).
     await Deno.mkdir(`${dir}/path`);
@@ -277,6 +290,21 @@ if (import.meta.main) {
 `;
 }
 
+/** Each thread's own configuration took its record; threads reused a Worker. */
+function checkSelfConfigured(r: { stdout: string; stderr: string }, what: string): void {
+  assert.equal(r.stderr, "", what);
+  const lines = r.stdout.trim().split("\n");
+  assert.deepEqual(
+    lines.map((line) => line.replace(/ \(job \d+\)$/, "")),
+    ["t1: t1 logged", "t2: t2 logged", "t3: t3 logged", "main done"],
+    what,
+  );
+  assert.ok(
+    lines.some((line) => / \(job [23]\)$/.test(line)),
+    `${what}: no reused Worker`,
+  );
+}
+
 Deno.test("the app's LogTape by another version specifier (its lockfile, --frozen): a Worker resets a thread's own configuration with the app's copy, at once", async () => {
   const dir = await Deno.makeTempDir({ prefix: "threading_logtape_exact_" });
   try {
@@ -301,14 +329,7 @@ Deno.test("the app's LogTape by another version specifier (its lockfile, --froze
         { cwd: dir, timeoutMs: 90_000 },
       );
       assert.equal(r.code, 0, `${round}: ${r.stderr}`);
-      assert.equal(r.stderr, "", round);
-      const lines = r.stdout.trim().split("\n");
-      assert.deepEqual(
-        lines.map((line) => line.replace(/ \(job \d+\)$/, "")),
-        ["t1: t1 logged", "t2: t2 logged", "t3: t3 logged", "main done"],
-        round,
-      );
-      assert.ok(lines.some((line) => / \(job [23]\)$/.test(line)), "no reused Worker");
+      checkSelfConfigured(r, round);
       // Well under the 60 s of a Worker waiting for the blocked main thread.
       assert.ok(r.ms < 30_000, `${round}: ${r.ms} ms`);
     }
