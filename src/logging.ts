@@ -31,6 +31,8 @@
  *   app's setup module, or the thread's own code, imported it): about 1 MB less in
  *   every other Worker. Without LogTape in a thread, no LogTape configuration exists
  *   there, so its records go to `basicConfig`'s handler or to the last resort, as above.
+ *   The main thread never loads it, and no program fetches it for this module: a
+ *   program that configures LogTape imports it itself, and a Worker takes that copy.
  * - `basicConfig` stores its configuration (level, format, datefmt, stream) in the
  *   shared runtime, so it holds in every thread, started before or after, by any
  *   thread. Each thread notices a new configuration on its next logger call (one
