@@ -144,53 +144,94 @@ function isUserFrame(line: string): boolean {
     !RUNTIME_FRAME.test(line);
 }
 
+/** Whether a frame line is the library's: a module of `src/` (or the bundle). */
+function isLibraryFrame(line: string): boolean {
+  const m = FRAME.exec(line);
+  return m !== null && shownUnder(toModuleURL(m[1]), SOURCE_DIR);
+}
+
 /** Whether a stack has a frame outside the library and the runtime (the user's). */
 export function hasUserFrame(stack: unknown): boolean {
   return typeof stack === "string" && stack.split("\n").some(isUserFrame);
 }
 
 /**
- * Gives `error` the stack of the public call that led here when its own stack has no
- * frame outside the library (see the module doc). `error.message` and its class are not
- * changed.
+ * Gives `error` the stack of the public call that led here when its stack starts in the
+ * library (see the module doc): a thrown value the library caught on its way out, of
+ * unknown origin. `error.message` and its class are not changed.
  *
- * @param error A thrown value (left alone if it is not an `Error`).
- * @param always Even if its stack has a frame of the user's already: an error the
- *   library made for the public call that is running (a failed start), whose frames
- *   between that call and its making are the library's.
+ * @param error A thrown value (left alone if it is not an `Error`, or if its first frame
+ *   is not the library's: the user's own error, thrown by the user's code).
  * @returns `error`, to rethrow.
  */
-export function showCaller<T>(error: T, always = false): T {
+export function showCaller<T>(error: T): T {
   if (!(error instanceof Error)) return error;
-  let stack: unknown;
   try {
-    stack = error.stack;
+    const stack = error.stack;
+    if (typeof stack !== "string") return error;
+    const top = stack.split("\n").find((line) =>
+      FRAME.test(line) && !RUNTIME_FRAME.test(line)
+    );
+    return top !== undefined && isLibraryFrame(top) ? atCaller(error) : error;
   } catch {
     return error;
   }
-  const limit = Error.stackTraceLimit;
-  if (typeof stack !== "string" || typeof limit !== "number" || limit <= 0) return error;
-  const lines = stack.split("\n");
-  const first = lines.findIndex((line) => /^\s+at /.test(line));
-  if (first < 0 || (!always && lines.slice(first).some(isUserFrame))) return error;
-  const here: { stack?: string } = {};
+}
+
+/**
+ * Gives `error`, which the library makes for the public call that is running, the stack
+ * of that call: the user's frame first (see the module doc). Costs a few stack captures,
+ * on the error's path only. Never throws.
+ *
+ * @param error An error the library just made (its first frames are the library's).
+ * @returns `error`, to throw.
+ */
+export function atCaller<T>(error: T): T {
+  if (!(error instanceof Error)) return error;
   try {
-    Error.stackTraceLimit = limit + EXTRA_FRAMES;
-    Error.captureStackTrace(here, showCaller);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-  const frames = String(here.stack ?? "").split("\n").filter((line) =>
-    /^\s+at /.test(line)
-  );
-  const user = frames.findIndex(isUserFrame);
-  if (user < 0) return error;
-  if (captureFromEntry(error, frames, user)) return error;
-  const header = lines.slice(0, first).join("\n");
-  try {
+    const limit = Error.stackTraceLimit;
+    if (typeof limit !== "number" || limit <= 0) return error;
+    const here: { stack?: string } = {};
+    try {
+      Error.stackTraceLimit = limit + EXTRA_FRAMES;
+      Error.captureStackTrace(here, atCaller);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    const frames = String(here.stack ?? "").split("\n").filter((line) =>
+      /^\s+at /.test(line)
+    );
+    const user = frames.findIndex(isUserFrame);
+    if (user < 0) return error;
+    if (captureFromEntry(error, frames, user)) return error;
+    const stack = String(error.stack);
+    const lines = stack.split("\n");
+    const first = lines.findIndex((line) => /^\s+at /.test(line));
+    const header = (first < 0 ? lines : lines.slice(0, first)).join("\n");
     error.stack = [header, ...frames.slice(user, user + limit)].join("\n");
   } catch {
-    // A frozen error: keep its stack.
+    // A frozen error, or this module not evaluated yet (an error of a module that it
+    // imports, made while the modules load): the stack stays.
   }
   return error;
 }
+
+/**
+ * `TypeError` and `RangeError` for the library's modules: `new TypeError(message)` made
+ * with one of these is a plain `TypeError` (its prototype, its `instanceof`) whose stack
+ * starts at the user's call ({@linkcode atCaller}). A module imports them by the global
+ * names, so that its `throw new TypeError(…)` lines stay as they are.
+ */
+function callerClass<C extends ErrorConstructor>(Base: C): C {
+  const Class = function (message?: string, options?: ErrorOptions): Error {
+    return atCaller(new Base(message, options));
+  };
+  Class.prototype = Base.prototype;
+  Object.defineProperty(Class, "name", { value: Base.name });
+  return Class as unknown as C;
+}
+
+/** A `TypeError` whose stack starts at the user's call (see {@linkcode callerClass}). */
+export const TypeError: TypeErrorConstructor = callerClass(globalThis.TypeError);
+/** A `RangeError` whose stack starts at the user's call (see {@linkcode callerClass}). */
+export const RangeError: RangeErrorConstructor = callerClass(globalThis.RangeError);

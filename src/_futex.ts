@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
 import { holdLoop, rawWaitAsync } from "./_async_keep.ts";
 import { END_CHECK_MS, endIfProgramEnded } from "./_program_end.ts";

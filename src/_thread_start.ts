@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { mayRead } from "./_platform.ts";
 import { encodeStartFailure } from "./_start_failure.ts";
 import { unreadableLibraryFile } from "./_pool.ts";

@@ -4,8 +4,13 @@
  * raises `RuntimeError`; `RangeError` and `TypeError` (built in) stand where it raises
  * `ValueError`/`OverflowError` and `TypeError`.
  *
+ * Each error of these classes gets, when it is made, the stack of the public call that
+ * is running (`_caller_stack.ts`): the user's frame first, wherever in the library it is
+ * thrown (a `DeadlockError` from the wait machinery under `join()`).
+ *
  * @module
  */
+import { atCaller } from "./_caller_stack.ts";
 
 /**
  * Thrown where Python's `threading` raises `RuntimeError`: releasing an unlocked lock,
@@ -31,6 +36,7 @@ export class ThreadError extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ThreadError";
+    atCaller(this);
   }
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { explainCopy, importModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";

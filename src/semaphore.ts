@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
