@@ -27,7 +27,7 @@
  *
  * @module
  */
-import { shownUnder, toModuleURL } from "./_platform.ts";
+import { RUNTIME, shownUnder, toModuleURL } from "./_platform.ts";
 import { SOURCE_DIR } from "./_self.ts";
 
 /** A frame line with a module URL (or a path, as Node and Bun print files). */
@@ -208,7 +208,13 @@ export function atCaller<T>(error: T): T {
     const lines = stack.split("\n");
     const first = lines.findIndex((line) => /^\s+at /.test(line));
     const header = (first < 0 ? lines : lines.slice(0, first)).join("\n");
-    error.stack = [header, ...frames.slice(user, user + limit)].join("\n");
+    const shown = frames.slice(user, user + limit);
+    // Bun's report of an uncaught error reads `error.stack` (its code frame too), but
+    // only a frame with a name: its own nameless `at /path:1:2` gets one.
+    if (RUNTIME === "bun") {
+      shown[0] = shown[0].replace(/^(\s*at )(\/.*)$/, "$1<anonymous> ($2)");
+    }
+    error.stack = [header, ...shown].join("\n");
   } catch {
     // A frozen error, or this module not evaluated yet (an error of a module that it
     // imports, made while the modules load): the stack stays.

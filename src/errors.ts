@@ -6,7 +6,9 @@
  *
  * Each error of these classes gets, when it is made, the stack of the public call that
  * is running (`_caller_stack.ts`): the user's frame first, wherever in the library it is
- * thrown (a `DeadlockError` from the wait machinery under `join()`).
+ * thrown (a `DeadlockError` from the wait machinery under `join()`). The class that
+ * made it does this after naming it (`new.target`), so that the stack's first line
+ * (`DeadlockError: …`, which some runtimes write at capture) names its class.
  *
  * @module
  */
@@ -36,7 +38,7 @@ export class ThreadError extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ThreadError";
-    atCaller(this);
+    if (new.target === ThreadError) atCaller(this);
   }
 }
 
@@ -64,6 +66,7 @@ export class BrokenBarrierError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BrokenBarrierError";
+    if (new.target === BrokenBarrierError) atCaller(this);
   }
 }
 
@@ -98,6 +101,7 @@ export class OwnerDiedError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "OwnerDiedError";
+    if (new.target === OwnerDiedError) atCaller(this);
   }
 }
 
@@ -126,5 +130,6 @@ export class DeadlockError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "DeadlockError";
+    if (new.target === DeadlockError) atCaller(this);
   }
 }

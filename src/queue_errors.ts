@@ -2,7 +2,7 @@
 /**
  * The errors of the queues, as Python's `queue.Empty`, `queue.Full` and
  * `queue.ShutDown`. Each gets, when it is made, the stack of the public call that is
- * running: the user's frame first (`_caller_stack.ts`).
+ * running: the user's frame first (`_caller_stack.ts`; as in `errors.ts`, after naming).
  *
  * @module
  */
@@ -30,7 +30,7 @@ export class QueueEmpty extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueEmpty";
-    atCaller(this);
+    if (new.target === QueueEmpty) atCaller(this);
   }
 }
 
@@ -58,7 +58,7 @@ export class QueueFull extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueFull";
-    atCaller(this);
+    if (new.target === QueueFull) atCaller(this);
   }
 }
 
@@ -86,6 +86,6 @@ export class QueueShutDown extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueShutDown";
-    atCaller(this);
+    if (new.target === QueueShutDown) atCaller(this);
   }
 }
