@@ -578,6 +578,18 @@ export function acquireTimeout(
   return timeout;
 }
 
+/**
+ * Refuses a `with()`/`withAsync()` body that is not a function (else the call of it
+ * fails inside the library, after the lock was taken).
+ *
+ * @throws {TypeError} If `fn` is not a function.
+ */
+export function checkBody(fn: unknown, action: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${action}: fn must be a function, received ${describe(fn)}`);
+  }
+}
+
 /** A short description of a value for an error message. */
 export function describe(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);

@@ -19,6 +19,7 @@ import { TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
+  checkBody,
   deadlineAfter,
   describe,
   remaining,
@@ -447,6 +448,7 @@ export class Condition {
    * ```
    */
   with<T>(fn: () => T): T {
+    checkBody(fn, "Cannot run Condition.with()");
     return this.#lock.lock.with(fn);
   }
 
@@ -467,6 +469,11 @@ export class Condition {
    * ```
    */
   withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      checkBody(fn, "Cannot run Condition.withAsync()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#lock.lock.withAsync(fn);
   }
 

@@ -22,7 +22,7 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout, waitArgs, type WaitOptions } from "./_futex.ts";
+import { acquireTimeout, checkBody, waitArgs, type WaitOptions } from "./_futex.ts";
 export type { WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
@@ -282,6 +282,7 @@ export class Lock {
    * ```
    */
   with<T>(fn: () => T): T {
+    checkBody(fn, "Cannot run Lock.with()");
     this.acquire();
     try {
       return fn();
@@ -308,6 +309,7 @@ export class Lock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run Lock.withAsync()");
     await this.acquireAsync();
     try {
       return await fn();

@@ -78,7 +78,6 @@
  *
  * @module
  */
-import { RangeError } from "./_caller_stack.ts";
 // First: one copy of the library per thread (see `_self.ts`).
 import "./_self.ts";
 import { findLogTapeLogger } from "./_logtape.ts";

@@ -34,6 +34,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   acquireTimeout,
+  checkBody,
   deadlineAfter,
   remaining,
   waitArgs,
@@ -445,6 +446,7 @@ export class RLock {
    * ```
    */
   with<T>(fn: () => T): T {
+    checkBody(fn, "Cannot run RLock.with()");
     try {
       this.acquire();
     } catch (error) {
@@ -475,6 +477,7 @@ export class RLock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run RLock.withAsync()");
     try {
       await this.acquireAsync();
     } catch (error) {

@@ -28,6 +28,7 @@ import { carveView } from "./_slab.ts";
 import { KIND_SEMAPHORE, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   acquireTimeout,
+  checkBody,
   deadlineAfter,
   describe,
   remaining,
@@ -371,6 +372,7 @@ export class Semaphore {
    * ```
    */
   with<T>(fn: () => T): T {
+    checkBody(fn, "Cannot run Semaphore.with()");
     this.acquire();
     try {
       return fn();
@@ -395,6 +397,7 @@ export class Semaphore {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run Semaphore.withAsync()");
     await this.acquireAsync();
     try {
       return await fn();
