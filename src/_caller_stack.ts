@@ -303,7 +303,7 @@ export function atCaller<T>(error: T): T {
       Error.captureStackTrace(error, entry);
       return error;
     }
-    rewriteStack(error, limit);
+    rewriteStack(error, limit, found.user);
   } catch {
     // A frozen error, or this module not evaluated yet (an error of a module that it
     // imports, made while the modules load): the stack stays.
@@ -313,31 +313,39 @@ export function atCaller<T>(error: T): T {
 
 /**
  * Sets `error.stack` to the frames of the running stack from the first of the user's
- * (the fallback of the module doc), as the runtime formats them.
+ * (the fallback of the module doc; `user` frames under `atCaller`'s), as the runtime
+ * formats them: Node and Bun format a
+ * frame as its call site's text (cheaper than a formatted capture), Deno its own way.
  */
-function rewriteStack(error: Error, limit: number): void {
-  const here: { stack?: string } = {};
-  try {
-    ErrorSettings.stackTraceLimit = limit + FIRST_DEPTH + EXTRA_FRAMES;
-    Error.captureStackTrace(here, rewriteStack);
-  } finally {
-    ErrorSettings.stackTraceLimit = limit;
+function rewriteStack(error: Error, limit: number, user: number): void {
+  const depth = user + 1 + limit; // atCaller's frame, the library's, the user's
+  let shown: string[];
+  if (RUNTIME === "deno") {
+    const here: { stack?: string } = {};
+    try {
+      ErrorSettings.stackTraceLimit = depth;
+      Error.captureStackTrace(here, rewriteStack);
+    } finally {
+      ErrorSettings.stackTraceLimit = limit;
+    }
+    const frames = String(here.stack ?? "").split("\n").filter((line) =>
+      /^\s+at /.test(line)
+    );
+    const user = frames.findIndex(isUserFrame);
+    if (user < 0) return;
+    shown = frames.slice(user, user + limit);
+  } else {
+    const sites = callSites(rewriteStack, depth);
+    const found = sites === undefined ? undefined : firstUserSite(sites);
+    if (sites === undefined || found === undefined) return;
+    shown = sites.slice(found.user, found.user + limit).map((site) => `    at ${site}`);
   }
-  const frames = String(here.stack ?? "").split("\n").filter((line) =>
-    /^\s+at /.test(line)
-  );
-  const user = frames.findIndex(isUserFrame);
-  if (user < 0) return;
-  const lines = String(error.stack).split("\n");
-  const first = lines.findIndex((line) => /^\s+at /.test(line));
-  const header = (first < 0 ? lines : lines.slice(0, first)).join("\n");
-  const shown = frames.slice(user, user + limit);
   // Bun's report of an uncaught error reads `error.stack` (its code frame too), but
   // only a frame with a name: its own nameless `at /path:1:2` gets one.
   if (RUNTIME === "bun") {
     shown[0] = shown[0].replace(/^(\s*at )(\/.*)$/, "$1<anonymous> ($2)");
   }
-  error.stack = [header, ...shown].join("\n");
+  error.stack = [Error.prototype.toString.call(error), ...shown].join("\n");
 }
 
 /**
