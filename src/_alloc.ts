@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 
 /** The error for `what` (e.g. "a Queue"), with V8's error as its cause. */
 export function allocationFailed(what: string, cause: unknown): RangeError {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { loadedModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { callerModule, findExport, refuseUntravelable } from "./_reference.ts";

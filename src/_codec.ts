@@ -76,7 +76,7 @@
  * @module
  */
 import { hostObject } from "./_platform.ts";
-import { showCaller } from "./_caller_stack.ts";
+import { RangeError, showCaller, TypeError } from "./_caller_stack.ts";
 import { ThreadError } from "./errors.ts";
 import { describe } from "./_futex.ts";
 import { canHoldShared, pack } from "./_codec_bytes.ts";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { deserialize as v8Deserialize, serialize as v8Serialize } from "node:v8";
 
 interface HostCore {

@@ -11,6 +11,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { peekWire, release, unpack } from "./_codec_bytes.ts";
 import { findErrorClass, isHostError } from "./_codec_errors.ts";
 import { importModules } from "./_modules.ts";

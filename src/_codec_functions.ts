@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { loadedModule, loadedModules, moduleForReceive } from "./_modules.ts";
 import {
   callerModule,

@@ -35,6 +35,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import {
   deadlineAfter,
   describe,

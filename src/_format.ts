@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { formatFloat, formatInteger } from "./_format_number.ts";
 import { floatRepr, isMapping, pyRepr, pyStr } from "./_format_repr.ts";
 export { floatRepr, isMapping, pyRepr, pyStr } from "./_format_repr.ts";

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import type { Spec } from "./_format.ts";
 import { typeName } from "./_format_repr.ts";
 

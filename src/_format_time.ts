@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 
 /** A number below 100 in two digits (`07`). */
 export function two(n: number): string {

@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
 import { holdLoop, rawWaitAsync } from "./_async_keep.ts";
 import { END_CHECK_MS, endIfProgramEnded } from "./_program_end.ts";
@@ -575,6 +576,18 @@ export function acquireTimeout(
     );
   }
   return timeout;
+}
+
+/**
+ * Refuses a `with()`/`withAsync()` body that is not a function (else the call of it
+ * fails inside the library, after the lock was taken).
+ *
+ * @throws {TypeError} If `fn` is not a function.
+ */
+export function checkBody(fn: unknown, action: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(`${action}: fn must be a function, received ${describe(fn)}`);
+  }
 }
 
 /** A short description of a value for an error message. */

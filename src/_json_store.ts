@@ -36,7 +36,7 @@
  */
 import { notePrimitive } from "./_warn_once.ts";
 import { describe, wait } from "./_futex.ts";
-import { showCaller } from "./_caller_stack.ts";
+import { RangeError, showCaller, TypeError } from "./_caller_stack.ts";
 import { allocateShared, growShared } from "./_alloc.ts";
 
 function pyString(text: string): string {

@@ -36,6 +36,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { mayReadQuietly, readTextFile, readTextFileSync } from "./_platform.ts";
 import {
   evaluatedModule,

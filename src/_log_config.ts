@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { stderr, stdout } from "./_platform.ts";
 import { logTapeIfInUse, logTapeInUse } from "./_logtape.ts";
 import { getIdent } from "./thread_functions.ts";

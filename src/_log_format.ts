@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import {
   checkStrftime,
   convert,

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { stderr } from "./_platform.ts";
 import type { Logger as LogTapeLogger, LogRecord } from "npm:@logtape/logtape@^2.4.2";
 import { findLogTapeLogger } from "./_logtape.ts";

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { pid, stderr } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
 import { pyRepr, pyStr } from "./_format.ts";

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import type { LogLevel } from "npm:@logtape/logtape@^2.4.2";
 import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";

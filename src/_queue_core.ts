@@ -85,6 +85,7 @@
  * took it first, and then waits again.
  * * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 import { notePrimitive } from "./_warn_once.ts";
 import { allocateShared as allocate, growShared } from "./_alloc.ts";
 import { encodeBytes, peekBytes, releaseBytes } from "./_codec.ts";

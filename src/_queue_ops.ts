@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { type Reviver } from "./_codec.ts";
 import { pack, peekWire, unpack } from "./_codec_bytes.ts";
 import { decode } from "./_codec_decode.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { describe } from "./_futex.ts";
 import { isJSON } from "./_codec_json.ts";
 

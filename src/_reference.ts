@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import {
   exactFrames,
   mainModule as platformMainModule,

@@ -60,6 +60,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 import { isMainThread as nodeIsMainThread, workerData } from "node:worker_threads";
 import { reclaimThread } from "./_reclaim.ts";
 

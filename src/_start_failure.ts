@@ -17,7 +17,7 @@
  */
 import { ThreadError } from "./errors.ts";
 import { userStack } from "./_reference.ts";
-import { hasUserFrame, showCaller } from "./_caller_stack.ts";
+import { hasUserFrame, TypeError } from "./_caller_stack.ts";
 import { shownAs, shownUnder } from "./_platform.ts";
 import { MOD_TS, SOURCE_DIR } from "./_self.ts";
 
@@ -116,9 +116,8 @@ export function startFailureError(text: string, action: string): Error {
   const error = name === "TypeError"
     ? new TypeError(message, options)
     : new ThreadError(message, options);
-  Error.captureStackTrace?.(error, startFailureError);
-  // The stack starts at the user's start() call (`_caller_stack.ts`).
-  return showCaller(error, true);
+  // Both classes give it the stack of the user's start() call (`_caller_stack.ts`).
+  return error;
 }
 
 /** This library's folder. */

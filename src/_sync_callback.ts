@@ -17,6 +17,8 @@
  * @module
  */
 
+import { TypeError } from "./_caller_stack.ts";
+
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => unknown;
 

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { encode, type Encoded, packedWire } from "./_codec.ts";
 import {
   deadlineAfter,

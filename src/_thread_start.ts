@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { mayRead } from "./_platform.ts";
 import { SOURCE_DIR } from "./_self.ts";
 import { encodeStartFailure } from "./_start_failure.ts";

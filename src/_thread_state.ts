@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { osThreadId as readOsThreadId } from "./_platform.ts";
 import { registerKind } from "./_codec.ts";
 import { findLoaded } from "./_locate.ts";

@@ -54,6 +54,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 import { afterEvaluation, onDenoExit, onStrayError, syncConsole } from "./_platform.ts";
 import { writeWhole } from "./_output.ts";
 import { guardAdvice } from "./_guard.ts";

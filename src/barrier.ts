@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { describe, waitArgs, type WaitOptions, waitTimeout } from "./_futex.ts";

@@ -15,9 +15,11 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
+  checkBody,
   deadlineAfter,
   describe,
   remaining,
@@ -469,6 +471,7 @@ export class Condition {
    * ```
    */
   with<T>(fn: () => NotThenable<T>): T {
+    checkBody(fn, "Cannot run Condition.with()");
     checkWithBody(fn, "Condition");
     let promise: unknown;
     const result = this.#lock.lock.with(() => {
@@ -498,6 +501,11 @@ export class Condition {
    * ```
    */
   withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      checkBody(fn, "Cannot run Condition.withAsync()");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#lock.lock.withAsync(fn);
   }
 

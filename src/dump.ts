@@ -52,6 +52,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 import { envHint, envVar, exitProcess, onMainIdle, unrefTimer } from "./_platform.ts";
 import { setSliceHook } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";

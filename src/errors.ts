@@ -4,8 +4,15 @@
  * raises `RuntimeError`; `RangeError` and `TypeError` (built in) stand where it raises
  * `ValueError`/`OverflowError` and `TypeError`.
  *
+ * Each error of these classes gets, when it is made, the stack of the public call that
+ * is running (`_caller_stack.ts`): the user's frame first, wherever in the library it is
+ * thrown (a `DeadlockError` from the wait machinery under `join()`). The class that
+ * made it does this after naming it (`new.target`), so that the stack's first line
+ * (`DeadlockError: …`, which some runtimes write at capture) names its class.
+ *
  * @module
  */
+import { atCaller } from "./_caller_stack.ts";
 
 /**
  * Thrown where Python's `threading` raises `RuntimeError`: releasing an unlocked lock,
@@ -31,6 +38,7 @@ export class ThreadError extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ThreadError";
+    if (new.target === ThreadError) atCaller(this);
   }
 }
 
@@ -58,6 +66,7 @@ export class BrokenBarrierError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "BrokenBarrierError";
+    if (new.target === BrokenBarrierError) atCaller(this);
   }
 }
 
@@ -92,6 +101,7 @@ export class OwnerDiedError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "OwnerDiedError";
+    if (new.target === OwnerDiedError) atCaller(this);
   }
 }
 
@@ -120,5 +130,6 @@ export class DeadlockError extends ThreadError {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "DeadlockError";
+    if (new.target === DeadlockError) atCaller(this);
   }
 }

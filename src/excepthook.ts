@@ -6,10 +6,11 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { explainCopy, importModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
 import { writeStderr } from "./_output.ts";
-import { callerModule, findExport } from "./_reference.ts";
+import { callerModule, findExport, refuseUntravelable } from "./_reference.ts";
 import { tracebackText } from "./_traceback.ts";
 import {
   readSharedText,
@@ -17,7 +18,7 @@ import {
   sharedTextVersion,
   writeSharedText,
 } from "./_runtime.ts";
-import { locateExport } from "./_locate.ts";
+import { locateExport, refuseUnexported } from "./_locate.ts";
 import { inspect } from "./_platform.ts";
 
 import type { Thread } from "./thread.ts";
@@ -91,6 +92,8 @@ function hookFailed(hookError: unknown): void {
 
 let hook: ExceptHook = excepthook;
 let hookVersion = 0;
+/** The prefix of `setExcepthook`'s refusals. */
+const SET_ACTION = "Cannot set excepthook";
 
 /**
  * Sets the excepthook of every thread, as assigning Python's `threading.excepthook`:
@@ -100,27 +103,28 @@ let hookVersion = 0;
  *
  * @param newHook The hook.
  * @returns The hook it replaces.
- * @throws {TypeError} If the hook is not a named function.
+ * @throws {TypeError} If the hook is not a function that other threads can import by
+ * name: an arrow function, a closure, a bound or built-in function, or a function its
+ * module declares without `export` (the message says what to write instead).
  */
 export function setExcepthook(newHook: ExceptHook): ExceptHook {
   if (typeof newHook !== "function") {
     throw new TypeError(
-      `Cannot set excepthook: expected a function, received ${describe(newHook)}`,
+      `${SET_ACTION}: expected a function, received ${describe(newHook)}`,
     );
   }
   const previous = hook;
   if (newHook === excepthook) {
     writeSharedText(SharedTextKey.EXCEPTHOOK, "", "the excepthook");
   } else {
-    if (newHook.name === "") {
-      throw new TypeError(
-        "Cannot set excepthook: an anonymous function cannot run in other threads; export a named function and pass it",
-      );
-    }
+    // Checked here as a Barrier's action is (`_barrier_action.ts`): the hook travels the
+    // same way, and a thread that could not find it would only say so when it fails.
+    const source = refuseUntravelable(newHook, "the excepthook", SET_ACTION);
     const module = callerModule();
+    refuseUnexported(newHook.name, module, SET_ACTION);
     writeSharedText(
       SharedTextKey.EXCEPTHOOK,
-      JSON.stringify({ module, name: newHook.name, source: String(newHook) }),
+      JSON.stringify({ module, name: newHook.name, source }),
       "the excepthook",
     );
   }

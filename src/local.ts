@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { idOf, kTravel, loadedModule, registerKind, type Ticket } from "./_codec.ts";
 import { describe } from "./_futex.ts";

@@ -22,7 +22,7 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout, waitArgs, type WaitOptions } from "./_futex.ts";
+import { acquireTimeout, checkBody, waitArgs, type WaitOptions } from "./_futex.ts";
 export type { WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
@@ -283,6 +283,7 @@ export class Lock {
    * ```
    */
   with<T>(fn: () => NotThenable<T>): T {
+    checkBody(fn, "Cannot run Lock.with()");
     checkWithBody(fn, "Lock");
     this.acquire();
     let result: T;
@@ -313,6 +314,7 @@ export class Lock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run Lock.withAsync()");
     await this.acquireAsync();
     try {
       return await fn();

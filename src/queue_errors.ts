@@ -1,10 +1,13 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * The errors of the queues, as Python's `queue.Empty`, `queue.Full` and
- * `queue.ShutDown`.
+ * `queue.ShutDown`. Each gets, when it is made, the stack of the public call that is
+ * running: the user's frame first (`_caller_stack.ts`; as in `errors.ts`, after naming).
  *
  * @module
  */
+import { atCaller } from "./_caller_stack.ts";
+
 /**
  * Thrown by a non-blocking or timed `get()` when no item came, as Python's
  * `queue.Empty`.
@@ -27,6 +30,7 @@ export class QueueEmpty extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueEmpty";
+    if (new.target === QueueEmpty) atCaller(this);
   }
 }
 
@@ -54,6 +58,7 @@ export class QueueFull extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueFull";
+    if (new.target === QueueFull) atCaller(this);
   }
 }
 
@@ -81,5 +86,6 @@ export class QueueShutDown extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueShutDown";
+    if (new.target === QueueShutDown) atCaller(this);
   }
 }

@@ -34,6 +34,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import {
   acquireTimeout,
+  checkBody,
   deadlineAfter,
   remaining,
   waitArgs,
@@ -446,6 +447,7 @@ export class RLock {
    * ```
    */
   with<T>(fn: () => NotThenable<T>): T {
+    checkBody(fn, "Cannot run RLock.with()");
     checkWithBody(fn, "RLock");
     try {
       this.acquire();
@@ -480,6 +482,7 @@ export class RLock {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run RLock.withAsync()");
     try {
       await this.acquireAsync();
     } catch (error) {

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { carveView } from "./_slab.ts";
@@ -28,6 +29,7 @@ import { checkWithBody, checkWithResult, type NotThenable } from "./_sync_callba
 import { KIND_SEMAPHORE, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   acquireTimeout,
+  checkBody,
   deadlineAfter,
   describe,
   remaining,
@@ -372,6 +374,7 @@ export class Semaphore {
    */
   with<T>(fn: () => NotThenable<T>): T {
     const kind = this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
+    checkBody(fn, `Cannot run ${kind}.with()`);
     checkWithBody(fn, kind);
     this.acquire();
     let result: T;
@@ -400,6 +403,7 @@ export class Semaphore {
    * ```
    */
   async withAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+    checkBody(fn, "Cannot run Semaphore.withAsync()");
     await this.acquireAsync();
     try {
       return await fn();

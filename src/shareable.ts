@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { addKindResolver, kTravel, type Ticket } from "./_codec.ts";
 import { mainModuleURL, moduleForReceive } from "./_modules.ts";
 import { describe } from "./_futex.ts";

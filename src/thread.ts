@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, type Ticket } from "./_codec.ts";
 import {

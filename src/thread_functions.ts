@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { describe, TIMEOUT_MAX, waitRecorded } from "./_futex.ts";
 import { closeIdle } from "./_pool.ts";
 import { KIND_SLEEP } from "./_waits.ts";

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { RangeError, TypeError } from "./_caller_stack.ts";
 import { describe, TIMEOUT_MAX } from "./_futex.ts";
 import { Event } from "./event.ts";
 import { Thread } from "./thread.ts";

@@ -28,7 +28,9 @@ import {
   Lock,
   mainThread,
   Queue,
+  RLock,
   Semaphore,
+  setExcepthook,
   SharedInt32,
   shutdown,
   Thread,
@@ -85,6 +87,9 @@ export function inside(sem: Semaphore, now: SharedInt32, most: SharedInt32): voi
 /** Does nothing: a thread whose module fails to load never gets here. */
 export function nothing(): void {}
 
+/** Declared without export: no other thread can import it. */
+function hiddenHook(): void {}
+
 // ---- The runner. ----
 
 type Case = [name: string, fn: () => void | Promise<void>];
@@ -96,9 +101,12 @@ const deno = (globalThis as any).Deno;
 /** Runs a program of this folder with the runtime that runs this file. */
 function runProgram(
   file: string,
+  ...rest: string[]
 ): { code: number | null; stdout: string; stderr: string; ms: number } {
   const path = new URL(file, HERE).pathname;
-  const args = deno !== undefined ? ["run", "--allow-read", path] : [path];
+  const args = deno !== undefined
+    ? ["run", "--allow-read", path, ...rest]
+    : [path, ...rest];
   const t0 = performance.now();
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
@@ -225,6 +233,48 @@ const cases: Case[] = [
       }
     },
   ],
+  ["an error the library throws at a call starts its stack at the caller's frame", () => {
+    const file = new URL(import.meta.url).pathname.split("/").pop()!;
+    const calls: [string, () => unknown][] = [
+      ["start() of an arrow", () => new Thread({ target: () => 1 }).start()],
+      ["a bad timeout", () => new Lock().acquire(true, -5)],
+      ["release() unlocked", () => new Lock().release()],
+      ["RLock release() unowned", () => new RLock().release()],
+      ["wait() without the lock", () => new Condition().wait(1)],
+      ["a bad Semaphore", () => new Semaphore(-1)],
+      ["getNowait() of an empty queue", () => new Queue().getNowait()],
+      [
+        "a deep put()",
+        () => new Queue().put({ a: { b: { c: { d: { f: Math.max } } } } }),
+      ],
+      ["a broken barrier", () => {
+        const b = new Barrier(2);
+        b.abort();
+        b.wait();
+      }],
+      ["a hidden excepthook", () => setExcepthook(hiddenHook)],
+    ];
+    for (const [what, call] of calls) {
+      let stack = "";
+      try {
+        call();
+      } catch (error) {
+        stack = String((error as Error).stack);
+      }
+      const first = stack.split("\n").find((line) => /^\s+at /.test(line)) ?? "";
+      // Bun drops the frame of a call in tail position: any frame of this file.
+      assert.ok(first.includes(`/${file}:`), `${what}: ${stack}`);
+    }
+  }],
+  ...["start", "timeout", "deadlock"].map((kind): Case => [
+    `the report of an uncaught error (${kind}) names the program's line, no library file`,
+    () => {
+      const { code, stderr } = runProgram("_uncaught_error.ts", kind);
+      assert.notEqual(code, 0, stderr);
+      assert.match(stderr, /the line the report must show/, stderr);
+      assert.doesNotMatch(stderr, /_bundle|\/src\//, stderr);
+    },
+  ]),
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
     for (let round = 0; round < 3; round++) {
       const { code, stdout } = runProgram("_output_at_exit.ts");
