@@ -1,8 +1,12 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * The errors of the queues, as Python's `queue.Empty`, `queue.Full` and
- * `queue.ShutDown`. Each gets, when it is made, the stack of the public call that is
- * running: the user's frame first (`_caller_stack.ts`; as in `errors.ts`, after naming).
+ * `queue.ShutDown`. `QueueShutDown` gets, when it is made, the stack of the public call
+ * that is running: the user's frame first (`_caller_stack.ts`; as in `errors.ts`, after
+ * naming). `QueueEmpty` and `QueueFull` keep V8's stack (the library's frames first, the
+ * user's below): programs throw and catch them in loops (`getNowait()` until empty), and
+ * finding the user's frame made each throw 6-7x dearer (getNowait of an empty queue 36
+ * -> 230-265 us at load 57, CPython's `get_nowait()` about 1 us).
  *
  * @module
  */
@@ -30,7 +34,6 @@ export class QueueEmpty extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueEmpty";
-    if (new.target === QueueEmpty) atCaller(this);
   }
 }
 
@@ -58,7 +61,6 @@ export class QueueFull extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "QueueFull";
-    if (new.target === QueueFull) atCaller(this);
   }
 }
 

@@ -36,7 +36,7 @@ for (const form of ["bundle", "modules"]) {
         "Lock.release unlocked",
         "Thread closure target",
         "Lock.acquire bad timeout",
-        "Queue.get timed out",
+        "Queue.put shut down",
         "Barrier.wait broken",
         "Lock.acquire self-deadlock",
         "Thread.join deadlock",

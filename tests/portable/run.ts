@@ -242,7 +242,11 @@ const cases: Case[] = [
       ["RLock release() unowned", () => new RLock().release()],
       ["wait() without the lock", () => new Condition().wait(1)],
       ["a bad Semaphore", () => new Semaphore(-1)],
-      ["getNowait() of an empty queue", () => new Queue().getNowait()],
+      ["put() into a shut-down queue", () => {
+        const q = new Queue();
+        q.shutdown();
+        q.put(1);
+      }],
       [
         "a deep put()",
         () => new Queue().put({ a: { b: { c: { d: { f: Math.max } } } } }),
