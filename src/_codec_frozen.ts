@@ -76,8 +76,8 @@ export function frozenCopyMessage(kind: Kind, method: string): string {
 const protos = new Map<Kind, object>();
 
 function frozenProto(kind: Kind): object {
-  let proto = protos.get(kind);
-  if (proto !== undefined) return proto;
+  const made = protos.get(kind);
+  if (made !== undefined) return made;
   const { proto: base, mutators } = KINDS[kind];
   const shadows: PropertyDescriptorMap = {};
   for (const method of mutators) {
@@ -90,9 +90,14 @@ function frozenProto(kind: Kind): object {
         throw error;
       },
     }[method];
-    shadows[method] = { value: refuse, writable: false, enumerable: false, configurable: false };
+    shadows[method] = {
+      value: refuse,
+      writable: false,
+      enumerable: false,
+      configurable: false,
+    };
   }
-  proto = Object.freeze(Object.create(base, shadows));
+  const proto: object = Object.freeze(Object.create(base, shadows));
   protos.set(kind, proto);
   return proto;
 }

@@ -34,7 +34,11 @@ function mutators(value: unknown): Record<string, () => unknown> {
     };
   }
   if (value instanceof Set) {
-    return { add: () => value.add(9), delete: () => value.delete(1), clear: () => value.clear() };
+    return {
+      add: () => value.add(9),
+      delete: () => value.delete(1),
+      clear: () => value.clear(),
+    };
   }
   const date = value as Date;
   const all: Record<string, () => unknown> = {};
@@ -103,7 +107,8 @@ function ownCopyChanges(value: unknown): boolean {
   if (value instanceof Set) {
     const clone = structuredClone(value);
     clone.add(99);
-    return clone.size === value.size + 1 && new Set(value).add(99).size === value.size + 1;
+    return clone.size === value.size + 1 &&
+      new Set(value).add(99).size === value.size + 1;
   }
   const date = value as Date;
   const clone = structuredClone(date);
@@ -192,7 +197,10 @@ function expected(value: Map<unknown, unknown> | Set<unknown> | Date) {
   return { reads: reads(value), shown: Deno.inspect(value) };
 }
 
-function checkFrozen(reports: Record<string, Report>, fresh: Record<string, Map<unknown, unknown> | Set<unknown> | Date>) {
+function checkFrozen(
+  reports: Record<string, Report>,
+  fresh: Record<string, Map<unknown, unknown> | Set<unknown> | Date>,
+) {
   for (const [where, report] of Object.entries(reports)) {
     assert.deepEqual(report.silent, [], `${where}: mutators that changed a frozen copy`);
     const names = Object.keys(report.messages);
@@ -201,7 +209,17 @@ function checkFrozen(reports: Record<string, Report>, fresh: Record<string, Map<
     const kind = value instanceof Map ? "Map" : value instanceof Set ? "Set" : "Date";
     if (kind === "Date") {
       // Every setter of Date.prototype: setFullYear … setTime, setUTC*, setYear.
-      for (const name of ["setFullYear", "setMonth", "setDate", "setHours", "setTime", "setUTCDate", "setMilliseconds"]) {
+      for (
+        const name of [
+          "setFullYear",
+          "setMonth",
+          "setDate",
+          "setHours",
+          "setTime",
+          "setUTCDate",
+          "setMilliseconds",
+        ]
+      ) {
         assert.ok(names.includes(name), `${where}: ${name}`);
       }
     }
@@ -213,7 +231,11 @@ function checkFrozen(reports: Record<string, Report>, fresh: Record<string, Map<
         ),
         where,
       );
-      assert.match(message, kind === "Date" ? /SharedFloat64 .* or a Queue/ : /SharedJSON .* Queue/, where);
+      assert.match(
+        message,
+        kind === "Date" ? /SharedFloat64 .* or a Queue/ : /SharedJSON .* Queue/,
+        where,
+      );
     }
     const { reads, shown } = expected(value);
     assert.deepEqual(report.reads, reads, where);
@@ -257,12 +279,19 @@ Deno.test("a Map, Set or Date a thread receives is a frozen copy: each mutator t
   const sub = new Tallier(out);
   sub.start();
   sub.join();
-  checkFrozen(out.get(), { "this.counts": sub.counts, "this.tags": sub.tags, "this.at": sub.at });
+  checkFrozen(out.get(), {
+    "this.counts": sub.counts,
+    "this.tags": sub.tags,
+    "this.at": sub.at,
+  });
   await shutdown();
 });
 
 /** Thread target: changes the Map, Set and Date of a queue item, and sends them back. */
-export function changeItem(inbox: Queue<[Map<string, number>, Set<number>, Date]>, out: Queue<unknown>) {
+export function changeItem(
+  inbox: Queue<[Map<string, number>, Set<number>, Date]>,
+  out: Queue<unknown>,
+) {
   const [map, set, date] = inbox.get();
   map.set("b", 2);
   set.add(2);
@@ -313,7 +342,12 @@ Deno.test("a typed array copy stays changeable (V8 cannot freeze it); a view of 
 
 Deno.test("a change to a frozen Map, uncaught in a thread: the report gives its own words once", async () => {
   const fixture = new URL("./fixtures/frozen_map.ts", import.meta.url).pathname;
-  const { code, stdout, stderr } = await runDeno(["run", "--no-lock", "--allow-read", fixture]);
+  const { code, stdout, stderr } = await runDeno([
+    "run",
+    "--no-lock",
+    "--allow-read",
+    fixture,
+  ]);
   assert.equal(code, 0, stderr);
   assert.equal(stdout, "");
   const header =
