@@ -356,5 +356,5 @@ Deno.test("a change to a frozen Map, uncaught in a thread: the report gives its 
   assert.equal(stderr.split("it is a frozen copy").length, 2, stderr);
   assert.match(stderr, /\n\s+at count \(.*frozen_map\.ts:\d+:\d+\)/);
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  assert.match(readme, /`Map`, `Set` and `Date`\s+copies too/);
+  assert.match(readme, /The same holds for\s+`Map`, `Set` and `Date` copies/);
 });
