@@ -287,33 +287,44 @@ Deno.test("a Map, Set or Date a thread receives is a frozen copy: each mutator t
   await shutdown();
 });
 
-/** Thread target: changes the Map, Set and Date of a queue item, and sends them back. */
+/**
+ * Thread target: changes the Map, Set and Date of a queue item and sends them back, and
+ * sends back its own frozen arguments too.
+ */
 export function changeItem(
   inbox: Queue<[Map<string, number>, Set<number>, Date]>,
   out: Queue<unknown>,
+  frozen: [Map<string, number>, Set<number>, Date],
 ) {
   const [map, set, date] = inbox.get();
   map.set("b", 2);
   set.add(2);
   date.setUTCFullYear(1999);
   out.put([map, set, date]);
+  out.put(frozen);
 }
 
-Deno.test("a queue item's Map, Set and Date are the getter's own, changeable", async () => {
+Deno.test("a queue item's Map, Set and Date are the getter's own, changeable, even when a frozen copy was put", async () => {
   const inbox = new Queue<[Map<string, number>, Set<number>, Date]>();
   const out = new Queue<unknown>();
   inbox.put([new Map([["a", 1]]), new Set([1]), new Date(0)]);
-  const th = new Thread({ target: changeItem, args: [inbox, out] });
+  const th = new Thread({
+    target: changeItem,
+    args: [inbox, out, [new Map([["x", 1]]), new Set([5]), new Date(3)]],
+  });
   th.start();
   th.join();
-  const [map, set, date] = out.get() as [Map<string, number>, Set<number>, Date];
-  assert.deepEqual([...map], [["a", 1], ["b", 2]]);
-  assert.deepEqual([...set], [1, 2]);
-  assert.equal(date.getUTCFullYear(), 1999);
-  map.set("c", 3);
-  set.clear();
-  date.setTime(1);
-  assert.equal(Object.getPrototypeOf(map), Map.prototype);
+  for (const expected of [[["a", 1], ["b", 2]], [["x", 1]]]) {
+    const [map, set, date] = out.get() as [Map<string, number>, Set<number>, Date];
+    assert.deepEqual([...map], expected);
+    map.set("c", 3);
+    set.clear();
+    date.setTime(1);
+    assert.equal(date.getTime(), 1);
+    assert.equal(Object.getPrototypeOf(map), Map.prototype);
+    assert.equal(Object.getPrototypeOf(set), Set.prototype);
+    assert.equal(Object.getPrototypeOf(date), Date.prototype);
+  }
   await shutdown();
 });
 
