@@ -60,28 +60,6 @@ export function atBarrier(barrier: Barrier, out: Queue<number>): void {
   out.put(barrier.wait());
 }
 
-/** Waits on the condition until `ready` is 1, then counts itself in `done`. */
-export function consume(cond: Condition, ready: SharedInt32, done: SharedInt32): void {
-  cond.with(() => {
-    cond.waitFor(() => ready.value === 1);
-    done.add(1);
-  });
-}
-
-/** Counts the threads inside the semaphore at once; records the most. */
-export function inside(sem: Semaphore, now: SharedInt32, most: SharedInt32): void {
-  sem.with(() => {
-    const n = now.add(1) + 1;
-    for (;;) {
-      const m = most.value;
-      if (n <= m || most.compareExchange(m, n) === m) break;
-    }
-    const until = performance.now() + 20;
-    while (performance.now() < until) { /* hold the semaphore a while */ }
-    now.add(-1);
-  });
-}
-
 /**
  * Tries to change a received Map, Set and Date (frozen copies: each change throws) and
  * a queue item's (the getter's own), and reports what happened and what it read.
@@ -126,6 +104,28 @@ export function changeCopies(
   out.put(seen);
 }
 
+/** Waits on the condition until `ready` is 1, then counts itself in `done`. */
+export function consume(cond: Condition, ready: SharedInt32, done: SharedInt32): void {
+  cond.with(() => {
+    cond.waitFor(() => ready.value === 1);
+    done.add(1);
+  });
+}
+
+/** Counts the threads inside the semaphore at once; records the most. */
+export function inside(sem: Semaphore, now: SharedInt32, most: SharedInt32): void {
+  sem.with(() => {
+    const n = now.add(1) + 1;
+    for (;;) {
+      const m = most.value;
+      if (n <= m || most.compareExchange(m, n) === m) break;
+    }
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* hold the semaphore a while */ }
+    now.add(-1);
+  });
+}
+
 /** Does nothing: a thread whose module fails to load never gets here. */
 export function nothing(): void {}
 
@@ -158,6 +158,33 @@ function runProgram(
 }
 
 const cases: Case[] = [
+  [
+    "a thread's Map, Set and Date arguments are frozen copies; a queue item's Map is its own",
+    async () => {
+      const inbox = new Queue<Map<string, number>>();
+      inbox.put(new Map([["a", 1]]));
+      const out = new Queue<string[]>();
+      const map = new Map([["a", 1]]);
+      const t = new Thread({
+        target: changeCopies,
+        args: [map, new Set([1]), new Date(7), inbox, out],
+      });
+      t.start();
+      t.join();
+      assert.deepEqual(out.get(), [
+        "map.set: TypeError true",
+        "map.delete: TypeError true",
+        "map.clear: TypeError true",
+        "set.add: TypeError true",
+        "set.delete: TypeError true",
+        "date.setTime: TypeError true",
+        "date.setFullYear: TypeError true",
+        "read: true 1 1 7 2",
+      ]);
+      map.set("b", 2);
+      await shutdown();
+    },
+  ],
   ["threads start, are listed while alive, and join", async () => {
     const go = new Event();
     const out = new Queue<string>();
@@ -267,33 +294,6 @@ const cases: Case[] = [
       for (const line of at) {
         assert.ok(!/src\/_[a-z_]+\.ts|node:|ModuleJob|\(native/.test(line), report);
       }
-    },
-  ],
-  [
-    "a thread's Map, Set and Date arguments are frozen copies; a queue item's Map is its own",
-    async () => {
-      const inbox = new Queue<Map<string, number>>();
-      inbox.put(new Map([["a", 1]]));
-      const out = new Queue<string[]>();
-      const map = new Map([["a", 1]]);
-      const t = new Thread({
-        target: changeCopies,
-        args: [map, new Set([1]), new Date(7), inbox, out],
-      });
-      t.start();
-      t.join();
-      assert.deepEqual(out.get(), [
-        "map.set: TypeError true",
-        "map.delete: TypeError true",
-        "map.clear: TypeError true",
-        "set.add: TypeError true",
-        "set.delete: TypeError true",
-        "date.setTime: TypeError true",
-        "date.setFullYear: TypeError true",
-        "read: true 1 1 7 2",
-      ]);
-      map.set("b", 2);
-      await shutdown();
     },
   ],
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
