@@ -39,8 +39,11 @@
  * and fields; a `Shareable`'s plain fields) arrives deep-frozen, so that a change that
  * Python would make to the shared object throws a `TypeError` instead of changing a
  * copy nobody else sees; a revived `Shareable`'s fields are read-only. A queue item is
- * a message: the getter owns its copy, which is mutable. `Map`, `Set` and typed arrays
- * cannot be frozen and arrive as mutable copies.
+ * a message: the getter owns its copy, which is mutable. `Object.freeze` does not reach
+ * the entries of a `Map` or `Set` or the time of a `Date`: such a copy gets a prototype
+ * whose mutators throw (`_codec_frozen.ts`). Typed arrays, `DataView`s, `ArrayBuffer`s
+ * and `RegExp`s cannot be frozen and arrive as mutable copies (`_codec_frozen.ts` says
+ * why).
  *
  * ## Roads
  *
@@ -71,7 +74,8 @@
  * `_codec_bytes.ts`, error classes are found in `_codec_errors.ts`, the modules loaded
  * by reference are kept in `_modules.ts`, kinds, revivers and object ids are in
  * `_codec_kinds.ts`, what may be copied is decided in `_codec_copyable.ts`, and the
- * column form is made in `_codec_columns.ts`; the receiving side is `_codec_decode.ts`.
+ * column form is made in `_codec_columns.ts`; the receiving side is `_codec_decode.ts`,
+ * and `_codec_frozen.ts` freezes the copies that `Object.freeze` cannot.
  *
  * @module
  */

@@ -3,7 +3,8 @@
  * The receiving side of the codec (`_codec.ts`): {@linkcode decode} turns a wire back
  * into a value in this thread (travelling objects revived, or found as this thread's own
  * object by their oid; errors of their class; shared memory and views; the column forms
- * and JSON trees of `_codec_columns.ts`; copies deep-frozen where the wire says so), and
+ * and JSON trees of `_codec_columns.ts`; copies deep-frozen where the wire says so, a
+ * `Map`, `Set` or `Date` by `_codec_frozen.ts`), and
  * the queue road's reading of a record's bytes: once ({@linkcode decodeBytes}, its
  * shared memory taken), after importing the modules its kinds need
  * ({@linkcode decodeBytesAsync}), any number of times without the shared memory
@@ -19,6 +20,7 @@ import { type FunctionRef, resolveFunction } from "./_codec_functions.ts";
 import { importGraph } from "./_locate.ts";
 import { adopt, objectFor, reviverFor } from "./_codec_kinds.ts";
 import { type PathKey, pathOf } from "./_codec_copyable.ts";
+import { freezeCopy } from "./_codec_frozen.ts";
 import {
   type Column,
   fromColumn,
@@ -258,10 +260,14 @@ function decodeIn(
       const entries = [...v];
       v.clear();
       for (const [k, val] of entries) v.set(walk(k), walk(val));
+      if (freeze) freezeCopy(v);
     } else if (v instanceof Set) {
       const items = [...v];
       v.clear();
       for (const item of items) v.add(walk(item));
+      if (freeze) freezeCopy(v);
+    } else if (v instanceof Date) {
+      if (freeze) freezeCopy(v);
     } else if (Object.getPrototypeOf(v) === Object.prototype) {
       const rec = v as Record<string, unknown>;
       for (const key of Object.keys(rec)) {

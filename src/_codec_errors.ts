@@ -125,8 +125,11 @@ export function builtinBase(error: Error): string {
 
 const COPY_ERROR =
   /object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/;
+/** Why a copy is frozen: the words every frozen copy's message carries. */
+export const COPY_WHY =
+  "a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them";
 const COPY_HINT =
-  "if it came from another thread, it is a frozen copy (a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them); keep data that threads change in a SharedList or SharedJSON (a Thread subclass's result too: declare the field as one, or put the result on a Queue), or change a copy of your own (structuredClone(x))";
+  `if it came from another thread, it is a frozen copy (${COPY_WHY}); keep data that threads change in a SharedList or SharedJSON (a Thread subclass's result too: declare the field as one, or put the result on a Queue), or change a copy of your own (structuredClone(x))`;
 
 /**
  * Adds to a `TypeError` thrown by a change to a frozen copy (see "Copies" in the module
@@ -136,7 +139,8 @@ const COPY_HINT =
  */
 export function explainCopy(error: unknown): boolean {
   if (!(error instanceof TypeError) || !COPY_ERROR.test(error.message)) return false;
-  if (error.message.includes(COPY_HINT)) return true;
+  // Explained already, or a frozen copy's own words (`_codec_frozen.ts`).
+  if (error.message.includes(COPY_WHY)) return true;
   const header = `${error.name}: ${error.message}`;
   const stack = error.stack;
   error.message = `${error.message}; ${COPY_HINT}`;

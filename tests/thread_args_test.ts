@@ -51,10 +51,10 @@ Deno.test("a thread's arguments arrive the same by every road of a start: JSON o
       `${label}: ${sender} / ${thread}`,
     );
     assert.equal(thread.replaceAll("frozen ", ""), expected(sender), label);
-    // Every array and object inside the arguments is frozen (the list of args itself,
-    // the first bracket of an args line, is the thread's own).
+    // Every array, object, Map, Set and Date inside the arguments is frozen (the list of
+    // args itself, the first bracket of an args line, is the thread's own).
     const inner = /(fields)$/.test(label) ? thread : thread.replace(/^\[/, "");
-    const containers = (inner.match(/[[{]/g) ?? []).length;
+    const containers = (inner.match(/[[{]|\b(?:Date|Map|Set)\(/g) ?? []).length;
     const frozen = (inner.match(/frozen /g) ?? []).length;
     assert.equal(frozen, containers, `${label}: not deep-frozen: ${thread}`);
   }

@@ -62,6 +62,50 @@ export function atBarrier(barrier: Barrier, out: Queue<number>): void {
   out.put(barrier.wait());
 }
 
+/**
+ * Tries to change a received Map, Set and Date (frozen copies: each change throws) and
+ * a queue item's (the getter's own), and reports what happened and what it read.
+ */
+export function changeCopies(
+  map: Map<string, number>,
+  set: Set<number>,
+  date: Date,
+  inbox: Queue<Map<string, number>>,
+  out: Queue<string[]>,
+): void {
+  const seen: string[] = [];
+  for (
+    const [name, change] of [
+      ["map.set", () => map.set("b", 2)],
+      ["map.delete", () => map.delete("a")],
+      ["map.clear", () => map.clear()],
+      ["set.add", () => set.add(2)],
+      ["set.delete", () => set.delete(1)],
+      ["date.setTime", () => date.setTime(5)],
+      ["date.setFullYear", () => date.setFullYear(1999)],
+    ] as const
+  ) {
+    try {
+      change();
+      seen.push(`${name}: changed`);
+    } catch (error) {
+      seen.push(
+        `${name}: ${(error as Error).name} ${
+          /frozen copy/.test((error as Error).message)
+        }`,
+      );
+    }
+  }
+  const item = inbox.get();
+  item.set("b", 2);
+  seen.push(
+    `read: ${map instanceof Map} ${map.get("a")} ${[
+      ...set,
+    ]} ${date.getTime()} ${item.size}`,
+  );
+  out.put(seen);
+}
+
 /** Waits on the condition until `ready` is 1, then counts itself in `done`. */
 export function consume(cond: Condition, ready: SharedInt32, done: SharedInt32): void {
   cond.with(() => {
@@ -122,6 +166,33 @@ function runProgram(
 }
 
 const cases: Case[] = [
+  [
+    "a thread's Map, Set and Date arguments are frozen copies; a queue item's Map is its own",
+    async () => {
+      const inbox = new Queue<Map<string, number>>();
+      inbox.put(new Map([["a", 1]]));
+      const out = new Queue<string[]>();
+      const map = new Map([["a", 1]]);
+      const t = new Thread({
+        target: changeCopies,
+        args: [map, new Set([1]), new Date(7), inbox, out],
+      });
+      t.start();
+      t.join();
+      assert.deepEqual(out.get(), [
+        "map.set: TypeError true",
+        "map.delete: TypeError true",
+        "map.clear: TypeError true",
+        "set.add: TypeError true",
+        "set.delete: TypeError true",
+        "date.setTime: TypeError true",
+        "date.setFullYear: TypeError true",
+        "read: true 1 1 7 2",
+      ]);
+      map.set("b", 2);
+      await shutdown();
+    },
+  ],
   ["threads start, are listed while alive, and join", async () => {
     const go = new Event();
     const out = new Queue<string>();
