@@ -27,6 +27,7 @@ import { KIND_EVENT, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   deadlineAfter,
   remaining,
+  servePending,
   waitArgs,
   waitAsyncCounted,
   type WaitOptions,
@@ -108,6 +109,7 @@ export class Event {
    * ```
    */
   isSet(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return (Atomics.load(this.#i32, E_SEQ) & 1) === 1;
   }
 

@@ -36,6 +36,7 @@ import {
   acquireTimeout,
   deadlineAfter,
   remaining,
+  servePending,
   waitArgs,
   type WaitOptions,
 } from "./_futex.ts";
@@ -294,7 +295,9 @@ export class RLock {
       i32[at + R_COUNT]++;
       return true;
     }
-    return acquireOwned(i32, at, me, ms);
+    if (acquireOwned(i32, at, me, ms)) return true;
+    servePending(); // `while (!lock.acquire(false)) {}` serves threads' starts
+    return false;
   }
 
   /**
@@ -396,6 +399,7 @@ export class RLock {
    * ```
    */
   locked(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return isLocked(this.#i32, this.#at);
   }
 

@@ -9,7 +9,7 @@
 import { notePrimitive } from "./_warn_once.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 
 const inspectSymbol = customInspect;
@@ -63,6 +63,7 @@ export class SharedBoolean {
    * @throws {TypeError} On set, if the value is not a boolean.
    */
   get value(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return Atomics.load(this.#i32, 0) !== 0;
   }
   set value(value: boolean) {

@@ -10,7 +10,7 @@
 import { notePrimitive } from "./_warn_once.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 
 const inspectSymbol = customInspect;
@@ -80,6 +80,7 @@ export class SharedFloat64 {
    * @throws {TypeError} On set, if the value is not a number.
    */
   get value(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return fromBits(Atomics.load(this.#i64, 0));
   }
   set value(value: number) {

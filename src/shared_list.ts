@@ -9,7 +9,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import {
   checkJSON,
   JSONStore,
@@ -147,6 +147,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
 
   /** The number of items. */
   get length(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return this.#store.count(); // a header word: no read of the items
   }
 

@@ -21,6 +21,7 @@ import {
   deadlineAfter,
   describe,
   remaining,
+  servePending,
   TIMEOUT_MAX,
   waitArgs,
   waitAsync,
@@ -387,6 +388,7 @@ export class Thread<
 
   /** Whether the thread has started and not yet ended. */
   isAlive(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     const state = stateOf(this);
     return state.started &&
       Atomics.load(i32, slotBase(state.slot) + S_ALIVE) === state.ident;
@@ -418,6 +420,7 @@ export class Thread<
 
   /** The thread's ident, a positive integer the same in every thread; `undefined` before start. */
   get ident(): number | undefined {
+    servePending();
     return stateOf(this).ident;
   }
 
@@ -426,6 +429,7 @@ export class Thread<
    * as CPython keeps `native_id`), else its ident; `undefined` before start.
    */
   get nativeId(): number | undefined {
+    servePending();
     const state = stateOf(this);
     if (!state.started) return undefined;
     if (state.ident === 1) mainNativeId();

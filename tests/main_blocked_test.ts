@@ -1,0 +1,40 @@
+// Copyright the threading for Deno authors. MIT license.
+// The main thread busy or blocked, in real subprocesses: its polling reads serve the
+// starts that threads ask for (`_futex.ts` `servePending`); a loop that calls nothing of
+// the library gets the warning that names the fixes; a main thread blocked while its own
+// server is open is told why the server does not answer (`_main_servers.ts`).
+import assert from "node:assert/strict";
+import { runDeno } from "./_subprocess.ts";
+
+const fixtures = new URL("./fixtures/", import.meta.url);
+
+Deno.test("a polling loop on the main thread (isAlive, activeCount, isSet, locked, acquire(false), qsize, a shared cell, ...) serves a start asked by a thread", async () => {
+  const r = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("main_polls.ts", fixtures).pathname],
+    { timeoutMs: 120_000, stdin: "null" },
+  );
+  const text = `${r.stdout}\n${r.stderr}`;
+  // Before: "RuntimeWarning: starting thread "child (Thread.isAlive)" has waited 5 s ...",
+  // then the parent's start failed after its deadline (10 s here, 60 s by default):
+  // "Thread.isAlive: FAILED", exit code 1. CPython serves such a start in 41 ms.
+  assert.ok(r.success, text);
+  assert.doesNotMatch(r.stderr, /RuntimeWarning|Cannot start/, text);
+  const modes = r.stdout.split("\n").filter((line) => / ok \(\d+ ms\)$/.test(line));
+  assert.equal(modes.length, 20, text);
+});
+
+Deno.test("a main thread busy outside the library: the start warns after 5 s, naming the fixes, and runs once main waits", async () => {
+  const r = await runDeno(
+    ["run", "--no-lock", "--allow-read", new URL("main_busy.ts", fixtures).pathname],
+    { timeoutMs: 120_000, stdin: "null" },
+  );
+  const text = `${r.stdout}\n${r.stderr}`;
+  assert.ok(r.success, text);
+  assert.equal(r.stdout, "child ran\nmain done\n", text);
+  assert.match(
+    r.stderr,
+    /RuntimeWarning: starting thread "child" has waited 5 s for the main thread, which has not served the start: .* or in a loop that never waits and calls nothing of this library .*in a busy loop, wait a little \(t\.join\(timeout\), sleep\(ms\), e\.wait\(timeout\)\), poll with this library's reads \(while \(t\.isAlive\(\)\) \.\.\.\), or wait on an Event instead\. The start fails after 60 s\./,
+    text,
+  );
+  assert.equal(r.stderr.match(/RuntimeWarning/g)?.length, 1, text);
+});
