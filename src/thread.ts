@@ -321,7 +321,7 @@ export class Thread<
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
-      if (left === 0) return;
+      if (left === 0) return servePending(); // `join(0)` in a polling loop serves
       waitRecorded(KIND_JOIN, undefined, ident, i32, word, ident, left);
     }
   }

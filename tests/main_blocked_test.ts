@@ -20,7 +20,7 @@ Deno.test("a polling loop on the main thread (isAlive, activeCount, isSet, locke
   assert.ok(r.success, text);
   assert.doesNotMatch(r.stderr, /RuntimeWarning|Cannot start/, text);
   const modes = r.stdout.split("\n").filter((line) => / ok \(\d+ ms\)$/.test(line));
-  assert.equal(modes.length, 20, text);
+  assert.equal(modes.length, 22, text);
 });
 
 Deno.test("a main thread busy outside the library: the start warns after 5 s, naming the fixes, and runs once main waits", async () => {
