@@ -38,3 +38,61 @@ Deno.test("a main thread busy outside the library: the start warns after 5 s, na
   );
   assert.equal(r.stderr.match(/RuntimeWarning/g)?.length, 1, text);
 });
+
+const serverFixture = new URL("main_server_blocked.ts", fixtures).pathname;
+
+Deno.test("a main thread blocked in join() while its own server is open and threads fetch from it: one warning names the call and the fixes", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-lock",
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+      serverFixture,
+      "join",
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new Response(child.stdout).text();
+  const t0 = performance.now();
+  let stderr = "";
+  let warnedAfter = 0;
+  for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+    stderr += chunk;
+    if (warnedAfter === 0 && stderr.includes("RuntimeWarning") && stderr.endsWith("\n")) {
+      warnedAfter = performance.now() - t0;
+      child.kill("SIGKILL"); // the program hangs, as it must: the warning says why
+    }
+  }
+  await child.status;
+  clearTimeout(killer);
+  const text = `${await stdout}\n${stderr}`;
+  // Before: no output at all, killed after 60 s (a silent hang).
+  assert.ok(warnedAfter > 0, `no warning\n${text}`);
+  assert.ok(warnedAfter < 40_000, `${warnedAfter} ms\n${text}`);
+  assert.match(
+    stderr,
+    /^RuntimeWarning: the main thread has been blocked for 5 s, now in Thread\.join\(\) on "Thread-1 \(download\)" with no timeout, while its server on 127\.0\.0\.1:\d+ is open: a server of the main thread answers only when the main thread's event loop turns, and a blocked main thread turns none, so a thread that fetches from it waits forever\. On the main thread use the async twins \(await t\.joinAsync\(\)\), or run the server in a thread\.\n$/,
+    text,
+  );
+});
+
+Deno.test("no server warning when the main thread awaits joinAsync(), or when its servers and listeners are closed before it blocks", async () => {
+  for (const mode of ["joinAsync", "closed"]) {
+    const r = await runDeno(
+      ["run", "--no-lock", "--allow-read", "--allow-net=127.0.0.1", serverFixture, mode],
+      { timeoutMs: 60_000, stdin: "null" },
+    );
+    const text = `${mode}\n${r.stdout}\n${r.stderr}`;
+    assert.ok(r.success, text);
+    assert.equal(r.stderr, "", text);
+    assert.match(r.stdout, /main done\n$/, text);
+    if (mode === "joinAsync") {
+      assert.match(r.stdout, /^\/[01] 200 100\n\/[01] 200 100\n/, text);
+    }
+  }
+});
