@@ -6,10 +6,12 @@
  * - {@linkcode wait} blocks its caller with `Atomics.wait`. On the main thread it waits
  *   in slices of {@linkcode MAIN_SLICE_MS} and, between slices, runs the main-thread
  *   service (which starts the threads that other threads asked for), so that a thread
- *   started by a thread boots even while the main thread is blocked. A sliced wait can
- *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
- *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
- *   to know whom it woke.
+ *   started by a thread boots even while the main thread is blocked;
+ *   {@linkcode servePending} runs the same service from the reads that a polling loop
+ *   makes (`isAlive()`, `activeCount()`, `isSet()`, a shared cell's `value`, ...). A
+ *   sliced wait can return `"timed-out"` or `"not-equal"` early: every caller
+ *   re-checks its state word in a loop, as with any futex, and never counts on
+ *   `Atomics.notify`'s return value to know whom it woke.
  * - In a Worker, a wait longer than `END_CHECK_MS` (500 ms) sleeps in slices of at most
  *   that, and every wait looks at the runtime's `H_ENDED` word when it wakes: the Worker
  *   ends itself once the main program has ended (a `deno run --watch` restart; see
