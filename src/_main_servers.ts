@@ -19,7 +19,8 @@
  *
  * It costs nothing while no server of the main thread is open (one comparison per wait
  * slice), and never stops anything: the warning only says why the program hangs. A
- * main thread that polls without waiting (`while (t.isAlive()) {}`) is not probed.
+ * main thread that polls without waiting (`while (t.isAlive()) {}`) is not probed. Deno
+ * only: Node's and Bun's servers (`http.createServer`, `Bun.serve`) are not tracked.
  *
  * @module
  */
