@@ -6,10 +6,12 @@
  * - {@linkcode wait} blocks its caller with `Atomics.wait`. On the main thread it waits
  *   in slices of {@linkcode MAIN_SLICE_MS} and, between slices, runs the main-thread
  *   service (which starts the threads that other threads asked for), so that a thread
- *   started by a thread boots even while the main thread is blocked. A sliced wait can
- *   return `"timed-out"` or `"not-equal"` early: every caller re-checks its state word
- *   in a loop, as with any futex, and never counts on `Atomics.notify`'s return value
- *   to know whom it woke.
+ *   started by a thread boots even while the main thread is blocked;
+ *   {@linkcode servePending} runs the same service from the reads that a polling loop
+ *   makes (`isAlive()`, `activeCount()`, `isSet()`, a shared cell's `value`, ...). A
+ *   sliced wait can return `"timed-out"` or `"not-equal"` early: every caller
+ *   re-checks its state word in a loop, as with any futex, and never counts on
+ *   `Atomics.notify`'s return value to know whom it woke.
  * - In a Worker, a wait longer than `END_CHECK_MS` (500 ms) sleeps in slices of at most
  *   that, and every wait looks at the runtime's `H_ENDED` word when it wakes: the Worker
  *   ends itself once the main program has ended (a `deno run --watch` restart; see
@@ -32,6 +34,7 @@ import { RangeError, TypeError } from "./_caller_stack.ts";
 import { currentEpoch, offThreadEnd, onThreadEnd, track, untrack } from "./_reclaim.ts";
 import { holdLoop, rawWaitAsync } from "./_async_keep.ts";
 import { END_CHECK_MS, endIfProgramEnded } from "./_program_end.ts";
+import { H_REQUESTS, runtime } from "./_runtime.ts";
 import {
   beat,
   BEAT_MS,
@@ -169,6 +172,8 @@ export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /** The main thread's service; installed on the main thread only. */
 let mainService: (() => boolean) | undefined;
+/** The runtime's words while {@linkcode mainService} is installed (the main thread). */
+let requestWords: Int32Array | undefined;
 /**
  * Run on the main thread between the slices of every interruptible blocking wait
  * (see `interruptible` in `_waits.ts`), after the service: delivers signals and detects
@@ -197,6 +202,24 @@ export function runSliceHook(): void {
  */
 export function setMainService(service: (() => boolean) | undefined): void {
   mainService = service;
+  requestWords = service === undefined ? undefined : runtime.i32;
+}
+
+/**
+ * Serves the requests that threads posted to the main thread (a thread's `start()`),
+ * now, if there are any: called by the library's reads that a polling loop on the main
+ * thread makes (`while (t.isAlive()) {}`, `while (activeCount() > 1) {}`,
+ * `while (!e.isSet()) {}`, `while (!flag.value) {}`, ...), so that such a loop serves
+ * as the library's blocking waits do between their slices, and a thread started by a
+ * thread boots. Costs one load of a module variable in a Worker; on the main thread,
+ * one `Atomics.load` of the request count and a branch, unless a request is pending.
+ * Call it only at the entry of a public call, never inside a primitive's own critical
+ * section (the service may spawn a Worker: 50-120 ms).
+ */
+export function servePending(): void {
+  if (requestWords !== undefined && Atomics.load(requestWords, H_REQUESTS) !== 0) {
+    mainService!();
+  }
 }
 
 /**

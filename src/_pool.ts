@@ -4,7 +4,8 @@
  * started inside a Worker would die with its parent, and nested Workers boot slowly),
  * keeps finished ones warm for the next thread, one thread per Worker at a time, and
  * starts the threads that other threads ask for: from its event loop when it is idle,
- * and between the slices of its blocking waits when it is blocked (see `_futex.ts`).
+ * between the slices of its blocking waits when it is blocked, and at the reads of a
+ * polling loop (`servePending`; see `_futex.ts`).
  *
  * ## Idle retirement
  *

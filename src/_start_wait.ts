@@ -2,8 +2,8 @@
 /**
  * A thread's `start()` waits for the main thread. Only the main thread spawns and hands
  * out Workers (`_pool.ts`), so a start made in a thread posts a request that the main
- * thread serves while it is blocked in one of this library's waits (between slices) or
- * while its event loop turns. A main thread blocked anywhere else serves nothing:
+ * thread serves while it is blocked in one of this library's waits (between slices), at
+ * its polling reads, or while its event loop turns. A main thread blocked anywhere else serves nothing:
  *
  * | the main thread is ... | the thread's start |
  * | --- | --- |
@@ -11,7 +11,8 @@
  * | turning its event loop (`await`, timers, I/O) | served at the next turn |
  * | in synchronous I/O: `Deno.stdin.readSync()`, `prompt()`, `alert()`, `confirm()`, a sync FFI call | waits until the call returns |
  * | in a synchronous subprocess: `new Deno.Command(...).outputSync()` | waits until it returns |
- * | in a loop of its own that never waits (CPU work) | waits until it ends |
+ * | polling with this library's reads (`t.isAlive()`, `activeCount()`, `e.isSet()`, a shared cell's `value`, `lock.acquire(false)`, ...: `servePending()` of `_futex.ts`) | served at the next read |
+ * | in a loop of its own that calls nothing of this library (CPU work, `while (Date.now() < end) {}`) | waits until it ends |
  *
  * After {@linkcode MAIN_SERVE_WARN_MS} with the request still not served, the starting
  * thread prints a warning once per process on stderr (`_warn_once.ts`), in the words of Python's
@@ -50,7 +51,7 @@ export const MAIN_SERVE_WARN_MS = 5000;
 
 /** What keeps the main thread from serving, and what to do (both messages). */
 const CAUSES =
-  "the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits (it hands out the Workers that threads ask for only between the slices of this library's waits, or when its event loop turns). On the main thread use the async forms (await Deno.stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work there); replace a busy loop by a wait on an Event";
+  "the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits and calls nothing of this library (it hands out the Workers that threads ask for only in this library's calls: between the slices of its waits, in its reads such as t.isAlive(), activeCount(), e.isSet() or a shared cell's value, or when its event loop turns). On the main thread use the async forms (await Deno.stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work there); in a busy loop, wait a little (t.join(timeout), sleep(ms), e.wait(timeout)), poll with this library's reads (while (t.isAlive()) ...), or wait on an Event instead";
 
 /**
  * Warns once per process that the start `action` ("Cannot start thread ..." without its

@@ -9,6 +9,7 @@
  * | --- | --- | --- |
  * | {@linkcode WARNED_MODULE_PRIMITIVE} | a primitive made at the top level of a module that a Worker evaluates for a thread | the Worker, when a thread that used it ends ({@linkcode checkModulePrimitives}) |
  * | {@linkcode WARNED_MAIN_NOT_SERVING} | a thread's start that the main thread has not served for 5 s | the starting thread (`_start_wait.ts`) |
+ * | {@linkcode WARNED_MAIN_SERVER_BLOCKED} | the main thread blocked in this library for 5 s while a server of its own is open and another thread lives | the main thread (`_main_servers.ts`) |
  *
  * ## The module-level primitive
  *
@@ -42,6 +43,8 @@ import { H_WARNED, runtime } from "./_runtime.ts";
 export const WARNED_MODULE_PRIMITIVE = 1;
 /** Bit: the "main thread has not served a start" warning was printed. */
 export const WARNED_MAIN_NOT_SERVING = 2;
+/** Bit: the "main thread blocked while its server is open" warning was printed. */
+export const WARNED_MAIN_SERVER_BLOCKED = 4;
 
 /**
  * Prints `text` (a line, without its end) on stderr unless the warning `bit` was

@@ -23,7 +23,13 @@
 import { RangeError, TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { describe, waitArgs, type WaitOptions, waitTimeout } from "./_futex.ts";
+import {
+  describe,
+  servePending,
+  waitArgs,
+  type WaitOptions,
+  waitTimeout,
+} from "./_futex.ts";
 import { isIdle } from "./_lock_algorithm.ts";
 import { carveView } from "./_slab.ts";
 import { isMainThread } from "node:worker_threads";
@@ -151,6 +157,7 @@ export class Barrier {
 
   /** The number of threads waiting at the barrier now (0 while it drains or is broken). */
   get nWaiting(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     const i32 = this.#i32;
     return Atomics.load(i32, B_STATE) === FILLING
       ? Atomics.load(i32, B_COUNT) - Atomics.load(i32, B_DEAD)
@@ -159,6 +166,7 @@ export class Barrier {
 
   /** Whether the barrier is broken (a timeout, a failed action, or `abort()`). */
   get broken(): boolean {
+    servePending();
     const i32 = this.#i32;
     const state = Atomics.load(i32, B_STATE);
     // A party that died while the barrier filled breaks it (folded in at the next wait).

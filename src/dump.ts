@@ -89,6 +89,7 @@ import {
   WAIT_FOREVER,
 } from "./_waits.ts";
 import { deliverSignals, hasSignalListeners } from "./_signals.ts";
+import { checkMainServers } from "./_main_servers.ts";
 import { DeadlockError, ThreadError } from "./errors.ts";
 
 /** Least time between two snapshots of the deadlock detector, in milliseconds. */
@@ -429,9 +430,13 @@ export function watchDeadlocks(afterMs = 1000): () => void {
   };
 }
 
-/** The main thread's slice hook: signals, the watchdog, then the deadlock detector. */
+/**
+ * The main thread's slice hook: signals, the probe of its servers, the watchdog, then
+ * the deadlock detector.
+ */
 function onSlice(forever: boolean): void {
   deliverSignals();
+  checkMainServers(); // a server of the main thread cannot answer (`_main_servers.ts`)
   if (watchAfter !== undefined && performance.now() >= nextWatch) {
     nextWatch = performance.now() + Math.min(watchAfter / 2, 250);
     watchOnce();

@@ -27,6 +27,7 @@ import { KIND_EVENT, noteCreation, recordCreation, stampId } from "./_waits.ts";
 import {
   deadlineAfter,
   remaining,
+  servePending,
   waitArgs,
   waitAsyncCounted,
   type WaitOptions,
@@ -108,6 +109,7 @@ export class Event {
    * ```
    */
   isSet(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return (Atomics.load(this.#i32, E_SEQ) & 1) === 1;
   }
 
@@ -183,7 +185,10 @@ export class Event {
     const deadline = deadlineAfter(waitTimeout(timeout, "Cannot wait on Event"));
     for (;;) {
       const left = remaining(deadline);
-      if (left <= 0) return Atomics.load(i32, E_SEQ) !== s;
+      if (left <= 0) {
+        servePending(); // `while (!e.wait(0)) {}` serves threads' starts
+        return Atomics.load(i32, E_SEQ) !== s;
+      }
       waitRecorded(KIND_EVENT, i32, 0, i32, E_SEQ, s, left, E_WAITERS);
       if (Atomics.load(i32, E_SEQ) !== s) return true;
     }

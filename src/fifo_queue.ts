@@ -21,7 +21,7 @@ import {
   Q_UNFINISHED,
   type QueueOptions,
 } from "./_queue_core.ts";
-import { signalOf, waitArgs, type WaitOptions } from "./_futex.ts";
+import { servePending, signalOf, waitArgs, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -138,6 +138,7 @@ export class Queue<T = unknown> {
    * @returns The number of items.
    */
   qsize(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return Atomics.load(this.#core.ctl, Q_COUNT);
   }
 
@@ -243,7 +244,10 @@ export class Queue<T = unknown> {
    * stays at the head of the queue, and `getAsync()`, which imports it, gets it.
    */
   get(block = true, timeout?: number | null): T {
-    return getSync(this.#core, queueTimeout(block, timeout, GET)) as T;
+    const ms = queueTimeout(block, timeout, GET);
+    // `get(false)` in a polling loop on the main thread serves threads' starts.
+    if (ms === 0) servePending();
+    return getSync(this.#core, ms) as T;
   }
 
   /**
@@ -254,6 +258,7 @@ export class Queue<T = unknown> {
    * @throws {QueueShutDown} If the queue was shut down and is empty.
    */
   getNowait(): T {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return getSync(this.#core, 0) as T;
   }
 

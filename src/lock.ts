@@ -22,7 +22,13 @@
  */
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { acquireTimeout, checkBody, waitArgs, type WaitOptions } from "./_futex.ts";
+import {
+  acquireTimeout,
+  checkBody,
+  servePending,
+  waitArgs,
+  type WaitOptions,
+} from "./_futex.ts";
 export type { WaitOptions } from "./_futex.ts";
 import { isIdle, isLocked, lockAsync, lockSlow } from "./_lock_algorithm.ts";
 import { unlockWaking } from "./_release_wakes.ts";
@@ -147,7 +153,10 @@ export class Lock {
   }
 
   #acquireSlow(ms: number): boolean {
-    if (!lockSlow(this.#i32, this.#at, ms, KIND_LOCK)) return false;
+    if (!lockSlow(this.#i32, this.#at, ms, KIND_LOCK)) {
+      servePending(); // `while (!lock.acquire(false)) {}` serves threads' starts
+      return false;
+    }
     this.#i32[this.#at + L_HOLDER] = current.ident;
     return true;
   }
@@ -239,6 +248,7 @@ export class Lock {
    * ```
    */
   locked(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return isLocked(this.#i32, this.#at);
   }
 

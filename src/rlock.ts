@@ -37,6 +37,7 @@ import {
   checkBody,
   deadlineAfter,
   remaining,
+  servePending,
   waitArgs,
   type WaitOptions,
 } from "./_futex.ts";
@@ -296,7 +297,9 @@ export class RLock {
       i32[at + R_COUNT]++;
       return true;
     }
-    return acquireOwned(i32, at, me, ms);
+    if (acquireOwned(i32, at, me, ms)) return true;
+    servePending(); // `while (!lock.acquire(false)) {}` serves threads' starts
+    return false;
   }
 
   /**
@@ -398,6 +401,7 @@ export class RLock {
    * ```
    */
   locked(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return isLocked(this.#i32, this.#at);
   }
 

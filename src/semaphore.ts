@@ -33,6 +33,7 @@ import {
   deadlineAfter,
   describe,
   remaining,
+  servePending,
   waitArgs,
   waitAsyncCounted,
   type WaitOptions,
@@ -230,10 +231,16 @@ export class Semaphore {
       if (v > 0 && Atomics.compareExchange(i32, SEM_VALUE, v, v - 1) === v) return true;
       return acquireSlow(i32, Infinity);
     }
-    return acquireSlow(
-      i32,
-      semaphoreTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`),
-    );
+    if (
+      acquireSlow(
+        i32,
+        semaphoreTimeout(blocking, timeout, `Cannot acquire ${this.#kind()}`),
+      )
+    ) {
+      return true;
+    }
+    servePending(); // `while (!sem.acquire(false)) {}` serves threads' starts
+    return false;
   }
 
   /**

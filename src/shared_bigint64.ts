@@ -10,7 +10,7 @@ import { RangeError, TypeError } from "./_caller_stack.ts";
 import { notePrimitive } from "./_warn_once.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { guardPrototype } from "./_shared_syntax.ts";
 
@@ -93,6 +93,7 @@ export class SharedBigInt64 {
    * @throws {RangeError} On set, if the value is out of range.
    */
   get value(): bigint {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return Atomics.load(this.#i64, 0);
   }
   set value(value: bigint) {

@@ -11,7 +11,7 @@ import { TypeError } from "./_caller_stack.ts";
 import { notePrimitive } from "./_warn_once.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { guardPrototype } from "./_shared_syntax.ts";
 
@@ -84,6 +84,7 @@ export class SharedFloat64 {
    * @throws {TypeError} On set, if the value is not a number.
    */
   get value(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return fromBits(Atomics.load(this.#i64, 0));
   }
   set value(value: number) {

@@ -10,6 +10,7 @@ import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
 import { guardPrototype, member } from "./_shared_syntax.ts";
+import { servePending } from "./_futex.ts";
 import {
   checkJSON,
   JSONStore,
@@ -78,6 +79,7 @@ export class SharedJSON<T = JSONValue> {
    * @throws {RangeError} On set, if it does not fit in `maxBytes`.
    */
   get value(): T {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return this.#store.read() as T;
   }
   set value(value: T) {

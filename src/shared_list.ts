@@ -10,7 +10,7 @@ import { RangeError, TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";
-import { describe } from "./_futex.ts";
+import { describe, servePending } from "./_futex.ts";
 import { guardPrototype } from "./_shared_syntax.ts";
 import {
   checkJSON,
@@ -188,6 +188,7 @@ export class SharedList<T = JSONValue> implements Iterable<T> {
    * length (a list has no holes: `push` items to lengthen it).
    */
   get length(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return this.#store.count(); // a header word: no read of the items
   }
   set length(length: number) {

@@ -8,7 +8,7 @@
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { Core, KIND_FIFO, Q_COUNT, type QueueOptions } from "./_queue_core.ts";
-import { waitArgs, type WaitOptions } from "./_futex.ts";
+import { servePending, waitArgs, type WaitOptions } from "./_futex.ts";
 import {
   adopting,
   checkMaxBytes,
@@ -59,6 +59,7 @@ export class SimpleQueue<T = unknown> {
    * @returns The number of items.
    */
   qsize(): number {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return Atomics.load(this.#core.ctl, Q_COUNT);
   }
 
@@ -111,7 +112,10 @@ export class SimpleQueue<T = unknown> {
    * @throws {RangeError} If `timeout` is negative or over `TIMEOUT_MAX`.
    */
   get(block = true, timeout?: number | null): T {
-    return getSync(this.#core, queueTimeout(block, timeout, GET)) as T;
+    const ms = queueTimeout(block, timeout, GET);
+    // `get(false)` in a polling loop on the main thread serves threads' starts.
+    if (ms === 0) servePending();
+    return getSync(this.#core, ms) as T;
   }
 
   /**
@@ -121,6 +125,7 @@ export class SimpleQueue<T = unknown> {
    * @throws {QueueEmpty} If the queue is empty.
    */
   getNowait(): T {
+    servePending(); // a polling loop on the main thread serves threads' starts
     return getSync(this.#core, 0) as T;
   }
 

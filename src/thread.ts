@@ -22,6 +22,7 @@ import {
   deadlineAfter,
   describe,
   remaining,
+  servePending,
   TIMEOUT_MAX,
   waitArgs,
   waitAsync,
@@ -321,7 +322,7 @@ export class Thread<
     for (;;) {
       if (Atomics.load(i32, word) !== ident) return this.#ended();
       const left = remaining(deadline);
-      if (left === 0) return;
+      if (left === 0) return servePending(); // `join(0)` in a polling loop serves
       waitRecorded(KIND_JOIN, undefined, ident, i32, word, ident, left);
     }
   }
@@ -388,6 +389,7 @@ export class Thread<
 
   /** Whether the thread has started and not yet ended. */
   isAlive(): boolean {
+    servePending(); // a polling loop on the main thread serves threads' starts
     const state = stateOf(this);
     return state.started &&
       Atomics.load(i32, slotBase(state.slot) + S_ALIVE) === state.ident;
@@ -419,6 +421,7 @@ export class Thread<
 
   /** The thread's ident, a positive integer the same in every thread; `undefined` before start. */
   get ident(): number | undefined {
+    servePending();
     return stateOf(this).ident;
   }
 
@@ -427,6 +430,7 @@ export class Thread<
    * as CPython keeps `native_id`), else its ident; `undefined` before start.
    */
   get nativeId(): number | undefined {
+    servePending();
     const state = stateOf(this);
     if (!state.started) return undefined;
     if (state.ident === 1) mainNativeId();

@@ -8,7 +8,7 @@
  * @module
  */
 import { RangeError, TypeError } from "./_caller_stack.ts";
-import { describe, TIMEOUT_MAX, waitRecorded } from "./_futex.ts";
+import { describe, servePending, TIMEOUT_MAX, waitRecorded } from "./_futex.ts";
 import { closeIdle } from "./_pool.ts";
 import { KIND_SLEEP } from "./_waits.ts";
 import { current, H_HIGH, runtime, S_ALIVE, S_NATIVE_ID, slotBase } from "./_runtime.ts";
@@ -77,6 +77,7 @@ export function mainThread(): Thread {
  * @returns The live threads, in the order they started.
  */
 export function enumerate(): Thread[] {
+  servePending(); // a polling loop on the main thread serves threads' starts
   const out: Thread[] = [];
   const high = Atomics.load(i32, H_HIGH);
   // The main thread stays listed once its code has finished, as in CPython.
@@ -98,6 +99,7 @@ export function enumerate(): Thread[] {
  * @returns The count, the main thread included.
  */
 export function activeCount(): number {
+  servePending(); // a polling loop on the main thread serves threads' starts
   let n = 1; // the main thread, listed even once its code has finished
   const high = Atomics.load(i32, H_HIGH);
   for (let slot = 1; slot < high; slot++) {
