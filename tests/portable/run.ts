@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import {
   activeCount,
@@ -96,14 +97,15 @@ const deno = (globalThis as any).Deno;
 /** Runs a program of this folder with the runtime that runs this file. */
 function runProgram(
   file: string,
+  env: Record<string, string> = {},
 ): { code: number | null; stdout: string; stderr: string; ms: number } {
   const path = new URL(file, HERE).pathname;
-  const args = deno !== undefined ? ["run", "--allow-read", path] : [path];
+  const args = deno !== undefined ? ["run", "--allow-read", "--allow-env", path] : [path];
   const t0 = performance.now();
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   return {
     code: result.status,
@@ -225,6 +227,47 @@ const cases: Case[] = [
       }
     },
   ],
+  ...(["bundle", "modules"] as const).map((form): Case => [
+    `logging's caller fields and "Call stack:" name the program's frames (${form})`,
+    () => {
+      const { code, stderr } = runProgram("_log_caller.ts", { THREADING_FORM: form });
+      assert.equal(code, 0, stderr);
+      const file = new URL("_log_caller.ts", HERE);
+      const source = readFileSync(file, "utf8").split("\n");
+      const at = (mark: string) =>
+        source.findIndex((l) => l.endsWith(`// at:${mark}`)) + 1;
+      // Each shape of frame, in the thread and on the main thread.
+      const expected = [
+        ["function", "work"],
+        ["static", "make"],
+        ["private", "#step"],
+        ["method", "run"],
+        ["async", "later"],
+        ["arrow", undefined],
+      ] as const;
+      const lines = stderr.split("\n").filter((l) => /^(?:T|MainThread)\|/.test(l));
+      for (const thread of ["T", "MainThread"]) {
+        for (const [message, funcName] of expected) {
+          const line = lines.find((l) =>
+            l.startsWith(`${thread}|`) && l.endsWith(`|${message}`)
+          );
+          assert.ok(line !== undefined, `no ${message} line of ${thread}:\n${stderr}`);
+          const [, filename, module, func, lineno] = line.split("|");
+          assert.deepEqual(
+            [filename, module, Number(lineno)],
+            ["_log_caller.ts", "_log_caller", at(message)],
+            line,
+          );
+          if (funcName !== undefined) assert.equal(func, funcName, line);
+        }
+      }
+      // The logging error's call stack starts at the program's line.
+      const report = stderr.slice(stderr.indexOf("--- Logging error ---"));
+      const frames = report.split("\n").filter((l) => l.trim().startsWith("at "));
+      assert.ok(frames.length >= 1, stderr);
+      assert.ok(frames[0].includes(`${file.pathname}:${at("error")}:`), report);
+    },
+  ]),
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
     for (let round = 0; round < 3; round++) {
       const { code, stdout } = runProgram("_output_at_exit.ts");
