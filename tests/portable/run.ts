@@ -268,6 +268,25 @@ const cases: Case[] = [
       assert.ok(frames[0].includes(`${file.pathname}:${at("error")}:`), report);
     },
   ]),
+  ...([
+    ["release", "ThreadError: Cannot release Lock: it is not locked"],
+    [
+      "start",
+      'TypeError: Cannot start thread "Thread-1 (target)": the target is an arrow',
+    ],
+  ] as const).map(([call, message]): Case => [
+    `an uncaught library error's report is short and has its message (${call})`,
+    () => {
+      const { code, stderr } = runProgram("_uncaught.ts", { THREADING_UNCAUGHT: call });
+      assert.notEqual(code, 0, stderr);
+      assert.ok(stderr.includes(message), stderr);
+      // Node and Bun print the source lines around the throw: on a one-line minified
+      // bundle, the whole library (50 KB).
+      const lines = stderr.split("\n").filter((line) => !line.includes(message));
+      assert.ok(lines.every((line) => line.length <= 500), stderr);
+      assert.ok(lines.join("\n").length < 2000, `${stderr.length} bytes:\n${stderr}`);
+    },
+  ]),
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
     for (let round = 0; round < 3; round++) {
       const { code, stdout } = runProgram("_output_at_exit.ts");
