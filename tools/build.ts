@@ -23,6 +23,19 @@
  * `@ts-self-types` directive that gives the bundle the types of `src/threading.ts` (type checking
  * and documentation only: nothing TypeScript is loaded at run time), and what made it.
  *
+ * | step | what | why |
+ * | --- | --- | --- |
+ * | 1 | `deno bundle` (its flags: {@linkcode BUNDLE_FLAGS}) | one minified file, names of classes and exports kept |
+ * | 2 | {@linkcode dropInternalNames}, regular expressions on the text of step 1 | memory a Worker (see there) |
+ * | 3 | esbuild's `--minify --line-limit` ({@linkcode LINE_FLAGS}), a subprocess | lines of about {@linkcode LINE_LIMIT} characters: Node and Bun print the line an uncaught error was thrown at |
+ *
+ * Step 2 comes before step 3 because it reads the shapes `deno bundle` prints (it does
+ * not depend on where the lines break: `deno bundle` breaks a few lines too). Step 3
+ * re-minifies (local names change again; the names the text sets are statements,
+ * kept) and escapes every non-ASCII character as `deno bundle` does: one raw non-ASCII
+ * character would make V8 hold the whole source as a two-byte string, 200 KiB more a
+ * Worker.
+ *
  * @module
  */
 
@@ -44,19 +57,20 @@ export const BUNDLE_FLAGS: readonly string[] = [
 ];
 
 /**
- * The esbuild that breaks the bundle's lines (the version `deno bundle` of Deno 2.9 runs,
- * pinned: the build stays deterministic).
+ * The esbuild that breaks the bundle's lines, run from npm by `deno run` (pinned: the
+ * build stays deterministic; no lock entry, as for the esbuild that `deno bundle` runs).
  */
 export const ESBUILD = "npm:esbuild@0.25.12";
 
 /**
  * The longest line the bundle should have, in characters (esbuild's `--line-limit`: a
- * line is broken at the first place it can be after this; a string or a template
- * literal is never broken, so a few lines are longer). Node and Bun print the source
- * line of the place an uncaught error was thrown (Bun a few lines around it) above the
- * error: on a one-line minified bundle that was the whole library (50 KB). Costs: 0.5%
- * of the bundle's bytes (one `\n` a line), nothing measurable per Worker (see the
- * README's "What mod.ts loads").
+ * line is broken at the first place it can be after this, a long string with a line
+ * continuation, `\` and a line break). Node and Bun print the source line of the place
+ * an uncaught error was thrown (Bun a few lines around it) above the error: on the
+ * bundle's longest line that was 50 KB of the library. Costs, measured with 120: 1.9 KB
+ * of bundle (1,600 more lines), 15 KiB of heap a thread's Worker (V8's table of line
+ * ends; 80 characters: 22 KiB), no time to measure (see the README's "What `mod.ts`
+ * loads").
  */
 export const LINE_LIMIT = 120;
 

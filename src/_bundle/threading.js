@@ -4,21 +4,21 @@
 // lines broken by `esbuild@0.25.12 --minify --line-limit=120 --format=esm --loader=js`
 // (Deno 2.9.6). Do not edit: change src/ and run `deno task build`.
 var ec=Object.defineProperty,d=(e,t)=>e.name===""?e:ec(e,"name",{value:t,configurable:!0}),tc=(e,t)=>{for(var r in t)ec(
-e,r,{get:t[r],enumerable:!0})},Di={};tc(Di,{Barrier:()=>cl,BoundedSemaphore:()=>Xo,BrokenBarrierError:()=>br,Condition:()=>nl,
-DeadlockError:()=>Pi,Event:()=>jo,LifoQueue:()=>mi,Lock:()=>Po,OwnerDiedError:()=>Ar,PriorityQueue:()=>pi,Queue:()=>mr,QueueEmpty:()=>io,
+e,r,{get:t[r],enumerable:!0})},Pi={};tc(Pi,{Barrier:()=>cl,BoundedSemaphore:()=>Xo,BrokenBarrierError:()=>br,Condition:()=>nl,
+DeadlockError:()=>Di,Event:()=>jo,LifoQueue:()=>mi,Lock:()=>Do,OwnerDiedError:()=>Ar,PriorityQueue:()=>pi,Queue:()=>mr,QueueEmpty:()=>io,
 QueueFull:()=>ao,QueueShutDown:()=>so,RLock:()=>rr,Semaphore:()=>Ho,Shareable:()=>ii,SharedBigInt64:()=>ei,SharedBoolean:()=>ti,
 SharedFloat64:()=>Zo,SharedInt32:()=>fl,SharedJSON:()=>ri,SharedList:()=>dl,SimpleQueue:()=>$l,SystemExit:()=>kr,TIMEOUT_MAX:()=>fe,
-Thread:()=>ie,ThreadError:()=>T,Timer:()=>Rd,activeCount:()=>Ts,currentThread:()=>Me,dumpThreads:()=>Us,enumerate:()=>Ss,
-excepthook:()=>Ke,getIdent:()=>De,getNativeId:()=>Os,kTravel:()=>M,local:()=>lr,logging:()=>kl,mainThread:()=>Hr,registerKind:()=>R,
+Thread:()=>ie,ThreadError:()=>T,Timer:()=>Rd,activeCount:()=>Ts,currentThread:()=>Ne,dumpThreads:()=>Us,enumerate:()=>Ss,
+excepthook:()=>Ve,getIdent:()=>De,getNativeId:()=>Os,kTravel:()=>M,local:()=>lr,logging:()=>kl,mainThread:()=>Hr,registerKind:()=>R,
 setExcepthook:()=>Ns,shared:()=>ml,shutdown:()=>Ms,sleep:()=>Cs,stackSize:()=>js,watchDeadlocks:()=>qs});var T=class extends Error{static{
 d(this,"ThreadError")}constructor(e,t){super(e,t),this.name="ThreadError"}},br=class extends T{static{d(this,"BrokenBarr\
 ierError")}constructor(e,t){super(e,t),this.name="BrokenBarrierError"}},Ar=class extends T{static{d(this,"OwnerDiedError")}constructor(e,t){
-super(e,t),this.name="OwnerDiedError"}},Pi=class extends T{static{d(this,"DeadlockError")}constructor(e,t){super(e,t),this.
-name="DeadlockError"}},nt=import.meta.url,$r=!/\/_self\.[cm]?[jt]s$/.test(new URL(nt).pathname),he=new URL($r?"../":"./",
-nt).href,rc=new URL("mod.ts",new URL("../",he)).href,ot=$r?nt:new URL("threading.ts",nt).href,Cp=$r?nt:new URL("./_worke\
-r.ts",nt).href,nc=$r?nt:void 0;function it(e){return e.startsWith(he)||e===rc}var oc=Symbol.for("@threading/threading:co\
-py"),Ui=globalThis[oc];if(Ui===void 0)Object.defineProperty(globalThis,oc,{value:ot});else if(Ui!==ot)throw new T(`Canno\
-t load ${ot}: this thread already loaded another copy of @threading/threading, ${Ui}. Two copies would each have their o\
+super(e,t),this.name="OwnerDiedError"}},Di=class extends T{static{d(this,"DeadlockError")}constructor(e,t){super(e,t),this.
+name="DeadlockError"}},ot=import.meta.url,$r=!/\/_self\.[cm]?[jt]s$/.test(new URL(ot).pathname),he=new URL($r?"../":"./",
+ot).href,rc=new URL("mod.ts",new URL("../",he)).href,it=$r?ot:new URL("threading.ts",ot).href,Cp=$r?ot:new URL("./_worke\
+r.ts",ot).href,nc=$r?ot:void 0;function at(e){return e.startsWith(he)||e===rc}var oc=Symbol.for("@threading/threading:co\
+py"),Ui=globalThis[oc];if(Ui===void 0)Object.defineProperty(globalThis,oc,{value:it});else if(Ui!==it)throw new T(`Canno\
+t load ${it}: this thread already loaded another copy of @threading/threading, ${Ui}. Two copies would each have their o\
 wn threads, locks and Worker pool, and a thread of one cannot run code of the other. Import the library through its entr\
 ies everywhere ("@threading/threading" and "@threading/threading/logging"), not through paths of its files, and one vers\
 ion of it`);var kr=class extends Error{static{d(this,"SystemExit")}code;via;constructor(e,t="Deno.exit"){super(`${t}(${e??
@@ -26,23 +26,23 @@ ion of it`);var kr=class extends Error{static{d(this,"SystemExit")}code;via;cons
 or, so that the thread ends`),this.name="SystemExit",this.code=e??0,this.via=t}};function ic(e){return e instanceof kr}function jp(e,t){
 let r=globalThis.Deno,n=r?.exit;return r!==void 0&&typeof n=="function"&&(r.exit=d(function(o){if(e())throw new kr(o,"De\
 no.exit");return n.call(r,o)},"exit")),o=>o.via==="Deno.exit"&&n!==void 0?n.call(r,o.code):t(o.code)}var Tn=new Set,On=new Set,
-ac=0;function Er(e){return Tn.add(e),e}function Dt(e){Tn.delete(e)}function Fi(){return ac}function xr(e){On.add(e)}function Mp(e){
+ac=0;function Er(e){return Tn.add(e),e}function Pt(e){Tn.delete(e)}function Fi(){return ac}function xr(e){On.add(e)}function Mp(e){
 On.delete(e)}function Np(){ac++;let e=[...Tn];Tn.clear();for(let r of e)try{r()}catch{}let t=[...On];On.clear();for(let r of t)
-r()}import{isMainThread as Lp,workerData as Cn}from"node:worker_threads";var Qe=1024,Pt=256,Sr=2048,Tr=16384,jn=0,sc=1,me=2,
-Ie=3,lc=4,Ge=5,qi=6,cc=7,uc=8,Ip=10,fc=11,dc=14,hc=15,mc=16,oe=0,J=1,ee=2,Wi=3,Ut=4,zi=5,pc=6,Ji=7,_i=8,Rp=9,at=10,Mn=11,
-gc=12,yc=13,Qi=14,Or=15,wc=16,vc=32,le=0,bc=1,Ac=2,$c=3,xe={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},kc=4,Ec=2,Bp=mc*
-4,Gi=Bp+Qe*vc*4,Hi=Gi+Qe*Pt,xc=Hi+Qe*Sr,Xi=xc+kc*Ec*4,Ki=Xi+kc*Tr,Cr=512,Sc=Ki+Qe*Cr,Tc=1024,Nn=256,Dp=Sc+Tc*Nn,Pp=new TextEncoder,
-jr=new TextDecoder,Ln="@threading/threading:boot";function Up(){let e=new SharedArrayBuffer(Dp),t={sab:e,i32:new Int32Array(
-e),u8:new Uint8Array(e),isMain:!0};t.i32[jn]=2,t.i32[sc]=1,t.i32[Ie]=1,t.i32[lc]=1,t.i32[qi]=1,t.i32[fc]=Math.floor(Date.
-now()/1e3);let r=$(0);return t.i32[r+oe]=1,t.i32[r+at]=1,t.i32[r+J]=1,t.i32[r+ee]=bc,Vi(t,0,"MainThread"),t}var Se=!Lp&&
-Cn&&typeof Cn=="object"&&Ln in Cn?Cn[Ln]:void 0,m=Se?{sab:Se.runtime,i32:new Int32Array(Se.runtime),u8:new Uint8Array(Se.
-runtime),isMain:!1}:Up();function $(e){return mc+e*vc}function Ft(e){return Pp.encode(e)}function Oc(e,t){let r=Ft(e);if(r.
-length>Pt)throw new RangeError(`${t}: a name is at most ${Pt} bytes of UTF-8, received ${r.length}`);return r}function Vi(e,t,r,n){
+r()}import{isMainThread as Lp,workerData as Cn}from"node:worker_threads";var Ge=1024,Dt=256,Sr=2048,Tr=16384,jn=0,sc=1,me=2,
+Re=3,lc=4,He=5,qi=6,cc=7,uc=8,Ip=10,fc=11,dc=14,hc=15,mc=16,oe=0,J=1,ee=2,Wi=3,Ut=4,zi=5,pc=6,Ji=7,_i=8,Rp=9,st=10,Mn=11,
+gc=12,yc=13,Qi=14,Or=15,wc=16,vc=32,le=0,bc=1,Ac=2,$c=3,Se={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},kc=4,Ec=2,Bp=mc*
+4,Gi=Bp+Ge*vc*4,Hi=Gi+Ge*Dt,xc=Hi+Ge*Sr,Xi=xc+kc*Ec*4,Ki=Xi+kc*Tr,Cr=512,Sc=Ki+Ge*Cr,Tc=1024,Nn=256,Pp=Sc+Tc*Nn,Dp=new TextEncoder,
+jr=new TextDecoder,Ln="@threading/threading:boot";function Up(){let e=new SharedArrayBuffer(Pp),t={sab:e,i32:new Int32Array(
+e),u8:new Uint8Array(e),isMain:!0};t.i32[jn]=2,t.i32[sc]=1,t.i32[Re]=1,t.i32[lc]=1,t.i32[qi]=1,t.i32[fc]=Math.floor(Date.
+now()/1e3);let r=$(0);return t.i32[r+oe]=1,t.i32[r+st]=1,t.i32[r+J]=1,t.i32[r+ee]=bc,Vi(t,0,"MainThread"),t}var Te=!Lp&&
+Cn&&typeof Cn=="object"&&Ln in Cn?Cn[Ln]:void 0,m=Te?{sab:Te.runtime,i32:new Int32Array(Te.runtime),u8:new Uint8Array(Te.
+runtime),isMain:!1}:Up();function $(e){return mc+e*vc}function Ft(e){return Dp.encode(e)}function Oc(e,t){let r=Ft(e);if(r.
+length>Dt)throw new RangeError(`${t}: a name is at most ${Dt} bytes of UTF-8, received ${r.length}`);return r}function Vi(e,t,r,n){
 let o=Oc(r,"Cannot set thread name"),i=$(t)+zi;for(;;){let s=Atomics.load(e.i32,i);if((s&1)===0&&Atomics.compareExchange(
-e.i32,i,s,s+1)===s)break}let a=n===void 0||Atomics.load(e.i32,$(t)+at)===n;return a&&(e.u8.set(o,Gi+t*Pt),Atomics.store(
+e.i32,i,s,s+1)===s)break}let a=n===void 0||Atomics.load(e.i32,$(t)+st)===n;return a&&(e.u8.set(o,Gi+t*Dt),Atomics.store(
 e.i32,$(t)+pc,o.length)),Atomics.add(e.i32,i,1),a}function Cc(e,t){return Atomics.load(e.i32,$(t)+zi)}function qt(e,t,r){
-let n=$(t)+zi,o=$(t)+at;for(;;){let i=Atomics.load(e.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(e.i32,o)!==r)return;
-let a=Atomics.load(e.i32,$(t)+pc),s=Gi+t*Pt,l=e.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(e.i32,o)!==r)return;if(Atomics.
+let n=$(t)+zi,o=$(t)+st;for(;;){let i=Atomics.load(e.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(e.i32,o)!==r)return;
+let a=Atomics.load(e.i32,$(t)+pc),s=Gi+t*Dt,l=e.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(e.i32,o)!==r)return;if(Atomics.
 load(e.i32,n)===i)return jr.decode(l)}}function Fp(e,t,r){let n=Ft(r);n.length>Sr&&(n=n.subarray(0,Sr)),e.u8.set(n,Hi+t*
 Sr),Atomics.store(e.i32,$(t)+Ji,n.length)}function jc(e,t){let r=Ft(t);r.length>Cr-4&&(r=r.subarray(0,Cr-4));let n=Ki+e*
 Cr;m.u8.set(r,n+4),Atomics.store(m.i32,n>>2,r.length)}function qp(e){let t=Ki+e*Cr,r=Atomics.load(m.i32,t>>2);return jr.
@@ -55,27 +55,27 @@ Nn}function Jp(e,t){let r=Atomics.load(e.i32,$(t)+Ji),n=Hi+t*Sr;return jr.decode
 ved ${n.length}`);let o=Yi(e),i=m.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===
 a)break}m.u8.set(n,Xi+e*Tr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Mr(e){return Atomics.load(m.i32,Yi(
 e))}function Nc(e){let t=Yi(e),r=m.i32;for(;;){let n=Atomics.load(r,t);if(n&1)continue;let o=Atomics.load(r,t+1),i=Xi+e*
-Tr,a=m.u8.slice(i,i+o);if(Atomics.load(r,t)===n)return{text:jr.decode(a),version:n}}}var E=Se?{ident:0,slot:-1}:{ident:1,
+Tr,a=m.u8.slice(i,i+o);if(Atomics.load(r,t)===n)return{text:jr.decode(a),version:n}}}var E=Te?{ident:0,slot:-1}:{ident:1,
 slot:0};function _p(e){e||Atomics.add(m.i32,me,1)}function Lc(e){e||(Atomics.sub(m.i32,me,1),Atomics.notify(m.i32,me))}function Ic(e,t,r){
 let n=$(e);return Atomics.compareExchange(m.i32,n+J,t,0)!==t?!1:(t===E.ident&&Np(),Atomics.store(m.i32,n+Mn,0),Atomics.add(
 m.i32,n+Or,1),Lc(r),Atomics.compareExchange(m.i32,n+oe,t,0),Atomics.notify(m.i32,n+J),!0)}function ea(e,t,r,n=!1){Lc(r),
 n||Atomics.compareExchange(m.i32,$(e)+oe,t,0)}function Rc(e){let t=$(e.slot);Atomics.load(m.i32,t+oe)===e.ident&&Atomics.
 load(m.i32,t+ee)===$c&&Atomics.compareExchange(m.i32,t+oe,e.ident,0)}function ta(e,t){let r=$(e.slot);if(Atomics.load(m.
 i32,r+oe)===e.ident){if(Atomics.load(m.i32,r+ee)===le&&(Fp(m,e.slot,t),Atomics.compareExchange(m.i32,r+ee,le,Ac)===le)){
-Atomics.notify(m.i32,r+ee);return}Rc(e)}}var Bc=100,Qp=1e3,Dc=Atomics.waitAsync,ra=0,Wt;function Gp(){let e=m.i32;if(Atomics.
-load(e,me)>0)return!0;let t=Atomics.load(e,Ie);for(let r=1;r<t;r++)if(Atomics.load(e,$(r)+J)!==0)return!0;return!1}var Pc;
-function Hp(e){Pc=e}var na=0;function Uc(){if(Wt=void 0,ra!==0){if(Gp())na=0;else if(++na>Qp/Bc){na=0,Pc?.();return}Wt=setTimeout(
+Atomics.notify(m.i32,r+ee);return}Rc(e)}}var Bc=100,Qp=1e3,Pc=Atomics.waitAsync,ra=0,Wt;function Gp(){let e=m.i32;if(Atomics.
+load(e,me)>0)return!0;let t=Atomics.load(e,Re);for(let r=1;r<t;r++)if(Atomics.load(e,$(r)+J)!==0)return!0;return!1}var Dc;
+function Hp(e){Dc=e}var na=0;function Uc(){if(Wt=void 0,ra!==0){if(Gp())na=0;else if(++na>Qp/Bc){na=0,Dc?.();return}Wt=setTimeout(
 Uc,Bc)}}function Xp(e){if(!m.isMain||e!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}ra++,Wt===
-void 0&&Uc();let t=!0;return()=>{t&&(t=!1,--ra===0&&Wt!==void 0&&(clearTimeout(Wt),Wt=void 0))}}function Kp(){let e=Dc;if(typeof e!=
+void 0&&Uc();let t=!0;return()=>{t&&(t=!1,--ra===0&&Wt!==void 0&&(clearTimeout(Wt),Wt=void 0))}}function Kp(){let e=Pc;if(typeof e!=
 "function"||Atomics.waitAsync!==e)return;let t=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=d(function(...n){
 let o=e.apply(Atomics,n);if(o.async){let i=t(()=>{},1073741824),a=d(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitA\
 sync")}import ce from"node:process";import{setImmediate as Vp}from"node:timers";var Nr=d(()=>ce.getBuiltinModule("node:f\
 s"),"nodeFs"),Fc=d(()=>ce.getBuiltinModule("node:url"),"nodeUrl"),qc=d(()=>ce.getBuiltinModule("node:util"),"nodeUtil"),
 zt=globalThis,v=typeof zt.Deno?.version?.deno=="string"?zt.Deno:void 0,Kb=v!==void 0?"deno":typeof zt.Bun=="object"?"bun":
 "node",In=v!==void 0;function Wc(e){let t=new Int32Array(new SharedArrayBuffer(4));return{writeSync(r){for(;;)try{return Nr().
-writeSync(e,r)}catch(n){if(n.code!=="EAGAIN")throw n;Atomics.wait(t,0,0,1)}}}}var oa=v?.stdout??Wc(1),st=v?.stderr??Wc(2),
+writeSync(e,r)}catch(n){if(n.code!=="EAGAIN")throw n;Atomics.wait(t,0,0,1)}}}}var oa=v?.stdout??Wc(1),lt=v?.stderr??Wc(2),
 zc=v?.pid??ce.pid,Q=Symbol.for(In?"Deno.customInspect":"nodejs.util.inspect.custom");function Jc(e){return v!==void 0?v.
-inspect(e,{colors:!1,depth:4}):qc().inspect(e,{colors:!1,depth:4})}function lt(e){return e.startsWith("/")?Fc().pathToFileURL(
+inspect(e,{colors:!1,depth:4}):qc().inspect(e,{colors:!1,depth:4})}function pe(e){return e.startsWith("/")?Fc().pathToFileURL(
 e).href:e}function _c(e,t){if(e===t)return!0;let r=e.split("/"),n=t.split("/");return r.length===n.length&&r.every((o,i)=>Qc(
 o,n[i]))}function Rn(e,t){if(e.startsWith(t))return!0;let r=e.split("/"),n=t.split("/");return n.pop(),r.length>n.length&&
 n.every((o,i)=>Qc(r[i],o))}function Qc(e,t){if(e===t)return!0;try{return e===decodeURIComponent(t)}catch{return!1}}function Gc(e){
@@ -83,7 +83,7 @@ if(v===void 0)return;let t=Error,r=t.prepareStackTrace,n;t.prepareStackTrace=(o,
 s.getFileName?.();if(typeof l!="string"||!/^(?:file|https?|jsr|npm|data):|^\//.test(l))continue;let c=s.getFunctionName?.()??
 "";a.push({fn:s.isConstructor?.()?`new ${c}`:c,url:l,line:s.getLineNumber?.()??0,column:s.getColumnNumber?.()??0})}return a};
 try{n=e.stack}finally{t.prepareStackTrace=r}return Array.isArray(n)?n:void 0}function Hc(){try{if(v!==void 0)return v.mainModule;
-if(typeof zt.Bun?.main=="string")return lt(zt.Bun.main);let e=ce.argv[1];return typeof e!="string"||e===""?void 0:Fc().pathToFileURL(
+if(typeof zt.Bun?.main=="string")return pe(zt.Bun.main);let e=ce.argv[1];return typeof e!="string"||e===""?void 0:Fc().pathToFileURL(
 Nr().realpathSync(e)).href}catch{return}}function Xc(e){if(v===void 0)return!0;try{let t=typeof e=="string"&&e.startsWith(
 "file:")?new URL(e):e;return v.permissions.querySync({name:"read",path:t}).state==="granted"}catch{return!0}}function ia(e){
 try{return v===void 0?ce.env[e]:Kc(e)?v.env.get(e):void 0}catch{return}}function Bn(e){if(v===void 0)return!0;try{let t=typeof e==
@@ -95,7 +95,7 @@ return new Error(`no read permission for ${e.href} (not asked, to avoid a prompt
 v.readTextFile(e):Promise.resolve(Nr().readFileSync(e,"utf8")):Promise.reject(Vc(e))}function Zp(e){if(!Bn(e))throw Vc(e);
 return v!==void 0?v.readTextFileSync(e):Nr().readFileSync(e,"utf8")}function eg(){try{if(!Bn("/proc/thread-self"))return;
 let e=v!==void 0?v.readLinkSync("/proc/thread-self"):Nr().readlinkSync("/proc/thread-self"),t=Number(e.split("/").pop());
-return Number.isInteger(t)&&t>0?t:void 0}catch{return}}function Zc(e){return v!==void 0&&v.exit(e),ce.exit(e)}function Dn(e){
+return Number.isInteger(t)&&t>0?t:void 0}catch{return}}function Zc(e){return v!==void 0&&v.exit(e),ce.exit(e)}function Pn(e){
 v!==void 0?v.unrefTimer(e):e.unref?.()}function eu(e){v!==void 0?globalThis.addEventListener("beforeunload",t=>{e()&&t.preventDefault()}):
 ce.on("beforeExit",()=>e())}function tg(e){v!==void 0&&globalThis.addEventListener("unload",e)}function rg(e){if(v!==void 0){
 let t=Event.prototype.preventDefault,r=d((n,o)=>{globalThis.addEventListener(n,i=>{t.call(i);let a=!1;Object.defineProperty(
@@ -104,7 +104,7 @@ i,"preventDefault",{configurable:!0,value(){a=!0,t.call(this)}}),Promise.resolve
 ption",r=>{t("uncaughtException")||e(r)}),ce.on("unhandledRejection",r=>{t("unhandledRejection")||e(r)})}}function ng(e){
 v!==void 0&&globalThis.addEventListener("unload",()=>e(`Deno.exit(${v.exitCode})`))}function og(e){if(v!==void 0)return;
 let{format:t}=qc(),r=d((...i)=>e(oa,t(...i)+`
-`),"out"),n=d((...i)=>e(st,t(...i)+`
+`),"out"),n=d((...i)=>e(lt,t(...i)+`
 `),"err"),o=console;for(let i of["log","info","debug"])o[i]=r;for(let i of["error","warn","trace"])o[i]=n}function tu(e){
 v!==void 0?e():Vp(e)}function ru(){if(v===void 0||typeof v.addSignalListener!="function")return;let e=v;return{add:v.addSignalListener.
 bind(v),remove:v.removeSignalListener.bind(v),replace(t){e.addSignalListener=t.add,e.removeSignalListener=t.remove}}}var nu={
@@ -112,7 +112,7 @@ add:"Deno.addSignalListener",remove:"Deno.removeSignalListener"};function ig(e){
 if(v!==void 0&&v[r]===e)return`Deno.${r}`;if(v===void 0){for(let r of["stdout","stderr"])if(ce[r]===e)return`process.${r}`}
 let t=e.constructor;if(!(typeof t!="function"||t.name==="")){if(v!==void 0&&v[t.name]===t)return`a Deno.${t.name}`;if(zt[t.
 name]===t&&/\{\s*\[native code\]\s*\}\s*$/.test(String(t)))return`a ${t.name}`}}var aa=500,ou=[];function ag(e){ou.push(
-e)}function Pn(){!m.isMain&&Atomics.load(m.i32,cc)!==0&&Zc(0)}m.isMain&&tg(()=>{Atomics.store(m.i32,cc,1);for(let e of ou)
+e)}function Dn(){!m.isMain&&Atomics.load(m.i32,cc)!==0&&Zc(0)}m.isMain&&tg(()=>{Atomics.store(m.i32,cc,1);for(let e of ou)
 try{e()}catch{}});var iu=256,sa=100,sg=800;function lg(e){return Atomics.load(m.i32,hc)!==0||ga===Lr?sa:Math.min(e*2,sg)}
 function Un(e){Atomics.store(m.i32,hc,e?1:0)}var ue=[{name:"nothing",id:-1,holder:-1},{name:"Lock",id:3,holder:2},{name:"\
 RLock",id:4,holder:2},{name:"Condition",id:3,holder:-1},{name:"Semaphore",id:3,holder:-1},{name:"Event",id:2,holder:-1},
@@ -137,31 +137,31 @@ function $a(e){return e.split(`
 exec(t)?.[1]??"",he)).slice(0,3).join(`
 `)}function ka(){let e=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
 e}}var ut=ia("THREADING_DEBUG")==="1";function ft(e,t,r){let n=$a(ka()).split(`
-`)[0]??"";Wp(uu(e,t,r),lu(e),n.replace(/^at /,""))}function pg(e){if(e<=0)return-1;let t=m.i32,r=Atomics.load(t,Ie);for(let n=0;n<
+`)[0]??"";Wp(uu(e,t,r),lu(e),n.replace(/^at /,""))}function pg(e){if(e<=0)return-1;let t=m.i32,r=Atomics.load(t,Re);for(let n=0;n<
 r;n++)if(Atomics.load(t,$(n)+J)===e)return n;return-1}function wu(e){return pg(e)>=0}var fe=2147483647,vu=4,bu=32,Ea=10,
 xa=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},Sa=256,Ta=16,gg=1024,yg=1,wg=(globalThis.navigator?.hardwareConcurrency??
 1)>1,Oa=Sa,Jn=Ta,Rr=Ta;function vg(e,t,r){let n=Oa,o=!1;n===0&&--Jn<=0&&(o=!0,n=Sa);for(let i=0;i<n;i++)if(xa(),Atomics.
 load(e,t)!==r)return Oa=Sa,Rr=Jn=Ta,!0;return o?(Rr=Math.min(gg,Rr*2),Jn=Rr):n!==0&&(Oa=0,Jn=Rr),!1}var Jt,Ca;function bg(e){
 Ca=e}function Ag(){Ca?.(!1)}function $g(e){Jt=e}function _n(e,t,r,n){let o=n===1/0&&ya;if(Jt===void 0&&!o){let i=n<=aa?Atomics.
-wait(e,t,r,n):kg(e,t,r,n);return Pn(),i}o&&gu();try{return Jt===void 0?Eg(e,t,r):xg(e,t,r,n,o)}finally{o&&(gu(),Jt!==void 0&&
+wait(e,t,r,n):kg(e,t,r,n);return Dn(),i}o&&gu();try{return Jt===void 0?Eg(e,t,r):xg(e,t,r,n,o)}finally{o&&(gu(),Jt!==void 0&&
 Un(!1))}}function dt(e,t,r,n,o,i,a,s=-1){if(wg&&a>=yg&&e!==ma&&vg(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{
 if(Jt===void 0){let l=Atomics.wait(n,o,i,Math.min(a,Ea));if(l!=="timed-out"||a<=Ea)return l;a-=Ea}mu(e,t,r,a===1/0,a);try{
 return _n(n,o,i,a)}finally{pu()}}finally{s>=0&&Atomics.sub(n,s,1)}}function kg(e,t,r,n){let o=performance.now()+n;for(;;){
 let i=o-performance.now();if(i<=0)return"timed-out";let a=Atomics.wait(e,t,r,Math.min(i,aa));if(a!=="timed-out")return a;
-Pn()}}function Eg(e,t,r){let n=sa;for(;;){let o=Atomics.wait(e,t,r,Math.min(n,aa));if(o!=="timed-out")return o;if(Pn(),Atomics.
+Dn()}}function Eg(e,t,r){let n=sa;for(;;){let o=Atomics.wait(e,t,r,Math.min(n,aa));if(o!=="timed-out")return o;if(Dn(),Atomics.
 load(e,t)!==r||!yu())return"not-equal";n=lg(n)}}function xg(e,t,r,n,o){let i=n===1/0?1/0:performance.now()+n,a=vu;for(;;){
 a=Jt()?vu:Math.min(a*2,bu),cg()&&Ca?.(o);let s=i===1/0?a:i-performance.now();if(s<=0)return"timed-out";let l=Atomics.wait(
 e,t,r,Math.min(s,a));if(l!=="timed-out")return l;if(o&&(Atomics.load(e,t)!==r||!yu()))return"not-equal";if(i!==1/0&&performance.
-now()>=i)return"timed-out"}}function _t(e,t,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=Dc(e,t,r,n);if(!i.
+now()>=i)return"timed-out"}}function _t(e,t,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=Pc(e,t,r,n);if(!i.
 async)return Promise.resolve(i.value);let a=Fi();return new Promise(s=>{let l=Xp(n),c=!1,u=d(()=>{c=!0,l(),Mp(f),o?.removeEventListener(
 "abort",p)},"finish"),f=d(()=>{l(),o?.removeEventListener("abort",p)},"drop"),p=d(()=>{c||Fi()!==a||(u(),Atomics.notify(
 e,t),s("aborted"))},"onAbort");xr(f),o?.addEventListener("abort",p,{once:!0}),i.value.then(g=>{c||(u(),Fi()===a&&s(g))})})}
-function Sg(e){return typeof e=="object"&&e!==null}function pe(e,t,r){return Sg(e)?[void 0,ja(e,r)]:[e,ja(t,r)]}function ja(e,t){
+function Sg(e){return typeof e=="object"&&e!==null}function ge(e,t,r){return Sg(e)?[void 0,ja(e,r)]:[e,ja(t,r)]}function ja(e,t){
 if(e===void 0)return;if(typeof e!="object"||e===null)throw new TypeError(`${t}: options must be an object such as { sign\
 al }, received ${y(e)}`);let r=e.signal;if(r!==void 0){if(!(r instanceof AbortSignal))throw new TypeError(`${t}: options\
 .signal must be an AbortSignal, received ${y(r)}`);return r}}async function Ma(e,t,r,n,o,i){let a=Er(()=>Atomics.sub(e,o,
-1));try{return await _t(e,t,r,n,i)}finally{Dt(a),Atomics.sub(e,o,1)}}function B(e){if(e===1/0)return 1/0;let t=e-performance.
-now();return t>0?t:0}function F(e){return e===1/0?1/0:performance.now()+e}function Te(e,t){if(e==null)return 1/0;if(typeof e!=
+1));try{return await _t(e,t,r,n,i)}finally{Pt(a),Atomics.sub(e,o,1)}}function B(e){if(e===1/0)return 1/0;let t=e-performance.
+now();return t>0?t:0}function F(e){return e===1/0?1/0:performance.now()+e}function Oe(e,t){if(e==null)return 1/0;if(typeof e!=
 "number")throw new TypeError(`${t}: timeout must be a number of milliseconds, received ${y(e)}`);if(Number.isNaN(e))throw new RangeError(
 `${t}: timeout must be a number of milliseconds, received NaN`);if(e>fe&&e!==1/0)throw new RangeError(`${t}: timeout mus\
 t be at most TIMEOUT_MAX (${fe} ms) or Infinity (no limit), received ${e}`);return e<0?0:e}function ht(e,t,r){if(e===void 0&&
@@ -181,35 +181,35 @@ e.set(o,[i]):a.push(i),!0},"add"),n=d((o,i,a)=>{for(let s of Object.getOwnProper
 o,s);if(c===void 0)continue;a?l=o[s]:(r(s,c.get),r(s,c.set),l=c.value)}catch{continue}if(typeof l=="function"){if(!r(s,l)||
 i>2)continue;n(l,i+1,!1);let c=l.prototype;typeof c=="object"&&c!==null&&n(c,i+1,!1)}else if(a&&i===0&&typeof l=="object"&&
 l!==null){let c=Object.getPrototypeOf(l);(c===null||c===Object.prototype)&&n(l,i+1,!0)}}},"walk");return n(Au,0,!0),Qn=e,
-e}function Dg(e){let t=e.trim().replace(/^at /,"").replace(/^async /,"").replace(/^new /,""),r=t.indexOf(" (");if(r<0)return"";
+e}function Pg(e){let t=e.trim().replace(/^at /,"").replace(/^async /,"").replace(/^new /,""),r=t.indexOf(" (");if(r<0)return"";
 t=t.slice(0,r);let n=/\[as ([^\]]+)\]$/.exec(t);if(n!==null)return n[1];let o=t.lastIndexOf(".");return(o<0?t:t.slice(o+
-1)).replace(/^[gs]et /,"")}function Pg(e,t,r){if(r<1)return!1;let n=Bg().get(Dg(t[r-1]))??[];for(let o of n){let i={};Error.
+1)).replace(/^[gs]et /,"")}function Dg(e,t,r){if(r<1)return!1;let n=Bg().get(Pg(t[r-1]))??[];for(let o of n){let i={};Error.
 captureStackTrace(i,o);let a=String(i.stack??"").split(`
 `).find(s=>/^\s+at /.test(s));if(!(a===void 0||a!==t[r]))try{return Error.captureStackTrace(e,o),!0}catch{return!1}}return!1}
-function Na(e){let t=Ng.exec(e);return t!==null&&!Rn(lt(t[1]),he)&&!Lg.test(e)}function Ug(e){return typeof e=="string"&&
+function Na(e){let t=Ng.exec(e);return t!==null&&!Rn(pe(t[1]),he)&&!Lg.test(e)}function Ug(e){return typeof e=="string"&&
 e.split(`
 `).some(Na)}function Qt(e,t=!1){if(!(e instanceof Error))return e;let r;try{r=e.stack}catch{return e}let n=Error.stackTraceLimit;
 if(typeof r!="string"||typeof n!="number"||n<=0)return e;let o=r.split(`
 `),i=o.findIndex(u=>/^\s+at /.test(u));if(i<0||!t&&o.slice(i).some(Na))return e;let a={};try{Error.stackTraceLimit=n+Ig,
 Error.captureStackTrace(a,Qt)}finally{Error.stackTraceLimit=n}let s=String(a.stack??"").split(`
-`).filter(u=>/^\s+at /.test(u)),l=s.findIndex(Na);if(l<0||Pg(e,s,l))return e;let c=o.slice(0,i).join(`
+`).filter(u=>/^\s+at /.test(u)),l=s.findIndex(Na);if(l<0||Dg(e,s,l))return e;let c=o.slice(0,i).join(`
 `);try{e.stack=[c,...s.slice(l,l+n)].join(`
-`)}catch{}return e}import{deserialize as Fg,serialize as qg}from"node:v8";var Re=(()=>{try{let e=Deno[Deno.internal]?.core;
-if(typeof e?.serialize=="function"&&typeof e.deserialize=="function")return e}catch{}})(),Wg=Re?e=>Re.serialize(e):e=>qg(
-e),$u=Re?e=>Re.deserialize(e):e=>Fg(e),ku=1;function La(e,t,r,n){let o;try{o=Wg(e)}catch(s){throw new TypeError(`${n}: ${r||
-"the value"} cannot be serialized: ${s}`)}if(t.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(Re===
+`)}catch{}return e}import{deserialize as Fg,serialize as qg}from"node:v8";var Be=(()=>{try{let e=Deno[Deno.internal]?.core;
+if(typeof e?.serialize=="function"&&typeof e.deserialize=="function")return e}catch{}})(),Wg=Be?e=>Be.serialize(e):e=>qg(
+e),$u=Be?e=>Be.deserialize(e):e=>Fg(e),ku=1;function La(e,t,r,n){let o;try{o=Wg(e)}catch(s){throw new TypeError(`${n}: ${r||
+"the value"} cannot be serialized: ${s}`)}if(t.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(Be===
 void 0)throw new TypeError(`${n}: ${r} holds shared memory, which this runtime cannot store in a queue; pass it to the t\
-hread as an argument instead`);let i=Re.serialize(t),a=new Uint8Array(5+o.length+i.length);return a[0]=ku,new DataView(a.
+hread as an argument instead`);let i=Be.serialize(t),a=new Uint8Array(5+o.length+i.length);return a[0]=ku,new DataView(a.
 buffer).setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function Ia(e){if((e[0]&ku)===0)return{wire:e.subarray(
 1)};let t=new DataView(e.buffer,e.byteOffset,e.byteLength).getUint32(1,!0);return{wire:e.subarray(5,5+t),held:e.subarray(
-5+t)}}function Ra(e){let{wire:t,held:r}=Ia(e),n=r?Re.deserialize(r):[];return{wire:$u(t),sabs:n}}function Eu(e){return $u(
-Ia(e).wire)}function zg(e){let{held:t}=Ia(e);t&&Re.deserialize(t)}var Jg=Re!==void 0,M=Symbol.for("@threading/threading:\
-travel"),Ba=new Map;function R(e,t){Ba.set(e,t)}d(R,"registerKind");var Da=[];function _g(e){Da.includes(e)||Da.push(e)}
-function Qg(e,t){return Ba.get(e)??Gg(e,t)}function Gg(e,t){for(let r of Da){let n=r(e,t);if(n!==void 0)return Ba.set(e,
-n),n}}var Pa=Symbol("@threading/threading:oid"),xu=Symbol("@threading/threading:listed"),Gn=new Map,Hg=new FinalizationRegistry(
-e=>{let t=Gn.get(e);t!==void 0&&t.deref()===void 0&&Gn.delete(e)});function Ua(e){let t=e[Pa];return t===void 0&&(t=Atomics.
-add(m.i32,lc,1),Object.defineProperty(e,Pa,{value:t,configurable:!0})),t}function Xg(e){let t=Ua(e);return e[xu]===void 0&&
-Su(e,t),t}function Su(e,t){Object.defineProperty(e,Pa,{value:t,configurable:!0}),Object.defineProperty(e,xu,{value:!0,configurable:!0}),
+5+t)}}function Ra(e){let{wire:t,held:r}=Ia(e),n=r?Be.deserialize(r):[];return{wire:$u(t),sabs:n}}function Eu(e){return $u(
+Ia(e).wire)}function zg(e){let{held:t}=Ia(e);t&&Be.deserialize(t)}var Jg=Be!==void 0,M=Symbol.for("@threading/threading:\
+travel"),Ba=new Map;function R(e,t){Ba.set(e,t)}d(R,"registerKind");var Pa=[];function _g(e){Pa.includes(e)||Pa.push(e)}
+function Qg(e,t){return Ba.get(e)??Gg(e,t)}function Gg(e,t){for(let r of Pa){let n=r(e,t);if(n!==void 0)return Ba.set(e,
+n),n}}var Da=Symbol("@threading/threading:oid"),xu=Symbol("@threading/threading:listed"),Gn=new Map,Hg=new FinalizationRegistry(
+e=>{let t=Gn.get(e);t!==void 0&&t.deref()===void 0&&Gn.delete(e)});function Ua(e){let t=e[Da];return t===void 0&&(t=Atomics.
+add(m.i32,lc,1),Object.defineProperty(e,Da,{value:t,configurable:!0})),t}function Xg(e){let t=Ua(e);return e[xu]===void 0&&
+Su(e,t),t}function Su(e,t){Object.defineProperty(e,Da,{value:t,configurable:!0}),Object.defineProperty(e,xu,{value:!0,configurable:!0}),
 Gn.set(t,new WeakRef(e)),Hg.register(e,t)}function Kg(e){return Gn.get(e)?.deref()}function Vg(e){return e instanceof Promise||
 e instanceof WeakMap||e instanceof WeakSet||e instanceof WeakRef}var Tu=new WeakMap;function Yg(e){if(e===null)return!1;
 let t=Tu.get(e);if(t!==void 0)return t;let r=!1;for(let n=e;n!==null&&n!==Object.prototype;){for(let o of Reflect.ownKeys(
@@ -245,28 +245,28 @@ name:n,advice:o}}function Cu(e,t,r){let n=e;for(let o=0;o<t.length;o++){let i=t[
 if(t!=="object"){let n=Object.keys(e);if(t==="other"){if(n.length>0)return n[0]}else if(n.length>0&&!(n.length===e.length&&
 n[n.length-1]===String(n.length-1))&&!ju.test(n[n.length-1])){let o=n.length-1;for(;o>0&&!ju.test(n[o-1]);)o--;return n[o]}}
 let r=Object.getOwnPropertySymbols(e);for(let n=0;n<r.length;n++)if(Object.prototype.propertyIsEnumerable.call(e,r[n]))return r[n]}
-var C=0,j=1,G=2,H=3,Be=1,Mu=1,r0=64;function n0(e,t){return Atomics.compareExchange(e,t,C,j)===C||Br(e,t,0)}function ge(e,t,r){
-return Atomics.compareExchange(e,t,C,j)===C||Br(e,t,r)}function Oe(e,t){return Atomics.compareExchange(e,t,j,C)===j||Xn(
-e,t)}function Fa(e,t){let r=Atomics.load(e,t);return r===j||r===G||r===H&&Atomics.load(e,t+Be)>0}function qa(e,t,r,n){return r===
-C?Atomics.compareExchange(e,t,C,G)===C?1:0:r===H&&(n||Atomics.load(e,t+Be)===0)?Atomics.compareExchange(e,t,H,G)===H?1:0:
+var C=0,j=1,G=2,H=3,Pe=1,Mu=1,r0=64;function n0(e,t){return Atomics.compareExchange(e,t,C,j)===C||Br(e,t,0)}function ye(e,t,r){
+return Atomics.compareExchange(e,t,C,j)===C||Br(e,t,r)}function Ce(e,t){return Atomics.compareExchange(e,t,j,C)===j||Xn(
+e,t)}function Fa(e,t){let r=Atomics.load(e,t);return r===j||r===G||r===H&&Atomics.load(e,t+Pe)>0}function qa(e,t,r,n){return r===
+C?Atomics.compareExchange(e,t,C,G)===C?1:0:r===H&&(n||Atomics.load(e,t+Pe)===0)?Atomics.compareExchange(e,t,H,G)===H?1:0:
 -1}function Br(e,t,r,n=0){let o=Atomics.load(e,t);if(r===0)for(;;){if(o===j||o===G)return!1;let c=o===C?Atomics.compareExchange(
 e,t,C,j)===C?1:0:qa(e,t,o,!1);if(c===1)return!0;if(c===-1)return!1;o=Atomics.load(e,t)}for(let c=0;c<r0;c++){if(o===C){if(Atomics.
-compareExchange(e,t,C,j)===C)return!0}else if(o===H){if(Atomics.load(e,t+Be)>0)break;if(Atomics.compareExchange(e,t,H,G)===
+compareExchange(e,t,C,j)===C)return!0}else if(o===H){if(Atomics.load(e,t+Pe)>0)break;if(Atomics.compareExchange(e,t,H,G)===
 H)return!0}xa(),o=Atomics.load(e,t)}let i=performance.now(),a=F(r),s=!1,l=!1;try{for(;;){o=Atomics.load(e,t);let c=qa(e,
 t,o,s);if(c===1)return!0;if(c===0)continue;if(o===j){if(Atomics.compareExchange(e,t,j,G)!==j)continue;o=G}let u=B(a);if(u<=
 0||(!l&&n!==0&&(l=!0,mu(n,e,t,r===1/0,u)),_n(e,t,o,u),zn!==0))return!1;!s&&performance.now()-i>=Mu&&(s=!0,Atomics.add(e,
-t+Be,1))}}finally{s&&Wa(e,t),l&&pu()}}function Wa(e,t){Atomics.sub(e,t+Be,1)===1&&Atomics.compareExchange(e,t,H,C)===H&&
+t+Pe,1))}}finally{s&&Wa(e,t),l&&pu()}}function Wa(e,t){Atomics.sub(e,t+Pe,1)===1&&Atomics.compareExchange(e,t,H,C)===H&&
 Atomics.notify(e,t)}function Hn(e,t,r,n,o){return Atomics.compareExchange(e,t,C,j)===C||Br(e,t,0)?Promise.resolve(!0):r===
 0||n?.aborted?Promise.resolve(!1):o0(e,t,r,n,o)}async function o0(e,t,r,n,o){let i=performance.now(),a=F(r),s;try{for(;;){
 let l=Atomics.load(e,t),c=qa(e,t,l,s!==void 0);if(c===1)return!0;if(c===0)continue;if(l===j){if(Atomics.compareExchange(
 e,t,j,G)!==j)continue;l=G}let u=B(a);if(u<=0||await _t(e,t,l,u,n)==="aborted"||o?.())return!1;!s&&performance.now()-i>=Mu&&
-(Atomics.add(e,t+Be,1),s=Er(()=>Wa(e,t)))}}finally{s&&(Dt(s),Wa(e,t))}}function Xn(e,t,r){let n=Atomics.load(e,t);return n===
-G?(Atomics.load(e,t+Be)>0?(Atomics.store(e,t,H),r?.(e,t),Atomics.notify(e,t)):(Atomics.store(e,t,C),r?.(e,t),Atomics.notify(
-e,t,1)),!0):n===H&&Atomics.load(e,t+Be)>0?Atomics.compareExchange(e,t,H,C)!==H?Xn(e,t,r):(r?.(e,t),Atomics.notify(e,t),!0):
-n===j?Atomics.compareExchange(e,t,j,C)!==j?Xn(e,t,r):(r?.(e,t),!0):!1}function Kn(e,t){ge(m.i32,uc,1/0);try{let r=0;for(;r<
-t.length;)r+=e.writeSync(t.subarray(r))}finally{Oe(m.i32,uc)}}function de(e){Kn(st,new TextEncoder().encode(e))}var Nu=1,
+(Atomics.add(e,t+Pe,1),s=Er(()=>Wa(e,t)))}}finally{s&&(Pt(s),Wa(e,t))}}function Xn(e,t,r){let n=Atomics.load(e,t);return n===
+G?(Atomics.load(e,t+Pe)>0?(Atomics.store(e,t,H),r?.(e,t),Atomics.notify(e,t)):(Atomics.store(e,t,C),r?.(e,t),Atomics.notify(
+e,t,1)),!0):n===H&&Atomics.load(e,t+Pe)>0?Atomics.compareExchange(e,t,H,C)!==H?Xn(e,t,r):(r?.(e,t),Atomics.notify(e,t),!0):
+n===j?Atomics.compareExchange(e,t,j,C)!==j?Xn(e,t,r):(r?.(e,t),!0):!1}function Kn(e,t){ye(m.i32,uc,1/0);try{let r=0;for(;r<
+t.length;)r+=e.writeSync(t.subarray(r))}finally{Ce(m.i32,uc)}}function de(e){Kn(lt,new TextEncoder().encode(e))}var Nu=1,
 i0=2;function Lu(e,t){return(Atomics.or(m.i32,dc,e)&e)!==0?!1:(de(`${t}
-`),!0)}var za,Vn=[];function Dr(e,t=""){if(za=e===void 0?void 0:{module:e,thread:t},e===void 0)for(let r of Vn)r.made??=
+`),!0)}var za,Vn=[];function Pr(e,t=""){if(za=e===void 0?void 0:{module:e,thread:t},e===void 0)for(let r of Vn)r.made??=
 r.words.slice()}var a0={Core:"Queue",JSONStore:"SharedJSON"};function s0(){let e=/\bat new (\w+)/.exec(new Error().stack??
 "")?.[1];return e===void 0?"primitive":a0[e]??e}function mt(e,t,r){if(za===void 0||(Atomics.load(m.i32,dc)&Nu)!==0)return;
 let{module:n,thread:o}=za;Vn.push({module:n,thread:o,kind:s0(),words:new Int32Array(e,t<<2,r)})}function l0(){for(let e of Vn){
@@ -281,13 +281,13 @@ entThread() === mainThread())\``);return}}}function Iu(e,t){return new RangeErro
  allows 65,530 (vm.max_map_count), and each reserves its maxBytes of address space). Objects sent to a thread stay alive\
  until the sending loop yields: reuse them (one reply queue per worker), let the loop yield (await q.getAsync()), or cre\
 ate them with a smaller { maxBytes }`,{cause:t})}function Yn(e,t){try{return e()}catch(r){throw r instanceof RangeError?
-Iu(t,r):r}}function Pr(e,t,r,n){if(!(t<=e.byteLength))try{e.grow(t)}catch(o){if(o instanceof RangeError){let i=Iu(r,o);throw i.
+Iu(t,r):r}}function Dr(e,t,r,n){if(!(t<=e.byteLength))try{e.grow(t)}catch(o){if(o instanceof RangeError){let i=Iu(r,o);throw i.
 message=`${n}: ${i.message}`,i}throw o}}function Ru(e){let t=e.includes("'")&&!e.includes('"')?'"':"'",r=t;for(let n of e)
 n===t||n==="\\"?r+="\\"+n:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":n<" "?r+="\\x"+n.charCodeAt(0).toString(16).padStart(2,"0"):r+=n;return r+
 t}function Zn(e){return e==null?"None":typeof e=="string"?Ru(e):typeof e=="boolean"?e?"True":"False":typeof e=="number"||
 typeof e=="bigint"?String(e):Array.isArray(e)?`[${e.map(Zn).join(", ")}]`:typeof e=="object"?`{${Object.entries(e).map(([
-t,r])=>`${Ru(t)}: ${Zn(r)}`).join(", ")}}`:String(e)}var He=0,Ur=1,pt=2,gt=3,te=16,c0=1<<20,u0=256;function Ht(e,t,r,n=0){
+t,r])=>`${Ru(t)}: ${Zn(r)}`).join(", ")}}`:String(e)}var Xe=0,Ur=1,pt=2,gt=3,te=16,c0=1<<20,u0=256;function Ht(e,t,r,n=0){
 let o=[],i=d(s=>{let l=t;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new TypeError(`${r}: ${l} is ${s}, \
 which is not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`)},"refuse"),a=d((s,l)=>{
 switch(l>256&&i("nested too deeply"),typeof s){case"string":case"boolean":return;case"number":Number.isFinite(s)||i(String(
@@ -297,9 +297,9 @@ getPrototypeOf(s);c!==Object.prototype&&c!==null&&i(y(s));for(let u of Object.ke
 i(y(s))}},"check");try{a(e,n)}catch(s){throw Qt(s)}}function Fr(e){if(typeof e=="object"&&e!==null&&!Object.isFrozen(e))
 if(Object.freeze(e),Array.isArray(e))for(let t=0;t<e.length;t++){let r=e[t];typeof r=="object"&&r!==null&&Fr(r)}else for(let t of Object.
 keys(e)){let r=e[t];typeof r=="object"&&r!==null&&Fr(r)}return e}function Ja(e,t){return e===t?!0:typeof e!="object"||typeof t!=
-"object"||e===null||t===null?!1:JSON.stringify(e)===JSON.stringify(t)}var Bu=new TextEncoder,Du=new TextDecoder,Pu=4096,
-Uu=4096;function Fu(e,t,r){if(r-t>Uu)return Du.decode(e.slice(t,r));for(let o=t;o<r;o++)if(e[o]>127)return Du.decode(e.slice(
-t,r));let n="";for(let o=t;o<r;o+=Pu)n+=String.fromCharCode.apply(null,e.subarray(o,Math.min(r,o+Pu)));return n}function _a(e){
+"object"||e===null||t===null?!1:JSON.stringify(e)===JSON.stringify(t)}var Bu=new TextEncoder,Pu=new TextDecoder,Du=4096,
+Uu=4096;function Fu(e,t,r){if(r-t>Uu)return Pu.decode(e.slice(t,r));for(let o=t;o<r;o++)if(e[o]>127)return Pu.decode(e.slice(
+t,r));let n="";for(let o=t;o<r;o+=Du)n+=String.fromCharCode.apply(null,e.subarray(o,Math.min(r,o+Du)));return n}function _a(e){
 if(e.length>Uu)return Bu.encode(e);for(let t=0;t<e.length;t++)if(e.charCodeAt(t)>127)return Bu.encode(e);return e}function Qa(e,t,r){
 if(typeof r!="string"){e.set(r,t);return}for(let n=0;n<r.length;n++)e[t+n]=r.charCodeAt(n)}var eo=class Ep{static{d(this,
 "JSONStore")}sab;#e;#t;#r=-1;#n="";#s=void 0;#a=!1;constructor(t){this.sab=t,this.#e=new Int32Array(t,0,te/4),this.#t=new Uint8Array(
@@ -308,15 +308,15 @@ eate ${n}: maxBytes must be an integer from 64 to 2147483648, received ${y(o)}`)
 if(i.length>o)throw new RangeError(`Cannot create ${n}: its JSON takes ${i.length} bytes, more than maxBytes ${o}; pass \
 a larger { maxBytes }`);let s=o+te,l=Yn(()=>new SharedArrayBuffer(Math.min(s,Math.max(a,u0)),{maxByteLength:s}),`a ${n}`),
 c=new Ep(l);return mt(l,0,te>>2),Qa(c.#t,te,i),c.#e[pt]=i.length,c.#e[gt]=Array.isArray(t)?t.length:0,c}#i(){let t=this.#e,
-r=Atomics.compareExchange(t,He,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(t,He,0,1),r===0)
-return;for(;;)if((r===2||Atomics.compareExchange(t,He,1,2)!==0)&&_n(t,He,2,1/0),r=Atomics.compareExchange(t,He,0,2),r===
-0)return}}#o(){Atomics.sub(this.#e,He,1)!==1&&(Atomics.store(this.#e,He,0),Atomics.notify(this.#e,He,1))}#c(){let t=this.#e[Ur];
+r=Atomics.compareExchange(t,Xe,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(t,Xe,0,1),r===0)
+return;for(;;)if((r===2||Atomics.compareExchange(t,Xe,1,2)!==0)&&_n(t,Xe,2,1/0),r=Atomics.compareExchange(t,Xe,0,2),r===
+0)return}}#o(){Atomics.sub(this.#e,Xe,1)!==1&&(Atomics.store(this.#e,Xe,0),Atomics.notify(this.#e,Xe,1))}#c(){let t=this.#e[Ur];
 if(t!==this.#r){let r=this.#e[pt];this.#n=Fu(this.#t,te,te+r),this.#r=t,this.#a=!1}return this.#n}read(){if(Atomics.load(
 this.#e,Ur)!==this.#r){this.#i();try{this.#c()}finally{this.#o()}}return this.#a||(this.#s=Fr(JSON.parse(this.#n)),this.#a=
 !0),this.#s}modify(t,r){this.#i();try{let n=r(JSON.parse(this.#c()));return n.length===2&&this.#l(n[1],t),n[0]}finally{this.#o()}}replace(t,r){
 this.#i();try{this.#l(r,t)}finally{this.#o()}}#u(t,r){let n=te+t,o=this.sab;if(n>o.byteLength){if(n>o.maxByteLength)throw new RangeError(
 `${r}: the JSON would take ${t} bytes, more than maxBytes ${o.maxByteLength-te}; create it with a larger { maxBytes }`);
-Pr(o,Math.min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(t,r){let n=JSON.stringify(t),o=_a(
+Dr(o,Math.min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(t,r){let n=JSON.stringify(t),o=_a(
 n);this.#u(o.length,r),Qa(this.#t,te,o),this.#e[pt]=o.length,this.#e[gt]=Array.isArray(t)?t.length:0,this.#n=n,this.#a=!1,
 this.#r=Atomics.add(this.#e,Ur,1)+1|0}count(){return Atomics.load(this.#e,gt)}append(t,r){if(r.length===0)return this.count();
 let n=JSON.stringify(r),o=_a(n);this.#i();try{let i=this.#e,a=i[pt],s=i[gt],l=te+a-(s>0?1:2),c=l-te+o.length;this.#u(c,t);
@@ -358,13 +358,13 @@ if(r.add(e),Array.isArray(e)){if(Object.getPrototypeOf(e)!==Array.prototype)retu
 let s=e[a];if(typeof s=="number"?o++:typeof s=="string"&&i++,!Ha(s,t+1,r))return!1}return e.length>=Wu&&(o===e.length||i===
 e.length)?!1:Gt(e,"array")===void 0}let n=Object.getPrototypeOf(e);if(n!==Object.prototype&&n!==null||Gt(e,"object")!==void 0)
 return!1;for(let o in e)if(!Object.hasOwn(e,o)||!Ha(e[o],t+1,r))return!1;return!0}default:return!1}}function w0(e){return Fr(
-JSON.parse(e))}import{isMainThread as v0}from"node:worker_threads";import Qu from"node:process";var Ce=new Map;async function ro(e){
-let t=Ce.get(e);return t===void 0&&(t=await import(e),Ce.set(e,t)),t}async function Gu(e){for(let t of e)await ro(t)}function je(e){
-return Ce.get(e)}var qr;function Hu(e){let t=Ce.get(e);if(t!==void 0||!e.startsWith("file:"))return t;if(qr===void 0)try{
+JSON.parse(e))}import{isMainThread as v0}from"node:worker_threads";import Qu from"node:process";var je=new Map;async function ro(e){
+let t=je.get(e);return t===void 0&&(t=await import(e),je.set(e,t)),t}async function Gu(e){for(let t of e)await ro(t)}function Me(e){
+return je.get(e)}var qr;function Hu(e){let t=je.get(e);if(t!==void 0||!e.startsWith("file:"))return t;if(qr===void 0)try{
 let{createRequire:r}=Qu.getBuiltinModule("node:module");qr=r(e)}catch{qr=null}if(qr!==null)try{let{fileURLToPath:r}=Qu.getBuiltinModule(
-"node:url"),n=qr(r(e));return typeof n!="object"||n===null?void 0:(Ce.set(e,n),n)}catch{return}}function no(e){let t=Ce.
+"node:url"),n=qr(r(e));return typeof n!="object"||n===null?void 0:(je.set(e,n),n)}catch{return}}function no(e){let t=je.
 get(e);return t!==void 0||e===oo()?t:Hu(e)}function oo(){return Hc()}if(v0){let e=oo();e!==void 0&&e.startsWith("file:")&&
-queueMicrotask(()=>import(e).then(t=>Ce.set(e,t),()=>{}))}function Xt(){return Ce.entries()}var io=class extends Error{static{
+queueMicrotask(()=>import(e).then(t=>je.set(e,t),()=>{}))}function Xt(){return je.entries()}var io=class extends Error{static{
 d(this,"QueueEmpty")}constructor(e,t){super(e,t),this.name="QueueEmpty"}},ao=class extends Error{static{d(this,"QueueFul\
 l")}constructor(e,t){super(e,t),this.name="QueueFull"}},so=class extends Error{static{d(this,"QueueShutDown")}constructor(e,t){
 super(e,t),this.name="QueueShutDown"}},Kt={Error,EvalError,RangeError,ReferenceError,SyntaxError,TypeError,URIError,AggregateError},
@@ -375,7 +375,7 @@ function E0(e){if(typeof e!="string")return[];let t=[];for(let r of e.split(`
 `)){let n=k0.exec(r);n&&!n[1].startsWith($0)&&!t.includes(n[1])&&t.push(n[1])}return t}function Xu(e){return typeof e=="\
 function"&&(e===Error||e.prototype instanceof Error)}function x0(e){let t=Kt[e.ctor];if(t!==void 0&&Object.hasOwn(Kt,e.ctor))
 return t;let r=lo.get(e.ctor);if(r!==void 0)return r;let n=oo(),o=n===void 0?e.modules:[...e.modules,n];for(let i of[...o,
-...Ce.keys()]){let a=Ce.get(i);if(a===void 0||!Object.hasOwn(a,e.ctor))continue;let s=a[e.ctor];if(Xu(s))return lo.set(e.
+...je.keys()]){let a=je.get(i);if(a===void 0||!Object.hasOwn(a,e.ctor))continue;let s=a[e.ctor];if(Xu(s))return lo.set(e.
 ctor,s),s}return Kt[e.base]??Error}function S0(e){for(let t=Object.getPrototypeOf(e);t!==null;t=Object.getPrototypeOf(t)){
 let r=t.constructor?.name;if(r!==void 0&&Object.hasOwn(Kt,r)&&Kt[r]===t.constructor)return r}return"Error"}var T0=/object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/,
 Ku="if it came from another thread, it is a frozen copy (a thread's arguments, kwargs and fields arrive frozen: a change\
@@ -385,11 +385,11 @@ ass's result too: declare the field as one, or put the result on a Queue), or ch
 name}: ${e.message}`,r=e.stack;return e.message=`${e.message}; ${Ku}`,typeof r=="string"&&r.startsWith(t)&&(e.stack=`${e.
 name}: ${e.message}${r.slice(t.length)}`),!0}var Vu=he,Yu=/^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
 function Wr(){let e=Error.stackTraceLimit;Error.stackTraceLimit=64;let t={};return Error.captureStackTrace(t,Wr),Error.stackTraceLimit=
-e,t}function Zu(e){let t=Gc(e);if(t!==void 0)return t.map(n=>({fn:n.fn,url:lt(n.url)}));let r=[];for(let n of(e.stack??"").
+e,t}function Zu(e){let t=Gc(e);if(t!==void 0)return t.map(n=>({fn:n.fn,url:pe(n.url)}));let r=[];for(let n of(e.stack??"").
 split(`
-`).slice(1)){let o=Yu.exec(n);o&&r.push({fn:o[1]??"",url:lt(o[2])})}return r}function ef(e){return e.find(t=>!t.url.startsWith(
+`).slice(1)){let o=Yu.exec(n);o&&r.push({fn:o[1]??"",url:pe(o[2])})}return r}function ef(e){return e.find(t=>!t.url.startsWith(
 Vu))?.url}function zr(e=Wr()){return ef(Zu(e))}function Xa(e,t=Wr()){let r=Zu(t);return r.find(n=>n.fn===`new ${e}`)?.url??
-ef(r)}function Ka(){return Hc()}function ye(e,t,r){if(Object.hasOwn(e,t)){let i=e[t];if(r===void 0||typeof i!="function"||
+ef(r)}function Ka(){return Hc()}function we(e,t,r){if(Object.hasOwn(e,t)){let i=e[t];if(r===void 0||typeof i!="function"||
 String(i)===r)return i}let n=t.indexOf(".");if(n>0&&r!==void 0&&Object.hasOwn(e,t.slice(0,n))){let i=tf(e[t.slice(0,n)],
 t.slice(n+1));if(typeof i=="function"&&String(i)===r)return i}if(t!=="default"&&Object.hasOwn(e,"default")){let i=e.default;
 if(typeof i=="function"&&i.name===t&&(r===void 0||String(i)===r))return i}if(r===void 0)return;let o=Vt(e,i=>String(i)===
@@ -426,45 +426,45 @@ r module exports and pass that, as in \`export function ${e.name}Target(...args:
 (...args); }\`, where <its object> is what ${e.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.
 test(n))throw new TypeError(`${r}: ${t} is a class, not a function; pass a function`);return n}var N0=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;
 function ts(e){let t=e.split(`
-`),r=t.length;for(;r>0;){let n=t[r-1],o=Yu.exec(n);if(o?Rn(lt(o[2]),Vu):N0.test(n))r--;else break}return r===t.length||!/^\s*at /.
+`),r=t.length;for(;r>0;){let n=t[r-1],o=Yu.exec(n);if(o?Rn(pe(o[2]),Vu):N0.test(n))r--;else break}return r===t.length||!/^\s*at /.
 test(t[r-1]??"")?e:t.slice(0,r).join(`
 `)}var co={};function L0(e){co=e}var rf=2e3,nf=/(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g,
 uo=new Map,rs=new Set;function of(e){return e.startsWith("file:")&&(e.includes("/node_modules/")||/\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.
 test(e))}function af(e,t){if(!/^(npm|jsr|node):/.test(e))try{if(/^(\.{1,2}\/|\/|file:|https?:)/.test(e))return new URL(e,
 t).href;let r=import.meta.resolve(e);return/^(file|https?):/.test(r)?r:void 0}catch{return}}async function I0(e){let t=uo.
 get(e);if(t!==void 0)return t;if(t=[],e.startsWith("file:")){let r="";try{r=await Yc(new URL(e))}catch{}for(let n of r.matchAll(
-nf)){let o=af(n[1],e);o!==void 0&&!it(o)&&!t.includes(o)&&(!of(o)||of(e))&&t.push(o)}}return uo.set(e,t),t}function R0(e){
-let t=uo.get(e);if(t!==void 0)return t;t=[];let r=fo(e);for(let n of(r??"").matchAll(nf)){let o=af(n[1],e);o!==void 0&&!it(
+nf)){let o=af(n[1],e);o!==void 0&&!at(o)&&!t.includes(o)&&(!of(o)||of(e))&&t.push(o)}}return uo.set(e,t),t}function R0(e){
+let t=uo.get(e);if(t!==void 0)return t;t=[];let r=fo(e);for(let n of(r??"").matchAll(nf)){let o=af(n[1],e);o!==void 0&&!at(
 o)&&!t.includes(o)&&t.push(o)}return uo.set(e,t),t}function fo(e){if(!e.startsWith("file:"))return;if(is.has(e))return is.
-get(e);let t;try{t=Zp(new URL(e))}catch{t=void 0}return is.set(e,t),t}function sf(e){let t=e.filter(n=>!it(n)),r=new Set(
+get(e);let t;try{t=Zp(new URL(e))}catch{t=void 0}return is.set(e,t),t}function sf(e){let t=e.filter(n=>!at(n)),r=new Set(
 t);for(let n=0;n<t.length&&n<rf;n++)for(let o of R0(t[n]))r.has(o)||(r.add(o),t.push(o));return t}function lf(e,t){let r=d(
 s=>s===e,"same");for(let[s,l]of Xt()){let c=Vt(l,r);if(c!==void 0)return{module:s,name:c.name}}let n=Vt(co,r);if(n!==void 0)
-return{module:ot,name:n.name};let o=t.join(`
+return{module:it,name:n.name};let o=t.join(`
 `),i=cf.get(e);if(i!==void 0&&i.key===o)return i.found;let a=B0(e,t,r);return cf.set(e,{key:o,found:a}),a}var cf=new WeakMap;
 function B0(e,t,r){let n=new RegExp(`\\bfunction\\s*\\*?\\s*${e.name.replace(/[$]/g,"\\$")}\\s*[(<]`),o=[],i=!1;for(let a of sf(
 t)){let s=fo(a);s===void 0?i=!0:n.test(s)&&o.push(a)}if(!i&&o.length===1)return{module:o[0],name:e.name,byText:!0};if(!(!i&&
-o.length===0))for(let a of o){if(t.includes(a)||je(a)!==void 0)continue;let s=Hu(a),l=s&&Vt(s,r);if(l!==void 0)return{module:a,
-name:l.name}}}function uf(e,t,r){let n=r.length>0&&r.every(df)?sf(r).filter(a=>je(a)!==void 0):[...Xt()].map(([a])=>a),o=[],
-i=d((a,s)=>{let l=s&&ye(s,e,t);typeof l=="function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)
-i(a,je(a));return i(ot,co),o}function ff(e,t,r){return`the function ${e} cannot be told apart: ${t.join(" and ")} each e\
+o.length===0))for(let a of o){if(t.includes(a)||Me(a)!==void 0)continue;let s=Hu(a),l=s&&Vt(s,r);if(l!==void 0)return{module:a,
+name:l.name}}}function uf(e,t,r){let n=r.length>0&&r.every(df)?sf(r).filter(a=>Me(a)!==void 0):[...Xt()].map(([a])=>a),o=[],
+i=d((a,s)=>{let l=s&&we(s,e,t);typeof l=="function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)
+i(a,Me(a));return i(it,co),o}function ff(e,t,r){return`the function ${e} cannot be told apart: ${t.join(" and ")} each e\
 xport a function ${e} with the same source text (which may close over different module state), and the sending thread co\
 uld not tell by identity which one it is; the thread will not guess: ${r}`}async function ns(e){let t=e.filter(n=>!rs.has(
-n)&&!it(n)),r=new Set(t);for(let n=0;n<t.length&&n<rf;n++){let o=t[n];if(!(o.startsWith("file:")&&je(o)===void 0&&!Bn(o))){
+n)&&!at(n)),r=new Set(t);for(let n=0;n<t.length&&n<rf;n++){let o=t[n];if(!(o.startsWith("file:")&&Me(o)===void 0&&!Bn(o))){
 try{await ro(o)}catch{continue}for(let i of await I0(o))r.has(i)||(r.add(i),t.push(i))}}for(let n of e)rs.add(n)}function df(e){
-return rs.has(e)||it(e)}function Jr(e,t,r=()=>!0,n=[]){for(let i of n){let a=je(i),s=a&&ye(a,e,t);if(s!==void 0&&r(s))return{
-module:i,value:s}}for(let[i,a]of Xt()){let s=ye(a,e,t);if(s!==void 0&&r(s))return{module:i,value:s}}let o=ye(co,e,t);if(o!==
-void 0&&r(o))return{module:ot,value:o}}async function hf(e,t,r,n=()=>!0){return await ns(e),Jr(t,r,n,e)}function os(e,t){
+return rs.has(e)||at(e)}function Jr(e,t,r=()=>!0,n=[]){for(let i of n){let a=Me(i),s=a&&we(a,e,t);if(s!==void 0&&r(s))return{
+module:i,value:s}}for(let[i,a]of Xt()){let s=we(a,e,t);if(s!==void 0&&r(s))return{module:i,value:s}}let o=we(co,e,t);if(o!==
+void 0&&r(o))return{module:it,value:o}}async function hf(e,t,r,n=()=>!0){return await ns(e),Jr(t,r,n,e)}function os(e,t){
 let r=t.replace(/[$]/g,"\\$"),n=new RegExp(`\\bfunction\\s*\\*?\\s*${r}\\s*\\(`,"g"),o,i=!1,a=!1;for(let s of e.matchAll(
 n)){let l=e.lastIndexOf(`
 `,s.index)+1,c=e.slice(l,s.index);if(/^\s*(?:\/\/|\/?\*)/.test(c))continue;let u=/^(export\s+(?:default\s+)?)?(?:async\s+)?$/.
 exec(c);u===null?(i=!0,/^\s+(?:async\s+)?$/.test(c)&&(a=!0)):u[1]!==void 0?o="exported":o??="local"}return o==="local"&&
 new RegExp(`\\bexport\\s*\\{[^}]*\\b${r}\\b[^}]*\\}|\\bexport\\s+default\\s+${r}\\b`).test(e)&&(o="exported"),{top:o,nested:i,
-indented:a}}async function D0(e,t){for(let r of e){if(!r.startsWith("file:"))continue;let n;try{n=await Yc(new URL(r))}catch{
+indented:a}}async function P0(e,t){for(let r of e){if(!r.startsWith("file:"))continue;let n;try{n=await Yc(new URL(r))}catch{
 continue}if(os(n,t).nested)return r}}function mf(e,t){return`the function ${e} is declared inside a function or a block \
 of ${t} (a closure), not at the top level of its module: a thread imports its code by name from its module and cannot se\
 e a closure's variables; move ${e} to the top level, export it (\`export function ${e}\u2026\`), and pass what it uses as args\
- (data that threads change in a SharedList or SharedJSON)`}var P0=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
-function ho(e,t,r,n,o,i=[]){if(o!==void 0&&P0.test(o))return`the ${e} is an anonymous ${e} expression (\`${e==="class"?"\
+ (data that threads change in a SharedList or SharedJSON)`}var D0=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
+function ho(e,t,r,n,o,i=[]){if(o!==void 0&&D0.test(o))return`the ${e} is an anonymous ${e} expression (\`${e==="class"?"\
 class {\u2026}":"function () {\u2026}"}\`, which JavaScript names ${t} after the property or variable it was written in)\
 , and no module exports it: ${r.join("; ")}; code travels to another thread by reference, found by its module and its ex\
 ported name: declare it as a named, exported ${e} (\`export ${e==="class"?"class Work":"function work(\u2026)"} {\u2026}\`) an\
@@ -474,10 +474,10 @@ module and its exported name",l=i.find(c=>U0(c,e,t));return`the ${e} ${t} cannot
  nor does any module it imports statically; ${l!==void 0?`${a} in ${l}, which declares it without export: that is enough\
  (${s})`:n===void 0?`${a} from the module that declares it: ${s}`:`${a} from the module that declares it; if that module\
  is none of these (nor one they import statically), name it too, as in \`${n}\` (${s})`}`}function U0(e,t,r){if(!e.startsWith(
-"file:")||it(e))return!1;let n=fo(e);if(n===void 0)return!1;if(t==="function")return os(n,r).top==="local";let o=r.replace(
+"file:")||at(e))return!1;let n=fo(e);if(n===void 0)return!1;if(t==="function")return os(n,r).top==="local";let o=r.replace(
 /[$]/g,"\\$");return new RegExp(`^(?:abstract\\s+)?class\\s+${o}\\b`,"m").test(n)&&!new RegExp(`^export\\s+(?:default\\s+)\
 ?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var is=new Map,pf=new Map;function gf(e,t,r){
-if(t===void 0||!t.startsWith("file:")||it(t))return;let n=fo(t);if(n===void 0)return;let o=`${t}
+if(t===void 0||!t.startsWith("file:")||at(t))return;let n=fo(t);if(n===void 0)return;let o=`${t}
 ${e}`,i=pf.get(o);i===void 0&&pf.set(o,i=os(n,e));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new TypeError(
 `${r}: ${ho("function",e,[`${t} does not export ${e}`],void 0,void 0,[t])}`);if(s)throw new TypeError(`${r}: ${mf(e,t)}`)}}
 var yf=new WeakMap,wf=new Map,as=new Map;function ss(e,t,r){yf.set(e,{module:t,name:r}),wf.set(`${t}#${r}`,e)}function F0(e,t,r){
@@ -488,10 +488,10 @@ c)}`)}if(gf(e.name,i,`${r}: ${t}`),a.length===0)throw new TypeError(`${r}: ${t} 
  be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's tar\
 get with its \`module\` option`);let l=as.get(n);return as.set(n,l===void 0||l===e?e:null),{modules:a,name:e.name,source:n,
 exact:!1}}function q0(e){let{modules:t,name:r,source:n}=e;if(e.exact){let s=wf.get(`${t[0]}#${r}`);if(s!==void 0)return s;
-let l=no(t[0]),c=l&&ye(l,r,n);if(typeof c=="function")return ss(c,t[0],r),c}let o=as.get(n);if(o)return o;if(!e.exact){for(let l of t)
+let l=no(t[0]),c=l&&we(l,r,n);if(typeof c=="function")return ss(c,t[0],r),c}let o=as.get(n);if(o)return o;if(!e.exact){for(let l of t)
 no(l);let s=uf(r,n,t);if(s.length>1)throw new TypeError(`Cannot receive the function ${r} from another thread: ${ff(r,s.
 map(l=>l.module),"give the functions different names, or pass the function from a module that imports it statically (the\
- sender then finds its module by identity)")}`);if(s.length===1){let l=je(s[0].module),c=l&&Vt(l,u=>u===s[0].value);return c!==
+ sender then finds its module by identity)")}`);if(s.length===1){let l=Me(s[0].module),c=l&&Vt(l,u=>u===s[0].value);return c!==
 void 0&&ss(s[0].value,s[0].module,c.name),s[0].value}}let i=t.find(s=>no(s)===void 0);if(i!==void 0){let s=i===Ka()?"is \
 the program's main module, whose exports a blocking get can look up only once the main module has reached its first awai\
 t (or finished)":"cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without \
@@ -568,14 +568,14 @@ keys: use a string key");let w=JSON.stringify(I);x==="array"&&k(`an array with t
 opy keeps only the items, so the property would be lost: pass an object that holds both instead (\`{ items, ${w}: \u2026 }\`)`),
 k(`${y(h)} with the property ${w}`,"a copy keeps only its contents, so the property would be lost: pass an object that h\
 olds both instead")},"refuseLost"),Tp=d(h=>{let x=zu(h);if(x!==void 0){let _={[q]:Ef,...x};return f.set(h,_),_}if(g>=go)
-return;let I={[q]:xf},w=m0(h,(_,Ee)=>f.has(_)?!1:(f.set(_,{[q]:Tf,of:I,i:Ee}),!0),_=>f.delete(_));if(w!==void 0)return Object.
+return;let I={[q]:xf},w=m0(h,(_,xe)=>f.has(_)?!1:(f.set(_,{[q]:Tf,of:I,i:xe}),!0),_=>f.delete(_));if(w!==void 0)return Object.
 assign(I,w),f.set(h,I),I;if(!o)return;let S=g0(h,g,go,_=>f.has(_)?!1:(f.set(_,Lf),!0),_=>f.delete(_));if(S===void 0)return;
 let z={[q]:Sf,text:S};return f.set(h,z),z},"columns"),Op=d(h=>{let x=h.constructor?.name||"Error";Xu(h.constructor)&&A0(
 h.constructor);let I=S0(h),w=Object.hasOwn(h,"name"),S=String(h.name),z={[q]:vf,ctor:x,base:I,name:S,ownName:w,message:String(
 h.message??""),stack:typeof h.stack=="string"?h.stack:void 0,hasCause:"cause"in h,fields:{},modules:E0(h.stack)};f.set(h,
-z),z.hasCause&&(z.cause=Z(h.cause,"cause"));let _=h.errors;Array.isArray(_)&&(z.errors=Z(_,"errors"));for(let Ee of Object.
-keys(h))Ee==="name"||Ee==="message"||Ee==="stack"||Ee==="cause"||Ee==="errors"&&Array.isArray(_)||(z.fields[Ee]=Z(h[Ee],
-Ee));return z},"walkError"),Sn=U(e);if(n.frozen&&(Sn={[q]:kf,value:Sn}),i){let h=La(Sn,c,t,r);return{wire:n.bytes?h:us(h),
+z),z.hasCause&&(z.cause=Z(h.cause,"cause"));let _=h.errors;Array.isArray(_)&&(z.errors=Z(_,"errors"));for(let xe of Object.
+keys(h))xe==="name"||xe==="message"||xe==="stack"||xe==="cause"||xe==="errors"&&Array.isArray(_)||(z.fields[xe]=Z(h[xe],
+xe));return z},"walkError"),Sn=U(e);if(n.frozen&&(Sn={[q]:kf,value:Sn}),i){let h=La(Sn,c,t,r);return{wire:n.bytes?h:us(h),
 modules:[...s],graph:[...l],sabs:[]}}return{wire:Sn,modules:[...s],graph:[...l],sabs:c}}function us(e){if(!(e instanceof
 Uint8Array))return e;let t=new SharedArrayBuffer(e.length);return new Uint8Array(t).set(e),{[q]:$f,sab:t}}function K0(e,t){
 return typeof e=="string"?w0(e):e instanceof Uint8Array?jf(e,t):po(e,void 0,t)}function V0(e,t,r){let{wire:n,sabs:o,modules:i,
@@ -592,8 +592,8 @@ const boot = workerData[${JSON.stringify(Ln)}];
 import(boot.module).catch((error) => {
   boot.port.postMessage({ type: "died", reason: String(error?.message ?? error) });
   const i32 = new Int32Array(boot.runtime);
-  Atomics.add(i32, ${Ge}, 1);
-  Atomics.notify(i32, ${Ge});
+  Atomics.add(i32, ${He}, 1);
+  Atomics.notify(i32, ${He});
 });`)}`),Rf=Math.max(64,Math.floor(Mg().heap_size_limit/(1024*1024))),X=[];ag(()=>{for(let e of X)Atomics.add(e.control,
 0,1),Atomics.notify(e.control,0)});function Bf(e){let t=new SharedArrayBuffer(8208);new Int32Array(t)[1]=e;let{port1:r,port2:n}=new Tg,
 o=new jg(ry,{workerData:{[Ln]:{runtime:m.sab,control:t,port:n,module:Cp,heapLimitMb:Rf}},transferList:[n],env:Cg,resourceLimits:{
@@ -604,30 +604,30 @@ r,1),e.slot>=0&&ta(e,`ThreadError
 the thread's Worker ended before the thread ran: ${t===void 0?"it exited":t?.message??String(t)}`),e.slot>=0&&e.ident!==
 0){let n=qt(m,e.slot);Ic(e.slot,e.ident,e.daemon)&&de(`Exception in thread ${n}: its Worker ended while the thread ran${t===
 void 0?"":`: ${t?.message??String(t)}`}
-`)}}function Df(e){Pf();let t,r=!1;for(let o of[2,0]){for(let i of X)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
+`)}}function Pf(e){Df();let t,r=!1;for(let o of[2,0]){for(let i of X)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
 o){t=i,r=o===2;break}if(t!==void 0)break}t??=Bf(1);let n=!1;try{n=ey(t.control,e),n||t.port.postMessage({...e,payload:us(
 e.payload)})}catch(o){throw Atomics.store(t.control,1,2),o}return t.slot=e.slot,t.ident=e.ident,t.daemon=e.daemon,Atomics.
-add(t.control,0,1),Atomics.notify(t.control,0),e.daemon||ly(),!r&&hs?ms(1):_r||(_r=!0,Dn(setTimeout(ny,0))),hs=!r,r&&n?t.
-control:void 0}var hs=!1,_r=!1;function ny(){_r&&(_r=!1,ms(1))}var yt=0;function oy(e){yt===0&&queueMicrotask(Pf),yt=Math.
-max(yt,e)}function Pf(){if(yt===0)return;let e=yt;yt=0,ms(e)}var iy=[new URL(he),new URL(ot)],Uf=!1;function Ff(){if(Uf)
+add(t.control,0,1),Atomics.notify(t.control,0),e.daemon||ly(),!r&&hs?ms(1):_r||(_r=!0,Pn(setTimeout(ny,0))),hs=!r,r&&n?t.
+control:void 0}var hs=!1,_r=!1;function ny(){_r&&(_r=!1,ms(1))}var yt=0;function oy(e){yt===0&&queueMicrotask(Df),yt=Math.
+max(yt,e)}function Df(){if(yt===0)return;let e=yt;yt=0,ms(e)}var iy=[new URL(he),new URL(it)],Uf=!1;function Ff(){if(Uf)
 return;let e=iy.find(t=>t.protocol==="file:"&&!Xc(t));return Uf=e===void 0,e}var ay=4;function ms(e){if(Ff()!==void 0)return;
 let t=0;for(let r of X){let n=Atomics.load(r.control,1);!r.dead&&(n===2||n===0)&&t++}try{for(let r=t;r<Math.min(e,ay);r++)
-Bf(0)}catch{}}function qf(e,t){if(Atomics.sub(m.i32,Ge,1),e.type==="died"){ds(t,new Error(e.reason));return}try{Df(e)}catch(r){
+Bf(0)}catch{}}function qf(e,t){if(Atomics.sub(m.i32,He,1),e.type==="died"){ds(t,new Error(e.reason));return}try{Pf(e)}catch(r){
 ta(e,`ThreadError
 ${r?.message??String(r)}`)}}function Wf(e){for(;;){let t=Og(e.port);if(t===void 0)break;qf(t.message,e)}}function sy(){if(Qr!==
-void 0&&performance.now()>=Qr&&(clearTimeout(Xe),Hf()),Atomics.load(m.i32,Ge)===0)return!1;for(let e of[...X])Wf(e);return!0}
+void 0&&performance.now()>=Qr&&(clearTimeout(Ke),Hf()),Atomics.load(m.i32,He)===0)return!1;for(let e of[...X])Wf(e);return!0}
 m.isMain&&($g(sy),Hp(Jf));var yo,zf=!1;function ly(){zf||(zf=!0,eu(()=>Atomics.load(m.i32,me)<=0?!1:(cy(),yo!==void 0||(yo=
 setInterval(()=>{},1<<30),(async()=>{for(;;){let e=Atomics.load(m.i32,me);if(e<=0)break;let t=Atomics.waitAsync(m.i32,me,
 e);t.async&&await t.value}clearInterval(yo),yo=void 0})()),!0)))}function cy(){let e=$(0)+J;Atomics.compareExchange(m.i32,
-e,1,0)===1&&Atomics.notify(m.i32,e)}async function Jf(){Xe!==void 0&&clearTimeout(Xe),Xe=void 0,Qr=void 0,yt=0,hs=!1,_r=
+e,1,0)===1&&Atomics.notify(m.i32,e)}async function Jf(){Ke!==void 0&&clearTimeout(Ke),Ke=void 0,Qr=void 0,yt=0,hs=!1,_r=
 !1;let e=[],t=[];for(let r of[...X]){if(r.dead)continue;let n=Atomics.compareExchange(r.control,1,2,3);if(n===0&&Atomics.
 compareExchange(r.control,1,0,3)===0){r.dead=!0,X.splice(X.indexOf(r),1),t.push(r),e.push(r.worker.terminate().then(()=>{}));
 continue}n===2&&(t.push(r),e.push(_f(r)))}await Promise.all(e);for(let r of t)r.port.close()}function _f(e){return e.dead=
 !0,X.splice(X.indexOf(e),1),e.port.postMessage({type:"close"}),Atomics.add(e.control,0,1),Atomics.notify(e.control,0),new Promise(
 t=>{let r=setTimeout(()=>e.worker.terminate(),2e3);e.worker.once("exit",()=>{clearTimeout(r),t()})})}var ps=Math.max(4,globalThis.
 navigator?.hardwareConcurrency??0),uy=1e3,gs;function Qf(){if(gs===void 0){let e=ia("THREADING_IDLE_TIMEOUT"),t=e===void 0||
-e.trim()===""?NaN:Number(e);gs=Number.isFinite(t)&&t>=0?t:5e3}return gs}var Xe,Qr;function Gf(){if(Xe!==void 0)return;let e=Math.
-min(uy,Qf());Qr=performance.now()+e,Xe=setTimeout(Hf,e),Dn(Xe)}function Hf(){Xe=void 0,Qr=void 0;let e=fs(),t=Qf(),r=X.filter(
+e.trim()===""?NaN:Number(e);gs=Number.isFinite(t)&&t>=0?t:5e3}return gs}var Ke,Qr;function Gf(){if(Ke!==void 0)return;let e=Math.
+min(uy,Qf());Qr=performance.now()+e,Ke=setTimeout(Hf,e),Pn(Ke)}function Hf(){Ke=void 0,Qr=void 0;let e=fs(),t=Qf(),r=X.filter(
 n=>!n.dead).length-ps;for(let n of[...X]){if(r<=0)break;n.dead||Atomics.load(n.control,1)===2&&(e-Atomics.load(n.control,
 3)|0)*10>=t&&Atomics.compareExchange(n.control,1,2,3)===2&&(r--,_f(n).then(()=>n.port.close()))}X.length>ps&&Gf()}var fy=32,
 dy=.06,hy=.1,Xf=.05,my=1,py=.06,gy=1,yy=1e3,wy=64,ys=class{static{d(this,"SpinGate")}#e=0;#t=0;open(){return this.#e===0?
@@ -647,46 +647,46 @@ e.name),e.stack!==void 0&&(r.stack=e.stack),r}function ed(e,t){let r=e.indexOf("
 `
 `),i=`${t}: ${o.join(`
 `)}`,a;if(r>=0)try{a=Sy(JSON.parse(e.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a},l=n==="TypeError"?new TypeError(
-i,s):new T(i,s);return Error.captureStackTrace?.(l,ed),Qt(l,!0)}var Ty=he;function td(e){return Rn(e,Ty)||_c(e,rc)}var Oy=/^\s*at (?:async )?((?:file|https?|data):.*?):(\d+):(\d+)$/,
-Cy=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?):(\d+):(\d+)\)?$/;function jy(e){let t=e instanceof Error&&
-typeof e.stack=="string"?e.stack:"",r=e instanceof Error?`${e.name}: ${e.message}`:"";r!==""&&t.startsWith(r)&&(t=t.slice(
-r.length));let n,o;for(let i of t.split(`
-`)){if(o===void 0){let s=Cy.exec(i);s&&!td(s[1])&&(o=`${s[1]}:${s[2]}:${s[3]}`)}let a=Oy.exec(i);if(a&&!td(a[1])){n=a[1];
-break}}return{module:n,location:o}}function My(e,t){let{module:r,location:n}=jy(t),o=t instanceof T||t instanceof Error&&
-t.name==="ThreadError"?t.message:t instanceof Error?`${t.name}: ${t.message}`:String(t);return`${r!==void 0&&!_c(r,e)?`t\
-he module ${r} failed to load in the new thread (imported by ${e})`:`the module ${e} failed to load in the new thread`}:\
- ${o}${n===void 0?"":` (at ${n})`}`}var vs=new WeakMap,vo=new WeakMap;function Ny(e,t,r){let n=d((...s)=>{let l=[];for(let c of[
-t.moduleOption,...s,N.programMain])c!==void 0&&!l.includes(c)&&l.push(c);return l},"candidates"),o;if(t.target!==void 0){
-let s=t.target,l=nd.get(s)??Iy(s,r),c=t.moduleOption!==void 0,u=c?void 0:vs.get(s),f=u??n(zr(t.origin??Wr()));if(f.length===
-0)throw new TypeError(`${r}: cannot tell which module exports ${s.name}; name it, as in \`new Thread({ target: ${s.name}\
-, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${s.name}`);o=u!==void 0?{modules:f,
-name:rd.get(s)??s.name,source:l,exact:!0}:Ly(s,l,f,r,c)??{modules:f,name:s.name,source:l,exact:c}}if(e.constructor===ie)
-return{kind:"target",...o??{modules:[],name:"",source:""}};let i=e.constructor.name;if(i==="")throw new TypeError(`${r}:\
- its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread\
- {\u2026}\`)`);let a=vo.get(e.constructor)??n(t.origin&&Xa(i,t.origin));return o===void 0?{kind:"subclass",modules:a,name:i}:
+i,s):new T(i,s);return Error.captureStackTrace?.(l,ed),Qt(l,!0)}var Ty=he;function td(e){return Rn(e,Ty)||_c(e,rc)}var Oy=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
+Cy=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function jy(e){let t=e instanceof
+Error&&typeof e.stack=="string"?e.stack:"",r=e instanceof Error?`${e.name}: ${e.message}`:"";r!==""&&t.startsWith(r)&&(t=
+t.slice(r.length));let n,o;for(let i of t.split(`
+`)){if(o===void 0){let s=Cy.exec(i);s&&!td(pe(s[1]))&&(o=`${pe(s[1])}:${s[2]}:${s[3]}`)}let a=Oy.exec(i);if(a&&!td(pe(a[1]))){
+n=pe(a[1]);break}}return{module:n,location:o}}function My(e,t){let{module:r,location:n}=jy(t),o=t instanceof T||t instanceof
+Error&&t.name==="ThreadError"?t.message:t instanceof Error?`${t.name}: ${t.message}`:String(t);return`${r!==void 0&&!_c(
+r,e)?`the module ${r} failed to load in the new thread (imported by ${e})`:`the module ${e} failed to load in the new th\
+read`}: ${o}${n===void 0?"":` (at ${n})`}`}var vs=new WeakMap,vo=new WeakMap;function Ny(e,t,r){let n=d((...s)=>{let l=[];
+for(let c of[t.moduleOption,...s,N.programMain])c!==void 0&&!l.includes(c)&&l.push(c);return l},"candidates"),o;if(t.target!==
+void 0){let s=t.target,l=nd.get(s)??Iy(s,r),c=t.moduleOption!==void 0,u=c?void 0:vs.get(s),f=u??n(zr(t.origin??Wr()));if(f.
+length===0)throw new TypeError(`${r}: cannot tell which module exports ${s.name}; name it, as in \`new Thread({ target: ${s.
+name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${s.name}`);o=u!==void 0?
+{modules:f,name:rd.get(s)??s.name,source:l,exact:!0}:Ly(s,l,f,r,c)??{modules:f,name:s.name,source:l,exact:c}}if(e.constructor===
+ie)return{kind:"target",...o??{modules:[],name:"",source:""}};let i=e.constructor.name;if(i==="")throw new TypeError(`${r}\
+: its class is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Threa\
+d {\u2026}\`)`);let a=vo.get(e.constructor)??n(t.origin&&Xa(i,t.origin));return o===void 0?{kind:"subclass",modules:a,name:i}:
 {kind:"both",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,exact:o.exact}}var rd=new WeakMap;
-function Ly(e,t,r,n,o){let i=o?je(r[0]):void 0,a=i&&Vt(i,c=>c===e),s=a!==void 0?{module:r[0],name:a.name}:o?void 0:lf(e,
+function Ly(e,t,r,n,o){let i=o?Me(r[0]):void 0,a=i&&Vt(i,c=>c===e),s=a!==void 0?{module:r[0],name:a.name}:o?void 0:lf(e,
 r);if(s!==void 0)return s.name!==e.name&&rd.set(e,s.name),{modules:[s.module],name:s.name,source:t,exact:!0};let l=[...Xt()];
 if(Ya(t)){let c=Va(l,t);if(c!==void 0)throw new TypeError(`${n}: ${Za("the target",e.name,c)}`)}}var nd=new WeakMap;function Iy(e,t){
 let r=es(e,"the target",t);return nd.set(e,r),r}var od=new Set;function Ry(e,t){let r=Ff(),n=[...r?[r.href]:[],...e.modules.
 slice(0,1)];e.kind==="both"&&n.push(...e.targetModules.slice(0,1));for(let o of n)if(!(!o.startsWith("file:")||od.has(o)))
 if(Xc(new URL(o)))od.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new T(`${t}: a thread needs read pe\
 rmission to load its code from ${i}; run with --allow-read (or --allow-read=<the folders of your program and of this lib\
-rary>)`)}}function By(e,t){let r=Atomics.load(A,qi);for(let n=0;n<Qe-1;n++){let o=1+(r-1+n)%(Qe-1),i=$(o);if(Atomics.load(
-A,i+oe)===0&&Atomics.compareExchange(A,i+oe,0,e)===0){for(Atomics.store(A,qi,o+1<Qe?o+1:1);;){let a=Atomics.load(A,Ie);if(a>
-o||Atomics.compareExchange(A,Ie,a,o+1)===a)break}return o}}throw new T(`${t}: can't start new thread: ${Qe-1} threads ar\
-e alive or starting, the most this library runs at once`)}function Dy(e,t,r,n){let o=e===void 0||e===ie?new ie(bo):Object.
+rary>)`)}}function By(e,t){let r=Atomics.load(A,qi);for(let n=0;n<Ge-1;n++){let o=1+(r-1+n)%(Ge-1),i=$(o);if(Atomics.load(
+A,i+oe)===0&&Atomics.compareExchange(A,i+oe,0,e)===0){for(Atomics.store(A,qi,o+1<Ge?o+1:1);;){let a=Atomics.load(A,Re);if(a>
+o||Atomics.compareExchange(A,Re,a,o+1)===a)break}return o}}throw new T(`${t}: can't start new thread: ${Ge-1} threads ar\
+e alive or starting, the most this library runs at once`)}function Py(e,t,r,n){let o=e===void 0||e===ie?new ie(bo):Object.
 create(e.prototype),i=qt(m,t.slot);return Ao(o,{slot:t.slot,ident:t.ident,started:!0,name:i,daemon:t.daemon,target:r,args:n.
-args??[],kwargs:n.kwargs}),Object.assign(o,n.fields),e!==void 0&&e!==ie&&Object.freeze(o),N.currentThread=o,we.set(t.ident,
-o),o}function Py(e){E.ident=e.ident,E.slot=e.slot,N.programMain=e.mainModule,N.importing=e.code.modules[0]??e.mainModule??
+args??[],kwargs:n.kwargs}),Object.assign(o,n.fields),e!==void 0&&e!==ie&&Object.freeze(o),N.currentThread=o,ve.set(t.ident,
+o),o}function Dy(e){E.ident=e.ident,E.slot=e.slot,N.programMain=e.mainModule,N.importing=e.code.modules[0]??e.mainModule??
 "its modules"}function Uy(e){N.importing=e}function Fy(e){N.importing=void 0;let t=$(e.slot);return Atomics.load(A,t+oe)!==
 e.ident?!1:(Atomics.store(A,t+Ut,pd()??0),Atomics.store(A,t+J,e.ident),Atomics.compareExchange(A,t+ee,le,bc)!==le?(Atomics.
 store(A,t+J,0),Rc(e),!1):(ws.due=Atomics.notify(A,t+ee)===0,!0))}function bs(){E.ident=0,E.slot=-1,N.currentThread=void 0,
-we.clear(),N.sweepAt=32}function id(e){Ic(e.slot,e.ident,e.daemon),bs()}function ad(e,t){N.importing=void 0,bs(),ta(e,xy(
+ve.clear(),N.sweepAt=32}function id(e){Ic(e.slot,e.ident,e.daemon),bs()}function ad(e,t){N.importing=void 0,bs(),ta(e,xy(
 t.name,t.message,t.cause))}function As(e){return`guard ${e} with \`if (import.meta.main) { \u2026 }\` (Python's \`if __name__ ==\
  "__main__":\`); in a test or bench module (deno test, deno bench) import.meta.main is false, so that guard never runs: t\
 here, start threads inside the test or bench function, or guard with \`if (currentThread() === mainThread()) { \u2026 }\` (Pyth\
-on's \`threading.current_thread() is threading.main_thread()\`)`}function sd(){return!m.isMain&&Atomics.load(m.i32,Ge)>0}
+on's \`threading.current_thread() is threading.main_thread()\`)`}function sd(){return!m.isMain&&Atomics.load(m.i32,He)>0}
 function qy(e){let t=m.isMain?1/0:performance.now()+ld;return r=>(performance.now()>=t&&(t=1/0,sd()&&Wy(e)),Math.max(1,Math.
 min(r,t-performance.now())))}var ld=5e3,cd="the main thread is blocked outside this library: in synchronous I/O (Deno.st\
 din.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a lo\
@@ -703,10 +703,10 @@ not start a thread from the top-level code of ${N.importing} while a new thread 
 read would import it again and start another. Start threads from a function, or ${As("the program's main code")}`);let n=Ny(
 e,t,r),o=ud(e),i=t.kwargs===void 0?{args:t.args,fields:o}:{args:t.args,kwargs:t.kwargs,fields:o},a=to(i,0)?{wire:JSON.stringify(
 i),modules:[],sabs:[]}:Mf(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});Ry(n,r);let s=Atomics.add(A,jn,1),l=By(s,r),
-c=$(l);Atomics.store(A,c+at,s),Atomics.store(A,c+Ut,0),Atomics.store(A,c+Wi,t.daemon?1:0),Vi(m,l,t.name,s),Atomics.store(
+c=$(l);Atomics.store(A,c+st,s),Atomics.store(A,c+Ut,0),Atomics.store(A,c+Wi,t.daemon?1:0),Vi(m,l,t.name,s),Atomics.store(
 A,c+ee,le),Atomics.store(A,c+Ji,0),_p(t.daemon);let u={type:"start",slot:l,ident:s,daemon:t.daemon,code:n,payload:a.wire,
-modules:a.modules,mainModule:N.programMain},f;try{if(m.isMain)f=Df(u);else{Atomics.add(A,Ge,1);try{Se.port.postMessage({
-...u,payload:us(u.payload)})}catch(U){throw Atomics.sub(A,Ge,1),U}}}catch(U){ea(l,s,t.daemon);let Bt=U?.message??String(
+modules:a.modules,mainModule:N.programMain},f;try{if(m.isMain)f=Pf(u);else{Atomics.add(A,He,1);try{Te.port.postMessage({
+...u,payload:us(u.payload)})}catch(U){throw Atomics.sub(A,He,1),U}}}catch(U){ea(l,s,t.daemon);let Bt=U?.message??String(
 U);throw U?.name==="DataCloneError"?new TypeError(`${r}: an argument cannot be copied to another thread: ${Bt}`):new T(`${r}\
 : ${Bt}`)}let p=F(N.startDeadlineMs),g=f!==void 0&&Kf.open()&&Kf.record(vy(f,2,0,dy)&&wo(A,c+ee,le,hy)),b=qy(t.name),k=!1,
 Y,Z=d(()=>{try{Ag()}catch(U){k||(Y=U),k=!0}},"serveSignals");for(;Atomics.load(A,c+ee)===le;){m.isMain&&Z();let U=B(p);if(U===
@@ -718,31 +718,31 @@ n.modules),t.origin=void 0,t.target=void 0,t.args=[],t.kwargs=void 0,t.started=!
 now():void 0,md(s,e),k)throw Y}function _y(e){return new URL(String(e),zr()??"file:///").href}var ie=class Zl{static{d(this,
 "Thread")}constructor(t){if(t===bo)return;let r=t===void 0?{}:t;Gy(r);let{target:n,args:o=[],kwargs:i,daemon:a,module:s}=r,
 l=!r.name||$s(r.name)===""?Hy(new.target[hd]?void 0:n):$s(r.name),c=new.target!==Zl;m.isMain&&oy(++N.unstarted),Ao(this,
-{name:l,daemon:a??Me().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===void 0?void 0:_y(s),origin:n&&!vs.
-has(n)||c&&!vo.has(new.target)?Wr():void 0})}run(){let t=D(this),r=t.target;if(r!==void 0)return t.kwargs===void 0?r(...t.
-args):r(...t.args,t.kwargs)}start(){Jy(this,D(this))}join(t){let{slot:r,ident:n}=this.#t(),o=Te(t,"Cannot join thread"),
-i=F(o),a=$(r)+J,s=D(this).startedAt;for(s!==void 0&&o>Xf&&performance.now()-s<my&&Vf.open()&&Vf.record(wo(A,$(r)+oe,n,Xf));;){
+{name:l,daemon:a??Ne().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===void 0?void 0:_y(s),origin:n&&!vs.
+has(n)||c&&!vo.has(new.target)?Wr():void 0})}run(){let t=P(this),r=t.target;if(r!==void 0)return t.kwargs===void 0?r(...t.
+args):r(...t.args,t.kwargs)}start(){Jy(this,P(this))}join(t){let{slot:r,ident:n}=this.#t(),o=Oe(t,"Cannot join thread"),
+i=F(o),a=$(r)+J,s=P(this).startedAt;for(s!==void 0&&o>Xf&&performance.now()-s<my&&Vf.open()&&Vf.record(wo(A,$(r)+oe,n,Xf));;){
 if(Atomics.load(A,a)!==n)return this.#e();let l=B(i);if(l===0)return;dt(ha,void 0,n,A,a,n,l)}}async joinAsync(t,r){let[n,
-o]=pe(t,r,"Cannot join thread"),{slot:i,ident:a}=this.#t(),s=F(Te(n,"Cannot join thread")),l=$(i)+J;for(;;){if(Atomics.load(
-A,l)!==a)return this.#e();let c=B(s);if(c===0)return;o?.throwIfAborted(),await _t(A,l,a,c,o)}}#e(){let t=D(this);t.slot!==
-0&&by(A,$(t.slot),t.ident),$o(t),we.get(t.ident)===this&&we.delete(t.ident)}#t(){let t=D(this);if(!t.started)throw new T(
+o]=ge(t,r,"Cannot join thread"),{slot:i,ident:a}=this.#t(),s=F(Oe(n,"Cannot join thread")),l=$(i)+J;for(;;){if(Atomics.load(
+A,l)!==a)return this.#e();let c=B(s);if(c===0)return;o?.throwIfAborted(),await _t(A,l,a,c,o)}}#e(){let t=P(this);t.slot!==
+0&&by(A,$(t.slot),t.ident),$o(t),ve.get(t.ident)===this&&ve.delete(t.ident)}#t(){let t=P(this);if(!t.started)throw new T(
 `Cannot join thread ${JSON.stringify(this.name)}: it was never started; call start() first`);if(t.ident===E.ident)throw new T(
 `Cannot join thread ${JSON.stringify(this.name)}: it is the current thread, which would wait for itself forever`);return{
-slot:t.slot,ident:t.ident}}isAlive(){let t=D(this);return t.started&&Atomics.load(A,$(t.slot)+J)===t.ident}get name(){let t=D(
-this);return $o(t),t.name}set name(t){let r=D(this);r.name=$s(t),r.nameVersion=-1,r.started&&Vi(m,r.slot,r.name,r.ident)}get ident(){
-return D(this).ident}get nativeId(){let t=D(this);if(t.started)return t.ident===1&&Es(),$o(t),t.nativeId!==0?t.nativeId:
-t.ident}get daemon(){return D(this).daemon}set daemon(t){let r=D(this);if(typeof t!="boolean")throw new TypeError(`Canno\
+slot:t.slot,ident:t.ident}}isAlive(){let t=P(this);return t.started&&Atomics.load(A,$(t.slot)+J)===t.ident}get name(){let t=P(
+this);return $o(t),t.name}set name(t){let r=P(this);r.name=$s(t),r.nameVersion=-1,r.started&&Vi(m,r.slot,r.name,r.ident)}get ident(){
+return P(this).ident}get nativeId(){let t=P(this);if(t.started)return t.ident===1&&Es(),$o(t),t.nativeId!==0?t.nativeId:
+t.ident}get daemon(){return P(this).daemon}set daemon(t){let r=P(this);if(typeof t!="boolean")throw new TypeError(`Canno\
 t set daemon: expected a boolean, received ${y(t)}`);if(r.started)throw new T("Cannot set daemon status of an active thr\
 ead: set it before start()");r.daemon=t}getName(){return this.name}setName(t){this.name=t}isDaemon(){return this.daemon}setDaemon(t){
-this.daemon=t}toString(){let t=D(this),r=t.started?this.isAlive()?"started":"stopped":"initial",n=t.daemon?" daemon":"",
+this.daemon=t}toString(){let t=P(this),r=t.started?this.isAlive()?"started":"stopped":"initial",n=t.daemon?" daemon":"",
 o=t.started?` ${t.ident}`:"";return`<${this.constructor.name}(${this.name}, ${r}${n}${o})>`}[Q](){return this.toString()}[M](){
-let t=D(this);if(!t.started)throw new TypeError(`Cannot send thread ${JSON.stringify(t.name)} to another thread before i\
+let t=P(this);if(!t.started)throw new TypeError(`Cannot send thread ${JSON.stringify(t.name)} to another thread before i\
 t is started; start it first`);$o(t);let r={slot:t.slot,ident:t.ident,name:t.name,daemon:t.daemon,nativeId:t.nativeId},n=this.
 constructor;if(n===Zl)return{kind:"Thread",head:r};let o=ud(this),i=vo.get(n)?.[0];return{kind:"Thread",head:{...r,className:n.
-name,module:i},module:i,body:o}}},fd=Symbol("@threading/threading:thread"),bo=Symbol("@threading/threading:no-state"),we=new Map,
+name,module:i},module:i,body:o}}},fd=Symbol("@threading/threading:thread"),bo=Symbol("@threading/threading:no-state"),ve=new Map,
 A=m.i32,Qy=6e4,N={unstarted:0,sweepAt:32,programMain:m.isMain?Ka():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:Qy};
 function Ao(e,t){let r={slot:-1,ident:void 0,started:!1,nameVersion:-1,nativeId:0,target:void 0,args:[],kwargs:void 0,moduleOption:void 0,
-origin:void 0,...t};Object.defineProperty(e,fd,{value:r})}function D(e){let t=e[fd];if(t===void 0)throw new TypeError("C\
+origin:void 0,...t};Object.defineProperty(e,fd,{value:r})}function P(e){let t=e[fd];if(t===void 0)throw new TypeError("C\
 annot use a Thread: its constructor did not run (call super() first)");return t}var dd=new Set(["target","name","args","\
 kwargs","daemon","module","group"]);function Gy(e){if(typeof e!="object"||e===null)throw new TypeError(`Cannot create Th\
 read: options must be an object, received ${y(e)}`);for(let a of Object.keys(e))if(!dd.has(a))throw new TypeError(`Canno\
@@ -754,11 +754,11 @@ ust be an array, received ${y(r)}`);if(n!=null&&(typeof n!="object"||Array.isArr
 e Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${y(n)}`);if(o!=null&&typeof o!="bo\
 olean")throw new TypeError(`Cannot create Thread: daemon must be a boolean, received ${y(o)}`)}var hd=Symbol("threading.\
 nameWithoutTarget");function Hy(e){let t=`Thread-${Atomics.add(A,sc,1)}`,r=typeof e=="function"?e.name:"";if(r==="")return t;
-let n=`${t} (${r})`;return Ft(n).length<=Pt?n:t}function $s(e){let t=String(e);return Oc(t,"Cannot name a thread"),t}function md(e,t){
-if(we.set(e,t),!(we.size<N.sweepAt)){for(let[r,n]of we)r!==1&&Atomics.load(A,$(D(n).slot)+J)!==r&&we.delete(r);N.sweepAt=
-Math.max(32,we.size*2)}}function $o(e){if(!e.started)return;let t=$(e.slot),r=e.ident;if(Atomics.load(A,t+at)!==r)return;
+let n=`${t} (${r})`;return Ft(n).length<=Dt?n:t}function $s(e){let t=String(e);return Oc(t,"Cannot name a thread"),t}function md(e,t){
+if(ve.set(e,t),!(ve.size<N.sweepAt)){for(let[r,n]of ve)r!==1&&Atomics.load(A,$(P(n).slot)+J)!==r&&ve.delete(r);N.sweepAt=
+Math.max(32,ve.size*2)}}function $o(e){if(!e.started)return;let t=$(e.slot),r=e.ident;if(Atomics.load(A,t+st)!==r)return;
 let n=Cc(m,e.slot);if(n!==e.nameVersion){let i=qt(m,e.slot,r);if(i===void 0)return;e.name=i,e.nameVersion=n}let o=Atomics.
-load(A,t+Ut);o!==0&&Atomics.load(A,t+at)===r&&(e.nativeId=o)}function ko(e,t,r){let n=we.get(t);if(n!==void 0)return n;let o=$(
+load(A,t+Ut);o!==0&&Atomics.load(A,t+st)===r&&(e.nativeId=o)}function ko(e,t,r){let n=ve.get(t);if(n!==void 0)return n;let o=$(
 e),i=r,a=Atomics.load(A,o+Wi)===1,s=Atomics.load(A,o+Ut),l=Cc(m,e),c=qt(m,e,t);if(c!==void 0&&(i={slot:e,ident:t,name:c,
 daemon:a,nativeId:s}),i===void 0)return;let u=new ie(bo);return Ao(u,{slot:e,ident:t,started:!0,name:i.name,nameVersion:c!==
 void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),md(t,u),u}var ks=new WeakSet;function Xy(e){return typeof e=="function"&&
@@ -780,11 +780,11 @@ o),r.apply(this,i)},...n);return xo(t,o),o}}function ew(){let e=[globalThis];gd!
 setTimeout,n=t.setInterval,o=t.setImmediate;t.setTimeout=$d(r,Gr),t.setInterval=function(...i){let a=n(...i);return xo(Gr,
 a),a},typeof o=="function"&&(t.setImmediate=$d(o,Eo))}try{Vy()}catch{}}var kd=new Ky;function tw(e,t){return kd.run(e,t)}
 function Ed(){return kd.getStore()}var rw;function nw(){let e=new ie(bo);return Ao(e,{slot:0,ident:1,started:!0,name:"Ma\
-inThread",daemon:!1}),we.set(1,e),Es(),e}function Me(){if(N.currentThread!==void 0)return N.currentThread;if(m.isMain)return N.
-currentThread=Hr();if(E.ident===0){let e=Ed();if(e!==void 0)return e}return ko(E.slot,E.ident)}d(Me,"currentThread");function Hr(){
-return m.isMain?rw??=nw():ko(0,1)}d(Hr,"mainThread");function Ss(){let e=[],t=Atomics.load(A,Ie);e.push(Hr());for(let r=1;r<
+inThread",daemon:!1}),ve.set(1,e),Es(),e}function Ne(){if(N.currentThread!==void 0)return N.currentThread;if(m.isMain)return N.
+currentThread=Hr();if(E.ident===0){let e=Ed();if(e!==void 0)return e}return ko(E.slot,E.ident)}d(Ne,"currentThread");function Hr(){
+return m.isMain?rw??=nw():ko(0,1)}d(Hr,"mainThread");function Ss(){let e=[],t=Atomics.load(A,Re);e.push(Hr());for(let r=1;r<
 t;r++){let n=Atomics.load(A,$(r)+J);if(n===0)continue;let o=ko(r,n);o!==void 0&&e.push(o)}return e.sort((r,n)=>r.ident-n.
-ident)}d(Ss,"enumerate");function Ts(){let e=1,t=Atomics.load(A,Ie);for(let r=1;r<t;r++)Atomics.load(A,$(r)+J)!==0&&e++;
+ident)}d(Ss,"enumerate");function Ts(){let e=1,t=Atomics.load(A,Re);for(let r=1;r<t;r++)Atomics.load(A,$(r)+J)!==0&&e++;
 return e}d(Ts,"activeCount");function De(){return E.ident}d(De,"getIdent");function Os(){let e=E.slot===0?Es():Atomics.load(
 A,$(E.slot)+Ut);return e!==0?e:E.ident}d(Os,"getNativeId");function Cs(e){if(typeof e!="number")throw new TypeError(`Can\
 not sleep: ms must be a number of milliseconds, received ${y(e)}`);if(!(e>=0))throw new RangeError(`Cannot sleep: ms mus\
@@ -817,53 +817,53 @@ cw),o=[],i=d(a=>{for(let s of a.split(`
 `)}function Od(e,t,r){let n=[e];for(let o=e;n.length<=aw&&o instanceof Error;){let i;try{i=o.cause}catch{break}if(i===void 0||
 n.includes(i))break;o=i,n.push(o)}return n.reverse().map(o=>{if(!(o instanceof Error))return t(o);let i=Td(o),a=lw(o);return i===
 void 0?a:`${a}
-${uw(i,t,r)}`}).join(iw)}var fw=d(e=>typeof e=="function","isFunction");function Ke(e){let t=e.thread?.name??String(De());
+${uw(i,t,r)}`}).join(iw)}var fw=d(e=>typeof e=="function","isFunction");function Ve(e){let t=e.thread?.name??String(De());
 de(`Exception in thread ${t}:
 ${wt(e.excValue,Cd)}
-`)}d(Ke,"excepthook");function Cd(e){if(e===null||typeof e!="object"&&typeof e!="function")return`Uncaught ${y(e)}`;try{
+`)}d(Ve,"excepthook");function Cd(e){if(e===null||typeof e!="object"&&typeof e!="function")return`Uncaught ${y(e)}`;try{
 return`Uncaught ${Jc(e)}`}catch{return`Uncaught ${y(e)}`}}function jd(e){de(`Exception in threading.excepthook:
 ${wt(e,Cd)}
-`)}var Ve=Ke,Yt=0;function Ns(e){if(typeof e!="function")throw new TypeError(`Cannot set excepthook: expected a function\
-, received ${y(e)}`);let t=Ve;if(e===Ke)Zi(xe.EXCEPTHOOK,"","the excepthook");else{if(e.name==="")throw new TypeError("C\
+`)}var Ye=Ve,Yt=0;function Ns(e){if(typeof e!="function")throw new TypeError(`Cannot set excepthook: expected a function\
+, received ${y(e)}`);let t=Ye;if(e===Ve)Zi(Se.EXCEPTHOOK,"","the excepthook");else{if(e.name==="")throw new TypeError("C\
 annot set excepthook: an anonymous function cannot run in other threads; export a named function and pass it");let r=zr();
-Zi(xe.EXCEPTHOOK,JSON.stringify({module:r,name:e.name,source:String(e)}),"the excepthook")}return Ve=e,Yt=Mr(xe.EXCEPTHOOK),
-t}d(Ns,"setExcepthook");async function Md(){let e=Mr(xe.EXCEPTHOOK);if(e===Yt)return{hook:Ve};let{text:t}=Nc(xe.EXCEPTHOOK);
-if(t==="")return Ve=Ke,Yt=e,{hook:Ve};let r=JSON.parse(t);try{if(r.module===void 0)throw new Error("its module is unknow\
-n");let n=await ro(r.module),o=ye(n,r.name,r.source)??(await hf([r.module],r.name,r.source,fw))?.value;if(typeof o!="fun\
-ction")throw new Error(`${r.module} does not export it`);return Ve=o,Yt=e,{hook:Ve}}catch(n){return{hook:Ke,note:`(the e\
+Zi(Se.EXCEPTHOOK,JSON.stringify({module:r,name:e.name,source:String(e)}),"the excepthook")}return Ye=e,Yt=Mr(Se.EXCEPTHOOK),
+t}d(Ns,"setExcepthook");async function Md(){let e=Mr(Se.EXCEPTHOOK);if(e===Yt)return{hook:Ye};let{text:t}=Nc(Se.EXCEPTHOOK);
+if(t==="")return Ye=Ve,Yt=e,{hook:Ye};let r=JSON.parse(t);try{if(r.module===void 0)throw new Error("its module is unknow\
+n");let n=await ro(r.module),o=we(n,r.name,r.source)??(await hf([r.module],r.name,r.source,fw))?.value;if(typeof o!="fun\
+ction")throw new Error(`${r.module} does not export it`);return Ye=o,Yt=e,{hook:Ye}}catch(n){return{hook:Ve,note:`(the e\
 xcepthook ${r.name} set with setExcepthook() cannot run in this thread: ${n.message}; export it from the module that cal\
 ls setExcepthook)
 `}}}function Nd(e,t){let r=e?.constructor;return{excType:typeof r=="function"?r:void 0,excValue:e,excTraceback:e?.stack,
 thread:t}}async function Ld(e,t){let{hook:r,note:n}=await Md();n&&de(n),O0(e);let o=Nd(e,t);try{await r(o)}catch(i){jd(i)}}
-function dw(e,t){let r=Nd(e,t),n=Mr(xe.EXCEPTHOOK)===Yt;try{(n?Ve:Ke)(r)}catch(o){jd(o)}}function hw(){Mr(xe.EXCEPTHOOK)!==
-Yt&&Md().catch(()=>{})}var mw=1024,pw=65536,ve=new Int32Array(0),Id=0;function Ls(e){let t=Id;if(t+e>ve.byteLength){let r=Math.
-min(Math.max(ve.byteLength*2,mw),pw);ve=new Int32Array(new SharedArrayBuffer(r)),t=0}return Id=t+e,mt(ve.buffer,t>>2,e>>
-2),t>>2}function To(e){let t=Ls(e);return new Int32Array(ve.buffer,t<<2,e>>2)}var ne=0,Oo=1,gw=64,Co,yw,jo=class{static{
+function dw(e,t){let r=Nd(e,t),n=Mr(Se.EXCEPTHOOK)===Yt;try{(n?Ye:Ve)(r)}catch(o){jd(o)}}function hw(){Mr(Se.EXCEPTHOOK)!==
+Yt&&Md().catch(()=>{})}var mw=1024,pw=65536,be=new Int32Array(0),Id=0;function Ls(e){let t=Id;if(t+e>be.byteLength){let r=Math.
+min(Math.max(be.byteLength*2,mw),pw);be=new Int32Array(new SharedArrayBuffer(r)),t=0}return Id=t+e,mt(be.buffer,t>>2,e>>
+2),t>>2}function To(e){let t=Ls(e);return new Int32Array(be.buffer,t<<2,e>>2)}var ne=0,Oo=1,gw=64,Co,yw,jo=class{static{
 d(this,"Event")}#e;constructor(){Co===void 0?(this.#e=To(gw),ct(fa,this.#e,0),ut&&ft(fa,this.#e,0)):(this.#e=Co,Co=void 0)}isSet(){
 return(Atomics.load(this.#e,ne)&1)===1}set(){let e=this.#e;for(;;){let t=Atomics.load(e,ne);if(t&1)return;if(Atomics.compareExchange(
 e,ne,t,t+1)===t)break}Atomics.load(e,Oo)>0&&Atomics.notify(e,ne)}clear(){let e=this.#e;for(;;){let t=Atomics.load(e,ne);
 if(!(t&1)||Atomics.compareExchange(e,ne,t,t+1)===t)return}}wait(e){let t=this.#e,r=Atomics.load(t,ne);if(r&1)return!0;let n=F(
-Te(e,"Cannot wait on Event"));for(;;){let o=B(n);if(o<=0)return Atomics.load(t,ne)!==r;if(dt(fa,t,0,t,ne,r,o,Oo),Atomics.
-load(t,ne)!==r)return!0}}waitAsync(e,t){let[r,n]=pe(e,t,"Cannot wait on Event"),o=this.#e,i=Te(r,"Cannot wait on Event"),
+Oe(e,"Cannot wait on Event"));for(;;){let o=B(n);if(o<=0)return Atomics.load(t,ne)!==r;if(dt(fa,t,0,t,ne,r,o,Oo),Atomics.
+load(t,ne)!==r)return!0}}waitAsync(e,t){let[r,n]=ge(e,t,"Cannot wait on Event"),o=this.#e,i=Oe(r,"Cannot wait on Event"),
 a=Atomics.load(o,ne);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.reason):ww(o,a,F(i),n)}toString(){return`\
 <Event ${this.isSet()?"set":"unset"}>`}[Q](){return this.toString()}[M](){return{kind:"Event",head:this.#e}}static{yw=d(
 e=>e.#e,"wordsOf")}};async function ww(e,t,r,n){for(;;){let o=B(r);if(o<=0)return Atomics.load(e,ne)!==t;Atomics.add(e,Oo,
 1);let i=await Ma(e,ne,t,o,Oo,n);if(Atomics.load(e,ne)!==t)return!0;if(i==="aborted")throw n.reason}}R("Event",{create(e){
 return Co=e,new jo}});var Xr=new WeakMap,Rd=class extends ie{static{d(this,"Timer")}static[hd]=!0;interval;finished;get function(){
-return Xr.get(this)?.function??D(this).target}set function(e){if(typeof e!="function")throw new TypeError(`Cannot set Ti\
-mer.function: expected a function, received ${y(e)}`);Is(this,{function:e})}get args(){return Xr.get(this)?.args??D(this).
+return Xr.get(this)?.function??P(this).target}set function(e){if(typeof e!="function")throw new TypeError(`Cannot set Ti\
+mer.function: expected a function, received ${y(e)}`);Is(this,{function:e})}get args(){return Xr.get(this)?.args??P(this).
 args}set args(e){if(!Array.isArray(e))throw new TypeError(`Cannot set Timer.args: expected an array, received ${y(e)}`);
-Is(this,{args:e})}get kwargs(){let e=Xr.get(this);return e!==void 0?e.kwargs:D(this).kwargs}set kwargs(e){Is(this,{kwargs:e})}constructor(e,t,r,n){
+Is(this,{args:e})}get kwargs(){let e=Xr.get(this);return e!==void 0?e.kwargs:P(this).kwargs}set kwargs(e){Is(this,{kwargs:e})}constructor(e,t,r,n){
 if(typeof e!="number")throw new TypeError(`Cannot create Timer: interval must be a number of milliseconds, received ${y(
 e)}`);if(Number.isNaN(e)||e>fe&&e!==1/0)throw new RangeError(`Cannot create Timer: interval must be a number of millisec\
 onds up to TIMEOUT_MAX (${fe}), or Infinity, received ${e}`);if(typeof t!="function")throw new TypeError(`Cannot create \
 Timer: fn must be a function, received ${y(t)}`);let o={function:t,args:r??[],kwargs:n};super({target:o.function,args:o.
 args,kwargs:o.kwargs}),this.interval=e,this.finished=new jo,Xr.set(this,o)}cancel(){this.finished.set()}run(){if(this.finished.
 wait(this.interval),!this.finished.isSet())try{return super.run()}finally{this.finished.set()}}};function Is(e,t){let r=Xr.
-get(e);r!==void 0&&Object.assign(r,t);let n=D(e);(r===void 0||!n.started)&&(t.function!==void 0&&(n.target=t.function),t.
+get(e);r!==void 0&&Object.assign(r,t);let n=P(e);(r===void 0||!n.started)&&(t.function!==void 0&&(n.target=t.function),t.
 args!==void 0&&(n.args=t.args),"kwargs"in t&&(n.kwargs=t.kwargs))}import{SHARE_ENV as vw,Worker as bw}from"node:worker_threads";
 import Aw from"node:process";var vt=["SIGINT","SIGTERM"],Kr=0,Rs=1,Vr=new Int32Array(new SharedArrayBuffer(4*(Rs+vt.length))),
-Yr=new Map,Bd=vt.map(()=>0),Bs=0,Mo,Ds=!1,$w=`
+Yr=new Map,Bd=vt.map(()=>0),Bs=0,Mo,Ps=!1,$w=`
 import { parentPort, workerData } from "node:worker_threads";
 const words = new Int32Array(workerData.sab);
 const names = workerData.signals;
@@ -883,13 +883,13 @@ parentPort.on("message", ({ signal, on }) => {
     handlers.delete(signal);
   }
 });
-`;function Ps(){for(let e of Yr.values())if(e.length>0)return!0;return!1}function Dd(){if(Atomics.load(Vr,Kr)!==Bs){Bs=Atomics.
+`;function Ds(){for(let e of Yr.values())if(e.length>0)return!0;return!1}function Pd(){if(Atomics.load(Vr,Kr)!==Bs){Bs=Atomics.
 load(Vr,Kr);for(let e=0;e<vt.length;e++){let t=Atomics.load(Vr,Rs+e);for(;Bd[e]<t;){Bd[e]++;for(let r of[...Yr.get(vt[e])??
-[]])r()}}}}function Pd(){if(Ds)return;Ds=!0;let e=Atomics.waitAsync(Vr,Kr,Bs),t=d(()=>{Ds=!1;try{Dd()}finally{Ps()&&Pd()}},
+[]])r()}}}}function Dd(){if(Ps)return;Ps=!0;let e=Atomics.waitAsync(Vr,Kr,Bs),t=d(()=>{Ps=!1;try{Pd()}finally{Ds()&&Dd()}},
 "again");e.async?e.value.then(t):queueMicrotask(t)}function Ud(e,t){Mo===void 0&&(Mo=new bw(new URL(`data:text/javascrip\
 t,${encodeURIComponent($w)}`),{workerData:{sab:Vr.buffer,signals:vt},env:vw}),Mo.unref()),Mo.postMessage({signal:e,on:t})}
 function kw(e){let{add:t,remove:r}=e,n={add:d((o,i)=>{if(!vt.includes(o)||typeof i!="function")return t(o,i);let a=Yr.get(
-o);a===void 0&&Yr.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Ud(o,!0),Pd())},"add"),remove:d((o,i)=>{if(!vt.includes(
+o);a===void 0&&Yr.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Ud(o,!0),Dd())},"add"),remove:d((o,i)=>{if(!vt.includes(
 o))return r(o,i);let a=Yr.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&Ud(o,!1))},"remove")};
 e.replace(n)}var Fd=m.isMain?ru():void 0;if(Fd!==void 0)try{kw(Fd)}catch{}function qd(e,t,r,n){let o=n===void 0?"":`; th\
 is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${As("it")}`;return new T(`Cannot \
@@ -901,13 +901,13 @@ if(Wd)return;Wd=!0;let r=ru();if(r!==void 0)try{let o=d(i=>{let a=qd(i,"Deno.add
 a,o),a},"add");r.replace({add:o,remove:d(()=>{},"remove")})}catch{}let n=Aw;for(let o of Ew){let i=n[o];if(typeof i!="fu\
 nction")continue;let a=d(function(s,...l){if(typeof s=="string"&&s.startsWith("SIG")){let c=qd(s,`process.${o}`,e(),t());
 throw Error.captureStackTrace?.(c,a),c}return i.call(this,s,...l)},"adder");n[o]=a}}var Wd=!1,zd=50;function No(){let e=m.
-i32,t=[],r=Atomics.load(e,Ie),n=cu();for(let o=0;o<r;o++){let i=$(o),a=Atomics.load(e,i+oe);if(a===0)continue;let s=Atomics.
+i32,t=[],r=Atomics.load(e,Re),n=cu();for(let o=0;o<r;o++){let i=$(o),a=Atomics.load(e,i+oe);if(a===0)continue;let s=Atomics.
 load(e,i+J)===a,l=!s&&Atomics.load(e,i+ee)===le;if(!s&&!l)continue;let c=Atomics.load(e,i+Mn);t.push({slot:o,ident:a,name:qt(
 m,o,a)??`(ident ${a})`,daemon:Atomics.load(e,i+Wi)!==0,starting:l,kind:c&255,forever:(c&iu)!==0,id:Atomics.load(e,i+gc),
 holder:Atomics.load(e,i+Qi),sinceMs:n-Atomics.load(e,i+yc),seq:Atomics.load(e,i+Or),beat:Atomics.load(e,i+wc),site:c===0?
 "":qp(o)})}return t}function Sw(e){return e.kind===0?0:e.kind===ha?e.id:ue[e.kind].holder>=0?e.holder:0}function Jd(e,t){
 let r=e.find(n=>n.ident===t);return r===void 0?_d(t):`${r.name} (ident ${t})`}function _d(e){let t=m.i32,r=Atomics.load(
-t,Ie);for(let n=0;n<r;n++){if(Atomics.load(t,$(n)+at)!==e)continue;let o=qt(m,n,e);if(o!==void 0)return`${o} (ident ${e}\
+t,Re);for(let n=0;n<r;n++){if(Atomics.load(t,$(n)+st)!==e)continue;let o=qt(m,n,e);if(o!==void 0)return`${o} (ident ${e}\
 , dead)`}return`thread ident ${e} (dead)`}function Qd(e,t){let r=ue[t.kind].name;if(t.kind===ha)return`the end of ${Jd(e,
 t.id)} (join)`;let n=t.id===0?"":zp(t.id,lu(t.kind)),o=ue[t.kind].detail,i=(t.id===0?r:`${r} #${Aa(t.id)}${n===""?"":` (\
 created at ${n})`}`)+(o===void 0?"":` ${o}`);return ue[t.kind].holder<0||t.holder===0?i:`${i} held by ${Jd(e,t.holder)}`}
@@ -926,7 +926,7 @@ ${Io(e)}
 ${t===void 0?"":`${Ro(e,t)}
 `}`;return de(r),r}d(Us,"dumpThreads");function Fs(e){let t=No().filter(r=>!r.daemon&&r.ident>=e);return t.length===0?void 0:
 Io(t)}var Bo,bt,Zr,Gd=0;function Hd(){return Bo!==void 0||(Bo=!0,Bo=ia("THREADING_DEADLOCK")!=="0"),Bo}function Tw(){if(Atomics.
-load(m.i32,Ge)>0)return;let e=No(),t=new Map;for(let r of e){if(r.starting||r.kind===0||!r.forever)return;t.set(r.ident,
+load(m.i32,He)>0)return;let e=No(),t=new Map;for(let r of e){if(r.starting||r.kind===0||!r.forever)return;t.set(r.ident,
 [r.seq,r.beat])}return{rows:e,map:t}}function Xd(e,t){if(e.size!==t.size)return;let r=!0;for(let[n,[o,i]]of t){let a=e.get(
 n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function Zt(){bt=Zr=void 0}var At,er,Kd=0,tr=new Map,Vd=new Set;
 function Yd(){if(At===void 0)return;let e=performance.now(),t=No(),r=new Set;for(let a of t){r.add(a.ident);let s=tr.get(
@@ -939,11 +939,11 @@ ${Io(t)}
 `))}function qs(e=1e3){if(!m.isMain)throw new T("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
 watchDeadlocks() there");if(typeof e!="number"||!(e>0)||!Number.isFinite(e))throw new RangeError(`Cannot watch for deadl\
 ocks: afterMs must be a positive number of milliseconds, received ${e}`);At=e,er!==void 0&&clearInterval(er);let t=setInterval(
-Yd,Math.min(e/2,250));return Dn(t),er=t,()=>{er!==void 0&&clearInterval(er),er=At=void 0,tr.clear()}}d(qs,"watchDeadlock\
-s");function Ow(e){if(Dd(),At!==void 0&&performance.now()>=Kd&&(Kd=performance.now()+Math.min(At/2,250),Yd()),!e){bt!==void 0&&
-Zt();return}if(!Hd())return;Un(!0);let t=performance.now();if(t<Gd||Ps())return;Gd=t+zd;let r=Zd();if(r===void 0)return;
+Yd,Math.min(e/2,250));return Pn(t),er=t,()=>{er!==void 0&&clearInterval(er),er=At=void 0,tr.clear()}}d(qs,"watchDeadlock\
+s");function Ow(e){if(Pd(),At!==void 0&&performance.now()>=Kd&&(Kd=performance.now()+Math.min(At/2,250),Yd()),!e){bt!==void 0&&
+Zt();return}if(!Hd())return;Un(!0);let t=performance.now();if(t<Gd||Ds())return;Gd=t+zd;let r=Zd();if(r===void 0)return;
 let n=Lo(r);throw rh=th(r),de(eh(r,"every thread is blocked in @threading/threading with no timeout","The main thread's \
-blocked call throws DeadlockError.")),new Pi(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===void 0?
+blocked call throws DeadlockError.")),new Di(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===void 0?
 "":`: ${Ro(r,n)}`}; the full report is on stderr`)}function Zd(){let e=Tw();if(e===void 0)return Zt();if(bt===void 0){bt=
 e.map;return}let t=Xd(Zr??bt,e.map);if(t===void 0||Xd(bt,e.map)===void 0){bt=e.map,Zr=void 0;return}if(t){if(Zr===void 0){
 Zr=e.map;return}return Zt(),e.rows}}function eh(e,t,r,n=!1){let o=Lo(e),i=n?`  MainThread (ident 1): its code has finish\
@@ -955,17 +955,17 @@ ${i}${Io(e)}
 (${r} ${Yp("THREADING_DEADLOCK","0","turns this check off")}.)
 `}function th(e){return e.filter(t=>t.ident!==1).map(t=>`${t.ident}:${t.seq}`).join(",")}var rh="",Ws=2,zs;function Cw(){
 if(zs!==void 0||!Hd())return!1;Zt(),Un(!0);let e=setInterval(()=>{let t=m.i32;if(Atomics.load(t,me)<=0)return clearInterval(
-e),zs=void 0,Un(!1),Zt();if(Atomics.load(t,$(0)+J)!==0||Ps())return Zt();let r=Zd();if(r===void 0)return;let n=th(r)===rh;
+e),zs=void 0,Un(!1),Zt();if(Atomics.load(t,$(0)+J)!==0||Ds())return Zt();let r=Zd();if(r===void 0)return;let n=th(r)===rh;
 de(n?`Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The p\
 rocess exits with status ${Ws}.
 `:eh(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
-The process exits with status ${Ws}.`,!0)),Zc(Ws)},zd);return Dn(e),zs=e,!1}m.isMain&&(bg(Ow),eu(()=>Atomics.load(m.i32,
+The process exits with status ${Ws}.`,!0)),Zc(Ws)},zd);return Pn(e),zs=e,!1}m.isMain&&(bg(Ow),eu(()=>Atomics.load(m.i32,
 me)>0&&Cw()));var nh=2e3;function jw(){if(!m.isMain)return;let e=globalThis.Deno?.test;if(!(typeof e?.beforeEach!="funct\
-ion"||typeof e.afterEach!="function"))return e}var Do=0,oh=!1;async function Mw(e){let t=m.i32,r=performance.now()+e;for(;Fs(
-Do)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(t,me),i=Math.min(n,50),a=Atomics.waitAsync(t,
+ion"||typeof e.afterEach!="function"))return e}var Po=0,oh=!1;async function Mw(e){let t=m.i32,r=performance.now()+e;for(;Fs(
+Po)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(t,me),i=Math.min(n,50),a=Atomics.waitAsync(t,
 me,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var Js=jw();
-if(Js!==void 0)try{Js.beforeEach(()=>{oh=!0,Do=Atomics.load(m.i32,jn)}),Js.afterEach(async()=>{await Mw(nh);let e=Fs(Do);
-if(Do=Atomics.load(m.i32,jn),e!==void 0)throw new T(`the test left non-daemon threads running (still alive ${nh/1e3} s a\
+if(Js!==void 0)try{Js.beforeEach(()=>{oh=!0,Po=Atomics.load(m.i32,jn)}),Js.afterEach(async()=>{await Mw(nh);let e=Fs(Po);
+if(Po=Atomics.load(m.i32,jn),e!==void 0)throw new T(`the test left non-daemon threads running (still alive ${nh/1e3} s a\
 fter it ended):
 ${e}
 join() them before the test ends (a daemon thread is not waited for): deno test does not wait for threads, so the end of\
@@ -977,11 +977,11 @@ ${e}
 return!1;for(Atomics.add(e,t+_s,1);;){let o=Atomics.load(e,t);if(o===G)return!0;if(o!==j)return ah(e,t),!0;if(Atomics.compareExchange(
 e,t,j,G)===j)return!0}}function Gs(e,t){return Xn(e,t,ah)}function ah(e,t){if(Atomics.load(e,t+_s)===0)return;let r=m.i32;
 for(let n=0;n<ih;n++){if(Atomics.load(e,t+Qs+n)===0)continue;let o=Atomics.exchange(e,t+Qs+n,0);o!==0&&(Atomics.sub(e,t+
-_s,1),Atomics.notify(r,o-1,1))}}var Hs=2,Xs=64,Ks,sh,lh,ch,Po=class{static{d(this,"Lock")}#e;#t;#r;constructor(){let e=Ks;
-e!==void 0?(Ks=void 0,this.#e=e,this.#t=0):(this.#t=Ls(Xs),this.#e=ve,ct(la,ve,this.#t),ut&&ft(la,ve,this.#t))}acquire(e,t){
+_s,1),Atomics.notify(r,o-1,1))}}var Hs=2,Xs=64,Ks,sh,lh,ch,Do=class{static{d(this,"Lock")}#e;#t;#r;constructor(){let e=Ks;
+e!==void 0?(Ks=void 0,this.#e=e,this.#t=0):(this.#t=Ls(Xs),this.#e=be,ct(la,be,this.#t),ut&&ft(la,be,this.#t))}acquire(e,t){
 return e===void 0&&t===void 0&&Atomics.compareExchange(this.#e,this.#t,0,1)===0?(this.#e[this.#t+Hs]=E.ident,!0):this.#n(
 ht(e,t,"Cannot acquire Lock"))}#n(e){return Br(this.#e,this.#t,e,la)?(this.#e[this.#t+Hs]=E.ident,!0):!1}acquireAsync(e,t,r){
-let[n,o]=pe(e,r,"Cannot acquire Lock"),i=n===void 0&&t===void 0?1/0:ht(n,t,"Cannot acquire Lock");if(o?.aborted)return Promise.
+let[n,o]=ge(e,r,"Cannot acquire Lock"),i=n===void 0&&t===void 0?1/0:ht(n,t,"Cannot acquire Lock");if(o?.aborted)return Promise.
 reject(o.reason);let a=E.ident;return Hn(this.#e,this.#t,i,o).then(s=>{if(s)this.#e[this.#t+Hs]=a;else if(o?.aborted)throw o.
 reason;return s})}release(){if(Atomics.compareExchange(this.#e,this.#t,1,0)!==1&&!Gs(this.#e,this.#t))throw new T("Canno\
 t release Lock: it is not locked")}locked(){return Fa(this.#e,this.#t)}hold(){return this.acquire(),this.#r??={[Symbol.dispose]:()=>this.
@@ -989,19 +989,19 @@ release()}}with(e){this.acquire();try{return e()}finally{this.release()}}async w
 return await e()}finally{this.release()}}toString(){return`<${this.locked()?"locked":"unlocked"} Lock>`}[Q](){return this.
 toString()}[M](){return{kind:"Lock",head:sh(this)}}static{lh=d(e=>e.#e,"memoryOf"),ch=d(e=>e.#t,"slotOf"),sh=d(e=>{let t=e.#e;
 return e.#t===0&&t.length===Xs>>2?t:new Int32Array(t.buffer,t.byteOffset+(e.#t<<2),Xs>>2)},"wordsOf")}};R("Lock",{create(e){
-return Ks=e,new Po}});function Lw(e){return[lh(e),ch(e)]}var ae=2,se=3,Vs=64,Ys,$t,kt;function uh(e,t,r){return Atomics.
+return Ks=e,new Do}});function Lw(e){return[lh(e),ch(e)]}var ae=2,se=3,Vs=64,Ys,$t,kt;function uh(e,t,r){return Atomics.
 store(e,t+ae,r),e[t+se]=1,!0}function Uo(e,t,r,n=1){let o=Atomics.load(e,t+ae);if(!(o===0||o===r||wu(o))&&Atomics.compareExchange(
 e,t+ae,o,r)===o)throw e[t+se]=n,new Ar(`Cannot acquire RLock cleanly: its owner (thread ident ${o}) ended while holding \
 it; this thread holds it now: make what it guards consistent, then release() it`)}function fh(e,t,r,n){let o=F(n);for(;;){
 if(Uo(e,t,r),Br(e,t,B(o),Lr))return uh(e,t,r),Zs(e,t),!0;if(fg()===0)return Uo(e,t,r),!1}}var Fo=0;function Zs(e,t){Fo>0&&
 Atomics.notify(e,t)}async function dh(e,t,r,n,o=1,i){let a=F(n),s=d(()=>Atomics.load(e,t+ae)===r,"owned");for(;;){if(s())
-return e[t+se]+=o,!0;Uo(e,t,r,o);let l;Fo++;let c=Er(()=>Fo--);try{l=await Hn(e,t,Math.min(B(a),sa),i,s)}finally{Dt(c),Fo--}
+return e[t+se]+=o,!0;Uo(e,t,r,o);let l;Fo++;let c=Er(()=>Fo--);try{l=await Hn(e,t,Math.min(B(a),sa),i,s)}finally{Pt(c),Fo--}
 if(l)return Atomics.store(e,t+ae,r),e[t+se]=o,Zs(e,t),!0;if(!s()){if(i?.aborted)return!1;if(B(a)<=0)return Uo(e,t,r,o),!1}}}
 function el(e,t){throw t instanceof Ar&&e.release(),t}var rr=class{static{d(this,"RLock")}#e;#t;#r;constructor(){let e=Ys;
-e!==void 0?(Ys=void 0,this.#e=e,this.#t=0):(this.#t=Ls(Vs),this.#e=ve,ct(Lr,ve,this.#t),ut&&ft(Lr,ve,this.#t))}acquire(e,t){
+e!==void 0?(Ys=void 0,this.#e=e,this.#t=0):(this.#t=Ls(Vs),this.#e=be,ct(Lr,be,this.#t),ut&&ft(Lr,be,this.#t))}acquire(e,t){
 let r=this.#e,n=this.#t;return e===void 0&&t===void 0&&Atomics.compareExchange(r,n,0,1)===0?uh(r,n,E.ident):this.#n(e,t)}#n(e,t){
 let r=this.#e,n=this.#t,o=E.ident,i=e===void 0&&t===void 0?1/0:ht(e,t,"Cannot acquire RLock");return Atomics.load(r,n+ae)===
-o?(r[n+se]++,!0):fh(r,n,o,i)}acquireAsync(e,t,r){let[n,o]=pe(e,r,"Cannot acquire RLock"),i=this.#e,a=this.#t,s=E.ident,l=n===
+o?(r[n+se]++,!0):fh(r,n,o,i)}acquireAsync(e,t,r){let[n,o]=ge(e,r,"Cannot acquire RLock"),i=this.#e,a=this.#t,s=E.ident,l=n===
 void 0&&t===void 0?1/0:ht(n,t,"Cannot acquire RLock");return o?.aborted?Promise.reject(o.reason):Atomics.load(i,a+ae)===
 s?(i[a+se]++,Promise.resolve(!0)):dh(i,a,s,l,1,o).then(c=>{if(!c&&o?.aborted)throw o.reason;return c})}release(){let e=this.#e,
 t=this.#t,r=Atomics.load(e,t+ae);if(r===0||r!==E.ident)throw new T(Fa(e,t)?"Cannot release RLock: it is held by another \
@@ -1013,40 +1013,40 @@ let e=this.#e,t=this.#t,r=Atomics.load(e,t+ae);return`<${this.locked()?"locked":
 E.ident?e[t+se]:r===0?0:"?"}>`}[Q](){return this.toString()}[M](){return{kind:"RLock",head:Iw(this)}}static{$t=d(e=>e.#e,
 "memoryOf"),kt=d(e=>e.#t,"slotOf")}};R("RLock",{create(e){return Ys=e,new rr}});function Iw(e){let t=$t(e),r=kt(e);return r===
 0&&t.length===Vs>>2?t:new Int32Array(t.buffer,t.byteOffset+(r<<2),Vs>>2)}function Rw(e){return[$t(e),kt(e)]}function Bw(e){
-let t=Atomics.load($t(e),kt(e)+ae);return t!==0&&t===E.ident}function Dw(e){let t=$t(e),r=kt(e),n=t[r+se];return t[r+se]=
-0,Atomics.store(t,r+ae,0),Atomics.compareExchange(t,r,1,0)!==1&&Gs(t,r),n}function Pw(e,t){let r=$t(e),n=kt(e),o=E.ident;
+let t=Atomics.load($t(e),kt(e)+ae);return t!==0&&t===E.ident}function Pw(e){let t=$t(e),r=kt(e),n=t[r+se];return t[r+se]=
+0,Atomics.store(t,r+ae,0),Atomics.compareExchange(t,r,1,0)!==1&&Gs(t,r),n}function Dw(e,t){let r=$t(e),n=kt(e),o=E.ident;
 if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ae,o),r[n+se]=t,Zs(r,n);return}try{fh(r,n,o,1/0)}catch(i){throw i instanceof
 Ar&&(r[n+se]=t),i}r[n+se]=t}async function Uw(e,t){let r=$t(e),n=kt(e),o=E.ident;await dh(r,n,o,1/0,t)}var en=0,tn=1,tl=2,
-nr=4,qo=30,Fw=(nr+2*qo)*4,rn=0,Pe=1,Wo=2,qw=3,or=Rp-_i;function ir(e){return e>0?$(e-1)+_i:nr+2*(-e-1)}function ar(e,t){
+nr=4,qo=30,Fw=(nr+2*qo)*4,rn=0,Ue=1,Wo=2,qw=3,or=Rp-_i;function ir(e){return e>0?$(e-1)+_i:nr+2*(-e-1)}function ar(e,t){
 return t>0?m.i32:e}function hh(e,t){ar(e,t)[ir(t)+or]=0;let r=e[tn];r===0?e[en]=t:ar(e,r)[ir(r)+or]=t,e[tn]=t}function mh(e,t){
 let r=0,n=e[en];for(;n!==0&&n!==t;)r=n,n=ar(e,n)[ir(n)+or];if(n===0)return;let o=ar(e,t)[ir(t)+or];r===0?e[en]=o:ar(e,r)[ir(
 r)+or]=o,e[tn]===t&&(e[tn]=r)}function Ww(e){let t=0;for(;t<qo&&Atomics.load(e,nr+2*t)!==rn;)t++;if(t===qo)throw new RangeError(
 `Cannot wait on Condition: at most ${qo} async waiters may wait on one condition at once, received one more; wait in thr\
-eads or use more conditions`);return Atomics.store(e,nr+2*t,Pe),hh(e,-(t+1)),t}function zw(e,t){let r=nr+2*t;return Er(()=>{
-Atomics.compareExchange(e,r,Pe,qw)===Wo&&(Atomics.store(e,r,rn),Atomics.add(e,tl,1))})}function Jw(e,t,r,n){Atomics.load(
+eads or use more conditions`);return Atomics.store(e,nr+2*t,Ue),hh(e,-(t+1)),t}function zw(e,t){let r=nr+2*t;return Er(()=>{
+Atomics.compareExchange(e,r,Ue,qw)===Wo&&(Atomics.store(e,r,rn),Atomics.add(e,tl,1))})}function Jw(e,t,r,n){Atomics.load(
 e,tl)>0&&(t+=Atomics.exchange(e,tl,0));for(let o=0;o<t;){let i=e[en];if(i===0)return;let a=ar(e,i),s=ir(i),l=a[s+or];e[en]=
-l,l===0&&(e[tn]=0),Atomics.compareExchange(a,s,Pe,Wo)===Pe?((i<0||!Nw(r,n,s))&&Atomics.notify(a,s,1),o++):Atomics.store(
+l,l===0&&(e[tn]=0),Atomics.compareExchange(a,s,Ue,Wo)===Ue?((i<0||!Nw(r,n,s))&&Atomics.notify(a,s,1),o++):Atomics.store(
 a,s,rn)}}var _w=class{static{d(this,"ConditionLock")}lock;reentrant;i32;at;constructor(e){this.lock=e,this.reentrant=e instanceof
 rr,[this.i32,this.at]=this.reentrant?Rw(e):Lw(e)}isOwned(){return this.reentrant?Bw(this.lock):this.lock.locked()}check(e){
 if(!this.isOwned())throw new T(`Cannot ${e} Condition: its lock is not held by this thread; acquire it first (cond.hold(\
-), cond.with(\u2026) or cond.acquire())`)}releaseSave(){return this.reentrant?Dw(this.lock):(this.lock.release(),1)}acquireRestore(e){
-this.reentrant?Pw(this.lock,e):this.lock.acquire()}acquireRestoreAsync(e){return this.reentrant?Uw(this.lock,e):this.lock.
-acquireAsync()}},zo="Cannot wait on Condition";function Qw(e,t,r){let n=Te(r,zo);t.check("wait on");let o=E.slot;if(o<0)
-throw new T(`${zo}: no thread runs here`);let i=m.i32,a=o+1,s=$(o)+_i;Atomics.store(i,s,Pe),hh(e,a);let l=t.releaseSave(),
-c=!1;try{let u=F(n);for(;Atomics.load(i,s)===Pe;){let f=B(u);if(f<=0)break;dt(ca,e,0,i,s,Pe,f)}}finally{ug(()=>t.acquireRestore(
+), cond.with(\u2026) or cond.acquire())`)}releaseSave(){return this.reentrant?Pw(this.lock):(this.lock.release(),1)}acquireRestore(e){
+this.reentrant?Dw(this.lock,e):this.lock.acquire()}acquireRestoreAsync(e){return this.reentrant?Uw(this.lock,e):this.lock.
+acquireAsync()}},zo="Cannot wait on Condition";function Qw(e,t,r){let n=Oe(r,zo);t.check("wait on");let o=E.slot;if(o<0)
+throw new T(`${zo}: no thread runs here`);let i=m.i32,a=o+1,s=$(o)+_i;Atomics.store(i,s,Ue),hh(e,a);let l=t.releaseSave(),
+c=!1;try{let u=F(n);for(;Atomics.load(i,s)===Ue;){let f=B(u);if(f<=0)break;dt(ca,e,0,i,s,Ue,f)}}finally{ug(()=>t.acquireRestore(
 l)),c=Atomics.load(i,s)===Wo,c||mh(e,a),Atomics.store(i,s,rn)}return c}function Gw(e,t,r,n){if(t.check("wait on"),n?.aborted)
-return Promise.reject(n.reason);let o=Ww(e),i=zw(e,o),a;try{a=t.releaseSave()}catch(s){throw Dt(i),s}return Hw(e,t,o,a,F(
-r),i,n)}async function Hw(e,t,r,n,o,i,a){let s=nr+2*r;try{for(;Atomics.load(e,s)===Pe;){let c=B(o);if(c<=0||await _t(e,s,
-Pe,c,a)==="aborted")break}}finally{await t.acquireRestoreAsync(n)}Dt(i);let l=Atomics.load(e,s)===Wo;if(l||mh(e,-(r+1)),
+return Promise.reject(n.reason);let o=Ww(e),i=zw(e,o),a;try{a=t.releaseSave()}catch(s){throw Pt(i),s}return Hw(e,t,o,a,F(
+r),i,n)}async function Hw(e,t,r,n,o,i,a){let s=nr+2*r;try{for(;Atomics.load(e,s)===Ue;){let c=B(o);if(c<=0||await _t(e,s,
+Ue,c,a)==="aborted")break}}finally{await t.acquireRestoreAsync(n)}Pt(i);let l=Atomics.load(e,s)===Wo;if(l||mh(e,-(r+1)),
 Atomics.store(e,s,rn),!l&&a?.aborted)throw a.reason;return l}function ph(e,t,r){if(typeof t!="function")throw new TypeError(
-`${zo}: predicate must be a function, received ${y(t)}`);let n=Te(r,zo);return e.check("wait on"),n}var rl,gh,nl=class{static{
+`${zo}: predicate must be a function, received ${y(t)}`);let n=Oe(r,zo);return e.check("wait on"),n}var rl,gh,nl=class{static{
 d(this,"Condition")}#e;#t;#r;constructor(e){let t=rl;if(rl=void 0,t!==void 0){this.#e=t;return}if(e==null&&(e=new rr),!(e instanceof
-Po)&&!(e instanceof rr))throw new TypeError(`Cannot create Condition: lock must be a Lock or an RLock, received ${y(e)}`);
+Do)&&!(e instanceof rr))throw new TypeError(`Cannot create Condition: lock must be a Lock or an RLock, received ${y(e)}`);
 this.#e=To(Fw),ct(ca,this.#e,0),ut&&ft(ca,this.#e,0),this.#n(e)}#n(e){this.#t=new _w(e)}acquire(e,t){return this.#t.lock.
 acquire(e,t)}acquireAsync(e,t,r){return this.#t.lock.acquireAsync(e,t,r)}release(){this.#t.lock.release()}get lock(){return this.#t.
-lock}wait(e){return Qw(this.#e,this.#t,e)}waitAsync(e,t){let[r,n]=pe(e,t,"Cannot wait on Condition"),o=Te(r,"Cannot wait\
+lock}wait(e){return Qw(this.#e,this.#t,e)}waitAsync(e,t){let[r,n]=ge(e,t,"Cannot wait on Condition"),o=Oe(r,"Cannot wait\
  on Condition");return Gw(this.#e,this.#t,o,n)}waitFor(e,t){let r=ph(this.#t,e,t),n=F(r),o=e();for(;!o;){let i=B(n);if(i<=
-0&&n!==1/0)break;this.wait(i===1/0?void 0:i),o=e()}return o}async waitForAsync(e,t,r){let[n,o]=pe(t,r,"Cannot wait on Co\
+0&&n!==1/0)break;this.wait(i===1/0?void 0:i),o=e()}return o}async waitForAsync(e,t,r){let[n,o]=ge(t,r,"Cannot wait on Co\
 ndition"),i=ph(this.#t,e,n),a=F(i);o?.throwIfAborted();let s=e();for(;!s;){let l=B(a);if(l<=0&&a!==1/0)break;await this.
 waitAsync(l===1/0?void 0:l,{signal:o}),s=e()}return s}notify(e){if(e===void 0)e=1;else if(typeof e!="number"||!(Number.isInteger(
 e)||e===1/0))throw new TypeError(`Cannot notify Condition: n must be an integer number of waiters, received ${y(e)}`);let t=this.#t;
@@ -1054,80 +1054,80 @@ t.check("notify"),Jw(this.#e,e,t.i32,t.at)}notifyAll(){this.notify(1/0)}hold(){l
 {[Symbol.dispose]:()=>e.release()}}with(e){return this.#t.lock.with(e)}withAsync(e){return this.#t.lock.withAsync(e)}toString(){
 return`<Condition(${this.#t.lock})>`}[Q](){return this.toString()}[M](){return{kind:"Condition",head:this.#e,body:this.#t.
 lock}}static{gh={words:d(e=>e.#e,"words"),setLock:d((e,t)=>e.#n(t),"setLock")}}};R("Condition",{create(e){return rl=e,new nl},
-fill(e,t){gh.setLock(e,t)}});var be=0,Jo=1,ol=2,Xw=64,_o=2147483647,Qo,Kw;function Vw(e,t){if(e===void 0)return 1;if(typeof e!=
+fill(e,t){gh.setLock(e,t)}});var Ae=0,Jo=1,ol=2,Xw=64,_o=2147483647,Qo,Kw;function Vw(e,t){if(e===void 0)return 1;if(typeof e!=
 "number")throw new TypeError(`Cannot create ${t}: value must be a non-negative integer, received ${y(e)}`);if(!Number.isInteger(
 e)||e<0||e>_o)throw new RangeError(`Cannot create ${t}: value must be a non-negative integer up to ${_o}, received ${e}`);
-return e}function Go(e){for(;;){let t=Atomics.load(e,be);if(t<=0)return!1;if(Atomics.compareExchange(e,be,t,t-1)===t)return!0}}
-function yh(e,t){if(Go(e))return!0;if(t===0)return!1;let r=F(t);for(;;){let n=B(r);if(n<=0)return!1;if(dt(ua,e,0,e,be,0,
+return e}function Go(e){for(;;){let t=Atomics.load(e,Ae);if(t<=0)return!1;if(Atomics.compareExchange(e,Ae,t,t-1)===t)return!0}}
+function yh(e,t){if(Go(e))return!0;if(t===0)return!1;let r=F(t);for(;;){let n=B(r);if(n<=0)return!1;if(dt(ua,e,0,e,Ae,0,
 n,Jo),Go(e))return!0}}async function Yw(e,t,r){let n=F(t);for(;;){let o=B(n);if(o<=0)return!1;if(Atomics.add(e,Jo,1),await Ma(
-e,be,0,o,Jo,r)==="aborted")throw r.reason;if(Go(e))return!0}}function wh(e,t,r){if(t==null)return ht(e,void 0,r);if(typeof t==
+e,Ae,0,o,Jo,r)==="aborted")throw r.reason;if(Go(e))return!0}}function wh(e,t,r){if(t==null)return ht(e,void 0,r);if(typeof t==
 "number"&&t<0){if(ht(e,void 0,r)===0)throw new RangeError(`${r}: cannot specify a timeout for a non-blocking call, recei\
 ved ${t}`);return 0}return ht(e,t,r)}var Ho=class{static{d(this,"Semaphore")}#e;#t;constructor(e){let t=Qo;if(Qo=void 0,
 t!==void 0){this.#e=t;return}let r=new.target===Xo,n=Vw(e,r?"BoundedSemaphore":"Semaphore");this.#e=To(Xw),ct(ua,this.#e,
-0),ut&&ft(ua,this.#e,0),this.#e[be]=n,this.#e[ol]=r?n:-1}acquire(e,t){let r=this.#e;if(e===void 0&&t===void 0){let n=Atomics.
-load(r,be);return n>0&&Atomics.compareExchange(r,be,n,n-1)===n?!0:yh(r,1/0)}return yh(r,wh(e,t,`Cannot acquire ${this.#r()}`))}acquireAsync(e,t,r){
-let[n,o]=pe(e,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&t===void 0?1/0:wh(n,t,`Cannot acquire ${this.#r()}`);return o?.
+0),ut&&ft(ua,this.#e,0),this.#e[Ae]=n,this.#e[ol]=r?n:-1}acquire(e,t){let r=this.#e;if(e===void 0&&t===void 0){let n=Atomics.
+load(r,Ae);return n>0&&Atomics.compareExchange(r,Ae,n,n-1)===n?!0:yh(r,1/0)}return yh(r,wh(e,t,`Cannot acquire ${this.#r()}`))}acquireAsync(e,t,r){
+let[n,o]=ge(e,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&t===void 0?1/0:wh(n,t,`Cannot acquire ${this.#r()}`);return o?.
 aborted?Promise.reject(o.reason):Go(this.#e)?Promise.resolve(!0):i===0?Promise.resolve(!1):Yw(this.#e,i,o)}release(e){let t=this.#e;
 if(e===void 0)e=1;else{if(typeof e!="number")throw new TypeError(`Cannot release ${this.#r()}: n must be a positive inte\
 ger, received ${y(e)}`);if(!Number.isInteger(e)||e<1)throw new RangeError(`Cannot release ${this.#r()}: n must be a posi\
-tive integer, received ${e}`)}let r=t[ol],n=r<0?_o:r;for(;;){let o=Atomics.load(t,be);if(o+e>n)throw new RangeError(r<0?
+tive integer, received ${e}`)}let r=t[ol],n=r<0?_o:r;for(;;){let o=Atomics.load(t,Ae);if(o+e>n)throw new RangeError(r<0?
 `Cannot release Semaphore: the value would pass ${_o}, received n = ${e}`:`Cannot release BoundedSemaphore: released too\
- many times; its value would become ${o+e}, over its initial value ${r}`);if(Atomics.compareExchange(t,be,o,o+e)===o)break}
-Atomics.load(t,Jo)>0&&Atomics.notify(t,be,e)}hold(){return this.acquire(),this.#t??={[Symbol.dispose]:()=>this.release()}}with(e){
+ many times; its value would become ${o+e}, over its initial value ${r}`);if(Atomics.compareExchange(t,Ae,o,o+e)===o)break}
+Atomics.load(t,Jo)>0&&Atomics.notify(t,Ae,e)}hold(){return this.acquire(),this.#t??={[Symbol.dispose]:()=>this.release()}}with(e){
 this.acquire();try{return e()}finally{this.release()}}async withAsync(e){await this.acquireAsync();try{return await e()}finally{
-this.release()}}toString(){return`<${this.#r()} value=${Atomics.load(this.#e,be)}>`}[Q](){return this.toString()}[M](){return{
+this.release()}}toString(){return`<${this.#r()} value=${Atomics.load(this.#e,Ae)}>`}[Q](){return this.toString()}[M](){return{
 kind:this.#r(),head:this.#e}}#r(){return this.#e[ol]<0?"Semaphore":"BoundedSemaphore"}static{Kw=d(e=>e.#e,"wordsOf")}},Xo=class extends Ho{static{
 d(this,"BoundedSemaphore")}constructor(e){super(e)}};R("Semaphore",{create(e){return Qo=e,new Ho}}),R("BoundedSemaphore",
 {create(e){return Qo=e,new Xo}});import{isMainThread as Zw}from"node:worker_threads";var vh=new Uint8Array(new Uint16Array(
-[1]).buffer)[0]===1,Ue=4,il=vh?2*Ue:2*Ue+1,nn=vh?2*Ue+1:2*Ue,bh=64,Fe=0,on=-1,al=-2,ev=1n<<32n;function tv(e){return new BigUint64Array(
+[1]).buffer)[0]===1,Fe=4,il=vh?2*Fe:2*Fe+1,nn=vh?2*Fe+1:2*Fe,bh=64,qe=0,on=-1,al=-2,ev=1n<<32n;function tv(e){return new BigUint64Array(
 e.buffer,e.byteOffset,bh>>3)}function rv(e,t){let r=BigInt(Atomics.load(e,nn)>>>0)<<32n;return Atomics.compareExchange(t,
-Ue,r,r+ev)===r}function nv(e,t){for(;;){let r=Atomics.load(e,Ue);if(Number(r>>32n)!==t>>>0)return!1;if(Atomics.compareExchange(
-e,Ue,r,r+1n)===r)return!0}}function ov(e){for(;;){let t=Atomics.load(e,Ue);if(Atomics.compareExchange(e,Ue,t,t>>32n<<32n)===
+Fe,r,r+ev)===r}function nv(e,t){for(;;){let r=Atomics.load(e,Fe);if(Number(r>>32n)!==t>>>0)return!1;if(Atomics.compareExchange(
+e,Fe,r,r+1n)===r)return!0}}function ov(e){for(;;){let t=Atomics.load(e,Fe);if(Atomics.compareExchange(e,Fe,t,t>>32n<<32n)===
 t)return Number(t&0xffffffffn)}}function iv(e){if(typeof e!="function")throw new TypeError(`Cannot create Barrier: actio\
 n must be a named function exported by its module (it runs in whichever thread arrives last), received ${y(e)}`);let t=es(
 e,"the action","Cannot create Barrier"),r=zr();return gf(e.name,r,"Cannot create Barrier"),{name:e.name,source:t,module:r}}
-function av(e){let{name:t,source:r,module:n}=e,o=n===void 0?void 0:je(n),i=(o===void 0?void 0:ye(o,t,r))??Jr(t,r,a=>typeof a==
+function av(e){let{name:t,source:r,module:n}=e,o=n===void 0?void 0:Me(n),i=(o===void 0?void 0:we(o,t,r))??Jr(t,r,a=>typeof a==
 "function")?.value;if(typeof i!="function"){let a=o!==void 0&&Object.hasOwn(o,t)?`${n} exports a different ${t}`:`${n??"\
 the module that created the barrier"} does not export ${t}`;throw new TypeError(`Cannot use the action of Barrier: ${ho(
 "function",t,[a])}`)}return i}var sl={op:"lock"},Ah=class{static{d(this,"BarrierState")}i32;parties;ref;#e;#t=!1;#r=!1;#n;constructor(e,t,r,n){
 this.i32=e,this.parties=t,this.#e=r,this.ref=n}wait(e){let t=this.i32,r=this.#o(e,{counted:!1,gen:0}),n=r.next();for(;!n.
-done;){let o=n.value;if(o.op==="lock")ge(t,0,1/0),this.#i();else try{dt(da,t,0,t,4,o.seq,o.timeout,5)}catch(i){throw ge(
+done;){let o=n.value;if(o.op==="lock")ye(t,0,1/0),this.#i();else try{dt(da,t,0,t,4,o.seq,o.timeout,5)}catch(i){throw ye(
 t,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.value}waitAsync(e,t){let r={counted:!1,gen:0};return this.#s(this.#o(
 e,r),r,t)}async#s(e,t,r){let n=this.i32,o=!1,i=Er(()=>{o&&Atomics.sub(n,5,1),t.counted&&nv(this.#a(),t.gen)&&(this.#l(),
 this.#h())});try{let a=e.next();for(;!a.done;){let s=a.value;if(s.op==="lock")await Hn(n,0,1/0),this.#i();else{Atomics.add(
 n,5,1),o=!0;let l;try{l=await _t(n,4,s.seq,s.timeout,r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await Hn(
-n,0,1/0),this.#i(),e.throw(r.reason),r.reason}a=e.next()}return a.value}finally{Dt(i)}}#a(){return this.#n??=tv(this.i32)}#i(){
-let e=this.i32;if(Atomics.load(e,il)===0)return;e[3]-=ov(this.#a());let t=e[2];t===Fe?this.#d():e[3]===0&&t===on&&(e[2]=
-Fe,this.#l())}*#o(e,t){let r=this.i32;yield sl;let n=!0;try{for(;r[2]===on;){n=!1;let a=r[4];this.#f();try{yield{op:"sle\
+n,0,1/0),this.#i(),e.throw(r.reason),r.reason}a=e.next()}return a.value}finally{Pt(i)}}#a(){return this.#n??=tv(this.i32)}#i(){
+let e=this.i32;if(Atomics.load(e,il)===0)return;e[3]-=ov(this.#a());let t=e[2];t===qe?this.#d():e[3]===0&&t===on&&(e[2]=
+qe,this.#l())}*#o(e,t){let r=this.i32;yield sl;let n=!0;try{for(;r[2]===on;){n=!1;let a=r[4];this.#f();try{yield{op:"sle\
 ep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield sl,n=!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,nn);t.
 gen=i,t.counted=!0;try{if(o+1===this.parties)return this.#u(),o;let a=F(e);for(;;){if(Atomics.load(r,nn)!==i)return o;if(r[2]!==
-Fe)throw this.#c();let s=B(a);if(s<=0)throw this.#d(),new br(`Cannot pass Barrier: the wait timed out after ${e} ms, whi\
+qe)throw this.#c();let s=B(a);if(s<=0)throw this.#d(),new br(`Cannot pass Barrier: the wait timed out after ${e} ms, whi\
 ch breaks the barrier`);n=!1;let l=r[4];this.#f();try{yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.
-load(r,nn)!==i)return o;yield sl,n=!0}}finally{t.counted&&Atomics.load(r,nn)===i&&--r[3]===0&&r[2]===on&&(r[2]=Fe,this.#l()),
+load(r,nn)!==i)return o;yield sl,n=!0}}finally{t.counted&&Atomics.load(r,nn)===i&&--r[3]===0&&r[2]===on&&(r[2]=qe,this.#l()),
 t.counted=!1}}finally{n&&this.#f()}}#c(){return new br(Atomics.load(this.i32,2)===on?"Cannot pass Barrier: it was reset \
 while this thread waited":"Cannot pass Barrier: it is broken (a wait timed out, the action failed, or abort() was called\
 ); reset() it first")}#u(){try{let t=this.resolveAction();if(t!==void 0){this.#t=!0;try{t()}finally{this.#t=!1}}}catch(t){
-throw this.#d(),t}let e=this.i32;if(e[2]!==Fe)throw this.#c();if(!rv(e,this.#a()))throw this.#i(),this.#c();e[3]=0,this.#l()}resolveAction(){
+throw this.#d(),t}let e=this.i32;if(e[2]!==qe)throw this.#c();if(!rv(e,this.#a()))throw this.#i(),this.#c();e[3]=0,this.#l()}resolveAction(){
 return this.#e!==void 0||this.ref===void 0?this.#e:this.#e=av(this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&
-(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Oe(this.i32,0),this.#h()}#d(){this.i32[2]=al,this.#l()}#m(e){
-if(this.#t)return e();ge(this.i32,0,1/0);try{return this.#i(),e()}finally{this.#f()}}reset(){this.#m(()=>{let e=this.i32;
-e[3]>0?(e[2]===Fe||e[2]===al)&&(e[2]=on):e[2]=Fe,this.#l()})}abort(){this.#m(()=>this.#d())}},ll,sv,cl=class{static{d(this,
+(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Ce(this.i32,0),this.#h()}#d(){this.i32[2]=al,this.#l()}#m(e){
+if(this.#t)return e();ye(this.i32,0,1/0);try{return this.#i(),e()}finally{this.#f()}}reset(){this.#m(()=>{let e=this.i32;
+e[3]>0?(e[2]===qe||e[2]===al)&&(e[2]=on):e[2]=qe,this.#l()})}abort(){this.#m(()=>this.#d())}},ll,sv,cl=class{static{d(this,
 "Barrier")}#e;#t;#r;#n;constructor(e,t,r){let n=ll;if(ll=void 0,n!==void 0){this.#e=n.slot,this.#t=n.parties,this.#r=n.timeout,
 this.#n=new Ah(n.slot,n.parties,void 0,n.action),Zw||this.#n.resolveAction();return}if(typeof e!="number")throw new TypeError(
 `Cannot create Barrier: parties must be a positive integer, received ${y(e)}`);if(!Number.isInteger(e)||e<1||e>2147483647)
 throw new RangeError(`Cannot create Barrier: parties must be a positive integer, received ${e}`);let o=t!=null,i=o?iv(t):
-void 0;this.#r=Te(r,"Cannot create Barrier"),this.#t=e,this.#e=To(bh),this.#n=new Ah(this.#e,e,o?t:void 0,i),ct(da,this.#e,
-0),ut&&ft(da,this.#e,0)}get parties(){return this.#t}get nWaiting(){let e=this.#e;return Atomics.load(e,2)===Fe?Atomics.
-load(e,3)-Atomics.load(e,il):0}get broken(){let e=this.#e,t=Atomics.load(e,2);return t===al||t===Fe&&Atomics.load(e,il)>
-0}wait(e){let t=e===void 0?this.#r:Te(e,"Cannot wait on Barrier");return this.#n.wait(t)}waitAsync(e,t){let[r,n]=pe(e,t,
-"Cannot wait on Barrier"),o=r===void 0?this.#r:Te(r,"Cannot wait on Barrier");return n?.aborted?Promise.reject(n.reason):
+void 0;this.#r=Oe(r,"Cannot create Barrier"),this.#t=e,this.#e=To(bh),this.#n=new Ah(this.#e,e,o?t:void 0,i),ct(da,this.#e,
+0),ut&&ft(da,this.#e,0)}get parties(){return this.#t}get nWaiting(){let e=this.#e;return Atomics.load(e,2)===qe?Atomics.
+load(e,3)-Atomics.load(e,il):0}get broken(){let e=this.#e,t=Atomics.load(e,2);return t===al||t===qe&&Atomics.load(e,il)>
+0}wait(e){let t=e===void 0?this.#r:Oe(e,"Cannot wait on Barrier");return this.#n.wait(t)}waitAsync(e,t){let[r,n]=ge(e,t,
+"Cannot wait on Barrier"),o=r===void 0?this.#r:Oe(r,"Cannot wait on Barrier");return n?.aborted?Promise.reject(n.reason):
 this.#n.waitAsync(o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`<Barrier parties=${this.#t} wai\
 ting=${this.nWaiting} broken=${this.broken}>`}[Q](){return this.toString()}[M](){let e={slot:this.#e,parties:this.#t,timeout:this.#r,
 action:this.#n.ref},t=this.#n.ref?.module;return t===void 0?{kind:"Barrier",head:e}:{kind:"Barrier",head:e,module:t}}static{
 sv=d(e=>e.#e,"wordsOf")}};R("Barrier",{create(e){return ll=e,new cl(0)}});var lv=import.meta.url,cv=Q,an=Symbol("@thread\
-ing/threading:local"),Ye=new WeakMap,sn=E.ident,Ko=new WeakMap,sr;function uv(){Ye=new WeakMap,sn=0}function Et(e){return e[an]}
-function xt(e){sn!==E.ident&&(Ye=new WeakMap,sn=E.ident);let t=e.proxy,r=Ye.get(t);if(r===void 0&&(r=new Map,Ye.set(t,r),
-e.Class!==lr)){sr={proxy:e.proxy,Class:e.Class};try{Reflect.construct(e.Class,e.args)}catch(n){throw Ye.get(t)===r&&Ye.delete(
+ing/threading:local"),Ze=new WeakMap,sn=E.ident,Ko=new WeakMap,sr;function uv(){Ze=new WeakMap,sn=0}function Et(e){return e[an]}
+function xt(e){sn!==E.ident&&(Ze=new WeakMap,sn=E.ident);let t=e.proxy,r=Ze.get(t);if(r===void 0&&(r=new Map,Ze.set(t,r),
+e.Class!==lr)){sr={proxy:e.proxy,Class:e.Class};try{Reflect.construct(e.Class,e.args)}catch(n){throw Ze.get(t)===r&&Ze.delete(
 t),n}finally{sr=void 0}}return r}function fv(e,t){if(t.length>0)return;let r=Function.prototype.toString.call(e),n=dv(r);
 if(n===void 0||n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().replace(/\s*=[\s\S]*$/,
 "")),i=`super(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...arguments"})`;throw new TypeError(
@@ -1147,12 +1147,12 @@ create(e.prototype),n=new Proxy(r,mv);return Object.defineProperty(r,an,{value:{
 d(this,"local")}constructor(...t){let r=new.target;if(sr!==void 0&&sr.Class===r){let o=sr.proxy;return sr=void 0,o}if(r===
 Bi&&t.length>0)throw new TypeError(`Cannot create local: initialization arguments are not supported, received ${t.length}\
 ; subclass local to take arguments`);r!==Bi&&!Ko.has(r)&&(fv(r,t),Ko.set(r,Xa(r.name)));let n=ul(r,t);return sn!==E.ident&&
-(Ye=new WeakMap,sn=E.ident),Ye.set(n,new Map),n}toString(){return`<${this.constructor.name} object ${Ua(this)}>`}[cv](){
+(Ze=new WeakMap,sn=E.ident),Ze.set(n,new Map),n}toString(){return`<${this.constructor.name} object ${Ua(this)}>`}[cv](){
 let t=this[an];return`<${t?.Class.name??"local"} object ${Ua(t?.proxy??this)}>`}[M](){let t=this[an],r=t.Class;if(r===Bi)
 return{kind:"local",module:lv,head:null,body:t.args};let n=Ko.get(r);if(!r.name||n===void 0)throw new TypeError(`Cannot \
 send ${y(this)} to another thread: cannot tell which module defines its class; give the class a name and export it from \
 its module`);return{kind:"local",module:n,head:{url:n,name:r.name},body:t.args}}};R("local",{create(e){if(e===null)return ul(
-lr,[]);let{url:t,name:r}=e,n=je(t),o=d(a=>typeof a=="function"&&a.prototype instanceof lr,"isLocal"),i=(n&&ye(n,r,void 0))??
+lr,[]);let{url:t,name:r}=e,n=Me(t),o=d(a=>typeof a=="function"&&a.prototype instanceof lr,"isLocal"),i=(n&&we(n,r,void 0))??
 Jr(r,void 0,o)?.value;if(typeof i!="function"||!(i.prototype instanceof lr))throw new TypeError(`Cannot receive a ${r} f\
 rom another thread: ${t} does not export a local subclass named ${r}, received ${y(i)}; export the class from the module\
  that defines it`);return Ko.set(i,t),ul(i,[])},fill(e,t){let r=e;r[an].args=t}});var Vo;function cr(){let e=Vo;return Vo=
@@ -1252,7 +1252,7 @@ e, whose exports a blocking get can look up only once the main module has reache
  be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-level await)";throw new TypeError(
 `Cannot receive ${Mh(n)} ${n} from another thread: its module ${r} ${l}; the item stays at the head of the queue; get it\
  with getAsync(), which imports the module, or pass the object to the thread as an argument`)}let a=d(l=>typeof l=="func\
-tion"&&l.prototype instanceof ii,"isShareable"),s=ye(i,n,void 0);if(a(s)||(s=Jr(n,void 0,a)?.value),typeof s!="function"||
+tion"&&l.prototype instanceof ii,"isShareable"),s=we(i,n,void 0);if(a(s)||(s=Jr(n,void 0,a)?.value),typeof s!="function"||
 !(s.prototype instanceof ii))throw new TypeError(`Cannot receive ${Mh(n)} ${n} from another thread: ${r} does not export\
  a Shareable class named ${n}, received ${y(s)}; export the class from the module that defines it`);return oi.set(s,r),{
 create:d(()=>Object.create(s.prototype),"create"),fill:Nh}});function Lh(e){return e===null?"null":Array.isArray(e)?"arr\
@@ -1263,77 +1263,77 @@ length-t.length}if(e instanceof Date&&t instanceof Date)return e.getTime()-t.get
 "object"&&n==="object"&&to(e,0)&&to(t,0)&&JSON.stringify(e)===JSON.stringify(t))return 0;throw new TypeError(`Cannot ord\
 er items of a PriorityQueue: '<' is not supported between ${Lh(e)} and ${Lh(t)}; put [priority, data] arrays whose prior\
 ities are numbers or strings`)}var Ih={undefined:0,boolean:1,number:1,bigint:1,string:2,object:3};function Rh(e,t){try{return pl(
-e,t)}catch{let r=Array.isArray(e)?4:Ih[typeof e]??5,n=Array.isArray(t)?4:Ih[typeof t]??5;return r-n}}var L=0,Ze=2,ai=3,qe=4,
-V=5,Ae=6,et=7,tt=8,Ct=9,gl=10,We=11,si=12,hr=13,yl=14,Bh=15,li=16,cn=18,un=19,fn=128,wl=16,Dh=1024,Cv=fn+wl*8+Dh,jv=4096,
-Ph=64,Mv=256*1024*1024,jt=0,ci=1,dn=2,Uh=["Queue","LifoQueue","PriorityQueue"],Nv=new TextEncoder,Lv=new TextDecoder,Iv="\
+e,t)}catch{let r=Array.isArray(e)?4:Ih[typeof e]??5,n=Array.isArray(t)?4:Ih[typeof t]??5;return r-n}}var L=0,et=2,ai=3,We=4,
+V=5,$e=6,tt=7,rt=8,Ct=9,gl=10,ze=11,si=12,hr=13,yl=14,Bh=15,li=16,cn=18,un=19,fn=128,wl=16,Ph=1024,Cv=fn+wl*8+Ph,jv=4096,
+Dh=64,Mv=256*1024*1024,jt=0,ci=1,dn=2,Uh=["Queue","LifoQueue","PriorityQueue"],Nv=new TextEncoder,Lv=new TextDecoder,Iv="\
 the item";function Fh(e,t){return to(e,0)?{bytes:Nv.encode(JSON.stringify(e)),v8:!1}:{bytes:V0(e,Iv,t),v8:!0}}function qh(e){
 return typeof e=="string"?JSON.parse(e):G0(e)}var vl=class xp{static{d(this,"Core")}kind;ctl;head;#e;#t;#r;#n;#s=new Map;#a=-1;constructor(t){
 this.head=t,this.kind=t.kind,this.ctl=new Int32Array(t.ctl,0,fn/4),this.#e=new Int32Array(t.ctl,fn,wl*2),this.#t=new Uint8Array(
 t.ctl,fn+wl*8),this.#r=new Int32Array(t.idx),this.#n=new Uint8Array(t.arena)}get idx(){return this.ctl[un]===0?this.#e:this.#r}get arena(){
 return this.ctl[un]===0?this.#t:this.#n}static create(t,r,n){let o=`a ${Uh[t]??"queue"}`,i=Yn(()=>new SharedArrayBuffer(
 Cv),o);mt(i,0,fn>>2);let a=Yn(()=>new SharedArrayBuffer(0,{maxByteLength:n}),o),s=Yn(()=>new SharedArrayBuffer(0,{maxByteLength:Math.
-max(Ph*8,Math.min(n,2**29))}),o),l=new xp({kind:t,ctl:i,idx:s,arena:a});return l.ctl[ai]=r,ct(Fn,l.ctl,0),ut&&ft(Fn,l.ctl,
+max(Dh*8,Math.min(n,2**29))}),o),l=new xp({kind:t,ctl:i,idx:s,arena:a});return l.ctl[ai]=r,ct(Fn,l.ctl,0),ut&&ft(Fn,l.ctl,
 0),l}valueAt(t){let r=this.ctl[li];(r!==this.#a||this.#s.size>4096)&&(this.#s.clear(),this.#a=r);let n=this.idx[2*t];if(this.#s.
 has(n))return this.#s.get(n);let o=qh(this.rawAt(t));return this.#s.set(n,o),o}rawAt(t){let r=this.idx[2*t],n=this.idx[2*
 t+1];return n>0?Lv.decode(this.arena.subarray(r,r+n)):this.arena.slice(r,r-n)}siftUpTarget(t){let r=this.ctl[V];for(;r>0;){
 let n=r-1>>1;if(pl(t,this.valueAt(n))>=0)break;r=n}return r}get maxBytes(){return this.head.arena.maxByteLength}fits(t){
-let{ctl:r}=this;return r[et]+Atomics.load(r,cn)+t<=this.maxBytes}store(t,r,n,o=!1){let{ctl:i}=this,a=t.bytes.length;if(2*
-i[V]+2>this.idx.length){let f=i[qe];if(f>0)this.idx.copyWithin(0,2*f,2*i[V]),i[V]-=f,i[qe]=0;else if(i[un]===0)this.#o(0,
+let{ctl:r}=this;return r[tt]+Atomics.load(r,cn)+t<=this.maxBytes}store(t,r,n,o=!1){let{ctl:i}=this,a=t.bytes.length;if(2*
+i[V]+2>this.idx.length){let f=i[We];if(f>0)this.idx.copyWithin(0,2*f,2*i[V]),i[V]-=f,i[We]=0;else if(i[un]===0)this.#o(0,
 r);else{let p=this.head.idx;if(p.byteLength+8>p.maxByteLength)throw new RangeError(`${r}: the queue holds as many items \
-as it can, received one more`);Pr(p,Math.min(p.maxByteLength,p.byteLength*2),"a queue",r)}}if(i[Ae]+a>this.arena.length){
-let f=i[Ae]-i[et];if(f>0&&(f>=i[et]||i[Ae]+a>this.maxBytes)&&this.compact(),i[Ae]+a>this.arena.length){let p=this.head.arena,
-g=i[Ae]+a;if(g>p.maxByteLength)throw new RangeError(`${r}: the queue's items would take ${g} bytes, more than its maxByt\
+as it can, received one more`);Dr(p,Math.min(p.maxByteLength,p.byteLength*2),"a queue",r)}}if(i[$e]+a>this.arena.length){
+let f=i[$e]-i[tt];if(f>0&&(f>=i[tt]||i[$e]+a>this.maxBytes)&&this.compact(),i[$e]+a>this.arena.length){let p=this.head.arena,
+g=i[$e]+a;if(g>p.maxByteLength)throw new RangeError(`${r}: the queue's items would take ${g} bytes, more than its maxByt\
 es ${p.maxByteLength}; get items first, or create the queue with a larger { maxBytes }, received an item of ${a} bytes`);
-i[un]===0&&this.#o(a,r),i[Ae]+a>this.arena.length&&Pr(p,Math.min(p.maxByteLength,Math.max(g,p.byteLength*2)),"a queue",r)}}
-let s=this.idx,l=i[Ae];this.arena.set(t.bytes,l),i[Ae]=l+a,i[et]+=a;let c=i[V],u=c;if(o&&this.kind===jt)i[qe]===0?(s.copyWithin(
-2,0,2*c),i[V]=c+1):i[qe]--,u=i[qe];else if(this.kind===dn)for(;u>n;){let f=u-1>>1;s[2*u]=s[2*f],s[2*u+1]=s[2*f+1],u=f}s[2*
-u]=l,s[2*u+1]=t.v8?-a:a,o?(this.kind!==jt&&(i[V]=c+1),Atomics.sub(i,cn,a)):(i[V]=c+1,i[tt]++),Atomics.add(i,Ze,1),Atomics.
+i[un]===0&&this.#o(a,r),i[$e]+a>this.arena.length&&Dr(p,Math.min(p.maxByteLength,Math.max(g,p.byteLength*2)),"a queue",r)}}
+let s=this.idx,l=i[$e];this.arena.set(t.bytes,l),i[$e]=l+a,i[tt]+=a;let c=i[V],u=c;if(o&&this.kind===jt)i[We]===0?(s.copyWithin(
+2,0,2*c),i[V]=c+1):i[We]--,u=i[We];else if(this.kind===dn)for(;u>n;){let f=u-1>>1;s[2*u]=s[2*f],s[2*u+1]=s[2*f+1],u=f}s[2*
+u]=l,s[2*u+1]=t.v8?-a:a,o?(this.kind!==jt&&(i[V]=c+1),Atomics.sub(i,cn,a)):(i[V]=c+1,i[rt]++),Atomics.add(i,et,1),Atomics.
 load(i,gl)>0&&(Atomics.add(i,Ct,1),Atomics.notify(i,Ct,1))}compact(){let{ctl:t,idx:r,arena:n}=this;this.#i(r,n,r,n),t[li]++}#i(t,r,n,o){
-let{ctl:i}=this,a=i[qe],s=i[V],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,f)=>t[2*u]-t[2*f]);let c=0;for(let u of l){let f=t[2*
-u],p=Math.abs(t[2*u+1]);r===o?f!==c&&o.copyWithin(c,f,f+p):o.set(r.subarray(f,f+p),c),n[2*u]=c,n[2*u+1]=t[2*u+1],c+=p}i[Ae]=
-c,i[et]=c}#o(t,r){let{ctl:n}=this,o=this.#e,i=Math.min(this.head.idx.maxByteLength,Math.max(Ph*8,o.byteLength*2));Pr(this.
-head.idx,i,"a queue",r);let a=n[et]+t;Pr(this.head.arena,Math.min(this.maxBytes,Math.max(jv,2*Dh,a)),"a queue",r),this.#i(
-o,this.#t,this.#r,this.#n),n[li]++,n[un]=1}take(){let{ctl:t,idx:r}=this,n;this.kind===jt?n=t[qe]++:this.kind===ci?n=t[V]-
-1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(t[et]-=a,r[2*n+1]<0&&Atomics.add(t,cn,a),this.kind===ci)t[V]--,
-t[Ae]=i;else if(this.kind===dn){let s=--t[V];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(t,Ze,1)-1===0&&this.
-reset(),Atomics.load(t,si)>0&&(Atomics.add(t,We,1),Atomics.notify(t,We,1)),o}unreserve(t){let{ctl:r}=this;Atomics.sub(r,
-cn,t),Atomics.load(r,si)>0&&(Atomics.add(r,We,1),Atomics.notify(r,We,1))}restore(t,r){let{ctl:n}=this;Atomics.sub(n,cn,r-
+let{ctl:i}=this,a=i[We],s=i[V],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,f)=>t[2*u]-t[2*f]);let c=0;for(let u of l){let f=t[2*
+u],p=Math.abs(t[2*u+1]);r===o?f!==c&&o.copyWithin(c,f,f+p):o.set(r.subarray(f,f+p),c),n[2*u]=c,n[2*u+1]=t[2*u+1],c+=p}i[$e]=
+c,i[tt]=c}#o(t,r){let{ctl:n}=this,o=this.#e,i=Math.min(this.head.idx.maxByteLength,Math.max(Dh*8,o.byteLength*2));Dr(this.
+head.idx,i,"a queue",r);let a=n[tt]+t;Dr(this.head.arena,Math.min(this.maxBytes,Math.max(jv,2*Ph,a)),"a queue",r),this.#i(
+o,this.#t,this.#r,this.#n),n[li]++,n[un]=1}take(){let{ctl:t,idx:r}=this,n;this.kind===jt?n=t[We]++:this.kind===ci?n=t[V]-
+1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(t[tt]-=a,r[2*n+1]<0&&Atomics.add(t,cn,a),this.kind===ci)t[V]--,
+t[$e]=i;else if(this.kind===dn){let s=--t[V];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(t,et,1)-1===0&&this.
+reset(),Atomics.load(t,si)>0&&(Atomics.add(t,ze,1),Atomics.notify(t,ze,1)),o}unreserve(t){let{ctl:r}=this;Atomics.sub(r,
+cn,t),Atomics.load(r,si)>0&&(Atomics.add(r,ze,1),Atomics.notify(r,ze,1))}restore(t,r){let{ctl:n}=this;Atomics.sub(n,cn,r-
 t.length);let o=this.kind===dn?this.siftUpTarget(qh(t)):this.kind===ci?n[V]:0;this.store({bytes:t,v8:!0},"Cannot put bac\
 k the item",o,!0)}siftDown(t,r,n){let{idx:o}=this;o[0]=t,o[1]=r;let i=this.valueAt(0),a=0;for(;;){let s=2*a+1;if(s>=n||(s+
 1<n&&Rh(this.valueAt(s+1),this.valueAt(s))<0&&s++,Rh(this.valueAt(s),i)>=0))break;o[2*a]=o[2*s],o[2*a+1]=o[2*s+1],a=s}o[2*
-a]=t,o[2*a+1]=r}reset(){let{ctl:t}=this;t[qe]=0,t[V]=0,t[Ae]=0,t[et]=0,t[li]++}releaseAll(){let{ctl:t,idx:r}=this;for(let n=t[qe];n<
+a]=t,o[2*a+1]=r}reset(){let{ctl:t}=this;t[We]=0,t[V]=0,t[$e]=0,t[tt]=0,t[li]++}releaseAll(){let{ctl:t,idx:r}=this;for(let n=t[We];n<
 t[V];n++)r[2*n+1]<0&&H0(this.rawAt(n))}shutdownLocked(t){let{ctl:r}=this;if(r[Bh]|=1,t){this.releaseAll();let n=Atomics.
-exchange(r,Ze,0);r[tt]=Math.max(0,r[tt]-n),this.reset(),Atomics.add(r,hr,1),Atomics.notify(r,hr)}Atomics.add(r,Ct,1),Atomics.
-notify(r,Ct),Atomics.add(r,We,1),Atomics.notify(r,We)}isShutDown(){return(this.ctl[Bh]&1)!==0}waitLocked(t,r,n,o,i){let{
-ctl:a}=this,s=F(o),l=t===Ct?Fn:t===We?au:su;for(;;){if(n())return;let c=B(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
-load(a,t);Oe(a,L);try{dt(l,a,0,a,t,u,c)}finally{ge(a,L,1/0),Atomics.sub(a,r,1)}}}};function Mt(e,t,r){if(e===void 0&&(e=
+exchange(r,et,0);r[rt]=Math.max(0,r[rt]-n),this.reset(),Atomics.add(r,hr,1),Atomics.notify(r,hr)}Atomics.add(r,Ct,1),Atomics.
+notify(r,Ct),Atomics.add(r,ze,1),Atomics.notify(r,ze)}isShutDown(){return(this.ctl[Bh]&1)!==0}waitLocked(t,r,n,o,i){let{
+ctl:a}=this,s=F(o),l=t===Ct?Fn:t===ze?au:su;for(;;){if(n())return;let c=B(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
+load(a,t);Ce(a,L);try{dt(l,a,0,a,t,u,c)}finally{ye(a,L,1/0),Atomics.sub(a,r,1)}}}};function Mt(e,t,r){if(e===void 0&&(e=
 !0),typeof e!="boolean")throw new TypeError(`${r}: block must be a boolean, received ${y(e)}`);if(!e)return 0;if(t==null)
 return 1/0;if(typeof t!="number")throw new TypeError(`${r}: timeout must be a number of milliseconds, received ${y(t)}`);
 if(Number.isNaN(t)||t<0)throw new RangeError(`${r}: 'timeout' must be a non-negative number, received ${t}`);if(t>fe&&t!==
 1/0)throw new RangeError(`${r}: timeout must be at most TIMEOUT_MAX (${fe} ms) or Infinity (no limit), received ${t}`);return t}
-async function Rv(e,t){let r=!1;for(;;){if(r?Bv(e):n0(e,L))try{return t()}finally{Oe(e,L)}let n=Atomics.load(e,L);if(n!==
+async function Rv(e,t){let r=!1;for(;;){if(r?Bv(e):n0(e,L))try{return t()}finally{Ce(e,L)}let n=Atomics.load(e,L);if(n!==
 C){if(n===j){if(Atomics.compareExchange(e,L,j,G)!==j)continue;n=G}r=!0,await _t(e,L,n,20)}}}function Bv(e){for(;;){let t=Atomics.
-load(e,L);if(t===C){if(Atomics.compareExchange(e,L,C,G)===C)return!0;continue}if(t===H&&Atomics.load(e,L+Be)===0){if(Atomics.
+load(e,L);if(t===C){if(Atomics.compareExchange(e,L,C,G)===C)return!0;continue}if(t===H&&Atomics.load(e,L+Pe)===0){if(Atomics.
 compareExchange(e,L,H,G)===H)return!0;continue}return!1}}async function bl(e,t,r,n,o,i,a,s){let{ctl:l}=e,c=F(i);for(;;){
 let u=await Rv(l,()=>(s?.throwIfAborted(),n()?{value:o()}:(B(c)<=0&&a(),Atomics.add(l,r,1),Atomics.load(l,t))));if(typeof u!=
-"number")return u.value;await Ma(l,t,u,B(c),r,s)}}var $e="Cannot put into the queue",Ne="Cannot get from the queue";function Wh(e){
+"number")return u.value;await Ma(l,t,u,B(c),r,s)}}var ke="Cannot put into the queue",Le="Cannot get from the queue";function Wh(e){
 return new so(`${e}: the queue was shut down`)}function zh(e,t,r,n){let o=e.ctl,i=o[ai],a=r.bytes.length;if(a>e.maxBytes)
-throw new RangeError(`${$e}: the item takes ${a} bytes, more than the queue's maxBytes ${e.maxBytes}; create the queue w\
-ith a larger { maxBytes }, received an item of ${a} bytes`);let s=!1;return{ready:d(()=>{if(e.isShutDown())throw Wh($e);
-return i>0&&Atomics.load(o,Ze)>=i?(s=!1,!1):(s=!e.fits(a),!s)},"ready"),fail:d(()=>{let l=s?`its items leave no room for\
- ${a} more bytes (maxBytes ${e.maxBytes})`:`maxsize ${i}`;throw new ao(n===0?`${$e}: it is full (${l})`:`${$e}: it staye\
-d full (${l}) for ${n} ms`)},"fail"),place:d(l=>{let c=e.kind===dn?e.siftUpTarget(t):0;e.store(l,$e,c)},"place")}}function Jh(e,t){
-let r=e.ctl;return{ready:d(()=>{if(Atomics.load(r,Ze)>0)return!0;if(e.isShutDown())throw Wh(Ne);return!1},"ready"),fail:d(
-()=>{throw new io(t===0?`${Ne}: it is empty`:`${Ne}: it stayed empty for ${t} ms`)},"fail")}}function ui(e,t,r){let n=Fh(
-t,$e),{ctl:o}=e,{ready:i,fail:a,place:s}=zh(e,t,n,r);ge(o,L,1/0);try{e.waitLocked(We,si,i,r,a),s(n)}finally{Oe(o,L)}}function Dv(e,t,r,n){
-let o=Fh(t,$e),{ready:i,fail:a,place:s}=zh(e,t,o,r);return bl(e,We,si,i,()=>s(o),r,a,n)}function fi(e,t){let{ctl:r}=e,n;
-ge(r,L,1/0);try{if(Atomics.load(r,Ze)===0){let{ready:a,fail:s}=Jh(e,t);e.waitLocked(Ct,gl,a,t,s)}n=e.take()}finally{Oe(r,
+throw new RangeError(`${ke}: the item takes ${a} bytes, more than the queue's maxBytes ${e.maxBytes}; create the queue w\
+ith a larger { maxBytes }, received an item of ${a} bytes`);let s=!1;return{ready:d(()=>{if(e.isShutDown())throw Wh(ke);
+return i>0&&Atomics.load(o,et)>=i?(s=!1,!1):(s=!e.fits(a),!s)},"ready"),fail:d(()=>{let l=s?`its items leave no room for\
+ ${a} more bytes (maxBytes ${e.maxBytes})`:`maxsize ${i}`;throw new ao(n===0?`${ke}: it is full (${l})`:`${ke}: it staye\
+d full (${l}) for ${n} ms`)},"fail"),place:d(l=>{let c=e.kind===dn?e.siftUpTarget(t):0;e.store(l,ke,c)},"place")}}function Jh(e,t){
+let r=e.ctl;return{ready:d(()=>{if(Atomics.load(r,et)>0)return!0;if(e.isShutDown())throw Wh(Le);return!1},"ready"),fail:d(
+()=>{throw new io(t===0?`${Le}: it is empty`:`${Le}: it stayed empty for ${t} ms`)},"fail")}}function ui(e,t,r){let n=Fh(
+t,ke),{ctl:o}=e,{ready:i,fail:a,place:s}=zh(e,t,n,r);ye(o,L,1/0);try{e.waitLocked(ze,si,i,r,a),s(n)}finally{Ce(o,L)}}function Pv(e,t,r,n){
+let o=Fh(t,ke),{ready:i,fail:a,place:s}=zh(e,t,o,r);return bl(e,ze,si,i,()=>s(o),r,a,n)}function fi(e,t){let{ctl:r}=e,n;
+ye(r,L,1/0);try{if(Atomics.load(r,et)===0){let{ready:a,fail:s}=Jh(e,t);e.waitLocked(Ct,gl,a,t,s)}n=e.take()}finally{Ce(r,
 L)}if(typeof n=="string")return JSON.parse(n);let{wire:o,sabs:i}=Ra(n);return _h(e,n,o,i)}function _h(e,t,r,n){let o;try{
 o=po(r,n)}catch(i){throw Qh(e,t,n),i}return e.unreserve(t.length),o}function Qh(e,t,r){let n=r.length===0?t:La(Eu(t),r,"\
-the item",Ne),{ctl:o}=e;ge(o,L,1/0);try{e.restore(n,t.length)}finally{Oe(o,L)}}async function Gh(e,t,r){let{ready:n,fail:o}=Jh(
+the item",Le),{ctl:o}=e;ye(o,L,1/0);try{e.restore(n,t.length)}finally{Ce(o,L)}}async function Gh(e,t,r){let{ready:n,fail:o}=Jh(
 e,t),i=await bl(e,Ct,gl,n,()=>e.take(),t,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=Ra(i);if(Of(
 a)&&a[q]===mo)try{await Gu(a.modules)}catch(l){throw Qh(e,i,s),l}return _h(e,i,a,s)}var Hh=d(()=>{throw new Error("unrea\
-chable")},"never");function Pv(e,t){if(typeof e!="number"||!Number.isInteger(e))throw new TypeError(`Cannot create ${t}:\
+chable")},"never");function Dv(e,t){if(typeof e!="number"||!Number.isInteger(e))throw new TypeError(`Cannot create ${t}:\
  maxsize must be an integer, received ${y(e)}`);if(e>2147483647)throw new RangeError(`Cannot create ${t}: maxsize must b\
 e at most 2147483647, received ${e}`);return e<0?0:e}function Xh(e,t){let r=e?.maxBytes??Mv;if(typeof r!="number"||!Number.
 isInteger(r)||r<1)throw new RangeError(`Cannot create ${t}: maxBytes must be a positive integer, received ${y(r)}`);return r}
@@ -1341,29 +1341,29 @@ var di;function Kh(e){let t=di;return di=void 0,t!==void 0&&t.kind===e?new vl(t)
 di=t;try{return e()}finally{di=void 0}}}}var Vh=new WeakMap;function Al(e,t){Vh.set(e,t)}function Uv(e){for(let t=e;t!==
 null;t=Object.getPrototypeOf(t)){let r=Vh.get(t);if(r!==void 0)return r}return jt}var Yh=[],mr=class{static{d(this,"Queu\
 e")}#e;constructor(e=0,t){let r=Uv(new.target),n=Kh(r);if(n!==void 0){this.#e=n;return}let o=this.constructor.name||"Que\
-ue";this.#e=vl.create(r,Pv(e,o),Xh(t,o))}get maxsize(){return this.#e.ctl[ai]}qsize(){return Atomics.load(this.#e.ctl,Ze)}empty(){
-return this.qsize()===0}full(){let e=this.#e.ctl[ai];return e>0&&this.qsize()>=e}put(e,t=!0,r){ui(this.#e,e,Mt(t,r,$e))}putNowait(e){
-ui(this.#e,e,0)}putAsync(e,t,r,n){try{let[o,i]=pe(t,n,$e);return Dv(this.#e,e,Mt(o,r,$e),i)}catch(o){return Promise.reject(
-o)}}get(e=!0,t){return fi(this.#e,Mt(e,t,Ne))}getNowait(){return fi(this.#e,0)}getAsync(e,t,r){try{let[n,o]=pe(e,r,Ne);return Gh(
-this.#e,Mt(n,t,Ne),o)}catch(n){return Promise.reject(n)}}taskDone(){let{ctl:e}=this.#e;ge(e,L,1/0);try{let t=e[tt]-1;if(t<
+ue";this.#e=vl.create(r,Dv(e,o),Xh(t,o))}get maxsize(){return this.#e.ctl[ai]}qsize(){return Atomics.load(this.#e.ctl,et)}empty(){
+return this.qsize()===0}full(){let e=this.#e.ctl[ai];return e>0&&this.qsize()>=e}put(e,t=!0,r){ui(this.#e,e,Mt(t,r,ke))}putNowait(e){
+ui(this.#e,e,0)}putAsync(e,t,r,n){try{let[o,i]=ge(t,n,ke);return Pv(this.#e,e,Mt(o,r,ke),i)}catch(o){return Promise.reject(
+o)}}get(e=!0,t){return fi(this.#e,Mt(e,t,Le))}getNowait(){return fi(this.#e,0)}getAsync(e,t,r){try{let[n,o]=ge(e,r,Le);return Gh(
+this.#e,Mt(n,t,Le),o)}catch(n){return Promise.reject(n)}}taskDone(){let{ctl:e}=this.#e;ye(e,L,1/0);try{let t=e[rt]-1;if(t<
 0)throw new RangeError("Cannot mark a task done: task_done() called too many times, received one more call than items pu\
-t");e[tt]=t,t===0&&Atomics.load(e,yl)>0&&(Atomics.add(e,hr,1),Atomics.notify(e,hr))}finally{Oe(e,L)}}get unfinishedTasks(){
-return Atomics.load(this.#e.ctl,tt)}join(){let e=this.#e,{ctl:t}=e;ge(t,L,1/0);try{e.waitLocked(hr,yl,()=>t[tt]===0,1/0,
-Hh)}finally{Oe(t,L)}}joinAsync(e){let t=this.#e,{ctl:r}=t,n;try{n=ja(e,"Cannot join the queue")}catch(o){return Promise.
-reject(o)}return bl(t,hr,yl,()=>r[tt]===0,()=>{},1/0,Hh,n)}shutdown(e=!1){let{ctl:t}=this.#e;ge(t,L,1/0);try{this.#e.shutdownLocked(
-e)}finally{Oe(t,L)}}get isShutdown(){return this.#e.isShutDown()}toString(){return`<${this.constructor.name} size=${this.
+t");e[rt]=t,t===0&&Atomics.load(e,yl)>0&&(Atomics.add(e,hr,1),Atomics.notify(e,hr))}finally{Ce(e,L)}}get unfinishedTasks(){
+return Atomics.load(this.#e.ctl,rt)}join(){let e=this.#e,{ctl:t}=e;ye(t,L,1/0);try{e.waitLocked(hr,yl,()=>t[rt]===0,1/0,
+Hh)}finally{Ce(t,L)}}joinAsync(e){let t=this.#e,{ctl:r}=t,n;try{n=ja(e,"Cannot join the queue")}catch(o){return Promise.
+reject(o)}return bl(t,hr,yl,()=>r[rt]===0,()=>{},1/0,Hh,n)}shutdown(e=!1){let{ctl:t}=this.#e;ye(t,L,1/0);try{this.#e.shutdownLocked(
+e)}finally{Ce(t,L)}}get isShutdown(){return this.#e.isShutDown()}toString(){return`<${this.constructor.name} size=${this.
 qsize()}${this.maxsize>0?` maxsize=${this.maxsize}`:""}>`}[Q](){return this.toString()}[M](){return{kind:Uh[this.#e.kind],
 head:this.#e.head}}static{Yh.push(e=>#e in e?e.#e:void 0)}};Al(mr,jt),R("Queue",hi(()=>new mr));var mi=class extends mr{static{
 d(this,"LifoQueue")}};Al(mi,ci),R("LifoQueue",hi(()=>new mi));var pi=class extends mr{static{d(this,"PriorityQueue")}};Al(
 pi,dn),R("PriorityQueue",hi(()=>new pi));var $l=class{static{d(this,"SimpleQueue")}#e;constructor(e){this.#e=Kh(jt)??vl.
-create(jt,0,Xh(e,"SimpleQueue"))}qsize(){return Atomics.load(this.#e.ctl,Ze)}empty(){return this.qsize()===0}put(e,t=!0,r){
-ui(this.#e,e,Mt(t,r,$e))}putNowait(e){ui(this.#e,e,0)}get(e=!0,t){return fi(this.#e,Mt(e,t,Ne))}getNowait(){return fi(this.#e,
-0)}getAsync(e,t,r){try{let[n,o]=pe(e,r,Ne);return Gh(this.#e,Mt(n,t,Ne),o)}catch(n){return Promise.reject(n)}}toString(){
+create(jt,0,Xh(e,"SimpleQueue"))}qsize(){return Atomics.load(this.#e.ctl,et)}empty(){return this.qsize()===0}put(e,t=!0,r){
+ui(this.#e,e,Mt(t,r,ke))}putNowait(e){ui(this.#e,e,0)}get(e=!0,t){return fi(this.#e,Mt(e,t,Le))}getNowait(){return fi(this.#e,
+0)}getAsync(e,t,r){try{let[n,o]=ge(e,r,Le);return Gh(this.#e,Mt(n,t,Le),o)}catch(n){return Promise.reject(n)}}toString(){
 return`<SimpleQueue size=${this.qsize()}>`}[Q](){return this.toString()}[M](){return{kind:"SimpleQueue",head:this.#e.head}}static{
 Yh.push(e=>#e in e?e.#e:void 0)}};R("SimpleQueue",hi(()=>new $l));var kl={};tc(kl,{BASIC_FORMAT:()=>Ml,CRITICAL:()=>pr,DEBUG:()=>Ai,
-ERROR:()=>mn,FATAL:()=>eb,INFO:()=>bi,Logger:()=>_m,NOTSET:()=>$i,WARN:()=>tb,WARNING:()=>ze,basicConfig:()=>Wl,configureEveryThread:()=>Fm,
+ERROR:()=>mn,FATAL:()=>eb,INFO:()=>bi,Logger:()=>_m,NOTSET:()=>$i,WARN:()=>tb,WARNING:()=>Je,basicConfig:()=>Wl,configureEveryThread:()=>Fm,
 critical:()=>rp,debug:()=>Km,error:()=>ep,exception:()=>tp,fatal:()=>np,getLevelName:()=>ki,getLogger:()=>wn,info:()=>Vm,
-log:()=>op,pythonFormatter:()=>Nm,pythonSink:()=>Rm,root:()=>Le,stdLogFormatter:()=>Hm,threadContext:()=>Dm,warn:()=>Zm,
+log:()=>op,pythonFormatter:()=>Nm,pythonSink:()=>Rm,root:()=>Ie,stdLogFormatter:()=>Hm,threadContext:()=>Pm,warn:()=>Zm,
 warning:()=>Ym,withThreadName:()=>Bm});import{isMainThread as Fv}from"node:worker_threads";var gi,qv;function Zh(){return qv??=
 (In?import("npm:@logtape/logtape@^2.4.2"):import("@logtape/logtape")).then(e=>gi=e)}var em=Symbol.for("logtape.rootLogge\
 r");function tm(){return gi!==void 0||globalThis[em]!=null}function rm(e){if(gi!==void 0)return gi.getLogger(e);xl||(xl=
@@ -1398,7 +1398,7 @@ t":typeof e=="object"?e.constructor?.name??"object":typeof e}function dm(e){if(N
 e))return e>0?"inf":"-inf";if(e===0)return Object.is(e,-0)?"-0.0":"0.0";let[t,r]=e.toExponential().split("e"),n=Number(r);
 if(n>=-4&&n<16){let i=String(e);return i.includes("e")?e.toFixed(Math.max(0,t.replace(/[-.]/g,"").length-1-n)):i.includes(
 ".")?i:i+".0"}let o=n<0?String(-n):String(n);return`${t}e${n<0?"-":"+"}${o.length<2?"0"+o:o}`}function Jv(e){return Number.
-isInteger(e)&&Math.abs(e)<1e16?String(e):dm(e)}function rt(e){return typeof e=="string"?e:typeof e=="object"&&e instanceof
+isInteger(e)&&Math.abs(e)<1e16?String(e):dm(e)}function nt(e){return typeof e=="string"?e:typeof e=="object"&&e instanceof
 Error?e.message:Nt(e,new Set)}function W(e){return Nt(e,new Set)}function Tl(e){let t=e.includes("'")&&!e.includes('"')?
 '"':"'",r=t;for(let n of e){let o=n.codePointAt(0);n==="\\"?r+="\\\\":n===t?r+="\\"+t:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":o<32||o>=127&&o<160?r+="\\x"+o.toString(16).padStart(2,"0"):r+=n}return r+
@@ -1445,7 +1445,7 @@ i&&r.push(i),i="";let k={key:u,left:f.includes("-"),zero:f.includes("0"),sign:f.
 alt:f.includes("#"),width:p===void 0?-1:p==="*"?-2:Number(p),precision:g===void 0?-1:g==="*"?-2:Number(g||"0"),type:b};u!==
 void 0?o=!0:b!=="%"&&n++,k.width===-2&&n++,k.precision===-2&&n++,r.push(k)}return i&&r.push(i),{parts:r,positional:n,keyed:o}}
 var wi=new Map,Xv=512;function wm(e){let t=wi.get(e);return t===void 0&&(t=ym(e,"message"),wi.size>=Xv&&wi.clear(),wi.set(
-e,t)),t}function vm(e){try{return wm(e).positional}catch{return-1}}function bm(e,t){let r=typeof e=="string"?e:rt(e);if(t.
+e,t)),t}function vm(e){try{return wm(e).positional}catch{return-1}}function bm(e,t){let r=typeof e=="string"?e:nt(e);if(t.
 length===0)return r;let n=wm(r);if(t.length===1&&Sl(t[0])&&(t[0]instanceof Map?t[0].size>0:Object.keys(t[0]).length>0))return Kv(
 n,t[0]);if(n.keyed)throw new TypeError(`Cannot format message: %(key)s needs a single object argument, received ${t.length}\
  arguments`);if(n.positional>t.length)throw new TypeError(`Cannot format message: not enough arguments for the format st\
@@ -1458,7 +1458,7 @@ for(let n of e.parts){if(typeof n=="string"){r+=n;continue}if(n.type==="%"){r+=v
 void 0){if(!(t instanceof Map?t.has(n.key):Object.hasOwn(t,n.key)))throw new TypeError(`Cannot format message: the argum\
 ent has no key ${W(n.key)}`);o=t instanceof Map?t.get(n.key):t[n.key]}if(n.width===-2||n.precision===-2)throw new TypeError(
 "Cannot format message: * is not allowed with a mapping argument");r+=jl(o,n,n.width,n.precision)}return r}function jl(e,t,r,n,o=!1){
-switch(t.type){case"s":case"r":case"a":{let i=t.type==="s"?o&&typeof e=="number"?dm(e):rt(e):t.type==="r"?W(e):Zv(e);return n>=
+switch(t.type){case"s":case"r":case"a":{let i=t.type==="s"?o&&typeof e=="number"?dm(e):nt(e):t.type==="r"?W(e):Zv(e);return n>=
 0&&(i=Yv(i,n)),vi(i,t,r)}case"c":{let i;if(typeof e=="number"&&Number.isInteger(e)&&e>=0&&e<=1114111)i=String.fromCodePoint(
 e);else if(typeof e=="string"&&[...e].length===1)i=e;else throw new TypeError(`Cannot format message: %c requires an int\
 eger or a single character, received ${W(e)}`);return vi(i,t,r)}case"d":case"i":case"u":case"x":case"X":case"o":return _v(
@@ -1467,7 +1467,7 @@ n):" ".repeat(r-n)+e}var $m=d(e=>e>=55296&&e<=56319,"isHigh"),km=d(e=>e>=56320&&
 length;for(let r=0;r<e.length-1;r++)$m(e.charCodeAt(r))&&km(e.charCodeAt(r+1))&&(t--,r++);return t}function Yv(e,t){let r=0;
 for(let n=0;n<t&&r<e.length;n++)r+=$m(e.charCodeAt(r))&&r+1<e.length&&km(e.charCodeAt(r+1))?2:1;return e.slice(0,r)}function Zv(e){
 let t=W(e),r="";for(let n of t){let o=n.codePointAt(0);r+=o<128?n:o<256?"\\x"+o.toString(16).padStart(2,"0"):o<65536?"\\u"+
-o.toString(16).padStart(4,"0"):"\\U"+o.toString(16).padStart(8,"0")}return r}var pr=50,eb=50,mn=40,ze=30,tb=30,bi=20,Ai=10,
+o.toString(16).padStart(4,"0"):"\\U"+o.toString(16).padStart(8,"0")}return r}var pr=50,eb=50,mn=40,Je=30,tb=30,bi=20,Ai=10,
 $i=0,Ml="%(levelname)s:%(name)s:%(message)s",rb={50:"CRITICAL",40:"ERROR",30:"WARNING",20:"INFO",10:"DEBUG",0:"NOTSET"},
 Nl={CRITICAL:50,FATAL:50,ERROR:40,WARN:30,WARNING:30,INFO:20,DEBUG:10,NOTSET:0},nb=["trace","debug","info","warning","er\
 ror","fatal"],ob={trace:5,debug:10,info:20,warning:30,error:40,fatal:50};function ki(e){return typeof e=="string"?Nl[e]??
@@ -1476,7 +1476,7 @@ isInteger(e)||e<0)throw new RangeError(`Cannot ${t}: a level is a non-negative i
 return e}if(typeof e=="string"){let r=Nl[e.toUpperCase()];if(r===void 0)throw new RangeError(`Cannot ${t}: unknown level\
  name (use DEBUG, INFO, WARNING, ERROR, CRITICAL or a number), received ${JSON.stringify(e)}`);return r}throw new TypeError(
 `Cannot ${t}: a level is a number or a level name, received ${W(e)}`)}function Em(e){return e<10?"trace":nb[Math.min(5,Math.
-floor(e/10))]}var Ei={start:Date.now()};function xm(){return Ei.start}function pn(){return{threadName:Me().name,thread:De()}}
+floor(e/10))]}var Ei={start:Date.now()};function xm(){return Ei.start}function pn(){return{threadName:Ne().name,thread:De()}}
 var xi={pathname:"(unknown file)",filename:"(unknown file)",module:"Unknown module",lineno:0,funcName:"(unknown function\
 )"},Sm=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,Tm=/^(?:ext|node):|^native$/;function Il(e,t,r){let n=e;if(e.
 startsWith("file://"))try{n=decodeURIComponent(new URL(e).pathname)}catch{}let o=n.slice(n.lastIndexOf("/")+1),i=o.lastIndexOf(
@@ -1486,13 +1486,13 @@ tape.ts","_log_record.ts","_log_std.ts"].map(e=>new URL(`./${e}`,import.meta.url
 Error.stackTraceLimit=40;let r={};Error.captureStackTrace(r,Bl),Error.stackTraceLimit=t;let n=Gc(r);if(n!==void 0){for(let i of n)
 if(!(Rl.has(i.url)||e?.test(i.url)))return Il(i.url,i.line,i.fn===""?void 0:i.fn);return xi}let o=typeof r.stack=="strin\
 g"?r.stack:"";for(let i of o.split(`
-`)){let a=Sm.exec(i);if(!(a===null||Rl.has(lt(a[2]))||e?.test(a[2])||Tm.test(a[2])))return Il(a[2],Number(a[3]),a[1])}return xi}
+`)){let a=Sm.exec(i);if(!(a===null||Rl.has(pe(a[2]))||e?.test(a[2])||Tm.test(a[2])))return Il(a[2],Number(a[3]),a[1])}return xi}
 var ib=10;function Si(e){let t=Error.stackTraceLimit,r={};try{Error.stackTraceLimit=40,Error.captureStackTrace(r,Si)}finally{
 Error.stackTraceLimit=t}let n=String(r.stack??"").split(`
-`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=Sm.exec(i);return a!==null&&!Rl.has(lt(a[2]))&&!e?.test(a[2])&&!Tm.
+`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=Sm.exec(i);return a!==null&&!Rl.has(pe(a[2]))&&!e?.test(a[2])&&!Tm.
 test(a[2])});return o<0?"":`Call stack:
 ${ts(n.slice(o,o+ib).join(`
-`))}`}function Om(e,t,r,n=""){let o=e instanceof Error?`${So(e)}: ${e.message}`:rt(e),i=n===""?"":`
+`))}`}function Om(e,t,r,n=""){let o=e instanceof Error?`${So(e)}: ${e.message}`:nt(e),i=n===""?"":`
 ${n}`;return`--- Logging error ---
 ${o}${i}
 Message: ${W(t)}
@@ -1517,8 +1517,8 @@ typeof t=="string"&&zv(t);let s={template:n,datefmt:t??void 0,usesTime:o,usesCal
 Math.floor(e%1e3)).padStart(3,"0")}function Ti(e,t){if(e.usesTime){let o=t.created*1e3;t.asctime=e.datefmt===void 0?ub(o):
 hn(e.datefmt,o)}let r="";for(let o of e.template.parts)if(typeof o=="string")r+=o;else if(o.type==="%")r+="%";else{let i=o.
 key;r+=jl(t[i],o,o.width,o.precision,sb.has(i))}let n=t.excInfo;return n!=null&&(r+=`
-`+wt(n,rt)),r}function fb(e){if(e.length===1&&typeof e[0]=="string")return e[0];let t="";for(let r=0;r<e.length;r++)t+=r%
-2===0?String(e[r]):rt(e[r]);return t}function Mm(e,t){let r=e.properties,n=typeof r.levelno=="number"?r.levelno:ob[e.level]??
+`+wt(n,nt)),r}function fb(e){if(e.length===1&&typeof e[0]=="string")return e[0];let t="";for(let r=0;r<e.length;r++)t+=r%
+2===0?String(e[r]):nt(e[r]);return t}function Mm(e,t){let r=e.properties,n=typeof r.levelno=="number"?r.levelno:ob[e.level]??
 0,o=typeof r.threadName=="string"?r.threadName:void 0,i=typeof r.thread=="number"?r.thread:void 0,a=o===void 0||i===void 0?
 pn():void 0,s=xi;return t.usesCaller&&(typeof r.funcName=="string"?s=r:e.sourceLocation!==void 0&&(s=Il(e.sourceLocation.
 file,e.sourceLocation.line,void 0),s={...s,funcName:"(unknown function)"})),{name:e.category.join(".")||"root",msg:typeof e.
@@ -1527,35 +1527,35 @@ levelname=="string"?r.levelname:ki(n),pathname:s.pathname,filename:s.filename,mo
 funcName,created:e.timestamp/1e3,msecs:Math.floor(e.timestamp%1e3),relativeCreated:e.timestamp-xm(),thread:i??a.thread,threadName:o??
 a.threadName,process:zc,processName:"MainProcess",message:fb(e.message),asctime:"",taskName:null,excInfo:r.excInfo??(r.error instanceof
 Error?r.error:void 0)}}function Nm(e,t){let r=gn(e,t,"create formatter");return n=>Ti(r,Mm(n,r))+`
-`}d(Nm,"pythonFormatter");var db=new TextEncoder,Lm=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function Dl(e){return Object.
-defineProperty(e,Lm,{value:!0}),e}var Pl=new Uint8Array(512);function hb(e){let t=e.length;t*3>Pl.length&&(Pl=new Uint8Array(
-t*3+512));let r=Pl;if(t<=512){let n=0;for(;n<t;n++){let o=e.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===t)return r.subarray(
+`}d(Nm,"pythonFormatter");var db=new TextEncoder,Lm=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function Pl(e){return Object.
+defineProperty(e,Lm,{value:!0}),e}var Dl=new Uint8Array(512);function hb(e){let t=e.length;t*3>Dl.length&&(Dl=new Uint8Array(
+t*3+512));let r=Dl;if(t<=512){let n=0;for(;n<t;n++){let o=e.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===t)return r.subarray(
 0,t)}return r.subarray(0,db.encodeInto(e,r).written)}function Ul(e,t){Kn(e,hb(t))}function Im(e,t,r){try{Ul(e,Ti(t,Mm(r,
 t))+`
-`)}catch(n){pb(n,r)}}var mb=/\/@logtape\/logtape\//;function pb(e,t){let r=wt(e,rt),n=Si(mb),o=n===""?"":`${n}
-`,i=t.properties.args;try{Ul(st,`--- Logging error ---
+`)}catch(n){pb(n,r)}}var mb=/\/@logtape\/logtape\//;function pb(e,t){let r=wt(e,nt),n=Si(mb),o=n===""?"":`${n}
+`,i=t.properties.args;try{Ul(lt,`--- Logging error ---
 Traceback (most recent call last):
 ${r}
 ${o}Message: ${W(typeof t.rawMessage=="string"?t.rawMessage:t.rawMessage.join("{}"))}
 Arguments: ${W(Array.isArray(i)?i:[])}
-`)}catch{}}function Rm(e={}){let t=gn(e.format??Ml,e.datefmt,"create sink"),r=e.stream??st;return Dl(n=>{Im(r,t,n)})}d(Rm,
+`)}catch{}}function Rm(e={}){let t=gn(e.format??Ml,e.datefmt,"create sink"),r=e.stream??lt;return Pl(n=>{Im(r,t,n)})}d(Rm,
 "pythonSink");function Bm(e){let t=d(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
-er"?e(r):e({...r,properties:{...n,...pn()}})},"wrapper");return e[Lm]===!0?Dl(t):t}d(Bm,"withThreadName");function Dm(e){
+er"?e(r):e({...r,properties:{...n,...pn()}})},"wrapper");return e[Lm]===!0?Pl(t):t}d(Bm,"withThreadName");function Pm(e){
 if(typeof e!="object"||e===null||typeof e.run!="function"||typeof e.getStore!="function")throw new TypeError(`Cannot wra\
-p context storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${rt(e)}`);return{run:d((t,r)=>e.
-run(t,r),"run"),getStore:d(()=>({...pn(),...e.getStore()}),"getStore")}}d(Dm,"threadContext");function Fl(e){try{de(e)}catch{}}
+p context storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${nt(e)}`);return{run:d((t,r)=>e.
+run(t,r),"run"),getStore:d(()=>({...pn(),...e.getStore()}),"getStore")}}d(Pm,"threadContext");function Fl(e){try{de(e)}catch{}}
 var O={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:Ei.start},line:void 0,localStream:void 0,handler:null};
-function Pm(){let{text:e,version:t}=Nc(xe.LOGGING);O.version=t,e!==""&&gb(JSON.parse(e))}function gb(e){O.config=e,Ei.start=
+function Dm(){let{text:e,version:t}=Nc(Se.LOGGING);O.version=t,e!==""&&gb(JSON.parse(e))}function gb(e){O.config=e,Ei.start=
 e.start,O.generation++;let t=e.handler;if(t===null){O.line=void 0,O.handler=null;return}let r=gn(t.format,t.datefmt,"con\
-figure logging"),n=t.stream==="stdout"?oa:t.stream==="local"&&t.owner===De()&&O.localStream?O.localStream:st;O.line=r,O.
-handler=Dl(o=>{Im(n,r,o)})}function Lt(){Mr(xe.LOGGING)!==O.version&&Pm()}function ql(e){Zi(xe.LOGGING,JSON.stringify(e),
-"the logging configuration"),Pm()}var Um=new Set(["level","format","datefmt","stream","force","style"]);function Wl(e={}){
+figure logging"),n=t.stream==="stdout"?oa:t.stream==="local"&&t.owner===De()&&O.localStream?O.localStream:lt;O.line=r,O.
+handler=Pl(o=>{Im(n,r,o)})}function Lt(){Mr(Se.LOGGING)!==O.version&&Dm()}function ql(e){Zi(Se.LOGGING,JSON.stringify(e),
+"the logging configuration"),Dm()}var Um=new Set(["level","format","datefmt","stream","force","style"]);function Wl(e={}){
 let t="configure logging";if(typeof e!="object"||e===null)throw new TypeError(`Cannot ${t}: options must be an object, r\
 eceived ${W(e)}`);for(let p of Object.keys(e))if(!Um.has(p))throw new RangeError(`Cannot ${t}: unsupported option (suppo\
 rted: ${[...Um].join(", ")}), received ${JSON.stringify(p)}`);let{level:r,format:n=Ml,datefmt:o,stream:i="stderr",force:a=!1,
 style:s="%"}=e;if(s!=="%")throw new RangeError(`Cannot ${t}: only the "%" style is supported, received ${W(s)}`);if(typeof a!=
 "boolean")throw new TypeError(`Cannot ${t}: force must be a boolean, received ${W(a)}`);let l=r===void 0?void 0:Ll(r,t);
-gn(n,o,t);let c,u;if(i==="stderr"||i===st)c="stderr";else if(i==="stdout"||i===oa)c="stdout";else if(typeof i=="object"&&
+gn(n,o,t);let c,u;if(i==="stderr"||i===lt)c="stderr";else if(i==="stdout"||i===oa)c="stdout";else if(typeof i=="object"&&
 i!==null&&typeof i.writeSync=="function")c="local",u=i;else throw new TypeError(`Cannot ${t}: stream must be "stderr", "\
 stdout" or an object with writeSync(bytes), received ${W(i)}`);if(Lt(),O.config.handler!==null&&!a)return;u!==void 0&&(O.
 localStream=u);let f={...O.config.levels};l!==void 0&&(f[""]=l),ql({handler:{format:n,datefmt:o??null,stream:c,owner:De()},
@@ -1581,20 +1581,20 @@ to write the records of thread ${De()}: ${wt(o,String)}
 if(r==null||n>64)return!1;if((r.sinks?.length??0)>0)return!0;for(let o of Object.values(r.children??{})){let i=typeof o.
 deref=="function"?o.deref():o;if(t(i,n+1))return!0}return!1},"walk");return t(e,0)}function bb(e,t,r){Jl(Om(e,t,r,Si())+
 `
-`)}function Jl(e){try{Ul(st,e)}catch{}}var _m=class{static{d(this,"Logger")}name;#e;#t;#r;#n=0;#s;constructor(e){this.#e=
+`)}function Jl(e){try{Ul(lt,e)}catch{}}var _m=class{static{d(this,"Logger")}name;#e;#t;#r;#n=0;#s;constructor(e){this.#e=
 e,this.name=e===""?"root":e,this.#t=e===""?[]:e.split(".")}get level(){return Lt(),O.config.levels[this.#e]??(this.#e===
-""?ze:$i)}get parent(){if(this.#e==="")return null;let e=this.#e.lastIndexOf(".");return wn(e<0?"":this.#e.slice(0,e))}setLevel(e){
+""?Je:$i)}get parent(){if(this.#e==="")return null;let e=this.#e.lastIndexOf(".");return wn(e<0?"":this.#e.slice(0,e))}setLevel(e){
 let t=Ll(e,"set level");Lt();let r={...O.config.levels};t===$i&&this.#e!==""?delete r[this.#e]:r[this.#e]=t,ql({...O.config,
 levels:r})}#a(){if(Lt(),this.#n!==O.generation){let e=O.config.levels,t=this.#e,r;for(;r=e[t],!(r!==void 0&&(r!==$i||t===
 "")||(r=void 0,t===""));){let n=t.lastIndexOf(".");t=n<0?"":t.slice(0,n)}this.#s=r,this.#n=O.generation}return this.#s}#i(){
 return this.#r??=rm(this.#t)}getEffectiveLevel(){let e=this.#a();if(e!==void 0)return e;let t=this.#i();for(let r of[5,Ai,
-bi])if(Ci(t,r))return r;return ze}isEnabledFor(e){let t=this.#a();return t!==void 0?e>=t:e>=ze||Ci(this.#i(),e)}getChild(e){
+bi])if(Ci(t,r))return r;return Je}isEnabledFor(e){let t=this.#a();return t!==void 0?e>=t:e>=Je||Ci(this.#i(),e)}getChild(e){
 return wn(this.#e===""?e:`${this.#e}.${e}`)}debug(e,...t){this.isEnabledFor(Ai)&&this.#o(Ai,e,t)}info(e,...t){this.isEnabledFor(
-bi)&&this.#o(bi,e,t)}warning(e,...t){this.isEnabledFor(ze)&&this.#o(ze,e,t)}warn(e,...t){this.isEnabledFor(ze)&&this.#o(
-ze,e,t)}error(e,...t){this.isEnabledFor(mn)&&this.#o(mn,e,t)}exception(e,...t){this.isEnabledFor(mn)&&this.#o(mn,e,t,!0)}critical(e,...t){
+bi)&&this.#o(bi,e,t)}warning(e,...t){this.isEnabledFor(Je)&&this.#o(Je,e,t)}warn(e,...t){this.isEnabledFor(Je)&&this.#o(
+Je,e,t)}error(e,...t){this.isEnabledFor(mn)&&this.#o(mn,e,t)}exception(e,...t){this.isEnabledFor(mn)&&this.#o(mn,e,t,!0)}critical(e,...t){
 this.isEnabledFor(pr)&&this.#o(pr,e,t)}fatal(e,...t){this.isEnabledFor(pr)&&this.#o(pr,e,t)}log(e,t,...r){let n=Ll(e,"lo\
 g");this.isEnabledFor(n)&&this.#o(n,t,r)}#o(e,t,r,n=!1){let o;Cm(t,r)?o=r.pop():n&&(o=ab(t,r));let i;try{i=bm(t,r)}catch(f){
-bb(f,t,r);return}let a=this.#i(),s=Ci(a,e),l=O.handler;if(!s&&l===null){if(e>=ze){let f=i+`
+bb(f,t,r);return}let a=this.#i(),s=Ci(a,e),l=O.handler;if(!s&&l===null){if(e>=Je){let f=i+`
 `;o instanceof Error&&(f+=wt(o,String)+`
 `),Jl(f)}return}let c={...pn(),levelno:e,levelname:ki(e),args:r};o!==void 0&&(c.excInfo=o),O.line?.usesCaller&&Object.assign(
 c,Bl());let u={category:this.#t,level:Em(e),message:[i],rawMessage:typeof t=="string"?t:i,timestamp:Date.now(),properties:c};
@@ -1606,57 +1606,57 @@ nnot log through (no emit(), isEnabledFor() or getSinks()); its records go to ba
 e/logtape@^2.4.2" }.
 `)),!1}var Gm=new Map;function wn(e){if(e!=null&&typeof e!="string")throw new TypeError(`Cannot get logger: name must be\
  a string, received ${W(e)}`);let t=!e||e==="root"?"":e,r=Gm.get(t);return r===void 0&&(r=new _m(t),Gm.set(t,r)),r}d(wn,
-"getLogger");var Le=wn();function Hm(e,t){let r=gn(e,t,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;Cm(o,i)&&
-(a=i.pop());let s;if(i.length>0&&vm(o)===0&&!o.includes("%("))s=[o,...i.map(rt)].join(" ");else try{s=bm(o,i)}catch(f){return Om(
+"getLogger");var Ie=wn();function Hm(e,t){let r=gn(e,t,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;Cm(o,i)&&
+(a=i.pop());let s;if(i.length>0&&vm(o)===0&&!o.includes("%("))s=[o,...i.map(nt)].join(" ");else try{s=bm(o,i)}catch(f){return Om(
 f,o,n.args,Si(Xm))}let l=n.datetime.getTime(),c=n.level??Nl[n.levelName]??0,u=r.usesCaller?Bl(Xm):xi;return Ti(r,{name:n.
 loggerName,msg:n.msg,args:n.args,levelno:c,levelname:n.levelName==="WARN"?"WARNING":n.levelName,...u,created:l/1e3,msecs:Math.
 floor(l%1e3),relativeCreated:l-xm(),...pn(),process:zc,processName:"MainProcess",message:s,asctime:"",taskName:null,excInfo:a})}}
-d(Hm,"stdLogFormatter");var Xm=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function Je(){Lt(),O.handler===null&&!Ci(rm([]),pr)&&
-Wl()}function Km(e,...t){Je(),Le.debug(e,...t)}d(Km,"debug");function Vm(e,...t){Je(),Le.info(e,...t)}d(Vm,"info");function Ym(e,...t){
-Je(),Le.warning(e,...t)}d(Ym,"warning");function Zm(e,...t){Je(),Le.warning(e,...t)}d(Zm,"warn");function ep(e,...t){Je(),
-Le.error(e,...t)}d(ep,"error");function tp(e,...t){Je(),Le.exception(e,...t)}d(tp,"exception");function rp(e,...t){Je(),
-Le.critical(e,...t)}d(rp,"critical");function np(e,...t){Je(),Le.critical(e,...t)}d(np,"fatal");function op(e,t,...r){Je(),
-Le.log(e,t,...r)}d(op,"log");import ji from"node:process";import{getHeapStatistics as ip}from"node:v8";import{setImmediate as Ab}from"node:timers";
+d(Hm,"stdLogFormatter");var Xm=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function _e(){Lt(),O.handler===null&&!Ci(rm([]),pr)&&
+Wl()}function Km(e,...t){_e(),Ie.debug(e,...t)}d(Km,"debug");function Vm(e,...t){_e(),Ie.info(e,...t)}d(Vm,"info");function Ym(e,...t){
+_e(),Ie.warning(e,...t)}d(Ym,"warning");function Zm(e,...t){_e(),Ie.warning(e,...t)}d(Zm,"warn");function ep(e,...t){_e(),
+Ie.error(e,...t)}d(ep,"error");function tp(e,...t){_e(),Ie.exception(e,...t)}d(tp,"exception");function rp(e,...t){_e(),
+Ie.critical(e,...t)}d(rp,"critical");function np(e,...t){_e(),Ie.critical(e,...t)}d(np,"fatal");function op(e,t,...r){_e(),
+Ie.log(e,t,...r)}d(op,"log");import ji from"node:process";import{getHeapStatistics as ip}from"node:v8";import{setImmediate as Ab}from"node:timers";
 import{receiveMessageOnPort as $b}from"node:worker_threads";function kb(e){let t=[],r=new Uint8Array(1024);for(;;){let n=e.
 readSync(r);if(n===null||n===0){if(t.length===0)return null;break}if(t.push(r.slice(0,n)),r[n-1]===10)break}return new TextDecoder().
 decode(t.length===1?t[0]:new Uint8Array(t.flatMap(n=>[...n]))).replace(/\r?\n$/,"")}function Eb(){let e=globalThis,t=e.Deno;
 if(typeof e.prompt=="function"||typeof t?.stdin?.readSync!="function")return;let r=t.stdin,n=t.stdout;function o(i="Prom\
 pt",a){if(a??="",!r.isTerminal())return null;Kn(n,new TextEncoder().encode(`${i} `));let s=kb(r);return s===null?null:s===
 ""?`${a}`:s}d(o,"prompt"),Object.defineProperty(globalThis,"prompt",{value:o,writable:!0,enumerable:!0,configurable:!0})}
-import _e from"node:process";var P=globalThis,_l=[],vn=new Map,bn=[],gr=[],ap=[],An=new Map,Mi=[],Ql=[],Ni=new Map,$n=new Map,
+import Qe from"node:process";var D=globalThis,_l=[],vn=new Map,bn=[],gr=[],ap=[],An=new Map,Mi=[],Ql=[],Ni=new Map,$n=new Map,
 Li=new Set,Ii=[],Ri=!1,sp=!1,lp;function xb(e){return typeof e=="symbol"&&Symbol.keyFor(e)!==void 0}function Sb(e){return e===
 "Temporal"}function Tb(e){return typeof e=="string"&&e.startsWith("on")}var Gl=!1;function Ob(e,t){let r=t.set;if(r===void 0||
 !t.configurable)return t;let n={get:t.get,set(o){Li.add(e),r.call(this,o)},enumerable:t.enumerable,configurable:!0};try{
-return Object.defineProperty(P,e,n),n}catch{return t}}function Cb(){let e=P.addEventListener,t=P.removeEventListener;typeof e!=
-"function"||typeof t!="function"||(lp=d((r,n,o)=>t.call(globalThis,r,n,o),"removeListener"),P.addEventListener=function(r,n,o){
-e.call(this??globalThis,r,n,o),Ri&&n!=null&&Ii.push([String(r),n,o])},P.removeEventListener=function(r,n,o){t.call(this??
+return Object.defineProperty(D,e,n),n}catch{return t}}function Cb(){let e=D.addEventListener,t=D.removeEventListener;typeof e!=
+"function"||typeof t!="function"||(lp=d((r,n,o)=>t.call(globalThis,r,n,o),"removeListener"),D.addEventListener=function(r,n,o){
+e.call(this??globalThis,r,n,o),Ri&&n!=null&&Ii.push([String(r),n,o])},D.removeEventListener=function(r,n,o){t.call(this??
 globalThis,r,n,o);let i=Ii.findIndex(([a,s])=>a===String(r)&&s===n);i>=0&&Ii.splice(i,1)})}function jb(e,t){return t.enumerable===
 !0||typeof e=="string"&&typeof t.value=="function"&&/^[a-z]/.test(e)}function cp(){vn=new Map,An.clear(),_l=Reflect.ownKeys(
-P);for(let e of _l){if(Sb(e))continue;let t=Object.getOwnPropertyDescriptor(P,e);if(t!==void 0){if(t.get===void 0&&t.set===
-void 0){jb(e,t)&&vn.set(e,t);continue}Gl&&(t=Ob(e,t)),vn.set(e,t),Tb(e)&&t.get!==void 0&&An.set(e,P[e])}}Gl=!1,bn=Object.
-keys(P),gr=[];for(let[e,t]of vn)typeof e=="string"&&"value"in t&&gr.push(e);ap=gr.map(e=>P[e]),Ni=new Map,Mi=[],Ql=[];for(let e of Reflect.
+D);for(let e of _l){if(Sb(e))continue;let t=Object.getOwnPropertyDescriptor(D,e);if(t!==void 0){if(t.get===void 0&&t.set===
+void 0){jb(e,t)&&vn.set(e,t);continue}Gl&&(t=Ob(e,t)),vn.set(e,t),Tb(e)&&t.get!==void 0&&An.set(e,D[e])}}Gl=!1,bn=Object.
+keys(D),gr=[];for(let[e,t]of vn)typeof e=="string"&&"value"in t&&gr.push(e);ap=gr.map(e=>D[e]),Ni=new Map,Mi=[],Ql=[];for(let e of Reflect.
 ownKeys(console)){let t=Object.getOwnPropertyDescriptor(console,e);Ni.set(e,t),"value"in t&&(Mi.push(e),Ql.push(t.value))}
-$n=new Map(_e.eventNames().map(e=>[e,[..._e.rawListeners(e)]])),Li.clear()}function up(){let e=new Set(Li),t=Object.keys(
-P),r=t.length===bn.length;for(let n=0;r&&n<t.length;n++)r=t[n]===bn[n];if(!r){let n=new Set(bn);for(let i of t)n.has(i)||
-e.add(i);let o=new Set(t);for(let i of bn)o.has(i)||e.add(i)}for(let n=0;n<gr.length;n++)Object.is(P[gr[n]],ap[n])||e.add(
-gr[n]);for(let[n,o]of An)Object.is(P[n],o)||e.add(n);return e}function fp(){let e=console;for(let t=0;t<Mi.length;t++)if(!Object.
-is(e[Mi[t]],Ql[t]))return!0;return!1}function Mb(e){sp?e&&(up().size>0||fp()||dp())&&cp():(sp=!0,Gl=typeof P.Deno?.version?.
-deno=="string",Cb(),cp()),Ri=!0}function dp(){let e=_e.eventNames();if(e.length!==$n.size)return!0;for(let t of e){let r=$n.
-get(t),n=_e.rawListeners(t);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
-return!1}function Nb(e){if(xb(e))return;let t=vn.get(e);if(!(t===void 0&&_l.includes(e)))try{if(t===void 0)delete P[e];else if(An.
-has(e)){let r=Object.getOwnPropertyDescriptor(P,e);(r?.get!==t.get||r?.set!==t.set)&&Object.defineProperty(P,e,t),P[e]=An.
-get(e)}else Object.defineProperty(P,e,t)}catch{}}function Lb(){if(Ri){Ri=!1;for(let[e,t,r]of Ii.splice(0))lp?.(e,t,r);for(let e of up())
+$n=new Map(Qe.eventNames().map(e=>[e,[...Qe.rawListeners(e)]])),Li.clear()}function up(){let e=new Set(Li),t=Object.keys(
+D),r=t.length===bn.length;for(let n=0;r&&n<t.length;n++)r=t[n]===bn[n];if(!r){let n=new Set(bn);for(let i of t)n.has(i)||
+e.add(i);let o=new Set(t);for(let i of bn)o.has(i)||e.add(i)}for(let n=0;n<gr.length;n++)Object.is(D[gr[n]],ap[n])||e.add(
+gr[n]);for(let[n,o]of An)Object.is(D[n],o)||e.add(n);return e}function fp(){let e=console;for(let t=0;t<Mi.length;t++)if(!Object.
+is(e[Mi[t]],Ql[t]))return!0;return!1}function Mb(e){sp?e&&(up().size>0||fp()||dp())&&cp():(sp=!0,Gl=typeof D.Deno?.version?.
+deno=="string",Cb(),cp()),Ri=!0}function dp(){let e=Qe.eventNames();if(e.length!==$n.size)return!0;for(let t of e){let r=$n.
+get(t),n=Qe.rawListeners(t);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
+return!1}function Nb(e){if(xb(e))return;let t=vn.get(e);if(!(t===void 0&&_l.includes(e)))try{if(t===void 0)delete D[e];else if(An.
+has(e)){let r=Object.getOwnPropertyDescriptor(D,e);(r?.get!==t.get||r?.set!==t.set)&&Object.defineProperty(D,e,t),D[e]=An.
+get(e)}else Object.defineProperty(D,e,t)}catch{}}function Lb(){if(Ri){Ri=!1;for(let[e,t,r]of Ii.splice(0))lp?.(e,t,r);for(let e of up())
 Nb(e);if(Li.clear(),fp()){let e=console;for(let t of Reflect.ownKeys(console))if(!Ni.has(t))try{delete e[t]}catch{}for(let[
-t,r]of Ni)try{Object.defineProperty(console,t,r)}catch{}}dp()&&Ib()}}function Ib(){for(let e of _e.eventNames()){let t=$n.
-get(e)??[];for(let r of _e.rawListeners(e))t.includes(r)||_e.removeListener(e,r)}for(let[e,t]of $n){let r=_e.rawListeners(
-e);for(let n of t)r.includes(n)||_e.on(e,n)}}var kn=new Set,En=0,hp=!1;function Hl(e){return kn.add(e),()=>kn.delete(e)}
+t,r]of Ni)try{Object.defineProperty(console,t,r)}catch{}}dp()&&Ib()}}function Ib(){for(let e of Qe.eventNames()){let t=$n.
+get(e)??[];for(let r of Qe.rawListeners(e))t.includes(r)||Qe.removeListener(e,r)}for(let[e,t]of $n){let r=Qe.rawListeners(
+e);for(let n of t)r.includes(n)||Qe.on(e,n)}}var kn=new Set,En=0,hp=!1;function Hl(e){return kn.add(e),()=>kn.delete(e)}
 function mp(){let e=[...kn];kn.clear();let t=[];for(let r of e)try{let n=r();n!==void 0&&t.push(n.catch(()=>{}))}catch{}
 return t}var pp=globalThis.setTimeout;function Rb(){if(kn.size===0)return;let e=mp();return Promise.all(e).then(()=>new Promise(
-t=>pp(t,0)))}function Bb(){hp||(hp=!0,pp=globalThis.setTimeout,Db(),Pb(),Ub(),xr(gp))}function gp(){mp();let e=console.groupEnd;
-for(;En>0;En--)e.call(console);xr(gp)}function Db(){let e=AbortSignal.timeout;if(typeof e!="function")return;let t=globalThis.
+t=>pp(t,0)))}function Bb(){hp||(hp=!0,pp=globalThis.setTimeout,Pb(),Db(),Ub(),xr(gp))}function gp(){mp();let e=console.groupEnd;
+for(;En>0;En--)e.call(console);xr(gp)}function Pb(){let e=AbortSignal.timeout;if(typeof e!="function")return;let t=globalThis.
 setTimeout,r=globalThis.Deno;AbortSignal.timeout=d(function(n){if(!(Number.isFinite(n)&&n>=0&&n<=Number.MAX_SAFE_INTEGER))
 return e.call(AbortSignal,n);let o=new AbortController,i=t(()=>{o.abort(new DOMException("Signal timed out.","TimeoutErr\
-or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function Pb(){let e=console;for(let r of[
+or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function Db(){let e=console;for(let r of[
 "group","groupCollapsed"]){let n=e[r];typeof n=="function"&&(e[r]=function(...o){return En++,n.apply(this??console,o)})}
 let t=e.groupEnd;typeof t=="function"&&(e.groupEnd=function(...r){return En>0&&En--,t.apply(this??console,r)})}function Ub(){
 let e=globalThis.Deno;if(e!==void 0){yp(e,"serve",t=>function(...r){let n=t.apply(this??e,r),o=Hl(()=>n.shutdown());return n.
@@ -1668,49 +1668,49 @@ enumerable,configurable:!0})}var It=class extends Error{static{d(this,"StartErro
 void 0?void 0:{cause:r}),this.kind=e}};async function Xl(e,t,r,n,o=!0){if(!o&&r!==void 0){await ns(e);let c=uf(t,r,e);if(c.
 length>1)throw new It("TypeError",ff(t,c.map(u=>u.module),`name its module, as in \`new Thread({ target: ${t}, module: i\
 mport.meta.resolve("./b.ts") })\` where ./b.ts is the one of those modules to run (or give the functions different names)`));
-if(c.length===1)return c[0].value}let i=[];for(let c of e){let u;try{wr=c,Uy(c),Dr(c,Me().name),u=await ro(c),wr=void 0,
-Dr(void 0)}catch(p){throw wr=void 0,Dr(void 0),new It("ThreadError",My(c,p),p)}let f=ye(u,t,r);if(f!==void 0)return f;i.
+if(c.length===1)return c[0].value}let i=[];for(let c of e){let u;try{wr=c,Uy(c),Pr(c,Ne().name),u=await ro(c),wr=void 0,
+Pr(void 0)}catch(p){throw wr=void 0,Pr(void 0),new It("ThreadError",My(c,p),p)}let f=we(u,t,r);if(f!==void 0)return f;i.
 push(Object.hasOwn(u,t)?`${c} exports a different ${t}: the target is another function of that name (a closure, or a loc\
 al function that shadows the export); a thread imports its target by name, so pass the exported ${t} itself and give it \
 what the closure used as args`:`${c} does not export ${t}`)}let a=await hf(e,t,r,c=>typeof c=="function");if(a!==void 0)
-return a.value;let s=n==="function"?await D0(e,t):void 0;if(s!==void 0)throw new It("TypeError",mf(t,s));let l=n==="clas\
+return a.value;let s=n==="function"?await P0(e,t):void 0;if(s!==void 0)throw new It("TypeError",mf(t,s));let l=n==="clas\
 s"?'module: import.meta.resolve("./<its file>.ts")':`new Thread({ target: ${t}, module: import.meta.resolve("./<its file\
->.ts") })`;throw new It("TypeError",ho(n,t,i,l,r,e))}function Fb(e,t,r){for(let n of e){let o=je(n);if(o===void 0)return;
-let i=ye(o,t,r);if(i!==void 0)return i}}function Kl(){Atomics.store(ke,3,fs()),Atomics.store(ke,1,2)}var xn=!0,qb={root:"",
-names:{fields:"this"}},Rt,yr,wr;async function Wb(e){Py(e),yr=e;let t;try{await yb();let r=e.code,n,o;if(r.kind==="targe\
+>.ts") })`;throw new It("TypeError",ho(n,t,i,l,r,e))}function Fb(e,t,r){for(let n of e){let o=Me(n);if(o===void 0)return;
+let i=we(o,t,r);if(i!==void 0)return i}}function Kl(){Atomics.store(Ee,3,fs()),Atomics.store(Ee,1,2)}var xn=!0,qb={root:"",
+names:{fields:"this"}},Rt,yr,wr;async function Wb(e){Dy(e),yr=e;let t;try{await yb();let r=e.code,n,o;if(r.kind==="targe\
 t"&&r.name!==""){let a=r.exact!==!1;n=a?Fb(r.modules,r.name,r.source):void 0,(n===void 0||e.modules.length>0)&&(xn=!0),n??=
 await Xl(r.modules,r.name,r.source,"function",a)}else r.kind==="both"&&(xn=!0,n=await Xl(r.targetModules,r.targetName,r.
 source,"function",r.exact!==!1));if(r.kind!=="target"&&(xn=!0,o=await Xl(r.modules,r.name,void 0,"class"),typeof o!="fun\
 ction"||!(o.prototype instanceof ie)))throw new It("TypeError",`the export ${r.name} is not a subclass of Thread in the \
-new thread`);if(e.modules.length>0){Dr(e.modules[0],Me().name);try{await Gu(e.modules)}finally{Dr(void 0)}}await ns(r.kind===
-"both"?[...r.modules,...r.targetModules,...e.modules]:[...r.modules,...e.modules]);let i=K0(e.payload,qb);t=Dy(o,e,n,i)}catch(r){
+new thread`);if(e.modules.length>0){Pr(e.modules[0],Ne().name);try{await Gu(e.modules)}finally{Pr(void 0)}}await ns(r.kind===
+"both"?[...r.modules,...r.targetModules,...e.modules]:[...r.modules,...e.modules]);let i=K0(e.payload,qb);t=Py(o,e,n,i)}catch(r){
 yr=void 0,Kl(),ad(e,{name:r instanceof It?r.kind:r instanceof TypeError?"TypeError":"ThreadError",message:r?.message??String(
 r),cause:r instanceof It?r.cause:r});return}if(yr=void 0,Mb(xn),xn=!1,!Fy(e)){bs(),Kl();return}Rt=e;try{await tw(t,()=>{
 let r=t.run();return r instanceof Promise&&hw(),r})}catch(r){ic(r)||await Ld(r,t)}finally{let r=Rb();r!==void 0&&await r,
-await vb(),Rt=void 0,l0(),Vl=t,Kl(),id(e)}}var Vl,wp=!1,ke=new Int32Array(Se?.control??new SharedArrayBuffer(8));function zb(){
-return new Promise(e=>Ab(e))}function Jb(e){return $b(e)?.message}async function vp(){let e=Se.port;Atomics.store(ke,3,fs()),
-Atomics.compareExchange(ke,1,0,2);let t;for(;;){Pn();let r=Atomics.load(ke,0);if(t=ty(ke)??Jb(e),t===void 0){(!ws.due||!Yf.
-open()||!Yf.record(wo(ke,0,r,py)))&&Atomics.wait(ke,0,r),ws.due=!1;continue}if(t.type==="close"||Atomics.load(ke,1)===3)
-break;Atomics.store(ke,1,1);let n=t;t=void 0,await Wb(n),uv(),await zb(),Vl=void 0,Lb()}wp=!0,e.close()}var bp=d(()=>{throw new Error(
+await vb(),Rt=void 0,l0(),Vl=t,Kl(),id(e)}}var Vl,wp=!1,Ee=new Int32Array(Te?.control??new SharedArrayBuffer(8));function zb(){
+return new Promise(e=>Ab(e))}function Jb(e){return $b(e)?.message}async function vp(){let e=Te.port;Atomics.store(Ee,3,fs()),
+Atomics.compareExchange(Ee,1,0,2);let t;for(;;){Dn();let r=Atomics.load(Ee,0);if(t=ty(Ee)??Jb(e),t===void 0){(!ws.due||!Yf.
+open()||!Yf.record(wo(Ee,0,r,py)))&&Atomics.wait(Ee,0,r),ws.due=!1;continue}if(t.type==="close"||Atomics.load(Ee,1)===3)
+break;Atomics.store(Ee,1,1);let n=t;t=void 0,await Wb(n),uv(),await zb(),Vl=void 0,Lb()}wp=!0,e.close()}var bp=d(()=>{throw new Error(
 "unreachable: no exit outside a Worker")},"exitNow");function _b(e){ic(e)&&Rt!==void 0&&bp(e);let t=Ed();Ld(e,t??(E.ident===
-0?Vl:Me())).catch(()=>{})}function Yl(e){if(Atomics.store(ke,1,3),yr!==void 0){let t=yr;yr=void 0,ad(t,{name:"ThreadErro\
+0?Vl:Ne())).catch(()=>{})}function Yl(e){if(Atomics.store(Ee,1,3),yr!==void 0){let t=yr;yr=void 0,ad(t,{name:"ThreadErro\
 r",message:wr===void 0?`its Worker ended (${e}) while the new thread loaded its code`:`the module ${wr} ended its Worker\
  (${e}) while the new thread loaded it; ${As("code that must run only in the main program")}`})}if(Rt!==void 0){let t=e===
-Ap?new RangeError(`Out of memory: the thread's Worker was terminated at its heap limit (${Se?.heapLimitMb??Math.round(kp/
+Ap?new RangeError(`Out of memory: the thread's Worker was terminated at its heap limit (${Te?.heapLimitMb??Math.round(kp/
 1048576)} MB, the main thread's); the thread has ended`):e===$p?new T("the thread's async target awaits a promise that n\
 othing can settle: its event loop ran empty (no timer, I/O or message pending), so the thread has ended, as Deno ends a \
 program whose top-level await never resolves. Settle the promise (keep its resolve function where code that runs later c\
 alls it), or await one of this library's waits (e.waitAsync(), q.getAsync(), lock.acquireAsync()), which keep the thread\
- alive until another thread acts"):void 0;t!==void 0&&(t.stack=`${t.name}: ${t.message}`,dw(t,Me())),id(Rt)}Rt=void 0}var Ap="\
+ alive until another thread acts"):void 0;t!==void 0&&(t.stack=`${t.name}: ${t.message}`,dw(t,Ne())),id(Rt)}Rt=void 0}var Ap="\
 terminated at its heap limit",$p="its event loop ran empty",kp=ip().heap_size_limit;function Qb(){return ip().heap_size_limit>
-kp?Ap:$p}if(Se!==void 0){rg(_b),xw(()=>Me().name,()=>wr),Eb(),Yy(),Bb(),Kp(),og((a,s)=>Kn(a,new TextEncoder().encode(s)));
+kp?Ap:$p}if(Te!==void 0){rg(_b),xw(()=>Ne().name,()=>wr),Eb(),Yy(),Bb(),Kp(),og((a,s)=>Kn(a,new TextEncoder().encode(s)));
 let e=!1,t=ji.exit,r=d(a=>(e=!0,t.call(ji,a)),"processExit"),n=d(()=>Rt!==void 0,"unwinds");bp=jp(n,r),ji.exit=a=>{if(n())
 throw new kr(a,"process.exit");return r(a)},ji.on("exit",a=>{Yl(e||wp?`process.exit(${a})`:Qb())}),ng(Yl);let o=globalThis,
 i=o.close;typeof i=="function"&&(o.close=function(){Yl("close()"),i.call(globalThis)}),$r?queueMicrotask(()=>tu(vp)):tu(
-vp)}L0(Di),Rg(Di);export{cl as Barrier,Xo as BoundedSemaphore,br as BrokenBarrierError,nl as Condition,Pi as DeadlockError,jo as Event,mi as LifoQueue,
-Po as Lock,Ar as OwnerDiedError,pi as PriorityQueue,mr as Queue,io as QueueEmpty,ao as QueueFull,so as QueueShutDown,rr as RLock,
+vp)}L0(Pi),Rg(Pi);export{cl as Barrier,Xo as BoundedSemaphore,br as BrokenBarrierError,nl as Condition,Di as DeadlockError,jo as Event,mi as LifoQueue,
+Do as Lock,Ar as OwnerDiedError,pi as PriorityQueue,mr as Queue,io as QueueEmpty,ao as QueueFull,so as QueueShutDown,rr as RLock,
 Ho as Semaphore,ii as Shareable,ei as SharedBigInt64,ti as SharedBoolean,Zo as SharedFloat64,fl as SharedInt32,ri as SharedJSON,
 dl as SharedList,$l as SimpleQueue,kr as SystemExit,fe as TIMEOUT_MAX,ie as Thread,T as ThreadError,Rd as Timer,Ts as activeCount,
-Me as currentThread,Us as dumpThreads,Ss as enumerate,Ke as excepthook,De as getIdent,Os as getNativeId,M as kTravel,lr as local,
+Ne as currentThread,Us as dumpThreads,Ss as enumerate,Ve as excepthook,De as getIdent,Os as getNativeId,M as kTravel,lr as local,
 kl as logging,Hr as mainThread,R as registerKind,Ns as setExcepthook,ml as shared,Ms as shutdown,Cs as sleep,js as stackSize,
 qs as watchDeadlocks};

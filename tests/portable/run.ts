@@ -212,6 +212,35 @@ const cases: Case[] = [
     },
   ],
   [
+    "a module that throws as a thread imports it is named, with where it threw",
+    async () => {
+      const thread = new Thread({
+        target: nothing,
+        module: new URL("./_imports_failing.ts", import.meta.url),
+      });
+      let refused: unknown;
+      try {
+        thread.start();
+      } catch (error) {
+        refused = error;
+      }
+      assert.ok(refused instanceof ThreadError, String(refused));
+      const helper = new URL("_fails_in_threads.ts", HERE).href;
+      const line = readFileSync(new URL(helper), "utf8").split("\n")
+        .findIndex((l) => l.endsWith("// throws here")) + 1;
+      // Bun names modules by path in its stacks: the message names them by URL.
+      assert.match(
+        (refused as Error).message,
+        new RegExp(
+          `the module ${helper} failed to load in the new thread \\(imported by ` +
+            `${new URL("_imports_failing.ts", HERE).href}\\): Error: this module ` +
+            `refuses threads \\(at ${helper}:${line}:\\d+\\)`,
+        ),
+      );
+      await shutdown();
+    },
+  ],
+  [
     "the deadlock report's `at` lines are the program's, not the library's or the runtime's",
     () => {
       const { code, stderr } = runProgram("_deadlock_site.ts");
