@@ -23,7 +23,7 @@ import { currentThread, getIdent } from "./thread_functions.ts";
 import { positionalCount, pyRepr, pyStr } from "./_format.ts";
 import { BUNDLE_FILE } from "./_self.ts";
 import { errorName } from "./_traceback.ts";
-import { exactFrames } from "./_platform.ts";
+import { exactFrames, toModuleURL } from "./_platform.ts";
 import { userStack } from "./_reference.ts";
 
 /** Python's `logging.CRITICAL`: 50. */
@@ -243,7 +243,22 @@ export const UNKNOWN_CALLER: Caller = {
   lineno: 0,
   funcName: "(unknown function)",
 };
+/**
+ * A frame line as V8 (Deno, Node) and Bun print it, with its function (group 1, absent
+ * for a module's top level and Node's anonymous functions), its module (group 2) and
+ * line: `at work (file:///app/main.ts:4:7)`, `at async Lock.acquireAsync (...)`,
+ * `at #log (...)` (a private method: no class name, on Node and Bun), `at new Thread
+ * (...)`, `at <anonymous> (...)`, `at file:///app/main.ts:11:1`. Node and Deno name a
+ * module by URL, Bun by path (`at #o (/app/node_modules/.../threading.js:120:35)`):
+ * `toModuleURL` makes both a URL.
+ */
 const FRAME = /^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/;
+
+/**
+ * A frame of the runtime's own code, never the caller's: Deno's `ext:`, Node's `node:`,
+ * Bun's `native` (`at map (native:1:11)`).
+ */
+const RUNTIME_MODULE = /^(?:ext|node):|^native$/;
 
 /** The caller fields of a file URL or path, a line and a function name. */
 export function callerFromLocation(
@@ -309,7 +324,10 @@ export function captureCaller(skip?: RegExp): Caller {
   const stack = typeof holder.stack === "string" ? holder.stack : "";
   for (const frame of stack.split("\n")) {
     const m = FRAME.exec(frame);
-    if (m === null || OWN_FILES.has(m[2]) || skip?.test(m[2])) continue;
+    if (
+      m === null || OWN_FILES.has(toModuleURL(m[2])) || skip?.test(m[2]) ||
+      RUNTIME_MODULE.test(m[2])
+    ) continue;
     return callerFromLocation(m[2], Number(m[3]), m[1]);
   }
   return UNKNOWN_CALLER;
@@ -341,8 +359,8 @@ export function callStackText(skip?: RegExp): string {
   const frames = String(holder.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l));
   const first = frames.findIndex((frame) => {
     const m = FRAME.exec(frame);
-    return m !== null && !OWN_FILES.has(m[2]) && !skip?.test(m[2]) &&
-      !/^(?:ext|node):/.test(m[2]);
+    return m !== null && !OWN_FILES.has(toModuleURL(m[2])) && !skip?.test(m[2]) &&
+      !RUNTIME_MODULE.test(m[2]);
   });
   if (first < 0) return "";
   const shown = userStack(frames.slice(first, first + CALL_STACK_FRAMES).join("\n"));

@@ -18,7 +18,7 @@
 import { ThreadError } from "./errors.ts";
 import { userStack } from "./_reference.ts";
 import { hasUserFrame, TypeError } from "./_caller_stack.ts";
-import { shownAs, shownUnder } from "./_platform.ts";
+import { shownAs, shownUnder, toModuleURL } from "./_platform.ts";
 import { MOD_TS, SOURCE_DIR } from "./_self.ts";
 
 /** The original error of a failed start, as it travels. */
@@ -127,11 +127,14 @@ function ofLibrary(shown: string): boolean {
   return shownUnder(shown, LIBRARY) || shownAs(shown, MOD_TS);
 }
 
-/** A stack line of module code (no function: the module's top level), and where. */
-const TOP_LEVEL_FRAME = /^\s*at (?:async )?((?:file|https?|data):.*?):(\d+):(\d+)$/;
-/** Any stack line, and where. */
+/**
+ * A stack line of module code (no function: the module's top level), and where: a URL
+ * (Deno, Node) or a path (Bun: `at /app/helper.ts:3:26`).
+ */
+const TOP_LEVEL_FRAME = /^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/;
+/** Any stack line, and where (a URL, or Bun's path). */
 const FRAME =
-  /^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?):(\d+):(\d+)\)?$/;
+  /^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;
 
 /**
  * Where the module evaluation that `error` ended was: the module whose top-level code
@@ -150,12 +153,14 @@ function failedAt(error: unknown): { module?: string; location?: string } {
   for (const line of stack.split("\n")) {
     if (location === undefined) {
       const m = FRAME.exec(line);
-      if (m && !ofLibrary(m[1])) location = `${m[1]}:${m[2]}:${m[3]}`;
+      if (m && !ofLibrary(toModuleURL(m[1]))) {
+        location = `${toModuleURL(m[1])}:${m[2]}:${m[3]}`;
+      }
     }
     const top = TOP_LEVEL_FRAME.exec(line);
     // The library's own module (a second copy refusing to load) is not the one to name.
-    if (top && !ofLibrary(top[1])) {
-      module = top[1];
+    if (top && !ofLibrary(toModuleURL(top[1]))) {
+      module = toModuleURL(top[1]);
       break;
     }
   }

@@ -17,7 +17,7 @@
  * module of the library would fail, and say which.
  */
 import assert from "node:assert/strict";
-import { build } from "../tools/build.ts";
+import { build, LINE_LIMIT } from "../tools/build.ts";
 import { runDeno } from "./_subprocess.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -130,9 +130,11 @@ Deno.test("the bundle has the types of src/threading.ts, its exports, and import
   // No LogTape inside (it is loaded at its first use, as by mod.ts), no source map.
   assert.ok(!text.includes("logtape.levelFilters"), "LogTape's code is bundled in");
   assert.ok(!text.includes("sourceMappingURL"), "the bundle has a source map");
+  // esbuild breaks a long string with a line continuation (`\` and a line break).
+  const joined = text.replaceAll("\\\n", "");
   const specifiers = new Set(
     [
-      ...text.matchAll(
+      ...joined.matchAll(
         /\bimport\s*(?:[\w$]+|\{[^}]*\}|\*\s*as\s+[\w$]+)\s*from\s*"([^"]+)"|\bimport\s*\(\s*"([^"]+)"\s*\)/g,
       ),
     ]
@@ -169,6 +171,15 @@ Deno.test("the bundle has the types of src/threading.ts, its exports, and import
   };
   assert.equal(await keys("mod.ts"), await keys("src/threading.ts"));
   assert.equal(await keys("src/_bundle/logging.js"), await keys("src/logging.ts"));
+});
+
+Deno.test("the bundle's lines are short: Node and Bun print the line an uncaught error was thrown at", async () => {
+  const lines = (await Deno.readTextFile(BUNDLE)).split("\n");
+  assert.ok(lines.length > 1000, `${lines.length} lines`);
+  const longest = lines.reduce((a, b) => (b.length > a.length ? b : a));
+  // About LINE_LIMIT (120) characters; esbuild breaks a line at the first place it can
+  // past the limit, and the header's comment lines are longer.
+  assert.ok(longest.length <= 4 * LINE_LIMIT, `a line of ${longest.length}: ${longest}`);
 });
 
 Deno.test("every example prints the same shape through the bundle, loading no TypeScript module of the library", async () => {

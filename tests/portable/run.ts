@@ -17,6 +17,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import {
   activeCount,
@@ -145,17 +146,18 @@ const deno = (globalThis as any).Deno;
 /** Runs a program of this folder with the runtime that runs this file. */
 function runProgram(
   file: string,
+  env: Record<string, string> = {},
   ...rest: string[]
 ): { code: number | null; stdout: string; stderr: string; ms: number } {
   const path = new URL(file, HERE).pathname;
   const args = deno !== undefined
-    ? ["run", "--allow-read", path, ...rest]
+    ? ["run", "--allow-read", "--allow-env", path, ...rest]
     : [path, ...rest];
   const t0 = performance.now();
   const result = spawnSync(process.execPath, args, {
     encoding: "utf8",
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...process.env, NO_COLOR: "1", ...env },
   });
   return {
     code: result.status,
@@ -289,6 +291,35 @@ const cases: Case[] = [
     },
   ],
   [
+    "a module that throws as a thread imports it is named, with where it threw",
+    async () => {
+      const thread = new Thread({
+        target: nothing,
+        module: new URL("./_imports_failing.ts", import.meta.url),
+      });
+      let refused: unknown;
+      try {
+        thread.start();
+      } catch (error) {
+        refused = error;
+      }
+      assert.ok(refused instanceof ThreadError, String(refused));
+      const helper = new URL("_fails_in_threads.ts", HERE).href;
+      const line = readFileSync(new URL(helper), "utf8").split("\n")
+        .findIndex((l) => l.endsWith("// throws here")) + 1;
+      // Bun names modules by path in its stacks: the message names them by URL.
+      assert.match(
+        (refused as Error).message,
+        new RegExp(
+          `the module ${helper} failed to load in the new thread \\(imported by ` +
+            `${new URL("_imports_failing.ts", HERE).href}\\): Error: this module ` +
+            `refuses threads \\(at ${helper}:${line}:\\d+\\)`,
+        ),
+      );
+      await shutdown();
+    },
+  ],
+  [
     "the deadlock report's `at` lines are the program's, not the library's or the runtime's",
     () => {
       const { code, stderr } = runProgram("_deadlock_site.ts");
@@ -344,10 +375,70 @@ const cases: Case[] = [
   ...["start", "timeout", "deadlock"].map((kind): Case => [
     `the report of an uncaught error (${kind}) names the program's line, no library file`,
     () => {
-      const { code, stderr } = runProgram("_uncaught_error.ts", kind);
+      const { code, stderr } = runProgram("_uncaught_error.ts", {}, kind);
       assert.notEqual(code, 0, stderr);
       assert.match(stderr, /the line the report must show/, stderr);
       assert.doesNotMatch(stderr, /_bundle|\/src\//, stderr);
+    },
+  ]),
+  ...(["bundle", "modules"] as const).map((form): Case => [
+    `logging's caller fields and "Call stack:" name the program's frames (${form})`,
+    () => {
+      const { code, stderr } = runProgram("_log_caller.ts", { THREADING_FORM: form });
+      assert.equal(code, 0, stderr);
+      const file = new URL("_log_caller.ts", HERE);
+      const source = readFileSync(file, "utf8").split("\n");
+      const at = (mark: string) =>
+        source.findIndex((l) => l.endsWith(`// at:${mark}`)) + 1;
+      // Each shape of frame, in the thread and on the main thread.
+      const expected = [
+        ["function", "work"],
+        ["static", "make"],
+        ["private", "#step"],
+        ["method", "run"],
+        ["async", "later"],
+        ["arrow", undefined],
+      ] as const;
+      const lines = stderr.split("\n").filter((l) => /^(?:T|MainThread)\|/.test(l));
+      for (const thread of ["T", "MainThread"]) {
+        for (const [message, funcName] of expected) {
+          const line = lines.find((l) =>
+            l.startsWith(`${thread}|`) && l.endsWith(`|${message}`)
+          );
+          assert.ok(line !== undefined, `no ${message} line of ${thread}:\n${stderr}`);
+          const [, filename, module, func, lineno] = line.split("|");
+          assert.deepEqual(
+            [filename, module, Number(lineno)],
+            ["_log_caller.ts", "_log_caller", at(message)],
+            line,
+          );
+          if (funcName !== undefined) assert.equal(func, funcName, line);
+        }
+      }
+      // The logging error's call stack starts at the program's line.
+      const report = stderr.slice(stderr.indexOf("--- Logging error ---"));
+      const frames = report.split("\n").filter((l) => l.trim().startsWith("at "));
+      assert.ok(frames.length >= 1, stderr);
+      assert.ok(frames[0].includes(`${file.pathname}:${at("error")}:`), report);
+    },
+  ]),
+  ...([
+    ["release", "ThreadError: Cannot release Lock: it is not locked"],
+    [
+      "start",
+      'TypeError: Cannot start thread "Thread-1 (target)": the target is an arrow',
+    ],
+  ] as const).map(([call, message]): Case => [
+    `an uncaught library error's report is short and has its message (${call})`,
+    () => {
+      const { code, stderr } = runProgram("_uncaught.ts", { THREADING_UNCAUGHT: call });
+      assert.notEqual(code, 0, stderr);
+      assert.ok(stderr.includes(message), stderr);
+      // Node and Bun print the source lines around the throw: on a one-line minified
+      // bundle, the whole library (50 KB).
+      const lines = stderr.split("\n").filter((line) => !line.includes(message));
+      assert.ok(lines.every((line) => line.length <= 500), stderr);
+      assert.ok(lines.join("\n").length < 2000, `${stderr.length} bytes:\n${stderr}`);
     },
   ]),
   ["a thread's output printed just before the process ends is never lost (x3)", () => {
