@@ -318,3 +318,34 @@ Deno.test("Condition.waitAsync(): a thread that ends with 100 waits pending (50 
   assertEmpty(cond, before);
   await shutdown();
 });
+
+Deno.test("Condition.waitAsync(): 2 threads and the main thread park 300 async waiters each at once; notifyAll wakes all 900, no node kept", async () => {
+  const before = nodeStats().used;
+  const cond = new Condition(new Lock());
+  const woke = new Queue();
+  const queued = [1, 2].map(() => new Event());
+  // The threads claim pool nodes at the same time (the pool grows under them).
+  const threads = queued.map((q) =>
+    new Thread({ target: asyncWaiters, args: [cond, 300, woke, q] })
+  );
+  for (const t of threads) t.start();
+  const settled: (number | string | undefined)[] = [];
+  const waits = await startMainWaiters(cond, 300, settled);
+  for (const q of queued) assert.equal(await q.waitAsync(LONG), true);
+  await cond.acquireAsync();
+  assert.equal(queueIds(cond).length, 900);
+  assert.equal(new Set(queueIds(cond)).size, 900, "every waiter on a node of its own");
+  assert.equal(nodeStats().used, before + 900 - ASYNC_NODES);
+  cond.notifyAll();
+  cond.release();
+  await Promise.all(waits);
+  let notified = 0;
+  for (let j = 0; j < 600; j++) {
+    if (await woke.getAsync(true, LONG) as number >= 0) notified++;
+  }
+  assert.equal(notified, 600);
+  assert.ok(settled.every((s, i) => s === i));
+  for (const t of threads) t.join(LONG);
+  assertEmpty(cond, before);
+  await shutdown();
+});
