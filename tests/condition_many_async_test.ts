@@ -140,9 +140,25 @@ async function startMainWaiters(
   return waits;
 }
 
+/**
+ * Keeps the event loop alive for one test. In Deno 2.9.6 a main-thread
+ * `Atomics.waitAsync` without a timeout that the main thread's own `Atomics.notify`
+ * resolves does not keep the loop alive (the loop may end first: "Top-level await
+ * promise never resolved" in a plain program of four lines), and the library holds the
+ * loop for such a wait only while another thread lives, or for 1 s after
+ * (`_async_keep.ts`). On a loaded machine (load 67) a test of main-thread waiters here
+ * outlasted that second and ended as "Promise resolution is still pending but the event
+ * loop has already resolved": a limit of the keep-alive, not of the condition.
+ */
+function keepLoop(): Disposable {
+  const timer = setInterval(() => {}, 1000);
+  return { [Symbol.dispose]: () => clearInterval(timer) };
+}
+
 // ---- Tests ----
 
 Deno.test("Condition.waitAsync(): 300 async waiters on the main thread; notify(n) wakes them in FIFO order, exactly n", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   const settled: (number | string | undefined)[] = [];
@@ -173,6 +189,7 @@ Deno.test("Condition.waitAsync(): 300 async waiters on the main thread; notify(n
 });
 
 Deno.test("Condition.waitAsync(): timed-out and aborted waiters among 400 leave their place; the rest keep FIFO; no node is kept, round after round", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   let capacity = -1;
@@ -221,6 +238,7 @@ Deno.test("Condition.waitAsync(): timed-out and aborted waiters among 400 leave 
 });
 
 Deno.test("Condition.waitAsync(): 250 async waiters in a thread, notified from the main thread in FIFO order", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   const woke = new Queue();
@@ -254,6 +272,7 @@ Deno.test("Condition.waitAsync(): 250 async waiters in a thread, notified from t
 });
 
 Deno.test("Condition: blocking waiters of threads among 200 async waiters of the main thread are woken in their FIFO place", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   const woke = new Queue();
@@ -291,6 +310,7 @@ Deno.test("Condition: blocking waiters of threads among 200 async waiters of the
 });
 
 Deno.test("Condition.waitAsync(): a thread that ends with 100 waits pending (50 of them notified) swallows no notify and leaves no node", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   const queued = new Event();
@@ -320,6 +340,7 @@ Deno.test("Condition.waitAsync(): a thread that ends with 100 waits pending (50 
 });
 
 Deno.test("Condition.waitAsync(): 2 threads and the main thread park 300 async waiters each at once; notifyAll wakes all 900, no node kept", async () => {
+  using _loop = keepLoop();
   const before = nodeStats().used;
   const cond = new Condition(new Lock());
   const woke = new Queue();
