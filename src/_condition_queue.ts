@@ -9,8 +9,18 @@
  * node is its thread's own pair of words in the shared runtime's thread table
  * (`S_PARK`, `S_LINK`: a thread blocks in at most one queue at a time). An async waiter
  * (`waitAsync`, of which one thread may have many at once) takes one of the
- * {@linkcode ASYNC_NODES} nodes inside the condition's buffer. A node id in the queue
- * is `slot + 1` for a thread's node and `-(k + 1)` for async node `k`; 0 is "none".
+ * {@linkcode ASYNC_NODES} nodes inside the condition's slot, or, when they are all
+ * taken, a node of the process-wide pool of `_async_nodes.ts` (a growable buffer every
+ * thread maps): so any number of async waiters may wait on one condition, and the
+ * common case (a few) touches no memory shared with other conditions.
+ *
+ * A node id in the queue, 0 being "none":
+ *
+ * | id | node | its words |
+ * | --- | --- | --- |
+ * | `slot + 1` (> 0) | the blocking waiter's thread's | `runtime.i32`, `slotBase(slot) + S_PARK`, `+ 1` |
+ * | `-(k + 1)`, `k` < {@linkcode ASYNC_NODES} | the condition's own async node `k` | the condition's words, `C_NODES + 2k`, `+ 1` |
+ * | `-(ASYNC_NODES + 1 + p)` | the pool's node `p` | the pool's words, `P_NODES + 2p`, `+ 1` |
  *
  * ## Shared words (`Int32Array` indexes, in a view of the condition's slot)
  *
@@ -22,6 +32,10 @@
  * | `C_ID` | 0 / id | the id in reports (see `_waits.ts`) | stamped at creation (`stampId`), or given by the first sleeper |
  * | `C_NODES + 2k` | `FREE` 0 / `WAITING` 1 / `NOTIFIED` 2 / `ABANDONED` 3 | async node `k`'s park word | a waiter FREE->WAITING (under the lock), a notifier WAITING->NOTIFIED (a CAS, under the lock, then `Atomics.notify`) or ABANDONED->FREE (dequeued), the waiter ->FREE when done (under the lock), its ending thread WAITING->ABANDONED or NOTIFIED->FREE (a CAS, without the lock) |
  * | `C_NODES + 2k + 1` | 0 / node id | async node `k`'s link | under the lock |
+ *
+ * A pool node's park word moves the same way, but its FREE->WAITING is a CAS (the pool
+ * is shared by every condition) and each ->FREE also uncounts it from the pool's
+ * `P_USED` (`freeNode`).
  *
  * A thread's `S_PARK` word moves the same way (WAITING->NOTIFIED->0). A notifier marks
  * a thread's node NOTIFIED at once but leaves the futex wake-up of that thread to the
@@ -48,6 +62,7 @@ import { RangeError } from "./_caller_stack.ts";
 import { runtime, S_LINK, S_PARK, slotBase } from "./_runtime.ts";
 import { track, type Undo } from "./_reclaim.ts";
 import { deferWake } from "./_release_wakes.ts";
+import { claimNode, freeNode, nodes, P_NODES } from "./_async_nodes.ts";
 
 /** Word: the first node id of the wait queue, 0 when empty. */
 export const C_HEAD = 0;
@@ -62,7 +77,10 @@ export const C_LOST = 2;
 export const C_ID = 3;
 /** Word: the first async node; async node `k` is `C_NODES + 2k` (park), `+ 1` (link). */
 export const C_NODES = 4;
-/** Async waiters one condition can hold at once. */
+/**
+ * Async nodes a condition holds in its own slot; its async waiters past these take
+ * nodes of the process-wide pool (`_async_nodes.ts`).
+ */
 export const ASYNC_NODES = 30;
 /** Bytes of a condition's slot. */
 export const CONDITION_BYTES = (C_NODES + 2 * ASYNC_NODES) * 4;
@@ -83,11 +101,17 @@ export const LINK = S_LINK - S_PARK;
 
 /** The index of a node's park word (its link word is at `+ LINK`). */
 export function parkOf(id: number): number {
-  return id > 0 ? slotBase(id - 1) + S_PARK : C_NODES + 2 * (-id - 1);
+  if (id > 0) return slotBase(id - 1) + S_PARK;
+  return id >= -ASYNC_NODES
+    ? C_NODES + 2 * (-id - 1)
+    : P_NODES + 2 * (-id - 1 - ASYNC_NODES);
 }
-/** The array that holds node `id`: the runtime's thread table, or the condition's words. */
+/**
+ * The array that holds node `id`: the runtime's thread table, the condition's words, or
+ * the pool's.
+ */
 export function arrayOf(i32: Int32Array, id: number): Int32Array {
-  return id > 0 ? runtime.i32 : i32;
+  return id > 0 ? runtime.i32 : id >= -ASYNC_NODES ? i32 : nodes;
 }
 
 /** Appends node `id` to the queue (plain accesses: the lock orders them). */
@@ -121,36 +145,47 @@ export function unlink(i32: Int32Array, id: number): void {
 }
 
 /**
- * Takes a free async node, marks it WAITING and enqueues it.
+ * Takes a free async node, the condition's own or else one of the pool's, marks it
+ * WAITING and enqueues it.
  *
- * @returns The node's index `k` (its park word is `C_NODES + 2k`).
- * @throws {RangeError} If {@linkcode ASYNC_NODES} async waiters already wait.
+ * @returns The node's id (negative; its words: {@linkcode arrayOf},
+ * {@linkcode parkOf}).
+ * @throws {RangeError} If the pool is full (`MAX_NODES` async waiters on conditions
+ * in the process) or its memory cannot be had.
  */
 export function enqueueAsync(i32: Int32Array): number {
   let k = 0;
   while (k < ASYNC_NODES && Atomics.load(i32, C_NODES + 2 * k) !== FREE) k++;
-  if (k === ASYNC_NODES) {
-    throw new RangeError(
-      `Cannot wait on Condition: at most ${ASYNC_NODES} async waiters may wait on one condition at once, received one more; wait in threads or use more conditions`,
-    );
+  let id: number;
+  if (k < ASYNC_NODES) {
+    Atomics.store(i32, C_NODES + 2 * k, WAITING);
+    id = -(k + 1);
+  } else {
+    id = -(ASYNC_NODES + 1 + claimNode(WAITING));
   }
-  Atomics.store(i32, C_NODES + 2 * k, WAITING);
-  enqueue(i32, -(k + 1));
-  return k;
+  enqueue(i32, id);
+  return id;
+}
+
+/** Frees async node `id` (a pool node also leaves the pool's count). */
+export function freeAsync(i32: Int32Array, id: number): void {
+  if (id >= -ASYNC_NODES) Atomics.store(i32, parkOf(id), FREE);
+  else freeNode(-id - 1 - ASYNC_NODES);
 }
 
 /**
- * Registers what the current thread does with async node `k` if it ends before the
+ * Registers what the current thread does with async node `id` if it ends before the
  * wait does: WAITING->ABANDONED, or NOTIFIED->FREE and one more `C_LOST` (so that its
  * node never swallows a `notify()`).
  *
  * @returns The registration, for `untrack` once the wait is over.
  */
-export function trackAsyncNode(i32: Int32Array, k: number): Undo {
-  const park = C_NODES + 2 * k;
+export function trackAsyncNode(i32: Int32Array, id: number): Undo {
+  const arr = arrayOf(i32, id);
+  const park = parkOf(id);
   return track(() => {
-    if (Atomics.compareExchange(i32, park, WAITING, ABANDONED) === NOTIFIED) {
-      Atomics.store(i32, park, FREE);
+    if (Atomics.compareExchange(arr, park, WAITING, ABANDONED) === NOTIFIED) {
+      freeAsync(i32, id);
       Atomics.add(i32, C_LOST, 1);
     }
   });
@@ -182,7 +217,7 @@ export function notifyWaiters(
       woken++;
     } else {
       // Abandoned by a thread that ended (see the module doc): free it, skip it.
-      Atomics.store(arr, park, FREE);
+      freeAsync(i32, id);
     }
   }
 }

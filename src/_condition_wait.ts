@@ -1,10 +1,10 @@
 // Copyright the threading for Deno authors. MIT license.
 /**
  * The waits of a `Condition` (see `condition.ts`): a blocking `wait()`, which parks on
- * its thread's node, and a `waitAsync()`, which parks on one of the condition's async
- * nodes (see `_condition_queue.ts` for the queue, its words and its nodes). Both run
- * with the lock held (checked), enqueue, release the lock fully, sleep, take the lock
- * back, then decide.
+ * its thread's node, and a `waitAsync()`, which parks on an async node, the
+ * condition's own or the pool's (see `_condition_queue.ts` for the queue, its words and
+ * its nodes). Both run with the lock held (checked), enqueue, release the lock fully,
+ * sleep, take the lock back, then decide.
  *
  * ## Exact notify(n), no lost wakeup
  *
@@ -49,11 +49,13 @@ import { KIND_CONDITION, uninterruptible } from "./_waits.ts";
 import { current, runtime, S_PARK, slotBase } from "./_runtime.ts";
 import { ThreadError } from "./errors.ts";
 import {
-  C_NODES,
+  arrayOf,
   enqueue,
   enqueueAsync,
   FREE,
+  freeAsync,
   NOTIFIED,
+  parkOf,
   trackAsyncNode,
   unlink,
   WAITING,
@@ -112,34 +114,37 @@ export function conditionWaitAsync(
 ): Promise<boolean> {
   lock.check("wait on");
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const k = enqueueAsync(i32);
+  const id = enqueueAsync(i32);
   // If the thread ends first, its node must not swallow a notify().
-  const undo = trackAsyncNode(i32, k);
+  const undo = trackAsyncNode(i32, id);
   let saved: number;
   try {
     saved = lock.releaseSave();
   } catch (error) {
     untrack(undo);
+    unlink(i32, id);
+    freeAsync(i32, id);
     throw error;
   }
-  return parkAsync(i32, lock, k, saved, deadlineAfter(ms), undo, signal);
+  return parkAsync(i32, lock, id, saved, deadlineAfter(ms), undo, signal);
 }
 
 async function parkAsync(
   i32: Int32Array,
   lock: ConditionLock,
-  k: number,
+  id: number,
   saved: number,
   deadline: number,
   undo: Undo,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
-  const park = C_NODES + 2 * k;
+  const arr = arrayOf(i32, id);
+  const park = parkOf(id);
   try {
-    while (Atomics.load(i32, park) === WAITING) {
+    while (Atomics.load(arr, park) === WAITING) {
       const left = remaining(deadline);
       if (left <= 0) break;
-      if (await waitAsync(i32, park, WAITING, left, signal) === "aborted") break;
+      if (await waitAsync(arr, park, WAITING, left, signal) === "aborted") break;
     }
   } finally {
     // Not cancellable: the caller holds the lock again when the promise settles
@@ -147,9 +152,9 @@ async function parkAsync(
     await lock.acquireRestoreAsync(saved);
   }
   untrack(undo);
-  const notified = Atomics.load(i32, park) === NOTIFIED;
-  if (!notified) unlink(i32, -(k + 1));
-  Atomics.store(i32, park, FREE);
+  const notified = Atomics.load(arr, park) === NOTIFIED;
+  if (!notified) unlink(i32, id);
+  freeAsync(i32, id);
   // Notified before the abort was seen: the notify is received, not lost.
   if (!notified && signal?.aborted) throw signal.reason;
   return notified;

@@ -170,6 +170,7 @@ function spawn(state: typeof W_BOOTING | typeof W_BUSY): Pooled {
     workerData: {
       [BOOT_KEY]: {
         runtime: runtime.sab,
+        nodes: runtime.nodes,
         control,
         port: port2,
         module: WORKER_MODULE,

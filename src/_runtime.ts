@@ -3,7 +3,8 @@
  * The shared runtime: one SharedArrayBuffer that every thread of the program maps, with
  * the thread table behind `enumerate()`, the counters behind idents and default names,
  * and a few shared texts (the excepthook's and the logging configuration). The main
- * thread creates it; every Worker receives it in its start-up data.
+ * thread creates it, with a growable buffer of async wait nodes (`_async_nodes.ts`);
+ * every Worker receives both in its start-up data.
  *
  * ## Header words (`Int32Array` indexes)
  *
@@ -188,6 +189,11 @@ export const SITE_BYTES = 512;
 const CREATIONS_OFFSET = SITES_OFFSET + MAX_THREADS * SITE_BYTES;
 /** Entries of the table of creation sites (`THREADING_DEBUG=1`, see `_waits.ts`). */
 export const CREATION_ENTRIES = 1024;
+/**
+ * Largest size of {@linkcode Runtime.nodes}, in bytes: a header line and 2^22 nodes of
+ * two words (32 MiB of address space, reserved at creation; memory is taken as it grows).
+ */
+export const NODES_MAX_BYTES = 64 + 2 ** 22 * 8;
 /** Bytes of an entry of the table of creation sites: id, length, text. */
 export const CREATION_BYTES = 256;
 const RUNTIME_BYTES = CREATIONS_OFFSET + CREATION_ENTRIES * CREATION_BYTES;
@@ -202,6 +208,11 @@ export const BOOT_KEY = "@threading/threading:boot";
 export interface Runtime {
   /** The buffer shared by every thread. */
   readonly sab: SharedArrayBuffer;
+  /**
+   * The growable buffer of the async wait nodes that conditions take past their own
+   * (see `_async_nodes.ts`), shared by every thread; empty until first needed.
+   */
+  readonly nodes: SharedArrayBuffer;
   /** Its words. */
   readonly i32: Int32Array;
   /** Its bytes. */
@@ -214,6 +225,7 @@ function createRuntime(): Runtime {
   const sab = new SharedArrayBuffer(RUNTIME_BYTES);
   const rt: Runtime = {
     sab,
+    nodes: new SharedArrayBuffer(0, { maxByteLength: NODES_MAX_BYTES }),
     i32: new Int32Array(sab),
     u8: new Uint8Array(sab),
     isMain: true,
@@ -237,6 +249,8 @@ function createRuntime(): Runtime {
 export interface BootData {
   /** The shared runtime. */
   runtime: SharedArrayBuffer;
+  /** The shared async wait nodes (see {@linkcode Runtime.nodes}). */
+  nodes: SharedArrayBuffer;
   /** The Worker's control words (see `_worker.ts`). */
   control: SharedArrayBuffer;
   /** The Worker's end of its channel with the main thread. */
@@ -256,6 +270,7 @@ export const bootData: BootData | undefined =
 export const runtime: Runtime = bootData
   ? {
     sab: bootData.runtime,
+    nodes: bootData.nodes,
     i32: new Int32Array(bootData.runtime),
     u8: new Uint8Array(bootData.runtime),
     isMain: false,

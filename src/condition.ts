@@ -6,8 +6,9 @@
  *
  * Waiters wait in a FIFO queue of nodes, kept in the condition's slot: its words, its
  * nodes (a thread's own pair of words for a blocking waiter, one of
- * {@linkcode ASYNC_NODES} nodes inside the slot for a `waitAsync`), and what happens to
- * the node of a waiter whose thread ends, are in `_condition_queue.ts`.
+ * {@linkcode ASYNC_NODES} nodes inside the slot for a `waitAsync`, past those a node of
+ * the process-wide pool of `_async_nodes.ts`: no bound on the waiters), and what
+ * happens to the node of a waiter whose thread ends, are in `_condition_queue.ts`.
  *
  * How a waiter waits, and why each notify reaches exactly one waiter, is in
  * `_condition_wait.ts`; the lock's part (saving and restoring an `RLock`'s depth) in
@@ -273,8 +274,10 @@ export class Condition {
    * received before the abort is seen wins (the promise resolves `true`).
    * @returns A promise of `true` if notified, `false` on timeout.
    * @throws {ThreadError} If this thread does not hold the lock (synchronously).
-   * @throws {RangeError} If {@linkcode ASYNC_NODES} async waiters already wait on this
-   * condition, or `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
+   * @throws {RangeError} If `timeout` is NaN or over `TIMEOUT_MAX` (synchronously).
+   * Any number of async waiters may wait at once (as CPython's, whose waiters are a
+   * `deque`): past the process's 4,194,304 at once (`MAX_NODES`), or if their shared
+   * memory cannot be had, a `RangeError` too.
    * @throws {TypeError} If `timeout` is not a number, or `options.signal` not an
    * `AbortSignal` (synchronously).
    *

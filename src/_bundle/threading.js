@@ -3,231 +3,231 @@
 // bundled by `deno bundle --minify --keep-names --platform=deno --packages=external --external=npm:@logtape/logtape@^2.4.2 --external=@logtape/logtape src/threading.ts`,
 // lines broken by `esbuild@0.25.12 --minify --line-limit=120 --format=esm --loader=js`
 // (Deno 2.9.6). Do not edit: change src/ and run `deno task build`.
-var Ic=Object.defineProperty,f=(t,e)=>t.name===""?t:Ic(t,"name",{value:e,configurable:!0}),Bc=(t,e)=>{for(var r in e)Ic(
-t,r,{get:e[r],enumerable:!0})},ea={};Bc(ea,{Barrier:()=>Wl,BoundedSemaphore:()=>wn,BrokenBarrierError:()=>Nr,Condition:()=>Pl,
-DeadlockError:()=>ua,Event:()=>_o,LifoQueue:()=>Ni,Lock:()=>oi,OwnerDiedError:()=>Lr,PriorityQueue:()=>Li,Queue:()=>Sr,QueueEmpty:()=>$o,
-QueueFull:()=>Ao,QueueShutDown:()=>ko,RLock:()=>lr,Semaphore:()=>gi,Shareable:()=>ki,SharedBigInt64:()=>br,SharedBoolean:()=>$r,
-SharedFloat64:()=>vr,SharedInt32:()=>kn,SharedJSON:()=>bi,SharedList:()=>Ql,SimpleQueue:()=>ec,SystemExit:()=>Br,TIMEOUT_MAX:()=>pt,
-Thread:()=>ct,ThreadError:()=>j,Timer:()=>yh,activeCount:()=>rl,currentThread:()=>Pt,dumpThreads:()=>gl,enumerate:()=>el,
-excepthook:()=>ne,getIdent:()=>zt,getNativeId:()=>nl,kTravel:()=>I,local:()=>mr,logging:()=>rc,mainThread:()=>ln,registerKind:()=>R,
-setExcepthook:()=>ll,shared:()=>Gl,shutdown:()=>al,sleep:()=>ol,stackSize:()=>il,watchDeadlocks:()=>yl});import dt from"node:process";
-import{setImmediate as kp}from"node:timers";var Tr=f(()=>dt.getBuiltinModule("node:fs"),"nodeFs"),Pc=f(()=>dt.getBuiltinModule(
-"node:url"),"nodeUrl"),Dc=f(()=>dt.getBuiltinModule("node:util"),"nodeUtil"),Je=globalThis,$=typeof Je.Deno?.version?.deno==
-"string"?Je.Deno:void 0,Rc=$!==void 0?"deno":typeof Je.Bun=="object"?"bun":"node",zn=$!==void 0;function Uc(t){let e=new Int32Array(
-new SharedArrayBuffer(4));return{writeSync(r){for(;;)try{return Tr().writeSync(t,r)}catch(n){if(n.code!=="EAGAIN")throw n;
-Atomics.wait(e,0,0,1)}}}}var ra=$?.stdout??Uc(1),ue=$?.stderr??Uc(2),Fc=$?.pid??dt.pid,K=Symbol.for(zn?"Deno.customInspe\
-ct":"nodejs.util.inspect.custom");function qc(t){return $!==void 0?$.inspect(t,{colors:!1,depth:4}):Dc().inspect(t,{colors:!1,
-depth:4})}function ht(t){return t.startsWith("/")?Pc().pathToFileURL(t).href:t}function Wc(t,e){if(t===e)return!0;let r=t.
-split("/"),n=e.split("/");return r.length===n.length&&r.every((o,i)=>zc(o,n[i]))}function Qe(t,e){if(t.startsWith(e))return!0;
-let r=t.split("/"),n=e.split("/");return n.pop(),r.length>n.length&&n.every((o,i)=>zc(r[i],o))}function zc(t,e){if(t===e)
-return!0;try{return t===decodeURIComponent(e)}catch{return!1}}function Jc(t){if($===void 0)return;let e=Error,r=e.prepareStackTrace,
+var Wc=Object.defineProperty,f=(t,e)=>t.name===""?t:Wc(t,"name",{value:e,configurable:!0}),zc=(t,e)=>{for(var r in e)Wc(
+t,r,{get:e[r],enumerable:!0})},oa={};zc(oa,{Barrier:()=>Kl,BoundedSemaphore:()=>vn,BrokenBarrierError:()=>Br,Condition:()=>Jl,
+DeadlockError:()=>ha,Event:()=>Go,LifoQueue:()=>Bi,Lock:()=>ii,OwnerDiedError:()=>Pr,PriorityQueue:()=>Pi,Queue:()=>Er,QueueEmpty:()=>Ao,
+QueueFull:()=>ko,QueueShutDown:()=>So,RLock:()=>mr,Semaphore:()=>wi,Shareable:()=>Oi,SharedBigInt64:()=>kr,SharedBoolean:()=>Sr,
+SharedFloat64:()=>Ar,SharedInt32:()=>Sn,SharedJSON:()=>ki,SharedList:()=>Zl,SimpleQueue:()=>cc,SystemExit:()=>Rr,TIMEOUT_MAX:()=>pt,
+Thread:()=>ct,ThreadError:()=>j,Timer:()=>Oh,activeCount:()=>il,currentThread:()=>Pt,dumpThreads:()=>wl,enumerate:()=>ol,
+excepthook:()=>ae,getIdent:()=>Qt,getNativeId:()=>al,kTravel:()=>I,local:()=>yr,logging:()=>uc,mainThread:()=>un,registerKind:()=>R,
+setExcepthook:()=>fl,shared:()=>ec,shutdown:()=>cl,sleep:()=>sl,stackSize:()=>ll,watchDeadlocks:()=>bl});import dt from"node:process";
+import{setImmediate as Np}from"node:timers";var Lr=f(()=>dt.getBuiltinModule("node:fs"),"nodeFs"),Jc=f(()=>dt.getBuiltinModule(
+"node:url"),"nodeUrl"),Qc=f(()=>dt.getBuiltinModule("node:util"),"nodeUtil"),Xe=globalThis,$=typeof Xe.Deno?.version?.deno==
+"string"?Xe.Deno:void 0,_c=$!==void 0?"deno":typeof Xe.Bun=="object"?"bun":"node",Jn=$!==void 0;function Gc(t){let e=new Int32Array(
+new SharedArrayBuffer(4));return{writeSync(r){for(;;)try{return Lr().writeSync(t,r)}catch(n){if(n.code!=="EAGAIN")throw n;
+Atomics.wait(e,0,0,1)}}}}var ia=$?.stdout??Gc(1),ge=$?.stderr??Gc(2),Hc=$?.pid??dt.pid,K=Symbol.for(Jn?"Deno.customInspe\
+ct":"nodejs.util.inspect.custom");function Xc(t){return $!==void 0?$.inspect(t,{colors:!1,depth:4}):Qc().inspect(t,{colors:!1,
+depth:4})}function ht(t){return t.startsWith("/")?Jc().pathToFileURL(t).href:t}function Kc(t,e){if(t===e)return!0;let r=t.
+split("/"),n=e.split("/");return r.length===n.length&&r.every((o,i)=>Vc(o,n[i]))}function Ke(t,e){if(t.startsWith(e))return!0;
+let r=t.split("/"),n=e.split("/");return n.pop(),r.length>n.length&&n.every((o,i)=>Vc(r[i],o))}function Vc(t,e){if(t===e)
+return!0;try{return t===decodeURIComponent(e)}catch{return!1}}function Yc(t){if($===void 0)return;let e=Error,r=e.prepareStackTrace,
 n;e.prepareStackTrace=(o,i)=>{let a=[];for(let s of i){let l=s.getScriptNameOrSourceURL?.()??s.getFileName?.();if(typeof l!=
 "string"||!/^(?:file|https?|jsr|npm|data):|^\//.test(l))continue;let c=s.getFunctionName?.()??"";a.push({fn:s.isConstructor?.()?
 `new ${c}`:c,url:l,line:s.getLineNumber?.()??0,column:s.getColumnNumber?.()??0})}return a};try{n=t.stack}finally{e.prepareStackTrace=
-r}return Array.isArray(n)?n:void 0}function Qc(){try{if($!==void 0)return $.mainModule;if(typeof Je.Bun?.main=="string")
-return ht(Je.Bun.main);let t=dt.argv[1];return typeof t!="string"||t===""?void 0:Pc().pathToFileURL(Tr().realpathSync(t)).
-href}catch{return}}function _c(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.startsWith("file:")?new URL(t):
-t;return $.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!0}}function na(t){try{return $===void 0?
-dt.env[t]:Gc(t)?$.env.get(t):void 0}catch{return}}function Jn(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.
+r}return Array.isArray(n)?n:void 0}function Zc(){try{if($!==void 0)return $.mainModule;if(typeof Xe.Bun?.main=="string")
+return ht(Xe.Bun.main);let t=dt.argv[1];return typeof t!="string"||t===""?void 0:Jc().pathToFileURL(Lr().realpathSync(t)).
+href}catch{return}}function tu(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.startsWith("file:")?new URL(t):
+t;return $.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!0}}function aa(t){try{return $===void 0?
+dt.env[t]:eu(t)?$.env.get(t):void 0}catch{return}}function Qn(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.
 startsWith("file:")?new URL(t):t;return $.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!1}}
-function Gc(t){if($===void 0)return!0;try{return $.permissions.querySync({name:"env",variable:t}).state==="granted"}catch{
-return!1}}function Sp(t,e,r){let n=`${t}=${e} ${r}`;return $===void 0?n:Gc(t)?`${n} (read under --allow-env=${t})`:`${n}\
- (read only under --allow-env=${t}, which this program runs without: the variable was not read)`}function Hc(t){return new Error(
-`no read permission for ${t.href} (not asked, to avoid a prompt)`)}function Xc(t){return Jn(t)?$!==void 0?$.readTextFile(
-t):Promise.resolve(Tr().readFileSync(t,"utf8")):Promise.reject(Hc(t))}function xp(t){if(!Jn(t))throw Hc(t);return $!==void 0?
-$.readTextFileSync(t):Tr().readFileSync(t,"utf8")}function Op(){try{if(!Jn("/proc/thread-self"))return;let t=$!==void 0?
-$.readLinkSync("/proc/thread-self"):Tr().readlinkSync("/proc/thread-self"),e=Number(t.split("/").pop());return Number.isInteger(
-e)&&e>0?e:void 0}catch{return}}function Kc(t){return $!==void 0&&$.exit(t),dt.exit(t)}function Mr(t){$!==void 0?$.unrefTimer(
-t):t.unref?.()}function Vc(t){$!==void 0?globalThis.addEventListener("beforeunload",e=>{t()&&e.preventDefault()}):dt.on(
-"beforeExit",()=>t())}function Ep(t){$!==void 0&&globalThis.addEventListener("unload",t)}function Cp(t){if($!==void 0){let e=Event.
+function eu(t){if($===void 0)return!0;try{return $.permissions.querySync({name:"env",variable:t}).state==="granted"}catch{
+return!1}}function Lp(t,e,r){let n=`${t}=${e} ${r}`;return $===void 0?n:eu(t)?`${n} (read under --allow-env=${t})`:`${n}\
+ (read only under --allow-env=${t}, which this program runs without: the variable was not read)`}function ru(t){return new Error(
+`no read permission for ${t.href} (not asked, to avoid a prompt)`)}function nu(t){return Qn(t)?$!==void 0?$.readTextFile(
+t):Promise.resolve(Lr().readFileSync(t,"utf8")):Promise.reject(ru(t))}function Ip(t){if(!Qn(t))throw ru(t);return $!==void 0?
+$.readTextFileSync(t):Lr().readFileSync(t,"utf8")}function Bp(){try{if(!Qn("/proc/thread-self"))return;let t=$!==void 0?
+$.readLinkSync("/proc/thread-self"):Lr().readlinkSync("/proc/thread-self"),e=Number(t.split("/").pop());return Number.isInteger(
+e)&&e>0?e:void 0}catch{return}}function ou(t){return $!==void 0&&$.exit(t),dt.exit(t)}function Ir(t){$!==void 0?$.unrefTimer(
+t):t.unref?.()}function iu(t){$!==void 0?globalThis.addEventListener("beforeunload",e=>{t()&&e.preventDefault()}):dt.on(
+"beforeExit",()=>t())}function Pp(t){$!==void 0&&globalThis.addEventListener("unload",t)}function Dp(t){if($!==void 0){let e=Event.
 prototype.preventDefault,r=f((n,o)=>{globalThis.addEventListener(n,i=>{e.call(i);let a=!1;Object.defineProperty(i,"preve\
 ntDefault",{configurable:!0,value(){a=!0,e.call(this)}}),Promise.resolve().then(()=>{a||t(o(i))})})},"listen");r("error",
 n=>n.error),r("unhandledrejection",n=>n.reason)}else{let e=f(r=>dt.listenerCount(r)>1,"own");dt.on("uncaughtException",r=>{
-e("uncaughtException")||t(r)}),dt.on("unhandledRejection",r=>{e("unhandledRejection")||t(r)})}}function jp(t){$!==void 0&&
-globalThis.addEventListener("unload",()=>t(`Deno.exit(${$.exitCode})`))}function Tp(t){if($!==void 0)return;let{format:e}=Dc(),
-r=f((...i)=>t(ra,e(...i)+`
-`),"out"),n=f((...i)=>t(ue,e(...i)+`
-`),"err"),o=console;for(let i of["log","info","debug"])o[i]=r;for(let i of["error","warn","trace"])o[i]=n}function Yc(t){
-$!==void 0?t():kp(t)}function Zc(){if($===void 0||typeof $.addSignalListener!="function")return;let t=$;return{add:$.addSignalListener.
-bind($),remove:$.removeSignalListener.bind($),replace(e){t.addSignalListener=e.add,t.removeSignalListener=e.remove}}}var tu={
-add:"Deno.addSignalListener",remove:"Deno.removeSignalListener"};function Mp(t){for(let r of["stdin","stdout","stderr"])
+e("uncaughtException")||t(r)}),dt.on("unhandledRejection",r=>{e("unhandledRejection")||t(r)})}}function Rp(t){$!==void 0&&
+globalThis.addEventListener("unload",()=>t(`Deno.exit(${$.exitCode})`))}function Up(t){if($!==void 0)return;let{format:e}=Qc(),
+r=f((...i)=>t(ia,e(...i)+`
+`),"out"),n=f((...i)=>t(ge,e(...i)+`
+`),"err"),o=console;for(let i of["log","info","debug"])o[i]=r;for(let i of["error","warn","trace"])o[i]=n}function au(t){
+$!==void 0?t():Np(t)}function su(){if($===void 0||typeof $.addSignalListener!="function")return;let t=$;return{add:$.addSignalListener.
+bind($),remove:$.removeSignalListener.bind($),replace(e){t.addSignalListener=e.add,t.removeSignalListener=e.remove}}}var lu={
+add:"Deno.addSignalListener",remove:"Deno.removeSignalListener"};function Fp(t){for(let r of["stdin","stdout","stderr"])
 if($!==void 0&&$[r]===t)return`Deno.${r}`;if($===void 0){for(let r of["stdout","stderr"])if(dt[r]===t)return`process.${r}`}
-let e=t.constructor;if(!(typeof e!="function"||e.name==="")){if($!==void 0&&$[e.name]===e)return`a Deno.${e.name}`;if(Je[e.
-name]===e&&/\{\s*\[native code\]\s*\}\s*$/.test(String(e)))return`a ${e.name}`}}var oa=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/,
-eu=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/,ia=6,Np=64,ru={},Qn;function Lp(t){ru=t,Qn=void 0}function Ip(){if(Qn!==void 0)
-return Qn;let t=new Map,e=new Set,r=f((o,i)=>{if(typeof i!="function"||e.has(i))return!1;e.add(i);let a=t.get(o);return a===
+let e=t.constructor;if(!(typeof e!="function"||e.name==="")){if($!==void 0&&$[e.name]===e)return`a Deno.${e.name}`;if(Xe[e.
+name]===e&&/\{\s*\[native code\]\s*\}\s*$/.test(String(e)))return`a ${e.name}`}}var sa=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/,
+cu=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/,la=6,qp=64,uu={},_n;function Wp(t){uu=t,_n=void 0}function zp(){if(_n!==void 0)
+return _n;let t=new Map,e=new Set,r=f((o,i)=>{if(typeof i!="function"||e.has(i))return!1;e.add(i);let a=t.get(o);return a===
 void 0?t.set(o,[i]):a.push(i),!0},"add"),n=f((o,i,a)=>{for(let s of Object.getOwnPropertyNames(o)){let l;try{let c=Object.
 getOwnPropertyDescriptor(o,s);if(c===void 0)continue;a?l=o[s]:(r(s,c.get),r(s,c.set),l=c.value)}catch{continue}if(typeof l==
 "function"){if(!r(s,l)||i>2)continue;n(l,i+1,!1);let c=l.prototype;typeof c=="object"&&c!==null&&n(c,i+1,!1)}else if(a&&
 i===0&&typeof l=="object"&&l!==null){let c=Object.getPrototypeOf(l);(c===null||c===Object.prototype)&&n(l,i+1,!0)}}},"wa\
-lk");return n(ru,0,!0),Qn=t,t}var Yt=Error;function _n(t,e){let{prepareStackTrace:r,stackTraceLimit:n}=Yt;try{Yt.prepareStackTrace=
-(a,s)=>s,Yt.stackTraceLimit=e;let o={};Error.captureStackTrace(o,t);let i=o.stack;return Array.isArray(i)?i:void 0}finally{
-Yt.prepareStackTrace=r,Yt.stackTraceLimit=n}}function aa(t){return t.getScriptNameOrSourceURL?.()??t.getFileName()}function sa(t,e){
-return`${e}:${t.getLineNumber()}:${t.getColumnNumber()}`}var nu;function Bp(t){return t.startsWith(H)?!0:t.startsWith("/")?
-(nu??=H.startsWith("file:")?decodeURIComponent(new URL(H).pathname):"\0",t.startsWith(nu)):Qe(t,H)}var Pp=/^(?:file:|https?:|jsr:|npm:|data:|\/)/;
-function la(t){let e=!1;for(let r=0;r<t.length;r++){let n=aa(t[r]);if(!(typeof n!="string"||!Pp.test(n)))if(Bp(n))e=!0;else
-return e?{user:r,file:n}:void 0}}function Dp(t){let e=[],r=t.getMethodName();r&&e.push(r);let n=t.getFunctionName();if(n){
-let o=n.slice(n.lastIndexOf(".")+1).replace(/^[gs]et /,"");e.includes(o)||e.push(o)}return e}var ou=new Map;function Rp(t,e,r){
-let n=t[e-1],o=sa(n,String(aa(n))),i=ou.get(o);if(i!==void 0)return i??void 0;let a=sa(t[e],r),s=null;t:for(let l of Dp(
-n))for(let c of Ip().get(l)??[]){let u=_n(c,1)?.[0];if(u!==void 0&&sa(u,String(aa(u)))===a){s=c;break t}}return ou.set(o,
-s),s??void 0}function iu(t){let e=oa.exec(t);return e!==null&&!Qe(ht(e[1]),H)&&!eu.test(t)}function Up(t){let e=oa.exec(
-t);return e!==null&&Qe(ht(e[1]),H)}function Fp(t){return typeof t=="string"&&t.split(`
-`).some(iu)}function Gn(t){if(!(t instanceof Error))return t;try{let e=t.stack;if(typeof e!="string")return t;let r=e.split(
+lk");return n(uu,0,!0),_n=t,t}var ee=Error;function Gn(t,e){let{prepareStackTrace:r,stackTraceLimit:n}=ee;try{ee.prepareStackTrace=
+(a,s)=>s,ee.stackTraceLimit=e;let o={};Error.captureStackTrace(o,t);let i=o.stack;return Array.isArray(i)?i:void 0}finally{
+ee.prepareStackTrace=r,ee.stackTraceLimit=n}}function ca(t){return t.getScriptNameOrSourceURL?.()??t.getFileName()}function ua(t,e){
+return`${e}:${t.getLineNumber()}:${t.getColumnNumber()}`}var fu;function Jp(t){return t.startsWith(H)?!0:t.startsWith("/")?
+(fu??=H.startsWith("file:")?decodeURIComponent(new URL(H).pathname):"\0",t.startsWith(fu)):Ke(t,H)}var Qp=/^(?:file:|https?:|jsr:|npm:|data:|\/)/;
+function fa(t){let e=!1;for(let r=0;r<t.length;r++){let n=ca(t[r]);if(!(typeof n!="string"||!Qp.test(n)))if(Jp(n))e=!0;else
+return e?{user:r,file:n}:void 0}}function _p(t){let e=[],r=t.getMethodName();r&&e.push(r);let n=t.getFunctionName();if(n){
+let o=n.slice(n.lastIndexOf(".")+1).replace(/^[gs]et /,"");e.includes(o)||e.push(o)}return e}var du=new Map;function Gp(t,e,r){
+let n=t[e-1],o=ua(n,String(ca(n))),i=du.get(o);if(i!==void 0)return i??void 0;let a=ua(t[e],r),s=null;t:for(let l of _p(
+n))for(let c of zp().get(l)??[]){let u=Gn(c,1)?.[0];if(u!==void 0&&ua(u,String(ca(u)))===a){s=c;break t}}return du.set(o,
+s),s??void 0}function hu(t){let e=sa.exec(t);return e!==null&&!Ke(ht(e[1]),H)&&!cu.test(t)}function Hp(t){let e=sa.exec(
+t);return e!==null&&Ke(ht(e[1]),H)}function Xp(t){return typeof t=="string"&&t.split(`
+`).some(hu)}function Hn(t){if(!(t instanceof Error))return t;try{let e=t.stack;if(typeof e!="string")return t;let r=e.split(
 `
-`).find(n=>oa.test(n)&&!eu.test(n));return r!==void 0&&Up(r)?Ut(t):t}catch{return t}}function Ut(t){if(!(t instanceof Error))
-return t;try{let e=Yt.stackTraceLimit;if(typeof e!="number"||e<=0)return t;let r=_n(Ut,ia);if(r===void 0)return t;let n=la(
-r);if(n===void 0&&r.length>=ia&&(r=_n(Ut,ia+e+Np),n=r===void 0?void 0:la(r)),r===void 0||n===void 0)return t;let o=Rp(r,
-n.user,n.file);if(o!==void 0)return Error.captureStackTrace(t,o),t;ca(t,e,n.user)}catch{}return t}function ca(t,e,r){let n=r+
-1+e,o;if(Rc==="deno"){let i={};try{Yt.stackTraceLimit=n,Error.captureStackTrace(i,ca)}finally{Yt.stackTraceLimit=e}let a=String(
+`).find(n=>sa.test(n)&&!cu.test(n));return r!==void 0&&Hp(r)?qt(t):t}catch{return t}}function qt(t){if(!(t instanceof Error))
+return t;try{let e=ee.stackTraceLimit;if(typeof e!="number"||e<=0)return t;let r=Gn(qt,la);if(r===void 0)return t;let n=fa(
+r);if(n===void 0&&r.length>=la&&(r=Gn(qt,la+e+qp),n=r===void 0?void 0:fa(r)),r===void 0||n===void 0)return t;let o=Gp(r,
+n.user,n.file);if(o!==void 0)return Error.captureStackTrace(t,o),t;da(t,e,n.user)}catch{}return t}function da(t,e,r){let n=r+
+1+e,o;if(_c==="deno"){let i={};try{ee.stackTraceLimit=n,Error.captureStackTrace(i,da)}finally{ee.stackTraceLimit=e}let a=String(
 i.stack??"").split(`
-`).filter(l=>/^\s+at /.test(l)),s=a.findIndex(iu);if(s<0)return;o=a.slice(s,s+e)}else{let i=_n(ca,n),a=i===void 0?void 0:
-la(i);if(i===void 0||a===void 0)return;o=i.slice(a.user,a.user+e).map(s=>`    at ${s}`)}Rc==="bun"&&(o[0]=o[0].replace(/^(\s*at )(\/.*)$/,
+`).filter(l=>/^\s+at /.test(l)),s=a.findIndex(hu);if(s<0)return;o=a.slice(s,s+e)}else{let i=Gn(da,n),a=i===void 0?void 0:
+fa(i);if(i===void 0||a===void 0)return;o=i.slice(a.user,a.user+e).map(s=>`    at ${s}`)}_c==="bun"&&(o[0]=o[0].replace(/^(\s*at )(\/.*)$/,
 "$1<anonymous> ($2)")),t.stack=[Error.prototype.toString.call(t),...o].join(`
-`)}function au(t){let e=f(function(r,n){return Ut(new t(r,n))},"Class");return e.prototype=t.prototype,Object.defineProperty(
-e,"name",{value:t.name}),e}var g=au(globalThis.TypeError),w=au(globalThis.RangeError),j=class fp extends Error{static{f(
-this,"ThreadError")}constructor(e,r){super(e,r),this.name="ThreadError",new.target===fp&&Ut(this)}},Nr=class dp extends j{static{
-f(this,"BrokenBarrierError")}constructor(e,r){super(e,r),this.name="BrokenBarrierError",new.target===dp&&Ut(this)}},Lr=class hp extends j{static{
-f(this,"OwnerDiedError")}constructor(e,r){super(e,r),this.name="OwnerDiedError",new.target===hp&&Ut(this)}},ua=class mp extends j{static{
-f(this,"DeadlockError")}constructor(e,r){super(e,r),this.name="DeadlockError",new.target===mp&&Ut(this)}},fe=import.meta.
-url,Ir=!/\/_self\.[cm]?[jt]s$/.test(new URL(fe).pathname),H=new URL(Ir?"../":"./",fe).href,su=new URL("mod.ts",new URL("\
-../",H)).href,de=Ir?fe:new URL("threading.ts",fe).href,qp=Ir?fe:new URL("./_worker.ts",fe).href,lu=Ir?fe:void 0;function he(t){
-return t.startsWith(H)||t===su}var cu=Symbol.for("@threading/threading:copy"),fa=globalThis[cu];if(fa===void 0)Object.defineProperty(
-globalThis,cu,{value:de});else if(fa!==de)throw new j(`Cannot load ${de}: this thread already loaded another copy of @th\
-reading/threading, ${fa}. Two copies would each have their own threads, locks and Worker pool, and a thread of one canno\
+`)}function mu(t){let e=f(function(r,n){return qt(new t(r,n))},"Class");return e.prototype=t.prototype,Object.defineProperty(
+e,"name",{value:t.name}),e}var g=mu(globalThis.TypeError),w=mu(globalThis.RangeError),j=class bp extends Error{static{f(
+this,"ThreadError")}constructor(e,r){super(e,r),this.name="ThreadError",new.target===bp&&qt(this)}},Br=class $p extends j{static{
+f(this,"BrokenBarrierError")}constructor(e,r){super(e,r),this.name="BrokenBarrierError",new.target===$p&&qt(this)}},Pr=class Ap extends j{static{
+f(this,"OwnerDiedError")}constructor(e,r){super(e,r),this.name="OwnerDiedError",new.target===Ap&&qt(this)}},ha=class kp extends j{static{
+f(this,"DeadlockError")}constructor(e,r){super(e,r),this.name="DeadlockError",new.target===kp&&qt(this)}},pe=import.meta.
+url,Dr=!/\/_self\.[cm]?[jt]s$/.test(new URL(pe).pathname),H=new URL(Dr?"../":"./",pe).href,gu=new URL("mod.ts",new URL("\
+../",H)).href,ye=Dr?pe:new URL("threading.ts",pe).href,Kp=Dr?pe:new URL("./_worker.ts",pe).href,pu=Dr?pe:void 0;function we(t){
+return t.startsWith(H)||t===gu}var yu=Symbol.for("@threading/threading:copy"),ma=globalThis[yu];if(ma===void 0)Object.defineProperty(
+globalThis,yu,{value:ye});else if(ma!==ye)throw new j(`Cannot load ${ye}: this thread already loaded another copy of @th\
+reading/threading, ${ma}. Two copies would each have their own threads, locks and Worker pool, and a thread of one canno\
 t run code of the other. Import the library through its entries everywhere ("@threading/threading" and "@threading/threa\
-ding/logging"), not through paths of its files, and one version of it`);var Br=class extends Error{static{f(this,"System\
+ding/logging"), not through paths of its files, and one version of it`);var Rr=class extends Error{static{f(this,"System\
 Exit")}code;via;constructor(t,e="Deno.exit"){super(`${e}(${t??""}) in a thread ends that thread only, as Python's sys.ex\
 it() in a thread: rethrow this error where you catch every error, so that the thread ends`),this.name="SystemExit",this.
-code=t??0,this.via=e}};function uu(t){return t instanceof Br}function Wp(t,e){let r=globalThis.Deno,n=r?.exit;return r!==
-void 0&&typeof n=="function"&&(r.exit=f(function(o){if(t())throw new Br(o,"Deno.exit");return n.call(r,o)},"exit")),o=>o.
-via==="Deno.exit"&&n!==void 0?n.call(r,o.code):e(o.code)}var Hn=new Set,Xn=new Set,fu=0;function Pr(t){return Hn.add(t),
-t}function _e(t){Hn.delete(t)}function da(){return fu}function Dr(t){Xn.add(t)}function zp(t){Xn.delete(t)}function Jp(){
-fu++;let t=[...Hn];Hn.clear();for(let r of t)try{r()}catch{}let e=[...Xn];Xn.clear();for(let r of e)r()}import{isMainThread as Qp,
-workerData as Kn}from"node:worker_threads";var Zt=1024,Ge=256,Rr=2048,Ur=16384,Vn=0,du=1,wt=2,jt=3,hu=4,Ft=5,ha=6,mu=7,gu=8,
-_p=10,pu=11,yu=14,wu=15,vu=16,lt=0,z=1,ot=2,ma=3,He=4,ga=5,bu=6,pa=7,ya=8,Gp=9,me=10,Fr=11,wa=12,$u=13,va=14,qr=15,Au=16,
-ku=32,mt=0,Su=1,xu=2,Ou=3,Tt={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},Eu=4,Cu=2,Hp=vu*4,ba=Hp+Zt*ku*4,$a=ba+Zt*Ge,ju=$a+
-Zt*Rr,Aa=ju+Eu*Cu*4,ka=Aa+Eu*Ur,Wr=512,Tu=ka+Zt*Wr,Mu=1024,Yn=256,Xp=Tu+Mu*Yn,Kp=new TextEncoder,zr=new TextDecoder,Zn="\
-@threading/threading:boot";function Vp(){let t=new SharedArrayBuffer(Xp),e={sab:t,i32:new Int32Array(t),u8:new Uint8Array(
-t),isMain:!0};e.i32[Vn]=2,e.i32[du]=1,e.i32[jt]=1,e.i32[hu]=1,e.i32[ha]=1,e.i32[pu]=Math.floor(Date.now()/1e3);let r=S(0);
-return e.i32[r+lt]=1,e.i32[r+me]=1,e.i32[r+z]=1,e.i32[r+ot]=Su,Sa(e,0,"MainThread"),e}var Mt=!Qp&&Kn&&typeof Kn=="object"&&
-Zn in Kn?Kn[Zn]:void 0,m=Mt?{sab:Mt.runtime,i32:new Int32Array(Mt.runtime),u8:new Uint8Array(Mt.runtime),isMain:!1}:Vp();
-function S(t){return vu+t*ku}function Xe(t){return Kp.encode(t)}function Nu(t,e){let r=Xe(t);if(r.length>Ge)throw new w(
-`${e}: a name is at most ${Ge} bytes of UTF-8, received ${r.length}`);return r}function Sa(t,e,r,n){let o=Nu(r,"Cannot s\
-et thread name"),i=S(e)+ga;for(;;){let s=Atomics.load(t.i32,i);if((s&1)===0&&Atomics.compareExchange(t.i32,i,s,s+1)===s)
-break}let a=n===void 0||Atomics.load(t.i32,S(e)+me)===n;return a&&(t.u8.set(o,ba+e*Ge),Atomics.store(t.i32,S(e)+bu,o.length)),
-Atomics.add(t.i32,i,1),a}function Lu(t,e){return Atomics.load(t.i32,S(e)+ga)}function ge(t,e,r){let n=S(e)+ga,o=S(e)+me;
-for(;;){let i=Atomics.load(t.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;let a=Atomics.load(t.
-i32,S(e)+bu),s=ba+e*Ge,l=t.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;if(Atomics.load(t.i32,n)===i)
-return zr.decode(l)}}function Yp(t,e,r){let n=Xe(r);n.length>Rr&&(n=n.subarray(0,Rr)),t.u8.set(n,$a+e*Rr),Atomics.store(
-t.i32,S(e)+pa,n.length)}function Iu(t,e){let r=Xe(e);r.length>Wr-4&&(r=r.subarray(0,Wr-4));let n=ka+t*Wr;m.u8.set(r,n+4),
-Atomics.store(m.i32,n>>2,r.length)}function Zp(t){let e=ka+t*Wr,r=Atomics.load(m.i32,e>>2);return zr.decode(m.u8.slice(e+
-4,e+4+r))}function t0(t,e,r){let n=Xe(r);n.length>Yn-8&&(n=n.subarray(0,Yn-8));let o=Bu(t,e);Atomics.store(m.i32,o>>2,0),
-m.u8.set(n,o+8),Atomics.store(m.i32,(o>>2)+1,n.length|e<<16),Atomics.store(m.i32,o>>2,t)}function e0(t,e){let r=Bu(t,e);
-if(Atomics.load(m.i32,r>>2)!==t)return"";let n=Atomics.load(m.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&65535,i=zr.decode(
-m.u8.slice(r+8,r+8+o));return Atomics.load(m.i32,r>>2)===t?i:""}function Bu(t,e){return Tu+(t+e*131)%Mu*Yn}function r0(t,e){
-let r=Atomics.load(t.i32,S(e)+pa),n=$a+e*Rr;return zr.decode(t.u8.slice(n,n+r))}function xa(t){return ju/4+t*Cu}function Oa(t,e,r){
-let n=Xe(e);if(n.length>Ur)throw new w(`Cannot share ${r}: at most ${Ur} bytes, received ${n.length}`);let o=xa(t),i=m.i32;
-for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}m.u8.set(n,Aa+t*Ur),Atomics.store(
-i,o+1,n.length),Atomics.add(i,o,1)}function Jr(t){return Atomics.load(m.i32,xa(t))}function Pu(t){let e=xa(t),r=m.i32;for(;;){
-let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=Aa+t*Ur,a=m.u8.slice(i,i+o);if(Atomics.load(r,e)===n)
-return{text:zr.decode(a),version:n}}}var O=Mt?{ident:0,slot:-1}:{ident:1,slot:0};function n0(t){t||Atomics.add(m.i32,wt,
-1)}function Du(t){t||(Atomics.sub(m.i32,wt,1),Atomics.notify(m.i32,wt))}function Ru(t,e,r){let n=S(t);return Atomics.compareExchange(
-m.i32,n+z,e,0)!==e?!1:(e===O.ident&&Jp(),Atomics.store(m.i32,n+Fr,0),Atomics.add(m.i32,n+qr,1),Du(r),Atomics.compareExchange(
-m.i32,n+lt,e,0),Atomics.notify(m.i32,n+z),!0)}function Ea(t,e,r,n=!1){Du(r),n||Atomics.compareExchange(m.i32,S(t)+lt,e,0)}
-function Uu(t){let e=S(t.slot);Atomics.load(m.i32,e+lt)===t.ident&&Atomics.load(m.i32,e+ot)===Ou&&Atomics.compareExchange(
-m.i32,e+lt,t.ident,0)}function Ca(t,e){let r=S(t.slot);if(Atomics.load(m.i32,r+lt)===t.ident){if(Atomics.load(m.i32,r+ot)===
-mt&&(Yp(m,t.slot,e),Atomics.compareExchange(m.i32,r+ot,mt,xu)===mt)){Atomics.notify(m.i32,r+ot);return}Uu(t)}}var Fu=100,
-o0=1e3,qu=Atomics.waitAsync,ja=0,Ke;function i0(){let t=m.i32;if(Atomics.load(t,wt)>0)return!0;let e=Atomics.load(t,jt);
-for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+z)!==0)return!0;return!1}var Wu;function a0(t){Wu=t}var Ta=0;function zu(){if(Ke=
-void 0,ja!==0){if(i0())Ta=0;else if(++Ta>o0/Fu){Ta=0,Wu?.();return}Ke=setTimeout(zu,Fu)}}function s0(t){if(!m.isMain||t!==
-1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}ja++,Ke===void 0&&zu();let e=!0;return()=>{e&&(e=!1,
---ja===0&&Ke!==void 0&&(clearTimeout(Ke),Ke=void 0))}}function l0(){let t=qu;if(typeof t!="function"||Atomics.waitAsync!==
-t)return;let e=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=f(function(...n){let o=t.apply(Atomics,
-n);if(o.async){let i=e(()=>{},1073741824),a=f(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitAsync")}var Ma=500,Ju=[];
-function c0(t){Ju.push(t)}function to(){!m.isMain&&Atomics.load(m.i32,mu)!==0&&Kc(0)}m.isMain&&Ep(()=>{Atomics.store(m.i32,
-mu,1);for(let t of Ju)try{t()}catch{}});var Na=256,La=100,u0=800;function f0(t){return Atomics.load(m.i32,wu)!==0||qa===
-Qr?La:Math.min(t*2,u0)}function eo(t){Atomics.store(m.i32,wu,t?1:0)}var gt=[{name:"nothing",id:-1,holder:-1},{name:"Lock",
-id:3,holder:2},{name:"RLock",id:4,holder:2},{name:"Condition",id:3,holder:-1},{name:"Semaphore",id:3,holder:-1},{name:"E\
-vent",id:2,holder:-1},{name:"Barrier",id:7,holder:-1},{name:"join",id:-1,holder:-1},{name:"Queue",id:17,holder:-1,detail:"\
-(get: empty)"},{name:"sleep",id:-1,holder:-1},{name:"Queue",id:17,holder:-1,detail:"(put: full)"},{name:"Queue",id:17,holder:-1,
-detail:"(join: tasks not done)"}],Ia=1,Qr=2,Ba=3,Pa=4,Da=5,Ra=6,_r=7,ro=8,Ua=9,Qu=10,_u=11;function Gu(t){return t===Qu||
-t===_u?ro:t}var no,Fa=-1,qa=0,oo=!1,Wa=!1,za=!1,Ja=0;function d0(){return za&&Ja===0}function h0(t){Ja++;try{return t()}finally{
-Ja--}}var io=0;function m0(){let t=io;return io=0,t}function Hu(){return Date.now()-Atomics.load(m.i32,pu)*1e3}function Xu(t,e,r){
-let n=gt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Qa+Atomics.add(m.i32,_p,1)+1,s=Atomics.
-compareExchange(e,o,0,a);return s===0?a:s}var Gr=65536,Ku=16384,Qa=Ku*Gr,Vu=gt.map(()=>0),Yu=0;function pe(t,e,r){let n=O.
-ident;n!==Yu&&(Yu=n,Vu.fill(0));let o=++Vu[t];o<Gr&&n>0&&n<Ku&&(e[r+gt[t].id]=n*Gr+o)}function _a(t){if(t>=Qa)return`?${t-
-Qa}`;let e=Math.floor(t/Gr),r=t%Gr;return e===1?`${r}`:`${e}.${r}`}var g0=100;function Zu(t,e,r,n,o=n?1/0:0){let i=O.slot;
-if(i<0)return;let a=m.i32,s=S(i),l=e===void 0?-1:gt[t].holder;no=e,qa=t,Fa=l<0?-1:r+l,Wa=n,za=!0,oo=!n&&o>=g0,Iu(i,oo?Ga(
-Ha()):""),Atomics.store(a,s+wa,e===void 0?r:Xu(t,e,r)),Atomics.store(a,s+va,e===void 0||l<0?0:Atomics.load(e,r+l)),Atomics.
-store(a,s+$u,Hu()),Atomics.store(a,s+Fr,t|(n?Na:0)),Atomics.add(a,s+qr,1)}function tf(){let t=O.slot;if(t<0)return;let e=S(
-t);no=void 0,Wa=!1,za=!1,Atomics.store(m.i32,e+Fr,0),Atomics.add(m.i32,e+qr,1)}function ef(){let t=O.slot;t>=0&&Atomics.
-add(m.i32,S(t)+qr,1)}function rf(){let t=O.slot;if(t<0)return!0;let e=m.i32,r=S(t);if(no!==void 0&&Fa>=0){let n=Atomics.
-load(no,Fa);if(Atomics.store(e,r+va,n),qa===Qr&&n!==0&&!of(n))return io=n,!1}return oo||(oo=!0,Iu(t,Ga(Ha()))),Atomics.add(
-e,r+Au,1),!0}var p0=[H].concat(H.startsWith("file:")?[decodeURIComponent(new URL(H).pathname)]:[]),y0=/\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
-function Ga(t){return t.split(`
-`).slice(1).map(e=>e.trim()).filter(e=>e.startsWith("at ")&&!p0.some(r=>e.includes(r))&&!y0.test(e)&&!Qe(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.
+code=t??0,this.via=e}};function wu(t){return t instanceof Rr}function Vp(t,e){let r=globalThis.Deno,n=r?.exit;return r!==
+void 0&&typeof n=="function"&&(r.exit=f(function(o){if(t())throw new Rr(o,"Deno.exit");return n.call(r,o)},"exit")),o=>o.
+via==="Deno.exit"&&n!==void 0?n.call(r,o.code):e(o.code)}var Xn=new Set,Kn=new Set,vu=0;function Ur(t){return Xn.add(t),
+t}function Ve(t){Xn.delete(t)}function ga(){return vu}function Fr(t){Kn.add(t)}function Yp(t){Kn.delete(t)}function Zp(){
+vu++;let t=[...Xn];Xn.clear();for(let r of t)try{r()}catch{}let e=[...Kn];Kn.clear();for(let r of e)r()}import{isMainThread as t0,
+workerData as Vn}from"node:worker_threads";var re=1024,Ye=256,qr=2048,Wr=16384,Yn=0,bu=1,wt=2,Tt=3,$u=4,Wt=5,pa=6,Au=7,ku=8,
+e0=10,Su=11,xu=14,Ou=15,Eu=16,lt=0,z=1,ot=2,ya=3,Ze=4,wa=5,Cu=6,va=7,ba=8,r0=9,ve=10,zr=11,$a=12,ju=13,Aa=14,Jr=15,Tu=16,
+Mu=32,mt=0,Nu=1,Lu=2,Iu=3,Mt={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},Bu=4,Pu=2,n0=Eu*4,ka=n0+re*Mu*4,Sa=ka+re*Ye,Du=Sa+
+re*qr,xa=Du+Bu*Pu*4,Oa=xa+Bu*Wr,Qr=512,Ru=Oa+re*Qr,Uu=1024,Fu=64+2**22*8,Zn=256,o0=Ru+Uu*Zn,i0=new TextEncoder,_r=new TextDecoder,
+to="@threading/threading:boot";function a0(){let t=new SharedArrayBuffer(o0),e={sab:t,nodes:new SharedArrayBuffer(0,{maxByteLength:Fu}),
+i32:new Int32Array(t),u8:new Uint8Array(t),isMain:!0};e.i32[Yn]=2,e.i32[bu]=1,e.i32[Tt]=1,e.i32[$u]=1,e.i32[pa]=1,e.i32[Su]=
+Math.floor(Date.now()/1e3);let r=S(0);return e.i32[r+lt]=1,e.i32[r+ve]=1,e.i32[r+z]=1,e.i32[r+ot]=Nu,Ea(e,0,"MainThread"),
+e}var vt=!t0&&Vn&&typeof Vn=="object"&&to in Vn?Vn[to]:void 0,h=vt?{sab:vt.runtime,nodes:vt.nodes,i32:new Int32Array(vt.
+runtime),u8:new Uint8Array(vt.runtime),isMain:!1}:a0();function S(t){return Eu+t*Mu}function tr(t){return i0.encode(t)}function qu(t,e){
+let r=tr(t);if(r.length>Ye)throw new w(`${e}: a name is at most ${Ye} bytes of UTF-8, received ${r.length}`);return r}function Ea(t,e,r,n){
+let o=qu(r,"Cannot set thread name"),i=S(e)+wa;for(;;){let s=Atomics.load(t.i32,i);if((s&1)===0&&Atomics.compareExchange(
+t.i32,i,s,s+1)===s)break}let a=n===void 0||Atomics.load(t.i32,S(e)+ve)===n;return a&&(t.u8.set(o,ka+e*Ye),Atomics.store(
+t.i32,S(e)+Cu,o.length)),Atomics.add(t.i32,i,1),a}function Wu(t,e){return Atomics.load(t.i32,S(e)+wa)}function be(t,e,r){
+let n=S(e)+wa,o=S(e)+ve;for(;;){let i=Atomics.load(t.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;
+let a=Atomics.load(t.i32,S(e)+Cu),s=ka+e*Ye,l=t.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;if(Atomics.
+load(t.i32,n)===i)return _r.decode(l)}}function s0(t,e,r){let n=tr(r);n.length>qr&&(n=n.subarray(0,qr)),t.u8.set(n,Sa+e*
+qr),Atomics.store(t.i32,S(e)+va,n.length)}function zu(t,e){let r=tr(e);r.length>Qr-4&&(r=r.subarray(0,Qr-4));let n=Oa+t*
+Qr;h.u8.set(r,n+4),Atomics.store(h.i32,n>>2,r.length)}function l0(t){let e=Oa+t*Qr,r=Atomics.load(h.i32,e>>2);return _r.
+decode(h.u8.slice(e+4,e+4+r))}function c0(t,e,r){let n=tr(r);n.length>Zn-8&&(n=n.subarray(0,Zn-8));let o=Ju(t,e);Atomics.
+store(h.i32,o>>2,0),h.u8.set(n,o+8),Atomics.store(h.i32,(o>>2)+1,n.length|e<<16),Atomics.store(h.i32,o>>2,t)}function u0(t,e){
+let r=Ju(t,e);if(Atomics.load(h.i32,r>>2)!==t)return"";let n=Atomics.load(h.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&
+65535,i=_r.decode(h.u8.slice(r+8,r+8+o));return Atomics.load(h.i32,r>>2)===t?i:""}function Ju(t,e){return Ru+(t+e*131)%Uu*
+Zn}function f0(t,e){let r=Atomics.load(t.i32,S(e)+va),n=Sa+e*qr;return _r.decode(t.u8.slice(n,n+r))}function Ca(t){return Du/
+4+t*Pu}function ja(t,e,r){let n=tr(e);if(n.length>Wr)throw new w(`Cannot share ${r}: at most ${Wr} bytes, received ${n.length}`);
+let o=Ca(t),i=h.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}h.u8.set(
+n,xa+t*Wr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Gr(t){return Atomics.load(h.i32,Ca(t))}function Qu(t){
+let e=Ca(t),r=h.i32;for(;;){let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=xa+t*Wr,a=h.u8.slice(i,i+
+o);if(Atomics.load(r,e)===n)return{text:_r.decode(a),version:n}}}var O=vt?{ident:0,slot:-1}:{ident:1,slot:0};function d0(t){
+t||Atomics.add(h.i32,wt,1)}function _u(t){t||(Atomics.sub(h.i32,wt,1),Atomics.notify(h.i32,wt))}function Gu(t,e,r){let n=S(
+t);return Atomics.compareExchange(h.i32,n+z,e,0)!==e?!1:(e===O.ident&&Zp(),Atomics.store(h.i32,n+zr,0),Atomics.add(h.i32,
+n+Jr,1),_u(r),Atomics.compareExchange(h.i32,n+lt,e,0),Atomics.notify(h.i32,n+z),!0)}function Ta(t,e,r,n=!1){_u(r),n||Atomics.
+compareExchange(h.i32,S(t)+lt,e,0)}function Hu(t){let e=S(t.slot);Atomics.load(h.i32,e+lt)===t.ident&&Atomics.load(h.i32,
+e+ot)===Iu&&Atomics.compareExchange(h.i32,e+lt,t.ident,0)}function Ma(t,e){let r=S(t.slot);if(Atomics.load(h.i32,r+lt)===
+t.ident){if(Atomics.load(h.i32,r+ot)===mt&&(s0(h,t.slot,e),Atomics.compareExchange(h.i32,r+ot,mt,Lu)===mt)){Atomics.notify(
+h.i32,r+ot);return}Hu(t)}}var Xu=100,h0=1e3,Ku=Atomics.waitAsync,Na=0,er;function m0(){let t=h.i32;if(Atomics.load(t,wt)>
+0)return!0;let e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+z)!==0)return!0;return!1}var Vu;function g0(t){
+Vu=t}var La=0;function Yu(){if(er=void 0,Na!==0){if(m0())La=0;else if(++La>h0/Xu){La=0,Vu?.();return}er=setTimeout(Yu,Xu)}}
+function p0(t){if(!h.isMain||t!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}Na++,er===void 0&&
+Yu();let e=!0;return()=>{e&&(e=!1,--Na===0&&er!==void 0&&(clearTimeout(er),er=void 0))}}function y0(){let t=Ku;if(typeof t!=
+"function"||Atomics.waitAsync!==t)return;let e=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=f(function(...n){
+let o=t.apply(Atomics,n);if(o.async){let i=e(()=>{},1073741824),a=f(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitA\
+sync")}var Ia=500,Zu=[];function w0(t){Zu.push(t)}function eo(){!h.isMain&&Atomics.load(h.i32,Au)!==0&&ou(0)}h.isMain&&Pp(
+()=>{Atomics.store(h.i32,Au,1);for(let t of Zu)try{t()}catch{}});var Ba=256,Pa=100,v0=800;function b0(t){return Atomics.
+load(h.i32,Ou)!==0||Ja===Hr?Pa:Math.min(t*2,v0)}function ro(t){Atomics.store(h.i32,Ou,t?1:0)}var gt=[{name:"nothing",id:-1,
+holder:-1},{name:"Lock",id:3,holder:2},{name:"RLock",id:4,holder:2},{name:"Condition",id:3,holder:-1},{name:"Semaphore",
+id:3,holder:-1},{name:"Event",id:2,holder:-1},{name:"Barrier",id:7,holder:-1},{name:"join",id:-1,holder:-1},{name:"Queue",
+id:17,holder:-1,detail:"(get: empty)"},{name:"sleep",id:-1,holder:-1},{name:"Queue",id:17,holder:-1,detail:"(put: full)"},
+{name:"Queue",id:17,holder:-1,detail:"(join: tasks not done)"}],Da=1,Hr=2,Ra=3,Ua=4,Fa=5,qa=6,Xr=7,no=8,Wa=9,tf=10,ef=11;
+function rf(t){return t===tf||t===ef?no:t}var oo,za=-1,Ja=0,io=!1,Qa=!1,_a=!1,Ga=0;function $0(){return _a&&Ga===0}function A0(t){
+Ga++;try{return t()}finally{Ga--}}var ao=0;function k0(){let t=ao;return ao=0,t}function nf(){return Date.now()-Atomics.
+load(h.i32,Su)*1e3}function of(t,e,r){let n=gt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Ha+
+Atomics.add(h.i32,e0,1)+1,s=Atomics.compareExchange(e,o,0,a);return s===0?a:s}var Kr=65536,af=16384,Ha=af*Kr,sf=gt.map(()=>0),
+lf=0;function $e(t,e,r){let n=O.ident;n!==lf&&(lf=n,sf.fill(0));let o=++sf[t];o<Kr&&n>0&&n<af&&(e[r+gt[t].id]=n*Kr+o)}function Xa(t){
+if(t>=Ha)return`?${t-Ha}`;let e=Math.floor(t/Kr),r=t%Kr;return e===1?`${r}`:`${e}.${r}`}var S0=100;function cf(t,e,r,n,o=n?
+1/0:0){let i=O.slot;if(i<0)return;let a=h.i32,s=S(i),l=e===void 0?-1:gt[t].holder;oo=e,Ja=t,za=l<0?-1:r+l,Qa=n,_a=!0,io=
+!n&&o>=S0,zu(i,io?Ka(Va()):""),Atomics.store(a,s+$a,e===void 0?r:of(t,e,r)),Atomics.store(a,s+Aa,e===void 0||l<0?0:Atomics.
+load(e,r+l)),Atomics.store(a,s+ju,nf()),Atomics.store(a,s+zr,t|(n?Ba:0)),Atomics.add(a,s+Jr,1)}function uf(){let t=O.slot;
+if(t<0)return;let e=S(t);oo=void 0,Qa=!1,_a=!1,Atomics.store(h.i32,e+zr,0),Atomics.add(h.i32,e+Jr,1)}function ff(){let t=O.
+slot;t>=0&&Atomics.add(h.i32,S(t)+Jr,1)}function df(){let t=O.slot;if(t<0)return!0;let e=h.i32,r=S(t);if(oo!==void 0&&za>=
+0){let n=Atomics.load(oo,za);if(Atomics.store(e,r+Aa,n),Ja===Hr&&n!==0&&!mf(n))return ao=n,!1}return io||(io=!0,zu(t,Ka(
+Va()))),Atomics.add(e,r+Tu,1),!0}var x0=[H].concat(H.startsWith("file:")?[decodeURIComponent(new URL(H).pathname)]:[]),O0=/\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
+function Ka(t){return t.split(`
+`).slice(1).map(e=>e.trim()).filter(e=>e.startsWith("at ")&&!x0.some(r=>e.includes(r))&&!O0.test(e)&&!Ke(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.
 exec(e)?.[1]??"",H)).slice(0,3).join(`
-`)}function Ha(){let t=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
-t}}var ye=na("THREADING_DEBUG")==="1";function we(t,e,r){let n=Ga(Ha()).split(`
-`)[0]??"";t0(Xu(t,e,r),Gu(t),n.replace(/^at /,""))}function nf(t){if(t<=0)return-1;let e=m.i32,r=Atomics.load(e,jt);for(let n=0;n<
-r;n++)if(Atomics.load(e,S(n)+z)===t)return n;return-1}function of(t){return nf(t)>=0}var pt=2147483647,af=4,sf=32,Xa=10,
-Ka=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},Va=256,Ya=16,w0=1024,v0=1,b0=(globalThis.navigator?.hardwareConcurrency??
-1)>1,Za=Va,ao=Ya,Hr=Ya;function $0(t,e,r){let n=Za,o=!1;n===0&&--ao<=0&&(o=!0,n=Va);for(let i=0;i<n;i++)if(Ka(),Atomics.
-load(t,e)!==r)return Za=Va,Hr=ao=Ya,!0;return o?(Hr=Math.min(w0,Hr*2),ao=Hr):n!==0&&(Za=0,ao=Hr),!1}var ve,ts,es;function A0(t){
-es=t}function k0(){es?.(!1)}function S0(t){ve=t,ts=t===void 0?void 0:m.i32}function T(){ts!==void 0&&Atomics.load(ts,Ft)!==
-0&&ve()}function so(t,e,r,n){let o=n===1/0&&Wa;if(ve===void 0&&!o){let i=n<=Ma?Atomics.wait(t,e,r,n):x0(t,e,r,n);return to(),
-i}o&&ef();try{return ve===void 0?O0(t,e,r):E0(t,e,r,n,o)}finally{o&&(ef(),ve!==void 0&&eo(!1))}}function be(t,e,r,n,o,i,a,s=-1){
-if(b0&&a>=v0&&t!==Ua&&$0(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{if(ve===void 0){let l=Atomics.wait(n,o,i,
-Math.min(a,Xa));if(l!=="timed-out"||a<=Xa)return l;a-=Xa}Zu(t,e,r,a===1/0,a);try{return so(n,o,i,a)}finally{tf()}}finally{
-s>=0&&Atomics.sub(n,s,1)}}function x0(t,e,r,n){let o=performance.now()+n;for(;;){let i=o-performance.now();if(i<=0)return"\
-timed-out";let a=Atomics.wait(t,e,r,Math.min(i,Ma));if(a!=="timed-out")return a;to()}}function O0(t,e,r){let n=La;for(;;){
-let o=Atomics.wait(t,e,r,Math.min(n,Ma));if(o!=="timed-out")return o;if(to(),Atomics.load(t,e)!==r||!rf())return"not-equ\
-al";n=f0(n)}}function E0(t,e,r,n,o){let i=n===1/0?1/0:performance.now()+n,a=af;for(;;){a=ve()?af:Math.min(a*2,sf),d0()&&
-es?.(o);let s=i===1/0?a:i-performance.now();if(s<=0)return"timed-out";let l=Atomics.wait(t,e,r,Math.min(s,a));if(l!=="ti\
-med-out")return l;if(o&&(Atomics.load(t,e)!==r||!rf()))return"not-equal";if(i!==1/0&&performance.now()>=i)return"timed-o\
-ut"}}function Ve(t,e,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=qu(t,e,r,n);if(!i.async)return Promise.
-resolve(i.value);let a=da();return new Promise(s=>{let l=s0(n),c=!1,u=f(()=>{c=!0,l(),zp(d),o?.removeEventListener("abor\
-t",p)},"finish"),d=f(()=>{l(),o?.removeEventListener("abort",p)},"drop"),p=f(()=>{c||da()!==a||(u(),Atomics.notify(t,e),
-s("aborted"))},"onAbort");Dr(d),o?.addEventListener("abort",p,{once:!0}),i.value.then(y=>{c||(u(),da()===a&&s(y))})})}function C0(t){
-return typeof t=="object"&&t!==null}function vt(t,e,r){return C0(t)?[void 0,rs(t,r)]:[t,rs(e,r)]}function rs(t,e){if(t===
+`)}function Va(){let t=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
+t}}var Ae=aa("THREADING_DEBUG")==="1";function ke(t,e,r){let n=Ka(Va()).split(`
+`)[0]??"";c0(of(t,e,r),rf(t),n.replace(/^at /,""))}function hf(t){if(t<=0)return-1;let e=h.i32,r=Atomics.load(e,Tt);for(let n=0;n<
+r;n++)if(Atomics.load(e,S(n)+z)===t)return n;return-1}function mf(t){return hf(t)>=0}var pt=2147483647,gf=4,pf=32,Ya=10,
+Za=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},ts=256,es=16,E0=1024,C0=1,j0=(globalThis.navigator?.hardwareConcurrency??
+1)>1,rs=ts,so=es,Vr=es;function T0(t,e,r){let n=rs,o=!1;n===0&&--so<=0&&(o=!0,n=ts);for(let i=0;i<n;i++)if(Za(),Atomics.
+load(t,e)!==r)return rs=ts,Vr=so=es,!0;return o?(Vr=Math.min(E0,Vr*2),so=Vr):n!==0&&(rs=0,so=Vr),!1}var Se,ns,os;function M0(t){
+os=t}function N0(){os?.(!1)}function L0(t){Se=t,ns=t===void 0?void 0:h.i32}function T(){ns!==void 0&&Atomics.load(ns,Wt)!==
+0&&Se()}function lo(t,e,r,n){let o=n===1/0&&Qa;if(Se===void 0&&!o){let i=n<=Ia?Atomics.wait(t,e,r,n):I0(t,e,r,n);return eo(),
+i}o&&ff();try{return Se===void 0?B0(t,e,r):P0(t,e,r,n,o)}finally{o&&(ff(),Se!==void 0&&ro(!1))}}function xe(t,e,r,n,o,i,a,s=-1){
+if(j0&&a>=C0&&t!==Wa&&T0(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{if(Se===void 0){let l=Atomics.wait(n,o,i,
+Math.min(a,Ya));if(l!=="timed-out"||a<=Ya)return l;a-=Ya}cf(t,e,r,a===1/0,a);try{return lo(n,o,i,a)}finally{uf()}}finally{
+s>=0&&Atomics.sub(n,s,1)}}function I0(t,e,r,n){let o=performance.now()+n;for(;;){let i=o-performance.now();if(i<=0)return"\
+timed-out";let a=Atomics.wait(t,e,r,Math.min(i,Ia));if(a!=="timed-out")return a;eo()}}function B0(t,e,r){let n=Pa;for(;;){
+let o=Atomics.wait(t,e,r,Math.min(n,Ia));if(o!=="timed-out")return o;if(eo(),Atomics.load(t,e)!==r||!df())return"not-equ\
+al";n=b0(n)}}function P0(t,e,r,n,o){let i=n===1/0?1/0:performance.now()+n,a=gf;for(;;){a=Se()?gf:Math.min(a*2,pf),$0()&&
+os?.(o);let s=i===1/0?a:i-performance.now();if(s<=0)return"timed-out";let l=Atomics.wait(t,e,r,Math.min(s,a));if(l!=="ti\
+med-out")return l;if(o&&(Atomics.load(t,e)!==r||!df()))return"not-equal";if(i!==1/0&&performance.now()>=i)return"timed-o\
+ut"}}function rr(t,e,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=Ku(t,e,r,n);if(!i.async)return Promise.
+resolve(i.value);let a=ga();return new Promise(s=>{let l=p0(n),c=!1,u=f(()=>{c=!0,l(),Yp(d),o?.removeEventListener("abor\
+t",p)},"finish"),d=f(()=>{l(),o?.removeEventListener("abort",p)},"drop"),p=f(()=>{c||ga()!==a||(u(),Atomics.notify(t,e),
+s("aborted"))},"onAbort");Fr(d),o?.addEventListener("abort",p,{once:!0}),i.value.then(y=>{c||(u(),ga()===a&&s(y))})})}function D0(t){
+return typeof t=="object"&&t!==null}function bt(t,e,r){return D0(t)?[void 0,is(t,r)]:[t,is(e,r)]}function is(t,e){if(t===
 void 0)return;if(typeof t!="object"||t===null)throw new g(`${e}: options must be an object such as { signal }, received ${v(
 t)}`);let r=t.signal;if(r!==void 0){if(!(r instanceof AbortSignal))throw new g(`${e}: options.signal must be an AbortSig\
-nal, received ${v(r)}`);return r}}async function ns(t,e,r,n,o,i){let a=Pr(()=>Atomics.sub(t,o,1));try{return await Ve(t,
-e,r,n,i)}finally{_e(a),Atomics.sub(t,o,1)}}function U(t){if(t===1/0)return 1/0;let e=t-performance.now();return e>0?e:0}
+nal, received ${v(r)}`);return r}}async function as(t,e,r,n,o,i){let a=Ur(()=>Atomics.sub(t,o,1));try{return await rr(t,
+e,r,n,i)}finally{Ve(a),Atomics.sub(t,o,1)}}function U(t){if(t===1/0)return 1/0;let e=t-performance.now();return e>0?e:0}
 function J(t){return t===1/0?1/0:performance.now()+t}function Nt(t,e){if(t==null)return 1/0;if(typeof t!="number")throw new g(
 `${e}: timeout must be a number of milliseconds, received ${v(t)}`);if(Number.isNaN(t))throw new w(`${e}: timeout must b\
 e a number of milliseconds, received NaN`);if(t>pt&&t!==1/0)throw new w(`${e}: timeout must be at most TIMEOUT_MAX (${pt}\
- ms) or Infinity (no limit), received ${t}`);return t<0?0:t}function $e(t,e,r){if(t===void 0&&(t=!0),typeof t=="number"&&
+ ms) or Infinity (no limit), received ${t}`);return t<0?0:t}function Oe(t,e,r){if(t===void 0&&(t=!0),typeof t=="number"&&
 (t=t!==0),typeof t!="boolean")throw new g(`${r}: blocking must be a boolean, received ${v(t)}`);if(e===void 0||e===-1)return t?
 1/0:0;if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${v(e)}`);if(!t)throw new w(
 `${r}: cannot specify a timeout for a non-blocking call, received ${e}`);if(Number.isNaN(e)||e<0)throw new w(`${r}: time\
 out must be -1 (no limit) or a non-negative number of milliseconds, received ${e}`);if(e>pt&&e!==1/0)throw new w(`${r}: \
-timeout must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}function te(t,e){if(typeof t!=
+timeout must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}function ne(t,e){if(typeof t!=
 "function")throw new g(`${e}: fn must be a function, received ${v(t)}`)}function v(t){if(typeof t=="string")return JSON.
 stringify(t);if(typeof t=="function")return`function ${t.name||"(anonymous)"}`;if(typeof t=="symbol")return t.toString();
 if(typeof t=="bigint")return`${t}n`;if(t===null||typeof t!="object")return String(t);let e=t.constructor;return e?.name?
-`an instance of ${e.name}`:"an object"}import{MessageChannel as j0,receiveMessageOnPort as T0,SHARE_ENV as M0,Worker as N0}from"node:worker_threads";
-import{getHeapStatistics as L0}from"node:v8";import{deserialize as I0,serialize as B0}from"node:v8";var qt=(()=>{try{let t=Deno[Deno.
-internal]?.core;if(typeof t?.serialize=="function"&&typeof t.deserialize=="function")return t}catch{}})(),P0=qt?t=>qt.serialize(
-t):t=>B0(t),lf=qt?t=>qt.deserialize(t):t=>I0(t),cf=1;function os(t,e,r,n){let o;try{o=P0(t)}catch(s){throw new g(`${n}: ${r||
-"the value"} cannot be serialized: ${s}`)}if(e.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(qt===
+`an instance of ${e.name}`:"an object"}import{MessageChannel as R0,receiveMessageOnPort as U0,SHARE_ENV as F0,Worker as q0}from"node:worker_threads";
+import{getHeapStatistics as W0}from"node:v8";import{deserialize as z0,serialize as J0}from"node:v8";var zt=(()=>{try{let t=Deno[Deno.
+internal]?.core;if(typeof t?.serialize=="function"&&typeof t.deserialize=="function")return t}catch{}})(),Q0=zt?t=>zt.serialize(
+t):t=>J0(t),yf=zt?t=>zt.deserialize(t):t=>z0(t),wf=1;function ss(t,e,r,n){let o;try{o=Q0(t)}catch(s){throw new g(`${n}: ${r||
+"the value"} cannot be serialized: ${s}`)}if(e.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(zt===
 void 0)throw new g(`${n}: ${r} holds shared memory, which this runtime cannot store in a queue; pass it to the thread as\
- an argument instead`);let i=qt.serialize(e),a=new Uint8Array(5+o.length+i.length);return a[0]=cf,new DataView(a.buffer).
-setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function is(t){if((t[0]&cf)===0)return{wire:t.subarray(1)};let e=new DataView(
-t.buffer,t.byteOffset,t.byteLength).getUint32(1,!0);return{wire:t.subarray(5,5+e),held:t.subarray(5+e)}}function as(t){let{
-wire:e,held:r}=is(t),n=r?qt.deserialize(r):[];return{wire:lf(e),sabs:n}}function uf(t){return lf(is(t).wire)}function D0(t){
-let{held:e}=is(t);e&&qt.deserialize(e)}var R0=qt!==void 0,I=Symbol.for("@threading/threading:travel"),ss=new Map;function R(t,e){
-ss.set(t,e)}f(R,"registerKind");var ls=[];function U0(t){ls.includes(t)||ls.push(t)}function F0(t,e){return ss.get(t)??q0(
-t,e)}function q0(t,e){for(let r of ls){let n=r(t,e);if(n!==void 0)return ss.set(t,n),n}}var cs=Symbol("@threading/thread\
-ing:oid"),ff=Symbol("@threading/threading:listed"),lo=new Map,W0=new FinalizationRegistry(t=>{let e=lo.get(t);e!==void 0&&
-e.deref()===void 0&&lo.delete(t)});function us(t){let e=t[cs];return e===void 0&&(e=Atomics.add(m.i32,hu,1),Object.defineProperty(
-t,cs,{value:e,configurable:!0})),e}function z0(t){let e=us(t);return t[ff]===void 0&&df(t,e),e}function df(t,e){Object.defineProperty(
-t,cs,{value:e,configurable:!0}),Object.defineProperty(t,ff,{value:!0,configurable:!0}),lo.set(e,new WeakRef(t)),W0.register(
-t,e)}function J0(t){return lo.get(t)?.deref()}function Q0(t){return t instanceof Promise||t instanceof WeakMap||t instanceof
-WeakSet||t instanceof WeakRef}var hf=new WeakMap;function _0(t){if(t===null)return!1;let e=hf.get(t);if(e!==void 0)return e;
+ an argument instead`);let i=zt.serialize(e),a=new Uint8Array(5+o.length+i.length);return a[0]=wf,new DataView(a.buffer).
+setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function ls(t){if((t[0]&wf)===0)return{wire:t.subarray(1)};let e=new DataView(
+t.buffer,t.byteOffset,t.byteLength).getUint32(1,!0);return{wire:t.subarray(5,5+e),held:t.subarray(5+e)}}function cs(t){let{
+wire:e,held:r}=ls(t),n=r?zt.deserialize(r):[];return{wire:yf(e),sabs:n}}function vf(t){return yf(ls(t).wire)}function _0(t){
+let{held:e}=ls(t);e&&zt.deserialize(e)}var G0=zt!==void 0,I=Symbol.for("@threading/threading:travel"),us=new Map;function R(t,e){
+us.set(t,e)}f(R,"registerKind");var fs=[];function H0(t){fs.includes(t)||fs.push(t)}function X0(t,e){return us.get(t)??K0(
+t,e)}function K0(t,e){for(let r of fs){let n=r(t,e);if(n!==void 0)return us.set(t,n),n}}var ds=Symbol("@threading/thread\
+ing:oid"),bf=Symbol("@threading/threading:listed"),co=new Map,V0=new FinalizationRegistry(t=>{let e=co.get(t);e!==void 0&&
+e.deref()===void 0&&co.delete(t)});function hs(t){let e=t[ds];return e===void 0&&(e=Atomics.add(h.i32,$u,1),Object.defineProperty(
+t,ds,{value:e,configurable:!0})),e}function Y0(t){let e=hs(t);return t[bf]===void 0&&$f(t,e),e}function $f(t,e){Object.defineProperty(
+t,ds,{value:e,configurable:!0}),Object.defineProperty(t,bf,{value:!0,configurable:!0}),co.set(e,new WeakRef(t)),V0.register(
+t,e)}function Z0(t){return co.get(t)?.deref()}function ty(t){return t instanceof Promise||t instanceof WeakMap||t instanceof
+WeakSet||t instanceof WeakRef}var Af=new WeakMap;function ey(t){if(t===null)return!1;let e=Af.get(t);if(e!==void 0)return e;
 let r=!1;for(let n=t;n!==null&&n!==Object.prototype;){for(let o of Reflect.ownKeys(n)){if(o==="constructor")continue;let i=Object.
 getOwnPropertyDescriptor(n,o);i&&(typeof i.value=="function"||i.get||i.set)&&(r=!0)}if(r)break;n=Object.getPrototypeOf(n)}
-return hf.set(t,r),r}var mf=[Date,RegExp,Boolean,Number,String],G0={URL:"pass its text, `url.href`, and make `new URL(hr\
+return Af.set(t,r),r}var kf=[Date,RegExp,Boolean,Number,String],ry={URL:"pass its text, `url.href`, and make `new URL(hr\
 ef)` in the thread",URLSearchParams:"pass its text, `params.toString()`, and make `new URLSearchParams(text)` in the thr\
 ead",Headers:"pass its entries, `[...headers]`, and make `new Headers(entries)` in the thread",FormData:"pass its entrie\
 s, `[...formData]` (their values strings, or the bytes of a file)",Request:"pass what it holds (`request.url`, `request.\
@@ -247,174 +247,174 @@ s the data through a Queue and write it in the thread that holds the stream",Tra
 Queue",CryptoKey:'export it (`await crypto.subtle.exportKey("jwk", key)`, for an extractable key) and import it in the t\
 hread (`crypto.subtle.importKey`)',Module:"pass its bytes (the .wasm file's) and compile them in the thread (`new WebAss\
 embly.Module(bytes)`)",Event:"pass the data it holds (`event.type`, and `event.detail` of a CustomEvent)",CustomEvent:"p\
-ass the data it holds (`event.type`, `event.detail`)"},H0=["Intl","WebAssembly","Temporal"];function X0(t){let e=t.constructor;
-if(typeof e!="function"||e.name==="")return;let r=globalThis,n;if(r[e.name]===e)n=e.name;else for(let i of H0)r[i]?.[e.name]===
-e&&(n=`${i}.${e.name}`);if(n===void 0)return;let o=G0[e.name]??(n.startsWith("Intl.")?`make a new one in the thread with\
+ass the data it holds (`event.type`, `event.detail`)"},ny=["Intl","WebAssembly","Temporal"];function oy(t){let e=t.constructor;
+if(typeof e!="function"||e.name==="")return;let r=globalThis,n;if(r[e.name]===e)n=e.name;else for(let i of ny)r[i]?.[e.name]===
+e&&(n=`${i}.${e.name}`);if(n===void 0)return;let o=ry[e.name]??(n.startsWith("Intl.")?`make a new one in the thread with\
  the same options (\`${n}(locales, options)\`; \`resolvedOptions()\` tells them)`:n.startsWith("Temporal.")?`pass its te\
 xt (\`toString()\`) and make it again in the thread (\`${n}.from(text)\`)`:`pass the data it holds (a string, or a plain\
- object of its fields) and make a new ${n} in the thread`);return{name:n,advice:o}}function gf(t,e,r){let n=t;for(let o=0;o<
+ object of its fields) and make a new ${n} in the thread`);return{name:n,advice:o}}function Sf(t,e,r){let n=t;for(let o=0;o<
 e.length;o++){let i=e[o];typeof i=="number"?n+=`[${i}]`:i.startsWith(" ")?n+=i:n===""?n=o===0&&r?.[i]!==void 0?r[i]:i:n+=
-`.${i}`}return n||"the value"}var pf=/^(?:0|[1-9]\d*)$/;function Ye(t,e){if(e!=="object"){let n=Object.keys(t);if(e==="o\
-ther"){if(n.length>0)return n[0]}else if(n.length>0&&!(n.length===t.length&&n[n.length-1]===String(n.length-1))&&!pf.test(
-n[n.length-1])){let o=n.length-1;for(;o>0&&!pf.test(n[o-1]);)o--;return n[o]}}let r=Object.getOwnPropertySymbols(t);for(let n=0;n<
-r.length;n++)if(Object.prototype.propertyIsEnumerable.call(t,r[n]))return r[n]}var N=0,L=1,V=2,Y=3,Wt=1,yf=1,K0=64;function V0(t,e){
-return Atomics.compareExchange(t,e,N,L)===N||Xr(t,e,0)}function bt(t,e,r){return Atomics.compareExchange(t,e,N,L)===N||Xr(
-t,e,r)}function Lt(t,e){return Atomics.compareExchange(t,e,L,N)===L||uo(t,e)}function fs(t,e){let r=Atomics.load(t,e);return r===
-L||r===V||r===Y&&Atomics.load(t,e+Wt)>0}function ds(t,e,r,n){return r===N?Atomics.compareExchange(t,e,N,V)===N?1:0:r===Y&&
-(n||Atomics.load(t,e+Wt)===0)?Atomics.compareExchange(t,e,Y,V)===Y?1:0:-1}function Xr(t,e,r,n=0){let o=Atomics.load(t,e);
-if(r===0)for(;;){if(o===L||o===V)return!1;let c=o===N?Atomics.compareExchange(t,e,N,L)===N?1:0:ds(t,e,o,!1);if(c===1)return!0;
-if(c===-1)return!1;o=Atomics.load(t,e)}for(let c=0;c<K0;c++){if(o===N){if(Atomics.compareExchange(t,e,N,L)===N)return!0}else if(o===
-Y){if(Atomics.load(t,e+Wt)>0)break;if(Atomics.compareExchange(t,e,Y,V)===Y)return!0}Ka(),o=Atomics.load(t,e)}let i=performance.
-now(),a=J(r),s=!1,l=!1;try{for(;;){o=Atomics.load(t,e);let c=ds(t,e,o,s);if(c===1)return!0;if(c===0)continue;if(o===L){if(Atomics.
-compareExchange(t,e,L,V)!==L)continue;o=V}let u=U(a);if(u<=0||(!l&&n!==0&&(l=!0,Zu(n,t,e,r===1/0,u)),so(t,e,o,u),io!==0))
-return!1;!s&&performance.now()-i>=yf&&(s=!0,Atomics.add(t,e+Wt,1))}}finally{s&&hs(t,e),l&&tf()}}function hs(t,e){Atomics.
-sub(t,e+Wt,1)===1&&Atomics.compareExchange(t,e,Y,N)===Y&&Atomics.notify(t,e)}function co(t,e,r,n,o){return Atomics.compareExchange(
-t,e,N,L)===N||Xr(t,e,0)?Promise.resolve(!0):r===0||n?.aborted?Promise.resolve(!1):Y0(t,e,r,n,o)}async function Y0(t,e,r,n,o){
-let i=performance.now(),a=J(r),s;try{for(;;){let l=Atomics.load(t,e),c=ds(t,e,l,s!==void 0);if(c===1)return!0;if(c===0)continue;
-if(l===L){if(Atomics.compareExchange(t,e,L,V)!==L)continue;l=V}let u=U(a);if(u<=0||await Ve(t,e,l,u,n)==="aborted"||o?.())
-return!1;!s&&performance.now()-i>=yf&&(Atomics.add(t,e+Wt,1),s=Pr(()=>hs(t,e)))}}finally{s&&(_e(s),hs(t,e))}}function uo(t,e,r){
-let n=Atomics.load(t,e);return n===V?(Atomics.load(t,e+Wt)>0?(Atomics.store(t,e,Y),r?.(t,e),Atomics.notify(t,e)):(Atomics.
-store(t,e,N),r?.(t,e),Atomics.notify(t,e,1)),!0):n===Y&&Atomics.load(t,e+Wt)>0?Atomics.compareExchange(t,e,Y,N)!==Y?uo(t,
-e,r):(r?.(t,e),Atomics.notify(t,e),!0):n===L?Atomics.compareExchange(t,e,L,N)!==L?uo(t,e,r):(r?.(t,e),!0):!1}function fo(t,e){
-bt(m.i32,gu,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(m.i32,gu)}}function yt(t){fo(ue,new TextEncoder().
-encode(t))}var wf=1,Z0=2,ty=4;function ms(t,e){return(Atomics.or(m.i32,yu,t)&t)!==0?!1:(yt(`${e}
-`),!0)}var gs,ho=[];function Kr(t,e=""){if(gs=t===void 0?void 0:{module:t,thread:e},t===void 0)for(let r of ho)r.made??=
-r.words.slice()}var ey={Core:"Queue",JSONStore:"SharedJSON"};function ry(){let t=/\bat new (\w+)/.exec(new Error().stack??
-"")?.[1];return t===void 0?"primitive":ey[t]??t}function Ae(t,e,r){if(gs===void 0||(Atomics.load(m.i32,yu)&wf)!==0)return;
-let{module:n,thread:o}=gs;ho.push({module:n,thread:o,kind:ry(),words:new Int32Array(t,e<<2,r)})}function ny(){for(let t of ho){
-let e=t.made;if(e===void 0)continue;let r=!1;for(let n=0;n<e.length&&!r;n++)r=Atomics.load(t.words,n)!==e[n];if(r){ho=[],
-ms(wf,`${t.module}: RuntimeWarning: a ${t.kind} was created at the top level of this module while a Worker evaluated it \
+`.${i}`}return n||"the value"}var xf=/^(?:0|[1-9]\d*)$/;function nr(t,e){if(e!=="object"){let n=Object.keys(t);if(e==="o\
+ther"){if(n.length>0)return n[0]}else if(n.length>0&&!(n.length===t.length&&n[n.length-1]===String(n.length-1))&&!xf.test(
+n[n.length-1])){let o=n.length-1;for(;o>0&&!xf.test(n[o-1]);)o--;return n[o]}}let r=Object.getOwnPropertySymbols(t);for(let n=0;n<
+r.length;n++)if(Object.prototype.propertyIsEnumerable.call(t,r[n]))return r[n]}var N=0,L=1,V=2,Y=3,Jt=1,Of=1,iy=64;function ay(t,e){
+return Atomics.compareExchange(t,e,N,L)===N||Yr(t,e,0)}function $t(t,e,r){return Atomics.compareExchange(t,e,N,L)===N||Yr(
+t,e,r)}function Lt(t,e){return Atomics.compareExchange(t,e,L,N)===L||fo(t,e)}function ms(t,e){let r=Atomics.load(t,e);return r===
+L||r===V||r===Y&&Atomics.load(t,e+Jt)>0}function gs(t,e,r,n){return r===N?Atomics.compareExchange(t,e,N,V)===N?1:0:r===Y&&
+(n||Atomics.load(t,e+Jt)===0)?Atomics.compareExchange(t,e,Y,V)===Y?1:0:-1}function Yr(t,e,r,n=0){let o=Atomics.load(t,e);
+if(r===0)for(;;){if(o===L||o===V)return!1;let c=o===N?Atomics.compareExchange(t,e,N,L)===N?1:0:gs(t,e,o,!1);if(c===1)return!0;
+if(c===-1)return!1;o=Atomics.load(t,e)}for(let c=0;c<iy;c++){if(o===N){if(Atomics.compareExchange(t,e,N,L)===N)return!0}else if(o===
+Y){if(Atomics.load(t,e+Jt)>0)break;if(Atomics.compareExchange(t,e,Y,V)===Y)return!0}Za(),o=Atomics.load(t,e)}let i=performance.
+now(),a=J(r),s=!1,l=!1;try{for(;;){o=Atomics.load(t,e);let c=gs(t,e,o,s);if(c===1)return!0;if(c===0)continue;if(o===L){if(Atomics.
+compareExchange(t,e,L,V)!==L)continue;o=V}let u=U(a);if(u<=0||(!l&&n!==0&&(l=!0,cf(n,t,e,r===1/0,u)),lo(t,e,o,u),ao!==0))
+return!1;!s&&performance.now()-i>=Of&&(s=!0,Atomics.add(t,e+Jt,1))}}finally{s&&ps(t,e),l&&uf()}}function ps(t,e){Atomics.
+sub(t,e+Jt,1)===1&&Atomics.compareExchange(t,e,Y,N)===Y&&Atomics.notify(t,e)}function uo(t,e,r,n,o){return Atomics.compareExchange(
+t,e,N,L)===N||Yr(t,e,0)?Promise.resolve(!0):r===0||n?.aborted?Promise.resolve(!1):sy(t,e,r,n,o)}async function sy(t,e,r,n,o){
+let i=performance.now(),a=J(r),s;try{for(;;){let l=Atomics.load(t,e),c=gs(t,e,l,s!==void 0);if(c===1)return!0;if(c===0)continue;
+if(l===L){if(Atomics.compareExchange(t,e,L,V)!==L)continue;l=V}let u=U(a);if(u<=0||await rr(t,e,l,u,n)==="aborted"||o?.())
+return!1;!s&&performance.now()-i>=Of&&(Atomics.add(t,e+Jt,1),s=Ur(()=>ps(t,e)))}}finally{s&&(Ve(s),ps(t,e))}}function fo(t,e,r){
+let n=Atomics.load(t,e);return n===V?(Atomics.load(t,e+Jt)>0?(Atomics.store(t,e,Y),r?.(t,e),Atomics.notify(t,e)):(Atomics.
+store(t,e,N),r?.(t,e),Atomics.notify(t,e,1)),!0):n===Y&&Atomics.load(t,e+Jt)>0?Atomics.compareExchange(t,e,Y,N)!==Y?fo(t,
+e,r):(r?.(t,e),Atomics.notify(t,e),!0):n===L?Atomics.compareExchange(t,e,L,N)!==L?fo(t,e,r):(r?.(t,e),!0):!1}function ho(t,e){
+$t(h.i32,ku,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(h.i32,ku)}}function yt(t){ho(ge,new TextEncoder().
+encode(t))}var Ef=1,ly=2,cy=4;function ys(t,e){return(Atomics.or(h.i32,xu,t)&t)!==0?!1:(yt(`${e}
+`),!0)}var ws,mo=[];function Zr(t,e=""){if(ws=t===void 0?void 0:{module:t,thread:e},t===void 0)for(let r of mo)r.made??=
+r.words.slice()}var uy={Core:"Queue",JSONStore:"SharedJSON"};function fy(){let t=/\bat new (\w+)/.exec(new Error().stack??
+"")?.[1];return t===void 0?"primitive":uy[t]??t}function Ee(t,e,r){if(ws===void 0||(Atomics.load(h.i32,xu)&Ef)!==0)return;
+let{module:n,thread:o}=ws;mo.push({module:n,thread:o,kind:fy(),words:new Int32Array(t,e<<2,r)})}function dy(){for(let t of mo){
+let e=t.made;if(e===void 0)continue;let r=!1;for(let n=0;n<e.length&&!r;n++)r=Atomics.load(t.words,n)!==e[n];if(r){mo=[],
+ys(Ef,`${t.module}: RuntimeWarning: a ${t.kind} was created at the top level of this module while a Worker evaluated it \
 for thread "${t.thread}", and a thread used it: each thread's Worker evaluates its own copy of the module, so this ${t.kind}\
  is a new one, not shared with the main program or the other threads (Python's module-level lock or counter gives a wron\
 g answer here, silently). Create it in the main program and pass it to each thread in args: under \`if (import.meta.main)\
 \`, or, in a test or bench module (where import.meta.main is false), inside the test or bench function or under \`if (curr\
-entThread() === mainThread())\``);return}}}function vf(t,e){return new w(`Cannot allocate the shared memory of ${t}: the\
+entThread() === mainThread())\``);return}}}function Cf(t,e){return new w(`Cannot allocate the shared memory of ${t}: the\
  process ran out of memory mappings or address space (a growable SharedArrayBuffer in use takes two mappings, Linux allo\
 ws 65,530 (vm.max_map_count), and each reserves its maxBytes of address space). Objects sent to a thread stay alive unti\
 l the sending loop yields: reuse them (one reply queue per worker), let the loop yield (await q.getAsync()), or create t\
-hem with a smaller { maxBytes }`,{cause:e})}function mo(t,e){try{return t()}catch(r){throw r instanceof w?vf(e,r):r}}function Vr(t,e,r,n){
-if(!(e<=t.byteLength))try{t.grow(e)}catch(o){if(o instanceof w){let i=vf(r,o);throw i.message=`${n}: ${i.message}`,i}throw o}}
-function bf(t){let e=t.includes("'")&&!t.includes('"')?'"':"'",r=e;for(let n of t)n===e||n==="\\"?r+="\\"+n:n===`
+hem with a smaller { maxBytes }`,{cause:e})}function go(t,e){try{return t()}catch(r){throw r instanceof w?Cf(e,r):r}}function or(t,e,r,n){
+if(!(e<=t.byteLength))try{t.grow(e)}catch(o){if(o instanceof w){let i=Cf(r,o);throw i.message=`${n}: ${i.message}`,i}throw o}}
+function jf(t){let e=t.includes("'")&&!t.includes('"')?'"':"'",r=e;for(let n of t)n===e||n==="\\"?r+="\\"+n:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":n<" "?r+="\\x"+n.charCodeAt(0).toString(16).padStart(2,"0"):r+=n;return r+
-e}function go(t){return t==null?"None":typeof t=="string"?bf(t):typeof t=="boolean"?t?"True":"False":typeof t=="number"||
-typeof t=="bigint"?String(t):Array.isArray(t)?`[${t.map(go).join(", ")}]`:typeof t=="object"?`{${Object.entries(t).map(([
-e,r])=>`${bf(e)}: ${go(r)}`).join(", ")}}`:String(t)}var ee=0,Yr=1,ke=2,Se=3,it=16,oy=1<<20,iy=256;function Ze(t,e,r,n=0){
+e}function po(t){return t==null?"None":typeof t=="string"?jf(t):typeof t=="boolean"?t?"True":"False":typeof t=="number"||
+typeof t=="bigint"?String(t):Array.isArray(t)?`[${t.map(po).join(", ")}]`:typeof t=="object"?`{${Object.entries(t).map(([
+e,r])=>`${jf(e)}: ${po(r)}`).join(", ")}}`:String(t)}var oe=0,tn=1,Ce=2,je=3,it=16,hy=1<<20,my=256;function ir(t,e,r,n=0){
 let o=[],i=f(s=>{let l=e;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new g(`${r}: ${l} is ${s}, which is\
  not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`)},"refuse"),a=f((s,l)=>{switch(l>
 256&&i("nested too deeply"),typeof s){case"string":case"boolean":return;case"number":Number.isFinite(s)||i(String(s));return;case"\
 object":if(s===null)return;if(Array.isArray(s)){for(let c=0;c<s.length;c++){let u=s[c];typeof u=="string"||typeof u=="bo\
 olean"||u===null||typeof u=="number"&&Number.isFinite(u)||(o.push(c),a(u,l+1),o.pop())}return}{let c=Object.getPrototypeOf(
 s);c!==Object.prototype&&c!==null&&i(v(s));for(let u of Object.keys(s))o.push(u),a(s[u],l+1),o.pop()}return;default:i(v(
-s))}},"check");try{a(t,n)}catch(s){throw Gn(s)}}function Zr(t){if(typeof t=="object"&&t!==null&&!Object.isFrozen(t))if(Object.
-freeze(t),Array.isArray(t))for(let e=0;e<t.length;e++){let r=t[e];typeof r=="object"&&r!==null&&Zr(r)}else for(let e of Object.
-keys(t)){let r=t[e];typeof r=="object"&&r!==null&&Zr(r)}return t}function ps(t,e){return t===e?!0:typeof t!="object"||typeof e!=
-"object"||t===null||e===null?!1:JSON.stringify(t)===JSON.stringify(e)}var $f=new TextEncoder,Af=new TextDecoder,kf=4096,
-Sf=4096;function xf(t,e,r){if(r-e>Sf)return Af.decode(t.slice(e,r));for(let o=e;o<r;o++)if(t[o]>127)return Af.decode(t.slice(
-e,r));let n="";for(let o=e;o<r;o+=kf)n+=String.fromCharCode.apply(null,t.subarray(o,Math.min(r,o+kf)));return n}function ys(t){
-if(t.length>Sf)return $f.encode(t);for(let e=0;e<t.length;e++)if(t.charCodeAt(e)>127)return $f.encode(t);return t}function ws(t,e,r){
-if(typeof r!="string"){t.set(r,e);return}for(let n=0;n<r.length;n++)t[e+n]=r.charCodeAt(n)}var po=class gp{static{f(this,
+s))}},"check");try{a(t,n)}catch(s){throw Hn(s)}}function en(t){if(typeof t=="object"&&t!==null&&!Object.isFrozen(t))if(Object.
+freeze(t),Array.isArray(t))for(let e=0;e<t.length;e++){let r=t[e];typeof r=="object"&&r!==null&&en(r)}else for(let e of Object.
+keys(t)){let r=t[e];typeof r=="object"&&r!==null&&en(r)}return t}function vs(t,e){return t===e?!0:typeof t!="object"||typeof e!=
+"object"||t===null||e===null?!1:JSON.stringify(t)===JSON.stringify(e)}var Tf=new TextEncoder,Mf=new TextDecoder,Nf=4096,
+Lf=4096;function If(t,e,r){if(r-e>Lf)return Mf.decode(t.slice(e,r));for(let o=e;o<r;o++)if(t[o]>127)return Mf.decode(t.slice(
+e,r));let n="";for(let o=e;o<r;o+=Nf)n+=String.fromCharCode.apply(null,t.subarray(o,Math.min(r,o+Nf)));return n}function bs(t){
+if(t.length>Lf)return Tf.encode(t);for(let e=0;e<t.length;e++)if(t.charCodeAt(e)>127)return Tf.encode(t);return t}function $s(t,e,r){
+if(typeof r!="string"){t.set(r,e);return}for(let n=0;n<r.length;n++)t[e+n]=r.charCodeAt(n)}var yo=class Sp{static{f(this,
 "JSONStore")}sab;#t;#e;#r=-1;#n="";#s=void 0;#a=!1;constructor(e){this.sab=e,this.#t=new Int32Array(e,0,it/4),this.#e=new Uint8Array(
-e)}static create(e,r,n){let o=r?.maxBytes??oy;if(!Number.isSafeInteger(o)||o<64||o>2**31)throw new w(`Cannot create ${n}\
-: maxBytes must be an integer from 64 to 2147483648, received ${v(o)}`);let i=ys(JSON.stringify(e)),a=it+i.length;if(i.length>
+e)}static create(e,r,n){let o=r?.maxBytes??hy;if(!Number.isSafeInteger(o)||o<64||o>2**31)throw new w(`Cannot create ${n}\
+: maxBytes must be an integer from 64 to 2147483648, received ${v(o)}`);let i=bs(JSON.stringify(e)),a=it+i.length;if(i.length>
 o)throw new w(`Cannot create ${n}: its JSON takes ${i.length} bytes, more than maxBytes ${o}; pass a larger { maxBytes }`);
-let s=o+it,l=mo(()=>new SharedArrayBuffer(Math.min(s,Math.max(a,iy)),{maxByteLength:s}),`a ${n}`),c=new gp(l);return Ae(
-l,0,it>>2),ws(c.#e,it,i),c.#t[ke]=i.length,c.#t[Se]=Array.isArray(e)?e.length:0,c}#i(){let e=this.#t,r=Atomics.compareExchange(
-e,ee,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(e,ee,0,1),r===0)return;for(;;)if((r===2||Atomics.
-compareExchange(e,ee,1,2)!==0)&&so(e,ee,2,1/0),r=Atomics.compareExchange(e,ee,0,2),r===0)return}}#o(){Atomics.sub(this.#t,
-ee,1)!==1&&(Atomics.store(this.#t,ee,0),Atomics.notify(this.#t,ee,1))}#c(){let e=this.#t[Yr];if(e!==this.#r){let r=this.#t[ke];
-this.#n=xf(this.#e,it,it+r),this.#r=e,this.#a=!1}return this.#n}read(){if(Atomics.load(this.#t,Yr)!==this.#r){this.#i();
-try{this.#c()}finally{this.#o()}}return this.#a||(this.#s=Zr(JSON.parse(this.#n)),this.#a=!0),this.#s}modify(e,r){this.#i();
+let s=o+it,l=go(()=>new SharedArrayBuffer(Math.min(s,Math.max(a,my)),{maxByteLength:s}),`a ${n}`),c=new Sp(l);return Ee(
+l,0,it>>2),$s(c.#e,it,i),c.#t[Ce]=i.length,c.#t[je]=Array.isArray(e)?e.length:0,c}#i(){let e=this.#t,r=Atomics.compareExchange(
+e,oe,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(e,oe,0,1),r===0)return;for(;;)if((r===2||Atomics.
+compareExchange(e,oe,1,2)!==0)&&lo(e,oe,2,1/0),r=Atomics.compareExchange(e,oe,0,2),r===0)return}}#o(){Atomics.sub(this.#t,
+oe,1)!==1&&(Atomics.store(this.#t,oe,0),Atomics.notify(this.#t,oe,1))}#c(){let e=this.#t[tn];if(e!==this.#r){let r=this.#t[Ce];
+this.#n=If(this.#e,it,it+r),this.#r=e,this.#a=!1}return this.#n}read(){if(Atomics.load(this.#t,tn)!==this.#r){this.#i();
+try{this.#c()}finally{this.#o()}}return this.#a||(this.#s=en(JSON.parse(this.#n)),this.#a=!0),this.#s}modify(e,r){this.#i();
 try{let n=r(JSON.parse(this.#c()));return n.length===2&&this.#l(n[1],e),n[0]}finally{this.#o()}}replace(e,r){this.#i();try{
 this.#l(r,e)}finally{this.#o()}}#u(e,r){let n=it+e,o=this.sab;if(n>o.byteLength){if(n>o.maxByteLength)throw new w(`${r}:\
- the JSON would take ${e} bytes, more than maxBytes ${o.maxByteLength-it}; create it with a larger { maxBytes }`);Vr(o,Math.
-min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(e,r){let n=JSON.stringify(e),o=ys(n);this.#u(
-o.length,r),ws(this.#e,it,o),this.#t[ke]=o.length,this.#t[Se]=Array.isArray(e)?e.length:0,this.#n=n,this.#a=!1,this.#r=Atomics.
-add(this.#t,Yr,1)+1|0}count(){return Atomics.load(this.#t,Se)}append(e,r){if(r.length===0)return this.count();let n=JSON.
-stringify(r),o=ys(n);this.#i();try{let i=this.#t,a=i[ke],s=i[Se],l=it+a-(s>0?1:2),c=l-it+o.length;this.#u(c,e);let u=this.#e;
-return ws(u,l,o),s>0&&(u[l]=44),i[ke]=c,i[Se]=s+r.length,Atomics.add(i,Yr,1),s+r.length}finally{this.#o()}}popLast(e){this.#i();
-try{let r=this.#t,n=r[Se];if(n===0)throw e();let o=this.#e,i=it+r[ke]-1,a=sy(o,i-1),s=JSON.parse(xf(o,a,i)),l=n===1?a:a-
-1;return o[l]=93,r[ke]=l+1-it,r[Se]=n-1,Atomics.add(r,Yr,1),s}finally{this.#o()}}};function ay(t,e){let r=0;for(;t[e-1-r]===
-92;)r++;return(r&1)===1}function Of(t,e){for(let r=e-1;;r--)if(t[r]===34&&!ay(t,r))return r}function sy(t,e){let r=t[e];
-if(r===34)return Of(t,e);if(r!==93&&r!==125){let o=e;for(;t[o-1]!==44&&t[o-1]!==91;)o--;return o}let n=0;for(let o=e;;o--){
-let i=t[o];if(i===34)o=Of(t,o);else if(i===93||i===125)n++;else if((i===91||i===123)&&--n===0)return o}}var Ef=128,at={Number:0,
-String:1,True:2,False:3,Null:4,Undefined:5,Hole:6,BigInt:7};function ly(t){let e=typeof t;return e==="object"?t===null:e!==
-"function"&&e!=="symbol"}function Cf(t,e=!0){let r=t.length,n=0,o=0,i=0;for(let y=0;y<r;y++){let A=t[y];switch(typeof A){case"\
+ the JSON would take ${e} bytes, more than maxBytes ${o.maxByteLength-it}; create it with a larger { maxBytes }`);or(o,Math.
+min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(e,r){let n=JSON.stringify(e),o=bs(n);this.#u(
+o.length,r),$s(this.#e,it,o),this.#t[Ce]=o.length,this.#t[je]=Array.isArray(e)?e.length:0,this.#n=n,this.#a=!1,this.#r=Atomics.
+add(this.#t,tn,1)+1|0}count(){return Atomics.load(this.#t,je)}append(e,r){if(r.length===0)return this.count();let n=JSON.
+stringify(r),o=bs(n);this.#i();try{let i=this.#t,a=i[Ce],s=i[je],l=it+a-(s>0?1:2),c=l-it+o.length;this.#u(c,e);let u=this.#e;
+return $s(u,l,o),s>0&&(u[l]=44),i[Ce]=c,i[je]=s+r.length,Atomics.add(i,tn,1),s+r.length}finally{this.#o()}}popLast(e){this.#i();
+try{let r=this.#t,n=r[je];if(n===0)throw e();let o=this.#e,i=it+r[Ce]-1,a=py(o,i-1),s=JSON.parse(If(o,a,i)),l=n===1?a:a-
+1;return o[l]=93,r[Ce]=l+1-it,r[je]=n-1,Atomics.add(r,tn,1),s}finally{this.#o()}}};function gy(t,e){let r=0;for(;t[e-1-r]===
+92;)r++;return(r&1)===1}function Bf(t,e){for(let r=e-1;;r--)if(t[r]===34&&!gy(t,r))return r}function py(t,e){let r=t[e];
+if(r===34)return Bf(t,e);if(r!==93&&r!==125){let o=e;for(;t[o-1]!==44&&t[o-1]!==91;)o--;return o}let n=0;for(let o=e;;o--){
+let i=t[o];if(i===34)o=Bf(t,o);else if(i===93||i===125)n++;else if((i===91||i===123)&&--n===0)return o}}var Pf=128,at={Number:0,
+String:1,True:2,False:3,Null:4,Undefined:5,Hole:6,BigInt:7};function yy(t){let e=typeof t;return e==="object"?t===null:e!==
+"function"&&e!=="symbol"}function Df(t,e=!0){let r=t.length,n=0,o=0,i=0;for(let y=0;y<r;y++){let A=t[y];switch(typeof A){case"\
 number":n++;break;case"string":o++;break;case"boolean":case"bigint":break;case"undefined":if(!(y in t)&&(!e||++i>r>>1))return;
 break;case"object":if(A===null)break;return;default:return}}if(n===r)return{n:r,nums:new Float64Array(t)};if(o===r){let y=new Uint32Array(
 r);for(let A=0;A<r;A++)y[A]=t[A].length;return{n:r,text:t.join(""),lens:y}}let a=new Uint8Array(r),s=new Float64Array(n),
 l=new Uint32Array(o),c=[],u=[],d=0;for(let y=0;y<r;y++){let A=t[y];switch(typeof A){case"number":s[d++]=A;break;case"str\
 ing":a[y]=at.String,l[c.length]=A.length,c.push(A);break;case"boolean":a[y]=A?at.True:at.False;break;case"bigint":a[y]=at.
 BigInt,u.push(A);break;case"undefined":a[y]=y in t?at.Undefined:at.Hole;break;default:a[y]=at.Null}}let p={n:r,tags:a,nums:s,
-text:c.join(""),lens:l};return u.length>0&&(p.bigs=u),p}function cy(t,e,r){let n=t.length,o=t[0];if(typeof o!="object"||
+text:c.join(""),lens:l};return u.length>0&&(p.bigs=u),p}function wy(t,e,r){let n=t.length,o=t[0];if(typeof o!="object"||
 o===null)return;let i=Object.keys(o),a=i.length;if(a===0)return;let s=[];for(let d=0;d<a;d++)s.push(new Array(n));let l=0,
 c=f(()=>{for(let d=0;d<l;d++)r(t[d])},"give");for(let d=0;d<n;d++){let p=t[d];if(typeof p!="object"||p===null)return c();
-let y=Object.getPrototypeOf(p);if(y!==Object.prototype&&y!==null||p[I]!==void 0||Ye(p,"object")!==void 0)return c();let A=Object.
+let y=Object.getPrototypeOf(p);if(y!==Object.prototype&&y!==null||p[I]!==void 0||nr(p,"object")!==void 0)return c();let A=Object.
 keys(p);if(A.length!==a)return c();for(let x=0;x<a;x++){let rt=i[x];if(A[x]!==rt||rt==="__proto__")return c();let nt=p[rt];
-if(!ly(nt))return c();s[x][d]=nt}if(!e(p,d))return c();l++}let u=[];for(let d=0;d<a;d++)u.push(Cf(s[d],!1));return{n,keys:i,
-cols:u}}function jf(t){let{n:e,tags:r,nums:n,text:o,lens:i}=t,a=new Array(e);if(r===void 0){if(n!==void 0)for(let d=0;d<
+if(!yy(nt))return c();s[x][d]=nt}if(!e(p,d))return c();l++}let u=[];for(let d=0;d<a;d++)u.push(Df(s[d],!1));return{n,keys:i,
+cols:u}}function Rf(t){let{n:e,tags:r,nums:n,text:o,lens:i}=t,a=new Array(e);if(r===void 0){if(n!==void 0)for(let d=0;d<
 e;d++)a[d]=n[d];else for(let d=0,p=0;d<e;d++){let y=p+i[d];a[d]=o.slice(p,y),p=y}return a}let s=0,l=0,c=0,u=0;for(let d=0;d<
 e;d++)switch(r[d]){case at.Number:a[d]=n[s++];break;case at.String:{let p=c+i[l++];a[d]=o.slice(c,p),c=p;break}case at.True:
 a[d]=!0;break;case at.False:a[d]=!1;break;case at.Null:a[d]=null;break;case at.Undefined:a[d]=void 0;break;case at.BigInt:
-a[d]=t.bigs[u++];break}return a}function uy(t,e){let{n:r,keys:n}=t,o=t.cols.map(jf),i=n.length,a=new Array(r);for(let s=0;s<
-r;s++){let l={};for(let c=0;c<i;c++)l[n[c]]=o[c][s];a[s]=e?Object.freeze(l):l}return a}function fy(t,e,r,n,o){let i=[],a=f(
-(s,l)=>{if(vs(s))return!0;switch(typeof s){case"object":{if(s===null||l>r)return!1;let c=Object.getPrototypeOf(s);if(Array.
-isArray(s)){if(c!==Array.prototype||Ye(s,"array")!==void 0||!n(s))return!1;i.push(s);for(let u=0;u<s.length;u++)if(!(u in
-s)||!a(s[u],l+1))return!1;return!0}if(c!==Object.prototype&&c!==null||s[I]!==void 0||Ye(s,"object")!==void 0||!n(s))return!1;
+a[d]=t.bigs[u++];break}return a}function vy(t,e){let{n:r,keys:n}=t,o=t.cols.map(Rf),i=n.length,a=new Array(r);for(let s=0;s<
+r;s++){let l={};for(let c=0;c<i;c++)l[n[c]]=o[c][s];a[s]=e?Object.freeze(l):l}return a}function by(t,e,r,n,o){let i=[],a=f(
+(s,l)=>{if(As(s))return!0;switch(typeof s){case"object":{if(s===null||l>r)return!1;let c=Object.getPrototypeOf(s);if(Array.
+isArray(s)){if(c!==Array.prototype||nr(s,"array")!==void 0||!n(s))return!1;i.push(s);for(let u=0;u<s.length;u++)if(!(u in
+s)||!a(s[u],l+1))return!1;return!0}if(c!==Object.prototype&&c!==null||s[I]!==void 0||nr(s,"object")!==void 0||!n(s))return!1;
 i.push(s);for(let u of Object.keys(s))if(!a(s[u],l+1))return!1;return!0}default:return!1}},"exact");for(let s=0;s<t.length;s++)
-if(!(s in t)||!a(t[s],e+1)){for(let l of i)o(l);return}return JSON.stringify(t)}function dy(t,e){let r=JSON.parse(t);return e&&
-Zr(r),r}function vs(t){switch(typeof t){case"string":case"boolean":return!0;case"number":return Number.isFinite(t)&&!Object.
-is(t,-0);default:return t===null}}function yo(t,e){if(vs(t))return!0;if(typeof t!="object"||t===null)return!1;let r=Tf.size===
-0?Tf:new Set;try{return bs(t,e,r)}finally{r.clear()}}var Tf=new Set;function bs(t,e,r){if(vs(t))return!0;switch(typeof t){case"\
+if(!(s in t)||!a(t[s],e+1)){for(let l of i)o(l);return}return JSON.stringify(t)}function $y(t,e){let r=JSON.parse(t);return e&&
+en(r),r}function As(t){switch(typeof t){case"string":case"boolean":return!0;case"number":return Number.isFinite(t)&&!Object.
+is(t,-0);default:return t===null}}function wo(t,e){if(As(t))return!0;if(typeof t!="object"||t===null)return!1;let r=Uf.size===
+0?Uf:new Set;try{return ks(t,e,r)}finally{r.clear()}}var Uf=new Set;function ks(t,e,r){if(As(t))return!0;switch(typeof t){case"\
 object":{if(t===null||e>32||r.has(t))return!1;if(r.add(t),Array.isArray(t)){if(Object.getPrototypeOf(t)!==Array.prototype)
-return!1;let o=0,i=0;for(let a=0;a<t.length;a++){let s=t[a];if(typeof s=="number"?o++:typeof s=="string"&&i++,!bs(s,e+1,
-r))return!1}return t.length>=Ef&&(o===t.length||i===t.length)?!1:Ye(t,"array")===void 0}let n=Object.getPrototypeOf(t);if(n!==
-Object.prototype&&n!==null||Ye(t,"object")!==void 0)return!1;for(let o in t)if(!Object.hasOwn(t,o)||!bs(t[o],e+1,r))return!1;
-return!0}default:return!1}}function hy(t){return Zr(JSON.parse(t))}import{isMainThread as my}from"node:worker_threads";import Mf from"node:process";
-var It=new Map;async function wo(t){let e=It.get(t);return e===void 0&&(e=await import(t),It.set(t,e)),e}async function Nf(t){
-for(let e of t)await wo(e)}function Bt(t){return It.get(t)}var tn;function Lf(t){let e=It.get(t);if(e!==void 0||!t.startsWith(
-"file:"))return e;if(tn===void 0)try{let{createRequire:r}=Mf.getBuiltinModule("node:module");tn=r(t)}catch{tn=null}if(tn!==
-null)try{let{fileURLToPath:r}=Mf.getBuiltinModule("node:url"),n=tn(r(t));return typeof n!="object"||n===null?void 0:(It.
-set(t,n),n)}catch{return}}function vo(t){let e=It.get(t);return e!==void 0||t===bo()?e:Lf(t)}function bo(){return Qc()}if(my){
-let t=bo();t!==void 0&&t.startsWith("file:")&&queueMicrotask(()=>import(t).then(e=>It.set(t,e),()=>{}))}function tr(){return It.
-entries()}var $o=class extends Error{static{f(this,"QueueEmpty")}constructor(t,e){super(t,e),this.name="QueueEmpty"}},Ao=class extends Error{static{
-f(this,"QueueFull")}constructor(t,e){super(t,e),this.name="QueueFull"}},ko=class pp extends Error{static{f(this,"QueueSh\
-utDown")}constructor(e,r){super(e,r),this.name="QueueShutDown",new.target===pp&&Ut(this)}},er={Error,EvalError,RangeError,
-ReferenceError,SyntaxError,TypeError,URIError,AggregateError},So=new Map([["ThreadError",j],["BrokenBarrierError",Nr],["\
-QueueEmpty",$o],["QueueFull",Ao],["QueueShutDown",ko]]);typeof DOMException=="function"&&So.set("DOMException",DOMException);
-function gy(t){return typeof DOMException=="function"&&(t===DOMException||t.prototype instanceof DOMException)}function py(t){
-t.name&&!Object.hasOwn(er,t.name)&&So.set(t.name,t)}var yy=H,wy=/((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;function vy(t){
+return!1;let o=0,i=0;for(let a=0;a<t.length;a++){let s=t[a];if(typeof s=="number"?o++:typeof s=="string"&&i++,!ks(s,e+1,
+r))return!1}return t.length>=Pf&&(o===t.length||i===t.length)?!1:nr(t,"array")===void 0}let n=Object.getPrototypeOf(t);if(n!==
+Object.prototype&&n!==null||nr(t,"object")!==void 0)return!1;for(let o in t)if(!Object.hasOwn(t,o)||!ks(t[o],e+1,r))return!1;
+return!0}default:return!1}}function Ay(t){return en(JSON.parse(t))}import{isMainThread as ky}from"node:worker_threads";import Ff from"node:process";
+var It=new Map;async function vo(t){let e=It.get(t);return e===void 0&&(e=await import(t),It.set(t,e)),e}async function qf(t){
+for(let e of t)await vo(e)}function Bt(t){return It.get(t)}var rn;function Wf(t){let e=It.get(t);if(e!==void 0||!t.startsWith(
+"file:"))return e;if(rn===void 0)try{let{createRequire:r}=Ff.getBuiltinModule("node:module");rn=r(t)}catch{rn=null}if(rn!==
+null)try{let{fileURLToPath:r}=Ff.getBuiltinModule("node:url"),n=rn(r(t));return typeof n!="object"||n===null?void 0:(It.
+set(t,n),n)}catch{return}}function bo(t){let e=It.get(t);return e!==void 0||t===$o()?e:Wf(t)}function $o(){return Zc()}if(ky){
+let t=$o();t!==void 0&&t.startsWith("file:")&&queueMicrotask(()=>import(t).then(e=>It.set(t,e),()=>{}))}function ar(){return It.
+entries()}var Ao=class extends Error{static{f(this,"QueueEmpty")}constructor(t,e){super(t,e),this.name="QueueEmpty"}},ko=class extends Error{static{
+f(this,"QueueFull")}constructor(t,e){super(t,e),this.name="QueueFull"}},So=class xp extends Error{static{f(this,"QueueSh\
+utDown")}constructor(e,r){super(e,r),this.name="QueueShutDown",new.target===xp&&qt(this)}},sr={Error,EvalError,RangeError,
+ReferenceError,SyntaxError,TypeError,URIError,AggregateError},xo=new Map([["ThreadError",j],["BrokenBarrierError",Br],["\
+QueueEmpty",Ao],["QueueFull",ko],["QueueShutDown",So]]);typeof DOMException=="function"&&xo.set("DOMException",DOMException);
+function Sy(t){return typeof DOMException=="function"&&(t===DOMException||t.prototype instanceof DOMException)}function xy(t){
+t.name&&!Object.hasOwn(sr,t.name)&&xo.set(t.name,t)}var Oy=H,Ey=/((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;function Cy(t){
 if(typeof t!="string")return[];let e=[];for(let r of t.split(`
-`)){let n=wy.exec(r);n&&!n[1].startsWith(yy)&&!e.includes(n[1])&&e.push(n[1])}return e}function If(t){return typeof t=="\
-function"&&(t===Error||t.prototype instanceof Error)}function by(t){let e=er[t.ctor];if(e!==void 0&&Object.hasOwn(er,t.ctor))
-return e;let r=So.get(t.ctor);if(r!==void 0)return r;let n=bo(),o=n===void 0?t.modules:[...t.modules,n];for(let i of[...o,
-...It.keys()]){let a=It.get(i);if(a===void 0||!Object.hasOwn(a,t.ctor))continue;let s=a[t.ctor];if(If(s))return So.set(t.
-ctor,s),s}return er[t.base]??Error}function $y(t){for(let e=Object.getPrototypeOf(t);e!==null;e=Object.getPrototypeOf(e)){
-let r=e.constructor?.name;if(r!==void 0&&Object.hasOwn(er,r)&&er[r]===e.constructor)return r}return"Error"}var Ay=/object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/,
-$s="a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them",ky=`if it\
- came from another thread, it is a frozen copy (${$s}); keep data that threads change in a SharedList or SharedJSON (a T\
+`)){let n=Ey.exec(r);n&&!n[1].startsWith(Oy)&&!e.includes(n[1])&&e.push(n[1])}return e}function zf(t){return typeof t=="\
+function"&&(t===Error||t.prototype instanceof Error)}function jy(t){let e=sr[t.ctor];if(e!==void 0&&Object.hasOwn(sr,t.ctor))
+return e;let r=xo.get(t.ctor);if(r!==void 0)return r;let n=$o(),o=n===void 0?t.modules:[...t.modules,n];for(let i of[...o,
+...It.keys()]){let a=It.get(i);if(a===void 0||!Object.hasOwn(a,t.ctor))continue;let s=a[t.ctor];if(zf(s))return xo.set(t.
+ctor,s),s}return sr[t.base]??Error}function Ty(t){for(let e=Object.getPrototypeOf(t);e!==null;e=Object.getPrototypeOf(e)){
+let r=e.constructor?.name;if(r!==void 0&&Object.hasOwn(sr,r)&&sr[r]===e.constructor)return r}return"Error"}var My=/object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/,
+Ss="a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them",Ny=`if it\
+ came from another thread, it is a frozen copy (${Ss}); keep data that threads change in a SharedList or SharedJSON (a T\
 hread subclass's result too: declare the field as one, or put the result on a Queue), or change a copy of your own (stru\
-cturedClone(x))`;function Sy(t){if(!(t instanceof TypeError)||!Ay.test(t.message))return!1;if(t.message.includes($s))return!0;
-let e=`${t.name}: ${t.message}`,r=t.stack;return t.message=`${t.message}; ${ky}`,typeof r=="string"&&r.startsWith(e)&&(t.
-stack=`${t.name}: ${t.message}${r.slice(e.length)}`),!0}var Bf=H,Pf=/^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
-function en(){let t=Error.stackTraceLimit;Error.stackTraceLimit=64;let e={};return Error.captureStackTrace(e,en),Error.stackTraceLimit=
-t,e}function Df(t){let e=Jc(t);if(e!==void 0)return e.map(n=>({fn:n.fn,url:ht(n.url)}));let r=[];for(let n of(t.stack??"").
+cturedClone(x))`;function Ly(t){if(!(t instanceof TypeError)||!My.test(t.message))return!1;if(t.message.includes(Ss))return!0;
+let e=`${t.name}: ${t.message}`,r=t.stack;return t.message=`${t.message}; ${Ny}`,typeof r=="string"&&r.startsWith(e)&&(t.
+stack=`${t.name}: ${t.message}${r.slice(e.length)}`),!0}var Jf=H,Qf=/^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
+function nn(){let t=Error.stackTraceLimit;Error.stackTraceLimit=64;let e={};return Error.captureStackTrace(e,nn),Error.stackTraceLimit=
+t,e}function _f(t){let e=Yc(t);if(e!==void 0)return e.map(n=>({fn:n.fn,url:ht(n.url)}));let r=[];for(let n of(t.stack??"").
 split(`
-`).slice(1)){let o=Pf.exec(n);o&&r.push({fn:o[1]??"",url:ht(o[2])})}return r}function Rf(t){return t.find(e=>!e.url.startsWith(
-Bf))?.url}function rn(t=en()){return Rf(Df(t))}function As(t,e=en()){let r=Df(e);return r.find(n=>n.fn===`new ${t}`)?.url??
-Rf(r)}function ks(){return Qc()}function $t(t,e,r){if(Object.hasOwn(t,e)){let i=t[e];if(r===void 0||typeof i!="function"||
-String(i)===r)return i}let n=e.indexOf(".");if(n>0&&r!==void 0&&Object.hasOwn(t,e.slice(0,n))){let i=Uf(t[e.slice(0,n)],
+`).slice(1)){let o=Qf.exec(n);o&&r.push({fn:o[1]??"",url:ht(o[2])})}return r}function Gf(t){return t.find(e=>!e.url.startsWith(
+Jf))?.url}function on(t=nn()){return Gf(_f(t))}function xs(t,e=nn()){let r=_f(e);return r.find(n=>n.fn===`new ${t}`)?.url??
+Gf(r)}function Os(){return Zc()}function At(t,e,r){if(Object.hasOwn(t,e)){let i=t[e];if(r===void 0||typeof i!="function"||
+String(i)===r)return i}let n=e.indexOf(".");if(n>0&&r!==void 0&&Object.hasOwn(t,e.slice(0,n))){let i=Hf(t[e.slice(0,n)],
 e.slice(n+1));if(typeof i=="function"&&String(i)===r)return i}if(e!=="default"&&Object.hasOwn(t,"default")){let i=t.default;
-if(typeof i=="function"&&i.name===e&&(r===void 0||String(i)===r))return i}if(r===void 0)return;let o=rr(t,i=>String(i)===
-r);return o===void 0?void 0:o.value}function Uf(t,e){if(!(typeof t!="function"&&typeof t!="object"||t===null))return Object.
-getOwnPropertyDescriptor(t,e)?.value}function rr(t,e){let r=Object.keys(t);for(let n of r){let o=t[n];if(typeof o=="func\
+if(typeof i=="function"&&i.name===e&&(r===void 0||String(i)===r))return i}if(r===void 0)return;let o=lr(t,i=>String(i)===
+r);return o===void 0?void 0:o.value}function Hf(t,e){if(!(typeof t!="function"&&typeof t!="object"||t===null))return Object.
+getOwnPropertyDescriptor(t,e)?.value}function lr(t,e){let r=Object.keys(t);for(let n of r){let o=t[n];if(typeof o=="func\
 tion"&&e(o))return{name:n,value:o}}for(let n of r){let o=t[n];if(!(typeof o!="function"&&(typeof o!="object"||o===null||
 Object.getPrototypeOf(o)!==Object.prototype&&Object.getPrototypeOf(o)!==null)))for(let i of Object.getOwnPropertyNames(o)){
-if(i==="prototype"||i==="constructor")continue;let a=Uf(o,i);if(typeof a=="function"&&e(a))return{name:`${n}.${i}`,value:a}}}}
-function Ss(t,e){for(let[r,n]of t)for(let o of Object.keys(n)){let i=n[o];if(!(typeof i!="function"||typeof i.prototype!=
+if(i==="prototype"||i==="constructor")continue;let a=Hf(o,i);if(typeof a=="function"&&e(a))return{name:`${n}.${i}`,value:a}}}}
+function Es(t,e){for(let[r,n]of t)for(let o of Object.keys(n)){let i=n[o];if(!(typeof i!="function"||typeof i.prototype!=
 "object"))for(let a=i.prototype;a&&a!==Object.prototype;a=Object.getPrototypeOf(a))for(let s of Object.getOwnPropertyNames(
 a)){if(s==="constructor")continue;let l=Object.getOwnPropertyDescriptor(a,s)?.value;if(typeof l=="function"&&String(l)===
-e)return{module:r,className:i.name||o,method:s}}}}var xy=/^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
-function xs(t){return!/^(?:async\s+)?function\b/.test(t)&&!/^class\b/.test(t)&&xy.test(t)}function Os(t,e,r){let n=r?.className??
+e)return{module:r,className:i.name||o,method:s}}}}var Iy=/^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
+function Cs(t){return!/^(?:async\s+)?function\b/.test(t)&&!/^class\b/.test(t)&&Iy.test(t)}function js(t,e,r){let n=r?.className??
 "MyClass",o=r===void 0?"obj":n.charAt(0).toLowerCase()+n.slice(1),i=r===void 0?`a method of an object (\`${e}(\u2026) {\u2026}\` in\
  a class or an object literal)`:`a method of ${n} objects (class ${n} of ${r.module})`;return`${t} is ${e}, ${i}, passed\
  without its object (\`${o}.${e}\`): a thread imports its code by name from its module, and the object that the method be\
@@ -422,8 +422,8 @@ longs to cannot travel with it. Export a function that takes the object (or the 
 e method: \`export function ${e}(${o}: ${n}) { ${o}.${e}(); }\` with \`new Thread({ target: ${e}, args: [${o}] })\` (to t\
 ravel as an argument, ${n} must extend Shareable: it then arrives as a ${n}, its fields shared; else pass the data it ho\
 lds), or subclass Thread and call \`this.${o}.${e}()\` in its run()${r===void 0?`; a static method travels when its clas\
-s is exported (\`export class MyClass { static ${e}(\u2026) {\u2026} }\`, passed as \`MyClass.${e}\`)`:""}`}var Oy=/\{\s*\[native code\]\s*\}$/,
-Ey=/^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;function xo(t,e,r){let n=Function.prototype.toString.call(t);if(Ey.test(n))
+s is exported (\`export class MyClass { static ${e}(\u2026) {\u2026} }\`, passed as \`MyClass.${e}\`)`:""}`}var By=/\{\s*\[native code\]\s*\}$/,
+Py=/^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;function Oo(t,e,r){let n=Function.prototype.toString.call(t);if(Py.test(n))
 throw new g(`${r}: ${e} is an arrow function; arrow functions and closures cannot travel to another thread, which import\
 s its code by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`);
 if(t.name.startsWith("bound "))throw new g(`${r}: ${e} is a bound function (${t.name}), which cannot travel to another t\
@@ -432,462 +432,462 @@ ction itself and what was bound as arguments (\`new Thread({ target: work, args:
 ject (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function method(obj\
 : MyClass) { obj.method(); }\`) and pass the object as an argument`);if(t.name==="")throw new g(`${r}: ${e} is an anonym\
 ous function, which cannot travel to another thread; export a named function from your module (\`export function worker()\
- {\u2026}\`) and pass it`);if(Oy.test(n))throw new g(`${r}: ${e} ${t.name} is a built-in function (native code, which no\
+ {\u2026}\`) and pass it`);if(By.test(n))throw new g(`${r}: ${e} ${t.name} is a built-in function (native code, which no\
  module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass t\
 hat, as in \`export function ${t.name}Target(...args: unknown[]) { return <its object>.${t.name}(...args); }\`, where <it\
 s object> is what ${t.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.test(n))throw new g(`${r}\
-: ${e} is a class, not a function; pass a function`);return n}var Cy=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;function Es(t){
+: ${e} is a class, not a function; pass a function`);return n}var Dy=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;function Ts(t){
 let e=t.split(`
-`),r=e.length;for(;r>0;){let n=e[r-1],o=Pf.exec(n);if(o?Qe(ht(o[2]),Bf):Cy.test(n))r--;else break}return r===e.length||!/^\s*at /.
+`),r=e.length;for(;r>0;){let n=e[r-1],o=Qf.exec(n);if(o?Ke(ht(o[2]),Jf):Dy.test(n))r--;else break}return r===e.length||!/^\s*at /.
 test(e[r-1]??"")?t:e.slice(0,r).join(`
-`)}var Oo={};function jy(t){Oo=t}var Ff=2e3,qf=/(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g,
-Eo=new Map,Cs=new Set;function Wf(t){return t.startsWith("file:")&&(t.includes("/node_modules/")||/\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.
-test(t))}function zf(t,e){if(!/^(npm|jsr|node):/.test(t))try{if(/^(\.{1,2}\/|\/|file:|https?:)/.test(t))return new URL(t,
-e).href;let r=import.meta.resolve(t);return/^(file|https?):/.test(r)?r:void 0}catch{return}}async function Ty(t){let e=Eo.
-get(t);if(e!==void 0)return e;if(e=[],t.startsWith("file:")){let r="";try{r=await Xc(new URL(t))}catch{}for(let n of r.matchAll(
-qf)){let o=zf(n[1],t);o!==void 0&&!he(o)&&!e.includes(o)&&(!Wf(o)||Wf(t))&&e.push(o)}}return Eo.set(t,e),e}function My(t){
-let e=Eo.get(t);if(e!==void 0)return e;e=[];let r=Co(t);for(let n of(r??"").matchAll(qf)){let o=zf(n[1],t);o!==void 0&&!he(
-o)&&!e.includes(o)&&e.push(o)}return Eo.set(t,e),e}function Co(t){if(!t.startsWith("file:"))return;if(Ms.has(t))return Ms.
-get(t);let e;try{e=xp(new URL(t))}catch{e=void 0}return Ms.set(t,e),e}function Jf(t){let e=t.filter(n=>!he(n)),r=new Set(
-e);for(let n=0;n<e.length&&n<Ff;n++)for(let o of My(e[n]))r.has(o)||(r.add(o),e.push(o));return e}function Qf(t,e){let r=f(
-s=>s===t,"same");for(let[s,l]of tr()){let c=rr(l,r);if(c!==void 0)return{module:s,name:c.name}}let n=rr(Oo,r);if(n!==void 0)
-return{module:de,name:n.name};let o=e.join(`
-`),i=_f.get(t);if(i!==void 0&&i.key===o)return i.found;let a=Ny(t,e,r);return _f.set(t,{key:o,found:a}),a}var _f=new WeakMap;
-function Ny(t,e,r){let n=new RegExp(`\\bfunction\\s*\\*?\\s*${t.name.replace(/[$]/g,"\\$")}\\s*[(<]`),o=[],i=!1;for(let a of Jf(
-e)){let s=Co(a);s===void 0?i=!0:n.test(s)&&o.push(a)}if(!i&&o.length===1)return{module:o[0],name:t.name,byText:!0};if(!(!i&&
-o.length===0))for(let a of o){if(e.includes(a)||Bt(a)!==void 0)continue;let s=Lf(a),l=s&&rr(s,r);if(l!==void 0)return{module:a,
-name:l.name}}}function Gf(t,e,r){let n=r.length>0&&r.every(Xf)?Jf(r).filter(a=>Bt(a)!==void 0):[...tr()].map(([a])=>a),o=[],
-i=f((a,s)=>{let l=s&&$t(s,t,e);typeof l=="function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)
-i(a,Bt(a));return i(de,Oo),o}function Hf(t,e,r){return`the function ${t} cannot be told apart: ${e.join(" and ")} each e\
+`)}var Eo={};function Ry(t){Eo=t}var Xf=2e3,Kf=/(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g,
+Co=new Map,Ms=new Set;function Vf(t){return t.startsWith("file:")&&(t.includes("/node_modules/")||/\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.
+test(t))}function Yf(t,e){if(!/^(npm|jsr|node):/.test(t))try{if(/^(\.{1,2}\/|\/|file:|https?:)/.test(t))return new URL(t,
+e).href;let r=import.meta.resolve(t);return/^(file|https?):/.test(r)?r:void 0}catch{return}}async function Uy(t){let e=Co.
+get(t);if(e!==void 0)return e;if(e=[],t.startsWith("file:")){let r="";try{r=await nu(new URL(t))}catch{}for(let n of r.matchAll(
+Kf)){let o=Yf(n[1],t);o!==void 0&&!we(o)&&!e.includes(o)&&(!Vf(o)||Vf(t))&&e.push(o)}}return Co.set(t,e),e}function Fy(t){
+let e=Co.get(t);if(e!==void 0)return e;e=[];let r=jo(t);for(let n of(r??"").matchAll(Kf)){let o=Yf(n[1],t);o!==void 0&&!we(
+o)&&!e.includes(o)&&e.push(o)}return Co.set(t,e),e}function jo(t){if(!t.startsWith("file:"))return;if(Is.has(t))return Is.
+get(t);let e;try{e=Ip(new URL(t))}catch{e=void 0}return Is.set(t,e),e}function Zf(t){let e=t.filter(n=>!we(n)),r=new Set(
+e);for(let n=0;n<e.length&&n<Xf;n++)for(let o of Fy(e[n]))r.has(o)||(r.add(o),e.push(o));return e}function td(t,e){let r=f(
+s=>s===t,"same");for(let[s,l]of ar()){let c=lr(l,r);if(c!==void 0)return{module:s,name:c.name}}let n=lr(Eo,r);if(n!==void 0)
+return{module:ye,name:n.name};let o=e.join(`
+`),i=ed.get(t);if(i!==void 0&&i.key===o)return i.found;let a=qy(t,e,r);return ed.set(t,{key:o,found:a}),a}var ed=new WeakMap;
+function qy(t,e,r){let n=new RegExp(`\\bfunction\\s*\\*?\\s*${t.name.replace(/[$]/g,"\\$")}\\s*[(<]`),o=[],i=!1;for(let a of Zf(
+e)){let s=jo(a);s===void 0?i=!0:n.test(s)&&o.push(a)}if(!i&&o.length===1)return{module:o[0],name:t.name,byText:!0};if(!(!i&&
+o.length===0))for(let a of o){if(e.includes(a)||Bt(a)!==void 0)continue;let s=Wf(a),l=s&&lr(s,r);if(l!==void 0)return{module:a,
+name:l.name}}}function rd(t,e,r){let n=r.length>0&&r.every(od)?Zf(r).filter(a=>Bt(a)!==void 0):[...ar()].map(([a])=>a),o=[],
+i=f((a,s)=>{let l=s&&At(s,t,e);typeof l=="function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)
+i(a,Bt(a));return i(ye,Eo),o}function nd(t,e,r){return`the function ${t} cannot be told apart: ${e.join(" and ")} each e\
 xport a function ${t} with the same source text (which may close over different module state), and the sending thread co\
-uld not tell by identity which one it is; the thread will not guess: ${r}`}async function js(t){let e=t.filter(n=>!Cs.has(
-n)&&!he(n)),r=new Set(e);for(let n=0;n<e.length&&n<Ff;n++){let o=e[n];if(!(o.startsWith("file:")&&Bt(o)===void 0&&!Jn(o))){
-try{await wo(o)}catch{continue}for(let i of await Ty(o))r.has(i)||(r.add(i),e.push(i))}}for(let n of t)Cs.add(n)}function Xf(t){
-return Cs.has(t)||he(t)}function nn(t,e,r=()=>!0,n=[]){for(let i of n){let a=Bt(i),s=a&&$t(a,t,e);if(s!==void 0&&r(s))return{
-module:i,value:s}}for(let[i,a]of tr()){let s=$t(a,t,e);if(s!==void 0&&r(s))return{module:i,value:s}}let o=$t(Oo,t,e);if(o!==
-void 0&&r(o))return{module:de,value:o}}async function Kf(t,e,r,n=()=>!0){return await js(t),nn(e,r,n,t)}function Ts(t,e){
+uld not tell by identity which one it is; the thread will not guess: ${r}`}async function Ns(t){let e=t.filter(n=>!Ms.has(
+n)&&!we(n)),r=new Set(e);for(let n=0;n<e.length&&n<Xf;n++){let o=e[n];if(!(o.startsWith("file:")&&Bt(o)===void 0&&!Qn(o))){
+try{await vo(o)}catch{continue}for(let i of await Uy(o))r.has(i)||(r.add(i),e.push(i))}}for(let n of t)Ms.add(n)}function od(t){
+return Ms.has(t)||we(t)}function an(t,e,r=()=>!0,n=[]){for(let i of n){let a=Bt(i),s=a&&At(a,t,e);if(s!==void 0&&r(s))return{
+module:i,value:s}}for(let[i,a]of ar()){let s=At(a,t,e);if(s!==void 0&&r(s))return{module:i,value:s}}let o=At(Eo,t,e);if(o!==
+void 0&&r(o))return{module:ye,value:o}}async function id(t,e,r,n=()=>!0){return await Ns(t),an(e,r,n,t)}function Ls(t,e){
 let r=e.replace(/[$]/g,"\\$"),n=new RegExp(`\\bfunction\\s*\\*?\\s*${r}\\s*\\(`,"g"),o,i=!1,a=!1;for(let s of t.matchAll(
 n)){let l=t.lastIndexOf(`
 `,s.index)+1,c=t.slice(l,s.index);if(/^\s*(?:\/\/|\/?\*)/.test(c))continue;let u=/^(export\s+(?:default\s+)?)?(?:async\s+)?$/.
 exec(c);u===null?(i=!0,/^\s+(?:async\s+)?$/.test(c)&&(a=!0)):u[1]!==void 0?o="exported":o??="local"}return o==="local"&&
 new RegExp(`\\bexport\\s*\\{[^}]*\\b${r}\\b[^}]*\\}|\\bexport\\s+default\\s+${r}\\b`).test(t)&&(o="exported"),{top:o,nested:i,
-indented:a}}async function Ly(t,e){for(let r of t){if(!r.startsWith("file:"))continue;let n;try{n=await Xc(new URL(r))}catch{
-continue}if(Ts(n,e).nested)return r}}function Vf(t,e){return`the function ${t} is declared inside a function or a block \
+indented:a}}async function Wy(t,e){for(let r of t){if(!r.startsWith("file:"))continue;let n;try{n=await nu(new URL(r))}catch{
+continue}if(Ls(n,e).nested)return r}}function ad(t,e){return`the function ${t} is declared inside a function or a block \
 of ${e} (a closure), not at the top level of its module: a thread imports its code by name from its module and cannot se\
 e a closure's variables; move ${t} to the top level, export it (\`export function ${t}\u2026\`), and pass what it uses as args\
- (data that threads change in a SharedList or SharedJSON)`}var Iy=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
-function jo(t,e,r,n,o,i=[]){if(o!==void 0&&Iy.test(o))return`the ${t} is an anonymous ${t} expression (\`${t==="class"?"\
+ (data that threads change in a SharedList or SharedJSON)`}var zy=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
+function To(t,e,r,n,o,i=[]){if(o!==void 0&&zy.test(o))return`the ${t} is an anonymous ${t} expression (\`${t==="class"?"\
 class {\u2026}":"function () {\u2026}"}\`, which JavaScript names ${e} after the property or variable it was written in)\
 , and no module exports it: ${r.join("; ")}; code travels to another thread by reference, found by its module and its ex\
 ported name: declare it as a named, exported ${t} (\`export ${t==="class"?"class Work":"function work(\u2026)"} {\u2026}\`) an\
-d pass that`;if(t==="function"&&o!==void 0&&xs(o))return Os(n===void 0?"it":"the target",e,Ss(tr(),o));let a=`export it \
+d pass that`;if(t==="function"&&o!==void 0&&Cs(o))return js(n===void 0?"it":"the target",e,Es(ar(),o));let a=`export it \
 (\`export ${t==="class"?"class":"function"} ${e}\u2026\`)`,s="code travels to another thread by reference, found by its \
-module and its exported name",l=i.find(c=>By(c,t,e));return`the ${t} ${e} cannot be found by reference: ${r.join("; ")},\
+module and its exported name",l=i.find(c=>Jy(c,t,e));return`the ${t} ${e} cannot be found by reference: ${r.join("; ")},\
  nor does any module it imports statically; ${l!==void 0?`${a} in ${l}, which declares it without export: that is enough\
  (${s})`:n===void 0?`${a} from the module that declares it: ${s}`:`${a} from the module that declares it; if that module\
- is none of these (nor one they import statically), name it too, as in \`${n}\` (${s})`}`}function By(t,e,r){if(!t.startsWith(
-"file:")||he(t))return!1;let n=Co(t);if(n===void 0)return!1;if(e==="function")return Ts(n,r).top==="local";let o=r.replace(
+ is none of these (nor one they import statically), name it too, as in \`${n}\` (${s})`}`}function Jy(t,e,r){if(!t.startsWith(
+"file:")||we(t))return!1;let n=jo(t);if(n===void 0)return!1;if(e==="function")return Ls(n,r).top==="local";let o=r.replace(
 /[$]/g,"\\$");return new RegExp(`^(?:abstract\\s+)?class\\s+${o}\\b`,"m").test(n)&&!new RegExp(`^export\\s+(?:default\\s+)\
-?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var Ms=new Map,Yf=new Map;function Ns(t,e,r){
-if(e===void 0||!e.startsWith("file:")||he(e))return;let n=Co(e);if(n===void 0)return;let o=`${e}
-${t}`,i=Yf.get(o);i===void 0&&Yf.set(o,i=Ts(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new g(
-`${r}: ${jo("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new g(`${r}: ${Vf(t,e)}`)}}var Zf=new WeakMap,
-td=new Map,Ls=new Map;function Is(t,e,r){Zf.set(t,{module:e,name:r}),td.set(`${e}#${r}`,t)}function Py(t,e,r){let n=xo(t,
-e,r),o=Zf.get(t);if(o!==void 0)return{modules:[o.module],name:o.name,source:n,exact:!0};let i=rn(),a=[];for(let c of[i,ks()])
-c!==void 0&&!a.includes(c)&&a.push(c);let s=Qf(t,a);if(s!==void 0&&!s.byText)return Is(t,s.module,s.name),{modules:[s.module],
-name:s.name,source:n,exact:!0};if(xs(n)){let c=Ss(tr(),n);if(c!==void 0)throw new g(`${r}: ${Os(e,t.name,c)}`)}if(Ns(t.name,
+?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var Is=new Map,sd=new Map;function Bs(t,e,r){
+if(e===void 0||!e.startsWith("file:")||we(e))return;let n=jo(e);if(n===void 0)return;let o=`${e}
+${t}`,i=sd.get(o);i===void 0&&sd.set(o,i=Ls(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new g(
+`${r}: ${To("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new g(`${r}: ${ad(t,e)}`)}}var ld=new WeakMap,
+cd=new Map,Ps=new Map;function Ds(t,e,r){ld.set(t,{module:e,name:r}),cd.set(`${e}#${r}`,t)}function Qy(t,e,r){let n=Oo(t,
+e,r),o=ld.get(t);if(o!==void 0)return{modules:[o.module],name:o.name,source:n,exact:!0};let i=on(),a=[];for(let c of[i,Os()])
+c!==void 0&&!a.includes(c)&&a.push(c);let s=td(t,a);if(s!==void 0&&!s.byText)return Ds(t,s.module,s.name),{modules:[s.module],
+name:s.name,source:n,exact:!0};if(Cs(n)){let c=Es(ar(),n);if(c!==void 0)throw new g(`${r}: ${js(e,t.name,c)}`)}if(Bs(t.name,
 i,`${r}: ${e}`),a.length===0)throw new g(`${r}: ${e} is function ${t.name}, and no module can be told to export it (the \
 call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` optio\
-n`);let l=Ls.get(n);return Ls.set(n,l===void 0||l===t?t:null),{modules:a,name:t.name,source:n,exact:!1}}function Dy(t){let{
-modules:e,name:r,source:n}=t;if(t.exact){let s=td.get(`${e[0]}#${r}`);if(s!==void 0)return s;let l=vo(e[0]),c=l&&$t(l,r,
-n);if(typeof c=="function")return Is(c,e[0],r),c}let o=Ls.get(n);if(o)return o;if(!t.exact){for(let l of e)vo(l);let s=Gf(
-r,n,e);if(s.length>1)throw new g(`Cannot receive the function ${r} from another thread: ${Hf(r,s.map(l=>l.module),"give \
+n`);let l=Ps.get(n);return Ps.set(n,l===void 0||l===t?t:null),{modules:a,name:t.name,source:n,exact:!1}}function _y(t){let{
+modules:e,name:r,source:n}=t;if(t.exact){let s=cd.get(`${e[0]}#${r}`);if(s!==void 0)return s;let l=bo(e[0]),c=l&&At(l,r,
+n);if(typeof c=="function")return Ds(c,e[0],r),c}let o=Ps.get(n);if(o)return o;if(!t.exact){for(let l of e)bo(l);let s=rd(
+r,n,e);if(s.length>1)throw new g(`Cannot receive the function ${r} from another thread: ${nd(r,s.map(l=>l.module),"give \
 the functions different names, or pass the function from a module that imports it statically (the sender then finds its \
-module by identity)")}`);if(s.length===1){let l=Bt(s[0].module),c=l&&rr(l,u=>u===s[0].value);return c!==void 0&&Is(s[0].
-value,s[0].module,c.name),s[0].value}}let i=e.find(s=>vo(s)===void 0);if(i!==void 0){let s=i===ks()?"is the program's ma\
+module by identity)")}`);if(s.length===1){let l=Bt(s[0].module),c=l&&lr(l,u=>u===s[0].value);return c!==void 0&&Ds(s[0].
+value,s[0].module,c.name),s[0].value}}let i=e.find(s=>bo(s)===void 0);if(i!==void 0){let s=i===Os()?"is the program's ma\
 in module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)":
 "cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-level await\
 )";throw new g(`Cannot receive the function ${r} from another thread: ${t.exact?`its module ${i}`:`the module it was sen\
 t from, ${i},`} ${s}; get it with getAsync(), which imports it, or pass the function to the thread as an argument`)}let a=t.
-exact?void 0:e.find(s=>!Xf(s));throw a!==void 0?new g(`Cannot receive the function ${r} from another thread: ${a}, the m\
+exact?void 0:e.find(s=>!od(s));throw a!==void 0?new g(`Cannot receive the function ${r} from another thread: ${a}, the m\
 odule it was sent from, does not export it, and the modules that one imports are not loaded in this thread yet; get it w\
 ith getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports those before it \
-starts)`):new g(`Cannot receive the function ${r} from another thread: ${jo("function",r,e.map(s=>`${s} does not export ${r}`),
-void 0,n,e)}`)}var ed={Map:{proto:Map.prototype,mutators:["set","delete","clear"],advice:"keep a map that threads change\
+starts)`):new g(`Cannot receive the function ${r} from another thread: ${To("function",r,e.map(s=>`${s} does not export ${r}`),
+void 0,n,e)}`)}var ud={Map:{proto:Map.prototype,mutators:["set","delete","clear"],advice:"keep a map that threads change\
  in a SharedJSON (an object keyed by the map's keys: `counts.update((c) => { c[word] = (c[word] ?? 0) + 1; })`), or put \
 the updates on a Queue for one thread to apply, or change a copy of your own (new Map(map))"},Set:{proto:Set.prototype,mutators:[
 "add","delete","clear"],advice:"keep a set that threads change in a SharedJSON (an object with a key per item) or a Shar\
 edList, or put the updates on a Queue for one thread to apply, or change a copy of your own (new Set(set))"},Date:{proto:Date.
 prototype,mutators:Object.getOwnPropertyNames(Date.prototype).filter(t=>t.startsWith("set")),advice:"give a changed date\
  back through a SharedFloat64 of its time (date.getTime()) or a Queue, or change a copy of your own (new Date(date))"}};
-function Ry(t,e){return`Cannot call ${e}() on a ${t} that came from another thread: it is a frozen copy (${$s}); ${ed[t].
-advice}`}var rd=new Map;function Bs(t){let e=rd.get(t);if(e!==void 0)return e;let{proto:r,mutators:n}=ed[t],o={};for(let a of n){
-let s={[a](){let l=new TypeError(Ry(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,writable:!1,enumerable:!1,
-configurable:!1}}let i=Object.freeze(Object.create(r,o));return rd.set(t,i),i}function Ps(t){return t instanceof Map?Object.
-getPrototypeOf(t)===Map.prototype&&Object.setPrototypeOf(t,Bs("Map")):t instanceof Set?Object.getPrototypeOf(t)===Set.prototype&&
-Object.setPrototypeOf(t,Bs("Set")):t instanceof Date&&Object.getPrototypeOf(t)===Date.prototype&&Object.setPrototypeOf(t,
-Bs("Date")),Object.freeze(t)}var Q="\0@threading",nd="\0error",od="\0sab",id="\0view",ad="\0packed",sd="\0frozen",To="\0m\
-odules",ld="\0column",cd="\0records",ud="\0json",Ds="\0function",fd="\0element";function dd(t){return typeof t=="object"&&
-t!==null&&Q in t}var Uy={Int8Array,Uint8Array,Uint8ClampedArray,Int16Array,Uint16Array,Int32Array,Uint32Array,Float32Array,
-Float64Array,BigInt64Array,BigUint64Array,DataView};function Fy(t,e,r,n){let o=Uy[t]??Uint8Array;if(o===DataView)return new DataView(
-e,r,n);let i=o.BYTES_PER_ELEMENT;return new o(e,r,n/i)}function qy(t){return Object.freeze({[t[Q]]:t.oid})}function Mo(t,e,r){
-try{return zy(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof g){let o=Rs.get(n);o!==void 0&&Wy(n,gf(r.root,o,r.names))}
-throw n}}var Rs=new WeakMap;function hd(t,e){if(!(t instanceof g))return;let r=Rs.get(t);r===void 0?Rs.set(t,[e]):r.unshift(
-e)}function Wy(t,e){let r=/^Cannot receive (.+?) from another thread: /.exec(t.message);if(r===null||r[1]===e)return;let n=`${t.
+function Gy(t,e){return`Cannot call ${e}() on a ${t} that came from another thread: it is a frozen copy (${Ss}); ${ud[t].
+advice}`}var fd=new Map;function Rs(t){let e=fd.get(t);if(e!==void 0)return e;let{proto:r,mutators:n}=ud[t],o={};for(let a of n){
+let s={[a](){let l=new TypeError(Gy(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,writable:!1,enumerable:!1,
+configurable:!1}}let i=Object.freeze(Object.create(r,o));return fd.set(t,i),i}function Us(t){return t instanceof Map?Object.
+getPrototypeOf(t)===Map.prototype&&Object.setPrototypeOf(t,Rs("Map")):t instanceof Set?Object.getPrototypeOf(t)===Set.prototype&&
+Object.setPrototypeOf(t,Rs("Set")):t instanceof Date&&Object.getPrototypeOf(t)===Date.prototype&&Object.setPrototypeOf(t,
+Rs("Date")),Object.freeze(t)}var Q="\0@threading",dd="\0error",hd="\0sab",md="\0view",gd="\0packed",pd="\0frozen",Mo="\0m\
+odules",yd="\0column",wd="\0records",vd="\0json",Fs="\0function",bd="\0element";function $d(t){return typeof t=="object"&&
+t!==null&&Q in t}var Hy={Int8Array,Uint8Array,Uint8ClampedArray,Int16Array,Uint16Array,Int32Array,Uint32Array,Float32Array,
+Float64Array,BigInt64Array,BigUint64Array,DataView};function Xy(t,e,r,n){let o=Hy[t]??Uint8Array;if(o===DataView)return new DataView(
+e,r,n);let i=o.BYTES_PER_ELEMENT;return new o(e,r,n/i)}function Ky(t){return Object.freeze({[t[Q]]:t.oid})}function No(t,e,r){
+try{return Yy(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof g){let o=qs.get(n);o!==void 0&&Vy(n,Sf(r.root,o,r.names))}
+throw n}}var qs=new WeakMap;function Ad(t,e){if(!(t instanceof g))return;let r=qs.get(t);r===void 0?qs.set(t,[e]):r.unshift(
+e)}function Vy(t,e){let r=/^Cannot receive (.+?) from another thread: /.exec(t.message);if(r===null||r[1]===e)return;let n=`${t.
 name}: ${t.message}`,o=t.stack;t.message=`Cannot receive ${e} (${r[1]}) from another thread: ${t.message.slice(r[0].length)}`,
-typeof o=="string"&&o.startsWith(n)&&(t.stack=`${t.name}: ${t.message}${o.slice(n.length)}`)}function zy(t,e,r){let n=e===
-null,o=new Map,i=!1,a=f(u=>{if(n)return qy(u);let d=J0(u.oid);if(d!==void 0)return d;let p=u[Q],y=F0(p,u.module);if(y===
+typeof o=="string"&&o.startsWith(n)&&(t.stack=`${t.name}: ${t.message}${o.slice(n.length)}`)}function Yy(t,e,r){let n=e===
+null,o=new Map,i=!1,a=f(u=>{if(n)return Ky(u);let d=Z0(u.oid);if(d!==void 0)return d;let p=u[Q],y=X0(p,u.module);if(y===
 void 0)throw new g(`Cannot receive a ${p} from another thread: its class is not loaded in this thread${u.module?`; impor\
-t ${u.module} first`:""}`);let A=i;i=!1;let x=y.create(c(u.head));if(i=A,df(x,u.oid),y.fill){i=!0;let rt=c(u.body);i=A,y.
-fill(x,rt)}return x},"revive"),s=f(u=>e?.[u],"sab"),l=f(u=>{let d=by(u),p=gy(d),y=p?Reflect.construct(DOMException,[u.message,
+t ${u.module} first`:""}`);let A=i;i=!1;let x=y.create(c(u.head));if(i=A,$f(x,u.oid),y.fill){i=!0;let rt=c(u.body);i=A,y.
+fill(x,rt)}return x},"revive"),s=f(u=>e?.[u],"sab"),l=f(u=>{let d=jy(u),p=Sy(d),y=p?Reflect.construct(DOMException,[u.message,
 u.name],d):Object.create(d.prototype);o.set(u,y);let A=f((x,rt)=>Object.defineProperty(y,x,{value:rt,writable:!0,enumerable:!1,
 configurable:!0}),"hidden");if(u.stack!==void 0&&A("stack",u.stack),p||A("message",u.message),u.ownName)Object.defineProperty(
 y,"name",{value:u.name,writable:!0,enumerable:!0,configurable:!0});else if(d.name!==u.ctor){let x=u.name===u.base?u.ctor:
 u.name;y.name!==x&&A("name",x)}else y.name!==u.name&&A("name",u.name);u.hasCause&&A("cause",c(u.cause)),u.errors!==void 0&&
 A("errors",c(u.errors));for(let x of Object.keys(u.fields))y[x]=c(u.fields[x]);return y},"reviveError"),c=f(u=>{if(typeof u!=
-"object"||u===null)return u;if(o.has(u))return o.get(u);if(dd(u)){let d=u[Q],p;if(d===nd)return l(u);if(d===To)return c(
-u.value);if(d===Ds){try{p=Dy(u)}catch(y){if(!n)throw y;p=Object.freeze({[Ds]:u.name})}return o.set(u,p),p}if(d===sd){let y=i;
-i=!0,p=c(u.value),i=y}else if(d===od)p=n?null:s(u.i);else if(d===id){let y=u,A=c(y.sab);p=A?Fy(y.type,A,y.offset,y.length):
-null}else if(d===ld)p=jf(u),i&&Object.freeze(p);else if(d===ud)p=dy(u.text,i);else if(d===cd)p=uy(u,i),i&&Object.freeze(
-p);else if(d===fd){let y=u;p=c(y.of)[y.i]}else d===ad?p=md(new Uint8Array(u.sab)):p=a(u);return o.set(u,p),p}if(o.set(u,
-u),Array.isArray(u)){for(let d=0;d<u.length;d++)if(d in u)if(!r)u[d]=c(u[d]);else try{u[d]=c(u[d])}catch(p){throw hd(p,d),
-p}i&&Object.freeze(u)}else if(u instanceof Map){let d=[...u];u.clear();for(let[p,y]of d)u.set(c(p),c(y));i&&Ps(u)}else if(u instanceof
-Set){let d=[...u];u.clear();for(let p of d)u.add(c(p));i&&Ps(u)}else if(u instanceof Date)i&&Ps(u);else if(Object.getPrototypeOf(
-u)===Object.prototype){let d=u;for(let p of Object.keys(d))if(!r)d[p]=c(d[p]);else try{d[p]=c(d[p])}catch(y){throw hd(y,
-p),y}i&&Object.freeze(u)}return u},"walk");return c(t)}function md(t,e){let{wire:r,sabs:n}=as(t);return Mo(r,n,e)}function Jy(t){
-return Mo(uf(t),null)}function Qy(t){D0(t)}var No=1e3;function gd(t,e,r,n={}){try{return wd(t,e,r,n,!0)}catch(o){if(o!==
-pd)throw Gn(o)}try{return wd(t,e,r,n,!1)}catch(o){throw Gn(o)}}function _y(t,e){if(!(t instanceof Error)||t.message.startsWith(
+"object"||u===null)return u;if(o.has(u))return o.get(u);if($d(u)){let d=u[Q],p;if(d===dd)return l(u);if(d===Mo)return c(
+u.value);if(d===Fs){try{p=_y(u)}catch(y){if(!n)throw y;p=Object.freeze({[Fs]:u.name})}return o.set(u,p),p}if(d===pd){let y=i;
+i=!0,p=c(u.value),i=y}else if(d===hd)p=n?null:s(u.i);else if(d===md){let y=u,A=c(y.sab);p=A?Xy(y.type,A,y.offset,y.length):
+null}else if(d===yd)p=Rf(u),i&&Object.freeze(p);else if(d===vd)p=$y(u.text,i);else if(d===wd)p=vy(u,i),i&&Object.freeze(
+p);else if(d===bd){let y=u;p=c(y.of)[y.i]}else d===gd?p=kd(new Uint8Array(u.sab)):p=a(u);return o.set(u,p),p}if(o.set(u,
+u),Array.isArray(u)){for(let d=0;d<u.length;d++)if(d in u)if(!r)u[d]=c(u[d]);else try{u[d]=c(u[d])}catch(p){throw Ad(p,d),
+p}i&&Object.freeze(u)}else if(u instanceof Map){let d=[...u];u.clear();for(let[p,y]of d)u.set(c(p),c(y));i&&Us(u)}else if(u instanceof
+Set){let d=[...u];u.clear();for(let p of d)u.add(c(p));i&&Us(u)}else if(u instanceof Date)i&&Us(u);else if(Object.getPrototypeOf(
+u)===Object.prototype){let d=u;for(let p of Object.keys(d))if(!r)d[p]=c(d[p]);else try{d[p]=c(d[p])}catch(y){throw Ad(y,
+p),y}i&&Object.freeze(u)}return u},"walk");return c(t)}function kd(t,e){let{wire:r,sabs:n}=cs(t);return No(r,n,e)}function Zy(t){
+return No(vf(t),null)}function tw(t){_0(t)}var Lo=1e3;function Sd(t,e,r,n={}){try{return Ed(t,e,r,n,!0)}catch(o){if(o!==
+xd)throw Hn(o)}try{return Ed(t,e,r,n,!1)}catch(o){throw Hn(o)}}function ew(t,e){if(!(t instanceof Error)||t.message.startsWith(
 e))return t;let r=t instanceof g?g:t instanceof w?w:t instanceof j?j:void 0;if(r===void 0)return t;let n=new r(e+t.message);
-return t.constructor!==r&&Object.setPrototypeOf(n,t.constructor.prototype),n}var pd=Symbol("restart"),yd=Symbol("in a JS\
-ON tree");function wd(t,e,r,n,o){let i=n.detach!==!0&&R0,a=n.detach===!0||i,s=new Set,l=new Set,c=[],u=new Map,d=new Map,
-p=[],y=0,A=f(()=>gf(e,p,n.names),"where"),x=f((h,E)=>{throw new g(`${r}: ${A()} is ${h}, which cannot cross threads; ${E}`)},
-"refuse"),rt=f(h=>{if(!a)return h;let E=u.get(h);return E===void 0&&(E=c.length,c.push(h),u.set(h,E)),{[Q]:od,i:E}},"sab\
-Ref"),nt=f((h,E)=>{if(typeof h!="object"&&typeof h!="function"&&typeof h!="symbol")return h;p.push(E);let D=W(h);return p.
-pop(),D},"child"),W=f(h=>{switch(typeof h){case"function":return ze(h);case"symbol":return x(v(h),"pass a string instead");case"\
-object":break;default:return h}if(h===null)return h;let E=h;if(d.has(E)){let b=d.get(E);if(b===yd)throw pd;return b}if(++y>
-No)throw p.length=Math.min(p.length,8),new w(`${r}: ${A()}\u2026 is nested more than ${No} levels deep, which cannot cro\
+return t.constructor!==r&&Object.setPrototypeOf(n,t.constructor.prototype),n}var xd=Symbol("restart"),Od=Symbol("in a JS\
+ON tree");function Ed(t,e,r,n,o){let i=n.detach!==!0&&G0,a=n.detach===!0||i,s=new Set,l=new Set,c=[],u=new Map,d=new Map,
+p=[],y=0,A=f(()=>Sf(e,p,n.names),"where"),x=f((m,E)=>{throw new g(`${r}: ${A()} is ${m}, which cannot cross threads; ${E}`)},
+"refuse"),rt=f(m=>{if(!a)return m;let E=u.get(m);return E===void 0&&(E=c.length,c.push(m),u.set(m,E)),{[Q]:hd,i:E}},"sab\
+Ref"),nt=f((m,E)=>{if(typeof m!="object"&&typeof m!="function"&&typeof m!="symbol")return m;p.push(E);let D=W(m);return p.
+pop(),D},"child"),W=f(m=>{switch(typeof m){case"function":return He(m);case"symbol":return x(v(m),"pass a string instead");case"\
+object":break;default:return m}if(m===null)return m;let E=m;if(d.has(E)){let b=d.get(E);if(b===Od)throw xd;return b}if(++y>
+Lo)throw p.length=Math.min(p.length,8),new w(`${r}: ${A()}\u2026 is nested more than ${Lo} levels deep, which cannot cro\
 ss threads (CPython's pickle stops at its recursion limit too); pass a flatter structure, such as an array of records`);
-let D=bp(E);return y--,D},"walk"),ze=f(h=>{if(d.has(h))return d.get(h);if(/^class[\s{]/.test(Function.prototype.toString.
-call(h)))return x(v(h),"pass data instead");let E=Py(h,A(),r);for(let b of E.modules)s.add(b),E.exact||l.add(b);let D={[Q]:Ds,
-...E};return d.set(h,D),D},"walkFunction"),bp=f(h=>{if(typeof h[I]=="function"){let b;try{b=h[I]()}catch(G){throw _y(G,`${r}\
-: ${A()} cannot cross threads: `)}let C={[Q]:b.kind,oid:z0(h),head:null};return d.set(h,C),C.head=W(b.head),b.module!==void 0&&
-(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=W(b.body)),C}if(Array.isArray(h)){if(jr(h,"array"),h.length>=
-Ef&&Object.getPrototypeOf(h)===Array.prototype){let C=$p(h);if(C!==void 0)return C}let b=new Array(h.length);d.set(h,b);
-for(let C=0;C<h.length;C++)C in h&&(b[C]=nt(h[C],C));return b}if(h instanceof Map){jr(h,"other");let b=new Map;d.set(h,b);
-for(let[C,G]of h)b.set(nt(C," key"),nt(G," value"));return b}if(h instanceof Set){jr(h,"other");let b=new Set;d.set(h,b);
-for(let C of h)b.add(nt(C," item"));return b}if(h instanceof Error)return Ap(h);if(h instanceof SharedArrayBuffer){let b=rt(
-h);return d.set(h,b),b}if(ArrayBuffer.isView(h)){let b=h;return h.buffer instanceof SharedArrayBuffer&&a&&(b={[Q]:id,type:h.
-constructor.name,sab:rt(h.buffer),offset:h.byteOffset,length:h.byteLength}),d.set(h,b),b}if(h instanceof ArrayBuffer)return d.
-set(h,h),h;for(let b=0;b<mf.length;b++)if(h instanceof mf[b])return jr(h,"other"),d.set(h,h),h;if(Q0(h))return x(v(h),"p\
-ass the data it holds instead");let E=Object.getPrototypeOf(h);if(E!==Object.prototype&&E!==null&&_0(E)){let b=Mp(h);if(b!==
+let D=jp(E);return y--,D},"walk"),He=f(m=>{if(d.has(m))return d.get(m);if(/^class[\s{]/.test(Function.prototype.toString.
+call(m)))return x(v(m),"pass data instead");let E=Qy(m,A(),r);for(let b of E.modules)s.add(b),E.exact||l.add(b);let D={[Q]:Fs,
+...E};return d.set(m,D),D},"walkFunction"),jp=f(m=>{if(typeof m[I]=="function"){let b;try{b=m[I]()}catch(G){throw ew(G,`${r}\
+: ${A()} cannot cross threads: `)}let C={[Q]:b.kind,oid:Y0(m),head:null};return d.set(m,C),C.head=W(b.head),b.module!==void 0&&
+(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=W(b.body)),C}if(Array.isArray(m)){if(Nr(m,"array"),m.length>=
+Pf&&Object.getPrototypeOf(m)===Array.prototype){let C=Tp(m);if(C!==void 0)return C}let b=new Array(m.length);d.set(m,b);
+for(let C=0;C<m.length;C++)C in m&&(b[C]=nt(m[C],C));return b}if(m instanceof Map){Nr(m,"other");let b=new Map;d.set(m,b);
+for(let[C,G]of m)b.set(nt(C," key"),nt(G," value"));return b}if(m instanceof Set){Nr(m,"other");let b=new Set;d.set(m,b);
+for(let C of m)b.add(nt(C," item"));return b}if(m instanceof Error)return Mp(m);if(m instanceof SharedArrayBuffer){let b=rt(
+m);return d.set(m,b),b}if(ArrayBuffer.isView(m)){let b=m;return m.buffer instanceof SharedArrayBuffer&&a&&(b={[Q]:md,type:m.
+constructor.name,sab:rt(m.buffer),offset:m.byteOffset,length:m.byteLength}),d.set(m,b),b}if(m instanceof ArrayBuffer)return d.
+set(m,m),m;for(let b=0;b<kf.length;b++)if(m instanceof kf[b])return Nr(m,"other"),d.set(m,m),m;if(ty(m))return x(v(m),"p\
+ass the data it holds instead");let E=Object.getPrototypeOf(m);if(E!==Object.prototype&&E!==null&&ey(E)){let b=Fp(m);if(b!==
 void 0&&/^(?:a )?(?:Deno|process)\./.test(b))return x(`${b}, an object of the runtime that belongs to its thread`,"each \
-thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead");let C=X0(h);
+thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead");let C=oy(m);
 if(C!==void 0)return x(`${/^[AEIO]/.test(C.name)?"an":"a"} ${C.name}, an object of a built-in class of the runtime`,C.advice);
-if(b!==void 0)return x(`${b}, an object of the runtime that belongs to its thread`,"pass the data it holds instead");let G=h.
+if(b!==void 0)return x(`${b}, an object of the runtime that belongs to its thread`,"pass the data it holds instead");let G=m.
 constructor?.name||"(anonymous)";return x(`an instance of class ${G}, which has methods`,`to share it, make ${G} extend \
 Shareable (it then arrives as a ${G}, its fields shared), or give it a [kTravel]() method (README: "What crosses, and ho\
-w"); else pass a plain object`)}jr(h,"object");let D={};d.set(h,D);for(let b of Object.keys(h))D[b]=nt(h[b],b);return D},
-"walkObject"),jr=f((h,E)=>{let D=Ye(h,E);if(D===void 0)return;typeof D=="symbol"&&x(`${E==="array"?"an array":"an object"}\
+w"); else pass a plain object`)}Nr(m,"object");let D={};d.set(m,D);for(let b of Object.keys(m))D[b]=nt(m[b],b);return D},
+"walkObject"),Nr=f((m,E)=>{let D=nr(m,E);if(D===void 0)return;typeof D=="symbol"&&x(`${E==="array"?"an array":"an object"}\
  with the symbol key ${String(D)}`,"a symbol is its thread's own and a copy drops symbol keys: use a string key");let b=JSON.
 stringify(D);E==="array"&&x(`an array with the property ${b} besides its items`,`a copy keeps only the items, so the pro\
-perty would be lost: pass an object that holds both instead (\`{ items, ${b}: \u2026 }\`)`),x(`${v(h)} with the property\
+perty would be lost: pass an object that holds both instead (\`{ items, ${b}: \u2026 }\`)`),x(`${v(m)} with the property\
  ${b}`,"a copy keeps only its contents, so the property would be lost: pass an object that holds both instead")},"refuse\
-Lost"),$p=f(h=>{let E=Cf(h);if(E!==void 0){let X={[Q]:ld,...E};return d.set(h,X),X}if(y>=No)return;let D={[Q]:cd},b=cy(h,
-(X,Ct)=>d.has(X)?!1:(d.set(X,{[Q]:fd,of:D,i:Ct}),!0),X=>d.delete(X));if(b!==void 0)return Object.assign(D,b),d.set(h,D),
-D;if(!o)return;let C=fy(h,y,No,X=>d.has(X)?!1:(d.set(X,yd),!0),X=>d.delete(X));if(C===void 0)return;let G={[Q]:ud,text:C};
-return d.set(h,G),G},"columns"),Ap=f(h=>{let E=h.constructor?.name||"Error";If(h.constructor)&&py(h.constructor);let D=$y(
-h),b=Object.hasOwn(h,"name"),C=String(h.name),G={[Q]:nd,ctor:E,base:D,name:C,ownName:b,message:String(h.message??""),stack:typeof h.
-stack=="string"?h.stack:void 0,hasCause:"cause"in h,fields:{},modules:vy(h.stack)};d.set(h,G),G.hasCause&&(G.cause=nt(h.
-cause,"cause"));let X=h.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let Ct of Object.keys(h))Ct==="name"||Ct===
-"message"||Ct==="stack"||Ct==="cause"||Ct==="errors"&&Array.isArray(X)||(G.fields[Ct]=nt(h[Ct],Ct));return G},"walkError"),
-Wn=W(t);if(n.frozen&&(Wn={[Q]:sd,value:Wn}),i){let h=os(Wn,c,e,r);return{wire:n.bytes?h:Us(h),modules:[...s],graph:[...l],
-sabs:[]}}return{wire:Wn,modules:[...s],graph:[...l],sabs:c}}function Us(t){if(!(t instanceof Uint8Array))return t;let e=new SharedArrayBuffer(
-t.length);return new Uint8Array(e).set(t),{[Q]:ad,sab:e}}function Gy(t,e){return typeof t=="string"?hy(t):t instanceof Uint8Array?
-md(t,e):Mo(t,void 0,e)}function Hy(t,e,r){let{wire:n,sabs:o,modules:i,graph:a}=gd(t,e,r,{detach:!0}),s=i.length===0?n:a?.
-length?{[Q]:To,modules:i,graph:a,value:n}:{[Q]:To,modules:i,value:n};try{return os(s,o,e,r)}catch(l){throw Gn(l)}}function Fs(){
-return Math.floor(Date.now()/10)|0}var Xy=new TextEncoder,Ky=new TextDecoder;function Vy(t,e){let r=e.payload,n=r instanceof
-Uint8Array;if(!n&&typeof r!="string"||(n?r.length:r.length*3)+4>8192)return!1;let o=Xy.encode(JSON.stringify(n?{...e,payload:void 0}:
+Lost"),Tp=f(m=>{let E=Df(m);if(E!==void 0){let X={[Q]:yd,...E};return d.set(m,X),X}if(y>=Lo)return;let D={[Q]:wd},b=wy(m,
+(X,jt)=>d.has(X)?!1:(d.set(X,{[Q]:bd,of:D,i:jt}),!0),X=>d.delete(X));if(b!==void 0)return Object.assign(D,b),d.set(m,D),
+D;if(!o)return;let C=by(m,y,Lo,X=>d.has(X)?!1:(d.set(X,Od),!0),X=>d.delete(X));if(C===void 0)return;let G={[Q]:vd,text:C};
+return d.set(m,G),G},"columns"),Mp=f(m=>{let E=m.constructor?.name||"Error";zf(m.constructor)&&xy(m.constructor);let D=Ty(
+m),b=Object.hasOwn(m,"name"),C=String(m.name),G={[Q]:dd,ctor:E,base:D,name:C,ownName:b,message:String(m.message??""),stack:typeof m.
+stack=="string"?m.stack:void 0,hasCause:"cause"in m,fields:{},modules:Cy(m.stack)};d.set(m,G),G.hasCause&&(G.cause=nt(m.
+cause,"cause"));let X=m.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let jt of Object.keys(m))jt==="name"||jt===
+"message"||jt==="stack"||jt==="cause"||jt==="errors"&&Array.isArray(X)||(G.fields[jt]=nt(m[jt],jt));return G},"walkError"),
+zn=W(t);if(n.frozen&&(zn={[Q]:pd,value:zn}),i){let m=ss(zn,c,e,r);return{wire:n.bytes?m:Ws(m),modules:[...s],graph:[...l],
+sabs:[]}}return{wire:zn,modules:[...s],graph:[...l],sabs:c}}function Ws(t){if(!(t instanceof Uint8Array))return t;let e=new SharedArrayBuffer(
+t.length);return new Uint8Array(e).set(t),{[Q]:gd,sab:e}}function rw(t,e){return typeof t=="string"?Ay(t):t instanceof Uint8Array?
+kd(t,e):No(t,void 0,e)}function nw(t,e,r){let{wire:n,sabs:o,modules:i,graph:a}=Sd(t,e,r,{detach:!0}),s=i.length===0?n:a?.
+length?{[Q]:Mo,modules:i,graph:a,value:n}:{[Q]:Mo,modules:i,value:n};try{return ss(s,o,e,r)}catch(l){throw Hn(l)}}function zs(){
+return Math.floor(Date.now()/10)|0}var ow=new TextEncoder,iw=new TextDecoder;function aw(t,e){let r=e.payload,n=r instanceof
+Uint8Array;if(!n&&typeof r!="string"||(n?r.length:r.length*3)+4>8192)return!1;let o=ow.encode(JSON.stringify(n?{...e,payload:void 0}:
 e)),i=4+o.length+(n?r.length:0);if(i>8192)return!1;let a=new Uint8Array(t.buffer,16,i);return new DataView(t.buffer,16,4).
-setUint32(0,o.length,!0),a.set(o,4),n&&a.set(r,4+o.length),Atomics.store(t,2,i),!0}function Yy(t){let e=Atomics.load(t,2);
+setUint32(0,o.length,!0),a.set(o,4),n&&a.set(r,4+o.length),Atomics.store(t,2,i),!0}function sw(t){let e=Atomics.load(t,2);
 if(e===0)return;let r=new Uint8Array(t.buffer,16,e).slice();Atomics.store(t,2,0);let n=new DataView(r.buffer).getUint32(
-0,!0),o=JSON.parse(Ky.decode(r.subarray(4,4+n)));return e>4+n&&(o.payload=r.subarray(4+n)),o}var Zy=new URL(`data:text/j\
+0,!0),o=JSON.parse(iw.decode(r.subarray(4,4+n)));return e>4+n&&(o.payload=r.subarray(4+n)),o}var lw=new URL(`data:text/j\
 avascript,${encodeURIComponent(`import { workerData } from "node:worker_threads";
-const boot = workerData[${JSON.stringify(Zn)}];
+const boot = workerData[${JSON.stringify(to)}];
 import(boot.module).catch((error) => {
   boot.port.postMessage({ type: "died", reason: String(error?.message ?? error) });
   const i32 = new Int32Array(boot.runtime);
-  Atomics.add(i32, ${Ft}, 1);
-  Atomics.notify(i32, ${Ft});
-});`)}`),vd=Math.max(64,Math.floor(L0().heap_size_limit/(1024*1024))),Z=[];c0(()=>{for(let t of Z)Atomics.add(t.control,
-0,1),Atomics.notify(t.control,0)});function bd(t){let e=new SharedArrayBuffer(8208);new Int32Array(e)[1]=t;let{port1:r,port2:n}=new j0,
-o=new N0(Zy,{workerData:{[Zn]:{runtime:m.sab,control:e,port:n,module:qp,heapLimitMb:vd}},transferList:[n],env:M0,resourceLimits:{
-maxOldGenerationSizeMb:vd}});o.unref();let i={worker:o,port:r,control:new Int32Array(e),slot:-1,ident:0,daemon:!1,dead:!1};
-return r.on("message",a=>Sd(a,i)),r.unref(),o.on("error",a=>qs(i,a)),o.on("exit",()=>{xd(i),qs(i,void 0)}),Z.push(i),Z.length>
-Js&&Td(),i}function qs(t,e){if(t.dead)return;t.dead=!0,Atomics.store(t.control,1,3);let r=Z.indexOf(t);if(r>=0&&Z.splice(
-r,1),t.slot>=0&&Ca(t,`ThreadError
+  Atomics.add(i32, ${Wt}, 1);
+  Atomics.notify(i32, ${Wt});
+});`)}`),Cd=Math.max(64,Math.floor(W0().heap_size_limit/(1024*1024))),Z=[];w0(()=>{for(let t of Z)Atomics.add(t.control,
+0,1),Atomics.notify(t.control,0)});function jd(t){let e=new SharedArrayBuffer(8208);new Int32Array(e)[1]=t;let{port1:r,port2:n}=new R0,
+o=new q0(lw,{workerData:{[to]:{runtime:h.sab,nodes:h.nodes,control:e,port:n,module:Kp,heapLimitMb:Cd}},transferList:[n],
+env:F0,resourceLimits:{maxOldGenerationSizeMb:Cd}});o.unref();let i={worker:o,port:r,control:new Int32Array(e),slot:-1,ident:0,
+daemon:!1,dead:!1};return r.on("message",a=>Ld(a,i)),r.unref(),o.on("error",a=>Js(i,a)),o.on("exit",()=>{Id(i),Js(i,void 0)}),
+Z.push(i),Z.length>Gs&&Ud(),i}function Js(t,e){if(t.dead)return;t.dead=!0,Atomics.store(t.control,1,3);let r=Z.indexOf(t);
+if(r>=0&&Z.splice(r,1),t.slot>=0&&Ma(t,`ThreadError
 the thread's Worker ended before the thread ran: ${e===void 0?"it exited":e?.message??String(e)}`),t.slot>=0&&t.ident!==
-0){let n=ge(m,t.slot);Ru(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
+0){let n=be(h,t.slot);Gu(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
 void 0?"":`: ${e?.message??String(e)}`}
-`)}}function $d(t){rw();let e,r=!1;for(let o of[2,0]){for(let i of Z)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
-o){e=i,r=o===2;break}if(e!==void 0)break}e??=bd(1);let n=!1;try{n=Vy(e.control,t),n||e.port.postMessage({...t,payload:Us(
+`)}}function Td(t){fw();let e,r=!1;for(let o of[2,0]){for(let i of Z)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
+o){e=i,r=o===2;break}if(e!==void 0)break}e??=jd(1);let n=!1;try{n=aw(e.control,t),n||e.port.postMessage({...t,payload:Ws(
 t.payload)})}catch(o){throw Atomics.store(e.control,1,2),o}return e.slot=t.slot,e.ident=t.ident,e.daemon=t.daemon,Atomics.
-add(e.control,0,1),Atomics.notify(e.control,0),t.daemon||aw(),!r&&Ws?zs(1):on||(on=!0,Mr(setTimeout(tw,0))),Ws=!r,r&&n?e.
-control:void 0}var Ws=!1,on=!1;function tw(){on&&(on=!1,zs(1))}var nr=0;function ew(t){nr=Math.max(nr,t)}function rw(){if(nr===
-0)return;let t=nr;nr=0,zs(t)}var nw=[new URL(H),new URL(de)],Ad=!1;function kd(){if(Ad)return;let t=nw.find(e=>e.protocol===
-"file:"&&!_c(e));return Ad=t===void 0,t}var ow=4;function zs(t){if(kd()!==void 0)return;let e=0;for(let r of Z){let n=Atomics.
-load(r.control,1);!r.dead&&(n===2||n===0)&&e++}try{for(let r=e;r<Math.min(t,ow);r++)bd(0)}catch{}}function Sd(t,e){if(Atomics.
-sub(m.i32,Ft,1),t.type==="died"){qs(e,new Error(t.reason));return}try{$d(t)}catch(r){Ca(t,`ThreadError
-${r?.message??String(r)}`)}}function xd(t){for(;;){let e=T0(t.port);if(e===void 0)break;Sd(e.message,t)}}function iw(){if(an!==
-void 0&&performance.now()>=an&&(clearTimeout(re),Md()),Atomics.load(m.i32,Ft)===0)return!1;for(let t of[...Z])xd(t);return!0}
-m.isMain&&(S0(iw),a0(Ed));var Lo,Od=!1;function aw(){Od||(Od=!0,Vc(()=>Atomics.load(m.i32,wt)<=0?!1:(sw(),Lo!==void 0||(Lo=
-setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(m.i32,wt);if(t<=0)break;let e=Atomics.waitAsync(m.i32,wt,
-t);e.async&&await e.value}clearInterval(Lo),Lo=void 0})()),!0)))}function sw(){let t=S(0)+z;Atomics.compareExchange(m.i32,
-t,1,0)===1&&Atomics.notify(m.i32,t)}async function Ed(){re!==void 0&&clearTimeout(re),re=void 0,an=void 0,nr=0,Ws=!1,on=
+add(e.control,0,1),Atomics.notify(e.control,0),t.daemon||gw(),!r&&Qs?_s(1):sn||(sn=!0,Ir(setTimeout(cw,0))),Qs=!r,r&&n?e.
+control:void 0}var Qs=!1,sn=!1;function cw(){sn&&(sn=!1,_s(1))}var cr=0;function uw(t){cr=Math.max(cr,t)}function fw(){if(cr===
+0)return;let t=cr;cr=0,_s(t)}var dw=[new URL(H),new URL(ye)],Md=!1;function Nd(){if(Md)return;let t=dw.find(e=>e.protocol===
+"file:"&&!tu(e));return Md=t===void 0,t}var hw=4;function _s(t){if(Nd()!==void 0)return;let e=0;for(let r of Z){let n=Atomics.
+load(r.control,1);!r.dead&&(n===2||n===0)&&e++}try{for(let r=e;r<Math.min(t,hw);r++)jd(0)}catch{}}function Ld(t,e){if(Atomics.
+sub(h.i32,Wt,1),t.type==="died"){Js(e,new Error(t.reason));return}try{Td(t)}catch(r){Ma(t,`ThreadError
+${r?.message??String(r)}`)}}function Id(t){for(;;){let e=U0(t.port);if(e===void 0)break;Ld(e.message,t)}}function mw(){if(ln!==
+void 0&&performance.now()>=ln&&(clearTimeout(ie),Fd()),Atomics.load(h.i32,Wt)===0)return!1;for(let t of[...Z])Id(t);return!0}
+h.isMain&&(L0(mw),g0(Pd));var Io,Bd=!1;function gw(){Bd||(Bd=!0,iu(()=>Atomics.load(h.i32,wt)<=0?!1:(pw(),Io!==void 0||(Io=
+setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(h.i32,wt);if(t<=0)break;let e=Atomics.waitAsync(h.i32,wt,
+t);e.async&&await e.value}clearInterval(Io),Io=void 0})()),!0)))}function pw(){let t=S(0)+z;Atomics.compareExchange(h.i32,
+t,1,0)===1&&Atomics.notify(h.i32,t)}async function Pd(){ie!==void 0&&clearTimeout(ie),ie=void 0,ln=void 0,cr=0,Qs=!1,sn=
 !1;let t=[],e=[];for(let r of[...Z]){if(r.dead)continue;let n=Atomics.compareExchange(r.control,1,2,3);if(n===0&&Atomics.
 compareExchange(r.control,1,0,3)===0){r.dead=!0,Z.splice(Z.indexOf(r),1),e.push(r),t.push(r.worker.terminate().then(()=>{}));
-continue}n===2&&(e.push(r),t.push(Cd(r)))}await Promise.all(t);for(let r of e)r.port.close()}function Cd(t){return t.dead=
+continue}n===2&&(e.push(r),t.push(Dd(r)))}await Promise.all(t);for(let r of e)r.port.close()}function Dd(t){return t.dead=
 !0,Z.splice(Z.indexOf(t),1),t.port.postMessage({type:"close"}),Atomics.add(t.control,0,1),Atomics.notify(t.control,0),new Promise(
-e=>{let r=setTimeout(()=>t.worker.terminate(),2e3);t.worker.once("exit",()=>{clearTimeout(r),e()})})}var Js=Math.max(4,globalThis.
-navigator?.hardwareConcurrency??0),lw=1e3,Qs;function jd(){if(Qs===void 0){let t=na("THREADING_IDLE_TIMEOUT"),e=t===void 0||
-t.trim()===""?NaN:Number(t);Qs=Number.isFinite(e)&&e>=0?e:5e3}return Qs}var re,an;function Td(){if(re!==void 0)return;let t=Math.
-min(lw,jd());an=performance.now()+t,re=setTimeout(Md,t),Mr(re)}function Md(){re=void 0,an=void 0;let t=Fs(),e=jd(),r=Z.filter(
-n=>!n.dead).length-Js;for(let n of[...Z]){if(r<=0)break;n.dead||Atomics.load(n.control,1)===2&&(t-Atomics.load(n.control,
-3)|0)*10>=e&&Atomics.compareExchange(n.control,1,2,3)===2&&(r--,Cd(n).then(()=>n.port.close()))}Z.length>Js&&Td()}var cw=32,
-uw=.06,fw=.1,Nd=.05,dw=1,hw=.06,mw=1,gw=1e3,pw=64,_s=class{static{f(this,"SpinGate")}#t=0;#e=0;open(){return this.#t===0?
-!0:(this.#t--,!1)}record(t){return t?this.#e=0:(this.#e=Math.min(pw,this.#e*2||1),this.#t=this.#e),t}},Ld=new _s,Id=new _s,
-Bd=new _s,Gs={due:!1};function Pd(t,e,r,n,o){if(Atomics.load(t,e)===r!==n)return!0;let i=performance.now()+o;for(;;){for(let a=0;a<
-cw;a++)if(Ka(),Atomics.load(t,e)===r!==n)return!0;if(performance.now()>=i)return!1}}function yw(t,e,r,n){return Pd(t,e,r,
-!1,n)}function Io(t,e,r,n){return Pd(t,e,r,!0,n)}function ww(t,e,r){if(Io(t,e+lt,r,mw))return;let n=performance.now()+gw;
-for(;Atomics.load(t,e+lt)===r&&performance.now()<n;)Atomics.wait(t,e+z,0,1)}var vw=2e3,bw=new TextEncoder;function $w(t){
-if(t instanceof Error){let e=typeof t.stack=="string"?Es(t.stack):void 0;return{name:t.name,message:t.message,stack:e}}return{
-name:"Error",message:String(t)}}function Aw(t,e){if(!(t instanceof Error))return!1;try{return e.includes(t.message)&&!Fp(
-t.stack)}catch{return!1}}function kw(t,e,r){let n=`${t}
-${e}`;if(r===void 0||Aw(r,e))return n;let o=$w(r),i=(o.stack??"").split(`
+e=>{let r=setTimeout(()=>t.worker.terminate(),2e3);t.worker.once("exit",()=>{clearTimeout(r),e()})})}var Gs=Math.max(4,globalThis.
+navigator?.hardwareConcurrency??0),yw=1e3,Hs;function Rd(){if(Hs===void 0){let t=aa("THREADING_IDLE_TIMEOUT"),e=t===void 0||
+t.trim()===""?NaN:Number(t);Hs=Number.isFinite(e)&&e>=0?e:5e3}return Hs}var ie,ln;function Ud(){if(ie!==void 0)return;let t=Math.
+min(yw,Rd());ln=performance.now()+t,ie=setTimeout(Fd,t),Ir(ie)}function Fd(){ie=void 0,ln=void 0;let t=zs(),e=Rd(),r=Z.filter(
+n=>!n.dead).length-Gs;for(let n of[...Z]){if(r<=0)break;n.dead||Atomics.load(n.control,1)===2&&(t-Atomics.load(n.control,
+3)|0)*10>=e&&Atomics.compareExchange(n.control,1,2,3)===2&&(r--,Dd(n).then(()=>n.port.close()))}Z.length>Gs&&Ud()}var ww=32,
+vw=.06,bw=.1,qd=.05,$w=1,Aw=.06,kw=1,Sw=1e3,xw=64,Xs=class{static{f(this,"SpinGate")}#t=0;#e=0;open(){return this.#t===0?
+!0:(this.#t--,!1)}record(t){return t?this.#e=0:(this.#e=Math.min(xw,this.#e*2||1),this.#t=this.#e),t}},Wd=new Xs,zd=new Xs,
+Jd=new Xs,Ks={due:!1};function Qd(t,e,r,n,o){if(Atomics.load(t,e)===r!==n)return!0;let i=performance.now()+o;for(;;){for(let a=0;a<
+ww;a++)if(Za(),Atomics.load(t,e)===r!==n)return!0;if(performance.now()>=i)return!1}}function Ow(t,e,r,n){return Qd(t,e,r,
+!1,n)}function Bo(t,e,r,n){return Qd(t,e,r,!0,n)}function Ew(t,e,r){if(Bo(t,e+lt,r,kw))return;let n=performance.now()+Sw;
+for(;Atomics.load(t,e+lt)===r&&performance.now()<n;)Atomics.wait(t,e+z,0,1)}var Cw=2e3,jw=new TextEncoder;function Tw(t){
+if(t instanceof Error){let e=typeof t.stack=="string"?Ts(t.stack):void 0;return{name:t.name,message:t.message,stack:e}}return{
+name:"Error",message:String(t)}}function Mw(t,e){if(!(t instanceof Error))return!1;try{return e.includes(t.message)&&!Xp(
+t.stack)}catch{return!1}}function Nw(t,e,r){let n=`${t}
+${e}`;if(r===void 0||Mw(r,e))return n;let o=Tw(r),i=(o.stack??"").split(`
 `);for(let a=i.length;a>=0;a--){let s=`${n}\0${JSON.stringify(a>0?{...o,stack:i.slice(0,a).join(`
-`)}:{name:o.name,message:o.message})}`;if(bw.encode(s).length<=vw)return s}return n}function Sw(t){let e=globalThis[t.name],
+`)}:{name:o.name,message:o.message})}`;if(jw.encode(s).length<=Cw)return s}return n}function Lw(t){let e=globalThis[t.name],
 r=typeof e=="function"&&e.prototype instanceof Error?new e(t.message):new Error(t.message);return r.name!==t.name&&(r.name=
-t.name),t.stack!==void 0&&(r.stack=t.stack),r}function xw(t,e){let r=t.indexOf("\0"),[n,...o]=(r<0?t:t.slice(0,r)).split(
+t.name),t.stack!==void 0&&(r.stack=t.stack),r}function Iw(t,e){let r=t.indexOf("\0"),[n,...o]=(r<0?t:t.slice(0,r)).split(
 `
 `),i=`${e}: ${o.join(`
-`)}`,a;if(r>=0)try{a=Sw(JSON.parse(t.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a};return n==="TypeError"?
-new g(i,s):new j(i,s)}var Ow=H;function Dd(t){return Qe(t,Ow)||Wc(t,su)}var Ew=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
-Cw=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function jw(t){let e=t instanceof
+`)}`,a;if(r>=0)try{a=Lw(JSON.parse(t.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a};return n==="TypeError"?
+new g(i,s):new j(i,s)}var Bw=H;function _d(t){return Ke(t,Bw)||Kc(t,gu)}var Pw=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
+Dw=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function Rw(t){let e=t instanceof
 Error&&typeof t.stack=="string"?t.stack:"",r=t instanceof Error?`${t.name}: ${t.message}`:"";r!==""&&e.startsWith(r)&&(e=
 e.slice(r.length));let n,o;for(let i of e.split(`
-`)){if(o===void 0){let s=Cw.exec(i);s&&!Dd(ht(s[1]))&&(o=`${ht(s[1])}:${s[2]}:${s[3]}`)}let a=Ew.exec(i);if(a&&!Dd(ht(a[1]))){
-n=ht(a[1]);break}}return{module:n,location:o}}function Tw(t,e){let{module:r,location:n}=jw(e),o=e instanceof j||e instanceof
-Error&&e.name==="ThreadError"?e.message:e instanceof Error?`${e.name}: ${e.message}`:String(e);return`${r!==void 0&&!Wc(
+`)){if(o===void 0){let s=Dw.exec(i);s&&!_d(ht(s[1]))&&(o=`${ht(s[1])}:${s[2]}:${s[3]}`)}let a=Pw.exec(i);if(a&&!_d(ht(a[1]))){
+n=ht(a[1]);break}}return{module:n,location:o}}function Uw(t,e){let{module:r,location:n}=Rw(e),o=e instanceof j||e instanceof
+Error&&e.name==="ThreadError"?e.message:e instanceof Error?`${e.name}: ${e.message}`:String(e);return`${r!==void 0&&!Kc(
 r,t)?`the module ${r} failed to load in the new thread (imported by ${t})`:`the module ${t} failed to load in the new th\
-read`}: ${o}${n===void 0?"":` (at ${n})`}`}var Hs=new WeakMap,Bo=new WeakMap;function Mw(t,e,r){let n=f((...s)=>{let l=[];
+read`}: ${o}${n===void 0?"":` (at ${n})`}`}var Vs=new WeakMap,Po=new WeakMap;function Fw(t,e,r){let n=f((...s)=>{let l=[];
 for(let c of[e.moduleOption,...s,B.programMain])c!==void 0&&!l.includes(c)&&l.push(c);return l},"candidates"),o;if(e.target!==
-void 0){let s=e.target,l=Ud.get(s)??Lw(s,r),c=e.moduleOption!==void 0,u=c?void 0:Hs.get(s),d=u??n(rn(e.origin??en()));if(d.
+void 0){let s=e.target,l=Hd.get(s)??Ww(s,r),c=e.moduleOption!==void 0,u=c?void 0:Vs.get(s),d=u??n(on(e.origin??nn()));if(d.
 length===0)throw new g(`${r}: cannot tell which module exports ${s.name}; name it, as in \`new Thread({ target: ${s.name}\
 , module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${s.name}`);o=u!==void 0?{modules:d,
-name:Rd.get(s)??s.name,source:l,exact:!0}:Nw(s,l,d,r,c)??{modules:d,name:s.name,source:l,exact:c}}if(t.constructor===ct)
+name:Gd.get(s)??s.name,source:l,exact:!0}:qw(s,l,d,r,c)??{modules:d,name:s.name,source:l,exact:c}}if(t.constructor===ct)
 return{kind:"target",...o??{modules:[],name:"",source:""}};let i=t.constructor.name;if(i==="")throw new g(`${r}: its cla\
 ss is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {\u2026}\`)`);
-let a=Bo.get(t.constructor)??n(e.origin&&As(i,e.origin));return o===void 0?{kind:"subclass",modules:a,name:i}:{kind:"bot\
-h",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,exact:o.exact}}var Rd=new WeakMap;function Nw(t,e,r,n,o){
-let i=o?Bt(r[0]):void 0,a=i&&rr(i,c=>c===t),s=a!==void 0?{module:r[0],name:a.name}:o?void 0:Qf(t,r);if(s!==void 0)return s.
-name!==t.name&&Rd.set(t,s.name),{modules:[s.module],name:s.name,source:e,exact:!0};let l=[...tr()];if(xs(e)){let c=Ss(l,
-e);if(c!==void 0)throw new g(`${n}: ${Os("the target",t.name,c)}`)}}var Ud=new WeakMap;function Lw(t,e){let r=xo(t,"the \
-target",e);return Ud.set(t,r),r}var Fd=new Set;function Iw(t,e){let r=kd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];
-t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)if(!(!o.startsWith("file:")||Fd.has(o)))if(_c(new URL(
-o)))Fd.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new j(`${e}: a thread needs read permission to lo\
+let a=Po.get(t.constructor)??n(e.origin&&xs(i,e.origin));return o===void 0?{kind:"subclass",modules:a,name:i}:{kind:"bot\
+h",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,exact:o.exact}}var Gd=new WeakMap;function qw(t,e,r,n,o){
+let i=o?Bt(r[0]):void 0,a=i&&lr(i,c=>c===t),s=a!==void 0?{module:r[0],name:a.name}:o?void 0:td(t,r);if(s!==void 0)return s.
+name!==t.name&&Gd.set(t,s.name),{modules:[s.module],name:s.name,source:e,exact:!0};let l=[...ar()];if(Cs(e)){let c=Es(l,
+e);if(c!==void 0)throw new g(`${n}: ${js("the target",t.name,c)}`)}}var Hd=new WeakMap;function Ww(t,e){let r=Oo(t,"the \
+target",e);return Hd.set(t,r),r}var Xd=new Set;function zw(t,e){let r=Nd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];
+t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)if(!(!o.startsWith("file:")||Xd.has(o)))if(tu(new URL(
+o)))Xd.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new j(`${e}: a thread needs read permission to lo\
 ad its code from ${i}; run with --allow-read (or --allow-read=${H.startsWith("file:")?"<the folders of your program and \
-of this library>":"<your program's folder>"})`)}}function Bw(t,e){let r=Atomics.load(k,ha);for(let n=0;n<Zt-1;n++){let o=1+
-(r-1+n)%(Zt-1),i=S(o);if(Atomics.load(k,i+lt)===0&&Atomics.compareExchange(k,i+lt,0,t)===0){for(Atomics.store(k,ha,o+1<Zt?
-o+1:1);;){let a=Atomics.load(k,jt);if(a>o||Atomics.compareExchange(k,jt,a,o+1)===a)break}return o}}throw new j(`${e}: ca\
-n't start new thread: ${Zt-1} threads are alive or starting, the most this library runs at once`)}function Pw(t,e,r,n){let o=t===
-void 0||t===ct?new ct(Po):Object.create(t.prototype),i=ge(m,e.slot);return Do(o,{slot:e.slot,ident:e.ident,started:!0,name:i,
+of this library>":"<your program's folder>"})`)}}function Jw(t,e){let r=Atomics.load(k,pa);for(let n=0;n<re-1;n++){let o=1+
+(r-1+n)%(re-1),i=S(o);if(Atomics.load(k,i+lt)===0&&Atomics.compareExchange(k,i+lt,0,t)===0){for(Atomics.store(k,pa,o+1<re?
+o+1:1);;){let a=Atomics.load(k,Tt);if(a>o||Atomics.compareExchange(k,Tt,a,o+1)===a)break}return o}}throw new j(`${e}: ca\
+n't start new thread: ${re-1} threads are alive or starting, the most this library runs at once`)}function Qw(t,e,r,n){let o=t===
+void 0||t===ct?new ct(Do):Object.create(t.prototype),i=be(h,e.slot);return Ro(o,{slot:e.slot,ident:e.ident,started:!0,name:i,
 daemon:e.daemon,target:r,args:n.args??[],kwargs:n.kwargs}),Object.assign(o,n.fields),t!==void 0&&t!==ct&&Object.freeze(o),
-B.currentThread=o,At.set(e.ident,o),o}function Dw(t){O.ident=t.ident,O.slot=t.slot,B.programMain=t.mainModule,B.importing=
-t.code.modules[0]??t.mainModule??"its modules"}function Rw(t){B.importing=t}function Uw(t){B.importing=void 0;let e=S(t.
-slot);return Atomics.load(k,e+lt)!==t.ident?!1:(Atomics.store(k,e+He,Vd()??0),Atomics.store(k,e+z,t.ident),Atomics.compareExchange(
-k,e+ot,mt,Su)!==mt?(Atomics.store(k,e+z,0),Uu(t),!1):(Gs.due=Atomics.notify(k,e+ot)===0,!0))}function Xs(){O.ident=0,O.slot=
--1,B.currentThread=void 0,At.clear(),B.sweepAt=32}function qd(t){Ru(t.slot,t.ident,t.daemon),Xs()}function Wd(t,e){B.importing=
-void 0,Xs(),Ca(t,kw(e.name,e.message,e.cause))}function Ks(t){return`guard ${t} with \`if (import.meta.main) { \u2026 }\` (Pyth\
+B.currentThread=o,kt.set(e.ident,o),o}function _w(t){O.ident=t.ident,O.slot=t.slot,B.programMain=t.mainModule,B.importing=
+t.code.modules[0]??t.mainModule??"its modules"}function Gw(t){B.importing=t}function Hw(t){B.importing=void 0;let e=S(t.
+slot);return Atomics.load(k,e+lt)!==t.ident?!1:(Atomics.store(k,e+Ze,ah()??0),Atomics.store(k,e+z,t.ident),Atomics.compareExchange(
+k,e+ot,mt,Nu)!==mt?(Atomics.store(k,e+z,0),Hu(t),!1):(Ks.due=Atomics.notify(k,e+ot)===0,!0))}function Ys(){O.ident=0,O.slot=
+-1,B.currentThread=void 0,kt.clear(),B.sweepAt=32}function Kd(t){Gu(t.slot,t.ident,t.daemon),Ys()}function Vd(t,e){B.importing=
+void 0,Ys(),Ma(t,Nw(e.name,e.message,e.cause))}function Zs(t){return`guard ${t} with \`if (import.meta.main) { \u2026 }\` (Pyth\
 on's \`if __name__ == "__main__":\`); in a test or bench module (deno test, deno bench) import.meta.main is false, so that\
  guard never runs: there, start threads inside the test or bench function, or guard with \`if (currentThread() === mainTh\
-read()) { \u2026 }\` (Python's \`threading.current_thread() is threading.main_thread()\`)`}function zd(){return!m.isMain&&
-Atomics.load(m.i32,Ft)>0}function Fw(t){let e=m.isMain?1/0:performance.now()+Jd;return r=>(performance.now()>=e&&(e=1/0,
-zd()&&qw(t)),Math.max(1,Math.min(r,e-performance.now())))}var Jd=5e3,Qd="the main thread is blocked outside this library\
+read()) { \u2026 }\` (Python's \`threading.current_thread() is threading.main_thread()\`)`}function Yd(){return!h.isMain&&
+Atomics.load(h.i32,Wt)>0}function Xw(t){let e=h.isMain?1/0:performance.now()+Zd;return r=>(performance.now()>=e&&(e=1/0,
+Yd()&&Kw(t)),Math.max(1,Math.min(r,e-performance.now())))}var Zd=5e3,th="the main thread is blocked outside this library\
 : in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(.\
 ..).outputSync()), or in a loop that never waits and calls nothing of this library (it hands out the Workers that thread\
 s ask for only in this library's calls: between the slices of its waits, in its reads such as t.isAlive(), activeCount()\
 , e.isSet() or a shared cell's value, or when its event loop turns). On the main thread use the async forms (await Deno.\
 stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work ther\
 e); in a busy loop, wait a little (t.join(timeout), sleep(ms), e.wait(timeout)), poll with this library's reads (while (\
-t.isAlive()) ...), or wait on an Event instead";function qw(t){ms(Z0,`RuntimeWarning: starting thread "${t}" has waited ${Jd/
-1e3} s for the main thread, which has not served the start: ${Qd}. The start fails after 60 s.`)}function Ww(t){return`i\
-ts Worker did not report within ${t} s: ${zd()?`the main thread never served the request to start it: ${Qd}`:"a module t\
+t.isAlive()) ...), or wait on an Event instead";function Kw(t){ys(ly,`RuntimeWarning: starting thread "${t}" has waited ${Zd/
+1e3} s for the main thread, which has not served the start: ${th}. The start fails after 60 s.`)}function Vw(t){return`i\
+ts Worker did not report within ${t} s: ${Yd()?`the main thread never served the request to start it: ${th}`:"a module t\
 he thread imports never finishes loading (a remote module the program does not import statically waits for the main thre\
-ad's event loop)"}`}function _d(t){let e={};for(let r of Object.keys(t))e[r]=t[r];return e}function zw(t,e){if(e.started)
+ad's event loop)"}`}function eh(t){let e={};for(let r of Object.keys(t))e[r]=t[r];return e}function Yw(t,e){if(e.started)
 throw new j("Cannot start thread: threads can only be started once");let r=`Cannot start thread ${JSON.stringify(e.name)}`;
 if(B.importing!==void 0)throw new j(`cannot start a thread from the top-level code of ${B.importing} while a new thread \
-imports it to find its code; each new thread would import it again and start another. Start threads from a function, or ${Ks(
-"the program's main code")}`);let n=Mw(t,e,r),o=_d(t),i=e.kwargs===void 0?{args:e.args,fields:o}:{args:e.args,kwargs:e.kwargs,
-fields:o},a=yo(i,0)?{wire:JSON.stringify(i),modules:[],sabs:[]}:gd(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});Iw(
-n,r);let s=Atomics.add(k,Vn,1),l=Bw(s,r),c=S(l);Atomics.store(k,c+me,s),Atomics.store(k,c+He,0),Atomics.store(k,c+ma,e.daemon?
-1:0),Sa(m,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(k,c+pa,0),n0(e.daemon);let u={type:"start",slot:l,ident:s,daemon:e.
-daemon,code:n,payload:a.wire,modules:a.modules,mainModule:B.programMain},d;try{if(m.isMain)d=$d(u);else{Atomics.add(k,Ft,
-1);try{Mt.port.postMessage({...u,payload:Us(u.payload)})}catch(W){throw Atomics.sub(k,Ft,1),W}}}catch(W){Ea(l,s,e.daemon);
-let ze=W?.message??String(W);throw W?.name==="DataCloneError"?new g(`${r}: an argument cannot be copied to another threa\
-d: ${ze}`):new j(`${r}: ${ze}`)}let p=J(B.startDeadlineMs),y=d!==void 0&&Ld.open()&&Ld.record(yw(d,2,0,uw)&&Io(k,c+ot,mt,
-fw)),A=Fw(e.name),x=!1,rt,nt=f(()=>{try{k0()}catch(W){x||(rt=W),x=!0}},"serveSignals");for(;Atomics.load(k,c+ot)===mt;){
-m.isMain&&nt();let W=U(p);if(W===0){if(Atomics.compareExchange(k,c+ot,mt,Ou)===mt){let ze=Ww(B.startDeadlineMs/1e3);throw Ea(
-l,s,e.daemon,!0),new j(`${r}: ${ze}`)}break}so(k,c+ot,mt,m.isMain?Math.min(A(W),sf):A(W))}if(m.isMain&&nt(),Atomics.load(
-k,c+ot)===xu){let W=xw(r0(m,l),r);throw Ea(l,s,e.daemon),x?rt:W}if(m.isMain&&B.unstarted>0&&B.unstarted--,n.kind!=="targ\
-et"&&Bo.set(t.constructor,n.modules),e.target!==void 0&&n.kind!=="subclass"&&n.exact&&e.moduleOption===void 0&&Hs.set(e.
+imports it to find its code; each new thread would import it again and start another. Start threads from a function, or ${Zs(
+"the program's main code")}`);let n=Fw(t,e,r),o=eh(t),i=e.kwargs===void 0?{args:e.args,fields:o}:{args:e.args,kwargs:e.kwargs,
+fields:o},a=wo(i,0)?{wire:JSON.stringify(i),modules:[],sabs:[]}:Sd(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});zw(
+n,r);let s=Atomics.add(k,Yn,1),l=Jw(s,r),c=S(l);Atomics.store(k,c+ve,s),Atomics.store(k,c+Ze,0),Atomics.store(k,c+ya,e.daemon?
+1:0),Ea(h,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(k,c+va,0),d0(e.daemon);let u={type:"start",slot:l,ident:s,daemon:e.
+daemon,code:n,payload:a.wire,modules:a.modules,mainModule:B.programMain},d;try{if(h.isMain)d=Td(u);else{Atomics.add(k,Wt,
+1);try{vt.port.postMessage({...u,payload:Ws(u.payload)})}catch(W){throw Atomics.sub(k,Wt,1),W}}}catch(W){Ta(l,s,e.daemon);
+let He=W?.message??String(W);throw W?.name==="DataCloneError"?new g(`${r}: an argument cannot be copied to another threa\
+d: ${He}`):new j(`${r}: ${He}`)}let p=J(B.startDeadlineMs),y=d!==void 0&&Wd.open()&&Wd.record(Ow(d,2,0,vw)&&Bo(k,c+ot,mt,
+bw)),A=Xw(e.name),x=!1,rt,nt=f(()=>{try{N0()}catch(W){x||(rt=W),x=!0}},"serveSignals");for(;Atomics.load(k,c+ot)===mt;){
+h.isMain&&nt();let W=U(p);if(W===0){if(Atomics.compareExchange(k,c+ot,mt,Iu)===mt){let He=Vw(B.startDeadlineMs/1e3);throw Ta(
+l,s,e.daemon,!0),new j(`${r}: ${He}`)}break}lo(k,c+ot,mt,h.isMain?Math.min(A(W),pf):A(W))}if(h.isMain&&nt(),Atomics.load(
+k,c+ot)===Lu){let W=Iw(f0(h,l),r);throw Ta(l,s,e.daemon),x?rt:W}if(h.isMain&&B.unstarted>0&&B.unstarted--,n.kind!=="targ\
+et"&&Po.set(t.constructor,n.modules),e.target!==void 0&&n.kind!=="subclass"&&n.exact&&e.moduleOption===void 0&&Vs.set(e.
 target,n.kind==="both"?n.targetModules:n.modules),e.origin=void 0,e.target=void 0,e.args=[],e.kwargs=void 0,e.started=!0,
-e.slot=l,e.ident=s,e.startedAt=y?performance.now():void 0,Kd(s,t),x)throw rt}function Jw(t){return new URL(String(t),rn()??
-"file:///").href}var ct=class Lc{static{f(this,"Thread")}constructor(e){if(e===Po)return;let r=e===void 0?{}:e;_w(r);let{
-target:n,args:o=[],kwargs:i,daemon:a,module:s}=r,l=!r.name||Vs(r.name)===""?Gw(new.target[Xd]?void 0:n):Vs(r.name),c=new.target!==
-Lc;m.isMain&&ew(++B.unstarted),Do(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
-void 0?void 0:Jw(s),origin:n&&!Hs.has(n)||c&&!Bo.has(new.target)?en():void 0})}run(){let e=F(this),r=e.target;if(r!==void 0)
-return e.kwargs===void 0?r(...e.args):r(...e.args,e.kwargs)}start(){zw(this,F(this))}join(e){let{slot:r,ident:n}=this.#e(),
-o=Nt(e,"Cannot join thread"),i=J(o),a=S(r)+z,s=F(this).startedAt;for(s!==void 0&&o>Nd&&performance.now()-s<dw&&Id.open()&&
-Id.record(Io(k,S(r)+lt,n,Nd));;){if(Atomics.load(k,a)!==n)return this.#t();let l=U(i);if(l===0)return T();be(_r,void 0,n,
-k,a,n,l)}}async joinAsync(e,r){let[n,o]=vt(e,r,"Cannot join thread"),{slot:i,ident:a}=this.#e(),s=J(Nt(n,"Cannot join th\
-read")),l=S(i)+z;for(;;){if(Atomics.load(k,l)!==a)return this.#t();let c=U(s);if(c===0)return;o?.throwIfAborted(),await Ve(
-k,l,a,c,o)}}#t(){let e=F(this);e.slot!==0&&ww(k,S(e.slot),e.ident),Ro(e),At.get(e.ident)===this&&At.delete(e.ident)}#e(){
+e.slot=l,e.ident=s,e.startedAt=y?performance.now():void 0,ih(s,t),x)throw rt}function Zw(t){return new URL(String(t),on()??
+"file:///").href}var ct=class qc{static{f(this,"Thread")}constructor(e){if(e===Do)return;let r=e===void 0?{}:e;ev(r);let{
+target:n,args:o=[],kwargs:i,daemon:a,module:s}=r,l=!r.name||tl(r.name)===""?rv(new.target[oh]?void 0:n):tl(r.name),c=new.target!==
+qc;h.isMain&&uw(++B.unstarted),Ro(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
+void 0?void 0:Zw(s),origin:n&&!Vs.has(n)||c&&!Po.has(new.target)?nn():void 0})}run(){let e=F(this),r=e.target;if(r!==void 0)
+return e.kwargs===void 0?r(...e.args):r(...e.args,e.kwargs)}start(){Yw(this,F(this))}join(e){let{slot:r,ident:n}=this.#e(),
+o=Nt(e,"Cannot join thread"),i=J(o),a=S(r)+z,s=F(this).startedAt;for(s!==void 0&&o>qd&&performance.now()-s<$w&&zd.open()&&
+zd.record(Bo(k,S(r)+lt,n,qd));;){if(Atomics.load(k,a)!==n)return this.#t();let l=U(i);if(l===0)return T();xe(Xr,void 0,n,
+k,a,n,l)}}async joinAsync(e,r){let[n,o]=bt(e,r,"Cannot join thread"),{slot:i,ident:a}=this.#e(),s=J(Nt(n,"Cannot join th\
+read")),l=S(i)+z;for(;;){if(Atomics.load(k,l)!==a)return this.#t();let c=U(s);if(c===0)return;o?.throwIfAborted(),await rr(
+k,l,a,c,o)}}#t(){let e=F(this);e.slot!==0&&Ew(k,S(e.slot),e.ident),Uo(e),kt.get(e.ident)===this&&kt.delete(e.ident)}#e(){
 let e=F(this);if(!e.started)throw new j(`Cannot join thread ${JSON.stringify(this.name)}: it was never started; call sta\
 rt() first`);if(e.ident===O.ident)throw new j(`Cannot join thread ${JSON.stringify(this.name)}: it is the current thread\
 , which would wait for itself forever`);return{slot:e.slot,ident:e.ident}}isAlive(){T();let e=F(this);return e.started&&
-Atomics.load(k,S(e.slot)+z)===e.ident}get name(){let e=F(this);return Ro(e),e.name}set name(e){let r=F(this);r.name=Vs(e),
-r.nameVersion=-1,r.started&&Sa(m,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
-this);if(e.started)return e.ident===1&&Zs(),Ro(e),e.nativeId!==0?e.nativeId:e.ident}get daemon(){return F(this).daemon}set daemon(e){
+Atomics.load(k,S(e.slot)+z)===e.ident}get name(){let e=F(this);return Uo(e),e.name}set name(e){let r=F(this);r.name=tl(e),
+r.nameVersion=-1,r.started&&Ea(h,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
+this);if(e.started)return e.ident===1&&rl(),Uo(e),e.nativeId!==0?e.nativeId:e.ident}get daemon(){return F(this).daemon}set daemon(e){
 let r=F(this);if(typeof e!="boolean")throw new g(`Cannot set daemon: expected a boolean, received ${v(e)}`);if(r.started)
 throw new j("Cannot set daemon status of an active thread: set it before start()");r.daemon=e}getName(){return this.name}setName(e){
 this.name=e}isDaemon(){return this.daemon}setDaemon(e){this.daemon=e}toString(){let e=F(this),r=e.started?this.isAlive()?
 "started":"stopped":"initial",n=e.daemon?" daemon":"",o=e.started?` ${e.ident}`:"";return`<${this.constructor.name}(${this.
 name}, ${r}${n}${o})>`}[K](){return this.toString()}[I](){let e=F(this);if(!e.started)throw new g(`Cannot send thread ${JSON.
-stringify(e.name)} to another thread before it is started; start it first`);Ro(e);let r={slot:e.slot,ident:e.ident,name:e.
-name,daemon:e.daemon,nativeId:e.nativeId},n=this.constructor;if(n===Lc)return{kind:"Thread",head:r};let o=_d(this),i=Bo.
-get(n)?.[0];return{kind:"Thread",head:{...r,className:n.name,module:i},module:i,body:o}}},Gd=Symbol("@threading/threadin\
-g:thread"),Po=Symbol("@threading/threading:no-state"),At=new Map,k=m.i32,Qw=6e4,B={unstarted:0,sweepAt:32,programMain:m.
-isMain?ks():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:Qw};function Do(t,e){let r={slot:-1,ident:void 0,
+stringify(e.name)} to another thread before it is started; start it first`);Uo(e);let r={slot:e.slot,ident:e.ident,name:e.
+name,daemon:e.daemon,nativeId:e.nativeId},n=this.constructor;if(n===qc)return{kind:"Thread",head:r};let o=eh(this),i=Po.
+get(n)?.[0];return{kind:"Thread",head:{...r,className:n.name,module:i},module:i,body:o}}},rh=Symbol("@threading/threadin\
+g:thread"),Do=Symbol("@threading/threading:no-state"),kt=new Map,k=h.i32,tv=6e4,B={unstarted:0,sweepAt:32,programMain:h.
+isMain?Os():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:tv};function Ro(t,e){let r={slot:-1,ident:void 0,
 started:!1,nameVersion:-1,nativeId:0,target:void 0,args:[],kwargs:void 0,moduleOption:void 0,origin:void 0,...e};Object.
-defineProperty(t,Gd,{value:r})}function F(t){let e=t[Gd];if(e===void 0)throw new g("Cannot use a Thread: its constructor\
- did not run (call super() first)");return e}var Hd=new Set(["target","name","args","kwargs","daemon","module","group"]);
-function _w(t){if(typeof t!="object"||t===null)throw new g(`Cannot create Thread: options must be an object, received ${v(
-t)}`);for(let a of Object.keys(t))if(!Hd.has(a))throw new g(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
-the options are ${[...Hd].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new g(`Cann\
+defineProperty(t,rh,{value:r})}function F(t){let e=t[rh];if(e===void 0)throw new g("Cannot use a Thread: its constructor\
+ did not run (call super() first)");return e}var nh=new Set(["target","name","args","kwargs","daemon","module","group"]);
+function ev(t){if(typeof t!="object"||t===null)throw new g(`Cannot create Thread: options must be an object, received ${v(
+t)}`);for(let a of Object.keys(t))if(!nh.has(a))throw new g(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
+the options are ${[...nh].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new g(`Cann\
 ot create Thread: group must be null, as in CPython ("group argument must be None for now"), received ${v(i)}`);if(e!=null&&
 typeof e!="function")throw new g(`Cannot create Thread: target must be a function, received ${v(e)}`);if(!Array.isArray(
 r))throw new g(`Cannot create Thread: args must be an array, received ${v(r)}`);if(n!=null&&(typeof n!="object"||Array.isArray(
 n)))throw new g(`Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${v(n)}`);
-if(o!=null&&typeof o!="boolean")throw new g(`Cannot create Thread: daemon must be a boolean, received ${v(o)}`)}var Xd=Symbol(
-"threading.nameWithoutTarget");function Gw(t){let e=`Thread-${Atomics.add(k,du,1)}`,r=typeof t=="function"?t.name:"";if(r===
-"")return e;let n=`${e} (${r})`;return Xe(n).length<=Ge?n:e}function Vs(t){let e=String(t);return Nu(e,"Cannot name a th\
-read"),e}function Kd(t,e){if(At.set(t,e),!(At.size<B.sweepAt)){for(let[r,n]of At)r!==1&&Atomics.load(k,S(F(n).slot)+z)!==
-r&&At.delete(r);B.sweepAt=Math.max(32,At.size*2)}}function Ro(t){if(!t.started)return;let e=S(t.slot),r=t.ident;if(Atomics.
-load(k,e+me)!==r)return;let n=Lu(m,t.slot);if(n!==t.nameVersion){let i=ge(m,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
-n}let o=Atomics.load(k,e+He);o!==0&&Atomics.load(k,e+me)===r&&(t.nativeId=o)}function Uo(t,e,r){let n=At.get(e);if(n!==void 0)
-return n;let o=S(t),i=r,a=Atomics.load(k,o+ma)===1,s=Atomics.load(k,o+He),l=Lu(m,t),c=ge(m,t,e);if(c!==void 0&&(i={slot:t,
-ident:e,name:c,daemon:a,nativeId:s}),i===void 0)return;let u=new ct(Po);return Do(u,{slot:t,ident:e,started:!0,name:i.name,
-nameVersion:c!==void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),Kd(e,u),u}var Ys=new WeakSet;function Hw(t){return typeof t==
-"function"&&(t===ct||t.prototype instanceof ct)}R("Thread",{create(t){let e=t,r=Uo(e.slot,e.ident,e);if(e.className!==void 0&&
-r.constructor===ct){let n=nn(e.className,void 0,Hw,e.module===void 0?[]:[e.module]);n!==void 0&&(Object.setPrototypeOf(r,
-n.value.prototype),Ys.add(r))}return r},fill(t,e){Ys.has(t)&&(Ys.delete(t),Object.assign(t,e))}});function Zs(){let t=S(
-0)+He,e=Atomics.load(k,t);return e===0&&m.isMain&&(e=Vd()??0,Atomics.store(k,t,e)),e}var tl=null;function Vd(){return tl===
-null&&(tl=Op()),tl}import{AsyncLocalStorage as Xw}from"node:async_hooks";import Yd from"node:timers";import{syncBuiltinESMExports as Kw}from"node:module";
-var sn=new Set,Fo=new Set,Zd=1024;function qo(t,e){if(t.add(e),!(t.size<Zd)){for(let r of t)r?._destroyed===!0&&t.delete(
-r);Zd=Math.max(1024,t.size*2)}}var th=f(t=>clearTimeout(t),"clearT"),eh=f(t=>clearImmediate(t),"clearI");function rh(){let t=[
-...sn],e=[...Fo];sn.clear(),Fo.clear();for(let r of t)th(r);for(let r of e)eh(r);Dr(rh)}var nh=!1;function Vw(){if(nh)return;
-nh=!0;let t=globalThis.setTimeout,e=globalThis.setImmediate,r=globalThis.clearTimeout,n=globalThis.clearImmediate;th=f(o=>r(
-o),"clearT"),eh=f(o=>n(o),"clearI"),Yw(t,r,e,n)||Zw(),Dr(rh)}function Yw(t,e,r,n){let o=t(()=>{},1073741824);if(e(o),typeof o!=
+if(o!=null&&typeof o!="boolean")throw new g(`Cannot create Thread: daemon must be a boolean, received ${v(o)}`)}var oh=Symbol(
+"threading.nameWithoutTarget");function rv(t){let e=`Thread-${Atomics.add(k,bu,1)}`,r=typeof t=="function"?t.name:"";if(r===
+"")return e;let n=`${e} (${r})`;return tr(n).length<=Ye?n:e}function tl(t){let e=String(t);return qu(e,"Cannot name a th\
+read"),e}function ih(t,e){if(kt.set(t,e),!(kt.size<B.sweepAt)){for(let[r,n]of kt)r!==1&&Atomics.load(k,S(F(n).slot)+z)!==
+r&&kt.delete(r);B.sweepAt=Math.max(32,kt.size*2)}}function Uo(t){if(!t.started)return;let e=S(t.slot),r=t.ident;if(Atomics.
+load(k,e+ve)!==r)return;let n=Wu(h,t.slot);if(n!==t.nameVersion){let i=be(h,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
+n}let o=Atomics.load(k,e+Ze);o!==0&&Atomics.load(k,e+ve)===r&&(t.nativeId=o)}function Fo(t,e,r){let n=kt.get(e);if(n!==void 0)
+return n;let o=S(t),i=r,a=Atomics.load(k,o+ya)===1,s=Atomics.load(k,o+Ze),l=Wu(h,t),c=be(h,t,e);if(c!==void 0&&(i={slot:t,
+ident:e,name:c,daemon:a,nativeId:s}),i===void 0)return;let u=new ct(Do);return Ro(u,{slot:t,ident:e,started:!0,name:i.name,
+nameVersion:c!==void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),ih(e,u),u}var el=new WeakSet;function nv(t){return typeof t==
+"function"&&(t===ct||t.prototype instanceof ct)}R("Thread",{create(t){let e=t,r=Fo(e.slot,e.ident,e);if(e.className!==void 0&&
+r.constructor===ct){let n=an(e.className,void 0,nv,e.module===void 0?[]:[e.module]);n!==void 0&&(Object.setPrototypeOf(r,
+n.value.prototype),el.add(r))}return r},fill(t,e){el.has(t)&&(el.delete(t),Object.assign(t,e))}});function rl(){let t=S(
+0)+Ze,e=Atomics.load(k,t);return e===0&&h.isMain&&(e=ah()??0,Atomics.store(k,t,e)),e}var nl=null;function ah(){return nl===
+null&&(nl=Bp()),nl}import{AsyncLocalStorage as ov}from"node:async_hooks";import sh from"node:timers";import{syncBuiltinESMExports as iv}from"node:module";
+var cn=new Set,qo=new Set,lh=1024;function Wo(t,e){if(t.add(e),!(t.size<lh)){for(let r of t)r?._destroyed===!0&&t.delete(
+r);lh=Math.max(1024,t.size*2)}}var ch=f(t=>clearTimeout(t),"clearT"),uh=f(t=>clearImmediate(t),"clearI");function fh(){let t=[
+...cn],e=[...qo];cn.clear(),qo.clear();for(let r of t)ch(r);for(let r of e)uh(r);Fr(fh)}var dh=!1;function av(){if(dh)return;
+dh=!0;let t=globalThis.setTimeout,e=globalThis.setImmediate,r=globalThis.clearTimeout,n=globalThis.clearImmediate;ch=f(o=>r(
+o),"clearT"),uh=f(o=>n(o),"clearI"),sv(t,r,e,n)||lv(),Fr(fh)}function sv(t,e,r,n){let o=t(()=>{},1073741824);if(e(o),typeof o!=
 "object"||o===null)return!1;let i=Object.getPrototypeOf(o),a=Object.getOwnPropertySymbols(i).find(d=>d.description==="cr\
 eateTimer"),s=r(()=>{});n(s);let l=Object.getPrototypeOf(s),c=a===void 0?void 0:i[a],u=l?.ref;return typeof c!="function"||
-typeof u!="function"?!1:(i[a]=function(){return qo(sn,this),c.call(this)},l.ref=function(){return qo(Fo,this),u.call(this)},
-!0)}function oh(t,e){return function(r,...n){if(typeof r!="function")return t(r,...n);let o=t(function(...i){return e.delete(
-o),r.apply(this,i)},...n);return qo(e,o),o}}function Zw(){let t=[globalThis];Yd!==void 0&&t.push(Yd);for(let e of t){let r=e.
-setTimeout,n=e.setInterval,o=e.setImmediate;e.setTimeout=oh(r,sn),e.setInterval=function(...i){let a=n(...i);return qo(sn,
-a),a},typeof o=="function"&&(e.setImmediate=oh(o,Fo))}try{Kw()}catch{}}var ih=new Xw;function tv(t,e){return ih.run(t,e)}
-function ah(){return ih.getStore()}var ev;function rv(){let t=new ct(Po);return Do(t,{slot:0,ident:1,started:!0,name:"Ma\
-inThread",daemon:!1}),At.set(1,t),Zs(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(m.isMain)return B.
-currentThread=ln();if(O.ident===0){let t=ah();if(t!==void 0)return t}return Uo(O.slot,O.ident)}f(Pt,"currentThread");function ln(){
-return m.isMain?ev??=rv():Uo(0,1)}f(ln,"mainThread");function el(){T();let t=[],e=Atomics.load(k,jt);t.push(ln());for(let r=1;r<
-e;r++){let n=Atomics.load(k,S(r)+z);if(n===0)continue;let o=Uo(r,n);o!==void 0&&t.push(o)}return t.sort((r,n)=>r.ident-n.
-ident)}f(el,"enumerate");function rl(){T();let t=1,e=Atomics.load(k,jt);for(let r=1;r<e;r++)Atomics.load(k,S(r)+z)!==0&&
-t++;return t}f(rl,"activeCount");function zt(){return O.ident}f(zt,"getIdent");function nl(){let t=O.slot===0?Zs():Atomics.
-load(k,S(O.slot)+He);return t!==0?t:O.ident}f(nl,"getNativeId");function ol(t){if(typeof t!="number")throw new g(`Cannot\
+typeof u!="function"?!1:(i[a]=function(){return Wo(cn,this),c.call(this)},l.ref=function(){return Wo(qo,this),u.call(this)},
+!0)}function hh(t,e){return function(r,...n){if(typeof r!="function")return t(r,...n);let o=t(function(...i){return e.delete(
+o),r.apply(this,i)},...n);return Wo(e,o),o}}function lv(){let t=[globalThis];sh!==void 0&&t.push(sh);for(let e of t){let r=e.
+setTimeout,n=e.setInterval,o=e.setImmediate;e.setTimeout=hh(r,cn),e.setInterval=function(...i){let a=n(...i);return Wo(cn,
+a),a},typeof o=="function"&&(e.setImmediate=hh(o,qo))}try{iv()}catch{}}var mh=new ov;function cv(t,e){return mh.run(t,e)}
+function gh(){return mh.getStore()}var uv;function fv(){let t=new ct(Do);return Ro(t,{slot:0,ident:1,started:!0,name:"Ma\
+inThread",daemon:!1}),kt.set(1,t),rl(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(h.isMain)return B.
+currentThread=un();if(O.ident===0){let t=gh();if(t!==void 0)return t}return Fo(O.slot,O.ident)}f(Pt,"currentThread");function un(){
+return h.isMain?uv??=fv():Fo(0,1)}f(un,"mainThread");function ol(){T();let t=[],e=Atomics.load(k,Tt);t.push(un());for(let r=1;r<
+e;r++){let n=Atomics.load(k,S(r)+z);if(n===0)continue;let o=Fo(r,n);o!==void 0&&t.push(o)}return t.sort((r,n)=>r.ident-n.
+ident)}f(ol,"enumerate");function il(){T();let t=1,e=Atomics.load(k,Tt);for(let r=1;r<e;r++)Atomics.load(k,S(r)+z)!==0&&
+t++;return t}f(il,"activeCount");function Qt(){return O.ident}f(Qt,"getIdent");function al(){let t=O.slot===0?rl():Atomics.
+load(k,S(O.slot)+Ze);return t!==0?t:O.ident}f(al,"getNativeId");function sl(t){if(typeof t!="number")throw new g(`Cannot\
  sleep: ms must be a number of milliseconds, received ${v(t)}`);if(!(t>=0))throw new w(`Cannot sleep: ms must be a non-n\
 egative number, received ${t}`);if(t>pt)throw new w(`Cannot sleep: ms must be at most TIMEOUT_MAX (${pt}), received ${t}`);
-let e=performance.now()+t;for(;;){let r=e-performance.now();if(r<=0)return;be(Ua,void 0,0,nv,0,0,r)}}f(ol,"sleep");var nv=new Int32Array(
-new SharedArrayBuffer(4)),sh=32768;function il(t=0){if(typeof t!="number")throw new g(`Cannot set the stack size: size m\
-ust be a number of bytes, received ${v(t)}`);if(!Number.isInteger(t)||t<0||t>0&&t<sh)throw new w(`Cannot set the stack s\
-ize: size must be 0 or an integer of at least ${sh} bytes, received ${t}`);if(t===0)return 0;throw new j(`Cannot set the\
+let e=performance.now()+t;for(;;){let r=e-performance.now();if(r<=0)return;xe(Wa,void 0,0,dv,0,0,r)}}f(sl,"sleep");var dv=new Int32Array(
+new SharedArrayBuffer(4)),ph=32768;function ll(t=0){if(typeof t!="number")throw new g(`Cannot set the stack size: size m\
+ust be a number of bytes, received ${v(t)}`);if(!Number.isInteger(t)||t<0||t>0&&t<ph)throw new w(`Cannot set the stack s\
+ize: size must be 0 or an integer of at least ${ph} bytes, received ${t}`);if(t===0)return 0;throw new j(`Cannot set the\
  stack size to ${t} bytes: changing the thread stack size is not supported (CPython raises RuntimeError where it is not)\
 : a Worker's stack is set by resourceLimits.stackSizeMb, which Deno does not apply safely (a 1 MB stack aborts the proce\
-ss), and a thread may run on a pooled Worker that exists already`)}f(il,"stackSize");async function al(){m.isMain&&(B.unstarted=
-0,await Ed())}f(al,"shutdown");var ov=`
+ss), and a thread may run on a pooled Worker that exists already`)}f(ll,"stackSize");async function cl(){h.isMain&&(B.unstarted=
+0,await Pd())}f(cl,"shutdown");var hv=`
 
 The above exception was the direct cause of the following exception:
 
-`,iv=100;function Wo(t){let e,r,n=t;try{for(e=t.name,r=t.constructor;n!==null&&!Object.hasOwn(n,"name");)n=Object.getPrototypeOf(
+`,mv=100;function zo(t){let e,r,n=t;try{for(e=t.name,r=t.constructor;n!==null&&!Object.hasOwn(n,"name");)n=Object.getPrototypeOf(
 n)}catch{}let o=typeof r=="function"&&typeof r.name=="string"?r.name:"";if(typeof e!="string")return o||"Error";if(o===""||
 o===e)return e;if(n!==t)return n===r.prototype?e:o;for(let i=Object.getPrototypeOf(r);typeof i=="function"&&i!==Function.
-prototype;i=Object.getPrototypeOf(i))if(i.name===e)return o;return e}function av(t){try{return String(t.message??"")}catch{
-return""}}function sv(t){let e=Wo(t),r;try{r=t.stack}catch{r=void 0}let n=av(t);if(typeof r!="string"||r==="")return n===
+prototype;i=Object.getPrototypeOf(i))if(i.name===e)return o;return e}function gv(t){try{return String(t.message??"")}catch{
+return""}}function pv(t){let e=zo(t),r;try{r=t.stack}catch{r=void 0}let n=gv(t);if(typeof r!="string"||r==="")return n===
 ""?e:`${e}: ${n}`;let o;try{o=t.name}catch{o=void 0}return typeof o=="string"&&o!==e&&r.startsWith(o)&&(r.length===o.length||
 r[o.length]===":"||r[o.length]===`
-`)&&(r=e+r.slice(o.length)),Es(r)}function xe(t,e){return uh(t,e,0)}var lv=15,lh=10;function ch(t){if(t instanceof AggregateError)
-try{let e=t.errors;return Array.isArray(e)&&e.length>0?e:void 0}catch{return}}function cv(t,e,r){let n=Math.min(t.length,
-lv),o=[],i=f(a=>{for(let s of a.split(`
+`)&&(r=e+r.slice(o.length)),Ts(r)}function Te(t,e){return vh(t,e,0)}var yv=15,yh=10;function wh(t){if(t instanceof AggregateError)
+try{let e=t.errors;return Array.isArray(e)&&e.length>0?e:void 0}catch{return}}function wv(t,e,r){let n=Math.min(t.length,
+yv),o=[],i=f(a=>{for(let s of a.split(`
 `))o.push(`    | ${s}`)},"box");for(let a=0;a<n;a++){let s=`---------------- ${a+1} ----------------`;o.push(a===0?`  +-\
-+${s}`:`    +${s}`),i(r+1>=lh&&ch(t[a])!==void 0?`... (max_group_depth is ${lh})`:uh(t[a],e,r+1))}if(t.length>n){o.push(
++${s}`:`    +${s}`),i(r+1>=yh&&wh(t[a])!==void 0?`... (max_group_depth is ${yh})`:vh(t[a],e,r+1))}if(t.length>n){o.push(
 "    +---------------- ... ----------------");let a=t.length-n;i(`and ${a} more exception${a===1?"":"s"}`)}return o.push(
 "    +------------------------------------"),o.join(`
-`)}function uh(t,e,r){let n=[t];for(let o=t;n.length<=iv&&o instanceof Error;){let i;try{i=o.cause}catch{break}if(i===void 0||
-n.includes(i))break;o=i,n.push(o)}return n.reverse().map(o=>{if(!(o instanceof Error))return e(o);let i=ch(o),a=sv(o);return i===
+`)}function vh(t,e,r){let n=[t];for(let o=t;n.length<=mv&&o instanceof Error;){let i;try{i=o.cause}catch{break}if(i===void 0||
+n.includes(i))break;o=i,n.push(o)}return n.reverse().map(o=>{if(!(o instanceof Error))return e(o);let i=wh(o),a=pv(o);return i===
 void 0?a:`${a}
-${cv(i,e,r)}`}).join(ov)}var uv=f(t=>typeof t=="function","isFunction");function ne(t){let e=t.thread?.name??String(zt());
+${wv(i,e,r)}`}).join(hv)}var vv=f(t=>typeof t=="function","isFunction");function ae(t){let e=t.thread?.name??String(Qt());
 yt(`Exception in thread ${e}:
-${xe(t.excValue,fh)}
-`)}f(ne,"excepthook");function fh(t){if(t===null||typeof t!="object"&&typeof t!="function")return`Uncaught ${v(t)}`;try{
-return`Uncaught ${qc(t)}`}catch{return`Uncaught ${v(t)}`}}function dh(t){yt(`Exception in threading.excepthook:
-${xe(t,fh)}
-`)}var oe=ne,or=0,sl="Cannot set excepthook";function ll(t){if(typeof t!="function")throw new g(`${sl}: expected a funct\
-ion, received ${v(t)}`);let e=oe;if(t===ne)Oa(Tt.EXCEPTHOOK,"","the excepthook");else{let r=xo(t,"the excepthook",sl),n=rn();
-Ns(t.name,n,sl),Oa(Tt.EXCEPTHOOK,JSON.stringify({module:n,name:t.name,source:r}),"the excepthook")}return oe=t,or=Jr(Tt.
-EXCEPTHOOK),e}f(ll,"setExcepthook");async function hh(){let t=Jr(Tt.EXCEPTHOOK);if(t===or)return{hook:oe};let{text:e}=Pu(
-Tt.EXCEPTHOOK);if(e==="")return oe=ne,or=t,{hook:oe};let r=JSON.parse(e);try{if(r.module===void 0)throw new Error("its m\
-odule is unknown");let n=await wo(r.module),o=$t(n,r.name,r.source)??(await Kf([r.module],r.name,r.source,uv))?.value;if(typeof o!=
-"function")throw new Error(`${r.module} does not export it`);return oe=o,or=t,{hook:oe}}catch(n){return{hook:ne,note:`(t\
+${Te(t.excValue,bh)}
+`)}f(ae,"excepthook");function bh(t){if(t===null||typeof t!="object"&&typeof t!="function")return`Uncaught ${v(t)}`;try{
+return`Uncaught ${Xc(t)}`}catch{return`Uncaught ${v(t)}`}}function $h(t){yt(`Exception in threading.excepthook:
+${Te(t,bh)}
+`)}var se=ae,ur=0,ul="Cannot set excepthook";function fl(t){if(typeof t!="function")throw new g(`${ul}: expected a funct\
+ion, received ${v(t)}`);let e=se;if(t===ae)ja(Mt.EXCEPTHOOK,"","the excepthook");else{let r=Oo(t,"the excepthook",ul),n=on();
+Bs(t.name,n,ul),ja(Mt.EXCEPTHOOK,JSON.stringify({module:n,name:t.name,source:r}),"the excepthook")}return se=t,ur=Gr(Mt.
+EXCEPTHOOK),e}f(fl,"setExcepthook");async function Ah(){let t=Gr(Mt.EXCEPTHOOK);if(t===ur)return{hook:se};let{text:e}=Qu(
+Mt.EXCEPTHOOK);if(e==="")return se=ae,ur=t,{hook:se};let r=JSON.parse(e);try{if(r.module===void 0)throw new Error("its m\
+odule is unknown");let n=await vo(r.module),o=At(n,r.name,r.source)??(await id([r.module],r.name,r.source,vv))?.value;if(typeof o!=
+"function")throw new Error(`${r.module} does not export it`);return se=o,ur=t,{hook:se}}catch(n){return{hook:ae,note:`(t\
 he excepthook ${r.name} set with setExcepthook() cannot run in this thread: ${n.message}; export it from the module that\
  calls setExcepthook)
-`}}}function mh(t,e){let r=t?.constructor;return{excType:typeof r=="function"?r:void 0,excValue:t,excTraceback:t?.stack,
-thread:e}}async function gh(t,e){let{hook:r,note:n}=await hh();n&&yt(n),Sy(t);let o=mh(t,e);try{await r(o)}catch(i){dh(i)}}
-function fv(t,e){let r=mh(t,e),n=Jr(Tt.EXCEPTHOOK)===or;try{(n?oe:ne)(r)}catch(o){dh(o)}}function dv(){Jr(Tt.EXCEPTHOOK)!==
-or&&hh().catch(()=>{})}var hv=1024,mv=65536,kt=new Int32Array(0),ph=0;function cl(t){let e=ph;if(e+t>kt.byteLength){let r=Math.
-min(Math.max(kt.byteLength*2,hv),mv);kt=new Int32Array(new SharedArrayBuffer(r)),e=0}return ph=e+t,Ae(kt.buffer,e>>2,t>>
-2),e>>2}function zo(t){let e=cl(t);return new Int32Array(kt.buffer,e<<2,t>>2)}var st=0,Jo=1,gv=64,Qo,pv,_o=class{static{
-f(this,"Event")}#t;constructor(){Qo===void 0?(this.#t=zo(gv),pe(Da,this.#t,0),ye&&we(Da,this.#t,0)):(this.#t=Qo,Qo=void 0)}isSet(){
+`}}}function kh(t,e){let r=t?.constructor;return{excType:typeof r=="function"?r:void 0,excValue:t,excTraceback:t?.stack,
+thread:e}}async function Sh(t,e){let{hook:r,note:n}=await Ah();n&&yt(n),Ly(t);let o=kh(t,e);try{await r(o)}catch(i){$h(i)}}
+function bv(t,e){let r=kh(t,e),n=Gr(Mt.EXCEPTHOOK)===ur;try{(n?se:ae)(r)}catch(o){$h(o)}}function $v(){Gr(Mt.EXCEPTHOOK)!==
+ur&&Ah().catch(()=>{})}var Av=1024,kv=65536,St=new Int32Array(0),xh=0;function dl(t){let e=xh;if(e+t>St.byteLength){let r=Math.
+min(Math.max(St.byteLength*2,Av),kv);St=new Int32Array(new SharedArrayBuffer(r)),e=0}return xh=e+t,Ee(St.buffer,e>>2,t>>
+2),e>>2}function Jo(t){let e=dl(t);return new Int32Array(St.buffer,e<<2,t>>2)}var st=0,Qo=1,Sv=64,_o,xv,Go=class{static{
+f(this,"Event")}#t;constructor(){_o===void 0?(this.#t=Jo(Sv),$e(Fa,this.#t,0),Ae&&ke(Fa,this.#t,0)):(this.#t=_o,_o=void 0)}isSet(){
 return T(),(Atomics.load(this.#t,st)&1)===1}set(){let t=this.#t;for(;;){let e=Atomics.load(t,st);if(e&1)return;if(Atomics.
-compareExchange(t,st,e,e+1)===e)break}Atomics.load(t,Jo)>0&&Atomics.notify(t,st)}clear(){let t=this.#t;for(;;){let e=Atomics.
+compareExchange(t,st,e,e+1)===e)break}Atomics.load(t,Qo)>0&&Atomics.notify(t,st)}clear(){let t=this.#t;for(;;){let e=Atomics.
 load(t,st);if(!(e&1)||Atomics.compareExchange(t,st,e,e+1)===e)return}}wait(t){let e=this.#t,r=Atomics.load(e,st);if(r&1)
-return!0;let n=J(Nt(t,"Cannot wait on Event"));for(;;){let o=U(n);if(o<=0)return T(),Atomics.load(e,st)!==r;if(be(Da,e,0,
-e,st,r,o,Jo),Atomics.load(e,st)!==r)return!0}}waitAsync(t,e){let[r,n]=vt(t,e,"Cannot wait on Event"),o=this.#t,i=Nt(r,"C\
-annot wait on Event"),a=Atomics.load(o,st);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.reason):yv(o,a,J(i),
+return!0;let n=J(Nt(t,"Cannot wait on Event"));for(;;){let o=U(n);if(o<=0)return T(),Atomics.load(e,st)!==r;if(xe(Fa,e,0,
+e,st,r,o,Qo),Atomics.load(e,st)!==r)return!0}}waitAsync(t,e){let[r,n]=bt(t,e,"Cannot wait on Event"),o=this.#t,i=Nt(r,"C\
+annot wait on Event"),a=Atomics.load(o,st);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.reason):Ov(o,a,J(i),
 n)}toString(){return`<Event ${this.isSet()?"set":"unset"}>`}[K](){return this.toString()}[I](){return{kind:"Event",head:this.#t}}static{
-pv=f(t=>t.#t,"wordsOf")}};async function yv(t,e,r,n){for(;;){let o=U(r);if(o<=0)return Atomics.load(t,st)!==e;Atomics.add(
-t,Jo,1);let i=await ns(t,st,e,o,Jo,n);if(Atomics.load(t,st)!==e)return!0;if(i==="aborted")throw n.reason}}R("Event",{create(t){
-return Qo=t,new _o}});var cn=new WeakMap,yh=class extends ct{static{f(this,"Timer")}static[Xd]=!0;interval;finished;get function(){
-return cn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new g(`Cannot set Timer.func\
-tion: expected a function, received ${v(t)}`);ul(this,{function:t})}get args(){return cn.get(this)?.args??F(this).args}set args(t){
-if(!Array.isArray(t))throw new g(`Cannot set Timer.args: expected an array, received ${v(t)}`);ul(this,{args:t})}get kwargs(){
-let t=cn.get(this);return t!==void 0?t.kwargs:F(this).kwargs}set kwargs(t){ul(this,{kwargs:t})}constructor(t,e,r,n){if(typeof t!=
+xv=f(t=>t.#t,"wordsOf")}};async function Ov(t,e,r,n){for(;;){let o=U(r);if(o<=0)return Atomics.load(t,st)!==e;Atomics.add(
+t,Qo,1);let i=await as(t,st,e,o,Qo,n);if(Atomics.load(t,st)!==e)return!0;if(i==="aborted")throw n.reason}}R("Event",{create(t){
+return _o=t,new Go}});var fn=new WeakMap,Oh=class extends ct{static{f(this,"Timer")}static[oh]=!0;interval;finished;get function(){
+return fn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new g(`Cannot set Timer.func\
+tion: expected a function, received ${v(t)}`);hl(this,{function:t})}get args(){return fn.get(this)?.args??F(this).args}set args(t){
+if(!Array.isArray(t))throw new g(`Cannot set Timer.args: expected an array, received ${v(t)}`);hl(this,{args:t})}get kwargs(){
+let t=fn.get(this);return t!==void 0?t.kwargs:F(this).kwargs}set kwargs(t){hl(this,{kwargs:t})}constructor(t,e,r,n){if(typeof t!=
 "number")throw new g(`Cannot create Timer: interval must be a number of milliseconds, received ${v(t)}`);if(Number.isNaN(
 t)||t>pt&&t!==1/0)throw new w(`Cannot create Timer: interval must be a number of milliseconds up to TIMEOUT_MAX (${pt}),\
  or Infinity, received ${t}`);if(typeof e!="function")throw new g(`Cannot create Timer: fn must be a function, received ${v(
 e)}`);let o={function:e,args:r??[],kwargs:n};super({target:o.function,args:o.args,kwargs:o.kwargs}),this.interval=t,this.
-finished=new _o,cn.set(this,o)}cancel(){this.finished.set()}run(){if(this.finished.wait(this.interval),!this.finished.isSet())
-try{return super.run()}finally{this.finished.set()}}};function ul(t,e){let r=cn.get(t);r!==void 0&&Object.assign(r,e);let n=F(
+finished=new Go,fn.set(this,o)}cancel(){this.finished.set()}run(){if(this.finished.wait(this.interval),!this.finished.isSet())
+try{return super.run()}finally{this.finished.set()}}};function hl(t,e){let r=fn.get(t);r!==void 0&&Object.assign(r,e);let n=F(
 t);(r===void 0||!n.started)&&(e.function!==void 0&&(n.target=e.function),e.args!==void 0&&(n.args=e.args),"kwargs"in e&&
-(n.kwargs=e.kwargs))}import{SHARE_ENV as wv,Worker as vv}from"node:worker_threads";import bv from"node:process";var Oe=[
-"SIGINT","SIGTERM"],un=0,fl=1,fn=new Int32Array(new SharedArrayBuffer(4*(fl+Oe.length))),dn=new Map,wh=Oe.map(()=>0),dl=0,
-Go,hl=!1,$v=`
+(n.kwargs=e.kwargs))}import{SHARE_ENV as Ev,Worker as Cv}from"node:worker_threads";import jv from"node:process";var Me=[
+"SIGINT","SIGTERM"],dn=0,ml=1,hn=new Int32Array(new SharedArrayBuffer(4*(ml+Me.length))),mn=new Map,Eh=Me.map(()=>0),gl=0,
+Ho,pl=!1,Tv=`
 import { parentPort, workerData } from "node:worker_threads";
 const words = new Int32Array(workerData.sab);
 const names = workerData.signals;
@@ -896,906 +896,913 @@ parentPort.on("message", ({ signal, on }) => {
   const k = names.indexOf(signal);
   if (on && !handlers.has(signal)) {
     const handler = () => {
-      Atomics.add(words, ${fl} + k, 1);
-      Atomics.add(words, ${un}, 1);
-      Atomics.notify(words, ${un});
+      Atomics.add(words, ${ml} + k, 1);
+      Atomics.add(words, ${dn}, 1);
+      Atomics.notify(words, ${dn});
     };
     handlers.set(signal, handler);
-    ${tu.add}(signal, handler);
+    ${lu.add}(signal, handler);
   } else if (!on && handlers.has(signal)) {
-    ${tu.remove}(signal, handlers.get(signal));
+    ${lu.remove}(signal, handlers.get(signal));
     handlers.delete(signal);
   }
 });
-`;function ml(){for(let t of dn.values())if(t.length>0)return!0;return!1}function vh(){if(Atomics.load(fn,un)!==dl){dl=Atomics.
-load(fn,un);for(let t=0;t<Oe.length;t++){let e=Atomics.load(fn,fl+t);for(;wh[t]<e;){wh[t]++;for(let r of[...dn.get(Oe[t])??
-[]])r()}}}}function bh(){if(hl)return;hl=!0;let t=Atomics.waitAsync(fn,un,dl),e=f(()=>{hl=!1;try{vh()}finally{ml()&&bh()}},
-"again");t.async?t.value.then(e):queueMicrotask(e)}function $h(t,e){Go===void 0&&(Go=new vv(new URL(`data:text/javascrip\
-t,${encodeURIComponent($v)}`),{workerData:{sab:fn.buffer,signals:Oe},env:wv}),Go.unref()),Go.postMessage({signal:t,on:e})}
-function Av(t){let{add:e,remove:r}=t,n={add:f((o,i)=>{if(!Oe.includes(o)||typeof i!="function")return e(o,i);let a=dn.get(
-o);a===void 0&&dn.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&$h(o,!0),bh())},"add"),remove:f((o,i)=>{if(!Oe.includes(
-o))return r(o,i);let a=dn.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&$h(o,!1))},"remove")};
-t.replace(n)}var Ah=m.isMain?Zc():void 0;if(Ah!==void 0)try{Av(Ah)}catch{}function kh(t,e,r,n){let o=n===void 0?"":`; th\
-is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${Ks("it")}`;return new j(`Cannot \
+`;function yl(){for(let t of mn.values())if(t.length>0)return!0;return!1}function Ch(){if(Atomics.load(hn,dn)!==gl){gl=Atomics.
+load(hn,dn);for(let t=0;t<Me.length;t++){let e=Atomics.load(hn,ml+t);for(;Eh[t]<e;){Eh[t]++;for(let r of[...mn.get(Me[t])??
+[]])r()}}}}function jh(){if(pl)return;pl=!0;let t=Atomics.waitAsync(hn,dn,gl),e=f(()=>{pl=!1;try{Ch()}finally{yl()&&jh()}},
+"again");t.async?t.value.then(e):queueMicrotask(e)}function Th(t,e){Ho===void 0&&(Ho=new Cv(new URL(`data:text/javascrip\
+t,${encodeURIComponent(Tv)}`),{workerData:{sab:hn.buffer,signals:Me},env:Ev}),Ho.unref()),Ho.postMessage({signal:t,on:e})}
+function Mv(t){let{add:e,remove:r}=t,n={add:f((o,i)=>{if(!Me.includes(o)||typeof i!="function")return e(o,i);let a=mn.get(
+o);a===void 0&&mn.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Th(o,!0),jh())},"add"),remove:f((o,i)=>{if(!Me.includes(
+o))return r(o,i);let a=mn.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&Th(o,!1))},"remove")};
+t.replace(n)}var Mh=h.isMain?su():void 0;if(Mh!==void 0)try{Mv(Mh)}catch{}function Nh(t,e,r,n){let o=n===void 0?"":`; th\
+is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${Zs("it")}`;return new j(`Cannot \
 listen to ${String(t)} in thread "${r}" (${e}): signals are delivered to the main thread only, as in Python ("signal onl\
 y works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs\
  even while the main thread is blocked in join(), wait() or sleep()), and tell the threads from it, with an Event they c\
-heck or a Queue they read${o}`)}var kv=["on","once","addListener","prependListener","prependOnceListener"];function Sv(t,e){
-if(Sh)return;Sh=!0;let r=Zc();if(r!==void 0)try{let o=f(i=>{let a=kh(i,"Deno.addSignalListener",t(),e());throw Error.captureStackTrace?.(
-a,o),a},"add");r.replace({add:o,remove:f(()=>{},"remove")})}catch{}let n=bv;for(let o of kv){let i=n[o];if(typeof i!="fu\
-nction")continue;let a=f(function(s,...l){if(typeof s=="string"&&s.startsWith("SIG")){let c=kh(s,`process.${o}`,t(),e());
-throw Error.captureStackTrace?.(c,a),c}return i.call(this,s,...l)},"adder");n[o]=a}}var Sh=!1,xv=5e3,Ho=new Map,hn=-1,xh=!1,
-Oh=[["a blocking call","its async twin"],["Lock.acquire()","await lock.acquireAsync()"],["RLock.acquire()","await rlock.\
+heck or a Queue they read${o}`)}var Nv=["on","once","addListener","prependListener","prependOnceListener"];function Lv(t,e){
+if(Lh)return;Lh=!0;let r=su();if(r!==void 0)try{let o=f(i=>{let a=Nh(i,"Deno.addSignalListener",t(),e());throw Error.captureStackTrace?.(
+a,o),a},"add");r.replace({add:o,remove:f(()=>{},"remove")})}catch{}let n=jv;for(let o of Nv){let i=n[o];if(typeof i!="fu\
+nction")continue;let a=f(function(s,...l){if(typeof s=="string"&&s.startsWith("SIG")){let c=Nh(s,`process.${o}`,t(),e());
+throw Error.captureStackTrace?.(c,a),c}return i.call(this,s,...l)},"adder");n[o]=a}}var Lh=!1,Iv=5e3,Xo=new Map,gn=-1,Ih=!1,
+Bh=[["a blocking call","its async twin"],["Lock.acquire()","await lock.acquireAsync()"],["RLock.acquire()","await rlock.\
 acquireAsync()"],["Condition.wait()","await cond.waitAsync()"],["Semaphore.acquire()","await sem.acquireAsync()"],["Even\
 t.wait()","await e.waitAsync()"],["Barrier.wait()","await barrier.waitAsync()"],["Thread.join()","await t.joinAsync()"],
 ["Queue.get()","await q.getAsync()"],["sleep()","await new Promise((r) => setTimeout(r, ms))"],["Queue.put()","await q.p\
-utAsync(item)"],["Queue.join()","await q.joinAsync()"]];function Ov(t){try{let e=t.addr;if(e?.port!==void 0)return`${e.hostname?.
+utAsync(item)"],["Queue.join()","await q.joinAsync()"]];function Bv(t){try{let e=t.addr;if(e?.port!==void 0)return`${e.hostname?.
 includes(":")?`[${e.hostname}]`:e.hostname}:${e.port}`;if(e?.path!==void 0)return e.path}catch{}return"(unknown address)"}
-function Ev(){if(Ho.size===0||xh)return;let t=performance.now();if(hn<0){hn=t,Mr(setTimeout(()=>hn=-1,0));return}t-hn<xv||
-!Cv()||(xh=!0,ms(ty,jv(t-hn)))}function Cv(){let t=m.i32,e=Atomics.load(t,jt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
-z)!==0)return!0;return!1}function jv(t){let e=m.i32,r=Atomics.load(e,S(0)+Fr),n=r&255,[o,i]=Oh[n]??Oh[0],a="";if(n===_r){
-let d=Atomics.load(e,S(0)+wa),p=nf(d),y=p<0?void 0:ge(m,p,d);a=` on ${y===void 0?`thread ident ${d}`:JSON.stringify(y)}`}
-let s=(r&Na)!==0?" with no timeout":"",l=[...Ho.values()],c=`its ${l.join(", ")} ${l.length===1?"is":"are"} open`,u=n===
-_r?i:`${i}, and await t.joinAsync() for a join`;return`RuntimeWarning: the main thread has been blocked for ${Math.floor(
+function Pv(){if(Xo.size===0||Ih)return;let t=performance.now();if(gn<0){gn=t,Ir(setTimeout(()=>gn=-1,0));return}t-gn<Iv||
+!Dv()||(Ih=!0,ys(cy,Rv(t-gn)))}function Dv(){let t=h.i32,e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
+z)!==0)return!0;return!1}function Rv(t){let e=h.i32,r=Atomics.load(e,S(0)+zr),n=r&255,[o,i]=Bh[n]??Bh[0],a="";if(n===Xr){
+let d=Atomics.load(e,S(0)+$a),p=hf(d),y=p<0?void 0:be(h,p,d);a=` on ${y===void 0?`thread ident ${d}`:JSON.stringify(y)}`}
+let s=(r&Ba)!==0?" with no timeout":"",l=[...Xo.values()],c=`its ${l.join(", ")} ${l.length===1?"is":"are"} open`,u=n===
+Xr?i:`${i}, and await t.joinAsync() for a join`;return`RuntimeWarning: the main thread has been blocked for ${Math.floor(
 t/1e3)} s, now in ${o}${a}${s}, while ${c}: a server of the main thread answers only when the main thread's event loop t\
 urns, and a blocked main thread turns none, so a thread that fetches from it waits forever. On the main thread use the a\
-sync twins (${u}), or run the server in a thread.`}function Eh(t,e,r){let n=Object.getOwnPropertyDescriptor(t,e);if(n===
+sync twins (${u}), or run the server in a thread.`}function Ph(t,e,r){let n=Object.getOwnPropertyDescriptor(t,e);if(n===
 void 0||!n.configurable)return;let o;Object.defineProperty(t,e,{get(){if(o===void 0){let i=n.get!==void 0?n.get.call(t):
 n.value;o=typeof i=="function"?r(i):i}return o},set(i){Object.defineProperty(t,e,{value:i,writable:!0,enumerable:n.enumerable,
-configurable:!0})},enumerable:n.enumerable,configurable:!0})}function Ch(t,e){return Ho.set(t,`${e} on ${Ov(t)}`),()=>{Ho.
-delete(t)}}function Tv(){let t=globalThis.Deno;if(t!==void 0){Eh(t,"serve",e=>function(...r){let n=e.apply(this??t,r);if(typeof n?.
-shutdown!="function")return n;let o=Ch(n,"server");n.finished?.then(o,o);let i=n.shutdown;return n.shutdown=function(){return o(),
-i.call(this??n)},n});for(let e of["listen","listenTls"])Eh(t,e,r=>function(...n){let o=r.apply(this??t,n);if(typeof o?.close!=
-"function")return o;let i=Ch(o,"listener"),a=o.close;o.close=function(){return i(),a.call(this??o)};let s=o,l=s[Symbol.dispose];
-return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}m.isMain&&Tv();var jh=50;function Xo(){
-let t=m.i32,e=[],r=Atomics.load(t,jt),n=Hu();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
-load(t,i+z)===a,l=!s&&Atomics.load(t,i+ot)===mt;if(!s&&!l)continue;let c=Atomics.load(t,i+Fr);e.push({slot:o,ident:a,name:ge(
-m,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+ma)!==0,starting:l,kind:c&255,forever:(c&Na)!==0,id:Atomics.load(t,i+wa),
-holder:Atomics.load(t,i+va),sinceMs:n-Atomics.load(t,i+$u),seq:Atomics.load(t,i+qr),beat:Atomics.load(t,i+Au),site:c===0?
-"":Zp(o)})}return e}function Mv(t){return t.kind===0?0:t.kind===_r?t.id:gt[t.kind].holder>=0?t.holder:0}function Th(t,e){
-let r=t.find(n=>n.ident===e);return r===void 0?Mh(e):`${r.name} (ident ${e})`}function Mh(t){let e=m.i32,r=Atomics.load(
-e,jt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+me)!==t)continue;let o=ge(m,n,t);if(o!==void 0)return`${o} (ident ${t}\
-, dead)`}return`thread ident ${t} (dead)`}function Nh(t,e){let r=gt[e.kind].name;if(e.kind===_r)return`the end of ${Th(t,
-e.id)} (join)`;let n=e.id===0?"":e0(e.id,Gu(e.kind)),o=gt[e.kind].detail,i=(e.id===0?r:`${r} #${_a(e.id)}${n===""?"":` (\
-created at ${n})`}`)+(o===void 0?"":` ${o}`);return gt[e.kind].holder<0||e.holder===0?i:`${i} held by ${Th(t,e.holder)}`}
-function Ko(t){let e=new Map(t.map(r=>[r.ident,r]));for(let r of t){let n=[],o=r;for(;o!==void 0&&!n.includes(o);)n.push(
-o),o=e.get(Mv(o));if(o!==void 0)return n.slice(n.indexOf(o))}}function Vo(t){let e=[];for(let r of t){let n=`${r.name} (\
+configurable:!0})},enumerable:n.enumerable,configurable:!0})}function Dh(t,e){return Xo.set(t,`${e} on ${Bv(t)}`),()=>{Xo.
+delete(t)}}function Uv(){let t=globalThis.Deno;if(t!==void 0){Ph(t,"serve",e=>function(...r){let n=e.apply(this??t,r);if(typeof n?.
+shutdown!="function")return n;let o=Dh(n,"server");n.finished?.then(o,o);let i=n.shutdown;return n.shutdown=function(){return o(),
+i.call(this??n)},n});for(let e of["listen","listenTls"])Ph(t,e,r=>function(...n){let o=r.apply(this??t,n);if(typeof o?.close!=
+"function")return o;let i=Dh(o,"listener"),a=o.close;o.close=function(){return i(),a.call(this??o)};let s=o,l=s[Symbol.dispose];
+return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}h.isMain&&Uv();var Rh=50;function Ko(){
+let t=h.i32,e=[],r=Atomics.load(t,Tt),n=nf();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
+load(t,i+z)===a,l=!s&&Atomics.load(t,i+ot)===mt;if(!s&&!l)continue;let c=Atomics.load(t,i+zr);e.push({slot:o,ident:a,name:be(
+h,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+ya)!==0,starting:l,kind:c&255,forever:(c&Ba)!==0,id:Atomics.load(t,i+$a),
+holder:Atomics.load(t,i+Aa),sinceMs:n-Atomics.load(t,i+ju),seq:Atomics.load(t,i+Jr),beat:Atomics.load(t,i+Tu),site:c===0?
+"":l0(o)})}return e}function Fv(t){return t.kind===0?0:t.kind===Xr?t.id:gt[t.kind].holder>=0?t.holder:0}function Uh(t,e){
+let r=t.find(n=>n.ident===e);return r===void 0?Fh(e):`${r.name} (ident ${e})`}function Fh(t){let e=h.i32,r=Atomics.load(
+e,Tt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+ve)!==t)continue;let o=be(h,n,t);if(o!==void 0)return`${o} (ident ${t}\
+, dead)`}return`thread ident ${t} (dead)`}function qh(t,e){let r=gt[e.kind].name;if(e.kind===Xr)return`the end of ${Uh(t,
+e.id)} (join)`;let n=e.id===0?"":u0(e.id,rf(e.kind)),o=gt[e.kind].detail,i=(e.id===0?r:`${r} #${Xa(e.id)}${n===""?"":` (\
+created at ${n})`}`)+(o===void 0?"":` ${o}`);return gt[e.kind].holder<0||e.holder===0?i:`${i} held by ${Uh(t,e.holder)}`}
+function Vo(t){let e=new Map(t.map(r=>[r.ident,r]));for(let r of t){let n=[],o=r;for(;o!==void 0&&!n.includes(o);)n.push(
+o),o=e.get(Fv(o));if(o!==void 0)return n.slice(n.indexOf(o))}}function Yo(t){let e=[];for(let r of t){let n=`${r.name} (\
 ident ${r.ident}${r.daemon?", daemon":""})`,o;r.starting?o="starting":r.kind===0?o="running or awaiting (not in a blocki\
-ng call of threading)":r.kind===Ua?o=`sleeps, for ${(r.sinceMs/1e3).toFixed(2)} s`:o=`waits ${r.forever?"with no timeout":
-"with a timeout"} for ${Nh(t,r)}, for ${(r.sinceMs/1e3).toFixed(2)} s`,e.push(`  ${n}: ${o}`);let i=t.filter(a=>a!==r&&gt[a.
-kind].holder>=0&&a.holder===r.ident&&a.id!==0);for(let a of new Set(i.map(s=>`${gt[s.kind].name} #${_a(s.id)}`)))e.push(
+ng call of threading)":r.kind===Wa?o=`sleeps, for ${(r.sinceMs/1e3).toFixed(2)} s`:o=`waits ${r.forever?"with no timeout":
+"with a timeout"} for ${qh(t,r)}, for ${(r.sinceMs/1e3).toFixed(2)} s`,e.push(`  ${n}: ${o}`);let i=t.filter(a=>a!==r&&gt[a.
+kind].holder>=0&&a.holder===r.ident&&a.id!==0);for(let a of new Set(i.map(s=>`${gt[s.kind].name} #${Xa(s.id)}`)))e.push(
 `    holds ${a}`);for(let a of r.site.split(`
 `).filter(s=>s!==""))e.push(`      ${a}`)}for(let r of t)gt[r.kind].holder>=0&&r.holder!==0&&!t.some(n=>n.ident===r.holder)&&
-e.push(`  ${Mh(r.holder)} holds ${gt[r.kind].name} #${_a(r.id)}, which ${r.name} waits for`);return e.join(`
-`)}function Yo(t,e){return`Wait-for cycle: ${e.map(r=>`${r.name} waits for ${Nh(t,r)}`).join(" \u2192 ")} \u2192 ${e[0].
-name}`}function gl(){let t=Xo(),e=Ko(t),r=`Threads:
-${Vo(t)}
-${e===void 0?"":`${Yo(t,e)}
-`}`;return yt(r),r}f(gl,"dumpThreads");function pl(t){let e=Xo().filter(r=>!r.daemon&&r.ident>=t);return e.length===0?void 0:
-Vo(e)}var Zo,Ee,mn,Lh=0;function Ih(){return Zo!==void 0||(Zo=!0,Zo=na("THREADING_DEADLOCK")!=="0"),Zo}function Nv(){if(Atomics.
-load(m.i32,Ft)>0)return;let t=Xo(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
-[r.seq,r.beat])}return{rows:t,map:e}}function Bh(t,e){if(t.size!==e.size)return;let r=!0;for(let[n,[o,i]]of e){let a=t.get(
-n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function ir(){Ee=mn=void 0}var Ce,ar,Ph=0,sr=new Map,Dh=new Set;
-function Rh(){if(Ce===void 0)return;let t=performance.now(),e=Xo(),r=new Set;for(let a of e){r.add(a.ident);let s=sr.get(
-a.ident);(s===void 0||s[0]!==a.seq)&&sr.set(a.ident,[a.seq,t])}for(let a of sr.keys())r.has(a)||sr.delete(a);let n=e.filter(
-a=>a.forever&&t-sr.get(a.ident)[1]>=Ce),o=Ko(n);if(o===void 0)return;let i=o.map(a=>`${a.ident}:${a.seq}`).sort().join("\
-,");Dh.has(i)||(Dh.add(i),yt(`Partial deadlock: these threads have waited for each other for over ${Ce} ms.
-${Yo(e,o)}
+e.push(`  ${Fh(r.holder)} holds ${gt[r.kind].name} #${Xa(r.id)}, which ${r.name} waits for`);return e.join(`
+`)}function Zo(t,e){return`Wait-for cycle: ${e.map(r=>`${r.name} waits for ${qh(t,r)}`).join(" \u2192 ")} \u2192 ${e[0].
+name}`}function wl(){let t=Ko(),e=Vo(t),r=`Threads:
+${Yo(t)}
+${e===void 0?"":`${Zo(t,e)}
+`}`;return yt(r),r}f(wl,"dumpThreads");function vl(t){let e=Ko().filter(r=>!r.daemon&&r.ident>=t);return e.length===0?void 0:
+Yo(e)}var ti,Ne,pn,Wh=0;function zh(){return ti!==void 0||(ti=!0,ti=aa("THREADING_DEADLOCK")!=="0"),ti}function qv(){if(Atomics.
+load(h.i32,Wt)>0)return;let t=Ko(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
+[r.seq,r.beat])}return{rows:t,map:e}}function Jh(t,e){if(t.size!==e.size)return;let r=!0;for(let[n,[o,i]]of e){let a=t.get(
+n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function fr(){Ne=pn=void 0}var Le,dr,Qh=0,hr=new Map,_h=new Set;
+function Gh(){if(Le===void 0)return;let t=performance.now(),e=Ko(),r=new Set;for(let a of e){r.add(a.ident);let s=hr.get(
+a.ident);(s===void 0||s[0]!==a.seq)&&hr.set(a.ident,[a.seq,t])}for(let a of hr.keys())r.has(a)||hr.delete(a);let n=e.filter(
+a=>a.forever&&t-hr.get(a.ident)[1]>=Le),o=Vo(n);if(o===void 0)return;let i=o.map(a=>`${a.ident}:${a.seq}`).sort().join("\
+,");_h.has(i)||(_h.add(i),yt(`Partial deadlock: these threads have waited for each other for over ${Le} ms.
+${Zo(e,o)}
 Threads:
-${Vo(e)}
-`))}function yl(t=1e3){if(!m.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
+${Yo(e)}
+`))}function bl(t=1e3){if(!h.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
 watchDeadlocks() there");if(typeof t!="number"||!(t>0)||!Number.isFinite(t))throw new w(`Cannot watch for deadlocks: aft\
-erMs must be a positive number of milliseconds, received ${t}`);Ce=t,ar!==void 0&&clearInterval(ar);let e=setInterval(Rh,
-Math.min(t/2,250));return Mr(e),ar=e,()=>{ar!==void 0&&clearInterval(ar),ar=Ce=void 0,sr.clear()}}f(yl,"watchDeadlocks");
-function Lv(t){if(vh(),Ev(),Ce!==void 0&&performance.now()>=Ph&&(Ph=performance.now()+Math.min(Ce/2,250),Rh()),!t){Ee!==
-void 0&&ir();return}if(!Ih())return;eo(!0);let e=performance.now();if(e<Lh||ml())return;Lh=e+jh;let r=Uh();if(r===void 0)
-return;let n=Ko(r);throw Wh=qh(r),yt(Fh(r,"every thread is blocked in @threading/threading with no timeout","The main th\
-read's blocked call throws DeadlockError.")),new ua(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===
-void 0?"":`: ${Yo(r,n)}`}; the full report is on stderr`)}function Uh(){let t=Nv();if(t===void 0)return ir();if(Ee===void 0){
-Ee=t.map;return}let e=Bh(mn??Ee,t.map);if(e===void 0||Bh(Ee,t.map)===void 0){Ee=t.map,mn=void 0;return}if(e){if(mn===void 0){
-mn=t.map;return}return ir(),t.rows}}function Fh(t,e,r,n=!1){let o=Ko(t),i=n?`  MainThread (ident 1): its code has finish\
+erMs must be a positive number of milliseconds, received ${t}`);Le=t,dr!==void 0&&clearInterval(dr);let e=setInterval(Gh,
+Math.min(t/2,250));return Ir(e),dr=e,()=>{dr!==void 0&&clearInterval(dr),dr=Le=void 0,hr.clear()}}f(bl,"watchDeadlocks");
+function Wv(t){if(Ch(),Pv(),Le!==void 0&&performance.now()>=Qh&&(Qh=performance.now()+Math.min(Le/2,250),Gh()),!t){Ne!==
+void 0&&fr();return}if(!zh())return;ro(!0);let e=performance.now();if(e<Wh||yl())return;Wh=e+Rh;let r=Hh();if(r===void 0)
+return;let n=Vo(r);throw Vh=Kh(r),yt(Xh(r,"every thread is blocked in @threading/threading with no timeout","The main th\
+read's blocked call throws DeadlockError.")),new ha(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===
+void 0?"":`: ${Zo(r,n)}`}; the full report is on stderr`)}function Hh(){let t=qv();if(t===void 0)return fr();if(Ne===void 0){
+Ne=t.map;return}let e=Jh(pn??Ne,t.map);if(e===void 0||Jh(Ne,t.map)===void 0){Ne=t.map,pn=void 0;return}if(e){if(pn===void 0){
+pn=t.map;return}return fr(),t.rows}}function Xh(t,e,r,n=!1){let o=Vo(t),i=n?`  MainThread (ident 1): its code has finish\
 ed (the process waits for the threads below)
 `:"";return`Deadlock: ${e}; nothing can wake any of them.
-${o===void 0?"":`${Yo(t,o)}
+${o===void 0?"":`${Zo(t,o)}
 `}Threads:
-${i}${Vo(t)}
-(${r} ${Sp("THREADING_DEADLOCK","0","turns this check off")}.)
-`}function qh(t){return t.filter(e=>e.ident!==1).map(e=>`${e.ident}:${e.seq}`).join(",")}var Wh="",wl=2,vl;function Iv(){
-if(vl!==void 0||!Ih())return!1;ir(),eo(!0);let t=setInterval(()=>{let e=m.i32;if(Atomics.load(e,wt)<=0)return clearInterval(
-t),vl=void 0,eo(!1),ir();if(Atomics.load(e,S(0)+z)!==0||ml())return ir();let r=Uh();if(r===void 0)return;let n=qh(r)===Wh;
+${i}${Yo(t)}
+(${r} ${Lp("THREADING_DEADLOCK","0","turns this check off")}.)
+`}function Kh(t){return t.filter(e=>e.ident!==1).map(e=>`${e.ident}:${e.seq}`).join(",")}var Vh="",$l=2,Al;function zv(){
+if(Al!==void 0||!zh())return!1;fr(),ro(!0);let t=setInterval(()=>{let e=h.i32;if(Atomics.load(e,wt)<=0)return clearInterval(
+t),Al=void 0,ro(!1),fr();if(Atomics.load(e,S(0)+z)!==0||yl())return fr();let r=Hh();if(r===void 0)return;let n=Kh(r)===Vh;
 yt(n?`Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The p\
-rocess exits with status ${wl}.
-`:Fh(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
-The process exits with status ${wl}.`,!0)),Kc(wl)},jh);return Mr(t),vl=t,!1}m.isMain&&(A0(Lv),Vc(()=>Atomics.load(m.i32,
-wt)>0&&Iv()));var zh=2e3;function Bv(){if(!m.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
-ion"||typeof t.afterEach!="function"))return t}var ti=0,Jh=!1;async function Pv(t){let e=m.i32,r=performance.now()+t;for(;pl(
-ti)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(e,wt),i=Math.min(n,50),a=Atomics.waitAsync(e,
-wt,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var bl=Bv();
-if(bl!==void 0)try{bl.beforeEach(()=>{Jh=!0,ti=Atomics.load(m.i32,Vn)}),bl.afterEach(async()=>{await Pv(zh);let t=pl(ti);
-if(ti=Atomics.load(m.i32,Vn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${zh/1e3} s a\
+rocess exits with status ${$l}.
+`:Xh(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
+The process exits with status ${$l}.`,!0)),ou($l)},Rh);return Ir(t),Al=t,!1}h.isMain&&(M0(Wv),iu(()=>Atomics.load(h.i32,
+wt)>0&&zv()));var Yh=2e3;function Jv(){if(!h.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
+ion"||typeof t.afterEach!="function"))return t}var ei=0,Zh=!1;async function Qv(t){let e=h.i32,r=performance.now()+t;for(;vl(
+ei)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(e,wt),i=Math.min(n,50),a=Atomics.waitAsync(e,
+wt,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var kl=Jv();
+if(kl!==void 0)try{kl.beforeEach(()=>{Zh=!0,ei=Atomics.load(h.i32,Yn)}),kl.afterEach(async()=>{await Qv(Yh);let t=vl(ei);
+if(ei=Atomics.load(h.i32,Yn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${Yh/1e3} s a\
 fter it ended):
 ${t}
 join() them before the test ends (a daemon thread is not waited for): deno test does not wait for threads, so the end of\
- the run kills them, their output and errors lost`)}),globalThis.addEventListener("unload",()=>{if(!Jh)return;let t=pl(2);
+ the run kills them, their output and errors lost`)}),globalThis.addEventListener("unload",()=>{if(!Zh)return;let t=vl(2);
 t!==void 0&&yt(`threading: the test run ends with non-daemon threads alive, which it kills (their output and errors are \
 lost):
 ${t}
-`)})}catch{}var $l=8,Al=9,Qh=7;function Dv(t,e,r){let n=0;for(;Atomics.compareExchange(t,e+Al+n,0,r+1)!==0;)if(++n===Qh)
-return!1;for(Atomics.add(t,e+$l,1);;){let o=Atomics.load(t,e);if(o===V)return!0;if(o!==L)return _h(t,e),!0;if(Atomics.compareExchange(
-t,e,L,V)===L)return!0}}function kl(t,e){return uo(t,e,_h)}function _h(t,e){if(Atomics.load(t,e+$l)===0)return;let r=m.i32;
-for(let n=0;n<Qh;n++){if(Atomics.load(t,e+Al+n)===0)continue;let o=Atomics.exchange(t,e+Al+n,0);o!==0&&(Atomics.sub(t,e+
-$l,1),Atomics.notify(r,o-1,1))}}var Rv=(async()=>{}).constructor,Uv=async function*(){}.constructor;function Gh(t){return t!==
-null&&(typeof t=="object"||typeof t=="function")&&typeof t.then=="function"}function ei(t,e,r,n){if(t instanceof Rv||t instanceof
-Uv){let o=t.name?` ${t.name}`:"";throw new g(`${e}: ${r}${o} is an async function, which would run here only up to its f\
-irst await; ${n}`)}}function Sl(t,e,r,n){if(Gh(t)){try{t.then(void 0,()=>{})}catch{}throw new g(`${e}: ${r} returned a p\
-romise, and the rest of its work would run after this call has returned; ${n}`)}}var Fv={Lock:"the lock",RLock:"the lock",
-Semaphore:"the permit",BoundedSemaphore:"the permit",Condition:"the lock"};function Hh(t){return`use \`await ${t[0].toLowerCase()+
-t.slice(1)}.withAsync(fn)\`, which holds ${Fv[t]??"it"} until fn's promise settles`}function ri(t,e){ei(t,`Cannot run ${e}\
-.with()`,"the function",Hh(e))}function ni(t,e){Sl(t,`Cannot run ${e}.with()`,"the function",Hh(e))}var xl=2,Ol=64,El,Xh,
-Kh,Vh,oi=class{static{f(this,"Lock")}#t;#e;#r;constructor(){let t=El;t!==void 0?(El=void 0,this.#t=t,this.#e=0):(this.#e=
-cl(Ol),this.#t=kt,pe(Ia,kt,this.#e),ye&&we(Ia,kt,this.#e))}acquire(t,e){return t===void 0&&e===void 0&&Atomics.compareExchange(
-this.#t,this.#e,0,1)===0?(this.#t[this.#e+xl]=O.ident,!0):this.#n($e(t,e,"Cannot acquire Lock"))}#n(t){return Xr(this.#t,
-this.#e,t,Ia)?(this.#t[this.#e+xl]=O.ident,!0):(T(),!1)}acquireAsync(t,e,r){let[n,o]=vt(t,r,"Cannot acquire Lock"),i=n===
-void 0&&e===void 0?1/0:$e(n,e,"Cannot acquire Lock");if(o?.aborted)return Promise.reject(o.reason);let a=O.ident;return co(
-this.#t,this.#e,i,o).then(s=>{if(s)this.#t[this.#e+xl]=a;else if(o?.aborted)throw o.reason;return s})}release(){if(Atomics.
-compareExchange(this.#t,this.#e,1,0)!==1&&!kl(this.#t,this.#e))throw new j("Cannot release Lock: it is not locked")}locked(){
-return T(),fs(this.#t,this.#e)}hold(){return this.acquire(),this.#r??={[Symbol.dispose]:()=>this.release()}}with(t){te(t,
-"Cannot run Lock.with()"),ri(t,"Lock"),this.acquire();let e;try{e=t()}finally{this.release()}return ni(e,"Lock"),e}async withAsync(t){
-te(t,"Cannot run Lock.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`\
-<${this.locked()?"locked":"unlocked"} Lock>`}[K](){return this.toString()}[I](){return{kind:"Lock",head:Xh(this)}}static{
-Kh=f(t=>t.#t,"memoryOf"),Vh=f(t=>t.#e,"slotOf"),Xh=f(t=>{let e=t.#t;return t.#e===0&&e.length===Ol>>2?e:new Int32Array(e.
-buffer,e.byteOffset+(t.#e<<2),Ol>>2)},"wordsOf")}};R("Lock",{create(t){return El=t,new oi}});function qv(t){return[Kh(t),
-Vh(t)]}var ut=2,ft=3,Cl=64,jl,je,Te;function Yh(t,e,r){return Atomics.store(t,e+ut,r),t[e+ft]=1,!0}function ii(t,e,r,n=1){
-let o=Atomics.load(t,e+ut);if(!(o===0||o===r||of(o))&&Atomics.compareExchange(t,e+ut,o,r)===o)throw t[e+ft]=n,new Lr(`Ca\
+`)})}catch{}var Sl=8,xl=9,tm=7;function _v(t,e,r){let n=0;for(;Atomics.compareExchange(t,e+xl+n,0,r+1)!==0;)if(++n===tm)
+return!1;for(Atomics.add(t,e+Sl,1);;){let o=Atomics.load(t,e);if(o===V)return!0;if(o!==L)return em(t,e),!0;if(Atomics.compareExchange(
+t,e,L,V)===L)return!0}}function Ol(t,e){return fo(t,e,em)}function em(t,e){if(Atomics.load(t,e+Sl)===0)return;let r=h.i32;
+for(let n=0;n<tm;n++){if(Atomics.load(t,e+xl+n)===0)continue;let o=Atomics.exchange(t,e+xl+n,0);o!==0&&(Atomics.sub(t,e+
+Sl,1),Atomics.notify(r,o-1,1))}}var Gv=(async()=>{}).constructor,Hv=async function*(){}.constructor;function rm(t){return t!==
+null&&(typeof t=="object"||typeof t=="function")&&typeof t.then=="function"}function ri(t,e,r,n){if(t instanceof Gv||t instanceof
+Hv){let o=t.name?` ${t.name}`:"";throw new g(`${e}: ${r}${o} is an async function, which would run here only up to its f\
+irst await; ${n}`)}}function El(t,e,r,n){if(rm(t)){try{t.then(void 0,()=>{})}catch{}throw new g(`${e}: ${r} returned a p\
+romise, and the rest of its work would run after this call has returned; ${n}`)}}var Xv={Lock:"the lock",RLock:"the lock",
+Semaphore:"the permit",BoundedSemaphore:"the permit",Condition:"the lock"};function nm(t){return`use \`await ${t[0].toLowerCase()+
+t.slice(1)}.withAsync(fn)\`, which holds ${Xv[t]??"it"} until fn's promise settles`}function ni(t,e){ri(t,`Cannot run ${e}\
+.with()`,"the function",nm(e))}function oi(t,e){El(t,`Cannot run ${e}.with()`,"the function",nm(e))}var Cl=2,jl=64,Tl,om,
+im,am,ii=class{static{f(this,"Lock")}#t;#e;#r;constructor(){let t=Tl;t!==void 0?(Tl=void 0,this.#t=t,this.#e=0):(this.#e=
+dl(jl),this.#t=St,$e(Da,St,this.#e),Ae&&ke(Da,St,this.#e))}acquire(t,e){return t===void 0&&e===void 0&&Atomics.compareExchange(
+this.#t,this.#e,0,1)===0?(this.#t[this.#e+Cl]=O.ident,!0):this.#n(Oe(t,e,"Cannot acquire Lock"))}#n(t){return Yr(this.#t,
+this.#e,t,Da)?(this.#t[this.#e+Cl]=O.ident,!0):(T(),!1)}acquireAsync(t,e,r){let[n,o]=bt(t,r,"Cannot acquire Lock"),i=n===
+void 0&&e===void 0?1/0:Oe(n,e,"Cannot acquire Lock");if(o?.aborted)return Promise.reject(o.reason);let a=O.ident;return uo(
+this.#t,this.#e,i,o).then(s=>{if(s)this.#t[this.#e+Cl]=a;else if(o?.aborted)throw o.reason;return s})}release(){if(Atomics.
+compareExchange(this.#t,this.#e,1,0)!==1&&!Ol(this.#t,this.#e))throw new j("Cannot release Lock: it is not locked")}locked(){
+return T(),ms(this.#t,this.#e)}hold(){return this.acquire(),this.#r??={[Symbol.dispose]:()=>this.release()}}with(t){ne(t,
+"Cannot run Lock.with()"),ni(t,"Lock"),this.acquire();let e;try{e=t()}finally{this.release()}return oi(e,"Lock"),e}async withAsync(t){
+ne(t,"Cannot run Lock.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`\
+<${this.locked()?"locked":"unlocked"} Lock>`}[K](){return this.toString()}[I](){return{kind:"Lock",head:om(this)}}static{
+im=f(t=>t.#t,"memoryOf"),am=f(t=>t.#e,"slotOf"),om=f(t=>{let e=t.#t;return t.#e===0&&e.length===jl>>2?e:new Int32Array(e.
+buffer,e.byteOffset+(t.#e<<2),jl>>2)},"wordsOf")}};R("Lock",{create(t){return Tl=t,new ii}});function Kv(t){return[im(t),
+am(t)]}var ut=2,ft=3,Ml=64,Nl,Ie,Be;function sm(t,e,r){return Atomics.store(t,e+ut,r),t[e+ft]=1,!0}function ai(t,e,r,n=1){
+let o=Atomics.load(t,e+ut);if(!(o===0||o===r||mf(o))&&Atomics.compareExchange(t,e+ut,o,r)===o)throw t[e+ft]=n,new Pr(`Ca\
 nnot acquire RLock cleanly: its owner (thread ident ${o}) ended while holding it; this thread holds it now: make what it\
- guards consistent, then release() it`)}function Zh(t,e,r,n){let o=J(n);for(;;){if(ii(t,e,r),Xr(t,e,U(o),Qr))return Yh(t,
-e,r),Tl(t,e),!0;if(m0()===0)return ii(t,e,r),!1}}var ai=0;function Tl(t,e){ai>0&&Atomics.notify(t,e)}async function tm(t,e,r,n,o=1,i){
-let a=J(n),s=f(()=>Atomics.load(t,e+ut)===r,"owned");for(;;){if(s())return t[e+ft]+=o,!0;ii(t,e,r,o);let l;ai++;let c=Pr(
-()=>ai--);try{l=await co(t,e,Math.min(U(a),La),i,s)}finally{_e(c),ai--}if(l)return Atomics.store(t,e+ut,r),t[e+ft]=o,Tl(
-t,e),!0;if(!s()){if(i?.aborted)return!1;if(U(a)<=0)return ii(t,e,r,o),!1}}}function Ml(t,e){throw e instanceof Lr&&t.release(),
-e}var lr=class{static{f(this,"RLock")}#t;#e;#r;constructor(){let t=jl;t!==void 0?(jl=void 0,this.#t=t,this.#e=0):(this.#e=
-cl(Cl),this.#t=kt,pe(Qr,kt,this.#e),ye&&we(Qr,kt,this.#e))}acquire(t,e){let r=this.#t,n=this.#e;return t===void 0&&e===void 0&&
-Atomics.compareExchange(r,n,0,1)===0?Yh(r,n,O.ident):this.#n(t,e)}#n(t,e){let r=this.#t,n=this.#e,o=O.ident,i=t===void 0&&
-e===void 0?1/0:$e(t,e,"Cannot acquire RLock");return Atomics.load(r,n+ut)===o?(r[n+ft]++,!0):Zh(r,n,o,i)?!0:(T(),!1)}acquireAsync(t,e,r){
-let[n,o]=vt(t,r,"Cannot acquire RLock"),i=this.#t,a=this.#e,s=O.ident,l=n===void 0&&e===void 0?1/0:$e(n,e,"Cannot acquir\
-e RLock");return o?.aborted?Promise.reject(o.reason):Atomics.load(i,a+ut)===s?(i[a+ft]++,Promise.resolve(!0)):tm(i,a,s,l,
+ guards consistent, then release() it`)}function lm(t,e,r,n){let o=J(n);for(;;){if(ai(t,e,r),Yr(t,e,U(o),Hr))return sm(t,
+e,r),Ll(t,e),!0;if(k0()===0)return ai(t,e,r),!1}}var si=0;function Ll(t,e){si>0&&Atomics.notify(t,e)}async function cm(t,e,r,n,o=1,i){
+let a=J(n),s=f(()=>Atomics.load(t,e+ut)===r,"owned");for(;;){if(s())return t[e+ft]+=o,!0;ai(t,e,r,o);let l;si++;let c=Ur(
+()=>si--);try{l=await uo(t,e,Math.min(U(a),Pa),i,s)}finally{Ve(c),si--}if(l)return Atomics.store(t,e+ut,r),t[e+ft]=o,Ll(
+t,e),!0;if(!s()){if(i?.aborted)return!1;if(U(a)<=0)return ai(t,e,r,o),!1}}}function Il(t,e){throw e instanceof Pr&&t.release(),
+e}var mr=class{static{f(this,"RLock")}#t;#e;#r;constructor(){let t=Nl;t!==void 0?(Nl=void 0,this.#t=t,this.#e=0):(this.#e=
+dl(Ml),this.#t=St,$e(Hr,St,this.#e),Ae&&ke(Hr,St,this.#e))}acquire(t,e){let r=this.#t,n=this.#e;return t===void 0&&e===void 0&&
+Atomics.compareExchange(r,n,0,1)===0?sm(r,n,O.ident):this.#n(t,e)}#n(t,e){let r=this.#t,n=this.#e,o=O.ident,i=t===void 0&&
+e===void 0?1/0:Oe(t,e,"Cannot acquire RLock");return Atomics.load(r,n+ut)===o?(r[n+ft]++,!0):lm(r,n,o,i)?!0:(T(),!1)}acquireAsync(t,e,r){
+let[n,o]=bt(t,r,"Cannot acquire RLock"),i=this.#t,a=this.#e,s=O.ident,l=n===void 0&&e===void 0?1/0:Oe(n,e,"Cannot acquir\
+e RLock");return o?.aborted?Promise.reject(o.reason):Atomics.load(i,a+ut)===s?(i[a+ft]++,Promise.resolve(!0)):cm(i,a,s,l,
 1,o).then(c=>{if(!c&&o?.aborted)throw o.reason;return c})}release(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);if(r===
-0||r!==O.ident)throw new j(fs(t,e)?"Cannot release RLock: it is held by another thread; only its owner may release it":"\
-Cannot release RLock: it is not locked");--t[e+ft]===0&&(Atomics.store(t,e+ut,0),Atomics.compareExchange(t,e,1,0)!==1&&kl(
-t,e))}locked(){return T(),fs(this.#t,this.#e)}hold(){try{this.acquire()}catch(t){Ml(this,t)}return this.#r??={[Symbol.dispose]:()=>this.
-release()}}with(t){te(t,"Cannot run RLock.with()"),ri(t,"RLock");try{this.acquire()}catch(r){Ml(this,r)}let e;try{e=t()}finally{
-this.release()}return ni(e,"RLock"),e}async withAsync(t){te(t,"Cannot run RLock.withAsync()");try{await this.acquireAsync()}catch(e){
-Ml(this,e)}try{return await t()}finally{this.release()}}toString(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);return`\
+0||r!==O.ident)throw new j(ms(t,e)?"Cannot release RLock: it is held by another thread; only its owner may release it":"\
+Cannot release RLock: it is not locked");--t[e+ft]===0&&(Atomics.store(t,e+ut,0),Atomics.compareExchange(t,e,1,0)!==1&&Ol(
+t,e))}locked(){return T(),ms(this.#t,this.#e)}hold(){try{this.acquire()}catch(t){Il(this,t)}return this.#r??={[Symbol.dispose]:()=>this.
+release()}}with(t){ne(t,"Cannot run RLock.with()"),ni(t,"RLock");try{this.acquire()}catch(r){Il(this,r)}let e;try{e=t()}finally{
+this.release()}return oi(e,"RLock"),e}async withAsync(t){ne(t,"Cannot run RLock.withAsync()");try{await this.acquireAsync()}catch(e){
+Il(this,e)}try{return await t()}finally{this.release()}}toString(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);return`\
 <${this.locked()?"locked":"unlocked"} RLock owner=${r} count=${r===O.ident?t[e+ft]:r===0?0:"?"}>`}[K](){return this.toString()}[I](){
-return{kind:"RLock",head:Wv(this)}}static{je=f(t=>t.#t,"memoryOf"),Te=f(t=>t.#e,"slotOf")}};R("RLock",{create(t){return jl=
-t,new lr}});function Wv(t){let e=je(t),r=Te(t);return r===0&&e.length===Cl>>2?e:new Int32Array(e.buffer,e.byteOffset+(r<<
-2),Cl>>2)}function zv(t){return[je(t),Te(t)]}function Jv(t){let e=Atomics.load(je(t),Te(t)+ut);return e!==0&&e===O.ident}
-function Qv(t){let e=je(t),r=Te(t),n=e[r+ft];return e[r+ft]=0,Atomics.store(e,r+ut,0),Atomics.compareExchange(e,r,1,0)!==
-1&&kl(e,r),n}function _v(t,e){let r=je(t),n=Te(t),o=O.ident;if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ut,
-o),r[n+ft]=e,Tl(r,n);return}try{Zh(r,n,o,1/0)}catch(i){throw i instanceof Lr&&(r[n+ft]=e),i}r[n+ft]=e}async function Gv(t,e){
-let r=je(t),n=Te(t),o=O.ident;await tm(r,n,o,1/0,e)}var gn=0,pn=1,Nl=2,cr=4,si=30,Hv=(cr+2*si)*4,yn=0,Jt=1,li=2,Xv=3,ur=Gp-
-ya;function fr(t){return t>0?S(t-1)+ya:cr+2*(-t-1)}function dr(t,e){return e>0?m.i32:t}function em(t,e){dr(t,e)[fr(e)+ur]=
-0;let r=t[pn];r===0?t[gn]=e:dr(t,r)[fr(r)+ur]=e,t[pn]=e}function rm(t,e){let r=0,n=t[gn];for(;n!==0&&n!==e;)r=n,n=dr(t,n)[fr(
-n)+ur];if(n===0)return;let o=dr(t,e)[fr(e)+ur];r===0?t[gn]=o:dr(t,r)[fr(r)+ur]=o,t[pn]===e&&(t[pn]=r)}function Kv(t){let e=0;
-for(;e<si&&Atomics.load(t,cr+2*e)!==yn;)e++;if(e===si)throw new w(`Cannot wait on Condition: at most ${si} async waiters\
- may wait on one condition at once, received one more; wait in threads or use more conditions`);return Atomics.store(t,cr+
-2*e,Jt),em(t,-(e+1)),e}function Vv(t,e){let r=cr+2*e;return Pr(()=>{Atomics.compareExchange(t,r,Jt,Xv)===li&&(Atomics.store(
-t,r,yn),Atomics.add(t,Nl,1))})}function Yv(t,e,r,n){Atomics.load(t,Nl)>0&&(e+=Atomics.exchange(t,Nl,0));for(let o=0;o<e;){
-let i=t[gn];if(i===0)return;let a=dr(t,i),s=fr(i),l=a[s+ur];t[gn]=l,l===0&&(t[pn]=0),Atomics.compareExchange(a,s,Jt,li)===
-Jt?((i<0||!Dv(r,n,s))&&Atomics.notify(a,s,1),o++):Atomics.store(a,s,yn)}}var Zv=class{static{f(this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){
-this.lock=t,this.reentrant=t instanceof lr,[this.i32,this.at]=this.reentrant?zv(t):qv(t)}isOwned(){return this.reentrant?
-Jv(this.lock):this.lock.locked()}check(t){if(!this.isOwned())throw new j(`Cannot ${t} Condition: its lock is not held by\
- this thread; acquire it first (cond.hold(), cond.with(\u2026) or cond.acquire())`)}releaseSave(){return this.reentrant?
-Qv(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?_v(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){
-return this.reentrant?Gv(this.lock,t):this.lock.acquireAsync()}},ci="Cannot wait on Condition";function tb(t,e,r){let n=Nt(
-r,ci);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${ci}: no thread runs here`);let i=m.i32,a=o+1,s=S(o)+ya;Atomics.
-store(i,s,Jt),em(t,a);let l=e.releaseSave(),c=!1;try{let u=J(n);for(;Atomics.load(i,s)===Jt;){let d=U(u);if(d<=0)break;be(
-Ba,t,0,i,s,Jt,d)}}finally{h0(()=>e.acquireRestore(l)),c=Atomics.load(i,s)===li,c||rm(t,a),Atomics.store(i,s,yn)}return c}
-function eb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.reject(n.reason);let o=Kv(t),i=Vv(t,o),a;try{a=e.releaseSave()}catch(s){
-throw _e(i),s}return rb(t,e,o,a,J(r),i,n)}async function rb(t,e,r,n,o,i,a){let s=cr+2*r;try{for(;Atomics.load(t,s)===Jt;){
-let c=U(o);if(c<=0||await Ve(t,s,Jt,c,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}_e(i);let l=Atomics.load(
-t,s)===li;if(l||rm(t,-(r+1)),Atomics.store(t,s,yn),!l&&a?.aborted)throw a.reason;return l}function nm(t,e,r){if(typeof e!=
-"function")throw new g(`${ci}: predicate must be a function, received ${v(e)}`);let n=Nt(r,ci);return t.check("wait on"),
-n}var Ll="Cannot wait on Condition",Il="a predicate must be synchronous: read the shared state it tests (a cell's value,\
- a SharedJSON) and return a boolean";function ui(t){let e=t();return Sl(e,Ll,"the predicate",Il),e}var Bl,om,Pl=class{static{
-f(this,"Condition")}#t;#e;#r;constructor(t){let e=Bl;if(Bl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new lr),!(t instanceof
-oi)&&!(t instanceof lr))throw new g(`Cannot create Condition: lock must be a Lock or an RLock, received ${v(t)}`);this.#t=
-zo(Hv),pe(Ba,this.#t,0),ye&&we(Ba,this.#t,0),this.#n(t)}#n(t){this.#e=new Zv(t)}acquire(t,e){return this.#e.lock.acquire(
-t,e)}acquireAsync(t,e,r){return this.#e.lock.acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.
-lock}wait(t){return tb(this.#t,this.#e,t)}waitAsync(t,e){let[r,n]=vt(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait\
- on Condition");return eb(this.#t,this.#e,o,n)}waitFor(t,e){let r=nm(this.#e,t,e);ei(t,Ll,"the predicate",Il);let n=J(r),
-o=ui(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(i===1/0?void 0:i),o=ui(t)}return o}async waitForAsync(t,e,r){
-let[n,o]=vt(e,r,"Cannot wait on Condition"),i=nm(this.#e,t,n);ei(t,Ll,"the predicate",Il);let a=J(i);o?.throwIfAborted();
-let s=ui(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.waitAsync(l===1/0?void 0:l,{signal:o}),s=ui(t)}return s}notify(t){
-if(t===void 0)t=1;else if(typeof t!="number"||!(Number.isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n mu\
-st be an integer number of waiters, received ${v(t)}`);let e=this.#e;e.check("notify"),Yv(this.#t,t,e.i32,e.at)}notifyAll(){
-this.notify(1/0)}hold(){let t=this.#e.lock;return t.acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){te(t,
-"Cannot run Condition.with()"),ri(t,"Condition");let e,r=this.#e.lock.with(()=>{let n=t();if(!Gh(n))return n;e=n});return ni(
-e,"Condition"),r}withAsync(t){try{te(t,"Cannot run Condition.withAsync()")}catch(e){return Promise.reject(e)}return this.#e.
-lock.withAsync(t)}toString(){return`<Condition(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condit\
-ion",head:this.#t,body:this.#e.lock}}static{om={words:f(t=>t.#t,"words"),setLock:f((t,e)=>t.#n(e),"setLock")}}};R("Condi\
-tion",{create(t){return Bl=t,new Pl},fill(t,e){om.setLock(t,e)}});var St=0,fi=1,Dl=2,nb=64,di=2147483647,hi,ob;function ib(t,e){
-if(t===void 0)return 1;if(typeof t!="number")throw new g(`Cannot create ${e}: value must be a non-negative integer, rece\
-ived ${v(t)}`);if(!Number.isInteger(t)||t<0||t>di)throw new w(`Cannot create ${e}: value must be a non-negative integer \
-up to ${di}, received ${t}`);return t}function mi(t){for(;;){let e=Atomics.load(t,St);if(e<=0)return!1;if(Atomics.compareExchange(
-t,St,e,e-1)===e)return!0}}function im(t,e){if(mi(t))return!0;if(e===0)return!1;let r=J(e);for(;;){let n=U(r);if(n<=0)return!1;
-if(be(Pa,t,0,t,St,0,n,fi),mi(t))return!0}}async function ab(t,e,r){let n=J(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.
-add(t,fi,1),await ns(t,St,0,o,fi,r)==="aborted")throw r.reason;if(mi(t))return!0}}function am(t,e,r){if(e==null)return $e(
-t,void 0,r);if(typeof e=="number"&&e<0){if($e(t,void 0,r)===0)throw new w(`${r}: cannot specify a timeout for a non-bloc\
-king call, received ${e}`);return 0}return $e(t,e,r)}var gi=class{static{f(this,"Semaphore")}#t;#e;constructor(t){let e=hi;
-if(hi=void 0,e!==void 0){this.#t=e;return}let r=new.target===wn,n=ib(t,r?"BoundedSemaphore":"Semaphore");this.#t=zo(nb),
-pe(Pa,this.#t,0),ye&&we(Pa,this.#t,0),this.#t[St]=n,this.#t[Dl]=r?n:-1}acquire(t,e){let r=this.#t;if(t===void 0&&e===void 0){
-let n=Atomics.load(r,St);return n>0&&Atomics.compareExchange(r,St,n,n-1)===n?!0:im(r,1/0)}return im(r,am(t,e,`Cannot acq\
-uire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=vt(t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?
-1/0:am(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?Promise.reject(o.reason):mi(this.#t)?Promise.resolve(!0):i===
-0?Promise.resolve(!1):ab(this.#t,i,o)}release(t){let e=this.#t;if(t===void 0)t=1;else{if(typeof t!="number")throw new g(
-`Cannot release ${this.#r()}: n must be a positive integer, received ${v(t)}`);if(!Number.isInteger(t)||t<1)throw new w(
-`Cannot release ${this.#r()}: n must be a positive integer, received ${t}`)}let r=e[Dl],n=r<0?di:r;for(;;){let o=Atomics.
-load(e,St);if(o+t>n)throw new w(r<0?`Cannot release Semaphore: the value would pass ${di}, received n = ${t}`:`Cannot re\
-lease BoundedSemaphore: released too many times; its value would become ${o+t}, over its initial value ${r}`);if(Atomics.
-compareExchange(e,St,o,o+t)===o)break}Atomics.load(e,fi)>0&&Atomics.notify(e,St,t)}hold(){return this.acquire(),this.#e??=
-{[Symbol.dispose]:()=>this.release()}}with(t){let e=this instanceof wn?"BoundedSemaphore":"Semaphore";te(t,`Cannot run ${e}\
-.with()`),ri(t,e),this.acquire();let r;try{r=t()}finally{this.release()}return ni(r,e),r}async withAsync(t){te(t,"Cannot\
- run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`<${this.#r()}\
- value=${Atomics.load(this.#t,St)}>`}[K](){return this.toString()}[I](){return{kind:this.#r(),head:this.#t}}#r(){return this.#t[Dl]<
-0?"Semaphore":"BoundedSemaphore"}static{ob=f(t=>t.#t,"wordsOf")}},wn=class extends gi{static{f(this,"BoundedSemaphore")}constructor(t){
-super(t)}};R("Semaphore",{create(t){return hi=t,new gi}}),R("BoundedSemaphore",{create(t){return hi=t,new wn}});import{isMainThread as sb}from"node:worker_threads";
-var sm=new Uint8Array(new Uint16Array([1]).buffer)[0]===1,Qt=4,Rl=sm?2*Qt:2*Qt+1,vn=sm?2*Qt+1:2*Qt,lm=64,_t=0,bn=-1,Ul=-2,
-lb=1n<<32n;function cb(t){return new BigUint64Array(t.buffer,t.byteOffset,lm>>3)}function ub(t,e){let r=BigInt(Atomics.load(
-t,vn)>>>0)<<32n;return Atomics.compareExchange(e,Qt,r,r+lb)===r}function fb(t,e){for(;;){let r=Atomics.load(t,Qt);if(Number(
-r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(t,Qt,r,r+1n)===r)return!0}}function db(t){for(;;){let e=Atomics.load(
-t,Qt);if(Atomics.compareExchange(t,Qt,e,e>>32n<<32n)===e)return Number(e&0xffffffffn)}}var cm="the action runs to its en\
-d before the parties pass, so it must be synchronous: do the async work after wait() returns (in the thread that got ind\
-ex 0, say)";function hb(t){if(typeof t!="function")throw new g(`Cannot create Barrier: action must be a named function e\
-xported by its module (it runs in whichever thread arrives last), received ${v(t)}`);ei(t,"Cannot create Barrier","the a\
-ction",cm);let e=xo(t,"the action","Cannot create Barrier"),r=rn();return Ns(t.name,r,"Cannot create Barrier"),{name:t.name,
-source:e,module:r}}function mb(t){let{name:e,source:r,module:n}=t,o=n===void 0?void 0:Bt(n),i=(o===void 0?void 0:$t(o,e,
-r))??nn(e,r,a=>typeof a=="function")?.value;if(typeof i!="function"){let a=o!==void 0&&Object.hasOwn(o,e)?`${n} exports \
-a different ${e}`:`${n??"the module that created the barrier"} does not export ${e}`;throw new g(`Cannot use the action \
-of Barrier: ${jo("function",e,[a])}`)}return i}var Fl={op:"lock"},um=class{static{f(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){
-this.i32=t,this.parties=e,this.#t=r,this.ref=n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.
-done;){let o=n.value;if(o.op==="lock")bt(e,0,1/0),this.#i();else try{be(Ra,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw bt(
-e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(
-t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=Pr(()=>{o&&Atomics.sub(n,5,1),e.counted&&fb(this.#a(),e.gen)&&(this.#l(),
-this.#h())});try{let a=t.next();for(;!a.done;){let s=a.value;if(s.op==="lock")await co(n,0,1/0),this.#i();else{Atomics.add(
-n,5,1),o=!0;let l;try{l=await Ve(n,4,s.seq,s.timeout,r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await co(
-n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}return a.value}finally{_e(i)}}#a(){return this.#n??=cb(this.i32)}#i(){
-let t=this.i32;if(Atomics.load(t,Rl)===0)return;t[3]-=db(this.#a());let e=t[2];e===_t?this.#d():t[3]===0&&e===bn&&(t[2]=
-_t,this.#l())}*#o(t,e){let r=this.i32;yield Fl;let n=!0;try{for(;r[2]===bn;){n=!1;let a=r[4];this.#f();try{yield{op:"sle\
-ep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield Fl,n=!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,vn);e.
-gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),o;let a=J(t);for(;;){if(Atomics.load(r,vn)!==i)return o;if(r[2]!==
-_t)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),new Nr(`Cannot pass Barrier: the wait timed out after ${t} ms, whi\
-ch breaks the barrier`);n=!1;let l=r[4];this.#f();try{yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.
-load(r,vn)!==i)return o;yield Fl,n=!0}}finally{e.counted&&Atomics.load(r,vn)===i&&--r[3]===0&&r[2]===bn&&(r[2]=_t,this.#l()),
-e.counted=!1}}finally{n&&this.#f()}}#c(){return new Nr(Atomics.load(this.i32,2)===bn?"Cannot pass Barrier: it was reset \
-while this thread waited":"Cannot pass Barrier: it is broken (a wait timed out, the action failed, or abort() was called\
-); reset() it first")}#u(){try{let e=this.resolveAction();if(e!==void 0){this.#e=!0;try{Sl(e(),"Cannot pass Barrier","th\
-e action",cm)}finally{this.#e=!1}}}catch(e){throw this.#d(),e}let t=this.i32;if(t[2]!==_t)throw this.#c();if(!ub(t,this.#a()))
-throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=mb(
-this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(
-this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=Ul,this.#l()}#m(t){if(this.#e)return t();bt(this.i32,0,1/0);
-try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;t[3]>0?(t[2]===_t||t[2]===Ul)&&(t[2]=bn):
-t[2]=_t,this.#l()})}abort(){this.#m(()=>this.#d())}},ql,gb,Wl=class{static{f(this,"Barrier")}#t;#e;#r;#n;constructor(t,e,r){
-let n=ql;if(ql=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,this.#n=new um(n.slot,n.parties,void 0,
-n.action),sb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`Cannot create Barrier: parties must be a\
- positive integer, received ${v(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)throw new w(`Cannot create Barrier: par\
-ties must be a positive integer, received ${t}`);let o=e!=null,i=o?hb(e):void 0;this.#r=Nt(r,"Cannot create Barrier"),this.#e=
-t,this.#t=zo(lm),this.#n=new um(this.#t,t,o?e:void 0,i),pe(Ra,this.#t,0),ye&&we(Ra,this.#t,0)}get parties(){return this.#e}get nWaiting(){
-T();let t=this.#t;return Atomics.load(t,2)===_t?Atomics.load(t,3)-Atomics.load(t,Rl):0}get broken(){T();let t=this.#t,e=Atomics.
-load(t,2);return e===Ul||e===_t&&Atomics.load(t,Rl)>0}wait(t){let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.
-wait(e)}waitAsync(t,e){let[r,n]=vt(t,e,"Cannot wait on Barrier"),o=r===void 0?this.#r:Nt(r,"Cannot wait on Barrier");return n?.
-aborted?Promise.reject(n.reason):this.#n.waitAsync(o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`\
-<Barrier parties=${this.#e} waiting=${this.nWaiting} broken=${this.broken}>`}[K](){return this.toString()}[I](){let t={slot:this.#t,
-parties:this.#e,timeout:this.#r,action:this.#n.ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"\
-Barrier",head:t,module:e}}static{gb=f(t=>t.#t,"wordsOf")}};R("Barrier",{create(t){return ql=t,new Wl(0)}});var pb=import.meta.
-url,yb=K,$n=Symbol("@threading/threading:local"),ie=new WeakMap,An=O.ident,pi=new WeakMap,hr;function wb(){ie=new WeakMap,
-An=0}function Me(t){return t[$n]}function Ne(t){An!==O.ident&&(ie=new WeakMap,An=O.ident);let e=t.proxy,r=ie.get(e);if(r===
-void 0&&(r=new Map,ie.set(e,r),t.Class!==mr)){hr={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){
-throw ie.get(e)===r&&ie.delete(e),n}finally{hr=void 0}}return r}function vb(t,e){if(e.length>0)return;let r=Function.prototype.
-toString.call(t),n=bb(r);if(n===void 0||n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().
-replace(/\s*=[\s\S]*$/,"")),i=`super(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...argum\
-ents"})`;throw new g(`Cannot create ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none\
-, and other threads run it again with the arguments given to super(); pass them on: ${i}`)}function bb(t){let e=/\bconstructor\s*\(/.
-exec(t);if(e===null)return;let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===
-")"&&--r===0)return t.slice(n,o)}}function $b(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){
-let n=Object.getOwnPropertyDescriptor(r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Ab={get(t,e,r){if(typeof e==
-"symbol")return Reflect.get(t,e,r);let n=Ne(Me(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e==
-"symbol")return Reflect.set(t,e,r,n);let o=Ne(Me(t));return $b(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){
-return typeof e=="symbol"?Reflect.has(t,e):Ne(Me(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="sym\
-bol"?Reflect.deleteProperty(t,e):(Ne(Me(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(
-t,e,r):r.get!==void 0||r.set!==void 0?!1:(Ne(Me(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symb\
-ol")return Reflect.getOwnPropertyDescriptor(t,e);let r=Ne(Me(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,
-configurable:!0}},ownKeys(t){return[...Ne(Me(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function zl(t,e){let r=Object.
-create(t.prototype),n=new Proxy(r,Ab);return Object.defineProperty(r,$n,{value:{Class:t,args:e,proxy:n}}),n}var mr=class ta{static{
-f(this,"local")}constructor(...e){let r=new.target;if(hr!==void 0&&hr.Class===r){let o=hr.proxy;return hr=void 0,o}if(r===
-ta&&e.length>0)throw new g(`Cannot create local: initialization arguments are not supported, received ${e.length}; subcl\
-ass local to take arguments`);r!==ta&&!pi.has(r)&&(vb(r,e),pi.set(r,As(r.name)));let n=zl(r,e);return An!==O.ident&&(ie=
-new WeakMap,An=O.ident),ie.set(n,new Map),n}toString(){return`<${this.constructor.name} object ${us(this)}>`}[yb](){let e=this[$n];
-return`<${e?.Class.name??"local"} object ${us(e?.proxy??this)}>`}[I](){let e=this[$n],r=e.Class;if(r===ta)return{kind:"l\
-ocal",module:pb,head:null,body:e.args};let n=pi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${v(this)} to ano\
-ther thread: cannot tell which module defines its class; give the class a name and export it from its module`);return{kind:"\
-local",module:n,head:{url:n,name:r.name},body:e.args}}};R("local",{create(t){if(t===null)return zl(mr,[]);let{url:e,name:r}=t,
-n=Bt(e),o=f(a=>typeof a=="function"&&a.prototype instanceof mr,"isLocal"),i=(n&&$t(n,r,void 0))??nn(r,void 0,o)?.value;if(typeof i!=
-"function"||!(i.prototype instanceof mr))throw new g(`Cannot receive a ${r} from another thread: ${e} does not export a \
-local subclass named ${r}, received ${v(i)}; export the class from the module that defines it`);return pi.set(i,e),zl(i,
-[])},fill(t,e){let r=t;r[$n].args=e}});var yi;function gr(){let t=yi;return yi=void 0,t}function pr(t){return e=>{yi=e;try{
-return t()}finally{yi=void 0}}}function wi(t){if(typeof t!="string")return;let e=Number(t);return String(e)===t||t==="-0"?
-e:void 0}function kb(t){return wi(t)!==void 0?`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(t)}]`}function yr(t,e){
-let r=Object.create(Object.getPrototypeOf(t)),n=f(a=>typeof a=="symbol"||a in r,"plain"),o=f((a,s)=>(a instanceof Error&&
-Error.captureStackTrace(a,s),a),"fromCaller"),i={get:f(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,l,c);try{
-let u=wi(l);return u!==void 0&&e.index?e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:f(function a(s,l,c,u){
-if(n(l)||!e.owns(u))return Reflect.set(s,l,c,u);let d=wi(l);if(d!==void 0&&e.index){try{e.index.set(u,d,c)}catch(p){throw o(
-p,a)}return!0}throw o(new TypeError(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thre\
-ad's object, unshared (no other thread would see it); ${e.instead}`),a)},"set"),has:f(function a(s,l){if(e.index&&wi(l)!==
-void 0)throw o(new TypeError(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not prop\
-erties; ${e.index.test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,
-{value:void 0,configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var Sb=K,xb=import.meta.url;function Le(t,e){if(typeof t!=
-"number"||!Number.isInteger(t))throw new g(`${e}: expected an integer, received ${v(t)}`);if(t<-2147483648||t>2147483647)
-throw new w(`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function fm(t,e,r){let n=Atomics.
-load(t,0);for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new w(`Cannot ${r} SharedInt32: the result would be ${o}\
-, out of its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, receive\
-d ${Math.abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var kn=class{static{f(this,"SharedInt32")}#t;constructor(t=0){
-let e=gr();if(e){this.#t=new Int32Array(e);return}let r=Le(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
-4)),Ae(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
-0,Le(t,"Cannot set SharedInt32"))}add(t=1){return fm(this.#t,Le(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return fm(
-this.#t,-Le(t,"Cannot subtract from SharedInt32"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Le(t,"C\
-annot set SharedInt32"))}compareExchange(t,e){return Atomics.compareExchange(this.#t,0,Le(t,"Cannot compare SharedInt32"),
-Le(e,"Cannot set SharedInt32"))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.value}[Sb](t){
-return`SharedInt32(${t(this.value)})`}[I](){return{kind:"SharedInt32",module:xb,head:this.#t.buffer}}};R("SharedInt32",{
-create:pr(()=>new kn)}),yr(kn.prototype,{name:"SharedInt32",instead:"its one shared datum is .value (cell.value = ...)",
-owns:f(t=>t instanceof kn,"owns")});var Ob=K,Eb=import.meta.url;function Ie(t,e){if(typeof t!="number")throw new g(`${e}\
-: expected a number, received ${v(t)}`);return t}var dm=new ArrayBuffer(8),hm=new Float64Array(dm),mm=new BigInt64Array(
-dm);function wr(t){return hm[0]=t,mm[0]}function vi(t){return mm[0]=t,hm[0]}var vr=class{static{f(this,"SharedFloat64")}#t;constructor(t=0){
-let e=gr();if(e){this.#t=new BigInt64Array(e);return}let r=Ie(t,"Cannot create SharedFloat64");this.#t=new BigInt64Array(
-new SharedArrayBuffer(8)),Ae(this.#t.buffer,0,2),this.#t[0]=wr(r)}get value(){return T(),vi(Atomics.load(this.#t,0))}set value(t){
-Atomics.store(this.#t,0,wr(Ie(t,"Cannot set SharedFloat64")))}add(t=1){for(Ie(t,"Cannot add to SharedFloat64");;){let e=Atomics.
-load(this.#t,0),r=vi(e);if(Atomics.compareExchange(this.#t,0,e,wr(r+t))===e)return r}}sub(t=1){return this.add(-Ie(t,"Ca\
-nnot subtract from SharedFloat64"))}exchange(t){let e=wr(Ie(t,"Cannot set SharedFloat64"));return vi(Atomics.exchange(this.#t,
-0,e))}compareExchange(t,e){let r=wr(Ie(t,"Cannot compare SharedFloat64")),n=wr(Ie(e,"Cannot set SharedFloat64"));return vi(
+return{kind:"RLock",head:Vv(this)}}static{Ie=f(t=>t.#t,"memoryOf"),Be=f(t=>t.#e,"slotOf")}};R("RLock",{create(t){return Nl=
+t,new mr}});function Vv(t){let e=Ie(t),r=Be(t);return r===0&&e.length===Ml>>2?e:new Int32Array(e.buffer,e.byteOffset+(r<<
+2),Ml>>2)}function Yv(t){return[Ie(t),Be(t)]}function Zv(t){let e=Atomics.load(Ie(t),Be(t)+ut);return e!==0&&e===O.ident}
+function tb(t){let e=Ie(t),r=Be(t),n=e[r+ft];return e[r+ft]=0,Atomics.store(e,r+ut,0),Atomics.compareExchange(e,r,1,0)!==
+1&&Ol(e,r),n}function eb(t,e){let r=Ie(t),n=Be(t),o=O.ident;if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ut,
+o),r[n+ft]=e,Ll(r,n);return}try{lm(r,n,o,1/0)}catch(i){throw i instanceof Pr&&(r[n+ft]=e),i}r[n+ft]=e}async function rb(t,e){
+let r=Ie(t),n=Be(t),o=O.ident;await cm(r,n,o,1/0,e)}var Bl=0,le=16,Pl=(Fu/4-le)/2,nb=240,Dt=new Int32Array(h.nodes),li=0;
+function Dl(){return Dt.length>le?Dt.length-le>>1:0}function um(t){let e=h.nodes,r=Math.min(Pl,Math.max(nb,2*t,2*Dl())),
+n=(le+2*r)*4;try{or(e,n,"the async waiters of conditions","Cannot wait on Condition")}catch(o){if(e.byteLength<(le+2*t)*
+4)throw o}}function ob(t){Dt.length===0&&um(0);let e=Atomics.add(Dt,Bl,1)+1;if(2*e>Dl())try{if(e>Pl)throw new RangeError(
+`Cannot wait on Condition: ${Pl} async waiters already wait on conditions in this process, received one more`);um(e)}catch(r){
+throw Atomics.sub(Dt,Bl,1),r}for(;;){let r=Dl();for(let n=0;n<r;n++){let o=li+n<r?li+n:li+n-r,i=le+2*o;if(Atomics.load(Dt,
+i)===0&&Atomics.compareExchange(Dt,i,0,t)===0)return li=o+1<r?o+1:0,o}}}function ib(t){Atomics.store(Dt,le+2*t,0),Atomics.
+sub(Dt,Bl,1)}var yn=0,wn=1,Rl=2,ci=4,_t=30,ab=(ci+2*_t)*4,Ul=0,Rt=1,ui=2,sb=3,gr=r0-ba;function Gt(t){return t>0?S(t-1)+
+ba:t>=-_t?ci+2*(-t-1):le+2*(-t-1-_t)}function ce(t,e){return e>0?h.i32:e>=-_t?t:Dt}function fm(t,e){ce(t,e)[Gt(e)+gr]=0;
+let r=t[wn];r===0?t[yn]=e:ce(t,r)[Gt(r)+gr]=e,t[wn]=e}function Fl(t,e){let r=0,n=t[yn];for(;n!==0&&n!==e;)r=n,n=ce(t,n)[Gt(
+n)+gr];if(n===0)return;let o=ce(t,e)[Gt(e)+gr];r===0?t[yn]=o:ce(t,r)[Gt(r)+gr]=o,t[wn]===e&&(t[wn]=r)}function lb(t){let e=0;
+for(;e<_t&&Atomics.load(t,ci+2*e)!==Ul;)e++;let r;return e<_t?(Atomics.store(t,ci+2*e,Rt),r=-(e+1)):r=-(_t+1+ob(Rt)),fm(
+t,r),r}function fi(t,e){e>=-_t?Atomics.store(t,Gt(e),Ul):ib(-e-1-_t)}function cb(t,e){let r=ce(t,e),n=Gt(e);return Ur(()=>{
+Atomics.compareExchange(r,n,Rt,sb)===ui&&(fi(t,e),Atomics.add(t,Rl,1))})}function ub(t,e,r,n){Atomics.load(t,Rl)>0&&(e+=
+Atomics.exchange(t,Rl,0));for(let o=0;o<e;){let i=t[yn];if(i===0)return;let a=ce(t,i),s=Gt(i),l=a[s+gr];t[yn]=l,l===0&&(t[wn]=
+0),Atomics.compareExchange(a,s,Rt,ui)===Rt?((i<0||!_v(r,n,s))&&Atomics.notify(a,s,1),o++):fi(t,i)}}var fb=class{static{f(
+this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){this.lock=t,this.reentrant=t instanceof mr,[this.i32,this.at]=
+this.reentrant?Yv(t):Kv(t)}isOwned(){return this.reentrant?Zv(this.lock):this.lock.locked()}check(t){if(!this.isOwned())
+throw new j(`Cannot ${t} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(\u2026) or \
+cond.acquire())`)}releaseSave(){return this.reentrant?tb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?
+eb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){return this.reentrant?rb(this.lock,t):this.lock.acquireAsync()}},
+di="Cannot wait on Condition";function db(t,e,r){let n=Nt(r,di);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${di}\
+: no thread runs here`);let i=h.i32,a=o+1,s=S(o)+ba;Atomics.store(i,s,Rt),fm(t,a);let l=e.releaseSave(),c=!1;try{let u=J(
+n);for(;Atomics.load(i,s)===Rt;){let d=U(u);if(d<=0)break;xe(Ra,t,0,i,s,Rt,d)}}finally{A0(()=>e.acquireRestore(l)),c=Atomics.
+load(i,s)===ui,c||Fl(t,a),Atomics.store(i,s,Ul)}return c}function hb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.
+reject(n.reason);let o=lb(t),i=cb(t,o),a;try{a=e.releaseSave()}catch(s){throw Ve(i),Fl(t,o),fi(t,o),s}return mb(t,e,o,a,
+J(r),i,n)}async function mb(t,e,r,n,o,i,a){let s=ce(t,r),l=Gt(r);try{for(;Atomics.load(s,l)===Rt;){let u=U(o);if(u<=0||await rr(
+s,l,Rt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}Ve(i);let c=Atomics.load(s,l)===ui;if(c||Fl(t,r),fi(
+t,r),!c&&a?.aborted)throw a.reason;return c}function dm(t,e,r){if(typeof e!="function")throw new g(`${di}: predicate mus\
+t be a function, received ${v(e)}`);let n=Nt(r,di);return t.check("wait on"),n}var ql="Cannot wait on Condition",Wl="a p\
+redicate must be synchronous: read the shared state it tests (a cell's value, a SharedJSON) and return a boolean";function hi(t){
+let e=t();return El(e,ql,"the predicate",Wl),e}var zl,hm,Jl=class{static{f(this,"Condition")}#t;#e;#r;constructor(t){let e=zl;
+if(zl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new mr),!(t instanceof ii)&&!(t instanceof mr))throw new g(`Can\
+not create Condition: lock must be a Lock or an RLock, received ${v(t)}`);this.#t=Jo(ab),$e(Ra,this.#t,0),Ae&&ke(Ra,this.#t,
+0),this.#n(t)}#n(t){this.#e=new fb(t)}acquire(t,e){return this.#e.lock.acquire(t,e)}acquireAsync(t,e,r){return this.#e.lock.
+acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.lock}wait(t){return db(this.#t,this.#e,t)}waitAsync(t,e){
+let[r,n]=bt(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait on Condition");return hb(this.#t,this.#e,o,n)}waitFor(t,e){
+let r=dm(this.#e,t,e);ri(t,ql,"the predicate",Wl);let n=J(r),o=hi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(
+i===1/0?void 0:i),o=hi(t)}return o}async waitForAsync(t,e,r){let[n,o]=bt(e,r,"Cannot wait on Condition"),i=dm(this.#e,t,
+n);ri(t,ql,"the predicate",Wl);let a=J(i);o?.throwIfAborted();let s=hi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.
+waitAsync(l===1/0?void 0:l,{signal:o}),s=hi(t)}return s}notify(t){if(t===void 0)t=1;else if(typeof t!="number"||!(Number.
+isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n must be an integer number of waiters, received ${v(t)}`);
+let e=this.#e;e.check("notify"),ub(this.#t,t,e.i32,e.at)}notifyAll(){this.notify(1/0)}hold(){let t=this.#e.lock;return t.
+acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){ne(t,"Cannot run Condition.with()"),ni(t,"Condition");let e,
+r=this.#e.lock.with(()=>{let n=t();if(!rm(n))return n;e=n});return oi(e,"Condition"),r}withAsync(t){try{ne(t,"Cannot run\
+ Condition.withAsync()")}catch(e){return Promise.reject(e)}return this.#e.lock.withAsync(t)}toString(){return`<Condition\
+(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condition",head:this.#t,body:this.#e.lock}}static{hm=
+{words:f(t=>t.#t,"words"),setLock:f((t,e)=>t.#n(e),"setLock")}}};R("Condition",{create(t){return zl=t,new Jl},fill(t,e){
+hm.setLock(t,e)}});var xt=0,mi=1,Ql=2,gb=64,gi=2147483647,pi,pb;function yb(t,e){if(t===void 0)return 1;if(typeof t!="nu\
+mber")throw new g(`Cannot create ${e}: value must be a non-negative integer, received ${v(t)}`);if(!Number.isInteger(t)||
+t<0||t>gi)throw new w(`Cannot create ${e}: value must be a non-negative integer up to ${gi}, received ${t}`);return t}function yi(t){
+for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(t,xt,e,e-1)===e)return!0}}function mm(t,e){
+if(yi(t))return!0;if(e===0)return!1;let r=J(e);for(;;){let n=U(r);if(n<=0)return!1;if(xe(Ua,t,0,t,xt,0,n,mi),yi(t))return!0}}
+async function wb(t,e,r){let n=J(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.add(t,mi,1),await as(t,xt,0,o,mi,r)===
+"aborted")throw r.reason;if(yi(t))return!0}}function gm(t,e,r){if(e==null)return Oe(t,void 0,r);if(typeof e=="number"&&e<
+0){if(Oe(t,void 0,r)===0)throw new w(`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);return 0}return Oe(
+t,e,r)}var wi=class{static{f(this,"Semaphore")}#t;#e;constructor(t){let e=pi;if(pi=void 0,e!==void 0){this.#t=e;return}let r=new.target===
+vn,n=yb(t,r?"BoundedSemaphore":"Semaphore");this.#t=Jo(gb),$e(Ua,this.#t,0),Ae&&ke(Ua,this.#t,0),this.#t[xt]=n,this.#t[Ql]=
+r?n:-1}acquire(t,e){let r=this.#t;if(t===void 0&&e===void 0){let n=Atomics.load(r,xt);return n>0&&Atomics.compareExchange(
+r,xt,n,n-1)===n?!0:mm(r,1/0)}return mm(r,gm(t,e,`Cannot acquire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=bt(
+t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?1/0:gm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?
+Promise.reject(o.reason):yi(this.#t)?Promise.resolve(!0):i===0?Promise.resolve(!1):wb(this.#t,i,o)}release(t){let e=this.#t;
+if(t===void 0)t=1;else{if(typeof t!="number")throw new g(`Cannot release ${this.#r()}: n must be a positive integer, rec\
+eived ${v(t)}`);if(!Number.isInteger(t)||t<1)throw new w(`Cannot release ${this.#r()}: n must be a positive integer, rec\
+eived ${t}`)}let r=e[Ql],n=r<0?gi:r;for(;;){let o=Atomics.load(e,xt);if(o+t>n)throw new w(r<0?`Cannot release Semaphore:\
+ the value would pass ${gi}, received n = ${t}`:`Cannot release BoundedSemaphore: released too many times; its value wou\
+ld become ${o+t}, over its initial value ${r}`);if(Atomics.compareExchange(e,xt,o,o+t)===o)break}Atomics.load(e,mi)>0&&Atomics.
+notify(e,xt,t)}hold(){return this.acquire(),this.#e??={[Symbol.dispose]:()=>this.release()}}with(t){let e=this instanceof
+vn?"BoundedSemaphore":"Semaphore";ne(t,`Cannot run ${e}.with()`),ni(t,e),this.acquire();let r;try{r=t()}finally{this.release()}
+return oi(r,e),r}async withAsync(t){ne(t,"Cannot run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{
+this.release()}}toString(){return`<${this.#r()} value=${Atomics.load(this.#t,xt)}>`}[K](){return this.toString()}[I](){return{
+kind:this.#r(),head:this.#t}}#r(){return this.#t[Ql]<0?"Semaphore":"BoundedSemaphore"}static{pb=f(t=>t.#t,"wordsOf")}},vn=class extends wi{static{
+f(this,"BoundedSemaphore")}constructor(t){super(t)}};R("Semaphore",{create(t){return pi=t,new wi}}),R("BoundedSemaphore",
+{create(t){return pi=t,new vn}});import{isMainThread as vb}from"node:worker_threads";var pm=new Uint8Array(new Uint16Array(
+[1]).buffer)[0]===1,Ht=4,_l=pm?2*Ht:2*Ht+1,bn=pm?2*Ht+1:2*Ht,ym=64,Xt=0,$n=-1,Gl=-2,bb=1n<<32n;function $b(t){return new BigUint64Array(
+t.buffer,t.byteOffset,ym>>3)}function Ab(t,e){let r=BigInt(Atomics.load(t,bn)>>>0)<<32n;return Atomics.compareExchange(e,
+Ht,r,r+bb)===r}function kb(t,e){for(;;){let r=Atomics.load(t,Ht);if(Number(r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(
+t,Ht,r,r+1n)===r)return!0}}function Sb(t){for(;;){let e=Atomics.load(t,Ht);if(Atomics.compareExchange(t,Ht,e,e>>32n<<32n)===
+e)return Number(e&0xffffffffn)}}var wm="the action runs to its end before the parties pass, so it must be synchronous: d\
+o the async work after wait() returns (in the thread that got index 0, say)";function xb(t){if(typeof t!="function")throw new g(
+`Cannot create Barrier: action must be a named function exported by its module (it runs in whichever thread arrives last\
+), received ${v(t)}`);ri(t,"Cannot create Barrier","the action",wm);let e=Oo(t,"the action","Cannot create Barrier"),r=on();
+return Bs(t.name,r,"Cannot create Barrier"),{name:t.name,source:e,module:r}}function Ob(t){let{name:e,source:r,module:n}=t,
+o=n===void 0?void 0:Bt(n),i=(o===void 0?void 0:At(o,e,r))??an(e,r,a=>typeof a=="function")?.value;if(typeof i!="function"){
+let a=o!==void 0&&Object.hasOwn(o,e)?`${n} exports a different ${e}`:`${n??"the module that created the barrier"} does n\
+ot export ${e}`;throw new g(`Cannot use the action of Barrier: ${To("function",e,[a])}`)}return i}var Hl={op:"lock"},vm=class{static{
+f(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){this.i32=t,this.parties=e,this.#t=r,this.ref=
+n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.done;){let o=n.value;if(o.op==="lock")$t(e,0,
+1/0),this.#i();else try{xe(qa,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw $t(e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.
+value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=Ur(()=>{
+o&&Atomics.sub(n,5,1),e.counted&&kb(this.#a(),e.gen)&&(this.#l(),this.#h())});try{let a=t.next();for(;!a.done;){let s=a.
+value;if(s.op==="lock")await uo(n,0,1/0),this.#i();else{Atomics.add(n,5,1),o=!0;let l;try{l=await rr(n,4,s.seq,s.timeout,
+r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await uo(n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}
+return a.value}finally{Ve(i)}}#a(){return this.#n??=$b(this.i32)}#i(){let t=this.i32;if(Atomics.load(t,_l)===0)return;t[3]-=
+Sb(this.#a());let e=t[2];e===Xt?this.#d():t[3]===0&&e===$n&&(t[2]=Xt,this.#l())}*#o(t,e){let r=this.i32;yield Hl;let n=!0;
+try{for(;r[2]===$n;){n=!1;let a=r[4];this.#f();try{yield{op:"sleep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield Hl,n=
+!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,bn);e.gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),
+o;let a=J(t);for(;;){if(Atomics.load(r,bn)!==i)return o;if(r[2]!==Xt)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),
+new Br(`Cannot pass Barrier: the wait timed out after ${t} ms, which breaks the barrier`);n=!1;let l=r[4];this.#f();try{
+yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.load(r,bn)!==i)return o;yield Hl,n=!0}}finally{e.counted&&
+Atomics.load(r,bn)===i&&--r[3]===0&&r[2]===$n&&(r[2]=Xt,this.#l()),e.counted=!1}}finally{n&&this.#f()}}#c(){return new Br(
+Atomics.load(this.i32,2)===$n?"Cannot pass Barrier: it was reset while this thread waited":"Cannot pass Barrier: it is b\
+roken (a wait timed out, the action failed, or abort() was called); reset() it first")}#u(){try{let e=this.resolveAction();
+if(e!==void 0){this.#e=!0;try{El(e(),"Cannot pass Barrier","the action",wm)}finally{this.#e=!1}}}catch(e){throw this.#d(),
+e}let t=this.i32;if(t[2]!==Xt)throw this.#c();if(!Ab(t,this.#a()))throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){
+return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=Ob(this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&
+(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=Gl,this.#l()}#m(t){
+if(this.#e)return t();$t(this.i32,0,1/0);try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;
+t[3]>0?(t[2]===Xt||t[2]===Gl)&&(t[2]=$n):t[2]=Xt,this.#l()})}abort(){this.#m(()=>this.#d())}},Xl,Eb,Kl=class{static{f(this,
+"Barrier")}#t;#e;#r;#n;constructor(t,e,r){let n=Xl;if(Xl=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,
+this.#n=new vm(n.slot,n.parties,void 0,n.action),vb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`C\
+annot create Barrier: parties must be a positive integer, received ${v(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)
+throw new w(`Cannot create Barrier: parties must be a positive integer, received ${t}`);let o=e!=null,i=o?xb(e):void 0;this.#r=
+Nt(r,"Cannot create Barrier"),this.#e=t,this.#t=Jo(ym),this.#n=new vm(this.#t,t,o?e:void 0,i),$e(qa,this.#t,0),Ae&&ke(qa,
+this.#t,0)}get parties(){return this.#e}get nWaiting(){T();let t=this.#t;return Atomics.load(t,2)===Xt?Atomics.load(t,3)-
+Atomics.load(t,_l):0}get broken(){T();let t=this.#t,e=Atomics.load(t,2);return e===Gl||e===Xt&&Atomics.load(t,_l)>0}wait(t){
+let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.wait(e)}waitAsync(t,e){let[r,n]=bt(t,e,"Cannot wa\
+it on Barrier"),o=r===void 0?this.#r:Nt(r,"Cannot wait on Barrier");return n?.aborted?Promise.reject(n.reason):this.#n.waitAsync(
+o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`<Barrier parties=${this.#e} waiting=${this.nWaiting}\
+ broken=${this.broken}>`}[K](){return this.toString()}[I](){let t={slot:this.#t,parties:this.#e,timeout:this.#r,action:this.#n.
+ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"Barrier",head:t,module:e}}static{Eb=f(t=>t.#t,
+"wordsOf")}};R("Barrier",{create(t){return Xl=t,new Kl(0)}});var Cb=import.meta.url,jb=K,An=Symbol("@threading/threading\
+:local"),ue=new WeakMap,kn=O.ident,vi=new WeakMap,pr;function Tb(){ue=new WeakMap,kn=0}function Pe(t){return t[An]}function De(t){
+kn!==O.ident&&(ue=new WeakMap,kn=O.ident);let e=t.proxy,r=ue.get(e);if(r===void 0&&(r=new Map,ue.set(e,r),t.Class!==yr)){
+pr={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){throw ue.get(e)===r&&ue.delete(e),n}finally{
+pr=void 0}}return r}function Mb(t,e){if(e.length>0)return;let r=Function.prototype.toString.call(t),n=Nb(r);if(n===void 0||
+n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().replace(/\s*=[\s\S]*$/,"")),i=`sup\
+er(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...arguments"})`;throw new g(`Cannot creat\
+e ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none, and other threads run it again w\
+ith the arguments given to super(); pass them on: ${i}`)}function Nb(t){let e=/\bconstructor\s*\(/.exec(t);if(e===null)return;
+let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===")"&&--r===0)return t.slice(
+n,o)}}function Lb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){let n=Object.getOwnPropertyDescriptor(
+r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Ib={get(t,e,r){if(typeof e=="symbol")return Reflect.get(t,
+e,r);let n=De(Pe(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e=="symbol")return Reflect.set(
+t,e,r,n);let o=De(Pe(t));return Lb(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){return typeof e=="symbol"?
+Reflect.has(t,e):De(Pe(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="symbol"?Reflect.deleteProperty(
+t,e):(De(Pe(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(t,e,r):r.get!==void 0||
+r.set!==void 0?!1:(De(Pe(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symbol")return Reflect.getOwnPropertyDescriptor(
+t,e);let r=De(Pe(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,configurable:!0}},ownKeys(t){return[...De(
+Pe(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function Vl(t,e){let r=Object.create(t.prototype),n=new Proxy(r,Ib);
+return Object.defineProperty(r,An,{value:{Class:t,args:e,proxy:n}}),n}var yr=class na{static{f(this,"local")}constructor(...e){
+let r=new.target;if(pr!==void 0&&pr.Class===r){let o=pr.proxy;return pr=void 0,o}if(r===na&&e.length>0)throw new g(`Cann\
+ot create local: initialization arguments are not supported, received ${e.length}; subclass local to take arguments`);r!==
+na&&!vi.has(r)&&(Mb(r,e),vi.set(r,xs(r.name)));let n=Vl(r,e);return kn!==O.ident&&(ue=new WeakMap,kn=O.ident),ue.set(n,new Map),
+n}toString(){return`<${this.constructor.name} object ${hs(this)}>`}[jb](){let e=this[An];return`<${e?.Class.name??"local"}\
+ object ${hs(e?.proxy??this)}>`}[I](){let e=this[An],r=e.Class;if(r===na)return{kind:"local",module:Cb,head:null,body:e.
+args};let n=vi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${v(this)} to another thread: cannot tell which mo\
+dule defines its class; give the class a name and export it from its module`);return{kind:"local",module:n,head:{url:n,name:r.
+name},body:e.args}}};R("local",{create(t){if(t===null)return Vl(yr,[]);let{url:e,name:r}=t,n=Bt(e),o=f(a=>typeof a=="fun\
+ction"&&a.prototype instanceof yr,"isLocal"),i=(n&&At(n,r,void 0))??an(r,void 0,o)?.value;if(typeof i!="function"||!(i.prototype instanceof
+yr))throw new g(`Cannot receive a ${r} from another thread: ${e} does not export a local subclass named ${r}, received ${v(
+i)}; export the class from the module that defines it`);return vi.set(i,e),Vl(i,[])},fill(t,e){let r=t;r[An].args=e}});var bi;
+function wr(){let t=bi;return bi=void 0,t}function vr(t){return e=>{bi=e;try{return t()}finally{bi=void 0}}}function $i(t){
+if(typeof t!="string")return;let e=Number(t);return String(e)===t||t==="-0"?e:void 0}function Bb(t){return $i(t)!==void 0?
+`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(t)}]`}function br(t,e){let r=Object.create(Object.getPrototypeOf(
+t)),n=f(a=>typeof a=="symbol"||a in r,"plain"),o=f((a,s)=>(a instanceof Error&&Error.captureStackTrace(a,s),a),"fromCall\
+er"),i={get:f(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,l,c);try{let u=$i(l);return u!==void 0&&e.index?
+e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:f(function a(s,l,c,u){if(n(l)||!e.owns(u))return Reflect.
+set(s,l,c,u);let d=$i(l);if(d!==void 0&&e.index){try{e.index.set(u,d,c)}catch(p){throw o(p,a)}return!0}throw o(new TypeError(
+`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thread's object, unshared (no other thre\
+ad would see it); ${e.instead}`),a)},"set"),has:f(function a(s,l){if(e.index&&$i(l)!==void 0)throw o(new TypeError(`Cann\
+ot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not properties; ${e.index.test}`),a);return Reflect.
+has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,{value:void 0,configurable:!0}),Object.
+setPrototypeOf(t,new Proxy(r,i))}var Pb=K,Db=import.meta.url;function Re(t,e){if(typeof t!="number"||!Number.isInteger(t))
+throw new g(`${e}: expected an integer, received ${v(t)}`);if(t<-2147483648||t>2147483647)throw new w(`${e}: a SharedInt\
+32 holds -2147483648 to 2147483647, received ${t}`);return t}function bm(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+
+e;if(o<-2147483648||o>2147483647)throw new w(`Cannot ${r} SharedInt32: the result would be ${o}, out of its range -21474\
+83648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${Math.abs(e)}`);let i=Atomics.
+compareExchange(t,0,n,o);if(i===n)return n;n=i}}var Sn=class{static{f(this,"SharedInt32")}#t;constructor(t=0){let e=wr();
+if(e){this.#t=new Int32Array(e);return}let r=Re(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
+4)),Ee(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
+0,Re(t,"Cannot set SharedInt32"))}add(t=1){return bm(this.#t,Re(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return bm(
+this.#t,-Re(t,"Cannot subtract from SharedInt32"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Re(t,"C\
+annot set SharedInt32"))}compareExchange(t,e){return Atomics.compareExchange(this.#t,0,Re(t,"Cannot compare SharedInt32"),
+Re(e,"Cannot set SharedInt32"))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.value}[Pb](t){
+return`SharedInt32(${t(this.value)})`}[I](){return{kind:"SharedInt32",module:Db,head:this.#t.buffer}}};R("SharedInt32",{
+create:vr(()=>new Sn)}),br(Sn.prototype,{name:"SharedInt32",instead:"its one shared datum is .value (cell.value = ...)",
+owns:f(t=>t instanceof Sn,"owns")});var Rb=K,Ub=import.meta.url;function Ue(t,e){if(typeof t!="number")throw new g(`${e}\
+: expected a number, received ${v(t)}`);return t}var $m=new ArrayBuffer(8),Am=new Float64Array($m),km=new BigInt64Array(
+$m);function $r(t){return Am[0]=t,km[0]}function Ai(t){return km[0]=t,Am[0]}var Ar=class{static{f(this,"SharedFloat64")}#t;constructor(t=0){
+let e=wr();if(e){this.#t=new BigInt64Array(e);return}let r=Ue(t,"Cannot create SharedFloat64");this.#t=new BigInt64Array(
+new SharedArrayBuffer(8)),Ee(this.#t.buffer,0,2),this.#t[0]=$r(r)}get value(){return T(),Ai(Atomics.load(this.#t,0))}set value(t){
+Atomics.store(this.#t,0,$r(Ue(t,"Cannot set SharedFloat64")))}add(t=1){for(Ue(t,"Cannot add to SharedFloat64");;){let e=Atomics.
+load(this.#t,0),r=Ai(e);if(Atomics.compareExchange(this.#t,0,e,$r(r+t))===e)return r}}sub(t=1){return this.add(-Ue(t,"Ca\
+nnot subtract from SharedFloat64"))}exchange(t){let e=$r(Ue(t,"Cannot set SharedFloat64"));return Ai(Atomics.exchange(this.#t,
+0,e))}compareExchange(t,e){let r=$r(Ue(t,"Cannot compare SharedFloat64")),n=$r(Ue(e,"Cannot set SharedFloat64"));return Ai(
 Atomics.compareExchange(this.#t,0,r,n))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.
-value}[Ob](t){return`SharedFloat64(${t(this.value)})`}[I](){return{kind:"SharedFloat64",module:Eb,head:this.#t.buffer}}};
-R("SharedFloat64",{create:pr(()=>new vr)}),yr(vr.prototype,{name:"SharedFloat64",instead:"its one shared datum is .value\
- (cell.value = ...)",owns:f(t=>t instanceof vr,"owns")});var Cb=K,jb=import.meta.url;function Be(t,e){if(typeof t!="bigi\
+value}[Rb](t){return`SharedFloat64(${t(this.value)})`}[I](){return{kind:"SharedFloat64",module:Ub,head:this.#t.buffer}}};
+R("SharedFloat64",{create:vr(()=>new Ar)}),br(Ar.prototype,{name:"SharedFloat64",instead:"its one shared datum is .value\
+ (cell.value = ...)",owns:f(t=>t instanceof Ar,"owns")});var Fb=K,qb=import.meta.url;function Fe(t,e){if(typeof t!="bigi\
 nt")throw new g(`${e}: expected a bigint, received ${v(t)}`);if(BigInt.asIntN(64,t)!==t)throw new w(`${e}: a SharedBigIn\
-t64 holds 64-bit signed integers, received ${t}n`);return t}function gm(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+e;
+t64 holds 64-bit signed integers, received ${t}n`);return t}function Sm(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+e;
 if(BigInt.asIntN(64,o)!==o)throw new w(`Cannot ${r} SharedBigInt64: the result would be ${o}n, out of its 64-bit signed \
 range (it does not wrap around), received ${e<0n?-e:e}n`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}
-var br=class{static{f(this,"SharedBigInt64")}#t;constructor(t=0n){let e=gr();if(e){this.#t=new BigInt64Array(e);return}let r=Be(
-t,"Cannot create SharedBigInt64");this.#t=new BigInt64Array(new SharedArrayBuffer(8)),Ae(this.#t.buffer,0,2),this.#t[0]=
-r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,0,Be(t,"Cannot set SharedBigInt64"))}add(t=1n){
-return gm(this.#t,Be(t,"Cannot add to SharedBigInt64"),"add to")}sub(t=1n){return gm(this.#t,-Be(t,"Cannot subtract from\
- SharedBigInt64"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Be(t,"Cannot set SharedBigInt64"))}compareExchange(t,e){
-return Atomics.compareExchange(this.#t,0,Be(t,"Cannot compare SharedBigInt64"),Be(e,"Cannot set SharedBigInt64"))}valueOf(){
-return this.value}toString(){return String(this.value)}toJSON(){return String(this.value)}[Cb](t){return`SharedBigInt64(${t(
-this.value)})`}[I](){return{kind:"SharedBigInt64",module:jb,head:this.#t.buffer}}};R("SharedBigInt64",{create:pr(()=>new br)}),
-yr(br.prototype,{name:"SharedBigInt64",instead:"its one shared datum is .value (cell.value = ...)",owns:f(t=>t instanceof
-br,"owns")});var Tb=K,Mb=import.meta.url;function Sn(t,e){if(typeof t!="boolean")throw new g(`${e}: expected a boolean, \
-received ${v(t)}`);return t}var $r=class{static{f(this,"SharedBoolean")}#t;constructor(t=!1){let e=gr();if(e){this.#t=new Int32Array(
-e);return}let r=Sn(t,"Cannot create SharedBoolean");this.#t=new Int32Array(new SharedArrayBuffer(4)),Ae(this.#t.buffer,0,
-1),this.#t[0]=r?1:0}get value(){return T(),Atomics.load(this.#t,0)!==0}set value(t){Atomics.store(this.#t,0,Sn(t,"Cannot\
- set SharedBoolean")?1:0)}exchange(t){let e=Sn(t,"Cannot set SharedBoolean")?1:0;return Atomics.exchange(this.#t,0,e)!==
-0}compareExchange(t,e){let r=Sn(t,"Cannot compare SharedBoolean")?1:0,n=Sn(e,"Cannot set SharedBoolean")?1:0;return Atomics.
+var kr=class{static{f(this,"SharedBigInt64")}#t;constructor(t=0n){let e=wr();if(e){this.#t=new BigInt64Array(e);return}let r=Fe(
+t,"Cannot create SharedBigInt64");this.#t=new BigInt64Array(new SharedArrayBuffer(8)),Ee(this.#t.buffer,0,2),this.#t[0]=
+r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,0,Fe(t,"Cannot set SharedBigInt64"))}add(t=1n){
+return Sm(this.#t,Fe(t,"Cannot add to SharedBigInt64"),"add to")}sub(t=1n){return Sm(this.#t,-Fe(t,"Cannot subtract from\
+ SharedBigInt64"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Fe(t,"Cannot set SharedBigInt64"))}compareExchange(t,e){
+return Atomics.compareExchange(this.#t,0,Fe(t,"Cannot compare SharedBigInt64"),Fe(e,"Cannot set SharedBigInt64"))}valueOf(){
+return this.value}toString(){return String(this.value)}toJSON(){return String(this.value)}[Fb](t){return`SharedBigInt64(${t(
+this.value)})`}[I](){return{kind:"SharedBigInt64",module:qb,head:this.#t.buffer}}};R("SharedBigInt64",{create:vr(()=>new kr)}),
+br(kr.prototype,{name:"SharedBigInt64",instead:"its one shared datum is .value (cell.value = ...)",owns:f(t=>t instanceof
+kr,"owns")});var Wb=K,zb=import.meta.url;function xn(t,e){if(typeof t!="boolean")throw new g(`${e}: expected a boolean, \
+received ${v(t)}`);return t}var Sr=class{static{f(this,"SharedBoolean")}#t;constructor(t=!1){let e=wr();if(e){this.#t=new Int32Array(
+e);return}let r=xn(t,"Cannot create SharedBoolean");this.#t=new Int32Array(new SharedArrayBuffer(4)),Ee(this.#t.buffer,0,
+1),this.#t[0]=r?1:0}get value(){return T(),Atomics.load(this.#t,0)!==0}set value(t){Atomics.store(this.#t,0,xn(t,"Cannot\
+ set SharedBoolean")?1:0)}exchange(t){let e=xn(t,"Cannot set SharedBoolean")?1:0;return Atomics.exchange(this.#t,0,e)!==
+0}compareExchange(t,e){let r=xn(t,"Cannot compare SharedBoolean")?1:0,n=xn(e,"Cannot set SharedBoolean")?1:0;return Atomics.
 compareExchange(this.#t,0,r,n)!==0}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.
-value}[Tb](t){return`SharedBoolean(${t(this.value)})`}[I](){return{kind:"SharedBoolean",module:Mb,head:this.#t.buffer}}};
-R("SharedBoolean",{create:pr(()=>new $r)}),yr($r.prototype,{name:"SharedBoolean",instead:"its one shared datum is .value\
- (cell.value = ...)",owns:f(t=>t instanceof $r,"owns")});var Nb=K,Lb=import.meta.url;function Jl(t,e,r){if(!Number.isInteger(
+value}[Wb](t){return`SharedBoolean(${t(this.value)})`}[I](){return{kind:"SharedBoolean",module:zb,head:this.#t.buffer}}};
+R("SharedBoolean",{create:vr(()=>new Sr)}),br(Sr.prototype,{name:"SharedBoolean",instead:"its one shared datum is .value\
+ (cell.value = ...)",owns:f(t=>t instanceof Sr,"owns")});var Jb=K,Qb=import.meta.url;function Yl(t,e,r){if(!Number.isInteger(
 t))throw new g(`${r}: index must be an integer, received ${v(t)}`);let n=t<0?t+e:t;if(n<0||n>=e)throw new w(`${r}: index\
- out of range for a list of length ${e}, received ${t}`);return n}function Ib(t,e,r){if(t===void 0)return 0;if(!Number.isInteger(
-t))throw new g(`${r}: fromIndex must be an integer, received ${v(t)}`);return t<0?Math.max(0,e+t):t}function pm(t,e,r,n,o){
+ out of range for a list of length ${e}, received ${t}`);return n}function _b(t,e,r){if(t===void 0)return 0;if(!Number.isInteger(
+t))throw new g(`${r}: fromIndex must be an integer, received ${v(t)}`);return t<0?Math.max(0,e+t):t}function xm(t,e,r,n,o){
 if(t===void 0)return e;if(!Number.isInteger(t))throw new g(`${o}: ${n} must be an integer, received ${v(t)}`);return t<0?
-Math.max(0,r+t):Math.min(t,r)}function Ar(t,e){Ze(t,"items",e,-1)}var Ql=class yp{static{f(this,"SharedList")}#t;constructor(e=[],r){
-let n=gr();if(n){this.#t=new po(n);return}let o=[...e];Ar(o,"Cannot create SharedList"),this.#t=po.create(o,r,"SharedLis\
+Math.max(0,r+t):Math.min(t,r)}function xr(t,e){ir(t,"items",e,-1)}var Zl=class Op{static{f(this,"SharedList")}#t;constructor(e=[],r){
+let n=wr();if(n){this.#t=new yo(n);return}let o=[...e];xr(o,"Cannot create SharedList"),this.#t=yo.create(o,r,"SharedLis\
 t")}#e(){return this.#t.read()}#r(e,r){return this.#t.modify(e,n=>[r(n),n])}get length(){return T(),this.#t.count()}set length(e){
 let r="Cannot set SharedList length";this.#r(r,n=>{if(!Number.isInteger(e)||e<0||e>n.length)throw new w(`${r}: a list ca\
 n only be shortened, to an integer from 0 to its length ${n.length} (it has no holes: push items to lengthen it), receiv\
 ed ${v(e)}`);n.length=e})}#n(e){let r="Cannot read SharedList item";if(!Number.isInteger(e))throw new g(`${r}: index mus\
-t be an integer, received ${v(e)}`);let n=this.#e();return n[Jl(e,n.length,r)]}static{yr(yp.prototype,{name:"SharedList",
+t be an integer, received ${v(e)}`);let n=this.#e();return n[Yl(e,n.length,r)]}static{br(Op.prototype,{name:"SharedList",
 instead:"keep data in its items (push, set, list[i] = item)",owns:f(e=>#t in e,"owns"),index:{get:f((e,r)=>e.#n(r),"get"),
 set:f((e,r,n)=>e.set(r,n),"set"),test:"test an index with i < list.length, an item with list.includes(item) (and call an\
  Array method, which asks this, on list.toArray())"}})}at(e){if(!Number.isInteger(e))throw new g(`Cannot read SharedList\
- item: index must be an integer, received ${v(e)}`);return this.#e().at(e)}set(e,r){let n="Cannot set SharedList item";Ar(
+ item: index must be an integer, received ${v(e)}`);return this.#e().at(e)}set(e,r){let n="Cannot set SharedList item";xr(
 [r],n),this.#r(n,o=>{if(e===o.length)throw new w(`${n}: index out of range for a list of length ${e}, received ${e} (a l\
-ist does not grow by assignment: append with push(item))`);o[Jl(e,o.length,n)]=r})}push(...e){let r="Cannot push to Shar\
-edList";return Ar(e,r),this.#t.append(r,e)}pop(e){let r="Cannot pop from SharedList";if(e!==void 0&&!Number.isInteger(e))
+ist does not grow by assignment: append with push(item))`);o[Yl(e,o.length,n)]=r})}push(...e){let r="Cannot push to Shar\
+edList";return xr(e,r),this.#t.append(r,e)}pop(e){let r="Cannot pop from SharedList";if(e!==void 0&&!Number.isInteger(e))
 throw new g(`${r}: index must be an integer, received ${v(e)}`);let n=f(()=>new w(`${r}: pop from empty list (the list i\
 s empty)`),"empty");return e===void 0||e===-1?this.#t.popLast(n):this.#r(r,o=>{if(o.length===0)throw n();return o.splice(
-e===void 0?o.length-1:Jl(e,o.length,r),1)[0]})}shift(){return this.#r("Cannot shift SharedList",e=>e.shift())}unshift(...e){
-let r="Cannot unshift to SharedList";return Ar(e,r),this.#r(r,n=>n.unshift(...e))}insert(e,r){let n="Cannot insert into \
-SharedList";if(!Number.isInteger(e))throw new g(`${n}: index must be an integer, received ${v(e)}`);Ar([r],n),this.#r(n,
+e===void 0?o.length-1:Yl(e,o.length,r),1)[0]})}shift(){return this.#r("Cannot shift SharedList",e=>e.shift())}unshift(...e){
+let r="Cannot unshift to SharedList";return xr(e,r),this.#r(r,n=>n.unshift(...e))}insert(e,r){let n="Cannot insert into \
+SharedList";if(!Number.isInteger(e))throw new g(`${n}: index must be an integer, received ${v(e)}`);xr([r],n),this.#r(n,
 o=>{o.splice(e<0?Math.max(0,o.length+e):e,0,r)})}remove(e){this.#r("Cannot remove from SharedList",r=>{let n=r.findIndex(
-o=>ps(o,e));if(n<0)throw new w(`Cannot remove from SharedList: ${v(e)} is not in the list`);r.splice(n,1)})}splice(e,r,...n){
-let o="Cannot splice SharedList";return Ar(n,o),this.#r(o,i=>r===void 0?i.splice(e):i.splice(e,r,...n))}clear(){this.#t.
-replace("Cannot clear SharedList",[])}indexOf(e,r){let n=this.#e(),o=Ib(r,n.length,"Cannot search SharedList");for(let i=o;i<
-n.length;i++)if(ps(n[i],e))return i;return-1}index(e,r,n){let o="Cannot find in SharedList",i=this.#e(),a=pm(r,0,i.length,
-"start",o),s=pm(n,i.length,i.length,"end",o);for(let l=a;l<s;l++)if(ps(i[l],e))return l;throw new w(`${o}: ${v(e)} is no\
+o=>vs(o,e));if(n<0)throw new w(`Cannot remove from SharedList: ${v(e)} is not in the list`);r.splice(n,1)})}splice(e,r,...n){
+let o="Cannot splice SharedList";return xr(n,o),this.#r(o,i=>r===void 0?i.splice(e):i.splice(e,r,...n))}clear(){this.#t.
+replace("Cannot clear SharedList",[])}indexOf(e,r){let n=this.#e(),o=_b(r,n.length,"Cannot search SharedList");for(let i=o;i<
+n.length;i++)if(vs(n[i],e))return i;return-1}index(e,r,n){let o="Cannot find in SharedList",i=this.#e(),a=xm(r,0,i.length,
+"start",o),s=xm(n,i.length,i.length,"end",o);for(let l=a;l<s;l++)if(vs(i[l],e))return l;throw new w(`${o}: ${v(e)} is no\
 t in list`)}includes(e,r){return this.indexOf(e,r)>=0}update(e){let r="Cannot update SharedList";return this.#t.modify(r,
-n=>{let o=e(n);return Ze(n,"the list",r),[o,n]})}toArray(){return this.#e().slice()}toJSON(){return this.toArray()}[Symbol.
-iterator](){return this.toArray()[Symbol.iterator]()}toString(){return go(this.#e())}[Nb](){return this.toString()}[I](){
-return{kind:"SharedList",module:Lb,head:this.#t.sab}}};R("SharedList",{create:pr(()=>new Ql)});var Bb=K,Pb=import.meta.url,
-bi=class wp{static{f(this,"SharedJSON")}#t;constructor(e,r){let n=gr();if(n){this.#t=new po(n);return}Ze(e,"the value","\
-Cannot create SharedJSON"),this.#t=po.create(e,r,"SharedJSON")}get value(){return T(),this.#t.read()}set value(e){let r="\
-Cannot set SharedJSON";Ze(e,"the value",r),this.#t.replace(r,e)}update(e){let r="Cannot update SharedJSON";return this.#t.
-modify(r,n=>{let o=e(n),i=o===void 0?n:o;return Ze(i,"the value",r),[void 0,i]}),this.value}static{yr(wp.prototype,{name:"\
+n=>{let o=e(n);return ir(n,"the list",r),[o,n]})}toArray(){return this.#e().slice()}toJSON(){return this.toArray()}[Symbol.
+iterator](){return this.toArray()[Symbol.iterator]()}toString(){return po(this.#e())}[Jb](){return this.toString()}[I](){
+return{kind:"SharedList",module:Qb,head:this.#t.sab}}};R("SharedList",{create:vr(()=>new Zl)});var Gb=K,Hb=import.meta.url,
+ki=class Ep{static{f(this,"SharedJSON")}#t;constructor(e,r){let n=wr();if(n){this.#t=new yo(n);return}ir(e,"the value","\
+Cannot create SharedJSON"),this.#t=yo.create(e,r,"SharedJSON")}get value(){return T(),this.#t.read()}set value(e){let r="\
+Cannot set SharedJSON";ir(e,"the value",r),this.#t.replace(r,e)}update(e){let r="Cannot update SharedJSON";return this.#t.
+modify(r,n=>{let o=e(n),i=o===void 0?n:o;return ir(i,"the value",r),[void 0,i]}),this.value}static{br(Ep.prototype,{name:"\
 SharedJSON",instead:"set the whole value (doc.value = ...), or change it in one atomic step (doc.update((v) => { v.key =\
  ...; }))",owns:f(e=>#t in e,"owns"),read:f((e,r)=>{let n=e.#t.read();if(r!=="then"&&typeof n=="object"&&n!==null&&Object.
 hasOwn(n,r))throw new TypeError(`Cannot read ${JSON.stringify(r)} of a SharedJSON: the SharedJSON holds its value, it is\
- not the value; read doc.value${kb(r)}`)},"read")})}toJSON(){return this.value}toString(){return go(this.value)}[Bb](e){
-return`SharedJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:Pb,head:this.#t.sab}}};R("SharedJSON",{create:pr(
-()=>new bi(null))});var $i=Symbol("@threading/threading:cells"),_l="\0accessor ";function ym(t){let e=t[$i];return e===void 0&&
-(e={},Object.defineProperty(t,$i,{value:e,configurable:!0})),e}function Db(t,e){switch(typeof t){case"number":return new vr(
-t);case"bigint":return new br(t);case"boolean":return new $r(t);default:return Ze(t,e,`Cannot make ${e} shared`),new bi(
-t)}}function Gl(t,e){let r=String(e.name);if(e.static)throw new g(`Cannot make ${r} shared: a static field cannot be sha\
-red, received a static accessor; use an instance field`);let n=f(o=>{let i=o[$i]?.[r];if(i===void 0)throw new g(`Cannot \
+ not the value; read doc.value${Bb(r)}`)},"read")})}toJSON(){return this.value}toString(){return po(this.value)}[Gb](e){
+return`SharedJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:Hb,head:this.#t.sab}}};R("SharedJSON",{create:vr(
+()=>new ki(null))});var Si=Symbol("@threading/threading:cells"),tc="\0accessor ";function Om(t){let e=t[Si];return e===void 0&&
+(e={},Object.defineProperty(t,Si,{value:e,configurable:!0})),e}function Xb(t,e){switch(typeof t){case"number":return new Ar(
+t);case"bigint":return new kr(t);case"boolean":return new Sr(t);default:return ir(t,e,`Cannot make ${e} shared`),new ki(
+t)}}function ec(t,e){let r=String(e.name);if(e.static)throw new g(`Cannot make ${r} shared: a static field cannot be sha\
+red, received a static accessor; use an instance field`);let n=f(o=>{let i=o[Si]?.[r];if(i===void 0)throw new g(`Cannot \
 read ${r}: the shared field was not initialized on ${v(o)}`);return i},"cell");return{get(){return n(this).value},set(o){
-n(this).value=o},init(o){return ym(this)[r]=Db(o,r),o}}}f(Gl,"shared");var Ai=new WeakMap,wm=new Map,ki=class{static{f(this,
-"Shareable")}constructor(){let t=new.target;if(!Ai.has(t)){let e=As(t.name);Ai.set(t,e),e!==void 0&&t.name&&wm.set(`${e}\
-#${t.name}`,t)}}[I](){let t=this.constructor,e=t.name,r=Ai.get(t);if(!e||r===void 0)throw new g(`Cannot send ${v(this)} \
+n(this).value=o},init(o){return Om(this)[r]=Xb(o,r),o}}}f(ec,"shared");var xi=new WeakMap,Em=new Map,Oi=class{static{f(this,
+"Shareable")}constructor(){let t=new.target;if(!xi.has(t)){let e=xs(t.name);xi.set(t,e),e!==void 0&&t.name&&Em.set(`${e}\
+#${t.name}`,t)}}[I](){let t=this.constructor,e=t.name,r=xi.get(t);if(!e||r===void 0)throw new g(`Cannot send ${v(this)} \
 to another thread: cannot tell which module defines its class${e?"":", received an anonymous class"}; give the class a n\
-ame and export it from its module`);let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[$i];if(o)for(let i of Object.
-keys(o))n[_l+i]=o[i];return{kind:`${r}#${e}`,module:r,head:null,body:n}}};function vm(t){return/^[AEIOU]/i.test(t)?"an":
-"a"}function bm(t,e){let r=e;for(let n of Object.keys(r))n.startsWith(_l)?ym(t)[n.slice(_l.length)]=r[n]:Object.defineProperty(
-t,n,{value:r[n],writable:!1,enumerable:!0,configurable:!0})}U0(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(
-0,e),n=t.slice(e+1),o=wm.get(t);if(o!==void 0)return{create:f(()=>Object.create(o.prototype),"create"),fill:bm};let i=vo(
-r);if(i===void 0){let l=r===bo()?"is the program's main module, whose exports a blocking get can look up only once the m\
+ame and export it from its module`);let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[Si];if(o)for(let i of Object.
+keys(o))n[tc+i]=o[i];return{kind:`${r}#${e}`,module:r,head:null,body:n}}};function Cm(t){return/^[AEIOU]/i.test(t)?"an":
+"a"}function jm(t,e){let r=e;for(let n of Object.keys(r))n.startsWith(tc)?Om(t)[n.slice(tc.length)]=r[n]:Object.defineProperty(
+t,n,{value:r[n],writable:!1,enumerable:!0,configurable:!0})}H0(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(
+0,e),n=t.slice(e+1),o=Em.get(t);if(o!==void 0)return{create:f(()=>Object.create(o.prototype),"create"),fill:jm};let i=bo(
+r);if(i===void 0){let l=r===$o()?"is the program's main module, whose exports a blocking get can look up only once the m\
 ain module has reached its first await (or finished)":"cannot be loaded synchronously in this thread (a blocking get loa\
-ds only a local file: module without a top-level await)";throw new g(`Cannot receive ${vm(n)} ${n} from another thread: \
+ds only a local file: module without a top-level await)";throw new g(`Cannot receive ${Cm(n)} ${n} from another thread: \
 its module ${r} ${l}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass\
- the object to the thread as an argument`)}let a=f(l=>typeof l=="function"&&l.prototype instanceof ki,"isShareable"),s=$t(
-i,n,void 0);if(a(s)||(s=nn(n,void 0,a)?.value),typeof s!="function"||!(s.prototype instanceof ki))throw new g(`Cannot re\
-ceive ${vm(n)} ${n} from another thread: ${r} does not export a Shareable class named ${n}, received ${v(s)}; export the\
- class from the module that defines it`);return Ai.set(s,r),{create:f(()=>Object.create(s.prototype),"create"),fill:bm}});
-function $m(t){return t===null?"null":Array.isArray(t)?"array":typeof t=="object"?v(t):typeof t}function Hl(t,e){let r=typeof t,
+ the object to the thread as an argument`)}let a=f(l=>typeof l=="function"&&l.prototype instanceof Oi,"isShareable"),s=At(
+i,n,void 0);if(a(s)||(s=an(n,void 0,a)?.value),typeof s!="function"||!(s.prototype instanceof Oi))throw new g(`Cannot re\
+ceive ${Cm(n)} ${n} from another thread: ${r} does not export a Shareable class named ${n}, received ${v(s)}; export the\
+ class from the module that defines it`);return xi.set(s,r),{create:f(()=>Object.create(s.prototype),"create"),fill:jm}});
+function Tm(t){return t===null?"null":Array.isArray(t)?"array":typeof t=="object"?v(t):typeof t}function rc(t,e){let r=typeof t,
 n=typeof e;if((r==="number"||r==="bigint"||r==="boolean")&&(n==="number"||n==="bigint"||n==="boolean")||r==="string"&&n===
 "string")return t<e?-1:t>e?1:0;if(Array.isArray(t)&&Array.isArray(e)){let o=Math.min(t.length,e.length);for(let i=0;i<o;i++){
-let a=Hl(t[i],e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-
-e.getTime();if(t===e||t===null&&e===null||r==="object"&&n==="object"&&yo(t,0)&&yo(e,0)&&JSON.stringify(t)===JSON.stringify(
-e))return 0;throw new g(`Cannot order items of a PriorityQueue: '<' is not supported between ${$m(t)} and ${$m(e)}; put \
-[priority, data] arrays whose priorities are numbers or strings`)}var Am={undefined:0,boolean:1,number:1,bigint:1,string:2,
-object:3};function km(t,e){try{return Hl(t,e)}catch{let r=Array.isArray(t)?4:Am[typeof t]??5,n=Array.isArray(e)?4:Am[typeof e]??
-5;return r-n}}var P=0,ae=2,Si=3,Gt=4,et=5,xt=6,se=7,le=8,Pe=9,Xl=10,Ht=11,xi=12,kr=13,Kl=14,Sm=15,Oi=16,xn=18,On=19,En=128,
-Vl=16,xm=1024,Rb=En+Vl*8+xm,Ub=4096,Om=64,Fb=256*1024*1024,De=0,Ei=1,Cn=2,Em=["Queue","LifoQueue","PriorityQueue"],qb=new TextEncoder,
-Wb=new TextDecoder,zb="the item";function Cm(t,e){return yo(t,0)?{bytes:qb.encode(JSON.stringify(t)),v8:!1}:{bytes:Hy(t,
-zb,e),v8:!0}}function jm(t){return typeof t=="string"?JSON.parse(t):Jy(t)}var Yl=class vp{static{f(this,"Core")}kind;ctl;head;#t;#e;#r;#n;#s=new Map;#a=-1;constructor(e){
-this.head=e,this.kind=e.kind,this.ctl=new Int32Array(e.ctl,0,En/4),this.#t=new Int32Array(e.ctl,En,Vl*2),this.#e=new Uint8Array(
-e.ctl,En+Vl*8),this.#r=new Int32Array(e.idx),this.#n=new Uint8Array(e.arena)}get idx(){return this.ctl[On]===0?this.#t:this.#r}get arena(){
-return this.ctl[On]===0?this.#e:this.#n}static create(e,r,n){let o=`a ${Em[e]??"queue"}`,i=mo(()=>new SharedArrayBuffer(
-Rb),o);Ae(i,0,En>>2);let a=mo(()=>new SharedArrayBuffer(0,{maxByteLength:n}),o),s=mo(()=>new SharedArrayBuffer(0,{maxByteLength:Math.
-max(Om*8,Math.min(n,2**29))}),o),l=new vp({kind:e,ctl:i,idx:s,arena:a});return l.ctl[Si]=r,pe(ro,l.ctl,0),ye&&we(ro,l.ctl,
-0),l}valueAt(e){let r=this.ctl[Oi];(r!==this.#a||this.#s.size>4096)&&(this.#s.clear(),this.#a=r);let n=this.idx[2*e];if(this.#s.
-has(n))return this.#s.get(n);let o=jm(this.rawAt(e));return this.#s.set(n,o),o}rawAt(e){let r=this.idx[2*e],n=this.idx[2*
-e+1];return n>0?Wb.decode(this.arena.subarray(r,r+n)):this.arena.slice(r,r-n)}siftUpTarget(e){let r=this.ctl[et];for(;r>
-0;){let n=r-1>>1;if(Hl(e,this.valueAt(n))>=0)break;r=n}return r}get maxBytes(){return this.head.arena.maxByteLength}fits(e){
-let{ctl:r}=this;return r[se]+Atomics.load(r,xn)+e<=this.maxBytes}store(e,r,n,o=!1){let{ctl:i}=this,a=e.bytes.length;if(2*
-i[et]+2>this.idx.length){let d=i[Gt];if(d>0)this.idx.copyWithin(0,2*d,2*i[et]),i[et]-=d,i[Gt]=0;else if(i[On]===0)this.#o(
+let a=rc(t[i],e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-
+e.getTime();if(t===e||t===null&&e===null||r==="object"&&n==="object"&&wo(t,0)&&wo(e,0)&&JSON.stringify(t)===JSON.stringify(
+e))return 0;throw new g(`Cannot order items of a PriorityQueue: '<' is not supported between ${Tm(t)} and ${Tm(e)}; put \
+[priority, data] arrays whose priorities are numbers or strings`)}var Mm={undefined:0,boolean:1,number:1,bigint:1,string:2,
+object:3};function Nm(t,e){try{return rc(t,e)}catch{let r=Array.isArray(t)?4:Mm[typeof t]??5,n=Array.isArray(e)?4:Mm[typeof e]??
+5;return r-n}}var P=0,fe=2,Ei=3,Kt=4,et=5,Ot=6,de=7,he=8,qe=9,nc=10,Vt=11,Ci=12,Or=13,oc=14,Lm=15,ji=16,On=18,En=19,Cn=128,
+ic=16,Im=1024,Kb=Cn+ic*8+Im,Vb=4096,Bm=64,Yb=256*1024*1024,We=0,Ti=1,jn=2,Pm=["Queue","LifoQueue","PriorityQueue"],Zb=new TextEncoder,
+t1=new TextDecoder,e1="the item";function Dm(t,e){return wo(t,0)?{bytes:Zb.encode(JSON.stringify(t)),v8:!1}:{bytes:nw(t,
+e1,e),v8:!0}}function Rm(t){return typeof t=="string"?JSON.parse(t):Zy(t)}var ac=class Cp{static{f(this,"Core")}kind;ctl;head;#t;#e;#r;#n;#s=new Map;#a=-1;constructor(e){
+this.head=e,this.kind=e.kind,this.ctl=new Int32Array(e.ctl,0,Cn/4),this.#t=new Int32Array(e.ctl,Cn,ic*2),this.#e=new Uint8Array(
+e.ctl,Cn+ic*8),this.#r=new Int32Array(e.idx),this.#n=new Uint8Array(e.arena)}get idx(){return this.ctl[En]===0?this.#t:this.#r}get arena(){
+return this.ctl[En]===0?this.#e:this.#n}static create(e,r,n){let o=`a ${Pm[e]??"queue"}`,i=go(()=>new SharedArrayBuffer(
+Kb),o);Ee(i,0,Cn>>2);let a=go(()=>new SharedArrayBuffer(0,{maxByteLength:n}),o),s=go(()=>new SharedArrayBuffer(0,{maxByteLength:Math.
+max(Bm*8,Math.min(n,2**29))}),o),l=new Cp({kind:e,ctl:i,idx:s,arena:a});return l.ctl[Ei]=r,$e(no,l.ctl,0),Ae&&ke(no,l.ctl,
+0),l}valueAt(e){let r=this.ctl[ji];(r!==this.#a||this.#s.size>4096)&&(this.#s.clear(),this.#a=r);let n=this.idx[2*e];if(this.#s.
+has(n))return this.#s.get(n);let o=Rm(this.rawAt(e));return this.#s.set(n,o),o}rawAt(e){let r=this.idx[2*e],n=this.idx[2*
+e+1];return n>0?t1.decode(this.arena.subarray(r,r+n)):this.arena.slice(r,r-n)}siftUpTarget(e){let r=this.ctl[et];for(;r>
+0;){let n=r-1>>1;if(rc(e,this.valueAt(n))>=0)break;r=n}return r}get maxBytes(){return this.head.arena.maxByteLength}fits(e){
+let{ctl:r}=this;return r[de]+Atomics.load(r,On)+e<=this.maxBytes}store(e,r,n,o=!1){let{ctl:i}=this,a=e.bytes.length;if(2*
+i[et]+2>this.idx.length){let d=i[Kt];if(d>0)this.idx.copyWithin(0,2*d,2*i[et]),i[et]-=d,i[Kt]=0;else if(i[En]===0)this.#o(
 0,r);else{let p=this.head.idx;if(p.byteLength+8>p.maxByteLength)throw new w(`${r}: the queue holds as many items as it c\
-an, received one more`);Vr(p,Math.min(p.maxByteLength,p.byteLength*2),"a queue",r)}}if(i[xt]+a>this.arena.length){let d=i[xt]-
-i[se];if(d>0&&(d>=i[se]||i[xt]+a>this.maxBytes)&&this.compact(),i[xt]+a>this.arena.length){let p=this.head.arena,y=i[xt]+
+an, received one more`);or(p,Math.min(p.maxByteLength,p.byteLength*2),"a queue",r)}}if(i[Ot]+a>this.arena.length){let d=i[Ot]-
+i[de];if(d>0&&(d>=i[de]||i[Ot]+a>this.maxBytes)&&this.compact(),i[Ot]+a>this.arena.length){let p=this.head.arena,y=i[Ot]+
 a;if(y>p.maxByteLength)throw new w(`${r}: the queue's items would take ${y} bytes, more than its maxBytes ${p.maxByteLength}\
-; get items first, or create the queue with a larger { maxBytes }, received an item of ${a} bytes`);i[On]===0&&this.#o(a,
-r),i[xt]+a>this.arena.length&&Vr(p,Math.min(p.maxByteLength,Math.max(y,p.byteLength*2)),"a queue",r)}}let s=this.idx,l=i[xt];
-this.arena.set(e.bytes,l),i[xt]=l+a,i[se]+=a;let c=i[et],u=c;if(o&&this.kind===De)i[Gt]===0?(s.copyWithin(2,0,2*c),i[et]=
-c+1):i[Gt]--,u=i[Gt];else if(this.kind===Cn)for(;u>n;){let d=u-1>>1;s[2*u]=s[2*d],s[2*u+1]=s[2*d+1],u=d}s[2*u]=l,s[2*u+1]=
-e.v8?-a:a,o?(this.kind!==De&&(i[et]=c+1),Atomics.sub(i,xn,a)):(i[et]=c+1,i[le]++),Atomics.add(i,ae,1),Atomics.load(i,Xl)>
-0&&(Atomics.add(i,Pe,1),Atomics.notify(i,Pe,1))}compact(){let{ctl:e,idx:r,arena:n}=this;this.#i(r,n,r,n),e[Oi]++}#i(e,r,n,o){
-let{ctl:i}=this,a=i[Gt],s=i[et],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,d)=>e[2*u]-e[2*d]);let c=0;for(let u of l){
+; get items first, or create the queue with a larger { maxBytes }, received an item of ${a} bytes`);i[En]===0&&this.#o(a,
+r),i[Ot]+a>this.arena.length&&or(p,Math.min(p.maxByteLength,Math.max(y,p.byteLength*2)),"a queue",r)}}let s=this.idx,l=i[Ot];
+this.arena.set(e.bytes,l),i[Ot]=l+a,i[de]+=a;let c=i[et],u=c;if(o&&this.kind===We)i[Kt]===0?(s.copyWithin(2,0,2*c),i[et]=
+c+1):i[Kt]--,u=i[Kt];else if(this.kind===jn)for(;u>n;){let d=u-1>>1;s[2*u]=s[2*d],s[2*u+1]=s[2*d+1],u=d}s[2*u]=l,s[2*u+1]=
+e.v8?-a:a,o?(this.kind!==We&&(i[et]=c+1),Atomics.sub(i,On,a)):(i[et]=c+1,i[he]++),Atomics.add(i,fe,1),Atomics.load(i,nc)>
+0&&(Atomics.add(i,qe,1),Atomics.notify(i,qe,1))}compact(){let{ctl:e,idx:r,arena:n}=this;this.#i(r,n,r,n),e[ji]++}#i(e,r,n,o){
+let{ctl:i}=this,a=i[Kt],s=i[et],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,d)=>e[2*u]-e[2*d]);let c=0;for(let u of l){
 let d=e[2*u],p=Math.abs(e[2*u+1]);r===o?d!==c&&o.copyWithin(c,d,d+p):o.set(r.subarray(d,d+p),c),n[2*u]=c,n[2*u+1]=e[2*u+
-1],c+=p}i[xt]=c,i[se]=c}#o(e,r){let{ctl:n}=this,o=this.#t,i=Math.min(this.head.idx.maxByteLength,Math.max(Om*8,o.byteLength*
-2));Vr(this.head.idx,i,"a queue",r);let a=n[se]+e;Vr(this.head.arena,Math.min(this.maxBytes,Math.max(Ub,2*xm,a)),"a queu\
-e",r),this.#i(o,this.#e,this.#r,this.#n),n[Oi]++,n[On]=1}take(){let{ctl:e,idx:r}=this,n;this.kind===De?n=e[Gt]++:this.kind===
-Ei?n=e[et]-1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(e[se]-=a,r[2*n+1]<0&&Atomics.add(e,xn,a),this.kind===
-Ei)e[et]--,e[xt]=i;else if(this.kind===Cn){let s=--e[et];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(e,ae,1)-
-1===0&&this.reset(),Atomics.load(e,xi)>0&&(Atomics.add(e,Ht,1),Atomics.notify(e,Ht,1)),o}unreserve(e){let{ctl:r}=this;Atomics.
-sub(r,xn,e),Atomics.load(r,xi)>0&&(Atomics.add(r,Ht,1),Atomics.notify(r,Ht,1))}restore(e,r){let{ctl:n}=this;Atomics.sub(
-n,xn,r-e.length);let o=this.kind===Cn?this.siftUpTarget(jm(e)):this.kind===Ei?n[et]:0;this.store({bytes:e,v8:!0},"Cannot\
+1],c+=p}i[Ot]=c,i[de]=c}#o(e,r){let{ctl:n}=this,o=this.#t,i=Math.min(this.head.idx.maxByteLength,Math.max(Bm*8,o.byteLength*
+2));or(this.head.idx,i,"a queue",r);let a=n[de]+e;or(this.head.arena,Math.min(this.maxBytes,Math.max(Vb,2*Im,a)),"a queu\
+e",r),this.#i(o,this.#e,this.#r,this.#n),n[ji]++,n[En]=1}take(){let{ctl:e,idx:r}=this,n;this.kind===We?n=e[Kt]++:this.kind===
+Ti?n=e[et]-1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(e[de]-=a,r[2*n+1]<0&&Atomics.add(e,On,a),this.kind===
+Ti)e[et]--,e[Ot]=i;else if(this.kind===jn){let s=--e[et];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(e,fe,1)-
+1===0&&this.reset(),Atomics.load(e,Ci)>0&&(Atomics.add(e,Vt,1),Atomics.notify(e,Vt,1)),o}unreserve(e){let{ctl:r}=this;Atomics.
+sub(r,On,e),Atomics.load(r,Ci)>0&&(Atomics.add(r,Vt,1),Atomics.notify(r,Vt,1))}restore(e,r){let{ctl:n}=this;Atomics.sub(
+n,On,r-e.length);let o=this.kind===jn?this.siftUpTarget(Rm(e)):this.kind===Ti?n[et]:0;this.store({bytes:e,v8:!0},"Cannot\
  put back the item",o,!0)}siftDown(e,r,n){let{idx:o}=this;o[0]=e,o[1]=r;let i=this.valueAt(0),a=0;for(;;){let s=2*a+1;if(s>=
-n||(s+1<n&&km(this.valueAt(s+1),this.valueAt(s))<0&&s++,km(this.valueAt(s),i)>=0))break;o[2*a]=o[2*s],o[2*a+1]=o[2*s+1],
-a=s}o[2*a]=e,o[2*a+1]=r}reset(){let{ctl:e}=this;e[Gt]=0,e[et]=0,e[xt]=0,e[se]=0,e[Oi]++}releaseAll(){let{ctl:e,idx:r}=this;
-for(let n=e[Gt];n<e[et];n++)r[2*n+1]<0&&Qy(this.rawAt(n))}shutdownLocked(e){let{ctl:r}=this;if(r[Sm]|=1,e){this.releaseAll();
-let n=Atomics.exchange(r,ae,0);r[le]=Math.max(0,r[le]-n),this.reset(),Atomics.add(r,kr,1),Atomics.notify(r,kr)}Atomics.add(
-r,Pe,1),Atomics.notify(r,Pe),Atomics.add(r,Ht,1),Atomics.notify(r,Ht)}isShutDown(){return(this.ctl[Sm]&1)!==0}waitLocked(e,r,n,o,i){
-let{ctl:a}=this,s=J(o),l=e===Pe?ro:e===Ht?Qu:_u;for(;;){if(n())return;let c=U(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
-load(a,e);Lt(a,P);try{be(l,a,0,a,e,u,c)}finally{bt(a,P,1/0),Atomics.sub(a,r,1)}}}};function Re(t,e,r){if(t===void 0&&(t=
+n||(s+1<n&&Nm(this.valueAt(s+1),this.valueAt(s))<0&&s++,Nm(this.valueAt(s),i)>=0))break;o[2*a]=o[2*s],o[2*a+1]=o[2*s+1],
+a=s}o[2*a]=e,o[2*a+1]=r}reset(){let{ctl:e}=this;e[Kt]=0,e[et]=0,e[Ot]=0,e[de]=0,e[ji]++}releaseAll(){let{ctl:e,idx:r}=this;
+for(let n=e[Kt];n<e[et];n++)r[2*n+1]<0&&tw(this.rawAt(n))}shutdownLocked(e){let{ctl:r}=this;if(r[Lm]|=1,e){this.releaseAll();
+let n=Atomics.exchange(r,fe,0);r[he]=Math.max(0,r[he]-n),this.reset(),Atomics.add(r,Or,1),Atomics.notify(r,Or)}Atomics.add(
+r,qe,1),Atomics.notify(r,qe),Atomics.add(r,Vt,1),Atomics.notify(r,Vt)}isShutDown(){return(this.ctl[Lm]&1)!==0}waitLocked(e,r,n,o,i){
+let{ctl:a}=this,s=J(o),l=e===qe?no:e===Vt?tf:ef;for(;;){if(n())return;let c=U(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
+load(a,e);Lt(a,P);try{xe(l,a,0,a,e,u,c)}finally{$t(a,P,1/0),Atomics.sub(a,r,1)}}}};function ze(t,e,r){if(t===void 0&&(t=
 !0),typeof t!="boolean")throw new g(`${r}: block must be a boolean, received ${v(t)}`);if(!t)return 0;if(e==null)return 1/0;
 if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${v(e)}`);if(Number.isNaN(e)||
 e<0)throw new w(`${r}: 'timeout' must be a non-negative number, received ${e}`);if(e>pt&&e!==1/0)throw new w(`${r}: time\
-out must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}async function Jb(t,e){let r=!1;
-for(;;){if(r?Qb(t):V0(t,P))try{return e()}finally{Lt(t,P)}let n=Atomics.load(t,P);if(n!==N){if(n===L){if(Atomics.compareExchange(
-t,P,L,V)!==L)continue;n=V}r=!0,await Ve(t,P,n,20)}}}function Qb(t){for(;;){let e=Atomics.load(t,P);if(e===N){if(Atomics.
-compareExchange(t,P,N,V)===N)return!0;continue}if(e===Y&&Atomics.load(t,P+Wt)===0){if(Atomics.compareExchange(t,P,Y,V)===
-Y)return!0;continue}return!1}}async function Zl(t,e,r,n,o,i,a,s){let{ctl:l}=t,c=J(i);for(;;){let u=await Jb(l,()=>(s?.throwIfAborted(),
-n()?{value:o()}:(U(c)<=0&&a(),Atomics.add(l,r,1),Atomics.load(l,e))));if(typeof u!="number")return u.value;await ns(l,e,
-u,U(c),r,s)}}var Ot="Cannot put into the queue",Dt="Cannot get from the queue";function Tm(t){return new ko(`${t}: the q\
-ueue was shut down`)}function Mm(t,e,r,n){let o=t.ctl,i=o[Si],a=r.bytes.length;if(a>t.maxBytes)throw new w(`${Ot}: the i\
+out must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}async function r1(t,e){let r=!1;
+for(;;){if(r?n1(t):ay(t,P))try{return e()}finally{Lt(t,P)}let n=Atomics.load(t,P);if(n!==N){if(n===L){if(Atomics.compareExchange(
+t,P,L,V)!==L)continue;n=V}r=!0,await rr(t,P,n,20)}}}function n1(t){for(;;){let e=Atomics.load(t,P);if(e===N){if(Atomics.
+compareExchange(t,P,N,V)===N)return!0;continue}if(e===Y&&Atomics.load(t,P+Jt)===0){if(Atomics.compareExchange(t,P,Y,V)===
+Y)return!0;continue}return!1}}async function sc(t,e,r,n,o,i,a,s){let{ctl:l}=t,c=J(i);for(;;){let u=await r1(l,()=>(s?.throwIfAborted(),
+n()?{value:o()}:(U(c)<=0&&a(),Atomics.add(l,r,1),Atomics.load(l,e))));if(typeof u!="number")return u.value;await as(l,e,
+u,U(c),r,s)}}var Et="Cannot put into the queue",Ut="Cannot get from the queue";function Um(t){return new So(`${t}: the q\
+ueue was shut down`)}function Fm(t,e,r,n){let o=t.ctl,i=o[Ei],a=r.bytes.length;if(a>t.maxBytes)throw new w(`${Et}: the i\
 tem takes ${a} bytes, more than the queue's maxBytes ${t.maxBytes}; create the queue with a larger { maxBytes }, receive\
-d an item of ${a} bytes`);let s=!1;return{ready:f(()=>{if(t.isShutDown())throw Tm(Ot);return i>0&&Atomics.load(o,ae)>=i?
+d an item of ${a} bytes`);let s=!1;return{ready:f(()=>{if(t.isShutDown())throw Um(Et);return i>0&&Atomics.load(o,fe)>=i?
 (s=!1,!1):(s=!t.fits(a),!s)},"ready"),fail:f(()=>{let l=s?`its items leave no room for ${a} more bytes (maxBytes ${t.maxBytes}\
-)`:`maxsize ${i}`;throw new Ao(n===0?`${Ot}: it is full (${l})`:`${Ot}: it stayed full (${l}) for ${n} ms`)},"fail"),place:f(
-l=>{let c=t.kind===Cn?t.siftUpTarget(e):0;t.store(l,Ot,c)},"place")}}function Nm(t,e){let r=t.ctl;return{ready:f(()=>{if(Atomics.
-load(r,ae)>0)return!0;if(t.isShutDown())throw Tm(Dt);return!1},"ready"),fail:f(()=>{throw new $o(e===0?`${Dt}: it is emp\
-ty`:`${Dt}: it stayed empty for ${e} ms`)},"fail")}}function Ci(t,e,r){let n=Cm(e,Ot),{ctl:o}=t,{ready:i,fail:a,place:s}=Mm(
-t,e,n,r);bt(o,P,1/0);try{t.waitLocked(Ht,xi,i,r,a),s(n)}finally{Lt(o,P)}}function _b(t,e,r,n){let o=Cm(e,Ot),{ready:i,fail:a,
-place:s}=Mm(t,e,o,r);return Zl(t,Ht,xi,i,()=>s(o),r,a,n)}function ji(t,e){let{ctl:r}=t,n;bt(r,P,1/0);try{if(Atomics.load(
-r,ae)===0){let{ready:a,fail:s}=Nm(t,e);t.waitLocked(Pe,Xl,a,e,s)}n=t.take()}finally{Lt(r,P)}if(typeof n=="string")return JSON.
-parse(n);let{wire:o,sabs:i}=as(n);return Lm(t,n,o,i)}function Lm(t,e,r,n){let o;try{o=Mo(r,n)}catch(i){throw Im(t,e,n),i}
-return t.unreserve(e.length),o}function Im(t,e,r){let n=r.length===0?e:os(uf(e),r,"the item",Dt),{ctl:o}=t;bt(o,P,1/0);try{
-t.restore(n,e.length)}finally{Lt(o,P)}}async function Bm(t,e,r){let{ready:n,fail:o}=Nm(t,e),i=await Zl(t,Pe,Xl,n,()=>t.take(),
-e,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=as(i);if(dd(a)&&a[Q]===To)try{await Nf(a.modules)}catch(l){
-throw Im(t,i,s),l}return Lm(t,i,a,s)}var Pm=f(()=>{throw new Error("unreachable")},"never");function Gb(t,e){if(typeof t!=
+)`:`maxsize ${i}`;throw new ko(n===0?`${Et}: it is full (${l})`:`${Et}: it stayed full (${l}) for ${n} ms`)},"fail"),place:f(
+l=>{let c=t.kind===jn?t.siftUpTarget(e):0;t.store(l,Et,c)},"place")}}function qm(t,e){let r=t.ctl;return{ready:f(()=>{if(Atomics.
+load(r,fe)>0)return!0;if(t.isShutDown())throw Um(Ut);return!1},"ready"),fail:f(()=>{throw new Ao(e===0?`${Ut}: it is emp\
+ty`:`${Ut}: it stayed empty for ${e} ms`)},"fail")}}function Mi(t,e,r){let n=Dm(e,Et),{ctl:o}=t,{ready:i,fail:a,place:s}=Fm(
+t,e,n,r);$t(o,P,1/0);try{t.waitLocked(Vt,Ci,i,r,a),s(n)}finally{Lt(o,P)}}function o1(t,e,r,n){let o=Dm(e,Et),{ready:i,fail:a,
+place:s}=Fm(t,e,o,r);return sc(t,Vt,Ci,i,()=>s(o),r,a,n)}function Ni(t,e){let{ctl:r}=t,n;$t(r,P,1/0);try{if(Atomics.load(
+r,fe)===0){let{ready:a,fail:s}=qm(t,e);t.waitLocked(qe,nc,a,e,s)}n=t.take()}finally{Lt(r,P)}if(typeof n=="string")return JSON.
+parse(n);let{wire:o,sabs:i}=cs(n);return Wm(t,n,o,i)}function Wm(t,e,r,n){let o;try{o=No(r,n)}catch(i){throw zm(t,e,n),i}
+return t.unreserve(e.length),o}function zm(t,e,r){let n=r.length===0?e:ss(vf(e),r,"the item",Ut),{ctl:o}=t;$t(o,P,1/0);try{
+t.restore(n,e.length)}finally{Lt(o,P)}}async function Jm(t,e,r){let{ready:n,fail:o}=qm(t,e),i=await sc(t,qe,nc,n,()=>t.take(),
+e,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=cs(i);if($d(a)&&a[Q]===Mo)try{await qf(a.modules)}catch(l){
+throw zm(t,i,s),l}return Wm(t,i,a,s)}var Qm=f(()=>{throw new Error("unreachable")},"never");function i1(t,e){if(typeof t!=
 "number"||!Number.isInteger(t))throw new g(`Cannot create ${e}: maxsize must be an integer, received ${v(t)}`);if(t>2147483647)
-throw new w(`Cannot create ${e}: maxsize must be at most 2147483647, received ${t}`);return t<0?0:t}function Dm(t,e){let r=t?.
-maxBytes??Fb;if(typeof r!="number"||!Number.isInteger(r)||r<1)throw new w(`Cannot create ${e}: maxBytes must be a positi\
-ve integer, received ${v(r)}`);return r}var Ti;function Rm(t){let e=Ti;return Ti=void 0,e!==void 0&&e.kind===t?new Yl(e):
-void 0}function Mi(t){return{create(e){Ti=e;try{return t()}finally{Ti=void 0}}}}var Um=new WeakMap;function tc(t,e){Um.set(
-t,e)}function Hb(t){for(let e=t;e!==null;e=Object.getPrototypeOf(e)){let r=Um.get(e);if(r!==void 0)return r}return De}var Fm=[],
-Sr=class{static{f(this,"Queue")}#t;constructor(t=0,e){let r=Hb(new.target),n=Rm(r);if(n!==void 0){this.#t=n;return}let o=this.
-constructor.name||"Queue";this.#t=Yl.create(r,Gb(t,o),Dm(e,o))}get maxsize(){return this.#t.ctl[Si]}qsize(){return T(),Atomics.
-load(this.#t.ctl,ae)}empty(){return this.qsize()===0}full(){let t=this.#t.ctl[Si];return t>0&&this.qsize()>=t}put(t,e=!0,r){
-Ci(this.#t,t,Re(e,r,Ot))}putNowait(t){Ci(this.#t,t,0)}putAsync(t,e,r,n){try{let[o,i]=vt(e,n,Ot);return _b(this.#t,t,Re(o,
-r,Ot),i)}catch(o){return Promise.reject(o)}}get(t=!0,e){let r=Re(t,e,Dt);return r===0&&T(),ji(this.#t,r)}getNowait(){return T(),
-ji(this.#t,0)}getAsync(t,e,r){try{let[n,o]=vt(t,r,Dt);return Bm(this.#t,Re(n,e,Dt),o)}catch(n){return Promise.reject(n)}}taskDone(){
-let{ctl:t}=this.#t;bt(t,P,1/0);try{let e=t[le]-1;if(e<0)throw new w("Cannot mark a task done: task_done() called too man\
-y times, received one more call than items put");t[le]=e,e===0&&Atomics.load(t,Kl)>0&&(Atomics.add(t,kr,1),Atomics.notify(
-t,kr))}finally{Lt(t,P)}}get unfinishedTasks(){return Atomics.load(this.#t.ctl,le)}join(){let t=this.#t,{ctl:e}=t;bt(e,P,
-1/0);try{t.waitLocked(kr,Kl,()=>e[le]===0,1/0,Pm)}finally{Lt(e,P)}}joinAsync(t){let e=this.#t,{ctl:r}=e,n;try{n=rs(t,"Ca\
-nnot join the queue")}catch(o){return Promise.reject(o)}return Zl(e,kr,Kl,()=>r[le]===0,()=>{},1/0,Pm,n)}shutdown(t=!1){
-let{ctl:e}=this.#t;bt(e,P,1/0);try{this.#t.shutdownLocked(t)}finally{Lt(e,P)}}get isShutdown(){return this.#t.isShutDown()}toString(){
+throw new w(`Cannot create ${e}: maxsize must be at most 2147483647, received ${t}`);return t<0?0:t}function _m(t,e){let r=t?.
+maxBytes??Yb;if(typeof r!="number"||!Number.isInteger(r)||r<1)throw new w(`Cannot create ${e}: maxBytes must be a positi\
+ve integer, received ${v(r)}`);return r}var Li;function Gm(t){let e=Li;return Li=void 0,e!==void 0&&e.kind===t?new ac(e):
+void 0}function Ii(t){return{create(e){Li=e;try{return t()}finally{Li=void 0}}}}var Hm=new WeakMap;function lc(t,e){Hm.set(
+t,e)}function a1(t){for(let e=t;e!==null;e=Object.getPrototypeOf(e)){let r=Hm.get(e);if(r!==void 0)return r}return We}var Xm=[],
+Er=class{static{f(this,"Queue")}#t;constructor(t=0,e){let r=a1(new.target),n=Gm(r);if(n!==void 0){this.#t=n;return}let o=this.
+constructor.name||"Queue";this.#t=ac.create(r,i1(t,o),_m(e,o))}get maxsize(){return this.#t.ctl[Ei]}qsize(){return T(),Atomics.
+load(this.#t.ctl,fe)}empty(){return this.qsize()===0}full(){let t=this.#t.ctl[Ei];return t>0&&this.qsize()>=t}put(t,e=!0,r){
+Mi(this.#t,t,ze(e,r,Et))}putNowait(t){Mi(this.#t,t,0)}putAsync(t,e,r,n){try{let[o,i]=bt(e,n,Et);return o1(this.#t,t,ze(o,
+r,Et),i)}catch(o){return Promise.reject(o)}}get(t=!0,e){let r=ze(t,e,Ut);return r===0&&T(),Ni(this.#t,r)}getNowait(){return T(),
+Ni(this.#t,0)}getAsync(t,e,r){try{let[n,o]=bt(t,r,Ut);return Jm(this.#t,ze(n,e,Ut),o)}catch(n){return Promise.reject(n)}}taskDone(){
+let{ctl:t}=this.#t;$t(t,P,1/0);try{let e=t[he]-1;if(e<0)throw new w("Cannot mark a task done: task_done() called too man\
+y times, received one more call than items put");t[he]=e,e===0&&Atomics.load(t,oc)>0&&(Atomics.add(t,Or,1),Atomics.notify(
+t,Or))}finally{Lt(t,P)}}get unfinishedTasks(){return Atomics.load(this.#t.ctl,he)}join(){let t=this.#t,{ctl:e}=t;$t(e,P,
+1/0);try{t.waitLocked(Or,oc,()=>e[he]===0,1/0,Qm)}finally{Lt(e,P)}}joinAsync(t){let e=this.#t,{ctl:r}=e,n;try{n=is(t,"Ca\
+nnot join the queue")}catch(o){return Promise.reject(o)}return sc(e,Or,oc,()=>r[he]===0,()=>{},1/0,Qm,n)}shutdown(t=!1){
+let{ctl:e}=this.#t;$t(e,P,1/0);try{this.#t.shutdownLocked(t)}finally{Lt(e,P)}}get isShutdown(){return this.#t.isShutDown()}toString(){
 return`<${this.constructor.name} size=${this.qsize()}${this.maxsize>0?` maxsize=${this.maxsize}`:""}>`}[K](){return this.
-toString()}[I](){return{kind:Em[this.#t.kind],head:this.#t.head}}static{Fm.push(t=>#t in t?t.#t:void 0)}};tc(Sr,De),R("Q\
-ueue",Mi(()=>new Sr));var Ni=class extends Sr{static{f(this,"LifoQueue")}};tc(Ni,Ei),R("LifoQueue",Mi(()=>new Ni));var Li=class extends Sr{static{
-f(this,"PriorityQueue")}};tc(Li,Cn),R("PriorityQueue",Mi(()=>new Li));var ec=class{static{f(this,"SimpleQueue")}#t;constructor(t){
-this.#t=Rm(De)??Yl.create(De,0,Dm(t,"SimpleQueue"))}qsize(){return T(),Atomics.load(this.#t.ctl,ae)}empty(){return this.
-qsize()===0}put(t,e=!0,r){Ci(this.#t,t,Re(e,r,Ot))}putNowait(t){Ci(this.#t,t,0)}get(t=!0,e){let r=Re(t,e,Dt);return r===
-0&&T(),ji(this.#t,r)}getNowait(){return T(),ji(this.#t,0)}getAsync(t,e,r){try{let[n,o]=vt(t,r,Dt);return Bm(this.#t,Re(n,
-e,Dt),o)}catch(n){return Promise.reject(n)}}toString(){return`<SimpleQueue size=${this.qsize()}>`}[K](){return this.toString()}[I](){
-return{kind:"SimpleQueue",head:this.#t.head}}static{Fm.push(t=>#t in t?t.#t:void 0)}};R("SimpleQueue",Mi(()=>new ec));var rc={};
-Bc(rc,{BASIC_FORMAT:()=>fc,CRITICAL:()=>xr,DEBUG:()=>Ui,ERROR:()=>Tn,FATAL:()=>u1,INFO:()=>Ri,Logger:()=>Ng,NOTSET:()=>Fi,
-WARN:()=>f1,WARNING:()=>Xt,basicConfig:()=>Ac,configureEveryThread:()=>Eg,critical:()=>zg,debug:()=>Dg,error:()=>qg,exception:()=>Wg,
-fatal:()=>Jg,getLevelName:()=>qi,getLogger:()=>In,info:()=>Rg,log:()=>Qg,pythonFormatter:()=>vg,pythonSink:()=>Ag,root:()=>Rt,
-stdLogFormatter:()=>Bg,threadContext:()=>Sg,warn:()=>Fg,warning:()=>Ug,withThreadName:()=>kg});var nc=zn?"npm:@logtape/l\
-ogtape@^2.4.2":"@logtape/logtape",Ii,Xb;function Kb(){if(!zn)return import(nc);let t;try{t=import.meta.resolve(nc)}catch(e){
-return Promise.reject(e)}return t.startsWith("npm:")?Promise.resolve(void 0):import(t)}function Vb(){return Xb??=Kb().then(
-t=>Ii=t,t=>{oc=t??new Error("unknown error"),Qm()})}var qm=Symbol.for("logtape.rootLogger");function Wm(){return Ii!==void 0||
-globalThis[qm]!=null}function zm(t){if(Ii!==void 0)return Ii.getLogger(t);ic||(ic=!0,Qm());let e=globalThis[qm];if(e!=null)
-return t.length===0?e:e.getChild(t)}async function Bi(){return Wm()?await Vb():void 0}var oc,ic=!1,Jm=!1;function Yb(t){
-let e=zn?"let Deno fetch it (run without --no-npm; with --cached-only, run once online or `deno install` first)":"instal\
+toString()}[I](){return{kind:Pm[this.#t.kind],head:this.#t.head}}static{Xm.push(t=>#t in t?t.#t:void 0)}};lc(Er,We),R("Q\
+ueue",Ii(()=>new Er));var Bi=class extends Er{static{f(this,"LifoQueue")}};lc(Bi,Ti),R("LifoQueue",Ii(()=>new Bi));var Pi=class extends Er{static{
+f(this,"PriorityQueue")}};lc(Pi,jn),R("PriorityQueue",Ii(()=>new Pi));var cc=class{static{f(this,"SimpleQueue")}#t;constructor(t){
+this.#t=Gm(We)??ac.create(We,0,_m(t,"SimpleQueue"))}qsize(){return T(),Atomics.load(this.#t.ctl,fe)}empty(){return this.
+qsize()===0}put(t,e=!0,r){Mi(this.#t,t,ze(e,r,Et))}putNowait(t){Mi(this.#t,t,0)}get(t=!0,e){let r=ze(t,e,Ut);return r===
+0&&T(),Ni(this.#t,r)}getNowait(){return T(),Ni(this.#t,0)}getAsync(t,e,r){try{let[n,o]=bt(t,r,Ut);return Jm(this.#t,ze(n,
+e,Ut),o)}catch(n){return Promise.reject(n)}}toString(){return`<SimpleQueue size=${this.qsize()}>`}[K](){return this.toString()}[I](){
+return{kind:"SimpleQueue",head:this.#t.head}}static{Xm.push(t=>#t in t?t.#t:void 0)}};R("SimpleQueue",Ii(()=>new cc));var uc={};
+zc(uc,{BASIC_FORMAT:()=>vc,CRITICAL:()=>Cr,DEBUG:()=>Wi,ERROR:()=>Mn,FATAL:()=>A1,INFO:()=>qi,Logger:()=>qg,NOTSET:()=>zi,
+WARN:()=>k1,WARNING:()=>Yt,basicConfig:()=>Tc,configureEveryThread:()=>Pg,critical:()=>Yg,debug:()=>_g,error:()=>Kg,exception:()=>Vg,
+fatal:()=>Zg,getLevelName:()=>Ji,getLogger:()=>Bn,info:()=>Gg,log:()=>tp,pythonFormatter:()=>Cg,pythonSink:()=>Mg,root:()=>Ft,
+stdLogFormatter:()=>Jg,threadContext:()=>Lg,warn:()=>Xg,warning:()=>Hg,withThreadName:()=>Ng});var fc=Jn?"npm:@logtape/l\
+ogtape@^2.4.2":"@logtape/logtape",Di,s1;function l1(){if(!Jn)return import(fc);let t;try{t=import.meta.resolve(fc)}catch(e){
+return Promise.reject(e)}return t.startsWith("npm:")?Promise.resolve(void 0):import(t)}function c1(){return s1??=l1().then(
+t=>Di=t,t=>{dc=t??new Error("unknown error"),tg()})}var Km=Symbol.for("logtape.rootLogger");function Vm(){return Di!==void 0||
+globalThis[Km]!=null}function Ym(t){if(Di!==void 0)return Di.getLogger(t);hc||(hc=!0,tg());let e=globalThis[Km];if(e!=null)
+return t.length===0?e:e.getChild(t)}async function Ri(){return Vm()?await c1():void 0}var dc,hc=!1,Zm=!1;function u1(t){
+let e=Jn?"let Deno fetch it (run without --no-npm; with --cached-only, run once online or `deno install` first)":"instal\
 l it next to the program (`npm install @logtape/logtape`, or `npx jsr add @threading/threading`)";return`threading: the \
-logging adapter cannot load LogTape (${nc}): ${t?.message??String(t)}. Records go to basicConfig's handler or, from WARN\
+logging adapter cannot load LogTape (${fc}): ${t?.message??String(t)}. Records go to basicConfig's handler or, from WARN\
 ING up, to stderr; a LogTape configuration of this library's copy is not used. To fix it, ${e}.
-`}function Qm(){Jm||oc===void 0||!ic||(Jm=!0,yt(Yb(oc)))}function tt(t){return t<10?"0"+t:String(t)}var _m=["Sunday","Mo\
-nday","Tuesday","Wednesday","Thursday","Friday","Saturday"],Gm=["January","February","March","April","May","June","July",
-"August","September","October","November","December"],Hm="aAbBcdeHIjmMpSUwWxXyYzZsn%t";function Zb(t){for(let e=0;e<t.length;e++){
-if(t[e]!=="%")continue;let r=t[++e];if(r===void 0||!Hm.includes(r))throw new w(`Cannot configure logging: unsupported da\
-tefmt code "%${r??""}" (supported: ${[...Hm].map(n=>"%"+n).join(" ")}), received ${JSON.stringify(t)}`)}}function Xm(t){
+`}function tg(){Zm||dc===void 0||!hc||(Zm=!0,yt(u1(dc)))}function tt(t){return t<10?"0"+t:String(t)}var eg=["Sunday","Mo\
+nday","Tuesday","Wednesday","Thursday","Friday","Saturday"],rg=["January","February","March","April","May","June","July",
+"August","September","October","November","December"],ng="aAbBcdeHIjmMpSUwWxXyYzZsn%t";function f1(t){for(let e=0;e<t.length;e++){
+if(t[e]!=="%")continue;let r=t[++e];if(r===void 0||!ng.includes(r))throw new w(`Cannot configure logging: unsupported da\
+tefmt code "%${r??""}" (supported: ${[...ng].map(n=>"%"+n).join(" ")}), received ${JSON.stringify(t)}`)}}function og(t){
 let e=new Date(t.getFullYear(),0,1);return Math.round((new Date(t.getFullYear(),t.getMonth(),t.getDate()).getTime()-e.getTime())/
-864e5)+1}function Km(t,e){let r=Xm(t)-1,n=(t.getDay()-e+7)%7;return Math.floor((r+7-n)/7)}var Vm;function jn(t,e){let r=new Date(
-e),n="";for(let o=0;o<t.length;o++){let i=t[o];if(i!=="%"){n+=i;continue}switch(t[++o]){case"a":n+=_m[r.getDay()].slice(
-0,3);break;case"A":n+=_m[r.getDay()];break;case"b":n+=Gm[r.getMonth()].slice(0,3);break;case"B":n+=Gm[r.getMonth()];break;case"\
-c":n+=jn("%a %b %e %H:%M:%S %Y",e);break;case"d":n+=tt(r.getDate());break;case"e":n+=String(r.getDate()).padStart(2," ");
-break;case"H":n+=tt(r.getHours());break;case"I":n+=tt(r.getHours()%12||12);break;case"j":n+=String(Xm(r)).padStart(3,"0");
+864e5)+1}function ig(t,e){let r=og(t)-1,n=(t.getDay()-e+7)%7;return Math.floor((r+7-n)/7)}var ag;function Tn(t,e){let r=new Date(
+e),n="";for(let o=0;o<t.length;o++){let i=t[o];if(i!=="%"){n+=i;continue}switch(t[++o]){case"a":n+=eg[r.getDay()].slice(
+0,3);break;case"A":n+=eg[r.getDay()];break;case"b":n+=rg[r.getMonth()].slice(0,3);break;case"B":n+=rg[r.getMonth()];break;case"\
+c":n+=Tn("%a %b %e %H:%M:%S %Y",e);break;case"d":n+=tt(r.getDate());break;case"e":n+=String(r.getDate()).padStart(2," ");
+break;case"H":n+=tt(r.getHours());break;case"I":n+=tt(r.getHours()%12||12);break;case"j":n+=String(og(r)).padStart(3,"0");
 break;case"m":n+=tt(r.getMonth()+1);break;case"M":n+=tt(r.getMinutes());break;case"p":n+=r.getHours()<12?"AM":"PM";break;case"\
-S":n+=tt(r.getSeconds());break;case"U":n+=tt(Km(r,0));break;case"w":n+=String(r.getDay());break;case"W":n+=tt(Km(r,1));break;case"\
-x":n+=jn("%m/%d/%y",e);break;case"X":n+=jn("%H:%M:%S",e);break;case"y":n+=tt(r.getFullYear()%100);break;case"Y":n+=String(
+S":n+=tt(r.getSeconds());break;case"U":n+=tt(ig(r,0));break;case"w":n+=String(r.getDay());break;case"W":n+=tt(ig(r,1));break;case"\
+x":n+=Tn("%m/%d/%y",e);break;case"X":n+=Tn("%H:%M:%S",e);break;case"y":n+=tt(r.getFullYear()%100);break;case"Y":n+=String(
 r.getFullYear());break;case"z":{let a=-r.getTimezoneOffset(),s=Math.abs(a);n+=(a<0?"-":"+")+tt(Math.floor(s/60))+tt(s%60);
-break}case"Z":Vm??=new Intl.DateTimeFormat("en-US",{timeZoneName:"short"}).formatToParts(r).find(a=>a.type==="timeZoneNa\
-me")?.value??"",n+=Vm;break;case"s":n+=String(Math.floor(e/1e3));break;case"n":n+=`
-`;break;case"t":n+="	";break;default:n+="%"}}return n}function ac(t){if(t instanceof Map)return!0;if(typeof t!="object"||
-t===null)return!1;let e=Object.getPrototypeOf(t);return e===Object.prototype||e===null}function Ym(t){return t==null?"No\
-neType":typeof t=="string"?"str":typeof t=="number"?Number.isInteger(t)?"int":"float":Array.isArray(t)?"list":ac(t)?"dic\
-t":typeof t=="object"?t.constructor?.name??"object":typeof t}function Zm(t){if(Number.isNaN(t))return"nan";if(!Number.isFinite(
+break}case"Z":ag??=new Intl.DateTimeFormat("en-US",{timeZoneName:"short"}).formatToParts(r).find(a=>a.type==="timeZoneNa\
+me")?.value??"",n+=ag;break;case"s":n+=String(Math.floor(e/1e3));break;case"n":n+=`
+`;break;case"t":n+="	";break;default:n+="%"}}return n}function mc(t){if(t instanceof Map)return!0;if(typeof t!="object"||
+t===null)return!1;let e=Object.getPrototypeOf(t);return e===Object.prototype||e===null}function sg(t){return t==null?"No\
+neType":typeof t=="string"?"str":typeof t=="number"?Number.isInteger(t)?"int":"float":Array.isArray(t)?"list":mc(t)?"dic\
+t":typeof t=="object"?t.constructor?.name??"object":typeof t}function lg(t){if(Number.isNaN(t))return"nan";if(!Number.isFinite(
 t))return t>0?"inf":"-inf";if(t===0)return Object.is(t,-0)?"-0.0":"0.0";let[e,r]=t.toExponential().split("e"),n=Number(r);
 if(n>=-4&&n<16){let i=String(t);return i.includes("e")?t.toFixed(Math.max(0,e.replace(/[-.]/g,"").length-1-n)):i.includes(
-".")?i:i+".0"}let o=n<0?String(-n):String(n);return`${e}e${n<0?"-":"+"}${o.length<2?"0"+o:o}`}function t1(t){return Number.
-isInteger(t)&&Math.abs(t)<1e16?String(t):Zm(t)}function ce(t){return typeof t=="string"?t:typeof t=="object"&&t instanceof
-Error?t.message:Ue(t,new Set)}function _(t){return Ue(t,new Set)}function sc(t){let e=t.includes("'")&&!t.includes('"')?
+".")?i:i+".0"}let o=n<0?String(-n):String(n);return`${e}e${n<0?"-":"+"}${o.length<2?"0"+o:o}`}function d1(t){return Number.
+isInteger(t)&&Math.abs(t)<1e16?String(t):lg(t)}function me(t){return typeof t=="string"?t:typeof t=="object"&&t instanceof
+Error?t.message:Je(t,new Set)}function _(t){return Je(t,new Set)}function gc(t){let e=t.includes("'")&&!t.includes('"')?
 '"':"'",r=e;for(let n of t){let o=n.codePointAt(0);n==="\\"?r+="\\\\":n===e?r+="\\"+e:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":o<32||o>=127&&o<160?r+="\\x"+o.toString(16).padStart(2,"0"):r+=n}return r+
-e}function Ue(t,e){switch(typeof t){case"string":return sc(t);case"number":return t1(t);case"bigint":return t.toString();case"\
+e}function Je(t,e){switch(typeof t){case"string":return gc(t);case"number":return d1(t);case"bigint":return t.toString();case"\
 boolean":return t?"True":"False";case"undefined":return"None";case"symbol":return t.toString();case"function":return`<fu\
 nction ${t.name||"<anonymous>"}>`}if(t===null)return"None";let r=t;if(e.has(r))return Array.isArray(r)?"[...]":"{...}";e.
-add(r);try{if(Array.isArray(r)||ArrayBuffer.isView(r)&&!(r instanceof DataView))return"["+Array.from(r,n=>Ue(n,e)).join(
-", ")+"]";if(r instanceof Map)return"{"+Array.from(r,([n,o])=>`${Ue(n,e)}: ${Ue(o,e)}`).join(", ")+"}";if(r instanceof Set)
-return r.size===0?"set()":"{"+Array.from(r,n=>Ue(n,e)).join(", ")+"}";if(r instanceof Error)return Object.hasOwn(r,"mess\
-age")?`${Wo(r)}(${sc(r.message)})`:`${Wo(r)}()`;if(r instanceof Date)return`${r.getFullYear()}-${tt(r.getMonth()+1)}-${tt(
+add(r);try{if(Array.isArray(r)||ArrayBuffer.isView(r)&&!(r instanceof DataView))return"["+Array.from(r,n=>Je(n,e)).join(
+", ")+"]";if(r instanceof Map)return"{"+Array.from(r,([n,o])=>`${Je(n,e)}: ${Je(o,e)}`).join(", ")+"}";if(r instanceof Set)
+return r.size===0?"set()":"{"+Array.from(r,n=>Je(n,e)).join(", ")+"}";if(r instanceof Error)return Object.hasOwn(r,"mess\
+age")?`${zo(r)}(${gc(r.message)})`:`${zo(r)}()`;if(r instanceof Date)return`${r.getFullYear()}-${tt(r.getMonth()+1)}-${tt(
 r.getDate())} ${tt(r.getHours())}:${tt(r.getMinutes())}:${tt(r.getSeconds())}.${String(r.getMilliseconds()).padStart(3,"\
-0")}000`;if(ac(r))return"{"+Object.entries(r).map(([n,o])=>`${sc(n)}: ${Ue(o,e)}`).join(", ")+"}";if(typeof r.toString==
-"function"){let n=r.toString;if(n!==Object.prototype.toString)return String(n.call(r))}return qc(r)}finally{e.delete(r)}}
-function e1(t,e,r,n){let o=e.type==="d"||e.type==="i"||e.type==="u",i;if(typeof t=="bigint")i=t;else if(typeof t=="boole\
+0")}000`;if(mc(r))return"{"+Object.entries(r).map(([n,o])=>`${gc(n)}: ${Je(o,e)}`).join(", ")+"}";if(typeof r.toString==
+"function"){let n=r.toString;if(n!==Object.prototype.toString)return String(n.call(r))}return Xc(r)}finally{e.delete(r)}}
+function h1(t,e,r,n){let o=e.type==="d"||e.type==="i"||e.type==="u",i;if(typeof t=="bigint")i=t;else if(typeof t=="boole\
 an")i=t?1n:0n;else if(typeof t=="number"&&(o||Number.isInteger(t))){if(Number.isNaN(t))throw new w("Cannot format messag\
 e: cannot convert float NaN to integer");if(!Number.isFinite(t))throw new w("Cannot format message: cannot convert float\
  infinity to integer");i=BigInt(Math.trunc(t))}else throw new g(`Cannot format message: %${e.type} format: ${o?"a real n\
-umber":"an integer"} is required, not ${Ym(t)}`);let a=i<0n;a&&(i=-i);let s=e.type==="x"||e.type==="X"?i.toString(16):e.
+umber":"an integer"} is required, not ${sg(t)}`);let a=i<0n;a&&(i=-i);let s=e.type==="x"||e.type==="X"?i.toString(16):e.
 type==="o"?i.toString(8):i.toString();e.type==="X"&&(s=s.toUpperCase()),n>s.length&&(s="0".repeat(n-s.length)+s);let l=e.
-alt?e.type==="x"?"0x":e.type==="X"?"0X":e.type==="o"?"0o":"":"";return cc(a?"-":e.sign,l,s,e,r)}function r1(t,e,r,n){let o;
+alt?e.type==="x"?"0x":e.type==="X"?"0X":e.type==="o"?"0o":"":"";return yc(a?"-":e.sign,l,s,e,r)}function m1(t,e,r,n){let o;
 if(typeof t=="number")o=t;else if(typeof t=="boolean")o=t?1:0;else if(typeof t=="bigint")o=Number(t);else throw new g(`C\
-annot format message: %${e.type} format: a real number is required, not ${Ym(t)}`);let i=e.type==="E"||e.type==="F"||e.type===
+annot format message: %${e.type} format: a real number is required, not ${sg(t)}`);let i=e.type==="E"||e.type==="F"||e.type===
 "G",a=o<0||Object.is(o,-0)?"-":e.sign;o=Math.abs(o);let s;if(!Number.isFinite(o))return s=Number.isNaN(o)?"nan":"inf",i&&
-(s=s.toUpperCase()),cc(Number.isNaN(o)?e.sign:a,"",s,{...e,zero:!1},r);let l=n<0?6:n;switch(e.type){case"f":case"F":s=rg(
-o,l),e.alt&&l===0&&(s+=".");break;case"e":case"E":s=lc(o,l),e.alt&&l===0&&(s=s.replace("e",".e"));break;default:s=n1(o,l===
-0?1:l,e.alt)}return i&&(s=s.toUpperCase()),cc(a,"",s,e,r)}var tg=new DataView(new ArrayBuffer(8));function eg(t,e){let r=t*
-10**e;if(r<1e9&&Math.abs(r-Math.floor(r)-.5)>1e-6)return;tg.setFloat64(0,t);let n=tg.getBigUint64(0),o=Number(n>>52n&0x7ffn),
+(s=s.toUpperCase()),yc(Number.isNaN(o)?e.sign:a,"",s,{...e,zero:!1},r);let l=n<0?6:n;switch(e.type){case"f":case"F":s=fg(
+o,l),e.alt&&l===0&&(s+=".");break;case"e":case"E":s=pc(o,l),e.alt&&l===0&&(s=s.replace("e",".e"));break;default:s=g1(o,l===
+0?1:l,e.alt)}return i&&(s=s.toUpperCase()),yc(a,"",s,e,r)}var cg=new DataView(new ArrayBuffer(8));function ug(t,e){let r=t*
+10**e;if(r<1e9&&Math.abs(r-Math.floor(r)-.5)>1e-6)return;cg.setFloat64(0,t);let n=cg.getBigUint64(0),o=Number(n>>52n&0x7ffn),
 i=n&0xfffffffffffffn,a=-1074;o!==0&&(i|=1n<<52n,a=o-1075);let s=i*2n,l=1n;if(a>=0?s<<=BigInt(a):l<<=BigInt(-a),e>=0?s*=10n**
-BigInt(e):l*=10n**BigInt(-e),s%l!==0n)return;let c=s/l;if(c%2n===0n)return;let u=c/2n;return u%2n===0n?u:u+1n}function rg(t,e){
-e=Math.min(e,100);let r=t===0?void 0:eg(t,e);if(r!==void 0){let n=r.toString().padStart(e+1,"0");return e===0?n:n.slice(
-0,-e)+"."+n.slice(-e)}return t<1e21?t.toFixed(e):BigInt(t).toString()+(e>0?"."+"0".repeat(e):"")}function lc(t,e){e=Math.
-min(e,100);let r=t.toExponential(e),n=r.indexOf("e"),o=Number(r.slice(n+1));if(t!==0){let a=eg(t,e-o);if(a!==void 0){let s=a.
+BigInt(e):l*=10n**BigInt(-e),s%l!==0n)return;let c=s/l;if(c%2n===0n)return;let u=c/2n;return u%2n===0n?u:u+1n}function fg(t,e){
+e=Math.min(e,100);let r=t===0?void 0:ug(t,e);if(r!==void 0){let n=r.toString().padStart(e+1,"0");return e===0?n:n.slice(
+0,-e)+"."+n.slice(-e)}return t<1e21?t.toFixed(e):BigInt(t).toString()+(e>0?"."+"0".repeat(e):"")}function pc(t,e){e=Math.
+min(e,100);let r=t.toExponential(e),n=r.indexOf("e"),o=Number(r.slice(n+1));if(t!==0){let a=ug(t,e-o);if(a!==void 0){let s=a.
 toString();s.length>e+1&&(s=s.slice(0,e+1),o++),r=s[0]+(e>0?"."+s.slice(1):"")+"e"+(o<0?"-":"+")+Math.abs(o),n=r.indexOf(
-"e")}}let i=r.slice(n+2);return r.slice(0,n+2)+(i.length<2?"0"+i:i)}function n1(t,e,r){let n=t===0?0:Number(lc(t,e-1).split(
-"e")[1]),o=n>=-4&&n<e?rg(t,e-1-n):lc(t,e-1);if(!r){let i=o.indexOf("e"),a=i<0?o:o.slice(0,i);a.includes(".")&&(a=a.replace(
-/\.?0+$/,"")),o=i<0?a:a+o.slice(i)}return o}function cc(t,e,r,n,o){let i=t.length+e.length+r.length;return o<=i?t+e+r:n.
-left?t+e+r+" ".repeat(o-i):n.zero?t+e+"0".repeat(o-i)+r:" ".repeat(o-i)+t+e+r}var ng=/%(?:\(([^)]*)\))?([#0+ -]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y,
-o1="diouxXeEfFgGcrsa%";function og(t,e){let r=[],n=0,o=!1,i="",a=0;for(;a<t.length;){let s=t.indexOf("%",a);if(s<0){i+=t.
-slice(a);break}i+=t.slice(a,s),ng.lastIndex=s;let l=ng.exec(t),[c,u,d,p,y,A]=l;if(t.indexOf("(",s+1)===s+1&&u===void 0)throw new w(
-`Cannot parse ${e}: unterminated "%(" at index ${s}, received ${JSON.stringify(t)}`);if(A===""||!o1.includes(A))throw new w(
+"e")}}let i=r.slice(n+2);return r.slice(0,n+2)+(i.length<2?"0"+i:i)}function g1(t,e,r){let n=t===0?0:Number(pc(t,e-1).split(
+"e")[1]),o=n>=-4&&n<e?fg(t,e-1-n):pc(t,e-1);if(!r){let i=o.indexOf("e"),a=i<0?o:o.slice(0,i);a.includes(".")&&(a=a.replace(
+/\.?0+$/,"")),o=i<0?a:a+o.slice(i)}return o}function yc(t,e,r,n,o){let i=t.length+e.length+r.length;return o<=i?t+e+r:n.
+left?t+e+r+" ".repeat(o-i):n.zero?t+e+"0".repeat(o-i)+r:" ".repeat(o-i)+t+e+r}var dg=/%(?:\(([^)]*)\))?([#0+ -]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y,
+p1="diouxXeEfFgGcrsa%";function hg(t,e){let r=[],n=0,o=!1,i="",a=0;for(;a<t.length;){let s=t.indexOf("%",a);if(s<0){i+=t.
+slice(a);break}i+=t.slice(a,s),dg.lastIndex=s;let l=dg.exec(t),[c,u,d,p,y,A]=l;if(t.indexOf("(",s+1)===s+1&&u===void 0)throw new w(
+`Cannot parse ${e}: unterminated "%(" at index ${s}, received ${JSON.stringify(t)}`);if(A===""||!p1.includes(A))throw new w(
 `Cannot parse ${e}: ${A===""?"incomplete conversion at the end":`unsupported conversion "%${A}"`} (use one of %s %r %d %\
 i %f %e %g %x %o %c %%) at index ${s}, received ${JSON.stringify(t)}`);if(a=s+c.length,A==="%"&&c==="%%"){i+="%";continue}
 i&&r.push(i),i="";let x={key:u,left:d.includes("-"),zero:d.includes("0"),sign:d.includes("+")?"+":d.includes(" ")?" ":"",
 alt:d.includes("#"),width:p===void 0?-1:p==="*"?-2:Number(p),precision:y===void 0?-1:y==="*"?-2:Number(y||"0"),type:A};u!==
 void 0?o=!0:A!=="%"&&n++,x.width===-2&&n++,x.precision===-2&&n++,r.push(x)}return i&&r.push(i),{parts:r,positional:n,keyed:o}}
-var Pi=new Map,i1=512;function ig(t){let e=Pi.get(t);return e===void 0&&(e=og(t,"message"),Pi.size>=i1&&Pi.clear(),Pi.set(
-t,e)),e}function ag(t){try{return ig(t).positional}catch{return-1}}function sg(t,e){let r=typeof t=="string"?t:ce(t);if(e.
-length===0)return r;let n=ig(r);if(e.length===1&&ac(e[0])&&(e[0]instanceof Map?e[0].size>0:Object.keys(e[0]).length>0))return a1(
+var Ui=new Map,y1=512;function mg(t){let e=Ui.get(t);return e===void 0&&(e=hg(t,"message"),Ui.size>=y1&&Ui.clear(),Ui.set(
+t,e)),e}function gg(t){try{return mg(t).positional}catch{return-1}}function pg(t,e){let r=typeof t=="string"?t:me(t);if(e.
+length===0)return r;let n=mg(r);if(e.length===1&&mc(e[0])&&(e[0]instanceof Map?e[0].size>0:Object.keys(e[0]).length>0))return w1(
 n,e[0]);if(n.keyed)throw new g(`Cannot format message: %(key)s needs a single object argument, received ${e.length} argu\
 ments`);if(n.positional>e.length)throw new g(`Cannot format message: not enough arguments for the format string, it need\
 s ${n.positional}, received ${e.length}`);if(n.positional<e.length)throw new g(`Cannot format message: not all arguments\
  converted during string formatting, it takes ${n.positional}, received ${e.length}`);let o="",i=0;for(let a of n.parts){
-if(typeof a=="string"){o+=a;continue}let s=a.width,l=a.precision;s===-2&&(s=lg(e[i++])),l===-2&&(l=lg(e[i++])),o+=a.type===
-"%"?Di("%",a,s):uc(e[i++],a,s,l)}return o}function lg(t){if(typeof t!="number"||!Number.isInteger(t))throw new g(`Cannot\
- format message: * wants an integer, received ${_(t)}`);return t}function a1(t,e){let r="";for(let n of t.parts){if(typeof n==
-"string"){r+=n;continue}if(n.type==="%"){r+=Di("%",n,n.width);continue}let o=e;if(n.key!==void 0){if(!(e instanceof Map?
+if(typeof a=="string"){o+=a;continue}let s=a.width,l=a.precision;s===-2&&(s=yg(e[i++])),l===-2&&(l=yg(e[i++])),o+=a.type===
+"%"?Fi("%",a,s):wc(e[i++],a,s,l)}return o}function yg(t){if(typeof t!="number"||!Number.isInteger(t))throw new g(`Cannot\
+ format message: * wants an integer, received ${_(t)}`);return t}function w1(t,e){let r="";for(let n of t.parts){if(typeof n==
+"string"){r+=n;continue}if(n.type==="%"){r+=Fi("%",n,n.width);continue}let o=e;if(n.key!==void 0){if(!(e instanceof Map?
 e.has(n.key):Object.hasOwn(e,n.key)))throw new g(`Cannot format message: the argument has no key ${_(n.key)}`);o=e instanceof
 Map?e.get(n.key):e[n.key]}if(n.width===-2||n.precision===-2)throw new g("Cannot format message: * is not allowed with a \
-mapping argument");r+=uc(o,n,n.width,n.precision)}return r}function uc(t,e,r,n,o=!1){switch(e.type){case"s":case"r":case"\
-a":{let i=e.type==="s"?o&&typeof t=="number"?Zm(t):ce(t):e.type==="r"?_(t):c1(t);return n>=0&&(i=l1(i,n)),Di(i,e,r)}case"\
+mapping argument");r+=wc(o,n,n.width,n.precision)}return r}function wc(t,e,r,n,o=!1){switch(e.type){case"s":case"r":case"\
+a":{let i=e.type==="s"?o&&typeof t=="number"?lg(t):me(t):e.type==="r"?_(t):$1(t);return n>=0&&(i=b1(i,n)),Fi(i,e,r)}case"\
 c":{let i;if(typeof t=="number"&&Number.isInteger(t)&&t>=0&&t<=1114111)i=String.fromCodePoint(t);else if(typeof t=="stri\
 ng"&&[...t].length===1)i=t;else throw new g(`Cannot format message: %c requires an integer or a single character, receiv\
-ed ${_(t)}`);return Di(i,e,r)}case"d":case"i":case"u":case"x":case"X":case"o":return e1(t,e,r,n);default:return r1(t,e,r,
-n)}}function Di(t,e,r){if(r<=0)return t;let n=s1(t);return r<=n?t:e.left?t+" ".repeat(r-n):" ".repeat(r-n)+t}var cg=f(t=>t>=
-55296&&t<=56319,"isHigh"),ug=f(t=>t>=56320&&t<=57343,"isLow");function s1(t){let e=t.length;for(let r=0;r<t.length-1;r++)
-cg(t.charCodeAt(r))&&ug(t.charCodeAt(r+1))&&(e--,r++);return e}function l1(t,e){let r=0;for(let n=0;n<e&&r<t.length;n++)
-r+=cg(t.charCodeAt(r))&&r+1<t.length&&ug(t.charCodeAt(r+1))?2:1;return t.slice(0,r)}function c1(t){let e=_(t),r="";for(let n of e){
+ed ${_(t)}`);return Fi(i,e,r)}case"d":case"i":case"u":case"x":case"X":case"o":return h1(t,e,r,n);default:return m1(t,e,r,
+n)}}function Fi(t,e,r){if(r<=0)return t;let n=v1(t);return r<=n?t:e.left?t+" ".repeat(r-n):" ".repeat(r-n)+t}var wg=f(t=>t>=
+55296&&t<=56319,"isHigh"),vg=f(t=>t>=56320&&t<=57343,"isLow");function v1(t){let e=t.length;for(let r=0;r<t.length-1;r++)
+wg(t.charCodeAt(r))&&vg(t.charCodeAt(r+1))&&(e--,r++);return e}function b1(t,e){let r=0;for(let n=0;n<e&&r<t.length;n++)
+r+=wg(t.charCodeAt(r))&&r+1<t.length&&vg(t.charCodeAt(r+1))?2:1;return t.slice(0,r)}function $1(t){let e=_(t),r="";for(let n of e){
 let o=n.codePointAt(0);r+=o<128?n:o<256?"\\x"+o.toString(16).padStart(2,"0"):o<65536?"\\u"+o.toString(16).padStart(4,"0"):
-"\\U"+o.toString(16).padStart(8,"0")}return r}var xr=50,u1=50,Tn=40,Xt=30,f1=30,Ri=20,Ui=10,Fi=0,fc="%(levelname)s:%(nam\
-e)s:%(message)s",d1={50:"CRITICAL",40:"ERROR",30:"WARNING",20:"INFO",10:"DEBUG",0:"NOTSET"},dc={CRITICAL:50,FATAL:50,ERROR:40,
-WARN:30,WARNING:30,INFO:20,DEBUG:10,NOTSET:0},h1=["trace","debug","info","warning","error","fatal"],m1={trace:5,debug:10,
-info:20,warning:30,error:40,fatal:50};function qi(t){return typeof t=="string"?dc[t]??`Level ${t}`:d1[t]??(t===5?"TRACE":
-`Level ${t}`)}f(qi,"getLevelName");function hc(t,e){if(typeof t=="number"){if(!Number.isInteger(t)||t<0)throw new w(`Can\
-not ${e}: a level is a non-negative integer or a level name, received ${t}`);return t}if(typeof t=="string"){let r=dc[t.
+"\\U"+o.toString(16).padStart(8,"0")}return r}var Cr=50,A1=50,Mn=40,Yt=30,k1=30,qi=20,Wi=10,zi=0,vc="%(levelname)s:%(nam\
+e)s:%(message)s",S1={50:"CRITICAL",40:"ERROR",30:"WARNING",20:"INFO",10:"DEBUG",0:"NOTSET"},bc={CRITICAL:50,FATAL:50,ERROR:40,
+WARN:30,WARNING:30,INFO:20,DEBUG:10,NOTSET:0},x1=["trace","debug","info","warning","error","fatal"],O1={trace:5,debug:10,
+info:20,warning:30,error:40,fatal:50};function Ji(t){return typeof t=="string"?bc[t]??`Level ${t}`:S1[t]??(t===5?"TRACE":
+`Level ${t}`)}f(Ji,"getLevelName");function $c(t,e){if(typeof t=="number"){if(!Number.isInteger(t)||t<0)throw new w(`Can\
+not ${e}: a level is a non-negative integer or a level name, received ${t}`);return t}if(typeof t=="string"){let r=bc[t.
 toUpperCase()];if(r===void 0)throw new w(`Cannot ${e}: unknown level name (use DEBUG, INFO, WARNING, ERROR, CRITICAL or \
 a number), received ${JSON.stringify(t)}`);return r}throw new g(`Cannot ${e}: a level is a number or a level name, recei\
-ved ${_(t)}`)}function fg(t){return t<10?"trace":h1[Math.min(5,Math.floor(t/10))]}var Wi={start:Date.now()};function dg(){
-return Wi.start}function Mn(){return{threadName:Pt().name,thread:zt()}}var zi={pathname:"(unknown file)",filename:"(unkn\
-own file)",module:"Unknown module",lineno:0,funcName:"(unknown function)"},hg=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,
-mg=/^(?:ext|node):|^native$/;function mc(t,e,r){let n=t;if(t.startsWith("file://"))try{n=decodeURIComponent(new URL(t).pathname)}catch{}
+ved ${_(t)}`)}function bg(t){return t<10?"trace":x1[Math.min(5,Math.floor(t/10))]}var Qi={start:Date.now()};function $g(){
+return Qi.start}function Nn(){return{threadName:Pt().name,thread:Qt()}}var _i={pathname:"(unknown file)",filename:"(unkn\
+own file)",module:"Unknown module",lineno:0,funcName:"(unknown function)"},Ag=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,
+kg=/^(?:ext|node):|^native$/;function Ac(t,e,r){let n=t;if(t.startsWith("file://"))try{n=decodeURIComponent(new URL(t).pathname)}catch{}
 let o=n.slice(n.lastIndexOf("/")+1),i=o.lastIndexOf("."),a=r?.split(".").pop();return{pathname:n,filename:o,module:i>0?o.
-slice(0,i):o,lineno:e,funcName:!a||a==="<anonymous>"?"<module>":a}}var gc=new Set(lu!==void 0?[lu]:["logging.ts","_log_c\
+slice(0,i):o,lineno:e,funcName:!a||a==="<anonymous>"?"<module>":a}}var kc=new Set(pu!==void 0?[pu]:["logging.ts","_log_c\
 onfig.ts","_log_format.ts","_log_logger.ts","_log_logtape.ts","_log_record.ts","_log_std.ts"].map(t=>new URL(`./${t}`,import.meta.
-url).href));function pc(t){let e=Error.stackTraceLimit;Error.stackTraceLimit=40;let r={};Error.captureStackTrace(r,pc),Error.
-stackTraceLimit=e;let n=Jc(r);if(n!==void 0){for(let i of n)if(!(gc.has(i.url)||t?.test(i.url)))return mc(i.url,i.line,i.
-fn===""?void 0:i.fn);return zi}let o=typeof r.stack=="string"?r.stack:"";for(let i of o.split(`
-`)){let a=hg.exec(i);if(!(a===null||gc.has(ht(a[2]))||t?.test(a[2])||mg.test(a[2])))return mc(a[2],Number(a[3]),a[1])}return zi}
-var g1=10;function Ji(t){let e=Error.stackTraceLimit,r={};try{Error.stackTraceLimit=40,Error.captureStackTrace(r,Ji)}finally{
+url).href));function Sc(t){let e=Error.stackTraceLimit;Error.stackTraceLimit=40;let r={};Error.captureStackTrace(r,Sc),Error.
+stackTraceLimit=e;let n=Yc(r);if(n!==void 0){for(let i of n)if(!(kc.has(i.url)||t?.test(i.url)))return Ac(i.url,i.line,i.
+fn===""?void 0:i.fn);return _i}let o=typeof r.stack=="string"?r.stack:"";for(let i of o.split(`
+`)){let a=Ag.exec(i);if(!(a===null||kc.has(ht(a[2]))||t?.test(a[2])||kg.test(a[2])))return Ac(a[2],Number(a[3]),a[1])}return _i}
+var E1=10;function Gi(t){let e=Error.stackTraceLimit,r={};try{Error.stackTraceLimit=40,Error.captureStackTrace(r,Gi)}finally{
 Error.stackTraceLimit=e}let n=String(r.stack??"").split(`
-`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=hg.exec(i);return a!==null&&!gc.has(ht(a[2]))&&!t?.test(a[2])&&!mg.
+`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=Ag.exec(i);return a!==null&&!kc.has(ht(a[2]))&&!t?.test(a[2])&&!kg.
 test(a[2])});return o<0?"":`Call stack:
-${Es(n.slice(o,o+g1).join(`
-`))}`}function gg(t,e,r,n=""){let o=t instanceof Error?`${Wo(t)}: ${t.message}`:ce(t),i=n===""?"":`
+${Ts(n.slice(o,o+E1).join(`
+`))}`}function Sg(t,e,r,n=""){let o=t instanceof Error?`${zo(t)}: ${t.message}`:me(t),i=n===""?"":`
 ${n}`;return`--- Logging error ---
 ${o}${i}
 Message: ${_(e)}
-Arguments: ${_(r)}`}function pg(t,e){if(e.length===0||!(e[e.length-1]instanceof Error))return!1;if(typeof t!="string")return!0;
-let r=ag(t);return r>=0&&r<e.length}function p1(t,e){for(let r=e.length-1;r>=0;r--)if(e[r]instanceof Error)return e[r];return t instanceof
-Error?t:void 0}var y1=new Set(["created","msecs","relativeCreated"]),w1=new Set(["pathname","filename","module","lineno",
-"funcName"]),yg=["name","msg","args","levelno","levelname","pathname","filename","module","lineno","funcName","created",
-"msecs","relativeCreated","thread","threadName","process","processName","message","asctime","taskName"];function v1(){return{
+Arguments: ${_(r)}`}function xg(t,e){if(e.length===0||!(e[e.length-1]instanceof Error))return!1;if(typeof t!="string")return!0;
+let r=gg(t);return r>=0&&r<e.length}function C1(t,e){for(let r=e.length-1;r>=0;r--)if(e[r]instanceof Error)return e[r];return t instanceof
+Error?t:void 0}var j1=new Set(["created","msecs","relativeCreated"]),T1=new Set(["pathname","filename","module","lineno",
+"funcName"]),Og=["name","msg","args","levelno","levelname","pathname","filename","module","lineno","funcName","created",
+"msecs","relativeCreated","thread","threadName","process","processName","message","asctime","taskName"];function M1(){return{
 name:"root",msg:"m",args:[],levelno:10,levelname:"DEBUG",pathname:"/a/b.ts",filename:"b.ts",module:"b",lineno:1,funcName:"\
 f",created:1.5,msecs:500,relativeCreated:1.5,thread:1,threadName:"MainThread",process:1,processName:"MainProcess",message:"\
-m",asctime:"",taskName:null,excInfo:void 0}}function Nn(t,e,r){if(typeof t!="string")throw new g(`Cannot ${r}: format mu\
+m",asctime:"",taskName:null,excInfo:void 0}}function Ln(t,e,r){if(typeof t!="string")throw new g(`Cannot ${r}: format mu\
 st be a string, received ${_(t)}`);if(e!=null&&typeof e!="string")throw new g(`Cannot ${r}: datefmt must be a string, re\
-ceived ${_(e)}`);let n;try{n=og(t,"format")}catch(l){throw new w(`Cannot ${r}: ${l.message}`)}let o=!1,i=!1,a=0;for(let l of n.
+ceived ${_(e)}`);let n;try{n=hg(t,"format")}catch(l){throw new w(`Cannot ${r}: ${l.message}`)}let o=!1,i=!1,a=0;for(let l of n.
 parts)if(!(typeof l=="string"||l.type==="%")){if(l.key===void 0)throw new w(`Cannot ${r}: every field of a format names \
-a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.stringify(t)}`);if(!yg.includes(l.key))throw new w(
-`Cannot ${r}: unknown field %(${l.key})${l.type} (known: ${yg.join(", ")}), received ${JSON.stringify(t)}`);if(l.width===
+a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.stringify(t)}`);if(!Og.includes(l.key))throw new w(
+`Cannot ${r}: unknown field %(${l.key})${l.type} (known: ${Og.join(", ")}), received ${JSON.stringify(t)}`);if(l.width===
 -2||l.precision===-2)throw new w(`Cannot ${r}: "*" width or precision is not allowed in a format, received ${JSON.stringify(
-t)}`);a++,l.key==="asctime"&&(o=!0),w1.has(l.key)&&(i=!0)}if(a===0)throw new w(`Cannot ${r}: a format needs at least one\
- field such as %(message)s, received ${JSON.stringify(t)}`);typeof e=="string"&&Zb(e);let s={template:n,datefmt:e??void 0,
-usesTime:o,usesCaller:i};try{Qi(s,v1())}catch(l){throw new g(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
-function b1(t){return jn("%Y-%m-%d %H:%M:%S",t)+","+String(Math.floor(t%1e3)).padStart(3,"0")}function Qi(t,e){if(t.usesTime){
-let o=e.created*1e3;e.asctime=t.datefmt===void 0?b1(o):jn(t.datefmt,o)}let r="";for(let o of t.template.parts)if(typeof o==
-"string")r+=o;else if(o.type==="%")r+="%";else{let i=o.key;r+=uc(e[i],o,o.width,o.precision,y1.has(i))}let n=e.excInfo;return n!=
+t)}`);a++,l.key==="asctime"&&(o=!0),T1.has(l.key)&&(i=!0)}if(a===0)throw new w(`Cannot ${r}: a format needs at least one\
+ field such as %(message)s, received ${JSON.stringify(t)}`);typeof e=="string"&&f1(e);let s={template:n,datefmt:e??void 0,
+usesTime:o,usesCaller:i};try{Hi(s,M1())}catch(l){throw new g(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
+function N1(t){return Tn("%Y-%m-%d %H:%M:%S",t)+","+String(Math.floor(t%1e3)).padStart(3,"0")}function Hi(t,e){if(t.usesTime){
+let o=e.created*1e3;e.asctime=t.datefmt===void 0?N1(o):Tn(t.datefmt,o)}let r="";for(let o of t.template.parts)if(typeof o==
+"string")r+=o;else if(o.type==="%")r+="%";else{let i=o.key;r+=wc(e[i],o,o.width,o.precision,j1.has(i))}let n=e.excInfo;return n!=
 null&&(r+=`
-`+xe(n,ce)),r}function $1(t){if(t.length===1&&typeof t[0]=="string")return t[0];let e="";for(let r=0;r<t.length;r++)e+=r%
-2===0?String(t[r]):ce(t[r]);return e}function wg(t,e){let r=t.properties,n=typeof r.levelno=="number"?r.levelno:m1[t.level]??
+`+Te(n,me)),r}function L1(t){if(t.length===1&&typeof t[0]=="string")return t[0];let e="";for(let r=0;r<t.length;r++)e+=r%
+2===0?String(t[r]):me(t[r]);return e}function Eg(t,e){let r=t.properties,n=typeof r.levelno=="number"?r.levelno:O1[t.level]??
 0,o=typeof r.threadName=="string"?r.threadName:void 0,i=typeof r.thread=="number"?r.thread:void 0,a=o===void 0||i===void 0?
-Mn():void 0,s=zi;return e.usesCaller&&(typeof r.funcName=="string"?s=r:t.sourceLocation!==void 0&&(s=mc(t.sourceLocation.
+Nn():void 0,s=_i;return e.usesCaller&&(typeof r.funcName=="string"?s=r:t.sourceLocation!==void 0&&(s=Ac(t.sourceLocation.
 file,t.sourceLocation.line,void 0),s={...s,funcName:"(unknown function)"})),{name:t.category.join(".")||"root",msg:typeof t.
 rawMessage=="string"?t.rawMessage:t.rawMessage.join("{}"),args:Array.isArray(r.args)?r.args:[],levelno:n,levelname:typeof r.
-levelname=="string"?r.levelname:qi(n),pathname:s.pathname,filename:s.filename,module:s.module,lineno:s.lineno,funcName:s.
-funcName,created:t.timestamp/1e3,msecs:Math.floor(t.timestamp%1e3),relativeCreated:t.timestamp-dg(),thread:i??a.thread,threadName:o??
-a.threadName,process:Fc,processName:"MainProcess",message:$1(t.message),asctime:"",taskName:null,excInfo:r.excInfo??(r.error instanceof
-Error?r.error:void 0)}}function vg(t,e){let r=Nn(t,e,"create formatter");return n=>Qi(r,wg(n,r))+`
-`}f(vg,"pythonFormatter");var A1=new TextEncoder,bg=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function yc(t){return Object.
-defineProperty(t,bg,{value:!0}),t}var wc=new Uint8Array(512);function k1(t){let e=t.length;e*3>wc.length&&(wc=new Uint8Array(
-e*3+512));let r=wc;if(e<=512){let n=0;for(;n<e;n++){let o=t.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===e)return r.subarray(
-0,e)}return r.subarray(0,A1.encodeInto(t,r).written)}function vc(t,e){fo(t,k1(e))}function $g(t,e,r){try{vc(t,Qi(e,wg(r,
+levelname=="string"?r.levelname:Ji(n),pathname:s.pathname,filename:s.filename,module:s.module,lineno:s.lineno,funcName:s.
+funcName,created:t.timestamp/1e3,msecs:Math.floor(t.timestamp%1e3),relativeCreated:t.timestamp-$g(),thread:i??a.thread,threadName:o??
+a.threadName,process:Hc,processName:"MainProcess",message:L1(t.message),asctime:"",taskName:null,excInfo:r.excInfo??(r.error instanceof
+Error?r.error:void 0)}}function Cg(t,e){let r=Ln(t,e,"create formatter");return n=>Hi(r,Eg(n,r))+`
+`}f(Cg,"pythonFormatter");var I1=new TextEncoder,jg=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function xc(t){return Object.
+defineProperty(t,jg,{value:!0}),t}var Oc=new Uint8Array(512);function B1(t){let e=t.length;e*3>Oc.length&&(Oc=new Uint8Array(
+e*3+512));let r=Oc;if(e<=512){let n=0;for(;n<e;n++){let o=t.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===e)return r.subarray(
+0,e)}return r.subarray(0,I1.encodeInto(t,r).written)}function Ec(t,e){ho(t,B1(e))}function Tg(t,e,r){try{Ec(t,Hi(e,Eg(r,
 e))+`
-`)}catch(n){x1(n,r)}}var S1=/\/@logtape\/logtape\//;function x1(t,e){let r=xe(t,ce),n=Ji(S1),o=n===""?"":`${n}
-`,i=e.properties.args;try{vc(ue,`--- Logging error ---
+`)}catch(n){D1(n,r)}}var P1=/\/@logtape\/logtape\//;function D1(t,e){let r=Te(t,me),n=Gi(P1),o=n===""?"":`${n}
+`,i=e.properties.args;try{Ec(ge,`--- Logging error ---
 Traceback (most recent call last):
 ${r}
 ${o}Message: ${_(typeof e.rawMessage=="string"?e.rawMessage:e.rawMessage.join("{}"))}
 Arguments: ${_(Array.isArray(i)?i:[])}
-`)}catch{}}function Ag(t={}){let e=Nn(t.format??fc,t.datefmt,"create sink"),r=t.stream??ue;return yc(n=>{$g(r,e,n)})}f(Ag,
-"pythonSink");function kg(t){let e=f(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
-er"?t(r):t({...r,properties:{...n,...Mn()}})},"wrapper");return t[bg]===!0?yc(e):e}f(kg,"withThreadName");function Sg(t){
+`)}catch{}}function Mg(t={}){let e=Ln(t.format??vc,t.datefmt,"create sink"),r=t.stream??ge;return xc(n=>{Tg(r,e,n)})}f(Mg,
+"pythonSink");function Ng(t){let e=f(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
+er"?t(r):t({...r,properties:{...n,...Nn()}})},"wrapper");return t[jg]===!0?xc(e):e}f(Ng,"withThreadName");function Lg(t){
 if(typeof t!="object"||t===null||typeof t.run!="function"||typeof t.getStore!="function")throw new g(`Cannot wrap contex\
-t storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${ce(t)}`);return{run:f((e,r)=>t.run(
-e,r),"run"),getStore:f(()=>({...Mn(),...t.getStore()}),"getStore")}}f(Sg,"threadContext");function bc(t){try{yt(t)}catch{}}
-var M={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:Wi.start},line:void 0,localStream:void 0,handler:null};
-function xg(){let{text:t,version:e}=Pu(Tt.LOGGING);M.version=e,t!==""&&O1(JSON.parse(t))}function O1(t){M.config=t,Wi.start=
-t.start,M.generation++;let e=t.handler;if(e===null){M.line=void 0,M.handler=null;return}let r=Nn(e.format,e.datefmt,"con\
-figure logging"),n=e.stream==="stdout"?ra:e.stream==="local"&&e.owner===zt()&&M.localStream?M.localStream:ue;M.line=r,M.
-handler=yc(o=>{$g(n,r,o)})}function Fe(){Jr(Tt.LOGGING)!==M.version&&xg()}function $c(t){Oa(Tt.LOGGING,JSON.stringify(t),
-"the logging configuration"),xg()}var Og=new Set(["level","format","datefmt","stream","force","style"]);function Ac(t={}){
+t storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${me(t)}`);return{run:f((e,r)=>t.run(
+e,r),"run"),getStore:f(()=>({...Nn(),...t.getStore()}),"getStore")}}f(Lg,"threadContext");function Cc(t){try{yt(t)}catch{}}
+var M={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:Qi.start},line:void 0,localStream:void 0,handler:null};
+function Ig(){let{text:t,version:e}=Qu(Mt.LOGGING);M.version=e,t!==""&&R1(JSON.parse(t))}function R1(t){M.config=t,Qi.start=
+t.start,M.generation++;let e=t.handler;if(e===null){M.line=void 0,M.handler=null;return}let r=Ln(e.format,e.datefmt,"con\
+figure logging"),n=e.stream==="stdout"?ia:e.stream==="local"&&e.owner===Qt()&&M.localStream?M.localStream:ge;M.line=r,M.
+handler=xc(o=>{Tg(n,r,o)})}function Qe(){Gr(Mt.LOGGING)!==M.version&&Ig()}function jc(t){ja(Mt.LOGGING,JSON.stringify(t),
+"the logging configuration"),Ig()}var Bg=new Set(["level","format","datefmt","stream","force","style"]);function Tc(t={}){
 let e="configure logging";if(typeof t!="object"||t===null)throw new g(`Cannot ${e}: options must be an object, received ${_(
-t)}`);for(let p of Object.keys(t))if(!Og.has(p))throw new w(`Cannot ${e}: unsupported option (supported: ${[...Og].join(
-", ")}), received ${JSON.stringify(p)}`);let{level:r,format:n=fc,datefmt:o,stream:i="stderr",force:a=!1,style:s="%"}=t;if(s!==
+t)}`);for(let p of Object.keys(t))if(!Bg.has(p))throw new w(`Cannot ${e}: unsupported option (supported: ${[...Bg].join(
+", ")}), received ${JSON.stringify(p)}`);let{level:r,format:n=vc,datefmt:o,stream:i="stderr",force:a=!1,style:s="%"}=t;if(s!==
 "%")throw new w(`Cannot ${e}: only the "%" style is supported, received ${_(s)}`);if(typeof a!="boolean")throw new g(`Ca\
-nnot ${e}: force must be a boolean, received ${_(a)}`);let l=r===void 0?void 0:hc(r,e);Nn(n,o,e);let c,u;if(i==="stderr"||
-i===ue)c="stderr";else if(i==="stdout"||i===ra)c="stdout";else if(typeof i=="object"&&i!==null&&typeof i.writeSync=="fun\
+nnot ${e}: force must be a boolean, received ${_(a)}`);let l=r===void 0?void 0:$c(r,e);Ln(n,o,e);let c,u;if(i==="stderr"||
+i===ge)c="stderr";else if(i==="stdout"||i===ia)c="stdout";else if(typeof i=="object"&&i!==null&&typeof i.writeSync=="fun\
 ction")c="local",u=i;else throw new g(`Cannot ${e}: stream must be "stderr", "stdout" or an object with writeSync(bytes)\
-, received ${_(i)}`);if(Fe(),M.config.handler!==null&&!a)return;u!==void 0&&(M.localStream=u);let d={...M.config.levels};
-l!==void 0&&(d[""]=l),$c({handler:{format:n,datefmt:o??null,stream:c,owner:zt()},levels:d,modules:M.config.modules,start:Wi.
-start})}f(Ac,"basicConfig");function Eg(t){let e="configure logging in every thread";if(typeof t!="string"&&!(t instanceof
+, received ${_(i)}`);if(Qe(),M.config.handler!==null&&!a)return;u!==void 0&&(M.localStream=u);let d={...M.config.levels};
+l!==void 0&&(d[""]=l),jc({handler:{format:n,datefmt:o??null,stream:c,owner:Qt()},levels:d,modules:M.config.modules,start:Qi.
+start})}f(Tc,"basicConfig");function Pg(t){let e="configure logging in every thread";if(typeof t!="string"&&!(t instanceof
 URL))throw new g(`Cannot ${e}: module must be a URL (import.meta.url), received ${_(t)}`);let r;try{let n=new URL(t);n.searchParams.
-delete(Cg),r=n.href}catch{throw new w(`Cannot ${e}: module must be an absolute URL (import.meta.url), received ${JSON.stringify(
-String(t))}`)}Fe(),_i.add(r),!M.config.modules.includes(r)&&$c({...M.config,modules:[...M.config.modules,r]})}f(Eg,"conf\
-igureEveryThread");var Cg="threading-logging-run",_i=new Set,Ln=null,kc=0;async function E1(){Fe();let t=(await Bi())?.getConfig()??
-null;t===null&&!jg&&!Tg&&Mg()&&(Tg=!0,bc(`threading: a thread on this reused Worker configured LogTape with another copy\
+delete(Dg),r=n.href}catch{throw new w(`Cannot ${e}: module must be an absolute URL (import.meta.url), received ${JSON.stringify(
+String(t))}`)}Qe(),Xi.add(r),!M.config.modules.includes(r)&&jc({...M.config,modules:[...M.config.modules,r]})}f(Pg,"conf\
+igureEveryThread");var Dg="threading-logging-run",Xi=new Set,In=null,Mc=0;async function U1(){Qe();let t=(await Ri())?.getConfig()??
+null;t===null&&!Rg&&!Ug&&Fg()&&(Ug=!0,Cc(`threading: a thread on this reused Worker configured LogTape with another copy\
  of LogTape than this library's, which the library cannot reset for the next thread (its configure() will throw "Already\
  configured"). Make @logtape/logtape resolve to one copy (deno.json: "imports": { "@logtape/logtape": "npm:@logtape/logt\
 ape@^2.4.2" }), or configure once with logging.configureEveryThread(import.meta.url) in the module that configures.
-`)),t!==null&&t!==Ln&&(await(await Bi()).reset(),Ln!==null&&_i.clear(),Ln=null);let e=M.config.modules.filter(r=>!_i.has(
-r));if(e.length!==0){kc++;for(let r of e){_i.add(r);let n=r;if(kc>1){let o=new URL(r);o.searchParams.set(Cg,String(kc)),
-n=o.href}try{await import(n)}catch(o){bc(`threading: cannot run the logging setup module ${r} in thread ${zt()}: ${xe(o,
+`)),t!==null&&t!==In&&(await(await Ri()).reset(),In!==null&&Xi.clear(),In=null);let e=M.config.modules.filter(r=>!Xi.has(
+r));if(e.length!==0){Mc++;for(let r of e){Xi.add(r);let n=r;if(Mc>1){let o=new URL(r);o.searchParams.set(Dg,String(Mc)),
+n=o.href}try{await import(n)}catch(o){Cc(`threading: cannot run the logging setup module ${r} in thread ${Qt()}: ${Te(o,
 String)}
-`)}}Ln=(await Bi())?.getConfig()??null,jg=Ln===null&&Mg()}}var C1=1e4;async function j1(){if(!Wm())return;let t=await Bi();
+`)}}In=(await Ri())?.getConfig()??null,Rg=In===null&&Fg()}}var F1=1e4;async function q1(){if(!Vm())return;let t=await Ri();
 if(t===void 0||t.getConfig()===null)return;let e=!1,r=t.drain().finally(()=>e=!0);for(let o=0;o<8&&!e;o++)await null;let n;
-try{e?await r:await Promise.race([r,new Promise(o=>n=setTimeout(o,C1))])}catch(o){bc(`threading: LogTape's sinks failed \
-to write the records of thread ${zt()}: ${xe(o,String)}
-`)}finally{clearTimeout(n)}}var jg=!1,Tg=!1;function Mg(){let t=globalThis[Symbol.for("logtape.rootLogger")],e=f((r,n)=>{
+try{e?await r:await Promise.race([r,new Promise(o=>n=setTimeout(o,F1))])}catch(o){Cc(`threading: LogTape's sinks failed \
+to write the records of thread ${Qt()}: ${Te(o,String)}
+`)}finally{clearTimeout(n)}}var Rg=!1,Ug=!1;function Fg(){let t=globalThis[Symbol.for("logtape.rootLogger")],e=f((r,n)=>{
 if(r==null||n>64)return!1;if((r.sinks?.length??0)>0)return!0;for(let o of Object.values(r.children??{})){let i=typeof o.
-deref=="function"?o.deref():o;if(e(i,n+1))return!0}return!1},"walk");return e(t,0)}function T1(t,e,r){Sc(gg(t,e,r,Ji())+
+deref=="function"?o.deref():o;if(e(i,n+1))return!0}return!1},"walk");return e(t,0)}function W1(t,e,r){Nc(Sg(t,e,r,Gi())+
 `
-`)}function Sc(t){try{vc(ue,t)}catch{}}var Ng=class{static{f(this,"Logger")}name;#t;#e;#r;#n=0;#s;constructor(t){this.#t=
-t,this.name=t===""?"root":t,this.#e=t===""?[]:t.split(".")}get level(){return Fe(),M.config.levels[this.#t]??(this.#t===
-""?Xt:Fi)}get parent(){if(this.#t==="")return null;let t=this.#t.lastIndexOf(".");return In(t<0?"":this.#t.slice(0,t))}setLevel(t){
-let e=hc(t,"set level");Fe();let r={...M.config.levels};e===Fi&&this.#t!==""?delete r[this.#t]:r[this.#t]=e,$c({...M.config,
-levels:r})}#a(){if(Fe(),this.#n!==M.generation){let t=M.config.levels,e=this.#t,r;for(;r=t[e],!(r!==void 0&&(r!==Fi||e===
+`)}function Nc(t){try{Ec(ge,t)}catch{}}var qg=class{static{f(this,"Logger")}name;#t;#e;#r;#n=0;#s;constructor(t){this.#t=
+t,this.name=t===""?"root":t,this.#e=t===""?[]:t.split(".")}get level(){return Qe(),M.config.levels[this.#t]??(this.#t===
+""?Yt:zi)}get parent(){if(this.#t==="")return null;let t=this.#t.lastIndexOf(".");return Bn(t<0?"":this.#t.slice(0,t))}setLevel(t){
+let e=$c(t,"set level");Qe();let r={...M.config.levels};e===zi&&this.#t!==""?delete r[this.#t]:r[this.#t]=e,jc({...M.config,
+levels:r})}#a(){if(Qe(),this.#n!==M.generation){let t=M.config.levels,e=this.#t,r;for(;r=t[e],!(r!==void 0&&(r!==zi||e===
 "")||(r=void 0,e===""));){let n=e.lastIndexOf(".");e=n<0?"":e.slice(0,n)}this.#s=r,this.#n=M.generation}return this.#s}#i(){
-return this.#r??=zm(this.#e)}getEffectiveLevel(){let t=this.#a();if(t!==void 0)return t;let e=this.#i();for(let r of[5,Ui,
-Ri])if(Gi(e,r))return r;return Xt}isEnabledFor(t){let e=this.#a();return e!==void 0?t>=e:t>=Xt||Gi(this.#i(),t)}getChild(t){
-return In(this.#t===""?t:`${this.#t}.${t}`)}debug(t,...e){this.isEnabledFor(Ui)&&this.#o(Ui,t,e)}info(t,...e){this.isEnabledFor(
-Ri)&&this.#o(Ri,t,e)}warning(t,...e){this.isEnabledFor(Xt)&&this.#o(Xt,t,e)}warn(t,...e){this.isEnabledFor(Xt)&&this.#o(
-Xt,t,e)}error(t,...e){this.isEnabledFor(Tn)&&this.#o(Tn,t,e)}exception(t,...e){this.isEnabledFor(Tn)&&this.#o(Tn,t,e,!0)}critical(t,...e){
-this.isEnabledFor(xr)&&this.#o(xr,t,e)}fatal(t,...e){this.isEnabledFor(xr)&&this.#o(xr,t,e)}log(t,e,...r){let n=hc(t,"lo\
-g");this.isEnabledFor(n)&&this.#o(n,e,r)}#o(t,e,r,n=!1){let o;pg(e,r)?o=r.pop():n&&(o=p1(e,r));let i;try{i=sg(e,r)}catch(d){
-T1(d,e,r);return}let a=this.#i(),s=Gi(a,t),l=M.handler;if(!s&&l===null){if(t>=Xt){let d=i+`
-`;o instanceof Error&&(d+=xe(o,String)+`
-`),Sc(d)}return}let c={...Mn(),levelno:t,levelname:qi(t),args:r};o!==void 0&&(c.excInfo=o),M.line?.usesCaller&&Object.assign(
-c,pc());let u={category:this.#e,level:fg(t),message:[i],rawMessage:typeof e=="string"?e:i,timestamp:Date.now(),properties:c};
-s?a.emit(u):l(u)}},Lg=!1;function Gi(t,e){if(t===void 0)return!1;let r=fg(e),n=t;if(typeof n.emit=="function"){if(typeof n.
+return this.#r??=Ym(this.#e)}getEffectiveLevel(){let t=this.#a();if(t!==void 0)return t;let e=this.#i();for(let r of[5,Wi,
+qi])if(Ki(e,r))return r;return Yt}isEnabledFor(t){let e=this.#a();return e!==void 0?t>=e:t>=Yt||Ki(this.#i(),t)}getChild(t){
+return Bn(this.#t===""?t:`${this.#t}.${t}`)}debug(t,...e){this.isEnabledFor(Wi)&&this.#o(Wi,t,e)}info(t,...e){this.isEnabledFor(
+qi)&&this.#o(qi,t,e)}warning(t,...e){this.isEnabledFor(Yt)&&this.#o(Yt,t,e)}warn(t,...e){this.isEnabledFor(Yt)&&this.#o(
+Yt,t,e)}error(t,...e){this.isEnabledFor(Mn)&&this.#o(Mn,t,e)}exception(t,...e){this.isEnabledFor(Mn)&&this.#o(Mn,t,e,!0)}critical(t,...e){
+this.isEnabledFor(Cr)&&this.#o(Cr,t,e)}fatal(t,...e){this.isEnabledFor(Cr)&&this.#o(Cr,t,e)}log(t,e,...r){let n=$c(t,"lo\
+g");this.isEnabledFor(n)&&this.#o(n,e,r)}#o(t,e,r,n=!1){let o;xg(e,r)?o=r.pop():n&&(o=C1(e,r));let i;try{i=pg(e,r)}catch(d){
+W1(d,e,r);return}let a=this.#i(),s=Ki(a,t),l=M.handler;if(!s&&l===null){if(t>=Yt){let d=i+`
+`;o instanceof Error&&(d+=Te(o,String)+`
+`),Nc(d)}return}let c={...Nn(),levelno:t,levelname:Ji(t),args:r};o!==void 0&&(c.excInfo=o),M.line?.usesCaller&&Object.assign(
+c,Sc());let u={category:this.#e,level:bg(t),message:[i],rawMessage:typeof e=="string"?e:i,timestamp:Date.now(),properties:c};
+s?a.emit(u):l(u)}},Wg=!1;function Ki(t,e){if(t===void 0)return!1;let r=bg(e),n=t;if(typeof n.emit=="function"){if(typeof n.
 isEnabledFor=="function")return n.isEnabledFor(r);if(typeof n.getSinks=="function")return n.getSinks(r).next().done!==!0}
-return Lg||(Lg=!0,Sc(`threading: the LogTape loggers of this program were made by a copy of LogTape that this library ca\
+return Wg||(Wg=!0,Nc(`threading: the LogTape loggers of this program were made by a copy of LogTape that this library ca\
 nnot log through (no emit(), isEnabledFor() or getSinks()); its records go to basicConfig's handler or to stderr instead\
 . Make every import of @logtape/logtape resolve to one copy: in deno.json, "imports": { "@logtape/logtape": "npm:@logtap\
 e/logtape@^2.4.2" }.
-`)),!1}var Ig=new Map;function In(t){if(t!=null&&typeof t!="string")throw new g(`Cannot get logger: name must be a strin\
-g, received ${_(t)}`);let e=!t||t==="root"?"":t,r=Ig.get(e);return r===void 0&&(r=new Ng(e),Ig.set(e,r)),r}f(In,"getLogg\
-er");var Rt=In();function Bg(t,e){let r=Nn(t,e,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;pg(o,i)&&(a=i.
-pop());let s;if(i.length>0&&ag(o)===0&&!o.includes("%("))s=[o,...i.map(ce)].join(" ");else try{s=sg(o,i)}catch(d){return gg(
-d,o,n.args,Ji(Pg))}let l=n.datetime.getTime(),c=n.level??dc[n.levelName]??0,u=r.usesCaller?pc(Pg):zi;return Qi(r,{name:n.
+`)),!1}var zg=new Map;function Bn(t){if(t!=null&&typeof t!="string")throw new g(`Cannot get logger: name must be a strin\
+g, received ${_(t)}`);let e=!t||t==="root"?"":t,r=zg.get(e);return r===void 0&&(r=new qg(e),zg.set(e,r)),r}f(Bn,"getLogg\
+er");var Ft=Bn();function Jg(t,e){let r=Ln(t,e,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;xg(o,i)&&(a=i.
+pop());let s;if(i.length>0&&gg(o)===0&&!o.includes("%("))s=[o,...i.map(me)].join(" ");else try{s=pg(o,i)}catch(d){return Sg(
+d,o,n.args,Gi(Qg))}let l=n.datetime.getTime(),c=n.level??bc[n.levelName]??0,u=r.usesCaller?Sc(Qg):_i;return Hi(r,{name:n.
 loggerName,msg:n.msg,args:n.args,levelno:c,levelname:n.levelName==="WARN"?"WARNING":n.levelName,...u,created:l/1e3,msecs:Math.
-floor(l%1e3),relativeCreated:l-dg(),...Mn(),process:Fc,processName:"MainProcess",message:s,asctime:"",taskName:null,excInfo:a})}}
-f(Bg,"stdLogFormatter");var Pg=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function Kt(){Fe(),M.handler===null&&!Gi(zm([]),xr)&&
-Ac()}function Dg(t,...e){Kt(),Rt.debug(t,...e)}f(Dg,"debug");function Rg(t,...e){Kt(),Rt.info(t,...e)}f(Rg,"info");function Ug(t,...e){
-Kt(),Rt.warning(t,...e)}f(Ug,"warning");function Fg(t,...e){Kt(),Rt.warning(t,...e)}f(Fg,"warn");function qg(t,...e){Kt(),
-Rt.error(t,...e)}f(qg,"error");function Wg(t,...e){Kt(),Rt.exception(t,...e)}f(Wg,"exception");function zg(t,...e){Kt(),
-Rt.critical(t,...e)}f(zg,"critical");function Jg(t,...e){Kt(),Rt.critical(t,...e)}f(Jg,"fatal");function Qg(t,e,...r){Kt(),
-Rt.log(t,e,...r)}f(Qg,"log");import Hi from"node:process";import{getHeapStatistics as _g}from"node:v8";import{setImmediate as M1}from"node:timers";
-import{receiveMessageOnPort as N1}from"node:worker_threads";function L1(t){let e=[],r=new Uint8Array(1024);for(;;){let n=t.
+floor(l%1e3),relativeCreated:l-$g(),...Nn(),process:Hc,processName:"MainProcess",message:s,asctime:"",taskName:null,excInfo:a})}}
+f(Jg,"stdLogFormatter");var Qg=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function Zt(){Qe(),M.handler===null&&!Ki(Ym([]),Cr)&&
+Tc()}function _g(t,...e){Zt(),Ft.debug(t,...e)}f(_g,"debug");function Gg(t,...e){Zt(),Ft.info(t,...e)}f(Gg,"info");function Hg(t,...e){
+Zt(),Ft.warning(t,...e)}f(Hg,"warning");function Xg(t,...e){Zt(),Ft.warning(t,...e)}f(Xg,"warn");function Kg(t,...e){Zt(),
+Ft.error(t,...e)}f(Kg,"error");function Vg(t,...e){Zt(),Ft.exception(t,...e)}f(Vg,"exception");function Yg(t,...e){Zt(),
+Ft.critical(t,...e)}f(Yg,"critical");function Zg(t,...e){Zt(),Ft.critical(t,...e)}f(Zg,"fatal");function tp(t,e,...r){Zt(),
+Ft.log(t,e,...r)}f(tp,"log");import Vi from"node:process";import{getHeapStatistics as ep}from"node:v8";import{setImmediate as z1}from"node:timers";
+import{receiveMessageOnPort as J1}from"node:worker_threads";function Q1(t){let e=[],r=new Uint8Array(1024);for(;;){let n=t.
 readSync(r);if(n===null||n===0){if(e.length===0)return null;break}if(e.push(r.slice(0,n)),r[n-1]===10)break}return new TextDecoder().
-decode(e.length===1?e[0]:new Uint8Array(e.flatMap(n=>[...n]))).replace(/\r?\n$/,"")}function I1(){let t=globalThis,e=t.Deno;
+decode(e.length===1?e[0]:new Uint8Array(e.flatMap(n=>[...n]))).replace(/\r?\n$/,"")}function _1(){let t=globalThis,e=t.Deno;
 if(typeof t.prompt=="function"||typeof e?.stdin?.readSync!="function")return;let r=e.stdin,n=e.stdout;function o(i="Prom\
-pt",a){if(a??="",!r.isTerminal())return null;fo(n,new TextEncoder().encode(`${i} `));let s=L1(r);return s===null?null:s===
+pt",a){if(a??="",!r.isTerminal())return null;ho(n,new TextEncoder().encode(`${i} `));let s=Q1(r);return s===null?null:s===
 ""?`${a}`:s}f(o,"prompt"),Object.defineProperty(globalThis,"prompt",{value:o,writable:!0,enumerable:!0,configurable:!0})}
-import Vt from"node:process";var q=globalThis,xc=[],Bn=new Map,Pn=[],Or=[],Gg=[],Dn=new Map,Xi=[],Oc=[],Ki=new Map,Rn=new Map,
-Vi=new Set,Yi=[],Zi=!1,Hg=!1,Xg;function B1(t){return typeof t=="symbol"&&Symbol.keyFor(t)!==void 0}function P1(t){return t===
-"Temporal"}function D1(t){return typeof t=="string"&&t.startsWith("on")}var Ec=!1;function R1(t,e){let r=e.set;if(r===void 0||
-!e.configurable)return e;let n={get:e.get,set(o){Vi.add(t),r.call(this,o)},enumerable:e.enumerable,configurable:!0};try{
-return Object.defineProperty(q,t,n),n}catch{return e}}function U1(){let t=q.addEventListener,e=q.removeEventListener;typeof t!=
-"function"||typeof e!="function"||(Xg=f((r,n,o)=>e.call(globalThis,r,n,o),"removeListener"),q.addEventListener=function(r,n,o){
-t.call(this??globalThis,r,n,o),Zi&&n!=null&&Yi.push([String(r),n,o])},q.removeEventListener=function(r,n,o){e.call(this??
-globalThis,r,n,o);let i=Yi.findIndex(([a,s])=>a===String(r)&&s===n);i>=0&&Yi.splice(i,1)})}function F1(t,e){return e.enumerable===
-!0||typeof t=="string"&&typeof e.value=="function"&&/^[a-z]/.test(t)}function Kg(){Bn=new Map,Dn.clear(),xc=Reflect.ownKeys(
-q);for(let t of xc){if(P1(t))continue;let e=Object.getOwnPropertyDescriptor(q,t);if(e!==void 0){if(e.get===void 0&&e.set===
-void 0){F1(t,e)&&Bn.set(t,e);continue}Ec&&(e=R1(t,e)),Bn.set(t,e),D1(t)&&e.get!==void 0&&Dn.set(t,q[t])}}Ec=!1,Pn=Object.
-keys(q),Or=[];for(let[t,e]of Bn)typeof t=="string"&&"value"in e&&Or.push(t);Gg=Or.map(t=>q[t]),Ki=new Map,Xi=[],Oc=[];for(let t of Reflect.
-ownKeys(console)){let e=Object.getOwnPropertyDescriptor(console,t);Ki.set(t,e),"value"in e&&(Xi.push(t),Oc.push(e.value))}
-Rn=new Map(Vt.eventNames().map(t=>[t,[...Vt.rawListeners(t)]])),Vi.clear()}function Vg(){let t=new Set(Vi),e=Object.keys(
-q),r=e.length===Pn.length;for(let n=0;r&&n<e.length;n++)r=e[n]===Pn[n];if(!r){let n=new Set(Pn);for(let i of e)n.has(i)||
-t.add(i);let o=new Set(e);for(let i of Pn)o.has(i)||t.add(i)}for(let n=0;n<Or.length;n++)Object.is(q[Or[n]],Gg[n])||t.add(
-Or[n]);for(let[n,o]of Dn)Object.is(q[n],o)||t.add(n);return t}function Yg(){let t=console;for(let e=0;e<Xi.length;e++)if(!Object.
-is(t[Xi[e]],Oc[e]))return!0;return!1}function q1(t){Hg?t&&(Vg().size>0||Yg()||Zg())&&Kg():(Hg=!0,Ec=typeof q.Deno?.version?.
-deno=="string",U1(),Kg()),Zi=!0}function Zg(){let t=Vt.eventNames();if(t.length!==Rn.size)return!0;for(let e of t){let r=Rn.
-get(e),n=Vt.rawListeners(e);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
-return!1}function W1(t){if(B1(t))return;let e=Bn.get(t);if(!(e===void 0&&xc.includes(t)))try{if(e===void 0)delete q[t];else if(Dn.
-has(t)){let r=Object.getOwnPropertyDescriptor(q,t);(r?.get!==e.get||r?.set!==e.set)&&Object.defineProperty(q,t,e),q[t]=Dn.
-get(t)}else Object.defineProperty(q,t,e)}catch{}}function z1(){if(Zi){Zi=!1;for(let[t,e,r]of Yi.splice(0))Xg?.(t,e,r);for(let t of Vg())
-W1(t);if(Vi.clear(),Yg()){let t=console;for(let e of Reflect.ownKeys(console))if(!Ki.has(e))try{delete t[e]}catch{}for(let[
-e,r]of Ki)try{Object.defineProperty(console,e,r)}catch{}}Zg()&&J1()}}function J1(){for(let t of Vt.eventNames()){let e=Rn.
-get(t)??[];for(let r of Vt.rawListeners(t))e.includes(r)||Vt.removeListener(t,r)}for(let[t,e]of Rn){let r=Vt.rawListeners(
-t);for(let n of e)r.includes(n)||Vt.on(t,n)}}var Un=new Set,Fn=0,tp=!1;function Cc(t){return Un.add(t),()=>Un.delete(t)}
-function ep(){let t=[...Un];Un.clear();let e=[];for(let r of t)try{let n=r();n!==void 0&&e.push(n.catch(()=>{}))}catch{}
-return e}var rp=globalThis.setTimeout;function Q1(){if(Un.size===0)return;let t=ep();return Promise.all(t).then(()=>new Promise(
-e=>rp(e,0)))}function _1(){tp||(tp=!0,rp=globalThis.setTimeout,G1(),H1(),X1(),Dr(np))}function np(){ep();let t=console.groupEnd;
-for(;Fn>0;Fn--)t.call(console);Dr(np)}function G1(){let t=AbortSignal.timeout;if(typeof t!="function")return;let e=globalThis.
+import te from"node:process";var q=globalThis,Lc=[],Pn=new Map,Dn=[],jr=[],rp=[],Rn=new Map,Yi=[],Ic=[],Zi=new Map,Un=new Map,
+ta=new Set,ea=[],ra=!1,np=!1,op;function G1(t){return typeof t=="symbol"&&Symbol.keyFor(t)!==void 0}function H1(t){return t===
+"Temporal"}function X1(t){return typeof t=="string"&&t.startsWith("on")}var Bc=!1;function K1(t,e){let r=e.set;if(r===void 0||
+!e.configurable)return e;let n={get:e.get,set(o){ta.add(t),r.call(this,o)},enumerable:e.enumerable,configurable:!0};try{
+return Object.defineProperty(q,t,n),n}catch{return e}}function V1(){let t=q.addEventListener,e=q.removeEventListener;typeof t!=
+"function"||typeof e!="function"||(op=f((r,n,o)=>e.call(globalThis,r,n,o),"removeListener"),q.addEventListener=function(r,n,o){
+t.call(this??globalThis,r,n,o),ra&&n!=null&&ea.push([String(r),n,o])},q.removeEventListener=function(r,n,o){e.call(this??
+globalThis,r,n,o);let i=ea.findIndex(([a,s])=>a===String(r)&&s===n);i>=0&&ea.splice(i,1)})}function Y1(t,e){return e.enumerable===
+!0||typeof t=="string"&&typeof e.value=="function"&&/^[a-z]/.test(t)}function ip(){Pn=new Map,Rn.clear(),Lc=Reflect.ownKeys(
+q);for(let t of Lc){if(H1(t))continue;let e=Object.getOwnPropertyDescriptor(q,t);if(e!==void 0){if(e.get===void 0&&e.set===
+void 0){Y1(t,e)&&Pn.set(t,e);continue}Bc&&(e=K1(t,e)),Pn.set(t,e),X1(t)&&e.get!==void 0&&Rn.set(t,q[t])}}Bc=!1,Dn=Object.
+keys(q),jr=[];for(let[t,e]of Pn)typeof t=="string"&&"value"in e&&jr.push(t);rp=jr.map(t=>q[t]),Zi=new Map,Yi=[],Ic=[];for(let t of Reflect.
+ownKeys(console)){let e=Object.getOwnPropertyDescriptor(console,t);Zi.set(t,e),"value"in e&&(Yi.push(t),Ic.push(e.value))}
+Un=new Map(te.eventNames().map(t=>[t,[...te.rawListeners(t)]])),ta.clear()}function ap(){let t=new Set(ta),e=Object.keys(
+q),r=e.length===Dn.length;for(let n=0;r&&n<e.length;n++)r=e[n]===Dn[n];if(!r){let n=new Set(Dn);for(let i of e)n.has(i)||
+t.add(i);let o=new Set(e);for(let i of Dn)o.has(i)||t.add(i)}for(let n=0;n<jr.length;n++)Object.is(q[jr[n]],rp[n])||t.add(
+jr[n]);for(let[n,o]of Rn)Object.is(q[n],o)||t.add(n);return t}function sp(){let t=console;for(let e=0;e<Yi.length;e++)if(!Object.
+is(t[Yi[e]],Ic[e]))return!0;return!1}function Z1(t){np?t&&(ap().size>0||sp()||lp())&&ip():(np=!0,Bc=typeof q.Deno?.version?.
+deno=="string",V1(),ip()),ra=!0}function lp(){let t=te.eventNames();if(t.length!==Un.size)return!0;for(let e of t){let r=Un.
+get(e),n=te.rawListeners(e);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
+return!1}function t$(t){if(G1(t))return;let e=Pn.get(t);if(!(e===void 0&&Lc.includes(t)))try{if(e===void 0)delete q[t];else if(Rn.
+has(t)){let r=Object.getOwnPropertyDescriptor(q,t);(r?.get!==e.get||r?.set!==e.set)&&Object.defineProperty(q,t,e),q[t]=Rn.
+get(t)}else Object.defineProperty(q,t,e)}catch{}}function e$(){if(ra){ra=!1;for(let[t,e,r]of ea.splice(0))op?.(t,e,r);for(let t of ap())
+t$(t);if(ta.clear(),sp()){let t=console;for(let e of Reflect.ownKeys(console))if(!Zi.has(e))try{delete t[e]}catch{}for(let[
+e,r]of Zi)try{Object.defineProperty(console,e,r)}catch{}}lp()&&r$()}}function r$(){for(let t of te.eventNames()){let e=Un.
+get(t)??[];for(let r of te.rawListeners(t))e.includes(r)||te.removeListener(t,r)}for(let[t,e]of Un){let r=te.rawListeners(
+t);for(let n of e)r.includes(n)||te.on(t,n)}}var Fn=new Set,qn=0,cp=!1;function Pc(t){return Fn.add(t),()=>Fn.delete(t)}
+function up(){let t=[...Fn];Fn.clear();let e=[];for(let r of t)try{let n=r();n!==void 0&&e.push(n.catch(()=>{}))}catch{}
+return e}var fp=globalThis.setTimeout;function n$(){if(Fn.size===0)return;let t=up();return Promise.all(t).then(()=>new Promise(
+e=>fp(e,0)))}function o$(){cp||(cp=!0,fp=globalThis.setTimeout,i$(),a$(),s$(),Fr(dp))}function dp(){up();let t=console.groupEnd;
+for(;qn>0;qn--)t.call(console);Fr(dp)}function i$(){let t=AbortSignal.timeout;if(typeof t!="function")return;let e=globalThis.
 setTimeout,r=globalThis.Deno;AbortSignal.timeout=f(function(n){if(!(Number.isFinite(n)&&n>=0&&n<=Number.MAX_SAFE_INTEGER))
 return t.call(AbortSignal,n);let o=new AbortController,i=e(()=>{o.abort(new DOMException("Signal timed out.","TimeoutErr\
-or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function H1(){let t=console;for(let r of[
-"group","groupCollapsed"]){let n=t[r];typeof n=="function"&&(t[r]=function(...o){return Fn++,n.apply(this??console,o)})}
-let e=t.groupEnd;typeof e=="function"&&(t.groupEnd=function(...r){return Fn>0&&Fn--,e.apply(this??console,r)})}function X1(){
-let t=globalThis.Deno;if(t!==void 0){op(t,"serve",e=>function(...r){let n=e.apply(this??t,r),o=Cc(()=>n.shutdown());return n.
-finished?.then(o,o),n});for(let e of["listen","listenTls"])op(t,e,r=>function(...n){let o=r.apply(this??t,n),i=o.close,a=Cc(
-()=>i.call(o));return o.close=function(){return a(),i.call(this??o)},o})}}function op(t,e,r){let n=Object.getOwnPropertyDescriptor(
+or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function a$(){let t=console;for(let r of[
+"group","groupCollapsed"]){let n=t[r];typeof n=="function"&&(t[r]=function(...o){return qn++,n.apply(this??console,o)})}
+let e=t.groupEnd;typeof e=="function"&&(t.groupEnd=function(...r){return qn>0&&qn--,e.apply(this??console,r)})}function s$(){
+let t=globalThis.Deno;if(t!==void 0){hp(t,"serve",e=>function(...r){let n=e.apply(this??t,r),o=Pc(()=>n.shutdown());return n.
+finished?.then(o,o),n});for(let e of["listen","listenTls"])hp(t,e,r=>function(...n){let o=r.apply(this??t,n),i=o.close,a=Pc(
+()=>i.call(o));return o.close=function(){return a(),i.call(this??o)},o})}}function hp(t,e,r){let n=Object.getOwnPropertyDescriptor(
 t,e);if(n===void 0||!n.configurable)return;let o=!1,i,a;Object.defineProperty(t,e,{get(){if(o)return i;if(a===void 0){let s=n.
-get!==void 0?n.get.call(t):n.value;a=typeof s=="function"?r(s):s}return a},set(s){o=!0,i=s,Cc(()=>{o=!1,i=void 0})},enumerable:n.
-enumerable,configurable:!0})}var qe=class extends Error{static{f(this,"StartError")}kind;constructor(t,e,r){super(e,r===
-void 0?void 0:{cause:r}),this.kind=t}};async function jc(t,e,r,n,o=!0){if(!o&&r!==void 0){await js(t);let c=Gf(e,r,t);if(c.
-length>1)throw new qe("TypeError",Hf(e,c.map(u=>u.module),`name its module, as in \`new Thread({ target: ${e}, module: i\
+get!==void 0?n.get.call(t):n.value;a=typeof s=="function"?r(s):s}return a},set(s){o=!0,i=s,Pc(()=>{o=!1,i=void 0})},enumerable:n.
+enumerable,configurable:!0})}var _e=class extends Error{static{f(this,"StartError")}kind;constructor(t,e,r){super(e,r===
+void 0?void 0:{cause:r}),this.kind=t}};async function Dc(t,e,r,n,o=!0){if(!o&&r!==void 0){await Ns(t);let c=rd(e,r,t);if(c.
+length>1)throw new _e("TypeError",nd(e,c.map(u=>u.module),`name its module, as in \`new Thread({ target: ${e}, module: i\
 mport.meta.resolve("./b.ts") })\` where ./b.ts is the one of those modules to run (or give the functions different names)`));
-if(c.length===1)return c[0].value}let i=[];for(let c of t){let u;try{Cr=c,Rw(c),Kr(c,Pt().name),u=await wo(c),Cr=void 0,
-Kr(void 0)}catch(p){throw Cr=void 0,Kr(void 0),new qe("ThreadError",Tw(c,p),p)}let d=$t(u,e,r);if(d!==void 0)return d;i.
+if(c.length===1)return c[0].value}let i=[];for(let c of t){let u;try{Mr=c,Gw(c),Zr(c,Pt().name),u=await vo(c),Mr=void 0,
+Zr(void 0)}catch(p){throw Mr=void 0,Zr(void 0),new _e("ThreadError",Uw(c,p),p)}let d=At(u,e,r);if(d!==void 0)return d;i.
 push(Object.hasOwn(u,e)?`${c} exports a different ${e}: the target is another function of that name (a closure, or a loc\
 al function that shadows the export); a thread imports its target by name, so pass the exported ${e} itself and give it \
-what the closure used as args`:`${c} does not export ${e}`)}let a=await Kf(t,e,r,c=>typeof c=="function");if(a!==void 0)
-return a.value;let s=n==="function"?await Ly(t,e):void 0;if(s!==void 0)throw new qe("TypeError",Vf(e,s));let l=n==="clas\
+what the closure used as args`:`${c} does not export ${e}`)}let a=await id(t,e,r,c=>typeof c=="function");if(a!==void 0)
+return a.value;let s=n==="function"?await Wy(t,e):void 0;if(s!==void 0)throw new _e("TypeError",ad(e,s));let l=n==="clas\
 s"?'module: import.meta.resolve("./<its file>.ts")':`new Thread({ target: ${e}, module: import.meta.resolve("./<its file\
->.ts") })`;throw new qe("TypeError",jo(n,e,i,l,r,t))}function K1(t,e,r){for(let n of t){let o=Bt(n);if(o===void 0)return;
-let i=$t(o,e,r);if(i!==void 0)return i}}function Tc(){Atomics.store(Et,3,Fs()),Atomics.store(Et,1,2)}var qn=!0,V1={root:"",
-names:{fields:"this"}},We,Er,Cr;async function Y1(t){Dw(t),Er=t;let e;try{await E1();let r=t.code,n,o;if(r.kind==="targe\
-t"&&r.name!==""){let a=r.exact!==!1;n=a?K1(r.modules,r.name,r.source):void 0,(n===void 0||t.modules.length>0)&&(qn=!0),n??=
-await jc(r.modules,r.name,r.source,"function",a)}else r.kind==="both"&&(qn=!0,n=await jc(r.targetModules,r.targetName,r.
-source,"function",r.exact!==!1));if(r.kind!=="target"&&(qn=!0,o=await jc(r.modules,r.name,void 0,"class"),typeof o!="fun\
-ction"||!(o.prototype instanceof ct)))throw new qe("TypeError",`the export ${r.name} is not a subclass of Thread in the \
-new thread`);if(t.modules.length>0){Kr(t.modules[0],Pt().name);try{await Nf(t.modules)}finally{Kr(void 0)}}await js(r.kind===
-"both"?[...r.modules,...r.targetModules,...t.modules]:[...r.modules,...t.modules]);let i=Gy(t.payload,V1);e=Pw(o,t,n,i)}catch(r){
-Er=void 0,Tc(),Wd(t,{name:r instanceof qe?r.kind:r instanceof TypeError?"TypeError":"ThreadError",message:r?.message??String(
-r),cause:r instanceof qe?r.cause:r});return}if(Er=void 0,q1(qn),qn=!1,!Uw(t)){Xs(),Tc();return}We=t;try{await tv(e,()=>{
-let r=e.run();return r instanceof Promise&&dv(),r})}catch(r){uu(r)||await gh(r,e)}finally{let r=Q1();r!==void 0&&await r,
-await j1(),We=void 0,ny(),Mc=e,Tc(),qd(t)}}var Mc,ip=!1,Et=new Int32Array(Mt?.control??new SharedArrayBuffer(8));function Z1(){
-return new Promise(t=>M1(t))}function t$(t){return N1(t)?.message}async function ap(){let t=Mt.port;Atomics.store(Et,3,Fs()),
-Atomics.compareExchange(Et,1,0,2);let e;for(;;){to();let r=Atomics.load(Et,0);if(e=Yy(Et)??t$(t),e===void 0){(!Gs.due||!Bd.
-open()||!Bd.record(Io(Et,0,r,hw)))&&Atomics.wait(Et,0,r),Gs.due=!1;continue}if(e.type==="close"||Atomics.load(Et,1)===3)
-break;Atomics.store(Et,1,1);let n=e;e=void 0,await Y1(n),wb(),await Z1(),Mc=void 0,z1()}ip=!0,t.close()}var sp=f(()=>{throw new Error(
-"unreachable: no exit outside a Worker")},"exitNow");function e$(t){uu(t)&&We!==void 0&&sp(t);let e=ah();gh(t,e??(O.ident===
-0?Mc:Pt())).catch(()=>{})}function Nc(t){if(Atomics.store(Et,1,3),Er!==void 0){let e=Er;Er=void 0,Wd(e,{name:"ThreadErro\
-r",message:Cr===void 0?`its Worker ended (${t}) while the new thread loaded its code`:`the module ${Cr} ended its Worker\
- (${t}) while the new thread loaded it; ${Ks("code that must run only in the main program")}`})}if(We!==void 0){let e=t===
-lp?new w(`Out of memory: the thread's Worker was terminated at its heap limit (${Mt?.heapLimitMb??Math.round(up/1048576)}\
- MB, the main thread's); the thread has ended`):t===cp?new j("the thread's async target awaits a promise that nothing ca\
+>.ts") })`;throw new _e("TypeError",To(n,e,i,l,r,t))}function l$(t,e,r){for(let n of t){let o=Bt(n);if(o===void 0)return;
+let i=At(o,e,r);if(i!==void 0)return i}}function Rc(){Atomics.store(Ct,3,zs()),Atomics.store(Ct,1,2)}var Wn=!0,c$={root:"",
+names:{fields:"this"}},Ge,Tr,Mr;async function u$(t){_w(t),Tr=t;let e;try{await U1();let r=t.code,n,o;if(r.kind==="targe\
+t"&&r.name!==""){let a=r.exact!==!1;n=a?l$(r.modules,r.name,r.source):void 0,(n===void 0||t.modules.length>0)&&(Wn=!0),n??=
+await Dc(r.modules,r.name,r.source,"function",a)}else r.kind==="both"&&(Wn=!0,n=await Dc(r.targetModules,r.targetName,r.
+source,"function",r.exact!==!1));if(r.kind!=="target"&&(Wn=!0,o=await Dc(r.modules,r.name,void 0,"class"),typeof o!="fun\
+ction"||!(o.prototype instanceof ct)))throw new _e("TypeError",`the export ${r.name} is not a subclass of Thread in the \
+new thread`);if(t.modules.length>0){Zr(t.modules[0],Pt().name);try{await qf(t.modules)}finally{Zr(void 0)}}await Ns(r.kind===
+"both"?[...r.modules,...r.targetModules,...t.modules]:[...r.modules,...t.modules]);let i=rw(t.payload,c$);e=Qw(o,t,n,i)}catch(r){
+Tr=void 0,Rc(),Vd(t,{name:r instanceof _e?r.kind:r instanceof TypeError?"TypeError":"ThreadError",message:r?.message??String(
+r),cause:r instanceof _e?r.cause:r});return}if(Tr=void 0,Z1(Wn),Wn=!1,!Hw(t)){Ys(),Rc();return}Ge=t;try{await cv(e,()=>{
+let r=e.run();return r instanceof Promise&&$v(),r})}catch(r){wu(r)||await Sh(r,e)}finally{let r=n$();r!==void 0&&await r,
+await q1(),Ge=void 0,dy(),Uc=e,Rc(),Kd(t)}}var Uc,mp=!1,Ct=new Int32Array(vt?.control??new SharedArrayBuffer(8));function f$(){
+return new Promise(t=>z1(t))}function d$(t){return J1(t)?.message}async function gp(){let t=vt.port;Atomics.store(Ct,3,zs()),
+Atomics.compareExchange(Ct,1,0,2);let e;for(;;){eo();let r=Atomics.load(Ct,0);if(e=sw(Ct)??d$(t),e===void 0){(!Ks.due||!Jd.
+open()||!Jd.record(Bo(Ct,0,r,Aw)))&&Atomics.wait(Ct,0,r),Ks.due=!1;continue}if(e.type==="close"||Atomics.load(Ct,1)===3)
+break;Atomics.store(Ct,1,1);let n=e;e=void 0,await u$(n),Tb(),await f$(),Uc=void 0,e$()}mp=!0,t.close()}var pp=f(()=>{throw new Error(
+"unreachable: no exit outside a Worker")},"exitNow");function h$(t){wu(t)&&Ge!==void 0&&pp(t);let e=gh();Sh(t,e??(O.ident===
+0?Uc:Pt())).catch(()=>{})}function Fc(t){if(Atomics.store(Ct,1,3),Tr!==void 0){let e=Tr;Tr=void 0,Vd(e,{name:"ThreadErro\
+r",message:Mr===void 0?`its Worker ended (${t}) while the new thread loaded its code`:`the module ${Mr} ended its Worker\
+ (${t}) while the new thread loaded it; ${Zs("code that must run only in the main program")}`})}if(Ge!==void 0){let e=t===
+yp?new w(`Out of memory: the thread's Worker was terminated at its heap limit (${vt?.heapLimitMb??Math.round(vp/1048576)}\
+ MB, the main thread's); the thread has ended`):t===wp?new j("the thread's async target awaits a promise that nothing ca\
 n settle: its event loop ran empty (no timer, I/O or message pending), so the thread has ended, as Deno ends a program w\
 hose top-level await never resolves. Settle the promise (keep its resolve function where code that runs later calls it),\
  or await one of this library's waits (e.waitAsync(), q.getAsync(), lock.acquireAsync()), which keep the thread alive un\
-til another thread acts"):void 0;e!==void 0&&(e.stack=`${e.name}: ${e.message}`,fv(e,Pt())),qd(We)}We=void 0}var lp="ter\
-minated at its heap limit",cp="its event loop ran empty",up=_g().heap_size_limit;function r$(){return _g().heap_size_limit>
-up?lp:cp}if(Mt!==void 0){Cp(e$),Sv(()=>Pt().name,()=>Cr),I1(),Vw(),_1(),l0(),Tp((a,s)=>fo(a,new TextEncoder().encode(s)));
-let t=!1,e=Hi.exit,r=f(a=>(t=!0,e.call(Hi,a)),"processExit"),n=f(()=>We!==void 0,"unwinds");sp=Wp(n,r),Hi.exit=a=>{if(n())
-throw new Br(a,"process.exit");return r(a)},Hi.on("exit",a=>{Nc(t||ip?`process.exit(${a})`:r$())}),jp(Nc);let o=globalThis,
-i=o.close;typeof i=="function"&&(o.close=function(){Nc("close()"),i.call(globalThis)}),Ir?queueMicrotask(()=>Yc(ap)):Yc(
-ap)}jy(ea),Lp(ea);export{Wl as Barrier,wn as BoundedSemaphore,Nr as BrokenBarrierError,Pl as Condition,ua as DeadlockError,_o as Event,Ni as LifoQueue,
-oi as Lock,Lr as OwnerDiedError,Li as PriorityQueue,Sr as Queue,$o as QueueEmpty,Ao as QueueFull,ko as QueueShutDown,lr as RLock,
-gi as Semaphore,ki as Shareable,br as SharedBigInt64,$r as SharedBoolean,vr as SharedFloat64,kn as SharedInt32,bi as SharedJSON,
-Ql as SharedList,ec as SimpleQueue,Br as SystemExit,pt as TIMEOUT_MAX,ct as Thread,j as ThreadError,yh as Timer,rl as activeCount,
-Pt as currentThread,gl as dumpThreads,el as enumerate,ne as excepthook,zt as getIdent,nl as getNativeId,I as kTravel,mr as local,
-rc as logging,ln as mainThread,R as registerKind,ll as setExcepthook,Gl as shared,al as shutdown,ol as sleep,il as stackSize,
-yl as watchDeadlocks};
+til another thread acts"):void 0;e!==void 0&&(e.stack=`${e.name}: ${e.message}`,bv(e,Pt())),Kd(Ge)}Ge=void 0}var yp="ter\
+minated at its heap limit",wp="its event loop ran empty",vp=ep().heap_size_limit;function m$(){return ep().heap_size_limit>
+vp?yp:wp}if(vt!==void 0){Dp(h$),Lv(()=>Pt().name,()=>Mr),_1(),av(),o$(),y0(),Up((a,s)=>ho(a,new TextEncoder().encode(s)));
+let t=!1,e=Vi.exit,r=f(a=>(t=!0,e.call(Vi,a)),"processExit"),n=f(()=>Ge!==void 0,"unwinds");pp=Vp(n,r),Vi.exit=a=>{if(n())
+throw new Rr(a,"process.exit");return r(a)},Vi.on("exit",a=>{Fc(t||mp?`process.exit(${a})`:m$())}),Rp(Fc);let o=globalThis,
+i=o.close;typeof i=="function"&&(o.close=function(){Fc("close()"),i.call(globalThis)}),Dr?queueMicrotask(()=>au(gp)):au(
+gp)}Ry(oa),Wp(oa);export{Kl as Barrier,vn as BoundedSemaphore,Br as BrokenBarrierError,Jl as Condition,ha as DeadlockError,Go as Event,Bi as LifoQueue,
+ii as Lock,Pr as OwnerDiedError,Pi as PriorityQueue,Er as Queue,Ao as QueueEmpty,ko as QueueFull,So as QueueShutDown,mr as RLock,
+wi as Semaphore,Oi as Shareable,kr as SharedBigInt64,Sr as SharedBoolean,Ar as SharedFloat64,Sn as SharedInt32,ki as SharedJSON,
+Zl as SharedList,cc as SimpleQueue,Rr as SystemExit,pt as TIMEOUT_MAX,ct as Thread,j as ThreadError,Oh as Timer,il as activeCount,
+Pt as currentThread,wl as dumpThreads,ol as enumerate,ae as excepthook,Qt as getIdent,al as getNativeId,I as kTravel,yr as local,
+uc as logging,un as mainThread,R as registerKind,fl as setExcepthook,ec as shared,cl as shutdown,sl as sleep,ll as stackSize,
+bl as watchDeadlocks};
