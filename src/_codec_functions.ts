@@ -32,6 +32,7 @@ import {
   ambiguousMessage,
   graphImported,
   locateByIdentity,
+  lookalikeMessage,
   matchingExports,
   notExportedMessage,
   refuseUnexported,
@@ -93,6 +94,17 @@ export function functionReference(
   // By identity where this thread can tell (two modules may export functions of the
   // same name and text over different module state: the receiver must not guess).
   const found = locateByIdentity(fn, modules);
+  if (found?.lookalikes !== undefined) {
+    throw new TypeError(
+      `${action}: ${what}: ${
+        lookalikeMessage(
+          fn.name,
+          found.lookalikes,
+          `import it statically in the module that sends it (\`import { ${fn.name} } from "./<its file>.ts"\`), or give the functions different names`,
+        )
+      }`,
+    );
+  }
   if (found !== undefined && !found.byText) {
     remember(fn, found.module, found.name);
     return { modules: [found.module], name: found.name, source, exact: true };

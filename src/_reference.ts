@@ -66,6 +66,11 @@ function outside(all: Frame[]): string | undefined {
   return all.find((f) => !f.url.startsWith(LIBRARY_PREFIX))?.url;
 }
 
+/** The URLs of the modules that the stack shows (each once): modules that may be evaluating. */
+export function stackModules(origin: Origin): Set<string> {
+  return new Set(frames(origin).map((f) => f.url));
+}
+
 /** The URL of the nearest calling module outside this library, if the stack shows one. */
 export function callerModule(origin: Origin = captureOrigin()): string | undefined {
   return outside(frames(origin));

@@ -113,7 +113,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.match(line("put arrow"), /the item\.f is an arrow function/);
 });
 
-Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option wins, and what cannot be told apart is refused", async () => {
+Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option that exports another work is refused, and what cannot be told apart is refused", async () => {
   const { code, stdout, stderr } = await runFixture("same_name.ts");
   assert.equal(code, 0, stderr);
   const lines = stdout.trim().split("\n");
@@ -135,14 +135,18 @@ Deno.test("two modules export work with the same source: every road runs the one
     "queue item B",
     "back is workB true",
     "-- module option names a.ts after b.ts was found",
-    "work from A",
     "-- target b again",
     "work from B",
     "-- unknowable",
     "-- unknowable, named",
     "work from B",
   ]);
-  assert.equal(refusals.length, 2, stdout);
+  assert.equal(refusals.length, 3, stdout);
+  // An explicit module that exports another function of the name, not this one.
+  assert.match(
+    refusals.shift()!,
+    /^refused option: TypeError: .*the module option names .*same_a\.ts, which exports another function work with the same source text .*not the target itself/,
+  );
   for (const line of refusals) {
     assert.match(
       line,
@@ -151,6 +155,67 @@ Deno.test("two modules export work with the same source: every road runs the one
     assert.match(line, /will not guess/);
   }
   assert.match(refusals[0], /module: import\.meta\.resolve/);
+});
+
+Deno.test("functions of modules loaded by dynamic import(): what an earlier start found never runs another function of the same name and source; Timer takes a module option; an explicit module that exports a lookalike is refused", async () => {
+  const { code, stdout, stderr } = await runFixture("dynamic_same.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.replace(/:.*/s, ":")), [
+    "-- a with module a",
+    "work from A",
+    "-- b without module",
+    "refused b:",
+    "-- b with module a",
+    "refused b in a:",
+    "-- timer b without module",
+    "refused timer b:",
+    "-- timer b with module b",
+    "work from B",
+    "-- timer b with module a",
+    "refused timer b in a:",
+    "-- b with module b",
+    "work from B",
+    "-- a without module",
+    "work from A",
+    "-- b as an argument",
+    "work from B",
+    "called B",
+    "-- b through a queue",
+    "work from B",
+    "queue item B",
+  ]);
+  assert.ok(!stdout.includes("work from A\n-- b with module a"), stdout);
+  const refused = (label: string) => lines.find((l) => l.startsWith(label))!;
+  assert.match(refused("refused b:"), /TypeError: .*cannot be found by reference/);
+  for (const label of ["refused b in a:", "refused timer b in a:"]) {
+    assert.match(
+      refused(label),
+      /TypeError: .*the module option names .*same_a\.ts, which exports another function work with the same source text .*not the target itself/,
+    );
+  }
+
+  const other = await runFixture("dynamic_lookalike.ts");
+  assert.equal(other.code, 0, other.stderr);
+  const out = other.stdout.trim().split("\n");
+  assert.deepEqual(out.map((l) => l.replace(/:.*/s, ":")), [
+    "-- b",
+    "refused b:",
+    "-- b as an argument",
+    "refused arg b:",
+    "-- a",
+    "work from A",
+    "-- b with module b",
+    "work from B",
+  ]);
+  assert.match(
+    out[1],
+    /TypeError: .*the function work is not the one that .*same_a\.ts exports: .*dynamic import\(\)\): name that module, as in new Thread\(\{ target: work, module: import\.meta\.resolve/,
+  );
+  assert.match(
+    out[3],
+    /TypeError: .*args\[0\]: the function work is not the one that .*same_a\.ts exports: .*import it statically/,
+  );
 });
 
 Deno.test("code declared without export: the hint says adding export is enough, names the argument, and the stack starts at the user's start()", async () => {
