@@ -10,7 +10,7 @@
  */
 import { describe } from "./_futex.ts";
 import { callerModule, refuseUntravelable } from "./_reference.ts";
-import { refuseUnexported } from "./_locate.ts";
+import { exportedArrow, refuseUnexported } from "./_locate.ts";
 import {
   type FunctionRef,
   functionReference,
@@ -46,8 +46,14 @@ export function actionRef(action: BarrierAction): ActionRef {
     );
   }
   // Checked as a thread's target is at start(), with the same words.
-  refuseUntravelable(action, "the action", "Cannot create Barrier");
-  refuseUnexported(action.name, callerModule(), "Cannot create Barrier");
+  const caller = callerModule();
+  refuseUntravelable(
+    action,
+    "the action",
+    "Cannot create Barrier",
+    () => exportedArrow(action, caller === undefined ? [] : [caller]),
+  );
+  refuseUnexported(action.name, caller, "Cannot create Barrier");
   const ref = functionReference(action, "the action", "Cannot create Barrier");
   return { ...ref, module: ref.modules[0] };
 }

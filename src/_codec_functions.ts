@@ -30,6 +30,7 @@ import {
 } from "./_reference.ts";
 import {
   ambiguousMessage,
+  exportedArrow,
   graphImported,
   locateByIdentity,
   lookalikeMessage,
@@ -81,9 +82,9 @@ export function functionReference(
   what: string,
   action: string,
 ): FunctionRef {
-  const source = refuseUntravelable(fn, what, action);
   const known = located.get(fn);
   if (known !== undefined) {
+    const source = Function.prototype.toString.call(fn);
     return { modules: [known.module], name: known.name, source, exact: true };
   }
   const caller = callerModule();
@@ -91,6 +92,7 @@ export function functionReference(
   for (const url of [caller, mainModule()]) {
     if (url !== undefined && !modules.includes(url)) modules.push(url);
   }
+  const source = refuseUntravelable(fn, what, action, () => exportedArrow(fn, modules));
   // By identity where this thread can tell (two modules may export functions of the
   // same name and text over different module state: the receiver must not guess).
   const found = locateByIdentity(fn, modules);

@@ -47,6 +47,7 @@ import {
   exportNameOf,
   findExport,
   instanceMethodOf,
+  isArrowSource,
   isMethodSource,
   methodMessage,
 } from "./_reference.ts";
@@ -215,6 +216,30 @@ export function locateByIdentity(
 }
 
 /**
+ * Whether a module exports the arrow function `fn` at its top level (`export const work
+ * = (n) => ...`): found by identity (see {@linkcode locateByIdentity}), or, where this
+ * thread cannot tell (the calling module still evaluates), the one module of the static
+ * graph of `roots` whose text declares it so. A closure (an arrow inside a function) is
+ * none of these.
+ */
+export function exportedArrow(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+): boolean {
+  if (fn.name === "" || fn.name === "default") return false;
+  const found = locateByIdentity(fn, roots);
+  if (found === undefined || found.module === undefined) return false;
+  if (!found.byText) return true;
+  const text = moduleText(found.module);
+  const escaped = fn.name.replace(/[$]/g, "\\$");
+  return text !== undefined &&
+    new RegExp(
+      `^export\\s+(?:const|let|var)\\s+${escaped}\\s*[:=]|\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}`,
+      "m",
+    ).test(text);
+}
+
+/**
  * Per function: what {@linkcode locateByIdentity} found in the static import graph of
  * its roots (a static graph does not change), so that a function sent again and again
  * (a queue of jobs) costs no second walk.
@@ -243,8 +268,11 @@ function searchGraph(
 ): Located | undefined {
   // The module's text is TypeScript (or JavaScript before the runtime's emit), not the
   // function's source text as V8 has it: a declaration of its name is what is looked for.
+  const escaped = fn.name.replace(/[$]/g, "\\$");
   const declared = new RegExp(
-    `\\bfunction\\s*\\*?\\s*${fn.name.replace(/[$]/g, "\\$")}\\s*[(<]`,
+    isArrowSource(Function.prototype.toString.call(fn))
+      ? `\\b(?:const|let|var)\\s+${escaped}\\s*[:=]`
+      : `\\bfunction\\s*\\*?\\s*${escaped}\\s*[(<]`,
   );
   const holders: string[] = [];
   let unread = false;

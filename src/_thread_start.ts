@@ -15,7 +15,12 @@ import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { idleSpin } from "./_thread_spin.ts";
-import { locateByIdentity, type Located, lookalikeMessage } from "./_locate.ts";
+import {
+  exportedArrow,
+  locateByIdentity,
+  type Located,
+  lookalikeMessage,
+} from "./_locate.ts";
 import {
   callerModule,
   captureOrigin,
@@ -80,7 +85,16 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
-    const source = checkedSources.get(fn) ?? checkTarget(fn, action);
+    const source = checkedSources.get(fn) ??
+      checkTarget(
+        fn,
+        action,
+        () =>
+          exportedArrow(
+            fn,
+            candidates(callerModule(state.origin ?? captureOrigin())),
+          ),
+      );
     // An explicit `module` option wins over what an earlier start found.
     const explicit = state.moduleOption !== undefined;
     const remembered = explicit ? undefined : targetModules.get(fn);
@@ -223,9 +237,13 @@ const checkedSources = new WeakMap<object, string>();
  * Refuses a target that cannot travel by reference (see `refuseUntravelable`).
  * @returns Its source text (kept, so that later starts of it skip the checks).
  */
-// deno-lint-ignore no-explicit-any
-function checkTarget(fn: (...args: any[]) => unknown, action: string): string {
-  const source = refuseUntravelable(fn, "the target", action);
+function checkTarget(
+  // deno-lint-ignore no-explicit-any
+  fn: (...args: any[]) => unknown,
+  action: string,
+  exported: () => boolean,
+): string {
+  const source = refuseUntravelable(fn, "the target", action, exported);
   checkedSources.set(fn, source);
   return source;
 }

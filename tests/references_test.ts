@@ -103,7 +103,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   // What cannot travel is refused with a target's words, naming where it sits.
   assert.match(
     line("arg arrow"),
-    /args\[0\] is an arrow function; .*export function work/,
+    /args\[0\] is an arrow function that no module exports at its top level; .*export function work/,
   );
   assert.match(line("arg bound"), /args\[0\] is a bound function \(bound square\)/);
   assert.match(
@@ -215,6 +215,36 @@ Deno.test("functions of modules loaded by dynamic import(): what an earlier star
   assert.match(
     out[3],
     /TypeError: .*args\[0\]: the function work is not the one that .*same_a\.ts exports: .*import it statically/,
+  );
+});
+
+Deno.test("arrow functions: exported at the top level they travel (target, async target, argument, queue item, Barrier action); a non-exported or nested one is refused saying when one travels; an arrow in a field is told to be a method", async () => {
+  const { code, stdout, stderr } = await runFixture("arrows.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.replace(/:.*/s, ":")), [
+    "double 2",
+    "triple 6",
+    "double 6",
+    "double 8",
+    "barrier action",
+    "refused hidden:",
+    "refused nested:",
+    "refused run field:",
+    "refused handler field:",
+  ]);
+  assert.match(
+    lines[5],
+    /the target is an arrow function that no module exports at its top level; an arrow function travels to another thread only so \(`export const hidden = \(…\) => …`/,
+  );
+  assert.match(lines[6], /the target is an arrow function that no module exports/);
+  assert.match(
+    lines[7],
+    /this\.run is an arrow function in a field \(`run = \(…\) => …`\).*make it a method \(`override run\(\) \{…\}`\): methods travel with the class$/,
+  );
+  assert.match(
+    lines[8],
+    /args\[0\]\.handler is an arrow function in a field .*in a class \(a Shareable\), make it a method \(`handler\(…\) \{…\}`\)/,
   );
 });
 
