@@ -248,6 +248,16 @@ Deno.test("arrow functions: exported at the top level they travel (target, async
   );
 });
 
+Deno.test("a Thread subclass with a #private field: the excepthook's report says #private fields do not travel, and to use an ordinary field", async () => {
+  const { code, stdout, stderr } = await runFixture("private_field.ts");
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "count 5\n");
+  assert.match(
+    stderr,
+    /^Exception in thread Thread-1:\nTypeError: Cannot read private member #count from an object whose class did not declare it; #private fields and methods of a Thread subclass do not travel to its thread .*use an ordinary field \(`count = 5`, not `#count = 5`\)/,
+  );
+});
+
 Deno.test("code declared without export: the hint says adding export is enough, names the argument, and the stack starts at the user's start()", async () => {
   const { code, stdout, stderr } = await runFixture("unexported.ts");
   assert.equal(code, 0, stderr);
