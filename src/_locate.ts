@@ -576,6 +576,41 @@ export function notExportedMessage(
   const why =
     "code travels to another thread by reference, found by its module and its exported name";
   const declaring = searched.find((url) => declaredUnexported(url, what, name));
+  if (declaring === undefined && option !== undefined) {
+    // Exported, by a module that a dynamic import() loads: the module option is the fix.
+    const dynamic = dynamicImports(searched);
+    const exporters = dynamic.filter((d) => exportsName(d.url, name));
+    if (exporters.length > 0) {
+      const one = exporters.length === 1;
+      return `the ${what} ${name} cannot be found by reference: ${
+        misses.join("; ")
+      }, nor does any module it imports statically; ${
+        exporters.map((d) => d.url).join(" and ")
+      } ${
+        one ? "exports" : "export"
+      } a ${what} ${name}, loaded by a dynamic import() (in ${
+        exporters[0].from
+      }), which a thread cannot follow: name ${
+        one ? "that module" : "the one of those modules that exports it"
+      }, as in ${
+        exporters.map((d) =>
+          `\`${
+            option.replace(
+              "./<its file>.ts",
+              searched.includes(d.from) ? d.specifier : d.url,
+            )
+          }\``
+        ).join(" or ")
+      } (${why})`;
+    }
+    if (dynamic.length > 0) {
+      return `the ${what} ${name} cannot be found by reference: ${
+        misses.join("; ")
+      }, nor does any module it imports statically; if it comes from a module that a dynamic import() loads (${
+        dynamic[0].from
+      } has one), name that module, as in \`${option}\`; else ${fix} from the module that declares it (${why})`;
+    }
+  }
   return `the ${what} ${name} cannot be found by reference: ${
     misses.join("; ")
   }, nor does any module it imports statically; ${
@@ -586,6 +621,43 @@ export function notExportedMessage(
       ? `${fix} from the module that declares it: ${why}`
       : `${fix} from the module that declares it; if that module is none of these (nor one they import statically), name it too, as in \`${option}\` (${why})`
   }`;
+}
+
+/** The static specifiers of dynamic `import("...")` calls in a module's text. */
+const DYNAMIC_SPECIFIER = /(?:^|[^\w$.])import\s*\(\s*(["'`])([^"'`\n$]+)\1\s*[,)]/g;
+
+/**
+ * The local modules that the static graph of `roots` loads by a dynamic `import()` of a
+ * literal specifier (`await import("./lib/dyn.ts")`), read from their texts: for the
+ * words of an error only.
+ */
+function dynamicImports(
+  roots: readonly string[],
+): { from: string; specifier: string; url: string }[] {
+  const out: { from: string; specifier: string; url: string }[] = [];
+  for (const from of graphSync(roots)) {
+    const text = moduleText(from);
+    if (text === undefined) continue;
+    for (const m of text.matchAll(DYNAMIC_SPECIFIER)) {
+      const url = resolve(m[2], from);
+      if (url !== undefined && !out.some((d) => d.url === url)) {
+        out.push({ from, specifier: m[2], url });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the text of the local module `url` exports `name` (read without a prompt). */
+function exportsName(url: string, name: string): boolean {
+  if (!url.startsWith("file:") || !mayReadQuietly(url)) return false;
+  const text = moduleText(url);
+  if (text === undefined) return false;
+  const escaped = name.replace(/[$]/g, "\\$");
+  return new RegExp(
+    `^export\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:abstract\\s+)?class\\s+|(?:const|let|var)\\s+)${escaped}\\b|\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}`,
+    "m",
+  ).test(text);
 }
 
 /**

@@ -187,7 +187,10 @@ Deno.test("functions of modules loaded by dynamic import(): what an earlier star
   ]);
   assert.ok(!stdout.includes("work from A\n-- b with module a"), stdout);
   const refused = (label: string) => lines.find((l) => l.startsWith(label))!;
-  assert.match(refused("refused b:"), /TypeError: .*cannot be found by reference/);
+  assert.match(
+    refused("refused b:"),
+    /TypeError: .*cannot be found by reference: .*same_a\.ts and .*same_b\.ts export a function work, loaded by a dynamic import\(\).*name the one of those modules that exports it, as in `new Thread\(\{ target: work, module: import\.meta\.resolve\("\.\/same_a\.ts"\) \}\)` or `new Thread\(\{ target: work, module: import\.meta\.resolve\("\.\/same_b\.ts"\) \}\)`/,
+  );
   for (const label of ["refused b in a:", "refused timer b in a:"]) {
     assert.match(
       refused(label),
@@ -246,6 +249,18 @@ Deno.test("arrow functions: exported at the top level they travel (target, async
     lines[8],
     /args\[0\]\.handler is an arrow function in a field .*in a class \(a Shareable\), make it a method \(`handler\(…\) \{…\}`\)/,
   );
+});
+
+Deno.test("a target from a module that only a dynamic import() loads: the refusal leads with the module option naming that module, not with 'export it'", async () => {
+  const { code, stdout, stderr } = await runFixture("dynamic_one.ts");
+  assert.equal(code, 0, stderr);
+  const [refused, ran] = stdout.trim().split("\n");
+  assert.match(
+    refused,
+    /^refused: TypeError: Cannot start thread "Thread-1 \(dynWork\)": the function dynWork cannot be found by reference: .*dynamic_one\.ts does not export dynWork, nor does any module it imports statically; .*dyn_work\.ts exports a function dynWork, loaded by a dynamic import\(\) \(in .*dynamic_one\.ts\), which a thread cannot follow: name that module, as in `new Thread\(\{ target: dynWork, module: import\.meta\.resolve\("\.\/dyn_work\.ts"\) \}\)`/,
+  );
+  assert.doesNotMatch(refused, /export it/);
+  assert.equal(ran, "dynWork ran");
 });
 
 Deno.test("a Thread subclass with a #private field: the excepthook's report says #private fields do not travel, and to use an ordinary field", async () => {
