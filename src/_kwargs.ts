@@ -19,10 +19,9 @@
 
 /** The parameters' text of a function's source: from its first `(` to the matching `)`. */
 function parameterText(source: string): string | undefined {
-  let start: number;
   const arrow = /^(?:async\s*)?([\w$]+)\s*=>/.exec(source);
   if (arrow) return arrow[1];
-  start = source.indexOf("(");
+  const start = source.indexOf("(");
   if (start < 0) return undefined;
   let depth = 0;
   for (let i = start; i < source.length; i++) {
