@@ -166,7 +166,7 @@ const PRIVATE_ERROR =
 
 /** The hint that {@linkcode explainPrivate} appends. */
 export const PRIVATE_HINT =
-  "#private fields and methods of a Thread subclass do not travel to its thread (the thread's object is made from the class without its constructor, its own fields copied): use an ordinary field (`count = 5`, not `#count = 5`), and a method without # (`step() {…}`)";
+  "#private fields and methods of a Thread subclass do not travel to its thread (the thread's object is made from the class without its constructor, its own fields copied): use an ordinary field (`count = 5`, not `#count = 5`), and a method without # (`step() {\u2026}`)";
 
 /**
  * Appends {@linkcode PRIVATE_HINT} to a `TypeError` of a private member that a Thread
