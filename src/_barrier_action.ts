@@ -9,10 +9,14 @@
  * @module
  */
 import { TypeError } from "./_caller_stack.ts";
-import { loadedModule } from "./_codec.ts";
 import { describe } from "./_futex.ts";
-import { callerModule, findExport, refuseUntravelable } from "./_reference.ts";
-import { findLoaded, notExportedMessage, refuseUnexported } from "./_locate.ts";
+import { callerModule, refuseUntravelable } from "./_reference.ts";
+import { exportedArrow, refuseUnexported } from "./_locate.ts";
+import {
+  type FunctionRef,
+  functionReference,
+  resolveFunction,
+} from "./_codec_functions.ts";
 import { refuseAsyncFunction } from "./_sync_callback.ts";
 
 /** The fix for an async action. */
@@ -22,19 +26,22 @@ export const ACTION_FIX =
 /** An action: a named function exported by its module. */
 export type BarrierAction = () => unknown;
 
-/** How an action travels: its name, its source, and the module that exports it. */
-export interface ActionRef {
-  name: string;
-  source: string;
+/**
+ * How an action travels: as a function does (`functionReference`: the module that
+ * exports it, found by identity where the creating thread can tell), with `module`, the
+ * module the receiving thread imports first.
+ */
+export interface ActionRef extends FunctionRef {
   module?: string;
 }
 
 /**
- * Checks a barrier's action where it is created.
+ * Checks a barrier's action where it is created, and finds its module by identity as a
+ * function argument's (two modules may export functions of the same name and source
+ * text over different module state: the one passed runs).
  *
  * @returns The action's reference.
- * @throws {TypeError} If `action` is not a named function exported by the calling
- * module.
+ * @throws {TypeError} If `action` is not a named function exported by its module.
  */
 export function actionRef(action: BarrierAction): ActionRef {
   if (typeof action !== "function") {
@@ -46,31 +53,37 @@ export function actionRef(action: BarrierAction): ActionRef {
   }
   // As CPython's, the action is a plain call before the parties pass: not awaited.
   refuseAsyncFunction(action, "Cannot create Barrier", "the action", ACTION_FIX);
-  // Checked here as a thread's target is at start(): an action travels the same way.
-  const source = refuseUntravelable(action, "the action", "Cannot create Barrier");
-  const module = callerModule();
-  refuseUnexported(action.name, module, "Cannot create Barrier");
-  return { name: action.name, source, module };
+  // Checked as a thread's target is at start(), with the same words.
+  const caller = callerModule();
+  refuseUntravelable(
+    action,
+    "the action",
+    "Cannot create Barrier",
+    () => exportedArrow(action, caller === undefined ? [] : [caller]),
+  );
+  refuseUnexported(action.name, caller, "Cannot create Barrier");
+  const ref = functionReference(action, "the action", "Cannot create Barrier");
+  return { ...ref, module: ref.modules[0] };
 }
 
 /**
- * Finds a barrier's action in this thread.
+ * Finds a barrier's action in this thread (as a function received: `resolveFunction`).
  *
- * @throws {TypeError} If the action's module does not export it here.
+ * @throws {TypeError} If the action's module does not export it here, or two modules
+ * export functions of its name and source that the creating thread could not tell apart.
  */
 export function findAction(ref: ActionRef): BarrierAction {
-  const { name, source, module } = ref;
-  const ns = module === undefined ? undefined : loadedModule(module);
-  const found = (ns === undefined ? undefined : findExport(ns, name, source)) ??
-    // Exported by a module that the named one imports (see `_locate.ts`).
-    findLoaded(name, source, (v) => typeof v === "function")?.value;
-  if (typeof found !== "function") {
-    const miss = ns !== undefined && Object.hasOwn(ns, name)
-      ? `${module} exports a different ${name}`
-      : `${module ?? "the module that created the barrier"} does not export ${name}`;
+  try {
+    return resolveFunction(ref) as BarrierAction;
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
     throw new TypeError(
-      `Cannot use the action of Barrier: ${notExportedMessage("function", name, [miss])}`,
+      `Cannot use the action of Barrier: ${
+        error.message.replace(
+          /^Cannot receive the function \S+ from another thread: /,
+          "",
+        )
+      }`,
     );
   }
-  return found as BarrierAction;
 }

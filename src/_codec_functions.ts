@@ -31,8 +31,10 @@ import {
 } from "./_reference.ts";
 import {
   ambiguousMessage,
+  exportedArrow,
   graphImported,
   locateByIdentity,
+  lookalikeMessage,
   matchingExports,
   notExportedMessage,
   refuseUnexported,
@@ -81,9 +83,9 @@ export function functionReference(
   what: string,
   action: string,
 ): FunctionRef {
-  const source = refuseUntravelable(fn, what, action);
   const known = located.get(fn);
   if (known !== undefined) {
+    const source = Function.prototype.toString.call(fn);
     return { modules: [known.module], name: known.name, source, exact: true };
   }
   const caller = callerModule();
@@ -91,9 +93,21 @@ export function functionReference(
   for (const url of [caller, mainModule()]) {
     if (url !== undefined && !modules.includes(url)) modules.push(url);
   }
+  const source = refuseUntravelable(fn, what, action, () => exportedArrow(fn, modules));
   // By identity where this thread can tell (two modules may export functions of the
   // same name and text over different module state: the receiver must not guess).
   const found = locateByIdentity(fn, modules);
+  if (found?.lookalikes !== undefined) {
+    throw new TypeError(
+      `${action}: ${what}: ${
+        lookalikeMessage(
+          fn.name,
+          found.lookalikes,
+          `import it statically in the module that sends it (\`import { ${fn.name} } from "./<its file>.ts"\`), or give the functions different names`,
+        )
+      }`,
+    );
+  }
   if (found !== undefined && !found.byText) {
     remember(fn, found.module, found.name);
     return { modules: [found.module], name: found.name, source, exact: true };

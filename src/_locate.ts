@@ -48,6 +48,7 @@ import {
   exportNameOf,
   findExport,
   instanceMethodOf,
+  isArrowSource,
   isMethodSource,
   methodMessage,
 } from "./_reference.ts";
@@ -179,19 +180,23 @@ function graphSync(roots: readonly string[]): string[] {
  * evaluated already: their namespaces are taken synchronously
  * ({@linkcode evaluatedModule}), the roots' own only once loaded (a root may still be
  * evaluating), and only where it matters: when two or more modules of the graph declare
- * a function of its name (else the receiver's search by name and source finds the one
- * module that can export it).
+ * a function of its name, or one does and a module of the graph has a dynamic
+ * `import()` (which may have loaded a module that exports another function of the same
+ * name and text: `work` of ./a.ts and of ./b.ts); else the receiver's search by name and
+ * source finds the one module that can export it.
  *
  * @returns The module and the export name (`visible` for `export { hidden as visible }`,
  * `Tools.run` for a static method), or undefined where this thread cannot tell; with
  * `byText`, the one module of the graph whose text declares a function of its name (not
  * checked by identity, and `name` is the function's own: the receiver looks it up there
- * by name and source).
+ * by name and source); `lookalikes`: the modules of the graph that export another
+ * function of its name and text, none the function itself (the caller refuses it: the
+ * receiver would run the lookalike).
  */
 export function locateByIdentity(
   fn: (...args: never[]) => unknown,
   roots: readonly string[],
-): { module: string; name: string; byText?: boolean } | undefined {
+): Located | undefined {
   const same = (v: unknown) => v === fn;
   for (const [module, ns] of loadedModules()) {
     const found = exportNameOf(ns, same);
@@ -199,10 +204,10 @@ export function locateByIdentity(
   }
   const own = exportNameOf(library, same);
   if (own !== undefined) return { module: LIBRARY_ENTRY, name: own.name };
-  // Which modules of the graph declare a function of its name: with one, the receiver's
-  // search by name and source cannot mix it up, and no namespace need be taken here (the
-  // first `require()` costs 10-30 ms); with none (a static method), the receiver
-  // searches, and refuses what it cannot tell apart.
+  // Which modules of the graph declare a function of its name: with one (and no dynamic
+  // import), the receiver's search by name and source cannot mix it up, and no
+  // namespace need be taken here (the first `require()` costs 10-30 ms); with none (a
+  // static method), the receiver searches, and refuses what it cannot tell apart.
   const key = roots.join("\n");
   const cached = textual.get(fn);
   if (cached !== undefined && cached.key === key) return cached.found;
@@ -212,43 +217,111 @@ export function locateByIdentity(
 }
 
 /**
+ * Whether a module exports the arrow function `fn` at its top level (`export const work
+ * = (n) => ...`): found by identity (see {@linkcode locateByIdentity}), or, where this
+ * thread cannot tell (the calling module still evaluates), the one module of the static
+ * graph of `roots` whose text declares it so. A closure (an arrow inside a function) is
+ * none of these.
+ */
+export function exportedArrow(
+  fn: (...args: never[]) => unknown,
+  roots: readonly string[],
+): boolean {
+  if (fn.name === "" || fn.name === "default") return false;
+  const found = locateByIdentity(fn, roots);
+  if (found === undefined || found.module === undefined) return false;
+  if (!found.byText) return true;
+  const text = moduleText(found.module);
+  const escaped = fn.name.replace(/[$]/g, "\\$");
+  return text !== undefined &&
+    new RegExp(
+      `^export\\s+(?:const|let|var)\\s+${escaped}\\s*[:=]|\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}`,
+      "m",
+    ).test(text);
+}
+
+/**
  * Per function: what {@linkcode locateByIdentity} found in the static import graph of
  * its roots (a static graph does not change), so that a function sent again and again
  * (a queue of jobs) costs no second walk.
  */
-const textual = new WeakMap<
-  object,
-  { key: string; found: { module: string; name: string; byText?: boolean } | undefined }
->();
+const textual = new WeakMap<object, { key: string; found: Located | undefined }>();
+
+/**
+ * What {@linkcode locateByIdentity} found: the module and export name of the function
+ * (`byText`: the one module of the graph whose text declares it, not checked by
+ * identity), or `lookalikes`: modules of the graph that export another function of its
+ * name and source text, and none exports the function itself (it comes from a module
+ * outside the graph: a dynamic `import()`), which a search by name and source in the
+ * receiving thread would take instead.
+ */
+export type Located =
+  | { module: string; name: string; byText?: boolean; lookalikes?: undefined }
+  | { lookalikes: string[]; module?: undefined; name?: undefined; byText?: undefined };
+
+/** A dynamic `import(` in a module's text (a module that no static graph shows). */
+const DYNAMIC_IMPORT = /(?:^|[^\w$.])import\s*\(/g;
 
 function searchGraph(
   fn: (...args: never[]) => unknown,
   roots: readonly string[],
   same: (v: unknown) => boolean,
-): { module: string; name: string; byText?: boolean } | undefined {
+): Located | undefined {
   // The module's text is TypeScript (or JavaScript before the runtime's emit), not the
   // function's source text as V8 has it: a declaration of its name is what is looked for.
+  const escaped = fn.name.replace(/[$]/g, "\\$");
   const declared = new RegExp(
-    `\\bfunction\\s*\\*?\\s*${fn.name.replace(/[$]/g, "\\$")}\\s*[(<]`,
+    isArrowSource(Function.prototype.toString.call(fn))
+      ? `\\b(?:const|let|var)\\s+${escaped}\\s*[:=]`
+      : `\\bfunction\\s*\\*?\\s*${escaped}\\s*[(<]`,
   );
   const holders: string[] = [];
   let unread = false;
+  let dynamic = false;
   for (const module of graphSync(roots)) {
     const text = moduleText(module);
     if (text === undefined) unread = true;
-    else if (declared.test(text)) holders.push(module);
+    else {
+      if (declared.test(text)) holders.push(module);
+      if (!dynamic && text.search(DYNAMIC_IMPORT) >= 0) dynamic = true;
+    }
   }
-  if (!unread && holders.length === 1) {
+  // With no dynamic import in the graph, every module of the program's own is in it:
+  // the one that declares a function of its name is its module. With dynamic imports
+  // of literal specifiers only, whose modules (and their static graphs) declare no
+  // function of its name, too: no namespace need be taken (the first `require()` costs
+  // 10-50 ms).
+  if (
+    !unread && holders.length === 1 &&
+    (!dynamic || !dynamicDeclares(roots, declared))
+  ) {
     return { module: holders[0], name: fn.name, byText: true };
   }
   if (!unread && holders.length === 0) return undefined;
+  // Else told by identity: a module that a dynamic import() loaded may export another
+  // function of the same name and text (`work` of ./a.ts and of ./b.ts).
+  const lookalikes: string[] = [];
+  let unknown = unread; // a module not told by identity may export the function itself
+  const source = Function.prototype.toString.call(fn);
   for (const module of holders) {
-    if (roots.includes(module) || loadedModule(module) !== undefined) continue;
-    const ns = evaluatedModule(module);
-    const found = ns && exportNameOf(ns, same);
+    const ns = roots.includes(module) ? loadedModule(module) : evaluatedModule(module);
+    if (ns === undefined) {
+      unknown = true;
+      continue;
+    }
+    let found: { name: string; value: unknown } | undefined;
+    let other: unknown;
+    try {
+      found = exportNameOf(ns, same);
+      other = found === undefined ? findExport(ns, fn.name, source) : undefined;
+    } catch {
+      unknown = true; // an export still in its temporal dead zone: evaluating
+      continue;
+    }
     if (found !== undefined) return { module, name: found.name };
+    if (typeof other === "function") lookalikes.push(module);
   }
-  return undefined;
+  return lookalikes.length > 0 && !unknown ? { lookalikes } : undefined;
 }
 
 /**
@@ -292,6 +365,23 @@ export function ambiguousMessage(
 }
 
 /**
+ * The words for a function whose name and source text modules of the static graph
+ * export, but not the function itself (see {@linkcode Located}): the receiving thread
+ * would run theirs.
+ *
+ * @param fix What to write instead (`name that module, as in ...`).
+ */
+export function lookalikeMessage(
+  name: string,
+  lookalikes: readonly string[],
+  fix: string,
+): string {
+  return `the function ${name} is not the one that ${lookalikes.join(" and ")} ${
+    lookalikes.length > 1 ? "export" : "exports"
+  }: that is another function of the same name and source text (over its own module state), which a thread would run instead; this one comes from a module that no module here imports statically (a dynamic import()): ${fix}`;
+}
+
+/**
  * Imports, in this thread, the static import graph of `roots` (their own modules
  * first), so that {@linkcode findLoaded} can search it. Modules that fail to import are
  * skipped. Once per root per thread.
@@ -330,7 +420,8 @@ export function graphImported(root: string): boolean {
 
 /**
  * Finds, among the modules imported in this thread, the one that exports `name` (with
- * the same source text, when given) and passes `accept`.
+ * the same source text, when given) and passes `accept`: one of `prefer`, else of their
+ * static import graph (with none named: any module loaded here), else the library.
  *
  * @returns The module's URL and the export, or undefined.
  */
@@ -345,7 +436,16 @@ export function findLoaded(
     const value = ns && findExport(ns, name, source);
     if (value !== undefined && accept(value)) return { module, value };
   }
-  for (const [module, ns] of loadedModules()) {
+  // With modules named, only their static import graph: a module that an earlier
+  // thread of this Worker loaded (another program's part, or a dynamic import's) may
+  // export another function or class of the same name and text; taking it would guess.
+  const search: Iterable<[string, Record<string, unknown>]> = prefer.length > 0
+    ? graphSync(prefer).flatMap((url) => {
+      const ns = loadedModule(url);
+      return ns === undefined ? [] : [[url, ns] as [string, Record<string, unknown>]];
+    })
+    : loadedModules();
+  for (const [module, ns] of search) {
     const value = findExport(ns, name, source);
     if (value !== undefined && accept(value)) return { module, value };
   }
@@ -483,6 +583,41 @@ export function notExportedMessage(
   const why =
     "code travels to another thread by reference, found by its module and its exported name";
   const declaring = searched.find((url) => declaredUnexported(url, what, name));
+  if (declaring === undefined && option !== undefined) {
+    // Exported, by a module that a dynamic import() loads: the module option is the fix.
+    const dynamic = dynamicImports(searched);
+    const exporters = dynamic.filter((d) => exportsName(d.url, name));
+    if (exporters.length > 0) {
+      const one = exporters.length === 1;
+      return `the ${what} ${name} cannot be found by reference: ${
+        misses.join("; ")
+      }, nor does any module it imports statically; ${
+        exporters.map((d) => d.url).join(" and ")
+      } ${
+        one ? "exports" : "export"
+      } a ${what} ${name}, loaded by a dynamic import() (in ${
+        exporters[0].from
+      }), which a thread cannot follow: name ${
+        one ? "that module" : "the one of those modules that exports it"
+      }, as in ${
+        exporters.map((d) =>
+          `\`${
+            option.replace(
+              "./<its file>.ts",
+              searched.includes(d.from) ? d.specifier : d.url,
+            )
+          }\``
+        ).join(" or ")
+      } (${why})`;
+    }
+    if (dynamic.length > 0) {
+      return `the ${what} ${name} cannot be found by reference: ${
+        misses.join("; ")
+      }, nor does any module it imports statically; if it comes from a module that a dynamic import() loads (${
+        dynamic[0].from
+      } has one), name that module, as in \`${option}\`; else ${fix} from the module that declares it (${why})`;
+    }
+  }
   return `the ${what} ${name} cannot be found by reference: ${
     misses.join("; ")
   }, nor does any module it imports statically; ${
@@ -493,6 +628,66 @@ export function notExportedMessage(
       ? `${fix} from the module that declares it: ${why}`
       : `${fix} from the module that declares it; if that module is none of these (nor one they import statically), name it too, as in \`${option}\` (${why})`
   }`;
+}
+
+/**
+ * Whether a module that the static graph of `roots` may load by a dynamic `import()`
+ * (and not statically) declares what `declared` finds: true where it cannot be told
+ * (an `import(` of a computed specifier, an unreadable module).
+ */
+function dynamicDeclares(roots: readonly string[], declared: RegExp): boolean {
+  const graph = graphSync(roots);
+  for (const url of graph) {
+    const text = moduleText(url) ?? "";
+    const calls = text.match(DYNAMIC_IMPORT)?.length ?? 0;
+    if (calls > [...text.matchAll(DYNAMIC_SPECIFIER)].length) return true;
+  }
+  const dynamic = dynamicImports(roots).map((d) => d.url);
+  const inGraph = new Set(graph);
+  for (const url of graphSync(dynamic)) {
+    if (inGraph.has(url)) continue;
+    if (!url.startsWith("file:") || !mayReadQuietly(url)) return true;
+    const text = moduleText(url);
+    if (text === undefined || declared.test(text)) return true;
+  }
+  return false;
+}
+
+/** The static specifiers of dynamic `import("...")` calls in a module's text. */
+const DYNAMIC_SPECIFIER = /(?:^|[^\w$.])import\s*\(\s*(["'`])([^"'`\n$]+)\1\s*[,)]/g;
+
+/**
+ * The local modules that the static graph of `roots` loads by a dynamic `import()` of a
+ * literal specifier (`await import("./lib/dyn.ts")`), read from their texts: for the
+ * words of an error only.
+ */
+function dynamicImports(
+  roots: readonly string[],
+): { from: string; specifier: string; url: string }[] {
+  const out: { from: string; specifier: string; url: string }[] = [];
+  for (const from of graphSync(roots)) {
+    const text = moduleText(from);
+    if (text === undefined) continue;
+    for (const m of text.matchAll(DYNAMIC_SPECIFIER)) {
+      const url = resolve(m[2], from);
+      if (url !== undefined && !out.some((d) => d.url === url)) {
+        out.push({ from, specifier: m[2], url });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the text of the local module `url` exports `name` (read without a prompt). */
+function exportsName(url: string, name: string): boolean {
+  if (!url.startsWith("file:") || !mayReadQuietly(url)) return false;
+  const text = moduleText(url);
+  if (text === undefined) return false;
+  const escaped = name.replace(/[$]/g, "\\$");
+  return new RegExp(
+    `^export\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:abstract\\s+)?class\\s+|(?:const|let|var)\\s+)${escaped}\\b|\\bexport\\s*\\{[^}]*\\b${escaped}\\b[^}]*\\}`,
+    "m",
+  ).test(text);
 }
 
 /**

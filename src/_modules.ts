@@ -55,7 +55,9 @@ let requireSync: ((id: string) => unknown) | null | undefined;
  */
 export function evaluatedModule(url: string): Record<string, unknown> | undefined {
   const known = namespaces.get(url);
-  if (known !== undefined || !url.startsWith("file:")) return known;
+  // With a query or a hash, another instance of the file's module: `require()` of its
+  // path would take (or evaluate) the plain one.
+  if (known !== undefined || !url.startsWith("file:") || /[?#]/.test(url)) return known;
   if (requireSync === undefined) {
     try {
       const { createRequire } = process.getBuiltinModule(

@@ -67,6 +67,11 @@ function outside(all: Frame[]): string | undefined {
   return all.find((f) => !f.url.startsWith(LIBRARY_PREFIX))?.url;
 }
 
+/** The URLs of the modules that the stack shows (each once): modules that may be evaluating. */
+export function stackModules(origin: Origin): Set<string> {
+  return new Set(frames(origin).map((f) => f.url));
+}
+
 /** The URL of the nearest calling module outside this library, if the stack shows one. */
 export function callerModule(origin: Origin = captureOrigin()): string | undefined {
   return outside(frames(origin));
@@ -247,13 +252,26 @@ const NATIVE = /\{\s*\[native code\]\s*\}$/;
 /** The source text of an arrow function: parameters, then `=>`. */
 const ARROW = /^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;
 
+/** Whether `source` is an arrow function's text. */
+export function isArrowSource(source: string): boolean {
+  return ARROW.test(source);
+}
+
 /**
  * Refuses a function that cannot travel by reference, whatever module it is in: an
  * arrow function, a bound, anonymous or built-in function, a class. Used for a
  * thread's target and a Barrier's action, with the same words.
  *
- * @param what How the message names the function: `"the target"`, `"the action"`.
+ * An arrow function travels only when a module exports it at its top level (`export
+ * const work = (n) => ...`), found by identity as an exported function expression is:
+ * `exported` tells (else every arrow is refused). An arrow in an object's field (`run =
+ * () => ...` of a Thread subclass, `handler = (x) => ...` of a Shareable: `what` ends in
+ * its name) is told to be a method.
+ *
+ * @param what How the message names the function: `"the target"`, `"the action"`,
+ * `"this.run"`, `"args[0].handler"`.
  * @param action The message's prefix: `"Cannot start Thread-1"`.
+ * @param exported Whether a module exports the (arrow) function at its top level.
  * @returns The function's source text (what a thread compares the export with).
  * @throws {TypeError} If `fn` cannot travel, saying what to pass instead.
  */
@@ -261,11 +279,31 @@ export function refuseUntravelable(
   fn: (...args: never[]) => unknown,
   what: string,
   action: string,
+  exported?: () => boolean,
 ): string {
   const source = Function.prototype.toString.call(fn);
   if (ARROW.test(source)) {
+    if (exported?.()) return source;
+    const field = /\.([\w$]+)$/.exec(what)?.[1];
+    if (field !== undefined && field === fn.name) {
+      // `this.run`: a Thread subclass's field; else a Shareable's, or a plain object's.
+      const method = field === "run" && what === "this.run"
+        ? "override run() {\u2026}"
+        : `${field}(\u2026) {\u2026}`;
+      throw new TypeError(
+        `${action}: ${what} is an arrow function in a field (\`${field} = (\u2026) => \u2026\`), which cannot travel to another thread: a function in a field travels by reference, by its module and its exported name, and an arrow in a field has neither; ${
+          what.startsWith("this.")
+            ? `make it a method (\`${method}\`): methods travel with the class`
+            : `in a class (a Shareable), make it a method (\`${method}\`): methods travel with the class; in a plain object, pass an exported function (\`export function ${field}(\u2026) {\u2026}\`)`
+        }`,
+      );
+    }
     throw new TypeError(
-      `${action}: ${what} is an arrow function; arrow functions and closures cannot travel to another thread, which imports its code by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`,
+      `${action}: ${what} is an arrow function that no module exports at its top level; an arrow function travels to another thread only so (\`export const ${
+        fn.name || "work"
+      } = (\u2026) => \u2026\`, found by its module and its exported name), as a closure never does: export it at the top level of its module, or declare it as an exported function (\`export function ${
+        fn.name || "work"
+      }(\u2026) {\u2026}\`), and pass that`,
     );
   }
   if (fn.name.startsWith("bound ")) {

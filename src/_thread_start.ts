@@ -17,18 +17,27 @@ import { unreadableLibraryFile } from "./_pool.ts";
 
 import { type CodeRef, type StartJob } from "./_protocol.ts";
 import { idleSpin } from "./_thread_spin.ts";
-import { locateByIdentity } from "./_locate.ts";
+import {
+  exportedArrow,
+  locateByIdentity,
+  type Located,
+  lookalikeMessage,
+} from "./_locate.ts";
 import {
   callerModule,
   captureOrigin,
   definingModule,
   exportNameOf,
+  findExport,
   instanceMethodOf,
   isMethodSource,
+  mainModule,
   methodMessage,
+  type Origin,
   refuseUntravelable,
+  stackModules,
 } from "./_reference.ts";
-import { loadedModule, loadedModules } from "./_modules.ts";
+import { evaluatedModule, loadedModule, loadedModules } from "./_modules.ts";
 import {
   current,
   endThread,
@@ -78,7 +87,16 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     | undefined;
   if (state.target !== undefined) {
     const fn = state.target;
-    const source = checkedSources.get(fn) ?? checkTarget(fn, action);
+    const source = checkedSources.get(fn) ??
+      checkTarget(
+        fn,
+        action,
+        () =>
+          exportedArrow(
+            fn,
+            candidates(callerModule(state.origin ?? captureOrigin())),
+          ),
+      );
     // An explicit `module` option wins over what an earlier start found.
     const explicit = state.moduleOption !== undefined;
     const remembered = explicit ? undefined : targetModules.get(fn);
@@ -91,7 +109,7 @@ export function codeOf(thread: Thread, state: ThreadState, action: string): Code
     }
     targetRef = remembered !== undefined
       ? { modules, name: targetNames.get(fn) ?? fn.name, source, exact: true }
-      : knownExport(fn, source, modules, action, explicit) ??
+      : knownExport(fn, source, modules, action, explicit, state.origin) ??
         { modules, name: fn.name, source, exact: explicit };
   }
   if (thread.constructor === Thread) {
@@ -130,6 +148,14 @@ export const targetNames = new WeakMap<object, string>();
  * `module` option, that module is searched first, by identity, and otherwise wins (the
  * new thread takes its export of that name). A method of an exported class's objects
  * (`target: counter.increment`) is refused here, with the words that say so.
+ *
+ * What this thread finds is the function's own module, never one that exports another
+ * function of the same name and source text (`work` of ./a.ts and of ./b.ts, each over
+ * its own `const TAG`): a `module` option whose module exports such a lookalike and not
+ * the function itself is refused, and so is a function that the static graph's modules
+ * do not export while one of them exports a lookalike (see `locateByIdentity`).
+ *
+ * @throws {TypeError} For a method passed without its object, or a lookalike.
  */
 function knownExport(
   fn: (...args: never[]) => unknown,
@@ -137,16 +163,42 @@ function knownExport(
   modules: string[],
   action: string,
   explicit: boolean,
+  origin: Origin | undefined,
 ):
   | { modules: string[]; name: string; source: string; exact: boolean }
   | undefined {
-  const ns = explicit ? loadedModule(modules[0]) : undefined;
-  const inOption = ns && exportNameOf(ns, (v) => v === fn);
-  const found = inOption !== undefined
-    ? { module: modules[0], name: inOption.name }
-    : explicit
-    ? undefined
-    : locateByIdentity(fn, modules);
+  const same = (v: unknown) => v === fn;
+  const option =
+    `new Thread({ target: ${fn.name}, module: import.meta.resolve("./<its file>.ts") }) (a Timer: \`new Timer(ms, ${fn.name}, args, kwargs, { module: ... })\`)`;
+  const ns = explicit ? optionNamespace(modules[0], origin) : undefined;
+  let found: Located | undefined;
+  let lookalike = false;
+  try {
+    const inOption = ns && exportNameOf(ns, same);
+    if (inOption !== undefined) found = { module: modules[0], name: inOption.name };
+    else if (ns !== undefined) {
+      lookalike = typeof findExport(ns, fn.name, source) === "function";
+    }
+  } catch {
+    // An export still in its temporal dead zone (the module evaluates): not told here.
+  }
+  if (lookalike) {
+    throw new TypeError(
+      `${action}: the module option names ${
+        modules[0]
+      }, which exports another function ${fn.name} with the same source text (over its own module state), not the target itself; an explicit module must export the target itself: name the module that does, as in ${option}`,
+    );
+  }
+  if (found === undefined && (!explicit || ns !== undefined)) {
+    found = locateByIdentity(fn, modules);
+  }
+  if (found?.lookalikes !== undefined) {
+    throw new TypeError(
+      `${action}: ${
+        lookalikeMessage(fn.name, found.lookalikes, `name that module, as in ${option}`)
+      }`,
+    );
+  }
   if (found !== undefined) {
     if (found.name !== fn.name) targetNames.set(fn, found.name);
     return { modules: [found.module], name: found.name, source, exact: true };
@@ -163,6 +215,23 @@ function knownExport(
   return undefined;
 }
 
+/**
+ * The namespace of the module a `module` option names, to tell by identity whether it
+ * exports the target: the one loaded here, else taken synchronously (`evaluatedModule`:
+ * a module that the program has imported, statically or by `import()`, comes back as
+ * the same namespace), but never the main module's nor that of a module the stack shows
+ * (it may be evaluating now).
+ */
+function optionNamespace(
+  url: string,
+  origin: Origin | undefined,
+): Record<string, unknown> | undefined {
+  const ns = loadedModule(url);
+  if (ns !== undefined || url === mainModule()) return ns;
+  if (stackModules(origin ?? captureOrigin()).has(url)) return undefined;
+  return evaluatedModule(url);
+}
+
 /** Target functions that passed {@linkcode checkTarget}, with their source text. */
 const checkedSources = new WeakMap<object, string>();
 
@@ -170,9 +239,13 @@ const checkedSources = new WeakMap<object, string>();
  * Refuses a target that cannot travel by reference (see `refuseUntravelable`).
  * @returns Its source text (kept, so that later starts of it skip the checks).
  */
-// deno-lint-ignore no-explicit-any
-function checkTarget(fn: (...args: any[]) => unknown, action: string): string {
-  const source = refuseUntravelable(fn, "the target", action);
+function checkTarget(
+  // deno-lint-ignore no-explicit-any
+  fn: (...args: any[]) => unknown,
+  action: string,
+  exported: () => boolean,
+): string {
+  const source = refuseUntravelable(fn, "the target", action, exported);
   checkedSources.set(fn, source);
   return source;
 }

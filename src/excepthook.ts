@@ -164,6 +164,34 @@ async function resolveHook(): Promise<{ hook: ExceptHook; note?: string }> {
   }
 }
 
+/** V8's words (Deno, Node) and JavaScriptCore's (Bun) for a private member not found. */
+const PRIVATE_ERROR =
+  /private member #[\w$]+ (?:from|to) an object whose class did not declare it|Receiver must be an instance of class|Cannot access invalid private field|Cannot (?:read|write) private member/;
+
+/** The hint that {@linkcode explainPrivate} appends. */
+export const PRIVATE_HINT =
+  "#private fields and methods of a Thread subclass do not travel to its thread (the thread's object is made from the class without its constructor, its own fields copied): use an ordinary field (`count = 5`, not `#count = 5`), and a method without # (`step() {\u2026}`)";
+
+/**
+ * Appends {@linkcode PRIVATE_HINT} to a `TypeError` of a private member that a Thread
+ * subclass's thread threw (`Cannot read private member #count from an object whose
+ * class did not declare it`, which names no cause the user can see), in its message and
+ * its stack's first line, as `explainCopy` does for a frozen copy.
+ */
+function explainPrivate(error: unknown, thread: Thread | undefined): void {
+  if (
+    !(error instanceof TypeError) || thread === undefined ||
+    thread.constructor.name === "Thread" || !PRIVATE_ERROR.test(error.message) ||
+    error.message.includes(PRIVATE_HINT)
+  ) return;
+  const header = `${error.name}: ${error.message}`;
+  const stack = error.stack;
+  error.message = `${error.message}; ${PRIVATE_HINT}`;
+  if (typeof stack === "string" && stack.startsWith(header)) {
+    error.stack = `${error.name}: ${error.message}${stack.slice(header.length)}`;
+  }
+}
+
 /** The excepthook's arguments for `error`, thrown by `thread`'s `run()`. */
 function hookArgs(error: unknown, thread: Thread | undefined): ExceptHookArgs {
   const ctor = (error as { constructor?: unknown })?.constructor;
@@ -183,6 +211,7 @@ export async function handleUncaught(
   const { hook: h, note } = await resolveHook();
   if (note) writeStderr(note);
   explainCopy(error);
+  explainPrivate(error, thread);
   const args = hookArgs(error, thread);
   try {
     await h(args);
@@ -199,6 +228,7 @@ export async function handleUncaught(
  * awaited.
  */
 export function excepthookNow(error: unknown, thread: Thread | undefined): void {
+  explainPrivate(error, thread);
   const args = hookArgs(error, thread);
   const current = sharedTextVersion(SharedTextKey.EXCEPTHOOK) === hookVersion;
   try {

@@ -337,7 +337,7 @@ registerKind("local", {
       typeof v === "function" && v.prototype instanceof local;
     // Else exported by a module that the named one imports (see `_locate.ts`).
     const Class = (namespace && findExport(namespace, name, undefined)) ??
-      findLoaded(name, undefined, isLocal)?.value;
+      findLoaded(name, undefined, isLocal, [url])?.value;
     if (typeof Class !== "function" || !(Class.prototype instanceof local)) {
       throw new TypeError(
         `Cannot receive a ${name} from another thread: ${url} does not export a local subclass named ${name}, received ${

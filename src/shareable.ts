@@ -261,7 +261,7 @@ addKindResolver((kind) => {
     typeof v === "function" && v.prototype instanceof Shareable;
   let Class = findExport(namespace, name, undefined);
   // Exported by a module that the named one imports (see `_locate.ts`).
-  if (!isShareable(Class)) Class = findLoaded(name, undefined, isShareable)?.value;
+  if (!isShareable(Class)) Class = findLoaded(name, undefined, isShareable, [url])?.value;
   if (typeof Class !== "function" || !(Class.prototype instanceof Shareable)) {
     throw new TypeError(
       `Cannot receive ${

@@ -60,6 +60,7 @@ import {
   stateOf,
   type ThreadState,
 } from "./_thread_state.ts";
+import { refuseKeywordKwargs } from "./_kwargs.ts";
 import { classModules, targetModules } from "./_thread_start.ts";
 import { ownFields, startThread } from "./_thread_launch.ts";
 export { TIMEOUT_MAX };
@@ -232,6 +233,12 @@ export class Thread<
     const given = (options === undefined ? {} : options) as ThreadOptions;
     checkOptions(given);
     const { target, args = [], kwargs, daemon, module } = given;
+    refuseKeywordKwargs(
+      target,
+      args,
+      kwargs,
+      new.target === Thread ? "Cannot create Thread" : `Cannot create ${new.target.name}`,
+    );
     // As CPython 3.10+ (Thread.__init__): a false name (None, "", 0, False) gets the
     // next `Thread-N`, followed by ` (target)` when a target is given:
     // `Thread-1 (worker)`; any other is turned into a string, as the setter does.

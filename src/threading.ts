@@ -46,7 +46,7 @@ export {
   type ThreadOptions,
   TIMEOUT_MAX,
 } from "./thread.ts";
-export { Timer } from "./timer.ts";
+export { Timer, type TimerOptions } from "./timer.ts";
 export { dumpThreads, watchDeadlocks } from "./dump.ts";
 // Under deno test: a non-daemon thread left running fails its test.
 import "./_test_runner.ts";

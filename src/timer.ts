@@ -14,6 +14,20 @@ import { kNameWithoutTarget, stateOf } from "./_thread_state.ts";
 // deno-lint-ignore no-explicit-any
 type Fn = (...args: any[]) => unknown;
 
+/**
+ * The options of a Timer, after its positional arguments: `new Timer(ms, fn, args,
+ * kwargs, { module })`.
+ */
+export interface TimerOptions {
+  /**
+   * The module that exports the function, as a URL (`import.meta.resolve("./tasks.ts")`),
+   * as a Thread's `module` option: needed only where it cannot be found from the stack
+   * (a module loaded by a dynamic `import()`). It must export the function itself: one
+   * that exports another function of the same name and source text is refused.
+   */
+  module?: string | URL;
+}
+
 /** A Timer's call, as CPython's Timer keeps it: its `function`, `args` and `kwargs`. */
 interface Call {
   function: Fn;
@@ -143,7 +157,11 @@ export class Timer<
    * @param fn The function to call: an exported function.
    * @param args Its positional arguments.
    * @param kwargs Python's keyword arguments, passed as one more, last argument.
-   * @throws {TypeError} If `interval` is not a number or `fn` not a function.
+   * @param options `module`: the module that exports `fn`, as a Thread's `module` option
+   * (an addition to Python's Timer): needed only where the Timer's thread cannot find it
+   * (a function of a module loaded by a dynamic `import()`).
+   * @throws {TypeError} If `interval` is not a number, `fn` not a function, or
+   * `options.module` not a URL.
    * @throws {RangeError} If `interval` is NaN, or over `TIMEOUT_MAX` and not `Infinity`.
    */
   constructor(
@@ -159,6 +177,7 @@ export class Timer<
     kwargs?: P extends readonly [...unknown[], infer Last]
       ? (Last extends object ? Last : never)
       : Record<string, unknown>,
+    options?: TimerOptions,
   ) {
     if (typeof interval !== "number") {
       throw new TypeError(
@@ -179,12 +198,30 @@ export class Timer<
         `Cannot create Timer: fn must be a function, received ${describe(fn)}`,
       );
     }
+    if (
+      options !== undefined &&
+      (typeof options !== "object" || options === null || Array.isArray(options))
+    ) {
+      throw new TypeError(
+        `Cannot create Timer: options must be an object ({ module }), received ${
+          describe(options)
+        }`,
+      );
+    }
+    const module = options?.module;
+    if (module !== undefined && typeof module !== "string" && !(module instanceof URL)) {
+      throw new TypeError(
+        `Cannot create Timer: options.module must be a URL (a string or a URL, as import.meta.resolve("./tasks.ts") gives), received ${
+          describe(module)
+        }`,
+      );
+    }
     const call: Call = {
       function: fn as Fn,
       args: (args ?? []) as readonly unknown[],
       kwargs: kwargs as Record<string, unknown> | undefined,
     };
-    super({ target: call.function, args: call.args, kwargs: call.kwargs });
+    super({ target: call.function, args: call.args, kwargs: call.kwargs, module });
     this.interval = interval;
     this.finished = new Event();
     calls.set(this, call);

@@ -257,7 +257,7 @@ Deno.test("Barrier action that cannot travel is refused at construction, in the 
   assert.throws(() => new Barrier(2, arrowAction), {
     name: "TypeError",
     message:
-      /^Cannot create Barrier: the action is an arrow function; arrow functions and closures cannot travel/,
+      /^Cannot create Barrier: the action is an arrow function that no module exports at its top level; an arrow function travels to another thread only so/,
   });
   assert.throws(
     () => new Barrier(2, countAction.bind(null)),

@@ -527,7 +527,11 @@ Deno.test("a refused argument is named as it is written: args[0], kwargs.x, this
   await t.step("args[0]", () => {
     assert.throws(
       () => new Thread({ target: neverRuns, args: [() => 1] }).start(),
-      { name: "TypeError", message: /: args\[0\] is an arrow function; arrow functions/ },
+      {
+        name: "TypeError",
+        message:
+          /: args\[0\] is an arrow function that no module exports at its top level/,
+      },
     );
   });
   await t.step("kwargs.x.y", () => {

@@ -25,7 +25,7 @@ Deno.test("targets, subclasses, Shareables, Barrier actions, Timers and the exce
   ]);
   assert.match(
     lines[9],
-    /^arrow: TypeError: Cannot start thread "Thread-3 \(target\)": the target is an arrow function; arrow functions and closures cannot travel/,
+    /^arrow: TypeError: Cannot start thread "Thread-3 \(target\)": the target is an arrow function that no module exports at its top level/,
   );
   assert.match(
     lines[10],

@@ -395,7 +395,7 @@ Deno.test("put() refuses what cannot go through a queue, saying what to do", asy
     [
       "function",
       { f: () => 1 },
-      /the item\.f is an arrow function; arrow functions and closures cannot travel/,
+      /the item\.f is an arrow function in a field \(`f = \(…\) => …`\), which cannot travel to another thread.*in a plain object, pass an exported function/,
     ],
     ["symbol", [Symbol("s")], /the item\[0\] is Symbol\(s\)/],
     [

@@ -103,7 +103,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   // What cannot travel is refused with a target's words, naming where it sits.
   assert.match(
     line("arg arrow"),
-    /args\[0\] is an arrow function; .*export function work/,
+    /args\[0\] is an arrow function that no module exports at its top level; .*export function work/,
   );
   assert.match(line("arg bound"), /args\[0\] is a bound function \(bound square\)/);
   assert.match(
@@ -113,7 +113,7 @@ Deno.test("functions by reference: an alias export or a static method as target,
   assert.match(line("put arrow"), /the item\.f is an arrow function/);
 });
 
-Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option wins, and what cannot be told apart is refused", async () => {
+Deno.test("two modules export work with the same source: every road runs the one passed, an explicit module option that exports another work is refused, and what cannot be told apart is refused", async () => {
   const { code, stdout, stderr } = await runFixture("same_name.ts");
   assert.equal(code, 0, stderr);
   const lines = stdout.trim().split("\n");
@@ -135,14 +135,18 @@ Deno.test("two modules export work with the same source: every road runs the one
     "queue item B",
     "back is workB true",
     "-- module option names a.ts after b.ts was found",
-    "work from A",
     "-- target b again",
     "work from B",
     "-- unknowable",
     "-- unknowable, named",
     "work from B",
   ]);
-  assert.equal(refusals.length, 2, stdout);
+  assert.equal(refusals.length, 3, stdout);
+  // An explicit module that exports another function of the name, not this one.
+  assert.match(
+    refusals.shift()!,
+    /^refused option: TypeError: .*the module option names .*same_a\.ts, which exports another function work with the same source text .*not the target itself/,
+  );
   for (const line of refusals) {
     assert.match(
       line,
@@ -151,6 +155,122 @@ Deno.test("two modules export work with the same source: every road runs the one
     assert.match(line, /will not guess/);
   }
   assert.match(refusals[0], /module: import\.meta\.resolve/);
+});
+
+Deno.test("functions of modules loaded by dynamic import(): what an earlier start found never runs another function of the same name and source; Timer takes a module option; an explicit module that exports a lookalike is refused", async () => {
+  const { code, stdout, stderr } = await runFixture("dynamic_same.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.replace(/:.*/s, ":")), [
+    "-- a with module a",
+    "work from A",
+    "-- b without module",
+    "refused b:",
+    "-- b with module a",
+    "refused b in a:",
+    "-- timer b without module",
+    "refused timer b:",
+    "-- timer b with module b",
+    "work from B",
+    "-- timer b with module a",
+    "refused timer b in a:",
+    "-- b with module b",
+    "work from B",
+    "-- a without module",
+    "work from A",
+    "-- b as an argument",
+    "work from B",
+    "called B",
+    "-- b through a queue",
+    "work from B",
+    "queue item B",
+  ]);
+  assert.ok(!stdout.includes("work from A\n-- b with module a"), stdout);
+  const refused = (label: string) => lines.find((l) => l.startsWith(label))!;
+  assert.match(
+    refused("refused b:"),
+    /TypeError: .*cannot be found by reference: .*same_a\.ts and .*same_b\.ts export a function work, loaded by a dynamic import\(\).*name the one of those modules that exports it, as in `new Thread\(\{ target: work, module: import\.meta\.resolve\("\.\/same_a\.ts"\) \}\)` or `new Thread\(\{ target: work, module: import\.meta\.resolve\("\.\/same_b\.ts"\) \}\)`/,
+  );
+  for (const label of ["refused b in a:", "refused timer b in a:"]) {
+    assert.match(
+      refused(label),
+      /TypeError: .*the module option names .*same_a\.ts, which exports another function work with the same source text .*not the target itself/,
+    );
+  }
+
+  const other = await runFixture("dynamic_lookalike.ts");
+  assert.equal(other.code, 0, other.stderr);
+  const out = other.stdout.trim().split("\n");
+  assert.deepEqual(out.map((l) => l.replace(/:.*/s, ":")), [
+    "-- b",
+    "refused b:",
+    "-- b as an argument",
+    "refused arg b:",
+    "-- a",
+    "work from A",
+    "-- b with module b",
+    "work from B",
+  ]);
+  assert.match(
+    out[1],
+    /TypeError: .*the function work is not the one that .*same_a\.ts exports: .*dynamic import\(\)\): name that module, as in new Thread\(\{ target: work, module: import\.meta\.resolve/,
+  );
+  assert.match(
+    out[3],
+    /TypeError: .*args\[0\]: the function work is not the one that .*same_a\.ts exports: .*import it statically/,
+  );
+});
+
+Deno.test("arrow functions: exported at the top level they travel (target, async target, argument, queue item, Barrier action); a non-exported or nested one is refused saying when one travels; an arrow in a field is told to be a method", async () => {
+  const { code, stdout, stderr } = await runFixture("arrows.ts");
+  assert.equal(code, 0, stderr);
+  const lines = stdout.trim().split("\n");
+  assert.deepEqual(lines.map((l) => l.replace(/:.*/s, ":")), [
+    "double 2",
+    "triple 6",
+    "double 6",
+    "double 8",
+    "barrier action",
+    "refused hidden:",
+    "refused nested:",
+    "refused run field:",
+    "refused handler field:",
+  ]);
+  assert.match(
+    lines[5],
+    /the target is an arrow function that no module exports at its top level; an arrow function travels to another thread only so \(`export const hidden = \(…\) => …`/,
+  );
+  assert.match(lines[6], /the target is an arrow function that no module exports/);
+  assert.match(
+    lines[7],
+    /this\.run is an arrow function in a field \(`run = \(…\) => …`\).*make it a method \(`override run\(\) \{…\}`\): methods travel with the class$/,
+  );
+  assert.match(
+    lines[8],
+    /args\[0\]\.handler is an arrow function in a field .*in a class \(a Shareable\), make it a method \(`handler\(…\) \{…\}`\)/,
+  );
+});
+
+Deno.test("a target from a module that only a dynamic import() loads: the refusal leads with the module option naming that module, not with 'export it'", async () => {
+  const { code, stdout, stderr } = await runFixture("dynamic_one.ts");
+  assert.equal(code, 0, stderr);
+  const [refused, ran] = stdout.trim().split("\n");
+  assert.match(
+    refused,
+    /^refused: TypeError: Cannot start thread "Thread-1 \(dynWork\)": the function dynWork cannot be found by reference: .*dynamic_one\.ts does not export dynWork, nor does any module it imports statically; .*dyn_work\.ts exports a function dynWork, loaded by a dynamic import\(\) \(in .*dynamic_one\.ts\), which a thread cannot follow: name that module, as in `new Thread\(\{ target: dynWork, module: import\.meta\.resolve\("\.\/dyn_work\.ts"\) \}\)`/,
+  );
+  assert.doesNotMatch(refused, /export it/);
+  assert.equal(ran, "dynWork ran");
+});
+
+Deno.test("a Thread subclass with a #private field: the excepthook's report says #private fields do not travel, and to use an ordinary field", async () => {
+  const { code, stdout, stderr } = await runFixture("private_field.ts");
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "count 5\n");
+  assert.match(
+    stderr,
+    /^Exception in thread Thread-1:\nTypeError: Cannot read private member #count from an object whose class did not declare it; #private fields and methods of a Thread subclass do not travel to its thread .*use an ordinary field \(`count = 5`, not `#count = 5`\)/,
+  );
 });
 
 Deno.test("code declared without export: the hint says adding export is enough, names the argument, and the stack starts at the user's start()", async () => {

@@ -343,7 +343,8 @@ Deno.test("start() refuses targets that cannot travel, saying what to write", as
         () => new Thread({ target }).start(),
         (e: Error) =>
           e instanceof TypeError &&
-          /arrow function; arrow functions and closures cannot travel/.test(e.message),
+          /arrow function that no module exports at its top level; an arrow function travels to another thread only so/
+            .test(e.message),
       );
     }
   });

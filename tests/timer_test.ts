@@ -152,3 +152,21 @@ function timerArgumentTypes(count: SharedInt32, reached: Event): unknown[] {
   ];
 }
 void timerArgumentTypes;
+
+Deno.test("Timer's fifth argument { module } is a Thread's module option: checked, and the function runs from it", () => {
+  const seen = new SharedList<string>();
+  assert.throws(
+    () => new Timer(1, record, [seen, "x"], undefined, 5 as never),
+    { name: "TypeError", message: /^Cannot create Timer: options must be an object/ },
+  );
+  assert.throws(
+    () => new Timer(1, record, [seen, "x"], undefined, { module: 5 as never }),
+    { name: "TypeError", message: /^Cannot create Timer: options\.module must be a URL/ },
+  );
+  const t = new Timer(1, record, [seen, "named"], undefined, {
+    module: import.meta.url,
+  });
+  t.start();
+  t.join();
+  assert.deepEqual([...seen], ["named"]);
+});

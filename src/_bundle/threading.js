@@ -3,231 +3,231 @@
 // bundled by `deno bundle --minify --keep-names --platform=deno --packages=external --external=npm:@logtape/logtape@^2.4.2 --external=@logtape/logtape src/threading.ts`,
 // lines broken by `esbuild@0.25.12 --minify --line-limit=120 --format=esm --loader=js`
 // (Deno 2.9.6). Do not edit: change src/ and run `deno task build`.
-var Wc=Object.defineProperty,f=(t,e)=>t.name===""?t:Wc(t,"name",{value:e,configurable:!0}),zc=(t,e)=>{for(var r in e)Wc(
-t,r,{get:e[r],enumerable:!0})},oa={};zc(oa,{Barrier:()=>Kl,BoundedSemaphore:()=>vn,BrokenBarrierError:()=>Br,Condition:()=>Jl,
-DeadlockError:()=>ha,Event:()=>Go,LifoQueue:()=>Bi,Lock:()=>ii,OwnerDiedError:()=>Pr,PriorityQueue:()=>Pi,Queue:()=>Er,QueueEmpty:()=>Ao,
-QueueFull:()=>ko,QueueShutDown:()=>So,RLock:()=>mr,Semaphore:()=>wi,Shareable:()=>Oi,SharedBigInt64:()=>kr,SharedBoolean:()=>Sr,
-SharedFloat64:()=>Ar,SharedInt32:()=>Sn,SharedJSON:()=>ki,SharedList:()=>Zl,SimpleQueue:()=>cc,SystemExit:()=>Rr,TIMEOUT_MAX:()=>pt,
-Thread:()=>ct,ThreadError:()=>j,Timer:()=>Oh,activeCount:()=>il,currentThread:()=>Pt,dumpThreads:()=>wl,enumerate:()=>ol,
-excepthook:()=>ae,getIdent:()=>Qt,getNativeId:()=>al,kTravel:()=>I,local:()=>yr,logging:()=>uc,mainThread:()=>un,registerKind:()=>R,
-setExcepthook:()=>fl,shared:()=>ec,shutdown:()=>cl,sleep:()=>sl,stackSize:()=>ll,watchDeadlocks:()=>bl});import dt from"node:process";
-import{setImmediate as Np}from"node:timers";var Lr=f(()=>dt.getBuiltinModule("node:fs"),"nodeFs"),Jc=f(()=>dt.getBuiltinModule(
-"node:url"),"nodeUrl"),Qc=f(()=>dt.getBuiltinModule("node:util"),"nodeUtil"),Xe=globalThis,$=typeof Xe.Deno?.version?.deno==
-"string"?Xe.Deno:void 0,_c=$!==void 0?"deno":typeof Xe.Bun=="object"?"bun":"node",Jn=$!==void 0;function Gc(t){let e=new Int32Array(
-new SharedArrayBuffer(4));return{writeSync(r){for(;;)try{return Lr().writeSync(t,r)}catch(n){if(n.code!=="EAGAIN")throw n;
-Atomics.wait(e,0,0,1)}}}}var ia=$?.stdout??Gc(1),ge=$?.stderr??Gc(2),Hc=$?.pid??dt.pid,K=Symbol.for(Jn?"Deno.customInspe\
-ct":"nodejs.util.inspect.custom");function Xc(t){return $!==void 0?$.inspect(t,{colors:!1,depth:4}):Qc().inspect(t,{colors:!1,
-depth:4})}function ht(t){return t.startsWith("/")?Jc().pathToFileURL(t).href:t}function Kc(t,e){if(t===e)return!0;let r=t.
-split("/"),n=e.split("/");return r.length===n.length&&r.every((o,i)=>Vc(o,n[i]))}function Ke(t,e){if(t.startsWith(e))return!0;
-let r=t.split("/"),n=e.split("/");return n.pop(),r.length>n.length&&n.every((o,i)=>Vc(r[i],o))}function Vc(t,e){if(t===e)
-return!0;try{return t===decodeURIComponent(e)}catch{return!1}}function Yc(t){if($===void 0)return;let e=Error,r=e.prepareStackTrace,
+var Hc=Object.defineProperty,d=(t,e)=>t.name===""?t:Hc(t,"name",{value:e,configurable:!0}),Xc=(t,e)=>{for(var r in e)Hc(
+t,r,{get:e[r],enumerable:!0})},aa={};Xc(aa,{Barrier:()=>nc,BoundedSemaphore:()=>$n,BrokenBarrierError:()=>Fr,Condition:()=>Vl,
+DeadlockError:()=>pa,Event:()=>Ho,LifoQueue:()=>Pi,Lock:()=>ai,OwnerDiedError:()=>Wr,PriorityQueue:()=>Ri,Queue:()=>Nr,QueueEmpty:()=>ko,
+QueueFull:()=>So,QueueShutDown:()=>xo,RLock:()=>vr,Semaphore:()=>vi,Shareable:()=>Ei,SharedBigInt64:()=>Cr,SharedBoolean:()=>jr,
+SharedFloat64:()=>Er,SharedInt32:()=>On,SharedJSON:()=>Si,SharedList:()=>ac,SimpleQueue:()=>gc,SystemExit:()=>Jr,TIMEOUT_MAX:()=>gt,
+Thread:()=>ct,ThreadError:()=>j,Timer:()=>Ph,activeCount:()=>dl,currentThread:()=>Pt,dumpThreads:()=>xl,enumerate:()=>fl,
+excepthook:()=>se,getIdent:()=>_t,getNativeId:()=>hl,kTravel:()=>I,local:()=>Ar,logging:()=>yc,mainThread:()=>dn,registerKind:()=>D,
+setExcepthook:()=>wl,shared:()=>lc,shutdown:()=>gl,sleep:()=>ml,stackSize:()=>pl,watchDeadlocks:()=>El});import dt from"node:process";
+import{setImmediate as q0}from"node:timers";var Dr=d(()=>dt.getBuiltinModule("node:fs"),"nodeFs"),Kc=d(()=>dt.getBuiltinModule(
+"node:url"),"nodeUrl"),Vc=d(()=>dt.getBuiltinModule("node:util"),"nodeUtil"),Ve=globalThis,A=typeof Ve.Deno?.version?.deno==
+"string"?Ve.Deno:void 0,Yc=A!==void 0?"deno":typeof Ve.Bun=="object"?"bun":"node",_n=A!==void 0;function Zc(t){let e=new Int32Array(
+new SharedArrayBuffer(4));return{writeSync(r){for(;;)try{return Dr().writeSync(t,r)}catch(n){if(n.code!=="EAGAIN")throw n;
+Atomics.wait(e,0,0,1)}}}}var sa=A?.stdout??Zc(1),ge=A?.stderr??Zc(2),tu=A?.pid??dt.pid,K=Symbol.for(_n?"Deno.customInspe\
+ct":"nodejs.util.inspect.custom");function eu(t){return A!==void 0?A.inspect(t,{colors:!1,depth:4}):Vc().inspect(t,{colors:!1,
+depth:4})}function ht(t){return t.startsWith("/")?Kc().pathToFileURL(t).href:t}function ru(t,e){if(t===e)return!0;let r=t.
+split("/"),n=e.split("/");return r.length===n.length&&r.every((o,i)=>nu(o,n[i]))}function Ye(t,e){if(t.startsWith(e))return!0;
+let r=t.split("/"),n=e.split("/");return n.pop(),r.length>n.length&&n.every((o,i)=>nu(r[i],o))}function nu(t,e){if(t===e)
+return!0;try{return t===decodeURIComponent(e)}catch{return!1}}function ou(t){if(A===void 0)return;let e=Error,r=e.prepareStackTrace,
 n;e.prepareStackTrace=(o,i)=>{let a=[];for(let s of i){let l=s.getScriptNameOrSourceURL?.()??s.getFileName?.();if(typeof l!=
 "string"||!/^(?:file|https?|jsr|npm|data):|^\//.test(l))continue;let c=s.getFunctionName?.()??"";a.push({fn:s.isConstructor?.()?
 `new ${c}`:c,url:l,line:s.getLineNumber?.()??0,column:s.getColumnNumber?.()??0})}return a};try{n=t.stack}finally{e.prepareStackTrace=
-r}return Array.isArray(n)?n:void 0}function Zc(){try{if($!==void 0)return $.mainModule;if(typeof Xe.Bun?.main=="string")
-return ht(Xe.Bun.main);let t=dt.argv[1];return typeof t!="string"||t===""?void 0:Jc().pathToFileURL(Lr().realpathSync(t)).
-href}catch{return}}function tu(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.startsWith("file:")?new URL(t):
-t;return $.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!0}}function aa(t){try{return $===void 0?
-dt.env[t]:eu(t)?$.env.get(t):void 0}catch{return}}function Qn(t){if($===void 0)return!0;try{let e=typeof t=="string"&&t.
-startsWith("file:")?new URL(t):t;return $.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!1}}
-function eu(t){if($===void 0)return!0;try{return $.permissions.querySync({name:"env",variable:t}).state==="granted"}catch{
-return!1}}function Lp(t,e,r){let n=`${t}=${e} ${r}`;return $===void 0?n:eu(t)?`${n} (read under --allow-env=${t})`:`${n}\
- (read only under --allow-env=${t}, which this program runs without: the variable was not read)`}function ru(t){return new Error(
-`no read permission for ${t.href} (not asked, to avoid a prompt)`)}function nu(t){return Qn(t)?$!==void 0?$.readTextFile(
-t):Promise.resolve(Lr().readFileSync(t,"utf8")):Promise.reject(ru(t))}function Ip(t){if(!Qn(t))throw ru(t);return $!==void 0?
-$.readTextFileSync(t):Lr().readFileSync(t,"utf8")}function Bp(){try{if(!Qn("/proc/thread-self"))return;let t=$!==void 0?
-$.readLinkSync("/proc/thread-self"):Lr().readlinkSync("/proc/thread-self"),e=Number(t.split("/").pop());return Number.isInteger(
-e)&&e>0?e:void 0}catch{return}}function ou(t){return $!==void 0&&$.exit(t),dt.exit(t)}function Ir(t){$!==void 0?$.unrefTimer(
-t):t.unref?.()}function iu(t){$!==void 0?globalThis.addEventListener("beforeunload",e=>{t()&&e.preventDefault()}):dt.on(
-"beforeExit",()=>t())}function Pp(t){$!==void 0&&globalThis.addEventListener("unload",t)}function Dp(t){if($!==void 0){let e=Event.
-prototype.preventDefault,r=f((n,o)=>{globalThis.addEventListener(n,i=>{e.call(i);let a=!1;Object.defineProperty(i,"preve\
+r}return Array.isArray(n)?n:void 0}function iu(){try{if(A!==void 0)return A.mainModule;if(typeof Ve.Bun?.main=="string")
+return ht(Ve.Bun.main);let t=dt.argv[1];return typeof t!="string"||t===""?void 0:Kc().pathToFileURL(Dr().realpathSync(t)).
+href}catch{return}}function au(t){if(A===void 0)return!0;try{let e=typeof t=="string"&&t.startsWith("file:")?new URL(t):
+t;return A.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!0}}function la(t){try{return A===void 0?
+dt.env[t]:su(t)?A.env.get(t):void 0}catch{return}}function Ze(t){if(A===void 0)return!0;try{let e=typeof t=="string"&&t.
+startsWith("file:")?new URL(t):t;return A.permissions.querySync({name:"read",path:e}).state==="granted"}catch{return!1}}
+function su(t){if(A===void 0)return!0;try{return A.permissions.querySync({name:"env",variable:t}).state==="granted"}catch{
+return!1}}function J0(t,e,r){let n=`${t}=${e} ${r}`;return A===void 0?n:su(t)?`${n} (read under --allow-env=${t})`:`${n}\
+ (read only under --allow-env=${t}, which this program runs without: the variable was not read)`}function lu(t){return new Error(
+`no read permission for ${t.href} (not asked, to avoid a prompt)`)}function cu(t){return Ze(t)?A!==void 0?A.readTextFile(
+t):Promise.resolve(Dr().readFileSync(t,"utf8")):Promise.reject(lu(t))}function z0(t){if(!Ze(t))throw lu(t);return A!==void 0?
+A.readTextFileSync(t):Dr().readFileSync(t,"utf8")}function Q0(){try{if(!Ze("/proc/thread-self"))return;let t=A!==void 0?
+A.readLinkSync("/proc/thread-self"):Dr().readlinkSync("/proc/thread-self"),e=Number(t.split("/").pop());return Number.isInteger(
+e)&&e>0?e:void 0}catch{return}}function uu(t){return A!==void 0&&A.exit(t),dt.exit(t)}function Ur(t){A!==void 0?A.unrefTimer(
+t):t.unref?.()}function fu(t){A!==void 0?globalThis.addEventListener("beforeunload",e=>{t()&&e.preventDefault()}):dt.on(
+"beforeExit",()=>t())}function _0(t){A!==void 0&&globalThis.addEventListener("unload",t)}function G0(t){if(A!==void 0){let e=Event.
+prototype.preventDefault,r=d((n,o)=>{globalThis.addEventListener(n,i=>{e.call(i);let a=!1;Object.defineProperty(i,"preve\
 ntDefault",{configurable:!0,value(){a=!0,e.call(this)}}),Promise.resolve().then(()=>{a||t(o(i))})})},"listen");r("error",
-n=>n.error),r("unhandledrejection",n=>n.reason)}else{let e=f(r=>dt.listenerCount(r)>1,"own");dt.on("uncaughtException",r=>{
-e("uncaughtException")||t(r)}),dt.on("unhandledRejection",r=>{e("unhandledRejection")||t(r)})}}function Rp(t){$!==void 0&&
-globalThis.addEventListener("unload",()=>t(`Deno.exit(${$.exitCode})`))}function Up(t){if($!==void 0)return;let{format:e}=Qc(),
-r=f((...i)=>t(ia,e(...i)+`
-`),"out"),n=f((...i)=>t(ge,e(...i)+`
-`),"err"),o=console;for(let i of["log","info","debug"])o[i]=r;for(let i of["error","warn","trace"])o[i]=n}function au(t){
-$!==void 0?t():Np(t)}function su(){if($===void 0||typeof $.addSignalListener!="function")return;let t=$;return{add:$.addSignalListener.
-bind($),remove:$.removeSignalListener.bind($),replace(e){t.addSignalListener=e.add,t.removeSignalListener=e.remove}}}var lu={
-add:"Deno.addSignalListener",remove:"Deno.removeSignalListener"};function Fp(t){for(let r of["stdin","stdout","stderr"])
-if($!==void 0&&$[r]===t)return`Deno.${r}`;if($===void 0){for(let r of["stdout","stderr"])if(dt[r]===t)return`process.${r}`}
-let e=t.constructor;if(!(typeof e!="function"||e.name==="")){if($!==void 0&&$[e.name]===e)return`a Deno.${e.name}`;if(Xe[e.
-name]===e&&/\{\s*\[native code\]\s*\}\s*$/.test(String(e)))return`a ${e.name}`}}var sa=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/,
-cu=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/,la=6,qp=64,uu={},_n;function Wp(t){uu=t,_n=void 0}function zp(){if(_n!==void 0)
-return _n;let t=new Map,e=new Set,r=f((o,i)=>{if(typeof i!="function"||e.has(i))return!1;e.add(i);let a=t.get(o);return a===
-void 0?t.set(o,[i]):a.push(i),!0},"add"),n=f((o,i,a)=>{for(let s of Object.getOwnPropertyNames(o)){let l;try{let c=Object.
+n=>n.error),r("unhandledrejection",n=>n.reason)}else{let e=d(r=>dt.listenerCount(r)>1,"own");dt.on("uncaughtException",r=>{
+e("uncaughtException")||t(r)}),dt.on("unhandledRejection",r=>{e("unhandledRejection")||t(r)})}}function H0(t){A!==void 0&&
+globalThis.addEventListener("unload",()=>t(`Deno.exit(${A.exitCode})`))}function X0(t){if(A!==void 0)return;let{format:e}=Vc(),
+r=d((...i)=>t(sa,e(...i)+`
+`),"out"),n=d((...i)=>t(ge,e(...i)+`
+`),"err"),o=console;for(let i of["log","info","debug"])o[i]=r;for(let i of["error","warn","trace"])o[i]=n}function du(t){
+A!==void 0?t():q0(t)}function hu(){if(A===void 0||typeof A.addSignalListener!="function")return;let t=A;return{add:A.addSignalListener.
+bind(A),remove:A.removeSignalListener.bind(A),replace(e){t.addSignalListener=e.add,t.removeSignalListener=e.remove}}}var mu={
+add:"Deno.addSignalListener",remove:"Deno.removeSignalListener"};function K0(t){for(let r of["stdin","stdout","stderr"])
+if(A!==void 0&&A[r]===t)return`Deno.${r}`;if(A===void 0){for(let r of["stdout","stderr"])if(dt[r]===t)return`process.${r}`}
+let e=t.constructor;if(!(typeof e!="function"||e.name==="")){if(A!==void 0&&A[e.name]===e)return`a Deno.${e.name}`;if(Ve[e.
+name]===e&&/\{\s*\[native code\]\s*\}\s*$/.test(String(e)))return`a ${e.name}`}}var ca=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/,
+pu=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/,ua=6,V0=64,gu={},Gn;function Y0(t){gu=t,Gn=void 0}function Z0(){if(Gn!==void 0)
+return Gn;let t=new Map,e=new Set,r=d((o,i)=>{if(typeof i!="function"||e.has(i))return!1;e.add(i);let a=t.get(o);return a===
+void 0?t.set(o,[i]):a.push(i),!0},"add"),n=d((o,i,a)=>{for(let s of Object.getOwnPropertyNames(o)){let l;try{let c=Object.
 getOwnPropertyDescriptor(o,s);if(c===void 0)continue;a?l=o[s]:(r(s,c.get),r(s,c.set),l=c.value)}catch{continue}if(typeof l==
 "function"){if(!r(s,l)||i>2)continue;n(l,i+1,!1);let c=l.prototype;typeof c=="object"&&c!==null&&n(c,i+1,!1)}else if(a&&
 i===0&&typeof l=="object"&&l!==null){let c=Object.getPrototypeOf(l);(c===null||c===Object.prototype)&&n(l,i+1,!0)}}},"wa\
-lk");return n(uu,0,!0),_n=t,t}var ee=Error;function Gn(t,e){let{prepareStackTrace:r,stackTraceLimit:n}=ee;try{ee.prepareStackTrace=
-(a,s)=>s,ee.stackTraceLimit=e;let o={};Error.captureStackTrace(o,t);let i=o.stack;return Array.isArray(i)?i:void 0}finally{
-ee.prepareStackTrace=r,ee.stackTraceLimit=n}}function ca(t){return t.getScriptNameOrSourceURL?.()??t.getFileName()}function ua(t,e){
-return`${e}:${t.getLineNumber()}:${t.getColumnNumber()}`}var fu;function Jp(t){return t.startsWith(H)?!0:t.startsWith("/")?
-(fu??=H.startsWith("file:")?decodeURIComponent(new URL(H).pathname):"\0",t.startsWith(fu)):Ke(t,H)}var Qp=/^(?:file:|https?:|jsr:|npm:|data:|\/)/;
-function fa(t){let e=!1;for(let r=0;r<t.length;r++){let n=ca(t[r]);if(!(typeof n!="string"||!Qp.test(n)))if(Jp(n))e=!0;else
-return e?{user:r,file:n}:void 0}}function _p(t){let e=[],r=t.getMethodName();r&&e.push(r);let n=t.getFunctionName();if(n){
-let o=n.slice(n.lastIndexOf(".")+1).replace(/^[gs]et /,"");e.includes(o)||e.push(o)}return e}var du=new Map;function Gp(t,e,r){
-let n=t[e-1],o=ua(n,String(ca(n))),i=du.get(o);if(i!==void 0)return i??void 0;let a=ua(t[e],r),s=null;t:for(let l of _p(
-n))for(let c of zp().get(l)??[]){let u=Gn(c,1)?.[0];if(u!==void 0&&ua(u,String(ca(u)))===a){s=c;break t}}return du.set(o,
-s),s??void 0}function hu(t){let e=sa.exec(t);return e!==null&&!Ke(ht(e[1]),H)&&!cu.test(t)}function Hp(t){let e=sa.exec(
-t);return e!==null&&Ke(ht(e[1]),H)}function Xp(t){return typeof t=="string"&&t.split(`
-`).some(hu)}function Hn(t){if(!(t instanceof Error))return t;try{let e=t.stack;if(typeof e!="string")return t;let r=e.split(
+lk");return n(gu,0,!0),Gn=t,t}var re=Error;function Hn(t,e){let{prepareStackTrace:r,stackTraceLimit:n}=re;try{re.prepareStackTrace=
+(a,s)=>s,re.stackTraceLimit=e;let o={};Error.captureStackTrace(o,t);let i=o.stack;return Array.isArray(i)?i:void 0}finally{
+re.prepareStackTrace=r,re.stackTraceLimit=n}}function fa(t){return t.getScriptNameOrSourceURL?.()??t.getFileName()}function da(t,e){
+return`${e}:${t.getLineNumber()}:${t.getColumnNumber()}`}var yu;function tg(t){return t.startsWith(H)?!0:t.startsWith("/")?
+(yu??=H.startsWith("file:")?decodeURIComponent(new URL(H).pathname):"\0",t.startsWith(yu)):Ye(t,H)}var eg=/^(?:file:|https?:|jsr:|npm:|data:|\/)/;
+function ha(t){let e=!1;for(let r=0;r<t.length;r++){let n=fa(t[r]);if(!(typeof n!="string"||!eg.test(n)))if(tg(n))e=!0;else
+return e?{user:r,file:n}:void 0}}function rg(t){let e=[],r=t.getMethodName();r&&e.push(r);let n=t.getFunctionName();if(n){
+let o=n.slice(n.lastIndexOf(".")+1).replace(/^[gs]et /,"");e.includes(o)||e.push(o)}return e}var wu=new Map;function ng(t,e,r){
+let n=t[e-1],o=da(n,String(fa(n))),i=wu.get(o);if(i!==void 0)return i??void 0;let a=da(t[e],r),s=null;t:for(let l of rg(
+n))for(let c of Z0().get(l)??[]){let u=Hn(c,1)?.[0];if(u!==void 0&&da(u,String(fa(u)))===a){s=c;break t}}return wu.set(o,
+s),s??void 0}function vu(t){let e=ca.exec(t);return e!==null&&!Ye(ht(e[1]),H)&&!pu.test(t)}function og(t){let e=ca.exec(
+t);return e!==null&&Ye(ht(e[1]),H)}function ig(t){return typeof t=="string"&&t.split(`
+`).some(vu)}function Xn(t){if(!(t instanceof Error))return t;try{let e=t.stack;if(typeof e!="string")return t;let r=e.split(
 `
-`).find(n=>sa.test(n)&&!cu.test(n));return r!==void 0&&Hp(r)?qt(t):t}catch{return t}}function qt(t){if(!(t instanceof Error))
-return t;try{let e=ee.stackTraceLimit;if(typeof e!="number"||e<=0)return t;let r=Gn(qt,la);if(r===void 0)return t;let n=fa(
-r);if(n===void 0&&r.length>=la&&(r=Gn(qt,la+e+qp),n=r===void 0?void 0:fa(r)),r===void 0||n===void 0)return t;let o=Gp(r,
-n.user,n.file);if(o!==void 0)return Error.captureStackTrace(t,o),t;da(t,e,n.user)}catch{}return t}function da(t,e,r){let n=r+
-1+e,o;if(_c==="deno"){let i={};try{ee.stackTraceLimit=n,Error.captureStackTrace(i,da)}finally{ee.stackTraceLimit=e}let a=String(
+`).find(n=>ca.test(n)&&!pu.test(n));return r!==void 0&&og(r)?Wt(t):t}catch{return t}}function Wt(t){if(!(t instanceof Error))
+return t;try{let e=re.stackTraceLimit;if(typeof e!="number"||e<=0)return t;let r=Hn(Wt,ua);if(r===void 0)return t;let n=ha(
+r);if(n===void 0&&r.length>=ua&&(r=Hn(Wt,ua+e+V0),n=r===void 0?void 0:ha(r)),r===void 0||n===void 0)return t;let o=ng(r,
+n.user,n.file);if(o!==void 0)return Error.captureStackTrace(t,o),t;ma(t,e,n.user)}catch{}return t}function ma(t,e,r){let n=r+
+1+e,o;if(Yc==="deno"){let i={};try{re.stackTraceLimit=n,Error.captureStackTrace(i,ma)}finally{re.stackTraceLimit=e}let a=String(
 i.stack??"").split(`
-`).filter(l=>/^\s+at /.test(l)),s=a.findIndex(hu);if(s<0)return;o=a.slice(s,s+e)}else{let i=Gn(da,n),a=i===void 0?void 0:
-fa(i);if(i===void 0||a===void 0)return;o=i.slice(a.user,a.user+e).map(s=>`    at ${s}`)}_c==="bun"&&(o[0]=o[0].replace(/^(\s*at )(\/.*)$/,
+`).filter(l=>/^\s+at /.test(l)),s=a.findIndex(vu);if(s<0)return;o=a.slice(s,s+e)}else{let i=Hn(ma,n),a=i===void 0?void 0:
+ha(i);if(i===void 0||a===void 0)return;o=i.slice(a.user,a.user+e).map(s=>`    at ${s}`)}Yc==="bun"&&(o[0]=o[0].replace(/^(\s*at )(\/.*)$/,
 "$1<anonymous> ($2)")),t.stack=[Error.prototype.toString.call(t),...o].join(`
-`)}function mu(t){let e=f(function(r,n){return qt(new t(r,n))},"Class");return e.prototype=t.prototype,Object.defineProperty(
-e,"name",{value:t.name}),e}var g=mu(globalThis.TypeError),w=mu(globalThis.RangeError),j=class bp extends Error{static{f(
-this,"ThreadError")}constructor(e,r){super(e,r),this.name="ThreadError",new.target===bp&&qt(this)}},Br=class $p extends j{static{
-f(this,"BrokenBarrierError")}constructor(e,r){super(e,r),this.name="BrokenBarrierError",new.target===$p&&qt(this)}},Pr=class Ap extends j{static{
-f(this,"OwnerDiedError")}constructor(e,r){super(e,r),this.name="OwnerDiedError",new.target===Ap&&qt(this)}},ha=class kp extends j{static{
-f(this,"DeadlockError")}constructor(e,r){super(e,r),this.name="DeadlockError",new.target===kp&&qt(this)}},pe=import.meta.
-url,Dr=!/\/_self\.[cm]?[jt]s$/.test(new URL(pe).pathname),H=new URL(Dr?"../":"./",pe).href,gu=new URL("mod.ts",new URL("\
-../",H)).href,ye=Dr?pe:new URL("threading.ts",pe).href,Kp=Dr?pe:new URL("./_worker.ts",pe).href,pu=Dr?pe:void 0;function we(t){
-return t.startsWith(H)||t===gu}var yu=Symbol.for("@threading/threading:copy"),ma=globalThis[yu];if(ma===void 0)Object.defineProperty(
-globalThis,yu,{value:ye});else if(ma!==ye)throw new j(`Cannot load ${ye}: this thread already loaded another copy of @th\
-reading/threading, ${ma}. Two copies would each have their own threads, locks and Worker pool, and a thread of one canno\
+`)}function bu(t){let e=d(function(r,n){return Wt(new t(r,n))},"Class");return e.prototype=t.prototype,Object.defineProperty(
+e,"name",{value:t.name}),e}var g=bu(globalThis.TypeError),v=bu(globalThis.RangeError),j=class T0 extends Error{static{d(
+this,"ThreadError")}constructor(e,r){super(e,r),this.name="ThreadError",new.target===T0&&Wt(this)}},Fr=class M0 extends j{static{
+d(this,"BrokenBarrierError")}constructor(e,r){super(e,r),this.name="BrokenBarrierError",new.target===M0&&Wt(this)}},Wr=class N0 extends j{static{
+d(this,"OwnerDiedError")}constructor(e,r){super(e,r),this.name="OwnerDiedError",new.target===N0&&Wt(this)}},pa=class L0 extends j{static{
+d(this,"DeadlockError")}constructor(e,r){super(e,r),this.name="DeadlockError",new.target===L0&&Wt(this)}},ye=import.meta.
+url,qr=!/\/_self\.[cm]?[jt]s$/.test(new URL(ye).pathname),H=new URL(qr?"../":"./",ye).href,$u=new URL("mod.ts",new URL("\
+../",H)).href,we=qr?ye:new URL("threading.ts",ye).href,ag=qr?ye:new URL("./_worker.ts",ye).href,Au=qr?ye:void 0;function ve(t){
+return t.startsWith(H)||t===$u}var ku=Symbol.for("@threading/threading:copy"),ga=globalThis[ku];if(ga===void 0)Object.defineProperty(
+globalThis,ku,{value:we});else if(ga!==we)throw new j(`Cannot load ${we}: this thread already loaded another copy of @th\
+reading/threading, ${ga}. Two copies would each have their own threads, locks and Worker pool, and a thread of one canno\
 t run code of the other. Import the library through its entries everywhere ("@threading/threading" and "@threading/threa\
-ding/logging"), not through paths of its files, and one version of it`);var Rr=class extends Error{static{f(this,"System\
+ding/logging"), not through paths of its files, and one version of it`);var Jr=class extends Error{static{d(this,"System\
 Exit")}code;via;constructor(t,e="Deno.exit"){super(`${e}(${t??""}) in a thread ends that thread only, as Python's sys.ex\
 it() in a thread: rethrow this error where you catch every error, so that the thread ends`),this.name="SystemExit",this.
-code=t??0,this.via=e}};function wu(t){return t instanceof Rr}function Vp(t,e){let r=globalThis.Deno,n=r?.exit;return r!==
-void 0&&typeof n=="function"&&(r.exit=f(function(o){if(t())throw new Rr(o,"Deno.exit");return n.call(r,o)},"exit")),o=>o.
-via==="Deno.exit"&&n!==void 0?n.call(r,o.code):e(o.code)}var Xn=new Set,Kn=new Set,vu=0;function Ur(t){return Xn.add(t),
-t}function Ve(t){Xn.delete(t)}function ga(){return vu}function Fr(t){Kn.add(t)}function Yp(t){Kn.delete(t)}function Zp(){
-vu++;let t=[...Xn];Xn.clear();for(let r of t)try{r()}catch{}let e=[...Kn];Kn.clear();for(let r of e)r()}import{isMainThread as t0,
-workerData as Vn}from"node:worker_threads";var re=1024,Ye=256,qr=2048,Wr=16384,Yn=0,bu=1,wt=2,Tt=3,$u=4,Wt=5,pa=6,Au=7,ku=8,
-e0=10,Su=11,xu=14,Ou=15,Eu=16,lt=0,z=1,ot=2,ya=3,Ze=4,wa=5,Cu=6,va=7,ba=8,r0=9,ve=10,zr=11,$a=12,ju=13,Aa=14,Jr=15,Tu=16,
-Mu=32,mt=0,Nu=1,Lu=2,Iu=3,Mt={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},Bu=4,Pu=2,n0=Eu*4,ka=n0+re*Mu*4,Sa=ka+re*Ye,Du=Sa+
-re*qr,xa=Du+Bu*Pu*4,Oa=xa+Bu*Wr,Qr=512,Ru=Oa+re*Qr,Uu=1024,Fu=64+2**22*8,Zn=256,o0=Ru+Uu*Zn,i0=new TextEncoder,_r=new TextDecoder,
-to="@threading/threading:boot";function a0(){let t=new SharedArrayBuffer(o0),e={sab:t,nodes:new SharedArrayBuffer(0,{maxByteLength:Fu}),
-i32:new Int32Array(t),u8:new Uint8Array(t),isMain:!0};e.i32[Yn]=2,e.i32[bu]=1,e.i32[Tt]=1,e.i32[$u]=1,e.i32[pa]=1,e.i32[Su]=
-Math.floor(Date.now()/1e3);let r=S(0);return e.i32[r+lt]=1,e.i32[r+ve]=1,e.i32[r+z]=1,e.i32[r+ot]=Nu,Ea(e,0,"MainThread"),
-e}var vt=!t0&&Vn&&typeof Vn=="object"&&to in Vn?Vn[to]:void 0,h=vt?{sab:vt.runtime,nodes:vt.nodes,i32:new Int32Array(vt.
-runtime),u8:new Uint8Array(vt.runtime),isMain:!1}:a0();function S(t){return Eu+t*Mu}function tr(t){return i0.encode(t)}function qu(t,e){
-let r=tr(t);if(r.length>Ye)throw new w(`${e}: a name is at most ${Ye} bytes of UTF-8, received ${r.length}`);return r}function Ea(t,e,r,n){
-let o=qu(r,"Cannot set thread name"),i=S(e)+wa;for(;;){let s=Atomics.load(t.i32,i);if((s&1)===0&&Atomics.compareExchange(
-t.i32,i,s,s+1)===s)break}let a=n===void 0||Atomics.load(t.i32,S(e)+ve)===n;return a&&(t.u8.set(o,ka+e*Ye),Atomics.store(
-t.i32,S(e)+Cu,o.length)),Atomics.add(t.i32,i,1),a}function Wu(t,e){return Atomics.load(t.i32,S(e)+wa)}function be(t,e,r){
-let n=S(e)+wa,o=S(e)+ve;for(;;){let i=Atomics.load(t.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;
-let a=Atomics.load(t.i32,S(e)+Cu),s=ka+e*Ye,l=t.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;if(Atomics.
-load(t.i32,n)===i)return _r.decode(l)}}function s0(t,e,r){let n=tr(r);n.length>qr&&(n=n.subarray(0,qr)),t.u8.set(n,Sa+e*
-qr),Atomics.store(t.i32,S(e)+va,n.length)}function zu(t,e){let r=tr(e);r.length>Qr-4&&(r=r.subarray(0,Qr-4));let n=Oa+t*
-Qr;h.u8.set(r,n+4),Atomics.store(h.i32,n>>2,r.length)}function l0(t){let e=Oa+t*Qr,r=Atomics.load(h.i32,e>>2);return _r.
-decode(h.u8.slice(e+4,e+4+r))}function c0(t,e,r){let n=tr(r);n.length>Zn-8&&(n=n.subarray(0,Zn-8));let o=Ju(t,e);Atomics.
-store(h.i32,o>>2,0),h.u8.set(n,o+8),Atomics.store(h.i32,(o>>2)+1,n.length|e<<16),Atomics.store(h.i32,o>>2,t)}function u0(t,e){
-let r=Ju(t,e);if(Atomics.load(h.i32,r>>2)!==t)return"";let n=Atomics.load(h.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&
-65535,i=_r.decode(h.u8.slice(r+8,r+8+o));return Atomics.load(h.i32,r>>2)===t?i:""}function Ju(t,e){return Ru+(t+e*131)%Uu*
-Zn}function f0(t,e){let r=Atomics.load(t.i32,S(e)+va),n=Sa+e*qr;return _r.decode(t.u8.slice(n,n+r))}function Ca(t){return Du/
-4+t*Pu}function ja(t,e,r){let n=tr(e);if(n.length>Wr)throw new w(`Cannot share ${r}: at most ${Wr} bytes, received ${n.length}`);
-let o=Ca(t),i=h.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}h.u8.set(
-n,xa+t*Wr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Gr(t){return Atomics.load(h.i32,Ca(t))}function Qu(t){
-let e=Ca(t),r=h.i32;for(;;){let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=xa+t*Wr,a=h.u8.slice(i,i+
-o);if(Atomics.load(r,e)===n)return{text:_r.decode(a),version:n}}}var O=vt?{ident:0,slot:-1}:{ident:1,slot:0};function d0(t){
-t||Atomics.add(h.i32,wt,1)}function _u(t){t||(Atomics.sub(h.i32,wt,1),Atomics.notify(h.i32,wt))}function Gu(t,e,r){let n=S(
-t);return Atomics.compareExchange(h.i32,n+z,e,0)!==e?!1:(e===O.ident&&Zp(),Atomics.store(h.i32,n+zr,0),Atomics.add(h.i32,
-n+Jr,1),_u(r),Atomics.compareExchange(h.i32,n+lt,e,0),Atomics.notify(h.i32,n+z),!0)}function Ta(t,e,r,n=!1){_u(r),n||Atomics.
-compareExchange(h.i32,S(t)+lt,e,0)}function Hu(t){let e=S(t.slot);Atomics.load(h.i32,e+lt)===t.ident&&Atomics.load(h.i32,
-e+ot)===Iu&&Atomics.compareExchange(h.i32,e+lt,t.ident,0)}function Ma(t,e){let r=S(t.slot);if(Atomics.load(h.i32,r+lt)===
-t.ident){if(Atomics.load(h.i32,r+ot)===mt&&(s0(h,t.slot,e),Atomics.compareExchange(h.i32,r+ot,mt,Lu)===mt)){Atomics.notify(
-h.i32,r+ot);return}Hu(t)}}var Xu=100,h0=1e3,Ku=Atomics.waitAsync,Na=0,er;function m0(){let t=h.i32;if(Atomics.load(t,wt)>
-0)return!0;let e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+z)!==0)return!0;return!1}var Vu;function g0(t){
-Vu=t}var La=0;function Yu(){if(er=void 0,Na!==0){if(m0())La=0;else if(++La>h0/Xu){La=0,Vu?.();return}er=setTimeout(Yu,Xu)}}
-function p0(t){if(!h.isMain||t!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}Na++,er===void 0&&
-Yu();let e=!0;return()=>{e&&(e=!1,--Na===0&&er!==void 0&&(clearTimeout(er),er=void 0))}}function y0(){let t=Ku;if(typeof t!=
-"function"||Atomics.waitAsync!==t)return;let e=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=f(function(...n){
-let o=t.apply(Atomics,n);if(o.async){let i=e(()=>{},1073741824),a=f(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitA\
-sync")}var Ia=500,Zu=[];function w0(t){Zu.push(t)}function eo(){!h.isMain&&Atomics.load(h.i32,Au)!==0&&ou(0)}h.isMain&&Pp(
-()=>{Atomics.store(h.i32,Au,1);for(let t of Zu)try{t()}catch{}});var Ba=256,Pa=100,v0=800;function b0(t){return Atomics.
-load(h.i32,Ou)!==0||Ja===Hr?Pa:Math.min(t*2,v0)}function ro(t){Atomics.store(h.i32,Ou,t?1:0)}var gt=[{name:"nothing",id:-1,
+code=t??0,this.via=e}};function Su(t){return t instanceof Jr}function sg(t,e){let r=globalThis.Deno,n=r?.exit;return r!==
+void 0&&typeof n=="function"&&(r.exit=d(function(o){if(t())throw new Jr(o,"Deno.exit");return n.call(r,o)},"exit")),o=>o.
+via==="Deno.exit"&&n!==void 0?n.call(r,o.code):e(o.code)}var Kn=new Set,Vn=new Set,xu=0;function zr(t){return Kn.add(t),
+t}function tr(t){Kn.delete(t)}function ya(){return xu}function Qr(t){Vn.add(t)}function lg(t){Vn.delete(t)}function cg(){
+xu++;let t=[...Kn];Kn.clear();for(let r of t)try{r()}catch{}let e=[...Vn];Vn.clear();for(let r of e)r()}import{isMainThread as ug,
+workerData as Yn}from"node:worker_threads";var ne=1024,er=256,_r=2048,Gr=16384,Zn=0,Ou=1,vt=2,Tt=3,Eu=4,qt=5,wa=6,Cu=7,ju=8,
+fg=10,Tu=11,Mu=14,Nu=15,Lu=16,lt=0,J=1,ot=2,va=3,rr=4,ba=5,Iu=6,$a=7,Aa=8,dg=9,be=10,Hr=11,ka=12,Bu=13,Sa=14,Xr=15,Pu=16,
+Ru=32,mt=0,Du=1,Uu=2,Fu=3,Mt={EXCEPTHOOK:0,LOGGING:1,SPARE_1:2,SPARE_2:3},Wu=4,qu=2,hg=Lu*4,xa=hg+ne*Ru*4,Oa=xa+ne*er,Ju=Oa+
+ne*_r,Ea=Ju+Wu*qu*4,Ca=Ea+Wu*Gr,Kr=512,zu=Ca+ne*Kr,Qu=1024,_u=64+2**22*8,to=256,mg=zu+Qu*to,pg=new TextEncoder,Vr=new TextDecoder,
+eo="@threading/threading:boot";function gg(){let t=new SharedArrayBuffer(mg),e={sab:t,nodes:new SharedArrayBuffer(0,{maxByteLength:_u}),
+i32:new Int32Array(t),u8:new Uint8Array(t),isMain:!0};e.i32[Zn]=2,e.i32[Ou]=1,e.i32[Tt]=1,e.i32[Eu]=1,e.i32[wa]=1,e.i32[Tu]=
+Math.floor(Date.now()/1e3);let r=S(0);return e.i32[r+lt]=1,e.i32[r+be]=1,e.i32[r+J]=1,e.i32[r+ot]=Du,ja(e,0,"MainThread"),
+e}var bt=!ug&&Yn&&typeof Yn=="object"&&eo in Yn?Yn[eo]:void 0,m=bt?{sab:bt.runtime,nodes:bt.nodes,i32:new Int32Array(bt.
+runtime),u8:new Uint8Array(bt.runtime),isMain:!1}:gg();function S(t){return Lu+t*Ru}function nr(t){return pg.encode(t)}function Gu(t,e){
+let r=nr(t);if(r.length>er)throw new v(`${e}: a name is at most ${er} bytes of UTF-8, received ${r.length}`);return r}function ja(t,e,r,n){
+let o=Gu(r,"Cannot set thread name"),i=S(e)+ba;for(;;){let s=Atomics.load(t.i32,i);if((s&1)===0&&Atomics.compareExchange(
+t.i32,i,s,s+1)===s)break}let a=n===void 0||Atomics.load(t.i32,S(e)+be)===n;return a&&(t.u8.set(o,xa+e*er),Atomics.store(
+t.i32,S(e)+Iu,o.length)),Atomics.add(t.i32,i,1),a}function Hu(t,e){return Atomics.load(t.i32,S(e)+ba)}function $e(t,e,r){
+let n=S(e)+ba,o=S(e)+be;for(;;){let i=Atomics.load(t.i32,n);if(i&1)continue;if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;
+let a=Atomics.load(t.i32,S(e)+Iu),s=xa+e*er,l=t.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;if(Atomics.
+load(t.i32,n)===i)return Vr.decode(l)}}function yg(t,e,r){let n=nr(r);n.length>_r&&(n=n.subarray(0,_r)),t.u8.set(n,Oa+e*
+_r),Atomics.store(t.i32,S(e)+$a,n.length)}function Xu(t,e){let r=nr(e);r.length>Kr-4&&(r=r.subarray(0,Kr-4));let n=Ca+t*
+Kr;m.u8.set(r,n+4),Atomics.store(m.i32,n>>2,r.length)}function wg(t){let e=Ca+t*Kr,r=Atomics.load(m.i32,e>>2);return Vr.
+decode(m.u8.slice(e+4,e+4+r))}function vg(t,e,r){let n=nr(r);n.length>to-8&&(n=n.subarray(0,to-8));let o=Ku(t,e);Atomics.
+store(m.i32,o>>2,0),m.u8.set(n,o+8),Atomics.store(m.i32,(o>>2)+1,n.length|e<<16),Atomics.store(m.i32,o>>2,t)}function bg(t,e){
+let r=Ku(t,e);if(Atomics.load(m.i32,r>>2)!==t)return"";let n=Atomics.load(m.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&
+65535,i=Vr.decode(m.u8.slice(r+8,r+8+o));return Atomics.load(m.i32,r>>2)===t?i:""}function Ku(t,e){return zu+(t+e*131)%Qu*
+to}function $g(t,e){let r=Atomics.load(t.i32,S(e)+$a),n=Oa+e*_r;return Vr.decode(t.u8.slice(n,n+r))}function Ta(t){return Ju/
+4+t*qu}function Ma(t,e,r){let n=nr(e);if(n.length>Gr)throw new v(`Cannot share ${r}: at most ${Gr} bytes, received ${n.length}`);
+let o=Ta(t),i=m.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}m.u8.set(
+n,Ea+t*Gr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Yr(t){return Atomics.load(m.i32,Ta(t))}function Vu(t){
+let e=Ta(t),r=m.i32;for(;;){let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=Ea+t*Gr,a=m.u8.slice(i,i+
+o);if(Atomics.load(r,e)===n)return{text:Vr.decode(a),version:n}}}var O=bt?{ident:0,slot:-1}:{ident:1,slot:0};function Ag(t){
+t||Atomics.add(m.i32,vt,1)}function Yu(t){t||(Atomics.sub(m.i32,vt,1),Atomics.notify(m.i32,vt))}function Zu(t,e,r){let n=S(
+t);return Atomics.compareExchange(m.i32,n+J,e,0)!==e?!1:(e===O.ident&&cg(),Atomics.store(m.i32,n+Hr,0),Atomics.add(m.i32,
+n+Xr,1),Yu(r),Atomics.compareExchange(m.i32,n+lt,e,0),Atomics.notify(m.i32,n+J),!0)}function Na(t,e,r,n=!1){Yu(r),n||Atomics.
+compareExchange(m.i32,S(t)+lt,e,0)}function tf(t){let e=S(t.slot);Atomics.load(m.i32,e+lt)===t.ident&&Atomics.load(m.i32,
+e+ot)===Fu&&Atomics.compareExchange(m.i32,e+lt,t.ident,0)}function La(t,e){let r=S(t.slot);if(Atomics.load(m.i32,r+lt)===
+t.ident){if(Atomics.load(m.i32,r+ot)===mt&&(yg(m,t.slot,e),Atomics.compareExchange(m.i32,r+ot,mt,Uu)===mt)){Atomics.notify(
+m.i32,r+ot);return}tf(t)}}var ef=100,kg=1e3,rf=Atomics.waitAsync,Ia=0,or;function Sg(){let t=m.i32;if(Atomics.load(t,vt)>
+0)return!0;let e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+J)!==0)return!0;return!1}var nf;function xg(t){
+nf=t}var Ba=0;function of(){if(or=void 0,Ia!==0){if(Sg())Ba=0;else if(++Ba>kg/ef){Ba=0,nf?.();return}or=setTimeout(of,ef)}}
+function Og(t){if(!m.isMain||t!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}Ia++,or===void 0&&
+of();let e=!0;return()=>{e&&(e=!1,--Ia===0&&or!==void 0&&(clearTimeout(or),or=void 0))}}function Eg(){let t=rf;if(typeof t!=
+"function"||Atomics.waitAsync!==t)return;let e=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=d(function(...n){
+let o=t.apply(Atomics,n);if(o.async){let i=e(()=>{},1073741824),a=d(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitA\
+sync")}var Pa=500,af=[];function Cg(t){af.push(t)}function ro(){!m.isMain&&Atomics.load(m.i32,Cu)!==0&&uu(0)}m.isMain&&_0(
+()=>{Atomics.store(m.i32,Cu,1);for(let t of af)try{t()}catch{}});var Ra=256,Da=100,jg=800;function Tg(t){return Atomics.
+load(m.i32,Nu)!==0||_a===Zr?Da:Math.min(t*2,jg)}function no(t){Atomics.store(m.i32,Nu,t?1:0)}var pt=[{name:"nothing",id:-1,
 holder:-1},{name:"Lock",id:3,holder:2},{name:"RLock",id:4,holder:2},{name:"Condition",id:3,holder:-1},{name:"Semaphore",
 id:3,holder:-1},{name:"Event",id:2,holder:-1},{name:"Barrier",id:7,holder:-1},{name:"join",id:-1,holder:-1},{name:"Queue",
 id:17,holder:-1,detail:"(get: empty)"},{name:"sleep",id:-1,holder:-1},{name:"Queue",id:17,holder:-1,detail:"(put: full)"},
-{name:"Queue",id:17,holder:-1,detail:"(join: tasks not done)"}],Da=1,Hr=2,Ra=3,Ua=4,Fa=5,qa=6,Xr=7,no=8,Wa=9,tf=10,ef=11;
-function rf(t){return t===tf||t===ef?no:t}var oo,za=-1,Ja=0,io=!1,Qa=!1,_a=!1,Ga=0;function $0(){return _a&&Ga===0}function A0(t){
-Ga++;try{return t()}finally{Ga--}}var ao=0;function k0(){let t=ao;return ao=0,t}function nf(){return Date.now()-Atomics.
-load(h.i32,Su)*1e3}function of(t,e,r){let n=gt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Ha+
-Atomics.add(h.i32,e0,1)+1,s=Atomics.compareExchange(e,o,0,a);return s===0?a:s}var Kr=65536,af=16384,Ha=af*Kr,sf=gt.map(()=>0),
-lf=0;function $e(t,e,r){let n=O.ident;n!==lf&&(lf=n,sf.fill(0));let o=++sf[t];o<Kr&&n>0&&n<af&&(e[r+gt[t].id]=n*Kr+o)}function Xa(t){
-if(t>=Ha)return`?${t-Ha}`;let e=Math.floor(t/Kr),r=t%Kr;return e===1?`${r}`:`${e}.${r}`}var S0=100;function cf(t,e,r,n,o=n?
-1/0:0){let i=O.slot;if(i<0)return;let a=h.i32,s=S(i),l=e===void 0?-1:gt[t].holder;oo=e,Ja=t,za=l<0?-1:r+l,Qa=n,_a=!0,io=
-!n&&o>=S0,zu(i,io?Ka(Va()):""),Atomics.store(a,s+$a,e===void 0?r:of(t,e,r)),Atomics.store(a,s+Aa,e===void 0||l<0?0:Atomics.
-load(e,r+l)),Atomics.store(a,s+ju,nf()),Atomics.store(a,s+zr,t|(n?Ba:0)),Atomics.add(a,s+Jr,1)}function uf(){let t=O.slot;
-if(t<0)return;let e=S(t);oo=void 0,Qa=!1,_a=!1,Atomics.store(h.i32,e+zr,0),Atomics.add(h.i32,e+Jr,1)}function ff(){let t=O.
-slot;t>=0&&Atomics.add(h.i32,S(t)+Jr,1)}function df(){let t=O.slot;if(t<0)return!0;let e=h.i32,r=S(t);if(oo!==void 0&&za>=
-0){let n=Atomics.load(oo,za);if(Atomics.store(e,r+Aa,n),Ja===Hr&&n!==0&&!mf(n))return ao=n,!1}return io||(io=!0,zu(t,Ka(
-Va()))),Atomics.add(e,r+Tu,1),!0}var x0=[H].concat(H.startsWith("file:")?[decodeURIComponent(new URL(H).pathname)]:[]),O0=/\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
-function Ka(t){return t.split(`
-`).slice(1).map(e=>e.trim()).filter(e=>e.startsWith("at ")&&!x0.some(r=>e.includes(r))&&!O0.test(e)&&!Ke(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.
+{name:"Queue",id:17,holder:-1,detail:"(join: tasks not done)"}],Ua=1,Zr=2,Fa=3,Wa=4,qa=5,Ja=6,tn=7,oo=8,za=9,sf=10,lf=11;
+function cf(t){return t===sf||t===lf?oo:t}var io,Qa=-1,_a=0,ao=!1,Ga=!1,Ha=!1,Xa=0;function Mg(){return Ha&&Xa===0}function Ng(t){
+Xa++;try{return t()}finally{Xa--}}var so=0;function Lg(){let t=so;return so=0,t}function uf(){return Date.now()-Atomics.
+load(m.i32,Tu)*1e3}function ff(t,e,r){let n=pt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Ka+
+Atomics.add(m.i32,fg,1)+1,s=Atomics.compareExchange(e,o,0,a);return s===0?a:s}var en=65536,df=16384,Ka=df*en,hf=pt.map(()=>0),
+mf=0;function Ae(t,e,r){let n=O.ident;n!==mf&&(mf=n,hf.fill(0));let o=++hf[t];o<en&&n>0&&n<df&&(e[r+pt[t].id]=n*en+o)}function Va(t){
+if(t>=Ka)return`?${t-Ka}`;let e=Math.floor(t/en),r=t%en;return e===1?`${r}`:`${e}.${r}`}var Ig=100;function pf(t,e,r,n,o=n?
+1/0:0){let i=O.slot;if(i<0)return;let a=m.i32,s=S(i),l=e===void 0?-1:pt[t].holder;io=e,_a=t,Qa=l<0?-1:r+l,Ga=n,Ha=!0,ao=
+!n&&o>=Ig,Xu(i,ao?Ya(Za()):""),Atomics.store(a,s+ka,e===void 0?r:ff(t,e,r)),Atomics.store(a,s+Sa,e===void 0||l<0?0:Atomics.
+load(e,r+l)),Atomics.store(a,s+Bu,uf()),Atomics.store(a,s+Hr,t|(n?Ra:0)),Atomics.add(a,s+Xr,1)}function gf(){let t=O.slot;
+if(t<0)return;let e=S(t);io=void 0,Ga=!1,Ha=!1,Atomics.store(m.i32,e+Hr,0),Atomics.add(m.i32,e+Xr,1)}function yf(){let t=O.
+slot;t>=0&&Atomics.add(m.i32,S(t)+Xr,1)}function wf(){let t=O.slot;if(t<0)return!0;let e=m.i32,r=S(t);if(io!==void 0&&Qa>=
+0){let n=Atomics.load(io,Qa);if(Atomics.store(e,r+Sa,n),_a===Zr&&n!==0&&!bf(n))return so=n,!1}return ao||(ao=!0,Xu(t,Ya(
+Za()))),Atomics.add(e,r+Pu,1),!0}var Bg=[H].concat(H.startsWith("file:")?[decodeURIComponent(new URL(H).pathname)]:[]),Pg=/\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
+function Ya(t){return t.split(`
+`).slice(1).map(e=>e.trim()).filter(e=>e.startsWith("at ")&&!Bg.some(r=>e.includes(r))&&!Pg.test(e)&&!Ye(/\(?((?:file|https?):[^)]*?):\d+:\d+\)?$/.
 exec(e)?.[1]??"",H)).slice(0,3).join(`
-`)}function Va(){let t=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
-t}}var Ae=aa("THREADING_DEBUG")==="1";function ke(t,e,r){let n=Ka(Va()).split(`
-`)[0]??"";c0(of(t,e,r),rf(t),n.replace(/^at /,""))}function hf(t){if(t<=0)return-1;let e=h.i32,r=Atomics.load(e,Tt);for(let n=0;n<
-r;n++)if(Atomics.load(e,S(n)+z)===t)return n;return-1}function mf(t){return hf(t)>=0}var pt=2147483647,gf=4,pf=32,Ya=10,
-Za=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},ts=256,es=16,E0=1024,C0=1,j0=(globalThis.navigator?.hardwareConcurrency??
-1)>1,rs=ts,so=es,Vr=es;function T0(t,e,r){let n=rs,o=!1;n===0&&--so<=0&&(o=!0,n=ts);for(let i=0;i<n;i++)if(Za(),Atomics.
-load(t,e)!==r)return rs=ts,Vr=so=es,!0;return o?(Vr=Math.min(E0,Vr*2),so=Vr):n!==0&&(rs=0,so=Vr),!1}var Se,ns,os;function M0(t){
-os=t}function N0(){os?.(!1)}function L0(t){Se=t,ns=t===void 0?void 0:h.i32}function T(){ns!==void 0&&Atomics.load(ns,Wt)!==
-0&&Se()}function lo(t,e,r,n){let o=n===1/0&&Qa;if(Se===void 0&&!o){let i=n<=Ia?Atomics.wait(t,e,r,n):I0(t,e,r,n);return eo(),
-i}o&&ff();try{return Se===void 0?B0(t,e,r):P0(t,e,r,n,o)}finally{o&&(ff(),Se!==void 0&&ro(!1))}}function xe(t,e,r,n,o,i,a,s=-1){
-if(j0&&a>=C0&&t!==Wa&&T0(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{if(Se===void 0){let l=Atomics.wait(n,o,i,
-Math.min(a,Ya));if(l!=="timed-out"||a<=Ya)return l;a-=Ya}cf(t,e,r,a===1/0,a);try{return lo(n,o,i,a)}finally{uf()}}finally{
-s>=0&&Atomics.sub(n,s,1)}}function I0(t,e,r,n){let o=performance.now()+n;for(;;){let i=o-performance.now();if(i<=0)return"\
-timed-out";let a=Atomics.wait(t,e,r,Math.min(i,Ia));if(a!=="timed-out")return a;eo()}}function B0(t,e,r){let n=Pa;for(;;){
-let o=Atomics.wait(t,e,r,Math.min(n,Ia));if(o!=="timed-out")return o;if(eo(),Atomics.load(t,e)!==r||!df())return"not-equ\
-al";n=b0(n)}}function P0(t,e,r,n,o){let i=n===1/0?1/0:performance.now()+n,a=gf;for(;;){a=Se()?gf:Math.min(a*2,pf),$0()&&
-os?.(o);let s=i===1/0?a:i-performance.now();if(s<=0)return"timed-out";let l=Atomics.wait(t,e,r,Math.min(s,a));if(l!=="ti\
-med-out")return l;if(o&&(Atomics.load(t,e)!==r||!df()))return"not-equal";if(i!==1/0&&performance.now()>=i)return"timed-o\
-ut"}}function rr(t,e,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=Ku(t,e,r,n);if(!i.async)return Promise.
-resolve(i.value);let a=ga();return new Promise(s=>{let l=p0(n),c=!1,u=f(()=>{c=!0,l(),Yp(d),o?.removeEventListener("abor\
-t",p)},"finish"),d=f(()=>{l(),o?.removeEventListener("abort",p)},"drop"),p=f(()=>{c||ga()!==a||(u(),Atomics.notify(t,e),
-s("aborted"))},"onAbort");Fr(d),o?.addEventListener("abort",p,{once:!0}),i.value.then(y=>{c||(u(),ga()===a&&s(y))})})}function D0(t){
-return typeof t=="object"&&t!==null}function bt(t,e,r){return D0(t)?[void 0,is(t,r)]:[t,is(e,r)]}function is(t,e){if(t===
-void 0)return;if(typeof t!="object"||t===null)throw new g(`${e}: options must be an object such as { signal }, received ${v(
+`)}function Za(){let t=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
+t}}var ke=la("THREADING_DEBUG")==="1";function Se(t,e,r){let n=Ya(Za()).split(`
+`)[0]??"";vg(ff(t,e,r),cf(t),n.replace(/^at /,""))}function vf(t){if(t<=0)return-1;let e=m.i32,r=Atomics.load(e,Tt);for(let n=0;n<
+r;n++)if(Atomics.load(e,S(n)+J)===t)return n;return-1}function bf(t){return vf(t)>=0}var gt=2147483647,$f=4,Af=32,ts=10,
+es=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},rs=256,ns=16,Rg=1024,Dg=1,Ug=(globalThis.navigator?.hardwareConcurrency??
+1)>1,os=rs,lo=ns,rn=ns;function Fg(t,e,r){let n=os,o=!1;n===0&&--lo<=0&&(o=!0,n=rs);for(let i=0;i<n;i++)if(es(),Atomics.
+load(t,e)!==r)return os=rs,rn=lo=ns,!0;return o?(rn=Math.min(Rg,rn*2),lo=rn):n!==0&&(os=0,lo=rn),!1}var xe,is,as;function Wg(t){
+as=t}function qg(){as?.(!1)}function Jg(t){xe=t,is=t===void 0?void 0:m.i32}function T(){is!==void 0&&Atomics.load(is,qt)!==
+0&&xe()}function co(t,e,r,n){let o=n===1/0&&Ga;if(xe===void 0&&!o){let i=n<=Pa?Atomics.wait(t,e,r,n):zg(t,e,r,n);return ro(),
+i}o&&yf();try{return xe===void 0?Qg(t,e,r):_g(t,e,r,n,o)}finally{o&&(yf(),xe!==void 0&&no(!1))}}function Oe(t,e,r,n,o,i,a,s=-1){
+if(Ug&&a>=Dg&&t!==za&&Fg(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{if(xe===void 0){let l=Atomics.wait(n,o,i,
+Math.min(a,ts));if(l!=="timed-out"||a<=ts)return l;a-=ts}pf(t,e,r,a===1/0,a);try{return co(n,o,i,a)}finally{gf()}}finally{
+s>=0&&Atomics.sub(n,s,1)}}function zg(t,e,r,n){let o=performance.now()+n;for(;;){let i=o-performance.now();if(i<=0)return"\
+timed-out";let a=Atomics.wait(t,e,r,Math.min(i,Pa));if(a!=="timed-out")return a;ro()}}function Qg(t,e,r){let n=Da;for(;;){
+let o=Atomics.wait(t,e,r,Math.min(n,Pa));if(o!=="timed-out")return o;if(ro(),Atomics.load(t,e)!==r||!wf())return"not-equ\
+al";n=Tg(n)}}function _g(t,e,r,n,o){let i=n===1/0?1/0:performance.now()+n,a=$f;for(;;){a=xe()?$f:Math.min(a*2,Af),Mg()&&
+as?.(o);let s=i===1/0?a:i-performance.now();if(s<=0)return"timed-out";let l=Atomics.wait(t,e,r,Math.min(s,a));if(l!=="ti\
+med-out")return l;if(o&&(Atomics.load(t,e)!==r||!wf()))return"not-equal";if(i!==1/0&&performance.now()>=i)return"timed-o\
+ut"}}function ir(t,e,r,n,o){if(o?.aborted)return Promise.resolve("aborted");let i=rf(t,e,r,n);if(!i.async)return Promise.
+resolve(i.value);let a=ya();return new Promise(s=>{let l=Og(n),c=!1,u=d(()=>{c=!0,l(),lg(f),o?.removeEventListener("abor\
+t",h)},"finish"),f=d(()=>{l(),o?.removeEventListener("abort",h)},"drop"),h=d(()=>{c||ya()!==a||(u(),Atomics.notify(t,e),
+s("aborted"))},"onAbort");Qr(f),o?.addEventListener("abort",h,{once:!0}),i.value.then(y=>{c||(u(),ya()===a&&s(y))})})}function Gg(t){
+return typeof t=="object"&&t!==null}function $t(t,e,r){return Gg(t)?[void 0,ss(t,r)]:[t,ss(e,r)]}function ss(t,e){if(t===
+void 0)return;if(typeof t!="object"||t===null)throw new g(`${e}: options must be an object such as { signal }, received ${w(
 t)}`);let r=t.signal;if(r!==void 0){if(!(r instanceof AbortSignal))throw new g(`${e}: options.signal must be an AbortSig\
-nal, received ${v(r)}`);return r}}async function as(t,e,r,n,o,i){let a=Ur(()=>Atomics.sub(t,o,1));try{return await rr(t,
-e,r,n,i)}finally{Ve(a),Atomics.sub(t,o,1)}}function U(t){if(t===1/0)return 1/0;let e=t-performance.now();return e>0?e:0}
-function J(t){return t===1/0?1/0:performance.now()+t}function Nt(t,e){if(t==null)return 1/0;if(typeof t!="number")throw new g(
-`${e}: timeout must be a number of milliseconds, received ${v(t)}`);if(Number.isNaN(t))throw new w(`${e}: timeout must b\
-e a number of milliseconds, received NaN`);if(t>pt&&t!==1/0)throw new w(`${e}: timeout must be at most TIMEOUT_MAX (${pt}\
- ms) or Infinity (no limit), received ${t}`);return t<0?0:t}function Oe(t,e,r){if(t===void 0&&(t=!0),typeof t=="number"&&
-(t=t!==0),typeof t!="boolean")throw new g(`${r}: blocking must be a boolean, received ${v(t)}`);if(e===void 0||e===-1)return t?
-1/0:0;if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${v(e)}`);if(!t)throw new w(
-`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);if(Number.isNaN(e)||e<0)throw new w(`${r}: time\
-out must be -1 (no limit) or a non-negative number of milliseconds, received ${e}`);if(e>pt&&e!==1/0)throw new w(`${r}: \
-timeout must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}function ne(t,e){if(typeof t!=
-"function")throw new g(`${e}: fn must be a function, received ${v(t)}`)}function v(t){if(typeof t=="string")return JSON.
+nal, received ${w(r)}`);return r}}async function ls(t,e,r,n,o,i){let a=zr(()=>Atomics.sub(t,o,1));try{return await ir(t,
+e,r,n,i)}finally{tr(a),Atomics.sub(t,o,1)}}function U(t){if(t===1/0)return 1/0;let e=t-performance.now();return e>0?e:0}
+function z(t){return t===1/0?1/0:performance.now()+t}function Nt(t,e){if(t==null)return 1/0;if(typeof t!="number")throw new g(
+`${e}: timeout must be a number of milliseconds, received ${w(t)}`);if(Number.isNaN(t))throw new v(`${e}: timeout must b\
+e a number of milliseconds, received NaN`);if(t>gt&&t!==1/0)throw new v(`${e}: timeout must be at most TIMEOUT_MAX (${gt}\
+ ms) or Infinity (no limit), received ${t}`);return t<0?0:t}function Ee(t,e,r){if(t===void 0&&(t=!0),typeof t=="number"&&
+(t=t!==0),typeof t!="boolean")throw new g(`${r}: blocking must be a boolean, received ${w(t)}`);if(e===void 0||e===-1)return t?
+1/0:0;if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(!t)throw new v(
+`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);if(Number.isNaN(e)||e<0)throw new v(`${r}: time\
+out must be -1 (no limit) or a non-negative number of milliseconds, received ${e}`);if(e>gt&&e!==1/0)throw new v(`${r}: \
+timeout must be at most TIMEOUT_MAX (${gt} ms) or Infinity (no limit), received ${e}`);return e}function oe(t,e){if(typeof t!=
+"function")throw new g(`${e}: fn must be a function, received ${w(t)}`)}function w(t){if(typeof t=="string")return JSON.
 stringify(t);if(typeof t=="function")return`function ${t.name||"(anonymous)"}`;if(typeof t=="symbol")return t.toString();
 if(typeof t=="bigint")return`${t}n`;if(t===null||typeof t!="object")return String(t);let e=t.constructor;return e?.name?
-`an instance of ${e.name}`:"an object"}import{MessageChannel as R0,receiveMessageOnPort as U0,SHARE_ENV as F0,Worker as q0}from"node:worker_threads";
-import{getHeapStatistics as W0}from"node:v8";import{deserialize as z0,serialize as J0}from"node:v8";var zt=(()=>{try{let t=Deno[Deno.
-internal]?.core;if(typeof t?.serialize=="function"&&typeof t.deserialize=="function")return t}catch{}})(),Q0=zt?t=>zt.serialize(
-t):t=>J0(t),yf=zt?t=>zt.deserialize(t):t=>z0(t),wf=1;function ss(t,e,r,n){let o;try{o=Q0(t)}catch(s){throw new g(`${n}: ${r||
-"the value"} cannot be serialized: ${s}`)}if(e.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(zt===
+`an instance of ${e.name}`:"an object"}import{MessageChannel as Hg,receiveMessageOnPort as Xg,SHARE_ENV as Kg,Worker as Vg}from"node:worker_threads";
+import{getHeapStatistics as Yg}from"node:v8";import{deserialize as Zg,serialize as ty}from"node:v8";var Jt=(()=>{try{let t=Deno[Deno.
+internal]?.core;if(typeof t?.serialize=="function"&&typeof t.deserialize=="function")return t}catch{}})(),ey=Jt?t=>Jt.serialize(
+t):t=>ty(t),kf=Jt?t=>Jt.deserialize(t):t=>Zg(t),Sf=1;function cs(t,e,r,n){let o;try{o=ey(t)}catch(s){throw new g(`${n}: ${r||
+"the value"} cannot be serialized: ${s}`)}if(e.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(Jt===
 void 0)throw new g(`${n}: ${r} holds shared memory, which this runtime cannot store in a queue; pass it to the thread as\
- an argument instead`);let i=zt.serialize(e),a=new Uint8Array(5+o.length+i.length);return a[0]=wf,new DataView(a.buffer).
-setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function ls(t){if((t[0]&wf)===0)return{wire:t.subarray(1)};let e=new DataView(
-t.buffer,t.byteOffset,t.byteLength).getUint32(1,!0);return{wire:t.subarray(5,5+e),held:t.subarray(5+e)}}function cs(t){let{
-wire:e,held:r}=ls(t),n=r?zt.deserialize(r):[];return{wire:yf(e),sabs:n}}function vf(t){return yf(ls(t).wire)}function _0(t){
-let{held:e}=ls(t);e&&zt.deserialize(e)}var G0=zt!==void 0,I=Symbol.for("@threading/threading:travel"),us=new Map;function R(t,e){
-us.set(t,e)}f(R,"registerKind");var fs=[];function H0(t){fs.includes(t)||fs.push(t)}function X0(t,e){return us.get(t)??K0(
-t,e)}function K0(t,e){for(let r of fs){let n=r(t,e);if(n!==void 0)return us.set(t,n),n}}var ds=Symbol("@threading/thread\
-ing:oid"),bf=Symbol("@threading/threading:listed"),co=new Map,V0=new FinalizationRegistry(t=>{let e=co.get(t);e!==void 0&&
-e.deref()===void 0&&co.delete(t)});function hs(t){let e=t[ds];return e===void 0&&(e=Atomics.add(h.i32,$u,1),Object.defineProperty(
-t,ds,{value:e,configurable:!0})),e}function Y0(t){let e=hs(t);return t[bf]===void 0&&$f(t,e),e}function $f(t,e){Object.defineProperty(
-t,ds,{value:e,configurable:!0}),Object.defineProperty(t,bf,{value:!0,configurable:!0}),co.set(e,new WeakRef(t)),V0.register(
-t,e)}function Z0(t){return co.get(t)?.deref()}function ty(t){return t instanceof Promise||t instanceof WeakMap||t instanceof
-WeakSet||t instanceof WeakRef}var Af=new WeakMap;function ey(t){if(t===null)return!1;let e=Af.get(t);if(e!==void 0)return e;
+ an argument instead`);let i=Jt.serialize(e),a=new Uint8Array(5+o.length+i.length);return a[0]=Sf,new DataView(a.buffer).
+setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function us(t){if((t[0]&Sf)===0)return{wire:t.subarray(1)};let e=new DataView(
+t.buffer,t.byteOffset,t.byteLength).getUint32(1,!0);return{wire:t.subarray(5,5+e),held:t.subarray(5+e)}}function fs(t){let{
+wire:e,held:r}=us(t),n=r?Jt.deserialize(r):[];return{wire:kf(e),sabs:n}}function xf(t){return kf(us(t).wire)}function ry(t){
+let{held:e}=us(t);e&&Jt.deserialize(e)}var ny=Jt!==void 0,I=Symbol.for("@threading/threading:travel"),ds=new Map;function D(t,e){
+ds.set(t,e)}d(D,"registerKind");var hs=[];function oy(t){hs.includes(t)||hs.push(t)}function iy(t,e){return ds.get(t)??ay(
+t,e)}function ay(t,e){for(let r of hs){let n=r(t,e);if(n!==void 0)return ds.set(t,n),n}}var ms=Symbol("@threading/thread\
+ing:oid"),Of=Symbol("@threading/threading:listed"),uo=new Map,sy=new FinalizationRegistry(t=>{let e=uo.get(t);e!==void 0&&
+e.deref()===void 0&&uo.delete(t)});function ps(t){let e=t[ms];return e===void 0&&(e=Atomics.add(m.i32,Eu,1),Object.defineProperty(
+t,ms,{value:e,configurable:!0})),e}function ly(t){let e=ps(t);return t[Of]===void 0&&Ef(t,e),e}function Ef(t,e){Object.defineProperty(
+t,ms,{value:e,configurable:!0}),Object.defineProperty(t,Of,{value:!0,configurable:!0}),uo.set(e,new WeakRef(t)),sy.register(
+t,e)}function cy(t){return uo.get(t)?.deref()}function uy(t){return t instanceof Promise||t instanceof WeakMap||t instanceof
+WeakSet||t instanceof WeakRef}var Cf=new WeakMap;function fy(t){if(t===null)return!1;let e=Cf.get(t);if(e!==void 0)return e;
 let r=!1;for(let n=t;n!==null&&n!==Object.prototype;){for(let o of Reflect.ownKeys(n)){if(o==="constructor")continue;let i=Object.
 getOwnPropertyDescriptor(n,o);i&&(typeof i.value=="function"||i.get||i.set)&&(r=!0)}if(r)break;n=Object.getPrototypeOf(n)}
-return Af.set(t,r),r}var kf=[Date,RegExp,Boolean,Number,String],ry={URL:"pass its text, `url.href`, and make `new URL(hr\
+return Cf.set(t,r),r}var jf=[Date,RegExp,Boolean,Number,String],dy={URL:"pass its text, `url.href`, and make `new URL(hr\
 ef)` in the thread",URLSearchParams:"pass its text, `params.toString()`, and make `new URLSearchParams(text)` in the thr\
 ead",Headers:"pass its entries, `[...headers]`, and make `new Headers(entries)` in the thread",FormData:"pass its entrie\
 s, `[...formData]` (their values strings, or the bytes of a file)",Request:"pass what it holds (`request.url`, `request.\
@@ -247,174 +247,174 @@ s the data through a Queue and write it in the thread that holds the stream",Tra
 Queue",CryptoKey:'export it (`await crypto.subtle.exportKey("jwk", key)`, for an extractable key) and import it in the t\
 hread (`crypto.subtle.importKey`)',Module:"pass its bytes (the .wasm file's) and compile them in the thread (`new WebAss\
 embly.Module(bytes)`)",Event:"pass the data it holds (`event.type`, and `event.detail` of a CustomEvent)",CustomEvent:"p\
-ass the data it holds (`event.type`, `event.detail`)"},ny=["Intl","WebAssembly","Temporal"];function oy(t){let e=t.constructor;
-if(typeof e!="function"||e.name==="")return;let r=globalThis,n;if(r[e.name]===e)n=e.name;else for(let i of ny)r[i]?.[e.name]===
-e&&(n=`${i}.${e.name}`);if(n===void 0)return;let o=ry[e.name]??(n.startsWith("Intl.")?`make a new one in the thread with\
+ass the data it holds (`event.type`, `event.detail`)"},hy=["Intl","WebAssembly","Temporal"];function my(t){let e=t.constructor;
+if(typeof e!="function"||e.name==="")return;let r=globalThis,n;if(r[e.name]===e)n=e.name;else for(let i of hy)r[i]?.[e.name]===
+e&&(n=`${i}.${e.name}`);if(n===void 0)return;let o=dy[e.name]??(n.startsWith("Intl.")?`make a new one in the thread with\
  the same options (\`${n}(locales, options)\`; \`resolvedOptions()\` tells them)`:n.startsWith("Temporal.")?`pass its te\
 xt (\`toString()\`) and make it again in the thread (\`${n}.from(text)\`)`:`pass the data it holds (a string, or a plain\
- object of its fields) and make a new ${n} in the thread`);return{name:n,advice:o}}function Sf(t,e,r){let n=t;for(let o=0;o<
+ object of its fields) and make a new ${n} in the thread`);return{name:n,advice:o}}function Tf(t,e,r){let n=t;for(let o=0;o<
 e.length;o++){let i=e[o];typeof i=="number"?n+=`[${i}]`:i.startsWith(" ")?n+=i:n===""?n=o===0&&r?.[i]!==void 0?r[i]:i:n+=
-`.${i}`}return n||"the value"}var xf=/^(?:0|[1-9]\d*)$/;function nr(t,e){if(e!=="object"){let n=Object.keys(t);if(e==="o\
-ther"){if(n.length>0)return n[0]}else if(n.length>0&&!(n.length===t.length&&n[n.length-1]===String(n.length-1))&&!xf.test(
-n[n.length-1])){let o=n.length-1;for(;o>0&&!xf.test(n[o-1]);)o--;return n[o]}}let r=Object.getOwnPropertySymbols(t);for(let n=0;n<
-r.length;n++)if(Object.prototype.propertyIsEnumerable.call(t,r[n]))return r[n]}var N=0,L=1,V=2,Y=3,Jt=1,Of=1,iy=64;function ay(t,e){
-return Atomics.compareExchange(t,e,N,L)===N||Yr(t,e,0)}function $t(t,e,r){return Atomics.compareExchange(t,e,N,L)===N||Yr(
-t,e,r)}function Lt(t,e){return Atomics.compareExchange(t,e,L,N)===L||fo(t,e)}function ms(t,e){let r=Atomics.load(t,e);return r===
-L||r===V||r===Y&&Atomics.load(t,e+Jt)>0}function gs(t,e,r,n){return r===N?Atomics.compareExchange(t,e,N,V)===N?1:0:r===Y&&
-(n||Atomics.load(t,e+Jt)===0)?Atomics.compareExchange(t,e,Y,V)===Y?1:0:-1}function Yr(t,e,r,n=0){let o=Atomics.load(t,e);
-if(r===0)for(;;){if(o===L||o===V)return!1;let c=o===N?Atomics.compareExchange(t,e,N,L)===N?1:0:gs(t,e,o,!1);if(c===1)return!0;
-if(c===-1)return!1;o=Atomics.load(t,e)}for(let c=0;c<iy;c++){if(o===N){if(Atomics.compareExchange(t,e,N,L)===N)return!0}else if(o===
-Y){if(Atomics.load(t,e+Jt)>0)break;if(Atomics.compareExchange(t,e,Y,V)===Y)return!0}Za(),o=Atomics.load(t,e)}let i=performance.
-now(),a=J(r),s=!1,l=!1;try{for(;;){o=Atomics.load(t,e);let c=gs(t,e,o,s);if(c===1)return!0;if(c===0)continue;if(o===L){if(Atomics.
-compareExchange(t,e,L,V)!==L)continue;o=V}let u=U(a);if(u<=0||(!l&&n!==0&&(l=!0,cf(n,t,e,r===1/0,u)),lo(t,e,o,u),ao!==0))
-return!1;!s&&performance.now()-i>=Of&&(s=!0,Atomics.add(t,e+Jt,1))}}finally{s&&ps(t,e),l&&uf()}}function ps(t,e){Atomics.
-sub(t,e+Jt,1)===1&&Atomics.compareExchange(t,e,Y,N)===Y&&Atomics.notify(t,e)}function uo(t,e,r,n,o){return Atomics.compareExchange(
-t,e,N,L)===N||Yr(t,e,0)?Promise.resolve(!0):r===0||n?.aborted?Promise.resolve(!1):sy(t,e,r,n,o)}async function sy(t,e,r,n,o){
-let i=performance.now(),a=J(r),s;try{for(;;){let l=Atomics.load(t,e),c=gs(t,e,l,s!==void 0);if(c===1)return!0;if(c===0)continue;
-if(l===L){if(Atomics.compareExchange(t,e,L,V)!==L)continue;l=V}let u=U(a);if(u<=0||await rr(t,e,l,u,n)==="aborted"||o?.())
-return!1;!s&&performance.now()-i>=Of&&(Atomics.add(t,e+Jt,1),s=Ur(()=>ps(t,e)))}}finally{s&&(Ve(s),ps(t,e))}}function fo(t,e,r){
-let n=Atomics.load(t,e);return n===V?(Atomics.load(t,e+Jt)>0?(Atomics.store(t,e,Y),r?.(t,e),Atomics.notify(t,e)):(Atomics.
-store(t,e,N),r?.(t,e),Atomics.notify(t,e,1)),!0):n===Y&&Atomics.load(t,e+Jt)>0?Atomics.compareExchange(t,e,Y,N)!==Y?fo(t,
-e,r):(r?.(t,e),Atomics.notify(t,e),!0):n===L?Atomics.compareExchange(t,e,L,N)!==L?fo(t,e,r):(r?.(t,e),!0):!1}function ho(t,e){
-$t(h.i32,ku,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(h.i32,ku)}}function yt(t){ho(ge,new TextEncoder().
-encode(t))}var Ef=1,ly=2,cy=4;function ys(t,e){return(Atomics.or(h.i32,xu,t)&t)!==0?!1:(yt(`${e}
-`),!0)}var ws,mo=[];function Zr(t,e=""){if(ws=t===void 0?void 0:{module:t,thread:e},t===void 0)for(let r of mo)r.made??=
-r.words.slice()}var uy={Core:"Queue",JSONStore:"SharedJSON"};function fy(){let t=/\bat new (\w+)/.exec(new Error().stack??
-"")?.[1];return t===void 0?"primitive":uy[t]??t}function Ee(t,e,r){if(ws===void 0||(Atomics.load(h.i32,xu)&Ef)!==0)return;
-let{module:n,thread:o}=ws;mo.push({module:n,thread:o,kind:fy(),words:new Int32Array(t,e<<2,r)})}function dy(){for(let t of mo){
-let e=t.made;if(e===void 0)continue;let r=!1;for(let n=0;n<e.length&&!r;n++)r=Atomics.load(t.words,n)!==e[n];if(r){mo=[],
-ys(Ef,`${t.module}: RuntimeWarning: a ${t.kind} was created at the top level of this module while a Worker evaluated it \
+`.${i}`}return n||"the value"}var Mf=/^(?:0|[1-9]\d*)$/;function ar(t,e){if(e!=="object"){let n=Object.keys(t);if(e==="o\
+ther"){if(n.length>0)return n[0]}else if(n.length>0&&!(n.length===t.length&&n[n.length-1]===String(n.length-1))&&!Mf.test(
+n[n.length-1])){let o=n.length-1;for(;o>0&&!Mf.test(n[o-1]);)o--;return n[o]}}let r=Object.getOwnPropertySymbols(t);for(let n=0;n<
+r.length;n++)if(Object.prototype.propertyIsEnumerable.call(t,r[n]))return r[n]}var N=0,L=1,V=2,Y=3,zt=1,Nf=1,py=64;function gy(t,e){
+return Atomics.compareExchange(t,e,N,L)===N||nn(t,e,0)}function At(t,e,r){return Atomics.compareExchange(t,e,N,L)===N||nn(
+t,e,r)}function Lt(t,e){return Atomics.compareExchange(t,e,L,N)===L||ho(t,e)}function gs(t,e){let r=Atomics.load(t,e);return r===
+L||r===V||r===Y&&Atomics.load(t,e+zt)>0}function ys(t,e,r,n){return r===N?Atomics.compareExchange(t,e,N,V)===N?1:0:r===Y&&
+(n||Atomics.load(t,e+zt)===0)?Atomics.compareExchange(t,e,Y,V)===Y?1:0:-1}function nn(t,e,r,n=0){let o=Atomics.load(t,e);
+if(r===0)for(;;){if(o===L||o===V)return!1;let c=o===N?Atomics.compareExchange(t,e,N,L)===N?1:0:ys(t,e,o,!1);if(c===1)return!0;
+if(c===-1)return!1;o=Atomics.load(t,e)}for(let c=0;c<py;c++){if(o===N){if(Atomics.compareExchange(t,e,N,L)===N)return!0}else if(o===
+Y){if(Atomics.load(t,e+zt)>0)break;if(Atomics.compareExchange(t,e,Y,V)===Y)return!0}es(),o=Atomics.load(t,e)}let i=performance.
+now(),a=z(r),s=!1,l=!1;try{for(;;){o=Atomics.load(t,e);let c=ys(t,e,o,s);if(c===1)return!0;if(c===0)continue;if(o===L){if(Atomics.
+compareExchange(t,e,L,V)!==L)continue;o=V}let u=U(a);if(u<=0||(!l&&n!==0&&(l=!0,pf(n,t,e,r===1/0,u)),co(t,e,o,u),so!==0))
+return!1;!s&&performance.now()-i>=Nf&&(s=!0,Atomics.add(t,e+zt,1))}}finally{s&&ws(t,e),l&&gf()}}function ws(t,e){Atomics.
+sub(t,e+zt,1)===1&&Atomics.compareExchange(t,e,Y,N)===Y&&Atomics.notify(t,e)}function fo(t,e,r,n,o){return Atomics.compareExchange(
+t,e,N,L)===N||nn(t,e,0)?Promise.resolve(!0):r===0||n?.aborted?Promise.resolve(!1):yy(t,e,r,n,o)}async function yy(t,e,r,n,o){
+let i=performance.now(),a=z(r),s;try{for(;;){let l=Atomics.load(t,e),c=ys(t,e,l,s!==void 0);if(c===1)return!0;if(c===0)continue;
+if(l===L){if(Atomics.compareExchange(t,e,L,V)!==L)continue;l=V}let u=U(a);if(u<=0||await ir(t,e,l,u,n)==="aborted"||o?.())
+return!1;!s&&performance.now()-i>=Nf&&(Atomics.add(t,e+zt,1),s=zr(()=>ws(t,e)))}}finally{s&&(tr(s),ws(t,e))}}function ho(t,e,r){
+let n=Atomics.load(t,e);return n===V?(Atomics.load(t,e+zt)>0?(Atomics.store(t,e,Y),r?.(t,e),Atomics.notify(t,e)):(Atomics.
+store(t,e,N),r?.(t,e),Atomics.notify(t,e,1)),!0):n===Y&&Atomics.load(t,e+zt)>0?Atomics.compareExchange(t,e,Y,N)!==Y?ho(t,
+e,r):(r?.(t,e),Atomics.notify(t,e),!0):n===L?Atomics.compareExchange(t,e,L,N)!==L?ho(t,e,r):(r?.(t,e),!0):!1}function mo(t,e){
+At(m.i32,ju,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(m.i32,ju)}}function yt(t){mo(ge,new TextEncoder().
+encode(t))}var Lf=1,wy=2,vy=4;function vs(t,e){return(Atomics.or(m.i32,Mu,t)&t)!==0?!1:(yt(`${e}
+`),!0)}var bs,po=[];function on(t,e=""){if(bs=t===void 0?void 0:{module:t,thread:e},t===void 0)for(let r of po)r.made??=
+r.words.slice()}var by={Core:"Queue",JSONStore:"SharedJSON"};function $y(){let t=/\bat new (\w+)/.exec(new Error().stack??
+"")?.[1];return t===void 0?"primitive":by[t]??t}function Ce(t,e,r){if(bs===void 0||(Atomics.load(m.i32,Mu)&Lf)!==0)return;
+let{module:n,thread:o}=bs;po.push({module:n,thread:o,kind:$y(),words:new Int32Array(t,e<<2,r)})}function Ay(){for(let t of po){
+let e=t.made;if(e===void 0)continue;let r=!1;for(let n=0;n<e.length&&!r;n++)r=Atomics.load(t.words,n)!==e[n];if(r){po=[],
+vs(Lf,`${t.module}: RuntimeWarning: a ${t.kind} was created at the top level of this module while a Worker evaluated it \
 for thread "${t.thread}", and a thread used it: each thread's Worker evaluates its own copy of the module, so this ${t.kind}\
  is a new one, not shared with the main program or the other threads (Python's module-level lock or counter gives a wron\
 g answer here, silently). Create it in the main program and pass it to each thread in args: under \`if (import.meta.main)\
 \`, or, in a test or bench module (where import.meta.main is false), inside the test or bench function or under \`if (curr\
-entThread() === mainThread())\``);return}}}function Cf(t,e){return new w(`Cannot allocate the shared memory of ${t}: the\
+entThread() === mainThread())\``);return}}}function If(t,e){return new v(`Cannot allocate the shared memory of ${t}: the\
  process ran out of memory mappings or address space (a growable SharedArrayBuffer in use takes two mappings, Linux allo\
 ws 65,530 (vm.max_map_count), and each reserves its maxBytes of address space). Objects sent to a thread stay alive unti\
 l the sending loop yields: reuse them (one reply queue per worker), let the loop yield (await q.getAsync()), or create t\
-hem with a smaller { maxBytes }`,{cause:e})}function go(t,e){try{return t()}catch(r){throw r instanceof w?Cf(e,r):r}}function or(t,e,r,n){
-if(!(e<=t.byteLength))try{t.grow(e)}catch(o){if(o instanceof w){let i=Cf(r,o);throw i.message=`${n}: ${i.message}`,i}throw o}}
-function jf(t){let e=t.includes("'")&&!t.includes('"')?'"':"'",r=e;for(let n of t)n===e||n==="\\"?r+="\\"+n:n===`
+hem with a smaller { maxBytes }`,{cause:e})}function go(t,e){try{return t()}catch(r){throw r instanceof v?If(e,r):r}}function sr(t,e,r,n){
+if(!(e<=t.byteLength))try{t.grow(e)}catch(o){if(o instanceof v){let i=If(r,o);throw i.message=`${n}: ${i.message}`,i}throw o}}
+function Bf(t){let e=t.includes("'")&&!t.includes('"')?'"':"'",r=e;for(let n of t)n===e||n==="\\"?r+="\\"+n:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":n<" "?r+="\\x"+n.charCodeAt(0).toString(16).padStart(2,"0"):r+=n;return r+
-e}function po(t){return t==null?"None":typeof t=="string"?jf(t):typeof t=="boolean"?t?"True":"False":typeof t=="number"||
-typeof t=="bigint"?String(t):Array.isArray(t)?`[${t.map(po).join(", ")}]`:typeof t=="object"?`{${Object.entries(t).map(([
-e,r])=>`${jf(e)}: ${po(r)}`).join(", ")}}`:String(t)}var oe=0,tn=1,Ce=2,je=3,it=16,hy=1<<20,my=256;function ir(t,e,r,n=0){
-let o=[],i=f(s=>{let l=e;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new g(`${r}: ${l} is ${s}, which is\
- not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`)},"refuse"),a=f((s,l)=>{switch(l>
+e}function yo(t){return t==null?"None":typeof t=="string"?Bf(t):typeof t=="boolean"?t?"True":"False":typeof t=="number"||
+typeof t=="bigint"?String(t):Array.isArray(t)?`[${t.map(yo).join(", ")}]`:typeof t=="object"?`{${Object.entries(t).map(([
+e,r])=>`${Bf(e)}: ${yo(r)}`).join(", ")}}`:String(t)}var ie=0,an=1,je=2,Te=3,it=16,ky=1<<20,Sy=256;function lr(t,e,r,n=0){
+let o=[],i=d(s=>{let l=e;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new g(`${r}: ${l} is ${s}, which is\
+ not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`)},"refuse"),a=d((s,l)=>{switch(l>
 256&&i("nested too deeply"),typeof s){case"string":case"boolean":return;case"number":Number.isFinite(s)||i(String(s));return;case"\
 object":if(s===null)return;if(Array.isArray(s)){for(let c=0;c<s.length;c++){let u=s[c];typeof u=="string"||typeof u=="bo\
 olean"||u===null||typeof u=="number"&&Number.isFinite(u)||(o.push(c),a(u,l+1),o.pop())}return}{let c=Object.getPrototypeOf(
-s);c!==Object.prototype&&c!==null&&i(v(s));for(let u of Object.keys(s))o.push(u),a(s[u],l+1),o.pop()}return;default:i(v(
-s))}},"check");try{a(t,n)}catch(s){throw Hn(s)}}function en(t){if(typeof t=="object"&&t!==null&&!Object.isFrozen(t))if(Object.
-freeze(t),Array.isArray(t))for(let e=0;e<t.length;e++){let r=t[e];typeof r=="object"&&r!==null&&en(r)}else for(let e of Object.
-keys(t)){let r=t[e];typeof r=="object"&&r!==null&&en(r)}return t}function vs(t,e){return t===e?!0:typeof t!="object"||typeof e!=
-"object"||t===null||e===null?!1:JSON.stringify(t)===JSON.stringify(e)}var Tf=new TextEncoder,Mf=new TextDecoder,Nf=4096,
-Lf=4096;function If(t,e,r){if(r-e>Lf)return Mf.decode(t.slice(e,r));for(let o=e;o<r;o++)if(t[o]>127)return Mf.decode(t.slice(
-e,r));let n="";for(let o=e;o<r;o+=Nf)n+=String.fromCharCode.apply(null,t.subarray(o,Math.min(r,o+Nf)));return n}function bs(t){
-if(t.length>Lf)return Tf.encode(t);for(let e=0;e<t.length;e++)if(t.charCodeAt(e)>127)return Tf.encode(t);return t}function $s(t,e,r){
-if(typeof r!="string"){t.set(r,e);return}for(let n=0;n<r.length;n++)t[e+n]=r.charCodeAt(n)}var yo=class Sp{static{f(this,
+s);c!==Object.prototype&&c!==null&&i(w(s));for(let u of Object.keys(s))o.push(u),a(s[u],l+1),o.pop()}return;default:i(w(
+s))}},"check");try{a(t,n)}catch(s){throw Xn(s)}}function sn(t){if(typeof t=="object"&&t!==null&&!Object.isFrozen(t))if(Object.
+freeze(t),Array.isArray(t))for(let e=0;e<t.length;e++){let r=t[e];typeof r=="object"&&r!==null&&sn(r)}else for(let e of Object.
+keys(t)){let r=t[e];typeof r=="object"&&r!==null&&sn(r)}return t}function $s(t,e){return t===e?!0:typeof t!="object"||typeof e!=
+"object"||t===null||e===null?!1:JSON.stringify(t)===JSON.stringify(e)}var Pf=new TextEncoder,Rf=new TextDecoder,Df=4096,
+Uf=4096;function Ff(t,e,r){if(r-e>Uf)return Rf.decode(t.slice(e,r));for(let o=e;o<r;o++)if(t[o]>127)return Rf.decode(t.slice(
+e,r));let n="";for(let o=e;o<r;o+=Df)n+=String.fromCharCode.apply(null,t.subarray(o,Math.min(r,o+Df)));return n}function As(t){
+if(t.length>Uf)return Pf.encode(t);for(let e=0;e<t.length;e++)if(t.charCodeAt(e)>127)return Pf.encode(t);return t}function ks(t,e,r){
+if(typeof r!="string"){t.set(r,e);return}for(let n=0;n<r.length;n++)t[e+n]=r.charCodeAt(n)}var wo=class I0{static{d(this,
 "JSONStore")}sab;#t;#e;#r=-1;#n="";#s=void 0;#a=!1;constructor(e){this.sab=e,this.#t=new Int32Array(e,0,it/4),this.#e=new Uint8Array(
-e)}static create(e,r,n){let o=r?.maxBytes??hy;if(!Number.isSafeInteger(o)||o<64||o>2**31)throw new w(`Cannot create ${n}\
-: maxBytes must be an integer from 64 to 2147483648, received ${v(o)}`);let i=bs(JSON.stringify(e)),a=it+i.length;if(i.length>
-o)throw new w(`Cannot create ${n}: its JSON takes ${i.length} bytes, more than maxBytes ${o}; pass a larger { maxBytes }`);
-let s=o+it,l=go(()=>new SharedArrayBuffer(Math.min(s,Math.max(a,my)),{maxByteLength:s}),`a ${n}`),c=new Sp(l);return Ee(
-l,0,it>>2),$s(c.#e,it,i),c.#t[Ce]=i.length,c.#t[je]=Array.isArray(e)?e.length:0,c}#i(){let e=this.#t,r=Atomics.compareExchange(
-e,oe,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(e,oe,0,1),r===0)return;for(;;)if((r===2||Atomics.
-compareExchange(e,oe,1,2)!==0)&&lo(e,oe,2,1/0),r=Atomics.compareExchange(e,oe,0,2),r===0)return}}#o(){Atomics.sub(this.#t,
-oe,1)!==1&&(Atomics.store(this.#t,oe,0),Atomics.notify(this.#t,oe,1))}#c(){let e=this.#t[tn];if(e!==this.#r){let r=this.#t[Ce];
-this.#n=If(this.#e,it,it+r),this.#r=e,this.#a=!1}return this.#n}read(){if(Atomics.load(this.#t,tn)!==this.#r){this.#i();
-try{this.#c()}finally{this.#o()}}return this.#a||(this.#s=en(JSON.parse(this.#n)),this.#a=!0),this.#s}modify(e,r){this.#i();
+e)}static create(e,r,n){let o=r?.maxBytes??ky;if(!Number.isSafeInteger(o)||o<64||o>2**31)throw new v(`Cannot create ${n}\
+: maxBytes must be an integer from 64 to 2147483648, received ${w(o)}`);let i=As(JSON.stringify(e)),a=it+i.length;if(i.length>
+o)throw new v(`Cannot create ${n}: its JSON takes ${i.length} bytes, more than maxBytes ${o}; pass a larger { maxBytes }`);
+let s=o+it,l=go(()=>new SharedArrayBuffer(Math.min(s,Math.max(a,Sy)),{maxByteLength:s}),`a ${n}`),c=new I0(l);return Ce(
+l,0,it>>2),ks(c.#e,it,i),c.#t[je]=i.length,c.#t[Te]=Array.isArray(e)?e.length:0,c}#i(){let e=this.#t,r=Atomics.compareExchange(
+e,ie,0,1);if(r!==0){for(let n=0;n<100&&r!==0;n++)if(r=Atomics.compareExchange(e,ie,0,1),r===0)return;for(;;)if((r===2||Atomics.
+compareExchange(e,ie,1,2)!==0)&&co(e,ie,2,1/0),r=Atomics.compareExchange(e,ie,0,2),r===0)return}}#o(){Atomics.sub(this.#t,
+ie,1)!==1&&(Atomics.store(this.#t,ie,0),Atomics.notify(this.#t,ie,1))}#c(){let e=this.#t[an];if(e!==this.#r){let r=this.#t[je];
+this.#n=Ff(this.#e,it,it+r),this.#r=e,this.#a=!1}return this.#n}read(){if(Atomics.load(this.#t,an)!==this.#r){this.#i();
+try{this.#c()}finally{this.#o()}}return this.#a||(this.#s=sn(JSON.parse(this.#n)),this.#a=!0),this.#s}modify(e,r){this.#i();
 try{let n=r(JSON.parse(this.#c()));return n.length===2&&this.#l(n[1],e),n[0]}finally{this.#o()}}replace(e,r){this.#i();try{
-this.#l(r,e)}finally{this.#o()}}#u(e,r){let n=it+e,o=this.sab;if(n>o.byteLength){if(n>o.maxByteLength)throw new w(`${r}:\
- the JSON would take ${e} bytes, more than maxBytes ${o.maxByteLength-it}; create it with a larger { maxBytes }`);or(o,Math.
-min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(e,r){let n=JSON.stringify(e),o=bs(n);this.#u(
-o.length,r),$s(this.#e,it,o),this.#t[Ce]=o.length,this.#t[je]=Array.isArray(e)?e.length:0,this.#n=n,this.#a=!1,this.#r=Atomics.
-add(this.#t,tn,1)+1|0}count(){return Atomics.load(this.#t,je)}append(e,r){if(r.length===0)return this.count();let n=JSON.
-stringify(r),o=bs(n);this.#i();try{let i=this.#t,a=i[Ce],s=i[je],l=it+a-(s>0?1:2),c=l-it+o.length;this.#u(c,e);let u=this.#e;
-return $s(u,l,o),s>0&&(u[l]=44),i[Ce]=c,i[je]=s+r.length,Atomics.add(i,tn,1),s+r.length}finally{this.#o()}}popLast(e){this.#i();
-try{let r=this.#t,n=r[je];if(n===0)throw e();let o=this.#e,i=it+r[Ce]-1,a=py(o,i-1),s=JSON.parse(If(o,a,i)),l=n===1?a:a-
-1;return o[l]=93,r[Ce]=l+1-it,r[je]=n-1,Atomics.add(r,tn,1),s}finally{this.#o()}}};function gy(t,e){let r=0;for(;t[e-1-r]===
-92;)r++;return(r&1)===1}function Bf(t,e){for(let r=e-1;;r--)if(t[r]===34&&!gy(t,r))return r}function py(t,e){let r=t[e];
-if(r===34)return Bf(t,e);if(r!==93&&r!==125){let o=e;for(;t[o-1]!==44&&t[o-1]!==91;)o--;return o}let n=0;for(let o=e;;o--){
-let i=t[o];if(i===34)o=Bf(t,o);else if(i===93||i===125)n++;else if((i===91||i===123)&&--n===0)return o}}var Pf=128,at={Number:0,
-String:1,True:2,False:3,Null:4,Undefined:5,Hole:6,BigInt:7};function yy(t){let e=typeof t;return e==="object"?t===null:e!==
-"function"&&e!=="symbol"}function Df(t,e=!0){let r=t.length,n=0,o=0,i=0;for(let y=0;y<r;y++){let A=t[y];switch(typeof A){case"\
+this.#l(r,e)}finally{this.#o()}}#u(e,r){let n=it+e,o=this.sab;if(n>o.byteLength){if(n>o.maxByteLength)throw new v(`${r}:\
+ the JSON would take ${e} bytes, more than maxBytes ${o.maxByteLength-it}; create it with a larger { maxBytes }`);sr(o,Math.
+min(o.maxByteLength,Math.max(n,o.byteLength*2)),"a shared JSON value",r)}}#l(e,r){let n=JSON.stringify(e),o=As(n);this.#u(
+o.length,r),ks(this.#e,it,o),this.#t[je]=o.length,this.#t[Te]=Array.isArray(e)?e.length:0,this.#n=n,this.#a=!1,this.#r=Atomics.
+add(this.#t,an,1)+1|0}count(){return Atomics.load(this.#t,Te)}append(e,r){if(r.length===0)return this.count();let n=JSON.
+stringify(r),o=As(n);this.#i();try{let i=this.#t,a=i[je],s=i[Te],l=it+a-(s>0?1:2),c=l-it+o.length;this.#u(c,e);let u=this.#e;
+return ks(u,l,o),s>0&&(u[l]=44),i[je]=c,i[Te]=s+r.length,Atomics.add(i,an,1),s+r.length}finally{this.#o()}}popLast(e){this.#i();
+try{let r=this.#t,n=r[Te];if(n===0)throw e();let o=this.#e,i=it+r[je]-1,a=Oy(o,i-1),s=JSON.parse(Ff(o,a,i)),l=n===1?a:a-
+1;return o[l]=93,r[je]=l+1-it,r[Te]=n-1,Atomics.add(r,an,1),s}finally{this.#o()}}};function xy(t,e){let r=0;for(;t[e-1-r]===
+92;)r++;return(r&1)===1}function Wf(t,e){for(let r=e-1;;r--)if(t[r]===34&&!xy(t,r))return r}function Oy(t,e){let r=t[e];
+if(r===34)return Wf(t,e);if(r!==93&&r!==125){let o=e;for(;t[o-1]!==44&&t[o-1]!==91;)o--;return o}let n=0;for(let o=e;;o--){
+let i=t[o];if(i===34)o=Wf(t,o);else if(i===93||i===125)n++;else if((i===91||i===123)&&--n===0)return o}}var qf=128,at={Number:0,
+String:1,True:2,False:3,Null:4,Undefined:5,Hole:6,BigInt:7};function Ey(t){let e=typeof t;return e==="object"?t===null:e!==
+"function"&&e!=="symbol"}function Jf(t,e=!0){let r=t.length,n=0,o=0,i=0;for(let y=0;y<r;y++){let $=t[y];switch(typeof $){case"\
 number":n++;break;case"string":o++;break;case"boolean":case"bigint":break;case"undefined":if(!(y in t)&&(!e||++i>r>>1))return;
-break;case"object":if(A===null)break;return;default:return}}if(n===r)return{n:r,nums:new Float64Array(t)};if(o===r){let y=new Uint32Array(
-r);for(let A=0;A<r;A++)y[A]=t[A].length;return{n:r,text:t.join(""),lens:y}}let a=new Uint8Array(r),s=new Float64Array(n),
-l=new Uint32Array(o),c=[],u=[],d=0;for(let y=0;y<r;y++){let A=t[y];switch(typeof A){case"number":s[d++]=A;break;case"str\
-ing":a[y]=at.String,l[c.length]=A.length,c.push(A);break;case"boolean":a[y]=A?at.True:at.False;break;case"bigint":a[y]=at.
-BigInt,u.push(A);break;case"undefined":a[y]=y in t?at.Undefined:at.Hole;break;default:a[y]=at.Null}}let p={n:r,tags:a,nums:s,
-text:c.join(""),lens:l};return u.length>0&&(p.bigs=u),p}function wy(t,e,r){let n=t.length,o=t[0];if(typeof o!="object"||
-o===null)return;let i=Object.keys(o),a=i.length;if(a===0)return;let s=[];for(let d=0;d<a;d++)s.push(new Array(n));let l=0,
-c=f(()=>{for(let d=0;d<l;d++)r(t[d])},"give");for(let d=0;d<n;d++){let p=t[d];if(typeof p!="object"||p===null)return c();
-let y=Object.getPrototypeOf(p);if(y!==Object.prototype&&y!==null||p[I]!==void 0||nr(p,"object")!==void 0)return c();let A=Object.
-keys(p);if(A.length!==a)return c();for(let x=0;x<a;x++){let rt=i[x];if(A[x]!==rt||rt==="__proto__")return c();let nt=p[rt];
-if(!yy(nt))return c();s[x][d]=nt}if(!e(p,d))return c();l++}let u=[];for(let d=0;d<a;d++)u.push(Df(s[d],!1));return{n,keys:i,
-cols:u}}function Rf(t){let{n:e,tags:r,nums:n,text:o,lens:i}=t,a=new Array(e);if(r===void 0){if(n!==void 0)for(let d=0;d<
-e;d++)a[d]=n[d];else for(let d=0,p=0;d<e;d++){let y=p+i[d];a[d]=o.slice(p,y),p=y}return a}let s=0,l=0,c=0,u=0;for(let d=0;d<
-e;d++)switch(r[d]){case at.Number:a[d]=n[s++];break;case at.String:{let p=c+i[l++];a[d]=o.slice(c,p),c=p;break}case at.True:
-a[d]=!0;break;case at.False:a[d]=!1;break;case at.Null:a[d]=null;break;case at.Undefined:a[d]=void 0;break;case at.BigInt:
-a[d]=t.bigs[u++];break}return a}function vy(t,e){let{n:r,keys:n}=t,o=t.cols.map(Rf),i=n.length,a=new Array(r);for(let s=0;s<
-r;s++){let l={};for(let c=0;c<i;c++)l[n[c]]=o[c][s];a[s]=e?Object.freeze(l):l}return a}function by(t,e,r,n,o){let i=[],a=f(
-(s,l)=>{if(As(s))return!0;switch(typeof s){case"object":{if(s===null||l>r)return!1;let c=Object.getPrototypeOf(s);if(Array.
-isArray(s)){if(c!==Array.prototype||nr(s,"array")!==void 0||!n(s))return!1;i.push(s);for(let u=0;u<s.length;u++)if(!(u in
-s)||!a(s[u],l+1))return!1;return!0}if(c!==Object.prototype&&c!==null||s[I]!==void 0||nr(s,"object")!==void 0||!n(s))return!1;
+break;case"object":if($===null)break;return;default:return}}if(n===r)return{n:r,nums:new Float64Array(t)};if(o===r){let y=new Uint32Array(
+r);for(let $=0;$<r;$++)y[$]=t[$].length;return{n:r,text:t.join(""),lens:y}}let a=new Uint8Array(r),s=new Float64Array(n),
+l=new Uint32Array(o),c=[],u=[],f=0;for(let y=0;y<r;y++){let $=t[y];switch(typeof $){case"number":s[f++]=$;break;case"str\
+ing":a[y]=at.String,l[c.length]=$.length,c.push($);break;case"boolean":a[y]=$?at.True:at.False;break;case"bigint":a[y]=at.
+BigInt,u.push($);break;case"undefined":a[y]=y in t?at.Undefined:at.Hole;break;default:a[y]=at.Null}}let h={n:r,tags:a,nums:s,
+text:c.join(""),lens:l};return u.length>0&&(h.bigs=u),h}function Cy(t,e,r){let n=t.length,o=t[0];if(typeof o!="object"||
+o===null)return;let i=Object.keys(o),a=i.length;if(a===0)return;let s=[];for(let f=0;f<a;f++)s.push(new Array(n));let l=0,
+c=d(()=>{for(let f=0;f<l;f++)r(t[f])},"give");for(let f=0;f<n;f++){let h=t[f];if(typeof h!="object"||h===null)return c();
+let y=Object.getPrototypeOf(h);if(y!==Object.prototype&&y!==null||h[I]!==void 0||ar(h,"object")!==void 0)return c();let $=Object.
+keys(h);if($.length!==a)return c();for(let x=0;x<a;x++){let rt=i[x];if($[x]!==rt||rt==="__proto__")return c();let nt=h[rt];
+if(!Ey(nt))return c();s[x][f]=nt}if(!e(h,f))return c();l++}let u=[];for(let f=0;f<a;f++)u.push(Jf(s[f],!1));return{n,keys:i,
+cols:u}}function zf(t){let{n:e,tags:r,nums:n,text:o,lens:i}=t,a=new Array(e);if(r===void 0){if(n!==void 0)for(let f=0;f<
+e;f++)a[f]=n[f];else for(let f=0,h=0;f<e;f++){let y=h+i[f];a[f]=o.slice(h,y),h=y}return a}let s=0,l=0,c=0,u=0;for(let f=0;f<
+e;f++)switch(r[f]){case at.Number:a[f]=n[s++];break;case at.String:{let h=c+i[l++];a[f]=o.slice(c,h),c=h;break}case at.True:
+a[f]=!0;break;case at.False:a[f]=!1;break;case at.Null:a[f]=null;break;case at.Undefined:a[f]=void 0;break;case at.BigInt:
+a[f]=t.bigs[u++];break}return a}function jy(t,e){let{n:r,keys:n}=t,o=t.cols.map(zf),i=n.length,a=new Array(r);for(let s=0;s<
+r;s++){let l={};for(let c=0;c<i;c++)l[n[c]]=o[c][s];a[s]=e?Object.freeze(l):l}return a}function Ty(t,e,r,n,o){let i=[],a=d(
+(s,l)=>{if(Ss(s))return!0;switch(typeof s){case"object":{if(s===null||l>r)return!1;let c=Object.getPrototypeOf(s);if(Array.
+isArray(s)){if(c!==Array.prototype||ar(s,"array")!==void 0||!n(s))return!1;i.push(s);for(let u=0;u<s.length;u++)if(!(u in
+s)||!a(s[u],l+1))return!1;return!0}if(c!==Object.prototype&&c!==null||s[I]!==void 0||ar(s,"object")!==void 0||!n(s))return!1;
 i.push(s);for(let u of Object.keys(s))if(!a(s[u],l+1))return!1;return!0}default:return!1}},"exact");for(let s=0;s<t.length;s++)
-if(!(s in t)||!a(t[s],e+1)){for(let l of i)o(l);return}return JSON.stringify(t)}function $y(t,e){let r=JSON.parse(t);return e&&
-en(r),r}function As(t){switch(typeof t){case"string":case"boolean":return!0;case"number":return Number.isFinite(t)&&!Object.
-is(t,-0);default:return t===null}}function wo(t,e){if(As(t))return!0;if(typeof t!="object"||t===null)return!1;let r=Uf.size===
-0?Uf:new Set;try{return ks(t,e,r)}finally{r.clear()}}var Uf=new Set;function ks(t,e,r){if(As(t))return!0;switch(typeof t){case"\
+if(!(s in t)||!a(t[s],e+1)){for(let l of i)o(l);return}return JSON.stringify(t)}function My(t,e){let r=JSON.parse(t);return e&&
+sn(r),r}function Ss(t){switch(typeof t){case"string":case"boolean":return!0;case"number":return Number.isFinite(t)&&!Object.
+is(t,-0);default:return t===null}}function vo(t,e){if(Ss(t))return!0;if(typeof t!="object"||t===null)return!1;let r=Qf.size===
+0?Qf:new Set;try{return xs(t,e,r)}finally{r.clear()}}var Qf=new Set;function xs(t,e,r){if(Ss(t))return!0;switch(typeof t){case"\
 object":{if(t===null||e>32||r.has(t))return!1;if(r.add(t),Array.isArray(t)){if(Object.getPrototypeOf(t)!==Array.prototype)
-return!1;let o=0,i=0;for(let a=0;a<t.length;a++){let s=t[a];if(typeof s=="number"?o++:typeof s=="string"&&i++,!ks(s,e+1,
-r))return!1}return t.length>=Pf&&(o===t.length||i===t.length)?!1:nr(t,"array")===void 0}let n=Object.getPrototypeOf(t);if(n!==
-Object.prototype&&n!==null||nr(t,"object")!==void 0)return!1;for(let o in t)if(!Object.hasOwn(t,o)||!ks(t[o],e+1,r))return!1;
-return!0}default:return!1}}function Ay(t){return en(JSON.parse(t))}import{isMainThread as ky}from"node:worker_threads";import Ff from"node:process";
-var It=new Map;async function vo(t){let e=It.get(t);return e===void 0&&(e=await import(t),It.set(t,e)),e}async function qf(t){
-for(let e of t)await vo(e)}function Bt(t){return It.get(t)}var rn;function Wf(t){let e=It.get(t);if(e!==void 0||!t.startsWith(
-"file:"))return e;if(rn===void 0)try{let{createRequire:r}=Ff.getBuiltinModule("node:module");rn=r(t)}catch{rn=null}if(rn!==
-null)try{let{fileURLToPath:r}=Ff.getBuiltinModule("node:url"),n=rn(r(t));return typeof n!="object"||n===null?void 0:(It.
-set(t,n),n)}catch{return}}function bo(t){let e=It.get(t);return e!==void 0||t===$o()?e:Wf(t)}function $o(){return Zc()}if(ky){
-let t=$o();t!==void 0&&t.startsWith("file:")&&queueMicrotask(()=>import(t).then(e=>It.set(t,e),()=>{}))}function ar(){return It.
-entries()}var Ao=class extends Error{static{f(this,"QueueEmpty")}constructor(t,e){super(t,e),this.name="QueueEmpty"}},ko=class extends Error{static{
-f(this,"QueueFull")}constructor(t,e){super(t,e),this.name="QueueFull"}},So=class xp extends Error{static{f(this,"QueueSh\
-utDown")}constructor(e,r){super(e,r),this.name="QueueShutDown",new.target===xp&&qt(this)}},sr={Error,EvalError,RangeError,
-ReferenceError,SyntaxError,TypeError,URIError,AggregateError},xo=new Map([["ThreadError",j],["BrokenBarrierError",Br],["\
-QueueEmpty",Ao],["QueueFull",ko],["QueueShutDown",So]]);typeof DOMException=="function"&&xo.set("DOMException",DOMException);
-function Sy(t){return typeof DOMException=="function"&&(t===DOMException||t.prototype instanceof DOMException)}function xy(t){
-t.name&&!Object.hasOwn(sr,t.name)&&xo.set(t.name,t)}var Oy=H,Ey=/((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;function Cy(t){
-if(typeof t!="string")return[];let e=[];for(let r of t.split(`
-`)){let n=Ey.exec(r);n&&!n[1].startsWith(Oy)&&!e.includes(n[1])&&e.push(n[1])}return e}function zf(t){return typeof t=="\
-function"&&(t===Error||t.prototype instanceof Error)}function jy(t){let e=sr[t.ctor];if(e!==void 0&&Object.hasOwn(sr,t.ctor))
-return e;let r=xo.get(t.ctor);if(r!==void 0)return r;let n=$o(),o=n===void 0?t.modules:[...t.modules,n];for(let i of[...o,
-...It.keys()]){let a=It.get(i);if(a===void 0||!Object.hasOwn(a,t.ctor))continue;let s=a[t.ctor];if(zf(s))return xo.set(t.
-ctor,s),s}return sr[t.base]??Error}function Ty(t){for(let e=Object.getPrototypeOf(t);e!==null;e=Object.getPrototypeOf(e)){
-let r=e.constructor?.name;if(r!==void 0&&Object.hasOwn(sr,r)&&sr[r]===e.constructor)return r}return"Error"}var My=/object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/,
-Ss="a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them",Ny=`if it\
- came from another thread, it is a frozen copy (${Ss}); keep data that threads change in a SharedList or SharedJSON (a T\
+return!1;let o=0,i=0;for(let a=0;a<t.length;a++){let s=t[a];if(typeof s=="number"?o++:typeof s=="string"&&i++,!xs(s,e+1,
+r))return!1}return t.length>=qf&&(o===t.length||i===t.length)?!1:ar(t,"array")===void 0}let n=Object.getPrototypeOf(t);if(n!==
+Object.prototype&&n!==null||ar(t,"object")!==void 0)return!1;for(let o in t)if(!Object.hasOwn(t,o)||!xs(t[o],e+1,r))return!1;
+return!0}default:return!1}}function Ny(t){return sn(JSON.parse(t))}import{isMainThread as Ly}from"node:worker_threads";import _f from"node:process";
+var It=new Map;async function bo(t){let e=It.get(t);return e===void 0&&(e=await import(t),It.set(t,e)),e}async function Gf(t){
+for(let e of t)await bo(e)}function Bt(t){return It.get(t)}var ln;function Os(t){let e=It.get(t);if(e!==void 0||!t.startsWith(
+"file:")||/[?#]/.test(t))return e;if(ln===void 0)try{let{createRequire:r}=_f.getBuiltinModule("node:module");ln=r(t)}catch{
+ln=null}if(ln!==null)try{let{fileURLToPath:r}=_f.getBuiltinModule("node:url"),n=ln(r(t));return typeof n!="object"||n===
+null?void 0:(It.set(t,n),n)}catch{return}}function $o(t){let e=It.get(t);return e!==void 0||t===Ao()?e:Os(t)}function Ao(){
+return iu()}if(Ly){let t=Ao();t!==void 0&&t.startsWith("file:")&&queueMicrotask(()=>import(t).then(e=>It.set(t,e),()=>{}))}
+function cr(){return It.entries()}var ko=class extends Error{static{d(this,"QueueEmpty")}constructor(t,e){super(t,e),this.
+name="QueueEmpty"}},So=class extends Error{static{d(this,"QueueFull")}constructor(t,e){super(t,e),this.name="QueueFull"}},
+xo=class B0 extends Error{static{d(this,"QueueShutDown")}constructor(e,r){super(e,r),this.name="QueueShutDown",new.target===
+B0&&Wt(this)}},ur={Error,EvalError,RangeError,ReferenceError,SyntaxError,TypeError,URIError,AggregateError},Oo=new Map([
+["ThreadError",j],["BrokenBarrierError",Fr],["QueueEmpty",ko],["QueueFull",So],["QueueShutDown",xo]]);typeof DOMException==
+"function"&&Oo.set("DOMException",DOMException);function Iy(t){return typeof DOMException=="function"&&(t===DOMException||
+t.prototype instanceof DOMException)}function By(t){t.name&&!Object.hasOwn(ur,t.name)&&Oo.set(t.name,t)}var Py=H,Ry=/((?:file|https?|jsr|npm|data):[^\s)]*?):\d+:\d+\)?$/;
+function Dy(t){if(typeof t!="string")return[];let e=[];for(let r of t.split(`
+`)){let n=Ry.exec(r);n&&!n[1].startsWith(Py)&&!e.includes(n[1])&&e.push(n[1])}return e}function Hf(t){return typeof t=="\
+function"&&(t===Error||t.prototype instanceof Error)}function Uy(t){let e=ur[t.ctor];if(e!==void 0&&Object.hasOwn(ur,t.ctor))
+return e;let r=Oo.get(t.ctor);if(r!==void 0)return r;let n=Ao(),o=n===void 0?t.modules:[...t.modules,n];for(let i of[...o,
+...It.keys()]){let a=It.get(i);if(a===void 0||!Object.hasOwn(a,t.ctor))continue;let s=a[t.ctor];if(Hf(s))return Oo.set(t.
+ctor,s),s}return ur[t.base]??Error}function Fy(t){for(let e=Object.getPrototypeOf(t);e!==null;e=Object.getPrototypeOf(e)){
+let r=e.constructor?.name;if(r!==void 0&&Object.hasOwn(ur,r)&&ur[r]===e.constructor)return r}return"Error"}var Wy=/object is not extensible|read[- ]only property|Cannot delete property|Cannot add property|frozen/,
+Es="a thread's arguments, kwargs and fields arrive frozen: a change would not reach the thread that sent them",qy=`if it\
+ came from another thread, it is a frozen copy (${Es}); keep data that threads change in a SharedList or SharedJSON (a T\
 hread subclass's result too: declare the field as one, or put the result on a Queue), or change a copy of your own (stru\
-cturedClone(x))`;function Ly(t){if(!(t instanceof TypeError)||!My.test(t.message))return!1;if(t.message.includes(Ss))return!0;
-let e=`${t.name}: ${t.message}`,r=t.stack;return t.message=`${t.message}; ${Ny}`,typeof r=="string"&&r.startsWith(e)&&(t.
-stack=`${t.name}: ${t.message}${r.slice(e.length)}`),!0}var Jf=H,Qf=/^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
-function nn(){let t=Error.stackTraceLimit;Error.stackTraceLimit=64;let e={};return Error.captureStackTrace(e,nn),Error.stackTraceLimit=
-t,e}function _f(t){let e=Yc(t);if(e!==void 0)return e.map(n=>({fn:n.fn,url:ht(n.url)}));let r=[];for(let n of(t.stack??"").
+cturedClone(x))`;function Jy(t){if(!(t instanceof TypeError)||!Wy.test(t.message))return!1;if(t.message.includes(Es))return!0;
+let e=`${t.name}: ${t.message}`,r=t.stack;return t.message=`${t.message}; ${qy}`,typeof r=="string"&&r.startsWith(e)&&(t.
+stack=`${t.name}: ${t.message}${r.slice(e.length)}`),!0}var Xf=H,Kf=/^\s*at (?:async )?(?:(.*?) \()?((?:file|https?|jsr|npm|data):[^)]*?|\/[^)]*?):\d+:\d+\)?$/;
+function Me(){let t=Error.stackTraceLimit;Error.stackTraceLimit=64;let e={};return Error.captureStackTrace(e,Me),Error.stackTraceLimit=
+t,e}function Cs(t){let e=ou(t);if(e!==void 0)return e.map(n=>({fn:n.fn,url:ht(n.url)}));let r=[];for(let n of(t.stack??"").
 split(`
-`).slice(1)){let o=Qf.exec(n);o&&r.push({fn:o[1]??"",url:ht(o[2])})}return r}function Gf(t){return t.find(e=>!e.url.startsWith(
-Jf))?.url}function on(t=nn()){return Gf(_f(t))}function xs(t,e=nn()){let r=_f(e);return r.find(n=>n.fn===`new ${t}`)?.url??
-Gf(r)}function Os(){return Zc()}function At(t,e,r){if(Object.hasOwn(t,e)){let i=t[e];if(r===void 0||typeof i!="function"||
-String(i)===r)return i}let n=e.indexOf(".");if(n>0&&r!==void 0&&Object.hasOwn(t,e.slice(0,n))){let i=Hf(t[e.slice(0,n)],
-e.slice(n+1));if(typeof i=="function"&&String(i)===r)return i}if(e!=="default"&&Object.hasOwn(t,"default")){let i=t.default;
-if(typeof i=="function"&&i.name===e&&(r===void 0||String(i)===r))return i}if(r===void 0)return;let o=lr(t,i=>String(i)===
-r);return o===void 0?void 0:o.value}function Hf(t,e){if(!(typeof t!="function"&&typeof t!="object"||t===null))return Object.
-getOwnPropertyDescriptor(t,e)?.value}function lr(t,e){let r=Object.keys(t);for(let n of r){let o=t[n];if(typeof o=="func\
-tion"&&e(o))return{name:n,value:o}}for(let n of r){let o=t[n];if(!(typeof o!="function"&&(typeof o!="object"||o===null||
-Object.getPrototypeOf(o)!==Object.prototype&&Object.getPrototypeOf(o)!==null)))for(let i of Object.getOwnPropertyNames(o)){
-if(i==="prototype"||i==="constructor")continue;let a=Hf(o,i);if(typeof a=="function"&&e(a))return{name:`${n}.${i}`,value:a}}}}
-function Es(t,e){for(let[r,n]of t)for(let o of Object.keys(n)){let i=n[o];if(!(typeof i!="function"||typeof i.prototype!=
-"object"))for(let a=i.prototype;a&&a!==Object.prototype;a=Object.getPrototypeOf(a))for(let s of Object.getOwnPropertyNames(
-a)){if(s==="constructor")continue;let l=Object.getOwnPropertyDescriptor(a,s)?.value;if(typeof l=="function"&&String(l)===
-e)return{module:r,className:i.name||o,method:s}}}}var Iy=/^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
-function Cs(t){return!/^(?:async\s+)?function\b/.test(t)&&!/^class\b/.test(t)&&Iy.test(t)}function js(t,e,r){let n=r?.className??
+`).slice(1)){let o=Kf.exec(n);o&&r.push({fn:o[1]??"",url:ht(o[2])})}return r}function Vf(t){return t.find(e=>!e.url.startsWith(
+Xf))?.url}function zy(t){return new Set(Cs(t).map(e=>e.url))}function fr(t=Me()){return Vf(Cs(t))}function js(t,e=Me()){
+let r=Cs(e);return r.find(n=>n.fn===`new ${t}`)?.url??Vf(r)}function Eo(){return iu()}function wt(t,e,r){if(Object.hasOwn(
+t,e)){let i=t[e];if(r===void 0||typeof i!="function"||String(i)===r)return i}let n=e.indexOf(".");if(n>0&&r!==void 0&&Object.
+hasOwn(t,e.slice(0,n))){let i=Yf(t[e.slice(0,n)],e.slice(n+1));if(typeof i=="function"&&String(i)===r)return i}if(e!=="d\
+efault"&&Object.hasOwn(t,"default")){let i=t.default;if(typeof i=="function"&&i.name===e&&(r===void 0||String(i)===r))return i}
+if(r===void 0)return;let o=dr(t,i=>String(i)===r);return o===void 0?void 0:o.value}function Yf(t,e){if(!(typeof t!="func\
+tion"&&typeof t!="object"||t===null))return Object.getOwnPropertyDescriptor(t,e)?.value}function dr(t,e){let r=Object.keys(
+t);for(let n of r){let o=t[n];if(typeof o=="function"&&e(o))return{name:n,value:o}}for(let n of r){let o=t[n];if(!(typeof o!=
+"function"&&(typeof o!="object"||o===null||Object.getPrototypeOf(o)!==Object.prototype&&Object.getPrototypeOf(o)!==null)))
+for(let i of Object.getOwnPropertyNames(o)){if(i==="prototype"||i==="constructor")continue;let a=Yf(o,i);if(typeof a=="f\
+unction"&&e(a))return{name:`${n}.${i}`,value:a}}}}function Ts(t,e){for(let[r,n]of t)for(let o of Object.keys(n)){let i=n[o];
+if(!(typeof i!="function"||typeof i.prototype!="object"))for(let a=i.prototype;a&&a!==Object.prototype;a=Object.getPrototypeOf(
+a))for(let s of Object.getOwnPropertyNames(a)){if(s==="constructor")continue;let l=Object.getOwnPropertyDescriptor(a,s)?.
+value;if(typeof l=="function"&&String(l)===e)return{module:r,className:i.name||o,method:s}}}}var Qy=/^(?:static\s+)?(?:async\s+)?(?:\*\s*)?(?:[gs]et\s+)?(?:[\w$]+|\[[^\]]*\]|"[^"]*"|'[^']*')\s*\(/;
+function Ms(t){return!/^(?:async\s+)?function\b/.test(t)&&!/^class\b/.test(t)&&Qy.test(t)}function Ns(t,e,r){let n=r?.className??
 "MyClass",o=r===void 0?"obj":n.charAt(0).toLowerCase()+n.slice(1),i=r===void 0?`a method of an object (\`${e}(\u2026) {\u2026}\` in\
  a class or an object literal)`:`a method of ${n} objects (class ${n} of ${r.module})`;return`${t} is ${e}, ${i}, passed\
  without its object (\`${o}.${e}\`): a thread imports its code by name from its module, and the object that the method be\
@@ -422,472 +422,539 @@ longs to cannot travel with it. Export a function that takes the object (or the 
 e method: \`export function ${e}(${o}: ${n}) { ${o}.${e}(); }\` with \`new Thread({ target: ${e}, args: [${o}] })\` (to t\
 ravel as an argument, ${n} must extend Shareable: it then arrives as a ${n}, its fields shared; else pass the data it ho\
 lds), or subclass Thread and call \`this.${o}.${e}()\` in its run()${r===void 0?`; a static method travels when its clas\
-s is exported (\`export class MyClass { static ${e}(\u2026) {\u2026} }\`, passed as \`MyClass.${e}\`)`:""}`}var By=/\{\s*\[native code\]\s*\}$/,
-Py=/^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;function Oo(t,e,r){let n=Function.prototype.toString.call(t);if(Py.test(n))
-throw new g(`${r}: ${e} is an arrow function; arrow functions and closures cannot travel to another thread, which import\
-s its code by name from its module; declare it as an exported function (\`export function work(\u2026) {\u2026}\`) and pass that`);
-if(t.name.startsWith("bound "))throw new g(`${r}: ${e} is a bound function (${t.name}), which cannot travel to another t\
-hread: a thread imports its code by name, and binding makes a new function that no module exports; pass the exported fun\
-ction itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`); for a method bound to its ob\
-ject (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function method(obj\
-: MyClass) { obj.method(); }\`) and pass the object as an argument`);if(t.name==="")throw new g(`${r}: ${e} is an anonym\
-ous function, which cannot travel to another thread; export a named function from your module (\`export function worker()\
- {\u2026}\`) and pass it`);if(By.test(n))throw new g(`${r}: ${e} ${t.name} is a built-in function (native code, which no\
- module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and pass t\
-hat, as in \`export function ${t.name}Target(...args: unknown[]) { return <its object>.${t.name}(...args); }\`, where <it\
-s object> is what ${t.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.test(n))throw new g(`${r}\
-: ${e} is a class, not a function; pass a function`);return n}var Dy=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;function Ts(t){
+s is exported (\`export class MyClass { static ${e}(\u2026) {\u2026} }\`, passed as \`MyClass.${e}\`)`:""}`}var _y=/\{\s*\[native code\]\s*\}$/,
+Zf=/^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;function Gy(t){return Zf.test(t)}function Co(t,e,r,n){let o=Function.prototype.
+toString.call(t);if(Zf.test(o)){if(n?.())return o;let i=/\.([\w$]+)$/.exec(e)?.[1];if(i!==void 0&&i===t.name){let a=i===
+"run"&&e==="this.run"?"override run() {\u2026}":`${i}(\u2026) {\u2026}`;throw new g(`${r}: ${e} is an arrow function in \
+a field (\`${i} = (\u2026) => \u2026\`), which cannot travel to another thread: a function in a field travels by reference, by its \
+module and its exported name, and an arrow in a field has neither; ${e.startsWith("this.")?`make it a method (\`${a}\`): \
+methods travel with the class`:`in a class (a Shareable), make it a method (\`${a}\`): methods travel with the class; in \
+a plain object, pass an exported function (\`export function ${i}(\u2026) {\u2026}\`)`}`)}throw new g(`${r}: ${e} is an \
+arrow function that no module exports at its top level; an arrow function travels to another thread only so (\`export con\
+st ${t.name||"work"} = (\u2026) => \u2026\`, found by its module and its exported name), as a closure never does: export it at the \
+top level of its module, or declare it as an exported function (\`export function ${t.name||"work"}(\u2026) {\u2026}\`), and pass t\
+hat`)}if(t.name.startsWith("bound "))throw new g(`${r}: ${e} is a bound function (${t.name}), which cannot travel to ano\
+ther thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the export\
+ed function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`); for a method bound to \
+its object (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function meth\
+od(obj: MyClass) { obj.method(); }\`) and pass the object as an argument`);if(t.name==="")throw new g(`${r}: ${e} is an \
+anonymous function, which cannot travel to another thread; export a named function from your module (\`export function wo\
+rker() {\u2026}\`) and pass it`);if(_y.test(o))throw new g(`${r}: ${e} ${t.name} is a built-in function (native code, wh\
+ich no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and \
+pass that, as in \`export function ${t.name}Target(...args: unknown[]) { return <its object>.${t.name}(...args); }\`, whe\
+re <its object> is what ${t.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.test(o))throw new g(
+`${r}: ${e} is a class, not a function; pass a function`);return o}var Hy=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;function Ls(t){
 let e=t.split(`
-`),r=e.length;for(;r>0;){let n=e[r-1],o=Qf.exec(n);if(o?Ke(ht(o[2]),Jf):Dy.test(n))r--;else break}return r===e.length||!/^\s*at /.
+`),r=e.length;for(;r>0;){let n=e[r-1],o=Kf.exec(n);if(o?Ye(ht(o[2]),Xf):Hy.test(n))r--;else break}return r===e.length||!/^\s*at /.
 test(e[r-1]??"")?t:e.slice(0,r).join(`
-`)}var Eo={};function Ry(t){Eo=t}var Xf=2e3,Kf=/(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g,
-Co=new Map,Ms=new Set;function Vf(t){return t.startsWith("file:")&&(t.includes("/node_modules/")||/\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.
-test(t))}function Yf(t,e){if(!/^(npm|jsr|node):/.test(t))try{if(/^(\.{1,2}\/|\/|file:|https?:)/.test(t))return new URL(t,
-e).href;let r=import.meta.resolve(t);return/^(file|https?):/.test(r)?r:void 0}catch{return}}async function Uy(t){let e=Co.
-get(t);if(e!==void 0)return e;if(e=[],t.startsWith("file:")){let r="";try{r=await nu(new URL(t))}catch{}for(let n of r.matchAll(
-Kf)){let o=Yf(n[1],t);o!==void 0&&!we(o)&&!e.includes(o)&&(!Vf(o)||Vf(t))&&e.push(o)}}return Co.set(t,e),e}function Fy(t){
-let e=Co.get(t);if(e!==void 0)return e;e=[];let r=jo(t);for(let n of(r??"").matchAll(Kf)){let o=Yf(n[1],t);o!==void 0&&!we(
-o)&&!e.includes(o)&&e.push(o)}return Co.set(t,e),e}function jo(t){if(!t.startsWith("file:"))return;if(Is.has(t))return Is.
-get(t);let e;try{e=Ip(new URL(t))}catch{e=void 0}return Is.set(t,e),e}function Zf(t){let e=t.filter(n=>!we(n)),r=new Set(
-e);for(let n=0;n<e.length&&n<Xf;n++)for(let o of Fy(e[n]))r.has(o)||(r.add(o),e.push(o));return e}function td(t,e){let r=f(
-s=>s===t,"same");for(let[s,l]of ar()){let c=lr(l,r);if(c!==void 0)return{module:s,name:c.name}}let n=lr(Eo,r);if(n!==void 0)
-return{module:ye,name:n.name};let o=e.join(`
-`),i=ed.get(t);if(i!==void 0&&i.key===o)return i.found;let a=qy(t,e,r);return ed.set(t,{key:o,found:a}),a}var ed=new WeakMap;
-function qy(t,e,r){let n=new RegExp(`\\bfunction\\s*\\*?\\s*${t.name.replace(/[$]/g,"\\$")}\\s*[(<]`),o=[],i=!1;for(let a of Zf(
-e)){let s=jo(a);s===void 0?i=!0:n.test(s)&&o.push(a)}if(!i&&o.length===1)return{module:o[0],name:t.name,byText:!0};if(!(!i&&
-o.length===0))for(let a of o){if(e.includes(a)||Bt(a)!==void 0)continue;let s=Wf(a),l=s&&lr(s,r);if(l!==void 0)return{module:a,
-name:l.name}}}function rd(t,e,r){let n=r.length>0&&r.every(od)?Zf(r).filter(a=>Bt(a)!==void 0):[...ar()].map(([a])=>a),o=[],
-i=f((a,s)=>{let l=s&&At(s,t,e);typeof l=="function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)
-i(a,Bt(a));return i(ye,Eo),o}function nd(t,e,r){return`the function ${t} cannot be told apart: ${e.join(" and ")} each e\
-xport a function ${t} with the same source text (which may close over different module state), and the sending thread co\
-uld not tell by identity which one it is; the thread will not guess: ${r}`}async function Ns(t){let e=t.filter(n=>!Ms.has(
-n)&&!we(n)),r=new Set(e);for(let n=0;n<e.length&&n<Xf;n++){let o=e[n];if(!(o.startsWith("file:")&&Bt(o)===void 0&&!Qn(o))){
-try{await vo(o)}catch{continue}for(let i of await Uy(o))r.has(i)||(r.add(i),e.push(i))}}for(let n of t)Ms.add(n)}function od(t){
-return Ms.has(t)||we(t)}function an(t,e,r=()=>!0,n=[]){for(let i of n){let a=Bt(i),s=a&&At(a,t,e);if(s!==void 0&&r(s))return{
-module:i,value:s}}for(let[i,a]of ar()){let s=At(a,t,e);if(s!==void 0&&r(s))return{module:i,value:s}}let o=At(Eo,t,e);if(o!==
-void 0&&r(o))return{module:ye,value:o}}async function id(t,e,r,n=()=>!0){return await Ns(t),an(e,r,n,t)}function Ls(t,e){
+`)}var jo={};function Xy(t){jo=t}var td=2e3,ed=/(?:^|[;}\n])\s*(?:import|export)\s+(?!type[\s{*])(?:[\w$*{}\s,]+?\s+from\s*)?["']([^"'\n]+)["']/g,
+To=new Map,Is=new Set;function rd(t){return t.startsWith("file:")&&(t.includes("/node_modules/")||/\/npm\/[^/]+\/(?:@[^/]+\/)?[^/@]+\/\d+\.\d+\.\d+[^/]*\//.
+test(t))}function Bs(t,e){if(!/^(npm|jsr|node):/.test(t))try{if(/^(\.{1,2}\/|\/|file:|https?:)/.test(t))return new URL(t,
+e).href;let r=import.meta.resolve(t);return/^(file|https?):/.test(r)?r:void 0}catch{return}}async function Ky(t){let e=To.
+get(t);if(e!==void 0)return e;if(e=[],t.startsWith("file:")){let r="";try{r=await cu(new URL(t))}catch{}for(let n of r.matchAll(
+ed)){let o=Bs(n[1],t);o!==void 0&&!ve(o)&&!e.includes(o)&&(!rd(o)||rd(t))&&e.push(o)}}return To.set(t,e),e}function Vy(t){
+let e=To.get(t);if(e!==void 0)return e;e=[];let r=Qt(t);for(let n of(r??"").matchAll(ed)){let o=Bs(n[1],t);o!==void 0&&!ve(
+o)&&!e.includes(o)&&e.push(o)}return To.set(t,e),e}function Qt(t){if(!t.startsWith("file:"))return;if(Ws.has(t))return Ws.
+get(t);let e;try{e=z0(new URL(t))}catch{e=void 0}return Ws.set(t,e),e}function hr(t){let e=t.filter(n=>!ve(n)),r=new Set(
+e);for(let n=0;n<e.length&&n<td;n++)for(let o of Vy(e[n]))r.has(o)||(r.add(o),e.push(o));return e}function Ps(t,e){let r=d(
+s=>s===t,"same");for(let[s,l]of cr()){let c=dr(l,r);if(c!==void 0)return{module:s,name:c.name}}let n=dr(jo,r);if(n!==void 0)
+return{module:we,name:n.name};let o=e.join(`
+`),i=nd.get(t);if(i!==void 0&&i.key===o)return i.found;let a=Yy(t,e,r);return nd.set(t,{key:o,found:a}),a}function Rs(t,e){
+if(t.name===""||t.name==="default")return!1;let r=Ps(t,e);if(r===void 0||r.module===void 0)return!1;if(!r.byText)return!0;
+let n=Qt(r.module),o=t.name.replace(/[$]/g,"\\$");return n!==void 0&&new RegExp(`^export\\s+(?:const|let|var)\\s+${o}\\s*\
+[:=]|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var nd=new WeakMap,od=/(?:^|[^\w$.])import\s*\(/g;function Yy(t,e,r){
+let n=t.name.replace(/[$]/g,"\\$"),o=new RegExp(Gy(Function.prototype.toString.call(t))?`\\b(?:const|let|var)\\s+${n}\\s*\
+[:=]`:`\\bfunction\\s*\\*?\\s*${n}\\s*[(<]`),i=[],a=!1,s=!1;for(let f of hr(e)){let h=Qt(f);h===void 0?a=!0:(o.test(h)&&
+i.push(f),!s&&h.search(od)>=0&&(s=!0))}if(!a&&i.length===1&&(!s||!ew(e,o)))return{module:i[0],name:t.name,byText:!0};if(!a&&
+i.length===0)return;let l=[],c=a,u=Function.prototype.toString.call(t);for(let f of i){let h=e.includes(f)?Bt(f):Os(f);if(h===
+void 0){c=!0;continue}let y,$;try{y=dr(h,r),$=y===void 0?wt(h,t.name,u):void 0}catch{c=!0;continue}if(y!==void 0)return{
+module:f,name:y.name};typeof $=="function"&&l.push(f)}return l.length>0&&!c?{lookalikes:l}:void 0}function id(t,e,r){let n=r.
+length>0&&r.every(ld)?hr(r).filter(a=>Bt(a)!==void 0):[...cr()].map(([a])=>a),o=[],i=d((a,s)=>{let l=s&&wt(s,t,e);typeof l==
+"function"&&!o.some(c=>c.value===l)&&o.push({module:a,value:l})},"add");for(let a of n)i(a,Bt(a));return i(we,jo),o}function ad(t,e,r){
+return`the function ${t} cannot be told apart: ${e.join(" and ")} each export a function ${t} with the same source text \
+(which may close over different module state), and the sending thread could not tell by identity which one it is; the th\
+read will not guess: ${r}`}function sd(t,e,r){return`the function ${t} is not the one that ${e.join(" and ")} ${e.length>
+1?"export":"exports"}: that is another function of the same name and source text (over its own module state), which a th\
+read would run instead; this one comes from a module that no module here imports statically (a dynamic import()): ${r}`}
+async function Ds(t){let e=t.filter(n=>!Is.has(n)&&!ve(n)),r=new Set(e);for(let n=0;n<e.length&&n<td;n++){let o=e[n];if(!(o.
+startsWith("file:")&&Bt(o)===void 0&&!Ze(o))){try{await bo(o)}catch{continue}for(let i of await Ky(o))r.has(i)||(r.add(i),
+e.push(i))}}for(let n of t)Is.add(n)}function ld(t){return Is.has(t)||ve(t)}function Mo(t,e,r=()=>!0,n=[]){for(let a of n){
+let s=Bt(a),l=s&&wt(s,t,e);if(l!==void 0&&r(l))return{module:a,value:l}}let o=n.length>0?hr(n).flatMap(a=>{let s=Bt(a);return s===
+void 0?[]:[[a,s]]}):cr();for(let[a,s]of o){let l=wt(s,t,e);if(l!==void 0&&r(l))return{module:a,value:l}}let i=wt(jo,t,e);
+if(i!==void 0&&r(i))return{module:we,value:i}}async function cd(t,e,r,n=()=>!0){return await Ds(t),Mo(e,r,n,t)}function Us(t,e){
 let r=e.replace(/[$]/g,"\\$"),n=new RegExp(`\\bfunction\\s*\\*?\\s*${r}\\s*\\(`,"g"),o,i=!1,a=!1;for(let s of t.matchAll(
 n)){let l=t.lastIndexOf(`
 `,s.index)+1,c=t.slice(l,s.index);if(/^\s*(?:\/\/|\/?\*)/.test(c))continue;let u=/^(export\s+(?:default\s+)?)?(?:async\s+)?$/.
 exec(c);u===null?(i=!0,/^\s+(?:async\s+)?$/.test(c)&&(a=!0)):u[1]!==void 0?o="exported":o??="local"}return o==="local"&&
 new RegExp(`\\bexport\\s*\\{[^}]*\\b${r}\\b[^}]*\\}|\\bexport\\s+default\\s+${r}\\b`).test(t)&&(o="exported"),{top:o,nested:i,
-indented:a}}async function Wy(t,e){for(let r of t){if(!r.startsWith("file:"))continue;let n;try{n=await nu(new URL(r))}catch{
-continue}if(Ls(n,e).nested)return r}}function ad(t,e){return`the function ${t} is declared inside a function or a block \
+indented:a}}async function Zy(t,e){for(let r of t){if(!r.startsWith("file:"))continue;let n;try{n=await cu(new URL(r))}catch{
+continue}if(Us(n,e).nested)return r}}function ud(t,e){return`the function ${t} is declared inside a function or a block \
 of ${e} (a closure), not at the top level of its module: a thread imports its code by name from its module and cannot se\
 e a closure's variables; move ${t} to the top level, export it (\`export function ${t}\u2026\`), and pass what it uses as args\
- (data that threads change in a SharedList or SharedJSON)`}var zy=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
-function To(t,e,r,n,o,i=[]){if(o!==void 0&&zy.test(o))return`the ${t} is an anonymous ${t} expression (\`${t==="class"?"\
+ (data that threads change in a SharedList or SharedJSON)`}var tw=/^(?:(?:async\s+)?function\s*\*?\s*\(|class\s*(?:\{|extends\b))/;
+function Fs(t,e,r,n,o,i=[]){if(o!==void 0&&tw.test(o))return`the ${t} is an anonymous ${t} expression (\`${t==="class"?"\
 class {\u2026}":"function () {\u2026}"}\`, which JavaScript names ${e} after the property or variable it was written in)\
 , and no module exports it: ${r.join("; ")}; code travels to another thread by reference, found by its module and its ex\
 ported name: declare it as a named, exported ${t} (\`export ${t==="class"?"class Work":"function work(\u2026)"} {\u2026}\`) an\
-d pass that`;if(t==="function"&&o!==void 0&&Cs(o))return js(n===void 0?"it":"the target",e,Es(ar(),o));let a=`export it \
+d pass that`;if(t==="function"&&o!==void 0&&Ms(o))return Ns(n===void 0?"it":"the target",e,Ts(cr(),o));let a=`export it \
 (\`export ${t==="class"?"class":"function"} ${e}\u2026\`)`,s="code travels to another thread by reference, found by its \
-module and its exported name",l=i.find(c=>Jy(c,t,e));return`the ${t} ${e} cannot be found by reference: ${r.join("; ")},\
- nor does any module it imports statically; ${l!==void 0?`${a} in ${l}, which declares it without export: that is enough\
- (${s})`:n===void 0?`${a} from the module that declares it: ${s}`:`${a} from the module that declares it; if that module\
- is none of these (nor one they import statically), name it too, as in \`${n}\` (${s})`}`}function Jy(t,e,r){if(!t.startsWith(
-"file:")||we(t))return!1;let n=jo(t);if(n===void 0)return!1;if(e==="function")return Ls(n,r).top==="local";let o=r.replace(
+module and its exported name",l=i.find(c=>nw(c,t,e));if(l===void 0&&n!==void 0){let c=dd(i),u=c.filter(f=>rw(f.url,e));if(u.
+length>0){let f=u.length===1;return`the ${t} ${e} cannot be found by reference: ${r.join("; ")}, nor does any module it \
+imports statically; ${u.map(h=>h.url).join(" and ")} ${f?"exports":"export"} a ${t} ${e}, loaded by a dynamic import() (\
+in ${u[0].from}), which a thread cannot follow: name ${f?"that module":"the one of those modules that exports it"}, as i\
+n ${u.map(h=>`\`${n.replace("./<its file>.ts",i.includes(h.from)?h.specifier:h.url)}\``).join(" or ")} (${s})`}if(c.length>
+0)return`the ${t} ${e} cannot be found by reference: ${r.join("; ")}, nor does any module it imports statically; if it c\
+omes from a module that a dynamic import() loads (${c[0].from} has one), name that module, as in \`${n}\`; else ${a} fro\
+m the module that declares it (${s})`}return`the ${t} ${e} cannot be found by reference: ${r.join("; ")}, nor does any m\
+odule it imports statically; ${l!==void 0?`${a} in ${l}, which declares it without export: that is enough (${s})`:n===void 0?
+`${a} from the module that declares it: ${s}`:`${a} from the module that declares it; if that module is none of these (n\
+or one they import statically), name it too, as in \`${n}\` (${s})`}`}function ew(t,e){let r=hr(t);for(let i of r){let a=Qt(
+i)??"";if((a.match(od)?.length??0)>[...a.matchAll(fd)].length)return!0}let n=dd(t).map(i=>i.url),o=new Set(r);for(let i of hr(
+n)){if(o.has(i))continue;if(!i.startsWith("file:")||!Ze(i))return!0;let a=Qt(i);if(a===void 0||e.test(a))return!0}return!1}
+var fd=/(?:^|[^\w$.])import\s*\(\s*(["'`])([^"'`\n$]+)\1\s*[,)]/g;function dd(t){let e=[];for(let r of hr(t)){let n=Qt(r);
+if(n!==void 0)for(let o of n.matchAll(fd)){let i=Bs(o[2],r);i!==void 0&&!e.some(a=>a.url===i)&&e.push({from:r,specifier:o[2],
+url:i})}}return e}function rw(t,e){if(!t.startsWith("file:")||!Ze(t))return!1;let r=Qt(t);if(r===void 0)return!1;let n=e.
+replace(/[$]/g,"\\$");return new RegExp(`^export\\s+(?:default\\s+)?(?:async\\s+)?(?:function\\s*\\*?\\s*|(?:abstract\\s+)?clas\
+s\\s+|(?:const|let|var)\\s+)${n}\\b|\\bexport\\s*\\{[^}]*\\b${n}\\b[^}]*\\}`,"m").test(r)}function nw(t,e,r){if(!t.startsWith(
+"file:")||ve(t))return!1;let n=Qt(t);if(n===void 0)return!1;if(e==="function")return Us(n,r).top==="local";let o=r.replace(
 /[$]/g,"\\$");return new RegExp(`^(?:abstract\\s+)?class\\s+${o}\\b`,"m").test(n)&&!new RegExp(`^export\\s+(?:default\\s+)\
-?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var Is=new Map,sd=new Map;function Bs(t,e,r){
-if(e===void 0||!e.startsWith("file:")||we(e))return;let n=jo(e);if(n===void 0)return;let o=`${e}
-${t}`,i=sd.get(o);i===void 0&&sd.set(o,i=Ls(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new g(
-`${r}: ${To("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new g(`${r}: ${ad(t,e)}`)}}var ld=new WeakMap,
-cd=new Map,Ps=new Map;function Ds(t,e,r){ld.set(t,{module:e,name:r}),cd.set(`${e}#${r}`,t)}function Qy(t,e,r){let n=Oo(t,
-e,r),o=ld.get(t);if(o!==void 0)return{modules:[o.module],name:o.name,source:n,exact:!0};let i=on(),a=[];for(let c of[i,Os()])
-c!==void 0&&!a.includes(c)&&a.push(c);let s=td(t,a);if(s!==void 0&&!s.byText)return Ds(t,s.module,s.name),{modules:[s.module],
-name:s.name,source:n,exact:!0};if(Cs(n)){let c=Es(ar(),n);if(c!==void 0)throw new g(`${r}: ${js(e,t.name,c)}`)}if(Bs(t.name,
-i,`${r}: ${e}`),a.length===0)throw new g(`${r}: ${e} is function ${t.name}, and no module can be told to export it (the \
-call stack shows none); pass it from the module that exports it, or name it as a thread's target with its \`module\` optio\
-n`);let l=Ps.get(n);return Ps.set(n,l===void 0||l===t?t:null),{modules:a,name:t.name,source:n,exact:!1}}function _y(t){let{
-modules:e,name:r,source:n}=t;if(t.exact){let s=cd.get(`${e[0]}#${r}`);if(s!==void 0)return s;let l=bo(e[0]),c=l&&At(l,r,
-n);if(typeof c=="function")return Ds(c,e[0],r),c}let o=Ps.get(n);if(o)return o;if(!t.exact){for(let l of e)bo(l);let s=rd(
-r,n,e);if(s.length>1)throw new g(`Cannot receive the function ${r} from another thread: ${nd(r,s.map(l=>l.module),"give \
-the functions different names, or pass the function from a module that imports it statically (the sender then finds its \
-module by identity)")}`);if(s.length===1){let l=Bt(s[0].module),c=l&&lr(l,u=>u===s[0].value);return c!==void 0&&Ds(s[0].
-value,s[0].module,c.name),s[0].value}}let i=e.find(s=>bo(s)===void 0);if(i!==void 0){let s=i===Os()?"is the program's ma\
-in module, whose exports a blocking get can look up only once the main module has reached its first await (or finished)":
-"cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-level await\
-)";throw new g(`Cannot receive the function ${r} from another thread: ${t.exact?`its module ${i}`:`the module it was sen\
-t from, ${i},`} ${s}; get it with getAsync(), which imports it, or pass the function to the thread as an argument`)}let a=t.
-exact?void 0:e.find(s=>!od(s));throw a!==void 0?new g(`Cannot receive the function ${r} from another thread: ${a}, the m\
-odule it was sent from, does not export it, and the modules that one imports are not loaded in this thread yet; get it w\
-ith getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports those before it \
-starts)`):new g(`Cannot receive the function ${r} from another thread: ${To("function",r,e.map(s=>`${s} does not export ${r}`),
-void 0,n,e)}`)}var ud={Map:{proto:Map.prototype,mutators:["set","delete","clear"],advice:"keep a map that threads change\
- in a SharedJSON (an object keyed by the map's keys: `counts.update((c) => { c[word] = (c[word] ?? 0) + 1; })`), or put \
-the updates on a Queue for one thread to apply, or change a copy of your own (new Map(map))"},Set:{proto:Set.prototype,mutators:[
-"add","delete","clear"],advice:"keep a set that threads change in a SharedJSON (an object with a key per item) or a Shar\
-edList, or put the updates on a Queue for one thread to apply, or change a copy of your own (new Set(set))"},Date:{proto:Date.
-prototype,mutators:Object.getOwnPropertyNames(Date.prototype).filter(t=>t.startsWith("set")),advice:"give a changed date\
- back through a SharedFloat64 of its time (date.getTime()) or a Queue, or change a copy of your own (new Date(date))"}};
-function Gy(t,e){return`Cannot call ${e}() on a ${t} that came from another thread: it is a frozen copy (${Ss}); ${ud[t].
-advice}`}var fd=new Map;function Rs(t){let e=fd.get(t);if(e!==void 0)return e;let{proto:r,mutators:n}=ud[t],o={};for(let a of n){
-let s={[a](){let l=new TypeError(Gy(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,writable:!1,enumerable:!1,
-configurable:!1}}let i=Object.freeze(Object.create(r,o));return fd.set(t,i),i}function Us(t){return t instanceof Map?Object.
-getPrototypeOf(t)===Map.prototype&&Object.setPrototypeOf(t,Rs("Map")):t instanceof Set?Object.getPrototypeOf(t)===Set.prototype&&
-Object.setPrototypeOf(t,Rs("Set")):t instanceof Date&&Object.getPrototypeOf(t)===Date.prototype&&Object.setPrototypeOf(t,
-Rs("Date")),Object.freeze(t)}var Q="\0@threading",dd="\0error",hd="\0sab",md="\0view",gd="\0packed",pd="\0frozen",Mo="\0m\
-odules",yd="\0column",wd="\0records",vd="\0json",Fs="\0function",bd="\0element";function $d(t){return typeof t=="object"&&
-t!==null&&Q in t}var Hy={Int8Array,Uint8Array,Uint8ClampedArray,Int16Array,Uint16Array,Int32Array,Uint32Array,Float32Array,
-Float64Array,BigInt64Array,BigUint64Array,DataView};function Xy(t,e,r,n){let o=Hy[t]??Uint8Array;if(o===DataView)return new DataView(
-e,r,n);let i=o.BYTES_PER_ELEMENT;return new o(e,r,n/i)}function Ky(t){return Object.freeze({[t[Q]]:t.oid})}function No(t,e,r){
-try{return Yy(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof g){let o=qs.get(n);o!==void 0&&Vy(n,Sf(r.root,o,r.names))}
-throw n}}var qs=new WeakMap;function Ad(t,e){if(!(t instanceof g))return;let r=qs.get(t);r===void 0?qs.set(t,[e]):r.unshift(
-e)}function Vy(t,e){let r=/^Cannot receive (.+?) from another thread: /.exec(t.message);if(r===null||r[1]===e)return;let n=`${t.
-name}: ${t.message}`,o=t.stack;t.message=`Cannot receive ${e} (${r[1]}) from another thread: ${t.message.slice(r[0].length)}`,
-typeof o=="string"&&o.startsWith(n)&&(t.stack=`${t.name}: ${t.message}${o.slice(n.length)}`)}function Yy(t,e,r){let n=e===
-null,o=new Map,i=!1,a=f(u=>{if(n)return Ky(u);let d=Z0(u.oid);if(d!==void 0)return d;let p=u[Q],y=X0(p,u.module);if(y===
-void 0)throw new g(`Cannot receive a ${p} from another thread: its class is not loaded in this thread${u.module?`; impor\
-t ${u.module} first`:""}`);let A=i;i=!1;let x=y.create(c(u.head));if(i=A,$f(x,u.oid),y.fill){i=!0;let rt=c(u.body);i=A,y.
-fill(x,rt)}return x},"revive"),s=f(u=>e?.[u],"sab"),l=f(u=>{let d=jy(u),p=Sy(d),y=p?Reflect.construct(DOMException,[u.message,
-u.name],d):Object.create(d.prototype);o.set(u,y);let A=f((x,rt)=>Object.defineProperty(y,x,{value:rt,writable:!0,enumerable:!1,
-configurable:!0}),"hidden");if(u.stack!==void 0&&A("stack",u.stack),p||A("message",u.message),u.ownName)Object.defineProperty(
-y,"name",{value:u.name,writable:!0,enumerable:!0,configurable:!0});else if(d.name!==u.ctor){let x=u.name===u.base?u.ctor:
-u.name;y.name!==x&&A("name",x)}else y.name!==u.name&&A("name",u.name);u.hasCause&&A("cause",c(u.cause)),u.errors!==void 0&&
-A("errors",c(u.errors));for(let x of Object.keys(u.fields))y[x]=c(u.fields[x]);return y},"reviveError"),c=f(u=>{if(typeof u!=
-"object"||u===null)return u;if(o.has(u))return o.get(u);if($d(u)){let d=u[Q],p;if(d===dd)return l(u);if(d===Mo)return c(
-u.value);if(d===Fs){try{p=_y(u)}catch(y){if(!n)throw y;p=Object.freeze({[Fs]:u.name})}return o.set(u,p),p}if(d===pd){let y=i;
-i=!0,p=c(u.value),i=y}else if(d===hd)p=n?null:s(u.i);else if(d===md){let y=u,A=c(y.sab);p=A?Xy(y.type,A,y.offset,y.length):
-null}else if(d===yd)p=Rf(u),i&&Object.freeze(p);else if(d===vd)p=$y(u.text,i);else if(d===wd)p=vy(u,i),i&&Object.freeze(
-p);else if(d===bd){let y=u;p=c(y.of)[y.i]}else d===gd?p=kd(new Uint8Array(u.sab)):p=a(u);return o.set(u,p),p}if(o.set(u,
-u),Array.isArray(u)){for(let d=0;d<u.length;d++)if(d in u)if(!r)u[d]=c(u[d]);else try{u[d]=c(u[d])}catch(p){throw Ad(p,d),
-p}i&&Object.freeze(u)}else if(u instanceof Map){let d=[...u];u.clear();for(let[p,y]of d)u.set(c(p),c(y));i&&Us(u)}else if(u instanceof
-Set){let d=[...u];u.clear();for(let p of d)u.add(c(p));i&&Us(u)}else if(u instanceof Date)i&&Us(u);else if(Object.getPrototypeOf(
-u)===Object.prototype){let d=u;for(let p of Object.keys(d))if(!r)d[p]=c(d[p]);else try{d[p]=c(d[p])}catch(y){throw Ad(y,
-p),y}i&&Object.freeze(u)}return u},"walk");return c(t)}function kd(t,e){let{wire:r,sabs:n}=cs(t);return No(r,n,e)}function Zy(t){
-return No(vf(t),null)}function tw(t){_0(t)}var Lo=1e3;function Sd(t,e,r,n={}){try{return Ed(t,e,r,n,!0)}catch(o){if(o!==
-xd)throw Hn(o)}try{return Ed(t,e,r,n,!1)}catch(o){throw Hn(o)}}function ew(t,e){if(!(t instanceof Error)||t.message.startsWith(
-e))return t;let r=t instanceof g?g:t instanceof w?w:t instanceof j?j:void 0;if(r===void 0)return t;let n=new r(e+t.message);
-return t.constructor!==r&&Object.setPrototypeOf(n,t.constructor.prototype),n}var xd=Symbol("restart"),Od=Symbol("in a JS\
-ON tree");function Ed(t,e,r,n,o){let i=n.detach!==!0&&G0,a=n.detach===!0||i,s=new Set,l=new Set,c=[],u=new Map,d=new Map,
-p=[],y=0,A=f(()=>Sf(e,p,n.names),"where"),x=f((m,E)=>{throw new g(`${r}: ${A()} is ${m}, which cannot cross threads; ${E}`)},
-"refuse"),rt=f(m=>{if(!a)return m;let E=u.get(m);return E===void 0&&(E=c.length,c.push(m),u.set(m,E)),{[Q]:hd,i:E}},"sab\
-Ref"),nt=f((m,E)=>{if(typeof m!="object"&&typeof m!="function"&&typeof m!="symbol")return m;p.push(E);let D=W(m);return p.
-pop(),D},"child"),W=f(m=>{switch(typeof m){case"function":return He(m);case"symbol":return x(v(m),"pass a string instead");case"\
-object":break;default:return m}if(m===null)return m;let E=m;if(d.has(E)){let b=d.get(E);if(b===Od)throw xd;return b}if(++y>
-Lo)throw p.length=Math.min(p.length,8),new w(`${r}: ${A()}\u2026 is nested more than ${Lo} levels deep, which cannot cro\
-ss threads (CPython's pickle stops at its recursion limit too); pass a flatter structure, such as an array of records`);
-let D=jp(E);return y--,D},"walk"),He=f(m=>{if(d.has(m))return d.get(m);if(/^class[\s{]/.test(Function.prototype.toString.
-call(m)))return x(v(m),"pass data instead");let E=Qy(m,A(),r);for(let b of E.modules)s.add(b),E.exact||l.add(b);let D={[Q]:Fs,
-...E};return d.set(m,D),D},"walkFunction"),jp=f(m=>{if(typeof m[I]=="function"){let b;try{b=m[I]()}catch(G){throw ew(G,`${r}\
-: ${A()} cannot cross threads: `)}let C={[Q]:b.kind,oid:Y0(m),head:null};return d.set(m,C),C.head=W(b.head),b.module!==void 0&&
-(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=W(b.body)),C}if(Array.isArray(m)){if(Nr(m,"array"),m.length>=
-Pf&&Object.getPrototypeOf(m)===Array.prototype){let C=Tp(m);if(C!==void 0)return C}let b=new Array(m.length);d.set(m,b);
-for(let C=0;C<m.length;C++)C in m&&(b[C]=nt(m[C],C));return b}if(m instanceof Map){Nr(m,"other");let b=new Map;d.set(m,b);
-for(let[C,G]of m)b.set(nt(C," key"),nt(G," value"));return b}if(m instanceof Set){Nr(m,"other");let b=new Set;d.set(m,b);
-for(let C of m)b.add(nt(C," item"));return b}if(m instanceof Error)return Mp(m);if(m instanceof SharedArrayBuffer){let b=rt(
-m);return d.set(m,b),b}if(ArrayBuffer.isView(m)){let b=m;return m.buffer instanceof SharedArrayBuffer&&a&&(b={[Q]:md,type:m.
-constructor.name,sab:rt(m.buffer),offset:m.byteOffset,length:m.byteLength}),d.set(m,b),b}if(m instanceof ArrayBuffer)return d.
-set(m,m),m;for(let b=0;b<kf.length;b++)if(m instanceof kf[b])return Nr(m,"other"),d.set(m,m),m;if(ty(m))return x(v(m),"p\
-ass the data it holds instead");let E=Object.getPrototypeOf(m);if(E!==Object.prototype&&E!==null&&ey(E)){let b=Fp(m);if(b!==
-void 0&&/^(?:a )?(?:Deno|process)\./.test(b))return x(`${b}, an object of the runtime that belongs to its thread`,"each \
-thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it holds instead");let C=oy(m);
-if(C!==void 0)return x(`${/^[AEIO]/.test(C.name)?"an":"a"} ${C.name}, an object of a built-in class of the runtime`,C.advice);
-if(b!==void 0)return x(`${b}, an object of the runtime that belongs to its thread`,"pass the data it holds instead");let G=m.
-constructor?.name||"(anonymous)";return x(`an instance of class ${G}, which has methods`,`to share it, make ${G} extend \
-Shareable (it then arrives as a ${G}, its fields shared), or give it a [kTravel]() method (README: "What crosses, and ho\
-w"); else pass a plain object`)}Nr(m,"object");let D={};d.set(m,D);for(let b of Object.keys(m))D[b]=nt(m[b],b);return D},
-"walkObject"),Nr=f((m,E)=>{let D=nr(m,E);if(D===void 0)return;typeof D=="symbol"&&x(`${E==="array"?"an array":"an object"}\
- with the symbol key ${String(D)}`,"a symbol is its thread's own and a copy drops symbol keys: use a string key");let b=JSON.
-stringify(D);E==="array"&&x(`an array with the property ${b} besides its items`,`a copy keeps only the items, so the pro\
-perty would be lost: pass an object that holds both instead (\`{ items, ${b}: \u2026 }\`)`),x(`${v(m)} with the property\
- ${b}`,"a copy keeps only its contents, so the property would be lost: pass an object that holds both instead")},"refuse\
-Lost"),Tp=f(m=>{let E=Df(m);if(E!==void 0){let X={[Q]:yd,...E};return d.set(m,X),X}if(y>=Lo)return;let D={[Q]:wd},b=wy(m,
-(X,jt)=>d.has(X)?!1:(d.set(X,{[Q]:bd,of:D,i:jt}),!0),X=>d.delete(X));if(b!==void 0)return Object.assign(D,b),d.set(m,D),
-D;if(!o)return;let C=by(m,y,Lo,X=>d.has(X)?!1:(d.set(X,Od),!0),X=>d.delete(X));if(C===void 0)return;let G={[Q]:vd,text:C};
-return d.set(m,G),G},"columns"),Mp=f(m=>{let E=m.constructor?.name||"Error";zf(m.constructor)&&xy(m.constructor);let D=Ty(
-m),b=Object.hasOwn(m,"name"),C=String(m.name),G={[Q]:dd,ctor:E,base:D,name:C,ownName:b,message:String(m.message??""),stack:typeof m.
-stack=="string"?m.stack:void 0,hasCause:"cause"in m,fields:{},modules:Cy(m.stack)};d.set(m,G),G.hasCause&&(G.cause=nt(m.
-cause,"cause"));let X=m.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let jt of Object.keys(m))jt==="name"||jt===
-"message"||jt==="stack"||jt==="cause"||jt==="errors"&&Array.isArray(X)||(G.fields[jt]=nt(m[jt],jt));return G},"walkError"),
-zn=W(t);if(n.frozen&&(zn={[Q]:pd,value:zn}),i){let m=ss(zn,c,e,r);return{wire:n.bytes?m:Ws(m),modules:[...s],graph:[...l],
-sabs:[]}}return{wire:zn,modules:[...s],graph:[...l],sabs:c}}function Ws(t){if(!(t instanceof Uint8Array))return t;let e=new SharedArrayBuffer(
-t.length);return new Uint8Array(e).set(t),{[Q]:gd,sab:e}}function rw(t,e){return typeof t=="string"?Ay(t):t instanceof Uint8Array?
-kd(t,e):No(t,void 0,e)}function nw(t,e,r){let{wire:n,sabs:o,modules:i,graph:a}=Sd(t,e,r,{detach:!0}),s=i.length===0?n:a?.
-length?{[Q]:Mo,modules:i,graph:a,value:n}:{[Q]:Mo,modules:i,value:n};try{return ss(s,o,e,r)}catch(l){throw Hn(l)}}function zs(){
-return Math.floor(Date.now()/10)|0}var ow=new TextEncoder,iw=new TextDecoder;function aw(t,e){let r=e.payload,n=r instanceof
-Uint8Array;if(!n&&typeof r!="string"||(n?r.length:r.length*3)+4>8192)return!1;let o=ow.encode(JSON.stringify(n?{...e,payload:void 0}:
-e)),i=4+o.length+(n?r.length:0);if(i>8192)return!1;let a=new Uint8Array(t.buffer,16,i);return new DataView(t.buffer,16,4).
-setUint32(0,o.length,!0),a.set(o,4),n&&a.set(r,4+o.length),Atomics.store(t,2,i),!0}function sw(t){let e=Atomics.load(t,2);
-if(e===0)return;let r=new Uint8Array(t.buffer,16,e).slice();Atomics.store(t,2,0);let n=new DataView(r.buffer).getUint32(
-0,!0),o=JSON.parse(iw.decode(r.subarray(4,4+n)));return e>4+n&&(o.payload=r.subarray(4+n)),o}var lw=new URL(`data:text/j\
-avascript,${encodeURIComponent(`import { workerData } from "node:worker_threads";
-const boot = workerData[${JSON.stringify(to)}];
+?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var Ws=new Map,hd=new Map;function qs(t,e,r){
+if(e===void 0||!e.startsWith("file:")||ve(e))return;let n=Qt(e);if(n===void 0)return;let o=`${e}
+${t}`,i=hd.get(o);i===void 0&&hd.set(o,i=Us(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new g(
+`${r}: ${Fs("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new g(`${r}: ${ud(t,e)}`)}}var md=new WeakMap,
+pd=new Map,Js=new Map;function zs(t,e,r){md.set(t,{module:e,name:r}),pd.set(`${e}#${r}`,t)}function gd(t,e,r){let n=md.get(
+t);if(n!==void 0){let c=Function.prototype.toString.call(t);return{modules:[n.module],name:n.name,source:c,exact:!0}}let o=fr(),
+i=[];for(let c of[o,Eo()])c!==void 0&&!i.includes(c)&&i.push(c);let a=Co(t,e,r,()=>Rs(t,i)),s=Ps(t,i);if(s?.lookalikes!==
+void 0)throw new g(`${r}: ${e}: ${sd(t.name,s.lookalikes,`import it statically in the module that sends it (\`import { ${t.
+name} } from "./<its file>.ts"\`), or give the functions different names`)}`);if(s!==void 0&&!s.byText)return zs(t,s.module,
+s.name),{modules:[s.module],name:s.name,source:a,exact:!0};if(Ms(a)){let c=Ts(cr(),a);if(c!==void 0)throw new g(`${r}: ${Ns(
+e,t.name,c)}`)}if(qs(t.name,o,`${r}: ${e}`),i.length===0)throw new g(`${r}: ${e} is function ${t.name}, and no module ca\
+n be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's ta\
+rget with its \`module\` option`);let l=Js.get(a);return Js.set(a,l===void 0||l===t?t:null),{modules:i,name:t.name,source:a,
+exact:!1}}function yd(t){let{modules:e,name:r,source:n}=t;if(t.exact){let s=pd.get(`${e[0]}#${r}`);if(s!==void 0)return s;
+let l=$o(e[0]),c=l&&wt(l,r,n);if(typeof c=="function")return zs(c,e[0],r),c}let o=Js.get(n);if(o)return o;if(!t.exact){for(let l of e)
+$o(l);let s=id(r,n,e);if(s.length>1)throw new g(`Cannot receive the function ${r} from another thread: ${ad(r,s.map(l=>l.
+module),"give the functions different names, or pass the function from a module that imports it statically (the sender t\
+hen finds its module by identity)")}`);if(s.length===1){let l=Bt(s[0].module),c=l&&dr(l,u=>u===s[0].value);return c!==void 0&&
+zs(s[0].value,s[0].module,c.name),s[0].value}}let i=e.find(s=>$o(s)===void 0);if(i!==void 0){let s=i===Eo()?"is the prog\
+ram's main module, whose exports a blocking get can look up only once the main module has reached its first await (or fi\
+nished)":"cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-le\
+vel await)";throw new g(`Cannot receive the function ${r} from another thread: ${t.exact?`its module ${i}`:`the module i\
+t was sent from, ${i},`} ${s}; get it with getAsync(), which imports it, or pass the function to the thread as an argume\
+nt`)}let a=t.exact?void 0:e.find(s=>!ld(s));throw a!==void 0?new g(`Cannot receive the function ${r} from another thread\
+: ${a}, the module it was sent from, does not export it, and the modules that one imports are not loaded in this thread \
+yet; get it with getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports tho\
+se before it starts)`):new g(`Cannot receive the function ${r} from another thread: ${Fs("function",r,e.map(s=>`${s} doe\
+s not export ${r}`),void 0,n,e)}`)}var wd={Map:{proto:Map.prototype,mutators:["set","delete","clear"],advice:"keep a map\
+ that threads change in a SharedJSON (an object keyed by the map's keys: `counts.update((c) => { c[word] = (c[word] ?? 0\
+) + 1; })`), or put the updates on a Queue for one thread to apply, or change a copy of your own (new Map(map))"},Set:{proto:Set.
+prototype,mutators:["add","delete","clear"],advice:"keep a set that threads change in a SharedJSON (an object with a key\
+ per item) or a SharedList, or put the updates on a Queue for one thread to apply, or change a copy of your own (new Set\
+(set))"},Date:{proto:Date.prototype,mutators:Object.getOwnPropertyNames(Date.prototype).filter(t=>t.startsWith("set")),advice:"\
+give a changed date back through a SharedFloat64 of its time (date.getTime()) or a Queue, or change a copy of your own (\
+new Date(date))"}};function ow(t,e){return`Cannot call ${e}() on a ${t} that came from another thread: it is a frozen co\
+py (${Es}); ${wd[t].advice}`}var vd=new Map;function Qs(t){let e=vd.get(t);if(e!==void 0)return e;let{proto:r,mutators:n}=wd[t],
+o={};for(let a of n){let s={[a](){let l=new TypeError(ow(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,
+writable:!1,enumerable:!1,configurable:!1}}let i=Object.freeze(Object.create(r,o));return vd.set(t,i),i}function _s(t){return t instanceof
+Map?Object.getPrototypeOf(t)===Map.prototype&&Object.setPrototypeOf(t,Qs("Map")):t instanceof Set?Object.getPrototypeOf(
+t)===Set.prototype&&Object.setPrototypeOf(t,Qs("Set")):t instanceof Date&&Object.getPrototypeOf(t)===Date.prototype&&Object.
+setPrototypeOf(t,Qs("Date")),Object.freeze(t)}var Q="\0@threading",bd="\0error",$d="\0sab",Ad="\0view",kd="\0packed",Sd="\
+\0frozen",No="\0modules",xd="\0column",Od="\0records",Ed="\0json",Gs="\0function",Cd="\0element";function jd(t){return typeof t==
+"object"&&t!==null&&Q in t}var iw={Int8Array,Uint8Array,Uint8ClampedArray,Int16Array,Uint16Array,Int32Array,Uint32Array,
+Float32Array,Float64Array,BigInt64Array,BigUint64Array,DataView};function aw(t,e,r,n){let o=iw[t]??Uint8Array;if(o===DataView)
+return new DataView(e,r,n);let i=o.BYTES_PER_ELEMENT;return new o(e,r,n/i)}function sw(t){return Object.freeze({[t[Q]]:t.
+oid})}function Lo(t,e,r){try{return cw(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof g){let o=Hs.get(n);o!==void 0&&
+lw(n,Tf(r.root,o,r.names))}throw n}}var Hs=new WeakMap;function Td(t,e){if(!(t instanceof g))return;let r=Hs.get(t);r===
+void 0?Hs.set(t,[e]):r.unshift(e)}function lw(t,e){let r=/^Cannot receive (.+?) from another thread: /.exec(t.message);if(r===
+null||r[1]===e)return;let n=`${t.name}: ${t.message}`,o=t.stack;t.message=`Cannot receive ${e} (${r[1]}) from another th\
+read: ${t.message.slice(r[0].length)}`,typeof o=="string"&&o.startsWith(n)&&(t.stack=`${t.name}: ${t.message}${o.slice(n.
+length)}`)}function cw(t,e,r){let n=e===null,o=new Map,i=!1,a=d(u=>{if(n)return sw(u);let f=cy(u.oid);if(f!==void 0)return f;
+let h=u[Q],y=iy(h,u.module);if(y===void 0)throw new g(`Cannot receive a ${h} from another thread: its class is not loade\
+d in this thread${u.module?`; import ${u.module} first`:""}`);let $=i;i=!1;let x=y.create(c(u.head));if(i=$,Ef(x,u.oid),
+y.fill){i=!0;let rt=c(u.body);i=$,y.fill(x,rt)}return x},"revive"),s=d(u=>e?.[u],"sab"),l=d(u=>{let f=Uy(u),h=Iy(f),y=h?
+Reflect.construct(DOMException,[u.message,u.name],f):Object.create(f.prototype);o.set(u,y);let $=d((x,rt)=>Object.defineProperty(
+y,x,{value:rt,writable:!0,enumerable:!1,configurable:!0}),"hidden");if(u.stack!==void 0&&$("stack",u.stack),h||$("messag\
+e",u.message),u.ownName)Object.defineProperty(y,"name",{value:u.name,writable:!0,enumerable:!0,configurable:!0});else if(f.
+name!==u.ctor){let x=u.name===u.base?u.ctor:u.name;y.name!==x&&$("name",x)}else y.name!==u.name&&$("name",u.name);u.hasCause&&
+$("cause",c(u.cause)),u.errors!==void 0&&$("errors",c(u.errors));for(let x of Object.keys(u.fields))y[x]=c(u.fields[x]);
+return y},"reviveError"),c=d(u=>{if(typeof u!="object"||u===null)return u;if(o.has(u))return o.get(u);if(jd(u)){let f=u[Q],
+h;if(f===bd)return l(u);if(f===No)return c(u.value);if(f===Gs){try{h=yd(u)}catch(y){if(!n)throw y;h=Object.freeze({[Gs]:u.
+name})}return o.set(u,h),h}if(f===Sd){let y=i;i=!0,h=c(u.value),i=y}else if(f===$d)h=n?null:s(u.i);else if(f===Ad){let y=u,
+$=c(y.sab);h=$?aw(y.type,$,y.offset,y.length):null}else if(f===xd)h=zf(u),i&&Object.freeze(h);else if(f===Ed)h=My(u.text,
+i);else if(f===Od)h=jy(u,i),i&&Object.freeze(h);else if(f===Cd){let y=u;h=c(y.of)[y.i]}else f===kd?h=Md(new Uint8Array(u.
+sab)):h=a(u);return o.set(u,h),h}if(o.set(u,u),Array.isArray(u)){for(let f=0;f<u.length;f++)if(f in u)if(!r)u[f]=c(u[f]);else
+try{u[f]=c(u[f])}catch(h){throw Td(h,f),h}i&&Object.freeze(u)}else if(u instanceof Map){let f=[...u];u.clear();for(let[h,
+y]of f)u.set(c(h),c(y));i&&_s(u)}else if(u instanceof Set){let f=[...u];u.clear();for(let h of f)u.add(c(h));i&&_s(u)}else if(u instanceof
+Date)i&&_s(u);else if(Object.getPrototypeOf(u)===Object.prototype){let f=u;for(let h of Object.keys(f))if(!r)f[h]=c(f[h]);else
+try{f[h]=c(f[h])}catch(y){throw Td(y,h),y}i&&Object.freeze(u)}return u},"walk");return c(t)}function Md(t,e){let{wire:r,
+sabs:n}=fs(t);return Lo(r,n,e)}function uw(t){return Lo(xf(t),null)}function fw(t){ry(t)}var Io=1e3;function Nd(t,e,r,n={}){
+try{return Bd(t,e,r,n,!0)}catch(o){if(o!==Ld)throw Xn(o)}try{return Bd(t,e,r,n,!1)}catch(o){throw Xn(o)}}function dw(t,e){
+if(!(t instanceof Error)||t.message.startsWith(e))return t;let r=t instanceof g?g:t instanceof v?v:t instanceof j?j:void 0;
+if(r===void 0)return t;let n=new r(e+t.message);return t.constructor!==r&&Object.setPrototypeOf(n,t.constructor.prototype),
+n}var Ld=Symbol("restart"),Id=Symbol("in a JSON tree");function Bd(t,e,r,n,o){let i=n.detach!==!0&&ny,a=n.detach===!0||i,
+s=new Set,l=new Set,c=[],u=new Map,f=new Map,h=[],y=0,$=d(()=>Tf(e,h,n.names),"where"),x=d((p,E)=>{throw new g(`${r}: ${$()}\
+ is ${p}, which cannot cross threads; ${E}`)},"refuse"),rt=d(p=>{if(!a)return p;let E=u.get(p);return E===void 0&&(E=c.length,
+c.push(p),u.set(p,E)),{[Q]:$d,i:E}},"sabRef"),nt=d((p,E)=>{if(typeof p!="object"&&typeof p!="function"&&typeof p!="symbo\
+l")return p;h.push(E);let R=q(p);return h.pop(),R},"child"),q=d(p=>{switch(typeof p){case"function":return Ke(p);case"sy\
+mbol":return x(w(p),"pass a string instead");case"object":break;default:return p}if(p===null)return p;let E=p;if(f.has(E)){
+let b=f.get(E);if(b===Id)throw Ld;return b}if(++y>Io)throw h.length=Math.min(h.length,8),new v(`${r}: ${$()}\u2026 is nested \
+more than ${Io} levels deep, which cannot cross threads (CPython's pickle stops at its recursion limit too); pass a flat\
+ter structure, such as an array of records`);let R=U0(E);return y--,R},"walk"),Ke=d(p=>{if(f.has(p))return f.get(p);if(/^class[\s{]/.
+test(Function.prototype.toString.call(p)))return x(w(p),"pass data instead");let E=gd(p,$(),r);for(let b of E.modules)s.
+add(b),E.exact||l.add(b);let R={[Q]:Gs,...E};return f.set(p,R),R},"walkFunction"),U0=d(p=>{if(typeof p[I]=="function"){let b;
+try{b=p[I]()}catch(G){throw dw(G,`${r}: ${$()} cannot cross threads: `)}let C={[Q]:b.kind,oid:ly(p),head:null};return f.
+set(p,C),C.head=q(b.head),b.module!==void 0&&(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=q(b.body)),C}if(Array.
+isArray(p)){if(Rr(p,"array"),p.length>=qf&&Object.getPrototypeOf(p)===Array.prototype){let C=F0(p);if(C!==void 0)return C}
+let b=new Array(p.length);f.set(p,b);for(let C=0;C<p.length;C++)C in p&&(b[C]=nt(p[C],C));return b}if(p instanceof Map){
+Rr(p,"other");let b=new Map;f.set(p,b);for(let[C,G]of p)b.set(nt(C," key"),nt(G," value"));return b}if(p instanceof Set){
+Rr(p,"other");let b=new Set;f.set(p,b);for(let C of p)b.add(nt(C," item"));return b}if(p instanceof Error)return W0(p);if(p instanceof
+SharedArrayBuffer){let b=rt(p);return f.set(p,b),b}if(ArrayBuffer.isView(p)){let b=p;return p.buffer instanceof SharedArrayBuffer&&
+a&&(b={[Q]:Ad,type:p.constructor.name,sab:rt(p.buffer),offset:p.byteOffset,length:p.byteLength}),f.set(p,b),b}if(p instanceof
+ArrayBuffer)return f.set(p,p),p;for(let b=0;b<jf.length;b++)if(p instanceof jf[b])return Rr(p,"other"),f.set(p,p),p;if(uy(
+p))return x(w(p),"pass the data it holds instead");let E=Object.getPrototypeOf(p);if(E!==Object.prototype&&E!==null&&fy(
+E)){let b=K0(p);if(b!==void 0&&/^(?:a )?(?:Deno|process)\./.test(b))return x(`${b}, an object of the runtime that belong\
+s to its thread`,"each thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it hol\
+ds instead");let C=my(p);if(C!==void 0)return x(`${/^[AEIO]/.test(C.name)?"an":"a"} ${C.name}, an object of a built-in c\
+lass of the runtime`,C.advice);if(b!==void 0)return x(`${b}, an object of the runtime that belongs to its thread`,"pass \
+the data it holds instead");let G=p.constructor?.name||"(anonymous)";return x(`an instance of class ${G}, which has meth\
+ods`,`to share it, make ${G} extend Shareable (it then arrives as a ${G}, its fields shared), or give it a [kTravel]() m\
+ethod (README: "What crosses, and how"); else pass a plain object`)}Rr(p,"object");let R={};f.set(p,R);for(let b of Object.
+keys(p))R[b]=nt(p[b],b);return R},"walkObject"),Rr=d((p,E)=>{let R=ar(p,E);if(R===void 0)return;typeof R=="symbol"&&x(`${E===
+"array"?"an array":"an object"} with the symbol key ${String(R)}`,"a symbol is its thread's own and a copy drops symbol \
+keys: use a string key");let b=JSON.stringify(R);E==="array"&&x(`an array with the property ${b} besides its items`,`a c\
+opy keeps only the items, so the property would be lost: pass an object that holds both instead (\`{ items, ${b}: \u2026 }\`)`),
+x(`${w(p)} with the property ${b}`,"a copy keeps only its contents, so the property would be lost: pass an object that h\
+olds both instead")},"refuseLost"),F0=d(p=>{let E=Jf(p);if(E!==void 0){let X={[Q]:xd,...E};return f.set(p,X),X}if(y>=Io)
+return;let R={[Q]:Od},b=Cy(p,(X,jt)=>f.has(X)?!1:(f.set(X,{[Q]:Cd,of:R,i:jt}),!0),X=>f.delete(X));if(b!==void 0)return Object.
+assign(R,b),f.set(p,R),R;if(!o)return;let C=Ty(p,y,Io,X=>f.has(X)?!1:(f.set(X,Id),!0),X=>f.delete(X));if(C===void 0)return;
+let G={[Q]:Ed,text:C};return f.set(p,G),G},"columns"),W0=d(p=>{let E=p.constructor?.name||"Error";Hf(p.constructor)&&By(
+p.constructor);let R=Fy(p),b=Object.hasOwn(p,"name"),C=String(p.name),G={[Q]:bd,ctor:E,base:R,name:C,ownName:b,message:String(
+p.message??""),stack:typeof p.stack=="string"?p.stack:void 0,hasCause:"cause"in p,fields:{},modules:Dy(p.stack)};f.set(p,
+G),G.hasCause&&(G.cause=nt(p.cause,"cause"));let X=p.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let jt of Object.
+keys(p))jt==="name"||jt==="message"||jt==="stack"||jt==="cause"||jt==="errors"&&Array.isArray(X)||(G.fields[jt]=nt(p[jt],
+jt));return G},"walkError"),Qn=q(t);if(n.frozen&&(Qn={[Q]:Sd,value:Qn}),i){let p=cs(Qn,c,e,r);return{wire:n.bytes?p:Xs(p),
+modules:[...s],graph:[...l],sabs:[]}}return{wire:Qn,modules:[...s],graph:[...l],sabs:c}}function Xs(t){if(!(t instanceof
+Uint8Array))return t;let e=new SharedArrayBuffer(t.length);return new Uint8Array(e).set(t),{[Q]:kd,sab:e}}function hw(t,e){
+return typeof t=="string"?Ny(t):t instanceof Uint8Array?Md(t,e):Lo(t,void 0,e)}function mw(t,e,r){let{wire:n,sabs:o,modules:i,
+graph:a}=Nd(t,e,r,{detach:!0}),s=i.length===0?n:a?.length?{[Q]:No,modules:i,graph:a,value:n}:{[Q]:No,modules:i,value:n};
+try{return cs(s,o,e,r)}catch(l){throw Xn(l)}}function Ks(){return Math.floor(Date.now()/10)|0}var pw=new TextEncoder,gw=new TextDecoder;
+function yw(t,e){let r=e.payload,n=r instanceof Uint8Array;if(!n&&typeof r!="string"||(n?r.length:r.length*3)+4>8192)return!1;
+let o=pw.encode(JSON.stringify(n?{...e,payload:void 0}:e)),i=4+o.length+(n?r.length:0);if(i>8192)return!1;let a=new Uint8Array(
+t.buffer,16,i);return new DataView(t.buffer,16,4).setUint32(0,o.length,!0),a.set(o,4),n&&a.set(r,4+o.length),Atomics.store(
+t,2,i),!0}function ww(t){let e=Atomics.load(t,2);if(e===0)return;let r=new Uint8Array(t.buffer,16,e).slice();Atomics.store(
+t,2,0);let n=new DataView(r.buffer).getUint32(0,!0),o=JSON.parse(gw.decode(r.subarray(4,4+n)));return e>4+n&&(o.payload=
+r.subarray(4+n)),o}var vw=new URL(`data:text/javascript,${encodeURIComponent(`import { workerData } from "node:worker_th\
+reads";
+const boot = workerData[${JSON.stringify(eo)}];
 import(boot.module).catch((error) => {
   boot.port.postMessage({ type: "died", reason: String(error?.message ?? error) });
   const i32 = new Int32Array(boot.runtime);
-  Atomics.add(i32, ${Wt}, 1);
-  Atomics.notify(i32, ${Wt});
-});`)}`),Cd=Math.max(64,Math.floor(W0().heap_size_limit/(1024*1024))),Z=[];w0(()=>{for(let t of Z)Atomics.add(t.control,
-0,1),Atomics.notify(t.control,0)});function jd(t){let e=new SharedArrayBuffer(8208);new Int32Array(e)[1]=t;let{port1:r,port2:n}=new R0,
-o=new q0(lw,{workerData:{[to]:{runtime:h.sab,nodes:h.nodes,control:e,port:n,module:Kp,heapLimitMb:Cd}},transferList:[n],
-env:F0,resourceLimits:{maxOldGenerationSizeMb:Cd}});o.unref();let i={worker:o,port:r,control:new Int32Array(e),slot:-1,ident:0,
-daemon:!1,dead:!1};return r.on("message",a=>Ld(a,i)),r.unref(),o.on("error",a=>Js(i,a)),o.on("exit",()=>{Id(i),Js(i,void 0)}),
-Z.push(i),Z.length>Gs&&Ud(),i}function Js(t,e){if(t.dead)return;t.dead=!0,Atomics.store(t.control,1,3);let r=Z.indexOf(t);
-if(r>=0&&Z.splice(r,1),t.slot>=0&&Ma(t,`ThreadError
+  Atomics.add(i32, ${qt}, 1);
+  Atomics.notify(i32, ${qt});
+});`)}`),Pd=Math.max(64,Math.floor(Yg().heap_size_limit/(1024*1024))),Z=[];Cg(()=>{for(let t of Z)Atomics.add(t.control,
+0,1),Atomics.notify(t.control,0)});function Rd(t){let e=new SharedArrayBuffer(8208);new Int32Array(e)[1]=t;let{port1:r,port2:n}=new Hg,
+o=new Vg(vw,{workerData:{[eo]:{runtime:m.sab,nodes:m.nodes,control:e,port:n,module:ag,heapLimitMb:Pd}},transferList:[n],
+env:Kg,resourceLimits:{maxOldGenerationSizeMb:Pd}});o.unref();let i={worker:o,port:r,control:new Int32Array(e),slot:-1,ident:0,
+daemon:!1,dead:!1};return r.on("message",a=>Wd(a,i)),r.unref(),o.on("error",a=>Vs(i,a)),o.on("exit",()=>{qd(i),Vs(i,void 0)}),
+Z.push(i),Z.length>tl&&Gd(),i}function Vs(t,e){if(t.dead)return;t.dead=!0,Atomics.store(t.control,1,3);let r=Z.indexOf(t);
+if(r>=0&&Z.splice(r,1),t.slot>=0&&La(t,`ThreadError
 the thread's Worker ended before the thread ran: ${e===void 0?"it exited":e?.message??String(e)}`),t.slot>=0&&t.ident!==
-0){let n=be(h,t.slot);Gu(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
+0){let n=$e(m,t.slot);Zu(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
 void 0?"":`: ${e?.message??String(e)}`}
-`)}}function Td(t){fw();let e,r=!1;for(let o of[2,0]){for(let i of Z)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
-o){e=i,r=o===2;break}if(e!==void 0)break}e??=jd(1);let n=!1;try{n=aw(e.control,t),n||e.port.postMessage({...t,payload:Ws(
+`)}}function Dd(t){Aw();let e,r=!1;for(let o of[2,0]){for(let i of Z)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
+o){e=i,r=o===2;break}if(e!==void 0)break}e??=Rd(1);let n=!1;try{n=yw(e.control,t),n||e.port.postMessage({...t,payload:Xs(
 t.payload)})}catch(o){throw Atomics.store(e.control,1,2),o}return e.slot=t.slot,e.ident=t.ident,e.daemon=t.daemon,Atomics.
-add(e.control,0,1),Atomics.notify(e.control,0),t.daemon||gw(),!r&&Qs?_s(1):sn||(sn=!0,Ir(setTimeout(cw,0))),Qs=!r,r&&n?e.
-control:void 0}var Qs=!1,sn=!1;function cw(){sn&&(sn=!1,_s(1))}var cr=0;function uw(t){cr=Math.max(cr,t)}function fw(){if(cr===
-0)return;let t=cr;cr=0,_s(t)}var dw=[new URL(H),new URL(ye)],Md=!1;function Nd(){if(Md)return;let t=dw.find(e=>e.protocol===
-"file:"&&!tu(e));return Md=t===void 0,t}var hw=4;function _s(t){if(Nd()!==void 0)return;let e=0;for(let r of Z){let n=Atomics.
-load(r.control,1);!r.dead&&(n===2||n===0)&&e++}try{for(let r=e;r<Math.min(t,hw);r++)jd(0)}catch{}}function Ld(t,e){if(Atomics.
-sub(h.i32,Wt,1),t.type==="died"){Js(e,new Error(t.reason));return}try{Td(t)}catch(r){Ma(t,`ThreadError
-${r?.message??String(r)}`)}}function Id(t){for(;;){let e=U0(t.port);if(e===void 0)break;Ld(e.message,t)}}function mw(){if(ln!==
-void 0&&performance.now()>=ln&&(clearTimeout(ie),Fd()),Atomics.load(h.i32,Wt)===0)return!1;for(let t of[...Z])Id(t);return!0}
-h.isMain&&(L0(mw),g0(Pd));var Io,Bd=!1;function gw(){Bd||(Bd=!0,iu(()=>Atomics.load(h.i32,wt)<=0?!1:(pw(),Io!==void 0||(Io=
-setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(h.i32,wt);if(t<=0)break;let e=Atomics.waitAsync(h.i32,wt,
-t);e.async&&await e.value}clearInterval(Io),Io=void 0})()),!0)))}function pw(){let t=S(0)+z;Atomics.compareExchange(h.i32,
-t,1,0)===1&&Atomics.notify(h.i32,t)}async function Pd(){ie!==void 0&&clearTimeout(ie),ie=void 0,ln=void 0,cr=0,Qs=!1,sn=
+add(e.control,0,1),Atomics.notify(e.control,0),t.daemon||Ow(),!r&&Ys?Zs(1):cn||(cn=!0,Ur(setTimeout(bw,0))),Ys=!r,r&&n?e.
+control:void 0}var Ys=!1,cn=!1;function bw(){cn&&(cn=!1,Zs(1))}var mr=0;function $w(t){mr=Math.max(mr,t)}function Aw(){if(mr===
+0)return;let t=mr;mr=0,Zs(t)}var kw=[new URL(H),new URL(we)],Ud=!1;function Fd(){if(Ud)return;let t=kw.find(e=>e.protocol===
+"file:"&&!au(e));return Ud=t===void 0,t}var Sw=4;function Zs(t){if(Fd()!==void 0)return;let e=0;for(let r of Z){let n=Atomics.
+load(r.control,1);!r.dead&&(n===2||n===0)&&e++}try{for(let r=e;r<Math.min(t,Sw);r++)Rd(0)}catch{}}function Wd(t,e){if(Atomics.
+sub(m.i32,qt,1),t.type==="died"){Vs(e,new Error(t.reason));return}try{Dd(t)}catch(r){La(t,`ThreadError
+${r?.message??String(r)}`)}}function qd(t){for(;;){let e=Xg(t.port);if(e===void 0)break;Wd(e.message,t)}}function xw(){if(un!==
+void 0&&performance.now()>=un&&(clearTimeout(ae),Hd()),Atomics.load(m.i32,qt)===0)return!1;for(let t of[...Z])qd(t);return!0}
+m.isMain&&(Jg(xw),xg(zd));var Bo,Jd=!1;function Ow(){Jd||(Jd=!0,fu(()=>Atomics.load(m.i32,vt)<=0?!1:(Ew(),Bo!==void 0||(Bo=
+setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(m.i32,vt);if(t<=0)break;let e=Atomics.waitAsync(m.i32,vt,
+t);e.async&&await e.value}clearInterval(Bo),Bo=void 0})()),!0)))}function Ew(){let t=S(0)+J;Atomics.compareExchange(m.i32,
+t,1,0)===1&&Atomics.notify(m.i32,t)}async function zd(){ae!==void 0&&clearTimeout(ae),ae=void 0,un=void 0,mr=0,Ys=!1,cn=
 !1;let t=[],e=[];for(let r of[...Z]){if(r.dead)continue;let n=Atomics.compareExchange(r.control,1,2,3);if(n===0&&Atomics.
 compareExchange(r.control,1,0,3)===0){r.dead=!0,Z.splice(Z.indexOf(r),1),e.push(r),t.push(r.worker.terminate().then(()=>{}));
-continue}n===2&&(e.push(r),t.push(Dd(r)))}await Promise.all(t);for(let r of e)r.port.close()}function Dd(t){return t.dead=
+continue}n===2&&(e.push(r),t.push(Qd(r)))}await Promise.all(t);for(let r of e)r.port.close()}function Qd(t){return t.dead=
 !0,Z.splice(Z.indexOf(t),1),t.port.postMessage({type:"close"}),Atomics.add(t.control,0,1),Atomics.notify(t.control,0),new Promise(
-e=>{let r=setTimeout(()=>t.worker.terminate(),2e3);t.worker.once("exit",()=>{clearTimeout(r),e()})})}var Gs=Math.max(4,globalThis.
-navigator?.hardwareConcurrency??0),yw=1e3,Hs;function Rd(){if(Hs===void 0){let t=aa("THREADING_IDLE_TIMEOUT"),e=t===void 0||
-t.trim()===""?NaN:Number(t);Hs=Number.isFinite(e)&&e>=0?e:5e3}return Hs}var ie,ln;function Ud(){if(ie!==void 0)return;let t=Math.
-min(yw,Rd());ln=performance.now()+t,ie=setTimeout(Fd,t),Ir(ie)}function Fd(){ie=void 0,ln=void 0;let t=zs(),e=Rd(),r=Z.filter(
-n=>!n.dead).length-Gs;for(let n of[...Z]){if(r<=0)break;n.dead||Atomics.load(n.control,1)===2&&(t-Atomics.load(n.control,
-3)|0)*10>=e&&Atomics.compareExchange(n.control,1,2,3)===2&&(r--,Dd(n).then(()=>n.port.close()))}Z.length>Gs&&Ud()}var ww=32,
-vw=.06,bw=.1,qd=.05,$w=1,Aw=.06,kw=1,Sw=1e3,xw=64,Xs=class{static{f(this,"SpinGate")}#t=0;#e=0;open(){return this.#t===0?
-!0:(this.#t--,!1)}record(t){return t?this.#e=0:(this.#e=Math.min(xw,this.#e*2||1),this.#t=this.#e),t}},Wd=new Xs,zd=new Xs,
-Jd=new Xs,Ks={due:!1};function Qd(t,e,r,n,o){if(Atomics.load(t,e)===r!==n)return!0;let i=performance.now()+o;for(;;){for(let a=0;a<
-ww;a++)if(Za(),Atomics.load(t,e)===r!==n)return!0;if(performance.now()>=i)return!1}}function Ow(t,e,r,n){return Qd(t,e,r,
-!1,n)}function Bo(t,e,r,n){return Qd(t,e,r,!0,n)}function Ew(t,e,r){if(Bo(t,e+lt,r,kw))return;let n=performance.now()+Sw;
-for(;Atomics.load(t,e+lt)===r&&performance.now()<n;)Atomics.wait(t,e+z,0,1)}var Cw=2e3,jw=new TextEncoder;function Tw(t){
-if(t instanceof Error){let e=typeof t.stack=="string"?Ts(t.stack):void 0;return{name:t.name,message:t.message,stack:e}}return{
-name:"Error",message:String(t)}}function Mw(t,e){if(!(t instanceof Error))return!1;try{return e.includes(t.message)&&!Xp(
-t.stack)}catch{return!1}}function Nw(t,e,r){let n=`${t}
-${e}`;if(r===void 0||Mw(r,e))return n;let o=Tw(r),i=(o.stack??"").split(`
+e=>{let r=setTimeout(()=>t.worker.terminate(),2e3);t.worker.once("exit",()=>{clearTimeout(r),e()})})}var tl=Math.max(4,globalThis.
+navigator?.hardwareConcurrency??0),Cw=1e3,el;function _d(){if(el===void 0){let t=la("THREADING_IDLE_TIMEOUT"),e=t===void 0||
+t.trim()===""?NaN:Number(t);el=Number.isFinite(e)&&e>=0?e:5e3}return el}var ae,un;function Gd(){if(ae!==void 0)return;let t=Math.
+min(Cw,_d());un=performance.now()+t,ae=setTimeout(Hd,t),Ur(ae)}function Hd(){ae=void 0,un=void 0;let t=Ks(),e=_d(),r=Z.filter(
+n=>!n.dead).length-tl;for(let n of[...Z]){if(r<=0)break;n.dead||Atomics.load(n.control,1)===2&&(t-Atomics.load(n.control,
+3)|0)*10>=e&&Atomics.compareExchange(n.control,1,2,3)===2&&(r--,Qd(n).then(()=>n.port.close()))}Z.length>tl&&Gd()}var jw=32,
+Tw=.06,Mw=.1,Xd=.05,Nw=1,Lw=.06,Iw=1,Bw=1e3,Pw=64,rl=class{static{d(this,"SpinGate")}#t=0;#e=0;open(){return this.#t===0?
+!0:(this.#t--,!1)}record(t){return t?this.#e=0:(this.#e=Math.min(Pw,this.#e*2||1),this.#t=this.#e),t}},Kd=new rl,Vd=new rl,
+Yd=new rl,nl={due:!1};function Zd(t,e,r,n,o){if(Atomics.load(t,e)===r!==n)return!0;let i=performance.now()+o;for(;;){for(let a=0;a<
+jw;a++)if(es(),Atomics.load(t,e)===r!==n)return!0;if(performance.now()>=i)return!1}}function Rw(t,e,r,n){return Zd(t,e,r,
+!1,n)}function Po(t,e,r,n){return Zd(t,e,r,!0,n)}function Dw(t,e,r){if(Po(t,e+lt,r,Iw))return;let n=performance.now()+Bw;
+for(;Atomics.load(t,e+lt)===r&&performance.now()<n;)Atomics.wait(t,e+J,0,1)}function Uw(t){let e=/^(?:async\s*)?([\w$]+)\s*=>/.
+exec(t);if(e)return e[1];let r=t.indexOf("(");if(r<0)return;let n=0;for(let o=r;o<t.length;o++){let i=t[o];if(i==='"'||i===
+"'"||i==="`"){for(o++;o<t.length&&t[o]!==i;o++)t[o]==="\\"&&o++;continue}if(i==="("||i==="["||i==="{")n++;else if(i===")"||
+i==="]"||i==="}"){if(n--,n===0)return t.slice(r+1,o)}else if(i==="/"&&(t[o+1]==="/"||t[o+1]==="*"))return}}function Fw(t){
+let e=[],r=0,n=0;for(let o=0;o<t.length;o++){let i=t[o];if(i==='"'||i==="'"||i==="`"){for(o++;o<t.length&&t[o]!==i;o++)t[o]===
+"\\"&&o++;continue}if(i==="("||i==="["||i==="{"?r++:i===")"||i==="]"||i==="}"?r--:i===","&&r===0&&(e.push(t.slice(n,o)),
+n=o+1),r<0)return}return e.push(t.slice(n)),e.map(o=>o.trim()).filter(o=>o!=="")}function Ww(t){let e;try{e=Function.prototype.
+toString.call(t)}catch{return}if(/\{\s*\[native code\]\s*\}$/.test(e)||/^class\b/.test(e))return;let r=Uw(e);if(r===void 0)
+return;let n=Fw(r);if(n!==void 0)return n.map(o=>/^([\w$]+)\s*(?:=[^]*)?$/.exec(o)?.[1])}function qw(t){if(typeof t=="st\
+ring")return t.length<=40?JSON.stringify(t):void 0;if(typeof t=="number"||typeof t=="boolean"||t===null||t===void 0)return String(
+t);if(typeof t=="bigint")return`${t}n`}function Jw(t,e,r,n){if(typeof t!="function"||r===void 0||r===null)return;let o=Ww(
+t);if(o===void 0)return;let i=Object.keys(r),a=i.filter(f=>o.indexOf(f)>=e.length);if(a.length===0)return;let s=o.reduce(
+(f,h,y)=>h!==void 0&&i.includes(h)?y:f,0),l=[];for(let f=0;f<=Math.max(s,e.length-1);f++){let h=o[f],y=f<e.length?e[f]:h!==
+void 0&&Object.hasOwn(r,h)?r[h]:void 0;l.push(qw(y)??(f<e.length?`args[${f}]`:h!==void 0?`kwargs.${h}`:"undefined"))}let c=o.
+map((f,h)=>f??`<parameter ${h+1}>`).join(", "),u=t.name||"the target";throw new TypeError(`${n}: kwargs names ${a.map(f=>`\
+\`${f}\``).join(" and ")}, ${a.length===1?"a parameter":"parameters"} of ${u}(${c}); JavaScript has no keyword arguments\
+: kwargs is passed as one more, last argument (${u}(...args, kwargs)), so ${o[e.length]??"its next parameter"} would be \
+the whole kwargs object; pass the values by position: \`args: [${l.join(", ")}]\` (kwargs is for a target whose last para\
+meter takes one object, as \`function ${u}(n, options) {\u2026}\` with \`kwargs: { label: "y" }\`)`)}var zw=2e3,Qw=new TextEncoder;
+function _w(t){if(t instanceof Error){let e=typeof t.stack=="string"?Ls(t.stack):void 0;return{name:t.name,message:t.message,
+stack:e}}return{name:"Error",message:String(t)}}function Gw(t,e){if(!(t instanceof Error))return!1;try{return e.includes(
+t.message)&&!ig(t.stack)}catch{return!1}}function Hw(t,e,r){let n=`${t}
+${e}`;if(r===void 0||Gw(r,e))return n;let o=_w(r),i=(o.stack??"").split(`
 `);for(let a=i.length;a>=0;a--){let s=`${n}\0${JSON.stringify(a>0?{...o,stack:i.slice(0,a).join(`
-`)}:{name:o.name,message:o.message})}`;if(jw.encode(s).length<=Cw)return s}return n}function Lw(t){let e=globalThis[t.name],
+`)}:{name:o.name,message:o.message})}`;if(Qw.encode(s).length<=zw)return s}return n}function Xw(t){let e=globalThis[t.name],
 r=typeof e=="function"&&e.prototype instanceof Error?new e(t.message):new Error(t.message);return r.name!==t.name&&(r.name=
-t.name),t.stack!==void 0&&(r.stack=t.stack),r}function Iw(t,e){let r=t.indexOf("\0"),[n,...o]=(r<0?t:t.slice(0,r)).split(
+t.name),t.stack!==void 0&&(r.stack=t.stack),r}function Kw(t,e){let r=t.indexOf("\0"),[n,...o]=(r<0?t:t.slice(0,r)).split(
 `
 `),i=`${e}: ${o.join(`
-`)}`,a;if(r>=0)try{a=Lw(JSON.parse(t.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a};return n==="TypeError"?
-new g(i,s):new j(i,s)}var Bw=H;function _d(t){return Ke(t,Bw)||Kc(t,gu)}var Pw=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
-Dw=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function Rw(t){let e=t instanceof
+`)}`,a;if(r>=0)try{a=Xw(JSON.parse(t.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a};return n==="TypeError"?
+new g(i,s):new j(i,s)}var Vw=H;function th(t){return Ye(t,Vw)||ru(t,$u)}var Yw=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
+Zw=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function tv(t){let e=t instanceof
 Error&&typeof t.stack=="string"?t.stack:"",r=t instanceof Error?`${t.name}: ${t.message}`:"";r!==""&&e.startsWith(r)&&(e=
 e.slice(r.length));let n,o;for(let i of e.split(`
-`)){if(o===void 0){let s=Dw.exec(i);s&&!_d(ht(s[1]))&&(o=`${ht(s[1])}:${s[2]}:${s[3]}`)}let a=Pw.exec(i);if(a&&!_d(ht(a[1]))){
-n=ht(a[1]);break}}return{module:n,location:o}}function Uw(t,e){let{module:r,location:n}=Rw(e),o=e instanceof j||e instanceof
-Error&&e.name==="ThreadError"?e.message:e instanceof Error?`${e.name}: ${e.message}`:String(e);return`${r!==void 0&&!Kc(
+`)){if(o===void 0){let s=Zw.exec(i);s&&!th(ht(s[1]))&&(o=`${ht(s[1])}:${s[2]}:${s[3]}`)}let a=Yw.exec(i);if(a&&!th(ht(a[1]))){
+n=ht(a[1]);break}}return{module:n,location:o}}function ev(t,e){let{module:r,location:n}=tv(e),o=e instanceof j||e instanceof
+Error&&e.name==="ThreadError"?e.message:e instanceof Error?`${e.name}: ${e.message}`:String(e);return`${r!==void 0&&!ru(
 r,t)?`the module ${r} failed to load in the new thread (imported by ${t})`:`the module ${t} failed to load in the new th\
-read`}: ${o}${n===void 0?"":` (at ${n})`}`}var Vs=new WeakMap,Po=new WeakMap;function Fw(t,e,r){let n=f((...s)=>{let l=[];
+read`}: ${o}${n===void 0?"":` (at ${n})`}`}var ol=new WeakMap,Ro=new WeakMap;function rv(t,e,r){let n=d((...s)=>{let l=[];
 for(let c of[e.moduleOption,...s,B.programMain])c!==void 0&&!l.includes(c)&&l.push(c);return l},"candidates"),o;if(e.target!==
-void 0){let s=e.target,l=Hd.get(s)??Ww(s,r),c=e.moduleOption!==void 0,u=c?void 0:Vs.get(s),d=u??n(on(e.origin??nn()));if(d.
-length===0)throw new g(`${r}: cannot tell which module exports ${s.name}; name it, as in \`new Thread({ target: ${s.name}\
-, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that exports ${s.name}`);o=u!==void 0?{modules:d,
-name:Gd.get(s)??s.name,source:l,exact:!0}:qw(s,l,d,r,c)??{modules:d,name:s.name,source:l,exact:c}}if(t.constructor===ct)
-return{kind:"target",...o??{modules:[],name:"",source:""}};let i=t.constructor.name;if(i==="")throw new g(`${r}: its cla\
-ss is anonymous and cannot travel to another thread; export a named class (\`export class MyThread extends Thread {\u2026}\`)`);
-let a=Po.get(t.constructor)??n(e.origin&&xs(i,e.origin));return o===void 0?{kind:"subclass",modules:a,name:i}:{kind:"bot\
-h",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,exact:o.exact}}var Gd=new WeakMap;function qw(t,e,r,n,o){
-let i=o?Bt(r[0]):void 0,a=i&&lr(i,c=>c===t),s=a!==void 0?{module:r[0],name:a.name}:o?void 0:td(t,r);if(s!==void 0)return s.
-name!==t.name&&Gd.set(t,s.name),{modules:[s.module],name:s.name,source:e,exact:!0};let l=[...ar()];if(Cs(e)){let c=Es(l,
-e);if(c!==void 0)throw new g(`${n}: ${js("the target",t.name,c)}`)}}var Hd=new WeakMap;function Ww(t,e){let r=Oo(t,"the \
-target",e);return Hd.set(t,r),r}var Xd=new Set;function zw(t,e){let r=Nd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];
-t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)if(!(!o.startsWith("file:")||Xd.has(o)))if(tu(new URL(
-o)))Xd.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new j(`${e}: a thread needs read permission to lo\
-ad its code from ${i}; run with --allow-read (or --allow-read=${H.startsWith("file:")?"<the folders of your program and \
-of this library>":"<your program's folder>"})`)}}function Jw(t,e){let r=Atomics.load(k,pa);for(let n=0;n<re-1;n++){let o=1+
-(r-1+n)%(re-1),i=S(o);if(Atomics.load(k,i+lt)===0&&Atomics.compareExchange(k,i+lt,0,t)===0){for(Atomics.store(k,pa,o+1<re?
-o+1:1);;){let a=Atomics.load(k,Tt);if(a>o||Atomics.compareExchange(k,Tt,a,o+1)===a)break}return o}}throw new j(`${e}: ca\
-n't start new thread: ${re-1} threads are alive or starting, the most this library runs at once`)}function Qw(t,e,r,n){let o=t===
-void 0||t===ct?new ct(Do):Object.create(t.prototype),i=be(h,e.slot);return Ro(o,{slot:e.slot,ident:e.ident,started:!0,name:i,
-daemon:e.daemon,target:r,args:n.args??[],kwargs:n.kwargs}),Object.assign(o,n.fields),t!==void 0&&t!==ct&&Object.freeze(o),
-B.currentThread=o,kt.set(e.ident,o),o}function _w(t){O.ident=t.ident,O.slot=t.slot,B.programMain=t.mainModule,B.importing=
-t.code.modules[0]??t.mainModule??"its modules"}function Gw(t){B.importing=t}function Hw(t){B.importing=void 0;let e=S(t.
-slot);return Atomics.load(k,e+lt)!==t.ident?!1:(Atomics.store(k,e+Ze,ah()??0),Atomics.store(k,e+z,t.ident),Atomics.compareExchange(
-k,e+ot,mt,Nu)!==mt?(Atomics.store(k,e+z,0),Hu(t),!1):(Ks.due=Atomics.notify(k,e+ot)===0,!0))}function Ys(){O.ident=0,O.slot=
--1,B.currentThread=void 0,kt.clear(),B.sweepAt=32}function Kd(t){Gu(t.slot,t.ident,t.daemon),Ys()}function Vd(t,e){B.importing=
-void 0,Ys(),Ma(t,Nw(e.name,e.message,e.cause))}function Zs(t){return`guard ${t} with \`if (import.meta.main) { \u2026 }\` (Pyth\
-on's \`if __name__ == "__main__":\`); in a test or bench module (deno test, deno bench) import.meta.main is false, so that\
- guard never runs: there, start threads inside the test or bench function, or guard with \`if (currentThread() === mainTh\
-read()) { \u2026 }\` (Python's \`threading.current_thread() is threading.main_thread()\`)`}function Yd(){return!h.isMain&&
-Atomics.load(h.i32,Wt)>0}function Xw(t){let e=h.isMain?1/0:performance.now()+Zd;return r=>(performance.now()>=e&&(e=1/0,
-Yd()&&Kw(t)),Math.max(1,Math.min(r,e-performance.now())))}var Zd=5e3,th="the main thread is blocked outside this library\
-: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), in a synchronous subprocess (new Deno.Command(.\
-..).outputSync()), or in a loop that never waits and calls nothing of this library (it hands out the Workers that thread\
-s ask for only in this library's calls: between the slices of its waits, in its reads such as t.isAlive(), activeCount()\
-, e.isSet() or a shared cell's value, or when its event loop turns). On the main thread use the async forms (await Deno.\
-stdin.read(buf), await command.output()) or do the blocking read in a thread (Deno.stdin.readSync and prompt() work ther\
-e); in a busy loop, wait a little (t.join(timeout), sleep(ms), e.wait(timeout)), poll with this library's reads (while (\
-t.isAlive()) ...), or wait on an Event instead";function Kw(t){ys(ly,`RuntimeWarning: starting thread "${t}" has waited ${Zd/
-1e3} s for the main thread, which has not served the start: ${th}. The start fails after 60 s.`)}function Vw(t){return`i\
-ts Worker did not report within ${t} s: ${Yd()?`the main thread never served the request to start it: ${th}`:"a module t\
-he thread imports never finishes loading (a remote module the program does not import statically waits for the main thre\
-ad's event loop)"}`}function eh(t){let e={};for(let r of Object.keys(t))e[r]=t[r];return e}function Yw(t,e){if(e.started)
-throw new j("Cannot start thread: threads can only be started once");let r=`Cannot start thread ${JSON.stringify(e.name)}`;
-if(B.importing!==void 0)throw new j(`cannot start a thread from the top-level code of ${B.importing} while a new thread \
-imports it to find its code; each new thread would import it again and start another. Start threads from a function, or ${Zs(
-"the program's main code")}`);let n=Fw(t,e,r),o=eh(t),i=e.kwargs===void 0?{args:e.args,fields:o}:{args:e.args,kwargs:e.kwargs,
-fields:o},a=wo(i,0)?{wire:JSON.stringify(i),modules:[],sabs:[]}:Sd(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});zw(
-n,r);let s=Atomics.add(k,Yn,1),l=Jw(s,r),c=S(l);Atomics.store(k,c+ve,s),Atomics.store(k,c+Ze,0),Atomics.store(k,c+ya,e.daemon?
-1:0),Ea(h,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(k,c+va,0),d0(e.daemon);let u={type:"start",slot:l,ident:s,daemon:e.
-daemon,code:n,payload:a.wire,modules:a.modules,mainModule:B.programMain},d;try{if(h.isMain)d=Td(u);else{Atomics.add(k,Wt,
-1);try{vt.port.postMessage({...u,payload:Ws(u.payload)})}catch(W){throw Atomics.sub(k,Wt,1),W}}}catch(W){Ta(l,s,e.daemon);
-let He=W?.message??String(W);throw W?.name==="DataCloneError"?new g(`${r}: an argument cannot be copied to another threa\
-d: ${He}`):new j(`${r}: ${He}`)}let p=J(B.startDeadlineMs),y=d!==void 0&&Wd.open()&&Wd.record(Ow(d,2,0,vw)&&Bo(k,c+ot,mt,
-bw)),A=Xw(e.name),x=!1,rt,nt=f(()=>{try{N0()}catch(W){x||(rt=W),x=!0}},"serveSignals");for(;Atomics.load(k,c+ot)===mt;){
-h.isMain&&nt();let W=U(p);if(W===0){if(Atomics.compareExchange(k,c+ot,mt,Iu)===mt){let He=Vw(B.startDeadlineMs/1e3);throw Ta(
-l,s,e.daemon,!0),new j(`${r}: ${He}`)}break}lo(k,c+ot,mt,h.isMain?Math.min(A(W),pf):A(W))}if(h.isMain&&nt(),Atomics.load(
-k,c+ot)===Lu){let W=Iw(f0(h,l),r);throw Ta(l,s,e.daemon),x?rt:W}if(h.isMain&&B.unstarted>0&&B.unstarted--,n.kind!=="targ\
-et"&&Po.set(t.constructor,n.modules),e.target!==void 0&&n.kind!=="subclass"&&n.exact&&e.moduleOption===void 0&&Vs.set(e.
-target,n.kind==="both"?n.targetModules:n.modules),e.origin=void 0,e.target=void 0,e.args=[],e.kwargs=void 0,e.started=!0,
-e.slot=l,e.ident=s,e.startedAt=y?performance.now():void 0,ih(s,t),x)throw rt}function Zw(t){return new URL(String(t),on()??
-"file:///").href}var ct=class qc{static{f(this,"Thread")}constructor(e){if(e===Do)return;let r=e===void 0?{}:e;ev(r);let{
-target:n,args:o=[],kwargs:i,daemon:a,module:s}=r,l=!r.name||tl(r.name)===""?rv(new.target[oh]?void 0:n):tl(r.name),c=new.target!==
-qc;h.isMain&&uw(++B.unstarted),Ro(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
-void 0?void 0:Zw(s),origin:n&&!Vs.has(n)||c&&!Po.has(new.target)?nn():void 0})}run(){let e=F(this),r=e.target;if(r!==void 0)
-return e.kwargs===void 0?r(...e.args):r(...e.args,e.kwargs)}start(){Yw(this,F(this))}join(e){let{slot:r,ident:n}=this.#e(),
-o=Nt(e,"Cannot join thread"),i=J(o),a=S(r)+z,s=F(this).startedAt;for(s!==void 0&&o>qd&&performance.now()-s<$w&&zd.open()&&
-zd.record(Bo(k,S(r)+lt,n,qd));;){if(Atomics.load(k,a)!==n)return this.#t();let l=U(i);if(l===0)return T();xe(Xr,void 0,n,
-k,a,n,l)}}async joinAsync(e,r){let[n,o]=bt(e,r,"Cannot join thread"),{slot:i,ident:a}=this.#e(),s=J(Nt(n,"Cannot join th\
-read")),l=S(i)+z;for(;;){if(Atomics.load(k,l)!==a)return this.#t();let c=U(s);if(c===0)return;o?.throwIfAborted(),await rr(
-k,l,a,c,o)}}#t(){let e=F(this);e.slot!==0&&Ew(k,S(e.slot),e.ident),Uo(e),kt.get(e.ident)===this&&kt.delete(e.ident)}#e(){
+void 0){let s=e.target,l=rh.get(s)??iv(s,r,()=>Rs(s,n(fr(e.origin??Me())))),c=e.moduleOption!==void 0,u=c?void 0:ol.get(
+s),f=u??n(fr(e.origin??Me()));if(f.length===0)throw new g(`${r}: cannot tell which module exports ${s.name}; name it, as\
+ in \`new Thread({ target: ${s.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that \
+exports ${s.name}`);o=u!==void 0?{modules:f,name:eh.get(s)??s.name,source:l,exact:!0}:nv(s,l,f,r,c,e.origin)??{modules:f,
+name:s.name,source:l,exact:c}}if(t.constructor===ct)return{kind:"target",...o??{modules:[],name:"",source:""}};let i=t.constructor.
+name;if(i==="")throw new g(`${r}: its class is anonymous and cannot travel to another thread; export a named class (\`exp\
+ort class MyThread extends Thread {\u2026}\`)`);let a=Ro.get(t.constructor)??n(e.origin&&js(i,e.origin));return o===void 0?
+{kind:"subclass",modules:a,name:i}:{kind:"both",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,
+exact:o.exact}}var eh=new WeakMap;function nv(t,e,r,n,o,i){let a=d(h=>h===t,"same"),s=`new Thread({ target: ${t.name}, m\
+odule: import.meta.resolve("./<its file>.ts") }) (a Timer: \`new Timer(ms, ${t.name}, args, kwargs, { module: ... })\`)`,
+l=o?ov(r[0],i):void 0,c,u=!1;try{let h=l&&dr(l,a);h!==void 0?c={module:r[0],name:h.name}:l!==void 0&&(u=typeof wt(l,t.name,
+e)=="function")}catch{}if(u)throw new g(`${n}: the module option names ${r[0]}, which exports another function ${t.name}\
+ with the same source text (over its own module state), not the target itself; an explicit module must export the target\
+ itself: name the module that does, as in ${s}`);if(c===void 0&&(!o||l!==void 0)&&(c=Ps(t,r)),c?.lookalikes!==void 0)throw new g(
+`${n}: ${sd(t.name,c.lookalikes,`name that module, as in ${s}`)}`);if(c!==void 0)return c.name!==t.name&&eh.set(t,c.name),
+{modules:[c.module],name:c.name,source:e,exact:!0};let f=[...cr()];if(Ms(e)){let h=Ts(f,e);if(h!==void 0)throw new g(`${n}\
+: ${Ns("the target",t.name,h)}`)}}function ov(t,e){let r=Bt(t);if(r!==void 0||t===Eo())return r;if(!zy(e??Me()).has(t))return Os(
+t)}var rh=new WeakMap;function iv(t,e,r){let n=Co(t,"the target",e,r);return rh.set(t,n),n}var nh=new Set;function av(t,e){
+let r=Fd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)
+if(!(!o.startsWith("file:")||nh.has(o)))if(au(new URL(o)))nh.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new j(
+`${e}: a thread needs read permission to load its code from ${i}; run with --allow-read (or --allow-read=${H.startsWith(
+"file:")?"<the folders of your program and of this library>":"<your program's folder>"})`)}}function sv(t,e){let r=Atomics.
+load(k,wa);for(let n=0;n<ne-1;n++){let o=1+(r-1+n)%(ne-1),i=S(o);if(Atomics.load(k,i+lt)===0&&Atomics.compareExchange(k,
+i+lt,0,t)===0){for(Atomics.store(k,wa,o+1<ne?o+1:1);;){let a=Atomics.load(k,Tt);if(a>o||Atomics.compareExchange(k,Tt,a,o+
+1)===a)break}return o}}throw new j(`${e}: can't start new thread: ${ne-1} threads are alive or starting, the most this l\
+ibrary runs at once`)}function lv(t,e,r,n){let o=t===void 0||t===ct?new ct(Do):Object.create(t.prototype),i=$e(m,e.slot);
+return Uo(o,{slot:e.slot,ident:e.ident,started:!0,name:i,daemon:e.daemon,target:r,args:n.args??[],kwargs:n.kwargs}),Object.
+assign(o,n.fields),t!==void 0&&t!==ct&&Object.freeze(o),B.currentThread=o,kt.set(e.ident,o),o}function cv(t){O.ident=t.ident,
+O.slot=t.slot,B.programMain=t.mainModule,B.importing=t.code.modules[0]??t.mainModule??"its modules"}function uv(t){B.importing=
+t}function fv(t){B.importing=void 0;let e=S(t.slot);return Atomics.load(k,e+lt)!==t.ident?!1:(Atomics.store(k,e+rr,mh()??
+0),Atomics.store(k,e+J,t.ident),Atomics.compareExchange(k,e+ot,mt,Du)!==mt?(Atomics.store(k,e+J,0),tf(t),!1):(nl.due=Atomics.
+notify(k,e+ot)===0,!0))}function il(){O.ident=0,O.slot=-1,B.currentThread=void 0,kt.clear(),B.sweepAt=32}function oh(t){
+Zu(t.slot,t.ident,t.daemon),il()}function ih(t,e){B.importing=void 0,il(),La(t,Hw(e.name,e.message,e.cause))}function al(t){
+return`guard ${t} with \`if (import.meta.main) { \u2026 }\` (Python's \`if __name__ == "__main__":\`); in a test or bench module \
+(deno test, deno bench) import.meta.main is false, so that guard never runs: there, start threads inside the test or ben\
+ch function, or guard with \`if (currentThread() === mainThread()) { \u2026 }\` (Python's \`threading.current_thread() is thread\
+ing.main_thread()\`)`}function ah(){return!m.isMain&&Atomics.load(m.i32,qt)>0}function dv(t){let e=m.isMain?1/0:performance.
+now()+sh;return r=>(performance.now()>=e&&(e=1/0,ah()&&hv(t)),Math.max(1,Math.min(r,e-performance.now())))}var sh=5e3,lh="\
+the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), \
+in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits and calls nothing of thi\
+s library (it hands out the Workers that threads ask for only in this library's calls: between the slices of its waits, \
+in its reads such as t.isAlive(), activeCount(), e.isSet() or a shared cell's value, or when its event loop turns). On t\
+he main thread use the async forms (await Deno.stdin.read(buf), await command.output()) or do the blocking read in a thr\
+ead (Deno.stdin.readSync and prompt() work there); in a busy loop, wait a little (t.join(timeout), sleep(ms), e.wait(tim\
+eout)), poll with this library's reads (while (t.isAlive()) ...), or wait on an Event instead";function hv(t){vs(wy,`Run\
+timeWarning: starting thread "${t}" has waited ${sh/1e3} s for the main thread, which has not served the start: ${lh}. T\
+he start fails after 60 s.`)}function mv(t){return`its Worker did not report within ${t} s: ${ah()?`the main thread neve\
+r served the request to start it: ${lh}`:"a module the thread imports never finishes loading (a remote module the progra\
+m does not import statically waits for the main thread's event loop)"}`}function ch(t){let e={};for(let r of Object.keys(
+t))e[r]=t[r];return e}function pv(t,e){if(e.started)throw new j("Cannot start thread: threads can only be started once");
+let r=`Cannot start thread ${JSON.stringify(e.name)}`;if(B.importing!==void 0)throw new j(`cannot start a thread from th\
+e top-level code of ${B.importing} while a new thread imports it to find its code; each new thread would import it again\
+ and start another. Start threads from a function, or ${al("the program's main code")}`);let n=rv(t,e,r),o=ch(t),i=e.kwargs===
+void 0?{args:e.args,fields:o}:{args:e.args,kwargs:e.kwargs,fields:o},a=vo(i,0)?{wire:JSON.stringify(i),modules:[],sabs:[]}:
+Nd(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});av(n,r);let s=Atomics.add(k,Zn,1),l=sv(s,r),c=S(l);Atomics.store(k,
+c+be,s),Atomics.store(k,c+rr,0),Atomics.store(k,c+va,e.daemon?1:0),ja(m,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(
+k,c+$a,0),Ag(e.daemon);let u={type:"start",slot:l,ident:s,daemon:e.daemon,code:n,payload:a.wire,modules:a.modules,mainModule:B.
+programMain},f;try{if(m.isMain)f=Dd(u);else{Atomics.add(k,qt,1);try{bt.port.postMessage({...u,payload:Xs(u.payload)})}catch(q){
+throw Atomics.sub(k,qt,1),q}}}catch(q){Na(l,s,e.daemon);let Ke=q?.message??String(q);throw q?.name==="DataCloneError"?new g(
+`${r}: an argument cannot be copied to another thread: ${Ke}`):new j(`${r}: ${Ke}`)}let h=z(B.startDeadlineMs),y=f!==void 0&&
+Kd.open()&&Kd.record(Rw(f,2,0,Tw)&&Po(k,c+ot,mt,Mw)),$=dv(e.name),x=!1,rt,nt=d(()=>{try{qg()}catch(q){x||(rt=q),x=!0}},"\
+serveSignals");for(;Atomics.load(k,c+ot)===mt;){m.isMain&&nt();let q=U(h);if(q===0){if(Atomics.compareExchange(k,c+ot,mt,
+Fu)===mt){let Ke=mv(B.startDeadlineMs/1e3);throw Na(l,s,e.daemon,!0),new j(`${r}: ${Ke}`)}break}co(k,c+ot,mt,m.isMain?Math.
+min($(q),Af):$(q))}if(m.isMain&&nt(),Atomics.load(k,c+ot)===Uu){let q=Kw($g(m,l),r);throw Na(l,s,e.daemon),x?rt:q}if(m.isMain&&
+B.unstarted>0&&B.unstarted--,n.kind!=="target"&&Ro.set(t.constructor,n.modules),e.target!==void 0&&n.kind!=="subclass"&&
+n.exact&&e.moduleOption===void 0&&ol.set(e.target,n.kind==="both"?n.targetModules:n.modules),e.origin=void 0,e.target=void 0,
+e.args=[],e.kwargs=void 0,e.started=!0,e.slot=l,e.ident=s,e.startedAt=y?performance.now():void 0,hh(s,t),x)throw rt}function gv(t){
+return new URL(String(t),fr()??"file:///").href}var ct=class oa{static{d(this,"Thread")}constructor(e){if(e===Do)return;
+let r=e===void 0?{}:e;wv(r);let{target:n,args:o=[],kwargs:i,daemon:a,module:s}=r;Jw(n,o,i,new.target===oa?"Cannot create\
+ Thread":`Cannot create ${new.target.name}`);let l=!r.name||sl(r.name)===""?vv(new.target[dh]?void 0:n):sl(r.name),c=new.target!==
+oa;m.isMain&&$w(++B.unstarted),Uo(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
+void 0?void 0:gv(s),origin:n&&!ol.has(n)||c&&!Ro.has(new.target)?Me():void 0})}run(){let e=F(this),r=e.target;if(r!==void 0)
+return e.kwargs===void 0?r(...e.args):r(...e.args,e.kwargs)}start(){pv(this,F(this))}join(e){let{slot:r,ident:n}=this.#e(),
+o=Nt(e,"Cannot join thread"),i=z(o),a=S(r)+J,s=F(this).startedAt;for(s!==void 0&&o>Xd&&performance.now()-s<Nw&&Vd.open()&&
+Vd.record(Po(k,S(r)+lt,n,Xd));;){if(Atomics.load(k,a)!==n)return this.#t();let l=U(i);if(l===0)return T();Oe(tn,void 0,n,
+k,a,n,l)}}async joinAsync(e,r){let[n,o]=$t(e,r,"Cannot join thread"),{slot:i,ident:a}=this.#e(),s=z(Nt(n,"Cannot join th\
+read")),l=S(i)+J;for(;;){if(Atomics.load(k,l)!==a)return this.#t();let c=U(s);if(c===0)return;o?.throwIfAborted(),await ir(
+k,l,a,c,o)}}#t(){let e=F(this);e.slot!==0&&Dw(k,S(e.slot),e.ident),Fo(e),kt.get(e.ident)===this&&kt.delete(e.ident)}#e(){
 let e=F(this);if(!e.started)throw new j(`Cannot join thread ${JSON.stringify(this.name)}: it was never started; call sta\
 rt() first`);if(e.ident===O.ident)throw new j(`Cannot join thread ${JSON.stringify(this.name)}: it is the current thread\
 , which would wait for itself forever`);return{slot:e.slot,ident:e.ident}}isAlive(){T();let e=F(this);return e.started&&
-Atomics.load(k,S(e.slot)+z)===e.ident}get name(){let e=F(this);return Uo(e),e.name}set name(e){let r=F(this);r.name=tl(e),
-r.nameVersion=-1,r.started&&Ea(h,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
-this);if(e.started)return e.ident===1&&rl(),Uo(e),e.nativeId!==0?e.nativeId:e.ident}get daemon(){return F(this).daemon}set daemon(e){
-let r=F(this);if(typeof e!="boolean")throw new g(`Cannot set daemon: expected a boolean, received ${v(e)}`);if(r.started)
+Atomics.load(k,S(e.slot)+J)===e.ident}get name(){let e=F(this);return Fo(e),e.name}set name(e){let r=F(this);r.name=sl(e),
+r.nameVersion=-1,r.started&&ja(m,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
+this);if(e.started)return e.ident===1&&cl(),Fo(e),e.nativeId!==0?e.nativeId:e.ident}get daemon(){return F(this).daemon}set daemon(e){
+let r=F(this);if(typeof e!="boolean")throw new g(`Cannot set daemon: expected a boolean, received ${w(e)}`);if(r.started)
 throw new j("Cannot set daemon status of an active thread: set it before start()");r.daemon=e}getName(){return this.name}setName(e){
 this.name=e}isDaemon(){return this.daemon}setDaemon(e){this.daemon=e}toString(){let e=F(this),r=e.started?this.isAlive()?
 "started":"stopped":"initial",n=e.daemon?" daemon":"",o=e.started?` ${e.ident}`:"";return`<${this.constructor.name}(${this.
 name}, ${r}${n}${o})>`}[K](){return this.toString()}[I](){let e=F(this);if(!e.started)throw new g(`Cannot send thread ${JSON.
-stringify(e.name)} to another thread before it is started; start it first`);Uo(e);let r={slot:e.slot,ident:e.ident,name:e.
-name,daemon:e.daemon,nativeId:e.nativeId},n=this.constructor;if(n===qc)return{kind:"Thread",head:r};let o=eh(this),i=Po.
-get(n)?.[0];return{kind:"Thread",head:{...r,className:n.name,module:i},module:i,body:o}}},rh=Symbol("@threading/threadin\
-g:thread"),Do=Symbol("@threading/threading:no-state"),kt=new Map,k=h.i32,tv=6e4,B={unstarted:0,sweepAt:32,programMain:h.
-isMain?Os():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:tv};function Ro(t,e){let r={slot:-1,ident:void 0,
+stringify(e.name)} to another thread before it is started; start it first`);Fo(e);let r={slot:e.slot,ident:e.ident,name:e.
+name,daemon:e.daemon,nativeId:e.nativeId},n=this.constructor;if(n===oa)return{kind:"Thread",head:r};let o=ch(this),i=Ro.
+get(n)?.[0];return{kind:"Thread",head:{...r,className:n.name,module:i},module:i,body:o}}},uh=Symbol("@threading/threadin\
+g:thread"),Do=Symbol("@threading/threading:no-state"),kt=new Map,k=m.i32,yv=6e4,B={unstarted:0,sweepAt:32,programMain:m.
+isMain?Eo():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:yv};function Uo(t,e){let r={slot:-1,ident:void 0,
 started:!1,nameVersion:-1,nativeId:0,target:void 0,args:[],kwargs:void 0,moduleOption:void 0,origin:void 0,...e};Object.
-defineProperty(t,rh,{value:r})}function F(t){let e=t[rh];if(e===void 0)throw new g("Cannot use a Thread: its constructor\
- did not run (call super() first)");return e}var nh=new Set(["target","name","args","kwargs","daemon","module","group"]);
-function ev(t){if(typeof t!="object"||t===null)throw new g(`Cannot create Thread: options must be an object, received ${v(
-t)}`);for(let a of Object.keys(t))if(!nh.has(a))throw new g(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
-the options are ${[...nh].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new g(`Cann\
-ot create Thread: group must be null, as in CPython ("group argument must be None for now"), received ${v(i)}`);if(e!=null&&
-typeof e!="function")throw new g(`Cannot create Thread: target must be a function, received ${v(e)}`);if(!Array.isArray(
-r))throw new g(`Cannot create Thread: args must be an array, received ${v(r)}`);if(n!=null&&(typeof n!="object"||Array.isArray(
-n)))throw new g(`Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${v(n)}`);
-if(o!=null&&typeof o!="boolean")throw new g(`Cannot create Thread: daemon must be a boolean, received ${v(o)}`)}var oh=Symbol(
-"threading.nameWithoutTarget");function rv(t){let e=`Thread-${Atomics.add(k,bu,1)}`,r=typeof t=="function"?t.name:"";if(r===
-"")return e;let n=`${e} (${r})`;return tr(n).length<=Ye?n:e}function tl(t){let e=String(t);return qu(e,"Cannot name a th\
-read"),e}function ih(t,e){if(kt.set(t,e),!(kt.size<B.sweepAt)){for(let[r,n]of kt)r!==1&&Atomics.load(k,S(F(n).slot)+z)!==
-r&&kt.delete(r);B.sweepAt=Math.max(32,kt.size*2)}}function Uo(t){if(!t.started)return;let e=S(t.slot),r=t.ident;if(Atomics.
-load(k,e+ve)!==r)return;let n=Wu(h,t.slot);if(n!==t.nameVersion){let i=be(h,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
-n}let o=Atomics.load(k,e+Ze);o!==0&&Atomics.load(k,e+ve)===r&&(t.nativeId=o)}function Fo(t,e,r){let n=kt.get(e);if(n!==void 0)
-return n;let o=S(t),i=r,a=Atomics.load(k,o+ya)===1,s=Atomics.load(k,o+Ze),l=Wu(h,t),c=be(h,t,e);if(c!==void 0&&(i={slot:t,
-ident:e,name:c,daemon:a,nativeId:s}),i===void 0)return;let u=new ct(Do);return Ro(u,{slot:t,ident:e,started:!0,name:i.name,
-nameVersion:c!==void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),ih(e,u),u}var el=new WeakSet;function nv(t){return typeof t==
-"function"&&(t===ct||t.prototype instanceof ct)}R("Thread",{create(t){let e=t,r=Fo(e.slot,e.ident,e);if(e.className!==void 0&&
-r.constructor===ct){let n=an(e.className,void 0,nv,e.module===void 0?[]:[e.module]);n!==void 0&&(Object.setPrototypeOf(r,
-n.value.prototype),el.add(r))}return r},fill(t,e){el.has(t)&&(el.delete(t),Object.assign(t,e))}});function rl(){let t=S(
-0)+Ze,e=Atomics.load(k,t);return e===0&&h.isMain&&(e=ah()??0,Atomics.store(k,t,e)),e}var nl=null;function ah(){return nl===
-null&&(nl=Bp()),nl}import{AsyncLocalStorage as ov}from"node:async_hooks";import sh from"node:timers";import{syncBuiltinESMExports as iv}from"node:module";
-var cn=new Set,qo=new Set,lh=1024;function Wo(t,e){if(t.add(e),!(t.size<lh)){for(let r of t)r?._destroyed===!0&&t.delete(
-r);lh=Math.max(1024,t.size*2)}}var ch=f(t=>clearTimeout(t),"clearT"),uh=f(t=>clearImmediate(t),"clearI");function fh(){let t=[
-...cn],e=[...qo];cn.clear(),qo.clear();for(let r of t)ch(r);for(let r of e)uh(r);Fr(fh)}var dh=!1;function av(){if(dh)return;
-dh=!0;let t=globalThis.setTimeout,e=globalThis.setImmediate,r=globalThis.clearTimeout,n=globalThis.clearImmediate;ch=f(o=>r(
-o),"clearT"),uh=f(o=>n(o),"clearI"),sv(t,r,e,n)||lv(),Fr(fh)}function sv(t,e,r,n){let o=t(()=>{},1073741824);if(e(o),typeof o!=
-"object"||o===null)return!1;let i=Object.getPrototypeOf(o),a=Object.getOwnPropertySymbols(i).find(d=>d.description==="cr\
+defineProperty(t,uh,{value:r})}function F(t){let e=t[uh];if(e===void 0)throw new g("Cannot use a Thread: its constructor\
+ did not run (call super() first)");return e}var fh=new Set(["target","name","args","kwargs","daemon","module","group"]);
+function wv(t){if(typeof t!="object"||t===null)throw new g(`Cannot create Thread: options must be an object, received ${w(
+t)}`);for(let a of Object.keys(t))if(!fh.has(a))throw new g(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
+the options are ${[...fh].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new g(`Cann\
+ot create Thread: group must be null, as in CPython ("group argument must be None for now"), received ${w(i)}`);if(e!=null&&
+typeof e!="function")throw new g(`Cannot create Thread: target must be a function, received ${w(e)}`);if(!Array.isArray(
+r))throw new g(`Cannot create Thread: args must be an array, received ${w(r)}`);if(n!=null&&(typeof n!="object"||Array.isArray(
+n)))throw new g(`Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${w(n)}`);
+if(o!=null&&typeof o!="boolean")throw new g(`Cannot create Thread: daemon must be a boolean, received ${w(o)}`)}var dh=Symbol(
+"threading.nameWithoutTarget");function vv(t){let e=`Thread-${Atomics.add(k,Ou,1)}`,r=typeof t=="function"?t.name:"";if(r===
+"")return e;let n=`${e} (${r})`;return nr(n).length<=er?n:e}function sl(t){let e=String(t);return Gu(e,"Cannot name a th\
+read"),e}function hh(t,e){if(kt.set(t,e),!(kt.size<B.sweepAt)){for(let[r,n]of kt)r!==1&&Atomics.load(k,S(F(n).slot)+J)!==
+r&&kt.delete(r);B.sweepAt=Math.max(32,kt.size*2)}}function Fo(t){if(!t.started)return;let e=S(t.slot),r=t.ident;if(Atomics.
+load(k,e+be)!==r)return;let n=Hu(m,t.slot);if(n!==t.nameVersion){let i=$e(m,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
+n}let o=Atomics.load(k,e+rr);o!==0&&Atomics.load(k,e+be)===r&&(t.nativeId=o)}function Wo(t,e,r){let n=kt.get(e);if(n!==void 0)
+return n;let o=S(t),i=r,a=Atomics.load(k,o+va)===1,s=Atomics.load(k,o+rr),l=Hu(m,t),c=$e(m,t,e);if(c!==void 0&&(i={slot:t,
+ident:e,name:c,daemon:a,nativeId:s}),i===void 0)return;let u=new ct(Do);return Uo(u,{slot:t,ident:e,started:!0,name:i.name,
+nameVersion:c!==void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),hh(e,u),u}var ll=new WeakSet;function bv(t){return typeof t==
+"function"&&(t===ct||t.prototype instanceof ct)}D("Thread",{create(t){let e=t,r=Wo(e.slot,e.ident,e);if(e.className!==void 0&&
+r.constructor===ct){let n=Mo(e.className,void 0,bv,e.module===void 0?[]:[e.module]);n!==void 0&&(Object.setPrototypeOf(r,
+n.value.prototype),ll.add(r))}return r},fill(t,e){ll.has(t)&&(ll.delete(t),Object.assign(t,e))}});function cl(){let t=S(
+0)+rr,e=Atomics.load(k,t);return e===0&&m.isMain&&(e=mh()??0,Atomics.store(k,t,e)),e}var ul=null;function mh(){return ul===
+null&&(ul=Q0()),ul}import{AsyncLocalStorage as $v}from"node:async_hooks";import ph from"node:timers";import{syncBuiltinESMExports as Av}from"node:module";
+var fn=new Set,qo=new Set,gh=1024;function Jo(t,e){if(t.add(e),!(t.size<gh)){for(let r of t)r?._destroyed===!0&&t.delete(
+r);gh=Math.max(1024,t.size*2)}}var yh=d(t=>clearTimeout(t),"clearT"),wh=d(t=>clearImmediate(t),"clearI");function vh(){let t=[
+...fn],e=[...qo];fn.clear(),qo.clear();for(let r of t)yh(r);for(let r of e)wh(r);Qr(vh)}var bh=!1;function kv(){if(bh)return;
+bh=!0;let t=globalThis.setTimeout,e=globalThis.setImmediate,r=globalThis.clearTimeout,n=globalThis.clearImmediate;yh=d(o=>r(
+o),"clearT"),wh=d(o=>n(o),"clearI"),Sv(t,r,e,n)||xv(),Qr(vh)}function Sv(t,e,r,n){let o=t(()=>{},1073741824);if(e(o),typeof o!=
+"object"||o===null)return!1;let i=Object.getPrototypeOf(o),a=Object.getOwnPropertySymbols(i).find(f=>f.description==="cr\
 eateTimer"),s=r(()=>{});n(s);let l=Object.getPrototypeOf(s),c=a===void 0?void 0:i[a],u=l?.ref;return typeof c!="function"||
-typeof u!="function"?!1:(i[a]=function(){return Wo(cn,this),c.call(this)},l.ref=function(){return Wo(qo,this),u.call(this)},
-!0)}function hh(t,e){return function(r,...n){if(typeof r!="function")return t(r,...n);let o=t(function(...i){return e.delete(
-o),r.apply(this,i)},...n);return Wo(e,o),o}}function lv(){let t=[globalThis];sh!==void 0&&t.push(sh);for(let e of t){let r=e.
-setTimeout,n=e.setInterval,o=e.setImmediate;e.setTimeout=hh(r,cn),e.setInterval=function(...i){let a=n(...i);return Wo(cn,
-a),a},typeof o=="function"&&(e.setImmediate=hh(o,qo))}try{iv()}catch{}}var mh=new ov;function cv(t,e){return mh.run(t,e)}
-function gh(){return mh.getStore()}var uv;function fv(){let t=new ct(Do);return Ro(t,{slot:0,ident:1,started:!0,name:"Ma\
-inThread",daemon:!1}),kt.set(1,t),rl(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(h.isMain)return B.
-currentThread=un();if(O.ident===0){let t=gh();if(t!==void 0)return t}return Fo(O.slot,O.ident)}f(Pt,"currentThread");function un(){
-return h.isMain?uv??=fv():Fo(0,1)}f(un,"mainThread");function ol(){T();let t=[],e=Atomics.load(k,Tt);t.push(un());for(let r=1;r<
-e;r++){let n=Atomics.load(k,S(r)+z);if(n===0)continue;let o=Fo(r,n);o!==void 0&&t.push(o)}return t.sort((r,n)=>r.ident-n.
-ident)}f(ol,"enumerate");function il(){T();let t=1,e=Atomics.load(k,Tt);for(let r=1;r<e;r++)Atomics.load(k,S(r)+z)!==0&&
-t++;return t}f(il,"activeCount");function Qt(){return O.ident}f(Qt,"getIdent");function al(){let t=O.slot===0?rl():Atomics.
-load(k,S(O.slot)+Ze);return t!==0?t:O.ident}f(al,"getNativeId");function sl(t){if(typeof t!="number")throw new g(`Cannot\
- sleep: ms must be a number of milliseconds, received ${v(t)}`);if(!(t>=0))throw new w(`Cannot sleep: ms must be a non-n\
-egative number, received ${t}`);if(t>pt)throw new w(`Cannot sleep: ms must be at most TIMEOUT_MAX (${pt}), received ${t}`);
-let e=performance.now()+t;for(;;){let r=e-performance.now();if(r<=0)return;xe(Wa,void 0,0,dv,0,0,r)}}f(sl,"sleep");var dv=new Int32Array(
-new SharedArrayBuffer(4)),ph=32768;function ll(t=0){if(typeof t!="number")throw new g(`Cannot set the stack size: size m\
-ust be a number of bytes, received ${v(t)}`);if(!Number.isInteger(t)||t<0||t>0&&t<ph)throw new w(`Cannot set the stack s\
-ize: size must be 0 or an integer of at least ${ph} bytes, received ${t}`);if(t===0)return 0;throw new j(`Cannot set the\
+typeof u!="function"?!1:(i[a]=function(){return Jo(fn,this),c.call(this)},l.ref=function(){return Jo(qo,this),u.call(this)},
+!0)}function $h(t,e){return function(r,...n){if(typeof r!="function")return t(r,...n);let o=t(function(...i){return e.delete(
+o),r.apply(this,i)},...n);return Jo(e,o),o}}function xv(){let t=[globalThis];ph!==void 0&&t.push(ph);for(let e of t){let r=e.
+setTimeout,n=e.setInterval,o=e.setImmediate;e.setTimeout=$h(r,fn),e.setInterval=function(...i){let a=n(...i);return Jo(fn,
+a),a},typeof o=="function"&&(e.setImmediate=$h(o,qo))}try{Av()}catch{}}var Ah=new $v;function Ov(t,e){return Ah.run(t,e)}
+function kh(){return Ah.getStore()}var Ev;function Cv(){let t=new ct(Do);return Uo(t,{slot:0,ident:1,started:!0,name:"Ma\
+inThread",daemon:!1}),kt.set(1,t),cl(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(m.isMain)return B.
+currentThread=dn();if(O.ident===0){let t=kh();if(t!==void 0)return t}return Wo(O.slot,O.ident)}d(Pt,"currentThread");function dn(){
+return m.isMain?Ev??=Cv():Wo(0,1)}d(dn,"mainThread");function fl(){T();let t=[],e=Atomics.load(k,Tt);t.push(dn());for(let r=1;r<
+e;r++){let n=Atomics.load(k,S(r)+J);if(n===0)continue;let o=Wo(r,n);o!==void 0&&t.push(o)}return t.sort((r,n)=>r.ident-n.
+ident)}d(fl,"enumerate");function dl(){T();let t=1,e=Atomics.load(k,Tt);for(let r=1;r<e;r++)Atomics.load(k,S(r)+J)!==0&&
+t++;return t}d(dl,"activeCount");function _t(){return O.ident}d(_t,"getIdent");function hl(){let t=O.slot===0?cl():Atomics.
+load(k,S(O.slot)+rr);return t!==0?t:O.ident}d(hl,"getNativeId");function ml(t){if(typeof t!="number")throw new g(`Cannot\
+ sleep: ms must be a number of milliseconds, received ${w(t)}`);if(!(t>=0))throw new v(`Cannot sleep: ms must be a non-n\
+egative number, received ${t}`);if(t>gt)throw new v(`Cannot sleep: ms must be at most TIMEOUT_MAX (${gt}), received ${t}`);
+let e=performance.now()+t;for(;;){let r=e-performance.now();if(r<=0)return;Oe(za,void 0,0,jv,0,0,r)}}d(ml,"sleep");var jv=new Int32Array(
+new SharedArrayBuffer(4)),Sh=32768;function pl(t=0){if(typeof t!="number")throw new g(`Cannot set the stack size: size m\
+ust be a number of bytes, received ${w(t)}`);if(!Number.isInteger(t)||t<0||t>0&&t<Sh)throw new v(`Cannot set the stack s\
+ize: size must be 0 or an integer of at least ${Sh} bytes, received ${t}`);if(t===0)return 0;throw new j(`Cannot set the\
  stack size to ${t} bytes: changing the thread stack size is not supported (CPython raises RuntimeError where it is not)\
 : a Worker's stack is set by resourceLimits.stackSizeMb, which Deno does not apply safely (a 1 MB stack aborts the proce\
-ss), and a thread may run on a pooled Worker that exists already`)}f(ll,"stackSize");async function cl(){h.isMain&&(B.unstarted=
-0,await Pd())}f(cl,"shutdown");var hv=`
+ss), and a thread may run on a pooled Worker that exists already`)}d(pl,"stackSize");async function gl(){m.isMain&&(B.unstarted=
+0,await zd())}d(gl,"shutdown");var Tv=`
 
 The above exception was the direct cause of the following exception:
 
-`,mv=100;function zo(t){let e,r,n=t;try{for(e=t.name,r=t.constructor;n!==null&&!Object.hasOwn(n,"name");)n=Object.getPrototypeOf(
+`,Mv=100;function zo(t){let e,r,n=t;try{for(e=t.name,r=t.constructor;n!==null&&!Object.hasOwn(n,"name");)n=Object.getPrototypeOf(
 n)}catch{}let o=typeof r=="function"&&typeof r.name=="string"?r.name:"";if(typeof e!="string")return o||"Error";if(o===""||
 o===e)return e;if(n!==t)return n===r.prototype?e:o;for(let i=Object.getPrototypeOf(r);typeof i=="function"&&i!==Function.
-prototype;i=Object.getPrototypeOf(i))if(i.name===e)return o;return e}function gv(t){try{return String(t.message??"")}catch{
-return""}}function pv(t){let e=zo(t),r;try{r=t.stack}catch{r=void 0}let n=gv(t);if(typeof r!="string"||r==="")return n===
+prototype;i=Object.getPrototypeOf(i))if(i.name===e)return o;return e}function Nv(t){try{return String(t.message??"")}catch{
+return""}}function Lv(t){let e=zo(t),r;try{r=t.stack}catch{r=void 0}let n=Nv(t);if(typeof r!="string"||r==="")return n===
 ""?e:`${e}: ${n}`;let o;try{o=t.name}catch{o=void 0}return typeof o=="string"&&o!==e&&r.startsWith(o)&&(r.length===o.length||
 r[o.length]===":"||r[o.length]===`
-`)&&(r=e+r.slice(o.length)),Ts(r)}function Te(t,e){return vh(t,e,0)}var yv=15,yh=10;function wh(t){if(t instanceof AggregateError)
-try{let e=t.errors;return Array.isArray(e)&&e.length>0?e:void 0}catch{return}}function wv(t,e,r){let n=Math.min(t.length,
-yv),o=[],i=f(a=>{for(let s of a.split(`
+`)&&(r=e+r.slice(o.length)),Ls(r)}function Ne(t,e){return Eh(t,e,0)}var Iv=15,xh=10;function Oh(t){if(t instanceof AggregateError)
+try{let e=t.errors;return Array.isArray(e)&&e.length>0?e:void 0}catch{return}}function Bv(t,e,r){let n=Math.min(t.length,
+Iv),o=[],i=d(a=>{for(let s of a.split(`
 `))o.push(`    | ${s}`)},"box");for(let a=0;a<n;a++){let s=`---------------- ${a+1} ----------------`;o.push(a===0?`  +-\
-+${s}`:`    +${s}`),i(r+1>=yh&&wh(t[a])!==void 0?`... (max_group_depth is ${yh})`:vh(t[a],e,r+1))}if(t.length>n){o.push(
++${s}`:`    +${s}`),i(r+1>=xh&&Oh(t[a])!==void 0?`... (max_group_depth is ${xh})`:Eh(t[a],e,r+1))}if(t.length>n){o.push(
 "    +---------------- ... ----------------");let a=t.length-n;i(`and ${a} more exception${a===1?"":"s"}`)}return o.push(
 "    +------------------------------------"),o.join(`
-`)}function vh(t,e,r){let n=[t];for(let o=t;n.length<=mv&&o instanceof Error;){let i;try{i=o.cause}catch{break}if(i===void 0||
-n.includes(i))break;o=i,n.push(o)}return n.reverse().map(o=>{if(!(o instanceof Error))return e(o);let i=wh(o),a=pv(o);return i===
+`)}function Eh(t,e,r){let n=[t];for(let o=t;n.length<=Mv&&o instanceof Error;){let i;try{i=o.cause}catch{break}if(i===void 0||
+n.includes(i))break;o=i,n.push(o)}return n.reverse().map(o=>{if(!(o instanceof Error))return e(o);let i=Oh(o),a=Lv(o);return i===
 void 0?a:`${a}
-${wv(i,e,r)}`}).join(hv)}var vv=f(t=>typeof t=="function","isFunction");function ae(t){let e=t.thread?.name??String(Qt());
+${Bv(i,e,r)}`}).join(Tv)}var Pv=d(t=>typeof t=="function","isFunction");function se(t){let e=t.thread?.name??String(_t());
 yt(`Exception in thread ${e}:
-${Te(t.excValue,bh)}
-`)}f(ae,"excepthook");function bh(t){if(t===null||typeof t!="object"&&typeof t!="function")return`Uncaught ${v(t)}`;try{
-return`Uncaught ${Xc(t)}`}catch{return`Uncaught ${v(t)}`}}function $h(t){yt(`Exception in threading.excepthook:
-${Te(t,bh)}
-`)}var se=ae,ur=0,ul="Cannot set excepthook";function fl(t){if(typeof t!="function")throw new g(`${ul}: expected a funct\
-ion, received ${v(t)}`);let e=se;if(t===ae)ja(Mt.EXCEPTHOOK,"","the excepthook");else{let r=Oo(t,"the excepthook",ul),n=on();
-Bs(t.name,n,ul),ja(Mt.EXCEPTHOOK,JSON.stringify({module:n,name:t.name,source:r}),"the excepthook")}return se=t,ur=Gr(Mt.
-EXCEPTHOOK),e}f(fl,"setExcepthook");async function Ah(){let t=Gr(Mt.EXCEPTHOOK);if(t===ur)return{hook:se};let{text:e}=Qu(
-Mt.EXCEPTHOOK);if(e==="")return se=ae,ur=t,{hook:se};let r=JSON.parse(e);try{if(r.module===void 0)throw new Error("its m\
-odule is unknown");let n=await vo(r.module),o=At(n,r.name,r.source)??(await id([r.module],r.name,r.source,vv))?.value;if(typeof o!=
-"function")throw new Error(`${r.module} does not export it`);return se=o,ur=t,{hook:se}}catch(n){return{hook:ae,note:`(t\
+${Ne(t.excValue,Ch)}
+`)}d(se,"excepthook");function Ch(t){if(t===null||typeof t!="object"&&typeof t!="function")return`Uncaught ${w(t)}`;try{
+return`Uncaught ${eu(t)}`}catch{return`Uncaught ${w(t)}`}}function jh(t){yt(`Exception in threading.excepthook:
+${Ne(t,Ch)}
+`)}var le=se,pr=0,yl="Cannot set excepthook";function wl(t){if(typeof t!="function")throw new g(`${yl}: expected a funct\
+ion, received ${w(t)}`);let e=le;if(t===se)Ma(Mt.EXCEPTHOOK,"","the excepthook");else{let r=Co(t,"the excepthook",yl),n=fr();
+qs(t.name,n,yl),Ma(Mt.EXCEPTHOOK,JSON.stringify({module:n,name:t.name,source:r}),"the excepthook")}return le=t,pr=Yr(Mt.
+EXCEPTHOOK),e}d(wl,"setExcepthook");async function Th(){let t=Yr(Mt.EXCEPTHOOK);if(t===pr)return{hook:le};let{text:e}=Vu(
+Mt.EXCEPTHOOK);if(e==="")return le=se,pr=t,{hook:le};let r=JSON.parse(e);try{if(r.module===void 0)throw new Error("its m\
+odule is unknown");let n=await bo(r.module),o=wt(n,r.name,r.source)??(await cd([r.module],r.name,r.source,Pv))?.value;if(typeof o!=
+"function")throw new Error(`${r.module} does not export it`);return le=o,pr=t,{hook:le}}catch(n){return{hook:se,note:`(t\
 he excepthook ${r.name} set with setExcepthook() cannot run in this thread: ${n.message}; export it from the module that\
  calls setExcepthook)
-`}}}function kh(t,e){let r=t?.constructor;return{excType:typeof r=="function"?r:void 0,excValue:t,excTraceback:t?.stack,
-thread:e}}async function Sh(t,e){let{hook:r,note:n}=await Ah();n&&yt(n),Ly(t);let o=kh(t,e);try{await r(o)}catch(i){$h(i)}}
-function bv(t,e){let r=kh(t,e),n=Gr(Mt.EXCEPTHOOK)===ur;try{(n?se:ae)(r)}catch(o){$h(o)}}function $v(){Gr(Mt.EXCEPTHOOK)!==
-ur&&Ah().catch(()=>{})}var Av=1024,kv=65536,St=new Int32Array(0),xh=0;function dl(t){let e=xh;if(e+t>St.byteLength){let r=Math.
-min(Math.max(St.byteLength*2,Av),kv);St=new Int32Array(new SharedArrayBuffer(r)),e=0}return xh=e+t,Ee(St.buffer,e>>2,t>>
-2),e>>2}function Jo(t){let e=dl(t);return new Int32Array(St.buffer,e<<2,t>>2)}var st=0,Qo=1,Sv=64,_o,xv,Go=class{static{
-f(this,"Event")}#t;constructor(){_o===void 0?(this.#t=Jo(Sv),$e(Fa,this.#t,0),Ae&&ke(Fa,this.#t,0)):(this.#t=_o,_o=void 0)}isSet(){
-return T(),(Atomics.load(this.#t,st)&1)===1}set(){let t=this.#t;for(;;){let e=Atomics.load(t,st);if(e&1)return;if(Atomics.
-compareExchange(t,st,e,e+1)===e)break}Atomics.load(t,Qo)>0&&Atomics.notify(t,st)}clear(){let t=this.#t;for(;;){let e=Atomics.
-load(t,st);if(!(e&1)||Atomics.compareExchange(t,st,e,e+1)===e)return}}wait(t){let e=this.#t,r=Atomics.load(e,st);if(r&1)
-return!0;let n=J(Nt(t,"Cannot wait on Event"));for(;;){let o=U(n);if(o<=0)return T(),Atomics.load(e,st)!==r;if(xe(Fa,e,0,
-e,st,r,o,Qo),Atomics.load(e,st)!==r)return!0}}waitAsync(t,e){let[r,n]=bt(t,e,"Cannot wait on Event"),o=this.#t,i=Nt(r,"C\
-annot wait on Event"),a=Atomics.load(o,st);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.reason):Ov(o,a,J(i),
-n)}toString(){return`<Event ${this.isSet()?"set":"unset"}>`}[K](){return this.toString()}[I](){return{kind:"Event",head:this.#t}}static{
-xv=f(t=>t.#t,"wordsOf")}};async function Ov(t,e,r,n){for(;;){let o=U(r);if(o<=0)return Atomics.load(t,st)!==e;Atomics.add(
-t,Qo,1);let i=await as(t,st,e,o,Qo,n);if(Atomics.load(t,st)!==e)return!0;if(i==="aborted")throw n.reason}}R("Event",{create(t){
-return _o=t,new Go}});var fn=new WeakMap,Oh=class extends ct{static{f(this,"Timer")}static[oh]=!0;interval;finished;get function(){
-return fn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new g(`Cannot set Timer.func\
-tion: expected a function, received ${v(t)}`);hl(this,{function:t})}get args(){return fn.get(this)?.args??F(this).args}set args(t){
-if(!Array.isArray(t))throw new g(`Cannot set Timer.args: expected an array, received ${v(t)}`);hl(this,{args:t})}get kwargs(){
-let t=fn.get(this);return t!==void 0?t.kwargs:F(this).kwargs}set kwargs(t){hl(this,{kwargs:t})}constructor(t,e,r,n){if(typeof t!=
-"number")throw new g(`Cannot create Timer: interval must be a number of milliseconds, received ${v(t)}`);if(Number.isNaN(
-t)||t>pt&&t!==1/0)throw new w(`Cannot create Timer: interval must be a number of milliseconds up to TIMEOUT_MAX (${pt}),\
- or Infinity, received ${t}`);if(typeof e!="function")throw new g(`Cannot create Timer: fn must be a function, received ${v(
-e)}`);let o={function:e,args:r??[],kwargs:n};super({target:o.function,args:o.args,kwargs:o.kwargs}),this.interval=t,this.
-finished=new Go,fn.set(this,o)}cancel(){this.finished.set()}run(){if(this.finished.wait(this.interval),!this.finished.isSet())
-try{return super.run()}finally{this.finished.set()}}};function hl(t,e){let r=fn.get(t);r!==void 0&&Object.assign(r,e);let n=F(
-t);(r===void 0||!n.started)&&(e.function!==void 0&&(n.target=e.function),e.args!==void 0&&(n.args=e.args),"kwargs"in e&&
-(n.kwargs=e.kwargs))}import{SHARE_ENV as Ev,Worker as Cv}from"node:worker_threads";import jv from"node:process";var Me=[
-"SIGINT","SIGTERM"],dn=0,ml=1,hn=new Int32Array(new SharedArrayBuffer(4*(ml+Me.length))),mn=new Map,Eh=Me.map(()=>0),gl=0,
-Ho,pl=!1,Tv=`
+`}}}var Rv=/private member #[\w$]+ (?:from|to) an object whose class did not declare it|Receiver must be an instance of class|Cannot access invalid private field|Cannot (?:read|write) private member/,
+Mh="#private fields and methods of a Thread subclass do not travel to its thread (the thread's object is made from the c\
+lass without its constructor, its own fields copied): use an ordinary field (`count = 5`, not `#count = 5`), and a metho\
+d without # (`step() {\u2026}`)";function Nh(t,e){if(!(t instanceof g)||e===void 0||e.constructor.name==="Thread"||!Rv.test(
+t.message)||t.message.includes(Mh))return;let r=`${t.name}: ${t.message}`,n=t.stack;t.message=`${t.message}; ${Mh}`,typeof n==
+"string"&&n.startsWith(r)&&(t.stack=`${t.name}: ${t.message}${n.slice(r.length)}`)}function Lh(t,e){let r=t?.constructor;
+return{excType:typeof r=="function"?r:void 0,excValue:t,excTraceback:t?.stack,thread:e}}async function Ih(t,e){let{hook:r,
+note:n}=await Th();n&&yt(n),Jy(t),Nh(t,e);let o=Lh(t,e);try{await r(o)}catch(i){jh(i)}}function Dv(t,e){Nh(t,e);let r=Lh(
+t,e),n=Yr(Mt.EXCEPTHOOK)===pr;try{(n?le:se)(r)}catch(o){jh(o)}}function Uv(){Yr(Mt.EXCEPTHOOK)!==pr&&Th().catch(()=>{})}
+var Fv=1024,Wv=65536,St=new Int32Array(0),Bh=0;function vl(t){let e=Bh;if(e+t>St.byteLength){let r=Math.min(Math.max(St.
+byteLength*2,Fv),Wv);St=new Int32Array(new SharedArrayBuffer(r)),e=0}return Bh=e+t,Ce(St.buffer,e>>2,t>>2),e>>2}function Qo(t){
+let e=vl(t);return new Int32Array(St.buffer,e<<2,t>>2)}var st=0,_o=1,qv=64,Go,Jv,Ho=class{static{d(this,"Event")}#t;constructor(){
+Go===void 0?(this.#t=Qo(qv),Ae(qa,this.#t,0),ke&&Se(qa,this.#t,0)):(this.#t=Go,Go=void 0)}isSet(){return T(),(Atomics.load(
+this.#t,st)&1)===1}set(){let t=this.#t;for(;;){let e=Atomics.load(t,st);if(e&1)return;if(Atomics.compareExchange(t,st,e,
+e+1)===e)break}Atomics.load(t,_o)>0&&Atomics.notify(t,st)}clear(){let t=this.#t;for(;;){let e=Atomics.load(t,st);if(!(e&
+1)||Atomics.compareExchange(t,st,e,e+1)===e)return}}wait(t){let e=this.#t,r=Atomics.load(e,st);if(r&1)return!0;let n=z(Nt(
+t,"Cannot wait on Event"));for(;;){let o=U(n);if(o<=0)return T(),Atomics.load(e,st)!==r;if(Oe(qa,e,0,e,st,r,o,_o),Atomics.
+load(e,st)!==r)return!0}}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wait on Event"),o=this.#t,i=Nt(r,"Cannot wait on Event"),
+a=Atomics.load(o,st);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.reason):zv(o,a,z(i),n)}toString(){return`\
+<Event ${this.isSet()?"set":"unset"}>`}[K](){return this.toString()}[I](){return{kind:"Event",head:this.#t}}static{Jv=d(
+t=>t.#t,"wordsOf")}};async function zv(t,e,r,n){for(;;){let o=U(r);if(o<=0)return Atomics.load(t,st)!==e;Atomics.add(t,_o,
+1);let i=await ls(t,st,e,o,_o,n);if(Atomics.load(t,st)!==e)return!0;if(i==="aborted")throw n.reason}}D("Event",{create(t){
+return Go=t,new Ho}});var hn=new WeakMap,Ph=class extends ct{static{d(this,"Timer")}static[dh]=!0;interval;finished;get function(){
+return hn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new g(`Cannot set Timer.func\
+tion: expected a function, received ${w(t)}`);bl(this,{function:t})}get args(){return hn.get(this)?.args??F(this).args}set args(t){
+if(!Array.isArray(t))throw new g(`Cannot set Timer.args: expected an array, received ${w(t)}`);bl(this,{args:t})}get kwargs(){
+let t=hn.get(this);return t!==void 0?t.kwargs:F(this).kwargs}set kwargs(t){bl(this,{kwargs:t})}constructor(t,e,r,n,o){if(typeof t!=
+"number")throw new g(`Cannot create Timer: interval must be a number of milliseconds, received ${w(t)}`);if(Number.isNaN(
+t)||t>gt&&t!==1/0)throw new v(`Cannot create Timer: interval must be a number of milliseconds up to TIMEOUT_MAX (${gt}),\
+ or Infinity, received ${t}`);if(typeof e!="function")throw new g(`Cannot create Timer: fn must be a function, received ${w(
+e)}`);if(o!==void 0&&(typeof o!="object"||o===null||Array.isArray(o)))throw new g(`Cannot create Timer: options must be \
+an object ({ module }), received ${w(o)}`);let i=o?.module;if(i!==void 0&&typeof i!="string"&&!(i instanceof URL))throw new g(
+`Cannot create Timer: options.module must be a URL (a string or a URL, as import.meta.resolve("./tasks.ts") gives), rece\
+ived ${w(i)}`);let a={function:e,args:r??[],kwargs:n};super({target:a.function,args:a.args,kwargs:a.kwargs,module:i}),this.
+interval=t,this.finished=new Ho,hn.set(this,a)}cancel(){this.finished.set()}run(){if(this.finished.wait(this.interval),!this.
+finished.isSet())try{return super.run()}finally{this.finished.set()}}};function bl(t,e){let r=hn.get(t);r!==void 0&&Object.
+assign(r,e);let n=F(t);(r===void 0||!n.started)&&(e.function!==void 0&&(n.target=e.function),e.args!==void 0&&(n.args=e.
+args),"kwargs"in e&&(n.kwargs=e.kwargs))}import{SHARE_ENV as Qv,Worker as _v}from"node:worker_threads";import Gv from"node:process";
+var Le=["SIGINT","SIGTERM"],mn=0,$l=1,pn=new Int32Array(new SharedArrayBuffer(4*($l+Le.length))),gn=new Map,Rh=Le.map(()=>0),
+Al=0,Xo,kl=!1,Hv=`
 import { parentPort, workerData } from "node:worker_threads";
 const words = new Int32Array(workerData.sab);
 const names = workerData.signals;
@@ -896,913 +963,912 @@ parentPort.on("message", ({ signal, on }) => {
   const k = names.indexOf(signal);
   if (on && !handlers.has(signal)) {
     const handler = () => {
-      Atomics.add(words, ${ml} + k, 1);
-      Atomics.add(words, ${dn}, 1);
-      Atomics.notify(words, ${dn});
+      Atomics.add(words, ${$l} + k, 1);
+      Atomics.add(words, ${mn}, 1);
+      Atomics.notify(words, ${mn});
     };
     handlers.set(signal, handler);
-    ${lu.add}(signal, handler);
+    ${mu.add}(signal, handler);
   } else if (!on && handlers.has(signal)) {
-    ${lu.remove}(signal, handlers.get(signal));
+    ${mu.remove}(signal, handlers.get(signal));
     handlers.delete(signal);
   }
 });
-`;function yl(){for(let t of mn.values())if(t.length>0)return!0;return!1}function Ch(){if(Atomics.load(hn,dn)!==gl){gl=Atomics.
-load(hn,dn);for(let t=0;t<Me.length;t++){let e=Atomics.load(hn,ml+t);for(;Eh[t]<e;){Eh[t]++;for(let r of[...mn.get(Me[t])??
-[]])r()}}}}function jh(){if(pl)return;pl=!0;let t=Atomics.waitAsync(hn,dn,gl),e=f(()=>{pl=!1;try{Ch()}finally{yl()&&jh()}},
-"again");t.async?t.value.then(e):queueMicrotask(e)}function Th(t,e){Ho===void 0&&(Ho=new Cv(new URL(`data:text/javascrip\
-t,${encodeURIComponent(Tv)}`),{workerData:{sab:hn.buffer,signals:Me},env:Ev}),Ho.unref()),Ho.postMessage({signal:t,on:e})}
-function Mv(t){let{add:e,remove:r}=t,n={add:f((o,i)=>{if(!Me.includes(o)||typeof i!="function")return e(o,i);let a=mn.get(
-o);a===void 0&&mn.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Th(o,!0),jh())},"add"),remove:f((o,i)=>{if(!Me.includes(
-o))return r(o,i);let a=mn.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&Th(o,!1))},"remove")};
-t.replace(n)}var Mh=h.isMain?su():void 0;if(Mh!==void 0)try{Mv(Mh)}catch{}function Nh(t,e,r,n){let o=n===void 0?"":`; th\
-is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${Zs("it")}`;return new j(`Cannot \
+`;function Sl(){for(let t of gn.values())if(t.length>0)return!0;return!1}function Dh(){if(Atomics.load(pn,mn)!==Al){Al=Atomics.
+load(pn,mn);for(let t=0;t<Le.length;t++){let e=Atomics.load(pn,$l+t);for(;Rh[t]<e;){Rh[t]++;for(let r of[...gn.get(Le[t])??
+[]])r()}}}}function Uh(){if(kl)return;kl=!0;let t=Atomics.waitAsync(pn,mn,Al),e=d(()=>{kl=!1;try{Dh()}finally{Sl()&&Uh()}},
+"again");t.async?t.value.then(e):queueMicrotask(e)}function Fh(t,e){Xo===void 0&&(Xo=new _v(new URL(`data:text/javascrip\
+t,${encodeURIComponent(Hv)}`),{workerData:{sab:pn.buffer,signals:Le},env:Qv}),Xo.unref()),Xo.postMessage({signal:t,on:e})}
+function Xv(t){let{add:e,remove:r}=t,n={add:d((o,i)=>{if(!Le.includes(o)||typeof i!="function")return e(o,i);let a=gn.get(
+o);a===void 0&&gn.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Fh(o,!0),Uh())},"add"),remove:d((o,i)=>{if(!Le.includes(
+o))return r(o,i);let a=gn.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&Fh(o,!1))},"remove")};
+t.replace(n)}var Wh=m.isMain?hu():void 0;if(Wh!==void 0)try{Xv(Wh)}catch{}function qh(t,e,r,n){let o=n===void 0?"":`; th\
+is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${al("it")}`;return new j(`Cannot \
 listen to ${String(t)} in thread "${r}" (${e}): signals are delivered to the main thread only, as in Python ("signal onl\
 y works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs\
  even while the main thread is blocked in join(), wait() or sleep()), and tell the threads from it, with an Event they c\
-heck or a Queue they read${o}`)}var Nv=["on","once","addListener","prependListener","prependOnceListener"];function Lv(t,e){
-if(Lh)return;Lh=!0;let r=su();if(r!==void 0)try{let o=f(i=>{let a=Nh(i,"Deno.addSignalListener",t(),e());throw Error.captureStackTrace?.(
-a,o),a},"add");r.replace({add:o,remove:f(()=>{},"remove")})}catch{}let n=jv;for(let o of Nv){let i=n[o];if(typeof i!="fu\
-nction")continue;let a=f(function(s,...l){if(typeof s=="string"&&s.startsWith("SIG")){let c=Nh(s,`process.${o}`,t(),e());
-throw Error.captureStackTrace?.(c,a),c}return i.call(this,s,...l)},"adder");n[o]=a}}var Lh=!1,Iv=5e3,Xo=new Map,gn=-1,Ih=!1,
-Bh=[["a blocking call","its async twin"],["Lock.acquire()","await lock.acquireAsync()"],["RLock.acquire()","await rlock.\
+heck or a Queue they read${o}`)}var Kv=["on","once","addListener","prependListener","prependOnceListener"];function Vv(t,e){
+if(Jh)return;Jh=!0;let r=hu();if(r!==void 0)try{let o=d(i=>{let a=qh(i,"Deno.addSignalListener",t(),e());throw Error.captureStackTrace?.(
+a,o),a},"add");r.replace({add:o,remove:d(()=>{},"remove")})}catch{}let n=Gv;for(let o of Kv){let i=n[o];if(typeof i!="fu\
+nction")continue;let a=d(function(s,...l){if(typeof s=="string"&&s.startsWith("SIG")){let c=qh(s,`process.${o}`,t(),e());
+throw Error.captureStackTrace?.(c,a),c}return i.call(this,s,...l)},"adder");n[o]=a}}var Jh=!1,Yv=5e3,Ko=new Map,yn=-1,zh=!1,
+Qh=[["a blocking call","its async twin"],["Lock.acquire()","await lock.acquireAsync()"],["RLock.acquire()","await rlock.\
 acquireAsync()"],["Condition.wait()","await cond.waitAsync()"],["Semaphore.acquire()","await sem.acquireAsync()"],["Even\
 t.wait()","await e.waitAsync()"],["Barrier.wait()","await barrier.waitAsync()"],["Thread.join()","await t.joinAsync()"],
 ["Queue.get()","await q.getAsync()"],["sleep()","await new Promise((r) => setTimeout(r, ms))"],["Queue.put()","await q.p\
-utAsync(item)"],["Queue.join()","await q.joinAsync()"]];function Bv(t){try{let e=t.addr;if(e?.port!==void 0)return`${e.hostname?.
+utAsync(item)"],["Queue.join()","await q.joinAsync()"]];function Zv(t){try{let e=t.addr;if(e?.port!==void 0)return`${e.hostname?.
 includes(":")?`[${e.hostname}]`:e.hostname}:${e.port}`;if(e?.path!==void 0)return e.path}catch{}return"(unknown address)"}
-function Pv(){if(Xo.size===0||Ih)return;let t=performance.now();if(gn<0){gn=t,Ir(setTimeout(()=>gn=-1,0));return}t-gn<Iv||
-!Dv()||(Ih=!0,ys(cy,Rv(t-gn)))}function Dv(){let t=h.i32,e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
-z)!==0)return!0;return!1}function Rv(t){let e=h.i32,r=Atomics.load(e,S(0)+zr),n=r&255,[o,i]=Bh[n]??Bh[0],a="";if(n===Xr){
-let d=Atomics.load(e,S(0)+$a),p=hf(d),y=p<0?void 0:be(h,p,d);a=` on ${y===void 0?`thread ident ${d}`:JSON.stringify(y)}`}
-let s=(r&Ba)!==0?" with no timeout":"",l=[...Xo.values()],c=`its ${l.join(", ")} ${l.length===1?"is":"are"} open`,u=n===
-Xr?i:`${i}, and await t.joinAsync() for a join`;return`RuntimeWarning: the main thread has been blocked for ${Math.floor(
+function tb(){if(Ko.size===0||zh)return;let t=performance.now();if(yn<0){yn=t,Ur(setTimeout(()=>yn=-1,0));return}t-yn<Yv||
+!eb()||(zh=!0,vs(vy,rb(t-yn)))}function eb(){let t=m.i32,e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
+J)!==0)return!0;return!1}function rb(t){let e=m.i32,r=Atomics.load(e,S(0)+Hr),n=r&255,[o,i]=Qh[n]??Qh[0],a="";if(n===tn){
+let f=Atomics.load(e,S(0)+ka),h=vf(f),y=h<0?void 0:$e(m,h,f);a=` on ${y===void 0?`thread ident ${f}`:JSON.stringify(y)}`}
+let s=(r&Ra)!==0?" with no timeout":"",l=[...Ko.values()],c=`its ${l.join(", ")} ${l.length===1?"is":"are"} open`,u=n===
+tn?i:`${i}, and await t.joinAsync() for a join`;return`RuntimeWarning: the main thread has been blocked for ${Math.floor(
 t/1e3)} s, now in ${o}${a}${s}, while ${c}: a server of the main thread answers only when the main thread's event loop t\
 urns, and a blocked main thread turns none, so a thread that fetches from it waits forever. On the main thread use the a\
-sync twins (${u}), or run the server in a thread.`}function Ph(t,e,r){let n=Object.getOwnPropertyDescriptor(t,e);if(n===
+sync twins (${u}), or run the server in a thread.`}function _h(t,e,r){let n=Object.getOwnPropertyDescriptor(t,e);if(n===
 void 0||!n.configurable)return;let o;Object.defineProperty(t,e,{get(){if(o===void 0){let i=n.get!==void 0?n.get.call(t):
 n.value;o=typeof i=="function"?r(i):i}return o},set(i){Object.defineProperty(t,e,{value:i,writable:!0,enumerable:n.enumerable,
-configurable:!0})},enumerable:n.enumerable,configurable:!0})}function Dh(t,e){return Xo.set(t,`${e} on ${Bv(t)}`),()=>{Xo.
-delete(t)}}function Uv(){let t=globalThis.Deno;if(t!==void 0){Ph(t,"serve",e=>function(...r){let n=e.apply(this??t,r);if(typeof n?.
-shutdown!="function")return n;let o=Dh(n,"server");n.finished?.then(o,o);let i=n.shutdown;return n.shutdown=function(){return o(),
-i.call(this??n)},n});for(let e of["listen","listenTls"])Ph(t,e,r=>function(...n){let o=r.apply(this??t,n);if(typeof o?.close!=
-"function")return o;let i=Dh(o,"listener"),a=o.close;o.close=function(){return i(),a.call(this??o)};let s=o,l=s[Symbol.dispose];
-return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}h.isMain&&Uv();var Rh=50;function Ko(){
-let t=h.i32,e=[],r=Atomics.load(t,Tt),n=nf();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
-load(t,i+z)===a,l=!s&&Atomics.load(t,i+ot)===mt;if(!s&&!l)continue;let c=Atomics.load(t,i+zr);e.push({slot:o,ident:a,name:be(
-h,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+ya)!==0,starting:l,kind:c&255,forever:(c&Ba)!==0,id:Atomics.load(t,i+$a),
-holder:Atomics.load(t,i+Aa),sinceMs:n-Atomics.load(t,i+ju),seq:Atomics.load(t,i+Jr),beat:Atomics.load(t,i+Tu),site:c===0?
-"":l0(o)})}return e}function Fv(t){return t.kind===0?0:t.kind===Xr?t.id:gt[t.kind].holder>=0?t.holder:0}function Uh(t,e){
-let r=t.find(n=>n.ident===e);return r===void 0?Fh(e):`${r.name} (ident ${e})`}function Fh(t){let e=h.i32,r=Atomics.load(
-e,Tt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+ve)!==t)continue;let o=be(h,n,t);if(o!==void 0)return`${o} (ident ${t}\
-, dead)`}return`thread ident ${t} (dead)`}function qh(t,e){let r=gt[e.kind].name;if(e.kind===Xr)return`the end of ${Uh(t,
-e.id)} (join)`;let n=e.id===0?"":u0(e.id,rf(e.kind)),o=gt[e.kind].detail,i=(e.id===0?r:`${r} #${Xa(e.id)}${n===""?"":` (\
-created at ${n})`}`)+(o===void 0?"":` ${o}`);return gt[e.kind].holder<0||e.holder===0?i:`${i} held by ${Uh(t,e.holder)}`}
-function Vo(t){let e=new Map(t.map(r=>[r.ident,r]));for(let r of t){let n=[],o=r;for(;o!==void 0&&!n.includes(o);)n.push(
-o),o=e.get(Fv(o));if(o!==void 0)return n.slice(n.indexOf(o))}}function Yo(t){let e=[];for(let r of t){let n=`${r.name} (\
+configurable:!0})},enumerable:n.enumerable,configurable:!0})}function Gh(t,e){return Ko.set(t,`${e} on ${Zv(t)}`),()=>{Ko.
+delete(t)}}function nb(){let t=globalThis.Deno;if(t!==void 0){_h(t,"serve",e=>function(...r){let n=e.apply(this??t,r);if(typeof n?.
+shutdown!="function")return n;let o=Gh(n,"server");n.finished?.then(o,o);let i=n.shutdown;return n.shutdown=function(){return o(),
+i.call(this??n)},n});for(let e of["listen","listenTls"])_h(t,e,r=>function(...n){let o=r.apply(this??t,n);if(typeof o?.close!=
+"function")return o;let i=Gh(o,"listener"),a=o.close;o.close=function(){return i(),a.call(this??o)};let s=o,l=s[Symbol.dispose];
+return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}m.isMain&&nb();var Hh=50;function Vo(){
+let t=m.i32,e=[],r=Atomics.load(t,Tt),n=uf();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
+load(t,i+J)===a,l=!s&&Atomics.load(t,i+ot)===mt;if(!s&&!l)continue;let c=Atomics.load(t,i+Hr);e.push({slot:o,ident:a,name:$e(
+m,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+va)!==0,starting:l,kind:c&255,forever:(c&Ra)!==0,id:Atomics.load(t,i+ka),
+holder:Atomics.load(t,i+Sa),sinceMs:n-Atomics.load(t,i+Bu),seq:Atomics.load(t,i+Xr),beat:Atomics.load(t,i+Pu),site:c===0?
+"":wg(o)})}return e}function ob(t){return t.kind===0?0:t.kind===tn?t.id:pt[t.kind].holder>=0?t.holder:0}function Xh(t,e){
+let r=t.find(n=>n.ident===e);return r===void 0?Kh(e):`${r.name} (ident ${e})`}function Kh(t){let e=m.i32,r=Atomics.load(
+e,Tt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+be)!==t)continue;let o=$e(m,n,t);if(o!==void 0)return`${o} (ident ${t}\
+, dead)`}return`thread ident ${t} (dead)`}function Vh(t,e){let r=pt[e.kind].name;if(e.kind===tn)return`the end of ${Xh(t,
+e.id)} (join)`;let n=e.id===0?"":bg(e.id,cf(e.kind)),o=pt[e.kind].detail,i=(e.id===0?r:`${r} #${Va(e.id)}${n===""?"":` (\
+created at ${n})`}`)+(o===void 0?"":` ${o}`);return pt[e.kind].holder<0||e.holder===0?i:`${i} held by ${Xh(t,e.holder)}`}
+function Yo(t){let e=new Map(t.map(r=>[r.ident,r]));for(let r of t){let n=[],o=r;for(;o!==void 0&&!n.includes(o);)n.push(
+o),o=e.get(ob(o));if(o!==void 0)return n.slice(n.indexOf(o))}}function Zo(t){let e=[];for(let r of t){let n=`${r.name} (\
 ident ${r.ident}${r.daemon?", daemon":""})`,o;r.starting?o="starting":r.kind===0?o="running or awaiting (not in a blocki\
-ng call of threading)":r.kind===Wa?o=`sleeps, for ${(r.sinceMs/1e3).toFixed(2)} s`:o=`waits ${r.forever?"with no timeout":
-"with a timeout"} for ${qh(t,r)}, for ${(r.sinceMs/1e3).toFixed(2)} s`,e.push(`  ${n}: ${o}`);let i=t.filter(a=>a!==r&&gt[a.
-kind].holder>=0&&a.holder===r.ident&&a.id!==0);for(let a of new Set(i.map(s=>`${gt[s.kind].name} #${Xa(s.id)}`)))e.push(
+ng call of threading)":r.kind===za?o=`sleeps, for ${(r.sinceMs/1e3).toFixed(2)} s`:o=`waits ${r.forever?"with no timeout":
+"with a timeout"} for ${Vh(t,r)}, for ${(r.sinceMs/1e3).toFixed(2)} s`,e.push(`  ${n}: ${o}`);let i=t.filter(a=>a!==r&&pt[a.
+kind].holder>=0&&a.holder===r.ident&&a.id!==0);for(let a of new Set(i.map(s=>`${pt[s.kind].name} #${Va(s.id)}`)))e.push(
 `    holds ${a}`);for(let a of r.site.split(`
-`).filter(s=>s!==""))e.push(`      ${a}`)}for(let r of t)gt[r.kind].holder>=0&&r.holder!==0&&!t.some(n=>n.ident===r.holder)&&
-e.push(`  ${Fh(r.holder)} holds ${gt[r.kind].name} #${Xa(r.id)}, which ${r.name} waits for`);return e.join(`
-`)}function Zo(t,e){return`Wait-for cycle: ${e.map(r=>`${r.name} waits for ${qh(t,r)}`).join(" \u2192 ")} \u2192 ${e[0].
-name}`}function wl(){let t=Ko(),e=Vo(t),r=`Threads:
-${Yo(t)}
-${e===void 0?"":`${Zo(t,e)}
-`}`;return yt(r),r}f(wl,"dumpThreads");function vl(t){let e=Ko().filter(r=>!r.daemon&&r.ident>=t);return e.length===0?void 0:
-Yo(e)}var ti,Ne,pn,Wh=0;function zh(){return ti!==void 0||(ti=!0,ti=aa("THREADING_DEADLOCK")!=="0"),ti}function qv(){if(Atomics.
-load(h.i32,Wt)>0)return;let t=Ko(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
-[r.seq,r.beat])}return{rows:t,map:e}}function Jh(t,e){if(t.size!==e.size)return;let r=!0;for(let[n,[o,i]]of e){let a=t.get(
-n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function fr(){Ne=pn=void 0}var Le,dr,Qh=0,hr=new Map,_h=new Set;
-function Gh(){if(Le===void 0)return;let t=performance.now(),e=Ko(),r=new Set;for(let a of e){r.add(a.ident);let s=hr.get(
-a.ident);(s===void 0||s[0]!==a.seq)&&hr.set(a.ident,[a.seq,t])}for(let a of hr.keys())r.has(a)||hr.delete(a);let n=e.filter(
-a=>a.forever&&t-hr.get(a.ident)[1]>=Le),o=Vo(n);if(o===void 0)return;let i=o.map(a=>`${a.ident}:${a.seq}`).sort().join("\
-,");_h.has(i)||(_h.add(i),yt(`Partial deadlock: these threads have waited for each other for over ${Le} ms.
-${Zo(e,o)}
+`).filter(s=>s!==""))e.push(`      ${a}`)}for(let r of t)pt[r.kind].holder>=0&&r.holder!==0&&!t.some(n=>n.ident===r.holder)&&
+e.push(`  ${Kh(r.holder)} holds ${pt[r.kind].name} #${Va(r.id)}, which ${r.name} waits for`);return e.join(`
+`)}function ti(t,e){return`Wait-for cycle: ${e.map(r=>`${r.name} waits for ${Vh(t,r)}`).join(" \u2192 ")} \u2192 ${e[0].
+name}`}function xl(){let t=Vo(),e=Yo(t),r=`Threads:
+${Zo(t)}
+${e===void 0?"":`${ti(t,e)}
+`}`;return yt(r),r}d(xl,"dumpThreads");function Ol(t){let e=Vo().filter(r=>!r.daemon&&r.ident>=t);return e.length===0?void 0:
+Zo(e)}var ei,Ie,wn,Yh=0;function Zh(){return ei!==void 0||(ei=!0,ei=la("THREADING_DEADLOCK")!=="0"),ei}function ib(){if(Atomics.
+load(m.i32,qt)>0)return;let t=Vo(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
+[r.seq,r.beat])}return{rows:t,map:e}}function tm(t,e){if(t.size!==e.size)return;let r=!0;for(let[n,[o,i]]of e){let a=t.get(
+n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function gr(){Ie=wn=void 0}var Be,yr,em=0,wr=new Map,rm=new Set;
+function nm(){if(Be===void 0)return;let t=performance.now(),e=Vo(),r=new Set;for(let a of e){r.add(a.ident);let s=wr.get(
+a.ident);(s===void 0||s[0]!==a.seq)&&wr.set(a.ident,[a.seq,t])}for(let a of wr.keys())r.has(a)||wr.delete(a);let n=e.filter(
+a=>a.forever&&t-wr.get(a.ident)[1]>=Be),o=Yo(n);if(o===void 0)return;let i=o.map(a=>`${a.ident}:${a.seq}`).sort().join("\
+,");rm.has(i)||(rm.add(i),yt(`Partial deadlock: these threads have waited for each other for over ${Be} ms.
+${ti(e,o)}
 Threads:
-${Yo(e)}
-`))}function bl(t=1e3){if(!h.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
-watchDeadlocks() there");if(typeof t!="number"||!(t>0)||!Number.isFinite(t))throw new w(`Cannot watch for deadlocks: aft\
-erMs must be a positive number of milliseconds, received ${t}`);Le=t,dr!==void 0&&clearInterval(dr);let e=setInterval(Gh,
-Math.min(t/2,250));return Ir(e),dr=e,()=>{dr!==void 0&&clearInterval(dr),dr=Le=void 0,hr.clear()}}f(bl,"watchDeadlocks");
-function Wv(t){if(Ch(),Pv(),Le!==void 0&&performance.now()>=Qh&&(Qh=performance.now()+Math.min(Le/2,250),Gh()),!t){Ne!==
-void 0&&fr();return}if(!zh())return;ro(!0);let e=performance.now();if(e<Wh||yl())return;Wh=e+Rh;let r=Hh();if(r===void 0)
-return;let n=Vo(r);throw Vh=Kh(r),yt(Xh(r,"every thread is blocked in @threading/threading with no timeout","The main th\
-read's blocked call throws DeadlockError.")),new ha(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===
-void 0?"":`: ${Zo(r,n)}`}; the full report is on stderr`)}function Hh(){let t=qv();if(t===void 0)return fr();if(Ne===void 0){
-Ne=t.map;return}let e=Jh(pn??Ne,t.map);if(e===void 0||Jh(Ne,t.map)===void 0){Ne=t.map,pn=void 0;return}if(e){if(pn===void 0){
-pn=t.map;return}return fr(),t.rows}}function Xh(t,e,r,n=!1){let o=Vo(t),i=n?`  MainThread (ident 1): its code has finish\
+${Zo(e)}
+`))}function El(t=1e3){if(!m.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
+watchDeadlocks() there");if(typeof t!="number"||!(t>0)||!Number.isFinite(t))throw new v(`Cannot watch for deadlocks: aft\
+erMs must be a positive number of milliseconds, received ${t}`);Be=t,yr!==void 0&&clearInterval(yr);let e=setInterval(nm,
+Math.min(t/2,250));return Ur(e),yr=e,()=>{yr!==void 0&&clearInterval(yr),yr=Be=void 0,wr.clear()}}d(El,"watchDeadlocks");
+function ab(t){if(Dh(),tb(),Be!==void 0&&performance.now()>=em&&(em=performance.now()+Math.min(Be/2,250),nm()),!t){Ie!==
+void 0&&gr();return}if(!Zh())return;no(!0);let e=performance.now();if(e<Yh||Sl())return;Yh=e+Hh;let r=om();if(r===void 0)
+return;let n=Yo(r);throw sm=am(r),yt(im(r,"every thread is blocked in @threading/threading with no timeout","The main th\
+read's blocked call throws DeadlockError.")),new pa(`Cannot wait: every thread is blocked with no timeout (deadlock)${n===
+void 0?"":`: ${ti(r,n)}`}; the full report is on stderr`)}function om(){let t=ib();if(t===void 0)return gr();if(Ie===void 0){
+Ie=t.map;return}let e=tm(wn??Ie,t.map);if(e===void 0||tm(Ie,t.map)===void 0){Ie=t.map,wn=void 0;return}if(e){if(wn===void 0){
+wn=t.map;return}return gr(),t.rows}}function im(t,e,r,n=!1){let o=Yo(t),i=n?`  MainThread (ident 1): its code has finish\
 ed (the process waits for the threads below)
 `:"";return`Deadlock: ${e}; nothing can wake any of them.
-${o===void 0?"":`${Zo(t,o)}
+${o===void 0?"":`${ti(t,o)}
 `}Threads:
-${i}${Yo(t)}
-(${r} ${Lp("THREADING_DEADLOCK","0","turns this check off")}.)
-`}function Kh(t){return t.filter(e=>e.ident!==1).map(e=>`${e.ident}:${e.seq}`).join(",")}var Vh="",$l=2,Al;function zv(){
-if(Al!==void 0||!zh())return!1;fr(),ro(!0);let t=setInterval(()=>{let e=h.i32;if(Atomics.load(e,wt)<=0)return clearInterval(
-t),Al=void 0,ro(!1),fr();if(Atomics.load(e,S(0)+z)!==0||yl())return fr();let r=Hh();if(r===void 0)return;let n=Kh(r)===Vh;
+${i}${Zo(t)}
+(${r} ${J0("THREADING_DEADLOCK","0","turns this check off")}.)
+`}function am(t){return t.filter(e=>e.ident!==1).map(e=>`${e.ident}:${e.seq}`).join(",")}var sm="",Cl=2,jl;function sb(){
+if(jl!==void 0||!Zh())return!1;gr(),no(!0);let t=setInterval(()=>{let e=m.i32;if(Atomics.load(e,vt)<=0)return clearInterval(
+t),jl=void 0,no(!1),gr();if(Atomics.load(e,S(0)+J)!==0||Sl())return gr();let r=om();if(r===void 0)return;let n=am(r)===sm;
 yt(n?`Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The p\
-rocess exits with status ${$l}.
-`:Xh(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
-The process exits with status ${$l}.`,!0)),ou($l)},Rh);return Ir(t),Al=t,!1}h.isMain&&(M0(Wv),iu(()=>Atomics.load(h.i32,
-wt)>0&&zv()));var Yh=2e3;function Jv(){if(!h.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
-ion"||typeof t.afterEach!="function"))return t}var ei=0,Zh=!1;async function Qv(t){let e=h.i32,r=performance.now()+t;for(;vl(
-ei)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(e,wt),i=Math.min(n,50),a=Atomics.waitAsync(e,
-wt,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var kl=Jv();
-if(kl!==void 0)try{kl.beforeEach(()=>{Zh=!0,ei=Atomics.load(h.i32,Yn)}),kl.afterEach(async()=>{await Qv(Yh);let t=vl(ei);
-if(ei=Atomics.load(h.i32,Yn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${Yh/1e3} s a\
+rocess exits with status ${Cl}.
+`:im(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
+The process exits with status ${Cl}.`,!0)),uu(Cl)},Hh);return Ur(t),jl=t,!1}m.isMain&&(Wg(ab),fu(()=>Atomics.load(m.i32,
+vt)>0&&sb()));var lm=2e3;function lb(){if(!m.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
+ion"||typeof t.afterEach!="function"))return t}var ri=0,cm=!1;async function cb(t){let e=m.i32,r=performance.now()+t;for(;Ol(
+ri)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(e,vt),i=Math.min(n,50),a=Atomics.waitAsync(e,
+vt,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var Tl=lb();
+if(Tl!==void 0)try{Tl.beforeEach(()=>{cm=!0,ri=Atomics.load(m.i32,Zn)}),Tl.afterEach(async()=>{await cb(lm);let t=Ol(ri);
+if(ri=Atomics.load(m.i32,Zn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${lm/1e3} s a\
 fter it ended):
 ${t}
 join() them before the test ends (a daemon thread is not waited for): deno test does not wait for threads, so the end of\
- the run kills them, their output and errors lost`)}),globalThis.addEventListener("unload",()=>{if(!Zh)return;let t=vl(2);
+ the run kills them, their output and errors lost`)}),globalThis.addEventListener("unload",()=>{if(!cm)return;let t=Ol(2);
 t!==void 0&&yt(`threading: the test run ends with non-daemon threads alive, which it kills (their output and errors are \
 lost):
 ${t}
-`)})}catch{}var Sl=8,xl=9,tm=7;function _v(t,e,r){let n=0;for(;Atomics.compareExchange(t,e+xl+n,0,r+1)!==0;)if(++n===tm)
-return!1;for(Atomics.add(t,e+Sl,1);;){let o=Atomics.load(t,e);if(o===V)return!0;if(o!==L)return em(t,e),!0;if(Atomics.compareExchange(
-t,e,L,V)===L)return!0}}function Ol(t,e){return fo(t,e,em)}function em(t,e){if(Atomics.load(t,e+Sl)===0)return;let r=h.i32;
-for(let n=0;n<tm;n++){if(Atomics.load(t,e+xl+n)===0)continue;let o=Atomics.exchange(t,e+xl+n,0);o!==0&&(Atomics.sub(t,e+
-Sl,1),Atomics.notify(r,o-1,1))}}var Gv=(async()=>{}).constructor,Hv=async function*(){}.constructor;function rm(t){return t!==
-null&&(typeof t=="object"||typeof t=="function")&&typeof t.then=="function"}function ri(t,e,r,n){if(t instanceof Gv||t instanceof
-Hv){let o=t.name?` ${t.name}`:"";throw new g(`${e}: ${r}${o} is an async function, which would run here only up to its f\
-irst await; ${n}`)}}function El(t,e,r,n){if(rm(t)){try{t.then(void 0,()=>{})}catch{}throw new g(`${e}: ${r} returned a p\
-romise, and the rest of its work would run after this call has returned; ${n}`)}}var Xv={Lock:"the lock",RLock:"the lock",
-Semaphore:"the permit",BoundedSemaphore:"the permit",Condition:"the lock"};function nm(t){return`use \`await ${t[0].toLowerCase()+
-t.slice(1)}.withAsync(fn)\`, which holds ${Xv[t]??"it"} until fn's promise settles`}function ni(t,e){ri(t,`Cannot run ${e}\
-.with()`,"the function",nm(e))}function oi(t,e){El(t,`Cannot run ${e}.with()`,"the function",nm(e))}var Cl=2,jl=64,Tl,om,
-im,am,ii=class{static{f(this,"Lock")}#t;#e;#r;constructor(){let t=Tl;t!==void 0?(Tl=void 0,this.#t=t,this.#e=0):(this.#e=
-dl(jl),this.#t=St,$e(Da,St,this.#e),Ae&&ke(Da,St,this.#e))}acquire(t,e){return t===void 0&&e===void 0&&Atomics.compareExchange(
-this.#t,this.#e,0,1)===0?(this.#t[this.#e+Cl]=O.ident,!0):this.#n(Oe(t,e,"Cannot acquire Lock"))}#n(t){return Yr(this.#t,
-this.#e,t,Da)?(this.#t[this.#e+Cl]=O.ident,!0):(T(),!1)}acquireAsync(t,e,r){let[n,o]=bt(t,r,"Cannot acquire Lock"),i=n===
-void 0&&e===void 0?1/0:Oe(n,e,"Cannot acquire Lock");if(o?.aborted)return Promise.reject(o.reason);let a=O.ident;return uo(
-this.#t,this.#e,i,o).then(s=>{if(s)this.#t[this.#e+Cl]=a;else if(o?.aborted)throw o.reason;return s})}release(){if(Atomics.
-compareExchange(this.#t,this.#e,1,0)!==1&&!Ol(this.#t,this.#e))throw new j("Cannot release Lock: it is not locked")}locked(){
-return T(),ms(this.#t,this.#e)}hold(){return this.acquire(),this.#r??={[Symbol.dispose]:()=>this.release()}}with(t){ne(t,
-"Cannot run Lock.with()"),ni(t,"Lock"),this.acquire();let e;try{e=t()}finally{this.release()}return oi(e,"Lock"),e}async withAsync(t){
-ne(t,"Cannot run Lock.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`\
-<${this.locked()?"locked":"unlocked"} Lock>`}[K](){return this.toString()}[I](){return{kind:"Lock",head:om(this)}}static{
-im=f(t=>t.#t,"memoryOf"),am=f(t=>t.#e,"slotOf"),om=f(t=>{let e=t.#t;return t.#e===0&&e.length===jl>>2?e:new Int32Array(e.
-buffer,e.byteOffset+(t.#e<<2),jl>>2)},"wordsOf")}};R("Lock",{create(t){return Tl=t,new ii}});function Kv(t){return[im(t),
-am(t)]}var ut=2,ft=3,Ml=64,Nl,Ie,Be;function sm(t,e,r){return Atomics.store(t,e+ut,r),t[e+ft]=1,!0}function ai(t,e,r,n=1){
-let o=Atomics.load(t,e+ut);if(!(o===0||o===r||mf(o))&&Atomics.compareExchange(t,e+ut,o,r)===o)throw t[e+ft]=n,new Pr(`Ca\
+`)})}catch{}var Ml=8,Nl=9,um=7;function ub(t,e,r){let n=0;for(;Atomics.compareExchange(t,e+Nl+n,0,r+1)!==0;)if(++n===um)
+return!1;for(Atomics.add(t,e+Ml,1);;){let o=Atomics.load(t,e);if(o===V)return!0;if(o!==L)return fm(t,e),!0;if(Atomics.compareExchange(
+t,e,L,V)===L)return!0}}function Ll(t,e){return ho(t,e,fm)}function fm(t,e){if(Atomics.load(t,e+Ml)===0)return;let r=m.i32;
+for(let n=0;n<um;n++){if(Atomics.load(t,e+Nl+n)===0)continue;let o=Atomics.exchange(t,e+Nl+n,0);o!==0&&(Atomics.sub(t,e+
+Ml,1),Atomics.notify(r,o-1,1))}}var fb=(async()=>{}).constructor,db=async function*(){}.constructor;function dm(t){return t!==
+null&&(typeof t=="object"||typeof t=="function")&&typeof t.then=="function"}function ni(t,e,r,n){if(t instanceof fb||t instanceof
+db){let o=t.name?` ${t.name}`:"";throw new g(`${e}: ${r}${o} is an async function, which would run here only up to its f\
+irst await; ${n}`)}}function Il(t,e,r,n){if(dm(t)){try{t.then(void 0,()=>{})}catch{}throw new g(`${e}: ${r} returned a p\
+romise, and the rest of its work would run after this call has returned; ${n}`)}}var hb={Lock:"the lock",RLock:"the lock",
+Semaphore:"the permit",BoundedSemaphore:"the permit",Condition:"the lock"};function hm(t){return`use \`await ${t[0].toLowerCase()+
+t.slice(1)}.withAsync(fn)\`, which holds ${hb[t]??"it"} until fn's promise settles`}function oi(t,e){ni(t,`Cannot run ${e}\
+.with()`,"the function",hm(e))}function ii(t,e){Il(t,`Cannot run ${e}.with()`,"the function",hm(e))}var Bl=2,Pl=64,Rl,mm,
+pm,gm,ai=class{static{d(this,"Lock")}#t;#e;#r;constructor(){let t=Rl;t!==void 0?(Rl=void 0,this.#t=t,this.#e=0):(this.#e=
+vl(Pl),this.#t=St,Ae(Ua,St,this.#e),ke&&Se(Ua,St,this.#e))}acquire(t,e){return t===void 0&&e===void 0&&Atomics.compareExchange(
+this.#t,this.#e,0,1)===0?(this.#t[this.#e+Bl]=O.ident,!0):this.#n(Ee(t,e,"Cannot acquire Lock"))}#n(t){return nn(this.#t,
+this.#e,t,Ua)?(this.#t[this.#e+Bl]=O.ident,!0):(T(),!1)}acquireAsync(t,e,r){let[n,o]=$t(t,r,"Cannot acquire Lock"),i=n===
+void 0&&e===void 0?1/0:Ee(n,e,"Cannot acquire Lock");if(o?.aborted)return Promise.reject(o.reason);let a=O.ident;return fo(
+this.#t,this.#e,i,o).then(s=>{if(s)this.#t[this.#e+Bl]=a;else if(o?.aborted)throw o.reason;return s})}release(){if(Atomics.
+compareExchange(this.#t,this.#e,1,0)!==1&&!Ll(this.#t,this.#e))throw new j("Cannot release Lock: it is not locked")}locked(){
+return T(),gs(this.#t,this.#e)}hold(){return this.acquire(),this.#r??={[Symbol.dispose]:()=>this.release()}}with(t){oe(t,
+"Cannot run Lock.with()"),oi(t,"Lock"),this.acquire();let e;try{e=t()}finally{this.release()}return ii(e,"Lock"),e}async withAsync(t){
+oe(t,"Cannot run Lock.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`\
+<${this.locked()?"locked":"unlocked"} Lock>`}[K](){return this.toString()}[I](){return{kind:"Lock",head:mm(this)}}static{
+pm=d(t=>t.#t,"memoryOf"),gm=d(t=>t.#e,"slotOf"),mm=d(t=>{let e=t.#t;return t.#e===0&&e.length===Pl>>2?e:new Int32Array(e.
+buffer,e.byteOffset+(t.#e<<2),Pl>>2)},"wordsOf")}};D("Lock",{create(t){return Rl=t,new ai}});function mb(t){return[pm(t),
+gm(t)]}var ut=2,ft=3,Dl=64,Ul,Pe,Re;function ym(t,e,r){return Atomics.store(t,e+ut,r),t[e+ft]=1,!0}function si(t,e,r,n=1){
+let o=Atomics.load(t,e+ut);if(!(o===0||o===r||bf(o))&&Atomics.compareExchange(t,e+ut,o,r)===o)throw t[e+ft]=n,new Wr(`Ca\
 nnot acquire RLock cleanly: its owner (thread ident ${o}) ended while holding it; this thread holds it now: make what it\
- guards consistent, then release() it`)}function lm(t,e,r,n){let o=J(n);for(;;){if(ai(t,e,r),Yr(t,e,U(o),Hr))return sm(t,
-e,r),Ll(t,e),!0;if(k0()===0)return ai(t,e,r),!1}}var si=0;function Ll(t,e){si>0&&Atomics.notify(t,e)}async function cm(t,e,r,n,o=1,i){
-let a=J(n),s=f(()=>Atomics.load(t,e+ut)===r,"owned");for(;;){if(s())return t[e+ft]+=o,!0;ai(t,e,r,o);let l;si++;let c=Ur(
-()=>si--);try{l=await uo(t,e,Math.min(U(a),Pa),i,s)}finally{Ve(c),si--}if(l)return Atomics.store(t,e+ut,r),t[e+ft]=o,Ll(
-t,e),!0;if(!s()){if(i?.aborted)return!1;if(U(a)<=0)return ai(t,e,r,o),!1}}}function Il(t,e){throw e instanceof Pr&&t.release(),
-e}var mr=class{static{f(this,"RLock")}#t;#e;#r;constructor(){let t=Nl;t!==void 0?(Nl=void 0,this.#t=t,this.#e=0):(this.#e=
-dl(Ml),this.#t=St,$e(Hr,St,this.#e),Ae&&ke(Hr,St,this.#e))}acquire(t,e){let r=this.#t,n=this.#e;return t===void 0&&e===void 0&&
-Atomics.compareExchange(r,n,0,1)===0?sm(r,n,O.ident):this.#n(t,e)}#n(t,e){let r=this.#t,n=this.#e,o=O.ident,i=t===void 0&&
-e===void 0?1/0:Oe(t,e,"Cannot acquire RLock");return Atomics.load(r,n+ut)===o?(r[n+ft]++,!0):lm(r,n,o,i)?!0:(T(),!1)}acquireAsync(t,e,r){
-let[n,o]=bt(t,r,"Cannot acquire RLock"),i=this.#t,a=this.#e,s=O.ident,l=n===void 0&&e===void 0?1/0:Oe(n,e,"Cannot acquir\
-e RLock");return o?.aborted?Promise.reject(o.reason):Atomics.load(i,a+ut)===s?(i[a+ft]++,Promise.resolve(!0)):cm(i,a,s,l,
+ guards consistent, then release() it`)}function wm(t,e,r,n){let o=z(n);for(;;){if(si(t,e,r),nn(t,e,U(o),Zr))return ym(t,
+e,r),Fl(t,e),!0;if(Lg()===0)return si(t,e,r),!1}}var li=0;function Fl(t,e){li>0&&Atomics.notify(t,e)}async function vm(t,e,r,n,o=1,i){
+let a=z(n),s=d(()=>Atomics.load(t,e+ut)===r,"owned");for(;;){if(s())return t[e+ft]+=o,!0;si(t,e,r,o);let l;li++;let c=zr(
+()=>li--);try{l=await fo(t,e,Math.min(U(a),Da),i,s)}finally{tr(c),li--}if(l)return Atomics.store(t,e+ut,r),t[e+ft]=o,Fl(
+t,e),!0;if(!s()){if(i?.aborted)return!1;if(U(a)<=0)return si(t,e,r,o),!1}}}function Wl(t,e){throw e instanceof Wr&&t.release(),
+e}var vr=class{static{d(this,"RLock")}#t;#e;#r;constructor(){let t=Ul;t!==void 0?(Ul=void 0,this.#t=t,this.#e=0):(this.#e=
+vl(Dl),this.#t=St,Ae(Zr,St,this.#e),ke&&Se(Zr,St,this.#e))}acquire(t,e){let r=this.#t,n=this.#e;return t===void 0&&e===void 0&&
+Atomics.compareExchange(r,n,0,1)===0?ym(r,n,O.ident):this.#n(t,e)}#n(t,e){let r=this.#t,n=this.#e,o=O.ident,i=t===void 0&&
+e===void 0?1/0:Ee(t,e,"Cannot acquire RLock");return Atomics.load(r,n+ut)===o?(r[n+ft]++,!0):wm(r,n,o,i)?!0:(T(),!1)}acquireAsync(t,e,r){
+let[n,o]=$t(t,r,"Cannot acquire RLock"),i=this.#t,a=this.#e,s=O.ident,l=n===void 0&&e===void 0?1/0:Ee(n,e,"Cannot acquir\
+e RLock");return o?.aborted?Promise.reject(o.reason):Atomics.load(i,a+ut)===s?(i[a+ft]++,Promise.resolve(!0)):vm(i,a,s,l,
 1,o).then(c=>{if(!c&&o?.aborted)throw o.reason;return c})}release(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);if(r===
-0||r!==O.ident)throw new j(ms(t,e)?"Cannot release RLock: it is held by another thread; only its owner may release it":"\
-Cannot release RLock: it is not locked");--t[e+ft]===0&&(Atomics.store(t,e+ut,0),Atomics.compareExchange(t,e,1,0)!==1&&Ol(
-t,e))}locked(){return T(),ms(this.#t,this.#e)}hold(){try{this.acquire()}catch(t){Il(this,t)}return this.#r??={[Symbol.dispose]:()=>this.
-release()}}with(t){ne(t,"Cannot run RLock.with()"),ni(t,"RLock");try{this.acquire()}catch(r){Il(this,r)}let e;try{e=t()}finally{
-this.release()}return oi(e,"RLock"),e}async withAsync(t){ne(t,"Cannot run RLock.withAsync()");try{await this.acquireAsync()}catch(e){
-Il(this,e)}try{return await t()}finally{this.release()}}toString(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);return`\
+0||r!==O.ident)throw new j(gs(t,e)?"Cannot release RLock: it is held by another thread; only its owner may release it":"\
+Cannot release RLock: it is not locked");--t[e+ft]===0&&(Atomics.store(t,e+ut,0),Atomics.compareExchange(t,e,1,0)!==1&&Ll(
+t,e))}locked(){return T(),gs(this.#t,this.#e)}hold(){try{this.acquire()}catch(t){Wl(this,t)}return this.#r??={[Symbol.dispose]:()=>this.
+release()}}with(t){oe(t,"Cannot run RLock.with()"),oi(t,"RLock");try{this.acquire()}catch(r){Wl(this,r)}let e;try{e=t()}finally{
+this.release()}return ii(e,"RLock"),e}async withAsync(t){oe(t,"Cannot run RLock.withAsync()");try{await this.acquireAsync()}catch(e){
+Wl(this,e)}try{return await t()}finally{this.release()}}toString(){let t=this.#t,e=this.#e,r=Atomics.load(t,e+ut);return`\
 <${this.locked()?"locked":"unlocked"} RLock owner=${r} count=${r===O.ident?t[e+ft]:r===0?0:"?"}>`}[K](){return this.toString()}[I](){
-return{kind:"RLock",head:Vv(this)}}static{Ie=f(t=>t.#t,"memoryOf"),Be=f(t=>t.#e,"slotOf")}};R("RLock",{create(t){return Nl=
-t,new mr}});function Vv(t){let e=Ie(t),r=Be(t);return r===0&&e.length===Ml>>2?e:new Int32Array(e.buffer,e.byteOffset+(r<<
-2),Ml>>2)}function Yv(t){return[Ie(t),Be(t)]}function Zv(t){let e=Atomics.load(Ie(t),Be(t)+ut);return e!==0&&e===O.ident}
-function tb(t){let e=Ie(t),r=Be(t),n=e[r+ft];return e[r+ft]=0,Atomics.store(e,r+ut,0),Atomics.compareExchange(e,r,1,0)!==
-1&&Ol(e,r),n}function eb(t,e){let r=Ie(t),n=Be(t),o=O.ident;if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ut,
-o),r[n+ft]=e,Ll(r,n);return}try{lm(r,n,o,1/0)}catch(i){throw i instanceof Pr&&(r[n+ft]=e),i}r[n+ft]=e}async function rb(t,e){
-let r=Ie(t),n=Be(t),o=O.ident;await cm(r,n,o,1/0,e)}var Bl=0,le=16,Pl=(Fu/4-le)/2,nb=240,Dt=new Int32Array(h.nodes),li=0;
-function Dl(){return Dt.length>le?Dt.length-le>>1:0}function um(t){let e=h.nodes,r=Math.min(Pl,Math.max(nb,2*t,2*Dl())),
-n=(le+2*r)*4;try{or(e,n,"the async waiters of conditions","Cannot wait on Condition")}catch(o){if(e.byteLength<(le+2*t)*
-4)throw o}}function ob(t){Dt.length===0&&um(0);let e=Atomics.add(Dt,Bl,1)+1;if(2*e>Dl())try{if(e>Pl)throw new RangeError(
-`Cannot wait on Condition: ${Pl} async waiters already wait on conditions in this process, received one more`);um(e)}catch(r){
-throw Atomics.sub(Dt,Bl,1),r}for(;;){let r=Dl();for(let n=0;n<r;n++){let o=li+n<r?li+n:li+n-r,i=le+2*o;if(Atomics.load(Dt,
-i)===0&&Atomics.compareExchange(Dt,i,0,t)===0)return li=o+1<r?o+1:0,o}}}function ib(t){Atomics.store(Dt,le+2*t,0),Atomics.
-sub(Dt,Bl,1)}var yn=0,wn=1,Rl=2,ci=4,_t=30,ab=(ci+2*_t)*4,Ul=0,Rt=1,ui=2,sb=3,gr=r0-ba;function Gt(t){return t>0?S(t-1)+
-ba:t>=-_t?ci+2*(-t-1):le+2*(-t-1-_t)}function ce(t,e){return e>0?h.i32:e>=-_t?t:Dt}function fm(t,e){ce(t,e)[Gt(e)+gr]=0;
-let r=t[wn];r===0?t[yn]=e:ce(t,r)[Gt(r)+gr]=e,t[wn]=e}function Fl(t,e){let r=0,n=t[yn];for(;n!==0&&n!==e;)r=n,n=ce(t,n)[Gt(
-n)+gr];if(n===0)return;let o=ce(t,e)[Gt(e)+gr];r===0?t[yn]=o:ce(t,r)[Gt(r)+gr]=o,t[wn]===e&&(t[wn]=r)}function lb(t){let e=0;
-for(;e<_t&&Atomics.load(t,ci+2*e)!==Ul;)e++;let r;return e<_t?(Atomics.store(t,ci+2*e,Rt),r=-(e+1)):r=-(_t+1+ob(Rt)),fm(
-t,r),r}function fi(t,e){e>=-_t?Atomics.store(t,Gt(e),Ul):ib(-e-1-_t)}function cb(t,e){let r=ce(t,e),n=Gt(e);return Ur(()=>{
-Atomics.compareExchange(r,n,Rt,sb)===ui&&(fi(t,e),Atomics.add(t,Rl,1))})}function ub(t,e,r,n){Atomics.load(t,Rl)>0&&(e+=
-Atomics.exchange(t,Rl,0));for(let o=0;o<e;){let i=t[yn];if(i===0)return;let a=ce(t,i),s=Gt(i),l=a[s+gr];t[yn]=l,l===0&&(t[wn]=
-0),Atomics.compareExchange(a,s,Rt,ui)===Rt?((i<0||!_v(r,n,s))&&Atomics.notify(a,s,1),o++):fi(t,i)}}var fb=class{static{f(
-this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){this.lock=t,this.reentrant=t instanceof mr,[this.i32,this.at]=
-this.reentrant?Yv(t):Kv(t)}isOwned(){return this.reentrant?Zv(this.lock):this.lock.locked()}check(t){if(!this.isOwned())
+return{kind:"RLock",head:pb(this)}}static{Pe=d(t=>t.#t,"memoryOf"),Re=d(t=>t.#e,"slotOf")}};D("RLock",{create(t){return Ul=
+t,new vr}});function pb(t){let e=Pe(t),r=Re(t);return r===0&&e.length===Dl>>2?e:new Int32Array(e.buffer,e.byteOffset+(r<<
+2),Dl>>2)}function gb(t){return[Pe(t),Re(t)]}function yb(t){let e=Atomics.load(Pe(t),Re(t)+ut);return e!==0&&e===O.ident}
+function wb(t){let e=Pe(t),r=Re(t),n=e[r+ft];return e[r+ft]=0,Atomics.store(e,r+ut,0),Atomics.compareExchange(e,r,1,0)!==
+1&&Ll(e,r),n}function vb(t,e){let r=Pe(t),n=Re(t),o=O.ident;if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ut,
+o),r[n+ft]=e,Fl(r,n);return}try{wm(r,n,o,1/0)}catch(i){throw i instanceof Wr&&(r[n+ft]=e),i}r[n+ft]=e}async function bb(t,e){
+let r=Pe(t),n=Re(t),o=O.ident;await vm(r,n,o,1/0,e)}var ql=0,ce=16,Jl=(_u/4-ce)/2,$b=240,Rt=new Int32Array(m.nodes),ci=0;
+function zl(){return Rt.length>ce?Rt.length-ce>>1:0}function bm(t){let e=m.nodes,r=Math.min(Jl,Math.max($b,2*t,2*zl())),
+n=(ce+2*r)*4;try{sr(e,n,"the async waiters of conditions","Cannot wait on Condition")}catch(o){if(e.byteLength<(ce+2*t)*
+4)throw o}}function Ab(t){Rt.length===0&&bm(0);let e=Atomics.add(Rt,ql,1)+1;if(2*e>zl())try{if(e>Jl)throw new RangeError(
+`Cannot wait on Condition: ${Jl} async waiters already wait on conditions in this process, received one more`);bm(e)}catch(r){
+throw Atomics.sub(Rt,ql,1),r}for(;;){let r=zl();for(let n=0;n<r;n++){let o=ci+n<r?ci+n:ci+n-r,i=ce+2*o;if(Atomics.load(Rt,
+i)===0&&Atomics.compareExchange(Rt,i,0,t)===0)return ci=o+1<r?o+1:0,o}}}function kb(t){Atomics.store(Rt,ce+2*t,0),Atomics.
+sub(Rt,ql,1)}var vn=0,bn=1,Ql=2,ui=4,Gt=30,Sb=(ui+2*Gt)*4,_l=0,Dt=1,fi=2,xb=3,br=dg-Aa;function Ht(t){return t>0?S(t-1)+
+Aa:t>=-Gt?ui+2*(-t-1):ce+2*(-t-1-Gt)}function ue(t,e){return e>0?m.i32:e>=-Gt?t:Rt}function $m(t,e){ue(t,e)[Ht(e)+br]=0;
+let r=t[bn];r===0?t[vn]=e:ue(t,r)[Ht(r)+br]=e,t[bn]=e}function Gl(t,e){let r=0,n=t[vn];for(;n!==0&&n!==e;)r=n,n=ue(t,n)[Ht(
+n)+br];if(n===0)return;let o=ue(t,e)[Ht(e)+br];r===0?t[vn]=o:ue(t,r)[Ht(r)+br]=o,t[bn]===e&&(t[bn]=r)}function Ob(t){let e=0;
+for(;e<Gt&&Atomics.load(t,ui+2*e)!==_l;)e++;let r;return e<Gt?(Atomics.store(t,ui+2*e,Dt),r=-(e+1)):r=-(Gt+1+Ab(Dt)),$m(
+t,r),r}function di(t,e){e>=-Gt?Atomics.store(t,Ht(e),_l):kb(-e-1-Gt)}function Eb(t,e){let r=ue(t,e),n=Ht(e);return zr(()=>{
+Atomics.compareExchange(r,n,Dt,xb)===fi&&(di(t,e),Atomics.add(t,Ql,1))})}function Cb(t,e,r,n){Atomics.load(t,Ql)>0&&(e+=
+Atomics.exchange(t,Ql,0));for(let o=0;o<e;){let i=t[vn];if(i===0)return;let a=ue(t,i),s=Ht(i),l=a[s+br];t[vn]=l,l===0&&(t[bn]=
+0),Atomics.compareExchange(a,s,Dt,fi)===Dt?((i<0||!ub(r,n,s))&&Atomics.notify(a,s,1),o++):di(t,i)}}var jb=class{static{d(
+this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){this.lock=t,this.reentrant=t instanceof vr,[this.i32,this.at]=
+this.reentrant?gb(t):mb(t)}isOwned(){return this.reentrant?yb(this.lock):this.lock.locked()}check(t){if(!this.isOwned())
 throw new j(`Cannot ${t} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(\u2026) or \
-cond.acquire())`)}releaseSave(){return this.reentrant?tb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?
-eb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){return this.reentrant?rb(this.lock,t):this.lock.acquireAsync()}},
-di="Cannot wait on Condition";function db(t,e,r){let n=Nt(r,di);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${di}\
-: no thread runs here`);let i=h.i32,a=o+1,s=S(o)+ba;Atomics.store(i,s,Rt),fm(t,a);let l=e.releaseSave(),c=!1;try{let u=J(
-n);for(;Atomics.load(i,s)===Rt;){let d=U(u);if(d<=0)break;xe(Ra,t,0,i,s,Rt,d)}}finally{A0(()=>e.acquireRestore(l)),c=Atomics.
-load(i,s)===ui,c||Fl(t,a),Atomics.store(i,s,Ul)}return c}function hb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.
-reject(n.reason);let o=lb(t),i=cb(t,o),a;try{a=e.releaseSave()}catch(s){throw Ve(i),Fl(t,o),fi(t,o),s}return mb(t,e,o,a,
-J(r),i,n)}async function mb(t,e,r,n,o,i,a){let s=ce(t,r),l=Gt(r);try{for(;Atomics.load(s,l)===Rt;){let u=U(o);if(u<=0||await rr(
-s,l,Rt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}Ve(i);let c=Atomics.load(s,l)===ui;if(c||Fl(t,r),fi(
-t,r),!c&&a?.aborted)throw a.reason;return c}function dm(t,e,r){if(typeof e!="function")throw new g(`${di}: predicate mus\
-t be a function, received ${v(e)}`);let n=Nt(r,di);return t.check("wait on"),n}var ql="Cannot wait on Condition",Wl="a p\
-redicate must be synchronous: read the shared state it tests (a cell's value, a SharedJSON) and return a boolean";function hi(t){
-let e=t();return El(e,ql,"the predicate",Wl),e}var zl,hm,Jl=class{static{f(this,"Condition")}#t;#e;#r;constructor(t){let e=zl;
-if(zl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new mr),!(t instanceof ii)&&!(t instanceof mr))throw new g(`Can\
-not create Condition: lock must be a Lock or an RLock, received ${v(t)}`);this.#t=Jo(ab),$e(Ra,this.#t,0),Ae&&ke(Ra,this.#t,
-0),this.#n(t)}#n(t){this.#e=new fb(t)}acquire(t,e){return this.#e.lock.acquire(t,e)}acquireAsync(t,e,r){return this.#e.lock.
-acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.lock}wait(t){return db(this.#t,this.#e,t)}waitAsync(t,e){
-let[r,n]=bt(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait on Condition");return hb(this.#t,this.#e,o,n)}waitFor(t,e){
-let r=dm(this.#e,t,e);ri(t,ql,"the predicate",Wl);let n=J(r),o=hi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(
-i===1/0?void 0:i),o=hi(t)}return o}async waitForAsync(t,e,r){let[n,o]=bt(e,r,"Cannot wait on Condition"),i=dm(this.#e,t,
-n);ri(t,ql,"the predicate",Wl);let a=J(i);o?.throwIfAborted();let s=hi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.
-waitAsync(l===1/0?void 0:l,{signal:o}),s=hi(t)}return s}notify(t){if(t===void 0)t=1;else if(typeof t!="number"||!(Number.
-isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n must be an integer number of waiters, received ${v(t)}`);
-let e=this.#e;e.check("notify"),ub(this.#t,t,e.i32,e.at)}notifyAll(){this.notify(1/0)}hold(){let t=this.#e.lock;return t.
-acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){ne(t,"Cannot run Condition.with()"),ni(t,"Condition");let e,
-r=this.#e.lock.with(()=>{let n=t();if(!rm(n))return n;e=n});return oi(e,"Condition"),r}withAsync(t){try{ne(t,"Cannot run\
+cond.acquire())`)}releaseSave(){return this.reentrant?wb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?
+vb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){return this.reentrant?bb(this.lock,t):this.lock.acquireAsync()}},
+hi="Cannot wait on Condition";function Tb(t,e,r){let n=Nt(r,hi);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${hi}\
+: no thread runs here`);let i=m.i32,a=o+1,s=S(o)+Aa;Atomics.store(i,s,Dt),$m(t,a);let l=e.releaseSave(),c=!1;try{let u=z(
+n);for(;Atomics.load(i,s)===Dt;){let f=U(u);if(f<=0)break;Oe(Fa,t,0,i,s,Dt,f)}}finally{Ng(()=>e.acquireRestore(l)),c=Atomics.
+load(i,s)===fi,c||Gl(t,a),Atomics.store(i,s,_l)}return c}function Mb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.
+reject(n.reason);let o=Ob(t),i=Eb(t,o),a;try{a=e.releaseSave()}catch(s){throw tr(i),Gl(t,o),di(t,o),s}return Nb(t,e,o,a,
+z(r),i,n)}async function Nb(t,e,r,n,o,i,a){let s=ue(t,r),l=Ht(r);try{for(;Atomics.load(s,l)===Dt;){let u=U(o);if(u<=0||await ir(
+s,l,Dt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}tr(i);let c=Atomics.load(s,l)===fi;if(c||Gl(t,r),di(
+t,r),!c&&a?.aborted)throw a.reason;return c}function Am(t,e,r){if(typeof e!="function")throw new g(`${hi}: predicate mus\
+t be a function, received ${w(e)}`);let n=Nt(r,hi);return t.check("wait on"),n}var Hl="Cannot wait on Condition",Xl="a p\
+redicate must be synchronous: read the shared state it tests (a cell's value, a SharedJSON) and return a boolean";function mi(t){
+let e=t();return Il(e,Hl,"the predicate",Xl),e}var Kl,km,Vl=class{static{d(this,"Condition")}#t;#e;#r;constructor(t){let e=Kl;
+if(Kl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new vr),!(t instanceof ai)&&!(t instanceof vr))throw new g(`Can\
+not create Condition: lock must be a Lock or an RLock, received ${w(t)}`);this.#t=Qo(Sb),Ae(Fa,this.#t,0),ke&&Se(Fa,this.#t,
+0),this.#n(t)}#n(t){this.#e=new jb(t)}acquire(t,e){return this.#e.lock.acquire(t,e)}acquireAsync(t,e,r){return this.#e.lock.
+acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.lock}wait(t){return Tb(this.#t,this.#e,t)}waitAsync(t,e){
+let[r,n]=$t(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait on Condition");return Mb(this.#t,this.#e,o,n)}waitFor(t,e){
+let r=Am(this.#e,t,e);ni(t,Hl,"the predicate",Xl);let n=z(r),o=mi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(
+i===1/0?void 0:i),o=mi(t)}return o}async waitForAsync(t,e,r){let[n,o]=$t(e,r,"Cannot wait on Condition"),i=Am(this.#e,t,
+n);ni(t,Hl,"the predicate",Xl);let a=z(i);o?.throwIfAborted();let s=mi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.
+waitAsync(l===1/0?void 0:l,{signal:o}),s=mi(t)}return s}notify(t){if(t===void 0)t=1;else if(typeof t!="number"||!(Number.
+isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n must be an integer number of waiters, received ${w(t)}`);
+let e=this.#e;e.check("notify"),Cb(this.#t,t,e.i32,e.at)}notifyAll(){this.notify(1/0)}hold(){let t=this.#e.lock;return t.
+acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){oe(t,"Cannot run Condition.with()"),oi(t,"Condition");let e,
+r=this.#e.lock.with(()=>{let n=t();if(!dm(n))return n;e=n});return ii(e,"Condition"),r}withAsync(t){try{oe(t,"Cannot run\
  Condition.withAsync()")}catch(e){return Promise.reject(e)}return this.#e.lock.withAsync(t)}toString(){return`<Condition\
-(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condition",head:this.#t,body:this.#e.lock}}static{hm=
-{words:f(t=>t.#t,"words"),setLock:f((t,e)=>t.#n(e),"setLock")}}};R("Condition",{create(t){return zl=t,new Jl},fill(t,e){
-hm.setLock(t,e)}});var xt=0,mi=1,Ql=2,gb=64,gi=2147483647,pi,pb;function yb(t,e){if(t===void 0)return 1;if(typeof t!="nu\
-mber")throw new g(`Cannot create ${e}: value must be a non-negative integer, received ${v(t)}`);if(!Number.isInteger(t)||
-t<0||t>gi)throw new w(`Cannot create ${e}: value must be a non-negative integer up to ${gi}, received ${t}`);return t}function yi(t){
-for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(t,xt,e,e-1)===e)return!0}}function mm(t,e){
-if(yi(t))return!0;if(e===0)return!1;let r=J(e);for(;;){let n=U(r);if(n<=0)return!1;if(xe(Ua,t,0,t,xt,0,n,mi),yi(t))return!0}}
-async function wb(t,e,r){let n=J(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.add(t,mi,1),await as(t,xt,0,o,mi,r)===
-"aborted")throw r.reason;if(yi(t))return!0}}function gm(t,e,r){if(e==null)return Oe(t,void 0,r);if(typeof e=="number"&&e<
-0){if(Oe(t,void 0,r)===0)throw new w(`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);return 0}return Oe(
-t,e,r)}var wi=class{static{f(this,"Semaphore")}#t;#e;constructor(t){let e=pi;if(pi=void 0,e!==void 0){this.#t=e;return}let r=new.target===
-vn,n=yb(t,r?"BoundedSemaphore":"Semaphore");this.#t=Jo(gb),$e(Ua,this.#t,0),Ae&&ke(Ua,this.#t,0),this.#t[xt]=n,this.#t[Ql]=
+(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condition",head:this.#t,body:this.#e.lock}}static{km=
+{words:d(t=>t.#t,"words"),setLock:d((t,e)=>t.#n(e),"setLock")}}};D("Condition",{create(t){return Kl=t,new Vl},fill(t,e){
+km.setLock(t,e)}});var xt=0,pi=1,Yl=2,Lb=64,gi=2147483647,yi,Ib;function Bb(t,e){if(t===void 0)return 1;if(typeof t!="nu\
+mber")throw new g(`Cannot create ${e}: value must be a non-negative integer, received ${w(t)}`);if(!Number.isInteger(t)||
+t<0||t>gi)throw new v(`Cannot create ${e}: value must be a non-negative integer up to ${gi}, received ${t}`);return t}function wi(t){
+for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(t,xt,e,e-1)===e)return!0}}function Sm(t,e){
+if(wi(t))return!0;if(e===0)return!1;let r=z(e);for(;;){let n=U(r);if(n<=0)return!1;if(Oe(Wa,t,0,t,xt,0,n,pi),wi(t))return!0}}
+async function Pb(t,e,r){let n=z(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.add(t,pi,1),await ls(t,xt,0,o,pi,r)===
+"aborted")throw r.reason;if(wi(t))return!0}}function xm(t,e,r){if(e==null)return Ee(t,void 0,r);if(typeof e=="number"&&e<
+0){if(Ee(t,void 0,r)===0)throw new v(`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);return 0}return Ee(
+t,e,r)}var vi=class{static{d(this,"Semaphore")}#t;#e;constructor(t){let e=yi;if(yi=void 0,e!==void 0){this.#t=e;return}let r=new.target===
+$n,n=Bb(t,r?"BoundedSemaphore":"Semaphore");this.#t=Qo(Lb),Ae(Wa,this.#t,0),ke&&Se(Wa,this.#t,0),this.#t[xt]=n,this.#t[Yl]=
 r?n:-1}acquire(t,e){let r=this.#t;if(t===void 0&&e===void 0){let n=Atomics.load(r,xt);return n>0&&Atomics.compareExchange(
-r,xt,n,n-1)===n?!0:mm(r,1/0)}return mm(r,gm(t,e,`Cannot acquire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=bt(
-t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?1/0:gm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?
-Promise.reject(o.reason):yi(this.#t)?Promise.resolve(!0):i===0?Promise.resolve(!1):wb(this.#t,i,o)}release(t){let e=this.#t;
+r,xt,n,n-1)===n?!0:Sm(r,1/0)}return Sm(r,xm(t,e,`Cannot acquire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=$t(
+t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?1/0:xm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?
+Promise.reject(o.reason):wi(this.#t)?Promise.resolve(!0):i===0?Promise.resolve(!1):Pb(this.#t,i,o)}release(t){let e=this.#t;
 if(t===void 0)t=1;else{if(typeof t!="number")throw new g(`Cannot release ${this.#r()}: n must be a positive integer, rec\
-eived ${v(t)}`);if(!Number.isInteger(t)||t<1)throw new w(`Cannot release ${this.#r()}: n must be a positive integer, rec\
-eived ${t}`)}let r=e[Ql],n=r<0?gi:r;for(;;){let o=Atomics.load(e,xt);if(o+t>n)throw new w(r<0?`Cannot release Semaphore:\
+eived ${w(t)}`);if(!Number.isInteger(t)||t<1)throw new v(`Cannot release ${this.#r()}: n must be a positive integer, rec\
+eived ${t}`)}let r=e[Yl],n=r<0?gi:r;for(;;){let o=Atomics.load(e,xt);if(o+t>n)throw new v(r<0?`Cannot release Semaphore:\
  the value would pass ${gi}, received n = ${t}`:`Cannot release BoundedSemaphore: released too many times; its value wou\
-ld become ${o+t}, over its initial value ${r}`);if(Atomics.compareExchange(e,xt,o,o+t)===o)break}Atomics.load(e,mi)>0&&Atomics.
+ld become ${o+t}, over its initial value ${r}`);if(Atomics.compareExchange(e,xt,o,o+t)===o)break}Atomics.load(e,pi)>0&&Atomics.
 notify(e,xt,t)}hold(){return this.acquire(),this.#e??={[Symbol.dispose]:()=>this.release()}}with(t){let e=this instanceof
-vn?"BoundedSemaphore":"Semaphore";ne(t,`Cannot run ${e}.with()`),ni(t,e),this.acquire();let r;try{r=t()}finally{this.release()}
-return oi(r,e),r}async withAsync(t){ne(t,"Cannot run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{
+$n?"BoundedSemaphore":"Semaphore";oe(t,`Cannot run ${e}.with()`),oi(t,e),this.acquire();let r;try{r=t()}finally{this.release()}
+return ii(r,e),r}async withAsync(t){oe(t,"Cannot run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{
 this.release()}}toString(){return`<${this.#r()} value=${Atomics.load(this.#t,xt)}>`}[K](){return this.toString()}[I](){return{
-kind:this.#r(),head:this.#t}}#r(){return this.#t[Ql]<0?"Semaphore":"BoundedSemaphore"}static{pb=f(t=>t.#t,"wordsOf")}},vn=class extends wi{static{
-f(this,"BoundedSemaphore")}constructor(t){super(t)}};R("Semaphore",{create(t){return pi=t,new wi}}),R("BoundedSemaphore",
-{create(t){return pi=t,new vn}});import{isMainThread as vb}from"node:worker_threads";var pm=new Uint8Array(new Uint16Array(
-[1]).buffer)[0]===1,Ht=4,_l=pm?2*Ht:2*Ht+1,bn=pm?2*Ht+1:2*Ht,ym=64,Xt=0,$n=-1,Gl=-2,bb=1n<<32n;function $b(t){return new BigUint64Array(
-t.buffer,t.byteOffset,ym>>3)}function Ab(t,e){let r=BigInt(Atomics.load(t,bn)>>>0)<<32n;return Atomics.compareExchange(e,
-Ht,r,r+bb)===r}function kb(t,e){for(;;){let r=Atomics.load(t,Ht);if(Number(r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(
-t,Ht,r,r+1n)===r)return!0}}function Sb(t){for(;;){let e=Atomics.load(t,Ht);if(Atomics.compareExchange(t,Ht,e,e>>32n<<32n)===
-e)return Number(e&0xffffffffn)}}var wm="the action runs to its end before the parties pass, so it must be synchronous: d\
-o the async work after wait() returns (in the thread that got index 0, say)";function xb(t){if(typeof t!="function")throw new g(
+kind:this.#r(),head:this.#t}}#r(){return this.#t[Yl]<0?"Semaphore":"BoundedSemaphore"}static{Ib=d(t=>t.#t,"wordsOf")}},$n=class extends vi{static{
+d(this,"BoundedSemaphore")}constructor(t){super(t)}};D("Semaphore",{create(t){return yi=t,new vi}}),D("BoundedSemaphore",
+{create(t){return yi=t,new $n}});import{isMainThread as Rb}from"node:worker_threads";var Om=new Uint8Array(new Uint16Array(
+[1]).buffer)[0]===1,Xt=4,Zl=Om?2*Xt:2*Xt+1,An=Om?2*Xt+1:2*Xt,Em=64,Kt=0,kn=-1,tc=-2,Db=1n<<32n;function Ub(t){return new BigUint64Array(
+t.buffer,t.byteOffset,Em>>3)}function Fb(t,e){let r=BigInt(Atomics.load(t,An)>>>0)<<32n;return Atomics.compareExchange(e,
+Xt,r,r+Db)===r}function Wb(t,e){for(;;){let r=Atomics.load(t,Xt);if(Number(r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(
+t,Xt,r,r+1n)===r)return!0}}function qb(t){for(;;){let e=Atomics.load(t,Xt);if(Atomics.compareExchange(t,Xt,e,e>>32n<<32n)===
+e)return Number(e&0xffffffffn)}}var Cm="the action runs to its end before the parties pass, so it must be synchronous: d\
+o the async work after wait() returns (in the thread that got index 0, say)";function Jb(t){if(typeof t!="function")throw new g(
 `Cannot create Barrier: action must be a named function exported by its module (it runs in whichever thread arrives last\
-), received ${v(t)}`);ri(t,"Cannot create Barrier","the action",wm);let e=Oo(t,"the action","Cannot create Barrier"),r=on();
-return Bs(t.name,r,"Cannot create Barrier"),{name:t.name,source:e,module:r}}function Ob(t){let{name:e,source:r,module:n}=t,
-o=n===void 0?void 0:Bt(n),i=(o===void 0?void 0:At(o,e,r))??an(e,r,a=>typeof a=="function")?.value;if(typeof i!="function"){
-let a=o!==void 0&&Object.hasOwn(o,e)?`${n} exports a different ${e}`:`${n??"the module that created the barrier"} does n\
-ot export ${e}`;throw new g(`Cannot use the action of Barrier: ${To("function",e,[a])}`)}return i}var Hl={op:"lock"},vm=class{static{
-f(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){this.i32=t,this.parties=e,this.#t=r,this.ref=
-n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.done;){let o=n.value;if(o.op==="lock")$t(e,0,
-1/0),this.#i();else try{xe(qa,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw $t(e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.
-value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=Ur(()=>{
-o&&Atomics.sub(n,5,1),e.counted&&kb(this.#a(),e.gen)&&(this.#l(),this.#h())});try{let a=t.next();for(;!a.done;){let s=a.
-value;if(s.op==="lock")await uo(n,0,1/0),this.#i();else{Atomics.add(n,5,1),o=!0;let l;try{l=await rr(n,4,s.seq,s.timeout,
-r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await uo(n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}
-return a.value}finally{Ve(i)}}#a(){return this.#n??=$b(this.i32)}#i(){let t=this.i32;if(Atomics.load(t,_l)===0)return;t[3]-=
-Sb(this.#a());let e=t[2];e===Xt?this.#d():t[3]===0&&e===$n&&(t[2]=Xt,this.#l())}*#o(t,e){let r=this.i32;yield Hl;let n=!0;
-try{for(;r[2]===$n;){n=!1;let a=r[4];this.#f();try{yield{op:"sleep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield Hl,n=
-!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,bn);e.gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),
-o;let a=J(t);for(;;){if(Atomics.load(r,bn)!==i)return o;if(r[2]!==Xt)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),
-new Br(`Cannot pass Barrier: the wait timed out after ${t} ms, which breaks the barrier`);n=!1;let l=r[4];this.#f();try{
-yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.load(r,bn)!==i)return o;yield Hl,n=!0}}finally{e.counted&&
-Atomics.load(r,bn)===i&&--r[3]===0&&r[2]===$n&&(r[2]=Xt,this.#l()),e.counted=!1}}finally{n&&this.#f()}}#c(){return new Br(
-Atomics.load(this.i32,2)===$n?"Cannot pass Barrier: it was reset while this thread waited":"Cannot pass Barrier: it is b\
+), received ${w(t)}`);ni(t,"Cannot create Barrier","the action",Cm);let e=fr();Co(t,"the action","Cannot create Barrier",
+()=>Rs(t,e===void 0?[]:[e])),qs(t.name,e,"Cannot create Barrier");let r=gd(t,"the action","Cannot create Barrier");return{
+...r,module:r.modules[0]}}function zb(t){try{return yd(t)}catch(e){throw e instanceof g?new g(`Cannot use the action of \
+Barrier: ${e.message.replace(/^Cannot receive the function \S+ from another thread: /,"")}`):e}}var ec={op:"lock"},jm=class{static{
+d(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){this.i32=t,this.parties=e,this.#t=r,this.ref=
+n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.done;){let o=n.value;if(o.op==="lock")At(e,0,
+1/0),this.#i();else try{Oe(Ja,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw At(e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.
+value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=zr(()=>{
+o&&Atomics.sub(n,5,1),e.counted&&Wb(this.#a(),e.gen)&&(this.#l(),this.#h())});try{let a=t.next();for(;!a.done;){let s=a.
+value;if(s.op==="lock")await fo(n,0,1/0),this.#i();else{Atomics.add(n,5,1),o=!0;let l;try{l=await ir(n,4,s.seq,s.timeout,
+r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await fo(n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}
+return a.value}finally{tr(i)}}#a(){return this.#n??=Ub(this.i32)}#i(){let t=this.i32;if(Atomics.load(t,Zl)===0)return;t[3]-=
+qb(this.#a());let e=t[2];e===Kt?this.#d():t[3]===0&&e===kn&&(t[2]=Kt,this.#l())}*#o(t,e){let r=this.i32;yield ec;let n=!0;
+try{for(;r[2]===kn;){n=!1;let a=r[4];this.#f();try{yield{op:"sleep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield ec,n=
+!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,An);e.gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),
+o;let a=z(t);for(;;){if(Atomics.load(r,An)!==i)return o;if(r[2]!==Kt)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),
+new Fr(`Cannot pass Barrier: the wait timed out after ${t} ms, which breaks the barrier`);n=!1;let l=r[4];this.#f();try{
+yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.load(r,An)!==i)return o;yield ec,n=!0}}finally{e.counted&&
+Atomics.load(r,An)===i&&--r[3]===0&&r[2]===kn&&(r[2]=Kt,this.#l()),e.counted=!1}}finally{n&&this.#f()}}#c(){return new Fr(
+Atomics.load(this.i32,2)===kn?"Cannot pass Barrier: it was reset while this thread waited":"Cannot pass Barrier: it is b\
 roken (a wait timed out, the action failed, or abort() was called); reset() it first")}#u(){try{let e=this.resolveAction();
-if(e!==void 0){this.#e=!0;try{El(e(),"Cannot pass Barrier","the action",wm)}finally{this.#e=!1}}}catch(e){throw this.#d(),
-e}let t=this.i32;if(t[2]!==Xt)throw this.#c();if(!Ab(t,this.#a()))throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){
-return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=Ob(this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&
-(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=Gl,this.#l()}#m(t){
-if(this.#e)return t();$t(this.i32,0,1/0);try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;
-t[3]>0?(t[2]===Xt||t[2]===Gl)&&(t[2]=$n):t[2]=Xt,this.#l()})}abort(){this.#m(()=>this.#d())}},Xl,Eb,Kl=class{static{f(this,
-"Barrier")}#t;#e;#r;#n;constructor(t,e,r){let n=Xl;if(Xl=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,
-this.#n=new vm(n.slot,n.parties,void 0,n.action),vb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`C\
-annot create Barrier: parties must be a positive integer, received ${v(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)
-throw new w(`Cannot create Barrier: parties must be a positive integer, received ${t}`);let o=e!=null,i=o?xb(e):void 0;this.#r=
-Nt(r,"Cannot create Barrier"),this.#e=t,this.#t=Jo(ym),this.#n=new vm(this.#t,t,o?e:void 0,i),$e(qa,this.#t,0),Ae&&ke(qa,
-this.#t,0)}get parties(){return this.#e}get nWaiting(){T();let t=this.#t;return Atomics.load(t,2)===Xt?Atomics.load(t,3)-
-Atomics.load(t,_l):0}get broken(){T();let t=this.#t,e=Atomics.load(t,2);return e===Gl||e===Xt&&Atomics.load(t,_l)>0}wait(t){
-let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.wait(e)}waitAsync(t,e){let[r,n]=bt(t,e,"Cannot wa\
+if(e!==void 0){this.#e=!0;try{Il(e(),"Cannot pass Barrier","the action",Cm)}finally{this.#e=!1}}}catch(e){throw this.#d(),
+e}let t=this.i32;if(t[2]!==Kt)throw this.#c();if(!Fb(t,this.#a()))throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){
+return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=zb(this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&
+(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=tc,this.#l()}#m(t){
+if(this.#e)return t();At(this.i32,0,1/0);try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;
+t[3]>0?(t[2]===Kt||t[2]===tc)&&(t[2]=kn):t[2]=Kt,this.#l()})}abort(){this.#m(()=>this.#d())}},rc,Qb,nc=class{static{d(this,
+"Barrier")}#t;#e;#r;#n;constructor(t,e,r){let n=rc;if(rc=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,
+this.#n=new jm(n.slot,n.parties,void 0,n.action),Rb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`C\
+annot create Barrier: parties must be a positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)
+throw new v(`Cannot create Barrier: parties must be a positive integer, received ${t}`);let o=e!=null,i=o?Jb(e):void 0;this.#r=
+Nt(r,"Cannot create Barrier"),this.#e=t,this.#t=Qo(Em),this.#n=new jm(this.#t,t,o?e:void 0,i),Ae(Ja,this.#t,0),ke&&Se(Ja,
+this.#t,0)}get parties(){return this.#e}get nWaiting(){T();let t=this.#t;return Atomics.load(t,2)===Kt?Atomics.load(t,3)-
+Atomics.load(t,Zl):0}get broken(){T();let t=this.#t,e=Atomics.load(t,2);return e===tc||e===Kt&&Atomics.load(t,Zl)>0}wait(t){
+let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.wait(e)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wa\
 it on Barrier"),o=r===void 0?this.#r:Nt(r,"Cannot wait on Barrier");return n?.aborted?Promise.reject(n.reason):this.#n.waitAsync(
 o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`<Barrier parties=${this.#e} waiting=${this.nWaiting}\
  broken=${this.broken}>`}[K](){return this.toString()}[I](){let t={slot:this.#t,parties:this.#e,timeout:this.#r,action:this.#n.
-ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"Barrier",head:t,module:e}}static{Eb=f(t=>t.#t,
-"wordsOf")}};R("Barrier",{create(t){return Xl=t,new Kl(0)}});var Cb=import.meta.url,jb=K,An=Symbol("@threading/threading\
-:local"),ue=new WeakMap,kn=O.ident,vi=new WeakMap,pr;function Tb(){ue=new WeakMap,kn=0}function Pe(t){return t[An]}function De(t){
-kn!==O.ident&&(ue=new WeakMap,kn=O.ident);let e=t.proxy,r=ue.get(e);if(r===void 0&&(r=new Map,ue.set(e,r),t.Class!==yr)){
-pr={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){throw ue.get(e)===r&&ue.delete(e),n}finally{
-pr=void 0}}return r}function Mb(t,e){if(e.length>0)return;let r=Function.prototype.toString.call(t),n=Nb(r);if(n===void 0||
+ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"Barrier",head:t,module:e}}static{Qb=d(t=>t.#t,
+"wordsOf")}};D("Barrier",{create(t){return rc=t,new nc(0)}});var _b=import.meta.url,Gb=K,Sn=Symbol("@threading/threading\
+:local"),fe=new WeakMap,xn=O.ident,bi=new WeakMap,$r;function Hb(){fe=new WeakMap,xn=0}function De(t){return t[Sn]}function Ue(t){
+xn!==O.ident&&(fe=new WeakMap,xn=O.ident);let e=t.proxy,r=fe.get(e);if(r===void 0&&(r=new Map,fe.set(e,r),t.Class!==Ar)){
+$r={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){throw fe.get(e)===r&&fe.delete(e),n}finally{
+$r=void 0}}return r}function Xb(t,e){if(e.length>0)return;let r=Function.prototype.toString.call(t),n=Kb(r);if(n===void 0||
 n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().replace(/\s*=[\s\S]*$/,"")),i=`sup\
 er(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...arguments"})`;throw new g(`Cannot creat\
 e ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none, and other threads run it again w\
-ith the arguments given to super(); pass them on: ${i}`)}function Nb(t){let e=/\bconstructor\s*\(/.exec(t);if(e===null)return;
+ith the arguments given to super(); pass them on: ${i}`)}function Kb(t){let e=/\bconstructor\s*\(/.exec(t);if(e===null)return;
 let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===")"&&--r===0)return t.slice(
-n,o)}}function Lb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){let n=Object.getOwnPropertyDescriptor(
-r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Ib={get(t,e,r){if(typeof e=="symbol")return Reflect.get(t,
-e,r);let n=De(Pe(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e=="symbol")return Reflect.set(
-t,e,r,n);let o=De(Pe(t));return Lb(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){return typeof e=="symbol"?
-Reflect.has(t,e):De(Pe(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="symbol"?Reflect.deleteProperty(
-t,e):(De(Pe(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(t,e,r):r.get!==void 0||
-r.set!==void 0?!1:(De(Pe(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symbol")return Reflect.getOwnPropertyDescriptor(
-t,e);let r=De(Pe(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,configurable:!0}},ownKeys(t){return[...De(
-Pe(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function Vl(t,e){let r=Object.create(t.prototype),n=new Proxy(r,Ib);
-return Object.defineProperty(r,An,{value:{Class:t,args:e,proxy:n}}),n}var yr=class na{static{f(this,"local")}constructor(...e){
-let r=new.target;if(pr!==void 0&&pr.Class===r){let o=pr.proxy;return pr=void 0,o}if(r===na&&e.length>0)throw new g(`Cann\
+n,o)}}function Vb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){let n=Object.getOwnPropertyDescriptor(
+r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Yb={get(t,e,r){if(typeof e=="symbol")return Reflect.get(t,
+e,r);let n=Ue(De(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e=="symbol")return Reflect.set(
+t,e,r,n);let o=Ue(De(t));return Vb(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){return typeof e=="symbol"?
+Reflect.has(t,e):Ue(De(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="symbol"?Reflect.deleteProperty(
+t,e):(Ue(De(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(t,e,r):r.get!==void 0||
+r.set!==void 0?!1:(Ue(De(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symbol")return Reflect.getOwnPropertyDescriptor(
+t,e);let r=Ue(De(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,configurable:!0}},ownKeys(t){return[...Ue(
+De(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function oc(t,e){let r=Object.create(t.prototype),n=new Proxy(r,Yb);
+return Object.defineProperty(r,Sn,{value:{Class:t,args:e,proxy:n}}),n}var Ar=class ia{static{d(this,"local")}constructor(...e){
+let r=new.target;if($r!==void 0&&$r.Class===r){let o=$r.proxy;return $r=void 0,o}if(r===ia&&e.length>0)throw new g(`Cann\
 ot create local: initialization arguments are not supported, received ${e.length}; subclass local to take arguments`);r!==
-na&&!vi.has(r)&&(Mb(r,e),vi.set(r,xs(r.name)));let n=Vl(r,e);return kn!==O.ident&&(ue=new WeakMap,kn=O.ident),ue.set(n,new Map),
-n}toString(){return`<${this.constructor.name} object ${hs(this)}>`}[jb](){let e=this[An];return`<${e?.Class.name??"local"}\
- object ${hs(e?.proxy??this)}>`}[I](){let e=this[An],r=e.Class;if(r===na)return{kind:"local",module:Cb,head:null,body:e.
-args};let n=vi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${v(this)} to another thread: cannot tell which mo\
+ia&&!bi.has(r)&&(Xb(r,e),bi.set(r,js(r.name)));let n=oc(r,e);return xn!==O.ident&&(fe=new WeakMap,xn=O.ident),fe.set(n,new Map),
+n}toString(){return`<${this.constructor.name} object ${ps(this)}>`}[Gb](){let e=this[Sn];return`<${e?.Class.name??"local"}\
+ object ${ps(e?.proxy??this)}>`}[I](){let e=this[Sn],r=e.Class;if(r===ia)return{kind:"local",module:_b,head:null,body:e.
+args};let n=bi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${w(this)} to another thread: cannot tell which mo\
 dule defines its class; give the class a name and export it from its module`);return{kind:"local",module:n,head:{url:n,name:r.
-name},body:e.args}}};R("local",{create(t){if(t===null)return Vl(yr,[]);let{url:e,name:r}=t,n=Bt(e),o=f(a=>typeof a=="fun\
-ction"&&a.prototype instanceof yr,"isLocal"),i=(n&&At(n,r,void 0))??an(r,void 0,o)?.value;if(typeof i!="function"||!(i.prototype instanceof
-yr))throw new g(`Cannot receive a ${r} from another thread: ${e} does not export a local subclass named ${r}, received ${v(
-i)}; export the class from the module that defines it`);return vi.set(i,e),Vl(i,[])},fill(t,e){let r=t;r[An].args=e}});var bi;
-function wr(){let t=bi;return bi=void 0,t}function vr(t){return e=>{bi=e;try{return t()}finally{bi=void 0}}}function $i(t){
-if(typeof t!="string")return;let e=Number(t);return String(e)===t||t==="-0"?e:void 0}function Bb(t){return $i(t)!==void 0?
-`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(t)}]`}function br(t,e){let r=Object.create(Object.getPrototypeOf(
-t)),n=f(a=>typeof a=="symbol"||a in r,"plain"),o=f((a,s)=>(a instanceof Error&&Error.captureStackTrace(a,s),a),"fromCall\
-er"),i={get:f(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,l,c);try{let u=$i(l);return u!==void 0&&e.index?
-e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:f(function a(s,l,c,u){if(n(l)||!e.owns(u))return Reflect.
-set(s,l,c,u);let d=$i(l);if(d!==void 0&&e.index){try{e.index.set(u,d,c)}catch(p){throw o(p,a)}return!0}throw o(new TypeError(
-`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thread's object, unshared (no other thre\
-ad would see it); ${e.instead}`),a)},"set"),has:f(function a(s,l){if(e.index&&$i(l)!==void 0)throw o(new TypeError(`Cann\
-ot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not properties; ${e.index.test}`),a);return Reflect.
-has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,{value:void 0,configurable:!0}),Object.
-setPrototypeOf(t,new Proxy(r,i))}var Pb=K,Db=import.meta.url;function Re(t,e){if(typeof t!="number"||!Number.isInteger(t))
-throw new g(`${e}: expected an integer, received ${v(t)}`);if(t<-2147483648||t>2147483647)throw new w(`${e}: a SharedInt\
-32 holds -2147483648 to 2147483647, received ${t}`);return t}function bm(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+
-e;if(o<-2147483648||o>2147483647)throw new w(`Cannot ${r} SharedInt32: the result would be ${o}, out of its range -21474\
-83648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${Math.abs(e)}`);let i=Atomics.
-compareExchange(t,0,n,o);if(i===n)return n;n=i}}var Sn=class{static{f(this,"SharedInt32")}#t;constructor(t=0){let e=wr();
-if(e){this.#t=new Int32Array(e);return}let r=Re(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
-4)),Ee(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
-0,Re(t,"Cannot set SharedInt32"))}add(t=1){return bm(this.#t,Re(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return bm(
-this.#t,-Re(t,"Cannot subtract from SharedInt32"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Re(t,"C\
-annot set SharedInt32"))}compareExchange(t,e){return Atomics.compareExchange(this.#t,0,Re(t,"Cannot compare SharedInt32"),
-Re(e,"Cannot set SharedInt32"))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.value}[Pb](t){
-return`SharedInt32(${t(this.value)})`}[I](){return{kind:"SharedInt32",module:Db,head:this.#t.buffer}}};R("SharedInt32",{
-create:vr(()=>new Sn)}),br(Sn.prototype,{name:"SharedInt32",instead:"its one shared datum is .value (cell.value = ...)",
-owns:f(t=>t instanceof Sn,"owns")});var Rb=K,Ub=import.meta.url;function Ue(t,e){if(typeof t!="number")throw new g(`${e}\
-: expected a number, received ${v(t)}`);return t}var $m=new ArrayBuffer(8),Am=new Float64Array($m),km=new BigInt64Array(
-$m);function $r(t){return Am[0]=t,km[0]}function Ai(t){return km[0]=t,Am[0]}var Ar=class{static{f(this,"SharedFloat64")}#t;constructor(t=0){
-let e=wr();if(e){this.#t=new BigInt64Array(e);return}let r=Ue(t,"Cannot create SharedFloat64");this.#t=new BigInt64Array(
-new SharedArrayBuffer(8)),Ee(this.#t.buffer,0,2),this.#t[0]=$r(r)}get value(){return T(),Ai(Atomics.load(this.#t,0))}set value(t){
-Atomics.store(this.#t,0,$r(Ue(t,"Cannot set SharedFloat64")))}add(t=1){for(Ue(t,"Cannot add to SharedFloat64");;){let e=Atomics.
-load(this.#t,0),r=Ai(e);if(Atomics.compareExchange(this.#t,0,e,$r(r+t))===e)return r}}sub(t=1){return this.add(-Ue(t,"Ca\
-nnot subtract from SharedFloat64"))}exchange(t){let e=$r(Ue(t,"Cannot set SharedFloat64"));return Ai(Atomics.exchange(this.#t,
-0,e))}compareExchange(t,e){let r=$r(Ue(t,"Cannot compare SharedFloat64")),n=$r(Ue(e,"Cannot set SharedFloat64"));return Ai(
+name},body:e.args}}};D("local",{create(t){if(t===null)return oc(Ar,[]);let{url:e,name:r}=t,n=Bt(e),o=d(a=>typeof a=="fun\
+ction"&&a.prototype instanceof Ar,"isLocal"),i=(n&&wt(n,r,void 0))??Mo(r,void 0,o,[e])?.value;if(typeof i!="function"||!(i.
+prototype instanceof Ar))throw new g(`Cannot receive a ${r} from another thread: ${e} does not export a local subclass n\
+amed ${r}, received ${w(i)}; export the class from the module that defines it`);return bi.set(i,e),oc(i,[])},fill(t,e){let r=t;
+r[Sn].args=e}});var $i;function kr(){let t=$i;return $i=void 0,t}function Sr(t){return e=>{$i=e;try{return t()}finally{$i=
+void 0}}}function Ai(t){if(typeof t!="string")return;let e=Number(t);return String(e)===t||t==="-0"?e:void 0}function Zb(t){
+return Ai(t)!==void 0?`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(t)}]`}function xr(t,e){let r=Object.
+create(Object.getPrototypeOf(t)),n=d(a=>typeof a=="symbol"||a in r,"plain"),o=d((a,s)=>(a instanceof Error&&Error.captureStackTrace(
+a,s),a),"fromCaller"),i={get:d(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,l,c);try{let u=Ai(l);return u!==
+void 0&&e.index?e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:d(function a(s,l,c,u){if(n(l)||!e.owns(
+u))return Reflect.set(s,l,c,u);let f=Ai(l);if(f!==void 0&&e.index){try{e.index.set(u,f,c)}catch(h){throw o(h,a)}return!0}
+throw o(new TypeError(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thread's object, u\
+nshared (no other thread would see it); ${e.instead}`),a)},"set"),has:d(function a(s,l){if(e.index&&Ai(l)!==void 0)throw o(
+new TypeError(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not properties; ${e.index.
+test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,{value:void 0,
+configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var t$=K,e$=import.meta.url;function Fe(t,e){if(typeof t!="num\
+ber"||!Number.isInteger(t))throw new g(`${e}: expected an integer, received ${w(t)}`);if(t<-2147483648||t>2147483647)throw new v(
+`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function Tm(t,e,r){let n=Atomics.load(t,0);
+for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new v(`Cannot ${r} SharedInt32: the result would be ${o}, out of \
+its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${Math.
+abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var On=class{static{d(this,"SharedInt32")}#t;constructor(t=0){
+let e=kr();if(e){this.#t=new Int32Array(e);return}let r=Fe(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
+4)),Ce(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
+0,Fe(t,"Cannot set SharedInt32"))}add(t=1){return Tm(this.#t,Fe(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return Tm(
+this.#t,-Fe(t,"Cannot subtract from SharedInt32"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Fe(t,"C\
+annot set SharedInt32"))}compareExchange(t,e){return Atomics.compareExchange(this.#t,0,Fe(t,"Cannot compare SharedInt32"),
+Fe(e,"Cannot set SharedInt32"))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.value}[t$](t){
+return`SharedInt32(${t(this.value)})`}[I](){return{kind:"SharedInt32",module:e$,head:this.#t.buffer}}};D("SharedInt32",{
+create:Sr(()=>new On)}),xr(On.prototype,{name:"SharedInt32",instead:"its one shared datum is .value (cell.value = ...)",
+owns:d(t=>t instanceof On,"owns")});var r$=K,n$=import.meta.url;function We(t,e){if(typeof t!="number")throw new g(`${e}\
+: expected a number, received ${w(t)}`);return t}var Mm=new ArrayBuffer(8),Nm=new Float64Array(Mm),Lm=new BigInt64Array(
+Mm);function Or(t){return Nm[0]=t,Lm[0]}function ki(t){return Lm[0]=t,Nm[0]}var Er=class{static{d(this,"SharedFloat64")}#t;constructor(t=0){
+let e=kr();if(e){this.#t=new BigInt64Array(e);return}let r=We(t,"Cannot create SharedFloat64");this.#t=new BigInt64Array(
+new SharedArrayBuffer(8)),Ce(this.#t.buffer,0,2),this.#t[0]=Or(r)}get value(){return T(),ki(Atomics.load(this.#t,0))}set value(t){
+Atomics.store(this.#t,0,Or(We(t,"Cannot set SharedFloat64")))}add(t=1){for(We(t,"Cannot add to SharedFloat64");;){let e=Atomics.
+load(this.#t,0),r=ki(e);if(Atomics.compareExchange(this.#t,0,e,Or(r+t))===e)return r}}sub(t=1){return this.add(-We(t,"Ca\
+nnot subtract from SharedFloat64"))}exchange(t){let e=Or(We(t,"Cannot set SharedFloat64"));return ki(Atomics.exchange(this.#t,
+0,e))}compareExchange(t,e){let r=Or(We(t,"Cannot compare SharedFloat64")),n=Or(We(e,"Cannot set SharedFloat64"));return ki(
 Atomics.compareExchange(this.#t,0,r,n))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.
-value}[Rb](t){return`SharedFloat64(${t(this.value)})`}[I](){return{kind:"SharedFloat64",module:Ub,head:this.#t.buffer}}};
-R("SharedFloat64",{create:vr(()=>new Ar)}),br(Ar.prototype,{name:"SharedFloat64",instead:"its one shared datum is .value\
- (cell.value = ...)",owns:f(t=>t instanceof Ar,"owns")});var Fb=K,qb=import.meta.url;function Fe(t,e){if(typeof t!="bigi\
-nt")throw new g(`${e}: expected a bigint, received ${v(t)}`);if(BigInt.asIntN(64,t)!==t)throw new w(`${e}: a SharedBigIn\
-t64 holds 64-bit signed integers, received ${t}n`);return t}function Sm(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+e;
-if(BigInt.asIntN(64,o)!==o)throw new w(`Cannot ${r} SharedBigInt64: the result would be ${o}n, out of its 64-bit signed \
+value}[r$](t){return`SharedFloat64(${t(this.value)})`}[I](){return{kind:"SharedFloat64",module:n$,head:this.#t.buffer}}};
+D("SharedFloat64",{create:Sr(()=>new Er)}),xr(Er.prototype,{name:"SharedFloat64",instead:"its one shared datum is .value\
+ (cell.value = ...)",owns:d(t=>t instanceof Er,"owns")});var o$=K,i$=import.meta.url;function qe(t,e){if(typeof t!="bigi\
+nt")throw new g(`${e}: expected a bigint, received ${w(t)}`);if(BigInt.asIntN(64,t)!==t)throw new v(`${e}: a SharedBigIn\
+t64 holds 64-bit signed integers, received ${t}n`);return t}function Im(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+e;
+if(BigInt.asIntN(64,o)!==o)throw new v(`Cannot ${r} SharedBigInt64: the result would be ${o}n, out of its 64-bit signed \
 range (it does not wrap around), received ${e<0n?-e:e}n`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}
-var kr=class{static{f(this,"SharedBigInt64")}#t;constructor(t=0n){let e=wr();if(e){this.#t=new BigInt64Array(e);return}let r=Fe(
-t,"Cannot create SharedBigInt64");this.#t=new BigInt64Array(new SharedArrayBuffer(8)),Ee(this.#t.buffer,0,2),this.#t[0]=
-r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,0,Fe(t,"Cannot set SharedBigInt64"))}add(t=1n){
-return Sm(this.#t,Fe(t,"Cannot add to SharedBigInt64"),"add to")}sub(t=1n){return Sm(this.#t,-Fe(t,"Cannot subtract from\
- SharedBigInt64"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,Fe(t,"Cannot set SharedBigInt64"))}compareExchange(t,e){
-return Atomics.compareExchange(this.#t,0,Fe(t,"Cannot compare SharedBigInt64"),Fe(e,"Cannot set SharedBigInt64"))}valueOf(){
-return this.value}toString(){return String(this.value)}toJSON(){return String(this.value)}[Fb](t){return`SharedBigInt64(${t(
-this.value)})`}[I](){return{kind:"SharedBigInt64",module:qb,head:this.#t.buffer}}};R("SharedBigInt64",{create:vr(()=>new kr)}),
-br(kr.prototype,{name:"SharedBigInt64",instead:"its one shared datum is .value (cell.value = ...)",owns:f(t=>t instanceof
-kr,"owns")});var Wb=K,zb=import.meta.url;function xn(t,e){if(typeof t!="boolean")throw new g(`${e}: expected a boolean, \
-received ${v(t)}`);return t}var Sr=class{static{f(this,"SharedBoolean")}#t;constructor(t=!1){let e=wr();if(e){this.#t=new Int32Array(
-e);return}let r=xn(t,"Cannot create SharedBoolean");this.#t=new Int32Array(new SharedArrayBuffer(4)),Ee(this.#t.buffer,0,
-1),this.#t[0]=r?1:0}get value(){return T(),Atomics.load(this.#t,0)!==0}set value(t){Atomics.store(this.#t,0,xn(t,"Cannot\
- set SharedBoolean")?1:0)}exchange(t){let e=xn(t,"Cannot set SharedBoolean")?1:0;return Atomics.exchange(this.#t,0,e)!==
-0}compareExchange(t,e){let r=xn(t,"Cannot compare SharedBoolean")?1:0,n=xn(e,"Cannot set SharedBoolean")?1:0;return Atomics.
+var Cr=class{static{d(this,"SharedBigInt64")}#t;constructor(t=0n){let e=kr();if(e){this.#t=new BigInt64Array(e);return}let r=qe(
+t,"Cannot create SharedBigInt64");this.#t=new BigInt64Array(new SharedArrayBuffer(8)),Ce(this.#t.buffer,0,2),this.#t[0]=
+r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,0,qe(t,"Cannot set SharedBigInt64"))}add(t=1n){
+return Im(this.#t,qe(t,"Cannot add to SharedBigInt64"),"add to")}sub(t=1n){return Im(this.#t,-qe(t,"Cannot subtract from\
+ SharedBigInt64"),"subtract from")}exchange(t){return Atomics.exchange(this.#t,0,qe(t,"Cannot set SharedBigInt64"))}compareExchange(t,e){
+return Atomics.compareExchange(this.#t,0,qe(t,"Cannot compare SharedBigInt64"),qe(e,"Cannot set SharedBigInt64"))}valueOf(){
+return this.value}toString(){return String(this.value)}toJSON(){return String(this.value)}[o$](t){return`SharedBigInt64(${t(
+this.value)})`}[I](){return{kind:"SharedBigInt64",module:i$,head:this.#t.buffer}}};D("SharedBigInt64",{create:Sr(()=>new Cr)}),
+xr(Cr.prototype,{name:"SharedBigInt64",instead:"its one shared datum is .value (cell.value = ...)",owns:d(t=>t instanceof
+Cr,"owns")});var a$=K,s$=import.meta.url;function En(t,e){if(typeof t!="boolean")throw new g(`${e}: expected a boolean, \
+received ${w(t)}`);return t}var jr=class{static{d(this,"SharedBoolean")}#t;constructor(t=!1){let e=kr();if(e){this.#t=new Int32Array(
+e);return}let r=En(t,"Cannot create SharedBoolean");this.#t=new Int32Array(new SharedArrayBuffer(4)),Ce(this.#t.buffer,0,
+1),this.#t[0]=r?1:0}get value(){return T(),Atomics.load(this.#t,0)!==0}set value(t){Atomics.store(this.#t,0,En(t,"Cannot\
+ set SharedBoolean")?1:0)}exchange(t){let e=En(t,"Cannot set SharedBoolean")?1:0;return Atomics.exchange(this.#t,0,e)!==
+0}compareExchange(t,e){let r=En(t,"Cannot compare SharedBoolean")?1:0,n=En(e,"Cannot set SharedBoolean")?1:0;return Atomics.
 compareExchange(this.#t,0,r,n)!==0}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.
-value}[Wb](t){return`SharedBoolean(${t(this.value)})`}[I](){return{kind:"SharedBoolean",module:zb,head:this.#t.buffer}}};
-R("SharedBoolean",{create:vr(()=>new Sr)}),br(Sr.prototype,{name:"SharedBoolean",instead:"its one shared datum is .value\
- (cell.value = ...)",owns:f(t=>t instanceof Sr,"owns")});var Jb=K,Qb=import.meta.url;function Yl(t,e,r){if(!Number.isInteger(
-t))throw new g(`${r}: index must be an integer, received ${v(t)}`);let n=t<0?t+e:t;if(n<0||n>=e)throw new w(`${r}: index\
- out of range for a list of length ${e}, received ${t}`);return n}function _b(t,e,r){if(t===void 0)return 0;if(!Number.isInteger(
-t))throw new g(`${r}: fromIndex must be an integer, received ${v(t)}`);return t<0?Math.max(0,e+t):t}function xm(t,e,r,n,o){
-if(t===void 0)return e;if(!Number.isInteger(t))throw new g(`${o}: ${n} must be an integer, received ${v(t)}`);return t<0?
-Math.max(0,r+t):Math.min(t,r)}function xr(t,e){ir(t,"items",e,-1)}var Zl=class Op{static{f(this,"SharedList")}#t;constructor(e=[],r){
-let n=wr();if(n){this.#t=new yo(n);return}let o=[...e];xr(o,"Cannot create SharedList"),this.#t=yo.create(o,r,"SharedLis\
+value}[a$](t){return`SharedBoolean(${t(this.value)})`}[I](){return{kind:"SharedBoolean",module:s$,head:this.#t.buffer}}};
+D("SharedBoolean",{create:Sr(()=>new jr)}),xr(jr.prototype,{name:"SharedBoolean",instead:"its one shared datum is .value\
+ (cell.value = ...)",owns:d(t=>t instanceof jr,"owns")});var l$=K,c$=import.meta.url;function ic(t,e,r){if(!Number.isInteger(
+t))throw new g(`${r}: index must be an integer, received ${w(t)}`);let n=t<0?t+e:t;if(n<0||n>=e)throw new v(`${r}: index\
+ out of range for a list of length ${e}, received ${t}`);return n}function u$(t,e,r){if(t===void 0)return 0;if(!Number.isInteger(
+t))throw new g(`${r}: fromIndex must be an integer, received ${w(t)}`);return t<0?Math.max(0,e+t):t}function Bm(t,e,r,n,o){
+if(t===void 0)return e;if(!Number.isInteger(t))throw new g(`${o}: ${n} must be an integer, received ${w(t)}`);return t<0?
+Math.max(0,r+t):Math.min(t,r)}function Tr(t,e){lr(t,"items",e,-1)}var ac=class P0{static{d(this,"SharedList")}#t;constructor(e=[],r){
+let n=kr();if(n){this.#t=new wo(n);return}let o=[...e];Tr(o,"Cannot create SharedList"),this.#t=wo.create(o,r,"SharedLis\
 t")}#e(){return this.#t.read()}#r(e,r){return this.#t.modify(e,n=>[r(n),n])}get length(){return T(),this.#t.count()}set length(e){
-let r="Cannot set SharedList length";this.#r(r,n=>{if(!Number.isInteger(e)||e<0||e>n.length)throw new w(`${r}: a list ca\
+let r="Cannot set SharedList length";this.#r(r,n=>{if(!Number.isInteger(e)||e<0||e>n.length)throw new v(`${r}: a list ca\
 n only be shortened, to an integer from 0 to its length ${n.length} (it has no holes: push items to lengthen it), receiv\
-ed ${v(e)}`);n.length=e})}#n(e){let r="Cannot read SharedList item";if(!Number.isInteger(e))throw new g(`${r}: index mus\
-t be an integer, received ${v(e)}`);let n=this.#e();return n[Yl(e,n.length,r)]}static{br(Op.prototype,{name:"SharedList",
-instead:"keep data in its items (push, set, list[i] = item)",owns:f(e=>#t in e,"owns"),index:{get:f((e,r)=>e.#n(r),"get"),
-set:f((e,r,n)=>e.set(r,n),"set"),test:"test an index with i < list.length, an item with list.includes(item) (and call an\
+ed ${w(e)}`);n.length=e})}#n(e){let r="Cannot read SharedList item";if(!Number.isInteger(e))throw new g(`${r}: index mus\
+t be an integer, received ${w(e)}`);let n=this.#e();return n[ic(e,n.length,r)]}static{xr(P0.prototype,{name:"SharedList",
+instead:"keep data in its items (push, set, list[i] = item)",owns:d(e=>#t in e,"owns"),index:{get:d((e,r)=>e.#n(r),"get"),
+set:d((e,r,n)=>e.set(r,n),"set"),test:"test an index with i < list.length, an item with list.includes(item) (and call an\
  Array method, which asks this, on list.toArray())"}})}at(e){if(!Number.isInteger(e))throw new g(`Cannot read SharedList\
- item: index must be an integer, received ${v(e)}`);return this.#e().at(e)}set(e,r){let n="Cannot set SharedList item";xr(
-[r],n),this.#r(n,o=>{if(e===o.length)throw new w(`${n}: index out of range for a list of length ${e}, received ${e} (a l\
-ist does not grow by assignment: append with push(item))`);o[Yl(e,o.length,n)]=r})}push(...e){let r="Cannot push to Shar\
-edList";return xr(e,r),this.#t.append(r,e)}pop(e){let r="Cannot pop from SharedList";if(e!==void 0&&!Number.isInteger(e))
-throw new g(`${r}: index must be an integer, received ${v(e)}`);let n=f(()=>new w(`${r}: pop from empty list (the list i\
+ item: index must be an integer, received ${w(e)}`);return this.#e().at(e)}set(e,r){let n="Cannot set SharedList item";Tr(
+[r],n),this.#r(n,o=>{if(e===o.length)throw new v(`${n}: index out of range for a list of length ${e}, received ${e} (a l\
+ist does not grow by assignment: append with push(item))`);o[ic(e,o.length,n)]=r})}push(...e){let r="Cannot push to Shar\
+edList";return Tr(e,r),this.#t.append(r,e)}pop(e){let r="Cannot pop from SharedList";if(e!==void 0&&!Number.isInteger(e))
+throw new g(`${r}: index must be an integer, received ${w(e)}`);let n=d(()=>new v(`${r}: pop from empty list (the list i\
 s empty)`),"empty");return e===void 0||e===-1?this.#t.popLast(n):this.#r(r,o=>{if(o.length===0)throw n();return o.splice(
-e===void 0?o.length-1:Yl(e,o.length,r),1)[0]})}shift(){return this.#r("Cannot shift SharedList",e=>e.shift())}unshift(...e){
-let r="Cannot unshift to SharedList";return xr(e,r),this.#r(r,n=>n.unshift(...e))}insert(e,r){let n="Cannot insert into \
-SharedList";if(!Number.isInteger(e))throw new g(`${n}: index must be an integer, received ${v(e)}`);xr([r],n),this.#r(n,
+e===void 0?o.length-1:ic(e,o.length,r),1)[0]})}shift(){return this.#r("Cannot shift SharedList",e=>e.shift())}unshift(...e){
+let r="Cannot unshift to SharedList";return Tr(e,r),this.#r(r,n=>n.unshift(...e))}insert(e,r){let n="Cannot insert into \
+SharedList";if(!Number.isInteger(e))throw new g(`${n}: index must be an integer, received ${w(e)}`);Tr([r],n),this.#r(n,
 o=>{o.splice(e<0?Math.max(0,o.length+e):e,0,r)})}remove(e){this.#r("Cannot remove from SharedList",r=>{let n=r.findIndex(
-o=>vs(o,e));if(n<0)throw new w(`Cannot remove from SharedList: ${v(e)} is not in the list`);r.splice(n,1)})}splice(e,r,...n){
-let o="Cannot splice SharedList";return xr(n,o),this.#r(o,i=>r===void 0?i.splice(e):i.splice(e,r,...n))}clear(){this.#t.
-replace("Cannot clear SharedList",[])}indexOf(e,r){let n=this.#e(),o=_b(r,n.length,"Cannot search SharedList");for(let i=o;i<
-n.length;i++)if(vs(n[i],e))return i;return-1}index(e,r,n){let o="Cannot find in SharedList",i=this.#e(),a=xm(r,0,i.length,
-"start",o),s=xm(n,i.length,i.length,"end",o);for(let l=a;l<s;l++)if(vs(i[l],e))return l;throw new w(`${o}: ${v(e)} is no\
+o=>$s(o,e));if(n<0)throw new v(`Cannot remove from SharedList: ${w(e)} is not in the list`);r.splice(n,1)})}splice(e,r,...n){
+let o="Cannot splice SharedList";return Tr(n,o),this.#r(o,i=>r===void 0?i.splice(e):i.splice(e,r,...n))}clear(){this.#t.
+replace("Cannot clear SharedList",[])}indexOf(e,r){let n=this.#e(),o=u$(r,n.length,"Cannot search SharedList");for(let i=o;i<
+n.length;i++)if($s(n[i],e))return i;return-1}index(e,r,n){let o="Cannot find in SharedList",i=this.#e(),a=Bm(r,0,i.length,
+"start",o),s=Bm(n,i.length,i.length,"end",o);for(let l=a;l<s;l++)if($s(i[l],e))return l;throw new v(`${o}: ${w(e)} is no\
 t in list`)}includes(e,r){return this.indexOf(e,r)>=0}update(e){let r="Cannot update SharedList";return this.#t.modify(r,
-n=>{let o=e(n);return ir(n,"the list",r),[o,n]})}toArray(){return this.#e().slice()}toJSON(){return this.toArray()}[Symbol.
-iterator](){return this.toArray()[Symbol.iterator]()}toString(){return po(this.#e())}[Jb](){return this.toString()}[I](){
-return{kind:"SharedList",module:Qb,head:this.#t.sab}}};R("SharedList",{create:vr(()=>new Zl)});var Gb=K,Hb=import.meta.url,
-ki=class Ep{static{f(this,"SharedJSON")}#t;constructor(e,r){let n=wr();if(n){this.#t=new yo(n);return}ir(e,"the value","\
-Cannot create SharedJSON"),this.#t=yo.create(e,r,"SharedJSON")}get value(){return T(),this.#t.read()}set value(e){let r="\
-Cannot set SharedJSON";ir(e,"the value",r),this.#t.replace(r,e)}update(e){let r="Cannot update SharedJSON";return this.#t.
-modify(r,n=>{let o=e(n),i=o===void 0?n:o;return ir(i,"the value",r),[void 0,i]}),this.value}static{br(Ep.prototype,{name:"\
+n=>{let o=e(n);return lr(n,"the list",r),[o,n]})}toArray(){return this.#e().slice()}toJSON(){return this.toArray()}[Symbol.
+iterator](){return this.toArray()[Symbol.iterator]()}toString(){return yo(this.#e())}[l$](){return this.toString()}[I](){
+return{kind:"SharedList",module:c$,head:this.#t.sab}}};D("SharedList",{create:Sr(()=>new ac)});var f$=K,d$=import.meta.url,
+Si=class R0{static{d(this,"SharedJSON")}#t;constructor(e,r){let n=kr();if(n){this.#t=new wo(n);return}lr(e,"the value","\
+Cannot create SharedJSON"),this.#t=wo.create(e,r,"SharedJSON")}get value(){return T(),this.#t.read()}set value(e){let r="\
+Cannot set SharedJSON";lr(e,"the value",r),this.#t.replace(r,e)}update(e){let r="Cannot update SharedJSON";return this.#t.
+modify(r,n=>{let o=e(n),i=o===void 0?n:o;return lr(i,"the value",r),[void 0,i]}),this.value}static{xr(R0.prototype,{name:"\
 SharedJSON",instead:"set the whole value (doc.value = ...), or change it in one atomic step (doc.update((v) => { v.key =\
- ...; }))",owns:f(e=>#t in e,"owns"),read:f((e,r)=>{let n=e.#t.read();if(r!=="then"&&typeof n=="object"&&n!==null&&Object.
+ ...; }))",owns:d(e=>#t in e,"owns"),read:d((e,r)=>{let n=e.#t.read();if(r!=="then"&&typeof n=="object"&&n!==null&&Object.
 hasOwn(n,r))throw new TypeError(`Cannot read ${JSON.stringify(r)} of a SharedJSON: the SharedJSON holds its value, it is\
- not the value; read doc.value${Bb(r)}`)},"read")})}toJSON(){return this.value}toString(){return po(this.value)}[Gb](e){
-return`SharedJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:Hb,head:this.#t.sab}}};R("SharedJSON",{create:vr(
-()=>new ki(null))});var Si=Symbol("@threading/threading:cells"),tc="\0accessor ";function Om(t){let e=t[Si];return e===void 0&&
-(e={},Object.defineProperty(t,Si,{value:e,configurable:!0})),e}function Xb(t,e){switch(typeof t){case"number":return new Ar(
-t);case"bigint":return new kr(t);case"boolean":return new Sr(t);default:return ir(t,e,`Cannot make ${e} shared`),new ki(
-t)}}function ec(t,e){let r=String(e.name);if(e.static)throw new g(`Cannot make ${r} shared: a static field cannot be sha\
-red, received a static accessor; use an instance field`);let n=f(o=>{let i=o[Si]?.[r];if(i===void 0)throw new g(`Cannot \
-read ${r}: the shared field was not initialized on ${v(o)}`);return i},"cell");return{get(){return n(this).value},set(o){
-n(this).value=o},init(o){return Om(this)[r]=Xb(o,r),o}}}f(ec,"shared");var xi=new WeakMap,Em=new Map,Oi=class{static{f(this,
-"Shareable")}constructor(){let t=new.target;if(!xi.has(t)){let e=xs(t.name);xi.set(t,e),e!==void 0&&t.name&&Em.set(`${e}\
-#${t.name}`,t)}}[I](){let t=this.constructor,e=t.name,r=xi.get(t);if(!e||r===void 0)throw new g(`Cannot send ${v(this)} \
+ not the value; read doc.value${Zb(r)}`)},"read")})}toJSON(){return this.value}toString(){return yo(this.value)}[f$](e){
+return`SharedJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:d$,head:this.#t.sab}}};D("SharedJSON",{create:Sr(
+()=>new Si(null))});var xi=Symbol("@threading/threading:cells"),sc="\0accessor ";function Pm(t){let e=t[xi];return e===void 0&&
+(e={},Object.defineProperty(t,xi,{value:e,configurable:!0})),e}function h$(t,e){switch(typeof t){case"number":return new Er(
+t);case"bigint":return new Cr(t);case"boolean":return new jr(t);default:return lr(t,e,`Cannot make ${e} shared`),new Si(
+t)}}function lc(t,e){let r=String(e.name);if(e.static)throw new g(`Cannot make ${r} shared: a static field cannot be sha\
+red, received a static accessor; use an instance field`);let n=d(o=>{let i=o[xi]?.[r];if(i===void 0)throw new g(`Cannot \
+read ${r}: the shared field was not initialized on ${w(o)}`);return i},"cell");return{get(){return n(this).value},set(o){
+n(this).value=o},init(o){return Pm(this)[r]=h$(o,r),o}}}d(lc,"shared");var Oi=new WeakMap,Rm=new Map,Ei=class{static{d(this,
+"Shareable")}constructor(){let t=new.target;if(!Oi.has(t)){let e=js(t.name);Oi.set(t,e),e!==void 0&&t.name&&Rm.set(`${e}\
+#${t.name}`,t)}}[I](){let t=this.constructor,e=t.name,r=Oi.get(t);if(!e||r===void 0)throw new g(`Cannot send ${w(this)} \
 to another thread: cannot tell which module defines its class${e?"":", received an anonymous class"}; give the class a n\
-ame and export it from its module`);let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[Si];if(o)for(let i of Object.
-keys(o))n[tc+i]=o[i];return{kind:`${r}#${e}`,module:r,head:null,body:n}}};function Cm(t){return/^[AEIOU]/i.test(t)?"an":
-"a"}function jm(t,e){let r=e;for(let n of Object.keys(r))n.startsWith(tc)?Om(t)[n.slice(tc.length)]=r[n]:Object.defineProperty(
-t,n,{value:r[n],writable:!1,enumerable:!0,configurable:!0})}H0(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(
-0,e),n=t.slice(e+1),o=Em.get(t);if(o!==void 0)return{create:f(()=>Object.create(o.prototype),"create"),fill:jm};let i=bo(
-r);if(i===void 0){let l=r===$o()?"is the program's main module, whose exports a blocking get can look up only once the m\
+ame and export it from its module`);let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[xi];if(o)for(let i of Object.
+keys(o))n[sc+i]=o[i];return{kind:`${r}#${e}`,module:r,head:null,body:n}}};function Dm(t){return/^[AEIOU]/i.test(t)?"an":
+"a"}function Um(t,e){let r=e;for(let n of Object.keys(r))n.startsWith(sc)?Pm(t)[n.slice(sc.length)]=r[n]:Object.defineProperty(
+t,n,{value:r[n],writable:!1,enumerable:!0,configurable:!0})}oy(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(
+0,e),n=t.slice(e+1),o=Rm.get(t);if(o!==void 0)return{create:d(()=>Object.create(o.prototype),"create"),fill:Um};let i=$o(
+r);if(i===void 0){let l=r===Ao()?"is the program's main module, whose exports a blocking get can look up only once the m\
 ain module has reached its first await (or finished)":"cannot be loaded synchronously in this thread (a blocking get loa\
-ds only a local file: module without a top-level await)";throw new g(`Cannot receive ${Cm(n)} ${n} from another thread: \
+ds only a local file: module without a top-level await)";throw new g(`Cannot receive ${Dm(n)} ${n} from another thread: \
 its module ${r} ${l}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass\
- the object to the thread as an argument`)}let a=f(l=>typeof l=="function"&&l.prototype instanceof Oi,"isShareable"),s=At(
-i,n,void 0);if(a(s)||(s=an(n,void 0,a)?.value),typeof s!="function"||!(s.prototype instanceof Oi))throw new g(`Cannot re\
-ceive ${Cm(n)} ${n} from another thread: ${r} does not export a Shareable class named ${n}, received ${v(s)}; export the\
- class from the module that defines it`);return xi.set(s,r),{create:f(()=>Object.create(s.prototype),"create"),fill:jm}});
-function Tm(t){return t===null?"null":Array.isArray(t)?"array":typeof t=="object"?v(t):typeof t}function rc(t,e){let r=typeof t,
+ the object to the thread as an argument`)}let a=d(l=>typeof l=="function"&&l.prototype instanceof Ei,"isShareable"),s=wt(
+i,n,void 0);if(a(s)||(s=Mo(n,void 0,a,[r])?.value),typeof s!="function"||!(s.prototype instanceof Ei))throw new g(`Canno\
+t receive ${Dm(n)} ${n} from another thread: ${r} does not export a Shareable class named ${n}, received ${w(s)}; export\
+ the class from the module that defines it`);return Oi.set(s,r),{create:d(()=>Object.create(s.prototype),"create"),fill:Um}});
+function Fm(t){return t===null?"null":Array.isArray(t)?"array":typeof t=="object"?w(t):typeof t}function cc(t,e){let r=typeof t,
 n=typeof e;if((r==="number"||r==="bigint"||r==="boolean")&&(n==="number"||n==="bigint"||n==="boolean")||r==="string"&&n===
 "string")return t<e?-1:t>e?1:0;if(Array.isArray(t)&&Array.isArray(e)){let o=Math.min(t.length,e.length);for(let i=0;i<o;i++){
-let a=rc(t[i],e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-
-e.getTime();if(t===e||t===null&&e===null||r==="object"&&n==="object"&&wo(t,0)&&wo(e,0)&&JSON.stringify(t)===JSON.stringify(
-e))return 0;throw new g(`Cannot order items of a PriorityQueue: '<' is not supported between ${Tm(t)} and ${Tm(e)}; put \
-[priority, data] arrays whose priorities are numbers or strings`)}var Mm={undefined:0,boolean:1,number:1,bigint:1,string:2,
-object:3};function Nm(t,e){try{return rc(t,e)}catch{let r=Array.isArray(t)?4:Mm[typeof t]??5,n=Array.isArray(e)?4:Mm[typeof e]??
-5;return r-n}}var P=0,fe=2,Ei=3,Kt=4,et=5,Ot=6,de=7,he=8,qe=9,nc=10,Vt=11,Ci=12,Or=13,oc=14,Lm=15,ji=16,On=18,En=19,Cn=128,
-ic=16,Im=1024,Kb=Cn+ic*8+Im,Vb=4096,Bm=64,Yb=256*1024*1024,We=0,Ti=1,jn=2,Pm=["Queue","LifoQueue","PriorityQueue"],Zb=new TextEncoder,
-t1=new TextDecoder,e1="the item";function Dm(t,e){return wo(t,0)?{bytes:Zb.encode(JSON.stringify(t)),v8:!1}:{bytes:nw(t,
-e1,e),v8:!0}}function Rm(t){return typeof t=="string"?JSON.parse(t):Zy(t)}var ac=class Cp{static{f(this,"Core")}kind;ctl;head;#t;#e;#r;#n;#s=new Map;#a=-1;constructor(e){
-this.head=e,this.kind=e.kind,this.ctl=new Int32Array(e.ctl,0,Cn/4),this.#t=new Int32Array(e.ctl,Cn,ic*2),this.#e=new Uint8Array(
-e.ctl,Cn+ic*8),this.#r=new Int32Array(e.idx),this.#n=new Uint8Array(e.arena)}get idx(){return this.ctl[En]===0?this.#t:this.#r}get arena(){
-return this.ctl[En]===0?this.#e:this.#n}static create(e,r,n){let o=`a ${Pm[e]??"queue"}`,i=go(()=>new SharedArrayBuffer(
-Kb),o);Ee(i,0,Cn>>2);let a=go(()=>new SharedArrayBuffer(0,{maxByteLength:n}),o),s=go(()=>new SharedArrayBuffer(0,{maxByteLength:Math.
-max(Bm*8,Math.min(n,2**29))}),o),l=new Cp({kind:e,ctl:i,idx:s,arena:a});return l.ctl[Ei]=r,$e(no,l.ctl,0),Ae&&ke(no,l.ctl,
-0),l}valueAt(e){let r=this.ctl[ji];(r!==this.#a||this.#s.size>4096)&&(this.#s.clear(),this.#a=r);let n=this.idx[2*e];if(this.#s.
-has(n))return this.#s.get(n);let o=Rm(this.rawAt(e));return this.#s.set(n,o),o}rawAt(e){let r=this.idx[2*e],n=this.idx[2*
-e+1];return n>0?t1.decode(this.arena.subarray(r,r+n)):this.arena.slice(r,r-n)}siftUpTarget(e){let r=this.ctl[et];for(;r>
-0;){let n=r-1>>1;if(rc(e,this.valueAt(n))>=0)break;r=n}return r}get maxBytes(){return this.head.arena.maxByteLength}fits(e){
-let{ctl:r}=this;return r[de]+Atomics.load(r,On)+e<=this.maxBytes}store(e,r,n,o=!1){let{ctl:i}=this,a=e.bytes.length;if(2*
-i[et]+2>this.idx.length){let d=i[Kt];if(d>0)this.idx.copyWithin(0,2*d,2*i[et]),i[et]-=d,i[Kt]=0;else if(i[En]===0)this.#o(
-0,r);else{let p=this.head.idx;if(p.byteLength+8>p.maxByteLength)throw new w(`${r}: the queue holds as many items as it c\
-an, received one more`);or(p,Math.min(p.maxByteLength,p.byteLength*2),"a queue",r)}}if(i[Ot]+a>this.arena.length){let d=i[Ot]-
-i[de];if(d>0&&(d>=i[de]||i[Ot]+a>this.maxBytes)&&this.compact(),i[Ot]+a>this.arena.length){let p=this.head.arena,y=i[Ot]+
-a;if(y>p.maxByteLength)throw new w(`${r}: the queue's items would take ${y} bytes, more than its maxBytes ${p.maxByteLength}\
-; get items first, or create the queue with a larger { maxBytes }, received an item of ${a} bytes`);i[En]===0&&this.#o(a,
-r),i[Ot]+a>this.arena.length&&or(p,Math.min(p.maxByteLength,Math.max(y,p.byteLength*2)),"a queue",r)}}let s=this.idx,l=i[Ot];
-this.arena.set(e.bytes,l),i[Ot]=l+a,i[de]+=a;let c=i[et],u=c;if(o&&this.kind===We)i[Kt]===0?(s.copyWithin(2,0,2*c),i[et]=
-c+1):i[Kt]--,u=i[Kt];else if(this.kind===jn)for(;u>n;){let d=u-1>>1;s[2*u]=s[2*d],s[2*u+1]=s[2*d+1],u=d}s[2*u]=l,s[2*u+1]=
-e.v8?-a:a,o?(this.kind!==We&&(i[et]=c+1),Atomics.sub(i,On,a)):(i[et]=c+1,i[he]++),Atomics.add(i,fe,1),Atomics.load(i,nc)>
-0&&(Atomics.add(i,qe,1),Atomics.notify(i,qe,1))}compact(){let{ctl:e,idx:r,arena:n}=this;this.#i(r,n,r,n),e[ji]++}#i(e,r,n,o){
-let{ctl:i}=this,a=i[Kt],s=i[et],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,d)=>e[2*u]-e[2*d]);let c=0;for(let u of l){
-let d=e[2*u],p=Math.abs(e[2*u+1]);r===o?d!==c&&o.copyWithin(c,d,d+p):o.set(r.subarray(d,d+p),c),n[2*u]=c,n[2*u+1]=e[2*u+
-1],c+=p}i[Ot]=c,i[de]=c}#o(e,r){let{ctl:n}=this,o=this.#t,i=Math.min(this.head.idx.maxByteLength,Math.max(Bm*8,o.byteLength*
-2));or(this.head.idx,i,"a queue",r);let a=n[de]+e;or(this.head.arena,Math.min(this.maxBytes,Math.max(Vb,2*Im,a)),"a queu\
-e",r),this.#i(o,this.#e,this.#r,this.#n),n[ji]++,n[En]=1}take(){let{ctl:e,idx:r}=this,n;this.kind===We?n=e[Kt]++:this.kind===
-Ti?n=e[et]-1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(e[de]-=a,r[2*n+1]<0&&Atomics.add(e,On,a),this.kind===
-Ti)e[et]--,e[Ot]=i;else if(this.kind===jn){let s=--e[et];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(e,fe,1)-
-1===0&&this.reset(),Atomics.load(e,Ci)>0&&(Atomics.add(e,Vt,1),Atomics.notify(e,Vt,1)),o}unreserve(e){let{ctl:r}=this;Atomics.
-sub(r,On,e),Atomics.load(r,Ci)>0&&(Atomics.add(r,Vt,1),Atomics.notify(r,Vt,1))}restore(e,r){let{ctl:n}=this;Atomics.sub(
-n,On,r-e.length);let o=this.kind===jn?this.siftUpTarget(Rm(e)):this.kind===Ti?n[et]:0;this.store({bytes:e,v8:!0},"Cannot\
+let a=cc(t[i],e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-
+e.getTime();if(t===e||t===null&&e===null||r==="object"&&n==="object"&&vo(t,0)&&vo(e,0)&&JSON.stringify(t)===JSON.stringify(
+e))return 0;throw new g(`Cannot order items of a PriorityQueue: '<' is not supported between ${Fm(t)} and ${Fm(e)}; put \
+[priority, data] arrays whose priorities are numbers or strings`)}var Wm={undefined:0,boolean:1,number:1,bigint:1,string:2,
+object:3};function qm(t,e){try{return cc(t,e)}catch{let r=Array.isArray(t)?4:Wm[typeof t]??5,n=Array.isArray(e)?4:Wm[typeof e]??
+5;return r-n}}var P=0,de=2,Ci=3,Vt=4,et=5,Ot=6,he=7,me=8,Je=9,uc=10,Yt=11,ji=12,Mr=13,fc=14,Jm=15,Ti=16,Cn=18,jn=19,Tn=128,
+dc=16,zm=1024,m$=Tn+dc*8+zm,p$=4096,Qm=64,g$=256*1024*1024,ze=0,Mi=1,Mn=2,_m=["Queue","LifoQueue","PriorityQueue"],y$=new TextEncoder,
+w$=new TextDecoder,v$="the item";function Gm(t,e){return vo(t,0)?{bytes:y$.encode(JSON.stringify(t)),v8:!1}:{bytes:mw(t,
+v$,e),v8:!0}}function Hm(t){return typeof t=="string"?JSON.parse(t):uw(t)}var hc=class D0{static{d(this,"Core")}kind;ctl;head;#t;#e;#r;#n;#s=new Map;#a=-1;constructor(e){
+this.head=e,this.kind=e.kind,this.ctl=new Int32Array(e.ctl,0,Tn/4),this.#t=new Int32Array(e.ctl,Tn,dc*2),this.#e=new Uint8Array(
+e.ctl,Tn+dc*8),this.#r=new Int32Array(e.idx),this.#n=new Uint8Array(e.arena)}get idx(){return this.ctl[jn]===0?this.#t:this.#r}get arena(){
+return this.ctl[jn]===0?this.#e:this.#n}static create(e,r,n){let o=`a ${_m[e]??"queue"}`,i=go(()=>new SharedArrayBuffer(
+m$),o);Ce(i,0,Tn>>2);let a=go(()=>new SharedArrayBuffer(0,{maxByteLength:n}),o),s=go(()=>new SharedArrayBuffer(0,{maxByteLength:Math.
+max(Qm*8,Math.min(n,2**29))}),o),l=new D0({kind:e,ctl:i,idx:s,arena:a});return l.ctl[Ci]=r,Ae(oo,l.ctl,0),ke&&Se(oo,l.ctl,
+0),l}valueAt(e){let r=this.ctl[Ti];(r!==this.#a||this.#s.size>4096)&&(this.#s.clear(),this.#a=r);let n=this.idx[2*e];if(this.#s.
+has(n))return this.#s.get(n);let o=Hm(this.rawAt(e));return this.#s.set(n,o),o}rawAt(e){let r=this.idx[2*e],n=this.idx[2*
+e+1];return n>0?w$.decode(this.arena.subarray(r,r+n)):this.arena.slice(r,r-n)}siftUpTarget(e){let r=this.ctl[et];for(;r>
+0;){let n=r-1>>1;if(cc(e,this.valueAt(n))>=0)break;r=n}return r}get maxBytes(){return this.head.arena.maxByteLength}fits(e){
+let{ctl:r}=this;return r[he]+Atomics.load(r,Cn)+e<=this.maxBytes}store(e,r,n,o=!1){let{ctl:i}=this,a=e.bytes.length;if(2*
+i[et]+2>this.idx.length){let f=i[Vt];if(f>0)this.idx.copyWithin(0,2*f,2*i[et]),i[et]-=f,i[Vt]=0;else if(i[jn]===0)this.#o(
+0,r);else{let h=this.head.idx;if(h.byteLength+8>h.maxByteLength)throw new v(`${r}: the queue holds as many items as it c\
+an, received one more`);sr(h,Math.min(h.maxByteLength,h.byteLength*2),"a queue",r)}}if(i[Ot]+a>this.arena.length){let f=i[Ot]-
+i[he];if(f>0&&(f>=i[he]||i[Ot]+a>this.maxBytes)&&this.compact(),i[Ot]+a>this.arena.length){let h=this.head.arena,y=i[Ot]+
+a;if(y>h.maxByteLength)throw new v(`${r}: the queue's items would take ${y} bytes, more than its maxBytes ${h.maxByteLength}\
+; get items first, or create the queue with a larger { maxBytes }, received an item of ${a} bytes`);i[jn]===0&&this.#o(a,
+r),i[Ot]+a>this.arena.length&&sr(h,Math.min(h.maxByteLength,Math.max(y,h.byteLength*2)),"a queue",r)}}let s=this.idx,l=i[Ot];
+this.arena.set(e.bytes,l),i[Ot]=l+a,i[he]+=a;let c=i[et],u=c;if(o&&this.kind===ze)i[Vt]===0?(s.copyWithin(2,0,2*c),i[et]=
+c+1):i[Vt]--,u=i[Vt];else if(this.kind===Mn)for(;u>n;){let f=u-1>>1;s[2*u]=s[2*f],s[2*u+1]=s[2*f+1],u=f}s[2*u]=l,s[2*u+1]=
+e.v8?-a:a,o?(this.kind!==ze&&(i[et]=c+1),Atomics.sub(i,Cn,a)):(i[et]=c+1,i[me]++),Atomics.add(i,de,1),Atomics.load(i,uc)>
+0&&(Atomics.add(i,Je,1),Atomics.notify(i,Je,1))}compact(){let{ctl:e,idx:r,arena:n}=this;this.#i(r,n,r,n),e[Ti]++}#i(e,r,n,o){
+let{ctl:i}=this,a=i[Vt],s=i[et],l=[];for(let u=a;u<s;u++)l.push(u);l.sort((u,f)=>e[2*u]-e[2*f]);let c=0;for(let u of l){
+let f=e[2*u],h=Math.abs(e[2*u+1]);r===o?f!==c&&o.copyWithin(c,f,f+h):o.set(r.subarray(f,f+h),c),n[2*u]=c,n[2*u+1]=e[2*u+
+1],c+=h}i[Ot]=c,i[he]=c}#o(e,r){let{ctl:n}=this,o=this.#t,i=Math.min(this.head.idx.maxByteLength,Math.max(Qm*8,o.byteLength*
+2));sr(this.head.idx,i,"a queue",r);let a=n[he]+e;sr(this.head.arena,Math.min(this.maxBytes,Math.max(p$,2*zm,a)),"a queu\
+e",r),this.#i(o,this.#e,this.#r,this.#n),n[Ti]++,n[jn]=1}take(){let{ctl:e,idx:r}=this,n;this.kind===ze?n=e[Vt]++:this.kind===
+Mi?n=e[et]-1:n=0;let o=this.rawAt(n),i=r[2*n],a=Math.abs(r[2*n+1]);if(e[he]-=a,r[2*n+1]<0&&Atomics.add(e,Cn,a),this.kind===
+Mi)e[et]--,e[Ot]=i;else if(this.kind===Mn){let s=--e[et];s>0&&this.siftDown(r[2*s],r[2*s+1],s)}return Atomics.sub(e,de,1)-
+1===0&&this.reset(),Atomics.load(e,ji)>0&&(Atomics.add(e,Yt,1),Atomics.notify(e,Yt,1)),o}unreserve(e){let{ctl:r}=this;Atomics.
+sub(r,Cn,e),Atomics.load(r,ji)>0&&(Atomics.add(r,Yt,1),Atomics.notify(r,Yt,1))}restore(e,r){let{ctl:n}=this;Atomics.sub(
+n,Cn,r-e.length);let o=this.kind===Mn?this.siftUpTarget(Hm(e)):this.kind===Mi?n[et]:0;this.store({bytes:e,v8:!0},"Cannot\
  put back the item",o,!0)}siftDown(e,r,n){let{idx:o}=this;o[0]=e,o[1]=r;let i=this.valueAt(0),a=0;for(;;){let s=2*a+1;if(s>=
-n||(s+1<n&&Nm(this.valueAt(s+1),this.valueAt(s))<0&&s++,Nm(this.valueAt(s),i)>=0))break;o[2*a]=o[2*s],o[2*a+1]=o[2*s+1],
-a=s}o[2*a]=e,o[2*a+1]=r}reset(){let{ctl:e}=this;e[Kt]=0,e[et]=0,e[Ot]=0,e[de]=0,e[ji]++}releaseAll(){let{ctl:e,idx:r}=this;
-for(let n=e[Kt];n<e[et];n++)r[2*n+1]<0&&tw(this.rawAt(n))}shutdownLocked(e){let{ctl:r}=this;if(r[Lm]|=1,e){this.releaseAll();
-let n=Atomics.exchange(r,fe,0);r[he]=Math.max(0,r[he]-n),this.reset(),Atomics.add(r,Or,1),Atomics.notify(r,Or)}Atomics.add(
-r,qe,1),Atomics.notify(r,qe),Atomics.add(r,Vt,1),Atomics.notify(r,Vt)}isShutDown(){return(this.ctl[Lm]&1)!==0}waitLocked(e,r,n,o,i){
-let{ctl:a}=this,s=J(o),l=e===qe?no:e===Vt?tf:ef;for(;;){if(n())return;let c=U(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
-load(a,e);Lt(a,P);try{xe(l,a,0,a,e,u,c)}finally{$t(a,P,1/0),Atomics.sub(a,r,1)}}}};function ze(t,e,r){if(t===void 0&&(t=
-!0),typeof t!="boolean")throw new g(`${r}: block must be a boolean, received ${v(t)}`);if(!t)return 0;if(e==null)return 1/0;
-if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${v(e)}`);if(Number.isNaN(e)||
-e<0)throw new w(`${r}: 'timeout' must be a non-negative number, received ${e}`);if(e>pt&&e!==1/0)throw new w(`${r}: time\
-out must be at most TIMEOUT_MAX (${pt} ms) or Infinity (no limit), received ${e}`);return e}async function r1(t,e){let r=!1;
-for(;;){if(r?n1(t):ay(t,P))try{return e()}finally{Lt(t,P)}let n=Atomics.load(t,P);if(n!==N){if(n===L){if(Atomics.compareExchange(
-t,P,L,V)!==L)continue;n=V}r=!0,await rr(t,P,n,20)}}}function n1(t){for(;;){let e=Atomics.load(t,P);if(e===N){if(Atomics.
-compareExchange(t,P,N,V)===N)return!0;continue}if(e===Y&&Atomics.load(t,P+Jt)===0){if(Atomics.compareExchange(t,P,Y,V)===
-Y)return!0;continue}return!1}}async function sc(t,e,r,n,o,i,a,s){let{ctl:l}=t,c=J(i);for(;;){let u=await r1(l,()=>(s?.throwIfAborted(),
-n()?{value:o()}:(U(c)<=0&&a(),Atomics.add(l,r,1),Atomics.load(l,e))));if(typeof u!="number")return u.value;await as(l,e,
-u,U(c),r,s)}}var Et="Cannot put into the queue",Ut="Cannot get from the queue";function Um(t){return new So(`${t}: the q\
-ueue was shut down`)}function Fm(t,e,r,n){let o=t.ctl,i=o[Ei],a=r.bytes.length;if(a>t.maxBytes)throw new w(`${Et}: the i\
+n||(s+1<n&&qm(this.valueAt(s+1),this.valueAt(s))<0&&s++,qm(this.valueAt(s),i)>=0))break;o[2*a]=o[2*s],o[2*a+1]=o[2*s+1],
+a=s}o[2*a]=e,o[2*a+1]=r}reset(){let{ctl:e}=this;e[Vt]=0,e[et]=0,e[Ot]=0,e[he]=0,e[Ti]++}releaseAll(){let{ctl:e,idx:r}=this;
+for(let n=e[Vt];n<e[et];n++)r[2*n+1]<0&&fw(this.rawAt(n))}shutdownLocked(e){let{ctl:r}=this;if(r[Jm]|=1,e){this.releaseAll();
+let n=Atomics.exchange(r,de,0);r[me]=Math.max(0,r[me]-n),this.reset(),Atomics.add(r,Mr,1),Atomics.notify(r,Mr)}Atomics.add(
+r,Je,1),Atomics.notify(r,Je),Atomics.add(r,Yt,1),Atomics.notify(r,Yt)}isShutDown(){return(this.ctl[Jm]&1)!==0}waitLocked(e,r,n,o,i){
+let{ctl:a}=this,s=z(o),l=e===Je?oo:e===Yt?sf:lf;for(;;){if(n())return;let c=U(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
+load(a,e);Lt(a,P);try{Oe(l,a,0,a,e,u,c)}finally{At(a,P,1/0),Atomics.sub(a,r,1)}}}};function Qe(t,e,r){if(t===void 0&&(t=
+!0),typeof t!="boolean")throw new g(`${r}: block must be a boolean, received ${w(t)}`);if(!t)return 0;if(e==null)return 1/0;
+if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(Number.isNaN(e)||
+e<0)throw new v(`${r}: 'timeout' must be a non-negative number, received ${e}`);if(e>gt&&e!==1/0)throw new v(`${r}: time\
+out must be at most TIMEOUT_MAX (${gt} ms) or Infinity (no limit), received ${e}`);return e}async function b$(t,e){let r=!1;
+for(;;){if(r?$$(t):gy(t,P))try{return e()}finally{Lt(t,P)}let n=Atomics.load(t,P);if(n!==N){if(n===L){if(Atomics.compareExchange(
+t,P,L,V)!==L)continue;n=V}r=!0,await ir(t,P,n,20)}}}function $$(t){for(;;){let e=Atomics.load(t,P);if(e===N){if(Atomics.
+compareExchange(t,P,N,V)===N)return!0;continue}if(e===Y&&Atomics.load(t,P+zt)===0){if(Atomics.compareExchange(t,P,Y,V)===
+Y)return!0;continue}return!1}}async function mc(t,e,r,n,o,i,a,s){let{ctl:l}=t,c=z(i);for(;;){let u=await b$(l,()=>(s?.throwIfAborted(),
+n()?{value:o()}:(U(c)<=0&&a(),Atomics.add(l,r,1),Atomics.load(l,e))));if(typeof u!="number")return u.value;await ls(l,e,
+u,U(c),r,s)}}var Et="Cannot put into the queue",Ut="Cannot get from the queue";function Xm(t){return new xo(`${t}: the q\
+ueue was shut down`)}function Km(t,e,r,n){let o=t.ctl,i=o[Ci],a=r.bytes.length;if(a>t.maxBytes)throw new v(`${Et}: the i\
 tem takes ${a} bytes, more than the queue's maxBytes ${t.maxBytes}; create the queue with a larger { maxBytes }, receive\
-d an item of ${a} bytes`);let s=!1;return{ready:f(()=>{if(t.isShutDown())throw Um(Et);return i>0&&Atomics.load(o,fe)>=i?
-(s=!1,!1):(s=!t.fits(a),!s)},"ready"),fail:f(()=>{let l=s?`its items leave no room for ${a} more bytes (maxBytes ${t.maxBytes}\
-)`:`maxsize ${i}`;throw new ko(n===0?`${Et}: it is full (${l})`:`${Et}: it stayed full (${l}) for ${n} ms`)},"fail"),place:f(
-l=>{let c=t.kind===jn?t.siftUpTarget(e):0;t.store(l,Et,c)},"place")}}function qm(t,e){let r=t.ctl;return{ready:f(()=>{if(Atomics.
-load(r,fe)>0)return!0;if(t.isShutDown())throw Um(Ut);return!1},"ready"),fail:f(()=>{throw new Ao(e===0?`${Ut}: it is emp\
-ty`:`${Ut}: it stayed empty for ${e} ms`)},"fail")}}function Mi(t,e,r){let n=Dm(e,Et),{ctl:o}=t,{ready:i,fail:a,place:s}=Fm(
-t,e,n,r);$t(o,P,1/0);try{t.waitLocked(Vt,Ci,i,r,a),s(n)}finally{Lt(o,P)}}function o1(t,e,r,n){let o=Dm(e,Et),{ready:i,fail:a,
-place:s}=Fm(t,e,o,r);return sc(t,Vt,Ci,i,()=>s(o),r,a,n)}function Ni(t,e){let{ctl:r}=t,n;$t(r,P,1/0);try{if(Atomics.load(
-r,fe)===0){let{ready:a,fail:s}=qm(t,e);t.waitLocked(qe,nc,a,e,s)}n=t.take()}finally{Lt(r,P)}if(typeof n=="string")return JSON.
-parse(n);let{wire:o,sabs:i}=cs(n);return Wm(t,n,o,i)}function Wm(t,e,r,n){let o;try{o=No(r,n)}catch(i){throw zm(t,e,n),i}
-return t.unreserve(e.length),o}function zm(t,e,r){let n=r.length===0?e:ss(vf(e),r,"the item",Ut),{ctl:o}=t;$t(o,P,1/0);try{
-t.restore(n,e.length)}finally{Lt(o,P)}}async function Jm(t,e,r){let{ready:n,fail:o}=qm(t,e),i=await sc(t,qe,nc,n,()=>t.take(),
-e,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=cs(i);if($d(a)&&a[Q]===Mo)try{await qf(a.modules)}catch(l){
-throw zm(t,i,s),l}return Wm(t,i,a,s)}var Qm=f(()=>{throw new Error("unreachable")},"never");function i1(t,e){if(typeof t!=
-"number"||!Number.isInteger(t))throw new g(`Cannot create ${e}: maxsize must be an integer, received ${v(t)}`);if(t>2147483647)
-throw new w(`Cannot create ${e}: maxsize must be at most 2147483647, received ${t}`);return t<0?0:t}function _m(t,e){let r=t?.
-maxBytes??Yb;if(typeof r!="number"||!Number.isInteger(r)||r<1)throw new w(`Cannot create ${e}: maxBytes must be a positi\
-ve integer, received ${v(r)}`);return r}var Li;function Gm(t){let e=Li;return Li=void 0,e!==void 0&&e.kind===t?new ac(e):
-void 0}function Ii(t){return{create(e){Li=e;try{return t()}finally{Li=void 0}}}}var Hm=new WeakMap;function lc(t,e){Hm.set(
-t,e)}function a1(t){for(let e=t;e!==null;e=Object.getPrototypeOf(e)){let r=Hm.get(e);if(r!==void 0)return r}return We}var Xm=[],
-Er=class{static{f(this,"Queue")}#t;constructor(t=0,e){let r=a1(new.target),n=Gm(r);if(n!==void 0){this.#t=n;return}let o=this.
-constructor.name||"Queue";this.#t=ac.create(r,i1(t,o),_m(e,o))}get maxsize(){return this.#t.ctl[Ei]}qsize(){return T(),Atomics.
-load(this.#t.ctl,fe)}empty(){return this.qsize()===0}full(){let t=this.#t.ctl[Ei];return t>0&&this.qsize()>=t}put(t,e=!0,r){
-Mi(this.#t,t,ze(e,r,Et))}putNowait(t){Mi(this.#t,t,0)}putAsync(t,e,r,n){try{let[o,i]=bt(e,n,Et);return o1(this.#t,t,ze(o,
-r,Et),i)}catch(o){return Promise.reject(o)}}get(t=!0,e){let r=ze(t,e,Ut);return r===0&&T(),Ni(this.#t,r)}getNowait(){return T(),
-Ni(this.#t,0)}getAsync(t,e,r){try{let[n,o]=bt(t,r,Ut);return Jm(this.#t,ze(n,e,Ut),o)}catch(n){return Promise.reject(n)}}taskDone(){
-let{ctl:t}=this.#t;$t(t,P,1/0);try{let e=t[he]-1;if(e<0)throw new w("Cannot mark a task done: task_done() called too man\
-y times, received one more call than items put");t[he]=e,e===0&&Atomics.load(t,oc)>0&&(Atomics.add(t,Or,1),Atomics.notify(
-t,Or))}finally{Lt(t,P)}}get unfinishedTasks(){return Atomics.load(this.#t.ctl,he)}join(){let t=this.#t,{ctl:e}=t;$t(e,P,
-1/0);try{t.waitLocked(Or,oc,()=>e[he]===0,1/0,Qm)}finally{Lt(e,P)}}joinAsync(t){let e=this.#t,{ctl:r}=e,n;try{n=is(t,"Ca\
-nnot join the queue")}catch(o){return Promise.reject(o)}return sc(e,Or,oc,()=>r[he]===0,()=>{},1/0,Qm,n)}shutdown(t=!1){
-let{ctl:e}=this.#t;$t(e,P,1/0);try{this.#t.shutdownLocked(t)}finally{Lt(e,P)}}get isShutdown(){return this.#t.isShutDown()}toString(){
+d an item of ${a} bytes`);let s=!1;return{ready:d(()=>{if(t.isShutDown())throw Xm(Et);return i>0&&Atomics.load(o,de)>=i?
+(s=!1,!1):(s=!t.fits(a),!s)},"ready"),fail:d(()=>{let l=s?`its items leave no room for ${a} more bytes (maxBytes ${t.maxBytes}\
+)`:`maxsize ${i}`;throw new So(n===0?`${Et}: it is full (${l})`:`${Et}: it stayed full (${l}) for ${n} ms`)},"fail"),place:d(
+l=>{let c=t.kind===Mn?t.siftUpTarget(e):0;t.store(l,Et,c)},"place")}}function Vm(t,e){let r=t.ctl;return{ready:d(()=>{if(Atomics.
+load(r,de)>0)return!0;if(t.isShutDown())throw Xm(Ut);return!1},"ready"),fail:d(()=>{throw new ko(e===0?`${Ut}: it is emp\
+ty`:`${Ut}: it stayed empty for ${e} ms`)},"fail")}}function Ni(t,e,r){let n=Gm(e,Et),{ctl:o}=t,{ready:i,fail:a,place:s}=Km(
+t,e,n,r);At(o,P,1/0);try{t.waitLocked(Yt,ji,i,r,a),s(n)}finally{Lt(o,P)}}function A$(t,e,r,n){let o=Gm(e,Et),{ready:i,fail:a,
+place:s}=Km(t,e,o,r);return mc(t,Yt,ji,i,()=>s(o),r,a,n)}function Li(t,e){let{ctl:r}=t,n;At(r,P,1/0);try{if(Atomics.load(
+r,de)===0){let{ready:a,fail:s}=Vm(t,e);t.waitLocked(Je,uc,a,e,s)}n=t.take()}finally{Lt(r,P)}if(typeof n=="string")return JSON.
+parse(n);let{wire:o,sabs:i}=fs(n);return Ym(t,n,o,i)}function Ym(t,e,r,n){let o;try{o=Lo(r,n)}catch(i){throw Zm(t,e,n),i}
+return t.unreserve(e.length),o}function Zm(t,e,r){let n=r.length===0?e:cs(xf(e),r,"the item",Ut),{ctl:o}=t;At(o,P,1/0);try{
+t.restore(n,e.length)}finally{Lt(o,P)}}async function tp(t,e,r){let{ready:n,fail:o}=Vm(t,e),i=await mc(t,Je,uc,n,()=>t.take(),
+e,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=fs(i);if(jd(a)&&a[Q]===No)try{await Gf(a.modules)}catch(l){
+throw Zm(t,i,s),l}return Ym(t,i,a,s)}var ep=d(()=>{throw new Error("unreachable")},"never");function k$(t,e){if(typeof t!=
+"number"||!Number.isInteger(t))throw new g(`Cannot create ${e}: maxsize must be an integer, received ${w(t)}`);if(t>2147483647)
+throw new v(`Cannot create ${e}: maxsize must be at most 2147483647, received ${t}`);return t<0?0:t}function rp(t,e){let r=t?.
+maxBytes??g$;if(typeof r!="number"||!Number.isInteger(r)||r<1)throw new v(`Cannot create ${e}: maxBytes must be a positi\
+ve integer, received ${w(r)}`);return r}var Ii;function np(t){let e=Ii;return Ii=void 0,e!==void 0&&e.kind===t?new hc(e):
+void 0}function Bi(t){return{create(e){Ii=e;try{return t()}finally{Ii=void 0}}}}var op=new WeakMap;function pc(t,e){op.set(
+t,e)}function S$(t){for(let e=t;e!==null;e=Object.getPrototypeOf(e)){let r=op.get(e);if(r!==void 0)return r}return ze}var ip=[],
+Nr=class{static{d(this,"Queue")}#t;constructor(t=0,e){let r=S$(new.target),n=np(r);if(n!==void 0){this.#t=n;return}let o=this.
+constructor.name||"Queue";this.#t=hc.create(r,k$(t,o),rp(e,o))}get maxsize(){return this.#t.ctl[Ci]}qsize(){return T(),Atomics.
+load(this.#t.ctl,de)}empty(){return this.qsize()===0}full(){let t=this.#t.ctl[Ci];return t>0&&this.qsize()>=t}put(t,e=!0,r){
+Ni(this.#t,t,Qe(e,r,Et))}putNowait(t){Ni(this.#t,t,0)}putAsync(t,e,r,n){try{let[o,i]=$t(e,n,Et);return A$(this.#t,t,Qe(o,
+r,Et),i)}catch(o){return Promise.reject(o)}}get(t=!0,e){let r=Qe(t,e,Ut);return r===0&&T(),Li(this.#t,r)}getNowait(){return T(),
+Li(this.#t,0)}getAsync(t,e,r){try{let[n,o]=$t(t,r,Ut);return tp(this.#t,Qe(n,e,Ut),o)}catch(n){return Promise.reject(n)}}taskDone(){
+let{ctl:t}=this.#t;At(t,P,1/0);try{let e=t[me]-1;if(e<0)throw new v("Cannot mark a task done: task_done() called too man\
+y times, received one more call than items put");t[me]=e,e===0&&Atomics.load(t,fc)>0&&(Atomics.add(t,Mr,1),Atomics.notify(
+t,Mr))}finally{Lt(t,P)}}get unfinishedTasks(){return Atomics.load(this.#t.ctl,me)}join(){let t=this.#t,{ctl:e}=t;At(e,P,
+1/0);try{t.waitLocked(Mr,fc,()=>e[me]===0,1/0,ep)}finally{Lt(e,P)}}joinAsync(t){let e=this.#t,{ctl:r}=e,n;try{n=ss(t,"Ca\
+nnot join the queue")}catch(o){return Promise.reject(o)}return mc(e,Mr,fc,()=>r[me]===0,()=>{},1/0,ep,n)}shutdown(t=!1){
+let{ctl:e}=this.#t;At(e,P,1/0);try{this.#t.shutdownLocked(t)}finally{Lt(e,P)}}get isShutdown(){return this.#t.isShutDown()}toString(){
 return`<${this.constructor.name} size=${this.qsize()}${this.maxsize>0?` maxsize=${this.maxsize}`:""}>`}[K](){return this.
-toString()}[I](){return{kind:Pm[this.#t.kind],head:this.#t.head}}static{Xm.push(t=>#t in t?t.#t:void 0)}};lc(Er,We),R("Q\
-ueue",Ii(()=>new Er));var Bi=class extends Er{static{f(this,"LifoQueue")}};lc(Bi,Ti),R("LifoQueue",Ii(()=>new Bi));var Pi=class extends Er{static{
-f(this,"PriorityQueue")}};lc(Pi,jn),R("PriorityQueue",Ii(()=>new Pi));var cc=class{static{f(this,"SimpleQueue")}#t;constructor(t){
-this.#t=Gm(We)??ac.create(We,0,_m(t,"SimpleQueue"))}qsize(){return T(),Atomics.load(this.#t.ctl,fe)}empty(){return this.
-qsize()===0}put(t,e=!0,r){Mi(this.#t,t,ze(e,r,Et))}putNowait(t){Mi(this.#t,t,0)}get(t=!0,e){let r=ze(t,e,Ut);return r===
-0&&T(),Ni(this.#t,r)}getNowait(){return T(),Ni(this.#t,0)}getAsync(t,e,r){try{let[n,o]=bt(t,r,Ut);return Jm(this.#t,ze(n,
+toString()}[I](){return{kind:_m[this.#t.kind],head:this.#t.head}}static{ip.push(t=>#t in t?t.#t:void 0)}};pc(Nr,ze),D("Q\
+ueue",Bi(()=>new Nr));var Pi=class extends Nr{static{d(this,"LifoQueue")}};pc(Pi,Mi),D("LifoQueue",Bi(()=>new Pi));var Ri=class extends Nr{static{
+d(this,"PriorityQueue")}};pc(Ri,Mn),D("PriorityQueue",Bi(()=>new Ri));var gc=class{static{d(this,"SimpleQueue")}#t;constructor(t){
+this.#t=np(ze)??hc.create(ze,0,rp(t,"SimpleQueue"))}qsize(){return T(),Atomics.load(this.#t.ctl,de)}empty(){return this.
+qsize()===0}put(t,e=!0,r){Ni(this.#t,t,Qe(e,r,Et))}putNowait(t){Ni(this.#t,t,0)}get(t=!0,e){let r=Qe(t,e,Ut);return r===
+0&&T(),Li(this.#t,r)}getNowait(){return T(),Li(this.#t,0)}getAsync(t,e,r){try{let[n,o]=$t(t,r,Ut);return tp(this.#t,Qe(n,
 e,Ut),o)}catch(n){return Promise.reject(n)}}toString(){return`<SimpleQueue size=${this.qsize()}>`}[K](){return this.toString()}[I](){
-return{kind:"SimpleQueue",head:this.#t.head}}static{Xm.push(t=>#t in t?t.#t:void 0)}};R("SimpleQueue",Ii(()=>new cc));var uc={};
-zc(uc,{BASIC_FORMAT:()=>vc,CRITICAL:()=>Cr,DEBUG:()=>Wi,ERROR:()=>Mn,FATAL:()=>A1,INFO:()=>qi,Logger:()=>qg,NOTSET:()=>zi,
-WARN:()=>k1,WARNING:()=>Yt,basicConfig:()=>Tc,configureEveryThread:()=>Pg,critical:()=>Yg,debug:()=>_g,error:()=>Kg,exception:()=>Vg,
-fatal:()=>Zg,getLevelName:()=>Ji,getLogger:()=>Bn,info:()=>Gg,log:()=>tp,pythonFormatter:()=>Cg,pythonSink:()=>Mg,root:()=>Ft,
-stdLogFormatter:()=>Jg,threadContext:()=>Lg,warn:()=>Xg,warning:()=>Hg,withThreadName:()=>Ng});var fc=Jn?"npm:@logtape/l\
-ogtape@^2.4.2":"@logtape/logtape",Di,s1;function l1(){if(!Jn)return import(fc);let t;try{t=import.meta.resolve(fc)}catch(e){
-return Promise.reject(e)}return t.startsWith("npm:")?Promise.resolve(void 0):import(t)}function c1(){return s1??=l1().then(
-t=>Di=t,t=>{dc=t??new Error("unknown error"),tg()})}var Km=Symbol.for("logtape.rootLogger");function Vm(){return Di!==void 0||
-globalThis[Km]!=null}function Ym(t){if(Di!==void 0)return Di.getLogger(t);hc||(hc=!0,tg());let e=globalThis[Km];if(e!=null)
-return t.length===0?e:e.getChild(t)}async function Ri(){return Vm()?await c1():void 0}var dc,hc=!1,Zm=!1;function u1(t){
-let e=Jn?"let Deno fetch it (run without --no-npm; with --cached-only, run once online or `deno install` first)":"instal\
+return{kind:"SimpleQueue",head:this.#t.head}}static{ip.push(t=>#t in t?t.#t:void 0)}};D("SimpleQueue",Bi(()=>new gc));var yc={};
+Xc(yc,{BASIC_FORMAT:()=>Oc,CRITICAL:()=>Lr,DEBUG:()=>Ji,ERROR:()=>Ln,FATAL:()=>F$,INFO:()=>qi,Logger:()=>Vp,NOTSET:()=>zi,
+WARN:()=>W$,WARNING:()=>Zt,basicConfig:()=>Rc,configureEveryThread:()=>_p,critical:()=>l0,debug:()=>r0,error:()=>a0,exception:()=>s0,
+fatal:()=>c0,getLevelName:()=>Qi,getLogger:()=>Rn,info:()=>n0,log:()=>u0,pythonFormatter:()=>Dp,pythonSink:()=>Wp,root:()=>Ft,
+stdLogFormatter:()=>t0,threadContext:()=>Jp,warn:()=>i0,warning:()=>o0,withThreadName:()=>qp});var wc=_n?"npm:@logtape/l\
+ogtape@^2.4.2":"@logtape/logtape",Di,x$;function O$(){if(!_n)return import(wc);let t;try{t=import.meta.resolve(wc)}catch(e){
+return Promise.reject(e)}return t.startsWith("npm:")?Promise.resolve(void 0):import(t)}function E$(){return x$??=O$().then(
+t=>Di=t,t=>{vc=t??new Error("unknown error"),up()})}var ap=Symbol.for("logtape.rootLogger");function sp(){return Di!==void 0||
+globalThis[ap]!=null}function lp(t){if(Di!==void 0)return Di.getLogger(t);bc||(bc=!0,up());let e=globalThis[ap];if(e!=null)
+return t.length===0?e:e.getChild(t)}async function Ui(){return sp()?await E$():void 0}var vc,bc=!1,cp=!1;function C$(t){
+let e=_n?"let Deno fetch it (run without --no-npm; with --cached-only, run once online or `deno install` first)":"instal\
 l it next to the program (`npm install @logtape/logtape`, or `npx jsr add @threading/threading`)";return`threading: the \
-logging adapter cannot load LogTape (${fc}): ${t?.message??String(t)}. Records go to basicConfig's handler or, from WARN\
+logging adapter cannot load LogTape (${wc}): ${t?.message??String(t)}. Records go to basicConfig's handler or, from WARN\
 ING up, to stderr; a LogTape configuration of this library's copy is not used. To fix it, ${e}.
-`}function tg(){Zm||dc===void 0||!hc||(Zm=!0,yt(u1(dc)))}function tt(t){return t<10?"0"+t:String(t)}var eg=["Sunday","Mo\
-nday","Tuesday","Wednesday","Thursday","Friday","Saturday"],rg=["January","February","March","April","May","June","July",
-"August","September","October","November","December"],ng="aAbBcdeHIjmMpSUwWxXyYzZsn%t";function f1(t){for(let e=0;e<t.length;e++){
-if(t[e]!=="%")continue;let r=t[++e];if(r===void 0||!ng.includes(r))throw new w(`Cannot configure logging: unsupported da\
-tefmt code "%${r??""}" (supported: ${[...ng].map(n=>"%"+n).join(" ")}), received ${JSON.stringify(t)}`)}}function og(t){
+`}function up(){cp||vc===void 0||!bc||(cp=!0,yt(C$(vc)))}function tt(t){return t<10?"0"+t:String(t)}var fp=["Sunday","Mo\
+nday","Tuesday","Wednesday","Thursday","Friday","Saturday"],dp=["January","February","March","April","May","June","July",
+"August","September","October","November","December"],hp="aAbBcdeHIjmMpSUwWxXyYzZsn%t";function j$(t){for(let e=0;e<t.length;e++){
+if(t[e]!=="%")continue;let r=t[++e];if(r===void 0||!hp.includes(r))throw new v(`Cannot configure logging: unsupported da\
+tefmt code "%${r??""}" (supported: ${[...hp].map(n=>"%"+n).join(" ")}), received ${JSON.stringify(t)}`)}}function mp(t){
 let e=new Date(t.getFullYear(),0,1);return Math.round((new Date(t.getFullYear(),t.getMonth(),t.getDate()).getTime()-e.getTime())/
-864e5)+1}function ig(t,e){let r=og(t)-1,n=(t.getDay()-e+7)%7;return Math.floor((r+7-n)/7)}var ag;function Tn(t,e){let r=new Date(
-e),n="";for(let o=0;o<t.length;o++){let i=t[o];if(i!=="%"){n+=i;continue}switch(t[++o]){case"a":n+=eg[r.getDay()].slice(
-0,3);break;case"A":n+=eg[r.getDay()];break;case"b":n+=rg[r.getMonth()].slice(0,3);break;case"B":n+=rg[r.getMonth()];break;case"\
-c":n+=Tn("%a %b %e %H:%M:%S %Y",e);break;case"d":n+=tt(r.getDate());break;case"e":n+=String(r.getDate()).padStart(2," ");
-break;case"H":n+=tt(r.getHours());break;case"I":n+=tt(r.getHours()%12||12);break;case"j":n+=String(og(r)).padStart(3,"0");
+864e5)+1}function pp(t,e){let r=mp(t)-1,n=(t.getDay()-e+7)%7;return Math.floor((r+7-n)/7)}var gp;function Nn(t,e){let r=new Date(
+e),n="";for(let o=0;o<t.length;o++){let i=t[o];if(i!=="%"){n+=i;continue}switch(t[++o]){case"a":n+=fp[r.getDay()].slice(
+0,3);break;case"A":n+=fp[r.getDay()];break;case"b":n+=dp[r.getMonth()].slice(0,3);break;case"B":n+=dp[r.getMonth()];break;case"\
+c":n+=Nn("%a %b %e %H:%M:%S %Y",e);break;case"d":n+=tt(r.getDate());break;case"e":n+=String(r.getDate()).padStart(2," ");
+break;case"H":n+=tt(r.getHours());break;case"I":n+=tt(r.getHours()%12||12);break;case"j":n+=String(mp(r)).padStart(3,"0");
 break;case"m":n+=tt(r.getMonth()+1);break;case"M":n+=tt(r.getMinutes());break;case"p":n+=r.getHours()<12?"AM":"PM";break;case"\
-S":n+=tt(r.getSeconds());break;case"U":n+=tt(ig(r,0));break;case"w":n+=String(r.getDay());break;case"W":n+=tt(ig(r,1));break;case"\
-x":n+=Tn("%m/%d/%y",e);break;case"X":n+=Tn("%H:%M:%S",e);break;case"y":n+=tt(r.getFullYear()%100);break;case"Y":n+=String(
+S":n+=tt(r.getSeconds());break;case"U":n+=tt(pp(r,0));break;case"w":n+=String(r.getDay());break;case"W":n+=tt(pp(r,1));break;case"\
+x":n+=Nn("%m/%d/%y",e);break;case"X":n+=Nn("%H:%M:%S",e);break;case"y":n+=tt(r.getFullYear()%100);break;case"Y":n+=String(
 r.getFullYear());break;case"z":{let a=-r.getTimezoneOffset(),s=Math.abs(a);n+=(a<0?"-":"+")+tt(Math.floor(s/60))+tt(s%60);
-break}case"Z":ag??=new Intl.DateTimeFormat("en-US",{timeZoneName:"short"}).formatToParts(r).find(a=>a.type==="timeZoneNa\
-me")?.value??"",n+=ag;break;case"s":n+=String(Math.floor(e/1e3));break;case"n":n+=`
-`;break;case"t":n+="	";break;default:n+="%"}}return n}function mc(t){if(t instanceof Map)return!0;if(typeof t!="object"||
-t===null)return!1;let e=Object.getPrototypeOf(t);return e===Object.prototype||e===null}function sg(t){return t==null?"No\
-neType":typeof t=="string"?"str":typeof t=="number"?Number.isInteger(t)?"int":"float":Array.isArray(t)?"list":mc(t)?"dic\
-t":typeof t=="object"?t.constructor?.name??"object":typeof t}function lg(t){if(Number.isNaN(t))return"nan";if(!Number.isFinite(
+break}case"Z":gp??=new Intl.DateTimeFormat("en-US",{timeZoneName:"short"}).formatToParts(r).find(a=>a.type==="timeZoneNa\
+me")?.value??"",n+=gp;break;case"s":n+=String(Math.floor(e/1e3));break;case"n":n+=`
+`;break;case"t":n+="	";break;default:n+="%"}}return n}function $c(t){if(t instanceof Map)return!0;if(typeof t!="object"||
+t===null)return!1;let e=Object.getPrototypeOf(t);return e===Object.prototype||e===null}function yp(t){return t==null?"No\
+neType":typeof t=="string"?"str":typeof t=="number"?Number.isInteger(t)?"int":"float":Array.isArray(t)?"list":$c(t)?"dic\
+t":typeof t=="object"?t.constructor?.name??"object":typeof t}function wp(t){if(Number.isNaN(t))return"nan";if(!Number.isFinite(
 t))return t>0?"inf":"-inf";if(t===0)return Object.is(t,-0)?"-0.0":"0.0";let[e,r]=t.toExponential().split("e"),n=Number(r);
 if(n>=-4&&n<16){let i=String(t);return i.includes("e")?t.toFixed(Math.max(0,e.replace(/[-.]/g,"").length-1-n)):i.includes(
-".")?i:i+".0"}let o=n<0?String(-n):String(n);return`${e}e${n<0?"-":"+"}${o.length<2?"0"+o:o}`}function d1(t){return Number.
-isInteger(t)&&Math.abs(t)<1e16?String(t):lg(t)}function me(t){return typeof t=="string"?t:typeof t=="object"&&t instanceof
-Error?t.message:Je(t,new Set)}function _(t){return Je(t,new Set)}function gc(t){let e=t.includes("'")&&!t.includes('"')?
+".")?i:i+".0"}let o=n<0?String(-n):String(n);return`${e}e${n<0?"-":"+"}${o.length<2?"0"+o:o}`}function T$(t){return Number.
+isInteger(t)&&Math.abs(t)<1e16?String(t):wp(t)}function pe(t){return typeof t=="string"?t:typeof t=="object"&&t instanceof
+Error?t.message:_e(t,new Set)}function _(t){return _e(t,new Set)}function Ac(t){let e=t.includes("'")&&!t.includes('"')?
 '"':"'",r=e;for(let n of t){let o=n.codePointAt(0);n==="\\"?r+="\\\\":n===e?r+="\\"+e:n===`
 `?r+="\\n":n==="\r"?r+="\\r":n==="	"?r+="\\t":o<32||o>=127&&o<160?r+="\\x"+o.toString(16).padStart(2,"0"):r+=n}return r+
-e}function Je(t,e){switch(typeof t){case"string":return gc(t);case"number":return d1(t);case"bigint":return t.toString();case"\
+e}function _e(t,e){switch(typeof t){case"string":return Ac(t);case"number":return T$(t);case"bigint":return t.toString();case"\
 boolean":return t?"True":"False";case"undefined":return"None";case"symbol":return t.toString();case"function":return`<fu\
 nction ${t.name||"<anonymous>"}>`}if(t===null)return"None";let r=t;if(e.has(r))return Array.isArray(r)?"[...]":"{...}";e.
-add(r);try{if(Array.isArray(r)||ArrayBuffer.isView(r)&&!(r instanceof DataView))return"["+Array.from(r,n=>Je(n,e)).join(
-", ")+"]";if(r instanceof Map)return"{"+Array.from(r,([n,o])=>`${Je(n,e)}: ${Je(o,e)}`).join(", ")+"}";if(r instanceof Set)
-return r.size===0?"set()":"{"+Array.from(r,n=>Je(n,e)).join(", ")+"}";if(r instanceof Error)return Object.hasOwn(r,"mess\
-age")?`${zo(r)}(${gc(r.message)})`:`${zo(r)}()`;if(r instanceof Date)return`${r.getFullYear()}-${tt(r.getMonth()+1)}-${tt(
+add(r);try{if(Array.isArray(r)||ArrayBuffer.isView(r)&&!(r instanceof DataView))return"["+Array.from(r,n=>_e(n,e)).join(
+", ")+"]";if(r instanceof Map)return"{"+Array.from(r,([n,o])=>`${_e(n,e)}: ${_e(o,e)}`).join(", ")+"}";if(r instanceof Set)
+return r.size===0?"set()":"{"+Array.from(r,n=>_e(n,e)).join(", ")+"}";if(r instanceof Error)return Object.hasOwn(r,"mess\
+age")?`${zo(r)}(${Ac(r.message)})`:`${zo(r)}()`;if(r instanceof Date)return`${r.getFullYear()}-${tt(r.getMonth()+1)}-${tt(
 r.getDate())} ${tt(r.getHours())}:${tt(r.getMinutes())}:${tt(r.getSeconds())}.${String(r.getMilliseconds()).padStart(3,"\
-0")}000`;if(mc(r))return"{"+Object.entries(r).map(([n,o])=>`${gc(n)}: ${Je(o,e)}`).join(", ")+"}";if(typeof r.toString==
-"function"){let n=r.toString;if(n!==Object.prototype.toString)return String(n.call(r))}return Xc(r)}finally{e.delete(r)}}
-function h1(t,e,r,n){let o=e.type==="d"||e.type==="i"||e.type==="u",i;if(typeof t=="bigint")i=t;else if(typeof t=="boole\
-an")i=t?1n:0n;else if(typeof t=="number"&&(o||Number.isInteger(t))){if(Number.isNaN(t))throw new w("Cannot format messag\
-e: cannot convert float NaN to integer");if(!Number.isFinite(t))throw new w("Cannot format message: cannot convert float\
+0")}000`;if($c(r))return"{"+Object.entries(r).map(([n,o])=>`${Ac(n)}: ${_e(o,e)}`).join(", ")+"}";if(typeof r.toString==
+"function"){let n=r.toString;if(n!==Object.prototype.toString)return String(n.call(r))}return eu(r)}finally{e.delete(r)}}
+function M$(t,e,r,n){let o=e.type==="d"||e.type==="i"||e.type==="u",i;if(typeof t=="bigint")i=t;else if(typeof t=="boole\
+an")i=t?1n:0n;else if(typeof t=="number"&&(o||Number.isInteger(t))){if(Number.isNaN(t))throw new v("Cannot format messag\
+e: cannot convert float NaN to integer");if(!Number.isFinite(t))throw new v("Cannot format message: cannot convert float\
  infinity to integer");i=BigInt(Math.trunc(t))}else throw new g(`Cannot format message: %${e.type} format: ${o?"a real n\
-umber":"an integer"} is required, not ${sg(t)}`);let a=i<0n;a&&(i=-i);let s=e.type==="x"||e.type==="X"?i.toString(16):e.
+umber":"an integer"} is required, not ${yp(t)}`);let a=i<0n;a&&(i=-i);let s=e.type==="x"||e.type==="X"?i.toString(16):e.
 type==="o"?i.toString(8):i.toString();e.type==="X"&&(s=s.toUpperCase()),n>s.length&&(s="0".repeat(n-s.length)+s);let l=e.
-alt?e.type==="x"?"0x":e.type==="X"?"0X":e.type==="o"?"0o":"":"";return yc(a?"-":e.sign,l,s,e,r)}function m1(t,e,r,n){let o;
+alt?e.type==="x"?"0x":e.type==="X"?"0X":e.type==="o"?"0o":"":"";return Sc(a?"-":e.sign,l,s,e,r)}function N$(t,e,r,n){let o;
 if(typeof t=="number")o=t;else if(typeof t=="boolean")o=t?1:0;else if(typeof t=="bigint")o=Number(t);else throw new g(`C\
-annot format message: %${e.type} format: a real number is required, not ${sg(t)}`);let i=e.type==="E"||e.type==="F"||e.type===
+annot format message: %${e.type} format: a real number is required, not ${yp(t)}`);let i=e.type==="E"||e.type==="F"||e.type===
 "G",a=o<0||Object.is(o,-0)?"-":e.sign;o=Math.abs(o);let s;if(!Number.isFinite(o))return s=Number.isNaN(o)?"nan":"inf",i&&
-(s=s.toUpperCase()),yc(Number.isNaN(o)?e.sign:a,"",s,{...e,zero:!1},r);let l=n<0?6:n;switch(e.type){case"f":case"F":s=fg(
-o,l),e.alt&&l===0&&(s+=".");break;case"e":case"E":s=pc(o,l),e.alt&&l===0&&(s=s.replace("e",".e"));break;default:s=g1(o,l===
-0?1:l,e.alt)}return i&&(s=s.toUpperCase()),yc(a,"",s,e,r)}var cg=new DataView(new ArrayBuffer(8));function ug(t,e){let r=t*
-10**e;if(r<1e9&&Math.abs(r-Math.floor(r)-.5)>1e-6)return;cg.setFloat64(0,t);let n=cg.getBigUint64(0),o=Number(n>>52n&0x7ffn),
+(s=s.toUpperCase()),Sc(Number.isNaN(o)?e.sign:a,"",s,{...e,zero:!1},r);let l=n<0?6:n;switch(e.type){case"f":case"F":s=$p(
+o,l),e.alt&&l===0&&(s+=".");break;case"e":case"E":s=kc(o,l),e.alt&&l===0&&(s=s.replace("e",".e"));break;default:s=L$(o,l===
+0?1:l,e.alt)}return i&&(s=s.toUpperCase()),Sc(a,"",s,e,r)}var vp=new DataView(new ArrayBuffer(8));function bp(t,e){let r=t*
+10**e;if(r<1e9&&Math.abs(r-Math.floor(r)-.5)>1e-6)return;vp.setFloat64(0,t);let n=vp.getBigUint64(0),o=Number(n>>52n&0x7ffn),
 i=n&0xfffffffffffffn,a=-1074;o!==0&&(i|=1n<<52n,a=o-1075);let s=i*2n,l=1n;if(a>=0?s<<=BigInt(a):l<<=BigInt(-a),e>=0?s*=10n**
-BigInt(e):l*=10n**BigInt(-e),s%l!==0n)return;let c=s/l;if(c%2n===0n)return;let u=c/2n;return u%2n===0n?u:u+1n}function fg(t,e){
-e=Math.min(e,100);let r=t===0?void 0:ug(t,e);if(r!==void 0){let n=r.toString().padStart(e+1,"0");return e===0?n:n.slice(
-0,-e)+"."+n.slice(-e)}return t<1e21?t.toFixed(e):BigInt(t).toString()+(e>0?"."+"0".repeat(e):"")}function pc(t,e){e=Math.
-min(e,100);let r=t.toExponential(e),n=r.indexOf("e"),o=Number(r.slice(n+1));if(t!==0){let a=ug(t,e-o);if(a!==void 0){let s=a.
+BigInt(e):l*=10n**BigInt(-e),s%l!==0n)return;let c=s/l;if(c%2n===0n)return;let u=c/2n;return u%2n===0n?u:u+1n}function $p(t,e){
+e=Math.min(e,100);let r=t===0?void 0:bp(t,e);if(r!==void 0){let n=r.toString().padStart(e+1,"0");return e===0?n:n.slice(
+0,-e)+"."+n.slice(-e)}return t<1e21?t.toFixed(e):BigInt(t).toString()+(e>0?"."+"0".repeat(e):"")}function kc(t,e){e=Math.
+min(e,100);let r=t.toExponential(e),n=r.indexOf("e"),o=Number(r.slice(n+1));if(t!==0){let a=bp(t,e-o);if(a!==void 0){let s=a.
 toString();s.length>e+1&&(s=s.slice(0,e+1),o++),r=s[0]+(e>0?"."+s.slice(1):"")+"e"+(o<0?"-":"+")+Math.abs(o),n=r.indexOf(
-"e")}}let i=r.slice(n+2);return r.slice(0,n+2)+(i.length<2?"0"+i:i)}function g1(t,e,r){let n=t===0?0:Number(pc(t,e-1).split(
-"e")[1]),o=n>=-4&&n<e?fg(t,e-1-n):pc(t,e-1);if(!r){let i=o.indexOf("e"),a=i<0?o:o.slice(0,i);a.includes(".")&&(a=a.replace(
-/\.?0+$/,"")),o=i<0?a:a+o.slice(i)}return o}function yc(t,e,r,n,o){let i=t.length+e.length+r.length;return o<=i?t+e+r:n.
-left?t+e+r+" ".repeat(o-i):n.zero?t+e+"0".repeat(o-i)+r:" ".repeat(o-i)+t+e+r}var dg=/%(?:\(([^)]*)\))?([#0+ -]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y,
-p1="diouxXeEfFgGcrsa%";function hg(t,e){let r=[],n=0,o=!1,i="",a=0;for(;a<t.length;){let s=t.indexOf("%",a);if(s<0){i+=t.
-slice(a);break}i+=t.slice(a,s),dg.lastIndex=s;let l=dg.exec(t),[c,u,d,p,y,A]=l;if(t.indexOf("(",s+1)===s+1&&u===void 0)throw new w(
-`Cannot parse ${e}: unterminated "%(" at index ${s}, received ${JSON.stringify(t)}`);if(A===""||!p1.includes(A))throw new w(
-`Cannot parse ${e}: ${A===""?"incomplete conversion at the end":`unsupported conversion "%${A}"`} (use one of %s %r %d %\
-i %f %e %g %x %o %c %%) at index ${s}, received ${JSON.stringify(t)}`);if(a=s+c.length,A==="%"&&c==="%%"){i+="%";continue}
-i&&r.push(i),i="";let x={key:u,left:d.includes("-"),zero:d.includes("0"),sign:d.includes("+")?"+":d.includes(" ")?" ":"",
-alt:d.includes("#"),width:p===void 0?-1:p==="*"?-2:Number(p),precision:y===void 0?-1:y==="*"?-2:Number(y||"0"),type:A};u!==
-void 0?o=!0:A!=="%"&&n++,x.width===-2&&n++,x.precision===-2&&n++,r.push(x)}return i&&r.push(i),{parts:r,positional:n,keyed:o}}
-var Ui=new Map,y1=512;function mg(t){let e=Ui.get(t);return e===void 0&&(e=hg(t,"message"),Ui.size>=y1&&Ui.clear(),Ui.set(
-t,e)),e}function gg(t){try{return mg(t).positional}catch{return-1}}function pg(t,e){let r=typeof t=="string"?t:me(t);if(e.
-length===0)return r;let n=mg(r);if(e.length===1&&mc(e[0])&&(e[0]instanceof Map?e[0].size>0:Object.keys(e[0]).length>0))return w1(
+"e")}}let i=r.slice(n+2);return r.slice(0,n+2)+(i.length<2?"0"+i:i)}function L$(t,e,r){let n=t===0?0:Number(kc(t,e-1).split(
+"e")[1]),o=n>=-4&&n<e?$p(t,e-1-n):kc(t,e-1);if(!r){let i=o.indexOf("e"),a=i<0?o:o.slice(0,i);a.includes(".")&&(a=a.replace(
+/\.?0+$/,"")),o=i<0?a:a+o.slice(i)}return o}function Sc(t,e,r,n,o){let i=t.length+e.length+r.length;return o<=i?t+e+r:n.
+left?t+e+r+" ".repeat(o-i):n.zero?t+e+"0".repeat(o-i)+r:" ".repeat(o-i)+t+e+r}var Ap=/%(?:\(([^)]*)\))?([#0+ -]*)(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)/y,
+I$="diouxXeEfFgGcrsa%";function kp(t,e){let r=[],n=0,o=!1,i="",a=0;for(;a<t.length;){let s=t.indexOf("%",a);if(s<0){i+=t.
+slice(a);break}i+=t.slice(a,s),Ap.lastIndex=s;let l=Ap.exec(t),[c,u,f,h,y,$]=l;if(t.indexOf("(",s+1)===s+1&&u===void 0)throw new v(
+`Cannot parse ${e}: unterminated "%(" at index ${s}, received ${JSON.stringify(t)}`);if($===""||!I$.includes($))throw new v(
+`Cannot parse ${e}: ${$===""?"incomplete conversion at the end":`unsupported conversion "%${$}"`} (use one of %s %r %d %\
+i %f %e %g %x %o %c %%) at index ${s}, received ${JSON.stringify(t)}`);if(a=s+c.length,$==="%"&&c==="%%"){i+="%";continue}
+i&&r.push(i),i="";let x={key:u,left:f.includes("-"),zero:f.includes("0"),sign:f.includes("+")?"+":f.includes(" ")?" ":"",
+alt:f.includes("#"),width:h===void 0?-1:h==="*"?-2:Number(h),precision:y===void 0?-1:y==="*"?-2:Number(y||"0"),type:$};u!==
+void 0?o=!0:$!=="%"&&n++,x.width===-2&&n++,x.precision===-2&&n++,r.push(x)}return i&&r.push(i),{parts:r,positional:n,keyed:o}}
+var Fi=new Map,B$=512;function Sp(t){let e=Fi.get(t);return e===void 0&&(e=kp(t,"message"),Fi.size>=B$&&Fi.clear(),Fi.set(
+t,e)),e}function xp(t){try{return Sp(t).positional}catch{return-1}}function Op(t,e){let r=typeof t=="string"?t:pe(t);if(e.
+length===0)return r;let n=Sp(r);if(e.length===1&&$c(e[0])&&(e[0]instanceof Map?e[0].size>0:Object.keys(e[0]).length>0))return P$(
 n,e[0]);if(n.keyed)throw new g(`Cannot format message: %(key)s needs a single object argument, received ${e.length} argu\
 ments`);if(n.positional>e.length)throw new g(`Cannot format message: not enough arguments for the format string, it need\
 s ${n.positional}, received ${e.length}`);if(n.positional<e.length)throw new g(`Cannot format message: not all arguments\
  converted during string formatting, it takes ${n.positional}, received ${e.length}`);let o="",i=0;for(let a of n.parts){
-if(typeof a=="string"){o+=a;continue}let s=a.width,l=a.precision;s===-2&&(s=yg(e[i++])),l===-2&&(l=yg(e[i++])),o+=a.type===
-"%"?Fi("%",a,s):wc(e[i++],a,s,l)}return o}function yg(t){if(typeof t!="number"||!Number.isInteger(t))throw new g(`Cannot\
- format message: * wants an integer, received ${_(t)}`);return t}function w1(t,e){let r="";for(let n of t.parts){if(typeof n==
-"string"){r+=n;continue}if(n.type==="%"){r+=Fi("%",n,n.width);continue}let o=e;if(n.key!==void 0){if(!(e instanceof Map?
+if(typeof a=="string"){o+=a;continue}let s=a.width,l=a.precision;s===-2&&(s=Ep(e[i++])),l===-2&&(l=Ep(e[i++])),o+=a.type===
+"%"?Wi("%",a,s):xc(e[i++],a,s,l)}return o}function Ep(t){if(typeof t!="number"||!Number.isInteger(t))throw new g(`Cannot\
+ format message: * wants an integer, received ${_(t)}`);return t}function P$(t,e){let r="";for(let n of t.parts){if(typeof n==
+"string"){r+=n;continue}if(n.type==="%"){r+=Wi("%",n,n.width);continue}let o=e;if(n.key!==void 0){if(!(e instanceof Map?
 e.has(n.key):Object.hasOwn(e,n.key)))throw new g(`Cannot format message: the argument has no key ${_(n.key)}`);o=e instanceof
 Map?e.get(n.key):e[n.key]}if(n.width===-2||n.precision===-2)throw new g("Cannot format message: * is not allowed with a \
-mapping argument");r+=wc(o,n,n.width,n.precision)}return r}function wc(t,e,r,n,o=!1){switch(e.type){case"s":case"r":case"\
-a":{let i=e.type==="s"?o&&typeof t=="number"?lg(t):me(t):e.type==="r"?_(t):$1(t);return n>=0&&(i=b1(i,n)),Fi(i,e,r)}case"\
+mapping argument");r+=xc(o,n,n.width,n.precision)}return r}function xc(t,e,r,n,o=!1){switch(e.type){case"s":case"r":case"\
+a":{let i=e.type==="s"?o&&typeof t=="number"?wp(t):pe(t):e.type==="r"?_(t):U$(t);return n>=0&&(i=D$(i,n)),Wi(i,e,r)}case"\
 c":{let i;if(typeof t=="number"&&Number.isInteger(t)&&t>=0&&t<=1114111)i=String.fromCodePoint(t);else if(typeof t=="stri\
 ng"&&[...t].length===1)i=t;else throw new g(`Cannot format message: %c requires an integer or a single character, receiv\
-ed ${_(t)}`);return Fi(i,e,r)}case"d":case"i":case"u":case"x":case"X":case"o":return h1(t,e,r,n);default:return m1(t,e,r,
-n)}}function Fi(t,e,r){if(r<=0)return t;let n=v1(t);return r<=n?t:e.left?t+" ".repeat(r-n):" ".repeat(r-n)+t}var wg=f(t=>t>=
-55296&&t<=56319,"isHigh"),vg=f(t=>t>=56320&&t<=57343,"isLow");function v1(t){let e=t.length;for(let r=0;r<t.length-1;r++)
-wg(t.charCodeAt(r))&&vg(t.charCodeAt(r+1))&&(e--,r++);return e}function b1(t,e){let r=0;for(let n=0;n<e&&r<t.length;n++)
-r+=wg(t.charCodeAt(r))&&r+1<t.length&&vg(t.charCodeAt(r+1))?2:1;return t.slice(0,r)}function $1(t){let e=_(t),r="";for(let n of e){
+ed ${_(t)}`);return Wi(i,e,r)}case"d":case"i":case"u":case"x":case"X":case"o":return M$(t,e,r,n);default:return N$(t,e,r,
+n)}}function Wi(t,e,r){if(r<=0)return t;let n=R$(t);return r<=n?t:e.left?t+" ".repeat(r-n):" ".repeat(r-n)+t}var Cp=d(t=>t>=
+55296&&t<=56319,"isHigh"),jp=d(t=>t>=56320&&t<=57343,"isLow");function R$(t){let e=t.length;for(let r=0;r<t.length-1;r++)
+Cp(t.charCodeAt(r))&&jp(t.charCodeAt(r+1))&&(e--,r++);return e}function D$(t,e){let r=0;for(let n=0;n<e&&r<t.length;n++)
+r+=Cp(t.charCodeAt(r))&&r+1<t.length&&jp(t.charCodeAt(r+1))?2:1;return t.slice(0,r)}function U$(t){let e=_(t),r="";for(let n of e){
 let o=n.codePointAt(0);r+=o<128?n:o<256?"\\x"+o.toString(16).padStart(2,"0"):o<65536?"\\u"+o.toString(16).padStart(4,"0"):
-"\\U"+o.toString(16).padStart(8,"0")}return r}var Cr=50,A1=50,Mn=40,Yt=30,k1=30,qi=20,Wi=10,zi=0,vc="%(levelname)s:%(nam\
-e)s:%(message)s",S1={50:"CRITICAL",40:"ERROR",30:"WARNING",20:"INFO",10:"DEBUG",0:"NOTSET"},bc={CRITICAL:50,FATAL:50,ERROR:40,
-WARN:30,WARNING:30,INFO:20,DEBUG:10,NOTSET:0},x1=["trace","debug","info","warning","error","fatal"],O1={trace:5,debug:10,
-info:20,warning:30,error:40,fatal:50};function Ji(t){return typeof t=="string"?bc[t]??`Level ${t}`:S1[t]??(t===5?"TRACE":
-`Level ${t}`)}f(Ji,"getLevelName");function $c(t,e){if(typeof t=="number"){if(!Number.isInteger(t)||t<0)throw new w(`Can\
-not ${e}: a level is a non-negative integer or a level name, received ${t}`);return t}if(typeof t=="string"){let r=bc[t.
-toUpperCase()];if(r===void 0)throw new w(`Cannot ${e}: unknown level name (use DEBUG, INFO, WARNING, ERROR, CRITICAL or \
+"\\U"+o.toString(16).padStart(8,"0")}return r}var Lr=50,F$=50,Ln=40,Zt=30,W$=30,qi=20,Ji=10,zi=0,Oc="%(levelname)s:%(nam\
+e)s:%(message)s",q$={50:"CRITICAL",40:"ERROR",30:"WARNING",20:"INFO",10:"DEBUG",0:"NOTSET"},Ec={CRITICAL:50,FATAL:50,ERROR:40,
+WARN:30,WARNING:30,INFO:20,DEBUG:10,NOTSET:0},J$=["trace","debug","info","warning","error","fatal"],z$={trace:5,debug:10,
+info:20,warning:30,error:40,fatal:50};function Qi(t){return typeof t=="string"?Ec[t]??`Level ${t}`:q$[t]??(t===5?"TRACE":
+`Level ${t}`)}d(Qi,"getLevelName");function Cc(t,e){if(typeof t=="number"){if(!Number.isInteger(t)||t<0)throw new v(`Can\
+not ${e}: a level is a non-negative integer or a level name, received ${t}`);return t}if(typeof t=="string"){let r=Ec[t.
+toUpperCase()];if(r===void 0)throw new v(`Cannot ${e}: unknown level name (use DEBUG, INFO, WARNING, ERROR, CRITICAL or \
 a number), received ${JSON.stringify(t)}`);return r}throw new g(`Cannot ${e}: a level is a number or a level name, recei\
-ved ${_(t)}`)}function bg(t){return t<10?"trace":x1[Math.min(5,Math.floor(t/10))]}var Qi={start:Date.now()};function $g(){
-return Qi.start}function Nn(){return{threadName:Pt().name,thread:Qt()}}var _i={pathname:"(unknown file)",filename:"(unkn\
-own file)",module:"Unknown module",lineno:0,funcName:"(unknown function)"},Ag=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,
-kg=/^(?:ext|node):|^native$/;function Ac(t,e,r){let n=t;if(t.startsWith("file://"))try{n=decodeURIComponent(new URL(t).pathname)}catch{}
+ved ${_(t)}`)}function Tp(t){return t<10?"trace":J$[Math.min(5,Math.floor(t/10))]}var _i={start:Date.now()};function Mp(){
+return _i.start}function In(){return{threadName:Pt().name,thread:_t()}}var Gi={pathname:"(unknown file)",filename:"(unkn\
+own file)",module:"Unknown module",lineno:0,funcName:"(unknown function)"},Np=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,
+Lp=/^(?:ext|node):|^native$/;function jc(t,e,r){let n=t;if(t.startsWith("file://"))try{n=decodeURIComponent(new URL(t).pathname)}catch{}
 let o=n.slice(n.lastIndexOf("/")+1),i=o.lastIndexOf("."),a=r?.split(".").pop();return{pathname:n,filename:o,module:i>0?o.
-slice(0,i):o,lineno:e,funcName:!a||a==="<anonymous>"?"<module>":a}}var kc=new Set(pu!==void 0?[pu]:["logging.ts","_log_c\
+slice(0,i):o,lineno:e,funcName:!a||a==="<anonymous>"?"<module>":a}}var Tc=new Set(Au!==void 0?[Au]:["logging.ts","_log_c\
 onfig.ts","_log_format.ts","_log_logger.ts","_log_logtape.ts","_log_record.ts","_log_std.ts"].map(t=>new URL(`./${t}`,import.meta.
-url).href));function Sc(t){let e=Error.stackTraceLimit;Error.stackTraceLimit=40;let r={};Error.captureStackTrace(r,Sc),Error.
-stackTraceLimit=e;let n=Yc(r);if(n!==void 0){for(let i of n)if(!(kc.has(i.url)||t?.test(i.url)))return Ac(i.url,i.line,i.
-fn===""?void 0:i.fn);return _i}let o=typeof r.stack=="string"?r.stack:"";for(let i of o.split(`
-`)){let a=Ag.exec(i);if(!(a===null||kc.has(ht(a[2]))||t?.test(a[2])||kg.test(a[2])))return Ac(a[2],Number(a[3]),a[1])}return _i}
-var E1=10;function Gi(t){let e=Error.stackTraceLimit,r={};try{Error.stackTraceLimit=40,Error.captureStackTrace(r,Gi)}finally{
+url).href));function Mc(t){let e=Error.stackTraceLimit;Error.stackTraceLimit=40;let r={};Error.captureStackTrace(r,Mc),Error.
+stackTraceLimit=e;let n=ou(r);if(n!==void 0){for(let i of n)if(!(Tc.has(i.url)||t?.test(i.url)))return jc(i.url,i.line,i.
+fn===""?void 0:i.fn);return Gi}let o=typeof r.stack=="string"?r.stack:"";for(let i of o.split(`
+`)){let a=Np.exec(i);if(!(a===null||Tc.has(ht(a[2]))||t?.test(a[2])||Lp.test(a[2])))return jc(a[2],Number(a[3]),a[1])}return Gi}
+var Q$=10;function Hi(t){let e=Error.stackTraceLimit,r={};try{Error.stackTraceLimit=40,Error.captureStackTrace(r,Hi)}finally{
 Error.stackTraceLimit=e}let n=String(r.stack??"").split(`
-`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=Ag.exec(i);return a!==null&&!kc.has(ht(a[2]))&&!t?.test(a[2])&&!kg.
+`).filter(i=>/^\s+at /.test(i)),o=n.findIndex(i=>{let a=Np.exec(i);return a!==null&&!Tc.has(ht(a[2]))&&!t?.test(a[2])&&!Lp.
 test(a[2])});return o<0?"":`Call stack:
-${Ts(n.slice(o,o+E1).join(`
-`))}`}function Sg(t,e,r,n=""){let o=t instanceof Error?`${zo(t)}: ${t.message}`:me(t),i=n===""?"":`
+${Ls(n.slice(o,o+Q$).join(`
+`))}`}function Ip(t,e,r,n=""){let o=t instanceof Error?`${zo(t)}: ${t.message}`:pe(t),i=n===""?"":`
 ${n}`;return`--- Logging error ---
 ${o}${i}
 Message: ${_(e)}
-Arguments: ${_(r)}`}function xg(t,e){if(e.length===0||!(e[e.length-1]instanceof Error))return!1;if(typeof t!="string")return!0;
-let r=gg(t);return r>=0&&r<e.length}function C1(t,e){for(let r=e.length-1;r>=0;r--)if(e[r]instanceof Error)return e[r];return t instanceof
-Error?t:void 0}var j1=new Set(["created","msecs","relativeCreated"]),T1=new Set(["pathname","filename","module","lineno",
-"funcName"]),Og=["name","msg","args","levelno","levelname","pathname","filename","module","lineno","funcName","created",
-"msecs","relativeCreated","thread","threadName","process","processName","message","asctime","taskName"];function M1(){return{
+Arguments: ${_(r)}`}function Bp(t,e){if(e.length===0||!(e[e.length-1]instanceof Error))return!1;if(typeof t!="string")return!0;
+let r=xp(t);return r>=0&&r<e.length}function _$(t,e){for(let r=e.length-1;r>=0;r--)if(e[r]instanceof Error)return e[r];return t instanceof
+Error?t:void 0}var G$=new Set(["created","msecs","relativeCreated"]),H$=new Set(["pathname","filename","module","lineno",
+"funcName"]),Pp=["name","msg","args","levelno","levelname","pathname","filename","module","lineno","funcName","created",
+"msecs","relativeCreated","thread","threadName","process","processName","message","asctime","taskName"];function X$(){return{
 name:"root",msg:"m",args:[],levelno:10,levelname:"DEBUG",pathname:"/a/b.ts",filename:"b.ts",module:"b",lineno:1,funcName:"\
 f",created:1.5,msecs:500,relativeCreated:1.5,thread:1,threadName:"MainThread",process:1,processName:"MainProcess",message:"\
-m",asctime:"",taskName:null,excInfo:void 0}}function Ln(t,e,r){if(typeof t!="string")throw new g(`Cannot ${r}: format mu\
+m",asctime:"",taskName:null,excInfo:void 0}}function Bn(t,e,r){if(typeof t!="string")throw new g(`Cannot ${r}: format mu\
 st be a string, received ${_(t)}`);if(e!=null&&typeof e!="string")throw new g(`Cannot ${r}: datefmt must be a string, re\
-ceived ${_(e)}`);let n;try{n=hg(t,"format")}catch(l){throw new w(`Cannot ${r}: ${l.message}`)}let o=!1,i=!1,a=0;for(let l of n.
-parts)if(!(typeof l=="string"||l.type==="%")){if(l.key===void 0)throw new w(`Cannot ${r}: every field of a format names \
-a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.stringify(t)}`);if(!Og.includes(l.key))throw new w(
-`Cannot ${r}: unknown field %(${l.key})${l.type} (known: ${Og.join(", ")}), received ${JSON.stringify(t)}`);if(l.width===
--2||l.precision===-2)throw new w(`Cannot ${r}: "*" width or precision is not allowed in a format, received ${JSON.stringify(
-t)}`);a++,l.key==="asctime"&&(o=!0),T1.has(l.key)&&(i=!0)}if(a===0)throw new w(`Cannot ${r}: a format needs at least one\
- field such as %(message)s, received ${JSON.stringify(t)}`);typeof e=="string"&&f1(e);let s={template:n,datefmt:e??void 0,
-usesTime:o,usesCaller:i};try{Hi(s,M1())}catch(l){throw new g(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
-function N1(t){return Tn("%Y-%m-%d %H:%M:%S",t)+","+String(Math.floor(t%1e3)).padStart(3,"0")}function Hi(t,e){if(t.usesTime){
-let o=e.created*1e3;e.asctime=t.datefmt===void 0?N1(o):Tn(t.datefmt,o)}let r="";for(let o of t.template.parts)if(typeof o==
-"string")r+=o;else if(o.type==="%")r+="%";else{let i=o.key;r+=wc(e[i],o,o.width,o.precision,j1.has(i))}let n=e.excInfo;return n!=
+ceived ${_(e)}`);let n;try{n=kp(t,"format")}catch(l){throw new v(`Cannot ${r}: ${l.message}`)}let o=!1,i=!1,a=0;for(let l of n.
+parts)if(!(typeof l=="string"||l.type==="%")){if(l.key===void 0)throw new v(`Cannot ${r}: every field of a format names \
+a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.stringify(t)}`);if(!Pp.includes(l.key))throw new v(
+`Cannot ${r}: unknown field %(${l.key})${l.type} (known: ${Pp.join(", ")}), received ${JSON.stringify(t)}`);if(l.width===
+-2||l.precision===-2)throw new v(`Cannot ${r}: "*" width or precision is not allowed in a format, received ${JSON.stringify(
+t)}`);a++,l.key==="asctime"&&(o=!0),H$.has(l.key)&&(i=!0)}if(a===0)throw new v(`Cannot ${r}: a format needs at least one\
+ field such as %(message)s, received ${JSON.stringify(t)}`);typeof e=="string"&&j$(e);let s={template:n,datefmt:e??void 0,
+usesTime:o,usesCaller:i};try{Xi(s,X$())}catch(l){throw new g(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
+function K$(t){return Nn("%Y-%m-%d %H:%M:%S",t)+","+String(Math.floor(t%1e3)).padStart(3,"0")}function Xi(t,e){if(t.usesTime){
+let o=e.created*1e3;e.asctime=t.datefmt===void 0?K$(o):Nn(t.datefmt,o)}let r="";for(let o of t.template.parts)if(typeof o==
+"string")r+=o;else if(o.type==="%")r+="%";else{let i=o.key;r+=xc(e[i],o,o.width,o.precision,G$.has(i))}let n=e.excInfo;return n!=
 null&&(r+=`
-`+Te(n,me)),r}function L1(t){if(t.length===1&&typeof t[0]=="string")return t[0];let e="";for(let r=0;r<t.length;r++)e+=r%
-2===0?String(t[r]):me(t[r]);return e}function Eg(t,e){let r=t.properties,n=typeof r.levelno=="number"?r.levelno:O1[t.level]??
+`+Ne(n,pe)),r}function V$(t){if(t.length===1&&typeof t[0]=="string")return t[0];let e="";for(let r=0;r<t.length;r++)e+=r%
+2===0?String(t[r]):pe(t[r]);return e}function Rp(t,e){let r=t.properties,n=typeof r.levelno=="number"?r.levelno:z$[t.level]??
 0,o=typeof r.threadName=="string"?r.threadName:void 0,i=typeof r.thread=="number"?r.thread:void 0,a=o===void 0||i===void 0?
-Nn():void 0,s=_i;return e.usesCaller&&(typeof r.funcName=="string"?s=r:t.sourceLocation!==void 0&&(s=Ac(t.sourceLocation.
+In():void 0,s=Gi;return e.usesCaller&&(typeof r.funcName=="string"?s=r:t.sourceLocation!==void 0&&(s=jc(t.sourceLocation.
 file,t.sourceLocation.line,void 0),s={...s,funcName:"(unknown function)"})),{name:t.category.join(".")||"root",msg:typeof t.
 rawMessage=="string"?t.rawMessage:t.rawMessage.join("{}"),args:Array.isArray(r.args)?r.args:[],levelno:n,levelname:typeof r.
-levelname=="string"?r.levelname:Ji(n),pathname:s.pathname,filename:s.filename,module:s.module,lineno:s.lineno,funcName:s.
-funcName,created:t.timestamp/1e3,msecs:Math.floor(t.timestamp%1e3),relativeCreated:t.timestamp-$g(),thread:i??a.thread,threadName:o??
-a.threadName,process:Hc,processName:"MainProcess",message:L1(t.message),asctime:"",taskName:null,excInfo:r.excInfo??(r.error instanceof
-Error?r.error:void 0)}}function Cg(t,e){let r=Ln(t,e,"create formatter");return n=>Hi(r,Eg(n,r))+`
-`}f(Cg,"pythonFormatter");var I1=new TextEncoder,jg=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function xc(t){return Object.
-defineProperty(t,jg,{value:!0}),t}var Oc=new Uint8Array(512);function B1(t){let e=t.length;e*3>Oc.length&&(Oc=new Uint8Array(
-e*3+512));let r=Oc;if(e<=512){let n=0;for(;n<e;n++){let o=t.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===e)return r.subarray(
-0,e)}return r.subarray(0,I1.encodeInto(t,r).written)}function Ec(t,e){ho(t,B1(e))}function Tg(t,e,r){try{Ec(t,Hi(e,Eg(r,
+levelname=="string"?r.levelname:Qi(n),pathname:s.pathname,filename:s.filename,module:s.module,lineno:s.lineno,funcName:s.
+funcName,created:t.timestamp/1e3,msecs:Math.floor(t.timestamp%1e3),relativeCreated:t.timestamp-Mp(),thread:i??a.thread,threadName:o??
+a.threadName,process:tu,processName:"MainProcess",message:V$(t.message),asctime:"",taskName:null,excInfo:r.excInfo??(r.error instanceof
+Error?r.error:void 0)}}function Dp(t,e){let r=Bn(t,e,"create formatter");return n=>Xi(r,Rp(n,r))+`
+`}d(Dp,"pythonFormatter");var Y$=new TextEncoder,Up=Symbol.for("LogTape.sinkSnapshotPolicy.immediate");function Nc(t){return Object.
+defineProperty(t,Up,{value:!0}),t}var Lc=new Uint8Array(512);function Z$(t){let e=t.length;e*3>Lc.length&&(Lc=new Uint8Array(
+e*3+512));let r=Lc;if(e<=512){let n=0;for(;n<e;n++){let o=t.charCodeAt(n);if(o>=128)break;r[n]=o}if(n===e)return r.subarray(
+0,e)}return r.subarray(0,Y$.encodeInto(t,r).written)}function Ic(t,e){mo(t,Z$(e))}function Fp(t,e,r){try{Ic(t,Xi(e,Rp(r,
 e))+`
-`)}catch(n){D1(n,r)}}var P1=/\/@logtape\/logtape\//;function D1(t,e){let r=Te(t,me),n=Gi(P1),o=n===""?"":`${n}
-`,i=e.properties.args;try{Ec(ge,`--- Logging error ---
+`)}catch(n){e1(n,r)}}var t1=/\/@logtape\/logtape\//;function e1(t,e){let r=Ne(t,pe),n=Hi(t1),o=n===""?"":`${n}
+`,i=e.properties.args;try{Ic(ge,`--- Logging error ---
 Traceback (most recent call last):
 ${r}
 ${o}Message: ${_(typeof e.rawMessage=="string"?e.rawMessage:e.rawMessage.join("{}"))}
 Arguments: ${_(Array.isArray(i)?i:[])}
-`)}catch{}}function Mg(t={}){let e=Ln(t.format??vc,t.datefmt,"create sink"),r=t.stream??ge;return xc(n=>{Tg(r,e,n)})}f(Mg,
-"pythonSink");function Ng(t){let e=f(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
-er"?t(r):t({...r,properties:{...n,...Nn()}})},"wrapper");return t[jg]===!0?xc(e):e}f(Ng,"withThreadName");function Lg(t){
+`)}catch{}}function Wp(t={}){let e=Bn(t.format??Oc,t.datefmt,"create sink"),r=t.stream??ge;return Nc(n=>{Fp(r,e,n)})}d(Wp,
+"pythonSink");function qp(t){let e=d(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
+er"?t(r):t({...r,properties:{...n,...In()}})},"wrapper");return t[Up]===!0?Nc(e):e}d(qp,"withThreadName");function Jp(t){
 if(typeof t!="object"||t===null||typeof t.run!="function"||typeof t.getStore!="function")throw new g(`Cannot wrap contex\
-t storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${me(t)}`);return{run:f((e,r)=>t.run(
-e,r),"run"),getStore:f(()=>({...Nn(),...t.getStore()}),"getStore")}}f(Lg,"threadContext");function Cc(t){try{yt(t)}catch{}}
-var M={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:Qi.start},line:void 0,localStream:void 0,handler:null};
-function Ig(){let{text:t,version:e}=Qu(Mt.LOGGING);M.version=e,t!==""&&R1(JSON.parse(t))}function R1(t){M.config=t,Qi.start=
-t.start,M.generation++;let e=t.handler;if(e===null){M.line=void 0,M.handler=null;return}let r=Ln(e.format,e.datefmt,"con\
-figure logging"),n=e.stream==="stdout"?ia:e.stream==="local"&&e.owner===Qt()&&M.localStream?M.localStream:ge;M.line=r,M.
-handler=xc(o=>{Tg(n,r,o)})}function Qe(){Gr(Mt.LOGGING)!==M.version&&Ig()}function jc(t){ja(Mt.LOGGING,JSON.stringify(t),
-"the logging configuration"),Ig()}var Bg=new Set(["level","format","datefmt","stream","force","style"]);function Tc(t={}){
+t storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${pe(t)}`);return{run:d((e,r)=>t.run(
+e,r),"run"),getStore:d(()=>({...In(),...t.getStore()}),"getStore")}}d(Jp,"threadContext");function Bc(t){try{yt(t)}catch{}}
+var M={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:_i.start},line:void 0,localStream:void 0,handler:null};
+function zp(){let{text:t,version:e}=Vu(Mt.LOGGING);M.version=e,t!==""&&r1(JSON.parse(t))}function r1(t){M.config=t,_i.start=
+t.start,M.generation++;let e=t.handler;if(e===null){M.line=void 0,M.handler=null;return}let r=Bn(e.format,e.datefmt,"con\
+figure logging"),n=e.stream==="stdout"?sa:e.stream==="local"&&e.owner===_t()&&M.localStream?M.localStream:ge;M.line=r,M.
+handler=Nc(o=>{Fp(n,r,o)})}function Ge(){Yr(Mt.LOGGING)!==M.version&&zp()}function Pc(t){Ma(Mt.LOGGING,JSON.stringify(t),
+"the logging configuration"),zp()}var Qp=new Set(["level","format","datefmt","stream","force","style"]);function Rc(t={}){
 let e="configure logging";if(typeof t!="object"||t===null)throw new g(`Cannot ${e}: options must be an object, received ${_(
-t)}`);for(let p of Object.keys(t))if(!Bg.has(p))throw new w(`Cannot ${e}: unsupported option (supported: ${[...Bg].join(
-", ")}), received ${JSON.stringify(p)}`);let{level:r,format:n=vc,datefmt:o,stream:i="stderr",force:a=!1,style:s="%"}=t;if(s!==
-"%")throw new w(`Cannot ${e}: only the "%" style is supported, received ${_(s)}`);if(typeof a!="boolean")throw new g(`Ca\
-nnot ${e}: force must be a boolean, received ${_(a)}`);let l=r===void 0?void 0:$c(r,e);Ln(n,o,e);let c,u;if(i==="stderr"||
-i===ge)c="stderr";else if(i==="stdout"||i===ia)c="stdout";else if(typeof i=="object"&&i!==null&&typeof i.writeSync=="fun\
+t)}`);for(let h of Object.keys(t))if(!Qp.has(h))throw new v(`Cannot ${e}: unsupported option (supported: ${[...Qp].join(
+", ")}), received ${JSON.stringify(h)}`);let{level:r,format:n=Oc,datefmt:o,stream:i="stderr",force:a=!1,style:s="%"}=t;if(s!==
+"%")throw new v(`Cannot ${e}: only the "%" style is supported, received ${_(s)}`);if(typeof a!="boolean")throw new g(`Ca\
+nnot ${e}: force must be a boolean, received ${_(a)}`);let l=r===void 0?void 0:Cc(r,e);Bn(n,o,e);let c,u;if(i==="stderr"||
+i===ge)c="stderr";else if(i==="stdout"||i===sa)c="stdout";else if(typeof i=="object"&&i!==null&&typeof i.writeSync=="fun\
 ction")c="local",u=i;else throw new g(`Cannot ${e}: stream must be "stderr", "stdout" or an object with writeSync(bytes)\
-, received ${_(i)}`);if(Qe(),M.config.handler!==null&&!a)return;u!==void 0&&(M.localStream=u);let d={...M.config.levels};
-l!==void 0&&(d[""]=l),jc({handler:{format:n,datefmt:o??null,stream:c,owner:Qt()},levels:d,modules:M.config.modules,start:Qi.
-start})}f(Tc,"basicConfig");function Pg(t){let e="configure logging in every thread";if(typeof t!="string"&&!(t instanceof
+, received ${_(i)}`);if(Ge(),M.config.handler!==null&&!a)return;u!==void 0&&(M.localStream=u);let f={...M.config.levels};
+l!==void 0&&(f[""]=l),Pc({handler:{format:n,datefmt:o??null,stream:c,owner:_t()},levels:f,modules:M.config.modules,start:_i.
+start})}d(Rc,"basicConfig");function _p(t){let e="configure logging in every thread";if(typeof t!="string"&&!(t instanceof
 URL))throw new g(`Cannot ${e}: module must be a URL (import.meta.url), received ${_(t)}`);let r;try{let n=new URL(t);n.searchParams.
-delete(Dg),r=n.href}catch{throw new w(`Cannot ${e}: module must be an absolute URL (import.meta.url), received ${JSON.stringify(
-String(t))}`)}Qe(),Xi.add(r),!M.config.modules.includes(r)&&jc({...M.config,modules:[...M.config.modules,r]})}f(Pg,"conf\
-igureEveryThread");var Dg="threading-logging-run",Xi=new Set,In=null,Mc=0;async function U1(){Qe();let t=(await Ri())?.getConfig()??
-null;t===null&&!Rg&&!Ug&&Fg()&&(Ug=!0,Cc(`threading: a thread on this reused Worker configured LogTape with another copy\
+delete(Gp),r=n.href}catch{throw new v(`Cannot ${e}: module must be an absolute URL (import.meta.url), received ${JSON.stringify(
+String(t))}`)}Ge(),Ki.add(r),!M.config.modules.includes(r)&&Pc({...M.config,modules:[...M.config.modules,r]})}d(_p,"conf\
+igureEveryThread");var Gp="threading-logging-run",Ki=new Set,Pn=null,Dc=0;async function n1(){Ge();let t=(await Ui())?.getConfig()??
+null;t===null&&!Hp&&!Xp&&Kp()&&(Xp=!0,Bc(`threading: a thread on this reused Worker configured LogTape with another copy\
  of LogTape than this library's, which the library cannot reset for the next thread (its configure() will throw "Already\
  configured"). Make @logtape/logtape resolve to one copy (deno.json: "imports": { "@logtape/logtape": "npm:@logtape/logt\
 ape@^2.4.2" }), or configure once with logging.configureEveryThread(import.meta.url) in the module that configures.
-`)),t!==null&&t!==In&&(await(await Ri()).reset(),In!==null&&Xi.clear(),In=null);let e=M.config.modules.filter(r=>!Xi.has(
-r));if(e.length!==0){Mc++;for(let r of e){Xi.add(r);let n=r;if(Mc>1){let o=new URL(r);o.searchParams.set(Dg,String(Mc)),
-n=o.href}try{await import(n)}catch(o){Cc(`threading: cannot run the logging setup module ${r} in thread ${Qt()}: ${Te(o,
+`)),t!==null&&t!==Pn&&(await(await Ui()).reset(),Pn!==null&&Ki.clear(),Pn=null);let e=M.config.modules.filter(r=>!Ki.has(
+r));if(e.length!==0){Dc++;for(let r of e){Ki.add(r);let n=r;if(Dc>1){let o=new URL(r);o.searchParams.set(Gp,String(Dc)),
+n=o.href}try{await import(n)}catch(o){Bc(`threading: cannot run the logging setup module ${r} in thread ${_t()}: ${Ne(o,
 String)}
-`)}}In=(await Ri())?.getConfig()??null,Rg=In===null&&Fg()}}var F1=1e4;async function q1(){if(!Vm())return;let t=await Ri();
+`)}}Pn=(await Ui())?.getConfig()??null,Hp=Pn===null&&Kp()}}var o1=1e4;async function i1(){if(!sp())return;let t=await Ui();
 if(t===void 0||t.getConfig()===null)return;let e=!1,r=t.drain().finally(()=>e=!0);for(let o=0;o<8&&!e;o++)await null;let n;
-try{e?await r:await Promise.race([r,new Promise(o=>n=setTimeout(o,F1))])}catch(o){Cc(`threading: LogTape's sinks failed \
-to write the records of thread ${Qt()}: ${Te(o,String)}
-`)}finally{clearTimeout(n)}}var Rg=!1,Ug=!1;function Fg(){let t=globalThis[Symbol.for("logtape.rootLogger")],e=f((r,n)=>{
+try{e?await r:await Promise.race([r,new Promise(o=>n=setTimeout(o,o1))])}catch(o){Bc(`threading: LogTape's sinks failed \
+to write the records of thread ${_t()}: ${Ne(o,String)}
+`)}finally{clearTimeout(n)}}var Hp=!1,Xp=!1;function Kp(){let t=globalThis[Symbol.for("logtape.rootLogger")],e=d((r,n)=>{
 if(r==null||n>64)return!1;if((r.sinks?.length??0)>0)return!0;for(let o of Object.values(r.children??{})){let i=typeof o.
-deref=="function"?o.deref():o;if(e(i,n+1))return!0}return!1},"walk");return e(t,0)}function W1(t,e,r){Nc(Sg(t,e,r,Gi())+
+deref=="function"?o.deref():o;if(e(i,n+1))return!0}return!1},"walk");return e(t,0)}function a1(t,e,r){Uc(Ip(t,e,r,Hi())+
 `
-`)}function Nc(t){try{Ec(ge,t)}catch{}}var qg=class{static{f(this,"Logger")}name;#t;#e;#r;#n=0;#s;constructor(t){this.#t=
-t,this.name=t===""?"root":t,this.#e=t===""?[]:t.split(".")}get level(){return Qe(),M.config.levels[this.#t]??(this.#t===
-""?Yt:zi)}get parent(){if(this.#t==="")return null;let t=this.#t.lastIndexOf(".");return Bn(t<0?"":this.#t.slice(0,t))}setLevel(t){
-let e=$c(t,"set level");Qe();let r={...M.config.levels};e===zi&&this.#t!==""?delete r[this.#t]:r[this.#t]=e,jc({...M.config,
-levels:r})}#a(){if(Qe(),this.#n!==M.generation){let t=M.config.levels,e=this.#t,r;for(;r=t[e],!(r!==void 0&&(r!==zi||e===
+`)}function Uc(t){try{Ic(ge,t)}catch{}}var Vp=class{static{d(this,"Logger")}name;#t;#e;#r;#n=0;#s;constructor(t){this.#t=
+t,this.name=t===""?"root":t,this.#e=t===""?[]:t.split(".")}get level(){return Ge(),M.config.levels[this.#t]??(this.#t===
+""?Zt:zi)}get parent(){if(this.#t==="")return null;let t=this.#t.lastIndexOf(".");return Rn(t<0?"":this.#t.slice(0,t))}setLevel(t){
+let e=Cc(t,"set level");Ge();let r={...M.config.levels};e===zi&&this.#t!==""?delete r[this.#t]:r[this.#t]=e,Pc({...M.config,
+levels:r})}#a(){if(Ge(),this.#n!==M.generation){let t=M.config.levels,e=this.#t,r;for(;r=t[e],!(r!==void 0&&(r!==zi||e===
 "")||(r=void 0,e===""));){let n=e.lastIndexOf(".");e=n<0?"":e.slice(0,n)}this.#s=r,this.#n=M.generation}return this.#s}#i(){
-return this.#r??=Ym(this.#e)}getEffectiveLevel(){let t=this.#a();if(t!==void 0)return t;let e=this.#i();for(let r of[5,Wi,
-qi])if(Ki(e,r))return r;return Yt}isEnabledFor(t){let e=this.#a();return e!==void 0?t>=e:t>=Yt||Ki(this.#i(),t)}getChild(t){
-return Bn(this.#t===""?t:`${this.#t}.${t}`)}debug(t,...e){this.isEnabledFor(Wi)&&this.#o(Wi,t,e)}info(t,...e){this.isEnabledFor(
-qi)&&this.#o(qi,t,e)}warning(t,...e){this.isEnabledFor(Yt)&&this.#o(Yt,t,e)}warn(t,...e){this.isEnabledFor(Yt)&&this.#o(
-Yt,t,e)}error(t,...e){this.isEnabledFor(Mn)&&this.#o(Mn,t,e)}exception(t,...e){this.isEnabledFor(Mn)&&this.#o(Mn,t,e,!0)}critical(t,...e){
-this.isEnabledFor(Cr)&&this.#o(Cr,t,e)}fatal(t,...e){this.isEnabledFor(Cr)&&this.#o(Cr,t,e)}log(t,e,...r){let n=$c(t,"lo\
-g");this.isEnabledFor(n)&&this.#o(n,e,r)}#o(t,e,r,n=!1){let o;xg(e,r)?o=r.pop():n&&(o=C1(e,r));let i;try{i=pg(e,r)}catch(d){
-W1(d,e,r);return}let a=this.#i(),s=Ki(a,t),l=M.handler;if(!s&&l===null){if(t>=Yt){let d=i+`
-`;o instanceof Error&&(d+=Te(o,String)+`
-`),Nc(d)}return}let c={...Nn(),levelno:t,levelname:Ji(t),args:r};o!==void 0&&(c.excInfo=o),M.line?.usesCaller&&Object.assign(
-c,Sc());let u={category:this.#e,level:bg(t),message:[i],rawMessage:typeof e=="string"?e:i,timestamp:Date.now(),properties:c};
-s?a.emit(u):l(u)}},Wg=!1;function Ki(t,e){if(t===void 0)return!1;let r=bg(e),n=t;if(typeof n.emit=="function"){if(typeof n.
+return this.#r??=lp(this.#e)}getEffectiveLevel(){let t=this.#a();if(t!==void 0)return t;let e=this.#i();for(let r of[5,Ji,
+qi])if(Vi(e,r))return r;return Zt}isEnabledFor(t){let e=this.#a();return e!==void 0?t>=e:t>=Zt||Vi(this.#i(),t)}getChild(t){
+return Rn(this.#t===""?t:`${this.#t}.${t}`)}debug(t,...e){this.isEnabledFor(Ji)&&this.#o(Ji,t,e)}info(t,...e){this.isEnabledFor(
+qi)&&this.#o(qi,t,e)}warning(t,...e){this.isEnabledFor(Zt)&&this.#o(Zt,t,e)}warn(t,...e){this.isEnabledFor(Zt)&&this.#o(
+Zt,t,e)}error(t,...e){this.isEnabledFor(Ln)&&this.#o(Ln,t,e)}exception(t,...e){this.isEnabledFor(Ln)&&this.#o(Ln,t,e,!0)}critical(t,...e){
+this.isEnabledFor(Lr)&&this.#o(Lr,t,e)}fatal(t,...e){this.isEnabledFor(Lr)&&this.#o(Lr,t,e)}log(t,e,...r){let n=Cc(t,"lo\
+g");this.isEnabledFor(n)&&this.#o(n,e,r)}#o(t,e,r,n=!1){let o;Bp(e,r)?o=r.pop():n&&(o=_$(e,r));let i;try{i=Op(e,r)}catch(f){
+a1(f,e,r);return}let a=this.#i(),s=Vi(a,t),l=M.handler;if(!s&&l===null){if(t>=Zt){let f=i+`
+`;o instanceof Error&&(f+=Ne(o,String)+`
+`),Uc(f)}return}let c={...In(),levelno:t,levelname:Qi(t),args:r};o!==void 0&&(c.excInfo=o),M.line?.usesCaller&&Object.assign(
+c,Mc());let u={category:this.#e,level:Tp(t),message:[i],rawMessage:typeof e=="string"?e:i,timestamp:Date.now(),properties:c};
+s?a.emit(u):l(u)}},Yp=!1;function Vi(t,e){if(t===void 0)return!1;let r=Tp(e),n=t;if(typeof n.emit=="function"){if(typeof n.
 isEnabledFor=="function")return n.isEnabledFor(r);if(typeof n.getSinks=="function")return n.getSinks(r).next().done!==!0}
-return Wg||(Wg=!0,Nc(`threading: the LogTape loggers of this program were made by a copy of LogTape that this library ca\
+return Yp||(Yp=!0,Uc(`threading: the LogTape loggers of this program were made by a copy of LogTape that this library ca\
 nnot log through (no emit(), isEnabledFor() or getSinks()); its records go to basicConfig's handler or to stderr instead\
 . Make every import of @logtape/logtape resolve to one copy: in deno.json, "imports": { "@logtape/logtape": "npm:@logtap\
 e/logtape@^2.4.2" }.
-`)),!1}var zg=new Map;function Bn(t){if(t!=null&&typeof t!="string")throw new g(`Cannot get logger: name must be a strin\
-g, received ${_(t)}`);let e=!t||t==="root"?"":t,r=zg.get(e);return r===void 0&&(r=new qg(e),zg.set(e,r)),r}f(Bn,"getLogg\
-er");var Ft=Bn();function Jg(t,e){let r=Ln(t,e,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;xg(o,i)&&(a=i.
-pop());let s;if(i.length>0&&gg(o)===0&&!o.includes("%("))s=[o,...i.map(me)].join(" ");else try{s=pg(o,i)}catch(d){return Sg(
-d,o,n.args,Gi(Qg))}let l=n.datetime.getTime(),c=n.level??bc[n.levelName]??0,u=r.usesCaller?Sc(Qg):_i;return Hi(r,{name:n.
+`)),!1}var Zp=new Map;function Rn(t){if(t!=null&&typeof t!="string")throw new g(`Cannot get logger: name must be a strin\
+g, received ${_(t)}`);let e=!t||t==="root"?"":t,r=Zp.get(e);return r===void 0&&(r=new Vp(e),Zp.set(e,r)),r}d(Rn,"getLogg\
+er");var Ft=Rn();function t0(t,e){let r=Bn(t,e,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;Bp(o,i)&&(a=i.
+pop());let s;if(i.length>0&&xp(o)===0&&!o.includes("%("))s=[o,...i.map(pe)].join(" ");else try{s=Op(o,i)}catch(f){return Ip(
+f,o,n.args,Hi(e0))}let l=n.datetime.getTime(),c=n.level??Ec[n.levelName]??0,u=r.usesCaller?Mc(e0):Gi;return Xi(r,{name:n.
 loggerName,msg:n.msg,args:n.args,levelno:c,levelname:n.levelName==="WARN"?"WARNING":n.levelName,...u,created:l/1e3,msecs:Math.
-floor(l%1e3),relativeCreated:l-$g(),...Nn(),process:Hc,processName:"MainProcess",message:s,asctime:"",taskName:null,excInfo:a})}}
-f(Jg,"stdLogFormatter");var Qg=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function Zt(){Qe(),M.handler===null&&!Ki(Ym([]),Cr)&&
-Tc()}function _g(t,...e){Zt(),Ft.debug(t,...e)}f(_g,"debug");function Gg(t,...e){Zt(),Ft.info(t,...e)}f(Gg,"info");function Hg(t,...e){
-Zt(),Ft.warning(t,...e)}f(Hg,"warning");function Xg(t,...e){Zt(),Ft.warning(t,...e)}f(Xg,"warn");function Kg(t,...e){Zt(),
-Ft.error(t,...e)}f(Kg,"error");function Vg(t,...e){Zt(),Ft.exception(t,...e)}f(Vg,"exception");function Yg(t,...e){Zt(),
-Ft.critical(t,...e)}f(Yg,"critical");function Zg(t,...e){Zt(),Ft.critical(t,...e)}f(Zg,"fatal");function tp(t,e,...r){Zt(),
-Ft.log(t,e,...r)}f(tp,"log");import Vi from"node:process";import{getHeapStatistics as ep}from"node:v8";import{setImmediate as z1}from"node:timers";
-import{receiveMessageOnPort as J1}from"node:worker_threads";function Q1(t){let e=[],r=new Uint8Array(1024);for(;;){let n=t.
+floor(l%1e3),relativeCreated:l-Mp(),...In(),process:tu,processName:"MainProcess",message:s,asctime:"",taskName:null,excInfo:a})}}
+d(t0,"stdLogFormatter");var e0=/\/@std\/log\/|\/std(?:@[^/]*)?\/log\//;function te(){Ge(),M.handler===null&&!Vi(lp([]),Lr)&&
+Rc()}function r0(t,...e){te(),Ft.debug(t,...e)}d(r0,"debug");function n0(t,...e){te(),Ft.info(t,...e)}d(n0,"info");function o0(t,...e){
+te(),Ft.warning(t,...e)}d(o0,"warning");function i0(t,...e){te(),Ft.warning(t,...e)}d(i0,"warn");function a0(t,...e){te(),
+Ft.error(t,...e)}d(a0,"error");function s0(t,...e){te(),Ft.exception(t,...e)}d(s0,"exception");function l0(t,...e){te(),
+Ft.critical(t,...e)}d(l0,"critical");function c0(t,...e){te(),Ft.critical(t,...e)}d(c0,"fatal");function u0(t,e,...r){te(),
+Ft.log(t,e,...r)}d(u0,"log");import Yi from"node:process";import{getHeapStatistics as f0}from"node:v8";import{setImmediate as s1}from"node:timers";
+import{receiveMessageOnPort as l1}from"node:worker_threads";function c1(t){let e=[],r=new Uint8Array(1024);for(;;){let n=t.
 readSync(r);if(n===null||n===0){if(e.length===0)return null;break}if(e.push(r.slice(0,n)),r[n-1]===10)break}return new TextDecoder().
-decode(e.length===1?e[0]:new Uint8Array(e.flatMap(n=>[...n]))).replace(/\r?\n$/,"")}function _1(){let t=globalThis,e=t.Deno;
+decode(e.length===1?e[0]:new Uint8Array(e.flatMap(n=>[...n]))).replace(/\r?\n$/,"")}function u1(){let t=globalThis,e=t.Deno;
 if(typeof t.prompt=="function"||typeof e?.stdin?.readSync!="function")return;let r=e.stdin,n=e.stdout;function o(i="Prom\
-pt",a){if(a??="",!r.isTerminal())return null;ho(n,new TextEncoder().encode(`${i} `));let s=Q1(r);return s===null?null:s===
-""?`${a}`:s}f(o,"prompt"),Object.defineProperty(globalThis,"prompt",{value:o,writable:!0,enumerable:!0,configurable:!0})}
-import te from"node:process";var q=globalThis,Lc=[],Pn=new Map,Dn=[],jr=[],rp=[],Rn=new Map,Yi=[],Ic=[],Zi=new Map,Un=new Map,
-ta=new Set,ea=[],ra=!1,np=!1,op;function G1(t){return typeof t=="symbol"&&Symbol.keyFor(t)!==void 0}function H1(t){return t===
-"Temporal"}function X1(t){return typeof t=="string"&&t.startsWith("on")}var Bc=!1;function K1(t,e){let r=e.set;if(r===void 0||
-!e.configurable)return e;let n={get:e.get,set(o){ta.add(t),r.call(this,o)},enumerable:e.enumerable,configurable:!0};try{
-return Object.defineProperty(q,t,n),n}catch{return e}}function V1(){let t=q.addEventListener,e=q.removeEventListener;typeof t!=
-"function"||typeof e!="function"||(op=f((r,n,o)=>e.call(globalThis,r,n,o),"removeListener"),q.addEventListener=function(r,n,o){
-t.call(this??globalThis,r,n,o),ra&&n!=null&&ea.push([String(r),n,o])},q.removeEventListener=function(r,n,o){e.call(this??
-globalThis,r,n,o);let i=ea.findIndex(([a,s])=>a===String(r)&&s===n);i>=0&&ea.splice(i,1)})}function Y1(t,e){return e.enumerable===
-!0||typeof t=="string"&&typeof e.value=="function"&&/^[a-z]/.test(t)}function ip(){Pn=new Map,Rn.clear(),Lc=Reflect.ownKeys(
-q);for(let t of Lc){if(H1(t))continue;let e=Object.getOwnPropertyDescriptor(q,t);if(e!==void 0){if(e.get===void 0&&e.set===
-void 0){Y1(t,e)&&Pn.set(t,e);continue}Bc&&(e=K1(t,e)),Pn.set(t,e),X1(t)&&e.get!==void 0&&Rn.set(t,q[t])}}Bc=!1,Dn=Object.
-keys(q),jr=[];for(let[t,e]of Pn)typeof t=="string"&&"value"in e&&jr.push(t);rp=jr.map(t=>q[t]),Zi=new Map,Yi=[],Ic=[];for(let t of Reflect.
-ownKeys(console)){let e=Object.getOwnPropertyDescriptor(console,t);Zi.set(t,e),"value"in e&&(Yi.push(t),Ic.push(e.value))}
-Un=new Map(te.eventNames().map(t=>[t,[...te.rawListeners(t)]])),ta.clear()}function ap(){let t=new Set(ta),e=Object.keys(
-q),r=e.length===Dn.length;for(let n=0;r&&n<e.length;n++)r=e[n]===Dn[n];if(!r){let n=new Set(Dn);for(let i of e)n.has(i)||
-t.add(i);let o=new Set(e);for(let i of Dn)o.has(i)||t.add(i)}for(let n=0;n<jr.length;n++)Object.is(q[jr[n]],rp[n])||t.add(
-jr[n]);for(let[n,o]of Rn)Object.is(q[n],o)||t.add(n);return t}function sp(){let t=console;for(let e=0;e<Yi.length;e++)if(!Object.
-is(t[Yi[e]],Ic[e]))return!0;return!1}function Z1(t){np?t&&(ap().size>0||sp()||lp())&&ip():(np=!0,Bc=typeof q.Deno?.version?.
-deno=="string",V1(),ip()),ra=!0}function lp(){let t=te.eventNames();if(t.length!==Un.size)return!0;for(let e of t){let r=Un.
-get(e),n=te.rawListeners(e);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
-return!1}function t$(t){if(G1(t))return;let e=Pn.get(t);if(!(e===void 0&&Lc.includes(t)))try{if(e===void 0)delete q[t];else if(Rn.
-has(t)){let r=Object.getOwnPropertyDescriptor(q,t);(r?.get!==e.get||r?.set!==e.set)&&Object.defineProperty(q,t,e),q[t]=Rn.
-get(t)}else Object.defineProperty(q,t,e)}catch{}}function e$(){if(ra){ra=!1;for(let[t,e,r]of ea.splice(0))op?.(t,e,r);for(let t of ap())
-t$(t);if(ta.clear(),sp()){let t=console;for(let e of Reflect.ownKeys(console))if(!Zi.has(e))try{delete t[e]}catch{}for(let[
-e,r]of Zi)try{Object.defineProperty(console,e,r)}catch{}}lp()&&r$()}}function r$(){for(let t of te.eventNames()){let e=Un.
-get(t)??[];for(let r of te.rawListeners(t))e.includes(r)||te.removeListener(t,r)}for(let[t,e]of Un){let r=te.rawListeners(
-t);for(let n of e)r.includes(n)||te.on(t,n)}}var Fn=new Set,qn=0,cp=!1;function Pc(t){return Fn.add(t),()=>Fn.delete(t)}
-function up(){let t=[...Fn];Fn.clear();let e=[];for(let r of t)try{let n=r();n!==void 0&&e.push(n.catch(()=>{}))}catch{}
-return e}var fp=globalThis.setTimeout;function n$(){if(Fn.size===0)return;let t=up();return Promise.all(t).then(()=>new Promise(
-e=>fp(e,0)))}function o$(){cp||(cp=!0,fp=globalThis.setTimeout,i$(),a$(),s$(),Fr(dp))}function dp(){up();let t=console.groupEnd;
-for(;qn>0;qn--)t.call(console);Fr(dp)}function i$(){let t=AbortSignal.timeout;if(typeof t!="function")return;let e=globalThis.
-setTimeout,r=globalThis.Deno;AbortSignal.timeout=f(function(n){if(!(Number.isFinite(n)&&n>=0&&n<=Number.MAX_SAFE_INTEGER))
+pt",a){if(a??="",!r.isTerminal())return null;mo(n,new TextEncoder().encode(`${i} `));let s=c1(r);return s===null?null:s===
+""?`${a}`:s}d(o,"prompt"),Object.defineProperty(globalThis,"prompt",{value:o,writable:!0,enumerable:!0,configurable:!0})}
+import ee from"node:process";var W=globalThis,Fc=[],Dn=new Map,Un=[],Ir=[],d0=[],Fn=new Map,Zi=[],Wc=[],ta=new Map,Wn=new Map,
+ea=new Set,ra=[],na=!1,h0=!1,m0;function f1(t){return typeof t=="symbol"&&Symbol.keyFor(t)!==void 0}function d1(t){return t===
+"Temporal"}function h1(t){return typeof t=="string"&&t.startsWith("on")}var qc=!1;function m1(t,e){let r=e.set;if(r===void 0||
+!e.configurable)return e;let n={get:e.get,set(o){ea.add(t),r.call(this,o)},enumerable:e.enumerable,configurable:!0};try{
+return Object.defineProperty(W,t,n),n}catch{return e}}function p1(){let t=W.addEventListener,e=W.removeEventListener;typeof t!=
+"function"||typeof e!="function"||(m0=d((r,n,o)=>e.call(globalThis,r,n,o),"removeListener"),W.addEventListener=function(r,n,o){
+t.call(this??globalThis,r,n,o),na&&n!=null&&ra.push([String(r),n,o])},W.removeEventListener=function(r,n,o){e.call(this??
+globalThis,r,n,o);let i=ra.findIndex(([a,s])=>a===String(r)&&s===n);i>=0&&ra.splice(i,1)})}function g1(t,e){return e.enumerable===
+!0||typeof t=="string"&&typeof e.value=="function"&&/^[a-z]/.test(t)}function p0(){Dn=new Map,Fn.clear(),Fc=Reflect.ownKeys(
+W);for(let t of Fc){if(d1(t))continue;let e=Object.getOwnPropertyDescriptor(W,t);if(e!==void 0){if(e.get===void 0&&e.set===
+void 0){g1(t,e)&&Dn.set(t,e);continue}qc&&(e=m1(t,e)),Dn.set(t,e),h1(t)&&e.get!==void 0&&Fn.set(t,W[t])}}qc=!1,Un=Object.
+keys(W),Ir=[];for(let[t,e]of Dn)typeof t=="string"&&"value"in e&&Ir.push(t);d0=Ir.map(t=>W[t]),ta=new Map,Zi=[],Wc=[];for(let t of Reflect.
+ownKeys(console)){let e=Object.getOwnPropertyDescriptor(console,t);ta.set(t,e),"value"in e&&(Zi.push(t),Wc.push(e.value))}
+Wn=new Map(ee.eventNames().map(t=>[t,[...ee.rawListeners(t)]])),ea.clear()}function g0(){let t=new Set(ea),e=Object.keys(
+W),r=e.length===Un.length;for(let n=0;r&&n<e.length;n++)r=e[n]===Un[n];if(!r){let n=new Set(Un);for(let i of e)n.has(i)||
+t.add(i);let o=new Set(e);for(let i of Un)o.has(i)||t.add(i)}for(let n=0;n<Ir.length;n++)Object.is(W[Ir[n]],d0[n])||t.add(
+Ir[n]);for(let[n,o]of Fn)Object.is(W[n],o)||t.add(n);return t}function y0(){let t=console;for(let e=0;e<Zi.length;e++)if(!Object.
+is(t[Zi[e]],Wc[e]))return!0;return!1}function y1(t){h0?t&&(g0().size>0||y0()||w0())&&p0():(h0=!0,qc=typeof W.Deno?.version?.
+deno=="string",p1(),p0()),na=!0}function w0(){let t=ee.eventNames();if(t.length!==Wn.size)return!0;for(let e of t){let r=Wn.
+get(e),n=ee.rawListeners(e);if(r===void 0||r.length!==n.length)return!0;for(let o=0;o<n.length;o++)if(n[o]!==r[o])return!0}
+return!1}function w1(t){if(f1(t))return;let e=Dn.get(t);if(!(e===void 0&&Fc.includes(t)))try{if(e===void 0)delete W[t];else if(Fn.
+has(t)){let r=Object.getOwnPropertyDescriptor(W,t);(r?.get!==e.get||r?.set!==e.set)&&Object.defineProperty(W,t,e),W[t]=Fn.
+get(t)}else Object.defineProperty(W,t,e)}catch{}}function v1(){if(na){na=!1;for(let[t,e,r]of ra.splice(0))m0?.(t,e,r);for(let t of g0())
+w1(t);if(ea.clear(),y0()){let t=console;for(let e of Reflect.ownKeys(console))if(!ta.has(e))try{delete t[e]}catch{}for(let[
+e,r]of ta)try{Object.defineProperty(console,e,r)}catch{}}w0()&&b1()}}function b1(){for(let t of ee.eventNames()){let e=Wn.
+get(t)??[];for(let r of ee.rawListeners(t))e.includes(r)||ee.removeListener(t,r)}for(let[t,e]of Wn){let r=ee.rawListeners(
+t);for(let n of e)r.includes(n)||ee.on(t,n)}}var qn=new Set,Jn=0,v0=!1;function Jc(t){return qn.add(t),()=>qn.delete(t)}
+function b0(){let t=[...qn];qn.clear();let e=[];for(let r of t)try{let n=r();n!==void 0&&e.push(n.catch(()=>{}))}catch{}
+return e}var $0=globalThis.setTimeout;function $1(){if(qn.size===0)return;let t=b0();return Promise.all(t).then(()=>new Promise(
+e=>$0(e,0)))}function A1(){v0||(v0=!0,$0=globalThis.setTimeout,k1(),S1(),x1(),Qr(A0))}function A0(){b0();let t=console.groupEnd;
+for(;Jn>0;Jn--)t.call(console);Qr(A0)}function k1(){let t=AbortSignal.timeout;if(typeof t!="function")return;let e=globalThis.
+setTimeout,r=globalThis.Deno;AbortSignal.timeout=d(function(n){if(!(Number.isFinite(n)&&n>=0&&n<=Number.MAX_SAFE_INTEGER))
 return t.call(AbortSignal,n);let o=new AbortController,i=e(()=>{o.abort(new DOMException("Signal timed out.","TimeoutErr\
-or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function a$(){let t=console;for(let r of[
-"group","groupCollapsed"]){let n=t[r];typeof n=="function"&&(t[r]=function(...o){return qn++,n.apply(this??console,o)})}
-let e=t.groupEnd;typeof e=="function"&&(t.groupEnd=function(...r){return qn>0&&qn--,e.apply(this??console,r)})}function s$(){
-let t=globalThis.Deno;if(t!==void 0){hp(t,"serve",e=>function(...r){let n=e.apply(this??t,r),o=Pc(()=>n.shutdown());return n.
-finished?.then(o,o),n});for(let e of["listen","listenTls"])hp(t,e,r=>function(...n){let o=r.apply(this??t,n),i=o.close,a=Pc(
-()=>i.call(o));return o.close=function(){return a(),i.call(this??o)},o})}}function hp(t,e,r){let n=Object.getOwnPropertyDescriptor(
+or"))},Math.trunc(n));return r!==void 0?r.unrefTimer(i):i.unref?.(),o.signal},"timeout")}function S1(){let t=console;for(let r of[
+"group","groupCollapsed"]){let n=t[r];typeof n=="function"&&(t[r]=function(...o){return Jn++,n.apply(this??console,o)})}
+let e=t.groupEnd;typeof e=="function"&&(t.groupEnd=function(...r){return Jn>0&&Jn--,e.apply(this??console,r)})}function x1(){
+let t=globalThis.Deno;if(t!==void 0){k0(t,"serve",e=>function(...r){let n=e.apply(this??t,r),o=Jc(()=>n.shutdown());return n.
+finished?.then(o,o),n});for(let e of["listen","listenTls"])k0(t,e,r=>function(...n){let o=r.apply(this??t,n),i=o.close,a=Jc(
+()=>i.call(o));return o.close=function(){return a(),i.call(this??o)},o})}}function k0(t,e,r){let n=Object.getOwnPropertyDescriptor(
 t,e);if(n===void 0||!n.configurable)return;let o=!1,i,a;Object.defineProperty(t,e,{get(){if(o)return i;if(a===void 0){let s=n.
-get!==void 0?n.get.call(t):n.value;a=typeof s=="function"?r(s):s}return a},set(s){o=!0,i=s,Pc(()=>{o=!1,i=void 0})},enumerable:n.
-enumerable,configurable:!0})}var _e=class extends Error{static{f(this,"StartError")}kind;constructor(t,e,r){super(e,r===
-void 0?void 0:{cause:r}),this.kind=t}};async function Dc(t,e,r,n,o=!0){if(!o&&r!==void 0){await Ns(t);let c=rd(e,r,t);if(c.
-length>1)throw new _e("TypeError",nd(e,c.map(u=>u.module),`name its module, as in \`new Thread({ target: ${e}, module: i\
+get!==void 0?n.get.call(t):n.value;a=typeof s=="function"?r(s):s}return a},set(s){o=!0,i=s,Jc(()=>{o=!1,i=void 0})},enumerable:n.
+enumerable,configurable:!0})}var He=class extends Error{static{d(this,"StartError")}kind;constructor(t,e,r){super(e,r===
+void 0?void 0:{cause:r}),this.kind=t}};async function zc(t,e,r,n,o=!0){if(!o&&r!==void 0){await Ds(t);let c=id(e,r,t);if(c.
+length>1)throw new He("TypeError",ad(e,c.map(u=>u.module),`name its module, as in \`new Thread({ target: ${e}, module: i\
 mport.meta.resolve("./b.ts") })\` where ./b.ts is the one of those modules to run (or give the functions different names)`));
-if(c.length===1)return c[0].value}let i=[];for(let c of t){let u;try{Mr=c,Gw(c),Zr(c,Pt().name),u=await vo(c),Mr=void 0,
-Zr(void 0)}catch(p){throw Mr=void 0,Zr(void 0),new _e("ThreadError",Uw(c,p),p)}let d=At(u,e,r);if(d!==void 0)return d;i.
+if(c.length===1)return c[0].value}let i=[];for(let c of t){let u;try{Pr=c,uv(c),on(c,Pt().name),u=await bo(c),Pr=void 0,
+on(void 0)}catch(h){throw Pr=void 0,on(void 0),new He("ThreadError",ev(c,h),h)}let f=wt(u,e,r);if(f!==void 0)return f;i.
 push(Object.hasOwn(u,e)?`${c} exports a different ${e}: the target is another function of that name (a closure, or a loc\
 al function that shadows the export); a thread imports its target by name, so pass the exported ${e} itself and give it \
-what the closure used as args`:`${c} does not export ${e}`)}let a=await id(t,e,r,c=>typeof c=="function");if(a!==void 0)
-return a.value;let s=n==="function"?await Wy(t,e):void 0;if(s!==void 0)throw new _e("TypeError",ad(e,s));let l=n==="clas\
+what the closure used as args`:`${c} does not export ${e}`)}let a=await cd(t,e,r,c=>typeof c=="function");if(a!==void 0)
+return a.value;let s=n==="function"?await Zy(t,e):void 0;if(s!==void 0)throw new He("TypeError",ud(e,s));let l=n==="clas\
 s"?'module: import.meta.resolve("./<its file>.ts")':`new Thread({ target: ${e}, module: import.meta.resolve("./<its file\
->.ts") })`;throw new _e("TypeError",To(n,e,i,l,r,t))}function l$(t,e,r){for(let n of t){let o=Bt(n);if(o===void 0)return;
-let i=At(o,e,r);if(i!==void 0)return i}}function Rc(){Atomics.store(Ct,3,zs()),Atomics.store(Ct,1,2)}var Wn=!0,c$={root:"",
-names:{fields:"this"}},Ge,Tr,Mr;async function u$(t){_w(t),Tr=t;let e;try{await U1();let r=t.code,n,o;if(r.kind==="targe\
-t"&&r.name!==""){let a=r.exact!==!1;n=a?l$(r.modules,r.name,r.source):void 0,(n===void 0||t.modules.length>0)&&(Wn=!0),n??=
-await Dc(r.modules,r.name,r.source,"function",a)}else r.kind==="both"&&(Wn=!0,n=await Dc(r.targetModules,r.targetName,r.
-source,"function",r.exact!==!1));if(r.kind!=="target"&&(Wn=!0,o=await Dc(r.modules,r.name,void 0,"class"),typeof o!="fun\
-ction"||!(o.prototype instanceof ct)))throw new _e("TypeError",`the export ${r.name} is not a subclass of Thread in the \
-new thread`);if(t.modules.length>0){Zr(t.modules[0],Pt().name);try{await qf(t.modules)}finally{Zr(void 0)}}await Ns(r.kind===
-"both"?[...r.modules,...r.targetModules,...t.modules]:[...r.modules,...t.modules]);let i=rw(t.payload,c$);e=Qw(o,t,n,i)}catch(r){
-Tr=void 0,Rc(),Vd(t,{name:r instanceof _e?r.kind:r instanceof TypeError?"TypeError":"ThreadError",message:r?.message??String(
-r),cause:r instanceof _e?r.cause:r});return}if(Tr=void 0,Z1(Wn),Wn=!1,!Hw(t)){Ys(),Rc();return}Ge=t;try{await cv(e,()=>{
-let r=e.run();return r instanceof Promise&&$v(),r})}catch(r){wu(r)||await Sh(r,e)}finally{let r=n$();r!==void 0&&await r,
-await q1(),Ge=void 0,dy(),Uc=e,Rc(),Kd(t)}}var Uc,mp=!1,Ct=new Int32Array(vt?.control??new SharedArrayBuffer(8));function f$(){
-return new Promise(t=>z1(t))}function d$(t){return J1(t)?.message}async function gp(){let t=vt.port;Atomics.store(Ct,3,zs()),
-Atomics.compareExchange(Ct,1,0,2);let e;for(;;){eo();let r=Atomics.load(Ct,0);if(e=sw(Ct)??d$(t),e===void 0){(!Ks.due||!Jd.
-open()||!Jd.record(Bo(Ct,0,r,Aw)))&&Atomics.wait(Ct,0,r),Ks.due=!1;continue}if(e.type==="close"||Atomics.load(Ct,1)===3)
-break;Atomics.store(Ct,1,1);let n=e;e=void 0,await u$(n),Tb(),await f$(),Uc=void 0,e$()}mp=!0,t.close()}var pp=f(()=>{throw new Error(
-"unreachable: no exit outside a Worker")},"exitNow");function h$(t){wu(t)&&Ge!==void 0&&pp(t);let e=gh();Sh(t,e??(O.ident===
-0?Uc:Pt())).catch(()=>{})}function Fc(t){if(Atomics.store(Ct,1,3),Tr!==void 0){let e=Tr;Tr=void 0,Vd(e,{name:"ThreadErro\
-r",message:Mr===void 0?`its Worker ended (${t}) while the new thread loaded its code`:`the module ${Mr} ended its Worker\
- (${t}) while the new thread loaded it; ${Zs("code that must run only in the main program")}`})}if(Ge!==void 0){let e=t===
-yp?new w(`Out of memory: the thread's Worker was terminated at its heap limit (${vt?.heapLimitMb??Math.round(vp/1048576)}\
- MB, the main thread's); the thread has ended`):t===wp?new j("the thread's async target awaits a promise that nothing ca\
+>.ts") })`;throw new He("TypeError",Fs(n,e,i,l,r,t))}function O1(t,e,r){for(let n of t){let o=Bt(n);if(o===void 0)return;
+let i=wt(o,e,r);if(i!==void 0)return i}}function Qc(){Atomics.store(Ct,3,Ks()),Atomics.store(Ct,1,2)}var zn=!0,E1={root:"",
+names:{fields:"this"}},Xe,Br,Pr;async function C1(t){cv(t),Br=t;let e;try{await n1();let r=t.code,n,o;if(r.kind==="targe\
+t"&&r.name!==""){let a=r.exact!==!1;n=a?O1(r.modules,r.name,r.source):void 0,(n===void 0||t.modules.length>0)&&(zn=!0),n??=
+await zc(r.modules,r.name,r.source,"function",a)}else r.kind==="both"&&(zn=!0,n=await zc(r.targetModules,r.targetName,r.
+source,"function",r.exact!==!1));if(r.kind!=="target"&&(zn=!0,o=await zc(r.modules,r.name,void 0,"class"),typeof o!="fun\
+ction"||!(o.prototype instanceof ct)))throw new He("TypeError",`the export ${r.name} is not a subclass of Thread in the \
+new thread`);if(t.modules.length>0){on(t.modules[0],Pt().name);try{await Gf(t.modules)}finally{on(void 0)}}await Ds(r.kind===
+"both"?[...r.modules,...r.targetModules,...t.modules]:[...r.modules,...t.modules]);let i=hw(t.payload,E1);e=lv(o,t,n,i)}catch(r){
+Br=void 0,Qc(),ih(t,{name:r instanceof He?r.kind:r instanceof TypeError?"TypeError":"ThreadError",message:r?.message??String(
+r),cause:r instanceof He?r.cause:r});return}if(Br=void 0,y1(zn),zn=!1,!fv(t)){il(),Qc();return}Xe=t;try{await Ov(e,()=>{
+let r=e.run();return r instanceof Promise&&Uv(),r})}catch(r){Su(r)||await Ih(r,e)}finally{let r=$1();r!==void 0&&await r,
+await i1(),Xe=void 0,Ay(),_c=e,Qc(),oh(t)}}var _c,S0=!1,Ct=new Int32Array(bt?.control??new SharedArrayBuffer(8));function j1(){
+return new Promise(t=>s1(t))}function T1(t){return l1(t)?.message}async function x0(){let t=bt.port;Atomics.store(Ct,3,Ks()),
+Atomics.compareExchange(Ct,1,0,2);let e;for(;;){ro();let r=Atomics.load(Ct,0);if(e=ww(Ct)??T1(t),e===void 0){(!nl.due||!Yd.
+open()||!Yd.record(Po(Ct,0,r,Lw)))&&Atomics.wait(Ct,0,r),nl.due=!1;continue}if(e.type==="close"||Atomics.load(Ct,1)===3)
+break;Atomics.store(Ct,1,1);let n=e;e=void 0,await C1(n),Hb(),await j1(),_c=void 0,v1()}S0=!0,t.close()}var O0=d(()=>{throw new Error(
+"unreachable: no exit outside a Worker")},"exitNow");function M1(t){Su(t)&&Xe!==void 0&&O0(t);let e=kh();Ih(t,e??(O.ident===
+0?_c:Pt())).catch(()=>{})}function Gc(t){if(Atomics.store(Ct,1,3),Br!==void 0){let e=Br;Br=void 0,ih(e,{name:"ThreadErro\
+r",message:Pr===void 0?`its Worker ended (${t}) while the new thread loaded its code`:`the module ${Pr} ended its Worker\
+ (${t}) while the new thread loaded it; ${al("code that must run only in the main program")}`})}if(Xe!==void 0){let e=t===
+E0?new v(`Out of memory: the thread's Worker was terminated at its heap limit (${bt?.heapLimitMb??Math.round(j0/1048576)}\
+ MB, the main thread's); the thread has ended`):t===C0?new j("the thread's async target awaits a promise that nothing ca\
 n settle: its event loop ran empty (no timer, I/O or message pending), so the thread has ended, as Deno ends a program w\
 hose top-level await never resolves. Settle the promise (keep its resolve function where code that runs later calls it),\
  or await one of this library's waits (e.waitAsync(), q.getAsync(), lock.acquireAsync()), which keep the thread alive un\
-til another thread acts"):void 0;e!==void 0&&(e.stack=`${e.name}: ${e.message}`,bv(e,Pt())),Kd(Ge)}Ge=void 0}var yp="ter\
-minated at its heap limit",wp="its event loop ran empty",vp=ep().heap_size_limit;function m$(){return ep().heap_size_limit>
-vp?yp:wp}if(vt!==void 0){Dp(h$),Lv(()=>Pt().name,()=>Mr),_1(),av(),o$(),y0(),Up((a,s)=>ho(a,new TextEncoder().encode(s)));
-let t=!1,e=Vi.exit,r=f(a=>(t=!0,e.call(Vi,a)),"processExit"),n=f(()=>Ge!==void 0,"unwinds");pp=Vp(n,r),Vi.exit=a=>{if(n())
-throw new Rr(a,"process.exit");return r(a)},Vi.on("exit",a=>{Fc(t||mp?`process.exit(${a})`:m$())}),Rp(Fc);let o=globalThis,
-i=o.close;typeof i=="function"&&(o.close=function(){Fc("close()"),i.call(globalThis)}),Dr?queueMicrotask(()=>au(gp)):au(
-gp)}Ry(oa),Wp(oa);export{Kl as Barrier,vn as BoundedSemaphore,Br as BrokenBarrierError,Jl as Condition,ha as DeadlockError,Go as Event,Bi as LifoQueue,
-ii as Lock,Pr as OwnerDiedError,Pi as PriorityQueue,Er as Queue,Ao as QueueEmpty,ko as QueueFull,So as QueueShutDown,mr as RLock,
-wi as Semaphore,Oi as Shareable,kr as SharedBigInt64,Sr as SharedBoolean,Ar as SharedFloat64,Sn as SharedInt32,ki as SharedJSON,
-Zl as SharedList,cc as SimpleQueue,Rr as SystemExit,pt as TIMEOUT_MAX,ct as Thread,j as ThreadError,Oh as Timer,il as activeCount,
-Pt as currentThread,wl as dumpThreads,ol as enumerate,ae as excepthook,Qt as getIdent,al as getNativeId,I as kTravel,yr as local,
-uc as logging,un as mainThread,R as registerKind,fl as setExcepthook,ec as shared,cl as shutdown,sl as sleep,ll as stackSize,
-bl as watchDeadlocks};
+til another thread acts"):void 0;e!==void 0&&(e.stack=`${e.name}: ${e.message}`,Dv(e,Pt())),oh(Xe)}Xe=void 0}var E0="ter\
+minated at its heap limit",C0="its event loop ran empty",j0=f0().heap_size_limit;function N1(){return f0().heap_size_limit>
+j0?E0:C0}if(bt!==void 0){G0(M1),Vv(()=>Pt().name,()=>Pr),u1(),kv(),A1(),Eg(),X0((a,s)=>mo(a,new TextEncoder().encode(s)));
+let t=!1,e=Yi.exit,r=d(a=>(t=!0,e.call(Yi,a)),"processExit"),n=d(()=>Xe!==void 0,"unwinds");O0=sg(n,r),Yi.exit=a=>{if(n())
+throw new Jr(a,"process.exit");return r(a)},Yi.on("exit",a=>{Gc(t||S0?`process.exit(${a})`:N1())}),H0(Gc);let o=globalThis,
+i=o.close;typeof i=="function"&&(o.close=function(){Gc("close()"),i.call(globalThis)}),qr?queueMicrotask(()=>du(x0)):du(
+x0)}Xy(aa),Y0(aa);export{nc as Barrier,$n as BoundedSemaphore,Fr as BrokenBarrierError,Vl as Condition,pa as DeadlockError,Ho as Event,Pi as LifoQueue,
+ai as Lock,Wr as OwnerDiedError,Ri as PriorityQueue,Nr as Queue,ko as QueueEmpty,So as QueueFull,xo as QueueShutDown,vr as RLock,
+vi as Semaphore,Ei as Shareable,Cr as SharedBigInt64,jr as SharedBoolean,Er as SharedFloat64,On as SharedInt32,Si as SharedJSON,
+ac as SharedList,gc as SimpleQueue,Jr as SystemExit,gt as TIMEOUT_MAX,ct as Thread,j as ThreadError,Ph as Timer,dl as activeCount,
+Pt as currentThread,xl as dumpThreads,fl as enumerate,se as excepthook,_t as getIdent,hl as getNativeId,I as kTravel,Ar as local,
+yc as logging,dn as mainThread,D as registerKind,wl as setExcepthook,lc as shared,gl as shutdown,ml as sleep,pl as stackSize,
+El as watchDeadlocks};
