@@ -30,6 +30,7 @@
  *
  * @module
  */
+import { RangeError } from "./_caller_stack.ts";
 import { NODES_MAX_BYTES, runtime } from "./_runtime.ts";
 import { growShared } from "./_alloc.ts";
 

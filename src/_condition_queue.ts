@@ -58,7 +58,6 @@
  *
  * @module
  */
-import { RangeError } from "./_caller_stack.ts";
 import { runtime, S_LINK, S_PARK, slotBase } from "./_runtime.ts";
 import { track, type Undo } from "./_reclaim.ts";
 import { deferWake } from "./_release_wakes.ts";

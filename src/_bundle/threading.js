@@ -1143,171 +1143,170 @@ o),r[n+ft]=e,Fl(r,n);return}try{wm(r,n,o,1/0)}catch(i){throw i instanceof Wr&&(r
 let r=Pe(t),n=Re(t),o=O.ident;await vm(r,n,o,1/0,e)}var ql=0,ce=16,Jl=(_u/4-ce)/2,$b=240,Rt=new Int32Array(m.nodes),ci=0;
 function zl(){return Rt.length>ce?Rt.length-ce>>1:0}function bm(t){let e=m.nodes,r=Math.min(Jl,Math.max($b,2*t,2*zl())),
 n=(ce+2*r)*4;try{sr(e,n,"the async waiters of conditions","Cannot wait on Condition")}catch(o){if(e.byteLength<(ce+2*t)*
-4)throw o}}function Ab(t){Rt.length===0&&bm(0);let e=Atomics.add(Rt,ql,1)+1;if(2*e>zl())try{if(e>Jl)throw new RangeError(
-`Cannot wait on Condition: ${Jl} async waiters already wait on conditions in this process, received one more`);bm(e)}catch(r){
-throw Atomics.sub(Rt,ql,1),r}for(;;){let r=zl();for(let n=0;n<r;n++){let o=ci+n<r?ci+n:ci+n-r,i=ce+2*o;if(Atomics.load(Rt,
-i)===0&&Atomics.compareExchange(Rt,i,0,t)===0)return ci=o+1<r?o+1:0,o}}}function kb(t){Atomics.store(Rt,ce+2*t,0),Atomics.
-sub(Rt,ql,1)}var vn=0,bn=1,Ql=2,ui=4,Gt=30,Sb=(ui+2*Gt)*4,_l=0,Dt=1,fi=2,xb=3,br=dg-Aa;function Ht(t){return t>0?S(t-1)+
-Aa:t>=-Gt?ui+2*(-t-1):ce+2*(-t-1-Gt)}function ue(t,e){return e>0?m.i32:e>=-Gt?t:Rt}function $m(t,e){ue(t,e)[Ht(e)+br]=0;
-let r=t[bn];r===0?t[vn]=e:ue(t,r)[Ht(r)+br]=e,t[bn]=e}function Gl(t,e){let r=0,n=t[vn];for(;n!==0&&n!==e;)r=n,n=ue(t,n)[Ht(
-n)+br];if(n===0)return;let o=ue(t,e)[Ht(e)+br];r===0?t[vn]=o:ue(t,r)[Ht(r)+br]=o,t[bn]===e&&(t[bn]=r)}function Ob(t){let e=0;
-for(;e<Gt&&Atomics.load(t,ui+2*e)!==_l;)e++;let r;return e<Gt?(Atomics.store(t,ui+2*e,Dt),r=-(e+1)):r=-(Gt+1+Ab(Dt)),$m(
-t,r),r}function di(t,e){e>=-Gt?Atomics.store(t,Ht(e),_l):kb(-e-1-Gt)}function Eb(t,e){let r=ue(t,e),n=Ht(e);return zr(()=>{
-Atomics.compareExchange(r,n,Dt,xb)===fi&&(di(t,e),Atomics.add(t,Ql,1))})}function Cb(t,e,r,n){Atomics.load(t,Ql)>0&&(e+=
-Atomics.exchange(t,Ql,0));for(let o=0;o<e;){let i=t[vn];if(i===0)return;let a=ue(t,i),s=Ht(i),l=a[s+br];t[vn]=l,l===0&&(t[bn]=
-0),Atomics.compareExchange(a,s,Dt,fi)===Dt?((i<0||!ub(r,n,s))&&Atomics.notify(a,s,1),o++):di(t,i)}}var jb=class{static{d(
-this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){this.lock=t,this.reentrant=t instanceof vr,[this.i32,this.at]=
-this.reentrant?gb(t):mb(t)}isOwned(){return this.reentrant?yb(this.lock):this.lock.locked()}check(t){if(!this.isOwned())
-throw new j(`Cannot ${t} Condition: its lock is not held by this thread; acquire it first (cond.hold(), cond.with(\u2026) or \
-cond.acquire())`)}releaseSave(){return this.reentrant?wb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?
-vb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){return this.reentrant?bb(this.lock,t):this.lock.acquireAsync()}},
-hi="Cannot wait on Condition";function Tb(t,e,r){let n=Nt(r,hi);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${hi}\
-: no thread runs here`);let i=m.i32,a=o+1,s=S(o)+Aa;Atomics.store(i,s,Dt),$m(t,a);let l=e.releaseSave(),c=!1;try{let u=z(
-n);for(;Atomics.load(i,s)===Dt;){let f=U(u);if(f<=0)break;Oe(Fa,t,0,i,s,Dt,f)}}finally{Ng(()=>e.acquireRestore(l)),c=Atomics.
-load(i,s)===fi,c||Gl(t,a),Atomics.store(i,s,_l)}return c}function Mb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.
-reject(n.reason);let o=Ob(t),i=Eb(t,o),a;try{a=e.releaseSave()}catch(s){throw tr(i),Gl(t,o),di(t,o),s}return Nb(t,e,o,a,
-z(r),i,n)}async function Nb(t,e,r,n,o,i,a){let s=ue(t,r),l=Ht(r);try{for(;Atomics.load(s,l)===Dt;){let u=U(o);if(u<=0||await ir(
-s,l,Dt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}tr(i);let c=Atomics.load(s,l)===fi;if(c||Gl(t,r),di(
-t,r),!c&&a?.aborted)throw a.reason;return c}function Am(t,e,r){if(typeof e!="function")throw new g(`${hi}: predicate mus\
-t be a function, received ${w(e)}`);let n=Nt(r,hi);return t.check("wait on"),n}var Hl="Cannot wait on Condition",Xl="a p\
-redicate must be synchronous: read the shared state it tests (a cell's value, a SharedJSON) and return a boolean";function mi(t){
-let e=t();return Il(e,Hl,"the predicate",Xl),e}var Kl,km,Vl=class{static{d(this,"Condition")}#t;#e;#r;constructor(t){let e=Kl;
-if(Kl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new vr),!(t instanceof ai)&&!(t instanceof vr))throw new g(`Can\
-not create Condition: lock must be a Lock or an RLock, received ${w(t)}`);this.#t=Qo(Sb),Ae(Fa,this.#t,0),ke&&Se(Fa,this.#t,
-0),this.#n(t)}#n(t){this.#e=new jb(t)}acquire(t,e){return this.#e.lock.acquire(t,e)}acquireAsync(t,e,r){return this.#e.lock.
-acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.lock}wait(t){return Tb(this.#t,this.#e,t)}waitAsync(t,e){
-let[r,n]=$t(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait on Condition");return Mb(this.#t,this.#e,o,n)}waitFor(t,e){
-let r=Am(this.#e,t,e);ni(t,Hl,"the predicate",Xl);let n=z(r),o=mi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(
-i===1/0?void 0:i),o=mi(t)}return o}async waitForAsync(t,e,r){let[n,o]=$t(e,r,"Cannot wait on Condition"),i=Am(this.#e,t,
-n);ni(t,Hl,"the predicate",Xl);let a=z(i);o?.throwIfAborted();let s=mi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.
-waitAsync(l===1/0?void 0:l,{signal:o}),s=mi(t)}return s}notify(t){if(t===void 0)t=1;else if(typeof t!="number"||!(Number.
-isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n must be an integer number of waiters, received ${w(t)}`);
-let e=this.#e;e.check("notify"),Cb(this.#t,t,e.i32,e.at)}notifyAll(){this.notify(1/0)}hold(){let t=this.#e.lock;return t.
-acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){oe(t,"Cannot run Condition.with()"),oi(t,"Condition");let e,
-r=this.#e.lock.with(()=>{let n=t();if(!dm(n))return n;e=n});return ii(e,"Condition"),r}withAsync(t){try{oe(t,"Cannot run\
- Condition.withAsync()")}catch(e){return Promise.reject(e)}return this.#e.lock.withAsync(t)}toString(){return`<Condition\
-(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condition",head:this.#t,body:this.#e.lock}}static{km=
-{words:d(t=>t.#t,"words"),setLock:d((t,e)=>t.#n(e),"setLock")}}};D("Condition",{create(t){return Kl=t,new Vl},fill(t,e){
-km.setLock(t,e)}});var xt=0,pi=1,Yl=2,Lb=64,gi=2147483647,yi,Ib;function Bb(t,e){if(t===void 0)return 1;if(typeof t!="nu\
-mber")throw new g(`Cannot create ${e}: value must be a non-negative integer, received ${w(t)}`);if(!Number.isInteger(t)||
-t<0||t>gi)throw new v(`Cannot create ${e}: value must be a non-negative integer up to ${gi}, received ${t}`);return t}function wi(t){
-for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(t,xt,e,e-1)===e)return!0}}function Sm(t,e){
-if(wi(t))return!0;if(e===0)return!1;let r=z(e);for(;;){let n=U(r);if(n<=0)return!1;if(Oe(Wa,t,0,t,xt,0,n,pi),wi(t))return!0}}
-async function Pb(t,e,r){let n=z(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.add(t,pi,1),await ls(t,xt,0,o,pi,r)===
-"aborted")throw r.reason;if(wi(t))return!0}}function xm(t,e,r){if(e==null)return Ee(t,void 0,r);if(typeof e=="number"&&e<
-0){if(Ee(t,void 0,r)===0)throw new v(`${r}: cannot specify a timeout for a non-blocking call, received ${e}`);return 0}return Ee(
-t,e,r)}var vi=class{static{d(this,"Semaphore")}#t;#e;constructor(t){let e=yi;if(yi=void 0,e!==void 0){this.#t=e;return}let r=new.target===
-$n,n=Bb(t,r?"BoundedSemaphore":"Semaphore");this.#t=Qo(Lb),Ae(Wa,this.#t,0),ke&&Se(Wa,this.#t,0),this.#t[xt]=n,this.#t[Yl]=
-r?n:-1}acquire(t,e){let r=this.#t;if(t===void 0&&e===void 0){let n=Atomics.load(r,xt);return n>0&&Atomics.compareExchange(
-r,xt,n,n-1)===n?!0:Sm(r,1/0)}return Sm(r,xm(t,e,`Cannot acquire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=$t(
-t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?1/0:xm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?
-Promise.reject(o.reason):wi(this.#t)?Promise.resolve(!0):i===0?Promise.resolve(!1):Pb(this.#t,i,o)}release(t){let e=this.#t;
-if(t===void 0)t=1;else{if(typeof t!="number")throw new g(`Cannot release ${this.#r()}: n must be a positive integer, rec\
-eived ${w(t)}`);if(!Number.isInteger(t)||t<1)throw new v(`Cannot release ${this.#r()}: n must be a positive integer, rec\
-eived ${t}`)}let r=e[Yl],n=r<0?gi:r;for(;;){let o=Atomics.load(e,xt);if(o+t>n)throw new v(r<0?`Cannot release Semaphore:\
- the value would pass ${gi}, received n = ${t}`:`Cannot release BoundedSemaphore: released too many times; its value wou\
-ld become ${o+t}, over its initial value ${r}`);if(Atomics.compareExchange(e,xt,o,o+t)===o)break}Atomics.load(e,pi)>0&&Atomics.
-notify(e,xt,t)}hold(){return this.acquire(),this.#e??={[Symbol.dispose]:()=>this.release()}}with(t){let e=this instanceof
-$n?"BoundedSemaphore":"Semaphore";oe(t,`Cannot run ${e}.with()`),oi(t,e),this.acquire();let r;try{r=t()}finally{this.release()}
-return ii(r,e),r}async withAsync(t){oe(t,"Cannot run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{
-this.release()}}toString(){return`<${this.#r()} value=${Atomics.load(this.#t,xt)}>`}[K](){return this.toString()}[I](){return{
-kind:this.#r(),head:this.#t}}#r(){return this.#t[Yl]<0?"Semaphore":"BoundedSemaphore"}static{Ib=d(t=>t.#t,"wordsOf")}},$n=class extends vi{static{
-d(this,"BoundedSemaphore")}constructor(t){super(t)}};D("Semaphore",{create(t){return yi=t,new vi}}),D("BoundedSemaphore",
-{create(t){return yi=t,new $n}});import{isMainThread as Rb}from"node:worker_threads";var Om=new Uint8Array(new Uint16Array(
-[1]).buffer)[0]===1,Xt=4,Zl=Om?2*Xt:2*Xt+1,An=Om?2*Xt+1:2*Xt,Em=64,Kt=0,kn=-1,tc=-2,Db=1n<<32n;function Ub(t){return new BigUint64Array(
-t.buffer,t.byteOffset,Em>>3)}function Fb(t,e){let r=BigInt(Atomics.load(t,An)>>>0)<<32n;return Atomics.compareExchange(e,
-Xt,r,r+Db)===r}function Wb(t,e){for(;;){let r=Atomics.load(t,Xt);if(Number(r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(
-t,Xt,r,r+1n)===r)return!0}}function qb(t){for(;;){let e=Atomics.load(t,Xt);if(Atomics.compareExchange(t,Xt,e,e>>32n<<32n)===
-e)return Number(e&0xffffffffn)}}var Cm="the action runs to its end before the parties pass, so it must be synchronous: d\
-o the async work after wait() returns (in the thread that got index 0, say)";function Jb(t){if(typeof t!="function")throw new g(
-`Cannot create Barrier: action must be a named function exported by its module (it runs in whichever thread arrives last\
-), received ${w(t)}`);ni(t,"Cannot create Barrier","the action",Cm);let e=fr();Co(t,"the action","Cannot create Barrier",
-()=>Rs(t,e===void 0?[]:[e])),qs(t.name,e,"Cannot create Barrier");let r=gd(t,"the action","Cannot create Barrier");return{
-...r,module:r.modules[0]}}function zb(t){try{return yd(t)}catch(e){throw e instanceof g?new g(`Cannot use the action of \
-Barrier: ${e.message.replace(/^Cannot receive the function \S+ from another thread: /,"")}`):e}}var ec={op:"lock"},jm=class{static{
-d(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){this.i32=t,this.parties=e,this.#t=r,this.ref=
-n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.done;){let o=n.value;if(o.op==="lock")At(e,0,
-1/0),this.#i();else try{Oe(Ja,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw At(e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.
-value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=zr(()=>{
-o&&Atomics.sub(n,5,1),e.counted&&Wb(this.#a(),e.gen)&&(this.#l(),this.#h())});try{let a=t.next();for(;!a.done;){let s=a.
-value;if(s.op==="lock")await fo(n,0,1/0),this.#i();else{Atomics.add(n,5,1),o=!0;let l;try{l=await ir(n,4,s.seq,s.timeout,
-r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await fo(n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}
-return a.value}finally{tr(i)}}#a(){return this.#n??=Ub(this.i32)}#i(){let t=this.i32;if(Atomics.load(t,Zl)===0)return;t[3]-=
-qb(this.#a());let e=t[2];e===Kt?this.#d():t[3]===0&&e===kn&&(t[2]=Kt,this.#l())}*#o(t,e){let r=this.i32;yield ec;let n=!0;
-try{for(;r[2]===kn;){n=!1;let a=r[4];this.#f();try{yield{op:"sleep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield ec,n=
-!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,An);e.gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),
-o;let a=z(t);for(;;){if(Atomics.load(r,An)!==i)return o;if(r[2]!==Kt)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),
-new Fr(`Cannot pass Barrier: the wait timed out after ${t} ms, which breaks the barrier`);n=!1;let l=r[4];this.#f();try{
-yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.load(r,An)!==i)return o;yield ec,n=!0}}finally{e.counted&&
-Atomics.load(r,An)===i&&--r[3]===0&&r[2]===kn&&(r[2]=Kt,this.#l()),e.counted=!1}}finally{n&&this.#f()}}#c(){return new Fr(
-Atomics.load(this.i32,2)===kn?"Cannot pass Barrier: it was reset while this thread waited":"Cannot pass Barrier: it is b\
-roken (a wait timed out, the action failed, or abort() was called); reset() it first")}#u(){try{let e=this.resolveAction();
-if(e!==void 0){this.#e=!0;try{Il(e(),"Cannot pass Barrier","the action",Cm)}finally{this.#e=!1}}}catch(e){throw this.#d(),
-e}let t=this.i32;if(t[2]!==Kt)throw this.#c();if(!Fb(t,this.#a()))throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){
-return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=zb(this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&
-(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=tc,this.#l()}#m(t){
-if(this.#e)return t();At(this.i32,0,1/0);try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;
-t[3]>0?(t[2]===Kt||t[2]===tc)&&(t[2]=kn):t[2]=Kt,this.#l()})}abort(){this.#m(()=>this.#d())}},rc,Qb,nc=class{static{d(this,
-"Barrier")}#t;#e;#r;#n;constructor(t,e,r){let n=rc;if(rc=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,
-this.#n=new jm(n.slot,n.parties,void 0,n.action),Rb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`C\
-annot create Barrier: parties must be a positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)
-throw new v(`Cannot create Barrier: parties must be a positive integer, received ${t}`);let o=e!=null,i=o?Jb(e):void 0;this.#r=
-Nt(r,"Cannot create Barrier"),this.#e=t,this.#t=Qo(Em),this.#n=new jm(this.#t,t,o?e:void 0,i),Ae(Ja,this.#t,0),ke&&Se(Ja,
-this.#t,0)}get parties(){return this.#e}get nWaiting(){T();let t=this.#t;return Atomics.load(t,2)===Kt?Atomics.load(t,3)-
-Atomics.load(t,Zl):0}get broken(){T();let t=this.#t,e=Atomics.load(t,2);return e===tc||e===Kt&&Atomics.load(t,Zl)>0}wait(t){
-let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.wait(e)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wa\
-it on Barrier"),o=r===void 0?this.#r:Nt(r,"Cannot wait on Barrier");return n?.aborted?Promise.reject(n.reason):this.#n.waitAsync(
-o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`<Barrier parties=${this.#e} waiting=${this.nWaiting}\
- broken=${this.broken}>`}[K](){return this.toString()}[I](){let t={slot:this.#t,parties:this.#e,timeout:this.#r,action:this.#n.
-ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"Barrier",head:t,module:e}}static{Qb=d(t=>t.#t,
-"wordsOf")}};D("Barrier",{create(t){return rc=t,new nc(0)}});var _b=import.meta.url,Gb=K,Sn=Symbol("@threading/threading\
-:local"),fe=new WeakMap,xn=O.ident,bi=new WeakMap,$r;function Hb(){fe=new WeakMap,xn=0}function De(t){return t[Sn]}function Ue(t){
-xn!==O.ident&&(fe=new WeakMap,xn=O.ident);let e=t.proxy,r=fe.get(e);if(r===void 0&&(r=new Map,fe.set(e,r),t.Class!==Ar)){
-$r={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){throw fe.get(e)===r&&fe.delete(e),n}finally{
-$r=void 0}}return r}function Xb(t,e){if(e.length>0)return;let r=Function.prototype.toString.call(t),n=Kb(r);if(n===void 0||
-n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().replace(/\s*=[\s\S]*$/,"")),i=`sup\
-er(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...arguments"})`;throw new g(`Cannot creat\
-e ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none, and other threads run it again w\
-ith the arguments given to super(); pass them on: ${i}`)}function Kb(t){let e=/\bconstructor\s*\(/.exec(t);if(e===null)return;
-let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===")"&&--r===0)return t.slice(
-n,o)}}function Vb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){let n=Object.getOwnPropertyDescriptor(
-r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Yb={get(t,e,r){if(typeof e=="symbol")return Reflect.get(t,
-e,r);let n=Ue(De(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e=="symbol")return Reflect.set(
-t,e,r,n);let o=Ue(De(t));return Vb(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){return typeof e=="symbol"?
-Reflect.has(t,e):Ue(De(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="symbol"?Reflect.deleteProperty(
-t,e):(Ue(De(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(t,e,r):r.get!==void 0||
-r.set!==void 0?!1:(Ue(De(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symbol")return Reflect.getOwnPropertyDescriptor(
-t,e);let r=Ue(De(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,configurable:!0}},ownKeys(t){return[...Ue(
-De(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function oc(t,e){let r=Object.create(t.prototype),n=new Proxy(r,Yb);
-return Object.defineProperty(r,Sn,{value:{Class:t,args:e,proxy:n}}),n}var Ar=class ia{static{d(this,"local")}constructor(...e){
-let r=new.target;if($r!==void 0&&$r.Class===r){let o=$r.proxy;return $r=void 0,o}if(r===ia&&e.length>0)throw new g(`Cann\
-ot create local: initialization arguments are not supported, received ${e.length}; subclass local to take arguments`);r!==
-ia&&!bi.has(r)&&(Xb(r,e),bi.set(r,js(r.name)));let n=oc(r,e);return xn!==O.ident&&(fe=new WeakMap,xn=O.ident),fe.set(n,new Map),
-n}toString(){return`<${this.constructor.name} object ${ps(this)}>`}[Gb](){let e=this[Sn];return`<${e?.Class.name??"local"}\
- object ${ps(e?.proxy??this)}>`}[I](){let e=this[Sn],r=e.Class;if(r===ia)return{kind:"local",module:_b,head:null,body:e.
-args};let n=bi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${w(this)} to another thread: cannot tell which mo\
-dule defines its class; give the class a name and export it from its module`);return{kind:"local",module:n,head:{url:n,name:r.
-name},body:e.args}}};D("local",{create(t){if(t===null)return oc(Ar,[]);let{url:e,name:r}=t,n=Bt(e),o=d(a=>typeof a=="fun\
-ction"&&a.prototype instanceof Ar,"isLocal"),i=(n&&wt(n,r,void 0))??Mo(r,void 0,o,[e])?.value;if(typeof i!="function"||!(i.
-prototype instanceof Ar))throw new g(`Cannot receive a ${r} from another thread: ${e} does not export a local subclass n\
-amed ${r}, received ${w(i)}; export the class from the module that defines it`);return bi.set(i,e),oc(i,[])},fill(t,e){let r=t;
-r[Sn].args=e}});var $i;function kr(){let t=$i;return $i=void 0,t}function Sr(t){return e=>{$i=e;try{return t()}finally{$i=
-void 0}}}function Ai(t){if(typeof t!="string")return;let e=Number(t);return String(e)===t||t==="-0"?e:void 0}function Zb(t){
-return Ai(t)!==void 0?`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(t)}]`}function xr(t,e){let r=Object.
-create(Object.getPrototypeOf(t)),n=d(a=>typeof a=="symbol"||a in r,"plain"),o=d((a,s)=>(a instanceof Error&&Error.captureStackTrace(
-a,s),a),"fromCaller"),i={get:d(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,l,c);try{let u=Ai(l);return u!==
-void 0&&e.index?e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:d(function a(s,l,c,u){if(n(l)||!e.owns(
-u))return Reflect.set(s,l,c,u);let f=Ai(l);if(f!==void 0&&e.index){try{e.index.set(u,f,c)}catch(h){throw o(h,a)}return!0}
-throw o(new TypeError(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thread's object, u\
-nshared (no other thread would see it); ${e.instead}`),a)},"set"),has:d(function a(s,l){if(e.index&&Ai(l)!==void 0)throw o(
-new TypeError(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not properties; ${e.index.
-test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,{value:void 0,
-configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var t$=K,e$=import.meta.url;function Fe(t,e){if(typeof t!="num\
-ber"||!Number.isInteger(t))throw new g(`${e}: expected an integer, received ${w(t)}`);if(t<-2147483648||t>2147483647)throw new v(
-`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function Tm(t,e,r){let n=Atomics.load(t,0);
-for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new v(`Cannot ${r} SharedInt32: the result would be ${o}, out of \
-its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${Math.
-abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var On=class{static{d(this,"SharedInt32")}#t;constructor(t=0){
+4)throw o}}function Ab(t){Rt.length===0&&bm(0);let e=Atomics.add(Rt,ql,1)+1;if(2*e>zl())try{if(e>Jl)throw new v(`Cannot \
+wait on Condition: ${Jl} async waiters already wait on conditions in this process, received one more`);bm(e)}catch(r){throw Atomics.
+sub(Rt,ql,1),r}for(;;){let r=zl();for(let n=0;n<r;n++){let o=ci+n<r?ci+n:ci+n-r,i=ce+2*o;if(Atomics.load(Rt,i)===0&&Atomics.
+compareExchange(Rt,i,0,t)===0)return ci=o+1<r?o+1:0,o}}}function kb(t){Atomics.store(Rt,ce+2*t,0),Atomics.sub(Rt,ql,1)}var vn=0,
+bn=1,Ql=2,ui=4,Gt=30,Sb=(ui+2*Gt)*4,_l=0,Dt=1,fi=2,xb=3,br=dg-Aa;function Ht(t){return t>0?S(t-1)+Aa:t>=-Gt?ui+2*(-t-1):
+ce+2*(-t-1-Gt)}function ue(t,e){return e>0?m.i32:e>=-Gt?t:Rt}function $m(t,e){ue(t,e)[Ht(e)+br]=0;let r=t[bn];r===0?t[vn]=
+e:ue(t,r)[Ht(r)+br]=e,t[bn]=e}function Gl(t,e){let r=0,n=t[vn];for(;n!==0&&n!==e;)r=n,n=ue(t,n)[Ht(n)+br];if(n===0)return;
+let o=ue(t,e)[Ht(e)+br];r===0?t[vn]=o:ue(t,r)[Ht(r)+br]=o,t[bn]===e&&(t[bn]=r)}function Ob(t){let e=0;for(;e<Gt&&Atomics.
+load(t,ui+2*e)!==_l;)e++;let r;return e<Gt?(Atomics.store(t,ui+2*e,Dt),r=-(e+1)):r=-(Gt+1+Ab(Dt)),$m(t,r),r}function di(t,e){
+e>=-Gt?Atomics.store(t,Ht(e),_l):kb(-e-1-Gt)}function Eb(t,e){let r=ue(t,e),n=Ht(e);return zr(()=>{Atomics.compareExchange(
+r,n,Dt,xb)===fi&&(di(t,e),Atomics.add(t,Ql,1))})}function Cb(t,e,r,n){Atomics.load(t,Ql)>0&&(e+=Atomics.exchange(t,Ql,0));
+for(let o=0;o<e;){let i=t[vn];if(i===0)return;let a=ue(t,i),s=Ht(i),l=a[s+br];t[vn]=l,l===0&&(t[bn]=0),Atomics.compareExchange(
+a,s,Dt,fi)===Dt?((i<0||!ub(r,n,s))&&Atomics.notify(a,s,1),o++):di(t,i)}}var jb=class{static{d(this,"ConditionLock")}lock;reentrant;i32;at;constructor(t){
+this.lock=t,this.reentrant=t instanceof vr,[this.i32,this.at]=this.reentrant?gb(t):mb(t)}isOwned(){return this.reentrant?
+yb(this.lock):this.lock.locked()}check(t){if(!this.isOwned())throw new j(`Cannot ${t} Condition: its lock is not held by\
+ this thread; acquire it first (cond.hold(), cond.with(\u2026) or cond.acquire())`)}releaseSave(){return this.reentrant?
+wb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?vb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){
+return this.reentrant?bb(this.lock,t):this.lock.acquireAsync()}},hi="Cannot wait on Condition";function Tb(t,e,r){let n=Nt(
+r,hi);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${hi}: no thread runs here`);let i=m.i32,a=o+1,s=S(o)+Aa;Atomics.
+store(i,s,Dt),$m(t,a);let l=e.releaseSave(),c=!1;try{let u=z(n);for(;Atomics.load(i,s)===Dt;){let f=U(u);if(f<=0)break;Oe(
+Fa,t,0,i,s,Dt,f)}}finally{Ng(()=>e.acquireRestore(l)),c=Atomics.load(i,s)===fi,c||Gl(t,a),Atomics.store(i,s,_l)}return c}
+function Mb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.reject(n.reason);let o=Ob(t),i=Eb(t,o),a;try{a=e.releaseSave()}catch(s){
+throw tr(i),Gl(t,o),di(t,o),s}return Nb(t,e,o,a,z(r),i,n)}async function Nb(t,e,r,n,o,i,a){let s=ue(t,r),l=Ht(r);try{for(;Atomics.
+load(s,l)===Dt;){let u=U(o);if(u<=0||await ir(s,l,Dt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}tr(i);
+let c=Atomics.load(s,l)===fi;if(c||Gl(t,r),di(t,r),!c&&a?.aborted)throw a.reason;return c}function Am(t,e,r){if(typeof e!=
+"function")throw new g(`${hi}: predicate must be a function, received ${w(e)}`);let n=Nt(r,hi);return t.check("wait on"),
+n}var Hl="Cannot wait on Condition",Xl="a predicate must be synchronous: read the shared state it tests (a cell's value,\
+ a SharedJSON) and return a boolean";function mi(t){let e=t();return Il(e,Hl,"the predicate",Xl),e}var Kl,km,Vl=class{static{
+d(this,"Condition")}#t;#e;#r;constructor(t){let e=Kl;if(Kl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new vr),!(t instanceof
+ai)&&!(t instanceof vr))throw new g(`Cannot create Condition: lock must be a Lock or an RLock, received ${w(t)}`);this.#t=
+Qo(Sb),Ae(Fa,this.#t,0),ke&&Se(Fa,this.#t,0),this.#n(t)}#n(t){this.#e=new jb(t)}acquire(t,e){return this.#e.lock.acquire(
+t,e)}acquireAsync(t,e,r){return this.#e.lock.acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.
+lock}wait(t){return Tb(this.#t,this.#e,t)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait\
+ on Condition");return Mb(this.#t,this.#e,o,n)}waitFor(t,e){let r=Am(this.#e,t,e);ni(t,Hl,"the predicate",Xl);let n=z(r),
+o=mi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(i===1/0?void 0:i),o=mi(t)}return o}async waitForAsync(t,e,r){
+let[n,o]=$t(e,r,"Cannot wait on Condition"),i=Am(this.#e,t,n);ni(t,Hl,"the predicate",Xl);let a=z(i);o?.throwIfAborted();
+let s=mi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.waitAsync(l===1/0?void 0:l,{signal:o}),s=mi(t)}return s}notify(t){
+if(t===void 0)t=1;else if(typeof t!="number"||!(Number.isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n mu\
+st be an integer number of waiters, received ${w(t)}`);let e=this.#e;e.check("notify"),Cb(this.#t,t,e.i32,e.at)}notifyAll(){
+this.notify(1/0)}hold(){let t=this.#e.lock;return t.acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){oe(t,
+"Cannot run Condition.with()"),oi(t,"Condition");let e,r=this.#e.lock.with(()=>{let n=t();if(!dm(n))return n;e=n});return ii(
+e,"Condition"),r}withAsync(t){try{oe(t,"Cannot run Condition.withAsync()")}catch(e){return Promise.reject(e)}return this.#e.
+lock.withAsync(t)}toString(){return`<Condition(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condit\
+ion",head:this.#t,body:this.#e.lock}}static{km={words:d(t=>t.#t,"words"),setLock:d((t,e)=>t.#n(e),"setLock")}}};D("Condi\
+tion",{create(t){return Kl=t,new Vl},fill(t,e){km.setLock(t,e)}});var xt=0,pi=1,Yl=2,Lb=64,gi=2147483647,yi,Ib;function Bb(t,e){
+if(t===void 0)return 1;if(typeof t!="number")throw new g(`Cannot create ${e}: value must be a non-negative integer, rece\
+ived ${w(t)}`);if(!Number.isInteger(t)||t<0||t>gi)throw new v(`Cannot create ${e}: value must be a non-negative integer \
+up to ${gi}, received ${t}`);return t}function wi(t){for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(
+t,xt,e,e-1)===e)return!0}}function Sm(t,e){if(wi(t))return!0;if(e===0)return!1;let r=z(e);for(;;){let n=U(r);if(n<=0)return!1;
+if(Oe(Wa,t,0,t,xt,0,n,pi),wi(t))return!0}}async function Pb(t,e,r){let n=z(e);for(;;){let o=U(n);if(o<=0)return!1;if(Atomics.
+add(t,pi,1),await ls(t,xt,0,o,pi,r)==="aborted")throw r.reason;if(wi(t))return!0}}function xm(t,e,r){if(e==null)return Ee(
+t,void 0,r);if(typeof e=="number"&&e<0){if(Ee(t,void 0,r)===0)throw new v(`${r}: cannot specify a timeout for a non-bloc\
+king call, received ${e}`);return 0}return Ee(t,e,r)}var vi=class{static{d(this,"Semaphore")}#t;#e;constructor(t){let e=yi;
+if(yi=void 0,e!==void 0){this.#t=e;return}let r=new.target===$n,n=Bb(t,r?"BoundedSemaphore":"Semaphore");this.#t=Qo(Lb),
+Ae(Wa,this.#t,0),ke&&Se(Wa,this.#t,0),this.#t[xt]=n,this.#t[Yl]=r?n:-1}acquire(t,e){let r=this.#t;if(t===void 0&&e===void 0){
+let n=Atomics.load(r,xt);return n>0&&Atomics.compareExchange(r,xt,n,n-1)===n?!0:Sm(r,1/0)}return Sm(r,xm(t,e,`Cannot acq\
+uire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=$t(t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?
+1/0:xm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?Promise.reject(o.reason):wi(this.#t)?Promise.resolve(!0):i===
+0?Promise.resolve(!1):Pb(this.#t,i,o)}release(t){let e=this.#t;if(t===void 0)t=1;else{if(typeof t!="number")throw new g(
+`Cannot release ${this.#r()}: n must be a positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1)throw new v(
+`Cannot release ${this.#r()}: n must be a positive integer, received ${t}`)}let r=e[Yl],n=r<0?gi:r;for(;;){let o=Atomics.
+load(e,xt);if(o+t>n)throw new v(r<0?`Cannot release Semaphore: the value would pass ${gi}, received n = ${t}`:`Cannot re\
+lease BoundedSemaphore: released too many times; its value would become ${o+t}, over its initial value ${r}`);if(Atomics.
+compareExchange(e,xt,o,o+t)===o)break}Atomics.load(e,pi)>0&&Atomics.notify(e,xt,t)}hold(){return this.acquire(),this.#e??=
+{[Symbol.dispose]:()=>this.release()}}with(t){let e=this instanceof $n?"BoundedSemaphore":"Semaphore";oe(t,`Cannot run ${e}\
+.with()`),oi(t,e),this.acquire();let r;try{r=t()}finally{this.release()}return ii(r,e),r}async withAsync(t){oe(t,"Cannot\
+ run Semaphore.withAsync()"),await this.acquireAsync();try{return await t()}finally{this.release()}}toString(){return`<${this.#r()}\
+ value=${Atomics.load(this.#t,xt)}>`}[K](){return this.toString()}[I](){return{kind:this.#r(),head:this.#t}}#r(){return this.#t[Yl]<
+0?"Semaphore":"BoundedSemaphore"}static{Ib=d(t=>t.#t,"wordsOf")}},$n=class extends vi{static{d(this,"BoundedSemaphore")}constructor(t){
+super(t)}};D("Semaphore",{create(t){return yi=t,new vi}}),D("BoundedSemaphore",{create(t){return yi=t,new $n}});import{isMainThread as Rb}from"node:worker_threads";
+var Om=new Uint8Array(new Uint16Array([1]).buffer)[0]===1,Xt=4,Zl=Om?2*Xt:2*Xt+1,An=Om?2*Xt+1:2*Xt,Em=64,Kt=0,kn=-1,tc=-2,
+Db=1n<<32n;function Ub(t){return new BigUint64Array(t.buffer,t.byteOffset,Em>>3)}function Fb(t,e){let r=BigInt(Atomics.load(
+t,An)>>>0)<<32n;return Atomics.compareExchange(e,Xt,r,r+Db)===r}function Wb(t,e){for(;;){let r=Atomics.load(t,Xt);if(Number(
+r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(t,Xt,r,r+1n)===r)return!0}}function qb(t){for(;;){let e=Atomics.load(
+t,Xt);if(Atomics.compareExchange(t,Xt,e,e>>32n<<32n)===e)return Number(e&0xffffffffn)}}var Cm="the action runs to its en\
+d before the parties pass, so it must be synchronous: do the async work after wait() returns (in the thread that got ind\
+ex 0, say)";function Jb(t){if(typeof t!="function")throw new g(`Cannot create Barrier: action must be a named function e\
+xported by its module (it runs in whichever thread arrives last), received ${w(t)}`);ni(t,"Cannot create Barrier","the a\
+ction",Cm);let e=fr();Co(t,"the action","Cannot create Barrier",()=>Rs(t,e===void 0?[]:[e])),qs(t.name,e,"Cannot create \
+Barrier");let r=gd(t,"the action","Cannot create Barrier");return{...r,module:r.modules[0]}}function zb(t){try{return yd(
+t)}catch(e){throw e instanceof g?new g(`Cannot use the action of Barrier: ${e.message.replace(/^Cannot receive the function \S+ from another thread: /,
+"")}`):e}}var ec={op:"lock"},jm=class{static{d(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){
+this.i32=t,this.parties=e,this.#t=r,this.ref=n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.
+done;){let o=n.value;if(o.op==="lock")At(e,0,1/0),this.#i();else try{Oe(Ja,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw At(
+e,0,1/0),this.#i(),r.throw(i),i}n=r.next()}return n.value}waitAsync(t,e){let r={counted:!1,gen:0};return this.#s(this.#o(
+t,r),r,e)}async#s(t,e,r){let n=this.i32,o=!1,i=zr(()=>{o&&Atomics.sub(n,5,1),e.counted&&Wb(this.#a(),e.gen)&&(this.#l(),
+this.#h())});try{let a=t.next();for(;!a.done;){let s=a.value;if(s.op==="lock")await fo(n,0,1/0),this.#i();else{Atomics.add(
+n,5,1),o=!0;let l;try{l=await ir(n,4,s.seq,s.timeout,r)}finally{o=!1,Atomics.sub(n,5,1)}if(l==="aborted")throw await fo(
+n,0,1/0),this.#i(),t.throw(r.reason),r.reason}a=t.next()}return a.value}finally{tr(i)}}#a(){return this.#n??=Ub(this.i32)}#i(){
+let t=this.i32;if(Atomics.load(t,Zl)===0)return;t[3]-=qb(this.#a());let e=t[2];e===Kt?this.#d():t[3]===0&&e===kn&&(t[2]=
+Kt,this.#l())}*#o(t,e){let r=this.i32;yield ec;let n=!0;try{for(;r[2]===kn;){n=!1;let a=r[4];this.#f();try{yield{op:"sle\
+ep",seq:a,timeout:1/0}}catch(s){throw n=!0,s}yield ec,n=!0}if(r[2]<0)throw this.#c();let o=r[3]++,i=Atomics.load(r,An);e.
+gen=i,e.counted=!0;try{if(o+1===this.parties)return this.#u(),o;let a=z(t);for(;;){if(Atomics.load(r,An)!==i)return o;if(r[2]!==
+Kt)throw this.#c();let s=U(a);if(s<=0)throw this.#d(),new Fr(`Cannot pass Barrier: the wait timed out after ${t} ms, whi\
+ch breaks the barrier`);n=!1;let l=r[4];this.#f();try{yield{op:"sleep",seq:l,timeout:s}}catch(c){throw n=!0,c}if(Atomics.
+load(r,An)!==i)return o;yield ec,n=!0}}finally{e.counted&&Atomics.load(r,An)===i&&--r[3]===0&&r[2]===kn&&(r[2]=Kt,this.#l()),
+e.counted=!1}}finally{n&&this.#f()}}#c(){return new Fr(Atomics.load(this.i32,2)===kn?"Cannot pass Barrier: it was reset \
+while this thread waited":"Cannot pass Barrier: it is broken (a wait timed out, the action failed, or abort() was called\
+); reset() it first")}#u(){try{let e=this.resolveAction();if(e!==void 0){this.#e=!0;try{Il(e(),"Cannot pass Barrier","th\
+e action",Cm)}finally{this.#e=!1}}}catch(e){throw this.#d(),e}let t=this.i32;if(t[2]!==Kt)throw this.#c();if(!Fb(t,this.#a()))
+throw this.#i(),this.#c();t[3]=0,this.#l()}resolveAction(){return this.#t!==void 0||this.ref===void 0?this.#t:this.#t=zb(
+this.ref)}#l(){Atomics.add(this.i32,4,1),this.#r=!0}#h(){this.#r&&(this.#r=!1,Atomics.load(this.i32,5)>0&&Atomics.notify(
+this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=tc,this.#l()}#m(t){if(this.#e)return t();At(this.i32,0,1/0);
+try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;t[3]>0?(t[2]===Kt||t[2]===tc)&&(t[2]=kn):
+t[2]=Kt,this.#l()})}abort(){this.#m(()=>this.#d())}},rc,Qb,nc=class{static{d(this,"Barrier")}#t;#e;#r;#n;constructor(t,e,r){
+let n=rc;if(rc=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,this.#n=new jm(n.slot,n.parties,void 0,
+n.action),Rb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`Cannot create Barrier: parties must be a\
+ positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)throw new v(`Cannot create Barrier: par\
+ties must be a positive integer, received ${t}`);let o=e!=null,i=o?Jb(e):void 0;this.#r=Nt(r,"Cannot create Barrier"),this.#e=
+t,this.#t=Qo(Em),this.#n=new jm(this.#t,t,o?e:void 0,i),Ae(Ja,this.#t,0),ke&&Se(Ja,this.#t,0)}get parties(){return this.#e}get nWaiting(){
+T();let t=this.#t;return Atomics.load(t,2)===Kt?Atomics.load(t,3)-Atomics.load(t,Zl):0}get broken(){T();let t=this.#t,e=Atomics.
+load(t,2);return e===tc||e===Kt&&Atomics.load(t,Zl)>0}wait(t){let e=t===void 0?this.#r:Nt(t,"Cannot wait on Barrier");return this.#n.
+wait(e)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wait on Barrier"),o=r===void 0?this.#r:Nt(r,"Cannot wait on Barrier");return n?.
+aborted?Promise.reject(n.reason):this.#n.waitAsync(o,n)}reset(){this.#n.reset()}abort(){this.#n.abort()}toString(){return`\
+<Barrier parties=${this.#e} waiting=${this.nWaiting} broken=${this.broken}>`}[K](){return this.toString()}[I](){let t={slot:this.#t,
+parties:this.#e,timeout:this.#r,action:this.#n.ref},e=this.#n.ref?.module;return e===void 0?{kind:"Barrier",head:t}:{kind:"\
+Barrier",head:t,module:e}}static{Qb=d(t=>t.#t,"wordsOf")}};D("Barrier",{create(t){return rc=t,new nc(0)}});var _b=import.meta.
+url,Gb=K,Sn=Symbol("@threading/threading:local"),fe=new WeakMap,xn=O.ident,bi=new WeakMap,$r;function Hb(){fe=new WeakMap,
+xn=0}function De(t){return t[Sn]}function Ue(t){xn!==O.ident&&(fe=new WeakMap,xn=O.ident);let e=t.proxy,r=fe.get(e);if(r===
+void 0&&(r=new Map,fe.set(e,r),t.Class!==Ar)){$r={proxy:t.proxy,Class:t.Class};try{Reflect.construct(t.Class,t.args)}catch(n){
+throw fe.get(e)===r&&fe.delete(e),n}finally{$r=void 0}}return r}function Xb(t,e){if(e.length>0)return;let r=Function.prototype.
+toString.call(t),n=Kb(r);if(n===void 0||n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().
+replace(/\s*=[\s\S]*$/,"")),i=`super(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...argum\
+ents"})`;throw new g(`Cannot create ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none\
+, and other threads run it again with the arguments given to super(); pass them on: ${i}`)}function Kb(t){let e=/\bconstructor\s*\(/.
+exec(t);if(e===null)return;let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===
+")"&&--r===0)return t.slice(n,o)}}function Vb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){
+let n=Object.getOwnPropertyDescriptor(r,e);if(n)return n.get!==void 0||n.set!==void 0?n:void 0}}var Yb={get(t,e,r){if(typeof e==
+"symbol")return Reflect.get(t,e,r);let n=Ue(De(t));return n.has(e)?n.get(e):Reflect.get(t,e,r)},set(t,e,r,n){if(typeof e==
+"symbol")return Reflect.set(t,e,r,n);let o=Ue(De(t));return Vb(t,e)!==void 0?Reflect.set(t,e,r,n):(o.set(e,r),!0)},has(t,e){
+return typeof e=="symbol"?Reflect.has(t,e):Ue(De(t)).has(e)||Reflect.has(t,e)},deleteProperty(t,e){return typeof e=="sym\
+bol"?Reflect.deleteProperty(t,e):(Ue(De(t)).delete(e),!0)},defineProperty(t,e,r){return typeof e=="symbol"?Reflect.defineProperty(
+t,e,r):r.get!==void 0||r.set!==void 0?!1:(Ue(De(t)).set(e,r.value),!0)},getOwnPropertyDescriptor(t,e){if(typeof e=="symb\
+ol")return Reflect.getOwnPropertyDescriptor(t,e);let r=Ue(De(t));if(r.has(e))return{value:r.get(e),writable:!0,enumerable:!0,
+configurable:!0}},ownKeys(t){return[...Ue(De(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function oc(t,e){let r=Object.
+create(t.prototype),n=new Proxy(r,Yb);return Object.defineProperty(r,Sn,{value:{Class:t,args:e,proxy:n}}),n}var Ar=class ia{static{
+d(this,"local")}constructor(...e){let r=new.target;if($r!==void 0&&$r.Class===r){let o=$r.proxy;return $r=void 0,o}if(r===
+ia&&e.length>0)throw new g(`Cannot create local: initialization arguments are not supported, received ${e.length}; subcl\
+ass local to take arguments`);r!==ia&&!bi.has(r)&&(Xb(r,e),bi.set(r,js(r.name)));let n=oc(r,e);return xn!==O.ident&&(fe=
+new WeakMap,xn=O.ident),fe.set(n,new Map),n}toString(){return`<${this.constructor.name} object ${ps(this)}>`}[Gb](){let e=this[Sn];
+return`<${e?.Class.name??"local"} object ${ps(e?.proxy??this)}>`}[I](){let e=this[Sn],r=e.Class;if(r===ia)return{kind:"l\
+ocal",module:_b,head:null,body:e.args};let n=bi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${w(this)} to ano\
+ther thread: cannot tell which module defines its class; give the class a name and export it from its module`);return{kind:"\
+local",module:n,head:{url:n,name:r.name},body:e.args}}};D("local",{create(t){if(t===null)return oc(Ar,[]);let{url:e,name:r}=t,
+n=Bt(e),o=d(a=>typeof a=="function"&&a.prototype instanceof Ar,"isLocal"),i=(n&&wt(n,r,void 0))??Mo(r,void 0,o,[e])?.value;
+if(typeof i!="function"||!(i.prototype instanceof Ar))throw new g(`Cannot receive a ${r} from another thread: ${e} does \
+not export a local subclass named ${r}, received ${w(i)}; export the class from the module that defines it`);return bi.set(
+i,e),oc(i,[])},fill(t,e){let r=t;r[Sn].args=e}});var $i;function kr(){let t=$i;return $i=void 0,t}function Sr(t){return e=>{
+$i=e;try{return t()}finally{$i=void 0}}}function Ai(t){if(typeof t!="string")return;let e=Number(t);return String(e)===t||
+t==="-0"?e:void 0}function Zb(t){return Ai(t)!==void 0?`[${t}]`:/^[A-Za-z_$][\w$]*$/.test(t)?`.${t}`:`[${JSON.stringify(
+t)}]`}function xr(t,e){let r=Object.create(Object.getPrototypeOf(t)),n=d(a=>typeof a=="symbol"||a in r,"plain"),o=d((a,s)=>(a instanceof
+Error&&Error.captureStackTrace(a,s),a),"fromCaller"),i={get:d(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,
+l,c);try{let u=Ai(l);return u!==void 0&&e.index?e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:d(function a(s,l,c,u){
+if(n(l)||!e.owns(u))return Reflect.set(s,l,c,u);let f=Ai(l);if(f!==void 0&&e.index){try{e.index.set(u,f,c)}catch(h){throw o(
+h,a)}return!0}throw o(new TypeError(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thre\
+ad's object, unshared (no other thread would see it); ${e.instead}`),a)},"set"),has:d(function a(s,l){if(e.index&&Ai(l)!==
+void 0)throw o(new TypeError(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not prop\
+erties; ${e.index.test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,
+{value:void 0,configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var t$=K,e$=import.meta.url;function Fe(t,e){if(typeof t!=
+"number"||!Number.isInteger(t))throw new g(`${e}: expected an integer, received ${w(t)}`);if(t<-2147483648||t>2147483647)
+throw new v(`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function Tm(t,e,r){let n=Atomics.
+load(t,0);for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new v(`Cannot ${r} SharedInt32: the result would be ${o}\
+, out of its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, receive\
+d ${Math.abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var On=class{static{d(this,"SharedInt32")}#t;constructor(t=0){
 let e=kr();if(e){this.#t=new Int32Array(e);return}let r=Fe(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
 4)),Ce(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
 0,Fe(t,"Cannot set SharedInt32"))}add(t=1){return Tm(this.#t,Fe(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return Tm(
