@@ -38,6 +38,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { COPY_WHY } from "./_codec_errors.ts";
 
 /** The methods that change each kind, and what to do instead (the end of the message). */

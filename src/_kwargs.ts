@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 
 /** The parameters' text of a function's source: from its first `(` to the matching `)`. */
 function parameterText(source: string): string | undefined {

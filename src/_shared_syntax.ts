@@ -36,6 +36,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 
 /** What a guarded class does with the keys that reach its prototype's Proxy. */
 export interface Guard {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { TypeError } from "./_caller_stack.ts";
 import { customInspect } from "./_platform.ts";
 import { kTravel, registerKind, type Ticket } from "./_codec.ts";
 import { adopting, reviveWith } from "./_adopt.ts";

@@ -84,7 +84,7 @@ i.stack??"").split(`
 ha(i);if(i===void 0||a===void 0)return;o=i.slice(a.user,a.user+e).map(s=>`    at ${s}`)}Yc==="bun"&&(o[0]=o[0].replace(/^(\s*at )(\/.*)$/,
 "$1<anonymous> ($2)")),t.stack=[Error.prototype.toString.call(t),...o].join(`
 `)}function bu(t){let e=d(function(r,n){return Wt(new t(r,n))},"Class");return e.prototype=t.prototype,Object.defineProperty(
-e,"name",{value:t.name}),e}var g=bu(globalThis.TypeError),v=bu(globalThis.RangeError),j=class T0 extends Error{static{d(
+e,"name",{value:t.name}),e}var m=bu(globalThis.TypeError),v=bu(globalThis.RangeError),j=class T0 extends Error{static{d(
 this,"ThreadError")}constructor(e,r){super(e,r),this.name="ThreadError",new.target===T0&&Wt(this)}},Fr=class M0 extends j{static{
 d(this,"BrokenBarrierError")}constructor(e,r){super(e,r),this.name="BrokenBarrierError",new.target===M0&&Wt(this)}},Wr=class N0 extends j{static{
 d(this,"OwnerDiedError")}constructor(e,r){super(e,r),this.name="OwnerDiedError",new.target===N0&&Wt(this)}},pa=class L0 extends j{static{
@@ -110,7 +110,7 @@ ne*_r,Ea=Ju+Wu*qu*4,Ca=Ea+Wu*Gr,Kr=512,zu=Ca+ne*Kr,Qu=1024,_u=64+2**22*8,to=256,
 eo="@threading/threading:boot";function gg(){let t=new SharedArrayBuffer(mg),e={sab:t,nodes:new SharedArrayBuffer(0,{maxByteLength:_u}),
 i32:new Int32Array(t),u8:new Uint8Array(t),isMain:!0};e.i32[Zn]=2,e.i32[Ou]=1,e.i32[Tt]=1,e.i32[Eu]=1,e.i32[wa]=1,e.i32[Tu]=
 Math.floor(Date.now()/1e3);let r=S(0);return e.i32[r+lt]=1,e.i32[r+be]=1,e.i32[r+J]=1,e.i32[r+ot]=Du,ja(e,0,"MainThread"),
-e}var bt=!ug&&Yn&&typeof Yn=="object"&&eo in Yn?Yn[eo]:void 0,m=bt?{sab:bt.runtime,nodes:bt.nodes,i32:new Int32Array(bt.
+e}var bt=!ug&&Yn&&typeof Yn=="object"&&eo in Yn?Yn[eo]:void 0,p=bt?{sab:bt.runtime,nodes:bt.nodes,i32:new Int32Array(bt.
 runtime),u8:new Uint8Array(bt.runtime),isMain:!1}:gg();function S(t){return Lu+t*Ru}function nr(t){return pg.encode(t)}function Gu(t,e){
 let r=nr(t);if(r.length>er)throw new v(`${e}: a name is at most ${er} bytes of UTF-8, received ${r.length}`);return r}function ja(t,e,r,n){
 let o=Gu(r,"Cannot set thread name"),i=S(e)+ba;for(;;){let s=Atomics.load(t.i32,i);if((s&1)===0&&Atomics.compareExchange(
@@ -120,48 +120,48 @@ let n=S(e)+ba,o=S(e)+be;for(;;){let i=Atomics.load(t.i32,n);if(i&1)continue;if(r
 let a=Atomics.load(t.i32,S(e)+Iu),s=xa+e*er,l=t.u8.slice(s,s+a);if(r!==void 0&&Atomics.load(t.i32,o)!==r)return;if(Atomics.
 load(t.i32,n)===i)return Vr.decode(l)}}function yg(t,e,r){let n=nr(r);n.length>_r&&(n=n.subarray(0,_r)),t.u8.set(n,Oa+e*
 _r),Atomics.store(t.i32,S(e)+$a,n.length)}function Xu(t,e){let r=nr(e);r.length>Kr-4&&(r=r.subarray(0,Kr-4));let n=Ca+t*
-Kr;m.u8.set(r,n+4),Atomics.store(m.i32,n>>2,r.length)}function wg(t){let e=Ca+t*Kr,r=Atomics.load(m.i32,e>>2);return Vr.
-decode(m.u8.slice(e+4,e+4+r))}function vg(t,e,r){let n=nr(r);n.length>to-8&&(n=n.subarray(0,to-8));let o=Ku(t,e);Atomics.
-store(m.i32,o>>2,0),m.u8.set(n,o+8),Atomics.store(m.i32,(o>>2)+1,n.length|e<<16),Atomics.store(m.i32,o>>2,t)}function bg(t,e){
-let r=Ku(t,e);if(Atomics.load(m.i32,r>>2)!==t)return"";let n=Atomics.load(m.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&
-65535,i=Vr.decode(m.u8.slice(r+8,r+8+o));return Atomics.load(m.i32,r>>2)===t?i:""}function Ku(t,e){return zu+(t+e*131)%Qu*
+Kr;p.u8.set(r,n+4),Atomics.store(p.i32,n>>2,r.length)}function wg(t){let e=Ca+t*Kr,r=Atomics.load(p.i32,e>>2);return Vr.
+decode(p.u8.slice(e+4,e+4+r))}function vg(t,e,r){let n=nr(r);n.length>to-8&&(n=n.subarray(0,to-8));let o=Ku(t,e);Atomics.
+store(p.i32,o>>2,0),p.u8.set(n,o+8),Atomics.store(p.i32,(o>>2)+1,n.length|e<<16),Atomics.store(p.i32,o>>2,t)}function bg(t,e){
+let r=Ku(t,e);if(Atomics.load(p.i32,r>>2)!==t)return"";let n=Atomics.load(p.i32,(r>>2)+1);if(n>>>16!==e)return"";let o=n&
+65535,i=Vr.decode(p.u8.slice(r+8,r+8+o));return Atomics.load(p.i32,r>>2)===t?i:""}function Ku(t,e){return zu+(t+e*131)%Qu*
 to}function $g(t,e){let r=Atomics.load(t.i32,S(e)+$a),n=Oa+e*_r;return Vr.decode(t.u8.slice(n,n+r))}function Ta(t){return Ju/
 4+t*qu}function Ma(t,e,r){let n=nr(e);if(n.length>Gr)throw new v(`Cannot share ${r}: at most ${Gr} bytes, received ${n.length}`);
-let o=Ta(t),i=m.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}m.u8.set(
-n,Ea+t*Gr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Yr(t){return Atomics.load(m.i32,Ta(t))}function Vu(t){
-let e=Ta(t),r=m.i32;for(;;){let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=Ea+t*Gr,a=m.u8.slice(i,i+
+let o=Ta(t),i=p.i32;for(;;){let a=Atomics.load(i,o);if((a&1)===0&&Atomics.compareExchange(i,o,a,a+1)===a)break}p.u8.set(
+n,Ea+t*Gr),Atomics.store(i,o+1,n.length),Atomics.add(i,o,1)}function Yr(t){return Atomics.load(p.i32,Ta(t))}function Vu(t){
+let e=Ta(t),r=p.i32;for(;;){let n=Atomics.load(r,e);if(n&1)continue;let o=Atomics.load(r,e+1),i=Ea+t*Gr,a=p.u8.slice(i,i+
 o);if(Atomics.load(r,e)===n)return{text:Vr.decode(a),version:n}}}var O=bt?{ident:0,slot:-1}:{ident:1,slot:0};function Ag(t){
-t||Atomics.add(m.i32,vt,1)}function Yu(t){t||(Atomics.sub(m.i32,vt,1),Atomics.notify(m.i32,vt))}function Zu(t,e,r){let n=S(
-t);return Atomics.compareExchange(m.i32,n+J,e,0)!==e?!1:(e===O.ident&&cg(),Atomics.store(m.i32,n+Hr,0),Atomics.add(m.i32,
-n+Xr,1),Yu(r),Atomics.compareExchange(m.i32,n+lt,e,0),Atomics.notify(m.i32,n+J),!0)}function Na(t,e,r,n=!1){Yu(r),n||Atomics.
-compareExchange(m.i32,S(t)+lt,e,0)}function tf(t){let e=S(t.slot);Atomics.load(m.i32,e+lt)===t.ident&&Atomics.load(m.i32,
-e+ot)===Fu&&Atomics.compareExchange(m.i32,e+lt,t.ident,0)}function La(t,e){let r=S(t.slot);if(Atomics.load(m.i32,r+lt)===
-t.ident){if(Atomics.load(m.i32,r+ot)===mt&&(yg(m,t.slot,e),Atomics.compareExchange(m.i32,r+ot,mt,Uu)===mt)){Atomics.notify(
-m.i32,r+ot);return}tf(t)}}var ef=100,kg=1e3,rf=Atomics.waitAsync,Ia=0,or;function Sg(){let t=m.i32;if(Atomics.load(t,vt)>
+t||Atomics.add(p.i32,vt,1)}function Yu(t){t||(Atomics.sub(p.i32,vt,1),Atomics.notify(p.i32,vt))}function Zu(t,e,r){let n=S(
+t);return Atomics.compareExchange(p.i32,n+J,e,0)!==e?!1:(e===O.ident&&cg(),Atomics.store(p.i32,n+Hr,0),Atomics.add(p.i32,
+n+Xr,1),Yu(r),Atomics.compareExchange(p.i32,n+lt,e,0),Atomics.notify(p.i32,n+J),!0)}function Na(t,e,r,n=!1){Yu(r),n||Atomics.
+compareExchange(p.i32,S(t)+lt,e,0)}function tf(t){let e=S(t.slot);Atomics.load(p.i32,e+lt)===t.ident&&Atomics.load(p.i32,
+e+ot)===Fu&&Atomics.compareExchange(p.i32,e+lt,t.ident,0)}function La(t,e){let r=S(t.slot);if(Atomics.load(p.i32,r+lt)===
+t.ident){if(Atomics.load(p.i32,r+ot)===mt&&(yg(p,t.slot,e),Atomics.compareExchange(p.i32,r+ot,mt,Uu)===mt)){Atomics.notify(
+p.i32,r+ot);return}tf(t)}}var ef=100,kg=1e3,rf=Atomics.waitAsync,Ia=0,or;function Sg(){let t=p.i32;if(Atomics.load(t,vt)>
 0)return!0;let e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+J)!==0)return!0;return!1}var nf;function xg(t){
 nf=t}var Ba=0;function of(){if(or=void 0,Ia!==0){if(Sg())Ba=0;else if(++Ba>kg/ef){Ba=0,nf?.();return}or=setTimeout(of,ef)}}
-function Og(t){if(!m.isMain||t!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}Ia++,or===void 0&&
+function Og(t){if(!p.isMain||t!==1/0){let r=setInterval(()=>{},1073741824);return()=>clearInterval(r)}Ia++,or===void 0&&
 of();let e=!0;return()=>{e&&(e=!1,--Ia===0&&or!==void 0&&(clearTimeout(or),or=void 0))}}function Eg(){let t=rf;if(typeof t!=
 "function"||Atomics.waitAsync!==t)return;let e=globalThis.setInterval,r=globalThis.clearInterval;Atomics.waitAsync=d(function(...n){
 let o=t.apply(Atomics,n);if(o.async){let i=e(()=>{},1073741824),a=d(()=>r(i),"letGo");o.value.then(a,a)}return o},"waitA\
-sync")}var Pa=500,af=[];function Cg(t){af.push(t)}function ro(){!m.isMain&&Atomics.load(m.i32,Cu)!==0&&uu(0)}m.isMain&&_0(
-()=>{Atomics.store(m.i32,Cu,1);for(let t of af)try{t()}catch{}});var Ra=256,Da=100,jg=800;function Tg(t){return Atomics.
-load(m.i32,Nu)!==0||_a===Zr?Da:Math.min(t*2,jg)}function no(t){Atomics.store(m.i32,Nu,t?1:0)}var pt=[{name:"nothing",id:-1,
+sync")}var Pa=500,af=[];function Cg(t){af.push(t)}function ro(){!p.isMain&&Atomics.load(p.i32,Cu)!==0&&uu(0)}p.isMain&&_0(
+()=>{Atomics.store(p.i32,Cu,1);for(let t of af)try{t()}catch{}});var Ra=256,Da=100,jg=800;function Tg(t){return Atomics.
+load(p.i32,Nu)!==0||_a===Zr?Da:Math.min(t*2,jg)}function no(t){Atomics.store(p.i32,Nu,t?1:0)}var pt=[{name:"nothing",id:-1,
 holder:-1},{name:"Lock",id:3,holder:2},{name:"RLock",id:4,holder:2},{name:"Condition",id:3,holder:-1},{name:"Semaphore",
 id:3,holder:-1},{name:"Event",id:2,holder:-1},{name:"Barrier",id:7,holder:-1},{name:"join",id:-1,holder:-1},{name:"Queue",
 id:17,holder:-1,detail:"(get: empty)"},{name:"sleep",id:-1,holder:-1},{name:"Queue",id:17,holder:-1,detail:"(put: full)"},
 {name:"Queue",id:17,holder:-1,detail:"(join: tasks not done)"}],Ua=1,Zr=2,Fa=3,Wa=4,qa=5,Ja=6,tn=7,oo=8,za=9,sf=10,lf=11;
 function cf(t){return t===sf||t===lf?oo:t}var io,Qa=-1,_a=0,ao=!1,Ga=!1,Ha=!1,Xa=0;function Mg(){return Ha&&Xa===0}function Ng(t){
 Xa++;try{return t()}finally{Xa--}}var so=0;function Lg(){let t=so;return so=0,t}function uf(){return Date.now()-Atomics.
-load(m.i32,Tu)*1e3}function ff(t,e,r){let n=pt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Ka+
-Atomics.add(m.i32,fg,1)+1,s=Atomics.compareExchange(e,o,0,a);return s===0?a:s}var en=65536,df=16384,Ka=df*en,hf=pt.map(()=>0),
+load(p.i32,Tu)*1e3}function ff(t,e,r){let n=pt[t].id;if(n<0)return 0;let o=r+n,i=Atomics.load(e,o);if(i!==0)return i;let a=Ka+
+Atomics.add(p.i32,fg,1)+1,s=Atomics.compareExchange(e,o,0,a);return s===0?a:s}var en=65536,df=16384,Ka=df*en,hf=pt.map(()=>0),
 mf=0;function Ae(t,e,r){let n=O.ident;n!==mf&&(mf=n,hf.fill(0));let o=++hf[t];o<en&&n>0&&n<df&&(e[r+pt[t].id]=n*en+o)}function Va(t){
 if(t>=Ka)return`?${t-Ka}`;let e=Math.floor(t/en),r=t%en;return e===1?`${r}`:`${e}.${r}`}var Ig=100;function pf(t,e,r,n,o=n?
-1/0:0){let i=O.slot;if(i<0)return;let a=m.i32,s=S(i),l=e===void 0?-1:pt[t].holder;io=e,_a=t,Qa=l<0?-1:r+l,Ga=n,Ha=!0,ao=
+1/0:0){let i=O.slot;if(i<0)return;let a=p.i32,s=S(i),l=e===void 0?-1:pt[t].holder;io=e,_a=t,Qa=l<0?-1:r+l,Ga=n,Ha=!0,ao=
 !n&&o>=Ig,Xu(i,ao?Ya(Za()):""),Atomics.store(a,s+ka,e===void 0?r:ff(t,e,r)),Atomics.store(a,s+Sa,e===void 0||l<0?0:Atomics.
 load(e,r+l)),Atomics.store(a,s+Bu,uf()),Atomics.store(a,s+Hr,t|(n?Ra:0)),Atomics.add(a,s+Xr,1)}function gf(){let t=O.slot;
-if(t<0)return;let e=S(t);io=void 0,Ga=!1,Ha=!1,Atomics.store(m.i32,e+Hr,0),Atomics.add(m.i32,e+Xr,1)}function yf(){let t=O.
-slot;t>=0&&Atomics.add(m.i32,S(t)+Xr,1)}function wf(){let t=O.slot;if(t<0)return!0;let e=m.i32,r=S(t);if(io!==void 0&&Qa>=
+if(t<0)return;let e=S(t);io=void 0,Ga=!1,Ha=!1,Atomics.store(p.i32,e+Hr,0),Atomics.add(p.i32,e+Xr,1)}function yf(){let t=O.
+slot;t>=0&&Atomics.add(p.i32,S(t)+Xr,1)}function wf(){let t=O.slot;if(t<0)return!0;let e=p.i32,r=S(t);if(io!==void 0&&Qa>=
 0){let n=Atomics.load(io,Qa);if(Atomics.store(e,r+Sa,n),_a===Zr&&n!==0&&!bf(n))return so=n,!1}return ao||(ao=!0,Xu(t,Ya(
 Za()))),Atomics.add(e,r+Pu,1),!0}var Bg=[H].concat(H.startsWith("file:")?[decodeURIComponent(new URL(H).pathname)]:[]),Pg=/\((?:ext|node):[^)]*\)$|^at (?:ext|node):|\(native(?::[^)]*)?\)$|^at native/;
 function Ya(t){return t.split(`
@@ -169,12 +169,12 @@ function Ya(t){return t.split(`
 exec(e)?.[1]??"",H)).slice(0,3).join(`
 `)}function Za(){let t=Error.stackTraceLimit;Error.stackTraceLimit=40;try{return new Error().stack??""}finally{Error.stackTraceLimit=
 t}}var ke=la("THREADING_DEBUG")==="1";function Se(t,e,r){let n=Ya(Za()).split(`
-`)[0]??"";vg(ff(t,e,r),cf(t),n.replace(/^at /,""))}function vf(t){if(t<=0)return-1;let e=m.i32,r=Atomics.load(e,Tt);for(let n=0;n<
+`)[0]??"";vg(ff(t,e,r),cf(t),n.replace(/^at /,""))}function vf(t){if(t<=0)return-1;let e=p.i32,r=Atomics.load(e,Tt);for(let n=0;n<
 r;n++)if(Atomics.load(e,S(n)+J)===t)return n;return-1}function bf(t){return vf(t)>=0}var gt=2147483647,$f=4,Af=32,ts=10,
 es=typeof Atomics.pause=="function"?()=>Atomics.pause():()=>{},rs=256,ns=16,Rg=1024,Dg=1,Ug=(globalThis.navigator?.hardwareConcurrency??
 1)>1,os=rs,lo=ns,rn=ns;function Fg(t,e,r){let n=os,o=!1;n===0&&--lo<=0&&(o=!0,n=rs);for(let i=0;i<n;i++)if(es(),Atomics.
 load(t,e)!==r)return os=rs,rn=lo=ns,!0;return o?(rn=Math.min(Rg,rn*2),lo=rn):n!==0&&(os=0,lo=rn),!1}var xe,is,as;function Wg(t){
-as=t}function qg(){as?.(!1)}function Jg(t){xe=t,is=t===void 0?void 0:m.i32}function T(){is!==void 0&&Atomics.load(is,qt)!==
+as=t}function qg(){as?.(!1)}function Jg(t){xe=t,is=t===void 0?void 0:p.i32}function T(){is!==void 0&&Atomics.load(is,qt)!==
 0&&xe()}function co(t,e,r,n){let o=n===1/0&&Ga;if(xe===void 0&&!o){let i=n<=Pa?Atomics.wait(t,e,r,n):zg(t,e,r,n);return ro(),
 i}o&&yf();try{return xe===void 0?Qg(t,e,r):_g(t,e,r,n,o)}finally{o&&(yf(),xe!==void 0&&no(!1))}}function Oe(t,e,r,n,o,i,a,s=-1){
 if(Ug&&a>=Dg&&t!==za&&Fg(n,o,i))return"not-equal";s>=0&&Atomics.add(n,s,1);try{if(xe===void 0){let l=Atomics.wait(n,o,i,
@@ -190,28 +190,28 @@ resolve(i.value);let a=ya();return new Promise(s=>{let l=Og(n),c=!1,u=d(()=>{c=!
 t",h)},"finish"),f=d(()=>{l(),o?.removeEventListener("abort",h)},"drop"),h=d(()=>{c||ya()!==a||(u(),Atomics.notify(t,e),
 s("aborted"))},"onAbort");Qr(f),o?.addEventListener("abort",h,{once:!0}),i.value.then(y=>{c||(u(),ya()===a&&s(y))})})}function Gg(t){
 return typeof t=="object"&&t!==null}function $t(t,e,r){return Gg(t)?[void 0,ss(t,r)]:[t,ss(e,r)]}function ss(t,e){if(t===
-void 0)return;if(typeof t!="object"||t===null)throw new g(`${e}: options must be an object such as { signal }, received ${w(
-t)}`);let r=t.signal;if(r!==void 0){if(!(r instanceof AbortSignal))throw new g(`${e}: options.signal must be an AbortSig\
+void 0)return;if(typeof t!="object"||t===null)throw new m(`${e}: options must be an object such as { signal }, received ${w(
+t)}`);let r=t.signal;if(r!==void 0){if(!(r instanceof AbortSignal))throw new m(`${e}: options.signal must be an AbortSig\
 nal, received ${w(r)}`);return r}}async function ls(t,e,r,n,o,i){let a=zr(()=>Atomics.sub(t,o,1));try{return await ir(t,
 e,r,n,i)}finally{tr(a),Atomics.sub(t,o,1)}}function U(t){if(t===1/0)return 1/0;let e=t-performance.now();return e>0?e:0}
-function z(t){return t===1/0?1/0:performance.now()+t}function Nt(t,e){if(t==null)return 1/0;if(typeof t!="number")throw new g(
+function z(t){return t===1/0?1/0:performance.now()+t}function Nt(t,e){if(t==null)return 1/0;if(typeof t!="number")throw new m(
 `${e}: timeout must be a number of milliseconds, received ${w(t)}`);if(Number.isNaN(t))throw new v(`${e}: timeout must b\
 e a number of milliseconds, received NaN`);if(t>gt&&t!==1/0)throw new v(`${e}: timeout must be at most TIMEOUT_MAX (${gt}\
  ms) or Infinity (no limit), received ${t}`);return t<0?0:t}function Ee(t,e,r){if(t===void 0&&(t=!0),typeof t=="number"&&
-(t=t!==0),typeof t!="boolean")throw new g(`${r}: blocking must be a boolean, received ${w(t)}`);if(e===void 0||e===-1)return t?
-1/0:0;if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(!t)throw new v(
+(t=t!==0),typeof t!="boolean")throw new m(`${r}: blocking must be a boolean, received ${w(t)}`);if(e===void 0||e===-1)return t?
+1/0:0;if(typeof e!="number")throw new m(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(!t)throw new v(
 `${r}: cannot specify a timeout for a non-blocking call, received ${e}`);if(Number.isNaN(e)||e<0)throw new v(`${r}: time\
 out must be -1 (no limit) or a non-negative number of milliseconds, received ${e}`);if(e>gt&&e!==1/0)throw new v(`${r}: \
 timeout must be at most TIMEOUT_MAX (${gt} ms) or Infinity (no limit), received ${e}`);return e}function oe(t,e){if(typeof t!=
-"function")throw new g(`${e}: fn must be a function, received ${w(t)}`)}function w(t){if(typeof t=="string")return JSON.
+"function")throw new m(`${e}: fn must be a function, received ${w(t)}`)}function w(t){if(typeof t=="string")return JSON.
 stringify(t);if(typeof t=="function")return`function ${t.name||"(anonymous)"}`;if(typeof t=="symbol")return t.toString();
 if(typeof t=="bigint")return`${t}n`;if(t===null||typeof t!="object")return String(t);let e=t.constructor;return e?.name?
 `an instance of ${e.name}`:"an object"}import{MessageChannel as Hg,receiveMessageOnPort as Xg,SHARE_ENV as Kg,Worker as Vg}from"node:worker_threads";
 import{getHeapStatistics as Yg}from"node:v8";import{deserialize as Zg,serialize as ty}from"node:v8";var Jt=(()=>{try{let t=Deno[Deno.
 internal]?.core;if(typeof t?.serialize=="function"&&typeof t.deserialize=="function")return t}catch{}})(),ey=Jt?t=>Jt.serialize(
-t):t=>ty(t),kf=Jt?t=>Jt.deserialize(t):t=>Zg(t),Sf=1;function cs(t,e,r,n){let o;try{o=ey(t)}catch(s){throw new g(`${n}: ${r||
+t):t=>ty(t),kf=Jt?t=>Jt.deserialize(t):t=>Zg(t),Sf=1;function cs(t,e,r,n){let o;try{o=ey(t)}catch(s){throw new m(`${n}: ${r||
 "the value"} cannot be serialized: ${s}`)}if(e.length===0){let s=new Uint8Array(o.length+1);return s.set(o,1),s}if(Jt===
-void 0)throw new g(`${n}: ${r} holds shared memory, which this runtime cannot store in a queue; pass it to the thread as\
+void 0)throw new m(`${n}: ${r} holds shared memory, which this runtime cannot store in a queue; pass it to the thread as\
  an argument instead`);let i=Jt.serialize(e),a=new Uint8Array(5+o.length+i.length);return a[0]=Sf,new DataView(a.buffer).
 setUint32(1,o.length,!0),a.set(o,5),a.set(i,5+o.length),a}function us(t){if((t[0]&Sf)===0)return{wire:t.subarray(1)};let e=new DataView(
 t.buffer,t.byteOffset,t.byteLength).getUint32(1,!0);return{wire:t.subarray(5,5+e),held:t.subarray(5+e)}}function fs(t){let{
@@ -220,7 +220,7 @@ let{held:e}=us(t);e&&Jt.deserialize(e)}var ny=Jt!==void 0,I=Symbol.for("@threadi
 ds.set(t,e)}d(D,"registerKind");var hs=[];function oy(t){hs.includes(t)||hs.push(t)}function iy(t,e){return ds.get(t)??ay(
 t,e)}function ay(t,e){for(let r of hs){let n=r(t,e);if(n!==void 0)return ds.set(t,n),n}}var ms=Symbol("@threading/thread\
 ing:oid"),Of=Symbol("@threading/threading:listed"),uo=new Map,sy=new FinalizationRegistry(t=>{let e=uo.get(t);e!==void 0&&
-e.deref()===void 0&&uo.delete(t)});function ps(t){let e=t[ms];return e===void 0&&(e=Atomics.add(m.i32,Eu,1),Object.defineProperty(
+e.deref()===void 0&&uo.delete(t)});function ps(t){let e=t[ms];return e===void 0&&(e=Atomics.add(p.i32,Eu,1),Object.defineProperty(
 t,ms,{value:e,configurable:!0})),e}function ly(t){let e=ps(t);return t[Of]===void 0&&Ef(t,e),e}function Ef(t,e){Object.defineProperty(
 t,ms,{value:e,configurable:!0}),Object.defineProperty(t,Of,{value:!0,configurable:!0}),uo.set(e,new WeakRef(t)),sy.register(
 t,e)}function cy(t){return uo.get(t)?.deref()}function uy(t){return t instanceof Promise||t instanceof WeakMap||t instanceof
@@ -276,11 +276,11 @@ return!1;!s&&performance.now()-i>=Nf&&(Atomics.add(t,e+zt,1),s=zr(()=>ws(t,e)))}
 let n=Atomics.load(t,e);return n===V?(Atomics.load(t,e+zt)>0?(Atomics.store(t,e,Y),r?.(t,e),Atomics.notify(t,e)):(Atomics.
 store(t,e,N),r?.(t,e),Atomics.notify(t,e,1)),!0):n===Y&&Atomics.load(t,e+zt)>0?Atomics.compareExchange(t,e,Y,N)!==Y?ho(t,
 e,r):(r?.(t,e),Atomics.notify(t,e),!0):n===L?Atomics.compareExchange(t,e,L,N)!==L?ho(t,e,r):(r?.(t,e),!0):!1}function mo(t,e){
-At(m.i32,ju,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(m.i32,ju)}}function yt(t){mo(ge,new TextEncoder().
-encode(t))}var Lf=1,wy=2,vy=4;function vs(t,e){return(Atomics.or(m.i32,Mu,t)&t)!==0?!1:(yt(`${e}
+At(p.i32,ju,1/0);try{let r=0;for(;r<e.length;)r+=t.writeSync(e.subarray(r))}finally{Lt(p.i32,ju)}}function yt(t){mo(ge,new TextEncoder().
+encode(t))}var Lf=1,wy=2,vy=4;function vs(t,e){return(Atomics.or(p.i32,Mu,t)&t)!==0?!1:(yt(`${e}
 `),!0)}var bs,po=[];function on(t,e=""){if(bs=t===void 0?void 0:{module:t,thread:e},t===void 0)for(let r of po)r.made??=
 r.words.slice()}var by={Core:"Queue",JSONStore:"SharedJSON"};function $y(){let t=/\bat new (\w+)/.exec(new Error().stack??
-"")?.[1];return t===void 0?"primitive":by[t]??t}function Ce(t,e,r){if(bs===void 0||(Atomics.load(m.i32,Mu)&Lf)!==0)return;
+"")?.[1];return t===void 0?"primitive":by[t]??t}function Ce(t,e,r){if(bs===void 0||(Atomics.load(p.i32,Mu)&Lf)!==0)return;
 let{module:n,thread:o}=bs;po.push({module:n,thread:o,kind:$y(),words:new Int32Array(t,e<<2,r)})}function Ay(){for(let t of po){
 let e=t.made;if(e===void 0)continue;let r=!1;for(let n=0;n<e.length&&!r;n++)r=Atomics.load(t.words,n)!==e[n];if(r){po=[],
 vs(Lf,`${t.module}: RuntimeWarning: a ${t.kind} was created at the top level of this module while a Worker evaluated it \
@@ -299,7 +299,7 @@ function Bf(t){let e=t.includes("'")&&!t.includes('"')?'"':"'",r=e;for(let n of 
 e}function yo(t){return t==null?"None":typeof t=="string"?Bf(t):typeof t=="boolean"?t?"True":"False":typeof t=="number"||
 typeof t=="bigint"?String(t):Array.isArray(t)?`[${t.map(yo).join(", ")}]`:typeof t=="object"?`{${Object.entries(t).map(([
 e,r])=>`${Bf(e)}: ${yo(r)}`).join(", ")}}`:String(t)}var ie=0,an=1,je=2,Te=3,it=16,ky=1<<20,Sy=256;function lr(t,e,r,n=0){
-let o=[],i=d(s=>{let l=e;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new g(`${r}: ${l} is ${s}, which is\
+let o=[],i=d(s=>{let l=e;for(let c of o)l+=typeof c=="number"?`[${c}]`:`.${c}`;throw new m(`${r}: ${l} is ${s}, which is\
  not JSON data; store null, booleans, finite numbers, strings, arrays and plain objects`)},"refuse"),a=d((s,l)=>{switch(l>
 256&&i("nested too deeply"),typeof s){case"string":case"boolean":return;case"number":Number.isFinite(s)||i(String(s));return;case"\
 object":if(s===null)return;if(Array.isArray(s)){for(let c=0;c<s.length;c++){let u=s[c];typeof u=="string"||typeof u=="bo\
@@ -425,24 +425,24 @@ lds), or subclass Thread and call \`this.${o}.${e}()\` in its run()${r===void 0?
 s is exported (\`export class MyClass { static ${e}(\u2026) {\u2026} }\`, passed as \`MyClass.${e}\`)`:""}`}var _y=/\{\s*\[native code\]\s*\}$/,
 Zf=/^(?:async\s*)?(?:\([^]*?\)|[\w$]+)\s*=>/;function Gy(t){return Zf.test(t)}function Co(t,e,r,n){let o=Function.prototype.
 toString.call(t);if(Zf.test(o)){if(n?.())return o;let i=/\.([\w$]+)$/.exec(e)?.[1];if(i!==void 0&&i===t.name){let a=i===
-"run"&&e==="this.run"?"override run() {\u2026}":`${i}(\u2026) {\u2026}`;throw new g(`${r}: ${e} is an arrow function in \
+"run"&&e==="this.run"?"override run() {\u2026}":`${i}(\u2026) {\u2026}`;throw new m(`${r}: ${e} is an arrow function in \
 a field (\`${i} = (\u2026) => \u2026\`), which cannot travel to another thread: a function in a field travels by reference, by its \
 module and its exported name, and an arrow in a field has neither; ${e.startsWith("this.")?`make it a method (\`${a}\`): \
 methods travel with the class`:`in a class (a Shareable), make it a method (\`${a}\`): methods travel with the class; in \
-a plain object, pass an exported function (\`export function ${i}(\u2026) {\u2026}\`)`}`)}throw new g(`${r}: ${e} is an \
+a plain object, pass an exported function (\`export function ${i}(\u2026) {\u2026}\`)`}`)}throw new m(`${r}: ${e} is an \
 arrow function that no module exports at its top level; an arrow function travels to another thread only so (\`export con\
 st ${t.name||"work"} = (\u2026) => \u2026\`, found by its module and its exported name), as a closure never does: export it at the \
 top level of its module, or declare it as an exported function (\`export function ${t.name||"work"}(\u2026) {\u2026}\`), and pass t\
-hat`)}if(t.name.startsWith("bound "))throw new g(`${r}: ${e} is a bound function (${t.name}), which cannot travel to ano\
+hat`)}if(t.name.startsWith("bound "))throw new m(`${r}: ${e} is a bound function (${t.name}), which cannot travel to ano\
 ther thread: a thread imports its code by name, and binding makes a new function that no module exports; pass the export\
 ed function itself and what was bound as arguments (\`new Thread({ target: work, args: [...] })\`); for a method bound to \
 its object (\`obj.method.bind(obj)\`), export a function that takes the object and calls the method (\`export function meth\
-od(obj: MyClass) { obj.method(); }\`) and pass the object as an argument`);if(t.name==="")throw new g(`${r}: ${e} is an \
+od(obj: MyClass) { obj.method(); }\`) and pass the object as an argument`);if(t.name==="")throw new m(`${r}: ${e} is an \
 anonymous function, which cannot travel to another thread; export a named function from your module (\`export function wo\
-rker() {\u2026}\`) and pass it`);if(_y.test(o))throw new g(`${r}: ${e} ${t.name} is a built-in function (native code, wh\
+rker() {\u2026}\`) and pass it`);if(_y.test(o))throw new m(`${r}: ${e} ${t.name} is a built-in function (native code, wh\
 ich no module exports), so it cannot travel to another thread; wrap the call in a function that your module exports and \
 pass that, as in \`export function ${t.name}Target(...args: unknown[]) { return <its object>.${t.name}(...args); }\`, whe\
-re <its object> is what ${t.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.test(o))throw new g(
+re <its object> is what ${t.name} belongs to (\`console\` for log, \`Math\` for max)`);if(/^class[\s{]/.test(o))throw new m(
 `${r}: ${e} is a class, not a function; pass a function`);return o}var Hy=/^\s*at (?:.*\()?(?:ext|node):[^)]*\)?$/;function Ls(t){
 let e=t.split(`
 `),r=e.length;for(;r>0;){let n=e[r-1],o=Kf.exec(n);if(o?Ye(ht(o[2]),Xf):Hy.test(n))r--;else break}return r===e.length||!/^\s*at /.
@@ -520,31 +520,31 @@ s\\s+|(?:const|let|var)\\s+)${n}\\b|\\bexport\\s*\\{[^}]*\\b${n}\\b[^}]*\\}`,"m"
 /[$]/g,"\\$");return new RegExp(`^(?:abstract\\s+)?class\\s+${o}\\b`,"m").test(n)&&!new RegExp(`^export\\s+(?:default\\s+)\
 ?(?:abstract\\s+)?class\\s+${o}\\b|\\bexport\\s*\\{[^}]*\\b${o}\\b[^}]*\\}`,"m").test(n)}var Ws=new Map,hd=new Map;function qs(t,e,r){
 if(e===void 0||!e.startsWith("file:")||ve(e))return;let n=Qt(e);if(n===void 0)return;let o=`${e}
-${t}`,i=hd.get(o);i===void 0&&hd.set(o,i=Us(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new g(
-`${r}: ${Fs("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new g(`${r}: ${ud(t,e)}`)}}var md=new WeakMap,
+${t}`,i=hd.get(o);i===void 0&&hd.set(o,i=Us(n,t));let{top:a,indented:s}=i;if(a!=="exported"){if(a==="local")throw new m(
+`${r}: ${Fs("function",t,[`${e} does not export ${t}`],void 0,void 0,[e])}`);if(s)throw new m(`${r}: ${ud(t,e)}`)}}var md=new WeakMap,
 pd=new Map,Js=new Map;function zs(t,e,r){md.set(t,{module:e,name:r}),pd.set(`${e}#${r}`,t)}function gd(t,e,r){let n=md.get(
 t);if(n!==void 0){let c=Function.prototype.toString.call(t);return{modules:[n.module],name:n.name,source:c,exact:!0}}let o=fr(),
 i=[];for(let c of[o,Eo()])c!==void 0&&!i.includes(c)&&i.push(c);let a=Co(t,e,r,()=>Rs(t,i)),s=Ps(t,i);if(s?.lookalikes!==
-void 0)throw new g(`${r}: ${e}: ${sd(t.name,s.lookalikes,`import it statically in the module that sends it (\`import { ${t.
+void 0)throw new m(`${r}: ${e}: ${sd(t.name,s.lookalikes,`import it statically in the module that sends it (\`import { ${t.
 name} } from "./<its file>.ts"\`), or give the functions different names`)}`);if(s!==void 0&&!s.byText)return zs(t,s.module,
-s.name),{modules:[s.module],name:s.name,source:a,exact:!0};if(Ms(a)){let c=Ts(cr(),a);if(c!==void 0)throw new g(`${r}: ${Ns(
-e,t.name,c)}`)}if(qs(t.name,o,`${r}: ${e}`),i.length===0)throw new g(`${r}: ${e} is function ${t.name}, and no module ca\
+s.name),{modules:[s.module],name:s.name,source:a,exact:!0};if(Ms(a)){let c=Ts(cr(),a);if(c!==void 0)throw new m(`${r}: ${Ns(
+e,t.name,c)}`)}if(qs(t.name,o,`${r}: ${e}`),i.length===0)throw new m(`${r}: ${e} is function ${t.name}, and no module ca\
 n be told to export it (the call stack shows none); pass it from the module that exports it, or name it as a thread's ta\
 rget with its \`module\` option`);let l=Js.get(a);return Js.set(a,l===void 0||l===t?t:null),{modules:i,name:t.name,source:a,
 exact:!1}}function yd(t){let{modules:e,name:r,source:n}=t;if(t.exact){let s=pd.get(`${e[0]}#${r}`);if(s!==void 0)return s;
 let l=$o(e[0]),c=l&&wt(l,r,n);if(typeof c=="function")return zs(c,e[0],r),c}let o=Js.get(n);if(o)return o;if(!t.exact){for(let l of e)
-$o(l);let s=id(r,n,e);if(s.length>1)throw new g(`Cannot receive the function ${r} from another thread: ${ad(r,s.map(l=>l.
+$o(l);let s=id(r,n,e);if(s.length>1)throw new m(`Cannot receive the function ${r} from another thread: ${ad(r,s.map(l=>l.
 module),"give the functions different names, or pass the function from a module that imports it statically (the sender t\
 hen finds its module by identity)")}`);if(s.length===1){let l=Bt(s[0].module),c=l&&dr(l,u=>u===s[0].value);return c!==void 0&&
 zs(s[0].value,s[0].module,c.name),s[0].value}}let i=e.find(s=>$o(s)===void 0);if(i!==void 0){let s=i===Eo()?"is the prog\
 ram's main module, whose exports a blocking get can look up only once the main module has reached its first await (or fi\
 nished)":"cannot be loaded synchronously in this thread (a blocking get loads only a local file: module without a top-le\
-vel await)";throw new g(`Cannot receive the function ${r} from another thread: ${t.exact?`its module ${i}`:`the module i\
+vel await)";throw new m(`Cannot receive the function ${r} from another thread: ${t.exact?`its module ${i}`:`the module i\
 t was sent from, ${i},`} ${s}; get it with getAsync(), which imports it, or pass the function to the thread as an argume\
-nt`)}let a=t.exact?void 0:e.find(s=>!ld(s));throw a!==void 0?new g(`Cannot receive the function ${r} from another thread\
+nt`)}let a=t.exact?void 0:e.find(s=>!ld(s));throw a!==void 0?new m(`Cannot receive the function ${r} from another thread\
 : ${a}, the module it was sent from, does not export it, and the modules that one imports are not loaded in this thread \
 yet; get it with getAsync(), which imports them, or pass the function to the thread as an argument (a thread imports tho\
-se before it starts)`):new g(`Cannot receive the function ${r} from another thread: ${Fs("function",r,e.map(s=>`${s} doe\
+se before it starts)`):new m(`Cannot receive the function ${r} from another thread: ${Fs("function",r,e.map(s=>`${s} doe\
 s not export ${r}`),void 0,n,e)}`)}var wd={Map:{proto:Map.prototype,mutators:["set","delete","clear"],advice:"keep a map\
  that threads change in a SharedJSON (an object keyed by the map's keys: `counts.update((c) => { c[word] = (c[word] ?? 0\
 ) + 1; })`), or put the updates on a Queue for one thread to apply, or change a copy of your own (new Map(map))"},Set:{proto:Set.
@@ -554,8 +554,8 @@ prototype,mutators:["add","delete","clear"],advice:"keep a set that threads chan
 give a changed date back through a SharedFloat64 of its time (date.getTime()) or a Queue, or change a copy of your own (\
 new Date(date))"}};function ow(t,e){return`Cannot call ${e}() on a ${t} that came from another thread: it is a frozen co\
 py (${Es}); ${wd[t].advice}`}var vd=new Map;function Qs(t){let e=vd.get(t);if(e!==void 0)return e;let{proto:r,mutators:n}=wd[t],
-o={};for(let a of n){let s={[a](){let l=new TypeError(ow(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,
-writable:!1,enumerable:!1,configurable:!1}}let i=Object.freeze(Object.create(r,o));return vd.set(t,i),i}function _s(t){return t instanceof
+o={};for(let a of n){let s={[a](){let l=new m(ow(t,a));throw Error.captureStackTrace?.(l,s),l}}[a];o[a]={value:s,writable:!1,
+enumerable:!1,configurable:!1}}let i=Object.freeze(Object.create(r,o));return vd.set(t,i),i}function _s(t){return t instanceof
 Map?Object.getPrototypeOf(t)===Map.prototype&&Object.setPrototypeOf(t,Qs("Map")):t instanceof Set?Object.getPrototypeOf(
 t)===Set.prototype&&Object.setPrototypeOf(t,Qs("Set")):t instanceof Date&&Object.getPrototypeOf(t)===Date.prototype&&Object.
 setPrototypeOf(t,Qs("Date")),Object.freeze(t)}var Q="\0@threading",bd="\0error",$d="\0sab",Ad="\0view",kd="\0packed",Sd="\
@@ -563,13 +563,13 @@ setPrototypeOf(t,Qs("Date")),Object.freeze(t)}var Q="\0@threading",bd="\0error",
 "object"&&t!==null&&Q in t}var iw={Int8Array,Uint8Array,Uint8ClampedArray,Int16Array,Uint16Array,Int32Array,Uint32Array,
 Float32Array,Float64Array,BigInt64Array,BigUint64Array,DataView};function aw(t,e,r,n){let o=iw[t]??Uint8Array;if(o===DataView)
 return new DataView(e,r,n);let i=o.BYTES_PER_ELEMENT;return new o(e,r,n/i)}function sw(t){return Object.freeze({[t[Q]]:t.
-oid})}function Lo(t,e,r){try{return cw(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof g){let o=Hs.get(n);o!==void 0&&
-lw(n,Tf(r.root,o,r.names))}throw n}}var Hs=new WeakMap;function Td(t,e){if(!(t instanceof g))return;let r=Hs.get(t);r===
+oid})}function Lo(t,e,r){try{return cw(t,e,r!==void 0)}catch(n){if(r!==void 0&&n instanceof m){let o=Hs.get(n);o!==void 0&&
+lw(n,Tf(r.root,o,r.names))}throw n}}var Hs=new WeakMap;function Td(t,e){if(!(t instanceof m))return;let r=Hs.get(t);r===
 void 0?Hs.set(t,[e]):r.unshift(e)}function lw(t,e){let r=/^Cannot receive (.+?) from another thread: /.exec(t.message);if(r===
 null||r[1]===e)return;let n=`${t.name}: ${t.message}`,o=t.stack;t.message=`Cannot receive ${e} (${r[1]}) from another th\
 read: ${t.message.slice(r[0].length)}`,typeof o=="string"&&o.startsWith(n)&&(t.stack=`${t.name}: ${t.message}${o.slice(n.
 length)}`)}function cw(t,e,r){let n=e===null,o=new Map,i=!1,a=d(u=>{if(n)return sw(u);let f=cy(u.oid);if(f!==void 0)return f;
-let h=u[Q],y=iy(h,u.module);if(y===void 0)throw new g(`Cannot receive a ${h} from another thread: its class is not loade\
+let h=u[Q],y=iy(h,u.module);if(y===void 0)throw new m(`Cannot receive a ${h} from another thread: its class is not loade\
 d in this thread${u.module?`; import ${u.module} first`:""}`);let $=i;i=!1;let x=y.create(c(u.head));if(i=$,Ef(x,u.oid),
 y.fill){i=!0;let rt=c(u.body);i=$,y.fill(x,rt)}return x},"revive"),s=d(u=>e?.[u],"sab"),l=d(u=>{let f=Uy(u),h=Iy(f),y=h?
 Reflect.construct(DOMException,[u.message,u.name],f):Object.create(f.prototype);o.set(u,y);let $=d((x,rt)=>Object.defineProperty(
@@ -589,50 +589,50 @@ Date)i&&_s(u);else if(Object.getPrototypeOf(u)===Object.prototype){let f=u;for(l
 try{f[h]=c(f[h])}catch(y){throw Td(y,h),y}i&&Object.freeze(u)}return u},"walk");return c(t)}function Md(t,e){let{wire:r,
 sabs:n}=fs(t);return Lo(r,n,e)}function uw(t){return Lo(xf(t),null)}function fw(t){ry(t)}var Io=1e3;function Nd(t,e,r,n={}){
 try{return Bd(t,e,r,n,!0)}catch(o){if(o!==Ld)throw Xn(o)}try{return Bd(t,e,r,n,!1)}catch(o){throw Xn(o)}}function dw(t,e){
-if(!(t instanceof Error)||t.message.startsWith(e))return t;let r=t instanceof g?g:t instanceof v?v:t instanceof j?j:void 0;
+if(!(t instanceof Error)||t.message.startsWith(e))return t;let r=t instanceof m?m:t instanceof v?v:t instanceof j?j:void 0;
 if(r===void 0)return t;let n=new r(e+t.message);return t.constructor!==r&&Object.setPrototypeOf(n,t.constructor.prototype),
 n}var Ld=Symbol("restart"),Id=Symbol("in a JSON tree");function Bd(t,e,r,n,o){let i=n.detach!==!0&&ny,a=n.detach===!0||i,
-s=new Set,l=new Set,c=[],u=new Map,f=new Map,h=[],y=0,$=d(()=>Tf(e,h,n.names),"where"),x=d((p,E)=>{throw new g(`${r}: ${$()}\
- is ${p}, which cannot cross threads; ${E}`)},"refuse"),rt=d(p=>{if(!a)return p;let E=u.get(p);return E===void 0&&(E=c.length,
-c.push(p),u.set(p,E)),{[Q]:$d,i:E}},"sabRef"),nt=d((p,E)=>{if(typeof p!="object"&&typeof p!="function"&&typeof p!="symbo\
-l")return p;h.push(E);let R=q(p);return h.pop(),R},"child"),q=d(p=>{switch(typeof p){case"function":return Ke(p);case"sy\
-mbol":return x(w(p),"pass a string instead");case"object":break;default:return p}if(p===null)return p;let E=p;if(f.has(E)){
+s=new Set,l=new Set,c=[],u=new Map,f=new Map,h=[],y=0,$=d(()=>Tf(e,h,n.names),"where"),x=d((g,E)=>{throw new m(`${r}: ${$()}\
+ is ${g}, which cannot cross threads; ${E}`)},"refuse"),rt=d(g=>{if(!a)return g;let E=u.get(g);return E===void 0&&(E=c.length,
+c.push(g),u.set(g,E)),{[Q]:$d,i:E}},"sabRef"),nt=d((g,E)=>{if(typeof g!="object"&&typeof g!="function"&&typeof g!="symbo\
+l")return g;h.push(E);let R=q(g);return h.pop(),R},"child"),q=d(g=>{switch(typeof g){case"function":return Ke(g);case"sy\
+mbol":return x(w(g),"pass a string instead");case"object":break;default:return g}if(g===null)return g;let E=g;if(f.has(E)){
 let b=f.get(E);if(b===Id)throw Ld;return b}if(++y>Io)throw h.length=Math.min(h.length,8),new v(`${r}: ${$()}\u2026 is nested \
 more than ${Io} levels deep, which cannot cross threads (CPython's pickle stops at its recursion limit too); pass a flat\
-ter structure, such as an array of records`);let R=U0(E);return y--,R},"walk"),Ke=d(p=>{if(f.has(p))return f.get(p);if(/^class[\s{]/.
-test(Function.prototype.toString.call(p)))return x(w(p),"pass data instead");let E=gd(p,$(),r);for(let b of E.modules)s.
-add(b),E.exact||l.add(b);let R={[Q]:Gs,...E};return f.set(p,R),R},"walkFunction"),U0=d(p=>{if(typeof p[I]=="function"){let b;
-try{b=p[I]()}catch(G){throw dw(G,`${r}: ${$()} cannot cross threads: `)}let C={[Q]:b.kind,oid:ly(p),head:null};return f.
-set(p,C),C.head=q(b.head),b.module!==void 0&&(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=q(b.body)),C}if(Array.
-isArray(p)){if(Rr(p,"array"),p.length>=qf&&Object.getPrototypeOf(p)===Array.prototype){let C=F0(p);if(C!==void 0)return C}
-let b=new Array(p.length);f.set(p,b);for(let C=0;C<p.length;C++)C in p&&(b[C]=nt(p[C],C));return b}if(p instanceof Map){
-Rr(p,"other");let b=new Map;f.set(p,b);for(let[C,G]of p)b.set(nt(C," key"),nt(G," value"));return b}if(p instanceof Set){
-Rr(p,"other");let b=new Set;f.set(p,b);for(let C of p)b.add(nt(C," item"));return b}if(p instanceof Error)return W0(p);if(p instanceof
-SharedArrayBuffer){let b=rt(p);return f.set(p,b),b}if(ArrayBuffer.isView(p)){let b=p;return p.buffer instanceof SharedArrayBuffer&&
-a&&(b={[Q]:Ad,type:p.constructor.name,sab:rt(p.buffer),offset:p.byteOffset,length:p.byteLength}),f.set(p,b),b}if(p instanceof
-ArrayBuffer)return f.set(p,p),p;for(let b=0;b<jf.length;b++)if(p instanceof jf[b])return Rr(p,"other"),f.set(p,p),p;if(uy(
-p))return x(w(p),"pass the data it holds instead");let E=Object.getPrototypeOf(p);if(E!==Object.prototype&&E!==null&&fy(
-E)){let b=K0(p);if(b!==void 0&&/^(?:a )?(?:Deno|process)\./.test(b))return x(`${b}, an object of the runtime that belong\
+ter structure, such as an array of records`);let R=U0(E);return y--,R},"walk"),Ke=d(g=>{if(f.has(g))return f.get(g);if(/^class[\s{]/.
+test(Function.prototype.toString.call(g)))return x(w(g),"pass data instead");let E=gd(g,$(),r);for(let b of E.modules)s.
+add(b),E.exact||l.add(b);let R={[Q]:Gs,...E};return f.set(g,R),R},"walkFunction"),U0=d(g=>{if(typeof g[I]=="function"){let b;
+try{b=g[I]()}catch(G){throw dw(G,`${r}: ${$()} cannot cross threads: `)}let C={[Q]:b.kind,oid:ly(g),head:null};return f.
+set(g,C),C.head=q(b.head),b.module!==void 0&&(C.module=b.module,s.add(b.module)),b.body!==void 0&&(C.body=q(b.body)),C}if(Array.
+isArray(g)){if(Rr(g,"array"),g.length>=qf&&Object.getPrototypeOf(g)===Array.prototype){let C=F0(g);if(C!==void 0)return C}
+let b=new Array(g.length);f.set(g,b);for(let C=0;C<g.length;C++)C in g&&(b[C]=nt(g[C],C));return b}if(g instanceof Map){
+Rr(g,"other");let b=new Map;f.set(g,b);for(let[C,G]of g)b.set(nt(C," key"),nt(G," value"));return b}if(g instanceof Set){
+Rr(g,"other");let b=new Set;f.set(g,b);for(let C of g)b.add(nt(C," item"));return b}if(g instanceof Error)return W0(g);if(g instanceof
+SharedArrayBuffer){let b=rt(g);return f.set(g,b),b}if(ArrayBuffer.isView(g)){let b=g;return g.buffer instanceof SharedArrayBuffer&&
+a&&(b={[Q]:Ad,type:g.constructor.name,sab:rt(g.buffer),offset:g.byteOffset,length:g.byteLength}),f.set(g,b),b}if(g instanceof
+ArrayBuffer)return f.set(g,g),g;for(let b=0;b<jf.length;b++)if(g instanceof jf[b])return Rr(g,"other"),f.set(g,g),g;if(uy(
+g))return x(w(g),"pass the data it holds instead");let E=Object.getPrototypeOf(g);if(E!==Object.prototype&&E!==null&&fy(
+E)){let b=K0(g);if(b!==void 0&&/^(?:a )?(?:Deno|process)\./.test(b))return x(`${b}, an object of the runtime that belong\
 s to its thread`,"each thread has its own (a thread writes to Deno.stdout as the main thread does); pass the data it hol\
-ds instead");let C=my(p);if(C!==void 0)return x(`${/^[AEIO]/.test(C.name)?"an":"a"} ${C.name}, an object of a built-in c\
+ds instead");let C=my(g);if(C!==void 0)return x(`${/^[AEIO]/.test(C.name)?"an":"a"} ${C.name}, an object of a built-in c\
 lass of the runtime`,C.advice);if(b!==void 0)return x(`${b}, an object of the runtime that belongs to its thread`,"pass \
-the data it holds instead");let G=p.constructor?.name||"(anonymous)";return x(`an instance of class ${G}, which has meth\
+the data it holds instead");let G=g.constructor?.name||"(anonymous)";return x(`an instance of class ${G}, which has meth\
 ods`,`to share it, make ${G} extend Shareable (it then arrives as a ${G}, its fields shared), or give it a [kTravel]() m\
-ethod (README: "What crosses, and how"); else pass a plain object`)}Rr(p,"object");let R={};f.set(p,R);for(let b of Object.
-keys(p))R[b]=nt(p[b],b);return R},"walkObject"),Rr=d((p,E)=>{let R=ar(p,E);if(R===void 0)return;typeof R=="symbol"&&x(`${E===
+ethod (README: "What crosses, and how"); else pass a plain object`)}Rr(g,"object");let R={};f.set(g,R);for(let b of Object.
+keys(g))R[b]=nt(g[b],b);return R},"walkObject"),Rr=d((g,E)=>{let R=ar(g,E);if(R===void 0)return;typeof R=="symbol"&&x(`${E===
 "array"?"an array":"an object"} with the symbol key ${String(R)}`,"a symbol is its thread's own and a copy drops symbol \
 keys: use a string key");let b=JSON.stringify(R);E==="array"&&x(`an array with the property ${b} besides its items`,`a c\
 opy keeps only the items, so the property would be lost: pass an object that holds both instead (\`{ items, ${b}: \u2026 }\`)`),
-x(`${w(p)} with the property ${b}`,"a copy keeps only its contents, so the property would be lost: pass an object that h\
-olds both instead")},"refuseLost"),F0=d(p=>{let E=Jf(p);if(E!==void 0){let X={[Q]:xd,...E};return f.set(p,X),X}if(y>=Io)
-return;let R={[Q]:Od},b=Cy(p,(X,jt)=>f.has(X)?!1:(f.set(X,{[Q]:Cd,of:R,i:jt}),!0),X=>f.delete(X));if(b!==void 0)return Object.
-assign(R,b),f.set(p,R),R;if(!o)return;let C=Ty(p,y,Io,X=>f.has(X)?!1:(f.set(X,Id),!0),X=>f.delete(X));if(C===void 0)return;
-let G={[Q]:Ed,text:C};return f.set(p,G),G},"columns"),W0=d(p=>{let E=p.constructor?.name||"Error";Hf(p.constructor)&&By(
-p.constructor);let R=Fy(p),b=Object.hasOwn(p,"name"),C=String(p.name),G={[Q]:bd,ctor:E,base:R,name:C,ownName:b,message:String(
-p.message??""),stack:typeof p.stack=="string"?p.stack:void 0,hasCause:"cause"in p,fields:{},modules:Dy(p.stack)};f.set(p,
-G),G.hasCause&&(G.cause=nt(p.cause,"cause"));let X=p.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let jt of Object.
-keys(p))jt==="name"||jt==="message"||jt==="stack"||jt==="cause"||jt==="errors"&&Array.isArray(X)||(G.fields[jt]=nt(p[jt],
-jt));return G},"walkError"),Qn=q(t);if(n.frozen&&(Qn={[Q]:Sd,value:Qn}),i){let p=cs(Qn,c,e,r);return{wire:n.bytes?p:Xs(p),
+x(`${w(g)} with the property ${b}`,"a copy keeps only its contents, so the property would be lost: pass an object that h\
+olds both instead")},"refuseLost"),F0=d(g=>{let E=Jf(g);if(E!==void 0){let X={[Q]:xd,...E};return f.set(g,X),X}if(y>=Io)
+return;let R={[Q]:Od},b=Cy(g,(X,jt)=>f.has(X)?!1:(f.set(X,{[Q]:Cd,of:R,i:jt}),!0),X=>f.delete(X));if(b!==void 0)return Object.
+assign(R,b),f.set(g,R),R;if(!o)return;let C=Ty(g,y,Io,X=>f.has(X)?!1:(f.set(X,Id),!0),X=>f.delete(X));if(C===void 0)return;
+let G={[Q]:Ed,text:C};return f.set(g,G),G},"columns"),W0=d(g=>{let E=g.constructor?.name||"Error";Hf(g.constructor)&&By(
+g.constructor);let R=Fy(g),b=Object.hasOwn(g,"name"),C=String(g.name),G={[Q]:bd,ctor:E,base:R,name:C,ownName:b,message:String(
+g.message??""),stack:typeof g.stack=="string"?g.stack:void 0,hasCause:"cause"in g,fields:{},modules:Dy(g.stack)};f.set(g,
+G),G.hasCause&&(G.cause=nt(g.cause,"cause"));let X=g.errors;Array.isArray(X)&&(G.errors=nt(X,"errors"));for(let jt of Object.
+keys(g))jt==="name"||jt==="message"||jt==="stack"||jt==="cause"||jt==="errors"&&Array.isArray(X)||(G.fields[jt]=nt(g[jt],
+jt));return G},"walkError"),Qn=q(t);if(n.frozen&&(Qn={[Q]:Sd,value:Qn}),i){let g=cs(Qn,c,e,r);return{wire:n.bytes?g:Xs(g),
 modules:[...s],graph:[...l],sabs:[]}}return{wire:Qn,modules:[...s],graph:[...l],sabs:c}}function Xs(t){if(!(t instanceof
 Uint8Array))return t;let e=new SharedArrayBuffer(t.length);return new Uint8Array(e).set(t),{[Q]:kd,sab:e}}function hw(t,e){
 return typeof t=="string"?Ny(t):t instanceof Uint8Array?Md(t,e):Lo(t,void 0,e)}function mw(t,e,r){let{wire:n,sabs:o,modules:i,
@@ -653,13 +653,13 @@ import(boot.module).catch((error) => {
   Atomics.notify(i32, ${qt});
 });`)}`),Pd=Math.max(64,Math.floor(Yg().heap_size_limit/(1024*1024))),Z=[];Cg(()=>{for(let t of Z)Atomics.add(t.control,
 0,1),Atomics.notify(t.control,0)});function Rd(t){let e=new SharedArrayBuffer(8208);new Int32Array(e)[1]=t;let{port1:r,port2:n}=new Hg,
-o=new Vg(vw,{workerData:{[eo]:{runtime:m.sab,nodes:m.nodes,control:e,port:n,module:ag,heapLimitMb:Pd}},transferList:[n],
+o=new Vg(vw,{workerData:{[eo]:{runtime:p.sab,nodes:p.nodes,control:e,port:n,module:ag,heapLimitMb:Pd}},transferList:[n],
 env:Kg,resourceLimits:{maxOldGenerationSizeMb:Pd}});o.unref();let i={worker:o,port:r,control:new Int32Array(e),slot:-1,ident:0,
 daemon:!1,dead:!1};return r.on("message",a=>Wd(a,i)),r.unref(),o.on("error",a=>Vs(i,a)),o.on("exit",()=>{qd(i),Vs(i,void 0)}),
 Z.push(i),Z.length>tl&&Gd(),i}function Vs(t,e){if(t.dead)return;t.dead=!0,Atomics.store(t.control,1,3);let r=Z.indexOf(t);
 if(r>=0&&Z.splice(r,1),t.slot>=0&&La(t,`ThreadError
 the thread's Worker ended before the thread ran: ${e===void 0?"it exited":e?.message??String(e)}`),t.slot>=0&&t.ident!==
-0){let n=$e(m,t.slot);Zu(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
+0){let n=$e(p,t.slot);Zu(t.slot,t.ident,t.daemon)&&yt(`Exception in thread ${n}: its Worker ended while the thread ran${e===
 void 0?"":`: ${e?.message??String(e)}`}
 `)}}function Dd(t){Aw();let e,r=!1;for(let o of[2,0]){for(let i of Z)if(!i.dead&&Atomics.compareExchange(i.control,1,o,1)===
 o){e=i,r=o===2;break}if(e!==void 0)break}e??=Rd(1);let n=!1;try{n=yw(e.control,t),n||e.port.postMessage({...t,payload:Xs(
@@ -669,13 +669,13 @@ control:void 0}var Ys=!1,cn=!1;function bw(){cn&&(cn=!1,Zs(1))}var mr=0;function
 0)return;let t=mr;mr=0,Zs(t)}var kw=[new URL(H),new URL(we)],Ud=!1;function Fd(){if(Ud)return;let t=kw.find(e=>e.protocol===
 "file:"&&!au(e));return Ud=t===void 0,t}var Sw=4;function Zs(t){if(Fd()!==void 0)return;let e=0;for(let r of Z){let n=Atomics.
 load(r.control,1);!r.dead&&(n===2||n===0)&&e++}try{for(let r=e;r<Math.min(t,Sw);r++)Rd(0)}catch{}}function Wd(t,e){if(Atomics.
-sub(m.i32,qt,1),t.type==="died"){Vs(e,new Error(t.reason));return}try{Dd(t)}catch(r){La(t,`ThreadError
+sub(p.i32,qt,1),t.type==="died"){Vs(e,new Error(t.reason));return}try{Dd(t)}catch(r){La(t,`ThreadError
 ${r?.message??String(r)}`)}}function qd(t){for(;;){let e=Xg(t.port);if(e===void 0)break;Wd(e.message,t)}}function xw(){if(un!==
-void 0&&performance.now()>=un&&(clearTimeout(ae),Hd()),Atomics.load(m.i32,qt)===0)return!1;for(let t of[...Z])qd(t);return!0}
-m.isMain&&(Jg(xw),xg(zd));var Bo,Jd=!1;function Ow(){Jd||(Jd=!0,fu(()=>Atomics.load(m.i32,vt)<=0?!1:(Ew(),Bo!==void 0||(Bo=
-setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(m.i32,vt);if(t<=0)break;let e=Atomics.waitAsync(m.i32,vt,
-t);e.async&&await e.value}clearInterval(Bo),Bo=void 0})()),!0)))}function Ew(){let t=S(0)+J;Atomics.compareExchange(m.i32,
-t,1,0)===1&&Atomics.notify(m.i32,t)}async function zd(){ae!==void 0&&clearTimeout(ae),ae=void 0,un=void 0,mr=0,Ys=!1,cn=
+void 0&&performance.now()>=un&&(clearTimeout(ae),Hd()),Atomics.load(p.i32,qt)===0)return!1;for(let t of[...Z])qd(t);return!0}
+p.isMain&&(Jg(xw),xg(zd));var Bo,Jd=!1;function Ow(){Jd||(Jd=!0,fu(()=>Atomics.load(p.i32,vt)<=0?!1:(Ew(),Bo!==void 0||(Bo=
+setInterval(()=>{},1<<30),(async()=>{for(;;){let t=Atomics.load(p.i32,vt);if(t<=0)break;let e=Atomics.waitAsync(p.i32,vt,
+t);e.async&&await e.value}clearInterval(Bo),Bo=void 0})()),!0)))}function Ew(){let t=S(0)+J;Atomics.compareExchange(p.i32,
+t,1,0)===1&&Atomics.notify(p.i32,t)}async function zd(){ae!==void 0&&clearTimeout(ae),ae=void 0,un=void 0,mr=0,Ys=!1,cn=
 !1;let t=[],e=[];for(let r of[...Z]){if(r.dead)continue;let n=Atomics.compareExchange(r.control,1,2,3);if(n===0&&Atomics.
 compareExchange(r.control,1,0,3)===0){r.dead=!0,Z.splice(Z.indexOf(r),1),e.push(r),t.push(r.worker.terminate().then(()=>{}));
 continue}n===2&&(e.push(r),t.push(Qd(r)))}await Promise.all(t);for(let r of e)r.port.close()}function Qd(t){return t.dead=
@@ -705,11 +705,11 @@ t);if(typeof t=="bigint")return`${t}n`}function Jw(t,e,r,n){if(typeof t!="functi
 t);if(o===void 0)return;let i=Object.keys(r),a=i.filter(f=>o.indexOf(f)>=e.length);if(a.length===0)return;let s=o.reduce(
 (f,h,y)=>h!==void 0&&i.includes(h)?y:f,0),l=[];for(let f=0;f<=Math.max(s,e.length-1);f++){let h=o[f],y=f<e.length?e[f]:h!==
 void 0&&Object.hasOwn(r,h)?r[h]:void 0;l.push(qw(y)??(f<e.length?`args[${f}]`:h!==void 0?`kwargs.${h}`:"undefined"))}let c=o.
-map((f,h)=>f??`<parameter ${h+1}>`).join(", "),u=t.name||"the target";throw new TypeError(`${n}: kwargs names ${a.map(f=>`\
-\`${f}\``).join(" and ")}, ${a.length===1?"a parameter":"parameters"} of ${u}(${c}); JavaScript has no keyword arguments\
-: kwargs is passed as one more, last argument (${u}(...args, kwargs)), so ${o[e.length]??"its next parameter"} would be \
-the whole kwargs object; pass the values by position: \`args: [${l.join(", ")}]\` (kwargs is for a target whose last para\
-meter takes one object, as \`function ${u}(n, options) {\u2026}\` with \`kwargs: { label: "y" }\`)`)}var zw=2e3,Qw=new TextEncoder;
+map((f,h)=>f??`<parameter ${h+1}>`).join(", "),u=t.name||"the target";throw new m(`${n}: kwargs names ${a.map(f=>`\`${f}\
+\``).join(" and ")}, ${a.length===1?"a parameter":"parameters"} of ${u}(${c}); JavaScript has no keyword arguments: kwar\
+gs is passed as one more, last argument (${u}(...args, kwargs)), so ${o[e.length]??"its next parameter"} would be the wh\
+ole kwargs object; pass the values by position: \`args: [${l.join(", ")}]\` (kwargs is for a target whose last parameter \
+takes one object, as \`function ${u}(n, options) {\u2026}\` with \`kwargs: { label: "y" }\`)`)}var zw=2e3,Qw=new TextEncoder;
 function _w(t){if(t instanceof Error){let e=typeof t.stack=="string"?Ls(t.stack):void 0;return{name:t.name,message:t.message,
 stack:e}}return{name:"Error",message:String(t)}}function Gw(t,e){if(!(t instanceof Error))return!1;try{return e.includes(
 t.message)&&!ig(t.stack)}catch{return!1}}function Hw(t,e,r){let n=`${t}
@@ -721,7 +721,7 @@ t.name),t.stack!==void 0&&(r.stack=t.stack),r}function Kw(t,e){let r=t.indexOf("
 `
 `),i=`${e}: ${o.join(`
 `)}`,a;if(r>=0)try{a=Xw(JSON.parse(t.slice(r+1)))}catch{a=void 0}let s=a===void 0?void 0:{cause:a};return n==="TypeError"?
-new g(i,s):new j(i,s)}var Vw=H;function th(t){return Ye(t,Vw)||ru(t,$u)}var Yw=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
+new m(i,s):new j(i,s)}var Vw=H;function th(t){return Ye(t,Vw)||ru(t,$u)}var Yw=/^\s*at (?:async )?((?:file|https?|data):.*?|\/.*?):(\d+):(\d+)$/,
 Zw=/^\s*at (?:async )?(?:.*? \()?((?:file|https?|data|jsr|npm):.*?|\/[^(]*?):(\d+):(\d+)\)?$/;function tv(t){let e=t instanceof
 Error&&typeof t.stack=="string"?t.stack:"",r=t instanceof Error?`${t.name}: ${t.message}`:"";r!==""&&e.startsWith(r)&&(e=
 e.slice(r.length));let n,o;for(let i of e.split(`
@@ -732,21 +732,21 @@ r,t)?`the module ${r} failed to load in the new thread (imported by ${t})`:`the 
 read`}: ${o}${n===void 0?"":` (at ${n})`}`}var ol=new WeakMap,Ro=new WeakMap;function rv(t,e,r){let n=d((...s)=>{let l=[];
 for(let c of[e.moduleOption,...s,B.programMain])c!==void 0&&!l.includes(c)&&l.push(c);return l},"candidates"),o;if(e.target!==
 void 0){let s=e.target,l=rh.get(s)??iv(s,r,()=>Rs(s,n(fr(e.origin??Me())))),c=e.moduleOption!==void 0,u=c?void 0:ol.get(
-s),f=u??n(fr(e.origin??Me()));if(f.length===0)throw new g(`${r}: cannot tell which module exports ${s.name}; name it, as\
+s),f=u??n(fr(e.origin??Me()));if(f.length===0)throw new m(`${r}: cannot tell which module exports ${s.name}; name it, as\
  in \`new Thread({ target: ${s.name}, module: import.meta.resolve("./tasks.ts") })\` where ./tasks.ts is the module that \
 exports ${s.name}`);o=u!==void 0?{modules:f,name:eh.get(s)??s.name,source:l,exact:!0}:nv(s,l,f,r,c,e.origin)??{modules:f,
 name:s.name,source:l,exact:c}}if(t.constructor===ct)return{kind:"target",...o??{modules:[],name:"",source:""}};let i=t.constructor.
-name;if(i==="")throw new g(`${r}: its class is anonymous and cannot travel to another thread; export a named class (\`exp\
+name;if(i==="")throw new m(`${r}: its class is anonymous and cannot travel to another thread; export a named class (\`exp\
 ort class MyThread extends Thread {\u2026}\`)`);let a=Ro.get(t.constructor)??n(e.origin&&js(i,e.origin));return o===void 0?
 {kind:"subclass",modules:a,name:i}:{kind:"both",modules:a,name:i,targetModules:o.modules,targetName:o.name,source:o.source,
 exact:o.exact}}var eh=new WeakMap;function nv(t,e,r,n,o,i){let a=d(h=>h===t,"same"),s=`new Thread({ target: ${t.name}, m\
 odule: import.meta.resolve("./<its file>.ts") }) (a Timer: \`new Timer(ms, ${t.name}, args, kwargs, { module: ... })\`)`,
 l=o?ov(r[0],i):void 0,c,u=!1;try{let h=l&&dr(l,a);h!==void 0?c={module:r[0],name:h.name}:l!==void 0&&(u=typeof wt(l,t.name,
-e)=="function")}catch{}if(u)throw new g(`${n}: the module option names ${r[0]}, which exports another function ${t.name}\
+e)=="function")}catch{}if(u)throw new m(`${n}: the module option names ${r[0]}, which exports another function ${t.name}\
  with the same source text (over its own module state), not the target itself; an explicit module must export the target\
- itself: name the module that does, as in ${s}`);if(c===void 0&&(!o||l!==void 0)&&(c=Ps(t,r)),c?.lookalikes!==void 0)throw new g(
+ itself: name the module that does, as in ${s}`);if(c===void 0&&(!o||l!==void 0)&&(c=Ps(t,r)),c?.lookalikes!==void 0)throw new m(
 `${n}: ${sd(t.name,c.lookalikes,`name that module, as in ${s}`)}`);if(c!==void 0)return c.name!==t.name&&eh.set(t,c.name),
-{modules:[c.module],name:c.name,source:e,exact:!0};let f=[...cr()];if(Ms(e)){let h=Ts(f,e);if(h!==void 0)throw new g(`${n}\
+{modules:[c.module],name:c.name,source:e,exact:!0};let f=[...cr()];if(Ms(e)){let h=Ts(f,e);if(h!==void 0)throw new m(`${n}\
 : ${Ns("the target",t.name,h)}`)}}function ov(t,e){let r=Bt(t);if(r!==void 0||t===Eo())return r;if(!zy(e??Me()).has(t))return Os(
 t)}var rh=new WeakMap;function iv(t,e,r){let n=Co(t,"the target",e,r);return rh.set(t,n),n}var nh=new Set;function av(t,e){
 let r=Fd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)
@@ -756,7 +756,7 @@ if(!(!o.startsWith("file:")||nh.has(o)))if(au(new URL(o)))nh.add(o);else{let i=d
 load(k,wa);for(let n=0;n<ne-1;n++){let o=1+(r-1+n)%(ne-1),i=S(o);if(Atomics.load(k,i+lt)===0&&Atomics.compareExchange(k,
 i+lt,0,t)===0){for(Atomics.store(k,wa,o+1<ne?o+1:1);;){let a=Atomics.load(k,Tt);if(a>o||Atomics.compareExchange(k,Tt,a,o+
 1)===a)break}return o}}throw new j(`${e}: can't start new thread: ${ne-1} threads are alive or starting, the most this l\
-ibrary runs at once`)}function lv(t,e,r,n){let o=t===void 0||t===ct?new ct(Do):Object.create(t.prototype),i=$e(m,e.slot);
+ibrary runs at once`)}function lv(t,e,r,n){let o=t===void 0||t===ct?new ct(Do):Object.create(t.prototype),i=$e(p,e.slot);
 return Uo(o,{slot:e.slot,ident:e.ident,started:!0,name:i,daemon:e.daemon,target:r,args:n.args??[],kwargs:n.kwargs}),Object.
 assign(o,n.fields),t!==void 0&&t!==ct&&Object.freeze(o),B.currentThread=o,kt.set(e.ident,o),o}function cv(t){O.ident=t.ident,
 O.slot=t.slot,B.programMain=t.mainModule,B.importing=t.code.modules[0]??t.mainModule??"its modules"}function uv(t){B.importing=
@@ -767,7 +767,7 @@ Zu(t.slot,t.ident,t.daemon),il()}function ih(t,e){B.importing=void 0,il(),La(t,H
 return`guard ${t} with \`if (import.meta.main) { \u2026 }\` (Python's \`if __name__ == "__main__":\`); in a test or bench module \
 (deno test, deno bench) import.meta.main is false, so that guard never runs: there, start threads inside the test or ben\
 ch function, or guard with \`if (currentThread() === mainThread()) { \u2026 }\` (Python's \`threading.current_thread() is thread\
-ing.main_thread()\`)`}function ah(){return!m.isMain&&Atomics.load(m.i32,qt)>0}function dv(t){let e=m.isMain?1/0:performance.
+ing.main_thread()\`)`}function ah(){return!p.isMain&&Atomics.load(p.i32,qt)>0}function dv(t){let e=p.isMain?1/0:performance.
 now()+sh;return r=>(performance.now()>=e&&(e=1/0,ah()&&hv(t)),Math.max(1,Math.min(r,e-performance.now())))}var sh=5e3,lh="\
 the main thread is blocked outside this library: in synchronous I/O (Deno.stdin.readSync(), prompt(), a sync FFI call), \
 in a synchronous subprocess (new Deno.Command(...).outputSync()), or in a loop that never waits and calls nothing of thi\
@@ -786,22 +786,22 @@ e top-level code of ${B.importing} while a new thread imports it to find its cod
  and start another. Start threads from a function, or ${al("the program's main code")}`);let n=rv(t,e,r),o=ch(t),i=e.kwargs===
 void 0?{args:e.args,fields:o}:{args:e.args,kwargs:e.kwargs,fields:o},a=vo(i,0)?{wire:JSON.stringify(i),modules:[],sabs:[]}:
 Nd(i,"",r,{frozen:!0,names:{fields:"this"},bytes:!0});av(n,r);let s=Atomics.add(k,Zn,1),l=sv(s,r),c=S(l);Atomics.store(k,
-c+be,s),Atomics.store(k,c+rr,0),Atomics.store(k,c+va,e.daemon?1:0),ja(m,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(
+c+be,s),Atomics.store(k,c+rr,0),Atomics.store(k,c+va,e.daemon?1:0),ja(p,l,e.name,s),Atomics.store(k,c+ot,mt),Atomics.store(
 k,c+$a,0),Ag(e.daemon);let u={type:"start",slot:l,ident:s,daemon:e.daemon,code:n,payload:a.wire,modules:a.modules,mainModule:B.
-programMain},f;try{if(m.isMain)f=Dd(u);else{Atomics.add(k,qt,1);try{bt.port.postMessage({...u,payload:Xs(u.payload)})}catch(q){
-throw Atomics.sub(k,qt,1),q}}}catch(q){Na(l,s,e.daemon);let Ke=q?.message??String(q);throw q?.name==="DataCloneError"?new g(
+programMain},f;try{if(p.isMain)f=Dd(u);else{Atomics.add(k,qt,1);try{bt.port.postMessage({...u,payload:Xs(u.payload)})}catch(q){
+throw Atomics.sub(k,qt,1),q}}}catch(q){Na(l,s,e.daemon);let Ke=q?.message??String(q);throw q?.name==="DataCloneError"?new m(
 `${r}: an argument cannot be copied to another thread: ${Ke}`):new j(`${r}: ${Ke}`)}let h=z(B.startDeadlineMs),y=f!==void 0&&
 Kd.open()&&Kd.record(Rw(f,2,0,Tw)&&Po(k,c+ot,mt,Mw)),$=dv(e.name),x=!1,rt,nt=d(()=>{try{qg()}catch(q){x||(rt=q),x=!0}},"\
-serveSignals");for(;Atomics.load(k,c+ot)===mt;){m.isMain&&nt();let q=U(h);if(q===0){if(Atomics.compareExchange(k,c+ot,mt,
-Fu)===mt){let Ke=mv(B.startDeadlineMs/1e3);throw Na(l,s,e.daemon,!0),new j(`${r}: ${Ke}`)}break}co(k,c+ot,mt,m.isMain?Math.
-min($(q),Af):$(q))}if(m.isMain&&nt(),Atomics.load(k,c+ot)===Uu){let q=Kw($g(m,l),r);throw Na(l,s,e.daemon),x?rt:q}if(m.isMain&&
+serveSignals");for(;Atomics.load(k,c+ot)===mt;){p.isMain&&nt();let q=U(h);if(q===0){if(Atomics.compareExchange(k,c+ot,mt,
+Fu)===mt){let Ke=mv(B.startDeadlineMs/1e3);throw Na(l,s,e.daemon,!0),new j(`${r}: ${Ke}`)}break}co(k,c+ot,mt,p.isMain?Math.
+min($(q),Af):$(q))}if(p.isMain&&nt(),Atomics.load(k,c+ot)===Uu){let q=Kw($g(p,l),r);throw Na(l,s,e.daemon),x?rt:q}if(p.isMain&&
 B.unstarted>0&&B.unstarted--,n.kind!=="target"&&Ro.set(t.constructor,n.modules),e.target!==void 0&&n.kind!=="subclass"&&
 n.exact&&e.moduleOption===void 0&&ol.set(e.target,n.kind==="both"?n.targetModules:n.modules),e.origin=void 0,e.target=void 0,
 e.args=[],e.kwargs=void 0,e.started=!0,e.slot=l,e.ident=s,e.startedAt=y?performance.now():void 0,hh(s,t),x)throw rt}function gv(t){
 return new URL(String(t),fr()??"file:///").href}var ct=class oa{static{d(this,"Thread")}constructor(e){if(e===Do)return;
 let r=e===void 0?{}:e;wv(r);let{target:n,args:o=[],kwargs:i,daemon:a,module:s}=r;Jw(n,o,i,new.target===oa?"Cannot create\
  Thread":`Cannot create ${new.target.name}`);let l=!r.name||sl(r.name)===""?vv(new.target[dh]?void 0:n):sl(r.name),c=new.target!==
-oa;m.isMain&&$w(++B.unstarted),Uo(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
+oa;p.isMain&&$w(++B.unstarted),Uo(this,{name:l,daemon:a??Pt().daemon,target:n??void 0,args:o,kwargs:i??void 0,moduleOption:s===
 void 0?void 0:gv(s),origin:n&&!ol.has(n)||c&&!Ro.has(new.target)?Me():void 0})}run(){let e=F(this),r=e.target;if(r!==void 0)
 return e.kwargs===void 0?r(...e.args):r(...e.args,e.kwargs)}start(){pv(this,F(this))}join(e){let{slot:r,ident:n}=this.#e(),
 o=Nt(e,"Cannot join thread"),i=z(o),a=S(r)+J,s=F(this).startedAt;for(s!==void 0&&o>Xd&&performance.now()-s<Nw&&Vd.open()&&
@@ -813,42 +813,42 @@ let e=F(this);if(!e.started)throw new j(`Cannot join thread ${JSON.stringify(thi
 rt() first`);if(e.ident===O.ident)throw new j(`Cannot join thread ${JSON.stringify(this.name)}: it is the current thread\
 , which would wait for itself forever`);return{slot:e.slot,ident:e.ident}}isAlive(){T();let e=F(this);return e.started&&
 Atomics.load(k,S(e.slot)+J)===e.ident}get name(){let e=F(this);return Fo(e),e.name}set name(e){let r=F(this);r.name=sl(e),
-r.nameVersion=-1,r.started&&ja(m,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
+r.nameVersion=-1,r.started&&ja(p,r.slot,r.name,r.ident)}get ident(){return T(),F(this).ident}get nativeId(){T();let e=F(
 this);if(e.started)return e.ident===1&&cl(),Fo(e),e.nativeId!==0?e.nativeId:e.ident}get daemon(){return F(this).daemon}set daemon(e){
-let r=F(this);if(typeof e!="boolean")throw new g(`Cannot set daemon: expected a boolean, received ${w(e)}`);if(r.started)
+let r=F(this);if(typeof e!="boolean")throw new m(`Cannot set daemon: expected a boolean, received ${w(e)}`);if(r.started)
 throw new j("Cannot set daemon status of an active thread: set it before start()");r.daemon=e}getName(){return this.name}setName(e){
 this.name=e}isDaemon(){return this.daemon}setDaemon(e){this.daemon=e}toString(){let e=F(this),r=e.started?this.isAlive()?
 "started":"stopped":"initial",n=e.daemon?" daemon":"",o=e.started?` ${e.ident}`:"";return`<${this.constructor.name}(${this.
-name}, ${r}${n}${o})>`}[K](){return this.toString()}[I](){let e=F(this);if(!e.started)throw new g(`Cannot send thread ${JSON.
+name}, ${r}${n}${o})>`}[K](){return this.toString()}[I](){let e=F(this);if(!e.started)throw new m(`Cannot send thread ${JSON.
 stringify(e.name)} to another thread before it is started; start it first`);Fo(e);let r={slot:e.slot,ident:e.ident,name:e.
 name,daemon:e.daemon,nativeId:e.nativeId},n=this.constructor;if(n===oa)return{kind:"Thread",head:r};let o=ch(this),i=Ro.
 get(n)?.[0];return{kind:"Thread",head:{...r,className:n.name,module:i},module:i,body:o}}},uh=Symbol("@threading/threadin\
-g:thread"),Do=Symbol("@threading/threading:no-state"),kt=new Map,k=m.i32,yv=6e4,B={unstarted:0,sweepAt:32,programMain:m.
+g:thread"),Do=Symbol("@threading/threading:no-state"),kt=new Map,k=p.i32,yv=6e4,B={unstarted:0,sweepAt:32,programMain:p.
 isMain?Eo():void 0,currentThread:void 0,importing:void 0,startDeadlineMs:yv};function Uo(t,e){let r={slot:-1,ident:void 0,
 started:!1,nameVersion:-1,nativeId:0,target:void 0,args:[],kwargs:void 0,moduleOption:void 0,origin:void 0,...e};Object.
-defineProperty(t,uh,{value:r})}function F(t){let e=t[uh];if(e===void 0)throw new g("Cannot use a Thread: its constructor\
+defineProperty(t,uh,{value:r})}function F(t){let e=t[uh];if(e===void 0)throw new m("Cannot use a Thread: its constructor\
  did not run (call super() first)");return e}var fh=new Set(["target","name","args","kwargs","daemon","module","group"]);
-function wv(t){if(typeof t!="object"||t===null)throw new g(`Cannot create Thread: options must be an object, received ${w(
-t)}`);for(let a of Object.keys(t))if(!fh.has(a))throw new g(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
-the options are ${[...fh].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new g(`Cann\
+function wv(t){if(typeof t!="object"||t===null)throw new m(`Cannot create Thread: options must be an object, received ${w(
+t)}`);for(let a of Object.keys(t))if(!fh.has(a))throw new m(`Cannot create Thread: unknown option ${JSON.stringify(a)}; \
+the options are ${[...fh].join(", ")}`);let{target:e,args:r=[],kwargs:n,daemon:o,group:i}=t;if(i!=null)throw new m(`Cann\
 ot create Thread: group must be null, as in CPython ("group argument must be None for now"), received ${w(i)}`);if(e!=null&&
-typeof e!="function")throw new g(`Cannot create Thread: target must be a function, received ${w(e)}`);if(!Array.isArray(
-r))throw new g(`Cannot create Thread: args must be an array, received ${w(r)}`);if(n!=null&&(typeof n!="object"||Array.isArray(
-n)))throw new g(`Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${w(n)}`);
-if(o!=null&&typeof o!="boolean")throw new g(`Cannot create Thread: daemon must be a boolean, received ${w(o)}`)}var dh=Symbol(
+typeof e!="function")throw new m(`Cannot create Thread: target must be a function, received ${w(e)}`);if(!Array.isArray(
+r))throw new m(`Cannot create Thread: args must be an array, received ${w(r)}`);if(n!=null&&(typeof n!="object"||Array.isArray(
+n)))throw new m(`Cannot create Thread: kwargs must be an object of named arguments (CPython: a mapping), received ${w(n)}`);
+if(o!=null&&typeof o!="boolean")throw new m(`Cannot create Thread: daemon must be a boolean, received ${w(o)}`)}var dh=Symbol(
 "threading.nameWithoutTarget");function vv(t){let e=`Thread-${Atomics.add(k,Ou,1)}`,r=typeof t=="function"?t.name:"";if(r===
 "")return e;let n=`${e} (${r})`;return nr(n).length<=er?n:e}function sl(t){let e=String(t);return Gu(e,"Cannot name a th\
 read"),e}function hh(t,e){if(kt.set(t,e),!(kt.size<B.sweepAt)){for(let[r,n]of kt)r!==1&&Atomics.load(k,S(F(n).slot)+J)!==
 r&&kt.delete(r);B.sweepAt=Math.max(32,kt.size*2)}}function Fo(t){if(!t.started)return;let e=S(t.slot),r=t.ident;if(Atomics.
-load(k,e+be)!==r)return;let n=Hu(m,t.slot);if(n!==t.nameVersion){let i=$e(m,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
+load(k,e+be)!==r)return;let n=Hu(p,t.slot);if(n!==t.nameVersion){let i=$e(p,t.slot,r);if(i===void 0)return;t.name=i,t.nameVersion=
 n}let o=Atomics.load(k,e+rr);o!==0&&Atomics.load(k,e+be)===r&&(t.nativeId=o)}function Wo(t,e,r){let n=kt.get(e);if(n!==void 0)
-return n;let o=S(t),i=r,a=Atomics.load(k,o+va)===1,s=Atomics.load(k,o+rr),l=Hu(m,t),c=$e(m,t,e);if(c!==void 0&&(i={slot:t,
+return n;let o=S(t),i=r,a=Atomics.load(k,o+va)===1,s=Atomics.load(k,o+rr),l=Hu(p,t),c=$e(p,t,e);if(c!==void 0&&(i={slot:t,
 ident:e,name:c,daemon:a,nativeId:s}),i===void 0)return;let u=new ct(Do);return Uo(u,{slot:t,ident:e,started:!0,name:i.name,
 nameVersion:c!==void 0?l:-1,daemon:i.daemon,nativeId:i.nativeId}),hh(e,u),u}var ll=new WeakSet;function bv(t){return typeof t==
 "function"&&(t===ct||t.prototype instanceof ct)}D("Thread",{create(t){let e=t,r=Wo(e.slot,e.ident,e);if(e.className!==void 0&&
 r.constructor===ct){let n=Mo(e.className,void 0,bv,e.module===void 0?[]:[e.module]);n!==void 0&&(Object.setPrototypeOf(r,
 n.value.prototype),ll.add(r))}return r},fill(t,e){ll.has(t)&&(ll.delete(t),Object.assign(t,e))}});function cl(){let t=S(
-0)+rr,e=Atomics.load(k,t);return e===0&&m.isMain&&(e=mh()??0,Atomics.store(k,t,e)),e}var ul=null;function mh(){return ul===
+0)+rr,e=Atomics.load(k,t);return e===0&&p.isMain&&(e=mh()??0,Atomics.store(k,t,e)),e}var ul=null;function mh(){return ul===
 null&&(ul=Q0()),ul}import{AsyncLocalStorage as $v}from"node:async_hooks";import ph from"node:timers";import{syncBuiltinESMExports as Av}from"node:module";
 var fn=new Set,qo=new Set,gh=1024;function Jo(t,e){if(t.add(e),!(t.size<gh)){for(let r of t)r?._destroyed===!0&&t.delete(
 r);gh=Math.max(1024,t.size*2)}}var yh=d(t=>clearTimeout(t),"clearT"),wh=d(t=>clearImmediate(t),"clearI");function vh(){let t=[
@@ -863,22 +863,22 @@ o),r.apply(this,i)},...n);return Jo(e,o),o}}function xv(){let t=[globalThis];ph!
 setTimeout,n=e.setInterval,o=e.setImmediate;e.setTimeout=$h(r,fn),e.setInterval=function(...i){let a=n(...i);return Jo(fn,
 a),a},typeof o=="function"&&(e.setImmediate=$h(o,qo))}try{Av()}catch{}}var Ah=new $v;function Ov(t,e){return Ah.run(t,e)}
 function kh(){return Ah.getStore()}var Ev;function Cv(){let t=new ct(Do);return Uo(t,{slot:0,ident:1,started:!0,name:"Ma\
-inThread",daemon:!1}),kt.set(1,t),cl(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(m.isMain)return B.
+inThread",daemon:!1}),kt.set(1,t),cl(),t}function Pt(){if(B.currentThread!==void 0)return B.currentThread;if(p.isMain)return B.
 currentThread=dn();if(O.ident===0){let t=kh();if(t!==void 0)return t}return Wo(O.slot,O.ident)}d(Pt,"currentThread");function dn(){
-return m.isMain?Ev??=Cv():Wo(0,1)}d(dn,"mainThread");function fl(){T();let t=[],e=Atomics.load(k,Tt);t.push(dn());for(let r=1;r<
+return p.isMain?Ev??=Cv():Wo(0,1)}d(dn,"mainThread");function fl(){T();let t=[],e=Atomics.load(k,Tt);t.push(dn());for(let r=1;r<
 e;r++){let n=Atomics.load(k,S(r)+J);if(n===0)continue;let o=Wo(r,n);o!==void 0&&t.push(o)}return t.sort((r,n)=>r.ident-n.
 ident)}d(fl,"enumerate");function dl(){T();let t=1,e=Atomics.load(k,Tt);for(let r=1;r<e;r++)Atomics.load(k,S(r)+J)!==0&&
 t++;return t}d(dl,"activeCount");function _t(){return O.ident}d(_t,"getIdent");function hl(){let t=O.slot===0?cl():Atomics.
-load(k,S(O.slot)+rr);return t!==0?t:O.ident}d(hl,"getNativeId");function ml(t){if(typeof t!="number")throw new g(`Cannot\
+load(k,S(O.slot)+rr);return t!==0?t:O.ident}d(hl,"getNativeId");function ml(t){if(typeof t!="number")throw new m(`Cannot\
  sleep: ms must be a number of milliseconds, received ${w(t)}`);if(!(t>=0))throw new v(`Cannot sleep: ms must be a non-n\
 egative number, received ${t}`);if(t>gt)throw new v(`Cannot sleep: ms must be at most TIMEOUT_MAX (${gt}), received ${t}`);
 let e=performance.now()+t;for(;;){let r=e-performance.now();if(r<=0)return;Oe(za,void 0,0,jv,0,0,r)}}d(ml,"sleep");var jv=new Int32Array(
-new SharedArrayBuffer(4)),Sh=32768;function pl(t=0){if(typeof t!="number")throw new g(`Cannot set the stack size: size m\
+new SharedArrayBuffer(4)),Sh=32768;function pl(t=0){if(typeof t!="number")throw new m(`Cannot set the stack size: size m\
 ust be a number of bytes, received ${w(t)}`);if(!Number.isInteger(t)||t<0||t>0&&t<Sh)throw new v(`Cannot set the stack s\
 ize: size must be 0 or an integer of at least ${Sh} bytes, received ${t}`);if(t===0)return 0;throw new j(`Cannot set the\
  stack size to ${t} bytes: changing the thread stack size is not supported (CPython raises RuntimeError where it is not)\
 : a Worker's stack is set by resourceLimits.stackSizeMb, which Deno does not apply safely (a 1 MB stack aborts the proce\
-ss), and a thread may run on a pooled Worker that exists already`)}d(pl,"stackSize");async function gl(){m.isMain&&(B.unstarted=
+ss), and a thread may run on a pooled Worker that exists already`)}d(pl,"stackSize");async function gl(){p.isMain&&(B.unstarted=
 0,await zd())}d(gl,"shutdown");var Tv=`
 
 The above exception was the direct cause of the following exception:
@@ -906,7 +906,7 @@ ${Ne(t.excValue,Ch)}
 `)}d(se,"excepthook");function Ch(t){if(t===null||typeof t!="object"&&typeof t!="function")return`Uncaught ${w(t)}`;try{
 return`Uncaught ${eu(t)}`}catch{return`Uncaught ${w(t)}`}}function jh(t){yt(`Exception in threading.excepthook:
 ${Ne(t,Ch)}
-`)}var le=se,pr=0,yl="Cannot set excepthook";function wl(t){if(typeof t!="function")throw new g(`${yl}: expected a funct\
+`)}var le=se,pr=0,yl="Cannot set excepthook";function wl(t){if(typeof t!="function")throw new m(`${yl}: expected a funct\
 ion, received ${w(t)}`);let e=le;if(t===se)Ma(Mt.EXCEPTHOOK,"","the excepthook");else{let r=Co(t,"the excepthook",yl),n=fr();
 qs(t.name,n,yl),Ma(Mt.EXCEPTHOOK,JSON.stringify({module:n,name:t.name,source:r}),"the excepthook")}return le=t,pr=Yr(Mt.
 EXCEPTHOOK),e}d(wl,"setExcepthook");async function Th(){let t=Yr(Mt.EXCEPTHOOK);if(t===pr)return{hook:le};let{text:e}=Vu(
@@ -918,7 +918,7 @@ he excepthook ${r.name} set with setExcepthook() cannot run in this thread: ${n.
 `}}}var Rv=/private member #[\w$]+ (?:from|to) an object whose class did not declare it|Receiver must be an instance of class|Cannot access invalid private field|Cannot (?:read|write) private member/,
 Mh="#private fields and methods of a Thread subclass do not travel to its thread (the thread's object is made from the c\
 lass without its constructor, its own fields copied): use an ordinary field (`count = 5`, not `#count = 5`), and a metho\
-d without # (`step() {\u2026}`)";function Nh(t,e){if(!(t instanceof g)||e===void 0||e.constructor.name==="Thread"||!Rv.test(
+d without # (`step() {\u2026}`)";function Nh(t,e){if(!(t instanceof m)||e===void 0||e.constructor.name==="Thread"||!Rv.test(
 t.message)||t.message.includes(Mh))return;let r=`${t.name}: ${t.message}`,n=t.stack;t.message=`${t.message}; ${Mh}`,typeof n==
 "string"&&n.startsWith(r)&&(t.stack=`${t.name}: ${t.message}${n.slice(r.length)}`)}function Lh(t,e){let r=t?.constructor;
 return{excType:typeof r=="function"?r:void 0,excValue:t,excTraceback:t?.stack,thread:e}}async function Ih(t,e){let{hook:r,
@@ -938,15 +938,15 @@ a=Atomics.load(o,st);return a&1?Promise.resolve(!0):n?.aborted?Promise.reject(n.
 t=>t.#t,"wordsOf")}};async function zv(t,e,r,n){for(;;){let o=U(r);if(o<=0)return Atomics.load(t,st)!==e;Atomics.add(t,_o,
 1);let i=await ls(t,st,e,o,_o,n);if(Atomics.load(t,st)!==e)return!0;if(i==="aborted")throw n.reason}}D("Event",{create(t){
 return Go=t,new Ho}});var hn=new WeakMap,Ph=class extends ct{static{d(this,"Timer")}static[dh]=!0;interval;finished;get function(){
-return hn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new g(`Cannot set Timer.func\
+return hn.get(this)?.function??F(this).target}set function(t){if(typeof t!="function")throw new m(`Cannot set Timer.func\
 tion: expected a function, received ${w(t)}`);bl(this,{function:t})}get args(){return hn.get(this)?.args??F(this).args}set args(t){
-if(!Array.isArray(t))throw new g(`Cannot set Timer.args: expected an array, received ${w(t)}`);bl(this,{args:t})}get kwargs(){
+if(!Array.isArray(t))throw new m(`Cannot set Timer.args: expected an array, received ${w(t)}`);bl(this,{args:t})}get kwargs(){
 let t=hn.get(this);return t!==void 0?t.kwargs:F(this).kwargs}set kwargs(t){bl(this,{kwargs:t})}constructor(t,e,r,n,o){if(typeof t!=
-"number")throw new g(`Cannot create Timer: interval must be a number of milliseconds, received ${w(t)}`);if(Number.isNaN(
+"number")throw new m(`Cannot create Timer: interval must be a number of milliseconds, received ${w(t)}`);if(Number.isNaN(
 t)||t>gt&&t!==1/0)throw new v(`Cannot create Timer: interval must be a number of milliseconds up to TIMEOUT_MAX (${gt}),\
- or Infinity, received ${t}`);if(typeof e!="function")throw new g(`Cannot create Timer: fn must be a function, received ${w(
-e)}`);if(o!==void 0&&(typeof o!="object"||o===null||Array.isArray(o)))throw new g(`Cannot create Timer: options must be \
-an object ({ module }), received ${w(o)}`);let i=o?.module;if(i!==void 0&&typeof i!="string"&&!(i instanceof URL))throw new g(
+ or Infinity, received ${t}`);if(typeof e!="function")throw new m(`Cannot create Timer: fn must be a function, received ${w(
+e)}`);if(o!==void 0&&(typeof o!="object"||o===null||Array.isArray(o)))throw new m(`Cannot create Timer: options must be \
+an object ({ module }), received ${w(o)}`);let i=o?.module;if(i!==void 0&&typeof i!="string"&&!(i instanceof URL))throw new m(
 `Cannot create Timer: options.module must be a URL (a string or a URL, as import.meta.resolve("./tasks.ts") gives), rece\
 ived ${w(i)}`);let a={function:e,args:r??[],kwargs:n};super({target:a.function,args:a.args,kwargs:a.kwargs,module:i}),this.
 interval=t,this.finished=new Ho,hn.set(this,a)}cancel(){this.finished.set()}run(){if(this.finished.wait(this.interval),!this.
@@ -982,7 +982,7 @@ t,${encodeURIComponent(Hv)}`),{workerData:{sab:pn.buffer,signals:Le},env:Qv}),Xo
 function Xv(t){let{add:e,remove:r}=t,n={add:d((o,i)=>{if(!Le.includes(o)||typeof i!="function")return e(o,i);let a=gn.get(
 o);a===void 0&&gn.set(o,a=[]),!a.includes(i)&&(a.push(i),a.length===1&&Fh(o,!0),Uh())},"add"),remove:d((o,i)=>{if(!Le.includes(
 o))return r(o,i);let a=gn.get(o),s=a?.indexOf(i)??-1;a===void 0||s<0||(a.splice(s,1),a.length===0&&Fh(o,!1))},"remove")};
-t.replace(n)}var Wh=m.isMain?hu():void 0;if(Wh!==void 0)try{Xv(Wh)}catch{}function qh(t,e,r,n){let o=n===void 0?"":`; th\
+t.replace(n)}var Wh=p.isMain?hu():void 0;if(Wh!==void 0)try{Xv(Wh)}catch{}function qh(t,e,r,n){let o=n===void 0?"":`; th\
 is call is in the top-level code of ${n}, which each thread's Worker evaluates again: ${al("it")}`;return new j(`Cannot \
 listen to ${String(t)} in thread "${r}" (${e}): signals are delivered to the main thread only, as in Python ("signal onl\
 y works in main thread of the main interpreter"). Add the listener in the main thread (Deno.addSignalListener there runs\
@@ -999,9 +999,9 @@ t.wait()","await e.waitAsync()"],["Barrier.wait()","await barrier.waitAsync()"],
 utAsync(item)"],["Queue.join()","await q.joinAsync()"]];function Zv(t){try{let e=t.addr;if(e?.port!==void 0)return`${e.hostname?.
 includes(":")?`[${e.hostname}]`:e.hostname}:${e.port}`;if(e?.path!==void 0)return e.path}catch{}return"(unknown address)"}
 function tb(){if(Ko.size===0||zh)return;let t=performance.now();if(yn<0){yn=t,Ur(setTimeout(()=>yn=-1,0));return}t-yn<Yv||
-!eb()||(zh=!0,vs(vy,rb(t-yn)))}function eb(){let t=m.i32,e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
-J)!==0)return!0;return!1}function rb(t){let e=m.i32,r=Atomics.load(e,S(0)+Hr),n=r&255,[o,i]=Qh[n]??Qh[0],a="";if(n===tn){
-let f=Atomics.load(e,S(0)+ka),h=vf(f),y=h<0?void 0:$e(m,h,f);a=` on ${y===void 0?`thread ident ${f}`:JSON.stringify(y)}`}
+!eb()||(zh=!0,vs(vy,rb(t-yn)))}function eb(){let t=p.i32,e=Atomics.load(t,Tt);for(let r=1;r<e;r++)if(Atomics.load(t,S(r)+
+J)!==0)return!0;return!1}function rb(t){let e=p.i32,r=Atomics.load(e,S(0)+Hr),n=r&255,[o,i]=Qh[n]??Qh[0],a="";if(n===tn){
+let f=Atomics.load(e,S(0)+ka),h=vf(f),y=h<0?void 0:$e(p,h,f);a=` on ${y===void 0?`thread ident ${f}`:JSON.stringify(y)}`}
 let s=(r&Ra)!==0?" with no timeout":"",l=[...Ko.values()],c=`its ${l.join(", ")} ${l.length===1?"is":"are"} open`,u=n===
 tn?i:`${i}, and await t.joinAsync() for a join`;return`RuntimeWarning: the main thread has been blocked for ${Math.floor(
 t/1e3)} s, now in ${o}${a}${s}, while ${c}: a server of the main thread answers only when the main thread's event loop t\
@@ -1014,14 +1014,14 @@ delete(t)}}function nb(){let t=globalThis.Deno;if(t!==void 0){_h(t,"serve",e=>fu
 shutdown!="function")return n;let o=Gh(n,"server");n.finished?.then(o,o);let i=n.shutdown;return n.shutdown=function(){return o(),
 i.call(this??n)},n});for(let e of["listen","listenTls"])_h(t,e,r=>function(...n){let o=r.apply(this??t,n);if(typeof o?.close!=
 "function")return o;let i=Gh(o,"listener"),a=o.close;o.close=function(){return i(),a.call(this??o)};let s=o,l=s[Symbol.dispose];
-return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}m.isMain&&nb();var Hh=50;function Vo(){
-let t=m.i32,e=[],r=Atomics.load(t,Tt),n=uf();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
+return typeof l=="function"&&(s[Symbol.dispose]=function(){return i(),l.call(this??o)}),o})}}p.isMain&&nb();var Hh=50;function Vo(){
+let t=p.i32,e=[],r=Atomics.load(t,Tt),n=uf();for(let o=0;o<r;o++){let i=S(o),a=Atomics.load(t,i+lt);if(a===0)continue;let s=Atomics.
 load(t,i+J)===a,l=!s&&Atomics.load(t,i+ot)===mt;if(!s&&!l)continue;let c=Atomics.load(t,i+Hr);e.push({slot:o,ident:a,name:$e(
-m,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+va)!==0,starting:l,kind:c&255,forever:(c&Ra)!==0,id:Atomics.load(t,i+ka),
+p,o,a)??`(ident ${a})`,daemon:Atomics.load(t,i+va)!==0,starting:l,kind:c&255,forever:(c&Ra)!==0,id:Atomics.load(t,i+ka),
 holder:Atomics.load(t,i+Sa),sinceMs:n-Atomics.load(t,i+Bu),seq:Atomics.load(t,i+Xr),beat:Atomics.load(t,i+Pu),site:c===0?
 "":wg(o)})}return e}function ob(t){return t.kind===0?0:t.kind===tn?t.id:pt[t.kind].holder>=0?t.holder:0}function Xh(t,e){
-let r=t.find(n=>n.ident===e);return r===void 0?Kh(e):`${r.name} (ident ${e})`}function Kh(t){let e=m.i32,r=Atomics.load(
-e,Tt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+be)!==t)continue;let o=$e(m,n,t);if(o!==void 0)return`${o} (ident ${t}\
+let r=t.find(n=>n.ident===e);return r===void 0?Kh(e):`${r.name} (ident ${e})`}function Kh(t){let e=p.i32,r=Atomics.load(
+e,Tt);for(let n=0;n<r;n++){if(Atomics.load(e,S(n)+be)!==t)continue;let o=$e(p,n,t);if(o!==void 0)return`${o} (ident ${t}\
 , dead)`}return`thread ident ${t} (dead)`}function Vh(t,e){let r=pt[e.kind].name;if(e.kind===tn)return`the end of ${Xh(t,
 e.id)} (join)`;let n=e.id===0?"":bg(e.id,cf(e.kind)),o=pt[e.kind].detail,i=(e.id===0?r:`${r} #${Va(e.id)}${n===""?"":` (\
 created at ${n})`}`)+(o===void 0?"":` ${o}`);return pt[e.kind].holder<0||e.holder===0?i:`${i} held by ${Xh(t,e.holder)}`}
@@ -1040,7 +1040,7 @@ ${Zo(t)}
 ${e===void 0?"":`${ti(t,e)}
 `}`;return yt(r),r}d(xl,"dumpThreads");function Ol(t){let e=Vo().filter(r=>!r.daemon&&r.ident>=t);return e.length===0?void 0:
 Zo(e)}var ei,Ie,wn,Yh=0;function Zh(){return ei!==void 0||(ei=!0,ei=la("THREADING_DEADLOCK")!=="0"),ei}function ib(){if(Atomics.
-load(m.i32,qt)>0)return;let t=Vo(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
+load(p.i32,qt)>0)return;let t=Vo(),e=new Map;for(let r of t){if(r.starting||r.kind===0||!r.forever)return;e.set(r.ident,
 [r.seq,r.beat])}return{rows:t,map:e}}function tm(t,e){if(t.size!==e.size)return;let r=!0;for(let[n,[o,i]]of e){let a=t.get(
 n);if(a===void 0||a[0]!==o)return;i===a[1]&&(r=!1)}return r}function gr(){Ie=wn=void 0}var Be,yr,em=0,wr=new Map,rm=new Set;
 function nm(){if(Be===void 0)return;let t=performance.now(),e=Vo(),r=new Set;for(let a of e){r.add(a.ident);let s=wr.get(
@@ -1050,7 +1050,7 @@ a=>a.forever&&t-wr.get(a.ident)[1]>=Be),o=Yo(n);if(o===void 0)return;let i=o.map
 ${ti(e,o)}
 Threads:
 ${Zo(e)}
-`))}function El(t=1e3){if(!m.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
+`))}function El(t=1e3){if(!p.isMain)throw new j("Cannot watch for deadlocks: the watchdog runs on the main thread; call \
 watchDeadlocks() there");if(typeof t!="number"||!(t>0)||!Number.isFinite(t))throw new v(`Cannot watch for deadlocks: aft\
 erMs must be a positive number of milliseconds, received ${t}`);Be=t,yr!==void 0&&clearInterval(yr);let e=setInterval(nm,
 Math.min(t/2,250));return Ur(e),yr=e,()=>{yr!==void 0&&clearInterval(yr),yr=Be=void 0,wr.clear()}}d(El,"watchDeadlocks");
@@ -1068,18 +1068,18 @@ ${o===void 0?"":`${ti(t,o)}
 ${i}${Zo(t)}
 (${r} ${J0("THREADING_DEADLOCK","0","turns this check off")}.)
 `}function am(t){return t.filter(e=>e.ident!==1).map(e=>`${e.ident}:${e.seq}`).join(",")}var sm="",Cl=2,jl;function sb(){
-if(jl!==void 0||!Zh())return!1;gr(),no(!0);let t=setInterval(()=>{let e=m.i32;if(Atomics.load(e,vt)<=0)return clearInterval(
+if(jl!==void 0||!Zh())return!1;gr(),no(!0);let t=setInterval(()=>{let e=p.i32;if(Atomics.load(e,vt)<=0)return clearInterval(
 t),jl=void 0,no(!1),gr();if(Atomics.load(e,S(0)+J)!==0||Sl())return gr();let r=om();if(r===void 0)return;let n=am(r)===sm;
 yt(n?`Deadlock: the main thread's code has finished; the threads of the deadlock reported above are still blocked. The p\
 rocess exits with status ${Cl}.
 `:im(r,"the main thread's code has finished and every other thread is blocked in @threading/threading with no timeout",`\
-The process exits with status ${Cl}.`,!0)),uu(Cl)},Hh);return Ur(t),jl=t,!1}m.isMain&&(Wg(ab),fu(()=>Atomics.load(m.i32,
-vt)>0&&sb()));var lm=2e3;function lb(){if(!m.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
-ion"||typeof t.afterEach!="function"))return t}var ri=0,cm=!1;async function cb(t){let e=m.i32,r=performance.now()+t;for(;Ol(
+The process exits with status ${Cl}.`,!0)),uu(Cl)},Hh);return Ur(t),jl=t,!1}p.isMain&&(Wg(ab),fu(()=>Atomics.load(p.i32,
+vt)>0&&sb()));var lm=2e3;function lb(){if(!p.isMain)return;let t=globalThis.Deno?.test;if(!(typeof t?.beforeEach!="funct\
+ion"||typeof t.afterEach!="function"))return t}var ri=0,cm=!1;async function cb(t){let e=p.i32,r=performance.now()+t;for(;Ol(
 ri)!==void 0;){let n=r-performance.now();if(n<=0)return;let o=Atomics.load(e,vt),i=Math.min(n,50),a=Atomics.waitAsync(e,
 vt,o,i);if(!a.async)continue;let s;await Promise.race([a.value,new Promise(l=>s=setTimeout(l,i+5))]),clearTimeout(s)}}var Tl=lb();
-if(Tl!==void 0)try{Tl.beforeEach(()=>{cm=!0,ri=Atomics.load(m.i32,Zn)}),Tl.afterEach(async()=>{await cb(lm);let t=Ol(ri);
-if(ri=Atomics.load(m.i32,Zn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${lm/1e3} s a\
+if(Tl!==void 0)try{Tl.beforeEach(()=>{cm=!0,ri=Atomics.load(p.i32,Zn)}),Tl.afterEach(async()=>{await cb(lm);let t=Ol(ri);
+if(ri=Atomics.load(p.i32,Zn),t!==void 0)throw new j(`the test left non-daemon threads running (still alive ${lm/1e3} s a\
 fter it ended):
 ${t}
 join() them before the test ends (a daemon thread is not waited for): deno test does not wait for threads, so the end of\
@@ -1089,12 +1089,12 @@ lost):
 ${t}
 `)})}catch{}var Ml=8,Nl=9,um=7;function ub(t,e,r){let n=0;for(;Atomics.compareExchange(t,e+Nl+n,0,r+1)!==0;)if(++n===um)
 return!1;for(Atomics.add(t,e+Ml,1);;){let o=Atomics.load(t,e);if(o===V)return!0;if(o!==L)return fm(t,e),!0;if(Atomics.compareExchange(
-t,e,L,V)===L)return!0}}function Ll(t,e){return ho(t,e,fm)}function fm(t,e){if(Atomics.load(t,e+Ml)===0)return;let r=m.i32;
+t,e,L,V)===L)return!0}}function Ll(t,e){return ho(t,e,fm)}function fm(t,e){if(Atomics.load(t,e+Ml)===0)return;let r=p.i32;
 for(let n=0;n<um;n++){if(Atomics.load(t,e+Nl+n)===0)continue;let o=Atomics.exchange(t,e+Nl+n,0);o!==0&&(Atomics.sub(t,e+
 Ml,1),Atomics.notify(r,o-1,1))}}var fb=(async()=>{}).constructor,db=async function*(){}.constructor;function dm(t){return t!==
 null&&(typeof t=="object"||typeof t=="function")&&typeof t.then=="function"}function ni(t,e,r,n){if(t instanceof fb||t instanceof
-db){let o=t.name?` ${t.name}`:"";throw new g(`${e}: ${r}${o} is an async function, which would run here only up to its f\
-irst await; ${n}`)}}function Il(t,e,r,n){if(dm(t)){try{t.then(void 0,()=>{})}catch{}throw new g(`${e}: ${r} returned a p\
+db){let o=t.name?` ${t.name}`:"";throw new m(`${e}: ${r}${o} is an async function, which would run here only up to its f\
+irst await; ${n}`)}}function Il(t,e,r,n){if(dm(t)){try{t.then(void 0,()=>{})}catch{}throw new m(`${e}: ${r} returned a p\
 romise, and the rest of its work would run after this call has returned; ${n}`)}}var hb={Lock:"the lock",RLock:"the lock",
 Semaphore:"the permit",BoundedSemaphore:"the permit",Condition:"the lock"};function hm(t){return`use \`await ${t[0].toLowerCase()+
 t.slice(1)}.withAsync(fn)\`, which holds ${hb[t]??"it"} until fn's promise settles`}function oi(t,e){ni(t,`Cannot run ${e}\
@@ -1140,15 +1140,15 @@ t,new vr}});function pb(t){let e=Pe(t),r=Re(t);return r===0&&e.length===Dl>>2?e:
 function wb(t){let e=Pe(t),r=Re(t),n=e[r+ft];return e[r+ft]=0,Atomics.store(e,r+ut,0),Atomics.compareExchange(e,r,1,0)!==
 1&&Ll(e,r),n}function vb(t,e){let r=Pe(t),n=Re(t),o=O.ident;if(Atomics.compareExchange(r,n,0,1)===0){Atomics.store(r,n+ut,
 o),r[n+ft]=e,Fl(r,n);return}try{wm(r,n,o,1/0)}catch(i){throw i instanceof Wr&&(r[n+ft]=e),i}r[n+ft]=e}async function bb(t,e){
-let r=Pe(t),n=Re(t),o=O.ident;await vm(r,n,o,1/0,e)}var ql=0,ce=16,Jl=(_u/4-ce)/2,$b=240,Rt=new Int32Array(m.nodes),ci=0;
-function zl(){return Rt.length>ce?Rt.length-ce>>1:0}function bm(t){let e=m.nodes,r=Math.min(Jl,Math.max($b,2*t,2*zl())),
+let r=Pe(t),n=Re(t),o=O.ident;await vm(r,n,o,1/0,e)}var ql=0,ce=16,Jl=(_u/4-ce)/2,$b=240,Rt=new Int32Array(p.nodes),ci=0;
+function zl(){return Rt.length>ce?Rt.length-ce>>1:0}function bm(t){let e=p.nodes,r=Math.min(Jl,Math.max($b,2*t,2*zl())),
 n=(ce+2*r)*4;try{sr(e,n,"the async waiters of conditions","Cannot wait on Condition")}catch(o){if(e.byteLength<(ce+2*t)*
 4)throw o}}function Ab(t){Rt.length===0&&bm(0);let e=Atomics.add(Rt,ql,1)+1;if(2*e>zl())try{if(e>Jl)throw new v(`Cannot \
 wait on Condition: ${Jl} async waiters already wait on conditions in this process, received one more`);bm(e)}catch(r){throw Atomics.
 sub(Rt,ql,1),r}for(;;){let r=zl();for(let n=0;n<r;n++){let o=ci+n<r?ci+n:ci+n-r,i=ce+2*o;if(Atomics.load(Rt,i)===0&&Atomics.
 compareExchange(Rt,i,0,t)===0)return ci=o+1<r?o+1:0,o}}}function kb(t){Atomics.store(Rt,ce+2*t,0),Atomics.sub(Rt,ql,1)}var vn=0,
 bn=1,Ql=2,ui=4,Gt=30,Sb=(ui+2*Gt)*4,_l=0,Dt=1,fi=2,xb=3,br=dg-Aa;function Ht(t){return t>0?S(t-1)+Aa:t>=-Gt?ui+2*(-t-1):
-ce+2*(-t-1-Gt)}function ue(t,e){return e>0?m.i32:e>=-Gt?t:Rt}function $m(t,e){ue(t,e)[Ht(e)+br]=0;let r=t[bn];r===0?t[vn]=
+ce+2*(-t-1-Gt)}function ue(t,e){return e>0?p.i32:e>=-Gt?t:Rt}function $m(t,e){ue(t,e)[Ht(e)+br]=0;let r=t[bn];r===0?t[vn]=
 e:ue(t,r)[Ht(r)+br]=e,t[bn]=e}function Gl(t,e){let r=0,n=t[vn];for(;n!==0&&n!==e;)r=n,n=ue(t,n)[Ht(n)+br];if(n===0)return;
 let o=ue(t,e)[Ht(e)+br];r===0?t[vn]=o:ue(t,r)[Ht(r)+br]=o,t[bn]===e&&(t[bn]=r)}function Ob(t){let e=0;for(;e<Gt&&Atomics.
 load(t,ui+2*e)!==_l;)e++;let r;return e<Gt?(Atomics.store(t,ui+2*e,Dt),r=-(e+1)):r=-(Gt+1+Ab(Dt)),$m(t,r),r}function di(t,e){
@@ -1161,18 +1161,18 @@ yb(this.lock):this.lock.locked()}check(t){if(!this.isOwned())throw new j(`Cannot
  this thread; acquire it first (cond.hold(), cond.with(\u2026) or cond.acquire())`)}releaseSave(){return this.reentrant?
 wb(this.lock):(this.lock.release(),1)}acquireRestore(t){this.reentrant?vb(this.lock,t):this.lock.acquire()}acquireRestoreAsync(t){
 return this.reentrant?bb(this.lock,t):this.lock.acquireAsync()}},hi="Cannot wait on Condition";function Tb(t,e,r){let n=Nt(
-r,hi);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${hi}: no thread runs here`);let i=m.i32,a=o+1,s=S(o)+Aa;Atomics.
+r,hi);e.check("wait on");let o=O.slot;if(o<0)throw new j(`${hi}: no thread runs here`);let i=p.i32,a=o+1,s=S(o)+Aa;Atomics.
 store(i,s,Dt),$m(t,a);let l=e.releaseSave(),c=!1;try{let u=z(n);for(;Atomics.load(i,s)===Dt;){let f=U(u);if(f<=0)break;Oe(
 Fa,t,0,i,s,Dt,f)}}finally{Ng(()=>e.acquireRestore(l)),c=Atomics.load(i,s)===fi,c||Gl(t,a),Atomics.store(i,s,_l)}return c}
 function Mb(t,e,r,n){if(e.check("wait on"),n?.aborted)return Promise.reject(n.reason);let o=Ob(t),i=Eb(t,o),a;try{a=e.releaseSave()}catch(s){
 throw tr(i),Gl(t,o),di(t,o),s}return Nb(t,e,o,a,z(r),i,n)}async function Nb(t,e,r,n,o,i,a){let s=ue(t,r),l=Ht(r);try{for(;Atomics.
 load(s,l)===Dt;){let u=U(o);if(u<=0||await ir(s,l,Dt,u,a)==="aborted")break}}finally{await e.acquireRestoreAsync(n)}tr(i);
 let c=Atomics.load(s,l)===fi;if(c||Gl(t,r),di(t,r),!c&&a?.aborted)throw a.reason;return c}function Am(t,e,r){if(typeof e!=
-"function")throw new g(`${hi}: predicate must be a function, received ${w(e)}`);let n=Nt(r,hi);return t.check("wait on"),
+"function")throw new m(`${hi}: predicate must be a function, received ${w(e)}`);let n=Nt(r,hi);return t.check("wait on"),
 n}var Hl="Cannot wait on Condition",Xl="a predicate must be synchronous: read the shared state it tests (a cell's value,\
  a SharedJSON) and return a boolean";function mi(t){let e=t();return Il(e,Hl,"the predicate",Xl),e}var Kl,km,Vl=class{static{
 d(this,"Condition")}#t;#e;#r;constructor(t){let e=Kl;if(Kl=void 0,e!==void 0){this.#t=e;return}if(t==null&&(t=new vr),!(t instanceof
-ai)&&!(t instanceof vr))throw new g(`Cannot create Condition: lock must be a Lock or an RLock, received ${w(t)}`);this.#t=
+ai)&&!(t instanceof vr))throw new m(`Cannot create Condition: lock must be a Lock or an RLock, received ${w(t)}`);this.#t=
 Qo(Sb),Ae(Fa,this.#t,0),ke&&Se(Fa,this.#t,0),this.#n(t)}#n(t){this.#e=new jb(t)}acquire(t,e){return this.#e.lock.acquire(
 t,e)}acquireAsync(t,e,r){return this.#e.lock.acquireAsync(t,e,r)}release(){this.#e.lock.release()}get lock(){return this.#e.
 lock}wait(t){return Tb(this.#t,this.#e,t)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot wait on Condition"),o=Nt(r,"Cannot wait\
@@ -1180,7 +1180,7 @@ lock}wait(t){return Tb(this.#t,this.#e,t)}waitAsync(t,e){let[r,n]=$t(t,e,"Cannot
 o=mi(t);for(;!o;){let i=U(n);if(i<=0&&n!==1/0)break;this.wait(i===1/0?void 0:i),o=mi(t)}return o}async waitForAsync(t,e,r){
 let[n,o]=$t(e,r,"Cannot wait on Condition"),i=Am(this.#e,t,n);ni(t,Hl,"the predicate",Xl);let a=z(i);o?.throwIfAborted();
 let s=mi(t);for(;!s;){let l=U(a);if(l<=0&&a!==1/0)break;await this.waitAsync(l===1/0?void 0:l,{signal:o}),s=mi(t)}return s}notify(t){
-if(t===void 0)t=1;else if(typeof t!="number"||!(Number.isInteger(t)||t===1/0))throw new g(`Cannot notify Condition: n mu\
+if(t===void 0)t=1;else if(typeof t!="number"||!(Number.isInteger(t)||t===1/0))throw new m(`Cannot notify Condition: n mu\
 st be an integer number of waiters, received ${w(t)}`);let e=this.#e;e.check("notify"),Cb(this.#t,t,e.i32,e.at)}notifyAll(){
 this.notify(1/0)}hold(){let t=this.#e.lock;return t.acquire(),this.#r??={[Symbol.dispose]:()=>t.release()}}with(t){oe(t,
 "Cannot run Condition.with()"),oi(t,"Condition");let e,r=this.#e.lock.with(()=>{let n=t();if(!dm(n))return n;e=n});return ii(
@@ -1188,7 +1188,7 @@ e,"Condition"),r}withAsync(t){try{oe(t,"Cannot run Condition.withAsync()")}catch
 lock.withAsync(t)}toString(){return`<Condition(${this.#e.lock})>`}[K](){return this.toString()}[I](){return{kind:"Condit\
 ion",head:this.#t,body:this.#e.lock}}static{km={words:d(t=>t.#t,"words"),setLock:d((t,e)=>t.#n(e),"setLock")}}};D("Condi\
 tion",{create(t){return Kl=t,new Vl},fill(t,e){km.setLock(t,e)}});var xt=0,pi=1,Yl=2,Lb=64,gi=2147483647,yi,Ib;function Bb(t,e){
-if(t===void 0)return 1;if(typeof t!="number")throw new g(`Cannot create ${e}: value must be a non-negative integer, rece\
+if(t===void 0)return 1;if(typeof t!="number")throw new m(`Cannot create ${e}: value must be a non-negative integer, rece\
 ived ${w(t)}`);if(!Number.isInteger(t)||t<0||t>gi)throw new v(`Cannot create ${e}: value must be a non-negative integer \
 up to ${gi}, received ${t}`);return t}function wi(t){for(;;){let e=Atomics.load(t,xt);if(e<=0)return!1;if(Atomics.compareExchange(
 t,xt,e,e-1)===e)return!0}}function Sm(t,e){if(wi(t))return!0;if(e===0)return!1;let r=z(e);for(;;){let n=U(r);if(n<=0)return!1;
@@ -1201,7 +1201,7 @@ Ae(Wa,this.#t,0),ke&&Se(Wa,this.#t,0),this.#t[xt]=n,this.#t[Yl]=r?n:-1}acquire(t
 let n=Atomics.load(r,xt);return n>0&&Atomics.compareExchange(r,xt,n,n-1)===n?!0:Sm(r,1/0)}return Sm(r,xm(t,e,`Cannot acq\
 uire ${this.#r()}`))?!0:(T(),!1)}acquireAsync(t,e,r){let[n,o]=$t(t,r,`Cannot acquire ${this.#r()}`),i=n===void 0&&e===void 0?
 1/0:xm(n,e,`Cannot acquire ${this.#r()}`);return o?.aborted?Promise.reject(o.reason):wi(this.#t)?Promise.resolve(!0):i===
-0?Promise.resolve(!1):Pb(this.#t,i,o)}release(t){let e=this.#t;if(t===void 0)t=1;else{if(typeof t!="number")throw new g(
+0?Promise.resolve(!1):Pb(this.#t,i,o)}release(t){let e=this.#t;if(t===void 0)t=1;else{if(typeof t!="number")throw new m(
 `Cannot release ${this.#r()}: n must be a positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1)throw new v(
 `Cannot release ${this.#r()}: n must be a positive integer, received ${t}`)}let r=e[Yl],n=r<0?gi:r;for(;;){let o=Atomics.
 load(e,xt);if(o+t>n)throw new v(r<0?`Cannot release Semaphore: the value would pass ${gi}, received n = ${t}`:`Cannot re\
@@ -1219,11 +1219,11 @@ t,An)>>>0)<<32n;return Atomics.compareExchange(e,Xt,r,r+Db)===r}function Wb(t,e)
 r>>32n)!==e>>>0)return!1;if(Atomics.compareExchange(t,Xt,r,r+1n)===r)return!0}}function qb(t){for(;;){let e=Atomics.load(
 t,Xt);if(Atomics.compareExchange(t,Xt,e,e>>32n<<32n)===e)return Number(e&0xffffffffn)}}var Cm="the action runs to its en\
 d before the parties pass, so it must be synchronous: do the async work after wait() returns (in the thread that got ind\
-ex 0, say)";function Jb(t){if(typeof t!="function")throw new g(`Cannot create Barrier: action must be a named function e\
+ex 0, say)";function Jb(t){if(typeof t!="function")throw new m(`Cannot create Barrier: action must be a named function e\
 xported by its module (it runs in whichever thread arrives last), received ${w(t)}`);ni(t,"Cannot create Barrier","the a\
 ction",Cm);let e=fr();Co(t,"the action","Cannot create Barrier",()=>Rs(t,e===void 0?[]:[e])),qs(t.name,e,"Cannot create \
 Barrier");let r=gd(t,"the action","Cannot create Barrier");return{...r,module:r.modules[0]}}function zb(t){try{return yd(
-t)}catch(e){throw e instanceof g?new g(`Cannot use the action of Barrier: ${e.message.replace(/^Cannot receive the function \S+ from another thread: /,
+t)}catch(e){throw e instanceof m?new m(`Cannot use the action of Barrier: ${e.message.replace(/^Cannot receive the function \S+ from another thread: /,
 "")}`):e}}var ec={op:"lock"},jm=class{static{d(this,"BarrierState")}i32;parties;ref;#t;#e=!1;#r=!1;#n;constructor(t,e,r,n){
 this.i32=t,this.parties=e,this.#t=r,this.ref=n}wait(t){let e=this.i32,r=this.#o(t,{counted:!1,gen:0}),n=r.next();for(;!n.
 done;){let o=n.value;if(o.op==="lock")At(e,0,1/0),this.#i();else try{Oe(Ja,e,0,e,4,o.seq,o.timeout,5)}catch(i){throw At(
@@ -1249,7 +1249,7 @@ this.i32,4))}#f(){Lt(this.i32,0),this.#h()}#d(){this.i32[2]=tc,this.#l()}#m(t){i
 try{return this.#i(),t()}finally{this.#f()}}reset(){this.#m(()=>{let t=this.i32;t[3]>0?(t[2]===Kt||t[2]===tc)&&(t[2]=kn):
 t[2]=Kt,this.#l()})}abort(){this.#m(()=>this.#d())}},rc,Qb,nc=class{static{d(this,"Barrier")}#t;#e;#r;#n;constructor(t,e,r){
 let n=rc;if(rc=void 0,n!==void 0){this.#t=n.slot,this.#e=n.parties,this.#r=n.timeout,this.#n=new jm(n.slot,n.parties,void 0,
-n.action),Rb||this.#n.resolveAction();return}if(typeof t!="number")throw new g(`Cannot create Barrier: parties must be a\
+n.action),Rb||this.#n.resolveAction();return}if(typeof t!="number")throw new m(`Cannot create Barrier: parties must be a\
  positive integer, received ${w(t)}`);if(!Number.isInteger(t)||t<1||t>2147483647)throw new v(`Cannot create Barrier: par\
 ties must be a positive integer, received ${t}`);let o=e!=null,i=o?Jb(e):void 0;this.#r=Nt(r,"Cannot create Barrier"),this.#e=
 t,this.#t=Qo(Em),this.#n=new jm(this.#t,t,o?e:void 0,i),Ae(Ja,this.#t,0),ke&&Se(Ja,this.#t,0)}get parties(){return this.#e}get nWaiting(){
@@ -1266,7 +1266,7 @@ void 0&&(r=new Map,fe.set(e,r),t.Class!==Ar)){$r={proxy:t.proxy,Class:t.Class};t
 throw fe.get(e)===r&&fe.delete(e),n}finally{$r=void 0}}return r}function Xb(t,e){if(e.length>0)return;let r=Function.prototype.
 toString.call(t),n=Kb(r);if(n===void 0||n.trim()===""||!/\bsuper\s*\(\s*\)/.test(r))return;let o=n.split(",").map(a=>a.trim().
 replace(/\s*=[\s\S]*$/,"")),i=`super(${o.every(a=>/^(\.\.\.)?[\p{L}_$][\p{L}\p{N}_$]*$/u.test(a))?o.join(", "):"...argum\
-ents"})`;throw new g(`Cannot create ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none\
+ents"})`;throw new m(`Cannot create ${t.name}: its constructor takes arguments (${n.trim()}) but calls super() with none\
 , and other threads run it again with the arguments given to super(); pass them on: ${i}`)}function Kb(t){let e=/\bconstructor\s*\(/.
 exec(t);if(e===null)return;let r=1,n=e.index+e[0].length;for(let o=n;o<t.length;o++){let i=t[o];if(i==="(")r++;else if(i===
 ")"&&--r===0)return t.slice(n,o)}}function Vb(t,e){for(let r=Object.getPrototypeOf(t);r!==null;r=Object.getPrototypeOf(r)){
@@ -1280,15 +1280,15 @@ ol")return Reflect.getOwnPropertyDescriptor(t,e);let r=Ue(De(t));if(r.has(e))ret
 configurable:!0}},ownKeys(t){return[...Ue(De(t)).keys(),...Object.getOwnPropertySymbols(t)]}};function oc(t,e){let r=Object.
 create(t.prototype),n=new Proxy(r,Yb);return Object.defineProperty(r,Sn,{value:{Class:t,args:e,proxy:n}}),n}var Ar=class ia{static{
 d(this,"local")}constructor(...e){let r=new.target;if($r!==void 0&&$r.Class===r){let o=$r.proxy;return $r=void 0,o}if(r===
-ia&&e.length>0)throw new g(`Cannot create local: initialization arguments are not supported, received ${e.length}; subcl\
+ia&&e.length>0)throw new m(`Cannot create local: initialization arguments are not supported, received ${e.length}; subcl\
 ass local to take arguments`);r!==ia&&!bi.has(r)&&(Xb(r,e),bi.set(r,js(r.name)));let n=oc(r,e);return xn!==O.ident&&(fe=
 new WeakMap,xn=O.ident),fe.set(n,new Map),n}toString(){return`<${this.constructor.name} object ${ps(this)}>`}[Gb](){let e=this[Sn];
 return`<${e?.Class.name??"local"} object ${ps(e?.proxy??this)}>`}[I](){let e=this[Sn],r=e.Class;if(r===ia)return{kind:"l\
-ocal",module:_b,head:null,body:e.args};let n=bi.get(r);if(!r.name||n===void 0)throw new g(`Cannot send ${w(this)} to ano\
+ocal",module:_b,head:null,body:e.args};let n=bi.get(r);if(!r.name||n===void 0)throw new m(`Cannot send ${w(this)} to ano\
 ther thread: cannot tell which module defines its class; give the class a name and export it from its module`);return{kind:"\
 local",module:n,head:{url:n,name:r.name},body:e.args}}};D("local",{create(t){if(t===null)return oc(Ar,[]);let{url:e,name:r}=t,
 n=Bt(e),o=d(a=>typeof a=="function"&&a.prototype instanceof Ar,"isLocal"),i=(n&&wt(n,r,void 0))??Mo(r,void 0,o,[e])?.value;
-if(typeof i!="function"||!(i.prototype instanceof Ar))throw new g(`Cannot receive a ${r} from another thread: ${e} does \
+if(typeof i!="function"||!(i.prototype instanceof Ar))throw new m(`Cannot receive a ${r} from another thread: ${e} does \
 not export a local subclass named ${r}, received ${w(i)}; export the class from the module that defines it`);return bi.set(
 i,e),oc(i,[])},fill(t,e){let r=t;r[Sn].args=e}});var $i;function kr(){let t=$i;return $i=void 0,t}function Sr(t){return e=>{
 $i=e;try{return t()}finally{$i=void 0}}}function Ai(t){if(typeof t!="string")return;let e=Number(t);return String(e)===t||
@@ -1297,16 +1297,16 @@ t)}]`}function xr(t,e){let r=Object.create(Object.getPrototypeOf(t)),n=d(a=>type
 Error&&Error.captureStackTrace(a,s),a),"fromCaller"),i={get:d(function a(s,l,c){if(n(l)||!e.owns(c))return Reflect.get(s,
 l,c);try{let u=Ai(l);return u!==void 0&&e.index?e.index.get(c,u):e.read?.(c,l)}catch(u){throw o(u,a)}},"get"),set:d(function a(s,l,c,u){
 if(n(l)||!e.owns(u))return Reflect.set(s,l,c,u);let f=Ai(l);if(f!==void 0&&e.index){try{e.index.set(u,f,c)}catch(h){throw o(
-h,a)}return!0}throw o(new TypeError(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thre\
-ad's object, unshared (no other thread would see it); ${e.instead}`),a)},"set"),has:d(function a(s,l){if(e.index&&Ai(l)!==
-void 0)throw o(new TypeError(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not prop\
-erties; ${e.index.test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,
-{value:void 0,configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var t$=K,e$=import.meta.url;function Fe(t,e){if(typeof t!=
-"number"||!Number.isInteger(t))throw new g(`${e}: expected an integer, received ${w(t)}`);if(t<-2147483648||t>2147483647)
-throw new v(`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function Tm(t,e,r){let n=Atomics.
-load(t,0);for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new v(`Cannot ${r} SharedInt32: the result would be ${o}\
-, out of its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, receive\
-d ${Math.abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var On=class{static{d(this,"SharedInt32")}#t;constructor(t=0){
+h,a)}return!0}throw o(new m(`Cannot add property ${JSON.stringify(l)} to a ${e.name}: it would stay on this thread's obj\
+ect, unshared (no other thread would see it); ${e.instead}`),a)},"set"),has:d(function a(s,l){if(e.index&&Ai(l)!==void 0)
+throw o(new m(`Cannot test ${String(l)} in a ${e.name}: \`in\` tests properties, and its items are not properties; ${e.index.
+test}`),a);return Reflect.has(s,l)},"has")};Symbol.toPrimitive in t||Object.defineProperty(t,Symbol.toPrimitive,{value:void 0,
+configurable:!0}),Object.setPrototypeOf(t,new Proxy(r,i))}var t$=K,e$=import.meta.url;function Fe(t,e){if(typeof t!="num\
+ber"||!Number.isInteger(t))throw new m(`${e}: expected an integer, received ${w(t)}`);if(t<-2147483648||t>2147483647)throw new v(
+`${e}: a SharedInt32 holds -2147483648 to 2147483647, received ${t}`);return t}function Tm(t,e,r){let n=Atomics.load(t,0);
+for(;;){let o=n+e;if(o<-2147483648||o>2147483647)throw new v(`Cannot ${r} SharedInt32: the result would be ${o}, out of \
+its range -2147483648 to 2147483647 (it does not wrap around); use a SharedBigInt64 or a SharedFloat64, received ${Math.
+abs(e)}`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}var On=class{static{d(this,"SharedInt32")}#t;constructor(t=0){
 let e=kr();if(e){this.#t=new Int32Array(e);return}let r=Fe(t,"Cannot create SharedInt32");this.#t=new Int32Array(new SharedArrayBuffer(
 4)),Ce(this.#t.buffer,0,1),this.#t[0]=r}get value(){return T(),Atomics.load(this.#t,0)}set value(t){Atomics.store(this.#t,
 0,Fe(t,"Cannot set SharedInt32"))}add(t=1){return Tm(this.#t,Fe(t,"Cannot add to SharedInt32"),"add to")}sub(t=1){return Tm(
@@ -1315,7 +1315,7 @@ annot set SharedInt32"))}compareExchange(t,e){return Atomics.compareExchange(thi
 Fe(e,"Cannot set SharedInt32"))}valueOf(){return this.value}toString(){return String(this.value)}toJSON(){return this.value}[t$](t){
 return`SharedInt32(${t(this.value)})`}[I](){return{kind:"SharedInt32",module:e$,head:this.#t.buffer}}};D("SharedInt32",{
 create:Sr(()=>new On)}),xr(On.prototype,{name:"SharedInt32",instead:"its one shared datum is .value (cell.value = ...)",
-owns:d(t=>t instanceof On,"owns")});var r$=K,n$=import.meta.url;function We(t,e){if(typeof t!="number")throw new g(`${e}\
+owns:d(t=>t instanceof On,"owns")});var r$=K,n$=import.meta.url;function We(t,e){if(typeof t!="number")throw new m(`${e}\
 : expected a number, received ${w(t)}`);return t}var Mm=new ArrayBuffer(8),Nm=new Float64Array(Mm),Lm=new BigInt64Array(
 Mm);function Or(t){return Nm[0]=t,Lm[0]}function ki(t){return Lm[0]=t,Nm[0]}var Er=class{static{d(this,"SharedFloat64")}#t;constructor(t=0){
 let e=kr();if(e){this.#t=new BigInt64Array(e);return}let r=We(t,"Cannot create SharedFloat64");this.#t=new BigInt64Array(
@@ -1328,7 +1328,7 @@ Atomics.compareExchange(this.#t,0,r,n))}valueOf(){return this.value}toString(){r
 value}[r$](t){return`SharedFloat64(${t(this.value)})`}[I](){return{kind:"SharedFloat64",module:n$,head:this.#t.buffer}}};
 D("SharedFloat64",{create:Sr(()=>new Er)}),xr(Er.prototype,{name:"SharedFloat64",instead:"its one shared datum is .value\
  (cell.value = ...)",owns:d(t=>t instanceof Er,"owns")});var o$=K,i$=import.meta.url;function qe(t,e){if(typeof t!="bigi\
-nt")throw new g(`${e}: expected a bigint, received ${w(t)}`);if(BigInt.asIntN(64,t)!==t)throw new v(`${e}: a SharedBigIn\
+nt")throw new m(`${e}: expected a bigint, received ${w(t)}`);if(BigInt.asIntN(64,t)!==t)throw new v(`${e}: a SharedBigIn\
 t64 holds 64-bit signed integers, received ${t}n`);return t}function Im(t,e,r){let n=Atomics.load(t,0);for(;;){let o=n+e;
 if(BigInt.asIntN(64,o)!==o)throw new v(`Cannot ${r} SharedBigInt64: the result would be ${o}n, out of its 64-bit signed \
 range (it does not wrap around), received ${e<0n?-e:e}n`);let i=Atomics.compareExchange(t,0,n,o);if(i===n)return n;n=i}}
@@ -1341,7 +1341,7 @@ return Atomics.compareExchange(this.#t,0,qe(t,"Cannot compare SharedBigInt64"),q
 return this.value}toString(){return String(this.value)}toJSON(){return String(this.value)}[o$](t){return`SharedBigInt64(${t(
 this.value)})`}[I](){return{kind:"SharedBigInt64",module:i$,head:this.#t.buffer}}};D("SharedBigInt64",{create:Sr(()=>new Cr)}),
 xr(Cr.prototype,{name:"SharedBigInt64",instead:"its one shared datum is .value (cell.value = ...)",owns:d(t=>t instanceof
-Cr,"owns")});var a$=K,s$=import.meta.url;function En(t,e){if(typeof t!="boolean")throw new g(`${e}: expected a boolean, \
+Cr,"owns")});var a$=K,s$=import.meta.url;function En(t,e){if(typeof t!="boolean")throw new m(`${e}: expected a boolean, \
 received ${w(t)}`);return t}var jr=class{static{d(this,"SharedBoolean")}#t;constructor(t=!1){let e=kr();if(e){this.#t=new Int32Array(
 e);return}let r=En(t,"Cannot create SharedBoolean");this.#t=new Int32Array(new SharedArrayBuffer(4)),Ce(this.#t.buffer,0,
 1),this.#t[0]=r?1:0}get value(){return T(),Atomics.load(this.#t,0)!==0}set value(t){Atomics.store(this.#t,0,En(t,"Cannot\
@@ -1351,29 +1351,29 @@ compareExchange(this.#t,0,r,n)!==0}valueOf(){return this.value}toString(){return
 value}[a$](t){return`SharedBoolean(${t(this.value)})`}[I](){return{kind:"SharedBoolean",module:s$,head:this.#t.buffer}}};
 D("SharedBoolean",{create:Sr(()=>new jr)}),xr(jr.prototype,{name:"SharedBoolean",instead:"its one shared datum is .value\
  (cell.value = ...)",owns:d(t=>t instanceof jr,"owns")});var l$=K,c$=import.meta.url;function ic(t,e,r){if(!Number.isInteger(
-t))throw new g(`${r}: index must be an integer, received ${w(t)}`);let n=t<0?t+e:t;if(n<0||n>=e)throw new v(`${r}: index\
+t))throw new m(`${r}: index must be an integer, received ${w(t)}`);let n=t<0?t+e:t;if(n<0||n>=e)throw new v(`${r}: index\
  out of range for a list of length ${e}, received ${t}`);return n}function u$(t,e,r){if(t===void 0)return 0;if(!Number.isInteger(
-t))throw new g(`${r}: fromIndex must be an integer, received ${w(t)}`);return t<0?Math.max(0,e+t):t}function Bm(t,e,r,n,o){
-if(t===void 0)return e;if(!Number.isInteger(t))throw new g(`${o}: ${n} must be an integer, received ${w(t)}`);return t<0?
+t))throw new m(`${r}: fromIndex must be an integer, received ${w(t)}`);return t<0?Math.max(0,e+t):t}function Bm(t,e,r,n,o){
+if(t===void 0)return e;if(!Number.isInteger(t))throw new m(`${o}: ${n} must be an integer, received ${w(t)}`);return t<0?
 Math.max(0,r+t):Math.min(t,r)}function Tr(t,e){lr(t,"items",e,-1)}var ac=class P0{static{d(this,"SharedList")}#t;constructor(e=[],r){
 let n=kr();if(n){this.#t=new wo(n);return}let o=[...e];Tr(o,"Cannot create SharedList"),this.#t=wo.create(o,r,"SharedLis\
 t")}#e(){return this.#t.read()}#r(e,r){return this.#t.modify(e,n=>[r(n),n])}get length(){return T(),this.#t.count()}set length(e){
 let r="Cannot set SharedList length";this.#r(r,n=>{if(!Number.isInteger(e)||e<0||e>n.length)throw new v(`${r}: a list ca\
 n only be shortened, to an integer from 0 to its length ${n.length} (it has no holes: push items to lengthen it), receiv\
-ed ${w(e)}`);n.length=e})}#n(e){let r="Cannot read SharedList item";if(!Number.isInteger(e))throw new g(`${r}: index mus\
+ed ${w(e)}`);n.length=e})}#n(e){let r="Cannot read SharedList item";if(!Number.isInteger(e))throw new m(`${r}: index mus\
 t be an integer, received ${w(e)}`);let n=this.#e();return n[ic(e,n.length,r)]}static{xr(P0.prototype,{name:"SharedList",
 instead:"keep data in its items (push, set, list[i] = item)",owns:d(e=>#t in e,"owns"),index:{get:d((e,r)=>e.#n(r),"get"),
 set:d((e,r,n)=>e.set(r,n),"set"),test:"test an index with i < list.length, an item with list.includes(item) (and call an\
- Array method, which asks this, on list.toArray())"}})}at(e){if(!Number.isInteger(e))throw new g(`Cannot read SharedList\
+ Array method, which asks this, on list.toArray())"}})}at(e){if(!Number.isInteger(e))throw new m(`Cannot read SharedList\
  item: index must be an integer, received ${w(e)}`);return this.#e().at(e)}set(e,r){let n="Cannot set SharedList item";Tr(
 [r],n),this.#r(n,o=>{if(e===o.length)throw new v(`${n}: index out of range for a list of length ${e}, received ${e} (a l\
 ist does not grow by assignment: append with push(item))`);o[ic(e,o.length,n)]=r})}push(...e){let r="Cannot push to Shar\
 edList";return Tr(e,r),this.#t.append(r,e)}pop(e){let r="Cannot pop from SharedList";if(e!==void 0&&!Number.isInteger(e))
-throw new g(`${r}: index must be an integer, received ${w(e)}`);let n=d(()=>new v(`${r}: pop from empty list (the list i\
+throw new m(`${r}: index must be an integer, received ${w(e)}`);let n=d(()=>new v(`${r}: pop from empty list (the list i\
 s empty)`),"empty");return e===void 0||e===-1?this.#t.popLast(n):this.#r(r,o=>{if(o.length===0)throw n();return o.splice(
 e===void 0?o.length-1:ic(e,o.length,r),1)[0]})}shift(){return this.#r("Cannot shift SharedList",e=>e.shift())}unshift(...e){
 let r="Cannot unshift to SharedList";return Tr(e,r),this.#r(r,n=>n.unshift(...e))}insert(e,r){let n="Cannot insert into \
-SharedList";if(!Number.isInteger(e))throw new g(`${n}: index must be an integer, received ${w(e)}`);Tr([r],n),this.#r(n,
+SharedList";if(!Number.isInteger(e))throw new m(`${n}: index must be an integer, received ${w(e)}`);Tr([r],n),this.#r(n,
 o=>{o.splice(e<0?Math.max(0,o.length+e):e,0,r)})}remove(e){this.#r("Cannot remove from SharedList",r=>{let n=r.findIndex(
 o=>$s(o,e));if(n<0)throw new v(`Cannot remove from SharedList: ${w(e)} is not in the list`);r.splice(n,1)})}splice(e,r,...n){
 let o="Cannot splice SharedList";return Tr(n,o),this.#r(o,i=>r===void 0?i.splice(e):i.splice(e,r,...n))}clear(){this.#t.
@@ -1390,41 +1390,41 @@ Cannot set SharedJSON";lr(e,"the value",r),this.#t.replace(r,e)}update(e){let r=
 modify(r,n=>{let o=e(n),i=o===void 0?n:o;return lr(i,"the value",r),[void 0,i]}),this.value}static{xr(R0.prototype,{name:"\
 SharedJSON",instead:"set the whole value (doc.value = ...), or change it in one atomic step (doc.update((v) => { v.key =\
  ...; }))",owns:d(e=>#t in e,"owns"),read:d((e,r)=>{let n=e.#t.read();if(r!=="then"&&typeof n=="object"&&n!==null&&Object.
-hasOwn(n,r))throw new TypeError(`Cannot read ${JSON.stringify(r)} of a SharedJSON: the SharedJSON holds its value, it is\
- not the value; read doc.value${Zb(r)}`)},"read")})}toJSON(){return this.value}toString(){return yo(this.value)}[f$](e){
-return`SharedJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:d$,head:this.#t.sab}}};D("SharedJSON",{create:Sr(
-()=>new Si(null))});var xi=Symbol("@threading/threading:cells"),sc="\0accessor ";function Pm(t){let e=t[xi];return e===void 0&&
-(e={},Object.defineProperty(t,xi,{value:e,configurable:!0})),e}function h$(t,e){switch(typeof t){case"number":return new Er(
-t);case"bigint":return new Cr(t);case"boolean":return new jr(t);default:return lr(t,e,`Cannot make ${e} shared`),new Si(
-t)}}function lc(t,e){let r=String(e.name);if(e.static)throw new g(`Cannot make ${r} shared: a static field cannot be sha\
-red, received a static accessor; use an instance field`);let n=d(o=>{let i=o[xi]?.[r];if(i===void 0)throw new g(`Cannot \
-read ${r}: the shared field was not initialized on ${w(o)}`);return i},"cell");return{get(){return n(this).value},set(o){
-n(this).value=o},init(o){return Pm(this)[r]=h$(o,r),o}}}d(lc,"shared");var Oi=new WeakMap,Rm=new Map,Ei=class{static{d(this,
-"Shareable")}constructor(){let t=new.target;if(!Oi.has(t)){let e=js(t.name);Oi.set(t,e),e!==void 0&&t.name&&Rm.set(`${e}\
-#${t.name}`,t)}}[I](){let t=this.constructor,e=t.name,r=Oi.get(t);if(!e||r===void 0)throw new g(`Cannot send ${w(this)} \
-to another thread: cannot tell which module defines its class${e?"":", received an anonymous class"}; give the class a n\
-ame and export it from its module`);let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[xi];if(o)for(let i of Object.
-keys(o))n[sc+i]=o[i];return{kind:`${r}#${e}`,module:r,head:null,body:n}}};function Dm(t){return/^[AEIOU]/i.test(t)?"an":
-"a"}function Um(t,e){let r=e;for(let n of Object.keys(r))n.startsWith(sc)?Pm(t)[n.slice(sc.length)]=r[n]:Object.defineProperty(
-t,n,{value:r[n],writable:!1,enumerable:!0,configurable:!0})}oy(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(
-0,e),n=t.slice(e+1),o=Rm.get(t);if(o!==void 0)return{create:d(()=>Object.create(o.prototype),"create"),fill:Um};let i=$o(
-r);if(i===void 0){let l=r===Ao()?"is the program's main module, whose exports a blocking get can look up only once the m\
-ain module has reached its first await (or finished)":"cannot be loaded synchronously in this thread (a blocking get loa\
-ds only a local file: module without a top-level await)";throw new g(`Cannot receive ${Dm(n)} ${n} from another thread: \
-its module ${r} ${l}; the item stays at the head of the queue; get it with getAsync(), which imports the module, or pass\
- the object to the thread as an argument`)}let a=d(l=>typeof l=="function"&&l.prototype instanceof Ei,"isShareable"),s=wt(
-i,n,void 0);if(a(s)||(s=Mo(n,void 0,a,[r])?.value),typeof s!="function"||!(s.prototype instanceof Ei))throw new g(`Canno\
-t receive ${Dm(n)} ${n} from another thread: ${r} does not export a Shareable class named ${n}, received ${w(s)}; export\
- the class from the module that defines it`);return Oi.set(s,r),{create:d(()=>Object.create(s.prototype),"create"),fill:Um}});
-function Fm(t){return t===null?"null":Array.isArray(t)?"array":typeof t=="object"?w(t):typeof t}function cc(t,e){let r=typeof t,
-n=typeof e;if((r==="number"||r==="bigint"||r==="boolean")&&(n==="number"||n==="bigint"||n==="boolean")||r==="string"&&n===
-"string")return t<e?-1:t>e?1:0;if(Array.isArray(t)&&Array.isArray(e)){let o=Math.min(t.length,e.length);for(let i=0;i<o;i++){
-let a=cc(t[i],e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-
-e.getTime();if(t===e||t===null&&e===null||r==="object"&&n==="object"&&vo(t,0)&&vo(e,0)&&JSON.stringify(t)===JSON.stringify(
-e))return 0;throw new g(`Cannot order items of a PriorityQueue: '<' is not supported between ${Fm(t)} and ${Fm(e)}; put \
-[priority, data] arrays whose priorities are numbers or strings`)}var Wm={undefined:0,boolean:1,number:1,bigint:1,string:2,
-object:3};function qm(t,e){try{return cc(t,e)}catch{let r=Array.isArray(t)?4:Wm[typeof t]??5,n=Array.isArray(e)?4:Wm[typeof e]??
-5;return r-n}}var P=0,de=2,Ci=3,Vt=4,et=5,Ot=6,he=7,me=8,Je=9,uc=10,Yt=11,ji=12,Mr=13,fc=14,Jm=15,Ti=16,Cn=18,jn=19,Tn=128,
+hasOwn(n,r))throw new m(`Cannot read ${JSON.stringify(r)} of a SharedJSON: the SharedJSON holds its value, it is not the\
+ value; read doc.value${Zb(r)}`)},"read")})}toJSON(){return this.value}toString(){return yo(this.value)}[f$](e){return`S\
+haredJSON(${e(this.value)})`}[I](){return{kind:"SharedJSON",module:d$,head:this.#t.sab}}};D("SharedJSON",{create:Sr(()=>new Si(
+null))});var xi=Symbol("@threading/threading:cells"),sc="\0accessor ";function Pm(t){let e=t[xi];return e===void 0&&(e={},
+Object.defineProperty(t,xi,{value:e,configurable:!0})),e}function h$(t,e){switch(typeof t){case"number":return new Er(t);case"\
+bigint":return new Cr(t);case"boolean":return new jr(t);default:return lr(t,e,`Cannot make ${e} shared`),new Si(t)}}function lc(t,e){
+let r=String(e.name);if(e.static)throw new m(`Cannot make ${r} shared: a static field cannot be shared, received a stati\
+c accessor; use an instance field`);let n=d(o=>{let i=o[xi]?.[r];if(i===void 0)throw new m(`Cannot read ${r}: the shared\
+ field was not initialized on ${w(o)}`);return i},"cell");return{get(){return n(this).value},set(o){n(this).value=o},init(o){
+return Pm(this)[r]=h$(o,r),o}}}d(lc,"shared");var Oi=new WeakMap,Rm=new Map,Ei=class{static{d(this,"Shareable")}constructor(){
+let t=new.target;if(!Oi.has(t)){let e=js(t.name);Oi.set(t,e),e!==void 0&&t.name&&Rm.set(`${e}#${t.name}`,t)}}[I](){let t=this.
+constructor,e=t.name,r=Oi.get(t);if(!e||r===void 0)throw new m(`Cannot send ${w(this)} to another thread: cannot tell wh\
+ich module defines its class${e?"":", received an anonymous class"}; give the class a name and export it from its module`);
+let n={};for(let i of Object.keys(this))n[i]=this[i];let o=this[xi];if(o)for(let i of Object.keys(o))n[sc+i]=o[i];return{
+kind:`${r}#${e}`,module:r,head:null,body:n}}};function Dm(t){return/^[AEIOU]/i.test(t)?"an":"a"}function Um(t,e){let r=e;
+for(let n of Object.keys(r))n.startsWith(sc)?Pm(t)[n.slice(sc.length)]=r[n]:Object.defineProperty(t,n,{value:r[n],writable:!1,
+enumerable:!0,configurable:!0})}oy(t=>{let e=t.lastIndexOf("#");if(e<=0)return;let r=t.slice(0,e),n=t.slice(e+1),o=Rm.get(
+t);if(o!==void 0)return{create:d(()=>Object.create(o.prototype),"create"),fill:Um};let i=$o(r);if(i===void 0){let l=r===
+Ao()?"is the program's main module, whose exports a blocking get can look up only once the main module has reached its f\
+irst await (or finished)":"cannot be loaded synchronously in this thread (a blocking get loads only a local file: module\
+ without a top-level await)";throw new m(`Cannot receive ${Dm(n)} ${n} from another thread: its module ${r} ${l}; the it\
+em stays at the head of the queue; get it with getAsync(), which imports the module, or pass the object to the thread as\
+ an argument`)}let a=d(l=>typeof l=="function"&&l.prototype instanceof Ei,"isShareable"),s=wt(i,n,void 0);if(a(s)||(s=Mo(
+n,void 0,a,[r])?.value),typeof s!="function"||!(s.prototype instanceof Ei))throw new m(`Cannot receive ${Dm(n)} ${n} fro\
+m another thread: ${r} does not export a Shareable class named ${n}, received ${w(s)}; export the class from the module \
+that defines it`);return Oi.set(s,r),{create:d(()=>Object.create(s.prototype),"create"),fill:Um}});function Fm(t){return t===
+null?"null":Array.isArray(t)?"array":typeof t=="object"?w(t):typeof t}function cc(t,e){let r=typeof t,n=typeof e;if((r===
+"number"||r==="bigint"||r==="boolean")&&(n==="number"||n==="bigint"||n==="boolean")||r==="string"&&n==="string")return t<
+e?-1:t>e?1:0;if(Array.isArray(t)&&Array.isArray(e)){let o=Math.min(t.length,e.length);for(let i=0;i<o;i++){let a=cc(t[i],
+e[i]);if(a!==0)return a}return t.length-e.length}if(t instanceof Date&&e instanceof Date)return t.getTime()-e.getTime();
+if(t===e||t===null&&e===null||r==="object"&&n==="object"&&vo(t,0)&&vo(e,0)&&JSON.stringify(t)===JSON.stringify(e))return 0;
+throw new m(`Cannot order items of a PriorityQueue: '<' is not supported between ${Fm(t)} and ${Fm(e)}; put [priority, d\
+ata] arrays whose priorities are numbers or strings`)}var Wm={undefined:0,boolean:1,number:1,bigint:1,string:2,object:3};
+function qm(t,e){try{return cc(t,e)}catch{let r=Array.isArray(t)?4:Wm[typeof t]??5,n=Array.isArray(e)?4:Wm[typeof e]??5;
+return r-n}}var P=0,de=2,Ci=3,Vt=4,et=5,Ot=6,he=7,me=8,Je=9,uc=10,Yt=11,ji=12,Mr=13,fc=14,Jm=15,Ti=16,Cn=18,jn=19,Tn=128,
 dc=16,zm=1024,m$=Tn+dc*8+zm,p$=4096,Qm=64,g$=256*1024*1024,ze=0,Mi=1,Mn=2,_m=["Queue","LifoQueue","PriorityQueue"],y$=new TextEncoder,
 w$=new TextDecoder,v$="the item";function Gm(t,e){return vo(t,0)?{bytes:y$.encode(JSON.stringify(t)),v8:!1}:{bytes:mw(t,
 v$,e),v8:!0}}function Hm(t){return typeof t=="string"?JSON.parse(t):uw(t)}var hc=class D0{static{d(this,"Core")}kind;ctl;head;#t;#e;#r;#n;#s=new Map;#a=-1;constructor(e){
@@ -1467,8 +1467,8 @@ let n=Atomics.exchange(r,de,0);r[me]=Math.max(0,r[me]-n),this.reset(),Atomics.ad
 r,Je,1),Atomics.notify(r,Je),Atomics.add(r,Yt,1),Atomics.notify(r,Yt)}isShutDown(){return(this.ctl[Jm]&1)!==0}waitLocked(e,r,n,o,i){
 let{ctl:a}=this,s=z(o),l=e===Je?oo:e===Yt?sf:lf;for(;;){if(n())return;let c=U(s);c<=0&&i(),Atomics.add(a,r,1);let u=Atomics.
 load(a,e);Lt(a,P);try{Oe(l,a,0,a,e,u,c)}finally{At(a,P,1/0),Atomics.sub(a,r,1)}}}};function Qe(t,e,r){if(t===void 0&&(t=
-!0),typeof t!="boolean")throw new g(`${r}: block must be a boolean, received ${w(t)}`);if(!t)return 0;if(e==null)return 1/0;
-if(typeof e!="number")throw new g(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(Number.isNaN(e)||
+!0),typeof t!="boolean")throw new m(`${r}: block must be a boolean, received ${w(t)}`);if(!t)return 0;if(e==null)return 1/0;
+if(typeof e!="number")throw new m(`${r}: timeout must be a number of milliseconds, received ${w(e)}`);if(Number.isNaN(e)||
 e<0)throw new v(`${r}: 'timeout' must be a non-negative number, received ${e}`);if(e>gt&&e!==1/0)throw new v(`${r}: time\
 out must be at most TIMEOUT_MAX (${gt} ms) or Infinity (no limit), received ${e}`);return e}async function b$(t,e){let r=!1;
 for(;;){if(r?$$(t):gy(t,P))try{return e()}finally{Lt(t,P)}let n=Atomics.load(t,P);if(n!==N){if(n===L){if(Atomics.compareExchange(
@@ -1493,7 +1493,7 @@ return t.unreserve(e.length),o}function Zm(t,e,r){let n=r.length===0?e:cs(xf(e),
 t.restore(n,e.length)}finally{Lt(o,P)}}async function tp(t,e,r){let{ready:n,fail:o}=Vm(t,e),i=await mc(t,Je,uc,n,()=>t.take(),
 e,o,r);if(typeof i=="string")return JSON.parse(i);let{wire:a,sabs:s}=fs(i);if(jd(a)&&a[Q]===No)try{await Gf(a.modules)}catch(l){
 throw Zm(t,i,s),l}return Ym(t,i,a,s)}var ep=d(()=>{throw new Error("unreachable")},"never");function k$(t,e){if(typeof t!=
-"number"||!Number.isInteger(t))throw new g(`Cannot create ${e}: maxsize must be an integer, received ${w(t)}`);if(t>2147483647)
+"number"||!Number.isInteger(t))throw new m(`Cannot create ${e}: maxsize must be an integer, received ${w(t)}`);if(t>2147483647)
 throw new v(`Cannot create ${e}: maxsize must be at most 2147483647, received ${t}`);return t<0?0:t}function rp(t,e){let r=t?.
 maxBytes??g$;if(typeof r!="number"||!Number.isInteger(r)||r<1)throw new v(`Cannot create ${e}: maxBytes must be a positi\
 ve integer, received ${w(r)}`);return r}var Ii;function np(t){let e=Ii;return Ii=void 0,e!==void 0&&e.kind===t?new hc(e):
@@ -1574,11 +1574,11 @@ r.getDate())} ${tt(r.getHours())}:${tt(r.getMinutes())}:${tt(r.getSeconds())}.${
 function M$(t,e,r,n){let o=e.type==="d"||e.type==="i"||e.type==="u",i;if(typeof t=="bigint")i=t;else if(typeof t=="boole\
 an")i=t?1n:0n;else if(typeof t=="number"&&(o||Number.isInteger(t))){if(Number.isNaN(t))throw new v("Cannot format messag\
 e: cannot convert float NaN to integer");if(!Number.isFinite(t))throw new v("Cannot format message: cannot convert float\
- infinity to integer");i=BigInt(Math.trunc(t))}else throw new g(`Cannot format message: %${e.type} format: ${o?"a real n\
+ infinity to integer");i=BigInt(Math.trunc(t))}else throw new m(`Cannot format message: %${e.type} format: ${o?"a real n\
 umber":"an integer"} is required, not ${yp(t)}`);let a=i<0n;a&&(i=-i);let s=e.type==="x"||e.type==="X"?i.toString(16):e.
 type==="o"?i.toString(8):i.toString();e.type==="X"&&(s=s.toUpperCase()),n>s.length&&(s="0".repeat(n-s.length)+s);let l=e.
 alt?e.type==="x"?"0x":e.type==="X"?"0X":e.type==="o"?"0o":"":"";return Sc(a?"-":e.sign,l,s,e,r)}function N$(t,e,r,n){let o;
-if(typeof t=="number")o=t;else if(typeof t=="boolean")o=t?1:0;else if(typeof t=="bigint")o=Number(t);else throw new g(`C\
+if(typeof t=="number")o=t;else if(typeof t=="boolean")o=t?1:0;else if(typeof t=="bigint")o=Number(t);else throw new m(`C\
 annot format message: %${e.type} format: a real number is required, not ${yp(t)}`);let i=e.type==="E"||e.type==="F"||e.type===
 "G",a=o<0||Object.is(o,-0)?"-":e.sign;o=Math.abs(o);let s;if(!Number.isFinite(o))return s=Number.isNaN(o)?"nan":"inf",i&&
 (s=s.toUpperCase()),Sc(Number.isNaN(o)?e.sign:a,"",s,{...e,zero:!1},r);let l=n<0?6:n;switch(e.type){case"f":case"F":s=$p(
@@ -1606,20 +1606,20 @@ void 0?o=!0:$!=="%"&&n++,x.width===-2&&n++,x.precision===-2&&n++,r.push(x)}retur
 var Fi=new Map,B$=512;function Sp(t){let e=Fi.get(t);return e===void 0&&(e=kp(t,"message"),Fi.size>=B$&&Fi.clear(),Fi.set(
 t,e)),e}function xp(t){try{return Sp(t).positional}catch{return-1}}function Op(t,e){let r=typeof t=="string"?t:pe(t);if(e.
 length===0)return r;let n=Sp(r);if(e.length===1&&$c(e[0])&&(e[0]instanceof Map?e[0].size>0:Object.keys(e[0]).length>0))return P$(
-n,e[0]);if(n.keyed)throw new g(`Cannot format message: %(key)s needs a single object argument, received ${e.length} argu\
-ments`);if(n.positional>e.length)throw new g(`Cannot format message: not enough arguments for the format string, it need\
-s ${n.positional}, received ${e.length}`);if(n.positional<e.length)throw new g(`Cannot format message: not all arguments\
+n,e[0]);if(n.keyed)throw new m(`Cannot format message: %(key)s needs a single object argument, received ${e.length} argu\
+ments`);if(n.positional>e.length)throw new m(`Cannot format message: not enough arguments for the format string, it need\
+s ${n.positional}, received ${e.length}`);if(n.positional<e.length)throw new m(`Cannot format message: not all arguments\
  converted during string formatting, it takes ${n.positional}, received ${e.length}`);let o="",i=0;for(let a of n.parts){
 if(typeof a=="string"){o+=a;continue}let s=a.width,l=a.precision;s===-2&&(s=Ep(e[i++])),l===-2&&(l=Ep(e[i++])),o+=a.type===
-"%"?Wi("%",a,s):xc(e[i++],a,s,l)}return o}function Ep(t){if(typeof t!="number"||!Number.isInteger(t))throw new g(`Cannot\
+"%"?Wi("%",a,s):xc(e[i++],a,s,l)}return o}function Ep(t){if(typeof t!="number"||!Number.isInteger(t))throw new m(`Cannot\
  format message: * wants an integer, received ${_(t)}`);return t}function P$(t,e){let r="";for(let n of t.parts){if(typeof n==
 "string"){r+=n;continue}if(n.type==="%"){r+=Wi("%",n,n.width);continue}let o=e;if(n.key!==void 0){if(!(e instanceof Map?
-e.has(n.key):Object.hasOwn(e,n.key)))throw new g(`Cannot format message: the argument has no key ${_(n.key)}`);o=e instanceof
-Map?e.get(n.key):e[n.key]}if(n.width===-2||n.precision===-2)throw new g("Cannot format message: * is not allowed with a \
+e.has(n.key):Object.hasOwn(e,n.key)))throw new m(`Cannot format message: the argument has no key ${_(n.key)}`);o=e instanceof
+Map?e.get(n.key):e[n.key]}if(n.width===-2||n.precision===-2)throw new m("Cannot format message: * is not allowed with a \
 mapping argument");r+=xc(o,n,n.width,n.precision)}return r}function xc(t,e,r,n,o=!1){switch(e.type){case"s":case"r":case"\
 a":{let i=e.type==="s"?o&&typeof t=="number"?wp(t):pe(t):e.type==="r"?_(t):U$(t);return n>=0&&(i=D$(i,n)),Wi(i,e,r)}case"\
 c":{let i;if(typeof t=="number"&&Number.isInteger(t)&&t>=0&&t<=1114111)i=String.fromCodePoint(t);else if(typeof t=="stri\
-ng"&&[...t].length===1)i=t;else throw new g(`Cannot format message: %c requires an integer or a single character, receiv\
+ng"&&[...t].length===1)i=t;else throw new m(`Cannot format message: %c requires an integer or a single character, receiv\
 ed ${_(t)}`);return Wi(i,e,r)}case"d":case"i":case"u":case"x":case"X":case"o":return M$(t,e,r,n);default:return N$(t,e,r,
 n)}}function Wi(t,e,r){if(r<=0)return t;let n=R$(t);return r<=n?t:e.left?t+" ".repeat(r-n):" ".repeat(r-n)+t}var Cp=d(t=>t>=
 55296&&t<=56319,"isHigh"),jp=d(t=>t>=56320&&t<=57343,"isLow");function R$(t){let e=t.length;for(let r=0;r<t.length-1;r++)
@@ -1633,7 +1633,7 @@ info:20,warning:30,error:40,fatal:50};function Qi(t){return typeof t=="string"?E
 `Level ${t}`)}d(Qi,"getLevelName");function Cc(t,e){if(typeof t=="number"){if(!Number.isInteger(t)||t<0)throw new v(`Can\
 not ${e}: a level is a non-negative integer or a level name, received ${t}`);return t}if(typeof t=="string"){let r=Ec[t.
 toUpperCase()];if(r===void 0)throw new v(`Cannot ${e}: unknown level name (use DEBUG, INFO, WARNING, ERROR, CRITICAL or \
-a number), received ${JSON.stringify(t)}`);return r}throw new g(`Cannot ${e}: a level is a number or a level name, recei\
+a number), received ${JSON.stringify(t)}`);return r}throw new m(`Cannot ${e}: a level is a number or a level name, recei\
 ved ${_(t)}`)}function Tp(t){return t<10?"trace":J$[Math.min(5,Math.floor(t/10))]}var _i={start:Date.now()};function Mp(){
 return _i.start}function In(){return{threadName:Pt().name,thread:_t()}}var Gi={pathname:"(unknown file)",filename:"(unkn\
 own file)",module:"Unknown module",lineno:0,funcName:"(unknown function)"},Np=/^\s*at (?:async )?(?:(.*?) \()?(.+?):(\d+):(\d+)\)?$/,
@@ -1661,8 +1661,8 @@ Error?t:void 0}var G$=new Set(["created","msecs","relativeCreated"]),H$=new Set(
 "msecs","relativeCreated","thread","threadName","process","processName","message","asctime","taskName"];function X$(){return{
 name:"root",msg:"m",args:[],levelno:10,levelname:"DEBUG",pathname:"/a/b.ts",filename:"b.ts",module:"b",lineno:1,funcName:"\
 f",created:1.5,msecs:500,relativeCreated:1.5,thread:1,threadName:"MainThread",process:1,processName:"MainProcess",message:"\
-m",asctime:"",taskName:null,excInfo:void 0}}function Bn(t,e,r){if(typeof t!="string")throw new g(`Cannot ${r}: format mu\
-st be a string, received ${_(t)}`);if(e!=null&&typeof e!="string")throw new g(`Cannot ${r}: datefmt must be a string, re\
+m",asctime:"",taskName:null,excInfo:void 0}}function Bn(t,e,r){if(typeof t!="string")throw new m(`Cannot ${r}: format mu\
+st be a string, received ${_(t)}`);if(e!=null&&typeof e!="string")throw new m(`Cannot ${r}: datefmt must be a string, re\
 ceived ${_(e)}`);let n;try{n=kp(t,"format")}catch(l){throw new v(`Cannot ${r}: ${l.message}`)}let o=!1,i=!1,a=0;for(let l of n.
 parts)if(!(typeof l=="string"||l.type==="%")){if(l.key===void 0)throw new v(`Cannot ${r}: every field of a format names \
 a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.stringify(t)}`);if(!Pp.includes(l.key))throw new v(
@@ -1670,7 +1670,7 @@ a record attribute, as %(message)s; "%${l.type}" names none, received ${JSON.str
 -2||l.precision===-2)throw new v(`Cannot ${r}: "*" width or precision is not allowed in a format, received ${JSON.stringify(
 t)}`);a++,l.key==="asctime"&&(o=!0),H$.has(l.key)&&(i=!0)}if(a===0)throw new v(`Cannot ${r}: a format needs at least one\
  field such as %(message)s, received ${JSON.stringify(t)}`);typeof e=="string"&&j$(e);let s={template:n,datefmt:e??void 0,
-usesTime:o,usesCaller:i};try{Xi(s,X$())}catch(l){throw new g(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
+usesTime:o,usesCaller:i};try{Xi(s,X$())}catch(l){throw new m(`Cannot ${r}: ${l.message}, in ${JSON.stringify(t)}`)}return s}
 function K$(t){return Nn("%Y-%m-%d %H:%M:%S",t)+","+String(Math.floor(t%1e3)).padStart(3,"0")}function Xi(t,e){if(t.usesTime){
 let o=e.created*1e3;e.asctime=t.datefmt===void 0?K$(o):Nn(t.datefmt,o)}let r="";for(let o of t.template.parts)if(typeof o==
 "string")r+=o;else if(o.type==="%")r+="%";else{let i=o.key;r+=xc(e[i],o,o.width,o.precision,G$.has(i))}let n=e.excInfo;return n!=
@@ -1699,7 +1699,7 @@ Arguments: ${_(Array.isArray(i)?i:[])}
 `)}catch{}}function Wp(t={}){let e=Bn(t.format??Oc,t.datefmt,"create sink"),r=t.stream??ge;return Nc(n=>{Fp(r,e,n)})}d(Wp,
 "pythonSink");function qp(t){let e=d(r=>{let n=r.properties;return typeof n.threadName=="string"&&typeof n.thread=="numb\
 er"?t(r):t({...r,properties:{...n,...In()}})},"wrapper");return t[Up]===!0?Nc(e):e}d(qp,"withThreadName");function Jp(t){
-if(typeof t!="object"||t===null||typeof t.run!="function"||typeof t.getStore!="function")throw new g(`Cannot wrap contex\
+if(typeof t!="object"||t===null||typeof t.run!="function"||typeof t.getStore!="function")throw new m(`Cannot wrap contex\
 t storage: storage must have run() and getStore() (an AsyncLocalStorage), received ${pe(t)}`);return{run:d((e,r)=>t.run(
 e,r),"run"),getStore:d(()=>({...In(),...t.getStore()}),"getStore")}}d(Jp,"threadContext");function Bc(t){try{yt(t)}catch{}}
 var M={version:0,generation:1,config:{handler:null,levels:{},modules:[],start:_i.start},line:void 0,localStream:void 0,handler:null};
@@ -1708,17 +1708,17 @@ t.start,M.generation++;let e=t.handler;if(e===null){M.line=void 0,M.handler=null
 figure logging"),n=e.stream==="stdout"?sa:e.stream==="local"&&e.owner===_t()&&M.localStream?M.localStream:ge;M.line=r,M.
 handler=Nc(o=>{Fp(n,r,o)})}function Ge(){Yr(Mt.LOGGING)!==M.version&&zp()}function Pc(t){Ma(Mt.LOGGING,JSON.stringify(t),
 "the logging configuration"),zp()}var Qp=new Set(["level","format","datefmt","stream","force","style"]);function Rc(t={}){
-let e="configure logging";if(typeof t!="object"||t===null)throw new g(`Cannot ${e}: options must be an object, received ${_(
+let e="configure logging";if(typeof t!="object"||t===null)throw new m(`Cannot ${e}: options must be an object, received ${_(
 t)}`);for(let h of Object.keys(t))if(!Qp.has(h))throw new v(`Cannot ${e}: unsupported option (supported: ${[...Qp].join(
 ", ")}), received ${JSON.stringify(h)}`);let{level:r,format:n=Oc,datefmt:o,stream:i="stderr",force:a=!1,style:s="%"}=t;if(s!==
-"%")throw new v(`Cannot ${e}: only the "%" style is supported, received ${_(s)}`);if(typeof a!="boolean")throw new g(`Ca\
+"%")throw new v(`Cannot ${e}: only the "%" style is supported, received ${_(s)}`);if(typeof a!="boolean")throw new m(`Ca\
 nnot ${e}: force must be a boolean, received ${_(a)}`);let l=r===void 0?void 0:Cc(r,e);Bn(n,o,e);let c,u;if(i==="stderr"||
 i===ge)c="stderr";else if(i==="stdout"||i===sa)c="stdout";else if(typeof i=="object"&&i!==null&&typeof i.writeSync=="fun\
-ction")c="local",u=i;else throw new g(`Cannot ${e}: stream must be "stderr", "stdout" or an object with writeSync(bytes)\
+ction")c="local",u=i;else throw new m(`Cannot ${e}: stream must be "stderr", "stdout" or an object with writeSync(bytes)\
 , received ${_(i)}`);if(Ge(),M.config.handler!==null&&!a)return;u!==void 0&&(M.localStream=u);let f={...M.config.levels};
 l!==void 0&&(f[""]=l),Pc({handler:{format:n,datefmt:o??null,stream:c,owner:_t()},levels:f,modules:M.config.modules,start:_i.
 start})}d(Rc,"basicConfig");function _p(t){let e="configure logging in every thread";if(typeof t!="string"&&!(t instanceof
-URL))throw new g(`Cannot ${e}: module must be a URL (import.meta.url), received ${_(t)}`);let r;try{let n=new URL(t);n.searchParams.
+URL))throw new m(`Cannot ${e}: module must be a URL (import.meta.url), received ${_(t)}`);let r;try{let n=new URL(t);n.searchParams.
 delete(Gp),r=n.href}catch{throw new v(`Cannot ${e}: module must be an absolute URL (import.meta.url), received ${JSON.stringify(
 String(t))}`)}Ge(),Ki.add(r),!M.config.modules.includes(r)&&Pc({...M.config,modules:[...M.config.modules,r]})}d(_p,"conf\
 igureEveryThread");var Gp="threading-logging-run",Ki=new Set,Pn=null,Dc=0;async function n1(){Ge();let t=(await Ui())?.getConfig()??
@@ -1761,7 +1761,7 @@ return Yp||(Yp=!0,Uc(`threading: the LogTape loggers of this program were made b
 nnot log through (no emit(), isEnabledFor() or getSinks()); its records go to basicConfig's handler or to stderr instead\
 . Make every import of @logtape/logtape resolve to one copy: in deno.json, "imports": { "@logtape/logtape": "npm:@logtap\
 e/logtape@^2.4.2" }.
-`)),!1}var Zp=new Map;function Rn(t){if(t!=null&&typeof t!="string")throw new g(`Cannot get logger: name must be a strin\
+`)),!1}var Zp=new Map;function Rn(t){if(t!=null&&typeof t!="string")throw new m(`Cannot get logger: name must be a strin\
 g, received ${_(t)}`);let e=!t||t==="root"?"":t,r=Zp.get(e);return r===void 0&&(r=new Vp(e),Zp.set(e,r)),r}d(Rn,"getLogg\
 er");var Ft=Rn();function t0(t,e){let r=Bn(t,e,"create formatter");return n=>{let o=n.msg,i=[...n.args],a;Bp(o,i)&&(a=i.
 pop());let s;if(i.length>0&&xp(o)===0&&!o.includes("%("))s=[o,...i.map(pe)].join(" ");else try{s=Op(o,i)}catch(f){return Ip(
