@@ -11,7 +11,7 @@
  * Every error the library makes gets the stack of the public call that is running
  * ({@linkcode atCaller}), when it is made: `TypeError` and `RangeError` through the
  * classes of the same names that this module gives the library's modules, which import
- * them instead of the global ones (`new TypeError(…)` stays as written, and makes a
+ * them instead of the global ones (`new TypeError(...)` stays as written, and makes a
  * plain `TypeError`); `ThreadError`, its subclasses and the queue errors in their
  * constructors. {@linkcode showCaller} does the same for an error of unknown origin that
  * the library catches on its way out (the codec's).
@@ -352,7 +352,7 @@ function rewriteStack(error: Error, limit: number, user: number): void {
  * `TypeError` and `RangeError` for the library's modules: `new TypeError(message)` made
  * with one of these is a plain `TypeError` (its prototype, its `instanceof`) whose stack
  * starts at the user's call ({@linkcode atCaller}). A module imports them by the global
- * names, so that its `throw new TypeError(…)` lines stay as they are.
+ * names, so that its `throw new TypeError(...)` lines stay as they are.
  */
 function callerClass<C extends ErrorConstructor>(Base: C): C {
   const Class = function (message?: string, options?: ErrorOptions): Error {

@@ -9,8 +9,8 @@
  * | kind | methods that throw a `TypeError` | what still works as before |
  * | --- | --- | --- |
  * | `Map` | `set`, `delete`, `clear` | `instanceof Map`, `constructor`, `size`, `get`, `has`, `forEach`, `keys`/`values`/`entries`, iteration and spread, `new Map(m)`, `structuredClone` (a plain, changeable Map), `JSON.stringify`, what `console.log` prints |
- * | `Set` | `add`, `delete`, `clear` | the same, for a Set (and the set methods `union` … `isSubsetOf`, which make new sets) |
- * | `Date` | every `set*` of `Date.prototype` (`setFullYear` … `setTime`, `setUTC*`, `setYear`) | every getter, `toISOString`, `toJSON`, `String(d)`, comparisons, what `console.log` prints |
+ * | `Set` | `add`, `delete`, `clear` | the same, for a Set (and the set methods `union` ... `isSubsetOf`, which make new sets) |
+ * | `Date` | every `set*` of `Date.prototype` (`setFullYear` ... `setTime`, `setUTC*`, `setYear`) | every getter, `toISOString`, `toJSON`, `String(d)`, comparisons, what `console.log` prints |
  *
  * How: the copy's prototype becomes one made once per thread and kind, an object that
  * inherits from `Map.prototype` (`Set.prototype`, `Date.prototype`) and whose own

@@ -42,7 +42,7 @@
  * | what the program imports | LogTape fetched | this copy in a Worker whose thread uses LogTape |
  * | --- | --- | --- |
  * | the library only (logging or not) | never | none (no thread uses LogTape) |
- * | LogTape from npm, a version `^2.4.2` takes (`npm:@logtape/logtape@^2.4.2`, `@2.4.2`, …) | by the program's own import | the program's module, imported by its file: reset and drained |
+ * | LogTape from npm, a version `^2.4.2` takes (`npm:@logtape/logtape@^2.4.2`, `@2.4.2`, ...) | by the program's own import | the program's module, imported by its file: reset and drained |
  * | another copy of LogTape (JSR's, an older major) | by the program's own import only | none: the adapter logs through the tree; a thread's own configuration on a reused Worker cannot be reset (said once, `_log_config.ts`) |
  *
  * The main thread never loads this copy: its logger calls reach LogTape through the

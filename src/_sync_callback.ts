@@ -3,8 +3,8 @@
  * The callbacks that a blocking API runs synchronously: the body of `with()` (`Lock`,
  * `RLock`, `Semaphore`, `BoundedSemaphore`, `Condition`), the predicate of `waitFor()`
  * and `waitForAsync()`, a `Barrier`'s action. An async function there would run only to
- * its first `await` inside the API: `lock.with(async () => …)` released the lock before
- * the rest of the body ran (lost updates, silently), and `cond.waitFor(async () => …)`
+ * its first `await` inside the API: `lock.with(async () => ...)` released the lock before
+ * the rest of the body ran (lost updates, silently), and `cond.waitFor(async () => ...)`
  * took the returned promise, which is truthy, for "the condition holds" without waiting.
  *
  * | callback | refused | when |
@@ -109,7 +109,7 @@ function withFix(kind: string): string {
 /**
  * The check of a `with()` body before it runs.
  *
- * @param kind The class (`Lock`, `Semaphore` …).
+ * @param kind The class (`Lock`, `Semaphore` ...).
  * @throws {TypeError} If `fn` is an async function.
  */
 export function checkWithBody(fn: unknown, kind: string): void {

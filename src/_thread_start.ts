@@ -189,9 +189,9 @@ function knownExport(
       }, which exports another function ${fn.name} with the same source text (over its own module state), not the target itself; an explicit module must export the target itself: name the module that does, as in ${option}`,
     );
   }
-  if (found === undefined && (!explicit || ns !== undefined)) {
-    found = locateByIdentity(fn, modules);
-  }
+  // An explicit module that does not export the target itself still wins: the new
+  // thread imports it and looks for the name there (and says so if it cannot).
+  if (found === undefined && !explicit) found = locateByIdentity(fn, modules);
   if (found?.lookalikes !== undefined) {
     throw new TypeError(
       `${action}: ${

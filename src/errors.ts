@@ -8,7 +8,7 @@
  * is running (`_caller_stack.ts`): the user's frame first, wherever in the library it is
  * thrown (a `DeadlockError` from the wait machinery under `join()`). The class that
  * made it does this after naming it (`new.target`), so that the stack's first line
- * (`DeadlockError: …`, which some runtimes write at capture) names its class.
+ * (`DeadlockError: ...`, which some runtimes write at capture) names its class.
  *
  * @module
  */

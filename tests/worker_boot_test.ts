@@ -99,15 +99,19 @@ Deno.test("under type checking on a cold cache, a Worker's entry is not checked 
   }
 });
 
-Deno.test("new Thread() boots no Worker itself: its spare boots once the code yields, or at start()", async () => {
+Deno.test("new Thread() boots no Worker itself: its spare boots at the first start()", async () => {
   await shutdown();
   assert.equal(poolSize(), 0);
   // Creating a Worker blocks for tens of ms (Deno makes its isolate synchronously).
   const threads = [1, 2, 3].map(() => new Thread({ target: work }));
   assert.equal(poolSize(), 0, "no Worker created inside the constructor");
+  // Not when the code yields either: a program that never starts them boots none.
   await Promise.resolve();
-  assert.equal(poolSize(), 3, "the spares boot once the code yields");
-  for (const t of threads) t.start();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(poolSize(), 0, "no Worker booted while the code yields");
+  threads[0].start();
+  assert.equal(poolSize(), 3, "the first start() booted the three, side by side");
+  for (const t of threads.slice(1)) t.start();
   for (const t of threads) t.join();
   assert.equal(poolSize(), 3, "each thread took one of the spares");
   // Sync construct-and-start: start() boots what the constructor asked for.

@@ -744,10 +744,10 @@ odule: import.meta.resolve("./<its file>.ts") }) (a Timer: \`new Timer(ms, ${t.n
 l=o?ov(r[0],i):void 0,c,u=!1;try{let h=l&&dr(l,a);h!==void 0?c={module:r[0],name:h.name}:l!==void 0&&(u=typeof wt(l,t.name,
 e)=="function")}catch{}if(u)throw new m(`${n}: the module option names ${r[0]}, which exports another function ${t.name}\
  with the same source text (over its own module state), not the target itself; an explicit module must export the target\
- itself: name the module that does, as in ${s}`);if(c===void 0&&(!o||l!==void 0)&&(c=Ps(t,r)),c?.lookalikes!==void 0)throw new m(
-`${n}: ${sd(t.name,c.lookalikes,`name that module, as in ${s}`)}`);if(c!==void 0)return c.name!==t.name&&eh.set(t,c.name),
-{modules:[c.module],name:c.name,source:e,exact:!0};let f=[...cr()];if(Ms(e)){let h=Ts(f,e);if(h!==void 0)throw new m(`${n}\
-: ${Ns("the target",t.name,h)}`)}}function ov(t,e){let r=Bt(t);if(r!==void 0||t===Eo())return r;if(!zy(e??Me()).has(t))return Os(
+ itself: name the module that does, as in ${s}`);if(c===void 0&&!o&&(c=Ps(t,r)),c?.lookalikes!==void 0)throw new m(`${n}\
+: ${sd(t.name,c.lookalikes,`name that module, as in ${s}`)}`);if(c!==void 0)return c.name!==t.name&&eh.set(t,c.name),{modules:[
+c.module],name:c.name,source:e,exact:!0};let f=[...cr()];if(Ms(e)){let h=Ts(f,e);if(h!==void 0)throw new m(`${n}: ${Ns("\
+the target",t.name,h)}`)}}function ov(t,e){let r=Bt(t);if(r!==void 0||t===Eo())return r;if(!zy(e??Me()).has(t))return Os(
 t)}var rh=new WeakMap;function iv(t,e,r){let n=Co(t,"the target",e,r);return rh.set(t,n),n}var nh=new Set;function av(t,e){
 let r=Fd(),n=[...r?[r.href]:[],...t.modules.slice(0,1)];t.kind==="both"&&n.push(...t.targetModules.slice(0,1));for(let o of n)
 if(!(!o.startsWith("file:")||nh.has(o)))if(au(new URL(o)))nh.add(o);else{let i=decodeURIComponent(new URL(o).pathname);throw new j(
